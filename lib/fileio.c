@@ -1,0 +1,159 @@
+/* Small-file I/O relative to a directory fd: atomic replace and bounded reads. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/**
+ * file_write_atomic() - Replace a file so that readers see the old or the new content, never a mix
+ * @dir_fd:	directory holding the file
+ * @name:	file name inside @dir_fd
+ * @buf:	new content
+ * @len:	length of @buf
+ * @mode:	permission bits of the new file
+ *
+ * The temporary name carries our pid, so two writers never share one; the rename is the commit.
+ *
+ * Return: 0 on success, negative errno on failure (the old file is then untouched)
+ */
+int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+	char tmp[256];
+	int fd, ret;
+
+	if (snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+
+	ret = write_all(fd, buf, len);
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && renameat(dir_fd, tmp, dir_fd, name) < 0)
+		ret = -errno;
+	if (ret)
+		unlinkat(dir_fd, tmp, 0);
+	return ret;
+}
+
+/**
+ * file_read_small() - Read a whole small file, NUL-terminated
+ * @dir_fd:	directory fd, or AT_FDCWD
+ * @name:	file name or path
+ * @ret_buf:	set to a malloc()ed buffer on success
+ * @ret_len:	set to the length read (may be NULL)
+ *
+ * Return: 0 on success, -EFBIG past FILEIO_SMALL_MAX, other negative errno on failure
+ */
+int file_read_small(int dir_fd, const char *name, char **ret_buf, size_t *ret_len)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = NULL;
+	int fd, ret = 0;
+
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+
+	buf = malloc(cap);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *grown;
+
+			if (cap >= FILEIO_SMALL_MAX) {
+				ret = -EFBIG;
+				goto out;
+			}
+			cap *= 2;
+			grown = realloc(buf, cap);
+			if (!grown) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret_buf = buf;
+	buf = NULL;
+	if (ret_len)
+		*ret_len = len;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+/**
+ * dir_remove_contents() - Remove every non-directory entry of a directory
+ * @dir_fd:	the directory; its offset is consumed
+ *
+ * State directories are flat (files, symlinks, sockets), so one level is all there is.
+ *
+ * Return: 0 on success, negative errno of the first failure (removal goes on past it)
+ */
+int dir_remove_contents(int dir_fd)
+{
+	struct dirent *de;
+	int fd, ret = 0;
+	DIR *dir;
+
+	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(dir_fd, de->d_name, 0) < 0 && errno != ENOENT && !ret)
+			ret = -errno;
+	}
+	closedir(dir);
+	return ret;
+}

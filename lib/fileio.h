@@ -1,0 +1,15 @@
+/* Small-file I/O relative to a directory fd: atomic replace and bounded reads. */
+#ifndef ROOTLET_FILEIO_H
+#define ROOTLET_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* state.json, uid_map and /proc/PID/stat all fit well within this; larger means corrupt. */
+#define FILEIO_SMALL_MAX (64 * 1024)
+
+int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode);
+int file_read_small(int dir_fd, const char *name, char **ret_buf, size_t *ret_len);
+int dir_remove_contents(int dir_fd);
+
+#endif

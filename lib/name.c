@@ -1,0 +1,44 @@
+/* Validation of netns names before they touch a path. */
+#include <errno.h>
+#include <string.h>
+
+#include "name.h"
+
+static int name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '+' || c == '-';
+}
+
+/**
+ * name_check() - Check that a netns name is safe to use as a path component
+ * @name:	candidate name
+ * @ret_why:	set to a short reason when the name is refused (may be NULL)
+ *
+ * Return: 0 if @name is 1..NAME_MAX_LEN bytes of [A-Za-z0-9_.+-] and not "." or "..",
+ *	   -EINVAL otherwise
+ */
+int name_check(const char *name, const char **ret_why)
+{
+	const char *why = NULL;
+	size_t len = strnlen(name, NAME_MAX_LEN + 1);
+
+	if (len == 0)
+		why = "empty name";
+	else if (len > NAME_MAX_LEN)
+		why = "name longer than 64 bytes";
+	else if (!strcmp(name, ".") || !strcmp(name, ".."))
+		why = "'.' and '..' are not names";
+	else if (strchr(name, '/'))
+		why = "name contains '/'";
+	else
+		for (size_t i = 0; i < len; i++)
+			if (!name_char_ok(name[i])) {
+				why = "name may hold only letters, digits and _ . + -";
+				break;
+			}
+
+	if (why && ret_why)
+		*ret_why = why;
+	return why ? -EINVAL : 0;
+}

@@ -1,0 +1,12 @@
+/* Validation of netns names before they touch a path. */
+#ifndef ROOTLET_NAME_H
+#define ROOTLET_NAME_H
+
+#include <stddef.h>
+
+/* The same rule runc uses for container ids, with its 1024 cut to what a path component wants. */
+#define NAME_MAX_LEN 64
+
+int name_check(const char *name, const char **ret_why);
+
+#endif

@@ -1,0 +1,9 @@
+/* Namespace file descriptors: open one checking its type, join one. */
+#ifndef ROOTLET_NSFD_H
+#define ROOTLET_NSFD_H
+
+int ns_open_at(int dir_fd, const char *path, int nstype, int *ret_fd);
+int ns_join(int fd, int nstype);
+const char *ns_type_name(int nstype);
+
+#endif

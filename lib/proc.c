@@ -1,0 +1,111 @@
+/* Facts about processes read from /proc: identity (start time), memory, id maps. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "proc.h"
+
+/* Field 22 of /proc/PID/stat; fields are counted from 1 and "comm" is field 2. */
+#define STAT_FIELD_STARTTIME 22
+#define STAT_FIELD_AFTER_COMM 3
+
+/**
+ * proc_stat_start_time() - Parse the start time out of the text of /proc/PID/stat
+ * @stat:	NUL-terminated content
+ * @ret_start:	set to the start time in clock ticks after boot
+ *
+ * comm may hold spaces and parentheses, so fields are counted from the last ')'. A zombie has
+ * exited: whatever it held (its namespaces) is gone even though its pid is not yet free.
+ *
+ * Return: 0 on success, -ESRCH for a zombie or dead process, -EINVAL on malformed text
+ */
+int proc_stat_start_time(const char *stat, unsigned long long *ret_start)
+{
+	const char *p = strrchr(stat, ')');
+	int field = STAT_FIELD_AFTER_COMM;
+	unsigned long long value;
+	bool exited;
+	char *end;
+
+	if (!p)
+		return -EINVAL;
+	p++;
+	while (*p == ' ')
+		p++;
+	exited = *p == 'Z' || *p == 'X' || *p == 'x';
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return -EINVAL;
+		if (field == STAT_FIELD_STARTTIME)
+			break;
+		while (*p && *p != ' ')
+			p++;
+		field++;
+	}
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	errno = 0;
+	value = strtoull(p, &end, 10);
+	if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
+		return -EINVAL;
+	*ret_start = value;
+	return exited ? -ESRCH : 0;
+}
+
+/**
+ * proc_start_time() - Read a process's start time, which tells it apart from a reused pid
+ * @pid:	process id
+ * @ret_start:	set to the start time in clock ticks after boot
+ *
+ * Return: 0 on success, -ESRCH if there is no such process or it has exited, other errno
+ */
+int proc_start_time(pid_t pid, unsigned long long *ret_start)
+{
+	char path[64], *buf;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ret = file_read_small(AT_FDCWD, path, &buf, NULL);
+	if (ret == -ENOENT)
+		return -ESRCH;
+	if (ret)
+		return ret;
+	ret = proc_stat_start_time(buf, ret_start);
+	free(buf);
+	return ret;
+}
+
+/**
+ * proc_status_kib() - Read a "kB" field of /proc/PID/status, such as RssAnon
+ * @pid:	process id
+ * @field:	field name without the colon
+ * @ret_kib:	set to the value in KiB
+ *
+ * Return: 0 on success, -ENODATA if the field is absent, other negative errno
+ */
+int proc_status_kib(pid_t pid, const char *field, long *ret_kib)
+{
+	size_t flen = strlen(field);
+	char path[64], *buf, *line;
+	int ret = -ENODATA;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((ret = file_read_small(AT_FDCWD, path, &buf, NULL)))
+		return ret == -ENOENT ? -ESRCH : ret;
+	ret = -ENODATA;
+	for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			*ret_kib = strtol(line + flen + 1, NULL, 10);
+			ret = 0;
+			break;
+		}
+	}
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,12 @@
+/* Facts about processes read from /proc: identity (start time), memory, id maps. */
+#ifndef ROOTLET_PROC_H
+#define ROOTLET_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+int proc_stat_start_time(const char *stat, unsigned long long *ret_start);
+int proc_start_time(pid_t pid, unsigned long long *ret_start);
+int proc_status_kib(pid_t pid, const char *field, long *ret_kib);
+
+#endif

@@ -1,0 +1,231 @@
+/* state.json of a netns entry: who holds the netns, and whether it is still alive. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "nsfd.h"
+#include "proc.h"
+#include "state.h"
+
+/**
+ * state_parse() - Parse the text of a state.json
+ * @text:	NUL-terminated JSON
+ * @ret:	filled on success
+ *
+ * Return: 0 on success, -EBADMSG if the text is not a valid state
+ */
+int state_parse(const char *text, struct netns_state *ret)
+{
+	struct netns_state st = { 0 };
+	json_int_t pid, start, created;
+	const char *name, *userns;
+	int err = -EBADMSG;
+	json_t *root;
+
+	root = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	if (!root)
+		return -EBADMSG;
+	if (json_unpack(root, "{s:s, s:I, s:I, s:s, s:I}", "name", &name, "holder_pid", &pid,
+			"holder_start", &start, "userns", &userns, "created", &created))
+		goto out;
+	if (name_check(name, NULL) || pid < 0 || pid > INT32_MAX || start < 0)
+		goto out;
+	if (strcmp(userns, USERNS_NEW) && strcmp(userns, USERNS_JOIN) &&
+	    strcmp(userns, USERNS_HOST))
+		goto out;
+	if ((pid == 0) != !strcmp(userns, USERNS_HOST))
+		goto out;
+
+	snprintf(st.name, sizeof(st.name), "%s", name);
+	snprintf(st.userns, sizeof(st.userns), "%s", userns);
+	st.holder_pid = (pid_t)pid;
+	st.holder_start = (unsigned long long)start;
+	st.created = created;
+	*ret = st;
+	err = 0;
+out:
+	json_decref(root);
+	return err;
+}
+
+/**
+ * state_format() - Render a state as state.json text
+ * @st:		the state
+ * @ret_text:	set to a malloc()ed, NUL-terminated string
+ *
+ * Return: 0 on success, -ENOMEM
+ */
+int state_format(const struct netns_state *st, char **ret_text)
+{
+	json_t *root;
+	char *text;
+
+	root = json_pack("{s:s, s:I, s:I, s:s, s:I}", "name", st->name, "holder_pid",
+			 (json_int_t)st->holder_pid, "holder_start", (json_int_t)st->holder_start,
+			 "userns", st->userns, "created", (json_int_t)st->created);
+	if (!root)
+		return -ENOMEM;
+	text = json_dumps(root, JSON_INDENT(2));
+	json_decref(root);
+	if (!text)
+		return -ENOMEM;
+	*ret_text = text;
+	return 0;
+}
+
+/**
+ * state_read() - Read and parse <entry>/state.json
+ * @dir_fd:	the entry's directory
+ * @ret:	filled on success
+ *
+ * Return: 0 on success, -ENOENT if there is none, -EBADMSG if it is corrupt
+ */
+int state_read(int dir_fd, struct netns_state *ret)
+{
+	char *text;
+	int err;
+
+	if ((err = file_read_small(dir_fd, STATE_FILE, &text, NULL)))
+		return err == -EFBIG ? -EBADMSG : err;
+	err = state_parse(text, ret);
+	free(text);
+	return err;
+}
+
+/**
+ * state_write() - Write <entry>/state.json atomically, mode 0600
+ * @dir_fd:	the entry's directory
+ * @st:		the state
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+int state_write(int dir_fd, const struct netns_state *st)
+{
+	char *text;
+	int err;
+
+	if ((err = state_format(st, &text)))
+		return err;
+	err = file_write_atomic(dir_fd, STATE_FILE, text, strlen(text), STATE_FILE_MODE);
+	free(text);
+	return err;
+}
+
+/**
+ * state_is_host() - Tell whether an entry is a root netns kept by a bind mount
+ * @st:		the state
+ *
+ * Return: true for a root netns, false for one kept by a holder process
+ */
+bool state_is_host(const struct netns_state *st)
+{
+	return !strcmp(st->userns, USERNS_HOST);
+}
+
+/**
+ * state_live() - Tell whether the netns of an entry still exists
+ * @dir_fd:	the entry's directory
+ * @st:		its state
+ *
+ * A holder is alive only if its pid exists *and* started when state.json says: a pid alone may
+ * have been reused by an unrelated process.
+ *
+ * Return: 1 if live, 0 if stale, negative errno if it cannot be told
+ */
+int state_live(int dir_fd, const struct netns_state *st)
+{
+	unsigned long long start;
+	struct statfs sfs;
+	int fd, err;
+
+	if (state_is_host(st)) {
+		fd = openat(dir_fd, STATE_NET, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return errno == ENOENT ? 0 : -errno;
+		err = fstatfs(fd, &sfs);
+		close(fd);
+		if (err < 0)
+			return -errno;
+		return sfs.f_type == NSFS_MAGIC;
+	}
+
+	err = proc_start_time(st->holder_pid, &start);
+	if (err == -ESRCH)
+		return 0;
+	if (err)
+		return err;
+	return start == st->holder_start;
+}
+
+/**
+ * state_ns_open() - Open the user and network namespaces of a live entry
+ * @dir_fd:		the entry's directory
+ * @st:			its state
+ * @ret_user_fd:	set to the userns fd, or -1 for a root netns
+ * @ret_net_fd:		set to the netns fd
+ *
+ * The namespaces are opened through the holder's /proc/PID/ns, and a pidfd proves the holder
+ * was alive for the whole time: a live process keeps its pid, so what we opened is its.
+ *
+ * Return: 0 on success, -ESRCH if the entry is stale, other negative errno
+ */
+int state_ns_open(int dir_fd, const struct netns_state *st, int *ret_user_fd, int *ret_net_fd)
+{
+	int pidfd = -1, user_fd = -1, net_fd = -1, err;
+	unsigned long long start;
+	struct pollfd pfd;
+	char path[64];
+
+	if (state_is_host(st)) {
+		if ((err = ns_open_at(dir_fd, STATE_NET, CLONE_NEWNET, &net_fd)))
+			return err == -ENOENT || err == -ENOTTY ? -ESRCH : err;
+		*ret_user_fd = -1;
+		*ret_net_fd = net_fd;
+		return 0;
+	}
+
+	pidfd = pidfd_open(st->holder_pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	if ((err = proc_start_time(st->holder_pid, &start)))
+		goto out;
+	if (start != st->holder_start) {
+		err = -ESRCH;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)st->holder_pid);
+	if ((err = ns_open_at(AT_FDCWD, path, CLONE_NEWUSER, &user_fd)))
+		goto out;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)st->holder_pid);
+	if ((err = ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &net_fd)))
+		goto out;
+
+	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	if (poll(&pfd, 1, 0) != 0) {
+		err = -ESRCH;
+		goto out;
+	}
+	*ret_user_fd = user_fd;
+	*ret_net_fd = net_fd;
+	user_fd = net_fd = -1;
+out:
+	if (err == -ENOENT)
+		err = -ESRCH;
+	if (user_fd >= 0)
+		close(user_fd);
+	if (net_fd >= 0)
+		close(net_fd);
+	close(pidfd);
+	return err;
+}

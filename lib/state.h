@@ -1,0 +1,38 @@
+/* state.json of a netns entry: who holds the netns, and whether it is still alive. */
+#ifndef ROOTLET_STATE_H
+#define ROOTLET_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "name.h"
+
+#define STATE_FILE	"state.json"
+#define STATE_LOCK	"lock"
+#define STATE_NET	"net"
+#define STATE_USER	"user"
+#define STATE_FILE_MODE 0600
+
+/* How the netns's user namespace came to be. */
+#define USERNS_NEW  "new"  /* made by add, mapped for the caller */
+#define USERNS_JOIN "join" /* joined from --userns PATH */
+#define USERNS_HOST "host" /* root: no userns, the netns is an nsfs bind mount */
+#define USERNS_MODE_MAX 8
+
+struct netns_state {
+	char name[NAME_MAX_LEN + 1];
+	pid_t holder_pid; /* 0 for a root netns */
+	unsigned long long holder_start;
+	char userns[USERNS_MODE_MAX];
+	long long created; /* seconds since the epoch */
+};
+
+int state_parse(const char *text, struct netns_state *ret);
+int state_format(const struct netns_state *st, char **ret_text);
+int state_read(int dir_fd, struct netns_state *ret);
+int state_write(int dir_fd, const struct netns_state *st);
+bool state_is_host(const struct netns_state *st);
+int state_live(int dir_fd, const struct netns_state *st);
+int state_ns_open(int dir_fd, const struct netns_state *st, int *ret_user_fd, int *ret_net_fd);
+
+#endif

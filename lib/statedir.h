@@ -1,0 +1,16 @@
+/* Where rootlet keeps its state, and opening it safely. */
+#ifndef ROOTLET_STATEDIR_H
+#define ROOTLET_STATEDIR_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define STATE_DIR_MODE 0700
+#define STATE_ROOT_FOR_ROOT "/run/rootlet"
+
+int state_root_path(char *buf, size_t len);
+int state_root_open(const char *path, bool create, int *ret_fd);
+int state_entry_path(char *buf, size_t len, const char *root, const char *name, const char *file);
+
+#endif

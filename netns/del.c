@@ -1,0 +1,67 @@
+/* rootlet-netns del: stop the holder and remove the entry. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "netns.h"
+#include "statedir.h"
+
+/* An entry whose state.json is unreadable is still removed: del is how a user gets rid of it. */
+static int del_broken(struct netns_cfg *cfg)
+{
+	int root_fd = -1, dir_fd = -1, lock_fd = -1, err;
+
+	if ((err = state_root_open(cfg->root, false, &root_fd)))
+		return err;
+	dir_fd = openat(root_fd, cfg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dir_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if ((err = lock_at(dir_fd, STATE_LOCK, true, &lock_fd)))
+		goto out;
+	err = entry_remove(root_fd, cfg->name, dir_fd, NULL);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	if (dir_fd >= 0)
+		close(dir_fd);
+	close(root_fd);
+	return err;
+}
+
+/**
+ * netns_del() - Delete the netns named in @cfg
+ * @cfg:	configuration
+ *
+ * Processes still inside the netns (an exec in progress) keep it alive until they exit; del
+ * does not wait for them, only for the holder.
+ *
+ * Return: 0 on success, -ENOENT if there is no such netns, other negative errno
+ */
+int netns_del(struct netns_cfg *cfg)
+{
+	struct entry e;
+	int err;
+
+	err = entry_open(cfg, false, true, &e);
+	if (err == -EBADMSG) {
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "state.json is corrupt; the entry is removed, any holder left running");
+		return del_broken(cfg) ?: 0;
+	}
+	if (err)
+		return err;
+	if ((err = helpers_stop(e.dir_fd)))
+		snprintf(cfg->detail, sizeof(cfg->detail), "stopping a helper: %s", strerror(-err));
+	else if ((err = holder_stop(&e.st)))
+		snprintf(cfg->detail, sizeof(cfg->detail), "stopping holder %d: %s",
+			 (int)e.st.holder_pid, strerror(-err));
+	else
+		err = entry_remove(e.root_fd, cfg->name, e.dir_fd, &e.st);
+	entry_close(&e);
+	return err;
+}

@@ -1,0 +1,59 @@
+/* rootlet-netns exec: run a command inside a netns, joining its userns first. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "nsfd.h"
+
+/**
+ * netns_join_entry() - Move this process into the user and network namespaces of an entry
+ * @cfg:	configuration, with name set
+ *
+ * The userns comes first: setns() into a netns needs CAP_SYS_ADMIN in the userns that owns it,
+ * which we have only once we are inside that userns (as its root, our own uid mapped to 0).
+ *
+ * Return: 0 on success, -ESRCH if the entry is stale, other negative errno
+ */
+int netns_join_entry(struct netns_cfg *cfg)
+{
+	int user_fd = -1, net_fd = -1, err;
+	struct entry e;
+
+	if ((err = entry_open(cfg, false, false, &e)))
+		return err;
+	err = state_ns_open(e.dir_fd, &e.st, &user_fd, &net_fd);
+	entry_close(&e);
+	if (err)
+		return err;
+	if (user_fd >= 0 && (err = ns_join(user_fd, CLONE_NEWUSER)))
+		snprintf(cfg->detail, sizeof(cfg->detail), "joining the user namespace: %m");
+	else if ((err = ns_join(net_fd, CLONE_NEWNET)))
+		snprintf(cfg->detail, sizeof(cfg->detail), "joining the network namespace: %m");
+	if (user_fd >= 0)
+		close(user_fd);
+	close(net_fd);
+	return err;
+}
+
+/**
+ * netns_exec() - Replace this process with cfg->cmd run inside the netns
+ * @cfg:	configuration, with name and cmd set
+ *
+ * exec, not fork: the command's exit status and the signals sent to it need no relaying.
+ *
+ * Return: only on failure, a negative errno
+ */
+int netns_exec(struct netns_cfg *cfg)
+{
+	int err;
+
+	if ((err = netns_join_entry(cfg)))
+		return err;
+	execvp(cfg->cmd[0], cfg->cmd);
+	err = -errno;
+	cfg->cmd_failed = true;
+	snprintf(cfg->detail, sizeof(cfg->detail), "%s: %m", cfg->cmd[0]);
+	return err;
+}

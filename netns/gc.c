@@ -1,0 +1,91 @@
+/* rootlet-netns gc: remove entries whose netns is gone, and debris of interrupted adds. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "netns.h"
+#include "statedir.h"
+
+/*
+ * Returns 1 if the directory was removed, 0 if it was left alone (live, or busy: someone holds
+ * its lock, an add still building or a del at work), negative errno on failure.
+ */
+static int gc_one(int root_fd, const char *dir_name, bool is_tmp)
+{
+	int dir_fd, lock_fd = -1, err, live = 0;
+	struct netns_state st;
+	bool have_state;
+
+	dir_fd = openat(root_fd, dir_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dir_fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	err = lock_at(dir_fd, STATE_LOCK, false, &lock_fd);
+	if (err) {
+		err = err == -EWOULDBLOCK ? 0 : err;
+		goto out;
+	}
+	if (lock_is_stale(lock_fd) == 1)
+		goto out;
+
+	have_state = !is_tmp && !state_read(dir_fd, &st);
+	if (have_state && (live = state_live(dir_fd, &st)) != 0) {
+		err = live < 0 ? live : 0;
+		goto out;
+	}
+	err = entry_remove(root_fd, dir_name, dir_fd, have_state ? &st : NULL);
+	if (!err)
+		err = 1;
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	close(dir_fd);
+	return err;
+}
+
+/**
+ * netns_gc() - Remove stale entries, printing the name of each one removed
+ * @cfg:	configuration
+ *
+ * Return: 0 on success, negative errno of the first failure (gc goes on past it)
+ */
+int netns_gc(struct netns_cfg *cfg)
+{
+	int root_fd, fd, err = 0, ret;
+	struct dirent *de;
+	DIR *dir;
+
+	err = state_root_open(cfg->root, false, &root_fd);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		close(root_fd);
+		return err;
+	}
+	while ((de = readdir(dir))) {
+		bool is_tmp = !strncmp(de->d_name, ADD_TMP_PREFIX, strlen(ADD_TMP_PREFIX));
+
+		if (!is_tmp && name_check(de->d_name, NULL))
+			continue;
+		ret = gc_one(root_fd, de->d_name, is_tmp);
+		if (ret == 1 && !is_tmp)
+			printf("removed %s\n", de->d_name);
+		if (ret < 0 && !err) {
+			err = ret;
+			snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", de->d_name,
+				 strerror(-ret));
+		}
+	}
+	closedir(dir);
+	close(root_fd);
+	return err;
+}

@@ -1,0 +1,75 @@
+/* The helpers attached to a netns (slirp, portfwd), found through their pid files. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "pidfile.h"
+
+/* Helpers get this long to exit on SIGTERM before SIGKILL. */
+#define HELPER_STOP_TIMEOUT_MS 2000
+
+/**
+ * helpers_each() - Call @fn for every "<helper>.pid" of an entry
+ * @dir_fd:	the entry's directory
+ * @fn:		called with the helper's name (file name without ".pid") and its pid file
+ * @data:	passed to @fn
+ *
+ * Return: 0 on success, the first negative value @fn returned, or negative errno
+ */
+int helpers_each(int dir_fd, int (*fn)(const char *helper, const struct pidfile *pf, void *data),
+		 void *data)
+{
+	size_t slen = strlen(PIDFILE_SUFFIX);
+	struct dirent *de;
+	int fd, err = 0;
+	DIR *dir;
+
+	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while ((de = readdir(dir))) {
+		size_t len = strlen(de->d_name);
+		char helper[NAME_MAX_LEN + 1];
+		struct pidfile pf;
+		int ret;
+
+		if (len <= slen || len - slen > NAME_MAX_LEN ||
+		    strcmp(de->d_name + len - slen, PIDFILE_SUFFIX))
+			continue;
+		if (pidfile_read(dir_fd, de->d_name, &pf))
+			continue;
+		snprintf(helper, sizeof(helper), "%.*s", (int)(len - slen), de->d_name);
+		if ((ret = fn(helper, &pf, data)) < 0 && !err)
+			err = ret;
+	}
+	closedir(dir);
+	return err;
+}
+
+static int helper_stop_one(const char *helper, const struct pidfile *pf, void *data)
+{
+	(void)helper;
+	(void)data;
+	return pidfile_stop(pf, HELPER_STOP_TIMEOUT_MS);
+}
+
+/**
+ * helpers_stop() - Stop every helper recorded in an entry
+ * @dir_fd:	the entry's directory
+ *
+ * Return: 0 on success, negative errno of the first failure (the others are still stopped)
+ */
+int helpers_stop(int dir_fd)
+{
+	return helpers_each(dir_fd, helper_stop_one, NULL);
+}

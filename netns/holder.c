@@ -1,0 +1,150 @@
+/* rootlet-netns-holder: the tiny process that keeps a rootless netns alive. */
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "holder.h"
+#include "lock.h"
+#include "state.h"
+
+/*
+ * Theory of operation
+ *
+ * rootlet-netns add forks a child that makes (or joins) the user namespace and makes the network
+ * namespace, then execs this program, so that the namespaces belong to a process that does
+ * nothing else: no threads, no files but what it needs, no capabilities, no libraries beyond libc
+ * and libcap-ng. Its pid and start time go into state.json, and <entry>/net and <entry>/user are
+ * symlinks to its /proc/PID/ns/ files; other processes of the same user open those through the
+ * ptrace access check, which is why the holder stays dumpable.
+ *
+ * On SIGTERM or SIGINT it exits. If nobody holds the entry's lock (rootlet-netns del holds it
+ * while it stops us) it removes the entry first, so that `kill PID` leaves no stale state.
+ */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: %s STATE_ROOT NAME\n"
+		   "Keeps a rootless network namespace alive for rootlet-netns; not run by hand.\n",
+		program_invocation_short_name);
+}
+
+static void report(holder_msg_t msg)
+{
+	/* A failed write means add already gave up on us; nothing better is left to do. */
+	if (write(HOLDER_REPORT_FD, &msg, sizeof(msg)) != sizeof(msg))
+		_exit(1);
+}
+
+/* The entry is ours only if its net link still names our own /proc/PID/ns/net. */
+static int holder_owns(int dir_fd)
+{
+	char want[64], got[64];
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "/proc/%d/ns/net", (int)getpid());
+	n = readlinkat(dir_fd, STATE_NET, got, sizeof(got) - 1);
+	if (n < 0)
+		return 0;
+	got[n] = '\0';
+	return !strcmp(want, got);
+}
+
+static void holder_release(const char *root, const char *name)
+{
+	int root_fd, dir_fd = -1, lock_fd = -1;
+
+	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (root_fd < 0)
+		return;
+	dir_fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dir_fd < 0)
+		goto out;
+	/* Busy: del (or gc) is removing the entry and waits for our exit. */
+	if (lock_at(dir_fd, STATE_LOCK, false, &lock_fd))
+		goto out;
+	if (!holder_owns(dir_fd))
+		goto out;
+	if (!dir_remove_contents(dir_fd))
+		unlinkat(root_fd, name, AT_REMOVEDIR);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	if (dir_fd >= 0)
+		close(dir_fd);
+	close(root_fd);
+}
+
+static int holder_isolate(void)
+{
+	int null_fd;
+
+	if (setsid() < 0 || chdir("/") < 0)
+		return -errno;
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0)
+		return -errno;
+	if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0 ||
+	    dup2(null_fd, STDERR_FILENO) < 0)
+		return -errno;
+	if (close_range(HOLDER_REPORT_FD + 1, ~0U, 0) < 0)
+		return -errno;
+
+	/* Nobody needs our capabilities: others join through /proc/PID/ns, not through us. */
+	capng_clear(CAPNG_SELECT_ALL);
+	if (capng_apply(CAPNG_SELECT_ALL) < 0) {
+		/* Without CAP_SETPCAP (a joined userns that does not map us) the bounding set
+		 * cannot be cleared, but then there are no capabilities to drop either. */
+		capng_clear(CAPNG_SELECT_BOTH);
+		if (capng_apply(CAPNG_SELECT_BOTH) < 0)
+			return -EPERM;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t wanted;
+	int err, sig;
+
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("%s %s\n", program_invocation_short_name, ROOTLET_VERSION);
+		return 0;
+	}
+	if (argc != 3 || fcntl(HOLDER_REPORT_FD, F_GETFD) < 0) {
+		usage(stderr);
+		return 2;
+	}
+
+	sigemptyset(&wanted);
+	sigaddset(&wanted, SIGTERM);
+	sigaddset(&wanted, SIGINT);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigprocmask(SIG_BLOCK, &wanted, NULL);
+
+	if ((err = holder_isolate())) {
+		report(err);
+		return 1;
+	}
+	report(HOLDER_MSG_READY);
+	close(HOLDER_REPORT_FD);
+
+	do
+		sig = sigwaitinfo(&wanted, NULL);
+	while (sig < 0);
+
+	holder_release(argv[1], argv[2]);
+	return 0;
+}

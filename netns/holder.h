@@ -1,0 +1,18 @@
+/* The protocol between rootlet-netns add and the holder it starts. */
+#ifndef ROOTLET_HOLDER_H
+#define ROOTLET_HOLDER_H
+
+#include <stdint.h>
+
+#define HOLDER_BINARY "rootlet-netns-holder"
+
+/* The holder reports on this fd, then closes it; add reads the other end. */
+#define HOLDER_REPORT_FD 3
+
+/* Messages are one int32 each: these two, or a negative errno on failure. */
+#define HOLDER_MSG_READY    0 /* namespaces made, capabilities dropped, waiting for SIGTERM */
+#define HOLDER_MSG_UNSHARED 1 /* new userns made: the parent may write its maps now */
+
+typedef int32_t holder_msg_t;
+
+#endif

@@ -1,0 +1,226 @@
+/* Starting and stopping the holder process of a rootless netns. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "holder.h"
+#include "netns.h"
+#include "nsfd.h"
+#include "pidfile.h"
+#include "proc.h"
+
+/* A holder is ready in about a millisecond; this only bounds a wedged one. */
+#define HOLDER_READY_TIMEOUT_MS 10000
+/* How long del waits for SIGTERM to work before it sends SIGKILL. */
+#define HOLDER_STOP_TIMEOUT_MS 2000
+
+/* Next to our own binary (the build tree), else where `make install` puts it. */
+static int holder_path(char *buf, size_t len)
+{
+	const char *env = getenv("ROOTLET_HOLDER");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(buf, len, "%s/%s", dirname(self), HOLDER_BINARY);
+		if (!access(buf, X_OK))
+			return 0;
+	}
+	snprintf(buf, len, "%s/%s", LIBEXECDIR, HOLDER_BINARY);
+	return access(buf, X_OK) ? -errno : 0;
+}
+
+static int write_proc_file(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, text, strlen(text));
+
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != strlen(text))
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+/* Own uid and gid to 0: what the kernel lets us write without newuidmap. */
+static int userns_map_self(pid_t pid)
+{
+	char map[64];
+	int err;
+
+	/* The kernel refuses a gid_map from an unprivileged writer until setgroups is denied. */
+	if ((err = write_proc_file(pid, "setgroups", "deny")))
+		return err;
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getuid());
+	if ((err = write_proc_file(pid, "uid_map", map)))
+		return err;
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getgid());
+	return write_proc_file(pid, "gid_map", map);
+}
+
+static int read_msg(int fd, holder_msg_t *ret_msg)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	holder_msg_t msg;
+	ssize_t n;
+	int ready;
+
+	do
+		ready = poll(&pfd, 1, HOLDER_READY_TIMEOUT_MS);
+	while (ready < 0 && errno == EINTR);
+	if (ready < 0)
+		return -errno;
+	if (ready == 0)
+		return -ETIMEDOUT;
+	n = read(fd, &msg, sizeof(msg));
+	if (n != sizeof(msg))
+		return -ECHILD; /* it died without a word */
+	*ret_msg = msg;
+	return 0;
+}
+
+/* In the child, between fork and exec: report failures through the pipe, then die. */
+static void __attribute__((noreturn)) holder_child(const char *holder, struct netns_cfg *cfg,
+						   int userns_fd, int report_fd, int go_fd)
+{
+	holder_msg_t msg = HOLDER_MSG_UNSHARED;
+	char go;
+
+	if (userns_fd >= 0) {
+		if (setns(userns_fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNET) < 0)
+			goto fail;
+	} else {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+			goto fail;
+		if (write(report_fd, &msg, sizeof(msg)) != sizeof(msg))
+			_exit(1);
+		if (read(go_fd, &go, 1) != 1)
+			_exit(1);
+	}
+	if (dup2(report_fd, HOLDER_REPORT_FD) < 0)
+		goto fail;
+	execl(holder, HOLDER_BINARY, cfg->root, cfg->name, (char *)NULL);
+fail:
+	msg = -errno;
+	if (write(report_fd, &msg, sizeof(msg)) != sizeof(msg))
+		_exit(1);
+	_exit(1);
+}
+
+/**
+ * holder_spawn() - Start a holder in a new netns (and a new or given userns)
+ * @cfg:	configuration: name, root, userns_path
+ * @ret_pid:	set to the holder's pid once it reported ready
+ *
+ * Return: 0 on success, negative errno on failure (no holder is left running then)
+ */
+int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid)
+{
+	int report[2] = { -1, -1 }, go[2] = { -1, -1 }, userns_fd = -1, err;
+	char holder[PATH_MAX];
+	holder_msg_t msg;
+	pid_t pid = -1;
+
+	if ((err = holder_path(holder, sizeof(holder)))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "%s not found", HOLDER_BINARY);
+		return err;
+	}
+	if (cfg->userns_path && (err = ns_open_at(AT_FDCWD, cfg->userns_path, CLONE_NEWUSER,
+						  &userns_fd))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "--userns %s: %s", cfg->userns_path,
+			 err == -ENOTTY ? "not a namespace file"
+			 : err == -EINVAL ? "not a user namespace"
+					  : strerror(-err));
+		return err;
+	}
+	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+		err = -errno;
+		goto out;
+	}
+
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (pid == 0)
+		holder_child(holder, cfg, userns_fd, report[1], go[0]);
+
+	close(report[1]);
+	close(go[0]);
+	report[1] = go[0] = -1;
+
+	if (userns_fd < 0) {
+		if ((err = read_msg(report[0], &msg)))
+			goto out;
+		if (msg != HOLDER_MSG_UNSHARED) {
+			err = msg < 0 ? msg : -EPROTO;
+			goto out;
+		}
+		if ((err = userns_map_self(pid))) {
+			snprintf(cfg->detail, sizeof(cfg->detail), "writing the uid/gid map: %s",
+				 strerror(-err));
+			goto out;
+		}
+		if (write(go[1], "g", 1) != 1) {
+			err = -errno;
+			goto out;
+		}
+	}
+	if ((err = read_msg(report[0], &msg)))
+		goto out;
+	err = msg == HOLDER_MSG_READY ? 0 : msg < 0 ? msg : -EPROTO;
+out:
+	if (err && pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (!err)
+		*ret_pid = pid;
+	for (int i = 0; i < 2; i++) {
+		if (report[i] >= 0)
+			close(report[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+	}
+	if (userns_fd >= 0)
+		close(userns_fd);
+	return err;
+}
+
+/**
+ * holder_stop() - Stop a holder: SIGTERM, then SIGKILL if it lingers
+ * @st:		state naming the holder
+ *
+ * Return: 0 once the holder is gone (or was already), negative errno on failure
+ */
+int holder_stop(const struct netns_state *st)
+{
+	struct pidfile pf = { .pid = st->holder_pid, .start = st->holder_start };
+
+	if (state_is_host(st))
+		return 0;
+	return pidfile_stop(&pf, HOLDER_STOP_TIMEOUT_MS);
+}

@@ -1,0 +1,133 @@
+/* Interfaces, addresses and routes of the current netns, read with libnl-route-3, as JSON. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
+
+#include "netns.h"
+
+#define NL_TEXT_MAX 128
+
+/* "10.0.2.100/24", with the prefix length even where nl_addr2str() leaves a full one out. */
+static const char *addr_text(struct nl_addr *addr, char *buf, size_t len)
+{
+	size_t used;
+
+	nl_addr2str(addr, buf, len);
+	used = strlen(buf);
+	if (!strchr(buf, '/'))
+		snprintf(buf + used, len - used, "/%u", nl_addr_get_prefixlen(addr));
+	return buf;
+}
+
+static json_t *links_addresses(struct nl_cache *addrs, int ifindex)
+{
+	json_t *arr = json_array();
+	char buf[NL_TEXT_MAX];
+
+	for (struct nl_object *o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+
+		if (rtnl_addr_get_ifindex(a) != ifindex || !local)
+			continue;
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s}", "family",
+				       rtnl_addr_get_family(a) == AF_INET6 ? "inet6" : "inet",
+				       "address", addr_text(local, buf, sizeof(buf))));
+	}
+	return arr;
+}
+
+static json_t *links_interfaces(struct nl_cache *links, struct nl_cache *addrs)
+{
+	json_t *arr = json_array();
+	char flags[NL_TEXT_MAX], state[NL_TEXT_MAX];
+
+	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		int ifindex = rtnl_link_get_ifindex(l);
+
+		rtnl_link_flags2str(rtnl_link_get_flags(l), flags, sizeof(flags));
+		rtnl_link_operstate2str(rtnl_link_get_operstate(l), state, sizeof(state));
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:i, s:s, s:o}", "index",
+						     ifindex, "name", rtnl_link_get_name(l),
+						     "flags", flags, "mtu",
+						     (int)rtnl_link_get_mtu(l), "state", state,
+						     "addresses", links_addresses(addrs, ifindex)));
+	}
+	return arr;
+}
+
+static json_t *links_routes(struct nl_cache *routes, struct nl_cache *links)
+{
+	json_t *arr = json_array();
+	char dst[NL_TEXT_MAX], gw[NL_TEXT_MAX], dev[NL_TEXT_MAX];
+
+	for (struct nl_object *o = nl_cache_get_first(routes); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+		struct rtnl_nexthop *nh;
+		struct nl_addr *d = rtnl_route_get_dst(r);
+		bool has_gw = false;
+
+		/* As `ip route` does: the main table only, not the kernel's local table. */
+		if (rtnl_route_get_table(r) != RT_TABLE_MAIN)
+			continue;
+		if (!d || nl_addr_get_prefixlen(d) == 0)
+			snprintf(dst, sizeof(dst), "default");
+		else
+			nl_addr2str(d, dst, sizeof(dst));
+		dev[0] = '\0';
+		if (rtnl_route_get_nnexthops(r) > 0) {
+			nh = rtnl_route_nexthop_n(r, 0);
+			if (rtnl_route_nh_get_gateway(nh)) {
+				nl_addr2str(rtnl_route_nh_get_gateway(nh), gw, sizeof(gw));
+				has_gw = true;
+			}
+			rtnl_link_i2name(links, rtnl_route_nh_get_ifindex(nh), dev, sizeof(dev));
+		}
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:s?, s:s}", "family",
+				       rtnl_route_get_family(r) == AF_INET6 ? "inet6" : "inet",
+				       "dst", dst, "gateway", has_gw ? gw : NULL, "dev", dev));
+	}
+	return arr;
+}
+
+/**
+ * links_read() - Read interfaces (with addresses) and main-table routes of the current netns
+ * @ret_interfaces:	set to a JSON array of interfaces
+ * @ret_routes:		set to a JSON array of routes
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+int links_read(json_t **ret_interfaces, json_t **ret_routes)
+{
+	struct nl_cache *links = NULL, *addrs = NULL, *routes = NULL;
+	struct nl_sock *sk;
+	int err = -ENOMEM;
+
+	sk = nl_socket_alloc();
+	if (!sk)
+		return -ENOMEM;
+	if (nl_connect(sk, NETLINK_ROUTE) < 0 || rtnl_link_alloc_cache(sk, AF_UNSPEC, &links) < 0 ||
+	    rtnl_addr_alloc_cache(sk, &addrs) < 0 ||
+	    rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &routes) < 0) {
+		err = -EIO;
+		goto out;
+	}
+	*ret_interfaces = links_interfaces(links, addrs);
+	*ret_routes = links_routes(routes, links);
+	err = 0;
+out:
+	nl_cache_free(routes);
+	nl_cache_free(addrs);
+	nl_cache_free(links);
+	nl_socket_free(sk);
+	return err;
+}

@@ -1,0 +1,220 @@
+/* rootlet-netns: persistent rootless network namespaces, from a shell. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netns.h"
+#include "statedir.h"
+
+#define EXIT_USAGE 2
+/* exec: as env(1) and podman do, so they cannot be taken for the command's own status. */
+#define EXIT_EXEC_OWN	   125
+#define EXIT_EXEC_CANNOT   126
+#define EXIT_EXEC_NOTFOUND 127
+
+enum { OPT_IN_PLACE = 256, OPT_USER, OPT_USERNS, OPT_DEBUG };
+
+struct verb {
+	const char *name;
+	int (*fn)(struct netns_cfg *cfg);
+	bool takes_name;
+	int extra_args; /* after NAME: -1 = a command (exec) */
+};
+
+static const struct verb verbs[] = {
+	{ "add", netns_add, true, 0 },	   { "del", netns_del, true, 0 },
+	{ "list", netns_list, false, 0 },  { "exec", netns_exec, true, -1 },
+	{ "path", netns_path, true, 0 },   { "show", netns_show, true, 0 },
+	{ "oci", netns_oci, true, 1 },	   { "gc", netns_gc, false, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rootlet-netns [OPTIONS] VERB [ARGS]\n"
+		"Persistent network namespaces for unprivileged users.\n"
+		"\n"
+		"Verbs:\n"
+		"  add NAME [--userns PATH]   create a netns kept alive by a holder process\n"
+		"  del NAME                   stop its holder and helpers, remove it\n"
+		"  list [--json]              every netns: name, live/stale, holder, path\n"
+		"  exec NAME -- CMD...        run CMD inside the netns (and its userns)\n"
+		"  path NAME [--user]         print the netns (or userns) path\n"
+		"  show NAME [--json]         interfaces, addresses, routes, holder, helpers\n"
+		"  oci NAME CONFIG [--in-place]  make an OCI config.json join the netns\n"
+		"  gc                         remove stale entries\n"
+		"\n"
+		"Options:\n"
+		"  -j, --json        machine-readable output (list, show)\n"
+		"      --userns PATH join this user namespace instead of making one (add)\n"
+		"      --user        print the user namespace path (path)\n"
+		"      --in-place    rewrite CONFIG instead of printing it (oci)\n"
+		"      --debug       say more on stderr\n"
+		"  -h, --help        this text\n"
+		"  -V, --version     print the version\n"
+		"\n"
+		"State: $ROOTLET_STATE_DIR, else $XDG_RUNTIME_DIR/rootlet (root: /run/rootlet).\n"
+		"Exit: 0 ok, 1 failed, 2 usage; exec: the command's status, 125 if rootlet-netns\n"
+		"failed, 126 if CMD cannot run, 127 if it is not found. See rootlet-netns(1).\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "rootlet-netns: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see 'rootlet-netns --help'\n");
+	return EXIT_USAGE;
+}
+
+static const char *netns_strerror(int err)
+{
+	switch (err) {
+	case -EEXIST:
+		return "exists";
+	case -ENOENT:
+		return "no such netns";
+	case -ESRCH:
+		return "stale (its holder is gone); run 'rootlet-netns gc'";
+	case -EBADMSG:
+		return "state.json is corrupt; 'rootlet-netns del' removes the entry";
+	default:
+		return strerror(-err);
+	}
+}
+
+/* Options that belong to one verb only are refused elsewhere, rather than silently ignored. */
+static int check_option_fits(const struct netns_cfg *cfg)
+{
+	if (cfg->json && strcmp(cfg->verb, "list") && strcmp(cfg->verb, "show"))
+		return usage_error("--json goes with list and show, not %s", cfg->verb);
+	if (cfg->userns_path && strcmp(cfg->verb, "add"))
+		return usage_error("--userns goes with add, not %s", cfg->verb);
+	if (cfg->user && strcmp(cfg->verb, "path"))
+		return usage_error("--user goes with path, not %s", cfg->verb);
+	if (cfg->in_place && strcmp(cfg->verb, "oci"))
+		return usage_error("--in-place goes with oci, not %s", cfg->verb);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct verb **ret_verb)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "in-place", no_argument, NULL, OPT_IN_PLACE },
+		{ "user", no_argument, NULL, OPT_USER },
+		{ "userns", required_argument, NULL, OPT_USERNS },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct verb *verb = NULL;
+	int c, nargs, err;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hVj", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("rootlet-netns %s\n", ROOTLET_VERSION);
+			exit(0);
+		case 'j':
+			cfg->json = true;
+			break;
+		case OPT_IN_PLACE:
+			cfg->in_place = true;
+			break;
+		case OPT_USER:
+			cfg->user = true;
+			break;
+		case OPT_USERNS:
+			cfg->userns_path = optarg;
+			break;
+		case OPT_DEBUG:
+			cfg->debug = true;
+			break;
+		default:
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "no verb given");
+	cfg->verb = argv[optind++];
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(verbs[i].name, cfg->verb))
+			verb = &verbs[i];
+	if (!verb)
+		return usage_error("unknown verb '%s'", cfg->verb);
+	if ((err = check_option_fits(cfg)))
+		return err;
+
+	nargs = argc - optind;
+	if (verb->takes_name) {
+		const char *why;
+
+		if (nargs < 1)
+			return usage_error("%s: NAME missing", cfg->verb);
+		cfg->name = argv[optind++];
+		nargs--;
+		if (name_check(cfg->name, &why)) {
+			fprintf(stderr, "rootlet-netns: %s: invalid name '%s': %s\n", cfg->verb,
+				cfg->name, why);
+			return EXIT_USAGE;
+		}
+	}
+	if (verb->extra_args < 0) {
+		if (nargs < 1)
+			return usage_error("%s: command missing after NAME --", cfg->verb);
+		cfg->cmd = &argv[optind];
+	} else if (nargs != verb->extra_args) {
+		if (nargs > verb->extra_args)
+			return usage_error("unexpected argument '%s'",
+					   argv[optind + verb->extra_args]);
+		return usage_error("%s: CONFIG missing", cfg->verb);
+	} else if (nargs) {
+		cfg->config_path = argv[optind];
+	}
+	*ret_verb = verb;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct netns_cfg cfg;
+	const struct verb *verb = NULL;
+	int err;
+
+	if ((err = parse_args(argc, argv, &cfg, &verb)))
+		return err;
+	err = state_root_path(cfg.root, sizeof(cfg.root));
+	if (err == -ENOENT) {
+		log_error("%s: XDG_RUNTIME_DIR is not set; set it, or ROOTLET_STATE_DIR", cfg.verb);
+		return verb->extra_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;
+	}
+	if (err) {
+		log_error("%s: state directory: %s", cfg.verb, strerror(-err));
+		return verb->extra_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;
+	}
+	log_debug(cfg.debug, "state root %s", cfg.root);
+
+	err = verb->fn(&cfg);
+	if (!err)
+		return 0;
+	if (err == -EPERM && !cfg.detail[0])
+		snprintf(cfg.detail, sizeof(cfg.detail),
+			 "%s: not owned by you or open to others (must be 0700)", cfg.root);
+	if (cfg.name)
+		log_error("%s %s: %s", cfg.verb, cfg.name,
+			  cfg.detail[0] ? cfg.detail : netns_strerror(err));
+	else
+		log_error("%s: %s", cfg.verb, cfg.detail[0] ? cfg.detail : netns_strerror(err));
+	if (cfg.cmd_failed)
+		return err == -ENOENT ? EXIT_EXEC_NOTFOUND : EXIT_EXEC_CANNOT;
+	return verb->extra_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;
+}

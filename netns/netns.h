@@ -1,0 +1,69 @@
+/* rootlet-netns: the configuration every verb reads, and the verbs' entry points. */
+#ifndef ROOTLET_NETNS_H
+#define ROOTLET_NETNS_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "state.h"
+
+#define NETNS_DETAIL_MAX 512
+
+/* add builds an entry in "~add.<pid>" first: '~' is no name character, so it never collides. */
+#define ADD_TMP_PREFIX "~add."
+
+struct netns_cfg {
+	const char *verb;
+	const char *name;
+	const char *config_path; /* oci */
+	const char *userns_path; /* add --userns */
+	char **cmd;		 /* exec: argv of the command, NULL-terminated */
+	bool json;
+	bool in_place;
+	bool user;
+	bool debug;
+	bool cmd_failed; /* exec: the command itself could not be run */
+	char root[PATH_MAX];		 /* state root */
+	char detail[NETNS_DETAIL_MAX]; /* more about the last error, for main() to print */
+};
+
+/* An opened entry: its directory, its lock (or -1) and its parsed state. */
+struct entry {
+	int root_fd;
+	int dir_fd;
+	int lock_fd;
+	struct netns_state st;
+};
+
+int entry_open(struct netns_cfg *cfg, bool create_root, bool lock, struct entry *ret);
+void entry_close(struct entry *e);
+int entry_remove(int root_fd, const char *dir_name, int dir_fd, const struct netns_state *st);
+int entry_ns_path(const struct netns_cfg *cfg, const char *file, char *buf, size_t len);
+
+int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid);
+int holder_stop(const struct netns_state *st);
+
+struct pidfile;
+int helpers_each(int dir_fd, int (*fn)(const char *helper, const struct pidfile *pf, void *data),
+		 void *data);
+int helpers_stop(int dir_fd);
+
+void format_time_iso(long long secs, char *buf, size_t len);
+#define TIME_ISO_MAX 32
+
+int rootns_prepare_root(const char *root);
+int rootns_create(int dir_fd);
+int rootns_release(int dir_fd);
+
+int netns_join_entry(struct netns_cfg *cfg);
+
+int netns_add(struct netns_cfg *cfg);
+int netns_del(struct netns_cfg *cfg);
+int netns_list(struct netns_cfg *cfg);
+int netns_exec(struct netns_cfg *cfg);
+int netns_path(struct netns_cfg *cfg);
+int netns_show(struct netns_cfg *cfg);
+int netns_oci(struct netns_cfg *cfg);
+int netns_gc(struct netns_cfg *cfg);
+
+#endif

@@ -1,0 +1,129 @@
+/* rootlet-netns show: one netns in detail: holder, helpers, interfaces, addresses, routes. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netns.h"
+#include "pidfile.h"
+#include "proc.h"
+
+int links_read(json_t **ret_interfaces, json_t **ret_routes);
+
+static int show_helper(const char *helper, const struct pidfile *pf, void *data)
+{
+	int live = pidfile_live(pf);
+
+	json_array_append_new((json_t *)data, json_pack("{s:s, s:i, s:s}", "name", helper, "pid",
+							(int)pf->pid, "state",
+							live > 0 ? "live" : "stale"));
+	return 0;
+}
+
+/* Everything show reports that is read from the host side, before joining the netns. */
+static json_t *show_entry(struct netns_cfg *cfg, const struct entry *e, int live)
+{
+	char net[PATH_MAX], user[PATH_MAX], when[TIME_ISO_MAX];
+	json_t *obj, *holder = json_null(), *helpers = json_array();
+	long rss;
+
+	entry_ns_path(cfg, STATE_NET, net, sizeof(net));
+	entry_ns_path(cfg, STATE_USER, user, sizeof(user));
+	format_time_iso(e->st.created, when, sizeof(when));
+	if (!state_is_host(&e->st)) {
+		holder = json_pack("{s:i}", "pid", (int)e->st.holder_pid);
+		if (live > 0 && !proc_status_kib(e->st.holder_pid, "RssAnon", &rss))
+			json_object_set_new(holder, "rss_anon_kib", json_integer(rss));
+	}
+	helpers_each(e->dir_fd, show_helper, helpers);
+	obj = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o}", "name", cfg->name, "state",
+			live > 0 ? "live" : "stale", "userns_mode", e->st.userns, "netns", net,
+			"userns", state_is_host(&e->st) ? NULL : user, "created", when, "holder",
+			holder, "helpers", helpers);
+	return obj;
+}
+
+static void show_print_human(json_t *obj)
+{
+	json_t *holder = json_object_get(obj, "holder"), *v, *a;
+	size_t i, j;
+
+	printf("%s: %s, userns %s, created %s\n", json_string_value(json_object_get(obj, "name")),
+	       json_string_value(json_object_get(obj, "state")),
+	       json_string_value(json_object_get(obj, "userns_mode")),
+	       json_string_value(json_object_get(obj, "created")));
+	printf("  netns    %s\n", json_string_value(json_object_get(obj, "netns")));
+	if (json_is_string(json_object_get(obj, "userns")))
+		printf("  userns   %s\n", json_string_value(json_object_get(obj, "userns")));
+	if (json_is_object(holder)) {
+		printf("  holder   pid %d", (int)json_integer_value(json_object_get(holder, "pid")));
+		if ((v = json_object_get(holder, "rss_anon_kib")))
+			printf(", RssAnon %d KiB", (int)json_integer_value(v));
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(obj, "helpers"), i, v)
+		printf("  helper   %s pid %d (%s)\n", json_string_value(json_object_get(v, "name")),
+		       (int)json_integer_value(json_object_get(v, "pid")),
+		       json_string_value(json_object_get(v, "state")));
+
+	json_array_foreach(json_object_get(obj, "interfaces"), i, v) {
+		printf("%d: %s <%s> mtu %d state %s\n",
+		       (int)json_integer_value(json_object_get(v, "index")),
+		       json_string_value(json_object_get(v, "name")),
+		       json_string_value(json_object_get(v, "flags")),
+		       (int)json_integer_value(json_object_get(v, "mtu")),
+		       json_string_value(json_object_get(v, "state")));
+		json_array_foreach(json_object_get(v, "addresses"), j, a)
+			printf("    %s %s\n", json_string_value(json_object_get(a, "family")),
+			       json_string_value(json_object_get(a, "address")));
+	}
+	if (json_array_size(json_object_get(obj, "routes")))
+		printf("routes:\n");
+	json_array_foreach(json_object_get(obj, "routes"), i, v) {
+		printf("  %s", json_string_value(json_object_get(v, "dst")));
+		if (json_is_string(json_object_get(v, "gateway")))
+			printf(" via %s", json_string_value(json_object_get(v, "gateway")));
+		printf(" dev %s\n", json_string_value(json_object_get(v, "dev")));
+	}
+}
+
+/**
+ * netns_show() - Print one netns: state, paths, holder (with its RssAnon), helpers and, when
+ *		  live, its interfaces, addresses and routes
+ * @cfg:	configuration (name, json)
+ *
+ * This process joins the netns to read it with netlink, so it does so last, after everything
+ * read from the host side.
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+int netns_show(struct netns_cfg *cfg)
+{
+	json_t *obj, *interfaces, *routes;
+	struct entry e;
+	int err, live;
+
+	if ((err = entry_open(cfg, false, false, &e)))
+		return err;
+	live = state_live(e.dir_fd, &e.st);
+	obj = show_entry(cfg, &e, live);
+	entry_close(&e);
+	if (!obj)
+		return -ENOMEM;
+
+	if (live > 0) {
+		if ((err = netns_join_entry(cfg)) || (err = links_read(&interfaces, &routes)))
+			goto out;
+		json_object_set_new(obj, "interfaces", interfaces);
+		json_object_set_new(obj, "routes", routes);
+	}
+	if (cfg->json) {
+		json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else {
+		show_print_human(obj);
+	}
+out:
+	json_decref(obj);
+	return err;
+}
