@@ -30,7 +30,7 @@ HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c
 
 BINS := $(B)/rootlet-netns $(B)/rootlet-netns-holder
 
-.PHONY: all check deps lint unit integration demo install clean fuzz bench
+.PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench
 all: $(BINS)
 
 $(B)/%.o: %.c $(wildcard lib/*.h netns/*.h)
@@ -55,6 +55,24 @@ $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_SRCS) $(wildcard lib/*.h)
 
 unit: $(UNIT_BINS)
 
+# libFuzzer targets for every parser. `make fuzz` runs each for FUZZ_SECONDS; `make check`
+# replays a bounded number of inputs as a regression test.
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?= 50000
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) $(call pkg_cflags,$(LIB_PKGS)) \
+		-Wno-unknown-warning-option $< $(LIB_SRCS) -o $@ $(call pkg_libs,$(LIB_PKGS))
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	for f in $(FUZZ_BINS); do mkdir -p $(B)/corpus/$$(basename $$f); \
+		$$f -max_total_time=$(FUZZ_SECONDS) $(B)/corpus/$$(basename $$f) || exit 1; done
+
 deps:
 	scripts/deps.sh
 
@@ -67,8 +85,8 @@ lint:
 		-Ilib --suppress=missingIncludeSystem lib netns tests/unit
 
 check: deps
-	$(MAKE) all unit lint
-	scripts/run-tests.sh
+	$(MAKE) all unit fuzz-build lint
+	FUZZ_RUNS=$(FUZZ_RUNS) tests/run.sh
 
 demo: deps all
 	scripts/demo.sh

@@ -84,8 +84,7 @@ int idmap_parse(const char *text, struct idmap_range *ranges, size_t max, size_t
  *
  * Return: 0 on success, negative errno on failure
  */
-int idmap_read_pid(int pid, const char *file, struct idmap_range *ranges, size_t max,
-		   size_t *ret_n)
+int idmap_read_pid(int pid, const char *file, struct idmap_range *ranges, size_t max, size_t *ret_n)
 {
 	char path[64], *text;
 	int err;

@@ -1,5 +1,6 @@
 /* Validation of netns names before they touch a path. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "name.h"
@@ -41,4 +42,39 @@ int name_check(const char *name, const char **ret_why)
 	if (why && ret_why)
 		*ret_why = why;
 	return why ? -EINVAL : 0;
+}
+
+/**
+ * name_quote() - Render any string printable on one line, for an error message about it
+ * @name:	the string, possibly holding newlines or control bytes
+ * @buf:	output buffer
+ * @len:	size of @buf; the output is cut (with "...") to fit
+ *
+ * Bytes outside printable ASCII become \xNN, so a name cannot break the one-line rule.
+ */
+void name_quote(const char *name, char *buf, size_t len)
+{
+	static const char ellipsis[] = "...";
+	size_t used = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		char piece[8];
+		size_t plen;
+
+		if (*p >= ' ' && *p < 0x7f && *p != '\\')
+			snprintf(piece, sizeof(piece), "%c", *p);
+		else
+			snprintf(piece, sizeof(piece), "\\x%02x", *p);
+		plen = strlen(piece);
+		if (used + plen + sizeof(ellipsis) > len) {
+			if (used + sizeof(ellipsis) <= len)
+				memcpy(buf + used, ellipsis, sizeof(ellipsis));
+			return;
+		}
+		memcpy(buf + used, piece, plen + 1);
+		used += plen;
+	}
 }

@@ -7,6 +7,10 @@
 /* The same rule runc uses for container ids, with its 1024 cut to what a path component wants. */
 #define NAME_MAX_LEN 64
 
+/* A refused name quoted for a one-line message: at most this many bytes of it, escaped. */
+#define NAME_QUOTE_MAX 80
+
 int name_check(const char *name, const char **ret_why);
+void name_quote(const char *name, char *buf, size_t len);
 
 #endif

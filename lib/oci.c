@@ -98,8 +98,8 @@ int oci_set_namespace(json_t *config, const char *type, const char *path)
 		return -EINVAL;
 
 	for (i = 0; i < json_array_size(namespaces);) {
-		const char *t = json_string_value(json_object_get(json_array_get(namespaces, i),
-								  "type"));
+		const char *t =
+			json_string_value(json_object_get(json_array_get(namespaces, i), "type"));
 
 		if (t && !strcmp(t, type))
 			json_array_remove(namespaces, i);
@@ -121,8 +121,7 @@ int oci_set_namespace(json_t *config, const char *type, const char *path)
  *
  * Return: 0 on success, -EINVAL if linux has the wrong type, -ENOMEM
  */
-int oci_set_mappings(json_t *config, const char *key, const struct idmap_range *ranges,
-		     size_t n)
+int oci_set_mappings(json_t *config, const char *key, const struct idmap_range *ranges, size_t n)
 {
 	json_t *linux_obj, *arr;
 

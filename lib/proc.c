@@ -10,7 +10,7 @@
 #include "proc.h"
 
 /* Field 22 of /proc/PID/stat; fields are counted from 1 and "comm" is field 2. */
-#define STAT_FIELD_STARTTIME 22
+#define STAT_FIELD_STARTTIME  22
 #define STAT_FIELD_AFTER_COMM 3
 
 /**

@@ -14,9 +14,9 @@
 #define STATE_FILE_MODE 0600
 
 /* How the netns's user namespace came to be. */
-#define USERNS_NEW  "new"  /* made by add, mapped for the caller */
-#define USERNS_JOIN "join" /* joined from --userns PATH */
-#define USERNS_HOST "host" /* root: no userns, the netns is an nsfs bind mount */
+#define USERNS_NEW	"new"  /* made by add, mapped for the caller */
+#define USERNS_JOIN	"join" /* joined from --userns PATH */
+#define USERNS_HOST	"host" /* root: no userns, the netns is an nsfs bind mount */
 #define USERNS_MODE_MAX 8
 
 struct netns_state {

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define STATE_DIR_MODE 0700
+#define STATE_DIR_MODE	    0700
 #define STATE_ROOT_FOR_ROOT "/run/rootlet"
 
 int state_root_path(char *buf, size_t len);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -108,8 +109,10 @@ int netns_add(struct netns_cfg *cfg)
 	}
 	goto out;
 fail:
-	if (st.holder_pid > 0)
+	if (st.holder_pid > 0) {
 		kill(st.holder_pid, SIGKILL);
+		waitpid(st.holder_pid, NULL, 0);
+	}
 	entry_remove(root_fd, tmp, dir_fd, &st);
 out:
 	if (lock_fd >= 0)

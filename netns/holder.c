@@ -29,8 +29,9 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: %s STATE_ROOT NAME\n"
-		   "Keeps a rootless network namespace alive for rootlet-netns; not run by hand.\n",
+	fprintf(f,
+		"Usage: %s STATE_ROOT NAME\n"
+		"Keeps a rootless network namespace alive for rootlet-netns; not run by hand.\n",
 		program_invocation_short_name);
 }
 

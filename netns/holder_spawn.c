@@ -102,8 +102,8 @@ static int read_msg(int fd, holder_msg_t *ret_msg)
 }
 
 /* In the child, between fork and exec: report failures through the pipe, then die. */
-static void __attribute__((noreturn)) holder_child(const char *holder, struct netns_cfg *cfg,
-						   int userns_fd, int report_fd, int go_fd)
+static void __attribute__((noreturn))
+holder_child(const char *holder, struct netns_cfg *cfg, int userns_fd, int report_fd, int go_fd)
 {
 	holder_msg_t msg = HOLDER_MSG_UNSHARED;
 	char go;
@@ -147,10 +147,10 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid)
 		snprintf(cfg->detail, sizeof(cfg->detail), "%s not found", HOLDER_BINARY);
 		return err;
 	}
-	if (cfg->userns_path && (err = ns_open_at(AT_FDCWD, cfg->userns_path, CLONE_NEWUSER,
-						  &userns_fd))) {
+	if (cfg->userns_path &&
+	    (err = ns_open_at(AT_FDCWD, cfg->userns_path, CLONE_NEWUSER, &userns_fd))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "--userns %s: %s", cfg->userns_path,
-			 err == -ENOTTY ? "not a namespace file"
+			 err == -ENOTTY	  ? "not a namespace file"
 			 : err == -EINVAL ? "not a user namespace"
 					  : strerror(-err));
 		return err;

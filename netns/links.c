@@ -55,11 +55,11 @@ static json_t *links_interfaces(struct nl_cache *links, struct nl_cache *addrs)
 
 		rtnl_link_flags2str(rtnl_link_get_flags(l), flags, sizeof(flags));
 		rtnl_link_operstate2str(rtnl_link_get_operstate(l), state, sizeof(state));
-		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:i, s:s, s:o}", "index",
-						     ifindex, "name", rtnl_link_get_name(l),
-						     "flags", flags, "mtu",
-						     (int)rtnl_link_get_mtu(l), "state", state,
-						     "addresses", links_addresses(addrs, ifindex)));
+		json_array_append_new(arr,
+				      json_pack("{s:i, s:s, s:s, s:i, s:s, s:o}", "index", ifindex,
+						"name", rtnl_link_get_name(l), "flags", flags,
+						"mtu", (int)rtnl_link_get_mtu(l), "state", state,
+						"addresses", links_addresses(addrs, ifindex)));
 	}
 	return arr;
 }

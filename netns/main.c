@@ -16,7 +16,12 @@
 #define EXIT_EXEC_CANNOT   126
 #define EXIT_EXEC_NOTFOUND 127
 
-enum { OPT_IN_PLACE = 256, OPT_USER, OPT_USERNS, OPT_DEBUG };
+enum {
+	OPT_IN_PLACE = 256,
+	OPT_USER,
+	OPT_USERNS,
+	OPT_DEBUG
+};
 
 struct verb {
 	const char *name;
@@ -26,10 +31,10 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{ "add", netns_add, true, 0 },	   { "del", netns_del, true, 0 },
-	{ "list", netns_list, false, 0 },  { "exec", netns_exec, true, -1 },
-	{ "path", netns_path, true, 0 },   { "show", netns_show, true, 0 },
-	{ "oci", netns_oci, true, 1 },	   { "gc", netns_gc, false, 0 },
+	{ "add", netns_add, true, 0 },	  { "del", netns_del, true, 0 },
+	{ "list", netns_list, false, 0 }, { "exec", netns_exec, true, -1 },
+	{ "path", netns_path, true, 0 },  { "show", netns_show, true, 0 },
+	{ "oci", netns_oci, true, 1 },	  { "gc", netns_gc, false, 0 },
 };
 
 static void usage(FILE *f)
@@ -156,6 +161,7 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 
 	nargs = argc - optind;
 	if (verb->takes_name) {
+		char quoted[NAME_QUOTE_MAX];
 		const char *why;
 
 		if (nargs < 1)
@@ -163,8 +169,9 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		cfg->name = argv[optind++];
 		nargs--;
 		if (name_check(cfg->name, &why)) {
+			name_quote(cfg->name, quoted, sizeof(quoted));
 			fprintf(stderr, "rootlet-netns: %s: invalid name '%s': %s\n", cfg->verb,
-				cfg->name, why);
+				quoted, why);
 			return EXIT_USAGE;
 		}
 	}

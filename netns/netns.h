@@ -22,8 +22,8 @@ struct netns_cfg {
 	bool in_place;
 	bool user;
 	bool debug;
-	bool cmd_failed; /* exec: the command itself could not be run */
-	char root[PATH_MAX];		 /* state root */
+	bool cmd_failed;	       /* exec: the command itself could not be run */
+	char root[PATH_MAX];	       /* state root */
 	char detail[NETNS_DETAIL_MAX]; /* more about the last error, for main() to print */
 };
 

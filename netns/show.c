@@ -14,9 +14,9 @@ static int show_helper(const char *helper, const struct pidfile *pf, void *data)
 {
 	int live = pidfile_live(pf);
 
-	json_array_append_new((json_t *)data, json_pack("{s:s, s:i, s:s}", "name", helper, "pid",
-							(int)pf->pid, "state",
-							live > 0 ? "live" : "stale"));
+	json_array_append_new((json_t *)data,
+			      json_pack("{s:s, s:i, s:s}", "name", helper, "pid", (int)pf->pid,
+					"state", live > 0 ? "live" : "stale"));
 	return 0;
 }
 
@@ -56,30 +56,31 @@ static void show_print_human(json_t *obj)
 	if (json_is_string(json_object_get(obj, "userns")))
 		printf("  userns   %s\n", json_string_value(json_object_get(obj, "userns")));
 	if (json_is_object(holder)) {
-		printf("  holder   pid %d", (int)json_integer_value(json_object_get(holder, "pid")));
+		printf("  holder   pid %d",
+		       (int)json_integer_value(json_object_get(holder, "pid")));
 		if ((v = json_object_get(holder, "rss_anon_kib")))
 			printf(", RssAnon %d KiB", (int)json_integer_value(v));
 		printf("\n");
 	}
-	json_array_foreach(json_object_get(obj, "helpers"), i, v)
+	for (i = 0; (v = json_array_get(json_object_get(obj, "helpers"), i)); i++)
 		printf("  helper   %s pid %d (%s)\n", json_string_value(json_object_get(v, "name")),
 		       (int)json_integer_value(json_object_get(v, "pid")),
 		       json_string_value(json_object_get(v, "state")));
 
-	json_array_foreach(json_object_get(obj, "interfaces"), i, v) {
+	for (i = 0; (v = json_array_get(json_object_get(obj, "interfaces"), i)); i++) {
 		printf("%d: %s <%s> mtu %d state %s\n",
 		       (int)json_integer_value(json_object_get(v, "index")),
 		       json_string_value(json_object_get(v, "name")),
 		       json_string_value(json_object_get(v, "flags")),
 		       (int)json_integer_value(json_object_get(v, "mtu")),
 		       json_string_value(json_object_get(v, "state")));
-		json_array_foreach(json_object_get(v, "addresses"), j, a)
+		for (j = 0; (a = json_array_get(json_object_get(v, "addresses"), j)); j++)
 			printf("    %s %s\n", json_string_value(json_object_get(a, "family")),
 			       json_string_value(json_object_get(a, "address")));
 	}
 	if (json_array_size(json_object_get(obj, "routes")))
 		printf("routes:\n");
-	json_array_foreach(json_object_get(obj, "routes"), i, v) {
+	for (i = 0; (v = json_array_get(json_object_get(obj, "routes"), i)); i++) {
 		printf("  %s", json_string_value(json_object_get(v, "dst")));
 		if (json_is_string(json_object_get(v, "gateway")))
 			printf(" via %s", json_string_value(json_object_get(v, "gateway")));

@@ -1,0 +1,27 @@
+#!/bin/bash
+# Installs the Debian packages rootlet builds and tests with (as root), or prints the apt-get
+# line to run (as anyone else). Quiet when everything is there already.
+set -euo pipefail
+
+build_pkgs=(gcc make pkg-config libc6-dev libslirp-dev libglib2.0-dev libnl-3-dev
+	libnl-route-3-dev libcap-ng-dev libseccomp-dev libjansson-dev)
+lint_pkgs=(clang-format cppcheck)
+test_pkgs=(clang uidmap runc crun busybox-static iproute2 procps util-linux passwd jq)
+
+missing=()
+for pkg in "${build_pkgs[@]}" "${lint_pkgs[@]}" "${test_pkgs[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+line="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages; as root run: $line" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,299 @@
+# rootlet-netns as an unprivileged user: lifecycle, persistence, exec, path, show, gc, races.
+
+test_add_list_del_lifecycle() {
+	ok "$NETNS" add web
+	assert_eq "$(netns_state web)" live "state after add"
+	ok "$NETNS" list
+	assert_match "$OUT" "^NAME +STATE +PID" "list header"
+	assert_match "$OUT" $'\n''web +live +[0-9]+ ' "list row"
+	ok "$NETNS" del web
+	ok "$NETNS" list --json
+	assert_eq "$(echo "$OUT" | jq length)" 0 "entries after del"
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "state directory left behind by del"
+}
+
+test_add_of_existing_name_is_refused() {
+	ok "$NETNS" add web
+	refused 1 "$NETNS" add web
+	assert_match "$ERR" "^rootlet-netns: add web: exists$"
+	assert_eq "$(netns_state web)" live "the first netns is untouched"
+}
+
+test_state_set_by_one_exec_is_seen_by_the_next() {
+	ok "$NETNS" add web
+	ok "$NETNS" exec web -- ip addr add 10.77.0.1/32 dev lo
+	ok "$NETNS" exec web -- ip link add v0 type veth peer name v1
+	ok "$NETNS" exec web -- ip -o addr show dev lo
+	assert_match "$OUT" "10\.77\.0\.1/32" "address from the first exec"
+	ok "$NETNS" exec web -- ip -o link show v1
+	assert_match "$OUT" "v1@v0" "veth pair from the first exec"
+}
+
+test_netns_survives_the_shell_that_made_it() {
+	# The shell (and its whole session) is gone before we look.
+	setsid bash -c "'$NETNS' add web" </dev/null
+	pid=$(holder_pid web)
+	[ -n "$pid" ] || fail "no holder recorded"
+	ppid=$(ps -o ppid= -p "$pid" | tr -d ' ')
+	assert_no_match "$ppid" "^$$\$" "holder parent"
+	ok "$NETNS" exec web -- ip addr add 10.77.0.2/32 dev lo
+	ok "$NETNS" exec web -- ip -o addr show dev lo
+	assert_match "$OUT" "10\.77\.0\.2/32"
+	assert_eq "$(netns_state web)" live
+}
+
+test_exec_runs_as_root_of_the_userns_with_own_uid_mapped() {
+	ok "$NETNS" add web
+	ok "$NETNS" exec web -- id -u
+	assert_eq "$OUT" 0 "uid inside"
+	ok "$NETNS" exec web -- cat /proc/self/uid_map
+	assert_match "$OUT" "^ +0 +$(id -u) +1" "first uid_map line maps own uid to 0"
+}
+
+test_exec_propagates_exit_status_and_signals() {
+	ok "$NETNS" add web
+	run "$NETNS" exec web -- sh -c 'exit 7'
+	assert_eq "$RC" 7 "exit status"
+	run "$NETNS" exec web -- sh -c 'kill -TERM $$'
+	assert_eq "$RC" 143 "status of a command killed by SIGTERM"
+	# exec replaces itself with the command, so a signal sent to it reaches the command.
+	"$NETNS" exec web -- sleep 60 &
+	bg=$!
+	wait_until 5 grep -qx sleep /proc/$bg/comm
+	kill -TERM $bg
+	wait $bg
+	assert_eq "$?" 143 "status after SIGTERM to exec"
+}
+
+test_exec_keeps_the_environment() {
+	ok "$NETNS" add web
+	ok env ROOTLET_PROBE=kept-value "$NETNS" exec web -- sh -c 'echo $ROOTLET_PROBE'
+	assert_eq "$OUT" kept-value
+}
+
+test_exec_of_missing_command_is_127() {
+	ok "$NETNS" add web
+	refused 127 "$NETNS" exec web -- /nonexistent/cmd
+	assert_match "$ERR" "/nonexistent/cmd"
+}
+
+test_exec_in_unknown_netns_fails_with_125() {
+	refused 125 "$NETNS" exec nosuch -- true
+	assert_match "$ERR" "no such netns"
+}
+
+test_path_handles_work_with_setns() {
+	ok "$NETNS" add web
+	ok "$NETNS" exec web -- ip addr add 10.77.0.3/32 dev lo
+	ok "$NETNS" path web
+	net=$OUT
+	ok "$NETNS" path web --user
+	user=$OUT
+	assert_eq "$net" "$ROOTLET_STATE_DIR/web/net"
+	assert_eq "$user" "$ROOTLET_STATE_DIR/web/user"
+	ok nsenter --preserve-credentials --user="$user" --net="$net" ip -o addr show dev lo
+	assert_match "$OUT" "10\.77\.0\.3/32" "netns reached through the printed paths"
+}
+
+test_show_lists_interfaces_addresses_routes_and_holder() {
+	ok "$NETNS" add web
+	ok "$NETNS" exec web -- sh -c 'ip link add v0 type veth peer name v1 &&
+		ip link set v0 up && ip link set v1 up && ip addr add 10.77.0.4/24 dev v0 &&
+		ip route add default via 10.77.0.1 dev v0'
+	ok "$NETNS" show web --json
+	json=$OUT
+	assert_eq "$(echo "$json" | jq -r .state)" live
+	assert_eq "$(echo "$json" | jq -r '.interfaces[] | select(.name=="v0") | .addresses[].address' | grep -c 10.77.0.4/24)" 1 "address in show"
+	assert_eq "$(echo "$json" | jq -r '.routes[] | select(.dst=="10.77.0.0/24") | .dev')" v0 "route in show"
+	assert_eq "$(echo "$json" | jq -r '.routes[] | select(.dst=="default") | .gateway')" 10.77.0.1 "default route"
+	assert_eq "$(echo "$json" | jq -r .holder.pid)" "$(holder_pid web)" "holder pid"
+	ok "$NETNS" show web
+	assert_match "$OUT" "inet 10\.77\.0\.4/24" "human output"
+	assert_match "$OUT" "default via 10\.77\.0\.1 dev v0" "human routes"
+	assert_match "$OUT" "holder +pid [0-9]+, RssAnon [0-9]+ KiB"
+}
+
+test_holder_private_memory_stays_under_256_KiB() {
+	ok "$NETNS" add web
+	ok "$NETNS" show web --json
+	rss=$(echo "$OUT" | jq -r .holder.rss_anon_kib)
+	assert_match "$rss" '^[0-9]+$' "RssAnon reported"
+	[ "$rss" -lt 256 ] || fail "holder RssAnon is $rss KiB, not under 256"
+	# The holder itself: no threads, stdio on /dev/null, no capabilities, still dumpable.
+	pid=$(holder_pid web)
+	assert_eq "$(awk '/^Threads:/ {print $2}' /proc/$pid/status)" 1 "holder threads"
+	assert_eq "$(awk '/^CapEff:/ {print $2}' /proc/$pid/status)" 0000000000000000 "holder CapEff"
+	assert_eq "$(awk '/^CapBnd:/ {print $2}' /proc/$pid/status)" 0000000000000000 "holder CapBnd"
+	assert_eq "$(ls /proc/$pid/fd | wc -l)" 3 "holder open fds (stdio only)"
+	assert_eq "$(readlink /proc/$pid/fd/0)" /dev/null "holder stdin"
+}
+
+test_killed_holder_shows_stale_and_gc_removes_it() {
+	ok "$NETNS" add web
+	kill -9 "$(holder_pid web)"
+	wait_until 5 test "$(netns_state web)" = stale
+	refused 125 "$NETNS" exec web -- true
+	assert_match "$ERR" "stale"
+	refused 1 "$NETNS" add web
+	assert_match "$ERR" "stale.*gc"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "removed web" "gc output"
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "gc left the entry"
+	ok "$NETNS" add web
+	assert_eq "$(netns_state web)" live "re-added after gc"
+}
+
+test_gc_leaves_live_entries_alone() {
+	ok "$NETNS" add keep
+	ok "$NETNS" add gone
+	kill -9 "$(holder_pid gone)"
+	wait_until 5 test "$(netns_state gone)" = stale
+	ok "$NETNS" gc
+	assert_eq "$OUT" "removed gone"
+	assert_eq "$(netns_state keep)" live
+}
+
+test_sigterm_to_holder_removes_its_state() {
+	ok "$NETNS" add web
+	kill -TERM "$(holder_pid web)"
+	wait_until 5 test ! -e "$ROOTLET_STATE_DIR/web"
+	ok "$NETNS" list --json
+	assert_eq "$(echo "$OUT" | jq length)" 0
+}
+
+test_del_during_exec_does_not_hang() {
+	ok "$NETNS" add web
+	"$NETNS" exec web -- sleep 30 &
+	bg=$!
+	sleep 0.3
+	ok timeout 10 "$NETNS" del web
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "entry left behind"
+	kill $bg 2>/dev/null
+	wait $bg 2>/dev/null
+	return 0
+}
+
+test_del_of_unknown_netns_fails() {
+	refused 1 "$NETNS" del nosuch
+	assert_eq "$ERR" "rootlet-netns: del nosuch: no such netns"
+}
+
+test_twenty_concurrent_adds_of_one_name_exactly_one_wins() {
+	for i in $(seq 20); do
+		("$NETNS" add same 2>"$TEST_WORK/err.$i"; echo $? >"$TEST_WORK/rc.$i") &
+	done
+	wait
+	wins=$(cat "$TEST_WORK"/rc.* | grep -c '^0$')
+	assert_eq "$wins" 1 "successful adds"
+	assert_eq "$(cat "$TEST_WORK"/err.* | grep -c 'exists')" 19 "'exists' errors"
+	ok "$NETNS" list --json
+	assert_eq "$(echo "$OUT" | jq -r '.[].name')" same
+	assert_eq "$(echo "$OUT" | jq -r '.[].state')" live
+	# No loser left a holder or a temporary directory behind.
+	assert_eq "$(ls -A "$ROOTLET_STATE_DIR")" same "state root content"
+	assert_eq "$(ps -u "$(id -u)" -o stat=,comm= | awk '$2 ~ /^rootlet-netns-h/ && $1 !~ /^Z/' | wc -l)" 1 "holders running"
+}
+
+test_twenty_concurrent_distinct_adds_all_listed() {
+	for i in $(seq 20); do
+		"$NETNS" add "n$i" &
+	done
+	wait
+	ok "$NETNS" list --json
+	assert_eq "$(echo "$OUT" | jq length)" 20 "entries"
+	assert_eq "$(echo "$OUT" | jq -r '[.[] | select(.state=="live")] | length')" 20 "live"
+	for i in $(seq 20); do
+		jq -e . "$ROOTLET_STATE_DIR/n$i/state.json" >/dev/null || fail "n$i: corrupt state.json"
+	done
+}
+
+test_bad_names_are_refused_and_leave_nothing() {
+	long=$(printf 'a%.0s' $(seq 65))
+	for name in '' . .. a/b ../x "$long" 'a b' $'a\nb'; do
+		refused 2 "$NETNS" add "$name"
+		assert_match "$ERR" "invalid name"
+	done
+	[ ! -e "$ROOTLET_STATE_DIR" ] || [ -z "$(ls -A "$ROOTLET_STATE_DIR")" ] ||
+		fail "state left behind: $(ls -A "$ROOTLET_STATE_DIR")"
+}
+
+test_usage_errors_exit_2_with_one_line() {
+	refused 2 "$NETNS" frob
+	assert_match "$ERR" "unknown verb 'frob'"
+	refused 2 "$NETNS"
+	refused 2 "$NETNS" exec web
+	assert_match "$ERR" "command missing"
+	refused 2 "$NETNS" add
+	assert_match "$ERR" "NAME missing"
+	refused 2 "$NETNS" list extra
+	refused 2 "$NETNS" --bogus list
+	refused 2 "$NETNS" oci web
+	refused 2 "$NETNS" list --in-place
+}
+
+test_help_and_version() {
+	ok "$NETNS" --help
+	for verb in add del list exec path show oci gc; do
+		assert_match "$OUT" "  $verb " "--help mentions $verb"
+	done
+	ok "$NETNS" --version
+	assert_match "$OUT" "^rootlet-netns [0-9]+\.[0-9]+\.[0-9]+$"
+	ok "$BUILD/rootlet-netns-holder" --version
+}
+
+test_state_is_private() {
+	ok "$NETNS" add web
+	assert_eq "$(stat -c %a "$ROOTLET_STATE_DIR")" 700 "state root mode"
+	assert_eq "$(stat -c %a "$ROOTLET_STATE_DIR/web")" 700 "entry mode"
+	assert_eq "$(stat -c %a "$ROOTLET_STATE_DIR/web/state.json")" 600 "state.json mode"
+}
+
+test_state_root_open_to_others_is_refused() {
+	ok "$NETNS" add web
+	chmod 0755 "$ROOTLET_STATE_DIR"
+	refused 1 "$NETNS" list
+	assert_match "$ERR" "0700"
+	chmod 0700 "$ROOTLET_STATE_DIR"
+}
+
+test_default_state_root_is_under_xdg_runtime_dir() {
+	unset ROOTLET_STATE_DIR
+	name=it-default-$$
+	ok "$NETNS" add "$name"
+	ok "$NETNS" path "$name"
+	assert_eq "$OUT" "$XDG_RUNTIME_DIR/rootlet/$name/net"
+	ok "$NETNS" del "$name"
+	env -u XDG_RUNTIME_DIR "$NETNS" list >/dev/null 2>"$TEST_WORK/err"
+	assert_match "$(cat "$TEST_WORK/err")" "XDG_RUNTIME_DIR is not set"
+}
+
+test_add_with_userns_joins_that_userns() {
+	ok "$NETNS" add first
+	ok "$NETNS" path first --user
+	ok "$NETNS" add second --userns "$OUT"
+	assert_eq "$(stat -L -c %i "$ROOTLET_STATE_DIR/second/user")" \
+		"$(stat -L -c %i "$ROOTLET_STATE_DIR/first/user")" "userns inode"
+	[ "$(stat -L -c %i "$ROOTLET_STATE_DIR/second/net")" != \
+		"$(stat -L -c %i "$ROOTLET_STATE_DIR/first/net")" ] || fail "netns shared"
+	ok "$NETNS" exec second -- ip -o link
+	assert_match "$OUT" "lo:"
+	refused 1 "$NETNS" add third --userns /etc/passwd
+	assert_match "$ERR" "not a namespace"
+	[ ! -e "$ROOTLET_STATE_DIR/third" ] || fail "failed add left an entry"
+}
+
+test_man_page_documents_every_verb_option_and_exit_code() {
+	page=$TOP/man/rootlet-netns.1
+	[ -f "$page" ] || fail "man/rootlet-netns.1 is missing"
+	text=$(MANWIDTH=200 man -l "$page" 2>/dev/null) || fail "man cannot render the page"
+	for verb in add del list exec path show oci gc; do
+		assert_match "$text" "rootlet-netns $verb|       $verb " "verb $verb in the man page"
+	done
+	ok "$NETNS" --help
+	for opt in $(echo "$OUT" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		assert_match "$text" "$opt" "option $opt in the man page"
+	done
+	for code in 0 1 2 125 126 127; do
+		assert_match "$text" $'\n'"       $code"$'\n' "exit code $code in the man page"
+	done
+}

@@ -1,0 +1,39 @@
+#!/bin/bash
+# Runs every test_* function of the integration files of one kind (rootless or root), each in
+# a fresh bash with its own state directory, bounded in time; prints ok / not ok / skip lines.
+set -uo pipefail
+
+kind=$1
+here=$(cd "$(dirname "$0")" && pwd)
+test_timeout=${ROOTLET_TEST_TIMEOUT:-180}
+
+case $kind in
+rootless) files=("$here"/[0-9]*_*.sh) ;;
+root) files=("$here"/root/[0-9]*_*.sh) ;;
+*) echo "runner: unknown kind $kind" >&2; exit 2 ;;
+esac
+
+for file in "${files[@]}"; do
+	[ -f "$file" ] || continue
+	suite=$(basename "$file" .sh)
+	suite=${suite#[0-9]*_}
+	for t in $(TEST_WORK=/nonexistent bash -c "source '$here/lib.sh'; source '$file'; declare -F" |
+		awk '$3 ~ /^test_/ { print $3 }'); do
+		work=$(mktemp -d "${TMPDIR:-/tmp}/rootlet-it.XXXXXX")
+		out=$(cd "$work" && TEST_WORK=$work timeout -k 5 "$test_timeout" \
+			bash -c "source '$here/lib.sh'; source '$file'; setup_test; $t" 2>&1)
+		rc=$?
+		(TEST_WORK=$work bash -c "source '$here/lib.sh'; teardown_test") >/dev/null 2>&1
+		rm -rf "$work"
+		name="${t#test_}"
+		if [ $rc -eq 0 ]; then
+			echo "ok - $kind $suite: $name"
+		elif [ $rc -eq 77 ]; then
+			echo "skip - $kind $suite: $name: $(echo "$out" | grep '^SKIP: ' | tail -1 | cut -c7-)"
+		else
+			[ $rc -eq 124 ] && out="$out"$'\n'"timed out after ${test_timeout}s"
+			echo "not ok - $kind $suite: $name"
+			echo "$out" | tail -25 | sed 's/^/    /'
+		fi
+	done
+done

@@ -1,0 +1,59 @@
+#!/bin/bash
+# The whole test suite: unit tests, fuzz replays, and the integration tests, the rootless ones
+# as an unprivileged user. Prints one line per test and ends with "N passed, N failed, N skipped".
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$top/build
+test_user=${ROOTLET_TEST_USER:-rootlet-test}
+fuzz_runs=${FUZZ_RUNS:-50000}
+log=$(mktemp /tmp/rootlet-tests.XXXXXX)
+trap 'rm -f "$log"' EXIT
+
+# Every result line goes through here, so the summary counts exactly what was printed.
+emit() {
+	tee -a "$log"
+}
+
+for t in "$build"/unit/test_*; do
+	"$t" 2>&1 | emit || true
+done
+
+for f in "$build"/fuzz/fuzz_*; do
+	name=$(basename "$f")
+	if out=$("$f" -runs="$fuzz_runs" -seed=1 2>&1); then
+		echo "ok - fuzz $name: $fuzz_runs inputs, no crash" | emit
+	else
+		echo "$out" | tail -20 >&2
+		echo "not ok - fuzz $name: crashed" | emit
+	fi
+done
+
+if [ "$(id -u)" -eq 0 ]; then
+	"$top/scripts/test-setup.sh" "$test_user" >&2
+	uid=$(id -u "$test_user")
+	# The test user must reach the build tree: every parent of it must be searchable.
+	d=$top
+	while [ "$d" != / ]; do
+		if ! runuser -u "$test_user" -- test -x "$d"; then
+			echo "not ok - setup: $test_user cannot reach $d" | emit
+		fi
+		d=$(dirname "$d")
+	done
+	runuser -u "$test_user" -- env -i HOME="$(getent passwd "$test_user" | cut -d: -f6)" \
+		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
+		XDG_RUNTIME_DIR="/run/user/$uid" ROOTLET_TOP="$top" \
+		bash "$top/tests/integration/runner.sh" rootless 2>&1 | emit
+	env ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" root 2>&1 | emit
+else
+	ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" rootless 2>&1 | emit
+	echo "skip - integration root: needs root (run 'make check' as root)" | emit
+fi
+
+passed=$(grep -c '^ok ' "$log")
+failed=$(grep -c '^not ok ' "$log")
+skipped=$(grep -c '^skip ' "$log")
+echo
+grep '^not ok ' "$log" | sed 's/^/FAILED: /'
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,53 @@
+/* Unit tests of netns name validation. */
+#include "name.h"
+#include "unit.h"
+
+TEST(accepts_runc_style_names)
+{
+	CHECK(name_check("web", NULL) == 0);
+	CHECK(name_check("a.b_c+d-e", NULL) == 0);
+	CHECK(name_check(".hidden", NULL) == 0);
+	CHECK(name_check("...", NULL) == 0);
+}
+
+TEST(accepts_64_bytes_refuses_65)
+{
+	char name[NAME_MAX_LEN + 2];
+
+	memset(name, 'a', sizeof(name));
+	name[NAME_MAX_LEN] = '\0';
+	CHECK(name_check(name, NULL) == 0);
+	name[NAME_MAX_LEN] = 'a';
+	name[NAME_MAX_LEN + 1] = '\0';
+	CHECK(name_check(name, NULL) == -EINVAL);
+}
+
+TEST(refuses_path_tricks_with_a_reason)
+{
+	const char *bad[] = { "", ".", "..", "a/b", "../x", "/", "a b", "a\nb", "é", "a:b" };
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		CHECK(name_check(bad[i], &why) == -EINVAL);
+		CHECK(why != NULL && strlen(why) > 0);
+	}
+}
+
+TEST(quote_keeps_a_refused_name_on_one_line)
+{
+	char buf[NAME_QUOTE_MAX], big[200];
+
+	name_quote("a\nb\\c", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "a\\x0ab\\x5cc"));
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	name_quote(big, buf, sizeof(buf));
+	CHECK(strlen(buf) < sizeof(buf));
+	CHECK(!strcmp(buf + strlen(buf) - 3, "..."));
+	name_quote("", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+}
+
+UNIT_MAIN("name", T(accepts_runc_style_names), T(accepts_64_bytes_refuses_65),
+	  T(refuses_path_tricks_with_a_reason), T(quote_keeps_a_refused_name_on_one_line))

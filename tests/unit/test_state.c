@@ -1,0 +1,108 @@
+/* Unit tests of state.json and pid files: round trip, and refusal of anything corrupt. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "pidfile.h"
+#include "state.h"
+#include "unit.h"
+
+TEST(state_round_trips)
+{
+	struct netns_state in = { .name = "web",
+				  .holder_pid = 4242,
+				  .holder_start = 987654321ULL,
+				  .userns = USERNS_NEW,
+				  .created = 1800000000LL },
+			   out;
+	char *text = NULL;
+
+	CHECK(state_format(&in, &text) == 0);
+	CHECK(state_parse(text, &out) == 0);
+	CHECK(!strcmp(out.name, "web") && out.holder_pid == 4242);
+	CHECK(out.holder_start == 987654321ULL && out.created == 1800000000LL);
+	CHECK(!strcmp(out.userns, USERNS_NEW) && !state_is_host(&out));
+	free(text);
+}
+
+TEST(state_refuses_corrupt_json)
+{
+	const char *bad[] = {
+		"",
+		"{",
+		"[]",
+		"{\"name\":\"web\"}",
+		"{\"name\":\"../x\",\"holder_pid\":1,\"holder_start\":1,\"userns\":\"new\","
+		"\"created\":1}",
+		"{\"name\":\"web\",\"holder_pid\":-1,\"holder_start\":1,\"userns\":\"new\","
+		"\"created\":1}",
+		"{\"name\":\"web\",\"holder_pid\":1,\"holder_start\":1,\"userns\":\"odd\","
+		"\"created\":1}",
+		"{\"name\":\"web\",\"holder_pid\":0,\"holder_start\":1,\"userns\":\"new\","
+		"\"created\":1}",
+		"{\"name\":\"web\",\"holder_pid\":5,\"holder_start\":1,\"userns\":\"host\","
+		"\"created\":1}",
+		"{\"name\":\"web\",\"name\":\"x\",\"holder_pid\":1,\"holder_start\":1,"
+		"\"userns\":\"new\",\"created\":1}",
+	};
+	struct netns_state st;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(state_parse(bad[i], &st) == -EBADMSG);
+}
+
+TEST(atomic_write_replaces_and_keeps_mode)
+{
+	char dir[] = "/tmp/rootlet-unit.XXXXXX", *text = NULL;
+	struct stat st;
+	int dir_fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(dir_fd >= 0);
+	CHECK(file_write_atomic(dir_fd, "f", "one", 3, 0600) == 0);
+	CHECK(file_write_atomic(dir_fd, "f", "two!", 4, 0600) == 0);
+	CHECK(file_read_small(dir_fd, "f", &text, NULL) == 0 && !strcmp(text, "two!"));
+	CHECK(fstatat(dir_fd, "f", &st, 0) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(dir_remove_contents(dir_fd) == 0);
+	CHECK(faccessat(dir_fd, "f", F_OK, 0) < 0);
+	free(text);
+	close(dir_fd);
+	rmdir(dir);
+}
+
+TEST(pidfile_parses_and_refuses)
+{
+	struct pidfile pf;
+
+	CHECK(pidfile_parse("123 456\n", &pf) == 0 && pf.pid == 123 && pf.start == 456);
+	CHECK(pidfile_parse("123 456", &pf) == -EBADMSG);
+	CHECK(pidfile_parse("0 456\n", &pf) == -EBADMSG);
+	CHECK(pidfile_parse("x 456\n", &pf) == -EBADMSG);
+	CHECK(pidfile_parse("", &pf) == -EBADMSG);
+}
+
+TEST(pidfile_of_self_is_live)
+{
+	char dir[] = "/tmp/rootlet-unit.XXXXXX";
+	struct pidfile pf;
+	int dir_fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(pidfile_write(dir_fd, "self.pid", getpid()) == 0);
+	CHECK(pidfile_read(dir_fd, "self.pid", &pf) == 0 && pf.pid == getpid());
+	CHECK(pidfile_live(&pf) == 1);
+	pf.start++;
+	CHECK(pidfile_live(&pf) == 0);
+	dir_remove_contents(dir_fd);
+	close(dir_fd);
+	rmdir(dir);
+}
+
+UNIT_MAIN("state", T(state_round_trips), T(state_refuses_corrupt_json),
+	  T(atomic_write_replaces_and_keeps_mode), T(pidfile_parses_and_refuses),
+	  T(pidfile_of_self_is_live))
