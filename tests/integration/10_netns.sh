@@ -293,7 +293,8 @@ test_man_page_documents_every_verb_option_and_exit_code() {
 	for opt in $(echo "$OUT" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		assert_match "$text" "$opt" "option $opt in the man page"
 	done
+	exits=$(echo "$text" | sed -n '/^EXIT STATUS/,/^EXAMPLES/p')
 	for code in 0 1 2 125 126 127; do
-		assert_match "$text" $'\n'"       $code"$'\n' "exit code $code in the man page"
+		echo "$exits" | grep -qw -- "$code" || fail "exit code $code not in EXIT STATUS"
 	done
 }
