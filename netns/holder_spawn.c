@@ -23,23 +23,30 @@
 /* How long del waits for SIGTERM to work before it sends SIGKILL. */
 #define HOLDER_STOP_TIMEOUT_MS 2000
 
-/* Next to our own binary (the build tree), else where `make install` puts it. */
+/*
+ * Next to our own binary (the build tree), then in ../libexec/rootlet beside it (an installed
+ * tree, wherever PREFIX or DESTDIR put it), then where this build was told it would be.
+ */
 static int holder_path(char *buf, size_t len)
 {
+	static const char *const beside[] = { "", "/../libexec/rootlet" };
 	const char *env = getenv("ROOTLET_HOLDER");
-	char self[PATH_MAX];
+	char self[PATH_MAX], *dir;
 	ssize_t n;
 
 	if (env && *env) {
 		snprintf(buf, len, "%s", env);
-		return 0;
+		return access(buf, X_OK) ? -errno : 0;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
-		snprintf(buf, len, "%s/%s", dirname(self), HOLDER_BINARY);
-		if (!access(buf, X_OK))
-			return 0;
+		dir = dirname(self);
+		for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+			snprintf(buf, len, "%s%s/%s", dir, beside[i], HOLDER_BINARY);
+			if (!access(buf, X_OK))
+				return 0;
+		}
 	}
 	snprintf(buf, len, "%s/%s", LIBEXECDIR, HOLDER_BINARY);
 	return access(buf, X_OK) ? -errno : 0;

@@ -36,3 +36,21 @@ test_root_racing_adds_one_wins() {
 	assert_eq "$(ls -A "$ROOTLET_STATE_DIR")" same "state root content"
 	assert_eq "$(grep -c " $ROOTLET_STATE_DIR/" /proc/self/mountinfo)" 1 "nsfs mounts left"
 }
+
+test_install_puts_binaries_holder_and_man_page_where_they_work() {
+	ok make -s -C "$TOP" install DESTDIR="$TEST_WORK/dest" PREFIX=/usr
+	dest=$TEST_WORK/dest/usr
+	for f in bin/rootlet-netns libexec/rootlet/rootlet-netns-holder share/man/man1/rootlet-netns.1; do
+		[ -f "$dest/$f" ] || fail "make install did not install $f"
+	done
+	# The installed rootlet-netns finds its installed holder, used by an unprivileged user.
+	chmod -R a+rX "$TEST_WORK"
+	user=${ROOTLET_TEST_USER:-rootlet-test}
+	uid=$(id -u "$user")
+	ok runuser -u "$user" -- env XDG_RUNTIME_DIR=/run/user/$uid \
+		ROOTLET_STATE_DIR=/run/user/$uid/rootlet-install-$$ sh -c \
+		"'$dest/bin/rootlet-netns' add inst && '$dest/bin/rootlet-netns' exec inst -- id -u &&
+		 '$dest/bin/rootlet-netns' del inst"
+	assert_eq "$OUT" 0 "uid inside a netns made by the installed binaries"
+	rm -rf "/run/user/$uid/rootlet-install-$$"
+}
