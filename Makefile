@@ -24,21 +24,27 @@ LIB_PKGS    := jansson
 pkg_cflags = $(shell $(PKG) --cflags $(1))
 pkg_libs   = $(shell $(PKG) --libs $(1))
 
+UIDMAP_PKGS := jansson
+
 LIB_SRCS    := $(wildcard lib/*.c)
+UIDMAP_SRCS := $(wildcard uidmap/*.c)
 NETNS_SRCS  := $(filter-out netns/holder.c,$(wildcard netns/*.c))
 HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c
 
-BINS := $(B)/rootlet-netns $(B)/rootlet-netns-holder
+BINS := $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap
 
 .PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BASE) $(call pkg_cflags,$(NETNS_PKGS) $(HOLDER_PKGS)) -c $< -o $@
 
 $(B)/rootlet-netns: $(NETNS_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(NETNS_PKGS))
+
+$(B)/rootlet-uidmap: $(UIDMAP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(UIDMAP_PKGS))
 
 $(B)/rootlet-netns-holder: $(HOLDER_SRCS:%.c=$(B)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(HOLDER_PKGS))
@@ -77,12 +83,12 @@ deps:
 	scripts/deps.sh
 
 # clang-format on every C file, cppcheck on the tree; any finding fails.
-C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
-		-Ilib --suppress=missingIncludeSystem lib netns tests/unit
+		-Ilib --suppress=missingIncludeSystem lib netns uidmap tests/unit
 
 check: deps
 	$(MAKE) all unit fuzz-build lint
@@ -93,7 +99,7 @@ demo: deps all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(B)/rootlet-netns $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(B)/rootlet-netns $(B)/rootlet-uidmap $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/rootlet-netns-holder $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 

@@ -72,6 +72,21 @@ int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len,
  */
 int file_read_small(int dir_fd, const char *name, char **ret_buf, size_t *ret_len)
 {
+	return file_read_max(dir_fd, name, FILEIO_SMALL_MAX, ret_buf, ret_len);
+}
+
+/**
+ * file_read_max() - Read a whole file of at most @max bytes, NUL-terminated
+ * @dir_fd:	directory fd, or AT_FDCWD
+ * @name:	file name or path
+ * @max:	the most it may hold
+ * @ret_buf:	set to a malloc()ed buffer on success
+ * @ret_len:	set to the length read (may be NULL)
+ *
+ * Return: 0 on success, -EFBIG past @max, other negative errno on failure
+ */
+int file_read_max(int dir_fd, const char *name, size_t max, char **ret_buf, size_t *ret_len)
+{
 	size_t len = 0, cap = 4096;
 	char *buf = NULL;
 	int fd, ret = 0;
@@ -91,7 +106,7 @@ int file_read_small(int dir_fd, const char *name, char **ret_buf, size_t *ret_le
 		if (len + 1 >= cap) {
 			char *grown;
 
-			if (cap >= FILEIO_SMALL_MAX) {
+			if (len >= max) {
 				ret = -EFBIG;
 				goto out;
 			}

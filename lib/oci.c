@@ -81,7 +81,7 @@ static int is_array(const json_t *j)
  * oci_set_namespace() - Make linux.namespaces hold exactly one entry of @type, joining @path
  * @config:	the config object
  * @type:	OCI namespace type: "network", "user", ...
- * @path:	namespace file to join
+ * @path:	namespace file to join, or NULL for the runtime to make a new one
  *
  * Return: 0 on success, -EINVAL if linux or linux.namespaces has the wrong type, -ENOMEM
  */
@@ -106,7 +106,8 @@ int oci_set_namespace(json_t *config, const char *type, const char *path)
 		else
 			i++;
 	}
-	ns = json_pack("{s:s, s:s}", "type", type, "path", path);
+	ns = path ? json_pack("{s:s, s:s}", "type", type, "path", path)
+		  : json_pack("{s:s}", "type", type);
 	if (!ns || json_array_append_new(namespaces, ns))
 		return -ENOMEM;
 	return 0;

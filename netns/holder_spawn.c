@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "nsfd.h"
 #include "pidfile.h"
 #include "proc.h"
+#include "usermap.h"
 
 /* A holder is ready in about a millisecond; this only bounds a wedged one. */
 #define HOLDER_READY_TIMEOUT_MS 10000
@@ -52,39 +54,30 @@ static int holder_path(char *buf, size_t len)
 	return access(buf, X_OK) ? -errno : 0;
 }
 
-static int write_proc_file(pid_t pid, const char *file, const char *text)
+/* Own uid to 0 and, when /etc/subuid and /etc/subgid allow, the subordinate ranges after it. */
+static int holder_map(struct netns_cfg *cfg, pid_t pid)
 {
-	char path[64];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, text, strlen(text));
-
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != strlen(text))
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
-/* Own uid and gid to 0: what the kernel lets us write without newuidmap. */
-static int userns_map_self(pid_t pid)
-{
-	char map[64];
+	struct usermap_opts opts = { .uid = getuid(),
+				     .gid = getgid(),
+				     .subuid_path = SUBUID_PATH,
+				     .subgid_path = SUBGID_PATH };
+	struct passwd *pw = getpwuid(opts.uid);
+	struct usermap_diag diag;
+	struct usermap map;
 	int err;
 
-	/* The kernel refuses a gid_map from an unprivileged writer until setgroups is denied. */
-	if ((err = write_proc_file(pid, "setgroups", "deny")))
+	opts.user = pw ? pw->pw_name : NULL;
+	if ((err = usermap_build(&opts, &map, &diag))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "%s", diag.error);
 		return err;
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getuid());
-	if ((err = write_proc_file(pid, "uid_map", map)))
+	}
+	if (diag.fallback[0])
+		snprintf(cfg->warning, sizeof(cfg->warning), "%s", diag.fallback);
+	else if (diag.n_warn)
+		snprintf(cfg->warning, sizeof(cfg->warning), "%s", diag.warn[0]);
+	if ((err = usermap_apply(pid, &map, cfg->detail, sizeof(cfg->detail))))
 		return err;
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getgid());
-	return write_proc_file(pid, "gid_map", map);
+	return 0;
 }
 
 static int read_msg(int fd, holder_msg_t *ret_msg)
@@ -186,11 +179,8 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid)
 			err = msg < 0 ? msg : -EPROTO;
 			goto out;
 		}
-		if ((err = userns_map_self(pid))) {
-			snprintf(cfg->detail, sizeof(cfg->detail), "writing the uid/gid map: %s",
-				 strerror(-err));
+		if ((err = holder_map(cfg, pid)))
 			goto out;
-		}
 		if (write(go[1], "g", 1) != 1) {
 			err = -errno;
 			goto out;

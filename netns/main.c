@@ -211,6 +211,8 @@ int main(int argc, char **argv)
 	log_debug(cfg.debug, "state root %s", cfg.root);
 
 	err = verb->fn(&cfg);
+	if (cfg.warning[0])
+		log_warn("%s %s: %s", cfg.verb, cfg.name ? cfg.name : "", cfg.warning);
 	if (!err)
 		return 0;
 	if (err == -EPERM && !cfg.detail[0])

@@ -22,9 +22,10 @@ struct netns_cfg {
 	bool in_place;
 	bool user;
 	bool debug;
-	bool cmd_failed;	       /* exec: the command itself could not be run */
-	char root[PATH_MAX];	       /* state root */
-	char detail[NETNS_DETAIL_MAX]; /* more about the last error, for main() to print */
+	bool cmd_failed;		/* exec: the command itself could not be run */
+	char root[PATH_MAX];		/* state root */
+	char detail[NETNS_DETAIL_MAX];	/* more about the last error, for main() to print */
+	char warning[NETNS_DETAIL_MAX]; /* one line main() prints whatever the outcome */
 };
 
 /* An opened entry: its directory, its lock (or -1) and its parsed state. */

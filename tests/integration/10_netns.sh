@@ -48,6 +48,9 @@ test_exec_runs_as_root_of_the_userns_with_own_uid_mapped() {
 	assert_eq "$OUT" 0 "uid inside"
 	ok "$NETNS" exec web -- cat /proc/self/uid_map
 	assert_match "$OUT" "^ +0 +$(id -u) +1" "first uid_map line maps own uid to 0"
+	# The subordinate ranges of /etc/subuid follow (rootlet-uidmap's layout).
+	assert_eq "$(echo "$OUT" | awk '{print $1, $2, $3}')" "$(expected_map /etc/subuid "$(id -u)")" \
+		"uid_map of a new netns"
 }
 
 test_exec_propagates_exit_status_and_signals() {
@@ -59,7 +62,7 @@ test_exec_propagates_exit_status_and_signals() {
 	# exec replaces itself with the command, so a signal sent to it reaches the command.
 	"$NETNS" exec web -- sleep 60 &
 	bg=$!
-	wait_until 5 grep -qx sleep /proc/$bg/comm
+	wait_until 5 'grep -qx sleep /proc/$bg/comm'
 	kill -TERM $bg
 	wait $bg
 	assert_eq "$?" 143 "status after SIGTERM to exec"
@@ -131,7 +134,7 @@ test_holder_private_memory_stays_under_256_KiB() {
 test_killed_holder_shows_stale_and_gc_removes_it() {
 	ok "$NETNS" add web
 	kill -9 "$(holder_pid web)"
-	wait_until 5 test "$(netns_state web)" = stale
+	wait_until 5 '[ "$(netns_state web)" = stale ]'
 	refused 125 "$NETNS" exec web -- true
 	assert_match "$ERR" "stale"
 	refused 1 "$NETNS" add web
@@ -147,7 +150,7 @@ test_gc_leaves_live_entries_alone() {
 	ok "$NETNS" add keep
 	ok "$NETNS" add gone
 	kill -9 "$(holder_pid gone)"
-	wait_until 5 test "$(netns_state gone)" = stale
+	wait_until 5 '[ "$(netns_state gone)" = stale ]'
 	ok "$NETNS" gc
 	assert_eq "$OUT" "removed gone"
 	assert_eq "$(netns_state keep)" live
@@ -156,7 +159,7 @@ test_gc_leaves_live_entries_alone() {
 test_sigterm_to_holder_removes_its_state() {
 	ok "$NETNS" add web
 	kill -TERM "$(holder_pid web)"
-	wait_until 5 test ! -e "$ROOTLET_STATE_DIR/web"
+	wait_until 5 '[ ! -e "$ROOTLET_STATE_DIR/web" ]'
 	ok "$NETNS" list --json
 	assert_eq "$(echo "$OUT" | jq length)" 0
 }
@@ -283,18 +286,5 @@ test_add_with_userns_joins_that_userns() {
 }
 
 test_man_page_documents_every_verb_option_and_exit_code() {
-	page=$TOP/man/rootlet-netns.1
-	[ -f "$page" ] || fail "man/rootlet-netns.1 is missing"
-	text=$(MANWIDTH=200 man -l "$page" 2>/dev/null) || fail "man cannot render the page"
-	for verb in add del list exec path show oci gc; do
-		assert_match "$text" "rootlet-netns $verb|       $verb " "verb $verb in the man page"
-	done
-	ok "$NETNS" --help
-	for opt in $(echo "$OUT" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-		assert_match "$text" "$opt" "option $opt in the man page"
-	done
-	exits=$(echo "$text" | sed -n '/^EXIT STATUS/,/^EXAMPLES/p')
-	for code in 0 1 2 125 126 127; do
-		echo "$exits" | grep -qw -- "$code" || fail "exit code $code not in EXIT STATUS"
-	done
+	check_man_page rootlet-netns add del list exec path show oci gc
 }

@@ -87,7 +87,7 @@ test_oci_refuses_a_stale_netns() {
 	ok "$NETNS" add web
 	echo '{}' >config.json
 	kill -9 "$(holder_pid web)"
-	wait_until 5 test "$(netns_state web)" = stale
+	wait_until 5 '[ "$(netns_state web)" = stale ]'
 	refused 1 "$NETNS" oci web config.json
 	assert_match "$ERR" "stale"
 }

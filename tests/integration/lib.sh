@@ -4,6 +4,7 @@
 TOP=${ROOTLET_TOP:?ROOTLET_TOP is not set}
 BUILD=$TOP/build
 NETNS=$BUILD/rootlet-netns
+UIDMAP=$BUILD/rootlet-uidmap
 
 # Each test gets a state root of its own, so tests cannot see each other's netns.
 ROOTLET_STATE_DIR=${XDG_RUNTIME_DIR:-/run}/rootlet-it-$(basename "${TEST_WORK:?}")
@@ -84,11 +85,11 @@ netns_state() {
 	"$NETNS" list --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .state'
 }
 
-# wait_until SECONDS CMD...: poll CMD every 50 ms; fail when it never succeeds.
+# wait_until SECONDS 'SHELL CONDITION': evaluate it every 50 ms; fail when it never holds.
 wait_until() {
 	local deadline=$((SECONDS + $1))
 	shift
-	until "$@" >/dev/null 2>&1; do
+	until eval "$*" >/dev/null 2>&1; do
 		[ $SECONDS -lt $deadline ] || fail "timed out waiting for: $*"
 		sleep 0.05
 	done
@@ -102,4 +103,35 @@ make_rootfs() {
 	for applet in sh ip cat id ls sleep; do
 		ln -sf busybox "$dir/bin/$applet"
 	done
+}
+
+# check_man_page BINARY VERB...: the page renders and names every verb, every long option of
+# --help and every exit code that --help mentions.
+check_man_page() {
+	local bin=$1 page text verb opt code exits
+	shift
+	page=$TOP/man/$bin.1
+	[ -f "$page" ] || fail "man/$bin.1 is missing"
+	text=$(MANWIDTH=200 man -l "$page" 2>/dev/null) || fail "man cannot render $page"
+	for verb in "$@"; do
+		assert_match "$text" "$bin $verb|       $verb " "verb $verb in the man page"
+	done
+	ok "$BUILD/$bin" --help
+	for opt in $(echo "$OUT" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+		assert_match "$text" "$opt" "option $opt in the man page"
+	done
+	exits=$(echo "$text" | sed -n '/^EXIT STATUS/,/^[A-Z]/p')
+	for code in $(echo "$OUT" | sed -n '/^Exit:/,$p' | grep -o '\b[0-9]\{1,3\}\b' | sort -u); do
+		echo "$exits" | grep -qw -- "$code" || fail "exit code $code not in EXIT STATUS"
+	done
+}
+
+# The test user's own ranges, as the tests expect them mapped: "INSIDE OUTSIDE COUNT" lines.
+expected_map() {
+	local file=$1 own=$2 next=1 start count
+	echo "0 $own 1"
+	while IFS=: read -r _ start count; do
+		echo "$next $start $count"
+		next=$((next + count))
+	done < <(grep -E "^($(id -un)|$(id -u)):" "$file")
 }

@@ -1,0 +1,318 @@
+/* The uid and gid maps of a rootless user namespace: own id to 0, subordinate ranges after. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "usermap.h"
+
+#define NEWUIDMAP "newuidmap"
+#define NEWGIDMAP "newgidmap"
+/* pid, then three numbers per range: what the argv of newuidmap can hold. */
+#define HELPER_ARGV_MAX (3 + 3 * IDMAP_MAX_RANGES)
+#define NUM_TEXT_MAX	12
+/* Far beyond any real subuid file; bounds what a wrong --subuid makes us read. */
+#define SUBID_FILE_MAX (16 * 1024 * 1024)
+
+static void single(const struct usermap_opts *o, struct usermap *m)
+{
+	m->uid[0] = (struct idmap_range){ .inside = 0, .outside = (uint32_t)o->uid, .count = 1 };
+	m->gid[0] = (struct idmap_range){ .inside = 0, .outside = (uint32_t)o->gid, .count = 1 };
+	m->uid_line[0] = m->gid_line[0] = 0;
+	m->n_uid = m->n_gid = 1;
+	m->full = false;
+}
+
+/* Own id to 0, then each range after the last, from 1: the layout podman uses. */
+static void stack(uint32_t own, const struct subid_result *res, struct idmap_range *out,
+		  unsigned *lines, size_t *ret_n)
+{
+	uint32_t next = 1;
+
+	out[0] = (struct idmap_range){ .inside = 0, .outside = own, .count = 1 };
+	lines[0] = 0;
+	for (size_t i = 0; i < res->n; i++) {
+		out[i + 1] = (struct idmap_range){ .inside = next,
+						   .outside = res->ranges[i].start,
+						   .count = res->ranges[i].count };
+		lines[i + 1] = res->ranges[i].line;
+		next += res->ranges[i].count;
+	}
+	*ret_n = res->n + 1;
+}
+
+/* Reads and parses one file; -ENOENT (no file) reads as no entry. */
+static int load(const char *path, const struct usermap_opts *o, uint32_t own,
+		struct subid_result *res, struct usermap_diag *diag)
+{
+	char *text;
+	int err;
+
+	err = file_read_max(AT_FDCWD, path, SUBID_FILE_MAX, &text, NULL);
+	if (err == -ENOENT) {
+		memset(res, 0, sizeof(*res));
+		return 0;
+	}
+	if (err) {
+		snprintf(diag->error, sizeof(diag->error), "%s: %s", path, strerror(-err));
+		return err;
+	}
+	err = subid_parse(text, o->user, (uint32_t)o->uid, own, res);
+	free(text);
+	for (size_t i = 0; i < res->n_warn && i < SUBID_WARN_MAX; i++)
+		if (diag->n_warn < sizeof(diag->warn) / sizeof(diag->warn[0]))
+			snprintf(diag->warn[diag->n_warn++], USERMAP_MSG_MAX,
+				 "%s:%u: malformed line skipped: %s", path, res->warn[i].line,
+				 res->warn[i].why);
+	if (res->n_warn > SUBID_WARN_MAX)
+		diag->n_warn_more += res->n_warn - SUBID_WARN_MAX;
+	if (err)
+		snprintf(diag->error, sizeof(diag->error), "%s:%u: %s", path, res->error.line,
+			 res->error.why);
+	return err;
+}
+
+/**
+ * usermap_build() - Work out the maps for a user from subuid/subgid
+ * @o:		who, and which files
+ * @ret:	the maps; the own-id-only maps when falling back
+ * @diag:	why it fell back, malformed lines, or the fatal error
+ *
+ * Falls back to the own ids alone (diag->fallback says why) when either file has no entry for
+ * the user or newuidmap/newgidmap are not usable; fails when the user's own ranges are wrong.
+ *
+ * Return: 0 on success, negative errno with diag->error set on failure
+ */
+int usermap_build(const struct usermap_opts *o, struct usermap *ret, struct usermap_diag *diag)
+{
+	struct subid_result uids, gids;
+	char helper_why[USERMAP_MSG_MAX];
+	int err;
+
+	memset(diag, 0, sizeof(*diag));
+	single(o, ret);
+	if (o->root_only)
+		return 0;
+	if ((err = load(o->subuid_path, o, (uint32_t)o->uid, &uids, diag)) ||
+	    (err = load(o->subgid_path, o, (uint32_t)o->gid, &gids, diag)))
+		return err;
+
+	if (!uids.n || !gids.n) {
+		snprintf(diag->fallback, sizeof(diag->fallback),
+			 "no %s entry for %s (uid %u); mapping only uid %u and gid %u to 0",
+			 uids.n ? o->subgid_path : o->subuid_path, o->user ? o->user : "?",
+			 (unsigned)o->uid, (unsigned)o->uid, (unsigned)o->gid);
+		return 0;
+	}
+	if (usermap_helpers_check(helper_why, sizeof(helper_why))) {
+		snprintf(diag->fallback, sizeof(diag->fallback),
+			 "%s; mapping only uid %u and gid %u to 0", helper_why, (unsigned)o->uid,
+			 (unsigned)o->gid);
+		return 0;
+	}
+	stack((uint32_t)o->uid, &uids, ret->uid, ret->uid_line, &ret->n_uid);
+	stack((uint32_t)o->gid, &gids, ret->gid, ret->gid_line, &ret->n_gid);
+	ret->full = true;
+	return 0;
+}
+
+/* Finds @name on $PATH; the setuid helpers are looked up as a shell would run them. */
+static int which(const char *name, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL;
+	int err = -ENOENT;
+
+	copy = strdup(path && *path ? path : "/usr/bin:/bin");
+	if (!copy)
+		return -ENOMEM;
+	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, len, "%s/%s", dir, name);
+		if (!access(buf, X_OK)) {
+			err = 0;
+			break;
+		}
+	}
+	free(copy);
+	return err;
+}
+
+static int helper_check(const char *name, char *why, size_t len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (which(name, path, sizeof(path)) || stat(path, &st) < 0) {
+		snprintf(why, len, "%s not found on PATH (Debian package uidmap)", name);
+		return -ENOENT;
+	}
+	if ((st.st_mode & S_ISUID) && st.st_uid == 0)
+		return 0;
+	if (getxattr(path, "security.capability", NULL, 0) > 0)
+		return 0;
+	snprintf(why, len, "%s is neither setuid root nor given file capabilities", path);
+	return -EPERM;
+}
+
+/**
+ * usermap_helpers_check() - Tell whether newuidmap and newgidmap can do their job
+ * @why:	filled with the reason when they cannot
+ * @len:	size of @why
+ *
+ * Return: 0 if both are on PATH and setuid root (or with file capabilities), negative errno
+ */
+int usermap_helpers_check(char *why, size_t len)
+{
+	int err = helper_check(NEWUIDMAP, why, len);
+
+	return err ? err : helper_check(NEWGIDMAP, why, len);
+}
+
+/* Runs newuidmap/newgidmap PID INSIDE OUTSIDE COUNT...; its first stderr line becomes @why. */
+static int run_helper(const char *helper, pid_t pid, const struct idmap_range *r, size_t n,
+		      char *why, size_t len)
+{
+	char nums[HELPER_ARGV_MAX][NUM_TEXT_MAX];
+	char *argv[HELPER_ARGV_MAX + 1];
+	int errpipe[2], status, argc = 0;
+	ssize_t got = 0;
+	pid_t child;
+
+	argv[argc++] = (char *)helper;
+	snprintf(nums[argc], NUM_TEXT_MAX, "%d", (int)pid);
+	argv[argc] = nums[argc];
+	argc++;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v[3] = { r[i].inside, r[i].outside, r[i].count };
+
+		for (int k = 0; k < 3; k++, argc++) {
+			snprintf(nums[argc], NUM_TEXT_MAX, "%u", v[k]);
+			argv[argc] = nums[argc];
+		}
+	}
+	argv[argc] = NULL;
+
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		close(errpipe[0]);
+		close(errpipe[1]);
+		return -errno;
+	}
+	if (child == 0) {
+		dup2(errpipe[1], STDERR_FILENO);
+		execvp(helper, argv);
+		dprintf(STDERR_FILENO, "cannot run %s: %s", helper, strerror(errno));
+		_exit(127);
+	}
+	close(errpipe[1]);
+	if (len)
+		why[0] = '\0';
+	while (len > 1 && got < (ssize_t)len - 1) {
+		ssize_t k = read(errpipe[0], why + got, len - 1 - (size_t)got);
+
+		if (k <= 0)
+			break;
+		got += k;
+	}
+	close(errpipe[0]);
+	if (len) {
+		why[got] = '\0';
+		why[strcspn(why, "\n")] = '\0';
+	}
+	if (waitpid(child, &status, 0) < 0)
+		return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (len && !why[0])
+		snprintf(why, len, "%s failed", helper);
+	return -EPERM;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != strlen(text))
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+/**
+ * usermap_apply() - Write the maps of a process that just made a user namespace
+ * @pid:	the process, in a fresh userns; the caller is in the parent userns
+ * @m:		from usermap_build()
+ * @why:	filled with the reason on failure
+ * @len:	size of @why
+ *
+ * Full maps go through the setuid newuidmap/newgidmap. The own-id map is written directly, which
+ * the kernel allows the parent only once setgroups is denied (else the child could drop groups
+ * that deny it access).
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+int usermap_apply(pid_t pid, const struct usermap *m, char *why, size_t len)
+{
+	char text[64];
+	int err;
+
+	if (m->full) {
+		if ((err = run_helper(NEWUIDMAP, pid, m->uid, m->n_uid, why, len)))
+			return err;
+		return run_helper(NEWGIDMAP, pid, m->gid, m->n_gid, why, len);
+	}
+	if ((err = write_proc(pid, "setgroups", "deny"))) {
+		snprintf(why, len, "writing setgroups: %s", strerror(-err));
+		return err;
+	}
+	snprintf(text, sizeof(text), "0 %u 1\n", m->uid[0].outside);
+	if ((err = write_proc(pid, "uid_map", text))) {
+		snprintf(why, len, "writing uid_map: %s", strerror(-err));
+		return err;
+	}
+	snprintf(text, sizeof(text), "0 %u 1\n", m->gid[0].outside);
+	if ((err = write_proc(pid, "gid_map", text)))
+		snprintf(why, len, "writing gid_map: %s", strerror(-err));
+	return err;
+}
+
+/**
+ * usermap_format() - Render ranges as /proc/PID/uid_map does
+ * @r:		ranges
+ * @n:		how many
+ * @buf:	output
+ * @len:	size of @buf
+ */
+void usermap_format(const struct idmap_range *r, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		int k = snprintf(buf + used, len - used, "%10u %10u %10u\n", r[i].inside,
+				 r[i].outside, r[i].count);
+
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
