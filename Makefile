@@ -25,23 +25,31 @@ pkg_cflags = $(shell $(PKG) --cflags $(1))
 pkg_libs   = $(shell $(PKG) --libs $(1))
 
 UIDMAP_PKGS := jansson
+SLIRP_PKGS  := slirp libnl-3.0 libnl-route-3.0 jansson libcap-ng libseccomp
+COMMIT      := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 
 LIB_SRCS    := $(wildcard lib/*.c)
 UIDMAP_SRCS := $(wildcard uidmap/*.c)
+SLIRP_SRCS  := $(wildcard slirp/*.c)
 NETNS_SRCS  := $(filter-out netns/holder.c,$(wildcard netns/*.c))
 HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c
 
-BINS := $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap
+BINS := $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp
 
 .PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BASE) $(call pkg_cflags,$(NETNS_PKGS) $(HOLDER_PKGS)) -c $< -o $@
+	$(CC) $(CFLAGS) $(BASE) $(call pkg_cflags,$(SLIRP_PKGS)) -c $< -o $@
 
 $(B)/rootlet-netns: $(NETNS_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(NETNS_PKGS))
+
+$(B)/slirp/main.o: CFLAGS += -DROOTLET_COMMIT=\"$(COMMIT)\"
+
+$(B)/rootlet-slirp: $(SLIRP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(SLIRP_PKGS))
 
 $(B)/rootlet-uidmap: $(UIDMAP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(UIDMAP_PKGS))
@@ -83,12 +91,12 @@ deps:
 	scripts/deps.sh
 
 # clang-format on every C file, cppcheck on the tree; any finding fails.
-C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
-		-Ilib --suppress=missingIncludeSystem lib netns uidmap tests/unit
+		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp tests/unit
 
 check: deps
 	$(MAKE) all unit fuzz-build lint
@@ -99,7 +107,7 @@ demo: deps all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(B)/rootlet-netns $(B)/rootlet-uidmap $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/rootlet-netns-holder $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 

@@ -1,0 +1,176 @@
+/* Parsing one API request: JSON in, a checked struct out, or the reason it is refused. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+
+#define PORT_MAX 65535
+
+/**
+ * api_request_complete() - Tell whether a buffer holds a whole JSON value yet
+ * @buf:	what the client sent so far
+ * @len:	its length
+ *
+ * Return: 1 if complete (valid or not: either way it gets its reply), 0 if more may come
+ */
+int api_request_complete(const char *buf, size_t len)
+{
+	json_error_t jerr;
+	json_t *v = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &jerr);
+
+	if (v) {
+		json_decref(v);
+		return 1;
+	}
+	return json_error_code(&jerr) == json_error_premature_end_of_input ? 0 : 1;
+}
+
+static int parse_addr(const char *text, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/* An integer in [min, max]; a JSON real or string is refused, as slirp4netns does. */
+static int get_port(json_t *args, const char *key, json_int_t min, json_int_t max, json_int_t *ret)
+{
+	json_t *v = json_object_get(args, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return -EINVAL;
+	*ret = json_integer_value(v);
+	return 0;
+}
+
+static int parse_add(json_t *args, struct api_request *r, char *why, size_t len)
+{
+	const char *proto, *host_addr = "0.0.0.0", *guest_addr = NULL;
+	json_t *v;
+	json_int_t port;
+
+	v = json_object_get(args, "proto");
+	proto = json_string_value(v);
+	if (!proto || (strcmp(proto, "tcp") && strcmp(proto, "udp"))) {
+		snprintf(why, len, "add_hostfwd: bad arguments.proto (\"tcp\" or \"udp\")");
+		return -EINVAL;
+	}
+	r->udp = !strcmp(proto, "udp");
+
+	v = json_object_get(args, "host_addr");
+	if (v && !(host_addr = json_string_value(v))) {
+		snprintf(why, len, "add_hostfwd: bad arguments.host_addr");
+		return -EINVAL;
+	}
+	if (parse_addr(host_addr, &r->host)) {
+		snprintf(why, len, "add_hostfwd: bad arguments.host_addr");
+		return -EINVAL;
+	}
+	if (get_port(args, "host_port", 0, PORT_MAX, &port)) {
+		snprintf(why, len, "add_hostfwd: bad arguments.host_port (0 to 65535)");
+		return -EINVAL;
+	}
+	set_port(&r->host, (uint16_t)port);
+
+	v = json_object_get(args, "guest_addr");
+	if (v && (!(guest_addr = json_string_value(v)) || parse_addr(guest_addr, &r->guest))) {
+		snprintf(why, len, "add_hostfwd: bad arguments.guest_addr");
+		return -EINVAL;
+	}
+	r->guest_given = v != NULL;
+	if (get_port(args, "guest_port", 1, PORT_MAX, &port)) {
+		snprintf(why, len, "add_hostfwd: bad arguments.guest_port (1 to 65535)");
+		return -EINVAL;
+	}
+	r->guest_port = (uint16_t)port;
+	if (r->guest_given)
+		set_port(&r->guest, r->guest_port);
+	return 0;
+}
+
+/**
+ * api_parse() - Parse and check one request
+ * @buf:	the request bytes (need not be NUL-terminated)
+ * @len:	their length
+ * @ret:	the request on success
+ * @why:	the reason on failure, as slirp4netns words it after "bad request: "
+ * @why_len:	size of @why
+ *
+ * Return: 0 on success, -EINVAL on any malformed request
+ */
+int api_parse(const char *buf, size_t len, struct api_request *ret, char *why, size_t why_len)
+{
+	struct api_request r = { 0 };
+	json_t *root, *args;
+	const char *execute;
+	json_error_t jerr;
+	json_int_t id;
+	int err = -EINVAL;
+
+	root = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(why, why_len, "cannot parse JSON");
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		snprintf(why, why_len, "not a JSON object");
+		goto out;
+	}
+	execute = json_string_value(json_object_get(root, "execute"));
+	if (!execute) {
+		snprintf(why, why_len, "no execute found");
+		goto out;
+	}
+	args = json_object_get(root, "arguments");
+	if (args && !json_is_object(args)) {
+		snprintf(why, why_len, "%s: arguments is not an object", execute);
+		goto out;
+	}
+	if (!strcmp(execute, "add_hostfwd")) {
+		r.cmd = API_ADD_HOSTFWD;
+		if (!args) {
+			snprintf(why, why_len, "add_hostfwd: no arguments");
+			goto out;
+		}
+		if (parse_add(args, &r, why, why_len))
+			goto out;
+	} else if (!strcmp(execute, "list_hostfwd")) {
+		r.cmd = API_LIST_HOSTFWD;
+	} else if (!strcmp(execute, "remove_hostfwd")) {
+		r.cmd = API_REMOVE_HOSTFWD;
+		if (!args || get_port(args, "id", 1, INT32_MAX, &id)) {
+			snprintf(why, why_len, "remove_hostfwd: bad arguments.id");
+			goto out;
+		}
+		r.id = (long)id;
+	} else {
+		snprintf(why, why_len, "unknown execute");
+		goto out;
+	}
+	*ret = r;
+	err = 0;
+out:
+	json_decref(root);
+	return err;
+}

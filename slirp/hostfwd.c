@@ -1,0 +1,227 @@
+/* Host port forwards through libslirp: the table behind add/list/remove_hostfwd. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hostfwd.h"
+
+/* Past this many fds, a socket libslirp just made is not searched for. */
+#define HOSTFWD_FD_SCAN_MAX 4096
+
+static socklen_t ss_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+
+static uint16_t ss_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
+					      : ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static const char *ss_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const void *a = ss->ss_family == AF_INET
+				? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+				: (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	return inet_ntop(ss->ss_family, a, buf, (socklen_t)len);
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
+/* Is @fd a socket of @type bound to @want's address (any port if @want's is 0)? */
+static bool bound_as(int fd, int type, const struct sockaddr_storage *want,
+		     struct sockaddr_storage *ret)
+{
+	socklen_t len = sizeof(*ret), tlen = sizeof(int);
+	int got_type;
+
+	if (getsockname(fd, (struct sockaddr *)ret, &len) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &got_type, &tlen) < 0 || got_type != type)
+		return false;
+	if (!same_addr(ret, want))
+		return false;
+	return !ss_port(want) || ss_port(ret) == ss_port(want);
+}
+
+static bool port_known(const struct hostfwd_table *t, bool udp, const struct sockaddr_storage *s)
+{
+	for (const struct hostfwd *f = t->head; f; f = f->next)
+		if (f->udp == udp && same_addr(&f->host, s) && ss_port(&f->host) == ss_port(s))
+			return true;
+	return false;
+}
+
+/*
+ * libslirp does not say which port it bound for host port 0. Sockets take the lowest free fd
+ * number, so the socket it just made is almost surely at the number that was lowest before;
+ * failing that, every fd is looked at for a socket bound to the address on a port no other
+ * forward of ours has.
+ */
+static int find_bound(const struct hostfwd_table *t, bool udp, int probe,
+		      const struct sockaddr_storage *want, struct sockaddr_storage *ret)
+{
+	int type = udp ? SOCK_DGRAM : SOCK_STREAM;
+
+	if (bound_as(probe, type, want, ret) && !port_known(t, udp, ret))
+		return 0;
+	for (int fd = 0; fd < HOSTFWD_FD_SCAN_MAX; fd++)
+		if (bound_as(fd, type, want, ret) && !port_known(t, udp, ret))
+			return 0;
+	return -ENOENT;
+}
+
+static void default_guest(const struct hostfwd_table *t, struct api_request *r)
+{
+	struct slirp_addrs a;
+
+	slirp_addrs_derive(t->cfg, &a);
+	memset(&r->guest, 0, sizeof(r->guest));
+	if (r->host.ss_family == AF_INET6 && t->cfg->enable_ipv6) {
+		struct sockaddr_in6 *g = (struct sockaddr_in6 *)&r->guest;
+
+		g->sin6_family = AF_INET6;
+		g->sin6_addr = a.guest6;
+		g->sin6_port = htons(r->guest_port);
+	} else {
+		struct sockaddr_in *g = (struct sockaddr_in *)&r->guest;
+
+		g->sin_family = AF_INET;
+		g->sin_addr = a.guest;
+		g->sin_port = htons(r->guest_port);
+	}
+}
+
+/**
+ * hostfwd_add() - Forward a host port to the guest
+ * @t:		the table
+ * @r:		a parsed add_hostfwd request
+ * @ret_id:	the new forward's id
+ * @ret_port:	the host port bound (the chosen one for host port 0)
+ * @why:	reason on failure
+ * @why_len:	size of @why
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int *ret_port,
+		char *why, size_t why_len)
+{
+	int flags = r->udp ? SLIRP_HOSTFWD_UDP : 0, probe, err;
+	struct hostfwd *f;
+
+	if (!r->guest_given)
+		default_guest(t, r);
+	if (r->guest.ss_family == AF_INET6 && !t->cfg->enable_ipv6) {
+		snprintf(why, why_len, "add_hostfwd: an IPv6 guest_addr needs --enable-ipv6");
+		return -EINVAL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	if (r->host.ss_family == AF_INET6)
+		flags |= SLIRP_HOSTFWD_V6ONLY;
+
+	probe = dup(STDERR_FILENO);
+	if (probe >= 0)
+		close(probe);
+	errno = 0;
+	if (slirp_add_hostxfwd(t->slirp, (struct sockaddr *)&r->host, ss_len(&r->host),
+			       (struct sockaddr *)&r->guest, ss_len(&r->guest), flags) < 0) {
+		err = errno ? -errno : -EIO;
+		snprintf(why, why_len, "add_hostfwd: cannot bind host port %u: %s",
+			 ss_port(&r->host), errno ? strerror(errno) : "slirp_add_hostxfwd failed");
+		free(f);
+		return err;
+	}
+	if (find_bound(t, r->udp, probe, &r->host, &f->host) < 0) {
+		/* Bound, but not found: keep the forward, reported with the port asked for. */
+		f->host = r->host;
+	}
+	f->id = ++t->next_id;
+	f->udp = r->udp;
+	f->guest = r->guest;
+	f->next = t->head;
+	t->head = f;
+	*ret_id = f->id;
+	*ret_port = ss_port(&f->host);
+	return 0;
+}
+
+/**
+ * hostfwd_remove() - Stop a forward and free its host port
+ * @t:		the table
+ * @id:		its id
+ * @why:	reason on failure
+ * @why_len:	size of @why
+ *
+ * Return: 0 on success, -ENOENT for an unknown id
+ */
+int hostfwd_remove(struct hostfwd_table *t, int id, char *why, size_t why_len)
+{
+	for (struct hostfwd **p = &t->head; *p; p = &(*p)->next) {
+		struct hostfwd *f = *p;
+		int flags = f->udp ? SLIRP_HOSTFWD_UDP : 0;
+
+		if (f->id != id)
+			continue;
+		if (f->host.ss_family == AF_INET6)
+			flags |= SLIRP_HOSTFWD_V6ONLY;
+		slirp_remove_hostxfwd(t->slirp, (struct sockaddr *)&f->host, ss_len(&f->host),
+				      flags);
+		*p = f->next;
+		free(f);
+		return 0;
+	}
+	snprintf(why, why_len, "remove_hostfwd: bad arguments.id (no forward %d)", id);
+	return -ENOENT;
+}
+
+/**
+ * hostfwd_list() - The forwards as slirp4netns lists them, oldest first
+ * @t:		the table
+ *
+ * Return: a JSON array of {id, proto, host_addr, host_port, guest_addr, guest_port}
+ */
+json_t *hostfwd_list(const struct hostfwd_table *t)
+{
+	json_t *arr = json_array();
+	char h[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
+
+	for (const struct hostfwd *f = t->head; f; f = f->next)
+		json_array_insert_new(arr, 0,
+				      json_pack("{s:i, s:s, s:s, s:i, s:s, s:i}", "id", f->id,
+						"proto", f->udp ? "udp" : "tcp", "host_addr",
+						ss_addr(&f->host, h, sizeof(h)), "host_port",
+						ss_port(&f->host), "guest_addr",
+						ss_addr(&f->guest, g, sizeof(g)), "guest_port",
+						ss_port(&f->guest)));
+	return arr;
+}
+
+/**
+ * hostfwd_free() - Forget every forward (libslirp closes their sockets itself)
+ * @t:		the table
+ */
+void hostfwd_free(struct hostfwd_table *t)
+{
+	while (t->head) {
+		struct hostfwd *f = t->head;
+
+		t->head = f->next;
+		free(f);
+	}
+}

@@ -1,0 +1,335 @@
+/* The one epoll loop of rootlet-slirp: tap, libslirp's sockets and timers, API, exit fd. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "loop.h"
+#include "slirp.h"
+
+/*
+ * Theory of operation
+ *
+ * libslirp speaks poll(): before each sleep it names the fds it wants (pollfds_fill), after it
+ * asks what happened to each (pollfds_poll). Here its fds live in the same epoll set as ours,
+ * registered and modified only when what libslirp asks for changes, so a busy loop costs one
+ * epoll_wait and no syscall per idle socket. The fd number is libslirp's poll index.
+ *
+ * The tap is drained in batches per wake-up; sleeping is bounded only by libslirp's own
+ * timeout, its timers and API deadlines, so an idle helper sleeps in epoll_wait.
+ */
+
+#define LOOP_EVENTS_MAX 64
+/* Frames read from the tap per wake-up before libslirp's sockets get their turn. */
+#define TAP_BATCH    64
+#define LOOP_FD_GROW 64
+
+static uint64_t tag(enum loop_kind kind, int fd)
+{
+	return ((uint64_t)kind << 32) | (uint32_t)fd;
+}
+
+/**
+ * loop_now_ms() - Monotonic time in ms, the clock libslirp's timers use
+ *
+ * Return: milliseconds
+ */
+int64_t loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/**
+ * loop_watch() - Add one of our own fds (not libslirp's) to the epoll set
+ * @l:		the loop
+ * @kind:	what it is
+ * @fd:		the fd
+ * @events:	epoll events
+ *
+ * Return: 0 on success, negative errno
+ */
+int loop_watch(struct loop *l, enum loop_kind kind, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag(kind, fd) };
+
+	/* Should libslirp once have had this fd number, its registration is gone. */
+	if (fd < l->nfds)
+		l->fds[fd].registered = 0;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
+	    (errno != EEXIST || epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0))
+		return -errno;
+	return 0;
+}
+
+/**
+ * loop_unwatch() - Remove an fd from the epoll set
+ * @l:		the loop
+ * @fd:		the fd
+ */
+void loop_unwatch(struct loop *l, int fd)
+{
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (fd >= 0 && fd < l->nfds)
+		l->fds[fd].registered = 0;
+}
+
+static uint32_t to_epoll(int slirp_events)
+{
+	uint32_t ev = 0;
+
+	if (slirp_events & SLIRP_POLL_IN)
+		ev |= EPOLLIN;
+	if (slirp_events & SLIRP_POLL_OUT)
+		ev |= EPOLLOUT;
+	if (slirp_events & SLIRP_POLL_PRI)
+		ev |= EPOLLPRI;
+	return ev;
+}
+
+static int from_epoll(uint32_t ev)
+{
+	int r = 0;
+
+	if (ev & EPOLLIN)
+		r |= SLIRP_POLL_IN;
+	if (ev & EPOLLOUT)
+		r |= SLIRP_POLL_OUT;
+	if (ev & EPOLLPRI)
+		r |= SLIRP_POLL_PRI;
+	if (ev & EPOLLERR)
+		r |= SLIRP_POLL_ERR;
+	if (ev & EPOLLHUP)
+		r |= SLIRP_POLL_HUP;
+	return r;
+}
+
+static int grow(struct loop *l, int fd)
+{
+	struct loop_fd *fds;
+	int n;
+
+	if (fd < l->nfds)
+		return 0;
+	n = fd + LOOP_FD_GROW;
+	fds = realloc(l->fds, (size_t)n * sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	memset(fds + l->nfds, 0, (size_t)(n - l->nfds) * sizeof(*fds));
+	l->fds = fds;
+	l->nfds = n;
+	return 0;
+}
+
+static int cb_add_poll(int fd, int events, void *opaque)
+{
+	struct loop *l = opaque;
+
+	if (fd < 0 || grow(l, fd))
+		return -1;
+	l->fds[fd].gen = l->gen;
+	l->fds[fd].want = events;
+	l->fds[fd].revents = 0;
+	return fd;
+}
+
+static int cb_get_revents(int idx, void *opaque)
+{
+	struct loop *l = opaque;
+
+	return idx >= 0 && idx < l->nfds ? l->fds[idx].revents : 0;
+}
+
+/* Brings epoll in line with what libslirp asked for in this round. */
+static void sync_slirp_fds(struct loop *l)
+{
+	for (int fd = 0; fd < l->nfds; fd++) {
+		struct loop_fd *f = &l->fds[fd];
+		uint32_t want = f->gen == l->gen ? to_epoll(f->want) : 0;
+		struct epoll_event ev = { .events = want, .data.u64 = tag(LOOP_SLIRP, fd) };
+
+		if (want == f->registered)
+			continue;
+		if (!want) {
+			epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+		} else if (epoll_ctl(l->epfd, f->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
+				     &ev) < 0) {
+			/* The fd was closed and reused behind our back: register it anew. */
+			if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
+			    epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
+				want = 0;
+		}
+		f->registered = want;
+	}
+}
+
+static void drain_tap(struct loop *l)
+{
+	for (int i = 0; i < TAP_BATCH; i++) {
+		ssize_t n = read(l->tap_fd, l->frame, l->mtu + SLIRP_ETH_HLEN);
+
+		if (n <= 0)
+			break;
+		slirp_input(l->slirp, l->frame, (int)n);
+	}
+}
+
+static void run_timers(struct loop *l, int64_t now)
+{
+	bool again = true;
+
+	/* A timer callback may free or re-arm timers: rescan after each one. */
+	while (again) {
+		again = false;
+		for (struct loop_timer *t = l->timers; t; t = t->next) {
+			if (t->expire_ms < 0 || t->expire_ms > now)
+				continue;
+			t->expire_ms = -1;
+			if (t->cb)
+				t->cb(t->cb_opaque);
+			else
+				slirp_handle_timer(l->slirp, t->id, t->cb_opaque);
+			again = true;
+			break;
+		}
+	}
+}
+
+static int next_timeout(struct loop *l, uint32_t slirp_timeout, int64_t now)
+{
+	int64_t timeout = slirp_timeout == UINT32_MAX ? -1 : (int64_t)slirp_timeout;
+	int64_t deadline = api_next_deadline(l->api);
+
+	for (struct loop_timer *t = l->timers; t; t = t->next)
+		if (t->expire_ms >= 0 && (deadline < 0 || t->expire_ms < deadline))
+			deadline = t->expire_ms;
+	if (deadline >= 0) {
+		int64_t until = deadline > now ? deadline - now : 0;
+
+		if (timeout < 0 || until < timeout)
+			timeout = until;
+	}
+	return timeout > INT32_MAX ? INT32_MAX : (int)timeout;
+}
+
+/**
+ * loop_init() - Set up the epoll set with the tap, the exit fd and SIGTERM/SIGINT
+ * @l:		the loop, zeroed by the caller but for what it set
+ * @tap_fd:	the tap, non-blocking
+ * @exit_fd:	-e FD, or -1
+ * @mtu:	largest frame payload
+ *
+ * Return: 0 on success, negative errno
+ */
+int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu)
+{
+	sigset_t mask;
+	int err;
+
+	l->tap_fd = tap_fd;
+	l->exit_fd = exit_fd;
+	l->mtu = mtu;
+	l->frame = malloc(mtu + SLIRP_ETH_HLEN);
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!l->frame || l->epfd < 0)
+		return -ENOMEM;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	l->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (l->signal_fd < 0)
+		return -errno;
+	if ((err = loop_watch(l, LOOP_TAP, tap_fd, EPOLLIN)) ||
+	    (err = loop_watch(l, LOOP_SIGNAL, l->signal_fd, EPOLLIN)))
+		return err;
+	if (exit_fd >= 0 && (err = loop_watch(l, LOOP_EXIT, exit_fd, EPOLLIN | EPOLLHUP)))
+		return err;
+	return 0;
+}
+
+/**
+ * loop_run() - Forward until the exit fd hangs up or a signal asks us to stop
+ * @l:		the loop, with slirp and api set
+ *
+ * Return: 0 on a requested exit, negative errno on failure
+ */
+int loop_run(struct loop *l)
+{
+	struct epoll_event events[LOOP_EVENTS_MAX];
+
+	while (!l->quit) {
+		uint32_t slirp_timeout = UINT32_MAX;
+		int64_t now = loop_now_ms();
+		int n, err = 0;
+
+		l->gen++;
+		slirp_pollfds_fill(l->slirp, &slirp_timeout, cb_add_poll, l);
+		sync_slirp_fds(l);
+		n = epoll_wait(l->epfd, events, LOOP_EVENTS_MAX,
+			       next_timeout(l, slirp_timeout, now));
+		if (n < 0) {
+			if (errno != EINTR)
+				return -errno;
+			err = 1;
+			n = 0;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = (int)(uint32_t)events[i].data.u64;
+
+			switch ((enum loop_kind)(events[i].data.u64 >> 32)) {
+			case LOOP_SLIRP:
+				if (fd < l->nfds)
+					l->fds[fd].revents = from_epoll(events[i].events);
+				break;
+			case LOOP_TAP:
+				drain_tap(l);
+				break;
+			case LOOP_API_LISTEN:
+				api_accept(l->api);
+				break;
+			case LOOP_API_CLIENT:
+				api_client_event(l->api, fd, events[i].events);
+				break;
+			case LOOP_EXIT:
+			case LOOP_SIGNAL:
+				l->quit = true;
+				break;
+			}
+		}
+		slirp_pollfds_poll(l->slirp, err, cb_get_revents, l);
+		now = loop_now_ms();
+		run_timers(l, now);
+		api_expire(l->api, now);
+	}
+	return 0;
+}
+
+/**
+ * loop_free() - Release what loop_init() and libslirp's timers took
+ * @l:		the loop
+ */
+void loop_free(struct loop *l)
+{
+	while (l->timers) {
+		struct loop_timer *t = l->timers;
+
+		l->timers = t->next;
+		free(t);
+	}
+	free(l->fds);
+	free(l->frame);
+	if (l->epfd >= 0)
+		close(l->epfd);
+	if (l->signal_fd >= 0)
+		close(l->signal_fd);
+}

@@ -1,0 +1,63 @@
+/* The one epoll loop of rootlet-slirp: tap, libslirp's sockets and timers, API, exit fd. */
+#ifndef ROOTLET_SLIRP_LOOP_H
+#define ROOTLET_SLIRP_LOOP_H
+
+#include <libslirp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct slirp_cfg;
+struct api;
+
+/* What an epoll event is about; the fd travels with it in the low 32 bits. */
+enum loop_kind {
+	LOOP_TAP = 1,
+	LOOP_SLIRP,
+	LOOP_API_LISTEN,
+	LOOP_API_CLIENT,
+	LOOP_EXIT,
+	LOOP_SIGNAL
+};
+
+struct loop_fd {
+	uint32_t gen;	     /* pollfds_fill round that last asked for it */
+	int want;	     /* SLIRP_POLL_* asked for */
+	uint32_t registered; /* epoll events it is registered with, 0 if not */
+	int revents;	     /* SLIRP_POLL_* seen this round */
+};
+
+struct loop_timer {
+	int64_t expire_ms; /* -1: not armed */
+	SlirpTimerId id;
+	void *cb_opaque;
+	SlirpTimerCb cb; /* legacy timer_new() timers */
+	struct loop_timer *next;
+};
+
+struct loop {
+	int epfd;
+	int tap_fd;
+	int exit_fd;
+	int signal_fd;
+	unsigned mtu;
+	Slirp *slirp;
+	struct api *api;
+	struct loop_fd *fds; /* indexed by fd, for libslirp's sockets */
+	int nfds;
+	uint32_t gen;
+	struct loop_timer *timers;
+	bool quit;
+	bool debug;
+	uint8_t *frame; /* one tap frame */
+};
+
+int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu);
+int loop_watch(struct loop *l, enum loop_kind kind, int fd, uint32_t events);
+void loop_unwatch(struct loop *l, int fd);
+int loop_run(struct loop *l);
+void loop_free(struct loop *l);
+int64_t loop_now_ms(void);
+
+Slirp *stack_new(const struct slirp_cfg *cfg, struct loop *l);
+
+#endif

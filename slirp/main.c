@@ -1,0 +1,199 @@
+/* rootlet-slirp: libslirp user-mode networking for a netns, a drop-in for slirp4netns. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "hostfwd.h"
+#include "log.h"
+#include "loop.h"
+#include "pidfile.h"
+#include "slirp.h"
+
+#define EXIT_USAGE	  2
+#define SLIRP_PIDFILE	  "slirp.pid"
+#define SLIRP_DEFAULT_NET "10.0.2.0"
+#define SLIRP_DEFAULT_PFX 24
+#define READY_MESSAGE	  "1"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rootlet-slirp [OPTION]... PID|PATH [TAPNAME]\n"
+		"       rootlet-slirp --netns NAME [OPTION]...\n"
+		"User-mode networking for unprivileged network namespaces (a drop-in for\n"
+		"slirp4netns; libslirp %s).\n"
+		"\n"
+		"-c, --configure          bring up the interface\n"
+		"-e, --exit-fd=FD         specify the FD for terminating rootlet-slirp\n"
+		"-r, --ready-fd=FD        specify the FD to write to when the network is "
+		"configured\n"
+		"-m, --mtu=MTU            specify MTU (default=1500, max=65521)\n"
+		"-6, --enable-ipv6        enable IPv6\n"
+		"-a, --api-socket=PATH    specify API socket path\n"
+		"--cidr=CIDR              specify network address CIDR (default=10.0.2.0/24)\n"
+		"--disable-host-loopback  prohibit connecting to 127.0.0.1:* on the host "
+		"namespace\n"
+		"--netns-type=TYPE        specify network namespace type ([path|pid], "
+		"default=pid)\n"
+		"--userns-path=PATH       specify user namespace path\n"
+		"--enable-sandbox         create a new mount namespace (and drop all caps except\n"
+		"                         CAP_NET_BIND_SERVICE if running as the root)\n"
+		"--enable-seccomp         enable seccomp to limit syscalls (an allow-list)\n"
+		"--outbound-addr=IPv4     sets outbound ipv4 address to bound to\n"
+		"--outbound-addr6=IPv6    sets outbound ipv6 address to bound to\n"
+		"--disable-dns            disables 10.0.2.3 (or configured internal ip) to host "
+		"dns "
+		"redirect\n"
+		"--macaddress=MAC         specify the MAC address of the TAP (only valid with -c)\n"
+		"--netns=NAME             a rootlet-netns netns: paths, API socket and pid file "
+		"from\n"
+		"                         its state directory; implies -c\n"
+		"--debug                  log details on stderr\n"
+		"-h, --help               show this help and exit\n"
+		"-v, --version            show version and exit\n"
+		"\n"
+		"Exit: 0 when the exit fd hangs up or on SIGTERM, 1 on failure, 2 on a usage "
+		"error.\n",
+		slirp_version_string());
+}
+
+static void version(void)
+{
+	const struct scmp_version *sv = seccomp_version();
+
+	printf("rootlet-slirp version %s\n", ROOTLET_VERSION);
+	printf("commit: %s\n", ROOTLET_COMMIT);
+	printf("libslirp: %s\n", slirp_version_string());
+	printf("SLIRP_CONFIG_VERSION_MAX: %d\n", SLIRP_CONFIG_VERSION_MAX);
+	printf("libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
+}
+
+static void cfg_defaults(struct slirp_cfg *cfg)
+{
+	cfg->mtu = SLIRP_DEFAULT_MTU;
+	cfg->ready_fd = cfg->exit_fd = -1;
+	inet_pton(AF_INET, SLIRP_DEFAULT_NET, &cfg->net);
+	cfg->mask.s_addr = htonl(~0U << (32 - SLIRP_DEFAULT_PFX));
+	cfg->prefix = SLIRP_DEFAULT_PFX;
+	snprintf(cfg->tapname, sizeof(cfg->tapname), "%s", SLIRP_DEFAULT_TAP);
+}
+
+static int check_fd(struct slirp_cfg *cfg, int fd, const char *what)
+{
+	if (fd >= 0 && fcntl(fd, F_GETFD) < 0) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "%s %d is not an open fd", what, fd);
+		return -EBADF;
+	}
+	return 0;
+}
+
+/* Everything that must be in place before ready is written; cfg->detail on failure. */
+static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_table *fwd)
+{
+	int tap_fd = -1, err, state_fd;
+
+	if ((err = tap_open_in_netns(cfg, &tap_fd)))
+		return err;
+	if ((err = loop_init(l, tap_fd, cfg->exit_fd, cfg->mtu))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "event loop: %s", strerror(-err));
+		return err;
+	}
+	l->debug = cfg->debug;
+	l->slirp = stack_new(cfg, l);
+	if (!l->slirp) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "libslirp refused the configuration");
+		return -EINVAL;
+	}
+	fwd->slirp = l->slirp;
+	fwd->cfg = cfg;
+	if (cfg->api_path[0] && !(l->api = api_new(l, fwd, cfg->api_path, &err))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "API socket %s: %s", cfg->api_path,
+			 strerror(-err));
+		return err;
+	}
+	if (cfg->state_dir[0]) {
+		state_fd = open(cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		err = state_fd < 0 ? -errno : pidfile_write(state_fd, SLIRP_PIDFILE, getpid());
+		if (state_fd >= 0)
+			close(state_fd);
+		if (err) {
+			snprintf(cfg->detail, sizeof(cfg->detail), "%s/%s: %s", cfg->state_dir,
+				 SLIRP_PIDFILE, strerror(-err));
+			return err;
+		}
+	}
+	if (cfg->enable_sandbox && (err = sandbox_enter(cfg)))
+		return err;
+	if (cfg->enable_seccomp && (err = seccomp_install())) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "seccomp: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int signal_ready(struct slirp_cfg *cfg)
+{
+	ssize_t n;
+
+	if (cfg->ready_fd < 0)
+		return 0;
+	do
+		n = write(cfg->ready_fd, READY_MESSAGE, strlen(READY_MESSAGE));
+	while (n < 0 && errno == EINTR);
+	close(cfg->ready_fd);
+	cfg->ready_fd = -1;
+	return n == (ssize_t)strlen(READY_MESSAGE) ? 0 : -EPIPE;
+}
+
+int main(int argc, char **argv)
+{
+	static struct slirp_cfg cfg;
+	struct hostfwd_table fwd = { 0 };
+	struct loop l = { .epfd = -1, .signal_fd = -1 };
+	int err;
+
+	cfg_defaults(&cfg);
+	err = opts_parse(argc, argv, &cfg);
+	if (err == 1) {
+		usage(stdout);
+		return 0;
+	}
+	if (err == 2) {
+		version();
+		return 0;
+	}
+	if (err) {
+		log_error("%s; see 'rootlet-slirp --help'", cfg.detail);
+		return EXIT_USAGE;
+	}
+	if (check_fd(&cfg, cfg.ready_fd, "--ready-fd") ||
+	    check_fd(&cfg, cfg.exit_fd, "--exit-fd")) {
+		log_error("%s", cfg.detail);
+		return EXIT_USAGE;
+	}
+
+	if ((err = slirp_setup(&cfg, &l, &fwd))) {
+		log_error("%s", cfg.detail[0] ? cfg.detail : strerror(-err));
+		err = EXIT_FAILURE;
+		goto out;
+	}
+	printf("starting slirp, MTU=%u\n", cfg.mtu);
+	fflush(stdout);
+	if (signal_ready(&cfg))
+		log_warn("ready fd %d: nobody is reading it", cfg.ready_fd);
+	log_debug(cfg.debug, "forwarding %s in %s", cfg.tapname, cfg.netns_path);
+	err = loop_run(&l) ? EXIT_FAILURE : 0;
+out:
+	api_free(l.api);
+	hostfwd_free(&fwd);
+	if (l.slirp)
+		slirp_cleanup(l.slirp);
+	loop_free(&l);
+	return err;
+}

@@ -1,0 +1,369 @@
+/* rootlet-slirp's command line: slirp4netns' flags and defaults, plus --netns NAME. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "slirp.h"
+#include "statedir.h"
+
+#define SLIRP_API_SOCKET "slirp.sock"
+
+enum {
+	OPT_CIDR = 256,
+	OPT_DISABLE_HOST_LOOPBACK,
+	OPT_NETNS_TYPE,
+	OPT_USERNS_PATH,
+	OPT_ENABLE_SANDBOX,
+	OPT_ENABLE_SECCOMP,
+	OPT_OUTBOUND_ADDR,
+	OPT_OUTBOUND_ADDR6,
+	OPT_DISABLE_DNS,
+	OPT_MACADDRESS,
+	OPT_NETNS,
+	OPT_DEBUG,
+	OPT_HELP,
+};
+
+/**
+ * opts_parse_uint() - Parse a decimal number of at most @max, nothing else
+ * @text:	the text
+ * @max:	largest value accepted
+ * @ret:	the value
+ *
+ * Return: 0 on success, -EINVAL otherwise
+ */
+int opts_parse_uint(const char *text, unsigned long max, unsigned long *ret)
+{
+	unsigned long v;
+	char *end;
+
+	if (!text || *text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/**
+ * opts_parse_cidr() - Parse --cidr: an IPv4 network address with a prefix of 1..25
+ * @text:	"10.0.2.0/24"
+ * @ret_net:	network address
+ * @ret_mask:	netmask
+ * @ret_prefix:	prefix length
+ * @ret_why:	reason on failure
+ *
+ * Return: 0 on success, -EINVAL otherwise
+ */
+int opts_parse_cidr(const char *text, struct in_addr *ret_net, struct in_addr *ret_mask,
+		    unsigned *ret_prefix, const char **ret_why)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *slash = strchr(text, '/');
+	unsigned long prefix;
+	struct in_addr net;
+	uint32_t mask;
+
+	if (!slash || (size_t)(slash - text) >= sizeof(addr)) {
+		*ret_why = "not ADDRESS/PREFIX";
+		return -EINVAL;
+	}
+	memcpy(addr, text, (size_t)(slash - text));
+	addr[slash - text] = '\0';
+	if (inet_pton(AF_INET, addr, &net) != 1) {
+		*ret_why = "not an IPv4 address";
+		return -EINVAL;
+	}
+	if (opts_parse_uint(slash + 1, 32, &prefix) || prefix < SLIRP_PREFIX_MIN ||
+	    prefix > SLIRP_PREFIX_MAX) {
+		*ret_why = "prefix must be 1 to 25 (the guest is network + 100)";
+		return -EINVAL;
+	}
+	mask = htonl(~0U << (32 - prefix));
+	if (net.s_addr & ~mask) {
+		*ret_why = "not a network address (host bits set)";
+		return -EINVAL;
+	}
+	ret_net->s_addr = net.s_addr;
+	ret_mask->s_addr = mask;
+	*ret_prefix = (unsigned)prefix;
+	return 0;
+}
+
+/**
+ * opts_parse_mac() - Parse "aa:bb:cc:dd:ee:ff", a unicast address
+ * @text:	the text
+ * @mac:	the six bytes
+ *
+ * Return: 0 on success, -EINVAL otherwise
+ */
+int opts_parse_mac(const char *text, uint8_t mac[SLIRP_MAC_LEN])
+{
+	unsigned b[SLIRP_MAC_LEN];
+	char tail;
+
+	if (strlen(text) != 17 || sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+					 &b[3], &b[4], &b[5], &tail) != SLIRP_MAC_LEN)
+		return -EINVAL;
+	for (int i = 0; i < SLIRP_MAC_LEN; i++) {
+		if (text[i * 3] == ' ' || text[i * 3 + 1] == ' ')
+			return -EINVAL;
+		mac[i] = (uint8_t)b[i];
+	}
+	return (mac[0] & 1) ? -EINVAL : 0; /* multicast bit */
+}
+
+/* An address literal, or the first address of that family on the named interface. */
+static int parse_outbound(const char *text, int family, void *ret_addr)
+{
+	struct ifaddrs *ifa, *i;
+	int err = -EINVAL;
+
+	if (inet_pton(family, text, ret_addr) == 1)
+		return 0;
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != family || strcmp(i->ifa_name, text))
+			continue;
+		if (family == AF_INET)
+			memcpy(ret_addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+			       sizeof(struct in_addr));
+		else
+			memcpy(ret_addr, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+			       sizeof(struct in6_addr));
+		err = 0;
+		break;
+	}
+	freeifaddrs(ifa);
+	return err;
+}
+
+/* The rootlet form: every path comes from the netns's entry in the state root. */
+static int resolve_rootlet_name(struct slirp_cfg *cfg)
+{
+	char root[PATH_MAX];
+	const char *why;
+	int err;
+
+	if (name_check(cfg->rootlet_name, &why)) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "--netns: invalid name: %s", why);
+		return -EINVAL;
+	}
+	if ((err = state_root_path(root, sizeof(root)))) {
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "--netns: no state directory (XDG_RUNTIME_DIR unset)");
+		return err;
+	}
+	state_entry_path(cfg->state_dir, sizeof(cfg->state_dir), root, cfg->rootlet_name, NULL);
+	state_entry_path(cfg->netns_path, sizeof(cfg->netns_path), root, cfg->rootlet_name, "net");
+	if (!cfg->userns_path[0] && geteuid() != 0)
+		state_entry_path(cfg->userns_path, sizeof(cfg->userns_path), root,
+				 cfg->rootlet_name, "user");
+	if (!cfg->api_path[0])
+		state_entry_path(cfg->api_path, sizeof(cfg->api_path), root, cfg->rootlet_name,
+				 SLIRP_API_SOCKET);
+	cfg->netns_type = NETNS_TYPE_PATH;
+	cfg->configure = true;
+	return 0;
+}
+
+static int bad(struct slirp_cfg *cfg, const char *what, const char *value)
+{
+	snprintf(cfg->detail, sizeof(cfg->detail), "%s: invalid value '%s'", what, value);
+	return -EINVAL;
+}
+
+static int copy_path(struct slirp_cfg *cfg, char *dst, size_t len, const char *what,
+		     const char *value)
+{
+	if (!*value || strlen(value) >= len)
+		return bad(cfg, what, value);
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+/**
+ * opts_parse() - Parse the command line into @cfg
+ * @argc:	argument count
+ * @argv:	arguments
+ * @cfg:	filled; cfg->detail says what was wrong on failure
+ *
+ * Return: 0 on success, 1 when --help or --version was answered, -EINVAL on a usage error
+ */
+int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
+{
+	static const struct option opts[] = {
+		{ "configure", no_argument, NULL, 'c' },
+		{ "exit-fd", required_argument, NULL, 'e' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "mtu", required_argument, NULL, 'm' },
+		{ "enable-ipv6", no_argument, NULL, '6' },
+		{ "api-socket", required_argument, NULL, 'a' },
+		{ "cidr", required_argument, NULL, OPT_CIDR },
+		{ "disable-host-loopback", no_argument, NULL, OPT_DISABLE_HOST_LOOPBACK },
+		{ "netns-type", required_argument, NULL, OPT_NETNS_TYPE },
+		{ "userns-path", required_argument, NULL, OPT_USERNS_PATH },
+		{ "enable-sandbox", no_argument, NULL, OPT_ENABLE_SANDBOX },
+		{ "enable-seccomp", no_argument, NULL, OPT_ENABLE_SECCOMP },
+		{ "outbound-addr", required_argument, NULL, OPT_OUTBOUND_ADDR },
+		{ "outbound-addr6", required_argument, NULL, OPT_OUTBOUND_ADDR6 },
+		{ "disable-dns", no_argument, NULL, OPT_DISABLE_DNS },
+		{ "macaddress", required_argument, NULL, OPT_MACADDRESS },
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *why, *macaddress = NULL;
+	unsigned long v;
+	int c, nargs;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "ce:r:m:6a:hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cfg->configure = true;
+			break;
+		case 'e':
+			if (opts_parse_uint(optarg, INT32_MAX, &v))
+				return bad(cfg, "--exit-fd", optarg);
+			cfg->exit_fd = (int)v;
+			break;
+		case 'r':
+			if (opts_parse_uint(optarg, INT32_MAX, &v))
+				return bad(cfg, "--ready-fd", optarg);
+			cfg->ready_fd = (int)v;
+			break;
+		case 'm':
+			if (opts_parse_uint(optarg, SLIRP_MAX_MTU, &v) || v == 0)
+				return bad(cfg, "--mtu (1 to 65521)", optarg);
+			cfg->mtu = (unsigned)v;
+			break;
+		case '6':
+			cfg->enable_ipv6 = true;
+			break;
+		case 'a':
+			if (copy_path(cfg, cfg->api_path, sizeof(cfg->api_path), "--api-socket",
+				      optarg))
+				return -EINVAL;
+			break;
+		case OPT_CIDR:
+			if (opts_parse_cidr(optarg, &cfg->net, &cfg->mask, &cfg->prefix, &why)) {
+				snprintf(cfg->detail, sizeof(cfg->detail), "--cidr %s: %s", optarg,
+					 why);
+				return -EINVAL;
+			}
+			break;
+		case OPT_DISABLE_HOST_LOOPBACK:
+			cfg->disable_host_loopback = true;
+			break;
+		case OPT_NETNS_TYPE:
+			if (!strcmp(optarg, "pid"))
+				cfg->netns_type = NETNS_TYPE_PID;
+			else if (!strcmp(optarg, "path"))
+				cfg->netns_type = NETNS_TYPE_PATH;
+			else
+				return bad(cfg, "--netns-type (pid or path)", optarg);
+			break;
+		case OPT_USERNS_PATH:
+			if (copy_path(cfg, cfg->userns_path, sizeof(cfg->userns_path),
+				      "--userns-path", optarg))
+				return -EINVAL;
+			break;
+		case OPT_ENABLE_SANDBOX:
+			cfg->enable_sandbox = true;
+			break;
+		case OPT_ENABLE_SECCOMP:
+			cfg->enable_seccomp = true;
+			break;
+		case OPT_OUTBOUND_ADDR:
+			if (parse_outbound(optarg, AF_INET, &cfg->outbound.sin_addr))
+				return bad(cfg, "--outbound-addr (IPv4 address or interface)",
+					   optarg);
+			cfg->outbound.sin_family = AF_INET;
+			cfg->have_outbound = true;
+			break;
+		case OPT_OUTBOUND_ADDR6:
+			if (parse_outbound(optarg, AF_INET6, &cfg->outbound6.sin6_addr))
+				return bad(cfg, "--outbound-addr6 (IPv6 address or interface)",
+					   optarg);
+			cfg->outbound6.sin6_family = AF_INET6;
+			cfg->have_outbound6 = true;
+			break;
+		case OPT_DISABLE_DNS:
+			cfg->disable_dns = true;
+			break;
+		case OPT_MACADDRESS:
+			if (opts_parse_mac(optarg, cfg->mac))
+				return bad(cfg, "--macaddress (aa:bb:cc:dd:ee:ff, unicast)",
+					   optarg);
+			cfg->have_mac = true;
+			macaddress = optarg;
+			break;
+		case OPT_NETNS:
+			cfg->rootlet_name = optarg;
+			break;
+		case OPT_DEBUG:
+			cfg->debug = true;
+			break;
+		case 'h':
+			return 1;
+		case 'v':
+			return 2;
+		default:
+			snprintf(cfg->detail, sizeof(cfg->detail),
+				 "unknown or incomplete option '%s'", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+
+	nargs = argc - optind;
+	if (cfg->rootlet_name) {
+		if (nargs > 0) {
+			snprintf(cfg->detail, sizeof(cfg->detail),
+				 "--netns NAME takes no PID|PATH or TAPNAME ('%s')", argv[optind]);
+			return -EINVAL;
+		}
+		if (resolve_rootlet_name(cfg))
+			return -EINVAL;
+	} else {
+		if (nargs < 1 || nargs > 2) {
+			snprintf(cfg->detail, sizeof(cfg->detail),
+				 nargs ? "too many arguments" : "PID|PATH missing");
+			return -EINVAL;
+		}
+		if (cfg->netns_type == NETNS_TYPE_PID) {
+			if (opts_parse_uint(argv[optind], INT32_MAX, &v) || v == 0)
+				return bad(cfg, "PID", argv[optind]);
+			cfg->target_pid = (pid_t)v;
+			snprintf(cfg->netns_path, sizeof(cfg->netns_path), "/proc/%d/ns/net",
+				 (int)v);
+			if (!cfg->userns_path[0])
+				snprintf(cfg->userns_path, sizeof(cfg->userns_path),
+					 "/proc/%d/ns/user", (int)v);
+		} else if (copy_path(cfg, cfg->netns_path, sizeof(cfg->netns_path), "PATH",
+				     argv[optind])) {
+			return -EINVAL;
+		}
+		if (nargs == 2 && (strlen(argv[optind + 1]) >= sizeof(cfg->tapname) ||
+				   !*argv[optind + 1] || strchr(argv[optind + 1], '/')))
+			return bad(cfg, "TAPNAME (1 to 15 bytes)", argv[optind + 1]);
+		if (nargs == 2)
+			snprintf(cfg->tapname, sizeof(cfg->tapname), "%s", argv[optind + 1]);
+	}
+	if (macaddress && !cfg->configure) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "--macaddress is only valid with -c");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,152 @@
+/* --enable-sandbox: an empty read-only root, and capabilities down to what libslirp needs. */
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "slirp.h"
+
+/*
+ * Theory of operation
+ *
+ * Once the tap fd, the API socket and libslirp exist, the helper needs no file but one:
+ * /etc/resolv.conf, which libslirp re-reads to find the host's DNS server for 10.0.2.3. So the
+ * root becomes an empty tmpfs holding only a read-only bind of that file, the old root is
+ * detached, and the new root is made read-only, as pasta does.
+ *
+ * Making a mount namespace needs CAP_SYS_ADMIN in our user namespace. Run by podman (root in
+ * its userns) we have it; run by rootlesskit or a user from the host we do not, and a user
+ * namespace of our own, mapping our uid to itself, comes first. That is why --userns-path no
+ * longer matters here: it only told the tap child where to go.
+ */
+
+#define SANDBOX_ROOT	 "/tmp"
+#define SANDBOX_OLD	 "oldroot"
+#define SANDBOX_TMPFS_SZ "size=64k,mode=0755"
+#define RESOLV_CONF	 "/etc/resolv.conf"
+
+static int write_self(const char *file, const char *text)
+{
+	char path[64];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0 || (size_t)n != strlen(text))
+		err = n < 0 ? -errno : -EIO;
+	close(fd);
+	return err;
+}
+
+/* A userns of our own, with our ids mapped to themselves, so that nothing else changes. */
+static int own_userns(void)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int err;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return -errno;
+	if ((err = write_self("setgroups", "deny")))
+		return err;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	if ((err = write_self("uid_map", map)))
+		return err;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	return write_self("gid_map", map);
+}
+
+static int empty_root(void)
+{
+	struct stat st;
+	int fd;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	if (mount("tmpfs", SANDBOX_ROOT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  SANDBOX_TMPFS_SZ) < 0)
+		return -errno;
+	if (mkdir(SANDBOX_ROOT "/" SANDBOX_OLD, 0700) < 0 || mkdir(SANDBOX_ROOT "/etc", 0755) < 0)
+		return -errno;
+	if (!stat(RESOLV_CONF, &st)) {
+		fd = open(SANDBOX_ROOT RESOLV_CONF, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		if (mount(RESOLV_CONF, SANDBOX_ROOT RESOLV_CONF, NULL, MS_BIND, NULL) < 0 ||
+		    mount(NULL, SANDBOX_ROOT RESOLV_CONF, NULL,
+			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
+			return -errno;
+	}
+	if (syscall(SYS_pivot_root, SANDBOX_ROOT, SANDBOX_ROOT "/" SANDBOX_OLD) < 0)
+		return -errno;
+	if (chdir("/") < 0 || umount2("/" SANDBOX_OLD, MNT_DETACH) < 0 ||
+	    rmdir("/" SANDBOX_OLD) < 0)
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) <
+	    0)
+		return -errno;
+	return 0;
+}
+
+/* Only CAP_NET_BIND_SERVICE may stay, and only for root of a userns (podman's case). */
+static int drop_caps(void)
+{
+	capng_clear(CAPNG_SELECT_ALL);
+	if (geteuid() == 0)
+		capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+			      CAP_NET_BIND_SERVICE, -1);
+	if (capng_apply(CAPNG_SELECT_ALL) < 0)
+		return -EPERM;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/**
+ * sandbox_enter() - Leave the filesystem behind and drop capabilities
+ * @cfg:	configuration; cfg->detail says which step failed
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+int sandbox_enter(struct slirp_cfg *cfg)
+{
+	int err;
+
+	capng_get_caps_process();
+	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN) && (err = own_userns())) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "sandbox: user namespace: %s",
+			 strerror(-err));
+		return err;
+	}
+	if (unshare(CLONE_NEWNS) < 0) {
+		err = -errno;
+		snprintf(cfg->detail, sizeof(cfg->detail), "sandbox: mount namespace: %s",
+			 strerror(-err));
+		return err;
+	}
+	if ((err = empty_root())) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "sandbox: empty root: %s",
+			 strerror(-err));
+		return err;
+	}
+	if ((err = drop_caps())) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "sandbox: dropping capabilities: %s",
+			 strerror(-err));
+		return err;
+	}
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* rootlet-slirp: configuration, and the pieces of the helper that main() puts together. */
+#ifndef ROOTLET_SLIRP_H
+#define ROOTLET_SLIRP_H
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "name.h"
+
+#define SLIRP_DEFAULT_MTU 1500
+#define SLIRP_MAX_MTU	  65521
+#define SLIRP_ROOTLET_MTU 65520
+#define SLIRP_DEFAULT_TAP "tap0"
+#define SLIRP_DETAIL_MAX  512
+#define SLIRP_MAC_LEN	  6
+#define SLIRP_ETH_HLEN	  14
+#define SLIRP_PREFIX_MIN  1
+/* The guest sits at network + 100, so a /26 or smaller has no room for it. */
+#define SLIRP_PREFIX_MAX     25
+#define SLIRP_OFFSET_HOST    2
+#define SLIRP_OFFSET_DNS     3
+#define SLIRP_OFFSET_DHCP    15
+#define SLIRP_OFFSET_GUEST   100
+#define SLIRP_IPV6_PREFIX    "fd00::"
+#define SLIRP_IPV6_PREFIXLEN 64
+#define SLIRP_IPV6_HOST	     "fd00::2"
+#define SLIRP_IPV6_DNS	     "fd00::3"
+#define SLIRP_IPV6_GUEST     "fd00::100"
+
+enum netns_type {
+	NETNS_TYPE_PID,
+	NETNS_TYPE_PATH
+};
+
+struct slirp_cfg {
+	/* where */
+	enum netns_type netns_type;
+	pid_t target_pid;
+	char netns_path[PATH_MAX];
+	char userns_path[PATH_MAX]; /* "" = the target's (pid) or none (path) */
+	char tapname[16];
+	const char *rootlet_name; /* --netns NAME: paths from the state dir */
+	char state_dir[PATH_MAX]; /* <root>/<name> with --netns */
+
+	/* what */
+	bool configure;
+	unsigned mtu;
+	struct in_addr net, mask; /* --cidr */
+	unsigned prefix;
+	bool disable_host_loopback;
+	bool enable_ipv6;
+	bool disable_dns;
+	bool have_mac;
+	uint8_t mac[SLIRP_MAC_LEN];
+	bool have_outbound, have_outbound6;
+	struct sockaddr_in outbound;
+	struct sockaddr_in6 outbound6;
+
+	/* how */
+	int ready_fd;
+	int exit_fd;
+	char api_path[PATH_MAX];
+	bool enable_sandbox;
+	bool enable_seccomp;
+	bool debug;
+
+	char detail[SLIRP_DETAIL_MAX];
+};
+
+/* Addresses derived from the configuration, as the guest sees them. */
+struct slirp_addrs {
+	struct in_addr host, dns, dhcp, guest;
+	struct in6_addr prefix6, host6, dns6, guest6;
+};
+
+void slirp_addrs_derive(const struct slirp_cfg *cfg, struct slirp_addrs *ret);
+
+int opts_parse_cidr(const char *text, struct in_addr *ret_net, struct in_addr *ret_mask,
+		    unsigned *ret_prefix, const char **ret_why);
+int opts_parse_mac(const char *text, uint8_t mac[SLIRP_MAC_LEN]);
+int opts_parse_uint(const char *text, unsigned long max, unsigned long *ret);
+int opts_parse(int argc, char **argv, struct slirp_cfg *cfg);
+
+int tap_open_in_netns(struct slirp_cfg *cfg, int *ret_tap_fd);
+int netconf_configure(const struct slirp_cfg *cfg);
+
+int sandbox_enter(struct slirp_cfg *cfg);
+int seccomp_install(void);
+
+#endif

@@ -1,0 +1,176 @@
+/* libslirp: its configuration from ours, and the callbacks it drives the loop with. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "slirp.h"
+
+#define NSEC_PER_MSEC 1000000LL
+
+/**
+ * slirp_addrs_derive() - The addresses of the virtual network, from --cidr
+ * @cfg:	configuration
+ * @ret:	gateway (host) at +2, DNS at +3, DHCP start at +15, guest at +100; IPv6 fixed
+ */
+void slirp_addrs_derive(const struct slirp_cfg *cfg, struct slirp_addrs *ret)
+{
+	uint32_t net = ntohl(cfg->net.s_addr);
+
+	ret->host.s_addr = htonl(net + SLIRP_OFFSET_HOST);
+	ret->dns.s_addr = htonl(net + SLIRP_OFFSET_DNS);
+	ret->dhcp.s_addr = htonl(net + SLIRP_OFFSET_DHCP);
+	ret->guest.s_addr = htonl(net + SLIRP_OFFSET_GUEST);
+	inet_pton(AF_INET6, SLIRP_IPV6_PREFIX, &ret->prefix6);
+	inet_pton(AF_INET6, SLIRP_IPV6_HOST, &ret->host6);
+	inet_pton(AF_INET6, SLIRP_IPV6_DNS, &ret->dns6);
+	inet_pton(AF_INET6, SLIRP_IPV6_GUEST, &ret->guest6);
+}
+
+/* A frame from libslirp to the guest. A full tap queue drops it: TCP will retransmit. */
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct loop *l = opaque;
+	ssize_t n = write(l->tap_fd, buf, len);
+
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		return -errno;
+	return (ssize_t)len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+	struct loop *l = opaque;
+
+	log_debug(l->debug, "guest error: %s", msg);
+}
+
+static int64_t cb_clock_get_ns(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 * NSEC_PER_MSEC + ts.tv_nsec;
+}
+
+static struct loop_timer *timer_add(struct loop *l)
+{
+	struct loop_timer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		abort(); /* libslirp has no way to hear of this failure */
+	t->expire_ms = -1;
+	t->next = l->timers;
+	l->timers = t;
+	return t;
+}
+
+static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	struct loop_timer *t = timer_add(opaque);
+
+	t->cb = cb;
+	t->cb_opaque = cb_opaque;
+	return t;
+}
+
+static void *cb_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+	struct loop_timer *t = timer_add(opaque);
+
+	t->id = id;
+	t->cb_opaque = cb_opaque;
+	return t;
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+	struct loop *l = opaque;
+
+	for (struct loop_timer **p = &l->timers; *p; p = &(*p)->next)
+		if (*p == timer) {
+			*p = ((struct loop_timer *)timer)->next;
+			free(timer);
+			return;
+		}
+}
+
+static void cb_timer_mod(void *timer, int64_t expire_time, void *opaque)
+{
+	(void)opaque;
+	((struct loop_timer *)timer)->expire_ms = expire_time;
+}
+
+/* A new socket of libslirp's: whatever epoll knew of a former fd of that number is void. */
+static void cb_register_poll_fd(int fd, void *opaque)
+{
+	struct loop *l = opaque;
+
+	if (fd >= 0 && fd < l->nfds)
+		l->fds[fd].registered = 0;
+}
+
+static void cb_unregister_poll_fd(int fd, void *opaque)
+{
+	loop_unwatch(opaque, fd);
+}
+
+static void cb_notify(void *opaque)
+{
+	(void)opaque; /* one thread: the loop polls again anyway */
+}
+
+static const SlirpCb stack_callbacks = {
+	.send_packet = cb_send_packet,
+	.guest_error = cb_guest_error,
+	.clock_get_ns = cb_clock_get_ns,
+	.timer_new = cb_timer_new,
+	.timer_free = cb_timer_free,
+	.timer_mod = cb_timer_mod,
+	.register_poll_fd = cb_register_poll_fd,
+	.unregister_poll_fd = cb_unregister_poll_fd,
+	.notify = cb_notify,
+	.timer_new_opaque = cb_timer_new_opaque,
+};
+
+/**
+ * stack_new() - Make the libslirp instance for the configuration
+ * @cfg:	configuration
+ * @l:		the loop, libslirp's callbacks' opaque
+ *
+ * Return: the instance, or NULL
+ */
+Slirp *stack_new(const struct slirp_cfg *cfg, struct loop *l)
+{
+	struct slirp_addrs a;
+	SlirpConfig sc = {
+		.version = SLIRP_CONFIG_VERSION_MAX < 4 ? SLIRP_CONFIG_VERSION_MAX : 4,
+		.restricted = 0,
+		.in_enabled = true,
+		.vnetwork = cfg->net,
+		.vnetmask = cfg->mask,
+		.in6_enabled = cfg->enable_ipv6,
+		.vprefix_len = SLIRP_IPV6_PREFIXLEN,
+		.if_mtu = cfg->mtu,
+		.if_mru = cfg->mtu,
+		.disable_host_loopback = cfg->disable_host_loopback,
+		.outbound_addr = cfg->have_outbound ? (struct sockaddr_in *)&cfg->outbound : NULL,
+		.outbound_addr6 =
+			cfg->have_outbound6 ? (struct sockaddr_in6 *)&cfg->outbound6 : NULL,
+		.disable_dns = cfg->disable_dns,
+	};
+
+	slirp_addrs_derive(cfg, &a);
+	sc.vhost = a.host;
+	sc.vdhcp_start = a.dhcp;
+	sc.vnameserver = a.dns;
+	sc.vprefix_addr6 = a.prefix6;
+	sc.vhost6 = a.host6;
+	sc.vnameserver6 = a.dns6;
+	return slirp_new(&sc, &stack_callbacks, l);
+}

@@ -1,0 +1,160 @@
+/* The tap device: made inside the target netns by a child, handed to us as an fd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nsfd.h"
+#include "slirp.h"
+
+#define TUN_DEVICE "/dev/net/tun"
+
+struct tap_report {
+	int32_t err;
+	char detail[SLIRP_DETAIL_MAX];
+};
+
+/* Joining our own userns again fails with EINVAL, so it is joined only when it differs. */
+static int same_ns(int fd, const char *self)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(self, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+static int tap_create(const char *name, int *ret_fd)
+{
+	struct ifreq ifr = { 0 };
+	int fd;
+
+	fd = open(TUN_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* In the child: namespaces, tap, configuration; the report and the fd go back on @sock. */
+static void __attribute__((noreturn)) tap_child(struct slirp_cfg *cfg, int sock)
+{
+	struct tap_report rep = { 0 };
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int user_fd = -1, net_fd = -1, tap_fd = -1, err;
+
+	if (cfg->userns_path[0] &&
+	    (err = ns_open_at(AT_FDCWD, cfg->userns_path, CLONE_NEWUSER, &user_fd))) {
+		snprintf(rep.detail, sizeof(rep.detail), "user namespace %s: %s", cfg->userns_path,
+			 err == -ENOTTY ? "not a namespace" : strerror(-err));
+		goto report;
+	}
+	if ((err = ns_open_at(AT_FDCWD, cfg->netns_path, CLONE_NEWNET, &net_fd))) {
+		snprintf(rep.detail, sizeof(rep.detail), "network namespace %s: %s",
+			 cfg->netns_path, err == -ENOTTY ? "not a namespace" : strerror(-err));
+		goto report;
+	}
+	if (user_fd >= 0 && !same_ns(user_fd, "/proc/self/ns/user") &&
+	    (err = ns_join(user_fd, CLONE_NEWUSER))) {
+		snprintf(rep.detail, sizeof(rep.detail), "joining %s: %s", cfg->userns_path,
+			 strerror(-err));
+		goto report;
+	}
+	if ((err = ns_join(net_fd, CLONE_NEWNET))) {
+		snprintf(rep.detail, sizeof(rep.detail), "joining %s: %s", cfg->netns_path,
+			 strerror(-err));
+		goto report;
+	}
+	if ((err = tap_create(cfg->tapname, &tap_fd))) {
+		snprintf(rep.detail, sizeof(rep.detail), "creating tap %s: %s", cfg->tapname,
+			 strerror(-err));
+		goto report;
+	}
+	if (cfg->configure && (err = netconf_configure(cfg))) {
+		snprintf(rep.detail, sizeof(rep.detail), "configuring %s: %s", cfg->tapname,
+			 cfg->detail[0] ? cfg->detail : strerror(-err));
+		goto report;
+	}
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	CMSG_FIRSTHDR(&msg)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&msg)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&msg)->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&msg)), &tap_fd, sizeof(int));
+report:
+	rep.err = err;
+	_exit(sendmsg(sock, &msg, 0) == (ssize_t)sizeof(rep) && !err ? 0 : 1);
+}
+
+/**
+ * tap_open_in_netns() - Create (and with -c configure) the tap inside the target netns
+ * @cfg:	configuration; cfg->detail says what failed
+ * @ret_tap_fd:	the tap's fd, non-blocking, for this process in the host netns
+ *
+ * A child joins the namespaces, so that this process stays where libslirp's sockets must be:
+ * in the namespaces it was started in.
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+int tap_open_in_netns(struct slirp_cfg *cfg, int *ret_tap_fd)
+{
+	struct tap_report rep = { .err = -EPROTO };
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cmsg;
+	int sv[2], status;
+	ssize_t n;
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -errno;
+	}
+	if (child == 0) {
+		close(sv[0]);
+		tap_child(cfg, sv[1]);
+	}
+	close(sv[1]);
+	n = recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC);
+	close(sv[0]);
+	waitpid(child, &status, 0);
+	if (n != (ssize_t)sizeof(rep)) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "the tap child died");
+		return -ECHILD;
+	}
+	if (rep.err) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "%s", rep.detail);
+		return rep.err;
+	}
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "the tap child sent no fd");
+		return -EPROTO;
+	}
+	memcpy(ret_tap_fd, CMSG_DATA(cmsg), sizeof(int));
+	return 0;
+}
