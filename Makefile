@@ -14,7 +14,7 @@ CFLAGS   ?= -O2 -g
 # Truncation by snprintf is how messages stay bounded; paths check its return instead.
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 BASE     := -std=gnu11 -D_GNU_SOURCE -Ilib -DROOTLET_VERSION=\"$(VERSION)\" \
-            -DLIBEXECDIR=\"$(LIBEXECDIR)\" $(WARN)
+            -DLIBEXECDIR=\"$(LIBEXECDIR)\" -DBINDIR=\"$(BINDIR)\" $(WARN)
 PKG      := pkg-config
 
 NETNS_PKGS  := libnl-3.0 libnl-route-3.0 jansson

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,9 +39,13 @@ static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct 
 		snprintf(st->userns, sizeof(st->userns), "%s", USERNS_HOST);
 		if ((err = rootns_create(dir_fd)))
 			return err;
+		if (cfg->slirp && (err = slirp_write_resolv(cfg, dir_fd)))
+			return err;
 		return state_write(dir_fd, st);
 	}
 
+	if (cfg->slirp && (err = slirp_write_resolv(cfg, dir_fd)))
+		return err;
 	snprintf(st->userns, sizeof(st->userns), "%s", cfg->userns_path ? USERNS_JOIN : USERNS_NEW);
 	if ((err = holder_spawn(cfg, &st->holder_pid)))
 		return err;
@@ -106,6 +111,16 @@ int netns_add(struct netns_cfg *cfg)
 		if (err == -EEXIST)
 			add_explain_exists(cfg, root_fd);
 		goto fail;
+	}
+	/* Helpers find the netns by its name, so they start once it has one; the lock we still
+	 * hold keeps del away until they are up or the entry is gone again. */
+	if (cfg->slirp && (err = slirp_start(cfg, dir_fd))) {
+		if (!cfg->detail[0])
+			snprintf(cfg->detail, sizeof(cfg->detail), "starting rootlet-slirp: %s",
+				 strerror(-err));
+		helpers_stop(dir_fd);
+		holder_stop(&st);
+		entry_remove(root_fd, cfg->name, dir_fd, &st);
 	}
 	goto out;
 fail:

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "netns.h"
@@ -37,6 +39,23 @@ int netns_join_entry(struct netns_cfg *cfg)
 	return err;
 }
 
+/*
+ * As `ip netns exec` binds /etc/netns/NAME/resolv.conf: in a mount namespace of the command's
+ * own, so that the host's /etc/resolv.conf is untouched. Mounts stay slaves of the host's.
+ */
+static int exec_bind_resolv(struct netns_cfg *cfg, const char *resolv)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount(resolv, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
+		int err = -errno;
+
+		snprintf(cfg->detail, sizeof(cfg->detail), "binding resolv.conf: %s",
+			 strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 /**
  * netns_exec() - Replace this process with cfg->cmd run inside the netns
  * @cfg:	configuration, with name and cmd set
@@ -47,9 +66,16 @@ int netns_join_entry(struct netns_cfg *cfg)
  */
 int netns_exec(struct netns_cfg *cfg)
 {
+	char resolv[PATH_MAX];
+	bool has_resolv;
 	int err;
 
+	if ((err = entry_ns_path(cfg, SLIRP_RESOLV_CONF, resolv, sizeof(resolv))))
+		return err;
+	has_resolv = !access(resolv, R_OK);
 	if ((err = netns_join_entry(cfg)))
+		return err;
+	if (has_resolv && (err = exec_bind_resolv(cfg, resolv)))
 		return err;
 	execvp(cfg->cmd[0], cfg->cmd);
 	err = -errno;

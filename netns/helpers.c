@@ -2,6 +2,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,4 +75,40 @@ static int helper_stop_one(const char *helper, const struct pidfile *pf, void *d
 int helpers_stop(int dir_fd)
 {
 	return helpers_each(dir_fd, helper_stop_one, NULL);
+}
+
+/**
+ * helper_path() - Find a binary of ours that rootlet-netns runs
+ * @binary:	its name
+ * @libexec_sub: where it sits relative to our own directory when installed, or NULL
+ * @buf:	output
+ * @len:	size of @buf
+ *
+ * $ROOTLET_<NAME> is not read: the environment of a user's shell does not choose what runs
+ * inside their netns. Next to our own binary (the build tree and bin/), then @libexec_sub
+ * beside it (an installed tree, wherever PREFIX or DESTDIR put it), then where this build was
+ * told it would be installed.
+ *
+ * Return: 0 on success, -ENOENT
+ */
+int helper_path(const char *binary, const char *libexec_sub, char *buf, size_t len)
+{
+	const char *beside[] = { "", libexec_sub };
+	char self[PATH_MAX], *dir;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		dir = dirname(self);
+		for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+			if (!beside[i])
+				continue;
+			snprintf(buf, len, "%s%s/%s", dir, beside[i], binary);
+			if (!access(buf, X_OK))
+				return 0;
+		}
+	}
+	snprintf(buf, len, "%s/%s", libexec_sub ? LIBEXECDIR : BINDIR, binary);
+	return access(buf, X_OK) ? -ENOENT : 0;
 }

@@ -1,7 +1,6 @@
 /* Starting and stopping the holder process of a rootless netns. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -24,35 +23,6 @@
 #define HOLDER_READY_TIMEOUT_MS 10000
 /* How long del waits for SIGTERM to work before it sends SIGKILL. */
 #define HOLDER_STOP_TIMEOUT_MS 2000
-
-/*
- * Next to our own binary (the build tree), then in ../libexec/rootlet beside it (an installed
- * tree, wherever PREFIX or DESTDIR put it), then where this build was told it would be.
- */
-static int holder_path(char *buf, size_t len)
-{
-	static const char *const beside[] = { "", "/../libexec/rootlet" };
-	const char *env = getenv("ROOTLET_HOLDER");
-	char self[PATH_MAX], *dir;
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return access(buf, X_OK) ? -errno : 0;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		dir = dirname(self);
-		for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
-			snprintf(buf, len, "%s%s/%s", dir, beside[i], HOLDER_BINARY);
-			if (!access(buf, X_OK))
-				return 0;
-		}
-	}
-	snprintf(buf, len, "%s/%s", LIBEXECDIR, HOLDER_BINARY);
-	return access(buf, X_OK) ? -errno : 0;
-}
 
 /* Own uid to 0 and, when /etc/subuid and /etc/subgid allow, the subordinate ranges after it. */
 static int holder_map(struct netns_cfg *cfg, pid_t pid)
@@ -143,7 +113,7 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid)
 	holder_msg_t msg;
 	pid_t pid = -1;
 
-	if ((err = holder_path(holder, sizeof(holder)))) {
+	if ((err = helper_path(HOLDER_BINARY, "/../libexec/rootlet", holder, sizeof(holder)))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "%s not found", HOLDER_BINARY);
 		return err;
 	}

@@ -20,8 +20,15 @@ enum {
 	OPT_IN_PLACE = 256,
 	OPT_USER,
 	OPT_USERNS,
-	OPT_DEBUG
+	OPT_DEBUG,
+	OPT_SLIRP,
+	OPT_MTU,
+	OPT_IPV6,
+	OPT_ALLOW_HOST_LOOPBACK,
 };
+
+#define SLIRP_ROOTLET_MTU 65520
+#define SLIRP_MTU_MAX	  65521
 
 struct verb {
 	const char *name;
@@ -44,7 +51,8 @@ static void usage(FILE *f)
 		"Persistent network namespaces for unprivileged users.\n"
 		"\n"
 		"Verbs:\n"
-		"  add NAME [--userns PATH]   create a netns kept alive by a holder process\n"
+		"  add NAME [--userns PATH] [--slirp [--mtu N] [--ipv6] [--allow-host-loopback]]\n"
+		"                             create a netns kept alive by a holder process\n"
 		"  del NAME                   stop its holder and helpers, remove it\n"
 		"  list [--json]              every netns: name, live/stale, holder, path\n"
 		"  exec NAME -- CMD...        run CMD inside the netns (and its userns)\n"
@@ -56,6 +64,11 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -j, --json        machine-readable output (list, show)\n"
 		"      --userns PATH join this user namespace instead of making one (add)\n"
+		"      --slirp       give it outbound connectivity through rootlet-slirp (add)\n"
+		"      --mtu N       MTU of the slirp tap, default 65520 (add --slirp)\n"
+		"      --ipv6        IPv6 through slirp too (add --slirp)\n"
+		"      --allow-host-loopback  let the netns reach the host's 127.0.0.1 as "
+		"10.0.2.2\n"
 		"      --user        print the user namespace path (path)\n"
 		"      --in-place    rewrite CONFIG instead of printing it (oci)\n"
 		"      --debug       say more on stderr\n"
@@ -102,6 +115,11 @@ static int check_option_fits(const struct netns_cfg *cfg)
 		return usage_error("--user goes with path, not %s", cfg->verb);
 	if (cfg->in_place && strcmp(cfg->verb, "oci"))
 		return usage_error("--in-place goes with oci, not %s", cfg->verb);
+	if ((cfg->slirp || cfg->ipv6 || cfg->allow_host_loopback || cfg->mtu) &&
+	    strcmp(cfg->verb, "add"))
+		return usage_error("--slirp and its options go with add, not %s", cfg->verb);
+	if ((cfg->ipv6 || cfg->allow_host_loopback || cfg->mtu) && !cfg->slirp)
+		return usage_error("%s", "--mtu, --ipv6 and --allow-host-loopback need --slirp");
 	return 0;
 }
 
@@ -115,6 +133,10 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		{ "user", no_argument, NULL, OPT_USER },
 		{ "userns", required_argument, NULL, OPT_USERNS },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "slirp", no_argument, NULL, OPT_SLIRP },
+		{ "mtu", required_argument, NULL, OPT_MTU },
+		{ "ipv6", no_argument, NULL, OPT_IPV6 },
+		{ "allow-host-loopback", no_argument, NULL, OPT_ALLOW_HOST_LOOPBACK },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -143,6 +165,27 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
+			break;
+		case OPT_SLIRP:
+			cfg->slirp = true;
+			break;
+		case OPT_MTU: {
+			char *end;
+			unsigned long mtu;
+
+			errno = 0;
+			mtu = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || *optarg == '-' || mtu == 0 ||
+			    mtu > SLIRP_MTU_MAX)
+				return usage_error("--mtu '%s': must be 1 to 65521", optarg);
+			cfg->mtu = (unsigned)mtu;
+			break;
+		}
+		case OPT_IPV6:
+			cfg->ipv6 = true;
+			break;
+		case OPT_ALLOW_HOST_LOOPBACK:
+			cfg->allow_host_loopback = true;
 			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
@@ -187,6 +230,8 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 	} else if (nargs) {
 		cfg->config_path = argv[optind];
 	}
+	if (cfg->slirp && !cfg->mtu)
+		cfg->mtu = SLIRP_ROOTLET_MTU;
 	*ret_verb = verb;
 	return 0;
 }

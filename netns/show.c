@@ -3,7 +3,9 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "apiclient.h"
 #include "netns.h"
 #include "pidfile.h"
 #include "proc.h"
@@ -18,6 +20,26 @@ static int show_helper(const char *helper, const struct pidfile *pf, void *data)
 			      json_pack("{s:s, s:i, s:s}", "name", helper, "pid", (int)pf->pid,
 					"state", live > 0 ? "live" : "stale"));
 	return 0;
+}
+
+/* The forwards of the slirp helper, asked over its API socket; an empty list without one. */
+static json_t *show_forwards(struct netns_cfg *cfg)
+{
+	json_t *req, *reply = NULL, *entries;
+	char sock[PATH_MAX];
+
+	if (entry_ns_path(cfg, SLIRP_SOCKET, sock, sizeof(sock)) || access(sock, F_OK))
+		return json_array();
+	req = json_pack("{s:s}", "execute", "list_hostfwd");
+	if (api_call(sock, req, &reply, APICLIENT_TIMEOUT_MS)) {
+		json_decref(req);
+		return json_array();
+	}
+	json_decref(req);
+	entries = json_object_get(json_object_get(reply, "return"), "entries");
+	entries = json_is_array(entries) ? json_incref(entries) : json_array();
+	json_decref(reply);
+	return entries;
 }
 
 /* Everything show reports that is read from the host side, before joining the netns. */
@@ -36,10 +58,10 @@ static json_t *show_entry(struct netns_cfg *cfg, const struct entry *e, int live
 			json_object_set_new(holder, "rss_anon_kib", json_integer(rss));
 	}
 	helpers_each(e->dir_fd, show_helper, helpers);
-	obj = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o}", "name", cfg->name, "state",
-			live > 0 ? "live" : "stale", "userns_mode", e->st.userns, "netns", net,
-			"userns", state_is_host(&e->st) ? NULL : user, "created", when, "holder",
-			holder, "helpers", helpers);
+	obj = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o}", "name", cfg->name,
+			"state", live > 0 ? "live" : "stale", "userns_mode", e->st.userns, "netns",
+			net, "userns", state_is_host(&e->st) ? NULL : user, "created", when,
+			"holder", holder, "helpers", helpers, "forwards", show_forwards(cfg));
 	return obj;
 }
 
@@ -66,6 +88,15 @@ static void show_print_human(json_t *obj)
 		printf("  helper   %s pid %d (%s)\n", json_string_value(json_object_get(v, "name")),
 		       (int)json_integer_value(json_object_get(v, "pid")),
 		       json_string_value(json_object_get(v, "state")));
+
+	for (i = 0; (v = json_array_get(json_object_get(obj, "forwards"), i)); i++)
+		printf("  forward  %s %s:%d -> %s:%d (slirp, id %d)\n",
+		       json_string_value(json_object_get(v, "proto")),
+		       json_string_value(json_object_get(v, "host_addr")),
+		       (int)json_integer_value(json_object_get(v, "host_port")),
+		       json_string_value(json_object_get(v, "guest_addr")),
+		       (int)json_integer_value(json_object_get(v, "guest_port")),
+		       (int)json_integer_value(json_object_get(v, "id")));
 
 	for (i = 0; (v = json_array_get(json_object_get(obj, "interfaces"), i)); i++) {
 		printf("%d: %s <%s> mtu %d state %s\n",
