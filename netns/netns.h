@@ -22,10 +22,10 @@ struct netns_cfg {
 	bool in_place;
 	bool user;
 	bool debug;
-	bool slirp;		  /* add --slirp */
-	bool ipv6;		  /* add --ipv6 */
-	bool allow_host_loopback; /* add --allow-host-loopback */
-	unsigned mtu;		  /* add --mtu, for slirp */
+	bool slirp;			/* add --slirp */
+	bool ipv6;			/* add --ipv6 */
+	bool allow_host_loopback;	/* add --allow-host-loopback */
+	unsigned mtu;			/* add --mtu, for slirp */
 	bool cmd_failed;		/* exec: the command itself could not be run */
 	char root[PATH_MAX];		/* state root */
 	char detail[NETNS_DETAIL_MAX];	/* more about the last error, for main() to print */

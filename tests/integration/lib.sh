@@ -5,6 +5,8 @@ TOP=${ROOTLET_TOP:?ROOTLET_TOP is not set}
 BUILD=$TOP/build
 NETNS=$BUILD/rootlet-netns
 UIDMAP=$BUILD/rootlet-uidmap
+SLIRP=$BUILD/rootlet-slirp
+NET="python3 $TOP/tests/integration/tools/net.py"
 
 # Each test gets a state root of its own, so tests cannot see each other's netns.
 ROOTLET_STATE_DIR=${XDG_RUNTIME_DIR:-/run}/rootlet-it-$(basename "${TEST_WORK:?}")
@@ -16,7 +18,12 @@ setup_test() {
 }
 
 teardown_test() {
-	local n
+	local n pid
+	if [ -f "$TEST_WORK/bg.pids" ]; then
+		while read -r pid; do
+			kill "$pid" 2>/dev/null
+		done <"$TEST_WORK/bg.pids"
+	fi
 	[ -d "$ROOTLET_STATE_DIR" ] || return 0
 	for n in $(ls "$ROOTLET_STATE_DIR"); do
 		"$NETNS" del "$n" 2>/dev/null
@@ -134,4 +141,31 @@ expected_map() {
 		echo "$next $start $count"
 		next=$((next + count))
 	done < <(grep -E "^($(id -un)|$(id -u)):" "$file")
+}
+
+# bg NAME CMD...: run CMD in the background until the test ends; its pid in $BG_PID.
+bg() {
+	local name=$1
+	shift
+	"$@" >"$TEST_WORK/$name.out" 2>&1 &
+	BG_PID=$!
+	echo "$BG_PID" >>"$TEST_WORK/bg.pids"
+}
+
+# serve NAME CMD...: a net.py server in the background, returning once it listens.
+serve() {
+	local name=$1
+	shift
+	bg "$name" "$@" --ready "$TEST_WORK/$name.ready"
+	wait_until 10 "[ -e '$TEST_WORK/$name.ready' ]"
+}
+
+# A TCP port that was free on 127.0.0.1 a moment ago.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# slirp_pid NAME: the pid rootlet-slirp recorded for netns NAME.
+slirp_pid() {
+	cut -d' ' -f1 "$ROOTLET_STATE_DIR/$1/slirp.pid"
 }

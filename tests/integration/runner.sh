@@ -19,10 +19,29 @@ for file in "${files[@]}"; do
 	suite=${suite#[0-9]*_}
 	for t in $(TEST_WORK=/nonexistent bash -c "source '$here/lib.sh'; source '$file'; declare -F" |
 		awk '$3 ~ /^test_/ { print $3 }'); do
+		# ROOTLET_TEST_FILTER (a regex on "suite:test") narrows a run while developing.
+		[[ "$suite:$t" =~ ${ROOTLET_TEST_FILTER:-.} ]] || continue
 		work=$(mktemp -d "${TMPDIR:-/tmp}/rootlet-it.XXXXXX")
-		out=$(cd "$work" && TEST_WORK=$work timeout -k 5 "$test_timeout" \
-			bash -c "source '$here/lib.sh'; source '$file'; setup_test; $t" 2>&1)
+		# Each test leads a process group of its own, so that everything it started in the
+		# background goes with it, even when it runs out of time.
+		(cd "$work" && TEST_WORK=$work exec setsid bash -c \
+			"source '$here/lib.sh'; source '$file'; setup_test; $t" >"$work/.out" 2>&1) &
+		pid=$!
+		deadline=$((SECONDS + test_timeout))
+		while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+			sleep 0.1
+		done
+		timed_out=0
+		if kill -0 "$pid" 2>/dev/null; then
+			timed_out=1
+			kill -TERM -- "-$pid" 2>/dev/null
+			sleep 1
+		fi
+		kill -KILL -- "-$pid" 2>/dev/null
+		wait "$pid"
 		rc=$?
+		[ $timed_out -eq 1 ] && rc=124
+		out=$(cat "$work/.out")
 		(TEST_WORK=$work bash -c "source '$here/lib.sh'; teardown_test") >/dev/null 2>&1
 		rm -rf "$work"
 		name="${t#test_}"

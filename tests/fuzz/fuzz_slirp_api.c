@@ -1,0 +1,18 @@
+/* libFuzzer target for rootlet-slirp's API request parser and completeness check. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "api.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char why[API_WHY_MAX];
+	struct api_request r;
+
+	api_request_complete((const char *)data, size);
+	if (!api_parse((const char *)data, size, &r, why, sizeof(why)) &&
+	    r.cmd == API_ADD_HOSTFWD &&
+	    (r.guest_port == 0 || (r.host.ss_family != AF_INET && r.host.ss_family != AF_INET6)))
+		abort(); /* a parsed forward always has a guest port and a host address */
+	return 0;
+}

@@ -1,0 +1,279 @@
+# rootlet-slirp as the unprivileged test user: real libslirp, real tap, real kernel.
+
+# in NAME CMD...: CMD inside netns NAME.
+in_ns() {
+	local name=$1
+	shift
+	"$NETNS" exec "$name" -- "$@"
+}
+
+test_host_loopback_is_refused_by_default() {
+	port=$(free_port)
+	serve tcp $NET serve-echo tcp 127.0.0.1 "$port"
+	serve udp $NET serve-echo udp 127.0.0.1 "$port"
+	ok "$NETNS" add web --slirp
+	# The netns itself works: libslirp's gateway answers, only the host's loopback is shut.
+	ok in_ns web busybox ping -c 1 -W 2 10.0.2.2
+	run in_ns web $NET echo-client tcp 10.0.2.2 "$port" hello --timeout 2
+	[ "$RC" -ne 0 ] || fail "TCP to the host's loopback went through without --allow-host-loopback"
+	run in_ns web $NET echo-client udp 10.0.2.2 "$port" hello --timeout 2
+	[ "$RC" -ne 0 ] || fail "UDP to the host's loopback went through without --allow-host-loopback"
+}
+
+test_host_loopback_tcp_and_udp_with_allow_host_loopback() {
+	port=$(free_port)
+	serve tcp $NET serve-echo tcp 127.0.0.1 "$port"
+	serve udp $NET serve-echo udp 127.0.0.1 "$port"
+	ok "$NETNS" add web --slirp --allow-host-loopback
+	ok in_ns web $NET echo-client tcp 10.0.2.2 "$port" hello-tcp
+	assert_eq "$OUT" hello-tcp "TCP echo through 10.0.2.2"
+	ok in_ns web $NET echo-client udp 10.0.2.2 "$port" hello-udp
+	assert_eq "$OUT" hello-udp "UDP echo through 10.0.2.2"
+}
+
+test_ipv6_host_loopback_through_fd00_2() {
+	port=$(free_port)
+	serve tcp6 $NET serve-echo tcp ::1 "$port"
+	serve udp6 $NET serve-echo udp ::1 "$port"
+	ok "$NETNS" add open --slirp --ipv6 --allow-host-loopback
+	ok in_ns open $NET echo-client tcp fd00::2 "$port" hello6
+	assert_eq "$OUT" hello6 "TCP echo through fd00::2"
+	ok in_ns open $NET echo-client udp fd00::2 "$port" hello6u
+	assert_eq "$OUT" hello6u "UDP echo through fd00::2"
+	ok "$NETNS" add closed --slirp --ipv6
+	ok in_ns closed busybox ping -c 1 -W 2 fd00::2
+	run in_ns closed $NET echo-client tcp fd00::2 "$port" hello6 --timeout 2
+	[ "$RC" -ne 0 ] || fail "TCP to ::1 went through without --allow-host-loopback"
+}
+
+test_dns_through_10_0_2_3_and_fd00_3_reaches_the_hosts_resolver() {
+	# A "host" of the test's own: a user, network and mount namespace where we may bind port
+	# 53 on loopback and point resolv.conf at our responder. rootlet runs inside it.
+	cat >"$TEST_WORK/dns.sh" <<-EOS
+		set -e
+		ip link set lo up
+		printf 'nameserver 127.0.0.153\\nnameserver ::1\\n' >"$TEST_WORK/resolv.conf"
+		mount --bind "$TEST_WORK/resolv.conf" /etc/resolv.conf
+		$NET serve-dns rootlet-test.example 192.0.2.7 2001:db8::7 127.0.0.153 ::1 \\
+			--ready "$TEST_WORK/dns.ready" &
+		while [ ! -e "$TEST_WORK/dns.ready" ]; do sleep 0.05; done
+		"$NETNS" add web --slirp --ipv6 2>/dev/null
+		"$NETNS" exec web -- cat /etc/resolv.conf
+		"$NETNS" exec web -- $NET dns-query rootlet-test.example 10.0.2.3
+		"$NETNS" exec web -- $NET dns-query rootlet-test.example fd00::3 --aaaa
+		! "$NETNS" exec web -- $NET dns-query unknown.example 10.0.2.3 2>/dev/null
+		"$NETNS" del web
+		kill %1
+	EOS
+	ok unshare --user --map-root-user --net --mount bash "$TEST_WORK/dns.sh"
+	assert_match "$OUT" "nameserver 10\.0\.2\.3" "resolv.conf seen by exec"
+	assert_match "$OUT" $'\n''192\.0\.2\.7'$'\n' "A record through 10.0.2.3"
+	assert_match "$OUT" $'\n''2001:db8::7' "AAAA record through fd00::3"
+}
+
+test_exec_gets_the_slirp_resolv_conf_and_the_host_keeps_its_own() {
+	before=$(sha256sum /etc/resolv.conf)
+	ok "$NETNS" add web --slirp --ipv6
+	ok in_ns web cat /etc/resolv.conf
+	assert_eq "$OUT" $'nameserver 10.0.2.3\nnameserver fd00::3'
+	assert_eq "$(sha256sum /etc/resolv.conf)" "$before" "host resolv.conf"
+}
+
+test_api_forwards_v4_v6_and_ephemeral_ports_add_list_remove() {
+	ok "$NETNS" add web --slirp --ipv6
+	sock=$ROOTLET_STATE_DIR/web/slirp.sock
+	serve guest in_ns web $NET serve-echo tcp :: 80
+	port=$(free_port)
+	ok $NET api "$sock" "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":$port,\"guest_port\":80}}"
+	assert_eq "$(echo "$OUT" | jq -r .return.id)" 1 "first id"
+	assert_eq "$(echo "$OUT" | jq -r .return.host_port)" "$port" "fixed port reported"
+	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"::1","host_port":0,"guest_port":80}}'
+	v6port=$(echo "$OUT" | jq -r .return.host_port)
+	assert_match "$v6port" '^[1-9][0-9]*$' "ephemeral port chosen"
+	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_addr":"10.0.2.100","guest_port":80}}'
+	eport=$(echo "$OUT" | jq -r .return.host_port)
+	ok $NET echo-client tcp 127.0.0.1 "$port" via-v4
+	ok $NET echo-client tcp ::1 "$v6port" via-v6
+	assert_eq "$OUT" via-v6 "echo through the IPv6 forward"
+	ok $NET echo-client tcp 127.0.0.1 "$eport" via-ephemeral
+	ok $NET api "$sock" '{"execute":"list_hostfwd"}'
+	assert_eq "$(echo "$OUT" | jq -c '[.return.entries[] | [.id, .host_addr, .host_port, .guest_addr]]')" \
+		"[[1,\"127.0.0.1\",$port,\"10.0.2.100\"],[2,\"::1\",$v6port,\"fd00::100\"],[3,\"127.0.0.1\",$eport,\"10.0.2.100\"]]"
+	ok "$NETNS" show web --json
+	assert_eq "$(echo "$OUT" | jq '.forwards | length')" 3 "forwards in show"
+	ok $NET api "$sock" '{"execute":"remove_hostfwd","arguments":{"id":1}}'
+	assert_eq "$OUT" '{"return":{}}'
+	run $NET echo-client tcp 127.0.0.1 "$port" gone --timeout 2
+	[ "$RC" -ne 0 ] || fail "the removed forward still forwards"
+	ok $NET api "$sock" '{"execute":"list_hostfwd"}'
+	assert_eq "$(echo "$OUT" | jq '.return.entries | length')" 2
+}
+
+test_udp_forward_through_the_api() {
+	# libslirp 4.7 routes UDP forwards' replies through the host loopback it blocks otherwise.
+	ok "$NETNS" add web --slirp --allow-host-loopback
+	serve guest in_ns web $NET serve-echo udp 0.0.0.0 5353
+	ok $NET api "$ROOTLET_STATE_DIR/web/slirp.sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":0,"guest_port":5353}}'
+	port=$(echo "$OUT" | jq -r .return.host_port)
+	ok $NET echo-client udp 127.0.0.1 "$port" dgram
+	assert_eq "$OUT" dgram
+}
+
+test_large_transfer_through_a_forward_arrives_intact() {
+	ok "$NETNS" add web --slirp
+	serve sha in_ns web $NET serve-sha 0.0.0.0 8000
+	ok $NET api "$ROOTLET_STATE_DIR/web/slirp.sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":8000}}'
+	port=$(echo "$OUT" | jq -r .return.host_port)
+	ok $NET send-sha 127.0.0.1 "$port" 128
+	assert_match "$OUT" "^[0-9a-f]{64} 134217728$" "sha256 and size seen by the guest"
+}
+
+# compat_run LINE...: the argv of an engine, run through fdrun with ready on 3 and exit on 4.
+compat_check() {
+	local name=$1 ready exitline port
+	shift
+	coproc FDRUN { $NET fdrun 3 4 -- "$@" 2>"$TEST_WORK/compat.err"; }
+	read -r -t 15 ready <&"${FDRUN[0]}" || fail "no word from fdrun: $(cat "$TEST_WORK/compat.err")"
+	assert_eq "$ready" ready "ready fd"
+	ok $NET api "$TEST_WORK/api.sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}'
+	port=$(echo "$OUT" | jq -r .return.host_port)
+	ok $NET echo-client tcp 127.0.0.1 "$port" "through-$name"
+	assert_eq "$OUT" "through-$name" "traffic with the $name argv"
+	exec {FDRUN[1]}>&-
+	read -r -t 15 exitline <&"${FDRUN[0]}" || fail "no exit from fdrun"
+	assert_eq "$exitline" "exit 0" "status after the exit fd hung up"
+}
+
+test_podman_argv_works_ready_traffic_exit() {
+	ok "$NETNS" add web
+	serve guest in_ns web $NET serve-echo tcp 0.0.0.0 80
+	# podman runs the helper as root of its user namespace, in the host netns.
+	compat_check podman nsenter --preserve-credentials --user="$ROOTLET_STATE_DIR/web/user" \
+		"$SLIRP" --disable-host-loopback --mtu=65520 --enable-sandbox --enable-seccomp \
+		--enable-ipv6 -c -r 3 -e 4 --api-socket "$TEST_WORK/api.sock" --netns-type=path \
+		"$ROOTLET_STATE_DIR/web/net" tap0
+}
+
+test_rootlesskit_argv_works_ready_traffic_exit() {
+	ok "$NETNS" add web
+	# rootlesskit configures the tap itself, from its child; here exec plays that part.
+	(
+		until "$NETNS" exec web -- ip link show tap0 >/dev/null 2>&1; do sleep 0.05; done
+		"$NETNS" exec web -- sh -c 'ip link set tap0 up && ip addr add 10.0.2.100/24 dev tap0 &&
+			ip route add default via 10.0.2.2'
+	) &
+	serve guest in_ns web $NET serve-echo tcp 0.0.0.0 80
+	compat_check rootlesskit "$SLIRP" --mtu 65520 -r 3 -e 4 --disable-host-loopback \
+		--api-socket "$TEST_WORK/api.sock" --userns-path="$ROOTLET_STATE_DIR/web/user" \
+		--netns-type=path "$ROOTLET_STATE_DIR/web/net" tap0
+}
+
+test_malformed_api_requests_get_errors_and_traffic_goes_on() {
+	ok "$NETNS" add web --slirp
+	sock=$ROOTLET_STATE_DIR/web/slirp.sock
+	serve guest in_ns web $NET serve-echo tcp 0.0.0.0 80
+	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}'
+	port=$(echo "$OUT" | jq -r .return.host_port)
+	# A connection that stays open across all the bad requests.
+	exec {c}<>/dev/tcp/127.0.0.1/"$port"
+	for req in 'not json' '{"foo":1}' '{"execute":"frob"}' '[1,2]' '{"execute":42}' \
+		'{"execute":"add_hostfwd"}' \
+		'{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_port":"80","guest_port":80}}' \
+		'{"execute":"add_hostfwd","arguments":{"proto":"sctp","host_port":1,"guest_port":80}}' \
+		'{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_port":65536,"guest_port":80}}' \
+		'{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_port":-1,"guest_port":80}}' \
+		'{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_port":1,"guest_port":0}}' \
+		'{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"1.2.3","host_port":1,"guest_port":80}}' \
+		'{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_port":1,"guest_addr":"fd00::100","guest_port":80}}' \
+		'{"execute":"remove_hostfwd","arguments":{"id":99}}' \
+		'{"execute":"remove_hostfwd","arguments":{"id":"x"}}' \
+		'{"execute":"list_hostfwd","arguments":[]}'; do
+		ok $NET api "$sock" "$req"
+		assert_match "$OUT" '^\{"error":\{"desc":"bad request: .+"\}\}$' "reply to $req"
+	done
+	ok $NET api "$sock" 'x' --repeat $((1024 * 1024))
+	assert_match "$OUT" '"error"' "reply to 1 MiB of garbage"
+	# A client that never finishes is answered when its time is up; others are served meanwhile.
+	bg silent $NET api "$sock" '{"execute":' --no-shutdown --timeout 15
+	silent=$BG_PID
+	ok $NET api "$sock" '{"execute":"list_hostfwd"}'
+	assert_eq "$(echo "$OUT" | jq '.return.entries | length')" 1 "served beside a silent client"
+	wait "$silent"
+	assert_match "$(cat "$TEST_WORK/silent.out")" "timed out" "the silent client's reply"
+	# The connection opened before is still forwarded.
+	echo still-here >&$c
+	read -r -t 5 line <&$c
+	assert_eq "$line" still-here "echo on the long-lived connection"
+	exec {c}>&-
+}
+
+test_bad_flags_and_missing_netns_fail_with_one_line_and_leave_nothing() {
+	ok "$NETNS" add web
+	net=$ROOTLET_STATE_DIR/web/net
+	user=$ROOTLET_STATE_DIR/web/user
+	for args in "--mtu 0 1 tap0" "--mtu 65522 1 tap0" "--mtu abc 1 tap0" \
+		"--cidr 10.0.2.1/24 1" "--cidr 10.0.0.0/26 1" "--cidr 10.0.0.0/0 1" "--cidr nope 1" \
+		"--netns-type foo 1" "--macaddress 01:00:00:00:00:01 -c 1" "--macaddress zz 1" \
+		"--macaddress 02:00:00:00:00:01 1" "" "1 tap0 extra" "-r abc 1" "--bogus 1" \
+		"--netns web 1" "--netns ../x"; do
+		# shellcheck disable=SC2086
+		refused 2 "$SLIRP" $args
+	done
+	refused 2 "$SLIRP" -r 77 --netns-type=path "$net"
+	assert_match "$ERR" "ready-fd 77 is not an open fd"
+	refused 1 "$SLIRP" --netns-type=path --userns-path="$user" "$TEST_WORK/no-such-netns" tap0
+	assert_match "$ERR" "no-such-netns"
+	refused 1 "$SLIRP" 999999999 tap0
+	refused 1 "$SLIRP" --netns nosuch
+	refused 1 "$SLIRP" -a "$TEST_WORK/api.sock" --netns-type=path --userns-path=/etc/passwd "$net"
+	assert_match "$ERR" "not a namespace"
+	[ ! -e "$TEST_WORK/api.sock" ] || fail "a failed start left its API socket"
+	ok "$NETNS" exec web -- ip -o link
+	assert_no_match "$OUT" "tap0" "tap left in the netns"
+}
+
+test_sandbox_and_seccomp_are_in_force() {
+	ok "$NETNS" add web --slirp
+	pid=$(slirp_pid web)
+	assert_eq "$(awk '/^Seccomp:/ {print $2}' /proc/$pid/status)" 2 "seccomp filter mode"
+	assert_eq "$(awk '/^CapEff:/ {print $2}' /proc/$pid/status)" 0000000000000000 "CapEff"
+	assert_eq "$(awk '/^NoNewPrivs:/ {print $2}' /proc/$pid/status)" 1 "no_new_privs"
+	assert_eq "$(ls -A /proc/$pid/root/)" etc "the sandbox root holds only etc/"
+	assert_eq "$(ls -A /proc/$pid/root/etc)" resolv.conf
+	touch /proc/$pid/root/x 2>/dev/null && fail "the sandbox root is writable"
+	# And it still forwards.
+	serve guest in_ns web $NET serve-echo tcp 0.0.0.0 80
+	ok $NET api "$ROOTLET_STATE_DIR/web/slirp.sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}'
+	ok $NET echo-client tcp 127.0.0.1 "$(echo "$OUT" | jq -r .return.host_port)" sandboxed
+}
+
+test_del_stops_slirp_and_its_socket_goes() {
+	ok "$NETNS" add web --slirp
+	pid=$(slirp_pid web)
+	ok "$NETNS" del web
+	[ ! -e /proc/$pid ] || grep -q '^State:.*Z' /proc/$pid/status || fail "rootlet-slirp $pid still runs"
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "entry left behind"
+}
+
+test_add_slirp_failure_leaves_nothing() {
+	mkdir bin
+	printf '#!/bin/sh\necho "fake slirp: broken on purpose" >&2\nexit 1\n' >bin/rootlet-slirp
+	chmod +x bin/rootlet-slirp
+	cp "$NETNS" "$BUILD/rootlet-netns-holder" bin/
+	refused 1 bin/rootlet-netns add web --slirp
+	assert_match "$ERR" "broken on purpose"
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "a failed add --slirp left its entry"
+	assert_eq "$(ps -u "$(id -u)" -o stat=,comm= | awk '$2 ~ /^rootlet-netns-h/ && $1 !~ /^Z/' | wc -l)" 0 "holders left"
+}
+
+test_help_names_every_flag_engines_look_for() {
+	ok "$SLIRP" --help
+	for flag in --netns-type --userns-path --enable-ipv6 --cidr --disable-host-loopback \
+		--api-socket --enable-sandbox --enable-seccomp --mtu --outbound-addr --disable-dns \
+		--configure --exit-fd --ready-fd --macaddress; do
+		assert_match "$OUT" -- "$flag" "--help names $flag"
+	done
+	ok "$SLIRP" -v
+	assert_match "$OUT" "^rootlet-slirp version [0-9.]+"$'\n'"commit: [0-9a-f]+"$'\n'"libslirp: [0-9.]+"$'\n'"SLIRP_CONFIG_VERSION_MAX: [0-9]+"$'\n'"libseccomp: [0-9.]+$"
+	check_man_page rootlet-slirp
+}

@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Network helpers for the integration tests: servers and clients on addresses the tests own.
+
+Every peer is on loopback or inside a namespace the test made; every wait is bounded.
+"""
+import argparse
+import hashlib
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+TIMEOUT = 10.0
+CHUNK = 1 << 16
+
+
+def family_of(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def ready(path):
+    if path:
+        with open(path + ".tmp", "w") as f:
+            f.write("ready\n")
+        os.rename(path + ".tmp", path)
+
+
+def serve_echo(args):
+    """Echo TCP connections (each in a thread) or UDP datagrams until killed."""
+    fam = family_of(args.addr)
+    if args.proto == "tcp":
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((args.addr, args.port))
+        s.listen(256)
+        ready(args.ready)
+
+        def echo(c):
+            with c:
+                while True:
+                    data = c.recv(CHUNK)
+                    if not data:
+                        break
+                    c.sendall(data)
+
+        while True:
+            c, _ = s.accept()
+            threading.Thread(target=echo, args=(c,), daemon=True).start()
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((args.addr, args.port))
+    ready(args.ready)
+    while True:
+        data, peer = s.recvfrom(CHUNK)
+        s.sendto(data, peer)
+
+
+def echo_client(args):
+    """Send a message, print the echo; exit 1 if none comes back in time."""
+    fam = family_of(args.addr)
+    try:
+        if args.proto == "tcp":
+            with socket.create_connection((args.addr, args.port), timeout=args.timeout) as c:
+                c.sendall(args.message.encode())
+                c.shutdown(socket.SHUT_WR)
+                got = b""
+                while True:
+                    data = c.recv(CHUNK)
+                    if not data:
+                        break
+                    got += data
+        else:
+            c = socket.socket(fam, socket.SOCK_DGRAM)
+            c.settimeout(args.timeout)
+            c.sendto(args.message.encode(), (args.addr, args.port))
+            got, _ = c.recvfrom(CHUNK)
+    except OSError as e:
+        print(f"echo-client: {e}", file=sys.stderr)
+        return 1
+    print(got.decode(errors="replace"))
+    return 0 if got == args.message.encode() else 1
+
+
+def pattern(n):
+    """Deterministic, incompressible-looking bytes: the same on both ends."""
+    out = bytearray()
+    block = hashlib.sha256(b"rootlet").digest()
+    while len(out) < n:
+        block = hashlib.sha256(block).digest()
+        out += block * 64
+    return bytes(out[:n])
+
+
+def serve_sha(args):
+    """Per connection: read to EOF, reply with the sha256 of what came and the byte count."""
+    fam = family_of(args.addr)
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((args.addr, args.port))
+    s.listen(16)
+    ready(args.ready)
+    while True:
+        c, _ = s.accept()
+        with c:
+            h, n = hashlib.sha256(), 0
+            while True:
+                data = c.recv(CHUNK)
+                if not data:
+                    break
+                h.update(data)
+                n += len(data)
+            c.sendall(f"{h.hexdigest()} {n}\n".encode())
+
+
+def send_sha(args):
+    """Send N MiB, half-close, compare the server's sha256 with ours."""
+    data = pattern(args.mib << 20)
+    want = f"{hashlib.sha256(data).hexdigest()} {len(data)}"
+    with socket.create_connection((args.addr, args.port), timeout=args.timeout) as c:
+        view = memoryview(data)
+        while view:
+            sent = c.send(view[:CHUNK * 4])
+            view = view[sent:]
+        c.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            d = c.recv(CHUNK)
+            if not d:
+                break
+            got += d
+    got = got.decode().strip()
+    print(got)
+    if got != want:
+        print(f"send-sha: sent {want}, server saw {got}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def dns_answer(query, table):
+    """A reply to a one-question DNS query: the A/AAAA record from table, else NXDOMAIN."""
+    ident, flags, qd = struct.unpack("!HHH", query[:6])
+    pos, labels = 12, []
+    while query[pos]:
+        n = query[pos]
+        labels.append(query[pos + 1:pos + 1 + n].decode())
+        pos += n + 1
+    qtype, _ = struct.unpack("!HH", query[pos + 1:pos + 5])
+    question = query[12:pos + 5]
+    name = ".".join(labels).lower()
+    addr = table.get((name, qtype))
+    if addr is None:
+        return struct.pack("!HHHHHH", ident, 0x8183, 1, 0, 0, 0) + question
+    rdata = socket.inet_pton(socket.AF_INET if qtype == 1 else socket.AF_INET6, addr)
+    answer = struct.pack("!HHHIH", 0xC00C, qtype, 1, 60, len(rdata)) + rdata
+    return struct.pack("!HHHHHH", ident, 0x8180, 1, 1, 0, 0) + question + answer
+
+
+def serve_dns(args):
+    """Answer NAME with A and AAAA records on each ADDR:53, until killed."""
+    table = {(args.name.lower(), 1): args.a, (args.name.lower(), 28): args.aaaa}
+    socks = []
+    for addr in args.listen:
+        s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+        s.bind((addr, args.port))
+        socks.append(s)
+    ready(args.ready)
+    while True:
+        r, _, _ = select.select(socks, [], [])
+        for s in r:
+            q, peer = s.recvfrom(512)
+            s.sendto(dns_answer(q, table), peer)
+
+
+def dns_query(args):
+    """Ask SERVER for NAME (A, or AAAA with --aaaa) over UDP; print the address."""
+    qtype = 28 if args.aaaa else 1
+    q = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+    for label in args.name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\0" + struct.pack("!HH", qtype, 1)
+    s = socket.socket(family_of(args.server), socket.SOCK_DGRAM)
+    s.settimeout(args.timeout)
+    try:
+        s.sendto(q, (args.server, 53))
+        r, _ = s.recvfrom(512)
+    except OSError as e:
+        print(f"dns-query: {e}", file=sys.stderr)
+        return 1
+    if r[3] & 0x0F or struct.unpack("!H", r[6:8])[0] == 0:
+        print("dns-query: no answer", file=sys.stderr)
+        return 1
+    rdata = r[-(16 if args.aaaa else 4):]
+    print(socket.inet_ntop(socket.AF_INET6 if args.aaaa else socket.AF_INET, rdata))
+    return 0
+
+
+def api(args):
+    """Send a request to an API socket (raw bytes, optionally without closing) and print the
+    reply."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(args.timeout)
+    s.connect(args.socket)
+    payload = args.request.encode()
+    if args.repeat > 1:
+        payload = payload * args.repeat
+    try:
+        s.sendall(payload)
+        if not args.no_shutdown:
+            s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    got = b""
+    try:
+        while True:
+            d = s.recv(CHUNK)
+            if not d:
+                break
+            got += d
+    except (socket.timeout, ConnectionResetError):
+        pass
+    print(got.decode(errors="replace"))
+    return 0 if got else 1
+
+
+def fdrun(args):
+    """Run CMD with a ready pipe at READY_FD and an exit pipe at EXIT_FD. Print 'ready' when
+    it wrote 1, then wait for our stdin to close, close the exit pipe and print 'exit N'."""
+    ready_r, ready_w = os.pipe()
+    exit_r, exit_w = os.pipe()
+
+    def child_fds():
+        os.dup2(ready_w, args.ready_fd)
+        os.dup2(exit_r, args.exit_fd)
+
+    p = subprocess.Popen(args.cmd, preexec_fn=child_fds, pass_fds=(args.ready_fd, args.exit_fd),
+                         stdin=subprocess.DEVNULL, stdout=sys.stderr)
+    os.close(ready_w)
+    os.close(exit_r)
+    r, _, _ = select.select([ready_r], [], [], TIMEOUT)
+    got = os.read(ready_r, 1) if r else b""
+    print("ready" if got == b"1" else f"not-ready {got!r}", flush=True)
+    if got != b"1":
+        p.kill()
+        return 1
+    sys.stdin.read()
+    os.close(exit_w)
+    try:
+        print(f"exit {p.wait(TIMEOUT)}", flush=True)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        print("exit timeout", flush=True)
+        return 1
+    return 0
+
+
+def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd_name", required=True)
+    p = sub.add_parser("serve-echo")
+    p.add_argument("proto", choices=["tcp", "udp"])
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--ready")
+    p.set_defaults(fn=serve_echo)
+    p = sub.add_parser("echo-client")
+    p.add_argument("proto", choices=["tcp", "udp"])
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("message")
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.set_defaults(fn=echo_client)
+    p = sub.add_parser("serve-sha")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--ready")
+    p.set_defaults(fn=serve_sha)
+    p = sub.add_parser("send-sha")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("mib", type=int)
+    p.add_argument("--timeout", type=float, default=60.0)
+    p.set_defaults(fn=send_sha)
+    p = sub.add_parser("serve-dns")
+    p.add_argument("name")
+    p.add_argument("a")
+    p.add_argument("aaaa")
+    p.add_argument("listen", nargs="+")
+    p.add_argument("--port", type=int, default=53)
+    p.add_argument("--ready")
+    p.set_defaults(fn=serve_dns)
+    p = sub.add_parser("dns-query")
+    p.add_argument("name")
+    p.add_argument("server")
+    p.add_argument("--aaaa", action="store_true")
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.set_defaults(fn=dns_query)
+    p = sub.add_parser("api")
+    p.add_argument("socket")
+    p.add_argument("request")
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--no-shutdown", action="store_true")
+    p.add_argument("--timeout", type=float, default=TIMEOUT)
+    p.set_defaults(fn=api)
+    p = sub.add_parser("fdrun")
+    p.add_argument("ready_fd", type=int)
+    p.add_argument("exit_fd", type=int)
+    p.add_argument("cmd", nargs=argparse.REMAINDER)
+    p.set_defaults(fn=fdrun)
+    args = ap.parse_args()
+    if getattr(args, "cmd", None) and args.cmd[:1] == ["--"]:
+        args.cmd = args.cmd[1:]
+    sys.exit(args.fn(args) or 0)
+
+
+if __name__ == "__main__":
+    main()
