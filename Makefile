@@ -26,6 +26,11 @@ pkg_libs   = $(shell $(PKG) --libs $(1))
 
 UIDMAP_PKGS := jansson
 SLIRP_PKGS  := slirp libnl-3.0 libnl-route-3.0 jansson libcap-ng libseccomp
+# Linked statically into rootlet-slirp: only the code it uses is mapped, and libnl (used only
+# by the short-lived tap child) costs the long-running helper no resident pages.
+SLIRP_STATIC := libnl-3.0 libnl-route-3.0 jansson libcap-ng libseccomp
+static_libs = -Wl,-Bstatic $(filter-out -lpthread -lm,$(shell $(PKG) --libs --static $(1))) \
+              -Wl,-Bdynamic -lpthread -lm
 COMMIT      := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 
 LIB_SRCS    := $(wildcard lib/*.c)
@@ -49,7 +54,7 @@ $(B)/rootlet-netns: $(NETNS_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
 $(B)/slirp/main.o: CFLAGS += -DROOTLET_COMMIT=\"$(COMMIT)\"
 
 $(B)/rootlet-slirp: $(SLIRP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(SLIRP_PKGS))
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call static_libs,$(SLIRP_STATIC)) $(call pkg_libs,slirp)
 
 $(B)/rootlet-uidmap: $(UIDMAP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(UIDMAP_PKGS))
@@ -125,6 +130,9 @@ check: deps
 
 demo: deps all
 	scripts/demo.sh
+
+bench: deps all
+	scripts/bench.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1

@@ -7,9 +7,11 @@ build_pkgs=(gcc make pkg-config libc6-dev libslirp-dev libglib2.0-dev libnl-3-de
 	libnl-route-3-dev libcap-ng-dev libseccomp-dev libjansson-dev)
 lint_pkgs=(clang-format cppcheck)
 test_pkgs=(clang uidmap runc crun busybox-static iproute2 procps util-linux passwd jq python3)
+# The tools `make bench` compares against, and its load generator.
+bench_pkgs=(slirp4netns passt rootlesskit iperf3)
 
 missing=()
-for pkg in "${build_pkgs[@]}" "${lint_pkgs[@]}" "${test_pkgs[@]}"; do
+for pkg in "${build_pkgs[@]}" "${lint_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$pkg")
 done

@@ -25,9 +25,14 @@
  */
 
 #define LOOP_EVENTS_MAX 64
-/* Frames read from the tap per wake-up before libslirp's sockets get their turn. */
-#define TAP_BATCH    64
-#define LOOP_FD_GROW 64
+/*
+ * Frames read from the tap per wake-up before libslirp's sockets and timers get their turn: at
+ * most TAP_BATCH, and no more than TAP_BATCH_BYTES, so that many small frames are taken in one
+ * go while large ones do not hold back libslirp's ACKs to the guest.
+ */
+#define TAP_BATCH	64
+#define TAP_BATCH_BYTES (256 * 1024)
+#define LOOP_FD_GROW	64
 
 static uint64_t tag(enum loop_kind kind, int fd)
 {
@@ -172,12 +177,15 @@ static void sync_slirp_fds(struct loop *l)
 
 static void drain_tap(struct loop *l)
 {
-	for (int i = 0; i < TAP_BATCH; i++) {
+	size_t bytes = 0;
+
+	for (int i = 0; i < TAP_BATCH && bytes < TAP_BATCH_BYTES; i++) {
 		ssize_t n = read(l->tap_fd, l->frame, l->mtu + SLIRP_ETH_HLEN);
 
 		if (n <= 0)
 			break;
 		slirp_input(l->slirp, l->frame, (int)n);
+		bytes += (size_t)n;
 	}
 }
 

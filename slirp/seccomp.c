@@ -4,6 +4,9 @@
 
 #include "slirp.h"
 
+/* libseccomp's SCMP_FLTATR_CTL_OPTIMIZE level for a binary tree of syscall numbers. */
+#define SECCOMP_OPTIMIZE_TREE 2
+
 /*
  * Each entry says who needs it. Anything not listed fails with EPERM, so a compromised
  * libslirp cannot exec, open files for writing, mount, ptrace or make namespaces.
@@ -82,6 +85,8 @@ int seccomp_install(void)
 	ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!ctx)
 		return -ENOMEM;
+	/* Every packet goes through the filter: a binary tree beats a list of fifty compares. */
+	err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, SECCOMP_OPTIMIZE_TREE);
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && !err; i++)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
 	if (!err)
