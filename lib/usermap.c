@@ -175,14 +175,18 @@ int usermap_helpers_check(char *why, size_t len)
 	return err ? err : helper_check(NEWGIDMAP, why, len);
 }
 
-/* Runs newuidmap/newgidmap PID INSIDE OUTSIDE COUNT...; its first stderr line becomes @why. */
-static int run_helper(const char *helper, pid_t pid, const struct idmap_range *r, size_t n,
-		      char *why, size_t len)
+struct helper_run {
+	pid_t pid;
+	int err_fd; /* its stderr */
+};
+
+/* Starts newuidmap/newgidmap PID INSIDE OUTSIDE COUNT... with its stderr on a pipe. */
+static int helper_start(const char *helper, pid_t pid, const struct idmap_range *r, size_t n,
+			struct helper_run *ret)
 {
 	char nums[HELPER_ARGV_MAX][NUM_TEXT_MAX];
 	char *argv[HELPER_ARGV_MAX + 1];
-	int errpipe[2], status, argc = 0;
-	ssize_t got = 0;
+	int errpipe[2], argc = 0;
 	pid_t child;
 
 	argv[argc++] = (char *)helper;
@@ -214,25 +218,35 @@ static int run_helper(const char *helper, pid_t pid, const struct idmap_range *r
 		_exit(127);
 	}
 	close(errpipe[1]);
-	if (len)
-		why[0] = '\0';
-	while (len > 1 && got < (ssize_t)len - 1) {
-		ssize_t k = read(errpipe[0], why + got, len - 1 - (size_t)got);
+	ret->pid = child;
+	ret->err_fd = errpipe[0];
+	return 0;
+}
+
+/* Waits for a helper; on failure its first stderr line becomes @why. */
+static int helper_finish(const char *helper, struct helper_run *run, char *why, size_t len)
+{
+	char msg[USERMAP_MSG_MAX];
+	ssize_t got = 0;
+	int status;
+
+	while ((size_t)got < sizeof(msg) - 1) {
+		ssize_t k = read(run->err_fd, msg + got, sizeof(msg) - 1 - (size_t)got);
 
 		if (k <= 0)
 			break;
 		got += k;
 	}
-	close(errpipe[0]);
-	if (len) {
-		why[got] = '\0';
-		why[strcspn(why, "\n")] = '\0';
-	}
-	if (waitpid(child, &status, 0) < 0)
+	close(run->err_fd);
+	msg[got] = '\0';
+	msg[strcspn(msg, "\n")] = '\0';
+	if (waitpid(run->pid, &status, 0) < 0)
 		return -errno;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	if (len && !why[0])
+	if (msg[0])
+		snprintf(why, len, "%s", msg);
+	else
 		snprintf(why, len, "%s failed", helper);
 	return -EPERM;
 }
@@ -275,9 +289,21 @@ int usermap_apply(pid_t pid, const struct usermap *m, char *why, size_t len)
 	int err;
 
 	if (m->full) {
-		if ((err = run_helper(NEWUIDMAP, pid, m->uid, m->n_uid, why, len)))
+		struct helper_run uid_run, gid_run;
+		char gid_why[USERMAP_MSG_MAX];
+		int gerr;
+
+		/* Both at once: each is a setuid exec that takes a millisecond or two. */
+		if ((err = helper_start(NEWUIDMAP, pid, m->uid, m->n_uid, &uid_run)))
 			return err;
-		return run_helper(NEWGIDMAP, pid, m->gid, m->n_gid, why, len);
+		gerr = helper_start(NEWGIDMAP, pid, m->gid, m->n_gid, &gid_run);
+		err = helper_finish(NEWUIDMAP, &uid_run, why, len);
+		if (gerr)
+			return err ? err : gerr;
+		gerr = helper_finish(NEWGIDMAP, &gid_run, gid_why, sizeof(gid_why));
+		if (!err && gerr)
+			snprintf(why, len, "%s", gid_why);
+		return err ? err : gerr;
 	}
 	if ((err = write_proc(pid, "setgroups", "deny"))) {
 		snprintf(why, len, "writing setgroups: %s", strerror(-err));
