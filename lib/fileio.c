@@ -141,6 +141,29 @@ out:
 }
 
 /**
+ * dir_stream() - Open a readdir() stream on a directory, leaving @dir_fd to the caller
+ * @dir_fd:	the directory
+ * @ret_dir:	the stream, to closedir()
+ *
+ * Return: 0 on success, negative errno
+ */
+int dir_stream(int dir_fd, DIR **ret_dir)
+{
+	int fd, err;
+
+	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_dir = fdopendir(fd);
+	if (!*ret_dir) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return 0;
+}
+
+/**
  * dir_remove_contents() - Remove every non-directory entry of a directory
  * @dir_fd:	the directory; its offset is consumed
  *
@@ -151,18 +174,11 @@ out:
 int dir_remove_contents(int dir_fd)
 {
 	struct dirent *de;
-	int fd, ret = 0;
 	DIR *dir;
+	int ret;
 
-	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		ret = -errno;
-		close(fd);
+	if ((ret = dir_stream(dir_fd, &dir)))
 		return ret;
-	}
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;

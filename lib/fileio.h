@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* How state directories are opened: never through a symlink someone planted. */
+#define DIR_OPEN_FLAGS (O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+
 /* state.json, uid_map and /proc/PID/stat all fit well within this; larger means corrupt. */
 #define FILEIO_SMALL_MAX (64 * 1024)
 
@@ -12,5 +15,8 @@ int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len,
 int file_read_small(int dir_fd, const char *name, char **ret_buf, size_t *ret_len);
 int file_read_max(int dir_fd, const char *name, size_t max, char **ret_buf, size_t *ret_len);
 int dir_remove_contents(int dir_fd);
+
+#include <dirent.h>
+int dir_stream(int dir_fd, DIR **ret_dir);
 
 #endif

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "statedir.h"
 
 /**
@@ -56,7 +57,7 @@ int state_root_open(const char *path, bool create, int *ret_fd)
 	if (create && mkdir(path, STATE_DIR_MODE) < 0 && errno != EEXIST)
 		return -errno;
 
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, DIR_OPEN_FLAGS);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "lock.h"
 #include "netns.h"
 #include "proc.h"
@@ -19,7 +20,7 @@ static void add_explain_exists(struct netns_cfg *cfg, int root_fd)
 	struct netns_state st;
 	int dir_fd;
 
-	dir_fd = openat(root_fd, cfg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	dir_fd = openat(root_fd, cfg->name, DIR_OPEN_FLAGS);
 	if (dir_fd < 0)
 		return;
 	if (!state_read(dir_fd, &st) && state_live(dir_fd, &st) == 0)
@@ -95,7 +96,7 @@ int netns_add(struct netns_cfg *cfg)
 		err = -errno;
 		goto out;
 	}
-	dir_fd = openat(root_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	dir_fd = openat(root_fd, tmp, DIR_OPEN_FLAGS);
 	if (dir_fd < 0) {
 		err = -errno;
 		unlinkat(root_fd, tmp, AT_REMOVEDIR);

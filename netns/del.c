@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "lock.h"
 #include "netns.h"
 #include "statedir.h"
@@ -16,7 +17,7 @@ static int del_broken(struct netns_cfg *cfg)
 
 	if ((err = state_root_open(cfg->root, false, &root_fd)))
 		return err;
-	dir_fd = openat(root_fd, cfg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	dir_fd = openat(root_fd, cfg->name, DIR_OPEN_FLAGS);
 	if (dir_fd < 0) {
 		err = -errno;
 		goto out;

@@ -27,7 +27,7 @@ int entry_open(struct netns_cfg *cfg, bool create_root, bool lock, struct entry 
 
 	if ((err = state_root_open(cfg->root, create_root, &e.root_fd)))
 		goto fail;
-	e.dir_fd = openat(e.root_fd, cfg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	e.dir_fd = openat(e.root_fd, cfg->name, DIR_OPEN_FLAGS);
 	if (e.dir_fd < 0) {
 		err = -errno;
 		goto fail;

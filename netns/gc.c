@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "fileio.h"
 #include "netns.h"
 #include "statedir.h"
 
@@ -20,7 +21,7 @@ static int gc_one(int root_fd, const char *dir_name, bool is_tmp)
 	struct netns_state st;
 	bool have_state;
 
-	dir_fd = openat(root_fd, dir_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	dir_fd = openat(root_fd, dir_name, DIR_OPEN_FLAGS);
 	if (dir_fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	err = lock_at(dir_fd, STATE_LOCK, false, &lock_fd);
@@ -54,7 +55,7 @@ out:
  */
 int netns_gc(struct netns_cfg *cfg)
 {
-	int root_fd, fd, err = 0, ret;
+	int root_fd, err = 0, ret;
 	struct dirent *de;
 	DIR *dir;
 
@@ -63,11 +64,7 @@ int netns_gc(struct netns_cfg *cfg)
 		return 0;
 	if (err)
 		return err;
-	fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
+	if ((err = dir_stream(root_fd, &dir))) {
 		close(root_fd);
 		return err;
 	}

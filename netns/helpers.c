@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "netns.h"
 #include "pidfile.h"
 
@@ -28,18 +29,11 @@ int helpers_each(int dir_fd, int (*fn)(const char *helper, const struct pidfile 
 {
 	size_t slen = strlen(PIDFILE_SUFFIX);
 	struct dirent *de;
-	int fd, err = 0;
 	DIR *dir;
+	int err;
 
-	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		err = -errno;
-		close(fd);
+	if ((err = dir_stream(dir_fd, &dir)))
 		return err;
-	}
 	while ((de = readdir(dir))) {
 		size_t len = strlen(de->d_name);
 		char helper[NAME_MAX_LEN + 1];

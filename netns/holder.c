@@ -60,10 +60,10 @@ static void holder_release(const char *root, const char *name)
 {
 	int root_fd, dir_fd = -1, lock_fd = -1;
 
-	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	root_fd = open(root, DIR_OPEN_FLAGS);
 	if (root_fd < 0)
 		return;
-	dir_fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	dir_fd = openat(root_fd, name, DIR_OPEN_FLAGS);
 	if (dir_fd < 0)
 		goto out;
 	/* Busy: del (or gc) is removing the entry and waits for our exit. */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "netns.h"
 #include "statedir.h"
 
@@ -32,7 +33,7 @@ static void row_fill(const char *root, int root_fd, const char *name, struct lis
 	snprintf(row->name, sizeof(row->name), "%s", name);
 	snprintf(row->netns, sizeof(row->netns), "%s/%s/%s", root, name, STATE_NET);
 	row->state = "corrupt";
-	dir_fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	dir_fd = openat(root_fd, name, DIR_OPEN_FLAGS);
 	if (dir_fd < 0)
 		return;
 	if (!state_read(dir_fd, &row->st)) {
@@ -47,7 +48,7 @@ static int list_collect(const char *root, struct list_row **ret_rows, size_t *re
 {
 	struct list_row *rows = NULL, *grown;
 	size_t n = 0, cap = 0;
-	int root_fd, fd, err;
+	int root_fd, err;
 	struct dirent *de;
 	DIR *dir;
 
@@ -59,11 +60,7 @@ static int list_collect(const char *root, struct list_row **ret_rows, size_t *re
 	}
 	if (err)
 		return err;
-	fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
+	if ((err = dir_stream(root_fd, &dir))) {
 		close(root_fd);
 		return err;
 	}

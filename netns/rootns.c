@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "netns.h"
 
 #define NET_FILE_MODE 0444
@@ -27,7 +28,7 @@ int rootns_prepare_root(const char *root)
 {
 	int fd, err = 0;
 
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(root, DIR_OPEN_FLAGS);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX) < 0) {
