@@ -1,6 +1,7 @@
 #!/bin/bash
 # The main job, shown step by step: as an unprivileged user, a persistent netns is added, used
-# through exec and through an OCI runtime (runc) via oci, shown, and deleted.
+# through exec and through an OCI runtime (runc) via oci, given outbound connectivity and a
+# port forward through rootlet-slirp, shown, and deleted.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,6 +47,29 @@ show_run "$netns" oci "$name" "$work/config.json" --in-place
 jq '.process.terminal = false | .process.args = ["ip", "-o", "-4", "addr"]' \
 	"$work/config.json" >"$work/c.json" && mv "$work/c.json" "$work/config.json"
 show_run runc --root "$work/runc" run --bundle "$work" "demo-$$"
+
+step "add --slirp: outbound connectivity through rootlet-slirp (host loopback allowed for the demo)"
+web=$name-net
+show_run "$netns" add "$web" --slirp --allow-host-loopback
+trap '"$netns" del "$name" 2>/dev/null; "$netns" del "$web" 2>/dev/null; kill $srv 2>/dev/null; rm -rf "$work"' EXIT
+mkdir -p "$work/site" && echo "hello from the host's loopback" >"$work/site/index.html"
+python3 -m http.server -b 127.0.0.1 -d "$work/site" 18480 >/dev/null 2>&1 &
+srv=$!
+sleep 0.5
+show_run "$netns" exec "$web" -- busybox wget -q -O - http://10.0.2.2:18480/
+show_run "$netns" exec "$web" -- cat /etc/resolv.conf
+
+step "a port forward through slirp's API: host 127.0.0.1:PORT -> the netns's port 80"
+echo "hello from inside the netns" >"$work/site/inside.html"
+"$netns" exec "$web" -- python3 -m http.server -b 0.0.0.0 -d "$work/site" 80 >/dev/null 2>&1 &
+sleep 0.5
+reply=$(python3 "$top/tests/integration/tools/net.py" api "$XDG_RUNTIME_DIR/rootlet/$web/slirp.sock" \
+	'{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}')
+echo "$reply"
+port=$(echo "$reply" | jq -r .return.host_port)
+show_run python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$port/inside.html').read().decode(), end='')"
+show_run "$netns" show "$web"
+show_run "$netns" del "$web"
 
 step "show: interfaces, addresses, routes, and the holder's memory"
 show_run "$netns" show "$name"
