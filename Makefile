@@ -84,6 +84,10 @@ $(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h $(LIB_SRCS) 
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Islirp $(call pkg_cflags,$(UNIT_SLIRP_PKGS)) $< \
 		$(LIB_SRCS) $(UNIT_SLIRP_SRCS) -o $@ $(call pkg_libs,$(UNIT_SLIRP_PKGS))
 
+$(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h portfwd/spec.c portfwd/spec.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< portfwd/spec.c -o $@
+
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit $(call pkg_cflags,$(LIB_PKGS)) $< $(LIB_SRCS) \
@@ -103,6 +107,11 @@ $(B)/fuzz/fuzz_slirp_%: tests/fuzz/fuzz_slirp_%.c $(LIB_SRCS) slirp/api_req.c $(
 	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) -Islirp $(call pkg_cflags,$(LIB_PKGS)) \
 		-Wno-unknown-warning-option $< $(LIB_SRCS) slirp/api_req.c -o $@ $(call pkg_libs,$(LIB_PKGS))
 
+$(B)/fuzz/fuzz_portfwd_%: tests/fuzz/fuzz_portfwd_%.c portfwd/spec.c portfwd/spec.h
+	@mkdir -p $(dir $@)
+	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) -Iportfwd \
+		-Wno-unknown-warning-option $< portfwd/spec.c -o $@
+
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) $(call pkg_cflags,$(LIB_PKGS)) \
@@ -118,12 +127,12 @@ deps:
 	scripts/deps.sh
 
 # clang-format on every C file, cppcheck on the tree; any finding fails.
-C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
-		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp tests/unit
+		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd tests/unit
 
 check: deps
 	$(MAKE) all unit fuzz-build lint

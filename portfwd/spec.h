@@ -1,0 +1,26 @@
+/* Port forward specs as podman and docker take them: [HOSTIP:][HOSTPORT[-END]:]PORT[-END][/PROTO].
+ */
+#ifndef ROOTLET_PORTFWD_SPEC_H
+#define ROOTLET_PORTFWD_SPEC_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define SPEC_WHY_MAX  128
+#define SPEC_TEXT_MAX 128
+
+struct fwd_spec {
+	int proto;		      /* IPPROTO_TCP or IPPROTO_UDP */
+	struct sockaddr_storage host; /* family and address; 0.0.0.0 unless given */
+	uint16_t host_port;	      /* first host port; 0: ephemeral, one per port */
+	uint16_t port;		      /* first port inside the netns */
+	uint16_t count;		      /* ports in the range, 1 for a single port */
+};
+
+int spec_parse(const char *text, struct fwd_spec *ret, char *why, size_t why_len);
+void spec_format(const struct fwd_spec *s, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,84 @@
+/* Unit tests of port forward specs, as podman and docker write them. */
+#include <arpa/inet.h>
+
+#include "spec.h"
+#include "unit.h"
+
+static int parse(const char *text, struct fwd_spec *s)
+{
+	char why[SPEC_WHY_MAX];
+
+	return spec_parse(text, s, why, sizeof(why));
+}
+
+static const char *round_trip(const char *text)
+{
+	static char buf[SPEC_TEXT_MAX * 2];
+	struct fwd_spec s;
+
+	if (parse(text, &s))
+		return "(refused)";
+	spec_format(&s, buf, sizeof(buf));
+	return buf;
+}
+
+TEST(single_ports_with_and_without_host_parts)
+{
+	CHECK(!strcmp(round_trip("8080:80"), "0.0.0.0:8080:80/tcp"));
+	CHECK(!strcmp(round_trip("80"), "0.0.0.0::80/tcp"));
+	CHECK(!strcmp(round_trip("0:80"), "0.0.0.0::80/tcp"));
+	CHECK(!strcmp(round_trip("127.0.0.1:8080:80"), "127.0.0.1:8080:80/tcp"));
+	CHECK(!strcmp(round_trip("127.0.0.1::80/udp"), "127.0.0.1::80/udp"));
+	CHECK(!strcmp(round_trip("[::1]:8080:80"), "[::1]:8080:80/tcp"));
+	CHECK(!strcmp(round_trip("[::]::53/udp"), "[::]::53/udp"));
+}
+
+TEST(ranges_of_equal_length)
+{
+	struct fwd_spec s;
+
+	CHECK(parse("8000-8009:80-89", &s) == 0);
+	CHECK(s.host_port == 8000 && s.port == 80 && s.count == 10);
+	CHECK(parse("80-89", &s) == 0 && s.host_port == 0 && s.count == 10);
+	CHECK(parse("65535:65535", &s) == 0 && s.count == 1);
+	CHECK(!strcmp(round_trip("8000-8001:80-81"), "0.0.0.0:8000-8001:80-81/tcp"));
+}
+
+TEST(every_malformed_spec_is_refused_with_a_reason)
+{
+	const char *bad[] = { "abc",
+			      "70000:80",
+			      "80-90:80-85",
+			      "[::1:80",
+			      "1.2.3:80:80",
+			      "/tcp",
+			      "80/icmp",
+			      "",
+			      "0",
+			      "80:0",
+			      "-80",
+			      "80-",
+			      "90-80",
+			      "::1:80:80",
+			      "80:80:80:80",
+			      "a:80:80",
+			      "[1.2.3.4]:80:80",
+			      "80/",
+			      "80/TCP",
+			      "100000",
+			      "65535-65536",
+			      "8000-8001:80",
+			      "65535-65535:1-2",
+			      "1.2.3.4:80" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char why[SPEC_WHY_MAX] = "";
+		struct fwd_spec s;
+
+		CHECK(spec_parse(bad[i], &s, why, sizeof(why)) == -EINVAL);
+		CHECK(why[0] != '\0');
+	}
+}
+
+UNIT_MAIN("portfwd-spec", T(single_ports_with_and_without_host_parts), T(ranges_of_equal_length),
+	  T(every_malformed_spec_is_refused_with_a_reason))
