@@ -161,9 +161,10 @@ void spec_format(const struct fwd_spec *s, char *buf, size_t len)
 	inet_ntop(s->host.ss_family, a, addr, sizeof(addr));
 	snprintf(host, sizeof(host), s->host.ss_family == AF_INET6 ? "[%s]" : "%s", addr);
 	if (s->count > 1) {
-		snprintf(ports, sizeof(ports), "%u-%u", s->port, s->port + s->count - 1);
+		snprintf(ports, sizeof(ports), "%u-%u", s->port,
+			 (unsigned)(s->port + s->count - 1));
 		snprintf(hports, sizeof(hports), "%u-%u", s->host_port,
-			 s->host_port + s->count - 1);
+			 (unsigned)(s->host_port + s->count - 1));
 	} else {
 		snprintf(ports, sizeof(ports), "%u", s->port);
 		snprintf(hports, sizeof(hports), "%u", s->host_port);
