@@ -1,4 +1,4 @@
-/* The API socket: slirp4netns' JSON protocol, served from the event loop. */
+/* slirp4netns' JSON API: requests parsed, and answered against the forward table. */
 #ifndef ROOTLET_SLIRP_API_H
 #define ROOTLET_SLIRP_API_H
 
@@ -8,13 +8,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define API_REQUEST_MAX	   (64 * 1024) /* a request is a few hundred bytes */
-#define API_CLIENT_TIMEOUT 5000	       /* ms a client has to send its whole request */
-#define API_CLIENTS_MAX	   64
-#define API_WHY_MAX	   256
-
-struct loop;
-struct hostfwd_table;
+#define API_WHY_MAX 256
 
 enum api_command {
 	API_ADD_HOSTFWD,
@@ -33,13 +27,6 @@ struct api_request {
 };
 
 int api_parse(const char *buf, size_t len, struct api_request *ret, char *why, size_t why_len);
-int api_request_complete(const char *buf, size_t len);
-
-struct api *api_new(struct loop *l, struct hostfwd_table *fwd, const char *path, int *ret_err);
-void api_accept(struct api *api);
-void api_client_event(struct api *api, int fd, uint32_t events);
-int64_t api_next_deadline(const struct api *api);
-void api_expire(struct api *api, int64_t now);
-void api_free(struct api *api);
+char *api_handle(void *loop, const char *buf, size_t len);
 
 #endif

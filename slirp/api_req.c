@@ -9,25 +9,6 @@
 
 #define PORT_MAX 65535
 
-/**
- * api_request_complete() - Tell whether a buffer holds a whole JSON value yet
- * @buf:	what the client sent so far
- * @len:	its length
- *
- * Return: 1 if complete (valid or not: either way it gets its reply), 0 if more may come
- */
-int api_request_complete(const char *buf, size_t len)
-{
-	json_error_t jerr;
-	json_t *v = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &jerr);
-
-	if (v) {
-		json_decref(v);
-		return 1;
-	}
-	return json_error_code(&jerr) == json_error_premature_end_of_input ? 0 : 1;
-}
-
 static int parse_addr(const char *text, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;

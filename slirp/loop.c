@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "apiserver.h"
 #include "loop.h"
 #include "slirp.h"
 
@@ -72,6 +72,30 @@ int loop_watch(struct loop *l, enum loop_kind kind, int fd, uint32_t events)
 	    (errno != EEXIST || epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0))
 		return -errno;
 	return 0;
+}
+
+/**
+ * loop_watch_api() - The API server's hook into the loop (struct apiserver_ops.watch)
+ * @ctx:	the loop
+ * @fd:		listener or client
+ * @events:	epoll events
+ * @listener:	whether @fd is the listener
+ *
+ * Return: 0 on success, negative errno
+ */
+int loop_watch_api(void *ctx, int fd, uint32_t events, bool listener)
+{
+	return loop_watch(ctx, listener ? LOOP_API_LISTEN : LOOP_API_CLIENT, fd, events);
+}
+
+/**
+ * loop_unwatch_api() - The API server's hook to forget an fd (struct apiserver_ops.unwatch)
+ * @ctx:	the loop
+ * @fd:		the fd
+ */
+void loop_unwatch_api(void *ctx, int fd)
+{
+	loop_unwatch(ctx, fd);
 }
 
 /**
@@ -213,7 +237,7 @@ static void run_timers(struct loop *l, int64_t now)
 static int next_timeout(struct loop *l, uint32_t slirp_timeout, int64_t now)
 {
 	int64_t timeout = slirp_timeout == UINT32_MAX ? -1 : (int64_t)slirp_timeout;
-	int64_t deadline = api_next_deadline(l->api);
+	int64_t deadline = apiserver_next_deadline(l->api);
 
 	for (struct loop_timer *t = l->timers; t; t = t->next)
 		if (t->expire_ms >= 0 && (deadline < 0 || t->expire_ms < deadline))
@@ -303,10 +327,10 @@ int loop_run(struct loop *l)
 				drain_tap(l);
 				break;
 			case LOOP_API_LISTEN:
-				api_accept(l->api);
+				apiserver_accept(l->api);
 				break;
 			case LOOP_API_CLIENT:
-				api_client_event(l->api, fd, events[i].events);
+				apiserver_client_event(l->api, fd);
 				break;
 			case LOOP_EXIT:
 			case LOOP_SIGNAL:
@@ -317,7 +341,7 @@ int loop_run(struct loop *l)
 		slirp_pollfds_poll(l->slirp, err, cb_get_revents, l);
 		now = loop_now_ms();
 		run_timers(l, now);
-		api_expire(l->api, now);
+		apiserver_expire(l->api, now);
 	}
 	return 0;
 }

@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 struct slirp_cfg;
-struct api;
+struct apiserver;
+struct hostfwd_table;
 
 /* What an epoll event is about; the fd travels with it in the low 32 bits. */
 enum loop_kind {
@@ -41,8 +42,9 @@ struct loop {
 	int signal_fd;
 	unsigned mtu;
 	Slirp *slirp;
-	struct api *api;
-	struct loop_fd *fds; /* indexed by fd, for libslirp's sockets */
+	struct apiserver *api;
+	struct hostfwd_table *fwd; /* what API requests act on */
+	struct loop_fd *fds;	   /* indexed by fd, for libslirp's sockets */
 	int nfds;
 	uint32_t gen;
 	struct loop_timer *timers;
@@ -54,6 +56,8 @@ struct loop {
 int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu);
 int loop_watch(struct loop *l, enum loop_kind kind, int fd, uint32_t events);
 void loop_unwatch(struct loop *l, int fd);
+int loop_watch_api(void *ctx, int fd, uint32_t events, bool listener);
+void loop_unwatch_api(void *ctx, int fd);
 int loop_run(struct loop *l);
 void loop_free(struct loop *l);
 int64_t loop_now_ms(void);

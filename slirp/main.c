@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "apiserver.h"
 #include "hostfwd.h"
 #include "log.h"
 #include "loop.h"
@@ -94,7 +95,8 @@ static int check_fd(struct slirp_cfg *cfg, int fd, const char *what)
 }
 
 /* Everything that must be in place before ready is written; cfg->detail on failure. */
-static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_table *fwd)
+static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_table *fwd,
+		       struct apiserver_ops *api_ops)
 {
 	int tap_fd = -1, err, state_fd;
 
@@ -112,7 +114,12 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 	}
 	fwd->slirp = l->slirp;
 	fwd->cfg = cfg;
-	if (cfg->api_path[0] && !(l->api = api_new(l, fwd, cfg->api_path, &err))) {
+	l->fwd = fwd;
+	api_ops->watch = loop_watch_api;
+	api_ops->unwatch = loop_unwatch_api;
+	api_ops->now_ms = loop_now_ms;
+	api_ops->handle = api_handle;
+	if (cfg->api_path[0] && !(l->api = apiserver_new(cfg->api_path, api_ops, l, &err))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "API socket %s: %s", cfg->api_path,
 			 strerror(-err));
 		return err;
@@ -155,6 +162,7 @@ int main(int argc, char **argv)
 {
 	static struct slirp_cfg cfg;
 	struct hostfwd_table fwd = { 0 };
+	struct apiserver_ops api_ops;
 	struct loop l = { .epfd = -1, .signal_fd = -1 };
 	int err;
 
@@ -178,7 +186,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if ((err = slirp_setup(&cfg, &l, &fwd))) {
+	if ((err = slirp_setup(&cfg, &l, &fwd, &api_ops))) {
 		log_error("%s", cfg.detail[0] ? cfg.detail : strerror(-err));
 		err = EXIT_FAILURE;
 		goto out;
@@ -190,7 +198,7 @@ int main(int argc, char **argv)
 	log_debug(cfg.debug, "forwarding %s in %s", cfg.tapname, cfg.netns_path);
 	err = loop_run(&l) ? EXIT_FAILURE : 0;
 out:
-	api_free(l.api);
+	apiserver_free(l.api);
 	hostfwd_free(&fwd);
 	if (l.slirp)
 		slirp_cleanup(l.slirp);

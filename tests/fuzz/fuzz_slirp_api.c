@@ -3,13 +3,14 @@
 #include <stdlib.h>
 
 #include "api.h"
+#include "apiserver.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char why[API_WHY_MAX];
 	struct api_request r;
 
-	api_request_complete((const char *)data, size);
+	apiserver_request_complete((const char *)data, size);
 	if (!api_parse((const char *)data, size, &r, why, sizeof(why)) &&
 	    r.cmd == API_ADD_HOSTFWD &&
 	    (r.guest_port == 0 || (r.host.ss_family != AF_INET && r.host.ss_family != AF_INET6)))

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 
 #include "api.h"
+#include "apiserver.h"
 #include "slirp.h"
 #include "unit.h"
 
@@ -88,10 +89,10 @@ TEST(every_malformed_request_gets_a_reason)
 
 TEST(a_request_is_complete_only_once_its_json_value_is)
 {
-	CHECK(api_request_complete("{\"execute\":", 11) == 0);
-	CHECK(api_request_complete("{\"execute\":\"list_hostfwd\"}", 26) == 1);
-	CHECK(api_request_complete("{\"execute\":\"list_hostfwd\"} trailing", 35) == 1);
-	CHECK(api_request_complete("garbage", 7) == 1);
+	CHECK(apiserver_request_complete("{\"execute\":", 11) == 0);
+	CHECK(apiserver_request_complete("{\"execute\":\"list_hostfwd\"}", 26) == 1);
+	CHECK(apiserver_request_complete("{\"execute\":\"list_hostfwd\"} trailing", 35) == 1);
+	CHECK(apiserver_request_complete("garbage", 7) == 1);
 }
 
 TEST(cidr_accepts_network_addresses_with_prefix_1_to_25)
