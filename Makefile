@@ -36,15 +36,18 @@ COMMIT      := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LIB_SRCS    := $(wildcard lib/*.c)
 UIDMAP_SRCS := $(wildcard uidmap/*.c)
 SLIRP_SRCS  := $(wildcard slirp/*.c)
+PORTFWD_SRCS := $(wildcard portfwd/*.c)
+PORTFWD_PKGS := jansson libcap-ng
 NETNS_SRCS  := $(filter-out netns/holder.c,$(wildcard netns/*.c))
 HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c
 
-BINS := $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp
+BINS := $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
+        $(B)/rootlet-portfwd
 
 .PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BASE) $(call pkg_cflags,$(SLIRP_PKGS)) -c $< -o $@
 
@@ -56,6 +59,9 @@ $(B)/slirp/main.o: CFLAGS += -DROOTLET_COMMIT=\"$(COMMIT)\"
 
 $(B)/rootlet-slirp: $(SLIRP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call static_libs,$(SLIRP_STATIC)) $(call pkg_libs,slirp)
+
+$(B)/rootlet-portfwd: $(PORTFWD_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call static_libs,$(PORTFWD_PKGS)) -lpthread
 
 $(B)/rootlet-uidmap: $(UIDMAP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(UIDMAP_PKGS))
@@ -146,7 +152,8 @@ bench: deps all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp \
+		$(B)/rootlet-portfwd $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/rootlet-netns-holder $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 

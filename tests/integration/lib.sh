@@ -6,6 +6,7 @@ BUILD=$TOP/build
 NETNS=$BUILD/rootlet-netns
 UIDMAP=$BUILD/rootlet-uidmap
 SLIRP=$BUILD/rootlet-slirp
+PORTFWD=$BUILD/rootlet-portfwd
 NET="python3 $TOP/tests/integration/tools/net.py"
 
 # Each test gets a state root of its own, so tests cannot see each other's netns.
@@ -163,6 +164,24 @@ serve() {
 # A TCP port that was free on 127.0.0.1 a moment ago.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# free_ports N: the first of N consecutive TCP ports free on 127.0.0.1 a moment ago.
+free_ports() {
+	python3 - "$1" <<-'PY'
+		import random, socket, sys
+		n = int(sys.argv[1])
+		while True:
+		    base = random.randint(20000, 60000 - n)
+		    socks = []
+		    try:
+		        for p in range(base, base + n):
+		            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
+		    except OSError:
+		        continue
+		    print(base)
+		    break
+	PY
 }
 
 # slirp_pid NAME: the pid rootlet-slirp recorded for netns NAME.

@@ -141,6 +141,93 @@ def send_sha(args):
     return 0
 
 
+def serve_source(args):
+    """Per connection: send MIB of the pattern, then close."""
+    data = pattern(args.mib << 20)
+    s = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((args.addr, args.port))
+    s.listen(16)
+    ready(args.ready)
+    while True:
+        c, _ = s.accept()
+        with c:
+            c.sendall(data)
+
+
+def recv_sha(args):
+    """Read to EOF; compare with the pattern of MIB."""
+    want = hashlib.sha256(pattern(args.mib << 20)).hexdigest()
+    h, n = hashlib.sha256(), 0
+    with socket.create_connection((args.addr, args.port), timeout=args.timeout) as c:
+        while True:
+            d = c.recv(CHUNK * 4)
+            if not d:
+                break
+            h.update(d)
+            n += len(d)
+    print(f"{h.hexdigest()} {n}")
+    if h.hexdigest() != want:
+        print(f"recv-sha: got {n} bytes that differ from what was sent", file=sys.stderr)
+        return 1
+    return 0
+
+
+def many_echo(args):
+    """N connections at once, each sending its own message and half-closing; all must echo."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    socks = {}
+    for i in range(args.n):
+        c = socket.create_connection((args.addr, args.port), timeout=args.timeout)
+        c.setblocking(False)
+        socks[c] = [f"message-{i}-".encode() * 8, b""]
+    for c, (msg, _) in socks.items():
+        c.send(msg)
+        c.shutdown(socket.SHUT_WR)
+        sel.register(c, selectors.EVENT_READ)
+    deadline = time.monotonic() + args.timeout
+    done = 0
+    while done < len(socks) and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=1):
+            c = key.fileobj
+            d = c.recv(CHUNK)
+            if d:
+                socks[c][1] += d
+            else:
+                sel.unregister(c)
+                done += 1
+    good = sum(1 for msg, got in socks.values() if msg == got)
+    print(f"{good} of {args.n} echoed intact")
+    for c in socks:
+        c.close()
+    return 0 if good == args.n else 1
+
+
+def short_connections(args):
+    """N connections one after another: connect, send, read the echo, close."""
+    for i in range(args.n):
+        with socket.create_connection((args.addr, args.port), timeout=args.timeout) as c:
+            c.sendall(b"x")
+            c.shutdown(socket.SHUT_WR)
+            if c.recv(16) != b"x":
+                print(f"short-connections: connection {i} got no echo", file=sys.stderr)
+                return 1
+    print(f"{args.n} connections")
+    return 0
+
+
+def hold_port(args):
+    """Bind and listen on ADDR:PORT until killed (to make it busy), as servers do: with
+    SO_REUSEADDR, so that connections left from an earlier listener do not count."""
+    s = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((args.addr, args.port))
+    s.listen(1)
+    ready(args.ready)
+    signal.pause()
+
+
 def dns_answer(query, table):
     """A reply to a one-question DNS query: the A/AAAA record from table, else NXDOMAIN."""
     ident, flags, qd = struct.unpack("!HHH", query[:6])
@@ -286,6 +373,35 @@ def main():
     p.add_argument("mib", type=int)
     p.add_argument("--timeout", type=float, default=60.0)
     p.set_defaults(fn=send_sha)
+    p = sub.add_parser("serve-source")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("mib", type=int)
+    p.add_argument("--ready")
+    p.set_defaults(fn=serve_source)
+    p = sub.add_parser("recv-sha")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("mib", type=int)
+    p.add_argument("--timeout", type=float, default=60.0)
+    p.set_defaults(fn=recv_sha)
+    p = sub.add_parser("many-echo")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--timeout", type=float, default=30.0)
+    p.set_defaults(fn=many_echo)
+    p = sub.add_parser("short-connections")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--timeout", type=float, default=5.0)
+    p.set_defaults(fn=short_connections)
+    p = sub.add_parser("hold-port")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--ready")
+    p.set_defaults(fn=hold_port)
     p = sub.add_parser("serve-dns")
     p.add_argument("name")
     p.add_argument("a")

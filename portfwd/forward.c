@@ -1,0 +1,213 @@
+/* The forwards: listeners bound on the host for each spec, all of a spec's ports or none. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "portfwd.h"
+
+#define LISTEN_BACKLOG	  1024
+#define UNPRIV_PORT_START "/proc/sys/net/ipv4/ip_unprivileged_port_start"
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static uint16_t get_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
+					      : ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+/* Why a bind failed, in words that name the fix. */
+static void bind_why(int err, uint16_t port, char *why, size_t len)
+{
+	char *text = NULL;
+
+	if (err == EACCES && !file_read_small(AT_FDCWD, UNPRIV_PORT_START, &text, NULL)) {
+		text[strcspn(text, "\n")] = '\0';
+		snprintf(why, len,
+			 "port %u: permission denied: below net.ipv4.ip_unprivileged_port_start "
+			 "(%s)",
+			 port, text);
+		free(text);
+		return;
+	}
+	snprintf(why, len, "port %u: %s", port, strerror(err));
+}
+
+static int listen_one(const struct fwd_spec *spec, uint16_t port, struct pf_listener *ret,
+		      char *why, size_t len)
+{
+	struct sockaddr_storage addr = spec->host;
+	socklen_t alen = addr.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+						   : sizeof(struct sockaddr_in6);
+	int fd, one = 1;
+
+	fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(why, len, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	set_port(&addr, port);
+	if (bind(fd, (struct sockaddr *)&addr, alen) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+		int err = errno;
+
+		bind_why(err, port, why, len);
+		close(fd);
+		return -err;
+	}
+	alen = sizeof(addr);
+	getsockname(fd, (struct sockaddr *)&addr, &alen);
+	ret->fd = fd;
+	ret->host_port = get_port(&addr);
+	return 0;
+}
+
+static void forward_free(struct pf_state *st, struct pf_forward *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		pf_unwatch(st, f->ls[i].fd);
+		close(f->ls[i].fd);
+	}
+	free(f->ls);
+	free(f);
+}
+
+/**
+ * forward_add() - Parse @text and bind every host port of it, or none
+ * @st:		the daemon
+ * @text:	a SPEC
+ * @ret:	the new forward
+ * @why:	the reason on failure, naming the port
+ * @len:	size of @why
+ *
+ * Return: 0 on success, negative errno (nothing of the forward left bound then)
+ */
+int forward_add(struct pf_state *st, const char *text, struct pf_forward **ret, char *why,
+		size_t len)
+{
+	struct pf_forward *f;
+	struct fwd_spec spec;
+	int err;
+
+	if (spec_parse(text, &spec, why, len))
+		return -EINVAL;
+	if (spec.proto != IPPROTO_TCP) {
+		snprintf(why, len, "%s: UDP forwards are not supported yet", text);
+		return -EPROTONOSUPPORT;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->ls = calloc(spec.count, sizeof(*f->ls)))) {
+		free(f);
+		return -ENOMEM;
+	}
+	f->spec = spec;
+	for (uint16_t i = 0; i < spec.count; i++) {
+		struct pf_listener *l = &f->ls[i];
+
+		if ((err = listen_one(&spec, spec.host_port ? spec.host_port + i : 0, l, why, len)))
+			goto fail;
+		f->n++;
+		l->port = spec.port + i;
+		l->fwd = f;
+		if ((err = pf_watch(st, l->fd, PF_LISTEN, l, EPOLLIN)))
+			goto fail;
+	}
+	f->id = ++st->next_id;
+	f->next = st->forwards;
+	st->forwards = f;
+	*ret = f;
+	return 0;
+fail:
+	forward_free(st, f);
+	return err;
+}
+
+/**
+ * forward_remove() - Close a forward's listeners: its ports are free again at once
+ * @st:		the daemon
+ * @id_or_spec:	its id, or the SPEC it was added with (in any equivalent spelling)
+ * @why:	the reason on failure
+ * @len:	size of @why
+ *
+ * Connections already relayed go on until they end.
+ *
+ * Return: 0 on success, -ENOENT if no forward matches
+ */
+int forward_remove(struct pf_state *st, const char *id_or_spec, char *why, size_t len)
+{
+	struct fwd_spec spec;
+	char *end;
+	long id = strtol(id_or_spec, &end, 10);
+	bool by_id = *id_or_spec && !*end;
+	char ignored[SPEC_WHY_MAX];
+
+	if (!by_id && spec_parse(id_or_spec, &spec, ignored, sizeof(ignored))) {
+		snprintf(why, len, "'%s' is neither a forward id nor a SPEC", id_or_spec);
+		return -EINVAL;
+	}
+	for (struct pf_forward **p = &st->forwards; *p; p = &(*p)->next) {
+		struct pf_forward *f = *p;
+
+		if (by_id ? f->id != id : memcmp(&f->spec, &spec, sizeof(spec)) != 0)
+			continue;
+		*p = f->next;
+		forward_free(st, f);
+		return 0;
+	}
+	snprintf(why, len, "no forward %s", id_or_spec);
+	return -ENOENT;
+}
+
+/**
+ * forward_free_all() - Close every forward
+ * @st:		the daemon
+ */
+void forward_free_all(struct pf_state *st)
+{
+	while (st->forwards) {
+		struct pf_forward *f = st->forwards;
+
+		st->forwards = f->next;
+		forward_free(st, f);
+	}
+}
+
+/**
+ * forward_json() - A forward as the API and list show it
+ * @f:		the forward
+ *
+ * Return: {"id", "spec", "proto", "host_addr", "host_port", "port", "count", "host_ports"}
+ */
+json_t *forward_json(const struct pf_forward *f)
+{
+	char addr[INET6_ADDRSTRLEN], spec[SPEC_TEXT_MAX * 2];
+	const struct fwd_spec *s = &f->spec;
+	const void *a = s->host.ss_family == AF_INET6
+				? (const void *)&((const struct sockaddr_in6 *)&s->host)->sin6_addr
+				: (const void *)&((const struct sockaddr_in *)&s->host)->sin_addr;
+	json_t *ports = json_array();
+
+	inet_ntop(s->host.ss_family, a, addr, sizeof(addr));
+	spec_format(s, spec, sizeof(spec));
+	for (int i = 0; i < f->n; i++)
+		json_array_append_new(ports, json_integer(f->ls[i].host_port));
+	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:i, s:o}", "id", f->id, "spec", spec,
+			 "proto", s->proto == IPPROTO_UDP ? "udp" : "tcp", "host_addr", addr,
+			 "host_port", f->n ? f->ls[0].host_port : 0, "port", s->port, "count",
+			 s->count, "host_ports", ports);
+}

@@ -1,0 +1,187 @@
+/* The thread that lives in the target netns and makes sockets there for the main thread. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "portfwd.h"
+
+/*
+ * Theory of operation
+ *
+ * A socket belongs to the netns of the thread that made it, for its whole life, whatever thread
+ * uses it later. So one thread joins the target netns (namespaces are per thread for setns()
+ * of a netns; the process already joined the owning userns while it had one thread, since that
+ * join is per process) and makes sockets on request; the main thread, still in the host netns,
+ * connects them and relays. No second process, no fd passing: the fd table is shared.
+ */
+
+struct nsock_req {
+	int family;
+	int type;
+};
+
+struct nsock_hello {
+	int err;
+	bool has4, has6;
+	struct in_addr a4;
+	struct in6_addr a6;
+};
+
+struct nsock_start_arg {
+	int sock;
+	int net_fd;
+	const char *target;
+};
+
+/* The first global address of each family: where connections from outside go by default. */
+static void find_targets(struct nsock_hello *h)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr)
+			continue;
+		if (!h->has4 && i->ifa_addr->sa_family == AF_INET) {
+			struct in_addr a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+
+			/* Never loopback: the service would take outside clients for local ones. */
+			if ((ntohl(a.s_addr) >> 24) == IN_LOOPBACKNET)
+				continue;
+			h->a4 = a;
+			h->has4 = true;
+		} else if (!h->has6 && i->ifa_addr->sa_family == AF_INET6) {
+			struct in6_addr a = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+
+			if (IN6_IS_ADDR_LOOPBACK(&a) || IN6_IS_ADDR_LINKLOCAL(&a))
+				continue;
+			h->a6 = a;
+			h->has6 = true;
+		}
+	}
+	freeifaddrs(ifa);
+}
+
+static void *nsock_main(void *data)
+{
+	struct nsock_start_arg arg = *(struct nsock_start_arg *)data;
+	struct nsock_hello hello = { 0 };
+	struct nsock_req req;
+
+	if (setns(arg.net_fd, CLONE_NEWNET) < 0)
+		hello.err = -errno;
+	else if (arg.target) {
+		if (inet_pton(AF_INET, arg.target, &hello.a4) == 1)
+			hello.has4 = true;
+		else if (inet_pton(AF_INET6, arg.target, &hello.a6) == 1)
+			hello.has6 = true;
+		else
+			hello.err = -EINVAL;
+	} else {
+		find_targets(&hello);
+	}
+	if (send(arg.sock, &hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello) || hello.err)
+		return NULL;
+
+	while (recv(arg.sock, &req, sizeof(req), 0) == sizeof(req)) {
+		int fd = socket(req.family, req.type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			fd = -errno;
+		if (send(arg.sock, &fd, sizeof(fd), MSG_NOSIGNAL) != sizeof(fd)) {
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+	}
+	close(arg.sock);
+	return NULL;
+}
+
+/**
+ * nsock_start() - Start the socket thread in the netns of @net_fd
+ * @ns:		filled on success
+ * @net_fd:	the target netns (the process is already in its userns)
+ * @target:	--target address, or NULL to use the netns's first global addresses
+ * @why:	the reason on failure
+ * @len:	size of @why
+ *
+ * Return: 0 on success, negative errno
+ */
+int nsock_start(struct nsock *ns, int net_fd, const char *target, char *why, size_t len)
+{
+	struct nsock_start_arg arg = { .net_fd = net_fd, .target = target };
+	struct nsock_hello hello;
+	int sv[2], err;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	arg.sock = sv[1];
+	if ((err = -pthread_create(&ns->thread, NULL, nsock_main, &arg))) {
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	if (recv(sv[0], &hello, sizeof(hello), 0) != sizeof(hello)) {
+		snprintf(why, len, "the netns thread died");
+		err = -ECHILD;
+	} else if (hello.err == -EINVAL) {
+		snprintf(why, len, "--target: not an IP address");
+		err = hello.err;
+	} else if (hello.err) {
+		snprintf(why, len, "joining the netns: %s", strerror(-hello.err));
+		err = hello.err;
+	} else if (!hello.has4 && !hello.has6) {
+		snprintf(why, len,
+			 "the netns has no address but loopback to forward to; "
+			 "give it one (add --slirp), or --target ADDRESS");
+		err = -EADDRNOTAVAIL;
+	}
+	if (err) {
+		close(sv[0]);
+		pthread_join(ns->thread, NULL);
+		return err;
+	}
+	ns->fd = sv[0];
+	ns->has4 = hello.has4;
+	ns->has6 = hello.has6;
+	ns->target4 = hello.a4;
+	ns->target6 = hello.a6;
+	return 0;
+}
+
+/**
+ * nsock_socket() - A new non-blocking socket inside the netns
+ * @ns:		the thread
+ * @family:	AF_INET or AF_INET6
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ *
+ * Return: the fd, or negative errno
+ */
+int nsock_socket(struct nsock *ns, int family, int type)
+{
+	struct nsock_req req = { .family = family, .type = type };
+	int fd;
+
+	if (send(ns->fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
+	    recv(ns->fd, &fd, sizeof(fd), 0) != sizeof(fd))
+		return -EPIPE;
+	return fd;
+}
+
+/**
+ * nsock_stop() - End the thread
+ * @ns:		the thread
+ */
+void nsock_stop(struct nsock *ns)
+{
+	close(ns->fd);
+	pthread_join(ns->thread, NULL);
+}

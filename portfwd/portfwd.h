@@ -1,0 +1,113 @@
+/* rootlet-portfwd: configuration, state and the parts main() puts together. */
+#ifndef ROOTLET_PORTFWD_H
+#define ROOTLET_PORTFWD_H
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "spec.h"
+
+#define PF_PUBLISH_MAX 64
+#define PF_DETAIL_MAX  512
+#define PF_API_SOCKET  "portfwd.sock"
+#define PF_PIDFILE     "portfwd.pid"
+
+struct pf_cfg {
+	const char *verb; /* NULL: run the daemon */
+	const char *netns_arg;
+	const char *userns_arg;
+	const char *target_arg;
+	char net_path[PATH_MAX];
+	char user_path[PATH_MAX];
+	char state_dir[PATH_MAX]; /* "" for a netns given by path */
+	char api_path[PATH_MAX];
+	const char *publish[PF_PUBLISH_MAX];
+	int n_publish;
+	int ready_fd, exit_fd;
+	bool json, debug;
+	char **args; /* client verbs: after NAME */
+	int nargs;
+	char detail[PF_DETAIL_MAX];
+};
+
+/* The thread that lives in the target netns and makes sockets there for us. */
+struct nsock {
+	int fd; /* our end of the request socketpair */
+	pthread_t thread;
+	bool has4, has6;
+	struct in_addr target4; /* where connections go inside */
+	struct in6_addr target6;
+};
+
+int nsock_start(struct nsock *ns, int net_fd, const char *target, char *why, size_t len);
+int nsock_socket(struct nsock *ns, int family, int type);
+void nsock_stop(struct nsock *ns);
+
+/* What an fd in the epoll set is. */
+enum pf_kind {
+	PF_NONE,
+	PF_LISTEN,
+	PF_CONN,
+	PF_API_LISTEN,
+	PF_API_CLIENT,
+	PF_EXIT,
+	PF_SIGNAL
+};
+
+struct pf_forward;
+
+struct pf_listener {
+	int fd;
+	uint16_t host_port;
+	uint16_t port;
+	struct pf_forward *fwd;
+};
+
+struct pf_forward {
+	int id;
+	struct fwd_spec spec;
+	int n;
+	struct pf_listener *ls;
+	struct pf_forward *next;
+};
+
+struct pf_state {
+	int epfd;
+	struct nsock ns;
+	struct pf_forward *forwards;
+	int next_id;
+	struct {
+		enum pf_kind kind;
+		void *obj;
+	} * fds; /* indexed by fd */
+	int nfds;
+	int conns;
+	bool quit;
+	bool debug;
+	struct apiserver *api;
+};
+
+int pf_watch(struct pf_state *st, int fd, enum pf_kind kind, void *obj, uint32_t events);
+void pf_unwatch(struct pf_state *st, int fd);
+
+int forward_add(struct pf_state *st, const char *text, struct pf_forward **ret, char *why,
+		size_t len);
+int forward_remove(struct pf_state *st, const char *id_or_spec, char *why, size_t len);
+void forward_free_all(struct pf_state *st);
+struct json_t;
+struct json_t *forward_json(const struct pf_forward *f);
+
+void relay_accept(struct pf_state *st, struct pf_listener *l);
+void relay_event(struct pf_state *st, void *conn, uint32_t events);
+
+char *pf_api_handle(void *st, const char *buf, size_t len);
+
+struct apiserver_ops;
+extern const struct apiserver_ops pf_api_ops;
+int pf_loop_init(struct pf_state *st, int exit_fd);
+int pf_loop_run(struct pf_state *st);
+
+#endif

@@ -1,0 +1,216 @@
+/* TCP relay: a connection accepted on the host, one made inside the netns, spliced together. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "portfwd.h"
+
+/*
+ * Theory of operation
+ *
+ * Each direction has a pipe: splice() moves bytes from the source socket into it and from it
+ * into the destination socket without copying them through user space. Both sockets are in
+ * the epoll set edge-triggered, and any event pumps both directions until neither moves: a
+ * full pipe or a destination that takes no more stops reading (backpressure), and the next
+ * EPOLLOUT resumes it. End of file on one side, once its pipe is drained, becomes a shutdown
+ * of the other side's write half, so half-closed connections work. A reset on one side
+ * resets the other.
+ */
+
+#define RELAY_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+
+struct relay_dir {
+	int pipe[2];
+	size_t queued; /* bytes in the pipe */
+	bool eof;      /* the source said end of file */
+	bool shut;     /* the destination's write side is shut */
+};
+
+struct relay_conn {
+	int cfd; /* client, host side */
+	int sfd; /* server side, in the netns */
+	bool connecting;
+	struct relay_dir up;   /* client to server */
+	struct relay_dir down; /* server to client */
+};
+
+static void conn_free(struct pf_state *st, struct relay_conn *c, bool reset)
+{
+	static const struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+
+	if (reset) {
+		setsockopt(c->cfd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+		setsockopt(c->sfd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	}
+	pf_unwatch(st, c->cfd);
+	pf_unwatch(st, c->sfd);
+	close(c->cfd);
+	close(c->sfd);
+	for (int i = 0; i < 2; i++) {
+		if (c->up.pipe[i] >= 0)
+			close(c->up.pipe[i]);
+		if (c->down.pipe[i] >= 0)
+			close(c->down.pipe[i]);
+	}
+	free(c);
+	st->conns--;
+}
+
+/* Moves what it can from @src to @dst; returns 1 on progress, 0 if none, negative errno. */
+static int dir_pump(struct relay_dir *d, int src, int dst)
+{
+	int moved = 0;
+	ssize_t n;
+
+	if (!d->eof) {
+		n = splice(src, NULL, d->pipe[1], NULL, 1 << 20, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			d->queued += (size_t)n;
+			moved = 1;
+		} else if (n == 0) {
+			d->eof = true;
+			moved = 1;
+		} else if (errno != EAGAIN) {
+			return -errno;
+		}
+	}
+	if (d->queued) {
+		n = splice(d->pipe[0], NULL, dst, NULL, d->queued,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			d->queued -= (size_t)n;
+			moved = 1;
+		} else if (n < 0 && errno != EAGAIN) {
+			return -errno;
+		}
+	}
+	if (d->eof && !d->queued && !d->shut) {
+		shutdown(dst, SHUT_WR);
+		d->shut = true;
+		moved = 1;
+	}
+	return moved;
+}
+
+static void conn_pump(struct pf_state *st, struct relay_conn *c)
+{
+	int up, down;
+
+	do {
+		up = dir_pump(&c->up, c->cfd, c->sfd);
+		down = dir_pump(&c->down, c->sfd, c->cfd);
+		if (up < 0 || down < 0) {
+			log_debug(st->debug, "connection reset: %s",
+				  strerror(-(up < 0 ? up : down)));
+			conn_free(st, c, true);
+			return;
+		}
+	} while (up || down);
+	if (c->up.shut && c->down.shut)
+		conn_free(st, c, false);
+}
+
+static int pipe_pair(struct relay_dir *d)
+{
+	d->pipe[0] = d->pipe[1] = -1;
+	return pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0 ? -errno : 0;
+}
+
+/**
+ * relay_accept() - Take every pending connection of a listener and start relaying each
+ * @st:		the daemon
+ * @l:		the listener
+ */
+void relay_accept(struct pf_state *st, struct pf_listener *l)
+{
+	const struct fwd_spec *spec = &l->fwd->spec;
+	int family = spec->host.ss_family, cfd;
+
+	while ((cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		struct sockaddr_storage to = { 0 };
+		struct relay_conn *c = calloc(1, sizeof(*c));
+		socklen_t tolen;
+
+		/* The target inside is of the host address's family when the netns has one. */
+		if (family == AF_INET6 && !st->ns.has6)
+			family = AF_INET;
+		if (family == AF_INET && !st->ns.has4)
+			family = AF_INET6;
+		if (!c || pipe_pair(&c->up) || pipe_pair(&c->down)) {
+			close(cfd);
+			if (c) {
+				for (int i = 0; i < 2; i++) {
+					if (c->up.pipe[i] >= 0)
+						close(c->up.pipe[i]);
+					if (c->down.pipe[i] >= 0)
+						close(c->down.pipe[i]);
+				}
+			}
+			free(c);
+			continue;
+		}
+		c->cfd = cfd;
+		c->sfd = nsock_socket(&st->ns, family, SOCK_STREAM);
+		st->conns++;
+		if (c->sfd < 0) {
+			c->sfd = -1;
+			conn_free(st, c, true);
+			continue;
+		}
+		if (family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&to;
+
+			sin->sin_family = AF_INET;
+			sin->sin_addr = st->ns.target4;
+			sin->sin_port = htons(l->port);
+			tolen = sizeof(*sin);
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&to;
+
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_addr = st->ns.target6;
+			sin6->sin6_port = htons(l->port);
+			tolen = sizeof(*sin6);
+		}
+		if (connect(c->sfd, (struct sockaddr *)&to, tolen) < 0 && errno != EINPROGRESS) {
+			conn_free(st, c, true);
+			continue;
+		}
+		c->connecting = true;
+		if (pf_watch(st, c->cfd, PF_CONN, c, RELAY_EVENTS) ||
+		    pf_watch(st, c->sfd, PF_CONN, c, RELAY_EVENTS))
+			conn_free(st, c, true);
+	}
+}
+
+/**
+ * relay_event() - Readiness on either socket of a connection
+ * @st:		the daemon
+ * @conn:	the connection
+ * @events:	epoll events
+ */
+void relay_event(struct pf_state *st, void *conn, uint32_t events)
+{
+	struct relay_conn *c = conn;
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(int), plen = sizeof(peer);
+	int err = 0;
+
+	(void)events;
+	if (c->connecting) {
+		if (getsockopt(c->sfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+			conn_free(st, c, true);
+			return;
+		}
+		/* No peer yet: the event was the client's; its data waits for the connect. */
+		if (getpeername(c->sfd, (struct sockaddr *)&peer, &plen) < 0)
+			return;
+		c->connecting = false;
+	}
+	conn_pump(st, c);
+}

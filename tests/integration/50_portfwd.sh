@@ -1,0 +1,179 @@
+# rootlet-portfwd as the unprivileged test user: TCP forwards relayed with splice.
+
+# A netns with an address to forward to, a sha server on 80, a source on 82, echo on 81.
+pf_netns() {
+	ok "$NETNS" add web
+	ok "$NETNS" exec web -- sh -c 'ip link set lo up && ip addr add 10.77.4.1/32 dev lo'
+	serve sha "$NETNS" exec web -- $NET serve-sha 0.0.0.0 80
+	serve echo "$NETNS" exec web -- $NET serve-echo tcp 0.0.0.0 81
+}
+
+# pf_daemon ARGS...: the daemon for netns web, running once it is ready.
+pf_daemon() {
+	coproc PF { exec "$PORTFWD" --netns web --ready-fd 1 "$@" 2>"$TEST_WORK/pf.err"; }
+	PF_PID=$PF_PID
+	read -r -n 1 -t 10 line <&"${PF[0]}" || fail "rootlet-portfwd not ready: $(cat "$TEST_WORK/pf.err")"
+	assert_eq "$line" 1 "ready"
+	echo "$PF_PID" >>"$TEST_WORK/bg.pids"
+}
+
+host_port_of() {
+	"$PORTFWD" list web --json | jq -r --argjson id "$1" '.[] | select(.id == $id) | .host_ports[0]'
+}
+
+test_256_mib_each_way_arrive_intact() {
+	pf_netns
+	serve src "$NETNS" exec web -- $NET serve-source 0.0.0.0 82 256
+	pf_daemon --publish 127.0.0.1:0:80 --publish 127.0.0.1:0:82
+	ok $NET send-sha 127.0.0.1 "$(host_port_of 1)" 256 --timeout 120
+	assert_eq "$OUT" "$(echo "$OUT" | grep -E '^[0-9a-f]{64} 268435456$')" "host to netns"
+	ok $NET recv-sha 127.0.0.1 "$(host_port_of 2)" 256 --timeout 120
+	assert_match "$OUT" " 268435456$" "netns to host"
+}
+
+test_half_closed_client_still_gets_the_whole_reply() {
+	pf_netns
+	pf_daemon --publish 127.0.0.1:0:80
+	# send-sha shuts its write side after sending and only then reads the server's answer.
+	ok $NET send-sha 127.0.0.1 "$(host_port_of 1)" 1
+	assert_match "$OUT" "^[0-9a-f]{64} 1048576$"
+}
+
+test_200_concurrent_connections_all_complete() {
+	pf_netns
+	pf_daemon --publish 127.0.0.1:0:81
+	ok $NET many-echo 127.0.0.1 "$(host_port_of 1)" 200
+	assert_eq "$OUT" "200 of 200 echoed intact"
+}
+
+test_ranges_ephemeral_ports_and_ipv6() {
+	pf_netns
+	pf_daemon
+	ok "$PORTFWD" add web 127.0.0.1::81
+	assert_match "$OUT" "^1 127\.0\.0\.1::81/tcp"$'\n'"  host port [1-9][0-9]*$" "add output"
+	eport=$(echo "$OUT" | awk '/host port/ {print $3}')
+	base=$(free_ports 2)
+	ok "$PORTFWD" add web "127.0.0.1:$base-$((base + 1)):80-81" "[::1]:0:81"
+	ok $NET echo-client tcp 127.0.0.1 "$eport" ephemeral
+	ok $NET echo-client tcp 127.0.0.1 "$((base + 1))" second-of-range
+	ok $NET send-sha 127.0.0.1 "$base" 1
+	ok $NET echo-client tcp ::1 "$(host_port_of 3)" over-ipv6
+	assert_eq "$OUT" over-ipv6
+	ok "$PORTFWD" list web
+	assert_match "$OUT" "^ID +PROTO +SPEC +HOST PORTS" "list header"
+	assert_eq "$(echo "$OUT" | wc -l)" 4 "list lines"
+}
+
+test_remove_frees_the_port_and_open_connections_go_on() {
+	pf_netns
+	pf_daemon
+	ok "$PORTFWD" add web 127.0.0.1::81
+	port=$(host_port_of 1)
+	exec {c}<>/dev/tcp/127.0.0.1/"$port"
+	echo before >&$c
+	read -r -t 5 line <&$c
+	assert_eq "$line" before
+	ok "$PORTFWD" remove web 1
+	run $NET echo-client tcp 127.0.0.1 "$port" refused --timeout 2
+	[ "$RC" -ne 0 ] || fail "the removed forward still accepts"
+	serve hold $NET hold-port 127.0.0.1 "$port"
+	echo after >&$c
+	read -r -t 5 line <&$c
+	assert_eq "$line" after "the connection opened before the removal"
+	exec {c}>&-
+	refused 1 "$PORTFWD" remove web 1
+	assert_match "$ERR" "no forward 1"
+}
+
+test_busy_and_privileged_ports_fail_cleanly_and_whole() {
+	pf_netns
+	pf_daemon
+	base=$(free_ports 2)
+	serve hold $NET hold-port 127.0.0.1 "$((base + 1))"
+	refused 1 "$PORTFWD" add web "127.0.0.1:$base-$((base + 1)):80-81"
+	assert_match "$ERR" "port $((base + 1)): Address already in use"
+	# No half of the range stays bound.
+	serve free $NET hold-port 127.0.0.1 "$base"
+	refused 1 "$PORTFWD" add web 127.0.0.1:80:80
+	assert_match "$ERR" "port 80: permission denied: below net.ipv4.ip_unprivileged_port_start \(1024\)"
+	ok "$PORTFWD" list web --json
+	assert_eq "$(echo "$OUT" | jq length)" 0 "forwards after the failures"
+}
+
+test_malformed_specs_are_refused_and_nothing_is_added() {
+	pf_netns
+	pf_daemon
+	for spec in abc 70000:80 80-90:80-85 '[::1:80' 1.2.3:80:80 /tcp 80/icmp; do
+		refused 1 "$PORTFWD" add web "$spec"
+	done
+	ok "$PORTFWD" list web --json
+	assert_eq "$(echo "$OUT" | jq length)" 0
+	refused 1 "$PORTFWD" --netns web --publish 80-90:80-85
+	assert_match "$ERR" "ranges differ"
+	refused 2 "$PORTFWD" frob web
+	refused 2 "$PORTFWD" add web
+	refused 2 "$PORTFWD"
+}
+
+test_malformed_api_requests_get_errors_and_the_daemon_serves_on() {
+	pf_netns
+	pf_daemon --publish 127.0.0.1:0:81
+	sock=$ROOTLET_STATE_DIR/web/portfwd.sock
+	for req in 'garbage' '[]' '{"x":1}' '{"execute":"frob"}' '{"execute":"add"}' \
+		'{"execute":"add","arguments":{"spec":7}}' '{"execute":"remove","arguments":{"id":"x"}}' \
+		'{"execute":"remove","arguments":{"id":42}}'; do
+		ok $NET api "$sock" "$req"
+		assert_match "$OUT" '^\{"error":\{"desc":"bad request: .+"\}\}$' "reply to $req"
+	done
+	ok $NET echo-client tcp 127.0.0.1 "$(host_port_of 1)" still-serving
+}
+
+test_file_descriptors_return_after_10000_short_connections() {
+	pf_netns
+	pf_daemon --publish 127.0.0.1:0:81
+	port=$(host_port_of 1)
+	ok $NET short-connections 127.0.0.1 "$port" 10
+	before=$(ls /proc/$PF_PID/fd | wc -l)
+	ok $NET short-connections 127.0.0.1 "$port" 10000 --timeout 10
+	wait_until 5 '[ "$(ls /proc/$PF_PID/fd | wc -l)" -eq "$before" ]'
+}
+
+test_killed_daemon_frees_its_ports_and_del_still_works() {
+	pf_netns
+	pf_daemon --publish 127.0.0.1:0:81
+	port=$(host_port_of 1)
+	kill -9 "$PF_PID"
+	wait_until 5 "! kill -0 $PF_PID 2>/dev/null"
+	serve hold $NET hold-port 127.0.0.1 "$port"
+	ok "$NETNS" del web
+}
+
+test_daemon_exits_cleanly_when_the_netns_goes() {
+	pf_netns
+	"$PORTFWD" --netns web --publish 127.0.0.1:0:81 2>"$TEST_WORK/pf.err" &
+	pid=$!
+	wait_until 5 "[ -S '$ROOTLET_STATE_DIR/web/portfwd.sock' ]"
+	kill -TERM "$(holder_pid web)"
+	wait "$pid"
+	assert_eq "$?" 0 "exit status after the holder went"
+}
+
+test_connections_go_to_the_netns_address_never_from_loopback() {
+	pf_netns
+	serve peer "$NETNS" exec web -- python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 83)); s.listen(1)
+open(sys.argv[1] + ".tmp", "w").close(); import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    c, a = s.accept(); c.sendall(a[0].encode()); c.close()' "$TEST_WORK/peer.ready"
+	pf_daemon --publish 127.0.0.1:0:83
+	ok python3 -c "import socket; c = socket.create_connection(('127.0.0.1', $(host_port_of 1))); print(c.recv(64).decode())"
+	assert_eq "$OUT" 10.77.4.1 "source address the service sees"
+}
+
+test_help_version_and_man_page() {
+	ok "$PORTFWD" --version
+	assert_match "$OUT" "^rootlet-portfwd [0-9.]+$"
+	check_man_page rootlet-portfwd add list remove
+}
