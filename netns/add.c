@@ -115,9 +115,10 @@ int netns_add(struct netns_cfg *cfg)
 	}
 	/* Helpers find the netns by its name, so they start once it has one; the lock we still
 	 * hold keeps del away until they are up or the entry is gone again. */
-	if (cfg->slirp && (err = slirp_start(cfg, dir_fd))) {
+	if ((cfg->slirp && (err = slirp_start(cfg, dir_fd))) ||
+	    (cfg->n_publish && (err = portfwd_start(cfg, dir_fd)))) {
 		if (!cfg->detail[0])
-			snprintf(cfg->detail, sizeof(cfg->detail), "starting rootlet-slirp: %s",
+			snprintf(cfg->detail, sizeof(cfg->detail), "starting a helper: %s",
 				 strerror(-err));
 		helpers_stop(dir_fd);
 		holder_stop(&st);

@@ -25,6 +25,7 @@ enum {
 	OPT_MTU,
 	OPT_IPV6,
 	OPT_ALLOW_HOST_LOOPBACK,
+	OPT_PUBLISH,
 };
 
 #define SLIRP_ROOTLET_MTU 65520
@@ -52,6 +53,7 @@ static void usage(FILE *f)
 		"\n"
 		"Verbs:\n"
 		"  add NAME [--userns PATH] [--slirp [--mtu N] [--ipv6] [--allow-host-loopback]]\n"
+		"           [--publish SPEC]...\n"
 		"                             create a netns kept alive by a holder process\n"
 		"  del NAME                   stop its holder and helpers, remove it\n"
 		"  list [--json]              every netns: name, live/stale, holder, path\n"
@@ -115,9 +117,10 @@ static int check_option_fits(const struct netns_cfg *cfg)
 		return usage_error("--user goes with path, not %s", cfg->verb);
 	if (cfg->in_place && strcmp(cfg->verb, "oci"))
 		return usage_error("--in-place goes with oci, not %s", cfg->verb);
-	if ((cfg->slirp || cfg->ipv6 || cfg->allow_host_loopback || cfg->mtu) &&
+	if ((cfg->slirp || cfg->ipv6 || cfg->allow_host_loopback || cfg->mtu || cfg->n_publish) &&
 	    strcmp(cfg->verb, "add"))
-		return usage_error("--slirp and its options go with add, not %s", cfg->verb);
+		return usage_error("--slirp, --publish and their options go with add, not %s",
+				   cfg->verb);
 	if ((cfg->ipv6 || cfg->allow_host_loopback || cfg->mtu) && !cfg->slirp)
 		return usage_error("%s", "--mtu, --ipv6 and --allow-host-loopback need --slirp");
 	return 0;
@@ -137,6 +140,7 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		{ "mtu", required_argument, NULL, OPT_MTU },
 		{ "ipv6", no_argument, NULL, OPT_IPV6 },
 		{ "allow-host-loopback", no_argument, NULL, OPT_ALLOW_HOST_LOOPBACK },
+		{ "publish", required_argument, NULL, OPT_PUBLISH },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -186,6 +190,11 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 			break;
 		case OPT_ALLOW_HOST_LOOPBACK:
 			cfg->allow_host_loopback = true;
+			break;
+		case OPT_PUBLISH:
+			if (cfg->n_publish == NETNS_PUBLISH_MAX)
+				return usage_error("more than 64 --publish ('%s')", optarg);
+			cfg->publish[cfg->n_publish++] = optarg;
 			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);

@@ -7,7 +7,8 @@
 
 #include "state.h"
 
-#define NETNS_DETAIL_MAX 512
+#define NETNS_DETAIL_MAX  512
+#define NETNS_PUBLISH_MAX 64
 
 /* add builds an entry in "~add.<pid>" first: '~' is no name character, so it never collides. */
 #define ADD_TMP_PREFIX "~add."
@@ -22,10 +23,12 @@ struct netns_cfg {
 	bool in_place;
 	bool user;
 	bool debug;
-	bool slirp;			/* add --slirp */
-	bool ipv6;			/* add --ipv6 */
-	bool allow_host_loopback;	/* add --allow-host-loopback */
-	unsigned mtu;			/* add --mtu, for slirp */
+	bool slirp;				/* add --slirp */
+	bool ipv6;				/* add --ipv6 */
+	bool allow_host_loopback;		/* add --allow-host-loopback */
+	unsigned mtu;				/* add --mtu, for slirp */
+	const char *publish[NETNS_PUBLISH_MAX]; /* add --publish, for portfwd */
+	int n_publish;
 	bool cmd_failed;		/* exec: the command itself could not be run */
 	char root[PATH_MAX];		/* state root */
 	char detail[NETNS_DETAIL_MAX];	/* more about the last error, for main() to print */
@@ -54,10 +57,12 @@ int helpers_each(int dir_fd, int (*fn)(const char *helper, const struct pidfile 
 int helpers_stop(int dir_fd);
 int helper_path(const char *binary, const char *libexec_sub, char *buf, size_t len);
 int slirp_start(struct netns_cfg *cfg, int dir_fd);
+int portfwd_start(struct netns_cfg *cfg, int dir_fd);
 int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd);
 
 #define SLIRP_RESOLV_CONF "resolv.conf"
 #define SLIRP_SOCKET	  "slirp.sock"
+#define PORTFWD_SOCKET	  "portfwd.sock"
 
 void format_time_iso(long long secs, char *buf, size_t len);
 #define TIME_ISO_MAX 32

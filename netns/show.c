@@ -22,21 +22,22 @@ static int show_helper(const char *helper, const struct pidfile *pf, void *data)
 	return 0;
 }
 
-/* The forwards of the slirp helper, asked over its API socket; an empty list without one. */
-static json_t *show_forwards(struct netns_cfg *cfg)
+/* Asks a helper's API socket @file for its list; an empty list without one. */
+static json_t *show_ask(struct netns_cfg *cfg, const char *file, const char *execute,
+			const char *key)
 {
 	json_t *req, *reply = NULL, *entries;
 	char sock[PATH_MAX];
 
-	if (entry_ns_path(cfg, SLIRP_SOCKET, sock, sizeof(sock)) || access(sock, F_OK))
+	if (entry_ns_path(cfg, file, sock, sizeof(sock)) || access(sock, F_OK))
 		return json_array();
-	req = json_pack("{s:s}", "execute", "list_hostfwd");
+	req = json_pack("{s:s}", "execute", execute);
 	if (api_call(sock, req, &reply, APICLIENT_TIMEOUT_MS)) {
 		json_decref(req);
 		return json_array();
 	}
 	json_decref(req);
-	entries = json_object_get(json_object_get(reply, "return"), "entries");
+	entries = json_object_get(json_object_get(reply, "return"), key);
 	entries = json_is_array(entries) ? json_incref(entries) : json_array();
 	json_decref(reply);
 	return entries;
@@ -58,10 +59,12 @@ static json_t *show_entry(struct netns_cfg *cfg, const struct entry *e, int live
 			json_object_set_new(holder, "rss_anon_kib", json_integer(rss));
 	}
 	helpers_each(e->dir_fd, show_helper, helpers);
-	obj = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o}", "name", cfg->name,
+	obj = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o, s:o}", "name", cfg->name,
 			"state", live > 0 ? "live" : "stale", "userns_mode", e->st.userns, "netns",
 			net, "userns", state_is_host(&e->st) ? NULL : user, "created", when,
-			"holder", holder, "helpers", helpers, "forwards", show_forwards(cfg));
+			"holder", holder, "helpers", helpers, "forwards",
+			show_ask(cfg, SLIRP_SOCKET, "list_hostfwd", "entries"), "publish",
+			show_ask(cfg, PORTFWD_SOCKET, "list", "forwards"));
 	return obj;
 }
 
@@ -97,6 +100,12 @@ static void show_print_human(json_t *obj)
 		       json_string_value(json_object_get(v, "guest_addr")),
 		       (int)json_integer_value(json_object_get(v, "guest_port")),
 		       (int)json_integer_value(json_object_get(v, "id")));
+
+	for (i = 0; (v = json_array_get(json_object_get(obj, "publish"), i)); i++)
+		printf("  publish  %s (portfwd, id %d, host port %d)\n",
+		       json_string_value(json_object_get(v, "spec")),
+		       (int)json_integer_value(json_object_get(v, "id")),
+		       (int)json_integer_value(json_object_get(v, "host_port")));
 
 	for (i = 0; (v = json_array_get(json_object_get(obj, "interfaces"), i)); i++) {
 		printf("%d: %s <%s> mtu %d state %s\n",

@@ -177,3 +177,27 @@ test_help_version_and_man_page() {
 	assert_match "$OUT" "^rootlet-portfwd [0-9.]+$"
 	check_man_page rootlet-portfwd add list remove
 }
+
+test_netns_add_publish_starts_the_daemon_show_lists_del_stops() {
+	ok "$NETNS" add web --slirp --publish 127.0.0.1::81
+	serve echo "$NETNS" exec web -- $NET serve-echo tcp 0.0.0.0 81
+	ok "$NETNS" show web --json
+	port=$(echo "$OUT" | jq -r '.publish[0].host_port')
+	assert_eq "$(echo "$OUT" | jq -r '.publish[0].spec')" 127.0.0.1::81/tcp "published spec"
+	assert_eq "$(echo "$OUT" | jq -r '[.helpers[].name] | sort | join(",")')" portfwd,slirp
+	ok $NET echo-client tcp 127.0.0.1 "$port" published
+	pid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/web/portfwd.pid")
+	ok "$NETNS" del web
+	[ ! -e /proc/$pid ] || grep -q '^State:.*Z' /proc/$pid/status || fail "rootlet-portfwd still runs"
+	serve hold $NET hold-port 127.0.0.1 "$port"
+}
+
+test_netns_add_publish_without_an_address_fails_and_leaves_nothing() {
+	refused 1 "$NETNS" add web --publish 127.0.0.1::81
+	assert_match "$ERR" "no address but loopback"
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "entry left behind"
+	refused 1 "$NETNS" add web --slirp --publish 127.0.0.1:80:80
+	assert_match "$ERR" "port 80: permission denied"
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "entry left behind"
+	refused 2 "$NETNS" list --publish 80
+}
