@@ -54,7 +54,10 @@ static int listen_one(const struct fwd_spec *spec, uint16_t port, struct pf_list
 						   : sizeof(struct sockaddr_in6);
 	int fd, one = 1;
 
-	fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bool udp = spec->proto == IPPROTO_UDP;
+
+	fd = socket(addr.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
 	if (fd < 0) {
 		snprintf(why, len, "socket: %s", strerror(errno));
 		return -errno;
@@ -63,7 +66,8 @@ static int listen_one(const struct fwd_spec *spec, uint16_t port, struct pf_list
 	if (addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	set_port(&addr, port);
-	if (bind(fd, (struct sockaddr *)&addr, alen) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+	if (bind(fd, (struct sockaddr *)&addr, alen) < 0 ||
+	    (!udp && listen(fd, LISTEN_BACKLOG) < 0)) {
 		int err = errno;
 
 		bind_why(err, port, why, len);
@@ -80,6 +84,7 @@ static int listen_one(const struct fwd_spec *spec, uint16_t port, struct pf_list
 static void forward_free(struct pf_state *st, struct pf_forward *f)
 {
 	for (int i = 0; i < f->n; i++) {
+		udp_expire(st, &f->ls[i]);
 		pf_unwatch(st, f->ls[i].fd);
 		close(f->ls[i].fd);
 	}
@@ -106,10 +111,6 @@ int forward_add(struct pf_state *st, const char *text, struct pf_forward **ret, 
 
 	if (spec_parse(text, &spec, why, len))
 		return -EINVAL;
-	if (spec.proto != IPPROTO_TCP) {
-		snprintf(why, len, "%s: UDP forwards are not supported yet", text);
-		return -EPROTONOSUPPORT;
-	}
 	f = calloc(1, sizeof(*f));
 	if (!f || !(f->ls = calloc(spec.count, sizeof(*f->ls)))) {
 		free(f);
@@ -124,7 +125,9 @@ int forward_add(struct pf_state *st, const char *text, struct pf_forward **ret, 
 		f->n++;
 		l->port = spec.port + i;
 		l->fwd = f;
-		if ((err = pf_watch(st, l->fd, PF_LISTEN, l, EPOLLIN)))
+		if ((err = pf_watch(st, l->fd,
+				    spec.proto == IPPROTO_UDP ? PF_UDP_LISTEN : PF_LISTEN, l,
+				    EPOLLIN)))
 			goto fail;
 	}
 	f->id = ++st->next_id;

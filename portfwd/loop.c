@@ -129,8 +129,13 @@ int pf_loop_run(struct pf_state *st)
 
 	while (!st->quit) {
 		int64_t deadline = apiserver_next_deadline(st->api), now = now_ms();
+		int64_t udp_next = udp_expire(st, NULL);
 		int timeout = deadline < 0 ? -1 : deadline > now ? (int)(deadline - now) : 0;
-		int n = epoll_wait(st->epfd, events, LOOP_EVENTS_MAX, timeout);
+		int n;
+
+		if (udp_next >= 0 && (timeout < 0 || udp_next < timeout))
+			timeout = (int)udp_next;
+		n = epoll_wait(st->epfd, events, LOOP_EVENTS_MAX, timeout);
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -147,6 +152,12 @@ int pf_loop_run(struct pf_state *st)
 				break;
 			case PF_CONN:
 				relay_event(st, obj, events[i].events);
+				break;
+			case PF_UDP_LISTEN:
+				udp_listener_event(st, obj);
+				break;
+			case PF_UDP_FLOW:
+				udp_flow_event(st, obj);
 				break;
 			case PF_API_LISTEN:
 				apiserver_accept(st->api);

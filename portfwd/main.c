@@ -40,32 +40,33 @@ enum {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: rootlet-portfwd --netns NAME|PATH [--userns PATH] [--publish SPEC]...\n"
-		   "                       [--target ADDRESS] [--api-socket PATH] [--ready-fd FD]\n"
-		   "                       [--exit-fd FD] [--debug]\n"
-		   "       rootlet-portfwd add NAME SPEC...\n"
-		   "       rootlet-portfwd list NAME [--json]\n"
-		   "       rootlet-portfwd remove NAME ID|SPEC\n"
-		   "Forward host ports into a network namespace (TCP, relayed with splice).\n"
-		   "\n"
-		   "SPEC: [HOSTIP:][HOSTPORT[-END]:]PORT[-END][/tcp], as podman -p; IPv6 in "
-		   "brackets;\n"
-		   "      no host port, or 0, for one the kernel picks.\n"
-		   "\n"
-		   "  --netns NAME|PATH   a rootlet-netns name, or the path of a netns file\n"
-		   "  --userns PATH       the user namespace owning a netns given by path\n"
-		   "  --publish SPEC      forward SPEC from the start (repeatable)\n"
-		   "  --target ADDRESS    where connections go inside (default: the netns's first\n"
-		   "                      address that is not loopback)\n"
-		   "  --api-socket PATH   the API socket (default with a NAME: in its state dir)\n"
-		   "  --ready-fd FD       write 1 to FD once every port is bound\n"
-		   "  --exit-fd FD        exit when FD hangs up\n"
-		   "  -j, --json          machine-readable output (list)\n"
-		   "  --debug             log details on stderr\n"
-		   "  -h, --help          this text\n"
-		   "  -V, --version       print the version\n"
-		   "\n"
-		   "Exit: 0 ok (the daemon: on SIGTERM or exit fd), 1 failed, 2 usage.\n");
+	fprintf(f,
+		"Usage: rootlet-portfwd --netns NAME|PATH [--userns PATH] [--publish SPEC]...\n"
+		"                       [--target ADDRESS] [--api-socket PATH] [--ready-fd FD]\n"
+		"                       [--exit-fd FD] [--debug]\n"
+		"       rootlet-portfwd add NAME SPEC...\n"
+		"       rootlet-portfwd list NAME [--json]\n"
+		"       rootlet-portfwd remove NAME ID|SPEC\n"
+		"Forward host ports into a network namespace (TCP relayed with splice, and UDP).\n"
+		"\n"
+		"SPEC: [HOSTIP:][HOSTPORT[-END]:]PORT[-END][/tcp], as podman -p; IPv6 in "
+		"brackets;\n"
+		"      no host port, or 0, for one the kernel picks.\n"
+		"\n"
+		"  --netns NAME|PATH   a rootlet-netns name, or the path of a netns file\n"
+		"  --userns PATH       the user namespace owning a netns given by path\n"
+		"  --publish SPEC      forward SPEC from the start (repeatable)\n"
+		"  --target ADDRESS    where connections go inside (default: the netns's first\n"
+		"                      address that is not loopback)\n"
+		"  --api-socket PATH   the API socket (default with a NAME: in its state dir)\n"
+		"  --ready-fd FD       write 1 to FD once every port is bound\n"
+		"  --exit-fd FD        exit when FD hangs up\n"
+		"  -j, --json          machine-readable output (list)\n"
+		"  --debug             log details on stderr\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       print the version\n"
+		"\n"
+		"Exit: 0 ok (the daemon: on SIGTERM or exit fd), 1 failed, 2 usage.\n");
 }
 
 static int usage_error(struct pf_cfg *cfg, const char *fmt, const char *arg)
@@ -336,6 +337,7 @@ static int run_daemon(struct pf_cfg *cfg)
 	}
 	err = pf_loop_run(&st);
 	forward_free_all(&st);
+	udp_free(&st);
 	apiserver_free(st.api);
 	return err ? EXIT_FAILURE : 0;
 }

@@ -51,6 +51,8 @@ enum pf_kind {
 	PF_NONE,
 	PF_LISTEN,
 	PF_CONN,
+	PF_UDP_LISTEN,
+	PF_UDP_FLOW,
 	PF_API_LISTEN,
 	PF_API_CLIENT,
 	PF_EXIT,
@@ -58,6 +60,7 @@ enum pf_kind {
 };
 
 struct pf_forward;
+struct udp_flow;
 
 struct pf_listener {
 	int fd;
@@ -88,6 +91,8 @@ struct pf_state {
 	bool quit;
 	bool debug;
 	struct apiserver *api;
+	struct udp_flow *udp_flows;
+	void *udp_batch; /* recvmmsg buffers, made on first use */
 };
 
 int pf_watch(struct pf_state *st, int fd, enum pf_kind kind, void *obj, uint32_t events);
@@ -100,7 +105,13 @@ void forward_free_all(struct pf_state *st);
 struct json_t;
 struct json_t *forward_json(const struct pf_forward *f);
 
+int pf_target(struct pf_state *st, const struct pf_listener *l, struct sockaddr_storage *ret,
+	      socklen_t *ret_len);
 void relay_accept(struct pf_state *st, struct pf_listener *l);
+void udp_listener_event(struct pf_state *st, struct pf_listener *l);
+void udp_flow_event(struct pf_state *st, void *flow);
+int64_t udp_expire(struct pf_state *st, struct pf_listener *l);
+void udp_free(struct pf_state *st);
 void relay_event(struct pf_state *st, void *conn, uint32_t events);
 
 char *pf_api_handle(void *st, const char *buf, size_t len);

@@ -122,25 +122,59 @@ static int pipe_pair(struct relay_dir *d)
 }
 
 /**
+ * pf_target() - Where a listener's connections (or flows) go inside the netns
+ * @st:		the daemon
+ * @l:		the listener
+ * @ret:	the address and port
+ * @ret_len:	its length
+ *
+ * The family of the host address when the netns has an address of it, else the other.
+ *
+ * Return: the family
+ */
+int pf_target(struct pf_state *st, const struct pf_listener *l, struct sockaddr_storage *ret,
+	      socklen_t *ret_len)
+{
+	int family = l->fwd->spec.host.ss_family;
+
+	if (family == AF_INET6 && !st->ns.has6)
+		family = AF_INET;
+	if (family == AF_INET && !st->ns.has4)
+		family = AF_INET6;
+	memset(ret, 0, sizeof(*ret));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ret;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = st->ns.target4;
+		sin->sin_port = htons(l->port);
+		*ret_len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ret;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = st->ns.target6;
+		sin6->sin6_port = htons(l->port);
+		*ret_len = sizeof(*sin6);
+	}
+	return family;
+}
+
+/**
  * relay_accept() - Take every pending connection of a listener and start relaying each
  * @st:		the daemon
  * @l:		the listener
  */
 void relay_accept(struct pf_state *st, struct pf_listener *l)
 {
-	const struct fwd_spec *spec = &l->fwd->spec;
-	int family = spec->host.ss_family, cfd;
+	int cfd;
 
 	while ((cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		struct sockaddr_storage to = { 0 };
+		struct sockaddr_storage to;
 		struct relay_conn *c = calloc(1, sizeof(*c));
 		socklen_t tolen;
+		int family = pf_target(st, l, &to, &tolen);
 
-		/* The target inside is of the host address's family when the netns has one. */
-		if (family == AF_INET6 && !st->ns.has6)
-			family = AF_INET;
-		if (family == AF_INET && !st->ns.has4)
-			family = AF_INET6;
 		if (!c || pipe_pair(&c->up) || pipe_pair(&c->down)) {
 			close(cfd);
 			if (c) {
@@ -161,21 +195,6 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 			c->sfd = -1;
 			conn_free(st, c, true);
 			continue;
-		}
-		if (family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&to;
-
-			sin->sin_family = AF_INET;
-			sin->sin_addr = st->ns.target4;
-			sin->sin_port = htons(l->port);
-			tolen = sizeof(*sin);
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&to;
-
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_addr = st->ns.target6;
-			sin6->sin6_port = htons(l->port);
-			tolen = sizeof(*sin6);
 		}
 		if (connect(c->sfd, (struct sockaddr *)&to, tolen) < 0 && errno != EINPROGRESS) {
 			conn_free(st, c, true);

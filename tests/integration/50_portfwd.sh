@@ -201,3 +201,16 @@ test_netns_add_publish_without_an_address_fails_and_leaves_nothing() {
 	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "entry left behind"
 	refused 2 "$NETNS" list --publish 80
 }
+
+test_udp_echo_v4_and_v6_and_1000_datagrams_intact() {
+	pf_netns
+	ok "$NETNS" exec web -- ip addr add fd00:77::1/128 dev lo
+	serve udp "$NETNS" exec web -- $NET serve-echo udp :: 5353
+	pf_daemon --publish 127.0.0.1:0:5353/udp --publish '[::1]:0:5353/udp'
+	ok $NET echo-client udp 127.0.0.1 "$(host_port_of 1)" dgram4
+	assert_eq "$OUT" dgram4 "UDP over IPv4"
+	ok $NET echo-client udp ::1 "$(host_port_of 2)" dgram6
+	assert_eq "$OUT" dgram6 "UDP over IPv6"
+	ok $NET udp-many 127.0.0.1 "$(host_port_of 1)" 1000
+	assert_eq "$OUT" "1000 datagrams echoed intact"
+}

@@ -217,6 +217,25 @@ def short_connections(args):
     return 0
 
 
+def udp_many(args):
+    """N datagrams, each different, each echoed intact before the next goes."""
+    s = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    s.settimeout(args.timeout)
+    for i in range(args.n):
+        msg = hashlib.sha256(str(i).encode()).hexdigest().encode() * (1 + i % 16)
+        s.sendto(msg, (args.addr, args.port))
+        try:
+            got, _ = s.recvfrom(CHUNK)
+        except socket.timeout:
+            print(f"udp-many: no echo of datagram {i}", file=sys.stderr)
+            return 1
+        if got != msg:
+            print(f"udp-many: datagram {i} came back different", file=sys.stderr)
+            return 1
+    print(f"{args.n} datagrams echoed intact")
+    return 0
+
+
 def hold_port(args):
     """Bind and listen on ADDR:PORT until killed (to make it busy), as servers do: with
     SO_REUSEADDR, so that connections left from an earlier listener do not count."""
@@ -397,6 +416,12 @@ def main():
     p.add_argument("n", type=int)
     p.add_argument("--timeout", type=float, default=5.0)
     p.set_defaults(fn=short_connections)
+    p = sub.add_parser("udp-many")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.set_defaults(fn=udp_many)
     p = sub.add_parser("hold-port")
     p.add_argument("addr")
     p.add_argument("port", type=int)
