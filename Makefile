@@ -62,6 +62,7 @@ $(B)/rootlet-slirp: $(SLIRP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
 
 $(B)/rootlet-portfwd: $(PORTFWD_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call static_libs,$(PORTFWD_PKGS)) -lpthread
+	ln -sf rootlet-portfwd $(B)/rootlessport
 
 $(B)/rootlet-uidmap: $(UIDMAP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(UIDMAP_PKGS))
@@ -155,6 +156,7 @@ install: all
 	install -m 0755 $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp \
 		$(B)/rootlet-portfwd $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/rootlet-netns-holder $(DESTDIR)$(LIBEXECDIR)/
+	ln -sf $(BINDIR)/rootlet-portfwd $(DESTDIR)$(LIBEXECDIR)/rootlessport
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 
 clean:

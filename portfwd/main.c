@@ -325,7 +325,10 @@ static int run_daemon(struct pf_cfg *cfg)
 	int err;
 
 	if ((err = daemon_setup(cfg, &st))) {
-		log_error("%s", cfg->detail[0] ? cfg->detail : strerror(-err));
+		if (cfg->rootlessport)
+			printf("rootlessport: %s\n", cfg->detail[0] ? cfg->detail : strerror(-err));
+		else
+			log_error("%s", cfg->detail[0] ? cfg->detail : strerror(-err));
 		forward_free_all(&st);
 		apiserver_free(st.api);
 		return EXIT_FAILURE;
@@ -406,10 +409,34 @@ static int run_client(struct pf_cfg *cfg)
 	return 0;
 }
 
+/* podman's rootlessport: the same daemon, configured from stdin, errors on stdout. */
+static int run_rootlessport(struct pf_cfg *cfg)
+{
+	static char specs[PF_PUBLISH_MAX][SPEC_TEXT_MAX * 2];
+
+	if (rootlessport_config(cfg, specs)) {
+		printf("%s\n", cfg->detail);
+		return EXIT_FAILURE;
+	}
+	if ((cfg->ready_fd >= 0 && fcntl(cfg->ready_fd, F_GETFD) < 0) ||
+	    (cfg->exit_fd >= 0 && fcntl(cfg->exit_fd, F_GETFD) < 0)) {
+		printf("rootlessport: ReadyFD or ExitFD is not an open fd\n");
+		return EXIT_FAILURE;
+	}
+	return run_daemon(cfg);
+}
+
 int main(int argc, char **argv)
 {
 	static struct pf_cfg cfg = { .ready_fd = -1, .exit_fd = -1 };
-	int err = parse_args(argc, argv, &cfg);
+	const char *base = strrchr(argv[0], '/');
+	int err;
+
+	if (!strcmp(base ? base + 1 : argv[0], ROOTLESSPORT_NAME)) {
+		cfg.rootlessport = true;
+		return run_rootlessport(&cfg);
+	}
+	err = parse_args(argc, argv, &cfg);
 
 	if (err == 1) {
 		usage(stdout);

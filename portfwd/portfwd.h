@@ -28,7 +28,8 @@ struct pf_cfg {
 	int n_publish;
 	int ready_fd, exit_fd;
 	bool json, debug;
-	char **args; /* client verbs: after NAME */
+	bool rootlessport; /* run as podman's rootlessport */
+	char **args;	   /* client verbs: after NAME */
 	int nargs;
 	char detail[PF_DETAIL_MAX];
 };
@@ -115,6 +116,9 @@ void udp_free(struct pf_state *st);
 void relay_event(struct pf_state *st, void *conn, uint32_t events);
 
 char *pf_api_handle(void *st, const char *buf, size_t len);
+
+#define ROOTLESSPORT_NAME "rootlessport"
+int rootlessport_config(struct pf_cfg *cfg, char specs[][SPEC_TEXT_MAX * 2]);
 
 struct apiserver_ops;
 extern const struct apiserver_ops pf_api_ops;

@@ -214,3 +214,44 @@ test_udp_echo_v4_and_v6_and_1000_datagrams_intact() {
 	ok $NET udp-many 127.0.0.1 "$(host_port_of 1)" 1000
 	assert_eq "$OUT" "1000 datagrams echoed intact"
 }
+
+test_rootlessport_drop_in_binds_signals_ready_forwards_and_exits() {
+	pf_netns
+	serve udp "$NETNS" exec web -- $NET serve-echo udp 0.0.0.0 5353
+	p=$(free_ports 4)
+	cat >config.json <<-EOC
+		{"Mappings": [
+		  {"host_ip": "127.0.0.1", "container_port": 81, "host_port": $p, "range": 1,
+		   "protocol": "tcp"},
+		  {"host_ip": "127.0.0.1", "container_port": 5353, "host_port": $((p + 1)),
+		   "range": 0, "protocol": "udp"},
+		  {"host_ip": "", "container_port": 80, "host_port": $((p + 2)), "range": 2,
+		   "protocol": "tcp"}],
+		 "NetNSPath": "$ROOTLET_STATE_DIR/web/net", "ExitFD": 3, "ReadyFD": 4,
+		 "TmpDir": "$TEST_WORK", "ChildIP": "10.77.4.1", "ContainerID": "c0ffee",
+		 "RootlessCNI": false}
+	EOC
+	# podman runs it as root of its user namespace: here, the netns's own.
+	coproc FDRUN { $NET fdrun --stdin config.json 4 3 -- nsenter --preserve-credentials \
+		--user="$ROOTLET_STATE_DIR/web/user" "$BUILD/rootlessport" 2>"$TEST_WORK/rp.err"; }
+	read -r -t 15 ready <&"${FDRUN[0]}" || fail "no word from fdrun: $(cat "$TEST_WORK/rp.err")"
+	assert_eq "$ready" ready "ReadyFD"
+	ok $NET echo-client tcp 127.0.0.1 "$p" tcp-mapping
+	ok $NET echo-client udp 127.0.0.1 "$((p + 1))" udp-mapping
+	ok $NET send-sha 127.0.0.1 "$((p + 2))" 1
+	ok $NET echo-client tcp 127.0.0.1 "$((p + 3))" second-of-range
+	exec {FDRUN[1]}>&-
+	read -r -t 15 exitline <&"${FDRUN[0]}" || fail "no exit from fdrun"
+	assert_eq "$exitline" "exit 0" "status after ExitFD hung up"
+}
+
+test_rootlessport_bad_config_gets_one_line_on_stdout() {
+	for config in '{' '{"Mappings": []}' '{"NetNSPath": "/nonexistent", "Mappings": []}' \
+		'{"NetNSPath": "/proc/self/ns/net", "Mappings": [{"host_port": 1}]}' \
+		'{"NetNSPath": "/proc/self/ns/net", "Mappings": [{"container_port": 1, "protocol": "sctp"}]}'; do
+		run sh -c "echo '$config' | '$BUILD/rootlessport'"
+		[ "$RC" -ne 0 ] || fail "rootlessport accepted $config"
+		assert_eq "$(printf '%s\n' "$OUT" | wc -l)" 1 "stdout lines for $config"
+		assert_match "$OUT" "^rootlessport: " "error for $config"
+	done
+}

@@ -343,8 +343,9 @@ def fdrun(args):
         os.dup2(ready_w, args.ready_fd)
         os.dup2(exit_r, args.exit_fd)
 
+    stdin = open(args.stdin) if args.stdin else subprocess.DEVNULL
     p = subprocess.Popen(args.cmd, preexec_fn=child_fds, pass_fds=(args.ready_fd, args.exit_fd),
-                         stdin=subprocess.DEVNULL, stdout=sys.stderr)
+                         stdin=stdin, stdout=sys.stderr)
     os.close(ready_w)
     os.close(exit_r)
     r, _, _ = select.select([ready_r], [], [], TIMEOUT)
@@ -449,6 +450,7 @@ def main():
     p.add_argument("--timeout", type=float, default=TIMEOUT)
     p.set_defaults(fn=api)
     p = sub.add_parser("fdrun")
+    p.add_argument("--stdin")
     p.add_argument("ready_fd", type=int)
     p.add_argument("exit_fd", type=int)
     p.add_argument("cmd", nargs=argparse.REMAINDER)
