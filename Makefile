@@ -19,7 +19,7 @@ PKG      := pkg-config
 
 NETNS_PKGS  := libnl-3.0 libnl-route-3.0 jansson
 HOLDER_PKGS := libcap-ng
-LIB_PKGS    := jansson
+LIB_PKGS    := jansson libseccomp
 
 pkg_cflags = $(shell $(PKG) --cflags $(1))
 pkg_libs   = $(shell $(PKG) --libs $(1))
@@ -37,12 +37,17 @@ LIB_SRCS    := $(wildcard lib/*.c)
 UIDMAP_SRCS := $(wildcard uidmap/*.c)
 SLIRP_SRCS  := $(wildcard slirp/*.c)
 PORTFWD_SRCS := $(wildcard portfwd/*.c)
-PORTFWD_PKGS := jansson libcap-ng
+PORTFWD_PKGS := jansson libcap-ng libseccomp
 NETNS_SRCS  := $(filter-out netns/holder.c,$(wildcard netns/*.c))
 HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c
 
 BINS := $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
         $(B)/rootlet-portfwd
+
+# lib/ as an archive: each binary takes only the objects it uses, and their libraries.
+LIB_A := $(B)/librootlet.a
+$(LIB_A): $(LIB_SRCS:%.c=$(B)/%.o)
+	ar rcs $@ $^
 
 .PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench
 all: $(BINS)
@@ -52,19 +57,19 @@ $(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h)
 	$(CC) $(CFLAGS) $(BASE) $(call pkg_cflags,$(SLIRP_PKGS)) -c $< -o $@
 
 # Static too: fewer libraries to load and relocate is time off every add, exec and show.
-$(B)/rootlet-netns: $(NETNS_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
+$(B)/rootlet-netns: $(NETNS_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call static_libs,$(NETNS_PKGS))
 
 $(B)/slirp/main.o: CFLAGS += -DROOTLET_COMMIT=\"$(COMMIT)\"
 
-$(B)/rootlet-slirp: $(SLIRP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
+$(B)/rootlet-slirp: $(SLIRP_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call static_libs,$(SLIRP_STATIC)) $(call pkg_libs,slirp)
 
-$(B)/rootlet-portfwd: $(PORTFWD_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
+$(B)/rootlet-portfwd: $(PORTFWD_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call static_libs,$(PORTFWD_PKGS)) -lpthread
 	ln -sf rootlet-portfwd $(B)/rootlessport
 
-$(B)/rootlet-uidmap: $(UIDMAP_SRCS:%.c=$(B)/%.o) $(LIB_SRCS:%.c=$(B)/%.o)
+$(B)/rootlet-uidmap: $(UIDMAP_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(UIDMAP_PKGS))
 
 $(B)/rootlet-netns-holder: $(HOLDER_SRCS:%.c=$(B)/%.o)
@@ -81,9 +86,11 @@ UNIT_SLIRP_PKGS := jansson libseccomp
 
 # Not under the sanitizers: their runtime makes syscalls (sigaltstack, ptrace) the filter
 # refuses, which is just what the test proves.
-$(B)/unit/test_slirp_seccomp: tests/unit/test_slirp_seccomp.c tests/unit/unit.h slirp/seccomp.c
+$(B)/unit/test_slirp_seccomp: tests/unit/test_slirp_seccomp.c tests/unit/unit.h slirp/seccomp.c \
+		lib/seccomp_allow.c
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(BASE) -Itests/unit -Islirp $< slirp/seccomp.c -o $@ $(call pkg_libs,libseccomp)
+	$(CC) -O1 -g $(BASE) -Itests/unit -Islirp $< slirp/seccomp.c lib/seccomp_allow.c -o $@ \
+		$(call pkg_libs,libseccomp)
 
 $(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h $(LIB_SRCS) $(UNIT_SLIRP_SRCS) \
 		$(wildcard lib/*.h slirp/*.h)

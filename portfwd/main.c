@@ -333,6 +333,12 @@ static int run_daemon(struct pf_cfg *cfg)
 		apiserver_free(st.api);
 		return EXIT_FAILURE;
 	}
+	if ((err = pf_seccomp_install())) {
+		log_error("seccomp: %s", strerror(-err));
+		forward_free_all(&st);
+		apiserver_free(st.api);
+		return EXIT_FAILURE;
+	}
 	if (cfg->ready_fd >= 0) {
 		if (write(cfg->ready_fd, READY_MESSAGE, 1) != 1)
 			log_warn("ready fd %d: nobody is reading it", cfg->ready_fd);

@@ -117,6 +117,8 @@ void relay_event(struct pf_state *st, void *conn, uint32_t events);
 
 char *pf_api_handle(void *st, const char *buf, size_t len);
 
+int pf_seccomp_install(void);
+
 #define ROOTLESSPORT_NAME "rootlessport"
 int rootlessport_config(struct pf_cfg *cfg, char specs[][SPEC_TEXT_MAX * 2]);
 

@@ -2,10 +2,8 @@
 #include <errno.h>
 #include <seccomp.h>
 
+#include "seccomp_allow.h"
 #include "slirp.h"
-
-/* libseccomp's SCMP_FLTATR_CTL_OPTIMIZE level for a binary tree of syscall numbers. */
-#define SECCOMP_OPTIMIZE_TREE 2
 
 /*
  * Each entry says who needs it. Anything not listed fails with EPERM, so a compromised
@@ -79,18 +77,5 @@ static const int allowed[] = {
  */
 int seccomp_install(void)
 {
-	scmp_filter_ctx ctx;
-	int err = 0;
-
-	ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	if (!ctx)
-		return -ENOMEM;
-	/* Every packet goes through the filter: a binary tree beats a list of fifty compares. */
-	err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, SECCOMP_OPTIMIZE_TREE);
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && !err; i++)
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
-	if (!err)
-		err = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return err;
+	return seccomp_allow(allowed, sizeof(allowed) / sizeof(allowed[0]), false);
 }

@@ -255,3 +255,16 @@ test_rootlessport_bad_config_gets_one_line_on_stdout() {
 		assert_match "$OUT" "^rootlessport: " "error for $config"
 	done
 }
+
+test_daemon_runs_under_seccomp_without_capabilities_in_every_thread() {
+	pf_netns
+	pf_daemon --publish 127.0.0.1:0:81
+	for task in /proc/$PF_PID/task/*; do
+		assert_eq "$(awk '/^Seccomp:/ {print $2}' "$task/status")" 2 "seccomp of $task"
+		assert_eq "$(awk '/^CapEff:/ {print $2}' "$task/status")" 0000000000000000 "CapEff of $task"
+	done
+	assert_eq "$(ls /proc/$PF_PID/task | wc -l)" 2 "threads: the loop and the netns thread"
+	ok $NET echo-client tcp 127.0.0.1 "$(host_port_of 1)" filtered
+	ok "$PORTFWD" add web 127.0.0.1::80
+	ok $NET send-sha 127.0.0.1 "$(host_port_of 2)" 1
+}
