@@ -1,5 +1,6 @@
 /* The thread that lives in the target netns and makes sockets there for the main thread. */
 #include <arpa/inet.h>
+#include <cap-ng.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -86,6 +87,12 @@ static void *nsock_main(void *data)
 			hello.err = -EINVAL;
 	} else {
 		find_targets(&hello);
+	}
+	/* Capabilities are per thread: this one needs none once it is in the netns. */
+	if (!hello.err) {
+		capng_clear(CAPNG_SELECT_BOTH);
+		if (capng_apply(CAPNG_SELECT_BOTH) < 0)
+			hello.err = -EPERM;
 	}
 	if (send(arg.sock, &hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello) || hello.err)
 		return NULL;
