@@ -20,7 +20,7 @@ static char *reply(json_t *ret)
 /**
  * pf_api_handle() - Answer one request
  * @data:	the daemon (struct pf_state)
- * @buf:	the request: {"execute":"add","arguments":{"spec":SPEC}},
+ * @buf:	the request: {"execute":"add","arguments":{"spec":SPEC[,"reverse":true]}},
  *		{"execute":"list"} or {"execute":"remove","arguments":{"id":N}|{"spec":SPEC}}
  * @len:	its length
  *
@@ -51,7 +51,8 @@ char *pf_api_handle(void *data, const char *buf, size_t len)
 	} else if (!strcmp(execute, "add")) {
 		if (!spec)
 			out = apiserver_error("add: bad arguments.spec");
-		else if (forward_add(st, spec, &f, why, sizeof(why)))
+		else if (forward_add(st, spec, json_is_true(json_object_get(args, "reverse")), &f,
+				     why, sizeof(why)))
 			out = apiserver_error(why);
 		else
 			out = reply(forward_json(f));

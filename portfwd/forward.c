@@ -46,8 +46,8 @@ static void bind_why(int err, uint16_t port, char *why, size_t len)
 	snprintf(why, len, "port %u: %s", port, strerror(err));
 }
 
-static int listen_one(const struct fwd_spec *spec, uint16_t port, struct pf_listener *ret,
-		      char *why, size_t len)
+static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool reverse, uint16_t port,
+		      struct pf_listener *ret, char *why, size_t len)
 {
 	struct sockaddr_storage addr = spec->host;
 	socklen_t alen = addr.ss_family == AF_INET ? sizeof(struct sockaddr_in)
@@ -56,8 +56,14 @@ static int listen_one(const struct fwd_spec *spec, uint16_t port, struct pf_list
 
 	bool udp = spec->proto == IPPROTO_UDP;
 
-	fd = socket(addr.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0);
+	/* A reverse listener is a socket of the netns: the thread there makes it. */
+	if (reverse)
+		fd = nsock_socket(&st->ns, addr.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM);
+	else
+		fd = socket(addr.ss_family,
+			    (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && reverse)
+		errno = -fd;
 	if (fd < 0) {
 		snprintf(why, len, "socket: %s", strerror(errno));
 		return -errno;
@@ -96,14 +102,16 @@ static void forward_free(struct pf_state *st, struct pf_forward *f)
  * forward_add() - Parse @text and bind every host port of it, or none
  * @st:		the daemon
  * @text:	a SPEC
+ * @reverse:	listen inside the netns on the "host" ports of @text (the same as PORT when left
+ *		out), and connect to PORT on the host's loopback
  * @ret:	the new forward
  * @why:	the reason on failure, naming the port
  * @len:	size of @why
  *
  * Return: 0 on success, negative errno (nothing of the forward left bound then)
  */
-int forward_add(struct pf_state *st, const char *text, struct pf_forward **ret, char *why,
-		size_t len)
+int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_forward **ret,
+		char *why, size_t len)
 {
 	struct pf_forward *f;
 	struct fwd_spec spec;
@@ -116,11 +124,15 @@ int forward_add(struct pf_state *st, const char *text, struct pf_forward **ret, 
 		free(f);
 		return -ENOMEM;
 	}
+	if (reverse && !spec.host_port)
+		spec.host_port = spec.port;
 	f->spec = spec;
+	f->reverse = reverse;
 	for (uint16_t i = 0; i < spec.count; i++) {
 		struct pf_listener *l = &f->ls[i];
 
-		if ((err = listen_one(&spec, spec.host_port ? spec.host_port + i : 0, l, why, len)))
+		if ((err = listen_one(st, &spec, reverse, spec.host_port ? spec.host_port + i : 0,
+				      l, why, len)))
 			goto fail;
 		f->n++;
 		l->port = spec.port + i;
@@ -209,8 +221,9 @@ json_t *forward_json(const struct pf_forward *f)
 	spec_format(s, spec, sizeof(spec));
 	for (int i = 0; i < f->n; i++)
 		json_array_append_new(ports, json_integer(f->ls[i].host_port));
-	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:i, s:o}", "id", f->id, "spec", spec,
-			 "proto", s->proto == IPPROTO_UDP ? "udp" : "tcp", "host_addr", addr,
-			 "host_port", f->n ? f->ls[0].host_port : 0, "port", s->port, "count",
-			 s->count, "host_ports", ports);
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:o}", "id", f->id, "spec", spec,
+			 "direction", f->reverse ? "reverse" : "forward", "proto",
+			 s->proto == IPPROTO_UDP ? "udp" : "tcp", "host_addr", addr, "host_port",
+			 f->n ? f->ls[0].host_port : 0, "port", s->port, "count", s->count,
+			 "host_ports", ports);
 }

@@ -31,6 +31,7 @@ enum {
 	OPT_NETNS = 256,
 	OPT_USERNS,
 	OPT_PUBLISH,
+	OPT_REVERSE,
 	OPT_TARGET,
 	OPT_API,
 	OPT_READY,
@@ -56,6 +57,8 @@ static void usage(FILE *f)
 		"  --netns NAME|PATH   a rootlet-netns name, or the path of a netns file\n"
 		"  --userns PATH       the user namespace owning a netns given by path\n"
 		"  --publish SPEC      forward SPEC from the start (repeatable)\n"
+		"  --reverse SPEC      listen inside the netns on SPEC's host ports (default: its\n"
+		"                      PORT) and connect to PORT on the host's loopback\n"
 		"  --target ADDRESS    where connections go inside (default: the netns's first\n"
 		"                      address that is not loopback)\n"
 		"  --api-socket PATH   the API socket (default with a NAME: in its state dir)\n"
@@ -94,6 +97,7 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 		{ "netns", required_argument, NULL, OPT_NETNS },
 		{ "userns", required_argument, NULL, OPT_USERNS },
 		{ "publish", required_argument, NULL, OPT_PUBLISH },
+		{ "reverse", required_argument, NULL, OPT_REVERSE },
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "api-socket", required_argument, NULL, OPT_API },
 		{ "ready-fd", required_argument, NULL, OPT_READY },
@@ -119,6 +123,11 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 			if (cfg->n_publish == PF_PUBLISH_MAX)
 				return usage_error(cfg, "more than 64 --publish ('%s')", optarg);
 			cfg->publish[cfg->n_publish++] = optarg;
+			break;
+		case OPT_REVERSE:
+			if (cfg->n_reverse == PF_PUBLISH_MAX)
+				return usage_error(cfg, "more than 64 --reverse ('%s')", optarg);
+			cfg->reverse[cfg->n_reverse++] = optarg;
 			break;
 		case OPT_TARGET:
 			cfg->target_arg = optarg;
@@ -297,7 +306,12 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 		return err;
 	}
 	for (int i = 0; i < cfg->n_publish; i++)
-		if ((err = forward_add(st, cfg->publish[i], &f, cfg->detail, sizeof(cfg->detail))))
+		if ((err = forward_add(st, cfg->publish[i], false, &f, cfg->detail,
+				       sizeof(cfg->detail))))
+			return err;
+	for (int i = 0; i < cfg->n_reverse; i++)
+		if ((err = forward_add(st, cfg->reverse[i], true, &f, cfg->detail,
+				       sizeof(cfg->detail))))
 			return err;
 	if (cfg->api_path[0] && !(st->api = apiserver_new(cfg->api_path, &pf_api_ops, st, &err))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "API socket %s: %s", cfg->api_path,

@@ -26,6 +26,8 @@ struct pf_cfg {
 	char api_path[PATH_MAX];
 	const char *publish[PF_PUBLISH_MAX];
 	int n_publish;
+	const char *reverse[PF_PUBLISH_MAX];
+	int n_reverse;
 	int ready_fd, exit_fd;
 	bool json, debug;
 	bool rootlessport; /* run as podman's rootlessport */
@@ -72,6 +74,7 @@ struct pf_listener {
 
 struct pf_forward {
 	int id;
+	bool reverse; /* listening inside the netns, connecting to the host's loopback */
 	struct fwd_spec spec;
 	int n;
 	struct pf_listener *ls;
@@ -99,8 +102,8 @@ struct pf_state {
 int pf_watch(struct pf_state *st, int fd, enum pf_kind kind, void *obj, uint32_t events);
 void pf_unwatch(struct pf_state *st, int fd);
 
-int forward_add(struct pf_state *st, const char *text, struct pf_forward **ret, char *why,
-		size_t len);
+int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_forward **ret,
+		char *why, size_t len);
 int forward_remove(struct pf_state *st, const char *id_or_spec, char *why, size_t len);
 void forward_free_all(struct pf_state *st);
 struct json_t;

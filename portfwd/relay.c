@@ -137,6 +137,26 @@ int pf_target(struct pf_state *st, const struct pf_listener *l, struct sockaddr_
 {
 	int family = l->fwd->spec.host.ss_family;
 
+	if (l->fwd->reverse) {
+		/* Reverse: the host's loopback of the listener's family, at PORT. */
+		memset(ret, 0, sizeof(*ret));
+		if (family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)ret;
+
+			sin->sin_family = AF_INET;
+			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			sin->sin_port = htons(l->port);
+			*ret_len = sizeof(*sin);
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ret;
+
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_addr = in6addr_loopback;
+			sin6->sin6_port = htons(l->port);
+			*ret_len = sizeof(*sin6);
+		}
+		return family;
+	}
 	if (family == AF_INET6 && !st->ns.has6)
 		family = AF_INET;
 	if (family == AF_INET && !st->ns.has4)
@@ -189,7 +209,10 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 			continue;
 		}
 		c->cfd = cfd;
-		c->sfd = nsock_socket(&st->ns, family, SOCK_STREAM);
+		if (l->fwd->reverse)
+			c->sfd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		else
+			c->sfd = nsock_socket(&st->ns, family, SOCK_STREAM);
 		st->conns++;
 		if (c->sfd < 0) {
 			c->sfd = -1;

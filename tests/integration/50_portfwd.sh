@@ -268,3 +268,19 @@ test_daemon_runs_under_seccomp_without_capabilities_in_every_thread() {
 	ok "$PORTFWD" add web 127.0.0.1::80
 	ok $NET send-sha 127.0.0.1 "$(host_port_of 2)" 1
 }
+
+test_reverse_forward_reaches_the_hosts_loopback_from_inside() {
+	pf_netns
+	port=$(free_port)
+	serve host $NET serve-echo tcp 127.0.0.1 "$port"
+	serve hostu $NET serve-echo udp 127.0.0.1 "$port"
+	pf_daemon --reverse "127.0.0.1:9000:$port" --reverse "127.0.0.1:9001:$port/udp"
+	ok "$NETNS" exec web -- $NET echo-client tcp 127.0.0.1 9000 from-inside
+	assert_eq "$OUT" from-inside "TCP from the netns to the host's loopback"
+	ok "$NETNS" exec web -- $NET echo-client udp 127.0.0.1 9001 dgram-from-inside
+	assert_eq "$OUT" dgram-from-inside "UDP from the netns to the host's loopback"
+	ok "$PORTFWD" list web --json
+	assert_eq "$(echo "$OUT" | jq -r '[.[].direction] | unique | join(",")')" reverse
+	# The port is the netns's: the host's own 9000 stays free.
+	serve hold $NET hold-port 127.0.0.1 9000
+}
