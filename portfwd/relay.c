@@ -23,6 +23,9 @@
  */
 
 #define RELAY_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+#ifndef RELAY_PIPE_SIZE
+#define RELAY_PIPE_SIZE (256 * 1024)
+#endif
 
 struct relay_dir {
 	int pipe[2];
@@ -118,7 +121,11 @@ static void conn_pump(struct pf_state *st, struct relay_conn *c)
 static int pipe_pair(struct relay_dir *d)
 {
 	d->pipe[0] = d->pipe[1] = -1;
-	return pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0 ? -errno : 0;
+	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -errno;
+	/* Larger pipes move more per splice; past the user's pipe quota the default stays. */
+	fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+	return 0;
 }
 
 /**

@@ -26,6 +26,11 @@ IPERF_PORT = 15201
 IDLE_SECONDS = 2.0
 READY_TIMEOUT = 10.0
 E2E_RUNS = 20
+PORTFWD = os.path.join(BUILD, "rootlet-portfwd")
+NETPY = os.path.join(TOP, "tests", "integration", "tools", "net.py")
+IPERF_IN = 5201
+ECHO_IN = 7000
+PORT_WAIT = 10.0
 
 
 def sh(*args, check=True, **kw):
@@ -58,11 +63,11 @@ def idle_cpu_percent(pid):
     return 100.0 * (cpu_ticks(pid) - before) / hz / IDLE_SECONDS
 
 
-def start_with_ready(argv):
-    """Start a slirp4netns-style helper with -r on a pipe; return (process, ms to ready)."""
+def start_with_ready(argv, flag="-r"):
+    """Start a helper with its ready fd (-r FD) on a pipe; return (process, ms to ready)."""
     r, w = os.pipe()
     t0 = time.monotonic()
-    p = subprocess.Popen(argv + ["-r", str(w)], pass_fds=(w,), stdout=subprocess.DEVNULL,
+    p = subprocess.Popen(argv + [flag, str(w)], pass_fds=(w,), stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     os.close(w)
     ready, _, _ = select.select([r], [], [], READY_TIMEOUT)
@@ -156,6 +161,204 @@ def bench_slirp(rows):
                          {k: statistics.median(v) for k, v in results[h.label].items()}))
 
 
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port):
+    """Until an echo comes back through the port: the forwarder and the server behind it."""
+    import socket
+    end = time.monotonic() + PORT_WAIT
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
+                c.sendall(b"x")
+                if c.recv(1) == b"x":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing echoes on port {port}")
+
+
+class Servers:
+    """iperf3 and an echo server inside a netns of ours, with an address to forward to."""
+
+    def __init__(self, name):
+        self.name = name
+        sh(NETNS, "add", name)
+        sh(NETNS, "exec", name, "--", "sh", "-c",
+           "ip link set lo up && ip addr add 10.77.9.1/32 dev lo")
+        self.procs = [subprocess.Popen([NETNS, "exec", name, "--", "iperf3", "-s", "-p",
+                                        str(IPERF_IN)], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL),
+                      subprocess.Popen([NETNS, "exec", name, "--", "python3", NETPY,
+                                        "serve-echo", "tcp", "0.0.0.0", str(ECHO_IN)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+
+    def stop(self):
+        for p in self.procs:
+            p.terminate()
+            p.wait()
+        sh(NETNS, "del", self.name, check=False)
+
+
+class RootletPortfwd:
+    label = "rootlet-portfwd"
+
+    def start(self, hp, he):
+        self.servers = Servers(f"bpf-{os.getpid()}")
+        self.proc, _ = start_with_ready([PORTFWD, "--netns", self.servers.name, "--publish",
+                                         f"127.0.0.1:{hp}:{IPERF_IN}", "--publish",
+                                         f"127.0.0.1:{he}:{ECHO_IN}"], "--ready-fd")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        self.servers.stop()
+
+
+class Slirp4netnsFwd:
+    label = "slirp4netns"
+
+    def start(self, hp, he):
+        self.servers = Servers(f"bs4-{os.getpid()}")
+        self.api = tempfile.mktemp(prefix="rootlet-bench-api.")
+        name = self.servers.name
+        self.proc, _ = start_with_ready(["slirp4netns", "--configure", "--mtu=65520",
+                                         "--api-socket", self.api, "--netns-type=path",
+                                         f"--userns-path={netns_path(name, True)}",
+                                         netns_path(name), "tap0"])
+        for host, inside in ((hp, IPERF_IN), (he, ECHO_IN)):
+            req = json.dumps({"execute": "add_hostfwd", "arguments": {
+                "proto": "tcp", "host_addr": "127.0.0.1", "host_port": host,
+                "guest_port": inside}})
+            sh("python3", NETPY, "api", self.api, req)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        self.servers.stop()
+
+
+class PastaFwd:
+    label = "pasta"
+
+    def start(self, hp, he):
+        self.servers = Servers(f"bpa-{os.getpid()}")
+        self.pidfile = tempfile.mktemp(prefix="rootlet-bench-pasta.")
+        name = self.servers.name
+        sh("pasta", "--config-net", "-q", "-t", f"127.0.0.1/{hp}:{IPERF_IN},{he}:{ECHO_IN}",
+           "-u", "none", "-T", "none", "-U", "none", "-P", self.pidfile, "--userns",
+           netns_path(name, True), "--netns", netns_path(name))
+
+    def stop(self):
+        with open(self.pidfile) as f:
+            os.kill(int(f.read()), 15)
+        os.unlink(self.pidfile)
+        self.servers.stop()
+
+
+class RootlesskitBuiltin:
+    label = "rootlesskit"
+
+    def start(self, hp, he):
+        script = (f"iperf3 -s -p {IPERF_IN} -D && exec python3 {NETPY} serve-echo tcp "
+                  f"0.0.0.0 {ECHO_IN}")
+        self.proc = subprocess.Popen(["rootlesskit", "--net=slirp4netns", "--disable-host-loopback",
+                                      "--port-driver=builtin", "-p", f"127.0.0.1:{hp}:{IPERF_IN}/tcp",
+                                      "-p", f"127.0.0.1:{he}:{ECHO_IN}/tcp", "sh", "-c", script],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(he)
+        time.sleep(0.3)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def host_client(hp, he):
+    out = sh("iperf3", "-c", "127.0.0.1", "-p", str(hp), "-t", str(SECONDS), "-J",
+             check=False).stdout
+    try:
+        gbit = json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
+    except (ValueError, KeyError):
+        gbit = 0.0
+    return gbit, measure("cps", he), measure("pingpong", he)
+
+
+def measure(what, port, prefix=()):
+    """One net.py measurement; 0 (and its complaint on stderr) when it fails."""
+    r = sh(*prefix, "python3", NETPY, what, "127.0.0.1" if not prefix else "10.77.8.2",
+           str(port), check=False)
+    try:
+        return float(r.stdout)
+    except ValueError:
+        print(f"  {what} failed: {r.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return 0.0
+
+
+def veth_ceiling():
+    """The kernel's own path: a client in one netns, the server across a veth pair."""
+    a, b = f"bva-{os.getpid()}", f"bvb-{os.getpid()}"
+    sh(NETNS, "add", a)
+    sh(NETNS, "add", b, "--userns", netns_path(a, True))
+    servers = []
+    try:
+        holder_b = json.loads(sh(NETNS, "list", "--json").stdout)
+        pid_b = [e["holder_pid"] for e in holder_b if e["name"] == b][0]
+        sh(NETNS, "exec", a, "--", "sh", "-c",
+           f"ip link add v0 type veth peer name v1 && ip link set v1 netns {pid_b} && "
+           "ip addr add 10.77.8.1/24 dev v0 && ip link set v0 up && ip link set lo up")
+        sh(NETNS, "exec", b, "--", "sh", "-c",
+           "ip addr add 10.77.8.2/24 dev v1 && ip link set v1 up && ip link set lo up")
+        servers = [subprocess.Popen([NETNS, "exec", b, "--", "iperf3", "-s", "-p",
+                                     str(IPERF_IN)], stdout=subprocess.DEVNULL),
+                   subprocess.Popen([NETNS, "exec", b, "--", "python3", NETPY, "serve-echo",
+                                     "tcp", "0.0.0.0", str(ECHO_IN)], stdout=subprocess.DEVNULL)]
+        time.sleep(0.5)
+        out = sh(NETNS, "exec", a, "--", "iperf3", "-c", "10.77.8.2", "-p", str(IPERF_IN),
+                 "-t", str(SECONDS), "-J", check=False).stdout
+        gbit = json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
+        inside = (NETNS, "exec", a, "--")
+        return gbit, measure("cps", ECHO_IN, inside), measure("pingpong", ECHO_IN, inside)
+    finally:
+        for p in servers:
+            p.terminate()
+            p.wait()
+        sh(NETNS, "del", b, check=False)
+        sh(NETNS, "del", a, check=False)
+
+
+def bench_portfwd():
+    fwds = [RootletPortfwd(), RootlesskitBuiltin(), PastaFwd(), Slirp4netnsFwd()]
+    results = {f.label: {"gbit": [], "cps": [], "p50": []} for f in fwds}
+    results["veth (kernel)"] = {"gbit": [], "cps": [], "p50": []}
+    for run in range(RUNS):
+        for f in fwds:
+            hp, he = free_port(), free_port()
+            print(f"  {f.label}", file=sys.stderr, flush=True)
+            f.start(hp, he)
+            try:
+                wait_port(he)
+                gbit, cps, p50 = host_client(hp, he)
+            finally:
+                f.stop()
+            r = results[f.label]
+            r["gbit"].append(gbit)
+            r["cps"].append(cps)
+            r["p50"].append(p50)
+        gbit, cps, p50 = veth_ceiling()
+        results["veth (kernel)"]["gbit"].append(gbit)
+        results["veth (kernel)"]["cps"].append(cps)
+        results["veth (kernel)"]["p50"].append(p50)
+        print(f"  portfwd: run {run + 1} of {RUNS} done", file=sys.stderr, flush=True)
+    return {k: {m: statistics.median(v) for m, v in r.items()} for k, r in results.items()}
+
+
 def bench_e2e():
     times = {}
     for label, extra in (("add", []), ("add --slirp", ["--slirp"])):
@@ -181,6 +384,8 @@ def main():
         print(f"bench: slirp, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
         bench_slirp(rows)
         e2e = bench_e2e()
+        print(f"bench: portfwd, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
+        fwd = bench_portfwd()
     finally:
         iperf_server.terminate()
         shutil.rmtree(os.environ["ROOTLET_STATE_DIR"], ignore_errors=True)
@@ -201,6 +406,19 @@ def main():
     print()
     print("rootlet-netns end to end, median of %d: add %.1f ms, add --slirp (ready) %.1f ms"
           % (E2E_RUNS, e2e["add"], e2e["add --slirp"]))
+    print()
+    print("portfwd: host 127.0.0.1 -> netns through each forwarder (ratios to the best peer)")
+    peers = [k for k in fwd if k not in ("rootlet-portfwd", "veth (kernel)")]
+    best_gbit = max(fwd[k]["gbit"] for k in peers)
+    best_cps = max(fwd[k]["cps"] for k in peers)
+    best_p50 = min(fwd[k]["p50"] for k in peers)
+    print(f"{'forwarder':<16} {'iperf3 Gbit/s':>20} {'conn/s':>16} {'p50 64B RTT us':>20}")
+    for k, r in fwd.items():
+        print(f"{k:<16} {r['gbit']:8.2f} ({r['gbit'] / best_gbit:4.2f}x)    "
+              f"{r['cps']:7.0f} ({r['cps'] / best_cps:4.2f}x) "
+              f"{r['p50']:10.1f} ({r['p50'] / best_p50:4.2f}x)")
+    print(f"rootlet-portfwd vs the kernel's veth path: "
+          f"{fwd['rootlet-portfwd']['gbit'] / fwd['veth (kernel)']['gbit']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -236,6 +236,36 @@ def udp_many(args):
     return 0
 
 
+def cps(args):
+    """Short connections for SECONDS: connect, one byte each way, close; print the rate."""
+    n, end = 0, time.monotonic() + args.seconds
+    while time.monotonic() < end:
+        with socket.create_connection((args.addr, args.port), timeout=5) as c:
+            c.sendall(b"x")
+            c.recv(1)
+        n += 1
+    print(f"{n / args.seconds:.0f}")
+    return 0
+
+
+def pingpong(args):
+    """N round trips of 64 bytes on one connection; print the median in microseconds."""
+    msg = b"p" * 64
+    samples = []
+    with socket.create_connection((args.addr, args.port), timeout=5) as c:
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(args.n):
+            t0 = time.perf_counter()
+            c.sendall(msg)
+            got = b""
+            while len(got) < len(msg):
+                got += c.recv(64)
+            samples.append((time.perf_counter() - t0) * 1e6)
+    samples.sort()
+    print(f"{samples[len(samples) // 2]:.1f}")
+    return 0
+
+
 def hold_port(args):
     """Bind and listen on ADDR:PORT until killed (to make it busy), as servers do: with
     SO_REUSEADDR, so that connections left from an earlier listener do not count."""
@@ -423,6 +453,16 @@ def main():
     p.add_argument("n", type=int)
     p.add_argument("--timeout", type=float, default=3.0)
     p.set_defaults(fn=udp_many)
+    p = sub.add_parser("cps")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--seconds", type=float, default=2.0)
+    p.set_defaults(fn=cps)
+    p = sub.add_parser("pingpong")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--n", type=int, default=2000)
+    p.set_defaults(fn=pingpong)
     p = sub.add_parser("hold-port")
     p.add_argument("addr")
     p.add_argument("port", type=int)
