@@ -388,6 +388,10 @@ def main():
         fwd = bench_portfwd()
     finally:
         iperf_server.terminate()
+        # Whatever a failed step left: every netns of the bench's own state root goes.
+        left = sh(NETNS, "list", "--json", check=False).stdout or "[]"
+        for entry in json.loads(left):
+            sh(NETNS, "del", entry["name"], check=False)
         shutil.rmtree(os.environ["ROOTLET_STATE_DIR"], ignore_errors=True)
 
     print()

@@ -194,7 +194,7 @@ test_twenty_concurrent_adds_of_one_name_exactly_one_wins() {
 	assert_eq "$(echo "$OUT" | jq -r '.[].state')" live
 	# No loser left a holder or a temporary directory behind.
 	assert_eq "$(ls -A "$ROOTLET_STATE_DIR")" same "state root content"
-	assert_eq "$(ps -u "$(id -u)" -o stat=,comm= | awk '$2 ~ /^rootlet-netns-h/ && $1 !~ /^Z/' | wc -l)" 1 "holders running"
+	assert_eq "$(live_holders)" 1 "holders running"
 }
 
 test_twenty_concurrent_distinct_adds_all_listed() {

@@ -263,7 +263,7 @@ test_add_slirp_failure_leaves_nothing() {
 	refused 1 bin/rootlet-netns add web --slirp
 	assert_match "$ERR" "broken on purpose"
 	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "a failed add --slirp left its entry"
-	assert_eq "$(ps -u "$(id -u)" -o stat=,comm= | awk '$2 ~ /^rootlet-netns-h/ && $1 !~ /^Z/' | wc -l)" 0 "holders left"
+	assert_eq "$(live_holders)" 0 "holders left"
 }
 
 test_help_names_every_flag_engines_look_for() {

@@ -84,6 +84,15 @@ assert_no_match() {
 	return 0
 }
 
+# How many holders of this test's state root run (zombies, already gone, do not count).
+live_holders() {
+	local pid n=0
+	for pid in $(pgrep -u "$(id -u)" -f -- "rootlet-netns-holder $ROOTLET_STATE_DIR "); do
+		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null || n=$((n + 1))
+	done
+	echo "$n"
+}
+
 # The holder pid of a netns, from list --json.
 holder_pid() {
 	"$NETNS" list --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .holder_pid'
