@@ -41,7 +41,7 @@ PORTFWD_PKGS := jansson libcap-ng libseccomp
 NETNS_SRCS  := $(filter-out netns/holder.c,$(wildcard netns/*.c))
 HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c
 
-BINS := $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
+BINS := $(B)/rootlet $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
         $(B)/rootlet-portfwd
 
 # lib/ as an archive: each binary takes only the objects it uses, and their libraries.
@@ -71,6 +71,11 @@ $(B)/rootlet-portfwd: $(PORTFWD_SRCS:%.c=$(B)/%.o) $(LIB_A)
 
 $(B)/rootlet-uidmap: $(UIDMAP_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(UIDMAP_PKGS))
+
+# The front door sits beside the binaries it runs.
+$(B)/rootlet: scripts/rootlet
+	@mkdir -p $(B)
+	install -m 0755 $< $@
 
 $(B)/rootlet-netns-holder: $(HOLDER_SRCS:%.c=$(B)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(call pkg_libs,$(HOLDER_PKGS))
@@ -160,7 +165,7 @@ bench: deps all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp \
+	install -m 0755 $(B)/rootlet $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp \
 		$(B)/rootlet-portfwd $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/rootlet-netns-holder $(DESTDIR)$(LIBEXECDIR)/
 	ln -sf $(BINDIR)/rootlet-portfwd $(DESTDIR)$(LIBEXECDIR)/rootlessport

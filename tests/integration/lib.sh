@@ -131,7 +131,7 @@ check_man_page() {
 	[ -f "$page" ] || fail "man/$bin.1 is missing"
 	text=$(MANWIDTH=200 man -l "$page" 2>/dev/null) || fail "man cannot render $page"
 	for verb in "$@"; do
-		assert_match "$text" "$bin $verb|       $verb " "verb $verb in the man page"
+		assert_match "$text" "$bin $verb|       $verb[ "$'\n'"]" "verb $verb in the man page"
 	done
 	ok "$BUILD/$bin" --help
 	for opt in $(echo "$OUT" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
