@@ -1,7 +1,7 @@
 #!/bin/bash
 # The main job, shown step by step: as an unprivileged user, a persistent netns is added, used
-# through exec and through an OCI runtime (runc) via oci, given outbound connectivity and a
-# port forward through rootlet-slirp, shown, and deleted.
+# through exec and through an OCI runtime (runc) via oci; then `rootlet run` publishes an HTTP
+# server from a netns of its own, fetched from the host, and reaches the host from inside.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,28 +48,36 @@ jq '.process.terminal = false | .process.args = ["ip", "-o", "-4", "addr"]' \
 	"$work/config.json" >"$work/c.json" && mv "$work/c.json" "$work/config.json"
 show_run runc --root "$work/runc" run --bundle "$work" "demo-$$"
 
-step "add --slirp: outbound connectivity through rootlet-slirp (host loopback allowed for the demo)"
-web=$name-net
-show_run "$netns" add "$web" --slirp --allow-host-loopback
-trap '"$netns" del "$name" 2>/dev/null; "$netns" del "$web" 2>/dev/null; kill $srv 2>/dev/null; rm -rf "$work"' EXIT
-mkdir -p "$work/site" && echo "hello from the host's loopback" >"$work/site/index.html"
-python3 -m http.server -b 127.0.0.1 -d "$work/site" 18480 >/dev/null 2>&1 &
+step "rootlet run: an HTTP server in a netns of its own, published on 127.0.0.1:8080"
+rootlet=$top/build/rootlet
+mkdir -p "$work/site" && echo "hello from inside the netns" >"$work/site/inside.html"
+echo "hello from the host's loopback" >"$work/host.html"
+printf '$ %s\n' "rootlet run --name $name-run --publish 127.0.0.1:8080:80 --allow-host-loopback -- python3 -m http.server -d site 80 &"
+"$rootlet" run --name "$name-run" --publish 127.0.0.1:8080:80 --allow-host-loopback -- \
+	python3 -m http.server -b 0.0.0.0 -d "$work/site" 80 >/dev/null 2>&1 &
+runpid=$!
+python3 -m http.server -b 127.0.0.1 -d "$work" 18480 >/dev/null 2>&1 &
 srv=$!
-sleep 0.5
-show_run "$netns" exec "$web" -- busybox wget -q -O - http://10.0.2.2:18480/
-show_run "$netns" exec "$web" -- cat /etc/resolv.conf
+trap '"$netns" del "$name" 2>/dev/null; kill $runpid $srv 2>/dev/null; rm -rf "$work"' EXIT
+fetch() {
+	python3 -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode(), end='')" "$1"
+}
+for _ in $(seq 100); do fetch http://127.0.0.1:8080/inside.html >/dev/null 2>&1 && break; sleep 0.1; done
 
-step "a port forward through slirp's API: host 127.0.0.1:PORT -> the netns's port 80"
-echo "hello from inside the netns" >"$work/site/inside.html"
-"$netns" exec "$web" -- python3 -m http.server -b 0.0.0.0 -d "$work/site" 80 >/dev/null 2>&1 &
-sleep 0.5
-reply=$(python3 "$top/tests/integration/tools/net.py" api "$XDG_RUNTIME_DIR/rootlet/$web/slirp.sock" \
-	'{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}')
-echo "$reply"
-port=$(echo "$reply" | jq -r .return.host_port)
-show_run python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$port/inside.html').read().decode(), end='')"
-show_run "$netns" show "$web"
-show_run "$netns" del "$web"
+step "from the host, through the forward"
+show_run fetch http://127.0.0.1:8080/inside.html
+
+step "from inside, the host's loopback through 10.0.2.2 (allowed for the demo)"
+show_run "$rootlet" netns exec "$name-run" -- busybox wget -q -O - http://10.0.2.2:18480/host.html
+
+step "rootlet netns show: the netns rootlet run made, its helpers and forwards"
+show_run "$rootlet" netns show "$name-run"
+
+step "tear down: the command ends, rootlet run deletes its netns"
+show_run kill "$runpid"
+wait "$runpid" 2>/dev/null || true
+for _ in $(seq 50); do [ -e "$XDG_RUNTIME_DIR/rootlet/$name-run" ] || break; sleep 0.1; done
+show_run "$rootlet" netns list
 
 step "show: interfaces, addresses, routes, and the holder's memory"
 show_run "$netns" show "$name"
@@ -77,6 +85,6 @@ show_run "$netns" show "$name"
 step "del: the holder stops, the state goes"
 show_run "$netns" del "$name"
 show_run "$netns" list
-trap 'rm -rf "$work"' EXIT
+trap 'kill $srv 2>/dev/null; rm -rf "$work"' EXIT
 echo
 echo "demo: done"

@@ -73,3 +73,64 @@ test_doctor_names_stale_state_and_its_fix() {
 test_man_page() {
 	check_man_page rootlet netns uidmap slirp portfwd doctor help
 }
+
+test_run_exits_with_the_commands_status_and_leaves_nothing() {
+	run "$ROOTLET" run -- sh -c 'exit 7'
+	assert_eq "$RC" 7 "exit status of rootlet run"
+	wait_until 5 '[ -z "$(ls -A "$ROOTLET_STATE_DIR" 2>/dev/null)" ]'
+	ok "$ROOTLET" run -- sh -c 'ip -4 -o addr show tap0; cat /etc/resolv.conf; id -u'
+	assert_match "$OUT" "inet 10\.0\.2\.100/24" "the command's netns has slirp"
+	assert_match "$OUT" "nameserver 10\.0\.2\.3" "and its resolv.conf"
+	assert_match "$OUT" $'\n''0$' "root of the user namespace"
+}
+
+test_run_sigterm_reaches_the_command_and_everything_goes() {
+	port=$(free_port)
+	"$ROOTLET" run --name r --publish "127.0.0.1:$port:80" -- sleep 100 &
+	pid=$!
+	wait_until 10 '[ -S "$ROOTLET_STATE_DIR/r/portfwd.sock" ] && grep -qx sleep /proc/$pid/comm'
+	kill -TERM "$pid"
+	wait "$pid"
+	assert_eq "$?" 143 "status of the command killed by SIGTERM"
+	wait_until 5 '[ ! -e "$ROOTLET_STATE_DIR/r" ]'
+	assert_eq "$(live_holders)" 0 "holders left"
+	for helper in rootlet-slirp rootlet-portfwd; do
+		for p in $(pgrep -u "$(id -u)" -f -- "$helper --netns r "); do
+			grep -q '^State:.*Z' /proc/$p/status || fail "$helper $p still runs"
+		done
+	done
+	serve hold $NET hold-port 127.0.0.1 "$port"
+}
+
+test_run_publish_forwards_while_the_command_runs_and_not_after() {
+	port=$(free_port)
+	"$ROOTLET" run --publish "127.0.0.1:$port:80" -- $NET serve-echo tcp 0.0.0.0 80 \
+		--ready "$TEST_WORK/srv.ready" &
+	pid=$!
+	wait_until 10 "[ -e '$TEST_WORK/srv.ready' ]"
+	ok $NET echo-client tcp 127.0.0.1 "$port" through-run
+	assert_eq "$OUT" through-run
+	kill -TERM "$pid"
+	wait "$pid"
+	wait_until 5 "! $NET echo-client tcp 127.0.0.1 $port gone --timeout 1"
+}
+
+test_run_keep_leaves_a_named_netns_for_exec() {
+	ok "$ROOTLET" run --name kept --keep -- true
+	ok "$NETNS" exec kept -- ip -4 -o addr show tap0
+	assert_match "$OUT" "10\.0\.2\.100"
+	refused 2 "$ROOTLET" run --bogus -- true
+	refused 2 "$ROOTLET" run
+}
+
+test_run_gives_an_interactive_shell_a_prompt() {
+	command -v tmux >/dev/null || fail "tmux is not installed"
+	sock=rootlet-$$
+	tmux -L "$sock" new-session -d -x 200 -y 50 "'$ROOTLET' run --name tty -- sh"
+	wait_until 10 "tmux -L $sock capture-pane -p | grep -q '#'"
+	tmux -L "$sock" send-keys 'ip -4 addr show tap0' Enter
+	wait_until 5 "tmux -L $sock capture-pane -p | grep -q 'inet 10.0.2.100/24'"
+	tmux -L "$sock" send-keys 'exit' Enter
+	wait_until 5 "! tmux -L $sock has-session 2>/dev/null"
+	wait_until 5 '[ ! -e "$ROOTLET_STATE_DIR/tty" ]'
+}
