@@ -42,6 +42,16 @@ struct relay_conn {
 	struct relay_dir down; /* server to client */
 };
 
+static void conn_close_pipes(struct relay_conn *c)
+{
+	for (int i = 0; i < 2; i++) {
+		if (c->up.pipe[i] >= 0)
+			close(c->up.pipe[i]);
+		if (c->down.pipe[i] >= 0)
+			close(c->down.pipe[i]);
+	}
+}
+
 static void conn_free(struct pf_state *st, struct relay_conn *c, bool reset)
 {
 	static const struct linger rst = { .l_onoff = 1, .l_linger = 0 };
@@ -54,12 +64,7 @@ static void conn_free(struct pf_state *st, struct relay_conn *c, bool reset)
 	pf_unwatch(st, c->sfd);
 	close(c->cfd);
 	close(c->sfd);
-	for (int i = 0; i < 2; i++) {
-		if (c->up.pipe[i] >= 0)
-			close(c->up.pipe[i]);
-		if (c->down.pipe[i] >= 0)
-			close(c->down.pipe[i]);
-	}
+	conn_close_pipes(c);
 	free(c);
 	st->conns--;
 }
@@ -120,7 +125,6 @@ static void conn_pump(struct pf_state *st, struct relay_conn *c)
 
 static int pipe_pair(struct relay_dir *d)
 {
-	d->pipe[0] = d->pipe[1] = -1;
 	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -errno;
 	/* Larger pipes move more per splice; past the user's pipe quota the default stays. */
@@ -202,16 +206,12 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 		socklen_t tolen;
 		int family = pf_target(st, l, &to, &tolen);
 
+		if (c)
+			c->up.pipe[0] = c->up.pipe[1] = c->down.pipe[0] = c->down.pipe[1] = -1;
 		if (!c || pipe_pair(&c->up) || pipe_pair(&c->down)) {
 			close(cfd);
-			if (c) {
-				for (int i = 0; i < 2; i++) {
-					if (c->up.pipe[i] >= 0)
-						close(c->up.pipe[i]);
-					if (c->down.pipe[i] >= 0)
-						close(c->down.pipe[i]);
-				}
-			}
+			if (c)
+				conn_close_pipes(c);
 			free(c);
 			continue;
 		}

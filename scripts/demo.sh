@@ -5,16 +5,10 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-user=${ROOTLET_DEMO_USER:-rootlet-test}
 
 # As root, become the unprivileged user that rootless work is for (made by the test setup).
 if [ "$(id -u)" -eq 0 ]; then
-	"$top/scripts/test-setup.sh" "$user" >/dev/null
-	uid=$(id -u "$user")
-	chmod -R a+rX "$top/build"
-	exec runuser -u "$user" -- env -i HOME="$(getent passwd "$user" | cut -d: -f6)" \
-		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin XDG_RUNTIME_DIR="/run/user/$uid" \
-		bash "$top/scripts/demo.sh"
+	exec "$top/scripts/as-test-user.sh" bash "$top/scripts/demo.sh"
 fi
 
 netns=$top/build/rootlet-netns

@@ -31,7 +31,6 @@ done
 
 if [ "$(id -u)" -eq 0 ]; then
 	"$top/scripts/test-setup.sh" "$test_user" >&2
-	uid=$(id -u "$test_user")
 	# The test user must reach the build tree: every parent of it must be searchable.
 	d=$top
 	while [ "$d" != / ]; do
@@ -40,9 +39,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		fi
 		d=$(dirname "$d")
 	done
-	runuser -u "$test_user" -- env -i HOME="$(getent passwd "$test_user" | cut -d: -f6)" \
-		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
-		XDG_RUNTIME_DIR="/run/user/$uid" ROOTLET_TOP="$top" \
+	ROOTLET_TEST_USER=$test_user "$top/scripts/as-test-user.sh" env ROOTLET_TOP="$top" \
 		bash "$top/tests/integration/runner.sh" rootless 2>&1 | emit
 	env ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" root 2>&1 | emit
 else
