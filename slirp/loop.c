@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/virtio_net.h>
 
 #include "apiserver.h"
 #include "loop.h"
@@ -33,6 +34,8 @@
 #define TAP_BATCH	64
 #define TAP_BATCH_BYTES (256 * 1024)
 #define LOOP_FD_GROW	64
+/* A virtio-net header and the largest segment TSO hands over, with its Ethernet header. */
+#define TAP_FRAME_MAX (sizeof(struct virtio_net_hdr) + 65536 + SLIRP_ETH_HLEN)
 
 static uint64_t tag(enum loop_kind kind, int fd)
 {
@@ -199,16 +202,72 @@ static void sync_slirp_fds(struct loop *l)
 	}
 }
 
+/*
+ * The Internet checksum of @len bytes, folded, not yet inverted, in memory byte order: a ones'
+ * complement sum does not care which byte of a word is high, so words are summed as the CPU
+ * loads them, 32 bits at a time into 64, and the result is stored back the same way.
+ */
+static uint16_t csum_fold(const uint8_t *p, size_t len)
+{
+	uint64_t sum = 0;
+	uint32_t w32;
+	uint16_t w16;
+	uint8_t last[2] = { 0, 0 };
+
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(&w32, p, 4);
+		sum += w32;
+	}
+	if (len >= 2) {
+		memcpy(&w16, p, 2);
+		sum += w16;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		last[0] = *p; /* an odd last byte is the first of a zero-padded word */
+		memcpy(&w16, last, 2);
+		sum += w16;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/*
+ * A frame with VIRTIO_NET_HDR_F_NEEDS_CSUM carries, at csum_start + csum_offset, only the
+ * pseudo-header sum: the checksum over everything from csum_start finishes it, as the kernel's
+ * skb_checksum_help() would have.
+ */
+static int finish_csum(uint8_t *frame, size_t len, const struct virtio_net_hdr *h)
+{
+	size_t start = h->csum_start, field = start + h->csum_offset;
+	uint16_t sum;
+
+	if (field + 2 > len || start >= len)
+		return -EINVAL;
+	sum = (uint16_t)~csum_fold(frame + start, len - start);
+	memcpy(frame + field, &sum, 2);
+	return 0;
+}
+
 static void drain_tap(struct loop *l)
 {
+	const size_t hdr = l->vnet ? sizeof(struct virtio_net_hdr) : 0;
 	size_t bytes = 0;
 
 	for (int i = 0; i < TAP_BATCH && bytes < TAP_BATCH_BYTES; i++) {
-		ssize_t n = read(l->tap_fd, l->frame, l->mtu + SLIRP_ETH_HLEN);
+		ssize_t n = read(l->tap_fd, l->frame, TAP_FRAME_MAX);
+		struct virtio_net_hdr h = { 0 };
 
-		if (n <= 0)
+		if (n <= (ssize_t)hdr)
 			break;
-		slirp_input(l->slirp, l->frame, (int)n);
+		if (hdr)
+			memcpy(&h, l->frame, hdr);
+		if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    finish_csum(l->frame + hdr, (size_t)n - hdr, &h))
+			continue;
+		slirp_input(l->slirp, l->frame + hdr, (int)((size_t)n - hdr));
 		bytes += (size_t)n;
 	}
 }
@@ -257,10 +316,11 @@ static int next_timeout(struct loop *l, uint32_t slirp_timeout, int64_t now)
  * @tap_fd:	the tap, non-blocking
  * @exit_fd:	-e FD, or -1
  * @mtu:	largest frame payload
+ * @vnet:	the tap's frames carry virtio-net headers
  *
  * Return: 0 on success, negative errno
  */
-int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu)
+int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
 {
 	sigset_t mask;
 	int err;
@@ -268,7 +328,8 @@ int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu)
 	l->tap_fd = tap_fd;
 	l->exit_fd = exit_fd;
 	l->mtu = mtu;
-	l->frame = malloc(mtu + SLIRP_ETH_HLEN);
+	l->vnet = vnet;
+	l->frame = malloc(TAP_FRAME_MAX);
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (!l->frame || l->epfd < 0)
 		return -ENOMEM;

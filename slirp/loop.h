@@ -41,6 +41,7 @@ struct loop {
 	int exit_fd;
 	int signal_fd;
 	unsigned mtu;
+	bool vnet; /* frames on the tap start with a struct virtio_net_hdr */
 	Slirp *slirp;
 	struct apiserver *api;
 	struct hostfwd_table *fwd; /* what API requests act on */
@@ -53,7 +54,7 @@ struct loop {
 	uint8_t *frame; /* one tap frame */
 };
 
-int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu);
+int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet);
 int loop_watch(struct loop *l, enum loop_kind kind, int fd, uint32_t events);
 void loop_unwatch(struct loop *l, int fd);
 int loop_watch_api(void *ctx, int fd, uint32_t events, bool listener);

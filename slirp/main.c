@@ -102,7 +102,7 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 
 	if ((err = tap_open_in_netns(cfg, &tap_fd)))
 		return err;
-	if ((err = loop_init(l, tap_fd, cfg->exit_fd, cfg->mtu))) {
+	if ((err = loop_init(l, tap_fd, cfg->exit_fd, cfg->mtu, slirp_tap_vnet(cfg)))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "event loop: %s", strerror(-err));
 		return err;
 	}

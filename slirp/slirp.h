@@ -77,6 +77,14 @@ struct slirp_addrs {
 
 void slirp_addrs_derive(const struct slirp_cfg *cfg, struct slirp_addrs *ret);
 
+/* Below this MTU the tap carries virtio-net headers and takes TSO segments (see tap.c). */
+#define SLIRP_TSO_MTU_BELOW 16384
+
+static inline bool slirp_tap_vnet(const struct slirp_cfg *cfg)
+{
+	return cfg->mtu < SLIRP_TSO_MTU_BELOW;
+}
+
 int opts_parse_cidr(const char *text, struct in_addr *ret_net, struct in_addr *ret_mask,
 		    unsigned *ret_prefix, const char **ret_why);
 int opts_parse_mac(const char *text, uint8_t mac[SLIRP_MAC_LEN]);

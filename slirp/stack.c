@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/virtio_net.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -11,6 +13,7 @@
 #include "slirp.h"
 
 #define NSEC_PER_MSEC 1000000LL
+#define SLIRP_MRU_TSO SLIRP_MAX_MTU
 
 /**
  * slirp_addrs_derive() - The addresses of the virtual network, from --cidr
@@ -34,8 +37,11 @@ void slirp_addrs_derive(const struct slirp_cfg *cfg, struct slirp_addrs *ret)
 /* A frame from libslirp to the guest. A full tap queue drops it: TCP will retransmit. */
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
+	static const struct virtio_net_hdr plain; /* no offload: libslirp's frames are whole */
+	struct iovec iov[2] = { { .iov_base = (void *)&plain, .iov_len = sizeof(plain) },
+				{ .iov_base = (void *)buf, .iov_len = len } };
 	struct loop *l = opaque;
-	ssize_t n = write(l->tap_fd, buf, len);
+	ssize_t n = l->vnet ? writev(l->tap_fd, iov, 2) : write(l->tap_fd, buf, len);
 
 	if (n < 0 && errno != EAGAIN && errno != EINTR)
 		return -errno;
@@ -157,7 +163,8 @@ Slirp *stack_new(const struct slirp_cfg *cfg, struct loop *l)
 		.in6_enabled = cfg->enable_ipv6,
 		.vprefix_len = SLIRP_IPV6_PREFIXLEN,
 		.if_mtu = cfg->mtu,
-		.if_mru = cfg->mtu,
+		/* The guest's TSO segments exceed the MTU; libslirp still sends MTU-sized ones. */
+		.if_mru = slirp_tap_vnet(cfg) ? SLIRP_MRU_TSO : cfg->mtu,
 		.disable_host_loopback = cfg->disable_host_loopback,
 		.outbound_addr = cfg->have_outbound ? (struct sockaddr_in *)&cfg->outbound : NULL,
 		.outbound_addr6 =

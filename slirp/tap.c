@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,19 +31,27 @@ static int same_ns(int fd, const char *self)
 	return !fstat(fd, &a) && !stat(self, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
-static int tap_create(const char *name, int *ret_fd)
+/*
+ * With a virtio-net header on each frame (@vnet), the kernel may hand us TCP segments of up to
+ * 64 KiB with their checksum left to us (TSO), whatever the MTU: one read and one slirp_input()
+ * where there would be forty. libslirp takes such a segment whole; the loop finishes its
+ * checksum. At a jumbo MTU segments are large already, and the guest's kernel checksums them
+ * while it copies them, cheaper than a pass of ours: there the tap stays plain.
+ */
+static int tap_create(const char *name, bool vnet, int *ret_fd)
 {
+	int hdr_len = sizeof(struct virtio_net_hdr), fd, err;
 	struct ifreq ifr = { 0 };
-	int fd;
 
 	fd = open(TUN_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int err = -errno;
-
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+	    (vnet && (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0 ||
+		      ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0))) {
+		err = -errno;
 		close(fd);
 		return err;
 	}
@@ -81,7 +90,7 @@ static void __attribute__((noreturn)) tap_child(struct slirp_cfg *cfg, int sock)
 			 strerror(-err));
 		goto report;
 	}
-	if ((err = tap_create(cfg->tapname, &tap_fd))) {
+	if ((err = tap_create(cfg->tapname, slirp_tap_vnet(cfg), &tap_fd))) {
 		snprintf(rep.detail, sizeof(rep.detail), "creating tap %s: %s", cfg->tapname,
 			 strerror(-err));
 		goto report;
