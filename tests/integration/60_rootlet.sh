@@ -136,17 +136,14 @@ test_run_gives_an_interactive_shell_a_prompt() {
 }
 
 test_run_ctrl_c_on_the_terminal_reaches_the_command() {
-	command -v tmux >/dev/null || fail "tmux is not installed"
-	sock=rootlet-$$
-	# remain-on-exit keeps the pane, and with it how the command ended.
-	tmux -L "$sock" new-session -d -x 200 -y 50 "'$ROOTLET' run --name cc -- sleep 100" \; \
-		set-option remain-on-exit on
-	wait_until 10 "pgrep -u $(id -u) -x -f 'sleep 100' >/dev/null && [ -e '$ROOTLET_STATE_DIR/cc' ]"
-	tmux -L "$sock" send-keys C-c
-	wait_until 5 "[ \"\$(tmux -L $sock display-message -p '#{pane_dead}')\" = 1 ]"
-	# rootlet run became the command, so the pane's process is it: killed by SIGINT (2).
-	assert_eq "$(tmux -L "$sock" display-message -p '#{pane_dead_signal}')" 2 \
-		"signal that ended the command after Ctrl-C"
+	# Ctrl-C is SIGINT to the terminal's foreground process group: here, a group of its own,
+	# started with SIGINT at its default as a terminal's would be (not ignored, as bash leaves
+	# it for a background job).
+	setsid env --default-signal=INT "$ROOTLET" run --name cc -- sleep 100 &
+	pid=$!
+	wait_until 10 "grep -qx sleep /proc/$pid/comm && [ -e '$ROOTLET_STATE_DIR/cc' ]"
+	kill -INT -- "-$pid"
+	wait "$pid"
+	assert_eq "$?" 130 "status of the command after SIGINT to its group"
 	wait_until 5 '[ ! -e "$ROOTLET_STATE_DIR/cc" ]'
-	tmux -L "$sock" kill-server
 }
