@@ -148,7 +148,8 @@ deps:
 	scripts/deps.sh
 
 # clang-format on every C file, cppcheck on the tree; any finding fails.
-C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] tests/unit/*.[ch] \
+             tests/fuzz/*.c scripts/*.c)
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
@@ -162,7 +163,11 @@ check: deps
 demo: deps all
 	scripts/demo.sh
 
-bench: deps all
+$(B)/benchclient: scripts/benchclient.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(BASE) $< -o $@
+
+bench: deps all $(B)/benchclient
 	scripts/bench.sh
 
 install: all

@@ -1,0 +1,126 @@
+/* make bench's load client: short connections per second, and 64-byte round trips, in C so
+ * that the figures are the forwarder's and not an interpreter's. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PING_BYTES 64
+#define NSEC	   1000000000.0
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / NSEC;
+}
+
+static int dial(const struct sockaddr_in *to)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int full_read(int fd, char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Connect, one byte there and back, close: how many per second for @seconds. */
+static int cps(const struct sockaddr_in *to, double seconds)
+{
+	double end = now() + seconds;
+	long n = 0;
+	char c = 'x';
+
+	while (now() < end) {
+		int fd = dial(to);
+
+		if (fd < 0 || write(fd, &c, 1) != 1 || full_read(fd, &c, 1)) {
+			fprintf(stderr, "benchclient: connection %ld: %s\n", n, strerror(errno));
+			return 1;
+		}
+		close(fd);
+		n++;
+	}
+	printf("%.0f\n", (double)n / seconds);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* @count round trips of PING_BYTES on one connection: the median in microseconds. */
+static int pingpong(const struct sockaddr_in *to, int count)
+{
+	double *samples = calloc((size_t)count, sizeof(double));
+	char buf[PING_BYTES];
+	int fd = dial(to);
+
+	if (!samples || fd < 0) {
+		fprintf(stderr, "benchclient: cannot connect: %s\n", strerror(errno));
+		free(samples);
+		return 1;
+	}
+	memset(buf, 'p', sizeof(buf));
+	for (int i = 0; i < count; i++) {
+		double t0 = now();
+
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf) || full_read(fd, buf, sizeof(buf))) {
+			fprintf(stderr, "benchclient: round trip %d failed\n", i);
+			free(samples);
+			close(fd);
+			return 1;
+		}
+		samples[i] = (now() - t0) * 1e6;
+	}
+	qsort(samples, (size_t)count, sizeof(double), cmp_double);
+	printf("%.1f\n", samples[count / 2]);
+	free(samples);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+
+	if (argc != 5 || inet_pton(AF_INET, argv[2], &to.sin_addr) != 1) {
+		fprintf(stderr, "Usage: benchclient cps|pingpong IPV4 PORT SECONDS|COUNT\n");
+		return 2;
+	}
+	to.sin_port = htons((uint16_t)atoi(argv[3]));
+	if (!strcmp(argv[1], "cps"))
+		return cps(&to, atof(argv[4]));
+	if (!strcmp(argv[1], "pingpong"))
+		return pingpong(&to, atoi(argv[4]));
+	fprintf(stderr, "benchclient: unknown mode '%s'\n", argv[1]);
+	return 2;
+}
