@@ -268,7 +268,9 @@ class RootlesskitBuiltin:
     def start(self, hp, he):
         script = (f"iperf3 -s -p {IPERF_IN} -D && exec python3 {NETPY} serve-echo tcp "
                   f"0.0.0.0 {ECHO_IN}")
-        self.proc = subprocess.Popen(["rootlesskit", "--net=slirp4netns", "--disable-host-loopback",
+        # --pidns: the daemonized iperf3 goes with rootlesskit's child when the run ends.
+        self.proc = subprocess.Popen(["rootlesskit", "--pidns", "--net=slirp4netns",
+                                      "--disable-host-loopback",
                                       "--port-driver=builtin", "-p", f"127.0.0.1:{hp}:{IPERF_IN}/tcp",
                                       "-p", f"127.0.0.1:{he}:{ECHO_IN}/tcp", "sh", "-c", script],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
