@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "proc.h"
@@ -108,4 +109,34 @@ int proc_status_kib(pid_t pid, const char *field, long *ret_kib)
 	}
 	free(buf);
 	return ret;
+}
+
+/**
+ * proc_write() - Write @text to /proc/PID/@file (uid_map, setgroups, ...) in one write
+ * @pid:	process, or 0 for the caller itself
+ * @file:	file under /proc/PID
+ * @text:	what to write; the kernel takes these files in a single write or not at all
+ *
+ * Return: 0 on success, negative errno on failure (-EIO on a short write)
+ */
+int proc_write(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	ssize_t n;
+	int fd, err = 0;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	else
+		snprintf(path, sizeof(path), "/proc/self/%s", file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != strlen(text))
+		err = -EIO;
+	close(fd);
+	return err;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "proc.h"
 #include "usermap.h"
 
 #define NEWUIDMAP "newuidmap"
@@ -251,25 +252,6 @@ static int helper_finish(const char *helper, struct helper_run *run, char *why, 
 	return -EPERM;
 }
 
-static int write_proc(pid_t pid, const char *file, const char *text)
-{
-	char path[64];
-	ssize_t n;
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != strlen(text))
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
 /**
  * usermap_apply() - Write the maps of a process that just made a user namespace
  * @pid:	the process, in a fresh userns; the caller is in the parent userns
@@ -305,17 +287,17 @@ int usermap_apply(pid_t pid, const struct usermap *m, char *why, size_t len)
 			snprintf(why, len, "%s", gid_why);
 		return err ? err : gerr;
 	}
-	if ((err = write_proc(pid, "setgroups", "deny"))) {
+	if ((err = proc_write(pid, "setgroups", "deny"))) {
 		snprintf(why, len, "writing setgroups: %s", strerror(-err));
 		return err;
 	}
 	snprintf(text, sizeof(text), "0 %u 1\n", m->uid[0].outside);
-	if ((err = write_proc(pid, "uid_map", text))) {
+	if ((err = proc_write(pid, "uid_map", text))) {
 		snprintf(why, len, "writing uid_map: %s", strerror(-err));
 		return err;
 	}
 	snprintf(text, sizeof(text), "0 %u 1\n", m->gid[0].outside);
-	if ((err = write_proc(pid, "gid_map", text)))
+	if ((err = proc_write(pid, "gid_map", text)))
 		snprintf(why, len, "writing gid_map: %s", strerror(-err));
 	return err;
 }

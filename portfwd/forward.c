@@ -11,23 +11,10 @@
 
 #include "fileio.h"
 #include "portfwd.h"
+#include "sockaddr.h"
 
 #define LISTEN_BACKLOG	  1024
 #define UNPRIV_PORT_START "/proc/sys/net/ipv4/ip_unprivileged_port_start"
-
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
-static uint16_t get_port(const struct sockaddr_storage *ss)
-{
-	return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
-					      : ((const struct sockaddr_in6 *)ss)->sin6_port);
-}
 
 /* Why a bind failed, in words that name the fix. */
 static void bind_why(int err, uint16_t port, char *why, size_t len)
@@ -50,8 +37,7 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 		      struct pf_listener *ret, char *why, size_t len)
 {
 	struct sockaddr_storage addr = spec->host;
-	socklen_t alen = addr.ss_family == AF_INET ? sizeof(struct sockaddr_in)
-						   : sizeof(struct sockaddr_in6);
+	socklen_t alen = sockaddr_len(&addr);
 	int fd, one = 1;
 
 	bool udp = spec->proto == IPPROTO_UDP;
@@ -71,7 +57,7 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	set_port(&addr, port);
+	sockaddr_set_port(&addr, port);
 	if (bind(fd, (struct sockaddr *)&addr, alen) < 0 ||
 	    (!udp && listen(fd, LISTEN_BACKLOG) < 0)) {
 		int err = errno;
@@ -83,7 +69,7 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 	alen = sizeof(addr);
 	getsockname(fd, (struct sockaddr *)&addr, &alen);
 	ret->fd = fd;
-	ret->host_port = get_port(&addr);
+	ret->host_port = sockaddr_port(&addr);
 	return 0;
 }
 
@@ -212,12 +198,9 @@ json_t *forward_json(const struct pf_forward *f)
 {
 	char addr[INET6_ADDRSTRLEN], spec[SPEC_TEXT_MAX * 2];
 	const struct fwd_spec *s = &f->spec;
-	const void *a = s->host.ss_family == AF_INET6
-				? (const void *)&((const struct sockaddr_in6 *)&s->host)->sin6_addr
-				: (const void *)&((const struct sockaddr_in *)&s->host)->sin_addr;
 	json_t *ports = json_array();
 
-	inet_ntop(s->host.ss_family, a, addr, sizeof(addr));
+	sockaddr_addr_text(&s->host, addr, sizeof(addr));
 	spec_format(s, spec, sizeof(spec));
 	for (int i = 0; i < f->n; i++)
 		json_array_append_new(ports, json_integer(f->ls[i].host_port));

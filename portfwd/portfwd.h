@@ -91,7 +91,6 @@ struct pf_state {
 		void *obj;
 	} * fds; /* indexed by fd */
 	int nfds;
-	int conns;
 	bool quit;
 	bool debug;
 	struct apiserver *api;

@@ -66,7 +66,6 @@ static void conn_free(struct pf_state *st, struct relay_conn *c, bool reset)
 	close(c->sfd);
 	conn_close_pipes(c);
 	free(c);
-	st->conns--;
 }
 
 /* Moves what it can from @src to @dst; returns 1 on progress, 0 if none, negative errno. */
@@ -220,7 +219,6 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 			c->sfd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		else
 			c->sfd = nsock_socket(&st->ns, family, SOCK_STREAM);
-		st->conns++;
 		if (c->sfd < 0) {
 			c->sfd = -1;
 			conn_free(st, c, true);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "sockaddr.h"
 
 #define PORT_MAX 65535
 
@@ -24,14 +25,6 @@ static int parse_addr(const char *text, struct sockaddr_storage *ss)
 		return 0;
 	}
 	return -EINVAL;
-}
-
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
 /* An integer in [min, max]; a JSON real or string is refused, as slirp4netns does. */
@@ -72,7 +65,7 @@ static int parse_add(json_t *args, struct api_request *r, char *why, size_t len)
 		snprintf(why, len, "add_hostfwd: bad arguments.host_port (0 to 65535)");
 		return -EINVAL;
 	}
-	set_port(&r->host, (uint16_t)port);
+	sockaddr_set_port(&r->host, (uint16_t)port);
 
 	v = json_object_get(args, "guest_addr");
 	if (v && (!(guest_addr = json_string_value(v)) || parse_addr(guest_addr, &r->guest))) {
@@ -86,7 +79,7 @@ static int parse_add(json_t *args, struct api_request *r, char *why, size_t len)
 	}
 	r->guest_port = (uint16_t)port;
 	if (r->guest_given)
-		set_port(&r->guest, r->guest_port);
+		sockaddr_set_port(&r->guest, r->guest_port);
 	return 0;
 }
 

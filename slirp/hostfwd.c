@@ -8,29 +8,10 @@
 #include <unistd.h>
 
 #include "hostfwd.h"
+#include "sockaddr.h"
 
 /* Past this many fds, a socket libslirp just made is not searched for. */
 #define HOSTFWD_FD_SCAN_MAX 4096
-
-static socklen_t ss_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-}
-
-static uint16_t ss_port(const struct sockaddr_storage *ss)
-{
-	return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
-					      : ((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
-static const char *ss_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	const void *a = ss->ss_family == AF_INET
-				? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
-				: (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
-
-	return inet_ntop(ss->ss_family, a, buf, (socklen_t)len);
-}
 
 static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
@@ -55,13 +36,14 @@ static bool bound_as(int fd, int type, const struct sockaddr_storage *want,
 		return false;
 	if (!same_addr(ret, want))
 		return false;
-	return !ss_port(want) || ss_port(ret) == ss_port(want);
+	return !sockaddr_port(want) || sockaddr_port(ret) == sockaddr_port(want);
 }
 
 static bool port_known(const struct hostfwd_table *t, bool udp, const struct sockaddr_storage *s)
 {
 	for (const struct hostfwd *f = t->head; f; f = f->next)
-		if (f->udp == udp && same_addr(&f->host, s) && ss_port(&f->host) == ss_port(s))
+		if (f->udp == udp && same_addr(&f->host, s) &&
+		    sockaddr_port(&f->host) == sockaddr_port(s))
 			return true;
 	return false;
 }
@@ -139,11 +121,12 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 	if (probe >= 0)
 		close(probe);
 	errno = 0;
-	if (slirp_add_hostxfwd(t->slirp, (struct sockaddr *)&r->host, ss_len(&r->host),
-			       (struct sockaddr *)&r->guest, ss_len(&r->guest), flags) < 0) {
+	if (slirp_add_hostxfwd(t->slirp, (struct sockaddr *)&r->host, sockaddr_len(&r->host),
+			       (struct sockaddr *)&r->guest, sockaddr_len(&r->guest), flags) < 0) {
 		err = errno ? -errno : -EIO;
 		snprintf(why, why_len, "add_hostfwd: cannot bind host port %u: %s",
-			 ss_port(&r->host), errno ? strerror(errno) : "slirp_add_hostxfwd failed");
+			 sockaddr_port(&r->host),
+			 errno ? strerror(errno) : "slirp_add_hostxfwd failed");
 		free(f);
 		return err;
 	}
@@ -157,7 +140,7 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 	f->next = t->head;
 	t->head = f;
 	*ret_id = f->id;
-	*ret_port = ss_port(&f->host);
+	*ret_port = sockaddr_port(&f->host);
 	return 0;
 }
 
@@ -180,7 +163,7 @@ int hostfwd_remove(struct hostfwd_table *t, int id, char *why, size_t why_len)
 			continue;
 		if (f->host.ss_family == AF_INET6)
 			flags |= SLIRP_HOSTFWD_V6ONLY;
-		slirp_remove_hostxfwd(t->slirp, (struct sockaddr *)&f->host, ss_len(&f->host),
+		slirp_remove_hostxfwd(t->slirp, (struct sockaddr *)&f->host, sockaddr_len(&f->host),
 				      flags);
 		*p = f->next;
 		free(f);
@@ -205,10 +188,10 @@ json_t *hostfwd_list(const struct hostfwd_table *t)
 		json_array_insert_new(arr, 0,
 				      json_pack("{s:i, s:s, s:s, s:i, s:s, s:i}", "id", f->id,
 						"proto", f->udp ? "udp" : "tcp", "host_addr",
-						ss_addr(&f->host, h, sizeof(h)), "host_port",
-						ss_port(&f->host), "guest_addr",
-						ss_addr(&f->guest, g, sizeof(g)), "guest_port",
-						ss_port(&f->guest)));
+						sockaddr_addr_text(&f->host, h, sizeof(h)),
+						"host_port", sockaddr_port(&f->host), "guest_addr",
+						sockaddr_addr_text(&f->guest, g, sizeof(g)),
+						"guest_port", sockaddr_port(&f->guest)));
 	return arr;
 }
 

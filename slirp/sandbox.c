@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "slirp.h"
 
 /*
@@ -32,23 +33,6 @@
 #define SANDBOX_TMPFS_SZ "size=64k,mode=0755"
 #define RESOLV_CONF	 "/etc/resolv.conf"
 
-static int write_self(const char *file, const char *text)
-{
-	char path[64];
-	ssize_t n;
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/proc/self/%s", file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0 || (size_t)n != strlen(text))
-		err = n < 0 ? -errno : -EIO;
-	close(fd);
-	return err;
-}
-
 /* A userns of our own, with our ids mapped to themselves, so that nothing else changes. */
 static int own_userns(void)
 {
@@ -59,13 +43,13 @@ static int own_userns(void)
 
 	if (unshare(CLONE_NEWUSER) < 0)
 		return -errno;
-	if ((err = write_self("setgroups", "deny")))
+	if ((err = proc_write(0, "setgroups", "deny")))
 		return err;
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-	if ((err = write_self("uid_map", map)))
+	if ((err = proc_write(0, "uid_map", map)))
 		return err;
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-	return write_self("gid_map", map);
+	return proc_write(0, "gid_map", map);
 }
 
 static int empty_root(void)
