@@ -37,7 +37,7 @@ LIB_SRCS    := $(wildcard lib/*.c)
 UIDMAP_SRCS := $(wildcard uidmap/*.c)
 SLIRP_SRCS  := $(wildcard slirp/*.c)
 PORTFWD_SRCS := $(wildcard portfwd/*.c)
-PORTFWD_PKGS := jansson libcap-ng libseccomp
+PORTFWD_PKGS := libnl-3.0 libnl-route-3.0 jansson libcap-ng libseccomp
 NETNS_SRCS  := $(filter-out netns/holder.c,$(wildcard netns/*.c))
 HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c
 

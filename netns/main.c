@@ -26,6 +26,7 @@ enum {
 	OPT_IPV6,
 	OPT_ALLOW_HOST_LOOPBACK,
 	OPT_PUBLISH,
+	OPT_SOURCE_IP,
 };
 
 #define SLIRP_ROOTLET_MTU 65520
@@ -53,7 +54,7 @@ static void usage(FILE *f)
 		"\n"
 		"Verbs:\n"
 		"  add NAME [--userns PATH] [--slirp [--mtu N] [--ipv6] [--allow-host-loopback]]\n"
-		"           [--publish SPEC]...\n"
+		"           [--publish SPEC]... [--source-ip]\n"
 		"                             create a netns kept alive by a holder process\n"
 		"  del NAME                   stop its holder and helpers, remove it\n"
 		"  list [--json]              every netns: name, live/stale, holder, path\n"
@@ -71,6 +72,9 @@ static void usage(FILE *f)
 		"      --ipv6        IPv6 through slirp too (add --slirp)\n"
 		"      --allow-host-loopback  let the netns reach the host's 127.0.0.1 as "
 		"10.0.2.2\n"
+		"      --publish SPEC  forward a host port in through rootlet-portfwd (add)\n"
+		"      --source-ip   the forwards' services see the client's own address\n"
+		"                    (add --publish)\n"
 		"      --user        print the user namespace path (path)\n"
 		"      --in-place    rewrite CONFIG instead of printing it (oci)\n"
 		"      --debug       say more on stderr\n"
@@ -121,6 +125,8 @@ static int check_option_fits(const struct netns_cfg *cfg)
 	    strcmp(cfg->verb, "add"))
 		return usage_error("--slirp, --publish and their options go with add, not %s",
 				   cfg->verb);
+	if (cfg->source_ip && !cfg->n_publish)
+		return usage_error("%s", "--source-ip needs --publish");
 	if ((cfg->ipv6 || cfg->allow_host_loopback || cfg->mtu) && !cfg->slirp)
 		return usage_error("%s", "--mtu, --ipv6 and --allow-host-loopback need --slirp");
 	return 0;
@@ -141,6 +147,7 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		{ "ipv6", no_argument, NULL, OPT_IPV6 },
 		{ "allow-host-loopback", no_argument, NULL, OPT_ALLOW_HOST_LOOPBACK },
 		{ "publish", required_argument, NULL, OPT_PUBLISH },
+		{ "source-ip", no_argument, NULL, OPT_SOURCE_IP },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -190,6 +197,9 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 			break;
 		case OPT_ALLOW_HOST_LOOPBACK:
 			cfg->allow_host_loopback = true;
+			break;
+		case OPT_SOURCE_IP:
+			cfg->source_ip = true;
 			break;
 		case OPT_PUBLISH:
 			if (cfg->n_publish == NETNS_PUBLISH_MAX)

@@ -29,6 +29,7 @@ struct netns_cfg {
 	unsigned mtu;				/* add --mtu, for slirp */
 	const char *publish[NETNS_PUBLISH_MAX]; /* add --publish, for portfwd */
 	int n_publish;
+	bool source_ip;			/* add --source-ip, for portfwd */
 	bool cmd_failed;		/* exec: the command itself could not be run */
 	char root[PATH_MAX];		/* state root */
 	char detail[NETNS_DETAIL_MAX];	/* more about the last error, for main() to print */

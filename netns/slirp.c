@@ -185,6 +185,8 @@ int portfwd_start(struct netns_cfg *cfg, int dir_fd)
 		argv[argc++] = "--publish";
 		argv[argc++] = (char *)cfg->publish[i];
 	}
+	if (cfg->source_ip)
+		argv[argc++] = "--source-ip";
 	argv[argc++] = "--ready-fd";
 	argv[argc++] = ready;
 	argv[argc] = NULL;

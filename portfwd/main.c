@@ -36,15 +36,16 @@ enum {
 	OPT_API,
 	OPT_READY,
 	OPT_EXIT,
-	OPT_DEBUG
+	OPT_DEBUG,
+	OPT_SOURCE_IP
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: rootlet-portfwd --netns NAME|PATH [--userns PATH] [--publish SPEC]...\n"
-		"                       [--target ADDRESS] [--api-socket PATH] [--ready-fd FD]\n"
-		"                       [--exit-fd FD] [--debug]\n"
+		"                       [--target ADDRESS] [--source-ip] [--api-socket PATH]\n"
+		"                       [--ready-fd FD] [--exit-fd FD] [--debug]\n"
 		"       rootlet-portfwd add NAME SPEC...\n"
 		"       rootlet-portfwd list NAME [--json]\n"
 		"       rootlet-portfwd remove NAME ID|SPEC\n"
@@ -61,6 +62,8 @@ static void usage(FILE *f)
 		"                      PORT) and connect to PORT on the host's loopback\n"
 		"  --target ADDRESS    where connections go inside (default: the netns's first\n"
 		"                      address that is not loopback)\n"
+		"  --source-ip         TCP: the service sees the client's own address (it is\n"
+		"                      reached on the netns's loopback address then)\n"
 		"  --api-socket PATH   the API socket (default with a NAME: in its state dir)\n"
 		"  --ready-fd FD       write 1 to FD once every port is bound\n"
 		"  --exit-fd FD        exit when FD hangs up\n"
@@ -103,6 +106,7 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 		{ "ready-fd", required_argument, NULL, OPT_READY },
 		{ "exit-fd", required_argument, NULL, OPT_EXIT },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "source-ip", no_argument, NULL, OPT_SOURCE_IP },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -146,6 +150,9 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
+			break;
+		case OPT_SOURCE_IP:
+			cfg->source_ip = true;
 			break;
 		case 'j':
 			cfg->json = true;
@@ -294,7 +301,9 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 			 err == -ENOTTY ? "not a namespace" : strerror(-err));
 		return err;
 	}
-	err = nsock_start(&st->ns, net_fd, cfg->target_arg, cfg->detail, sizeof(cfg->detail));
+	err = nsock_start(&st->ns, net_fd, cfg->target_arg, cfg->source_ip, cfg->detail,
+			  sizeof(cfg->detail));
+	st->source_ip = cfg->source_ip;
 	close(net_fd);
 	if (err)
 		return err;

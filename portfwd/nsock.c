@@ -25,11 +25,13 @@
 struct nsock_req {
 	int family;
 	int type;
+	bool transparent;
 };
 
 struct nsock_hello {
 	int err;
 	bool has4, has6;
+	bool transparent4, transparent6;
 	struct in_addr a4;
 	struct in6_addr a6;
 };
@@ -38,6 +40,7 @@ struct nsock_start_arg {
 	int sock;
 	int net_fd;
 	const char *target;
+	bool source_ip;
 };
 
 /* The first global address of each family: where connections from outside go by default. */
@@ -70,6 +73,16 @@ static void find_targets(struct nsock_hello *h)
 	freeifaddrs(ifa);
 }
 
+/* Lets @fd bind the outside client's address, which is not one of the netns's. */
+static int transparent_on(int fd, int family)
+{
+	static const int on = 1;
+
+	if (family == AF_INET)
+		return setsockopt(fd, SOL_IP, IP_TRANSPARENT, &on, sizeof(on));
+	return setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &on, sizeof(on));
+}
+
 static void *nsock_main(void *data)
 {
 	struct nsock_start_arg arg = *(struct nsock_start_arg *)data;
@@ -88,9 +101,16 @@ static void *nsock_main(void *data)
 	} else {
 		find_targets(&hello);
 	}
-	/* Capabilities are per thread: this one needs none once it is in the netns. */
+	if (!hello.err && arg.source_ip)
+		hello.err = srcip_setup(&hello.transparent4, &hello.transparent6);
+	/*
+	 * Capabilities are per thread: this one needs none once it is in the netns, but
+	 * CAP_NET_RAW for IP_TRANSPARENT with --source-ip.
+	 */
 	if (!hello.err) {
 		capng_clear(CAPNG_SELECT_BOTH);
+		if (arg.source_ip)
+			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_RAW);
 		if (capng_apply(CAPNG_SELECT_BOTH) < 0)
 			hello.err = -EPERM;
 	}
@@ -102,6 +122,12 @@ static void *nsock_main(void *data)
 
 		if (fd < 0)
 			fd = -errno;
+		else if (req.transparent && transparent_on(fd, req.family)) {
+			int err = -errno;
+
+			close(fd);
+			fd = err;
+		}
 		if (send(arg.sock, &fd, sizeof(fd), MSG_NOSIGNAL) != sizeof(fd)) {
 			if (fd >= 0)
 				close(fd);
@@ -117,14 +143,16 @@ static void *nsock_main(void *data)
  * @ns:		filled on success
  * @net_fd:	the target netns (the process is already in its userns)
  * @target:	--target address, or NULL to use the netns's first global addresses
+ * @source_ip:	set up the netns for relays that keep the client's address (--source-ip)
  * @why:	the reason on failure
  * @len:	size of @why
  *
  * Return: 0 on success, negative errno
  */
-int nsock_start(struct nsock *ns, int net_fd, const char *target, char *why, size_t len)
+int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip, char *why,
+		size_t len)
 {
-	struct nsock_start_arg arg = { .net_fd = net_fd, .target = target };
+	struct nsock_start_arg arg = { .net_fd = net_fd, .target = target, .source_ip = source_ip };
 	struct nsock_hello hello;
 	int sv[2], err;
 
@@ -141,6 +169,9 @@ int nsock_start(struct nsock *ns, int net_fd, const char *target, char *why, siz
 		err = -ECHILD;
 	} else if (hello.err == -EINVAL) {
 		snprintf(why, len, "--target: not an IP address");
+		err = hello.err;
+	} else if (hello.err == -EIO && source_ip) {
+		snprintf(why, len, "--source-ip: the netns refused its routing rule");
 		err = hello.err;
 	} else if (hello.err) {
 		snprintf(why, len, "joining the netns: %s", strerror(-hello.err));
@@ -161,6 +192,8 @@ int nsock_start(struct nsock *ns, int net_fd, const char *target, char *why, siz
 	ns->has6 = hello.has6;
 	ns->target4 = hello.a4;
 	ns->target6 = hello.a6;
+	ns->transparent4 = hello.transparent4;
+	ns->transparent6 = hello.transparent6;
 	return 0;
 }
 
@@ -169,12 +202,13 @@ int nsock_start(struct nsock *ns, int net_fd, const char *target, char *why, siz
  * @ns:		the thread
  * @family:	AF_INET or AF_INET6
  * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @transparent: IP_TRANSPARENT, to bind an outside address (needs --source-ip's setup)
  *
  * Return: the fd, or negative errno
  */
-int nsock_socket(struct nsock *ns, int family, int type)
+int nsock_socket(struct nsock *ns, int family, int type, bool transparent)
 {
-	struct nsock_req req = { .family = family, .type = type };
+	struct nsock_req req = { .family = family, .type = type, .transparent = transparent };
 	int fd;
 
 	if (send(ns->fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||

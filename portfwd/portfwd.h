@@ -30,6 +30,7 @@ struct pf_cfg {
 	int n_reverse;
 	int ready_fd, exit_fd;
 	bool json, debug;
+	bool source_ip;	   /* relays keep the client's address */
 	bool rootlessport; /* run as podman's rootlessport */
 	char **args;	   /* client verbs: after NAME */
 	int nargs;
@@ -41,12 +42,15 @@ struct nsock {
 	int fd; /* our end of the request socketpair */
 	pthread_t thread;
 	bool has4, has6;
-	struct in_addr target4; /* where connections go inside */
+	bool transparent4, transparent6; /* --source-ip works for the family */
+	struct in_addr target4;		 /* where connections go inside */
 	struct in6_addr target6;
 };
 
-int nsock_start(struct nsock *ns, int net_fd, const char *target, char *why, size_t len);
-int nsock_socket(struct nsock *ns, int family, int type);
+int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip, char *why,
+		size_t len);
+int nsock_socket(struct nsock *ns, int family, int type, bool transparent);
+int srcip_setup(bool *has4, bool *has6);
 void nsock_stop(struct nsock *ns);
 
 /* What an fd in the epoll set is. */
@@ -93,6 +97,7 @@ struct pf_state {
 	int nfds;
 	bool quit;
 	bool debug;
+	bool source_ip;
 	struct apiserver *api;
 	struct udp_flow *udp_flows;
 	void *udp_batch; /* recvmmsg buffers, made on first use */

@@ -1,4 +1,5 @@
 /* TCP relay: a connection accepted on the host, one made inside the netns, spliced together. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "log.h"
 #include "portfwd.h"
+#include "sockaddr.h"
 
 /*
  * Theory of operation
@@ -190,6 +192,52 @@ int pf_target(struct pf_state *st, const struct pf_listener *l, struct sockaddr_
 	return family;
 }
 
+/*
+ * --source-ip: a client with an address of its own (not loopback, not link-local) is
+ * connected from that address, port left to the kernel, to the service on the netns's
+ * loopback (srcip.c says why that comes back). Clients on the host's loopback keep the
+ * default path: inside, 127.0.0.1 must never stand for somebody outside (podman's
+ * CVE-2021-20199). Returns true with *from and *to set for a transparent connection.
+ */
+static bool source_ip_route(const struct pf_state *st, const struct pf_listener *l,
+			    const struct sockaddr_storage *client, struct sockaddr_storage *from,
+			    struct sockaddr_storage *to)
+{
+	const struct sockaddr_in6 *c6 = (const struct sockaddr_in6 *)client;
+
+	if (!st->source_ip || l->fwd->reverse)
+		return false;
+	memset(from, 0, sizeof(*from));
+	memset(to, 0, sizeof(*to));
+	if (client->ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&c6->sin6_addr)) {
+		struct sockaddr_in6 *f6 = (struct sockaddr_in6 *)from,
+				    *t6 = (struct sockaddr_in6 *)to;
+
+		if (!st->ns.transparent6 || IN6_IS_ADDR_LOOPBACK(&c6->sin6_addr) ||
+		    IN6_IS_ADDR_LINKLOCAL(&c6->sin6_addr) ||
+		    IN6_IS_ADDR_UNSPECIFIED(&c6->sin6_addr))
+			return false;
+		f6->sin6_family = t6->sin6_family = AF_INET6;
+		f6->sin6_addr = c6->sin6_addr;
+		t6->sin6_addr = in6addr_loopback;
+		t6->sin6_port = htons(l->port);
+	} else {
+		struct sockaddr_in *f4 = (struct sockaddr_in *)from, *t4 = (struct sockaddr_in *)to;
+
+		if (client->ss_family == AF_INET)
+			f4->sin_addr = ((const struct sockaddr_in *)client)->sin_addr;
+		else /* ::ffff:a.b.c.d on a dual-stack listener */
+			memcpy(&f4->sin_addr, &c6->sin6_addr.s6_addr[12], sizeof(f4->sin_addr));
+		if (!st->ns.transparent4 || !f4->sin_addr.s_addr ||
+		    (ntohl(f4->sin_addr.s_addr) >> 24) == IN_LOOPBACKNET)
+			return false;
+		f4->sin_family = t4->sin_family = AF_INET;
+		t4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		t4->sin_port = htons(l->port);
+	}
+	return true;
+}
+
 /**
  * relay_accept() - Take every pending connection of a listener and start relaying each
  * @st:		the daemon
@@ -197,13 +245,19 @@ int pf_target(struct pf_state *st, const struct pf_listener *l, struct sockaddr_
  */
 void relay_accept(struct pf_state *st, struct pf_listener *l)
 {
+	struct sockaddr_storage client;
+	socklen_t clen = sizeof(client);
 	int cfd;
 
-	while ((cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		struct sockaddr_storage to;
+	while ((cfd = accept4(l->fd, (struct sockaddr *)&client, &clen,
+			      SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		struct sockaddr_storage to, from;
 		struct relay_conn *c = calloc(1, sizeof(*c));
-		socklen_t tolen;
-		int family = pf_target(st, l, &to, &tolen);
+		bool transparent = source_ip_route(st, l, &client, &from, &to);
+		socklen_t tolen = sockaddr_len(&to);
+		int family = transparent ? to.ss_family : pf_target(st, l, &to, &tolen);
+
+		clen = sizeof(client);
 
 		if (c)
 			c->up.pipe[0] = c->up.pipe[1] = c->down.pipe[0] = c->down.pipe[1] = -1;
@@ -218,9 +272,15 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 		if (l->fwd->reverse)
 			c->sfd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		else
-			c->sfd = nsock_socket(&st->ns, family, SOCK_STREAM);
+			c->sfd = nsock_socket(&st->ns, family, SOCK_STREAM, transparent);
 		if (c->sfd < 0) {
 			c->sfd = -1;
+			conn_free(st, c, true);
+			continue;
+		}
+		if (transparent &&
+		    bind(c->sfd, (struct sockaddr *)&from, sockaddr_len(&from)) < 0) {
+			log_debug(st->debug, "binding the client's address: %s", strerror(errno));
 			conn_free(st, c, true);
 			continue;
 		}

@@ -192,6 +192,19 @@ test_netns_add_publish_starts_the_daemon_show_lists_del_stops() {
 	serve hold $NET hold-port 127.0.0.1 "$port"
 }
 
+test_netns_add_source_ip_goes_to_the_daemon_and_needs_publish() {
+	refused 2 "$NETNS" add web --slirp --source-ip
+	assert_match "$ERR" "--source-ip needs --publish"
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "entry left behind"
+	ok "$NETNS" add web --slirp --publish 127.0.0.1::81 --source-ip
+	serve echo "$NETNS" exec web -- $NET serve-echo tcp 0.0.0.0 81
+	pid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/web/portfwd.pid")
+	assert_match "$(tr '\0' ' ' </proc/$pid/cmdline)" " --source-ip " "rootlet-portfwd's arguments"
+	ok "$NETNS" show web --json
+	ok $NET echo-client tcp 127.0.0.1 "$(echo "$OUT" | jq -r '.publish[0].host_port')" through
+	assert_eq "$OUT" through "echo through a --source-ip forward"
+}
+
 test_netns_add_publish_without_an_address_fails_and_leaves_nothing() {
 	refused 1 "$NETNS" add web --publish 127.0.0.1::81
 	assert_match "$ERR" "no address but loopback"
@@ -283,4 +296,45 @@ test_reverse_forward_reaches_the_hosts_loopback_from_inside() {
 	assert_eq "$(echo "$OUT" | jq -r '[.[].direction] | unique | join(",")')" reverse
 	# The port is the netns's: the host's own 9000 stays free.
 	serve hold $NET hold-port 127.0.0.1 9000
+}
+
+# --source-ip needs a client whose address is not loopback, and the host's own are not the
+# test's to use: so the "host" here is a user and network namespace the test makes, where the
+# client has 192.0.2.10 and fd00:db8::10, and the service's netns is a child of it.
+test_source_ip_the_service_sees_the_clients_own_address() {
+	cat >"$TEST_WORK/world.sh" <<-EOF
+		set -e
+		ip link set lo up
+		ip addr add 192.0.2.10/32 dev lo
+		ip addr add fd00:db8::10/128 dev lo
+		unshare --net sh -c 'ip link set lo up && ip addr add 10.77.4.1/32 dev lo &&
+			ip addr add fd00:db8:1::1/128 dev lo &&
+			exec $NET serve-peer :: 83 --ready $TEST_WORK/peer.ready' &
+		inside=/proc/\$!/ns/net
+		for i in \$(seq 100); do [ -e $TEST_WORK/peer.ready ] && break; sleep 0.05; done
+		daemon() {
+			rm -f $TEST_WORK/ready; mkfifo $TEST_WORK/ready
+			$PORTFWD --netns \$inside --ready-fd 3 "\$@" 3>$TEST_WORK/ready &
+			read -r -n 1 -t 10 r <$TEST_WORK/ready; [ "\$r" = 1 ]
+		}
+		daemon --source-ip --publish 0.0.0.0:18083:83 --publish [::]:18084:83
+		tp=\$!
+		echo "v4 \$($NET whoami 192.0.2.10 18083 --bind 192.0.2.10)"
+		echo "v6 \$($NET whoami fd00:db8::10 18084 --bind fd00:db8::10)"
+		echo "lo4 \$($NET whoami 127.0.0.1 18083)"
+		echo "lo6 \$($NET whoami ::1 18084)"
+		echo "caps \$(grep -h CapEff /proc/\$tp/task/*/status | awk '{print \$2}' | sort | tr '\n' ' ')"
+		daemon --publish 0.0.0.0:18085:83
+		echo "plain \$($NET whoami 192.0.2.10 18085 --bind 192.0.2.10)"
+		kill \$(jobs -p)
+	EOF
+	ok unshare --user --map-root-user --net bash "$TEST_WORK/world.sh"
+	assert_match "$OUT" $'(^|\n)v4 192.0.2.10\n' "IPv4 client's address inside"
+	assert_match "$OUT" $'\nv6 fd00:db8::10\n' "IPv6 client's address inside"
+	# Loopback clients keep the default: never 127.0.0.1 or ::1 inside (CVE-2021-20199).
+	assert_match "$OUT" $'\nlo4 10.77.4.1\n' "host loopback client, IPv4"
+	assert_match "$OUT" $'\nlo6 fd00:db8:1::1\n' "host loopback client, IPv6"
+	# The netns thread keeps CAP_NET_RAW alone, for IP_TRANSPARENT; the others have none.
+	assert_match "$OUT" $'\ncaps (0000000000000000 )+0000000000002000 \n' "capabilities per thread"
+	assert_match "$OUT" $'\nplain 10.77.4.1' "without --source-ip"
 }

@@ -60,6 +60,35 @@ def serve_echo(args):
         s.sendto(data, peer)
 
 
+def serve_peer(args):
+    """Answer each TCP connection with the address it came from, then close it."""
+    s = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((args.addr, args.port))
+    s.listen(64)
+    ready(args.ready)
+    while True:
+        c, peer = s.accept()
+        with c:
+            c.sendall(peer[0].removeprefix("::ffff:").encode())
+
+
+def whoami(args):
+    """Connect (from --bind when given) and print what the server says."""
+    c = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    c.settimeout(args.timeout)
+    if args.bind:
+        c.bind((args.bind, 0))
+    c.connect((args.addr, args.port))
+    got = b""
+    while True:
+        data = c.recv(CHUNK)
+        if not data:
+            break
+        got += data
+    print(got.decode())
+
+
 def echo_client(args):
     """Send a message, print the echo; exit 1 if none comes back in time."""
     fam = family_of(args.addr)
@@ -405,6 +434,17 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("--ready")
     p.set_defaults(fn=serve_echo)
+    p = sub.add_parser("serve-peer")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--ready")
+    p.set_defaults(fn=serve_peer)
+    p = sub.add_parser("whoami")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--bind")
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.set_defaults(fn=whoami)
     p = sub.add_parser("echo-client")
     p.add_argument("proto", choices=["tcp", "udp"])
     p.add_argument("addr")
