@@ -56,8 +56,28 @@ void pf_unwatch(struct pf_state *st, int fd)
 	if (fd < 0)
 		return;
 	epoll_ctl(st->epfd, EPOLL_CTL_DEL, fd, NULL);
-	if (fd < st->nfds)
+	pf_forget(st, fd);
+}
+
+/**
+ * pf_forget() - Forget what @fd was, for an fd about to be closed (which leaves the epoll set)
+ * @st:		the daemon
+ * @fd:		the fd, or -1
+ *
+ * Events of this batch still queued for it are ignored then.
+ */
+void pf_forget(struct pf_state *st, int fd)
+{
+	if (fd >= 0 && fd < st->nfds)
 		st->fds[fd].kind = PF_NONE;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static int64_t now_ms(void)
@@ -114,7 +134,8 @@ int pf_loop_init(struct pf_state *st, int exit_fd)
 		return err;
 	if (exit_fd >= 0 && (err = pf_watch(st, exit_fd, PF_EXIT, NULL, EPOLLIN | EPOLLHUP)))
 		return err;
-	return 0;
+	/* Level-triggered: a refill answered while a request waits for its own is read then. */
+	return pf_watch(st, st->ns.fd, PF_NSOCK, NULL, EPOLLIN);
 }
 
 /**
@@ -126,6 +147,7 @@ int pf_loop_init(struct pf_state *st, int exit_fd)
 int pf_loop_run(struct pf_state *st)
 {
 	struct epoll_event events[LOOP_EVENTS_MAX];
+	int64_t poll_until = 0;
 
 	while (!st->quit) {
 		int64_t deadline = apiserver_next_deadline(st->api), now = now_ms();
@@ -135,7 +157,16 @@ int pf_loop_run(struct pf_state *st)
 
 		if (udp_next >= 0 && (timeout < 0 || udp_next < timeout))
 			timeout = (int)udp_next;
+		/*
+		 * Shortly after activity, look again instead of sleeping: the next segment of a
+		 * conversation usually comes sooner than a sleeping thread wakes, on a virtual
+		 * machine above all. With nothing to do for --busy-poll microseconds, it sleeps.
+		 */
+		if (st->busy_poll_us && now_us() < poll_until)
+			timeout = 0;
 		n = epoll_wait(st->epfd, events, LOOP_EVENTS_MAX, timeout);
+		if (n > 0 && st->busy_poll_us)
+			poll_until = now_us() + st->busy_poll_us;
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -151,7 +182,7 @@ int pf_loop_run(struct pf_state *st)
 				relay_accept(st, obj);
 				break;
 			case PF_CONN:
-				relay_event(st, obj, events[i].events);
+				relay_event(st, obj, fd, events[i].events);
 				break;
 			case PF_UDP_LISTEN:
 				udp_listener_event(st, obj);
@@ -165,6 +196,10 @@ int pf_loop_run(struct pf_state *st)
 			case PF_API_CLIENT:
 				apiserver_client_event(st->api, fd);
 				break;
+			case PF_NSOCK:
+				if (nsock_refilled(&st->ns))
+					pf_unwatch(st, fd);
+				break;
 			case PF_EXIT:
 			case PF_SIGNAL:
 				st->quit = true;
@@ -174,6 +209,7 @@ int pf_loop_run(struct pf_state *st)
 			}
 		}
 		apiserver_expire(st->api, now_ms());
+		relay_refill(st);
 	}
 	return 0;
 }

@@ -37,7 +37,8 @@ enum {
 	OPT_READY,
 	OPT_EXIT,
 	OPT_DEBUG,
-	OPT_SOURCE_IP
+	OPT_SOURCE_IP,
+	OPT_BUSY_POLL
 };
 
 static void usage(FILE *f)
@@ -45,7 +46,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: rootlet-portfwd --netns NAME|PATH [--userns PATH] [--publish SPEC]...\n"
 		"                       [--target ADDRESS] [--source-ip] [--api-socket PATH]\n"
-		"                       [--ready-fd FD] [--exit-fd FD] [--debug]\n"
+		"                       [--ready-fd FD] [--exit-fd FD] [--busy-poll USEC] "
+		"[--debug]\n"
 		"       rootlet-portfwd add NAME SPEC...\n"
 		"       rootlet-portfwd list NAME [--json]\n"
 		"       rootlet-portfwd remove NAME ID|SPEC\n"
@@ -67,6 +69,9 @@ static void usage(FILE *f)
 		"  --api-socket PATH   the API socket (default with a NAME: in its state dir)\n"
 		"  --ready-fd FD       write 1 to FD once every port is bound\n"
 		"  --exit-fd FD        exit when FD hangs up\n"
+		"  --busy-poll USEC    after activity, poll this long before sleeping (default "
+		"50,\n"
+		"                      0 = off): lower latency for a little CPU\n"
 		"  -j, --json          machine-readable output (list)\n"
 		"  --debug             log details on stderr\n"
 		"  -h, --help          this text\n"
@@ -81,7 +86,7 @@ static int usage_error(struct pf_cfg *cfg, const char *fmt, const char *arg)
 	return -EINVAL;
 }
 
-static int parse_fd(const char *text, int *ret)
+static int parse_nonneg(const char *text, int *ret)
 {
 	char *end;
 	long v;
@@ -107,6 +112,7 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 		{ "exit-fd", required_argument, NULL, OPT_EXIT },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "source-ip", no_argument, NULL, OPT_SOURCE_IP },
+		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -140,12 +146,12 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 			snprintf(cfg->api_path, sizeof(cfg->api_path), "%s", optarg);
 			break;
 		case OPT_READY:
-			if (parse_fd(optarg, &cfg->ready_fd))
+			if (parse_nonneg(optarg, &cfg->ready_fd))
 				return usage_error(cfg, "--ready-fd '%s': not an fd number",
 						   optarg);
 			break;
 		case OPT_EXIT:
-			if (parse_fd(optarg, &cfg->exit_fd))
+			if (parse_nonneg(optarg, &cfg->exit_fd))
 				return usage_error(cfg, "--exit-fd '%s': not an fd number", optarg);
 			break;
 		case OPT_DEBUG:
@@ -153,6 +159,12 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 			break;
 		case OPT_SOURCE_IP:
 			cfg->source_ip = true;
+			break;
+		case OPT_BUSY_POLL:
+			if (parse_nonneg(optarg, &cfg->busy_poll_us) ||
+			    cfg->busy_poll_us > PF_BUSY_POLL_MAX)
+				return usage_error(cfg, "--busy-poll '%s': not 0 to 10000 microseconds",
+						   optarg);
 			break;
 		case 'j':
 			cfg->json = true;
@@ -304,6 +316,7 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 	err = nsock_start(&st->ns, net_fd, cfg->target_arg, cfg->source_ip, cfg->detail,
 			  sizeof(cfg->detail));
 	st->source_ip = cfg->source_ip;
+	st->busy_poll_us = cfg->busy_poll_us;
 	close(net_fd);
 	if (err)
 		return err;
@@ -457,7 +470,9 @@ static int run_rootlessport(struct pf_cfg *cfg)
 
 int main(int argc, char **argv)
 {
-	static struct pf_cfg cfg = { .ready_fd = -1, .exit_fd = -1 };
+	static struct pf_cfg cfg = { .ready_fd = -1,
+				     .exit_fd = -1,
+				     .busy_poll_us = PF_BUSY_POLL_US };
 	const char *base = strrchr(argv[0], '/');
 	int err;
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct nsock_req {
 	int family;
 	int type;
 	bool transparent;
+	int count; /* sockets wanted, at most NSOCK_POOL */
 };
 
 struct nsock_hello {
@@ -73,6 +75,27 @@ static void find_targets(struct nsock_hello *h)
 	freeifaddrs(ifa);
 }
 
+static int transparent_on(int fd, int family);
+
+/* One socket as @req asks; negative errno on failure. */
+static int make_socket(const struct nsock_req *req)
+{
+	static const int on = 1;
+	int fd = socket(req->family, req->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return -errno;
+	if (req->transparent && transparent_on(fd, req->family)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	/* A relay passes segments on as they come: the endpoints chose their own Nagle. */
+	if (req->type == SOCK_STREAM)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	return fd;
+}
+
 /* Lets @fd bind the outside client's address, which is not one of the netns's. */
 static int transparent_on(int fd, int family)
 {
@@ -118,19 +141,17 @@ static void *nsock_main(void *data)
 		return NULL;
 
 	while (recv(arg.sock, &req, sizeof(req), 0) == sizeof(req)) {
-		int fd = socket(req.family, req.type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		int fds[NSOCK_POOL], n = req.count < 1		  ? 1
+					 : req.count > NSOCK_POOL ? NSOCK_POOL
+								  : req.count;
+		ssize_t len = (ssize_t)(n * (int)sizeof(int));
 
-		if (fd < 0)
-			fd = -errno;
-		else if (req.transparent && transparent_on(fd, req.family)) {
-			int err = -errno;
-
-			close(fd);
-			fd = err;
-		}
-		if (send(arg.sock, &fd, sizeof(fd), MSG_NOSIGNAL) != sizeof(fd)) {
-			if (fd >= 0)
-				close(fd);
+		for (int i = 0; i < n; i++)
+			fds[i] = make_socket(&req);
+		if (send(arg.sock, fds, (size_t)len, MSG_NOSIGNAL) != len) {
+			for (int i = 0; i < n; i++)
+				if (fds[i] >= 0)
+					close(fds[i]);
 			break;
 		}
 	}
@@ -197,32 +218,108 @@ int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip
 	return 0;
 }
 
+/* Takes the answer to the refill request in flight into the pool (blocking). */
+static int nsock_take_refill(struct nsock *ns)
+{
+	int fds[NSOCK_POOL], i = ns->refilling - 1;
+	ssize_t n;
+
+	if (!ns->refilling)
+		return 0;
+	n = recv(ns->fd, fds, sizeof(fds), 0);
+	ns->refilling = 0;
+	if (n < 0 || n % (ssize_t)sizeof(int))
+		return -EPIPE;
+	for (int j = 0; j < n / (ssize_t)sizeof(int); j++) {
+		if (fds[j] < 0)
+			continue;
+		if (ns->npool[i] < NSOCK_POOL)
+			ns->pool[i][ns->npool[i]++] = fds[j];
+		else
+			close(fds[j]);
+	}
+	return 0;
+}
+
 /**
  * nsock_socket() - A new non-blocking socket inside the netns
  * @ns:		the thread
  * @family:	AF_INET or AF_INET6
- * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @type:	SOCK_STREAM (with TCP_NODELAY) or SOCK_DGRAM
  * @transparent: IP_TRANSPARENT, to bind an outside address (needs --source-ip's setup)
+ *
+ * A plain TCP socket comes from the pool nsock_refill() keeps, when it has one: a connection
+ * then costs no round trip to the thread.
  *
  * Return: the fd, or negative errno
  */
 int nsock_socket(struct nsock *ns, int family, int type, bool transparent)
 {
-	struct nsock_req req = { .family = family, .type = type, .transparent = transparent };
-	int fd;
+	struct nsock_req req = {
+		.family = family, .type = type, .transparent = transparent, .count = 1
+	};
+	int i = family == AF_INET6, fd;
 
-	if (send(ns->fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
+	if (type == SOCK_STREAM && !transparent) {
+		ns->pooled[i] = true;
+		if (ns->npool[i])
+			return ns->pool[i][--ns->npool[i]];
+	}
+	/* One request in flight at a time: a refill's answer comes first. */
+	if (nsock_take_refill(ns) || send(ns->fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
 	    recv(ns->fd, &fd, sizeof(fd), 0) != sizeof(fd))
 		return -EPIPE;
 	return fd;
 }
 
 /**
- * nsock_stop() - End the thread
+ * nsock_refill() - Ask for TCP sockets for the pool of a family relays use, if it is low
+ * @ns:		the thread
+ *
+ * The loop calls it once its events are handled; the answer arrives on @ns->fd, which the
+ * loop watches and hands to nsock_refilled(), so the loop never waits for the thread.
+ */
+void nsock_refill(struct nsock *ns)
+{
+	if (ns->refilling)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct nsock_req req = { .family = i ? AF_INET6 : AF_INET, .type = SOCK_STREAM };
+
+		if (!ns->pooled[i] || ns->npool[i] > NSOCK_POOL / 2)
+			continue;
+		req.count = NSOCK_POOL - ns->npool[i];
+		if (send(ns->fd, &req, sizeof(req), MSG_NOSIGNAL) == sizeof(req))
+			ns->refilling = i + 1;
+		return;
+	}
+}
+
+/**
+ * nsock_refilled() - The thread's socket is readable: take a refill's sockets into the pool
+ * @ns:		the thread
+ *
+ * Return: 0, or -EPIPE if the thread hung up instead (nothing more will come)
+ */
+int nsock_refilled(struct nsock *ns)
+{
+	char probe;
+
+	if (ns->refilling)
+		return nsock_take_refill(ns);
+	/* Read already by a request that waited for its own answer, or the end. */
+	return recv(ns->fd, &probe, sizeof(probe), MSG_PEEK | MSG_DONTWAIT) == 0 ? -EPIPE : 0;
+}
+
+/**
+ * nsock_stop() - End the thread, close the pools
  * @ns:		the thread
  */
 void nsock_stop(struct nsock *ns)
 {
+	for (int i = 0; i < 2; i++)
+		while (ns->npool[i])
+			close(ns->pool[i][--ns->npool[i]]);
 	close(ns->fd);
 	pthread_join(ns->thread, NULL);
 }

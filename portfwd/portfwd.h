@@ -10,10 +10,13 @@
 
 #include "spec.h"
 
-#define PF_PUBLISH_MAX 64
-#define PF_DETAIL_MAX  512
-#define PF_API_SOCKET  "portfwd.sock"
-#define PF_PIDFILE     "portfwd.pid"
+#define PF_PUBLISH_MAX	 64
+#define PF_BUSY_POLL_US	 50 /* default --busy-poll: a little over a vCPU's wake-up here */
+#define PF_BUSY_POLL_MAX 10000
+#define PF_PIPE_POOL	 16 /* empty pipes kept for new connections: two each */
+#define PF_DETAIL_MAX	 512
+#define PF_API_SOCKET	 "portfwd.sock"
+#define PF_PIDFILE	 "portfwd.pid"
 
 struct pf_cfg {
 	const char *verb; /* NULL: run the daemon */
@@ -31,15 +34,22 @@ struct pf_cfg {
 	int ready_fd, exit_fd;
 	bool json, debug;
 	bool source_ip;	   /* relays keep the client's address */
+	int busy_poll_us;  /* --busy-poll */
 	bool rootlessport; /* run as podman's rootlessport */
 	char **args;	   /* client verbs: after NAME */
 	int nargs;
 	char detail[PF_DETAIL_MAX];
 };
 
+#define NSOCK_POOL 8 /* TCP sockets kept made inside, per family */
+
 /* The thread that lives in the target netns and makes sockets there for us. */
 struct nsock {
-	int fd; /* our end of the request socketpair */
+	int fd;			 /* our end of the request socketpair */
+	int pool[2][NSOCK_POOL]; /* [0] IPv4, [1] IPv6 */
+	int npool[2];
+	bool pooled[2]; /* a relay used the family: keep its pool filled */
+	int refilling;	/* 1 + the family index of the refill in flight, or 0 */
 	pthread_t thread;
 	bool has4, has6;
 	bool transparent4, transparent6; /* --source-ip works for the family */
@@ -50,6 +60,8 @@ struct nsock {
 int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip, char *why,
 		size_t len);
 int nsock_socket(struct nsock *ns, int family, int type, bool transparent);
+void nsock_refill(struct nsock *ns);
+int nsock_refilled(struct nsock *ns);
 int srcip_setup(bool *has4, bool *has6);
 void nsock_stop(struct nsock *ns);
 
@@ -63,7 +75,8 @@ enum pf_kind {
 	PF_API_LISTEN,
 	PF_API_CLIENT,
 	PF_EXIT,
-	PF_SIGNAL
+	PF_SIGNAL,
+	PF_NSOCK
 };
 
 struct pf_forward;
@@ -98,13 +111,18 @@ struct pf_state {
 	bool quit;
 	bool debug;
 	bool source_ip;
+	int busy_poll_us;
 	struct apiserver *api;
+	int pipes[PF_PIPE_POOL][2];
+	int n_pipes;
+	bool relayed; /* a TCP connection came: keep the pools filled */
 	struct udp_flow *udp_flows;
 	void *udp_batch; /* recvmmsg buffers, made on first use */
 };
 
 int pf_watch(struct pf_state *st, int fd, enum pf_kind kind, void *obj, uint32_t events);
 void pf_unwatch(struct pf_state *st, int fd);
+void pf_forget(struct pf_state *st, int fd);
 
 int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_forward **ret,
 		char *why, size_t len);
@@ -116,11 +134,12 @@ struct json_t *forward_json(const struct pf_forward *f);
 int pf_target(struct pf_state *st, const struct pf_listener *l, struct sockaddr_storage *ret,
 	      socklen_t *ret_len);
 void relay_accept(struct pf_state *st, struct pf_listener *l);
+void relay_refill(struct pf_state *st);
 void udp_listener_event(struct pf_state *st, struct pf_listener *l);
 void udp_flow_event(struct pf_state *st, void *flow);
 int64_t udp_expire(struct pf_state *st, struct pf_listener *l);
 void udp_free(struct pf_state *st);
-void relay_event(struct pf_state *st, void *conn, uint32_t events);
+void relay_event(struct pf_state *st, void *conn, int fd, uint32_t events);
 
 char *pf_api_handle(void *st, const char *buf, size_t len);
 

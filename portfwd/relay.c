@@ -17,7 +17,10 @@
  *
  * Each direction has a pipe: splice() moves bytes from the source socket into it and from it
  * into the destination socket without copying them through user space. Both sockets are in
- * the epoll set edge-triggered, and any event pumps both directions until neither moves: a
+ * the epoll set edge-triggered. Each direction remembers whether its source may have data
+ * and its destination may take some: an edge sets the flag, EAGAIN clears it, and an event
+ * pumps until no direction with both moves. So a 64-byte message costs three splices (in,
+ * out, and the EAGAIN that proves the source dry), not a try of every socket each time. A
  * full pipe or a destination that takes no more stops reading (backpressure), and the next
  * EPOLLOUT resumes it. End of file on one side, once its pipe is drained, becomes a shutdown
  * of the other side's write half, so half-closed connections work. A reset on one side
@@ -32,6 +35,8 @@
 struct relay_dir {
 	int pipe[2];
 	size_t queued; /* bytes in the pipe */
+	bool readable; /* the source may have data: no EAGAIN since its last edge */
+	bool writable; /* the destination may take some */
 	bool eof;      /* the source said end of file */
 	bool shut;     /* the destination's write side is shut */
 };
@@ -44,14 +49,39 @@ struct relay_conn {
 	struct relay_dir down; /* server to client */
 };
 
-static void conn_close_pipes(struct relay_conn *c)
+static int pipe_new(struct relay_dir *d)
 {
-	for (int i = 0; i < 2; i++) {
-		if (c->up.pipe[i] >= 0)
-			close(c->up.pipe[i]);
-		if (c->down.pipe[i] >= 0)
-			close(c->down.pipe[i]);
+	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -errno;
+	/* Larger pipes move more per splice; past the user's pipe quota the default stays. */
+	fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+	return 0;
+}
+
+/* A pipe for one direction, from the pool when it has one. */
+static int pipe_take(struct pf_state *st, struct relay_dir *d)
+{
+	if (!st->n_pipes)
+		return pipe_new(d);
+	st->n_pipes--;
+	d->pipe[0] = st->pipes[st->n_pipes][0];
+	d->pipe[1] = st->pipes[st->n_pipes][1];
+	return 0;
+}
+
+/* An empty pipe goes back to the pool while it has room; one with bytes in it is closed. */
+static void pipe_give(struct pf_state *st, struct relay_dir *d)
+{
+	if (d->pipe[0] < 0)
+		return;
+	if (!d->queued && st->n_pipes < PF_PIPE_POOL) {
+		st->pipes[st->n_pipes][0] = d->pipe[0];
+		st->pipes[st->n_pipes][1] = d->pipe[1];
+		st->n_pipes++;
+		return;
 	}
+	close(d->pipe[0]);
+	close(d->pipe[1]);
 }
 
 static void conn_free(struct pf_state *st, struct relay_conn *c, bool reset)
@@ -62,11 +92,15 @@ static void conn_free(struct pf_state *st, struct relay_conn *c, bool reset)
 		setsockopt(c->cfd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
 		setsockopt(c->sfd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
 	}
-	pf_unwatch(st, c->cfd);
-	pf_unwatch(st, c->sfd);
-	close(c->cfd);
-	close(c->sfd);
-	conn_close_pipes(c);
+	/* Closing them takes them out of the epoll set: nothing else holds them. */
+	pf_forget(st, c->cfd);
+	pf_forget(st, c->sfd);
+	if (c->cfd >= 0)
+		close(c->cfd);
+	if (c->sfd >= 0)
+		close(c->sfd);
+	pipe_give(st, &c->up);
+	pipe_give(st, &c->down);
 	free(c);
 }
 
@@ -76,7 +110,7 @@ static int dir_pump(struct relay_dir *d, int src, int dst)
 	int moved = 0;
 	ssize_t n;
 
-	if (!d->eof) {
+	if (!d->eof && d->readable) {
 		n = splice(src, NULL, d->pipe[1], NULL, 1 << 20, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {
 			d->queued += (size_t)n;
@@ -84,17 +118,24 @@ static int dir_pump(struct relay_dir *d, int src, int dst)
 		} else if (n == 0) {
 			d->eof = true;
 			moved = 1;
-		} else if (errno != EAGAIN) {
+		} else if (errno == EAGAIN) {
+			/* Dry, or the pipe is full: an edge, or the pipe's draining below, says
+			 * retry. */
+			d->readable = false;
+		} else {
 			return -errno;
 		}
 	}
-	if (d->queued) {
+	if (d->queued && d->writable) {
 		n = splice(d->pipe[0], NULL, dst, NULL, d->queued,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {
 			d->queued -= (size_t)n;
+			d->readable = true; /* room in the pipe again */
 			moved = 1;
-		} else if (n < 0 && errno != EAGAIN) {
+		} else if (n < 0 && errno == EAGAIN) {
+			d->writable = false;
+		} else if (n < 0) {
 			return -errno;
 		}
 	}
@@ -124,13 +165,23 @@ static void conn_pump(struct pf_state *st, struct relay_conn *c)
 		conn_free(st, c, false);
 }
 
-static int pipe_pair(struct relay_dir *d)
+/**
+ * relay_refill() - Top up what the next connections take: sockets inside, pipes
+ * @st:		the daemon
+ *
+ * The loop calls it once its events are handled, so that a new connection costs neither a
+ * round trip to the netns thread nor making two pipes. Nothing is made before the first
+ * relayed connection.
+ */
+void relay_refill(struct pf_state *st)
 {
-	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -errno;
-	/* Larger pipes move more per splice; past the user's pipe quota the default stays. */
-	fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
-	return 0;
+	struct relay_dir d = { .pipe = { -1, -1 } };
+
+	if (!st->relayed)
+		return;
+	nsock_refill(&st->ns);
+	while (st->n_pipes < PF_PIPE_POOL && !pipe_new(&d))
+		pipe_give(st, &d);
 }
 
 /**
@@ -259,16 +310,18 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 
 		clen = sizeof(client);
 
-		if (c)
-			c->up.pipe[0] = c->up.pipe[1] = c->down.pipe[0] = c->down.pipe[1] = -1;
-		if (!c || pipe_pair(&c->up) || pipe_pair(&c->down)) {
+		st->relayed = true;
+		if (!c) {
 			close(cfd);
-			if (c)
-				conn_close_pipes(c);
-			free(c);
 			continue;
 		}
+		c->sfd = -1;
 		c->cfd = cfd;
+		c->up.pipe[0] = c->up.pipe[1] = c->down.pipe[0] = c->down.pipe[1] = -1;
+		if (pipe_take(st, &c->up) || pipe_take(st, &c->down)) {
+			conn_free(st, c, true);
+			continue;
+		}
 		if (l->fwd->reverse)
 			c->sfd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		else
@@ -289,6 +342,7 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 			continue;
 		}
 		c->connecting = true;
+		c->up.readable = c->up.writable = c->down.readable = c->down.writable = true;
 		if (pf_watch(st, c->cfd, PF_CONN, c, RELAY_EVENTS) ||
 		    pf_watch(st, c->sfd, PF_CONN, c, RELAY_EVENTS))
 			conn_free(st, c, true);
@@ -299,16 +353,23 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
  * relay_event() - Readiness on either socket of a connection
  * @st:		the daemon
  * @conn:	the connection
+ * @fd:		the socket
  * @events:	epoll events
  */
-void relay_event(struct pf_state *st, void *conn, uint32_t events)
+void relay_event(struct pf_state *st, void *conn, int fd, uint32_t events)
 {
 	struct relay_conn *c = conn;
+	struct relay_dir *from = fd == c->cfd ? &c->up : &c->down;
+	struct relay_dir *to = fd == c->cfd ? &c->down : &c->up;
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(int), plen = sizeof(peer);
 	int err = 0;
 
-	(void)events;
+	/* An error or hang-up is read as such, by the splice from this socket. */
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		from->readable = true;
+	if (events & EPOLLOUT)
+		to->writable = true;
 	if (c->connecting) {
 		if (getsockopt(c->sfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
 			conn_free(st, c, true);

@@ -18,10 +18,13 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(TOP, "build")
+BENCHCLIENT = os.path.join(BUILD, "benchclient")
 NETNS = os.path.join(BUILD, "rootlet-netns")
 SLIRP = os.path.join(BUILD, "rootlet-slirp")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
+# BENCH_ONLY=slirp or portfwd: one half, while working on it; make bench runs both.
+ONLY = os.environ.get("BENCH_ONLY", "")
 IPERF_PORT = 15201
 IDLE_SECONDS = 2.0
 READY_TIMEOUT = 10.0
@@ -195,8 +198,8 @@ class Servers:
         self.procs = [subprocess.Popen([NETNS, "exec", name, "--", "iperf3", "-s", "-p",
                                         str(IPERF_IN)], stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL),
-                      subprocess.Popen([NETNS, "exec", name, "--", "python3", NETPY,
-                                        "serve-echo", "tcp", "0.0.0.0", str(ECHO_IN)],
+                      subprocess.Popen([NETNS, "exec", name, "--", BENCHCLIENT, "serve",
+                                        "0.0.0.0", str(ECHO_IN)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
 
     def stop(self):
@@ -266,8 +269,7 @@ class RootlesskitBuiltin:
     label = "rootlesskit"
 
     def start(self, hp, he):
-        script = (f"iperf3 -s -p {IPERF_IN} -D && exec python3 {NETPY} serve-echo tcp "
-                  f"0.0.0.0 {ECHO_IN}")
+        script = f"iperf3 -s -p {IPERF_IN} -D && exec {BENCHCLIENT} serve 0.0.0.0 {ECHO_IN}"
         # --pidns: the daemonized iperf3 goes with rootlesskit's child when the run ends.
         self.proc = subprocess.Popen(["rootlesskit", "--pidns", "--net=slirp4netns",
                                       "--disable-host-loopback",
@@ -292,7 +294,6 @@ def host_client(hp, he):
     return gbit, measure("cps", he), measure("pingpong", he)
 
 
-BENCHCLIENT = os.path.join(BUILD, "benchclient")
 CPS_SECONDS = 2
 PINGPONG_COUNT = 5000
 
@@ -325,8 +326,8 @@ def veth_ceiling():
            "ip addr add 10.77.8.2/24 dev v1 && ip link set v1 up && ip link set lo up")
         servers = [subprocess.Popen([NETNS, "exec", b, "--", "iperf3", "-s", "-p",
                                      str(IPERF_IN)], stdout=subprocess.DEVNULL),
-                   subprocess.Popen([NETNS, "exec", b, "--", "python3", NETPY, "serve-echo",
-                                     "tcp", "0.0.0.0", str(ECHO_IN)], stdout=subprocess.DEVNULL)]
+                   subprocess.Popen([NETNS, "exec", b, "--", BENCHCLIENT, "serve", "0.0.0.0",
+                                     str(ECHO_IN)], stdout=subprocess.DEVNULL)]
         time.sleep(0.5)
         out = sh(NETNS, "exec", a, "--", "iperf3", "-c", "10.77.8.2", "-p", str(IPERF_IN),
                  "-t", str(SECONDS), "-J", check=False).stdout
@@ -387,13 +388,15 @@ def main():
     iperf_server = subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", str(IPERF_PORT)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.3)
-    rows = []
+    rows, e2e, fwd = [], None, None
     try:
-        print(f"bench: slirp, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
-        bench_slirp(rows)
-        e2e = bench_e2e()
-        print(f"bench: portfwd, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
-        fwd = bench_portfwd()
+        if ONLY != "portfwd":
+            print(f"bench: slirp, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
+            bench_slirp(rows)
+            e2e = bench_e2e()
+        if ONLY != "slirp":
+            print(f"bench: portfwd, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
+            fwd = bench_portfwd()
     finally:
         iperf_server.terminate()
         # Whatever a failed step left: every netns of the bench's own state root goes.
@@ -402,6 +405,13 @@ def main():
             sh(NETNS, "del", entry["name"], check=False)
         shutil.rmtree(os.environ["ROOTLET_STATE_DIR"], ignore_errors=True)
 
+    if e2e:
+        print_slirp(rows, e2e)
+    if fwd:
+        print_portfwd(fwd)
+
+
+def print_slirp(rows, e2e):
     print()
     print("slirp: iperf3 through the helper, Gbit/s (ratio to slirp4netns)")
     print(f"{'MTU':>5}  {'helper':<14} {'netns->host':>17} {'host->netns':>17} {'ready ms':>9} "
@@ -418,6 +428,9 @@ def main():
     print()
     print("rootlet-netns end to end, median of %d: add %.1f ms, add --slirp (ready) %.1f ms"
           % (E2E_RUNS, e2e["add"], e2e["add --slirp"]))
+
+
+def print_portfwd(fwd):
     print()
     print("portfwd: host 127.0.0.1 -> netns through each forwarder (ratios to the best peer)")
     peers = [k for k in fwd if k not in ("rootlet-portfwd", "veth (kernel)")]

@@ -1,5 +1,6 @@
-/* make bench's load client: short connections per second, and 64-byte round trips, in C so
- * that the figures are the forwarder's and not an interpreter's. */
+/* make bench's load client (short connections per second, 64-byte round trips) and the echo
+ * server behind the forwarders, in C so that the figures are the forwarder's and not an
+ * interpreter's. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -7,12 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PING_BYTES 64
 #define NSEC	   1000000000.0
+#define BACKLOG	   1024
+#define EVENTS	   64
+#define ECHO_BUF   65536
 
 static double now(void)
 {
@@ -108,15 +113,58 @@ static int pingpong(const struct sockaddr_in *to, int count)
 	return 0;
 }
 
+/* Echo every connection on one thread, until killed: accept and echo cost a few syscalls. */
+static int serve(const struct sockaddr_in *at)
+{
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN }, evs[EVENTS];
+	static char buf[ECHO_BUF];
+
+	if (lfd < 0 || ep < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (const struct sockaddr *)at, sizeof(*at)) || listen(lfd, BACKLOG)) {
+		fprintf(stderr, "benchclient: serve: %s\n", strerror(errno));
+		return 1;
+	}
+	ev.data.fd = lfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+	for (;;) {
+		int n = epoll_wait(ep, evs, EVENTS, -1);
+
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			ssize_t got;
+
+			if (fd == lfd) {
+				int c;
+
+				while ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+					setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+					ev.data.fd = c;
+					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+				}
+				continue;
+			}
+			got = read(fd, buf, sizeof(buf));
+			if (got <= 0 || write(fd, buf, (size_t)got) != got)
+				close(fd); /* leaves the epoll set with it */
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET };
 
-	if (argc != 5 || inet_pton(AF_INET, argv[2], &to.sin_addr) != 1) {
-		fprintf(stderr, "Usage: benchclient cps|pingpong IPV4 PORT SECONDS|COUNT\n");
+	if (argc < 4 || inet_pton(AF_INET, argv[2], &to.sin_addr) != 1 ||
+	    (argc != 5 && strcmp(argv[1], "serve"))) {
+		fprintf(stderr, "Usage: benchclient cps|pingpong IPV4 PORT SECONDS|COUNT\n"
+				"       benchclient serve IPV4 PORT\n");
 		return 2;
 	}
 	to.sin_port = htons((uint16_t)atoi(argv[3]));
+	if (!strcmp(argv[1], "serve"))
+		return serve(&to);
 	if (!strcmp(argv[1], "cps"))
 		return cps(&to, atof(argv[4]));
 	if (!strcmp(argv[1], "pingpong"))

@@ -136,6 +136,10 @@ test_file_descriptors_return_after_10000_short_connections() {
 	before=$(ls /proc/$PF_PID/fd | wc -l)
 	ok $NET short-connections 127.0.0.1 "$port" 10000 --timeout 10
 	wait_until 5 '[ "$(ls /proc/$PF_PID/fd | wc -l)" -eq "$before" ]'
+	# --busy-poll (50 us by default) ends with the traffic: idle, the daemon sleeps.
+	ticks=$(cpu_ticks "$PF_PID")
+	sleep 1
+	[ $(($(cpu_ticks "$PF_PID") - ticks)) -le 1 ] || fail "CPU used while idle: $(($(cpu_ticks "$PF_PID") - ticks)) ticks in 1 s"
 }
 
 test_killed_daemon_frees_its_ports_and_del_still_works() {
@@ -176,6 +180,9 @@ test_help_version_and_man_page() {
 	ok "$PORTFWD" --version
 	assert_match "$OUT" "^rootlet-portfwd [0-9.]+$"
 	check_man_page rootlet-portfwd add list remove
+	refused 2 "$PORTFWD" --netns web --busy-poll 10001
+	assert_match "$ERR" "--busy-poll '10001': not 0 to 10000"
+	refused 2 "$PORTFWD" --netns web --busy-poll -1
 }
 
 test_netns_add_publish_starts_the_daemon_show_lists_del_stops() {

@@ -170,6 +170,11 @@ serve() {
 	wait_until 10 "[ -e '$TEST_WORK/$name.ready' ]"
 }
 
+# cpu_ticks PID: user + system clock ticks PID has used (all its threads).
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
 # A TCP port that was free on 127.0.0.1 a moment ago.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
