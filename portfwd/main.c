@@ -163,7 +163,8 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 		case OPT_BUSY_POLL:
 			if (parse_nonneg(optarg, &cfg->busy_poll_us) ||
 			    cfg->busy_poll_us > PF_BUSY_POLL_MAX)
-				return usage_error(cfg, "--busy-poll '%s': not 0 to 10000 microseconds",
+				return usage_error(cfg,
+						   "--busy-poll '%s': not 0 to 10000 microseconds",
 						   optarg);
 			break;
 		case 'j':
