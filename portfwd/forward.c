@@ -45,7 +45,8 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 
 	/* A reverse listener is a socket of the netns: the thread there makes it. */
 	if (reverse)
-		fd = nsock_socket(&st->ns, addr.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM, false);
+		fd = nsock_socket(&st->ns, addr.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM,
+				  NSOCK_LISTEN);
 	else
 		fd = socket(addr.ss_family,
 			    (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

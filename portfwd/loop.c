@@ -158,16 +158,17 @@ int pf_loop_run(struct pf_state *st)
 		if (udp_next >= 0 && (timeout < 0 || udp_next < timeout))
 			timeout = (int)udp_next;
 		/*
-		 * Shortly after activity, look again instead of sleeping: the next segment of a
-		 * conversation usually comes sooner than a sleeping thread wakes, on a virtual
-		 * machine above all. With nothing to do for --busy-poll microseconds, it sleeps.
+		 * Shortly after a conversation's turn, look again instead of sleeping: its next
+		 * segment usually comes sooner than a sleeping thread wakes, on a virtual machine
+		 * above all. A turn is a new connection or a few bytes relayed; not bulk transfer,
+		 * where polling would take the CPU the endpoints need, nor the bare acknowledgement
+		 * of what was sent. With nothing to do for --busy-poll microseconds, it sleeps.
 		 */
-		if (st->busy_poll_us && now_us() < poll_until)
+		if (now_us() < poll_until)
 			timeout = 0;
+		st->relayed_bytes = 0;
+		st->accepted = false;
 		n = epoll_wait(st->epfd, events, LOOP_EVENTS_MAX, timeout);
-		if (n > 0 && st->busy_poll_us)
-			poll_until = now_us() + st->busy_poll_us;
-
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		for (int i = 0; i < n; i++) {
@@ -210,6 +211,10 @@ int pf_loop_run(struct pf_state *st)
 		}
 		apiserver_expire(st->api, now_ms());
 		relay_refill(st);
+		if (st->relayed_bytes >= PF_BUSY_POLL_BYTES)
+			poll_until = 0;
+		else if (st->busy_poll_us && (st->relayed_bytes || st->accepted))
+			poll_until = now_us() + st->busy_poll_us;
 	}
 	return 0;
 }

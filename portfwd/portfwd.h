@@ -10,13 +10,14 @@
 
 #include "spec.h"
 
-#define PF_PUBLISH_MAX	 64
-#define PF_BUSY_POLL_US	 50 /* default --busy-poll: a little over a vCPU's wake-up here */
-#define PF_BUSY_POLL_MAX 10000
-#define PF_PIPE_POOL	 16 /* empty pipes kept for new connections: two each */
-#define PF_DETAIL_MAX	 512
-#define PF_API_SOCKET	 "portfwd.sock"
-#define PF_PIDFILE	 "portfwd.pid"
+#define PF_PUBLISH_MAX	   64
+#define PF_BUSY_POLL_US	   50 /* default --busy-poll: a little over a vCPU's wake-up here */
+#define PF_BUSY_POLL_MAX   10000
+#define PF_BUSY_POLL_BYTES (16 * 1024) /* a wake-up that relayed less is a conversation's */
+#define PF_PIPE_POOL	   16	       /* empty pipes kept for new connections: two each */
+#define PF_DETAIL_MAX	   512
+#define PF_API_SOCKET	   "portfwd.sock"
+#define PF_PIDFILE	   "portfwd.pid"
 
 struct pf_cfg {
 	const char *verb; /* NULL: run the daemon */
@@ -53,13 +54,19 @@ struct nsock {
 	pthread_t thread;
 	bool has4, has6;
 	bool transparent4, transparent6; /* --source-ip works for the family */
+	bool local_target;		 /* no --target: connections stay on lo */
 	struct in_addr target4;		 /* where connections go inside */
 	struct in6_addr target6;
 };
 
 int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip, char *why,
 		size_t len);
-int nsock_socket(struct nsock *ns, int family, int type, bool transparent);
+enum nsock_use {
+	NSOCK_LISTEN,
+	NSOCK_CONNECT,
+	NSOCK_TRANSPARENT
+};
+int nsock_socket(struct nsock *ns, int family, int type, enum nsock_use use);
 void nsock_refill(struct nsock *ns);
 int nsock_refilled(struct nsock *ns);
 int srcip_setup(bool *has4, bool *has6);
@@ -112,6 +119,8 @@ struct pf_state {
 	bool debug;
 	bool source_ip;
 	int busy_poll_us;
+	size_t relayed_bytes; /* by the events of this wake-up */
+	bool accepted;	      /* a connection came in this wake-up */
 	struct apiserver *api;
 	int pipes[PF_PIPE_POOL][2];
 	int n_pipes;

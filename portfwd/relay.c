@@ -105,7 +105,7 @@ static void conn_free(struct pf_state *st, struct relay_conn *c, bool reset)
 }
 
 /* Moves what it can from @src to @dst; returns 1 on progress, 0 if none, negative errno. */
-static int dir_pump(struct relay_dir *d, int src, int dst)
+static int dir_pump(struct relay_dir *d, int src, int dst, size_t *relayed)
 {
 	int moved = 0;
 	ssize_t n;
@@ -131,6 +131,7 @@ static int dir_pump(struct relay_dir *d, int src, int dst)
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {
 			d->queued -= (size_t)n;
+			*relayed += (size_t)n;
 			d->readable = true; /* room in the pipe again */
 			moved = 1;
 		} else if (n < 0 && errno == EAGAIN) {
@@ -152,8 +153,8 @@ static void conn_pump(struct pf_state *st, struct relay_conn *c)
 	int up, down;
 
 	do {
-		up = dir_pump(&c->up, c->cfd, c->sfd);
-		down = dir_pump(&c->down, c->sfd, c->cfd);
+		up = dir_pump(&c->up, c->cfd, c->sfd, &st->relayed_bytes);
+		down = dir_pump(&c->down, c->sfd, c->cfd, &st->relayed_bytes);
 		if (up < 0 || down < 0) {
 			log_debug(st->debug, "connection reset: %s",
 				  strerror(-(up < 0 ? up : down)));
@@ -310,7 +311,7 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 
 		clen = sizeof(client);
 
-		st->relayed = true;
+		st->relayed = st->accepted = true;
 		if (!c) {
 			close(cfd);
 			continue;
@@ -325,7 +326,8 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 		if (l->fwd->reverse)
 			c->sfd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		else
-			c->sfd = nsock_socket(&st->ns, family, SOCK_STREAM, transparent);
+			c->sfd = nsock_socket(&st->ns, family, SOCK_STREAM,
+					      transparent ? NSOCK_TRANSPARENT : NSOCK_CONNECT);
 		if (c->sfd < 0) {
 			c->sfd = -1;
 			conn_free(st, c, true);

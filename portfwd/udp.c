@@ -109,7 +109,7 @@ static struct udp_flow *flow_new(struct pf_state *st, struct pf_listener *l,
 	if (l->fwd->reverse)
 		f->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	else
-		f->fd = nsock_socket(&st->ns, family, SOCK_DGRAM, false);
+		f->fd = nsock_socket(&st->ns, family, SOCK_DGRAM, NSOCK_CONNECT);
 	if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&to, tolen) < 0 ||
 	    pf_watch(st, f->fd, PF_UDP_FLOW, f, EPOLLIN)) {
 		if (f->fd >= 0)
