@@ -27,8 +27,7 @@ struct nsock_req {
 	int family;
 	int type;
 	bool transparent;
-	bool on_lo; /* bound to lo: see make_socket() */
-	int count;  /* sockets wanted, at most NSOCK_POOL */
+	int count; /* sockets wanted, at most NSOCK_POOL */
 };
 
 struct nsock_hello {
@@ -94,14 +93,6 @@ static int make_socket(const struct nsock_req *req)
 	/* A relay passes segments on as they come: the endpoints chose their own Nagle. */
 	if (req->type == SOCK_STREAM)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	/*
-	 * Connections to the netns's own address go through lo anyway. Bound to lo, they count
-	 * as loopback traffic for net.ipv4.tcp_tw_reuse's default, so the TIME_WAIT each one
-	 * leaves here (the relay closes first when the client does) does not hold its port:
-	 * thousands of connections a second would run out of ports otherwise.
-	 */
-	if (req->on_lo)
-		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", sizeof("lo"));
 	return fd;
 }
 
@@ -222,7 +213,6 @@ int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip
 	ns->has6 = hello.has6;
 	ns->target4 = hello.a4;
 	ns->target6 = hello.a6;
-	ns->local_target = !target;
 	ns->transparent4 = hello.transparent4;
 	ns->transparent6 = hello.transparent6;
 	return 0;
@@ -266,11 +256,9 @@ static int nsock_take_refill(struct nsock *ns)
  */
 int nsock_socket(struct nsock *ns, int family, int type, enum nsock_use use)
 {
-	struct nsock_req req = { .family = family,
-				 .type = type,
-				 .transparent = use == NSOCK_TRANSPARENT,
-				 .on_lo = use == NSOCK_CONNECT && ns->local_target,
-				 .count = 1 };
+	struct nsock_req req = {
+		.family = family, .type = type, .transparent = use == NSOCK_TRANSPARENT, .count = 1
+	};
 	int i = family == AF_INET6, fd;
 
 	if (type == SOCK_STREAM && use == NSOCK_CONNECT) {
@@ -297,9 +285,7 @@ void nsock_refill(struct nsock *ns)
 	if (ns->refilling)
 		return;
 	for (int i = 0; i < 2; i++) {
-		struct nsock_req req = { .family = i ? AF_INET6 : AF_INET,
-					 .type = SOCK_STREAM,
-					 .on_lo = ns->local_target };
+		struct nsock_req req = { .family = i ? AF_INET6 : AF_INET, .type = SOCK_STREAM };
 
 		if (!ns->pooled[i] || ns->npool[i] > NSOCK_POOL / 2)
 			continue;

@@ -54,7 +54,6 @@ struct nsock {
 	pthread_t thread;
 	bool has4, has6;
 	bool transparent4, transparent6; /* --source-ip works for the family */
-	bool local_target;		 /* no --target: connections stay on lo */
 	struct in_addr target4;		 /* where connections go inside */
 	struct in6_addr target6;
 };
