@@ -86,7 +86,7 @@ enum pf_kind {
 };
 
 struct pf_forward;
-struct udp_flow;
+struct udp_table;
 
 struct pf_listener {
 	int fd;
@@ -123,9 +123,8 @@ struct pf_state {
 	struct apiserver *api;
 	int pipes[PF_PIPE_POOL][2];
 	int n_pipes;
-	bool relayed; /* a TCP connection came: keep the pools filled */
-	struct udp_flow *udp_flows;
-	void *udp_batch; /* recvmmsg buffers, made on first use */
+	bool relayed;	       /* a TCP connection came: keep the pools filled */
+	struct udp_table *udp; /* UDP flows, made on first use */
 };
 
 int pf_watch(struct pf_state *st, int fd, enum pf_kind kind, void *obj, uint32_t events);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,12 +16,23 @@
  * A UDP "connection" is the client's address: the first datagram from it makes a flow, whose
  * socket is made inside the netns and connected to the target, so replies come back on it
  * alone and the service sees the netns's address as the source. Datagrams move in batches of
- * UDP_BATCH with recvmmsg() and sendmmsg(). A flow idle for UDP_IDLE_MS is closed.
+ * UDP_BATCH with recvmmsg() and sendmmsg().
+ *
+ * Flows are found by a hash of listener and client address (seeded at random, so that clients
+ * cannot line up on one chain), and kept in a list from least to most recently used: a flow
+ * idle for UDP_IDLE_MS is at the head, so expiry looks at the expired ones only. At
+ * UDP_FLOWS_MAX flows the least recently used one makes room, as a NAT's table does: a flood
+ * of source addresses costs a bounded number of sockets.
  */
 
-#define UDP_BATCH   32
-#define UDP_DGRAM   65536
-#define UDP_IDLE_MS 60000
+#define UDP_BATCH	  32
+#define UDP_DGRAM	  65536
+#define UDP_IDLE_MS	  60000
+#define UDP_FLOWS_MAX	  4096
+#define UDP_BUCKETS_FIRST 64
+#define UDP_LOAD	  2 /* flows per bucket before the table doubles */
+#define FNV_OFFSET	  0xcbf29ce484222325ULL
+#define FNV_PRIME	  0x100000001b3ULL
 
 struct udp_flow {
 	int fd;
@@ -28,10 +40,17 @@ struct udp_flow {
 	struct sockaddr_storage client;
 	socklen_t client_len;
 	int64_t last;
-	struct udp_flow *next;
+	uint64_t hash;
+	struct udp_flow *chain;		/* next in the hash bucket */
+	struct udp_flow *older, *newer; /* the use list */
 };
 
-struct udp_batch {
+struct udp_table {
+	struct udp_flow **buckets;
+	size_t nbuckets; /* a power of two */
+	size_t count;
+	uint64_t seed;
+	struct udp_flow *oldest, *newest;
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_storage addrs[UDP_BATCH];
@@ -46,63 +65,144 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct udp_batch *batch_get(struct pf_state *st)
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
 {
-	struct udp_batch *b = st->udp_batch;
+	const uint8_t *p = data;
 
-	if (b)
-		return b;
-	b = calloc(1, sizeof(*b));
-	if (!b || !(b->bufs = malloc((size_t)UDP_BATCH * UDP_DGRAM))) {
-		free(b);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * FNV_PRIME;
+	return h;
+}
+
+static uint64_t flow_hash(const struct udp_table *t, const struct pf_listener *l,
+			  const struct sockaddr_storage *a, socklen_t alen)
+{
+	return fnv(fnv(FNV_OFFSET ^ t->seed, &l, sizeof(l)), a, alen);
+}
+
+static struct udp_flow **bucket(const struct udp_table *t, uint64_t hash)
+{
+	return &t->buckets[hash & (t->nbuckets - 1)];
+}
+
+/* The table, made on first use with its recvmmsg buffers. */
+static struct udp_table *table_get(struct pf_state *st)
+{
+	struct udp_table *t = st->udp;
+
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->nbuckets = UDP_BUCKETS_FIRST;
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	t->bufs = malloc((size_t)UDP_BATCH * UDP_DGRAM);
+	if (!t->buckets || !t->bufs) {
+		free(t->buckets);
+		free(t->bufs);
+		free(t);
 		return NULL;
 	}
-	st->udp_batch = b;
-	return b;
+	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
+		t->seed = (uint64_t)now_ms();
+	st->udp = t;
+	return t;
 }
 
-static void batch_reset(struct udp_batch *b, bool with_names)
+/* Twice the buckets once the chains grow long; without memory, the chains just stay long. */
+static void table_grow(struct udp_table *t)
 {
-	for (int i = 0; i < UDP_BATCH; i++) {
-		b->iov[i] = (struct iovec){ .iov_base = b->bufs + (size_t)i * UDP_DGRAM,
-					    .iov_len = UDP_DGRAM };
-		b->msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &b->iov[i], .msg_iovlen = 1 };
-		if (with_names) {
-			b->msgs[i].msg_hdr.msg_name = &b->addrs[i];
-			b->msgs[i].msg_hdr.msg_namelen = sizeof(b->addrs[i]);
+	size_t n = t->nbuckets * 2;
+	struct udp_flow **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return;
+	for (size_t i = 0; i < t->nbuckets; i++)
+		while (t->buckets[i]) {
+			struct udp_flow *f = t->buckets[i];
+
+			t->buckets[i] = f->chain;
+			f->chain = b[f->hash & (n - 1)];
+			b[f->hash & (n - 1)] = f;
 		}
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = n;
+}
+
+static void use_unlink(struct udp_table *t, struct udp_flow *f)
+{
+	if (f->older)
+		f->older->newer = f->newer;
+	else
+		t->oldest = f->newer;
+	if (f->newer)
+		f->newer->older = f->older;
+	else
+		t->newest = f->older;
+	f->older = f->newer = NULL;
+}
+
+static void use_append(struct udp_table *t, struct udp_flow *f)
+{
+	f->older = t->newest;
+	f->newer = NULL;
+	if (t->newest)
+		t->newest->newer = f;
+	else
+		t->oldest = f;
+	t->newest = f;
+}
+
+/* @f was used now: it goes to the young end of the list. */
+static void flow_touch(struct udp_table *t, struct udp_flow *f, int64_t now)
+{
+	f->last = now;
+	if (t->newest != f) {
+		use_unlink(t, f);
+		use_append(t, f);
 	}
 }
 
-static void flow_close(struct pf_state *st, struct udp_flow *f)
+static void flow_close(struct pf_state *st, struct udp_table *t, struct udp_flow *f)
 {
-	for (struct udp_flow **p = (struct udp_flow **)&st->udp_flows; *p; p = &(*p)->next)
-		if (*p == f) {
-			*p = f->next;
-			break;
-		}
+	struct udp_flow **p = bucket(t, f->hash);
+
+	while (*p && *p != f)
+		p = &(*p)->chain;
+	if (*p)
+		*p = f->chain;
+	use_unlink(t, f);
+	t->count--;
 	pf_unwatch(st, f->fd);
 	close(f->fd);
 	free(f);
 }
 
-static struct udp_flow *flow_find(struct pf_state *st, struct pf_listener *l,
+static struct udp_flow *flow_find(struct udp_table *t, struct pf_listener *l,
 				  const struct sockaddr_storage *a, socklen_t alen)
 {
-	for (struct udp_flow *f = st->udp_flows; f; f = f->next)
-		if (f->l == l && f->client_len == alen && !memcmp(&f->client, a, alen))
+	uint64_t hash = flow_hash(t, l, a, alen);
+
+	for (struct udp_flow *f = *bucket(t, hash); f; f = f->chain)
+		if (f->hash == hash && f->l == l && f->client_len == alen &&
+		    !memcmp(&f->client, a, alen))
 			return f;
 	return NULL;
 }
 
-static struct udp_flow *flow_new(struct pf_state *st, struct pf_listener *l,
+static struct udp_flow *flow_new(struct pf_state *st, struct udp_table *t, struct pf_listener *l,
 				 const struct sockaddr_storage *a, socklen_t alen)
 {
 	struct sockaddr_storage to;
 	socklen_t tolen;
 	struct udp_flow *f;
 	int family = pf_target(st, l, &to, &tolen);
+	struct udp_flow **b;
 
+	if (t->count >= UDP_FLOWS_MAX)
+		flow_close(st, t, t->oldest);
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
@@ -120,9 +220,28 @@ static struct udp_flow *flow_new(struct pf_state *st, struct pf_listener *l,
 	f->l = l;
 	f->client = *a;
 	f->client_len = alen;
-	f->next = st->udp_flows;
-	st->udp_flows = f;
+	f->hash = flow_hash(t, l, a, alen);
+	if (t->count >= t->nbuckets * UDP_LOAD)
+		table_grow(t);
+	b = bucket(t, f->hash);
+	f->chain = *b;
+	*b = f;
+	use_append(t, f);
+	t->count++;
 	return f;
+}
+
+static void batch_reset(struct udp_table *t, bool with_names)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		t->iov[i] = (struct iovec){ .iov_base = t->bufs + (size_t)i * UDP_DGRAM,
+					    .iov_len = UDP_DGRAM };
+		t->msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &t->iov[i], .msg_iovlen = 1 };
+		if (with_names) {
+			t->msgs[i].msg_hdr.msg_name = &t->addrs[i];
+			t->msgs[i].msg_hdr.msg_namelen = sizeof(t->addrs[i]);
+		}
+	}
 }
 
 /**
@@ -132,23 +251,23 @@ static struct udp_flow *flow_new(struct pf_state *st, struct pf_listener *l,
  */
 void udp_listener_event(struct pf_state *st, struct pf_listener *l)
 {
-	struct udp_batch *b = batch_get(st);
+	struct udp_table *t = table_get(st);
 	int64_t now = now_ms();
 	int n;
 
-	if (!b)
+	if (!t)
 		return;
-	batch_reset(b, true);
-	n = recvmmsg(l->fd, b->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	batch_reset(t, true);
+	n = recvmmsg(l->fd, t->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 	for (int i = 0; i < n; i++) {
-		struct msghdr *h = &b->msgs[i].msg_hdr;
-		struct udp_flow *f = flow_find(st, l, h->msg_name, h->msg_namelen);
+		struct msghdr *h = &t->msgs[i].msg_hdr;
+		struct udp_flow *f = flow_find(t, l, h->msg_name, h->msg_namelen);
 
-		if (!f && !(f = flow_new(st, l, h->msg_name, h->msg_namelen)))
+		if (!f && !(f = flow_new(st, t, l, h->msg_name, h->msg_namelen)))
 			continue;
-		f->last = now;
+		flow_touch(t, f, now);
 		/* A full queue inside drops the datagram, as a network would. */
-		if (send(f->fd, h->msg_iov->iov_base, b->msgs[i].msg_len, MSG_DONTWAIT) < 0)
+		if (send(f->fd, h->msg_iov->iov_base, t->msgs[i].msg_len, MSG_DONTWAIT) < 0)
 			continue;
 	}
 }
@@ -160,27 +279,25 @@ void udp_listener_event(struct pf_state *st, struct pf_listener *l)
  */
 void udp_flow_event(struct pf_state *st, void *flow)
 {
-	struct udp_batch *b = batch_get(st);
+	struct udp_table *t = st->udp;
 	struct udp_flow *f = flow;
 	int n;
 
-	if (!b)
-		return;
-	batch_reset(b, false);
-	n = recvmmsg(f->fd, b->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	batch_reset(t, false);
+	n = recvmmsg(f->fd, t->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
 	for (int i = 0; i < n; i++) {
-		b->iov[i].iov_len = b->msgs[i].msg_len;
-		b->msgs[i].msg_hdr.msg_name = &f->client;
-		b->msgs[i].msg_hdr.msg_namelen = f->client_len;
+		t->iov[i].iov_len = t->msgs[i].msg_len;
+		t->msgs[i].msg_hdr.msg_name = &f->client;
+		t->msgs[i].msg_hdr.msg_namelen = f->client_len;
 	}
-	f->last = now_ms();
-	sendmmsg(f->l->fd, b->msgs, (unsigned)n, MSG_DONTWAIT);
+	flow_touch(t, f, now_ms());
+	sendmmsg(f->l->fd, t->msgs, (unsigned)n, MSG_DONTWAIT);
 }
 
 /**
- * udp_expire() - Close flows idle for UDP_IDLE_MS, and those of a closed listener
+ * udp_expire() - Close flows idle for UDP_IDLE_MS, or every flow of a listener that closes
  * @st:		the daemon
  * @l:		close the flows of this listener whatever their age, or NULL
  *
@@ -188,32 +305,38 @@ void udp_flow_event(struct pf_state *st, void *flow)
  */
 int64_t udp_expire(struct pf_state *st, struct pf_listener *l)
 {
-	int64_t now = now_ms(), next = -1;
-	struct udp_flow *f = st->udp_flows, *following;
+	struct udp_table *t = st->udp;
+	int64_t now;
 
-	for (; f; f = following) {
-		following = f->next;
-		if (f->l == l || now - f->last >= UDP_IDLE_MS) {
-			flow_close(st, f);
-			continue;
+	if (!t || !t->oldest)
+		return -1;
+	if (l) {
+		for (struct udp_flow *f = t->oldest, *newer; f; f = newer) {
+			newer = f->newer;
+			if (f->l == l)
+				flow_close(st, t, f);
 		}
-		if (next < 0 || f->last + UDP_IDLE_MS - now < next)
-			next = f->last + UDP_IDLE_MS - now;
 	}
-	return next;
+	now = now_ms();
+	while (t->oldest && now - t->oldest->last >= UDP_IDLE_MS)
+		flow_close(st, t, t->oldest);
+	return t->oldest ? t->oldest->last + UDP_IDLE_MS - now : -1;
 }
 
 /**
- * udp_free() - Close every flow and the batch buffers
+ * udp_free() - Close every flow, free the table
  * @st:		the daemon
  */
 void udp_free(struct pf_state *st)
 {
-	while (st->udp_flows)
-		flow_close(st, st->udp_flows);
-	if (st->udp_batch) {
-		free(((struct udp_batch *)st->udp_batch)->bufs);
-		free(st->udp_batch);
-		st->udp_batch = NULL;
-	}
+	struct udp_table *t = st->udp;
+
+	if (!t)
+		return;
+	while (t->oldest)
+		flow_close(st, t, t->oldest);
+	free(t->buckets);
+	free(t->bufs);
+	free(t);
+	st->udp = NULL;
 }

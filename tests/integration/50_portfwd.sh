@@ -235,6 +235,20 @@ test_udp_echo_v4_and_v6_and_1000_datagrams_intact() {
 	assert_eq "$OUT" "1000 datagrams echoed intact"
 }
 
+# Each client address is a flow with a socket inside; past 4096 the least recently used makes
+# room, so a flood of source ports costs a bounded number of fds and new clients still work.
+test_udp_5000_clients_each_a_flow_and_the_flow_table_stays_bounded() {
+	pf_netns
+	serve udp "$NETNS" exec web -- $NET serve-echo udp 0.0.0.0 5353
+	pf_daemon --publish 127.0.0.1:0:5353/udp
+	before=$(ls /proc/$PF_PID/fd | wc -l)
+	ok $NET udp-clients 127.0.0.1 "$(host_port_of 1)" 5000 --timeout 5
+	assert_eq "$OUT" "5000 clients echoed"
+	fds=$(ls /proc/$PF_PID/fd | wc -l)
+	[ "$fds" -gt $((before + 4000)) ] || fail "only $((fds - before)) flows kept: the table should hold 4096"
+	[ "$fds" -le $((before + 4096 + 8)) ] || fail "$((fds - before)) fds for flows: more than 4096"
+}
+
 test_rootlessport_drop_in_binds_signals_ready_forwards_and_exits() {
 	pf_netns
 	serve udp "$NETNS" exec web -- $NET serve-echo udp 0.0.0.0 5353

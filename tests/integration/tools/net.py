@@ -246,6 +246,26 @@ def short_connections(args):
     return 0
 
 
+def udp_clients(args):
+    """N clients one after another, each from a socket (a port) of its own: one datagram each,
+    echoed intact. Exit 1 at the first that is not."""
+    for i in range(args.n):
+        with socket.socket(family_of(args.addr), socket.SOCK_DGRAM) as s:
+            s.settimeout(args.timeout)
+            msg = f"client {i}".encode()
+            s.sendto(msg, (args.addr, args.port))
+            try:
+                got, _ = s.recvfrom(CHUNK)
+            except socket.timeout:
+                print(f"udp-clients: client {i} got no echo", file=sys.stderr)
+                return 1
+            if got != msg:
+                print(f"udp-clients: client {i} got {got!r}", file=sys.stderr)
+                return 1
+    print(f"{args.n} clients echoed")
+    return 0
+
+
 def udp_many(args):
     """N datagrams, each different, each echoed intact before the next goes."""
     s = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
@@ -487,6 +507,12 @@ def main():
     p.add_argument("n", type=int)
     p.add_argument("--timeout", type=float, default=5.0)
     p.set_defaults(fn=short_connections)
+    p = sub.add_parser("udp-clients")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.set_defaults(fn=udp_clients)
     p = sub.add_parser("udp-many")
     p.add_argument("addr")
     p.add_argument("port", type=int)
