@@ -274,7 +274,7 @@ int nsock_socket(struct nsock *ns, int family, int type, enum nsock_use use)
 }
 
 /**
- * nsock_refill() - Ask for TCP sockets for the pool of a family relays use, if it is low
+ * nsock_refill() - Ask for TCP sockets to fill the pool of a family relays use
  * @ns:		the thread
  *
  * The loop calls it once its events are handled; the answer arrives on @ns->fd, which the
@@ -287,7 +287,7 @@ void nsock_refill(struct nsock *ns)
 	for (int i = 0; i < 2; i++) {
 		struct nsock_req req = { .family = i ? AF_INET6 : AF_INET, .type = SOCK_STREAM };
 
-		if (!ns->pooled[i] || ns->npool[i] > NSOCK_POOL / 2)
+		if (!ns->pooled[i] || ns->npool[i] == NSOCK_POOL)
 			continue;
 		req.count = NSOCK_POOL - ns->npool[i];
 		if (send(ns->fd, &req, sizeof(req), MSG_NOSIGNAL) == sizeof(req))

@@ -32,9 +32,7 @@
  * go while large ones do not hold back libslirp's ACKs to the guest.
  */
 #define TAP_BATCH	64
-#ifndef TAP_BATCH_BYTES
 #define TAP_BATCH_BYTES (256 * 1024)
-#endif
 #define LOOP_FD_GROW	64
 /* A virtio-net header and the largest segment TSO hands over, with its Ethernet header. */
 #define TAP_FRAME_MAX (sizeof(struct virtio_net_hdr) + 65536 + SLIRP_ETH_HLEN)
