@@ -18,14 +18,19 @@
 static void add_explain_exists(struct netns_cfg *cfg, int root_fd)
 {
 	struct netns_state st;
-	int dir_fd;
+	int dir_fd, err;
 
 	dir_fd = openat(root_fd, cfg->name, DIR_OPEN_FLAGS);
 	if (dir_fd < 0)
 		return;
-	if (!state_read(dir_fd, &st) && state_live(dir_fd, &st) == 0)
+	err = state_read(dir_fd, &st);
+	if (!err && state_live(dir_fd, &st) == 0)
 		snprintf(cfg->detail, sizeof(cfg->detail),
 			 "exists, stale (its holder is gone); run 'rootlet-netns gc'");
+	else if (err == -ENOENT || err == -EBADMSG)
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "exists, broken (no readable state.json); 'rootlet-netns del %s' removes it",
+			 cfg->name);
 	close(dir_fd);
 }
 

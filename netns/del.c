@@ -10,7 +10,10 @@
 #include "netns.h"
 #include "statedir.h"
 
-/* An entry whose state.json is unreadable is still removed: del is how a user gets rid of it. */
+/*
+ * An entry whose state.json is unreadable or missing (a crash between steps, a hand-made
+ * directory) is still removed: del is how a user gets rid of it.
+ */
 static int del_broken(struct netns_cfg *cfg)
 {
 	int root_fd = -1, dir_fd = -1, lock_fd = -1, err;
@@ -34,6 +37,19 @@ out:
 	return err;
 }
 
+/* Whether the entry's directory is there (with or without a state.json). */
+static bool entry_exists(const struct netns_cfg *cfg)
+{
+	int root_fd;
+	bool there;
+
+	if (state_root_open(cfg->root, false, &root_fd))
+		return false;
+	there = !faccessat(root_fd, cfg->name, F_OK, AT_SYMLINK_NOFOLLOW);
+	close(root_fd);
+	return there;
+}
+
 /**
  * netns_del() - Delete the netns named in @cfg
  * @cfg:	configuration
@@ -49,9 +65,10 @@ int netns_del(struct netns_cfg *cfg)
 	int err;
 
 	err = entry_open(cfg, false, true, &e);
-	if (err == -EBADMSG) {
-		snprintf(cfg->detail, sizeof(cfg->detail),
-			 "state.json is corrupt; the entry is removed, any holder left running");
+	if (err == -EBADMSG || (err == -ENOENT && entry_exists(cfg))) {
+		snprintf(cfg->warning, sizeof(cfg->warning),
+			 "state.json is %s; the entry is removed, any holder left running",
+			 err == -EBADMSG ? "corrupt" : "missing");
 		return del_broken(cfg) ?: 0;
 	}
 	if (err)

@@ -288,3 +288,19 @@ test_add_with_userns_joins_that_userns() {
 test_man_page_documents_every_verb_option_and_exit_code() {
 	check_man_page rootlet-netns add del list exec path show oci gc
 }
+
+# A directory without a state.json (a crash between steps, or made by hand) is a broken entry:
+# add names the way out, del removes it with a warning, and the name is usable again.
+test_broken_entry_is_named_by_add_and_removed_by_del() {
+	mkdir -p -m 0700 "$ROOTLET_STATE_DIR"
+	mkdir -m 0700 "$ROOTLET_STATE_DIR/ghost"
+	ok "$NETNS" list
+	assert_match "$OUT" "ghost +corrupt"
+	refused 1 "$NETNS" add ghost
+	assert_match "$ERR" "exists, broken .*'rootlet-netns del ghost' removes it"
+	ok "$NETNS" del ghost
+	assert_match "$ERR" "warning.*state.json is missing; the entry is removed"
+	[ ! -e "$ROOTLET_STATE_DIR/ghost" ] || fail "the broken entry is still there"
+	ok "$NETNS" add ghost
+	ok "$NETNS" del ghost
+}
