@@ -29,7 +29,8 @@ static void add_explain_exists(struct netns_cfg *cfg, int root_fd)
 			 "exists, stale (its holder is gone); run 'rootlet-netns gc'");
 	else if (err == -ENOENT || err == -EBADMSG)
 		snprintf(cfg->detail, sizeof(cfg->detail),
-			 "exists, broken (no readable state.json); 'rootlet-netns del %s' removes it",
+			 "exists, broken (no readable state.json); 'rootlet-netns del %s' removes "
+			 "it",
 			 cfg->name);
 	close(dir_fd);
 }

@@ -196,6 +196,7 @@ int main(int argc, char **argv)
 	if (signal_ready(&cfg))
 		log_warn("ready fd %d: nobody is reading it", cfg.ready_fd);
 	log_debug(cfg.debug, "forwarding %s in %s", cfg.tapname, cfg.netns_path);
+	trim_setup_pages();
 	err = loop_run(&l) ? EXIT_FAILURE : 0;
 out:
 	apiserver_free(l.api);

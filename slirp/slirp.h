@@ -95,5 +95,6 @@ int netconf_configure(const struct slirp_cfg *cfg);
 
 int sandbox_enter(struct slirp_cfg *cfg);
 int seccomp_install(void);
+void trim_setup_pages(void);
 
 #endif
