@@ -3,7 +3,12 @@
 
 slirp: iperf3 netns->host and host->netns through rootlet-slirp, slirp4netns and pasta, at MTU
 1500 and 65520, each the median of BENCH_RUNS runs of BENCH_SECONDS; ratios to slirp4netns;
-each helper's RSS, time from start to ready and idle CPU; a new netns with slirp, end to end.
+each helper's RSS (and its private part, RssAnon), time from start to ready and idle CPU; a new
+netns with slirp, end to end.
+portfwd: iperf3, short connections per second and the p50 of 64-byte round trips from the
+host's loopback into a netns through rootlet-portfwd, rootlesskit's builtin driver, pasta -t
+and slirp4netns' add_hostfwd, with a C load client and echo server (build/benchclient), and
+across a veth pair without a forwarder as the kernel's own ceiling.
 Runs as an unprivileged user; traffic stays on loopback and inside the namespaces it makes.
 """
 import json
@@ -140,7 +145,8 @@ def bench_slirp(rows):
                Slirpish(shutil.which("slirp4netns"), "slirp4netns", ["--enable-seccomp"]),
                Pasta()]
     for mtu in (65520, 1500):
-        results = {h.label: {"n2h": [], "h2n": [], "ready": [], "rss": [], "idle": []}
+        results = {h.label: {"n2h": [], "h2n": [], "ready": [], "rss": [], "anon": [],
+                                "idle": []}
                    for h in helpers}
         for run in range(RUNS):
             for h in helpers:
@@ -153,6 +159,7 @@ def bench_slirp(rows):
                     r["n2h"].append(iperf(name, h.gateway, False))
                     r["h2n"].append(iperf(name, h.gateway, True))
                     r["rss"].append(proc_kib(pid, "VmRSS"))
+                    r["anon"].append(proc_kib(pid, "RssAnon"))
                     if run == 0:
                         r["idle"].append(idle_cpu_percent(pid))
                     h.stop()
@@ -415,7 +422,7 @@ def print_slirp(rows, e2e):
     print()
     print("slirp: iperf3 through the helper, Gbit/s (ratio to slirp4netns)")
     print(f"{'MTU':>5}  {'helper':<14} {'netns->host':>17} {'host->netns':>17} {'ready ms':>9} "
-          f"{'RSS KiB':>8} {'idle CPU':>8}")
+          f"{'RSS KiB':>8} {'anon KiB':>8} {'idle CPU':>8}")
     base = {(m, "n2h"): r["n2h"] for m, label, r in rows if label == "slirp4netns"}
     base.update({(m, "h2n"): r["h2n"] for m, label, r in rows if label == "slirp4netns"})
     for mtu, label, r in rows:
@@ -424,7 +431,7 @@ def print_slirp(rows, e2e):
             ratio = r[key] / b if b else 0
             return f"{r[key]:6.2f} ({ratio:4.2f}x)"
         print(f"{mtu:>5}  {label:<14} {cell('n2h'):>17} {cell('h2n'):>17} {r['ready']:9.1f} "
-              f"{r['rss']:8.0f} {r['idle']:7.1f}%")
+              f"{r['rss']:8.0f} {r['anon']:8.0f} {r['idle']:7.1f}%")
     print()
     print("rootlet-netns end to end, median of %d: add %.1f ms, add --slirp (ready) %.1f ms"
           % (E2E_RUNS, e2e["add"], e2e["add --slirp"]))
