@@ -35,9 +35,34 @@ static void add_explain_exists(struct netns_cfg *cfg, int root_fd)
 	close(dir_fd);
 }
 
-static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct netns_state *st)
+/* What the holder's unshared hook needs. */
+struct add_ctx {
+	struct netns_cfg *cfg;
+	int dir_fd;
+	struct helper_proc *slirp; /* started early, or pid -1 */
+};
+
+/* The holder's namespaces exist: name them in the entry, and let an early rootlet-slirp go. */
+static int holder_unshared(void *arg, pid_t holder)
 {
+	struct add_ctx *a = arg;
 	char target[64];
+
+	snprintf(target, sizeof(target), "/proc/%d/ns/net", (int)holder);
+	if (symlinkat(target, a->dir_fd, STATE_NET) < 0)
+		return -errno;
+	snprintf(target, sizeof(target), "/proc/%d/ns/user", (int)holder);
+	if (symlinkat(target, a->dir_fd, STATE_USER) < 0)
+		return -errno;
+	/* A helper that died already says why in its log: slirp_finish() reads that. */
+	if (a->slirp->pid > 0 && slirp_go(a->slirp))
+		return slirp_finish(a->cfg, a->dir_fd, a->slirp) ?: -ECHILD;
+	return 0;
+}
+
+static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct netns_state *st,
+			struct add_ctx *ctx, const char *dir_path)
+{
 	int err;
 
 	snprintf(st->name, sizeof(st->name), "%s", cfg->name);
@@ -51,19 +76,14 @@ static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct 
 		return state_write(dir_fd, st);
 	}
 
-	if (cfg->slirp && (err = slirp_write_resolv(cfg, dir_fd)))
+	/* Started first, so that its exec and libraries overlap the holder's making. */
+	if (cfg->slirp && ((err = slirp_spawn_early(cfg, dir_fd, dir_path, ctx->slirp)) ||
+			   (err = slirp_write_resolv(cfg, dir_fd))))
 		return err;
 	snprintf(st->userns, sizeof(st->userns), "%s", cfg->userns_path ? USERNS_JOIN : USERNS_NEW);
-	if ((err = holder_spawn(cfg, &st->holder_pid)))
+	if ((err = holder_spawn(cfg, &st->holder_pid, holder_unshared, ctx)) ||
+	    (err = proc_start_time(st->holder_pid, &st->holder_start)))
 		return err;
-	if ((err = proc_start_time(st->holder_pid, &st->holder_start)))
-		return err;
-	snprintf(target, sizeof(target), "/proc/%d/ns/net", (int)st->holder_pid);
-	if (symlinkat(target, dir_fd, STATE_NET) < 0)
-		return -errno;
-	snprintf(target, sizeof(target), "/proc/%d/ns/user", (int)st->holder_pid);
-	if (symlinkat(target, dir_fd, STATE_USER) < 0)
-		return -errno;
 	return state_write(dir_fd, st);
 }
 
@@ -81,7 +101,9 @@ int netns_add(struct netns_cfg *cfg)
 	struct netns_state st = { 0 };
 	int root_fd = -1, dir_fd = -1, lock_fd = -1, err;
 	bool as_root = geteuid() == 0 && !cfg->userns_path;
-	char tmp[32];
+	struct helper_proc slirp = { .pid = -1, .ready_fd = -1, .go_fd = -1 };
+	struct add_ctx ctx = { .cfg = cfg, .slirp = &slirp };
+	char tmp[32], tmp_path[PATH_MAX];
 
 	snprintf(tmp, sizeof(tmp), ADD_TMP_PREFIX "%d", (int)getpid());
 	if ((err = state_root_open(cfg->root, true, &root_fd)))
@@ -111,7 +133,12 @@ int netns_add(struct netns_cfg *cfg)
 	/* Held until we exit, so gc never takes our half-built directory for debris. */
 	if ((err = lock_at(dir_fd, STATE_LOCK, false, &lock_fd)))
 		goto fail;
-	if ((err = add_populate(cfg, dir_fd, as_root, &st)))
+	snprintf(tmp_path, sizeof(tmp_path), "%s/%s", cfg->root, tmp);
+	ctx.dir_fd = dir_fd;
+	/* The early rootlet-slirp binds its API socket in here before it says ready: wait for
+	 * it before the rename. */
+	if ((err = add_populate(cfg, dir_fd, as_root, &st, &ctx, tmp_path)) ||
+	    (slirp.pid > 0 && (err = slirp_finish(cfg, dir_fd, &slirp))))
 		goto fail;
 	if (renameat2(root_fd, tmp, root_fd, cfg->name, RENAME_NOREPLACE) < 0) {
 		err = -errno;
@@ -119,9 +146,12 @@ int netns_add(struct netns_cfg *cfg)
 			add_explain_exists(cfg, root_fd);
 		goto fail;
 	}
-	/* Helpers find the netns by its name, so they start once it has one; the lock we still
-	 * hold keeps del away until they are up or the entry is gone again. */
-	if ((cfg->slirp && (err = slirp_start(cfg, dir_fd))) ||
+	/*
+	 * As root rootlet-slirp, and rootlet-portfwd always, find the netns by its name, so they
+	 * start once it has one. The lock we still hold keeps del away until they are up or the
+	 * entry is gone again.
+	 */
+	if ((cfg->slirp && as_root && (err = slirp_start(cfg, dir_fd))) ||
 	    (cfg->n_publish && (err = portfwd_start(cfg, dir_fd)))) {
 		if (!cfg->detail[0])
 			snprintf(cfg->detail, sizeof(cfg->detail), "starting a helper: %s",
@@ -132,6 +162,7 @@ int netns_add(struct netns_cfg *cfg)
 	}
 	goto out;
 fail:
+	helper_abort(&slirp);
 	if (st.holder_pid > 0) {
 		kill(st.holder_pid, SIGKILL);
 		waitpid(st.holder_pid, NULL, 0);

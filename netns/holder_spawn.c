@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +26,7 @@
 #define HOLDER_STOP_TIMEOUT_MS 2000
 
 /* Own uid to 0 and, when /etc/subuid and /etc/subgid allow, the subordinate ranges after it. */
-static int holder_map(struct netns_cfg *cfg, pid_t pid)
+static int holder_map_build(struct netns_cfg *cfg, struct usermap *map)
 {
 	struct usermap_opts opts = { .uid = getuid(),
 				     .gid = getgid(),
@@ -33,11 +34,10 @@ static int holder_map(struct netns_cfg *cfg, pid_t pid)
 				     .subgid_path = SUBGID_PATH };
 	struct passwd *pw = getpwuid(opts.uid);
 	struct usermap_diag diag;
-	struct usermap map;
 	int err;
 
 	opts.user = pw ? pw->pw_name : NULL;
-	if ((err = usermap_build(&opts, &map, &diag))) {
+	if ((err = usermap_build(&opts, map, &diag))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "%s", diag.error);
 		return err;
 	}
@@ -45,8 +45,19 @@ static int holder_map(struct netns_cfg *cfg, pid_t pid)
 		snprintf(cfg->warning, sizeof(cfg->warning), "%s", diag.fallback);
 	else if (diag.n_warn)
 		snprintf(cfg->warning, sizeof(cfg->warning), "%s", diag.warn[0]);
-	if ((err = usermap_apply(pid, &map, cfg->detail, sizeof(cfg->detail))))
-		return err;
+	return 0;
+}
+
+/*
+ * The holder keeps no capability; in a new userns its exec, before the maps exist, gives it
+ * none, but the bounding set it would keep: that goes here, while the child still has every
+ * capability of the new userns.
+ */
+static int drop_bounding_set(void)
+{
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return -errno;
 	return 0;
 }
 
@@ -71,22 +82,23 @@ static int read_msg(int fd, holder_msg_t *ret_msg)
 	return 0;
 }
 
-/* In the child, between fork and exec: report failures through the pipe, then die. */
+/*
+ * In the child, between fork and exec: report failures through the pipe, then die. In a new
+ * userns it says it unshared and execs the holder at once; the parent writes the maps
+ * meanwhile (the holder needs none of them), and whatever it started on the namespaces then.
+ */
 static void __attribute__((noreturn))
-holder_child(const char *holder, struct netns_cfg *cfg, int userns_fd, int report_fd, int go_fd)
+holder_child(const char *holder, struct netns_cfg *cfg, int userns_fd, int report_fd)
 {
 	holder_msg_t msg = HOLDER_MSG_UNSHARED;
-	char go;
 
 	if (userns_fd >= 0) {
 		if (setns(userns_fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNET) < 0)
 			goto fail;
 	} else {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0 || drop_bounding_set())
 			goto fail;
 		if (write(report_fd, &msg, sizeof(msg)) != sizeof(msg))
-			_exit(1);
-		if (read(go_fd, &go, 1) != 1)
 			_exit(1);
 	}
 	if (dup2(report_fd, HOLDER_REPORT_FD) < 0)
@@ -103,13 +115,16 @@ fail:
  * holder_spawn() - Start a holder in a new netns (and a new or given userns)
  * @cfg:	configuration: name, root, userns_path
  * @ret_pid:	set to the holder's pid once it reported ready
+ * @unshared:	called once its namespaces exist (before the maps, for a new userns), or NULL
+ * @arg:	for @unshared
  *
  * Return: 0 on success, negative errno on failure (no holder is left running then)
  */
-int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid)
+int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg)
 {
-	int report[2] = { -1, -1 }, go[2] = { -1, -1 }, userns_fd = -1, err;
+	int report[2] = { -1, -1 }, userns_fd = -1, err;
 	char holder[PATH_MAX];
+	struct usermap map;
 	holder_msg_t msg;
 	pid_t pid = -1;
 
@@ -125,7 +140,10 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid)
 					  : strerror(-err));
 		return err;
 	}
-	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+	/* Parsed before the fork: the child does not wait for it. */
+	if (userns_fd < 0 && (err = holder_map_build(cfg, &map)))
+		return err;
+	if (pipe2(report, O_CLOEXEC) < 0) {
 		err = -errno;
 		goto out;
 	}
@@ -136,11 +154,10 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid)
 		goto out;
 	}
 	if (pid == 0)
-		holder_child(holder, cfg, userns_fd, report[1], go[0]);
+		holder_child(holder, cfg, userns_fd, report[1]);
 
 	close(report[1]);
-	close(go[0]);
-	report[1] = go[0] = -1;
+	report[1] = -1;
 
 	if (userns_fd < 0) {
 		if ((err = read_msg(report[0], &msg)))
@@ -149,16 +166,15 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid)
 			err = msg < 0 ? msg : -EPROTO;
 			goto out;
 		}
-		if ((err = holder_map(cfg, pid)))
+		if ((unshared && (err = unshared(arg, pid))) ||
+		    (err = usermap_apply(pid, &map, cfg->detail, sizeof(cfg->detail))))
 			goto out;
-		if (write(go[1], "g", 1) != 1) {
-			err = -errno;
-			goto out;
-		}
 	}
 	if ((err = read_msg(report[0], &msg)))
 		goto out;
 	err = msg == HOLDER_MSG_READY ? 0 : msg < 0 ? msg : -EPROTO;
+	if (!err && userns_fd >= 0 && unshared)
+		err = unshared(arg, pid);
 out:
 	if (err && pid > 0) {
 		kill(pid, SIGKILL);
@@ -166,12 +182,9 @@ out:
 	}
 	if (!err)
 		*ret_pid = pid;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2; i++)
 		if (report[i] >= 0)
 			close(report[i]);
-		if (go[i] >= 0)
-			close(go[i]);
-	}
 	if (userns_fd >= 0)
 		close(userns_fd);
 	return err;

@@ -49,7 +49,9 @@ void entry_close(struct entry *e);
 int entry_remove(int root_fd, const char *dir_name, int dir_fd, const struct netns_state *st);
 int entry_ns_path(const struct netns_cfg *cfg, const char *file, char *buf, size_t len);
 
-int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid);
+/* Called once a new holder's namespaces exist, before its maps are written. */
+typedef int (*holder_unshared_fn)(void *arg, pid_t holder);
+int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg);
 int holder_stop(const struct netns_state *st);
 
 struct pidfile;
@@ -58,6 +60,19 @@ int helpers_each(int dir_fd, int (*fn)(const char *helper, const struct pidfile 
 int helpers_stop(int dir_fd);
 int helper_path(const char *binary, const char *libexec_sub, char *buf, size_t len);
 int slirp_start(struct netns_cfg *cfg, int dir_fd);
+
+/* A helper started and not yet waited for. */
+struct helper_proc {
+	pid_t pid;
+	int ready_fd;
+	int go_fd; /* slirp_spawn_early(): its --wait-fd */
+	const char *log;
+};
+int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
+		      struct helper_proc *h);
+int slirp_go(struct helper_proc *h);
+int slirp_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h);
+void helper_abort(struct helper_proc *h);
 int portfwd_start(struct netns_cfg *cfg, int dir_fd);
 int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd);
 

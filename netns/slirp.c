@@ -6,22 +6,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "netns.h"
+#include "pidfile.h"
 
 #define SLIRP_BINARY	  "rootlet-slirp"
 #define PORTFWD_BINARY	  "rootlet-portfwd"
 #define HELPER_LOG_MODE	  0600
 #define HELPER_READY_FD	  3
+#define HELPER_WAIT_FD	  4
 #define HELPER_READY_MS	  10000
 #define HELPER_ARGV_MAX	  (16 + 2 * NETNS_PUBLISH_MAX)
 #define SLIRP_RESOLV_MODE 0644 /* read by whatever uid runs inside the netns */
 #define SLIRP_DNS4	  "10.0.2.3"
 #define SLIRP_DNS6	  "fd00::3"
 #define SLIRP_NUM_TEXT	  16
+#define SLIRP_PIDFILE	  "slirp.pid"
+#define SLIRP_TAP	  "tap0"
 
 /**
  * slirp_write_resolv() - Write <entry>/resolv.conf naming slirp's DNS forwarder
@@ -73,15 +78,19 @@ static int wait_ready(int fd)
 
 /*
  * Runs @argv (a binary of ours) detached, in a session of its own so that the user's terminal
- * going away does not take the network, logging to <entry>/@log; returns once it wrote ready.
- * On failure its last log line is the detail, and it is not left running.
+ * going away does not take the network, logging to <entry>/@log, with a pipe at
+ * HELPER_READY_FD for it to say ready on; helper_wait() waits for that.
  */
-static int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv)
+static int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv,
+			int wait_fd, struct helper_proc *h)
 {
 	char binary[PATH_MAX];
-	int pipefd[2], log_fd, err;
+	int pipefd[2], log_fd, err = 0;
 	pid_t pid;
 
+	h->pid = -1;
+	h->ready_fd = -1;
+	h->log = log;
 	if (helper_path(argv[0], NULL, binary, sizeof(binary))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "%s not found", argv[0]);
 		return -ENOENT;
@@ -95,60 +104,80 @@ static int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, cha
 		return err;
 	}
 	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		goto out;
-	}
 	if (pid == 0) {
 		int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 		setsid();
 		if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
 		    dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0 ||
-		    dup2(pipefd[1], HELPER_READY_FD) < 0)
+		    dup2(pipefd[1], HELPER_READY_FD) < 0 ||
+		    (wait_fd >= 0 && dup2(wait_fd, HELPER_WAIT_FD) < 0))
 			_exit(127);
-		close_range(HELPER_READY_FD + 1, ~0U, 0);
+		close_range(wait_fd >= 0 ? HELPER_WAIT_FD + 1 : HELPER_READY_FD + 1, ~0U, 0);
 		execv(binary, argv);
 		dprintf(STDERR_FILENO, "rootlet-netns: cannot run %s: %s\n", binary,
 			strerror(errno));
 		_exit(127);
 	}
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	err = wait_ready(pipefd[0]);
-	if (err) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		last_log_line(dir_fd, log, cfg->detail, sizeof(cfg->detail));
+	if (pid < 0) {
+		err = -errno;
+		close(pipefd[0]);
+	} else {
+		h->pid = pid;
+		h->ready_fd = pipefd[0];
 	}
-out:
-	close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
+	close(pipefd[1]);
 	close(log_fd);
 	return err;
 }
 
 /**
- * slirp_start() - Run rootlet-slirp for the netns in @cfg with rootlet's safe defaults
- * @cfg:	configuration (name, mtu, ipv6, allow_host_loopback); detail on failure
- * @dir_fd:	the entry's directory, for the log
- *
- * Host loopback off unless asked, sandbox and seccomp on. It records itself in slirp.pid.
- *
- * Return: 0 on success, negative errno (no rootlet-slirp left running then)
+ * helper_abort() - Stop a helper that was spawned and is not to be kept
+ * @h:		the helper, or one never spawned (pid -1)
  */
-int slirp_start(struct netns_cfg *cfg, int dir_fd)
+void helper_abort(struct helper_proc *h)
 {
-	char mtu[SLIRP_NUM_TEXT], ready[SLIRP_NUM_TEXT];
-	char *argv[HELPER_ARGV_MAX];
+	if (h->pid > 0) {
+		kill(h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+	}
+	if (h->ready_fd >= 0)
+		close(h->ready_fd);
+	if (h->go_fd >= 0)
+		close(h->go_fd);
+	h->pid = h->ready_fd = h->go_fd = -1;
+}
+
+/* Until the helper says ready; if it does not, its last log line is the detail and it goes. */
+static int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
+{
+	int err = wait_ready(h->ready_fd);
+
+	close(h->ready_fd);
+	h->ready_fd = -1;
+	if (err) {
+		helper_abort(h);
+		last_log_line(dir_fd, h->log, cfg->detail, sizeof(cfg->detail));
+	}
+	return err;
+}
+
+static int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv)
+{
+	struct helper_proc h = { .go_fd = -1 };
+	int err = helper_spawn(cfg, dir_fd, log, argv, -1, &h);
+
+	return err ? err : helper_wait(cfg, dir_fd, &h);
+}
+
+/* rootlet-slirp's flags from @cfg (MTU, host loopback, IPv6, sandbox, seccomp); its count. */
+static int slirp_flags(const struct netns_cfg *cfg, char **argv, char *mtu, size_t mtu_len,
+		       char *ready, size_t ready_len)
+{
 	int argc = 0;
 
-	snprintf(mtu, sizeof(mtu), "%u", cfg->mtu);
-	snprintf(ready, sizeof(ready), "%d", HELPER_READY_FD);
-	argv[argc++] = SLIRP_BINARY;
-	argv[argc++] = "--netns";
-	argv[argc++] = (char *)cfg->name;
+	snprintf(mtu, mtu_len, "%u", cfg->mtu);
+	snprintf(ready, ready_len, "%d", HELPER_READY_FD);
 	argv[argc++] = "--mtu";
 	argv[argc++] = mtu;
 	argv[argc++] = "--enable-sandbox";
@@ -159,8 +188,112 @@ int slirp_start(struct netns_cfg *cfg, int dir_fd)
 		argv[argc++] = "--enable-ipv6";
 	argv[argc++] = "--ready-fd";
 	argv[argc++] = ready;
+	return argc;
+}
+
+/**
+ * slirp_start() - Run rootlet-slirp for the netns in @cfg with rootlet's safe defaults
+ * @cfg:	configuration (name, mtu, ipv6, allow_host_loopback); detail on failure
+ * @dir_fd:	the entry's directory, for the log
+ *
+ * Host loopback off unless asked, sandbox and seccomp on. It finds the netns by its name and
+ * records itself in slirp.pid.
+ *
+ * Return: 0 on success, negative errno (no rootlet-slirp left running then)
+ */
+int slirp_start(struct netns_cfg *cfg, int dir_fd)
+{
+	char mtu[SLIRP_NUM_TEXT], ready[SLIRP_NUM_TEXT];
+	char *argv[HELPER_ARGV_MAX];
+	int argc = 0;
+
+	argv[argc++] = SLIRP_BINARY;
+	argv[argc++] = "--netns";
+	argv[argc++] = (char *)cfg->name;
+	argc += slirp_flags(cfg, argv + argc, mtu, sizeof(mtu), ready, sizeof(ready));
 	argv[argc] = NULL;
 	return helper_launch(cfg, dir_fd, "slirp.log", argv);
+}
+
+/**
+ * slirp_spawn_early() - Start rootlet-slirp for a netns not made yet, to wait for slirp_go()
+ * @cfg:	configuration, as for slirp_start(); detail on failure
+ * @dir_fd:	the entry's directory, not yet renamed into place
+ * @dir_path:	its path: the namespaces' links and the API socket go in it
+ * @h:		the helper, for slirp_go(), slirp_finish() or helper_abort()
+ *
+ * Its exec, libraries and libslirp then overlap the making of the namespaces and their uid
+ * maps; after slirp_go() its tap and sandbox overlap the rest of add. The API socket, bound
+ * before it says ready, keeps its inode when the directory is renamed after.
+ *
+ * Return: 0 on success, negative errno
+ */
+int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
+		      struct helper_proc *h)
+{
+	char mtu[SLIRP_NUM_TEXT], ready[SLIRP_NUM_TEXT], wait[SLIRP_NUM_TEXT];
+	char userns[PATH_MAX], netns[PATH_MAX], api[PATH_MAX];
+	char *argv[HELPER_ARGV_MAX];
+	int argc = 0, go[2], err;
+
+	snprintf(userns, sizeof(userns), "--userns-path=%s/%s", dir_path, STATE_USER);
+	snprintf(netns, sizeof(netns), "%s/%s", dir_path, STATE_NET);
+	snprintf(api, sizeof(api), "%s/%s", dir_path, SLIRP_SOCKET);
+	snprintf(wait, sizeof(wait), "%d", HELPER_WAIT_FD);
+	argv[argc++] = SLIRP_BINARY;
+	argv[argc++] = "--configure";
+	argv[argc++] = "--netns-type=path";
+	argv[argc++] = userns;
+	argv[argc++] = "--api-socket";
+	argv[argc++] = api;
+	argv[argc++] = "--wait-fd";
+	argv[argc++] = wait;
+	argc += slirp_flags(cfg, argv + argc, mtu, sizeof(mtu), ready, sizeof(ready));
+	argv[argc++] = netns;
+	argv[argc++] = SLIRP_TAP;
+	argv[argc] = NULL;
+	/* A socket, not a pipe: a go to a helper that already died is EPIPE, not SIGPIPE. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)
+		return -errno;
+	err = helper_spawn(cfg, dir_fd, "slirp.log", argv, go[0], h);
+	close(go[0]);
+	if (err)
+		close(go[1]);
+	else
+		h->go_fd = go[1];
+	return err;
+}
+
+/**
+ * slirp_go() - The namespaces exist: let an early rootlet-slirp open them
+ * @h:		from slirp_spawn_early()
+ *
+ * Return: 0 on success, negative errno
+ */
+int slirp_go(struct helper_proc *h)
+{
+	int err = send(h->go_fd, "g", 1, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+
+	close(h->go_fd);
+	h->go_fd = -1;
+	return err;
+}
+
+/**
+ * slirp_finish() - Wait for an early rootlet-slirp to be ready and record it in slirp.pid
+ * @cfg:	configuration; detail on failure
+ * @dir_fd:	the entry's directory
+ * @h:		from slirp_spawn_early()
+ *
+ * Return: 0 on success, negative errno (it is not left running then)
+ */
+int slirp_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
+{
+	int err = helper_wait(cfg, dir_fd, h);
+
+	if (!err && (err = pidfile_write(dir_fd, SLIRP_PIDFILE, h->pid)))
+		helper_abort(h);
+	return err;
 }
 
 /**

@@ -55,6 +55,9 @@ static void usage(FILE *f)
 		"--netns=NAME             a rootlet-netns netns: paths, API socket and pid file "
 		"from\n"
 		"                         its state directory; implies -c\n"
+		"--wait-fd=FD             read a byte from FD before opening the namespaces "
+		"(they\n"
+		"                         may not exist before); end of file there: exit 1\n"
 		"--debug                  log details on stderr\n"
 		"-h, --help               show this help and exit\n"
 		"-v, --version            show version and exit\n"
@@ -78,7 +81,7 @@ static void version(void)
 static void cfg_defaults(struct slirp_cfg *cfg)
 {
 	cfg->mtu = SLIRP_DEFAULT_MTU;
-	cfg->ready_fd = cfg->exit_fd = -1;
+	cfg->ready_fd = cfg->exit_fd = cfg->wait_fd = -1;
 	inet_pton(AF_INET, SLIRP_DEFAULT_NET, &cfg->net);
 	cfg->mask.s_addr = htonl(~0U << (32 - SLIRP_DEFAULT_PFX));
 	cfg->prefix = SLIRP_DEFAULT_PFX;
@@ -94,12 +97,34 @@ static int check_fd(struct slirp_cfg *cfg, int fd, const char *what)
 	return 0;
 }
 
+/*
+ * --wait-fd: whoever is still making the namespaces (rootlet-netns add) starts us early, so
+ * that our exec and libraries overlap its work, and says go with a byte once they exist.
+ */
+static int wait_for_go(struct slirp_cfg *cfg)
+{
+	ssize_t n;
+	char go;
+
+	do
+		n = read(cfg->wait_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	close(cfg->wait_fd);
+	cfg->wait_fd = -1;
+	if (n == 1)
+		return 0;
+	snprintf(cfg->detail, sizeof(cfg->detail), "--wait-fd: closed before go; giving up");
+	return n < 0 ? -errno : -ECANCELED;
+}
+
 /* Everything that must be in place before ready is written; cfg->detail on failure. */
 static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_table *fwd,
 		       struct apiserver_ops *api_ops)
 {
 	int tap_fd = -1, err, state_fd;
 
+	if (cfg->wait_fd >= 0 && (err = wait_for_go(cfg)))
+		return err;
 	if ((err = tap_open_in_netns(cfg, &tap_fd)))
 		return err;
 	if ((err = loop_init(l, tap_fd, cfg->exit_fd, cfg->mtu, slirp_tap_vnet(cfg)))) {
@@ -181,7 +206,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (check_fd(&cfg, cfg.ready_fd, "--ready-fd") ||
-	    check_fd(&cfg, cfg.exit_fd, "--exit-fd")) {
+	    check_fd(&cfg, cfg.exit_fd, "--exit-fd") || check_fd(&cfg, cfg.wait_fd, "--wait-fd")) {
 		log_error("%s", cfg.detail);
 		return EXIT_USAGE;
 	}

@@ -26,6 +26,7 @@ enum {
 	OPT_DISABLE_DNS,
 	OPT_MACADDRESS,
 	OPT_NETNS,
+	OPT_WAIT_FD,
 	OPT_DEBUG,
 	OPT_HELP,
 };
@@ -219,6 +220,7 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 		{ "disable-dns", no_argument, NULL, OPT_DISABLE_DNS },
 		{ "macaddress", required_argument, NULL, OPT_MACADDRESS },
 		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "wait-fd", required_argument, NULL, OPT_WAIT_FD },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -312,6 +314,11 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 			break;
 		case OPT_NETNS:
 			cfg->rootlet_name = optarg;
+			break;
+		case OPT_WAIT_FD:
+			if (opts_parse_uint(optarg, INT32_MAX, &v))
+				return bad(cfg, "--wait-fd", optarg);
+			cfg->wait_fd = (int)v;
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;

@@ -60,6 +60,7 @@ struct slirp_cfg {
 	/* how */
 	int ready_fd;
 	int exit_fd;
+	int wait_fd; /* --wait-fd: a byte on it before the namespaces are opened */
 	char api_path[PATH_MAX];
 	bool enable_sandbox;
 	bool enable_seccomp;
