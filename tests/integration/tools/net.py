@@ -246,21 +246,25 @@ def short_connections(args):
     return 0
 
 
+def udp_echoed(s, msg, addr, port):
+    """Send MSG on S and read the echo: None if it came back intact, else what went wrong."""
+    s.sendto(msg, (addr, port))
+    try:
+        got, _ = s.recvfrom(CHUNK)
+    except socket.timeout:
+        return "no echo"
+    return None if got == msg else "came back different"
+
+
 def udp_clients(args):
     """N clients one after another, each from a socket (a port) of its own: one datagram each,
     echoed intact. Exit 1 at the first that is not."""
     for i in range(args.n):
         with socket.socket(family_of(args.addr), socket.SOCK_DGRAM) as s:
             s.settimeout(args.timeout)
-            msg = f"client {i}".encode()
-            s.sendto(msg, (args.addr, args.port))
-            try:
-                got, _ = s.recvfrom(CHUNK)
-            except socket.timeout:
-                print(f"udp-clients: client {i} got no echo", file=sys.stderr)
-                return 1
-            if got != msg:
-                print(f"udp-clients: client {i} got {got!r}", file=sys.stderr)
+            why = udp_echoed(s, f"client {i}".encode(), args.addr, args.port)
+            if why:
+                print(f"udp-clients: client {i}: {why}", file=sys.stderr)
                 return 1
     print(f"{args.n} clients echoed")
     return 0
@@ -272,14 +276,9 @@ def udp_many(args):
     s.settimeout(args.timeout)
     for i in range(args.n):
         msg = hashlib.sha256(str(i).encode()).hexdigest().encode() * (1 + i % 16)
-        s.sendto(msg, (args.addr, args.port))
-        try:
-            got, _ = s.recvfrom(CHUNK)
-        except socket.timeout:
-            print(f"udp-many: no echo of datagram {i}", file=sys.stderr)
-            return 1
-        if got != msg:
-            print(f"udp-many: datagram {i} came back different", file=sys.stderr)
+        why = udp_echoed(s, msg, args.addr, args.port)
+        if why:
+            print(f"udp-many: datagram {i}: {why}", file=sys.stderr)
             return 1
     print(f"{args.n} datagrams echoed intact")
     return 0
