@@ -277,3 +277,16 @@ test_help_names_every_flag_engines_look_for() {
 	assert_match "$OUT" "^rootlet-slirp version [0-9.]+"$'\n'"commit: [0-9a-f]+"$'\n'"libslirp: [0-9.]+"$'\n'"SLIRP_CONFIG_VERSION_MAX: [0-9]+"$'\n'"libseccomp: [0-9.]+$"
 	check_man_page rootlet-slirp
 }
+
+# A netns joining another's userns gets its rootlet-slirp once its holder is up (nothing to map).
+test_add_slirp_into_a_joined_userns() {
+	ok "$NETNS" add outer
+	ok "$NETNS" path outer --user
+	ok "$NETNS" add inner --userns "$OUT" --slirp
+	ok "$NETNS" exec inner -- ip -br addr show tap0
+	assert_match "$OUT" "10\.0\.2\.100/24" "inner's tap address"
+	ok "$NETNS" show inner --json
+	assert_eq "$(echo "$OUT" | jq -r '[.helpers[].name] | join(",")')" slirp "inner's helpers"
+	ok "$NETNS" del inner
+	ok "$NETNS" del outer
+}
