@@ -331,7 +331,7 @@ int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
 	l->vnet = vnet;
 	l->frame = malloc(TAP_FRAME_MAX);
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!l->frame || l->epfd < 0)
+	if (!l->frame || l->epfd < 0 || (vnet && !(l->gro = gro_new())))
 		return -ENOMEM;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -368,6 +368,9 @@ int loop_run(struct loop *l)
 		l->gen++;
 		slirp_pollfds_fill(l->slirp, &slirp_timeout, cb_add_poll, l);
 		sync_slirp_fds(l);
+		/* What libslirp sent this round goes out before we sleep. */
+		if (l->gro)
+			gro_flush(l->gro, l->tap_fd);
 		n = epoll_wait(l->epfd, events, LOOP_EVENTS_MAX,
 			       next_timeout(l, slirp_timeout, now));
 		if (n < 0) {
@@ -421,6 +424,7 @@ void loop_free(struct loop *l)
 	}
 	free(l->fds);
 	free(l->frame);
+	gro_free(l->gro);
 	if (l->epfd >= 0)
 		close(l->epfd);
 	if (l->signal_fd >= 0)

@@ -4,10 +4,12 @@
 
 #include <libslirp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct slirp_cfg;
 struct apiserver;
+struct gro;
 struct hostfwd_table;
 
 /* What an epoll event is about; the fd travels with it in the low 32 bits. */
@@ -51,7 +53,8 @@ struct loop {
 	struct loop_timer *timers;
 	bool quit;
 	bool debug;
-	uint8_t *frame; /* one tap frame */
+	uint8_t *frame;	 /* one tap frame */
+	struct gro *gro; /* with a virtio-net tap: segments to the guest coalesced */
 };
 
 int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet);
@@ -64,5 +67,10 @@ void loop_free(struct loop *l);
 int64_t loop_now_ms(void);
 
 Slirp *stack_new(const struct slirp_cfg *cfg, struct loop *l);
+
+struct gro *gro_new(void);
+void gro_free(struct gro *g);
+void gro_send(struct gro *g, int tap_fd, const void *f, size_t n);
+void gro_flush(struct gro *g, int tap_fd);
 
 #endif

@@ -41,8 +41,13 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	struct iovec iov[2] = { { .iov_base = (void *)&plain, .iov_len = sizeof(plain) },
 				{ .iov_base = (void *)buf, .iov_len = len } };
 	struct loop *l = opaque;
-	ssize_t n = l->vnet ? writev(l->tap_fd, iov, 2) : write(l->tap_fd, buf, len);
+	ssize_t n;
 
+	if (l->gro) {
+		gro_send(l->gro, l->tap_fd, buf, len);
+		return (ssize_t)len;
+	}
+	n = l->vnet ? writev(l->tap_fd, iov, 2) : write(l->tap_fd, buf, len);
 	if (n < 0 && errno != EAGAIN && errno != EINTR)
 		return -errno;
 	return (ssize_t)len;

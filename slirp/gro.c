@@ -1,0 +1,266 @@
+/* libslirp's TCP segments to the guest, coalesced into TSO frames for the virtio-net tap. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/virtio_net.h>
+
+#include "loop.h"
+#include "slirp.h"
+
+/*
+ * Theory of operation
+ *
+ * libslirp sends the guest MTU-sized TCP segments, and each one written to the tap is a pass
+ * through the guest's whole receive path and, most often, a wake-up of the receiver: at MTU
+ * 1500 that, not libslirp, is where the time goes. So, with a virtio-net tap, consecutive
+ * segments of one flow (same addresses, ports, acknowledgement and options, each starting
+ * where the last ended, all but the last of the first one's size) become one frame of up to
+ * 64 KiB marked as TSO, which the guest's kernel takes in whole, as it does a NIC's GRO.
+ * Its TCP checksum becomes the pseudo-header sum with NEEDS_CSUM: the payload is libslirp's,
+ * already checked, and the kernel does not check it again. Anything else (pure ACKs, SYN, FIN,
+ * RST, UDP, ICMP, ARP) first flushes what is held, so the order on the wire stays libslirp's;
+ * the loop flushes before it sleeps, so nothing waits for more than one round.
+ */
+
+#define GRO_FRAME_MAX (SLIRP_ETH_HLEN + IP_MAXPACKET)
+#define TCP_CSUM_OFF  16 /* offsetof(struct tcphdr, check) */
+#define TCP_FLAGS_OFF 13
+#define TCP_ACK	      0x10
+#define TCP_PSH	      0x08
+
+/* Where a frame's headers are, when it is a TCP segment with data that may be merged. */
+struct seg {
+	int family;
+	size_t l3;	/* IP header offset */
+	size_t l4;	/* TCP header offset */
+	size_t payload; /* payload offset */
+	size_t len;	/* payload length */
+	uint32_t seq;
+	uint8_t flags;
+};
+
+static bool parse(const uint8_t *f, size_t n, struct seg *s)
+{
+	uint16_t type;
+	size_t tcp_len;
+
+	if (n < SLIRP_ETH_HLEN)
+		return false;
+	memcpy(&type, f + 12, 2);
+	s->l3 = SLIRP_ETH_HLEN;
+	if (type == htons(ETH_P_IP)) {
+		const struct iphdr *ip = (const void *)(f + s->l3);
+		uint16_t frag;
+
+		if (n < s->l3 + sizeof(*ip) || ip->ihl != 5 || ip->protocol != IPPROTO_TCP)
+			return false;
+		memcpy(&frag, &ip->frag_off, 2);
+		if (ntohs(frag) & (IP_MF | IP_OFFMASK) || ntohs(ip->tot_len) != n - s->l3)
+			return false;
+		s->family = AF_INET;
+		s->l4 = s->l3 + sizeof(*ip);
+	} else if (type == htons(ETH_P_IPV6)) {
+		const struct ip6_hdr *ip6 = (const void *)(f + s->l3);
+
+		if (n < s->l3 + sizeof(*ip6) || ip6->ip6_nxt != IPPROTO_TCP ||
+		    ntohs(ip6->ip6_plen) != n - s->l3 - sizeof(*ip6))
+			return false;
+		s->family = AF_INET6;
+		s->l4 = s->l3 + sizeof(*ip6);
+	} else {
+		return false;
+	}
+	if (n < s->l4 + sizeof(struct tcphdr))
+		return false;
+	tcp_len = (size_t)(f[s->l4 + 12] >> 4) * 4;
+	s->flags = f[s->l4 + TCP_FLAGS_OFF];
+	if (tcp_len < sizeof(struct tcphdr) || n <= s->l4 + tcp_len ||
+	    (s->flags & ~(TCP_ACK | TCP_PSH)) != 0 || !(s->flags & TCP_ACK))
+		return false;
+	s->payload = s->l4 + tcp_len;
+	s->len = n - s->payload;
+	memcpy(&s->seq, f + s->l4 + 4, 4);
+	s->seq = ntohl(s->seq);
+	return true;
+}
+
+/* The frame held: its first segment's layout and what may still join it. */
+struct gro {
+	uint8_t *frame;
+	size_t n; /* bytes held, 0 if none */
+	struct seg first;
+	uint32_t next_seq;
+	size_t segs;
+	bool closed; /* a short or PSH segment ended it */
+};
+
+/**
+ * gro_new() - The coalescing state of a loop with a virtio-net tap
+ *
+ * Return: the state, or NULL without memory
+ */
+struct gro *gro_new(void)
+{
+	struct gro *g = calloc(1, sizeof(*g));
+
+	if (g && !(g->frame = malloc(GRO_FRAME_MAX))) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/**
+ * gro_free() - Free the state
+ * @g:		the state, or NULL
+ */
+void gro_free(struct gro *g)
+{
+	if (g)
+		free(g->frame);
+	free(g);
+}
+
+static void tap_write(int tap_fd, const struct virtio_net_hdr *h, const void *f, size_t n)
+{
+	struct iovec iov[2] = { { .iov_base = (void *)h, .iov_len = sizeof(*h) },
+				{ .iov_base = (void *)f, .iov_len = n } };
+
+	/* A full tap queue drops it, as a link would: TCP sends it again. */
+	if (writev(tap_fd, iov, 2) < 0 && errno != EAGAIN && errno != EINTR)
+		return;
+}
+
+/* The ones' complement sum of @len bytes, folded to 16 bits, in memory byte order. */
+static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
+{
+	uint16_t w;
+
+	for (; len >= 2; p += 2, len -= 2) {
+		memcpy(&w, p, 2);
+		sum += w;
+	}
+	if (len)
+		sum += htons((uint16_t)(*p << 8));
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Lengths and checksums of the merged frame, and its header as a TSO frame of the guest's. */
+static void finish(struct gro *g, struct virtio_net_hdr *h)
+{
+	const struct seg *s = &g->first;
+	uint8_t *f = g->frame;
+	uint16_t tcp_len = (uint16_t)(g->n - s->l4), csum, v;
+	uint32_t sum;
+
+	if (s->family == AF_INET) {
+		struct iphdr *ip = (void *)(f + s->l3);
+
+		v = htons((uint16_t)(g->n - s->l3));
+		memcpy(&ip->tot_len, &v, 2);
+		ip->check = 0;
+		csum = (uint16_t)~fold(sum16(f + s->l3, sizeof(*ip), 0));
+		memcpy(&ip->check, &csum, 2);
+		sum = sum16((const uint8_t *)&ip->saddr, 8, 0);
+		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	} else {
+		struct ip6_hdr *ip6 = (void *)(f + s->l3);
+
+		v = htons(tcp_len);
+		memcpy(&ip6->ip6_plen, &v, 2);
+		sum = sum16((const uint8_t *)&ip6->ip6_src, 32, 0);
+		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	}
+	sum += htons(IPPROTO_TCP) + htons(tcp_len);
+	csum = fold(sum); /* not inverted: the pseudo-header part that NEEDS_CSUM starts from */
+	memcpy(f + s->l4 + TCP_CSUM_OFF, &csum, 2);
+	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->hdr_len = (uint16_t)s->payload;
+	h->gso_size = (uint16_t)s->len;
+	h->csum_start = (uint16_t)s->l4;
+	h->csum_offset = TCP_CSUM_OFF;
+}
+
+/**
+ * gro_flush() - Write the frame held, if any
+ * @g:		the state
+ * @tap_fd:	the tap
+ */
+void gro_flush(struct gro *g, int tap_fd)
+{
+	struct virtio_net_hdr h = { 0 };
+
+	if (!g->n)
+		return;
+	if (g->segs > 1)
+		finish(g, &h);
+	tap_write(tap_fd, &h, g->frame, g->n);
+	g->n = 0;
+}
+
+/* Whether @s, in @f, continues the held frame. */
+static bool joins(const struct gro *g, const uint8_t *f, const struct seg *s)
+{
+	const struct seg *h = &g->first;
+	size_t addr_off = h->family == AF_INET ? 12 : 8, addr_len = h->family == AF_INET ? 8 : 32;
+
+	return g->n && !g->closed && s->family == h->family && s->payload == h->payload &&
+	       s->seq == g->next_seq && s->len <= h->len && g->n + s->len <= GRO_FRAME_MAX &&
+	       !memcmp(f, g->frame, SLIRP_ETH_HLEN) &&
+	       !memcmp(f + s->l3 + addr_off, g->frame + h->l3 + addr_off, addr_len) &&
+	       /* ports, then acknowledgement number, data offset and options, all alike */
+	       !memcmp(f + s->l4, g->frame + h->l4, 4) &&
+	       !memcmp(f + s->l4 + 8, g->frame + h->l4 + 8, 5) &&
+	       !memcmp(f + s->l4 + sizeof(struct tcphdr), g->frame + h->l4 + sizeof(struct tcphdr),
+		       s->payload - s->l4 - sizeof(struct tcphdr));
+}
+
+/**
+ * gro_send() - A frame from libslirp to the guest: held to merge, or written
+ * @g:		the state
+ * @tap_fd:	the tap
+ * @f:		the Ethernet frame
+ * @n:		its length
+ */
+void gro_send(struct gro *g, int tap_fd, const void *f, size_t n)
+{
+	static const struct virtio_net_hdr plain;
+	const uint8_t *p = f;
+	struct seg s;
+
+	if (!parse(p, n, &s)) {
+		gro_flush(g, tap_fd);
+		tap_write(tap_fd, &plain, f, n);
+		return;
+	}
+	if (joins(g, p, &s)) {
+		memcpy(g->frame + g->n, p + s.payload, s.len);
+		g->n += s.len;
+		g->segs++;
+		/* The latest window, and a PSH, stand for the whole frame. */
+		memcpy(g->frame + g->first.l4 + 14, p + s.l4 + 14, 2);
+		g->frame[g->first.l4 + TCP_FLAGS_OFF] |= s.flags & TCP_PSH;
+	} else {
+		gro_flush(g, tap_fd);
+		memcpy(g->frame, f, n);
+		g->n = n;
+		g->first = s;
+		g->segs = 1;
+	}
+	g->next_seq = s.seq + (uint32_t)s.len;
+	g->closed = s.len < g->first.len || (s.flags & TCP_PSH);
+}
