@@ -30,10 +30,23 @@
  */
 
 #define GRO_FRAME_MAX (SLIRP_ETH_HLEN + IP_MAXPACKET)
-#define TCP_CSUM_OFF  16 /* offsetof(struct tcphdr, check) */
-#define TCP_FLAGS_OFF 13
-#define TCP_ACK	      0x10
-#define TCP_PSH	      0x08
+#define ETH_TYPE_OFF  12
+/* Offsets into the IP header of source and destination address, together */
+#define IP4_ADDRS_OFF 12
+#define IP4_ADDRS_LEN 8
+#define IP6_ADDRS_OFF 8
+#define IP6_ADDRS_LEN 32
+/* Offsets into the TCP header */
+#define TCP_PORTS_LEN	4
+#define TCP_SEQ_OFF	4
+#define TCP_ACKSEQ_OFF	8
+#define TCP_ACKSEQ_DOFF 5 /* the acknowledgement number and the data offset byte */
+#define TCP_DOFF_OFF	12
+#define TCP_FLAGS_OFF	13
+#define TCP_WINDOW_OFF	14
+#define TCP_CSUM_OFF	16
+#define TCP_ACK		0x10
+#define TCP_PSH		0x08
 
 /* Where a frame's headers are, when it is a TCP segment with data that may be merged. */
 struct seg {
@@ -53,7 +66,7 @@ static bool parse(const uint8_t *f, size_t n, struct seg *s)
 
 	if (n < SLIRP_ETH_HLEN)
 		return false;
-	memcpy(&type, f + 12, 2);
+	memcpy(&type, f + ETH_TYPE_OFF, 2);
 	s->l3 = SLIRP_ETH_HLEN;
 	if (type == htons(ETH_P_IP)) {
 		const struct iphdr *ip = (const void *)(f + s->l3);
@@ -79,14 +92,14 @@ static bool parse(const uint8_t *f, size_t n, struct seg *s)
 	}
 	if (n < s->l4 + sizeof(struct tcphdr))
 		return false;
-	tcp_len = (size_t)(f[s->l4 + 12] >> 4) * 4;
+	tcp_len = (size_t)(f[s->l4 + TCP_DOFF_OFF] >> 4) * 4; /* in 32-bit words */
 	s->flags = f[s->l4 + TCP_FLAGS_OFF];
 	if (tcp_len < sizeof(struct tcphdr) || n <= s->l4 + tcp_len ||
 	    (s->flags & ~(TCP_ACK | TCP_PSH)) != 0 || !(s->flags & TCP_ACK))
 		return false;
 	s->payload = s->l4 + tcp_len;
 	s->len = n - s->payload;
-	memcpy(&s->seq, f + s->l4 + 4, 4);
+	memcpy(&s->seq, f + s->l4 + TCP_SEQ_OFF, 4);
 	s->seq = ntohl(s->seq);
 	return true;
 }
@@ -175,14 +188,14 @@ static void finish(struct gro *g, struct virtio_net_hdr *h)
 		ip->check = 0;
 		csum = (uint16_t)~fold(sum16(f + s->l3, sizeof(*ip), 0));
 		memcpy(&ip->check, &csum, 2);
-		sum = sum16((const uint8_t *)&ip->saddr, 8, 0);
+		sum = sum16(f + s->l3 + IP4_ADDRS_OFF, IP4_ADDRS_LEN, 0);
 		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	} else {
 		struct ip6_hdr *ip6 = (void *)(f + s->l3);
 
 		v = htons(tcp_len);
 		memcpy(&ip6->ip6_plen, &v, 2);
-		sum = sum16((const uint8_t *)&ip6->ip6_src, 32, 0);
+		sum = sum16(f + s->l3 + IP6_ADDRS_OFF, IP6_ADDRS_LEN, 0);
 		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 	}
 	sum += htons(IPPROTO_TCP) + htons(tcp_len);
@@ -216,15 +229,17 @@ void gro_flush(struct gro *g, int tap_fd)
 static bool joins(const struct gro *g, const uint8_t *f, const struct seg *s)
 {
 	const struct seg *h = &g->first;
-	size_t addr_off = h->family == AF_INET ? 12 : 8, addr_len = h->family == AF_INET ? 8 : 32;
+	size_t addr_off = h->family == AF_INET ? IP4_ADDRS_OFF : IP6_ADDRS_OFF;
+	size_t addr_len = h->family == AF_INET ? IP4_ADDRS_LEN : IP6_ADDRS_LEN;
 
 	return g->n && !g->closed && s->family == h->family && s->payload == h->payload &&
 	       s->seq == g->next_seq && s->len <= h->len && g->n + s->len <= GRO_FRAME_MAX &&
 	       !memcmp(f, g->frame, SLIRP_ETH_HLEN) &&
 	       !memcmp(f + s->l3 + addr_off, g->frame + h->l3 + addr_off, addr_len) &&
 	       /* ports, then acknowledgement number, data offset and options, all alike */
-	       !memcmp(f + s->l4, g->frame + h->l4, 4) &&
-	       !memcmp(f + s->l4 + 8, g->frame + h->l4 + 8, 5) &&
+	       !memcmp(f + s->l4, g->frame + h->l4, TCP_PORTS_LEN) &&
+	       !memcmp(f + s->l4 + TCP_ACKSEQ_OFF, g->frame + h->l4 + TCP_ACKSEQ_OFF,
+		       TCP_ACKSEQ_DOFF) &&
 	       !memcmp(f + s->l4 + sizeof(struct tcphdr), g->frame + h->l4 + sizeof(struct tcphdr),
 		       s->payload - s->l4 - sizeof(struct tcphdr));
 }
@@ -252,7 +267,7 @@ void gro_send(struct gro *g, int tap_fd, const void *f, size_t n)
 		g->n += s.len;
 		g->segs++;
 		/* The latest window, and a PSH, stand for the whole frame. */
-		memcpy(g->frame + g->first.l4 + 14, p + s.l4 + 14, 2);
+		memcpy(g->frame + g->first.l4 + TCP_WINDOW_OFF, p + s.l4 + TCP_WINDOW_OFF, 2);
 		g->frame[g->first.l4 + TCP_FLAGS_OFF] |= s.flags & TCP_PSH;
 	} else {
 		gro_flush(g, tap_fd);
