@@ -88,7 +88,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 # Tests of a binary's own parsers link the few files of it they test.
-UNIT_SLIRP_SRCS := slirp/api_req.c slirp/opts.c slirp/seccomp.c
+UNIT_SLIRP_SRCS := slirp/api_req.c slirp/opts.c slirp/seccomp.c slirp/gro.c
 UNIT_SLIRP_PKGS := jansson libseccomp
 
 # Not under the sanitizers: their runtime makes syscalls (sigaltstack, ptrace) the filter
@@ -102,7 +102,7 @@ $(B)/unit/test_slirp_seccomp: tests/unit/test_slirp_seccomp.c tests/unit/unit.h 
 $(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h $(LIB_SRCS) $(UNIT_SLIRP_SRCS) \
 		$(wildcard lib/*.h slirp/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Islirp $(call pkg_cflags,$(UNIT_SLIRP_PKGS)) $< \
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Islirp $(call pkg_cflags,$(UNIT_SLIRP_PKGS) slirp) $< \
 		$(LIB_SRCS) $(UNIT_SLIRP_SRCS) -o $@ $(call pkg_libs,$(UNIT_SLIRP_PKGS))
 
 $(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h portfwd/spec.c portfwd/spec.h

@@ -2,7 +2,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/ip.h>
-#include <netinet/ip6.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +30,16 @@
 
 #define GRO_FRAME_MAX (SLIRP_ETH_HLEN + IP_MAXPACKET)
 #define ETH_TYPE_OFF  12
-/* Offsets into the IP header of source and destination address, together */
+/* Offsets into the IP headers: frames are read by offset, their headers being unaligned */
+#define IP4_HLEN       20
+#define IP4_TOTLEN_OFF 2
+#define IP4_FRAG_OFF   6
+#define IP4_PROTO_OFF  9
+#define IP4_CSUM_OFF   10
+#define IP6_HLEN       40
+#define IP6_PLEN_OFF   4
+#define IP6_NXT_OFF    6
+/* ... and of source and destination address, together */
 #define IP4_ADDRS_OFF 12
 #define IP4_ADDRS_LEN 8
 #define IP6_ADDRS_OFF 8
@@ -69,24 +77,27 @@ static bool parse(const uint8_t *f, size_t n, struct seg *s)
 	memcpy(&type, f + ETH_TYPE_OFF, 2);
 	s->l3 = SLIRP_ETH_HLEN;
 	if (type == htons(ETH_P_IP)) {
-		const struct iphdr *ip = (const void *)(f + s->l3);
-		uint16_t frag;
+		uint16_t frag, tot;
 
-		if (n < s->l3 + sizeof(*ip) || ip->ihl != 5 || ip->protocol != IPPROTO_TCP)
-			return false;
-		memcpy(&frag, &ip->frag_off, 2);
-		if (ntohs(frag) & (IP_MF | IP_OFFMASK) || ntohs(ip->tot_len) != n - s->l3)
+		if (n < s->l3 + IP4_HLEN || f[s->l3] != 0x45 ||
+		    f[s->l3 + IP4_PROTO_OFF] != IPPROTO_TCP)
+			return false; /* IPv4 without options only */
+		memcpy(&frag, f + s->l3 + IP4_FRAG_OFF, 2);
+		memcpy(&tot, f + s->l3 + IP4_TOTLEN_OFF, 2);
+		if (ntohs(frag) & (IP_MF | IP_OFFMASK) || ntohs(tot) != n - s->l3)
 			return false;
 		s->family = AF_INET;
-		s->l4 = s->l3 + sizeof(*ip);
+		s->l4 = s->l3 + IP4_HLEN;
 	} else if (type == htons(ETH_P_IPV6)) {
-		const struct ip6_hdr *ip6 = (const void *)(f + s->l3);
+		uint16_t plen;
 
-		if (n < s->l3 + sizeof(*ip6) || ip6->ip6_nxt != IPPROTO_TCP ||
-		    ntohs(ip6->ip6_plen) != n - s->l3 - sizeof(*ip6))
+		if (n < s->l3 + IP6_HLEN || f[s->l3 + IP6_NXT_OFF] != IPPROTO_TCP)
+			return false;
+		memcpy(&plen, f + s->l3 + IP6_PLEN_OFF, 2);
+		if (ntohs(plen) != n - s->l3 - IP6_HLEN)
 			return false;
 		s->family = AF_INET6;
-		s->l4 = s->l3 + sizeof(*ip6);
+		s->l4 = s->l3 + IP6_HLEN;
 	} else {
 		return false;
 	}
@@ -181,20 +192,16 @@ static void finish(struct gro *g, struct virtio_net_hdr *h)
 	uint32_t sum;
 
 	if (s->family == AF_INET) {
-		struct iphdr *ip = (void *)(f + s->l3);
-
 		v = htons((uint16_t)(g->n - s->l3));
-		memcpy(&ip->tot_len, &v, 2);
-		ip->check = 0;
-		csum = (uint16_t)~fold(sum16(f + s->l3, sizeof(*ip), 0));
-		memcpy(&ip->check, &csum, 2);
+		memcpy(f + s->l3 + IP4_TOTLEN_OFF, &v, 2);
+		memset(f + s->l3 + IP4_CSUM_OFF, 0, 2);
+		csum = (uint16_t)~fold(sum16(f + s->l3, IP4_HLEN, 0));
+		memcpy(f + s->l3 + IP4_CSUM_OFF, &csum, 2);
 		sum = sum16(f + s->l3 + IP4_ADDRS_OFF, IP4_ADDRS_LEN, 0);
 		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	} else {
-		struct ip6_hdr *ip6 = (void *)(f + s->l3);
-
 		v = htons(tcp_len);
-		memcpy(&ip6->ip6_plen, &v, 2);
+		memcpy(f + s->l3 + IP6_PLEN_OFF, &v, 2);
 		sum = sum16(f + s->l3 + IP6_ADDRS_OFF, IP6_ADDRS_LEN, 0);
 		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 	}

@@ -1,0 +1,263 @@
+/* Unit tests of rootlet-slirp's coalescing of TCP segments into TSO frames (slirp/gro.c). */
+#include <arpa/inet.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/virtio_net.h>
+
+#include "loop.h"
+#include "slirp.h"
+#include "unit.h"
+
+#define ETH 14
+#define MSS 1000
+#define BUF 70000
+
+/* An Ethernet frame with a TCP segment: @flags, @seq, @len bytes of payload @fill. */
+static size_t segment(uint8_t *f, int family, uint16_t sport, uint32_t seq, uint8_t flags,
+		      size_t len, uint8_t fill)
+{
+	size_t l3 = ETH, l4 = l3 + (family == AF_INET ? 20 : 40);
+	uint16_t type = htons(family == AF_INET ? ETH_P_IP : ETH_P_IPV6);
+	struct tcphdr th = { .source = htons(sport),
+			     .dest = htons(40000),
+			     .seq = htonl(seq),
+			     .ack_seq = htonl(7),
+			     .doff = 5,
+			     .window = htons(1000) };
+
+	memset(f, 0, l4 + sizeof(th) + len);
+	memset(f, 0xaa, 12);
+	memcpy(f + 12, &type, 2);
+	/* Headers are built aligned and copied in: after Ethernet's 14 bytes they are not. */
+	if (family == AF_INET) {
+		struct iphdr ip = { .version = 4,
+				    .ihl = 5,
+				    .ttl = 64,
+				    .protocol = IPPROTO_TCP,
+				    .tot_len = htons((uint16_t)(20 + sizeof(th) + len)),
+				    .saddr = htonl(0x0a000202),
+				    .daddr = htonl(0x0a000264) };
+
+		memcpy(f + l3, &ip, sizeof(ip));
+	} else {
+		struct ip6_hdr ip6 = { 0 };
+
+		ip6.ip6_vfc = 0x60;
+		ip6.ip6_nxt = IPPROTO_TCP;
+		ip6.ip6_hlim = 64;
+		ip6.ip6_plen = htons((uint16_t)(sizeof(th) + len));
+		inet_pton(AF_INET6, "fd00::2", &ip6.ip6_src);
+		inet_pton(AF_INET6, "fd00::100", &ip6.ip6_dst);
+		memcpy(f + l3, &ip6, sizeof(ip6));
+	}
+	memcpy(f + l4, &th, sizeof(th));
+	f[l4 + 13] = flags;
+	memset(f + l4 + sizeof(th), fill, len);
+	return l4 + sizeof(th) + len;
+}
+
+/* A 16-bit big-endian field of @f at @off. */
+static uint16_t be16_at(const uint8_t *f, size_t off)
+{
+	uint16_t v;
+
+	memcpy(&v, f + off, 2);
+	return ntohs(v);
+}
+
+static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
+{
+	uint16_t w;
+
+	for (; len >= 2; p += 2, len -= 2) {
+		memcpy(&w, p, 2);
+		sum += w;
+	}
+	if (len)
+		sum += htons((uint16_t)(*p << 8));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/* Finishes a NEEDS_CSUM frame as the kernel would, then checks it against the pseudo-header. */
+static int tcp_csum_ok(uint8_t *f, size_t n, const struct virtio_net_hdr *h, int family)
+{
+	uint16_t tcp_len = (uint16_t)(n - h->csum_start), c;
+	uint32_t sum;
+
+	c = (uint16_t)~sum16(f + h->csum_start, n - h->csum_start, 0);
+	memcpy(f + h->csum_start + h->csum_offset, &c, 2);
+	sum = family == AF_INET ? sum16(f + ETH + 12, 8, 0) : sum16(f + ETH + 8, 32, 0);
+	sum += htons(IPPROTO_TCP) + htons(tcp_len);
+	return sum16(f + h->csum_start, tcp_len, sum) == 0xffff;
+}
+
+/* One frame written to the "tap": its virtio-net header and its length. */
+static ssize_t next(int fd, struct virtio_net_hdr *h, uint8_t *f)
+{
+	struct iovec iov[2] = { { h, sizeof(*h) }, { f, BUF } };
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
+
+	return n < (ssize_t)sizeof(*h) ? -1 : n - (ssize_t)sizeof(*h);
+}
+
+struct rig {
+	int sv[2];
+	struct gro *g;
+	uint8_t *f, *out;
+};
+
+static void rig_up(struct rig *r)
+{
+	int size = 4 << 20;
+
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, r->sv);
+	setsockopt(r->sv[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	r->g = gro_new();
+	r->f = malloc(BUF);
+	r->out = malloc(BUF);
+}
+
+static void rig_down(struct rig *r)
+{
+	gro_free(r->g);
+	free(r->f);
+	free(r->out);
+	close(r->sv[0]);
+	close(r->sv[1]);
+}
+
+static void send_seg(struct rig *r, int family, uint16_t sport, uint32_t seq, uint8_t flags,
+		     size_t len, uint8_t fill)
+{
+	gro_send(r->g, r->sv[0], r->f, segment(r->f, family, sport, seq, flags, len, fill));
+}
+
+TEST(contiguous_segments_become_one_tso_frame_with_valid_checksums)
+{
+	struct virtio_net_hdr h;
+	struct rig r;
+	ssize_t n;
+
+	rig_up(&r);
+	for (int i = 0; i < 3; i++)
+		send_seg(&r, AF_INET, 80, 100 + i * MSS, TH_ACK, MSS, (uint8_t)('a' + i));
+	CHECK(next(r.sv[1], &h, r.out) < 0); /* held until the flush */
+	gro_flush(r.g, r.sv[0]);
+	n = next(r.sv[1], &h, r.out);
+	CHECK(n == ETH + 40 + 3 * MSS);
+	CHECK(h.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && h.gso_size == MSS);
+	CHECK(h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && h.hdr_len == ETH + 40);
+	CHECK(h.csum_start == ETH + 20 && h.csum_offset == 16);
+	CHECK(be16_at(r.out, ETH + 2) == 40 + 3 * MSS);
+	CHECK(sum16(r.out + ETH, 20, 0) == 0xffff); /* IP header checksum */
+	CHECK(r.out[ETH + 40] == 'a' && r.out[ETH + 40 + MSS] == 'b' &&
+	      r.out[ETH + 40 + 3 * MSS - 1] == 'c');
+	CHECK(n > 0 && tcp_csum_ok(r.out, (size_t)n, &h, AF_INET));
+	CHECK(next(r.sv[1], &h, r.out) < 0);
+	rig_down(&r);
+}
+
+TEST(a_single_segment_goes_as_it_is)
+{
+	struct virtio_net_hdr h;
+	struct rig r;
+	size_t len;
+
+	rig_up(&r);
+	len = segment(r.f, AF_INET, 80, 5, TH_ACK, 300, 'x');
+	gro_send(r.g, r.sv[0], r.f, len);
+	gro_flush(r.g, r.sv[0]);
+	CHECK(next(r.sv[1], &h, r.out) == (ssize_t)len);
+	CHECK(h.gso_type == VIRTIO_NET_HDR_GSO_NONE && h.flags == 0);
+	CHECK(!memcmp(r.out, r.f, len));
+	rig_down(&r);
+}
+
+TEST(gaps_other_flows_and_pure_acks_keep_frames_apart_in_order)
+{
+	struct virtio_net_hdr h;
+	struct rig r;
+
+	rig_up(&r);
+	send_seg(&r, AF_INET, 80, 100, TH_ACK, MSS, 'a');
+	send_seg(&r, AF_INET, 80, 100 + 2 * MSS, TH_ACK, MSS, 'b'); /* a gap */
+	send_seg(&r, AF_INET, 81, 100 + 3 * MSS, TH_ACK, MSS, 'c'); /* another flow */
+	send_seg(&r, AF_INET, 81, 100 + 4 * MSS, TH_ACK, 0, 0);	    /* a pure ACK */
+	send_seg(&r, AF_INET, 81, 100 + 4 * MSS, TH_ACK | TH_FIN, MSS, 'd');
+	gro_flush(r.g, r.sv[0]);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'a');
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'b');
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'c');
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'd');
+	CHECK(next(r.sv[1], &h, r.out) < 0);
+	rig_down(&r);
+}
+
+TEST(a_short_or_pushed_segment_ends_the_frame)
+{
+	struct virtio_net_hdr h;
+	struct rig r;
+
+	rig_up(&r);
+	send_seg(&r, AF_INET, 80, 0, TH_ACK, MSS, 'a');
+	send_seg(&r, AF_INET, 80, MSS, TH_ACK | TH_PUSH, MSS, 'b');
+	send_seg(&r, AF_INET, 80, 2 * MSS, TH_ACK, MSS, 'c');
+	send_seg(&r, AF_INET, 80, 3 * MSS, TH_ACK, MSS / 2, 'd');
+	send_seg(&r, AF_INET, 80, 3 * MSS + MSS / 2, TH_ACK, MSS, 'e');
+	gro_flush(r.g, r.sv[0]);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + 2 * MSS);
+	CHECK(r.out[ETH + 20 + 13] & TH_PUSH);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS + MSS / 2 && h.gso_size == MSS);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'e');
+	rig_down(&r);
+}
+
+TEST(ipv6_segments_merge_too)
+{
+	struct virtio_net_hdr h;
+	struct rig r;
+	ssize_t n;
+
+	rig_up(&r);
+	send_seg(&r, AF_INET6, 80, 9, TH_ACK, MSS, 'a');
+	send_seg(&r, AF_INET6, 80, 9 + MSS, TH_ACK, MSS, 'b');
+	gro_flush(r.g, r.sv[0]);
+	n = next(r.sv[1], &h, r.out);
+	CHECK(n == ETH + 60 + 2 * MSS && h.gso_type == VIRTIO_NET_HDR_GSO_TCPV6);
+	CHECK(be16_at(r.out, ETH + 4) == 20 + 2 * MSS);
+	CHECK(n > 0 && tcp_csum_ok(r.out, (size_t)n, &h, AF_INET6));
+	rig_down(&r);
+}
+
+TEST(a_frame_stops_short_of_64_kib)
+{
+	struct virtio_net_hdr h;
+	struct rig r;
+	int frames = 0;
+	ssize_t n;
+
+	rig_up(&r);
+	for (int i = 0; i < 100; i++)
+		send_seg(&r, AF_INET, 80, (uint32_t)(i * MSS), TH_ACK, MSS, 'z');
+	gro_flush(r.g, r.sv[0]);
+	while ((n = next(r.sv[1], &h, r.out)) >= 0) {
+		CHECK(n - ETH <= IP_MAXPACKET);
+		frames++;
+	}
+	CHECK(frames == 2);
+	rig_down(&r);
+}
+
+UNIT_MAIN("slirp-gro", T(contiguous_segments_become_one_tso_frame_with_valid_checksums),
+	  T(a_single_segment_goes_as_it_is),
+	  T(gaps_other_flows_and_pure_acks_keep_frames_apart_in_order),
+	  T(a_short_or_pushed_segment_ends_the_frame), T(ipv6_segments_merge_too),
+	  T(a_frame_stops_short_of_64_kib))
