@@ -141,7 +141,7 @@ static void send_seg(struct rig *r, int family, uint16_t sport, uint32_t seq, ui
 
 TEST(contiguous_segments_become_one_tso_frame_with_valid_checksums)
 {
-	struct virtio_net_hdr h;
+	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 	ssize_t n;
 
@@ -166,7 +166,7 @@ TEST(contiguous_segments_become_one_tso_frame_with_valid_checksums)
 
 TEST(a_single_segment_goes_as_it_is)
 {
-	struct virtio_net_hdr h;
+	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 	size_t len;
 
@@ -182,7 +182,7 @@ TEST(a_single_segment_goes_as_it_is)
 
 TEST(gaps_other_flows_and_pure_acks_keep_frames_apart_in_order)
 {
-	struct virtio_net_hdr h;
+	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 
 	rig_up(&r);
@@ -203,7 +203,7 @@ TEST(gaps_other_flows_and_pure_acks_keep_frames_apart_in_order)
 
 TEST(a_short_or_pushed_segment_ends_the_frame)
 {
-	struct virtio_net_hdr h;
+	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 
 	rig_up(&r);
@@ -222,7 +222,7 @@ TEST(a_short_or_pushed_segment_ends_the_frame)
 
 TEST(ipv6_segments_merge_too)
 {
-	struct virtio_net_hdr h;
+	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 	ssize_t n;
 
@@ -239,7 +239,7 @@ TEST(ipv6_segments_merge_too)
 
 TEST(a_frame_stops_short_of_64_kib)
 {
-	struct virtio_net_hdr h;
+	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 	int frames = 0;
 	ssize_t n;
