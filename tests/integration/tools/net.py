@@ -31,15 +31,21 @@ def ready(path):
         os.rename(path + ".tmp", path)
 
 
+def tcp_listen(args, backlog):
+    """A TCP socket listening on ADDR PORT, said ready (--ready) once it is."""
+    s = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((args.addr, args.port))
+    s.listen(backlog)
+    ready(args.ready)
+    return s
+
+
 def serve_echo(args):
     """Echo TCP connections (each in a thread) or UDP datagrams until killed."""
     fam = family_of(args.addr)
     if args.proto == "tcp":
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((args.addr, args.port))
-        s.listen(256)
-        ready(args.ready)
+        s = tcp_listen(args, 256)
 
         def echo(c):
             with c:
@@ -62,11 +68,7 @@ def serve_echo(args):
 
 def serve_peer(args):
     """Answer each TCP connection with the address it came from, then close it."""
-    s = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((args.addr, args.port))
-    s.listen(64)
-    ready(args.ready)
+    s = tcp_listen(args, 64)
     while True:
         c, peer = s.accept()
         with c:
@@ -127,12 +129,7 @@ def pattern(n):
 
 def serve_sha(args):
     """Per connection: read to EOF, reply with the sha256 of what came and the byte count."""
-    fam = family_of(args.addr)
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((args.addr, args.port))
-    s.listen(16)
-    ready(args.ready)
+    s = tcp_listen(args, 16)
     while True:
         c, _ = s.accept()
         with c:
@@ -173,11 +170,7 @@ def send_sha(args):
 def serve_source(args):
     """Per connection: send MIB of the pattern, then close."""
     data = pattern(args.mib << 20)
-    s = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((args.addr, args.port))
-    s.listen(16)
-    ready(args.ready)
+    s = tcp_listen(args, 16)
     while True:
         c, _ = s.accept()
         with c:
@@ -317,11 +310,7 @@ def pingpong(args):
 def hold_port(args):
     """Bind and listen on ADDR:PORT until killed (to make it busy), as servers do: with
     SO_REUSEADDR, so that connections left from an earlier listener do not count."""
-    s = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((args.addr, args.port))
-    s.listen(1)
-    ready(args.ready)
+    s = tcp_listen(args, 1)
     signal.pause()
 
 
