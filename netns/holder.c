@@ -99,8 +99,11 @@ static int holder_isolate(void)
 	/* Nobody needs our capabilities: others join through /proc/PID/ns, not through us. */
 	capng_clear(CAPNG_SELECT_ALL);
 	if (capng_apply(CAPNG_SELECT_ALL) < 0) {
-		/* Without CAP_SETPCAP (a joined userns that does not map us) the bounding set
-		 * cannot be cleared, but then there are no capabilities to drop either. */
+		/*
+		 * Without CAP_SETPCAP the bounding set cannot be cleared here, but then there are
+		 * no capabilities to drop either: in a joined userns that does not map us, or in
+		 * a new one, exec'd before its maps (holder_spawn.c cleared that bounding set).
+		 */
 		capng_clear(CAPNG_SELECT_BOTH);
 		if (capng_apply(CAPNG_SELECT_BOTH) < 0)
 			return -EPERM;

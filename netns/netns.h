@@ -78,6 +78,7 @@ int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd);
 
 #define SLIRP_RESOLV_CONF "resolv.conf"
 #define SLIRP_SOCKET	  "slirp.sock"
+#define SLIRP_PIDFILE	  "slirp.pid"
 #define PORTFWD_SOCKET	  "portfwd.sock"
 
 void format_time_iso(long long secs, char *buf, size_t len);

@@ -25,7 +25,6 @@
 #define SLIRP_DNS4	  "10.0.2.3"
 #define SLIRP_DNS6	  "fd00::3"
 #define SLIRP_NUM_TEXT	  16
-#define SLIRP_PIDFILE	  "slirp.pid"
 #define SLIRP_TAP	  "tap0"
 
 /**
@@ -90,6 +89,7 @@ static int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char
 
 	h->pid = -1;
 	h->ready_fd = -1;
+	h->go_fd = -1;
 	h->log = log;
 	if (helper_path(argv[0], NULL, binary, sizeof(binary))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "%s not found", argv[0]);
@@ -164,7 +164,7 @@ static int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
 
 static int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv)
 {
-	struct helper_proc h = { .go_fd = -1 };
+	struct helper_proc h;
 	int err = helper_spawn(cfg, dir_fd, log, argv, -1, &h);
 
 	return err ? err : helper_wait(cfg, dir_fd, &h);

@@ -80,12 +80,14 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int64_t now_ms(void)
+/**
+ * pf_now_ms() - Monotonic time in ms, for API deadlines and UDP flow ages
+ *
+ * Return: milliseconds
+ */
+int64_t pf_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return now_us() / 1000;
 }
 
 static int api_watch(void *ctx, int fd, uint32_t events, bool listener)
@@ -103,7 +105,7 @@ const struct apiserver_ops pf_api_ops = {
 	.watch = api_watch,
 	.unwatch = api_unwatch,
 	.handle = pf_api_handle,
-	.now_ms = now_ms,
+	.now_ms = pf_now_ms,
 };
 
 /**
@@ -150,7 +152,7 @@ int pf_loop_run(struct pf_state *st)
 	int64_t poll_until = 0;
 
 	while (!st->quit) {
-		int64_t deadline = apiserver_next_deadline(st->api), now = now_ms();
+		int64_t deadline = apiserver_next_deadline(st->api), now = pf_now_ms();
 		int64_t udp_next = udp_expire(st, NULL);
 		int timeout = deadline < 0 ? -1 : deadline > now ? (int)(deadline - now) : 0;
 		int n;
@@ -209,7 +211,7 @@ int pf_loop_run(struct pf_state *st)
 				break;
 			}
 		}
-		apiserver_expire(st->api, now_ms());
+		apiserver_expire(st->api, pf_now_ms());
 		relay_refill(st);
 		if (st->relayed_bytes >= PF_BUSY_POLL_BYTES)
 			poll_until = 0;

@@ -75,7 +75,15 @@ static void find_targets(struct nsock_hello *h)
 	freeifaddrs(ifa);
 }
 
-static int transparent_on(int fd, int family);
+/* Lets @fd bind the outside client's address, which is not one of the netns's. */
+static int transparent_on(int fd, int family)
+{
+	static const int on = 1;
+
+	if (family == AF_INET)
+		return setsockopt(fd, SOL_IP, IP_TRANSPARENT, &on, sizeof(on));
+	return setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &on, sizeof(on));
+}
 
 /* One socket as @req asks; negative errno on failure. */
 static int make_socket(const struct nsock_req *req)
@@ -94,16 +102,6 @@ static int make_socket(const struct nsock_req *req)
 	if (req->type == SOCK_STREAM)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	return fd;
-}
-
-/* Lets @fd bind the outside client's address, which is not one of the netns's. */
-static int transparent_on(int fd, int family)
-{
-	static const int on = 1;
-
-	if (family == AF_INET)
-		return setsockopt(fd, SOL_IP, IP_TRANSPARENT, &on, sizeof(on));
-	return setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &on, sizeof(on));
 }
 
 static void *nsock_main(void *data)

@@ -306,7 +306,7 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 		struct sockaddr_storage to, from;
 		struct relay_conn *c = calloc(1, sizeof(*c));
 		bool transparent = source_ip_route(st, l, &client, &from, &to);
-		socklen_t tolen = sockaddr_len(&to);
+		socklen_t tolen = sizeof(to);
 		int family = transparent ? to.ss_family : pf_target(st, l, &to, &tolen);
 
 		clen = sizeof(client);
@@ -339,6 +339,8 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 			conn_free(st, c, true);
 			continue;
 		}
+		if (transparent)
+			tolen = sockaddr_len(&to);
 		if (connect(c->sfd, (struct sockaddr *)&to, tolen) < 0 && errno != EINPROGRESS) {
 			conn_free(st, c, true);
 			continue;

@@ -5,7 +5,6 @@
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "portfwd.h"
@@ -57,14 +56,6 @@ struct udp_table {
 	uint8_t *bufs;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint64_t fnv(uint64_t h, const void *data, size_t len)
 {
 	const uint8_t *p = data;
@@ -105,7 +96,7 @@ static struct udp_table *table_get(struct pf_state *st)
 		return NULL;
 	}
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
-		t->seed = (uint64_t)now_ms();
+		t->seed = (uint64_t)pf_now_ms();
 	st->udp = t;
 	return t;
 }
@@ -252,7 +243,7 @@ static void batch_reset(struct udp_table *t, bool with_names)
 void udp_listener_event(struct pf_state *st, struct pf_listener *l)
 {
 	struct udp_table *t = table_get(st);
-	int64_t now = now_ms();
+	int64_t now = pf_now_ms();
 	int n;
 
 	if (!t)
@@ -292,7 +283,7 @@ void udp_flow_event(struct pf_state *st, void *flow)
 		t->msgs[i].msg_hdr.msg_name = &f->client;
 		t->msgs[i].msg_hdr.msg_namelen = f->client_len;
 	}
-	flow_touch(t, f, now_ms());
+	flow_touch(t, f, pf_now_ms());
 	sendmmsg(f->l->fd, t->msgs, (unsigned)n, MSG_DONTWAIT);
 }
 
@@ -317,7 +308,7 @@ int64_t udp_expire(struct pf_state *st, struct pf_listener *l)
 				flow_close(st, t, f);
 		}
 	}
-	now = now_ms();
+	now = pf_now_ms();
 	while (t->oldest && now - t->oldest->last >= UDP_IDLE_MS)
 		flow_close(st, t, t->oldest);
 	return t->oldest ? t->oldest->last + UDP_IDLE_MS - now : -1;
