@@ -1,4 +1,4 @@
-/* libslirp's TCP segments to the guest, coalesced into TSO frames for the virtio-net tap. */
+/* libslirp's TCP segments to the guest, coalesced: data into TSO frames, pure ACKs into one. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/ip.h>
@@ -26,10 +26,18 @@
  * already checked, and the kernel does not check it again. Anything else (pure ACKs, SYN, FIN,
  * RST, UDP, ICMP, ARP) first flushes what is held, so the order on the wire stays libslirp's;
  * the loop flushes before it sleeps, so nothing waits for more than one round.
+ *
+ * libslirp acknowledges every segment the guest sends at once, and each ACK written to the tap
+ * runs the guest's ACK processing and its next transmit in our context, with a wake-up of the
+ * sender: the toll of netns->host traffic at any MTU. A pure ACK (no data, no other flag) is
+ * therefore held too, with any tap, and a later pure ACK of the same flow that acknowledges
+ * more, from the same sequence number, takes its place, as a delayed ACK would: ACKs are
+ * cumulative, and libslirp never shrinks its window, so the later one says all the earlier one
+ * did. A repeated acknowledgement (a duplicate ACK, which asks the guest to retransmit, or a
+ * window update) is never merged.
  */
 
-#define GRO_FRAME_MAX (SLIRP_ETH_HLEN + IP_MAXPACKET)
-#define ETH_TYPE_OFF  12
+#define ETH_TYPE_OFF 12
 /* Offsets into the IP headers: frames are read by offset, their headers being unaligned */
 #define IP4_HLEN       20
 #define IP4_TOTLEN_OFF 2
@@ -53,8 +61,12 @@
 #define TCP_FLAGS_OFF	13
 #define TCP_WINDOW_OFF	14
 #define TCP_CSUM_OFF	16
+#define TCP_HLEN_MAX	60
 #define TCP_ACK		0x10
 #define TCP_PSH		0x08
+
+#define GRO_FRAME_MAX (SLIRP_ETH_HLEN + IP_MAXPACKET)
+#define GRO_ACK_MAX   (SLIRP_ETH_HLEN + IP6_HLEN + TCP_HLEN_MAX)
 
 /* Where a frame's headers are, when it is a TCP segment with data that may be merged. */
 struct seg {
@@ -64,6 +76,7 @@ struct seg {
 	size_t payload; /* payload offset */
 	size_t len;	/* payload length */
 	uint32_t seq;
+	uint32_t ack;
 	uint8_t flags;
 };
 
@@ -105,20 +118,35 @@ static bool parse(const uint8_t *f, size_t n, struct seg *s)
 		return false;
 	tcp_len = (size_t)(f[s->l4 + TCP_DOFF_OFF] >> 4) * 4; /* in 32-bit words */
 	s->flags = f[s->l4 + TCP_FLAGS_OFF];
-	if (tcp_len < sizeof(struct tcphdr) || n <= s->l4 + tcp_len ||
-	    (s->flags & ~(TCP_ACK | TCP_PSH)) != 0 || !(s->flags & TCP_ACK))
+	if (tcp_len < sizeof(struct tcphdr) || n < s->l4 + tcp_len)
 		return false;
 	s->payload = s->l4 + tcp_len;
 	s->len = n - s->payload;
 	memcpy(&s->seq, f + s->l4 + TCP_SEQ_OFF, 4);
 	s->seq = ntohl(s->seq);
+	memcpy(&s->ack, f + s->l4 + TCP_ACKSEQ_OFF, 4);
+	s->ack = ntohl(s->ack);
 	return true;
+}
+
+/* Whether @s is data that may start or join a TSO frame: nothing but ACK and PSH set. */
+static bool mergeable_data(const struct seg *s)
+{
+	return s->len && (s->flags & TCP_ACK) && !(s->flags & ~(TCP_ACK | TCP_PSH));
+}
+
+/* Whether @s is a pure ACK: no data, no flag but ACK. */
+static bool pure_ack(const struct seg *s)
+{
+	return !s->len && s->flags == TCP_ACK;
 }
 
 /* The frame held: its first segment's layout and what may still join it. */
 struct gro {
 	uint8_t *frame;
-	size_t n; /* bytes held, 0 if none */
+	bool vnet; /* frames carry a virtio-net header, and data may merge into TSO frames */
+	bool ack;  /* what is held is a pure ACK */
+	size_t n;  /* bytes held, 0 if none */
 	struct seg first;
 	uint32_t next_seq;
 	size_t segs;
@@ -126,18 +154,22 @@ struct gro {
 };
 
 /**
- * gro_new() - The coalescing state of a loop with a virtio-net tap
+ * gro_new() - The coalescing state of a loop
+ * @vnet:	the tap takes virtio-net headers and TSO frames
  *
  * Return: the state, or NULL without memory
  */
-struct gro *gro_new(void)
+struct gro *gro_new(bool vnet)
 {
 	struct gro *g = calloc(1, sizeof(*g));
 
-	if (g && !(g->frame = malloc(GRO_FRAME_MAX))) {
+	/* A plain tap only ever holds an ACK. */
+	if (g && !(g->frame = malloc(vnet ? GRO_FRAME_MAX : GRO_ACK_MAX))) {
 		free(g);
 		return NULL;
 	}
+	if (g)
+		g->vnet = vnet;
 	return g;
 }
 
@@ -152,13 +184,15 @@ void gro_free(struct gro *g)
 	free(g);
 }
 
-static void tap_write(int tap_fd, const struct virtio_net_hdr *h, const void *f, size_t n)
+static void tap_write(const struct gro *g, int tap_fd, const struct virtio_net_hdr *h,
+		      const void *f, size_t n)
 {
 	struct iovec iov[2] = { { .iov_base = (void *)h, .iov_len = sizeof(*h) },
 				{ .iov_base = (void *)f, .iov_len = n } };
+	ssize_t ret = g->vnet ? writev(tap_fd, iov, 2) : write(tap_fd, f, n);
 
 	/* A full tap queue drops it, as a link would: TCP sends it again. */
-	if (writev(tap_fd, iov, 2) < 0 && errno != EAGAIN && errno != EINTR)
+	if (ret < 0 && errno != EAGAIN && errno != EINTR)
 		return;
 }
 
@@ -228,27 +262,67 @@ void gro_flush(struct gro *g, int tap_fd)
 		return;
 	if (g->segs > 1)
 		finish(g, &h);
-	tap_write(tap_fd, &h, g->frame, g->n);
+	tap_write(g, tap_fd, &h, g->frame, g->n);
 	g->n = 0;
+}
+
+/* Whether @s, in @f, has the held frame's Ethernet header, addresses, ports and header size. */
+static bool same_flow(const struct gro *g, const uint8_t *f, const struct seg *s)
+{
+	const struct seg *h = &g->first;
+	size_t addr_off = h->family == AF_INET ? IP4_ADDRS_OFF : IP6_ADDRS_OFF;
+	size_t addr_len = h->family == AF_INET ? IP4_ADDRS_LEN : IP6_ADDRS_LEN;
+
+	return g->n && s->family == h->family && s->payload == h->payload &&
+	       !memcmp(f, g->frame, SLIRP_ETH_HLEN) &&
+	       !memcmp(f + s->l3 + addr_off, g->frame + h->l3 + addr_off, addr_len) &&
+	       !memcmp(f + s->l4, g->frame + h->l4, TCP_PORTS_LEN);
 }
 
 /* Whether @s, in @f, continues the held frame. */
 static bool joins(const struct gro *g, const uint8_t *f, const struct seg *s)
 {
 	const struct seg *h = &g->first;
-	size_t addr_off = h->family == AF_INET ? IP4_ADDRS_OFF : IP6_ADDRS_OFF;
-	size_t addr_len = h->family == AF_INET ? IP4_ADDRS_LEN : IP6_ADDRS_LEN;
 
-	return g->n && !g->closed && s->family == h->family && s->payload == h->payload &&
-	       s->seq == g->next_seq && s->len <= h->len && g->n + s->len <= GRO_FRAME_MAX &&
-	       !memcmp(f, g->frame, SLIRP_ETH_HLEN) &&
-	       !memcmp(f + s->l3 + addr_off, g->frame + h->l3 + addr_off, addr_len) &&
-	       /* ports, then acknowledgement number, data offset and options, all alike */
-	       !memcmp(f + s->l4, g->frame + h->l4, TCP_PORTS_LEN) &&
+	return !g->ack && !g->closed && same_flow(g, f, s) && s->seq == g->next_seq &&
+	       s->len <= h->len && g->n + s->len <= GRO_FRAME_MAX &&
+	       /* acknowledgement number, data offset and options, all alike */
 	       !memcmp(f + s->l4 + TCP_ACKSEQ_OFF, g->frame + h->l4 + TCP_ACKSEQ_OFF,
 		       TCP_ACKSEQ_DOFF) &&
 	       !memcmp(f + s->l4 + sizeof(struct tcphdr), g->frame + h->l4 + sizeof(struct tcphdr),
 		       s->payload - s->l4 - sizeof(struct tcphdr));
+}
+
+/* Whether the pure ACK @s, in @f, says all the held one does and more (see the top). */
+static bool supersedes(const struct gro *g, const uint8_t *f, const struct seg *s)
+{
+	return g->ack && same_flow(g, f, s) && s->seq == g->first.seq &&
+	       (int32_t)(s->ack - g->first.ack) > 0;
+}
+
+/* Writes what is held, then @f, as it is. */
+static void pass(struct gro *g, int tap_fd, const uint8_t *f, size_t n)
+{
+	static const struct virtio_net_hdr plain;
+
+	gro_flush(g, tap_fd);
+	tap_write(g, tap_fd, &plain, f, n);
+}
+
+/* Writes what is held, then holds the segment @s, in @f, as it is. */
+static void hold(struct gro *g, int tap_fd, const uint8_t *f, size_t n, const struct seg *s,
+		 bool ack)
+{
+	if (n > (g->vnet ? GRO_FRAME_MAX : GRO_ACK_MAX)) {
+		pass(g, tap_fd, f, n);
+		return;
+	}
+	gro_flush(g, tap_fd);
+	memcpy(g->frame, f, n);
+	g->n = n;
+	g->first = *s;
+	g->segs = 1;
+	g->ack = ack;
 }
 
 /**
@@ -260,13 +334,24 @@ static bool joins(const struct gro *g, const uint8_t *f, const struct seg *s)
  */
 void gro_send(struct gro *g, int tap_fd, const void *f, size_t n)
 {
-	static const struct virtio_net_hdr plain;
 	const uint8_t *p = f;
 	struct seg s;
 
 	if (!parse(p, n, &s)) {
-		gro_flush(g, tap_fd);
-		tap_write(tap_fd, &plain, f, n);
+		pass(g, tap_fd, p, n);
+		return;
+	}
+	if (pure_ack(&s)) {
+		if (supersedes(g, p, &s) && n == g->n) {
+			memcpy(g->frame, p, n);
+			g->first = s;
+		} else {
+			hold(g, tap_fd, p, n, &s, true);
+		}
+		return;
+	}
+	if (!g->vnet || !mergeable_data(&s)) {
+		pass(g, tap_fd, p, n);
 		return;
 	}
 	if (joins(g, p, &s)) {
@@ -277,11 +362,7 @@ void gro_send(struct gro *g, int tap_fd, const void *f, size_t n)
 		memcpy(g->frame + g->first.l4 + TCP_WINDOW_OFF, p + s.l4 + TCP_WINDOW_OFF, 2);
 		g->frame[g->first.l4 + TCP_FLAGS_OFF] |= s.flags & TCP_PSH;
 	} else {
-		gro_flush(g, tap_fd);
-		memcpy(g->frame, f, n);
-		g->n = n;
-		g->first = s;
-		g->segs = 1;
+		hold(g, tap_fd, p, n, &s, false);
 	}
 	g->next_seq = s.seq + (uint32_t)s.len;
 	g->closed = s.len < g->first.len || (s.flags & TCP_PSH);

@@ -23,6 +23,12 @@
  *
  * The tap is drained in batches per wake-up; sleeping is bounded only by libslirp's own
  * timeout, its timers and API deadlines, so an idle helper sleeps in epoll_wait.
+ *
+ * libslirp has no TCP window scaling, so no more than 64 KiB are ever in flight between it and
+ * the guest: traffic moves in short turns, each waiting on the guest's or the host's next
+ * segment, and on a virtual machine a sleeping thread's wake-up costs as much as a turn. So,
+ * after a round that saw any event, the loop looks again for --busy-poll microseconds before it
+ * sleeps. Timers alone do not start it, so an idle helper stays asleep.
  */
 
 #define LOOP_EVENTS_MAX 64
@@ -34,12 +40,24 @@
 #define TAP_BATCH	64
 #define TAP_BATCH_BYTES (256 * 1024)
 #define LOOP_FD_GROW	64
+#define USEC_PER_SEC	1000000LL
+#define NSEC_PER_USEC	1000
+#define USEC_PER_MSEC	1000
 /* A virtio-net header and the largest segment TSO hands over, with its Ethernet header. */
 #define TAP_FRAME_MAX (sizeof(struct virtio_net_hdr) + 65536 + SLIRP_ETH_HLEN)
 
 static uint64_t tag(enum loop_kind kind, int fd)
 {
 	return ((uint64_t)kind << 32) | (uint32_t)fd;
+}
+
+/* Monotonic time in microseconds, for --busy-poll. */
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / NSEC_PER_USEC;
 }
 
 /**
@@ -49,10 +67,7 @@ static uint64_t tag(enum loop_kind kind, int fd)
  */
 int64_t loop_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return now_us() / USEC_PER_MSEC;
 }
 
 /**
@@ -331,7 +346,7 @@ int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
 	l->vnet = vnet;
 	l->frame = malloc(TAP_FRAME_MAX);
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!l->frame || l->epfd < 0 || (vnet && !(l->gro = gro_new())))
+	if (!l->frame || l->epfd < 0 || !(l->gro = gro_new(vnet)))
 		return -ENOMEM;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -359,6 +374,7 @@ int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
 int loop_run(struct loop *l)
 {
 	struct epoll_event events[LOOP_EVENTS_MAX];
+	int64_t poll_until = 0;
 
 	while (!l->quit) {
 		uint32_t slirp_timeout = UINT32_MAX;
@@ -369,10 +385,11 @@ int loop_run(struct loop *l)
 		slirp_pollfds_fill(l->slirp, &slirp_timeout, cb_add_poll, l);
 		sync_slirp_fds(l);
 		/* What libslirp sent this round goes out before we sleep. */
-		if (l->gro)
-			gro_flush(l->gro, l->tap_fd);
+		gro_flush(l->gro, l->tap_fd);
 		n = epoll_wait(l->epfd, events, LOOP_EVENTS_MAX,
-			       next_timeout(l, slirp_timeout, now));
+			       now_us() < poll_until ? 0 : next_timeout(l, slirp_timeout, now));
+		if (n > 0 && l->busy_poll_us)
+			poll_until = now_us() + l->busy_poll_us;
 		if (n < 0) {
 			if (errno != EINTR)
 				return -errno;

@@ -53,8 +53,9 @@ struct loop {
 	struct loop_timer *timers;
 	bool quit;
 	bool debug;
-	uint8_t *frame;	 /* one tap frame */
-	struct gro *gro; /* with a virtio-net tap: segments to the guest coalesced */
+	unsigned busy_poll_us; /* --busy-poll */
+	uint8_t *frame;	       /* one tap frame */
+	struct gro *gro;       /* frames to the guest, held to merge */
 };
 
 int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet);
@@ -68,7 +69,7 @@ int64_t loop_now_ms(void);
 
 Slirp *stack_new(const struct slirp_cfg *cfg, struct loop *l);
 
-struct gro *gro_new(void);
+struct gro *gro_new(bool vnet);
 void gro_free(struct gro *g);
 void gro_send(struct gro *g, int tap_fd, const void *f, size_t n);
 void gro_flush(struct gro *g, int tap_fd);

@@ -58,6 +58,9 @@ static void usage(FILE *f)
 		"--wait-fd=FD             read a byte from FD before opening the namespaces "
 		"(they\n"
 		"                         may not exist before); end of file there: exit 1\n"
+		"--busy-poll=USEC         after traffic, poll this long before sleeping (default "
+		"50,\n"
+		"                         0: never)\n"
 		"--debug                  log details on stderr\n"
 		"-h, --help               show this help and exit\n"
 		"-v, --version            show version and exit\n"
@@ -82,6 +85,7 @@ static void cfg_defaults(struct slirp_cfg *cfg)
 {
 	cfg->mtu = SLIRP_DEFAULT_MTU;
 	cfg->ready_fd = cfg->exit_fd = cfg->wait_fd = -1;
+	cfg->busy_poll_us = SLIRP_BUSY_POLL_US;
 	inet_pton(AF_INET, SLIRP_DEFAULT_NET, &cfg->net);
 	cfg->mask.s_addr = htonl(~0U << (32 - SLIRP_DEFAULT_PFX));
 	cfg->prefix = SLIRP_DEFAULT_PFX;
@@ -132,6 +136,7 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 		return err;
 	}
 	l->debug = cfg->debug;
+	l->busy_poll_us = cfg->busy_poll_us;
 	l->slirp = stack_new(cfg, l);
 	if (!l->slirp) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "libslirp refused the configuration");

@@ -27,6 +27,7 @@ enum {
 	OPT_MACADDRESS,
 	OPT_NETNS,
 	OPT_WAIT_FD,
+	OPT_BUSY_POLL,
 	OPT_DEBUG,
 	OPT_HELP,
 };
@@ -221,6 +222,7 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 		{ "macaddress", required_argument, NULL, OPT_MACADDRESS },
 		{ "netns", required_argument, NULL, OPT_NETNS },
 		{ "wait-fd", required_argument, NULL, OPT_WAIT_FD },
+		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -319,6 +321,11 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 			if (opts_parse_uint(optarg, INT32_MAX, &v))
 				return bad(cfg, "--wait-fd", optarg);
 			cfg->wait_fd = (int)v;
+			break;
+		case OPT_BUSY_POLL:
+			if (opts_parse_uint(optarg, SLIRP_BUSY_POLL_MAX, &v))
+				return bad(cfg, "--busy-poll (0 to 10000 microseconds)", optarg);
+			cfg->busy_poll_us = (unsigned)v;
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;

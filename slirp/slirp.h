@@ -60,7 +60,8 @@ struct slirp_cfg {
 	/* how */
 	int ready_fd;
 	int exit_fd;
-	int wait_fd; /* --wait-fd: a byte on it before the namespaces are opened */
+	int wait_fd;	       /* --wait-fd: a byte on it before the namespaces are opened */
+	unsigned busy_poll_us; /* --busy-poll */
 	char api_path[PATH_MAX];
 	bool enable_sandbox;
 	bool enable_seccomp;
@@ -76,6 +77,10 @@ struct slirp_addrs {
 };
 
 void slirp_addrs_derive(const struct slirp_cfg *cfg, struct slirp_addrs *ret);
+
+/* --busy-poll: by default a little over a vCPU's wake-up on the machines measured */
+#define SLIRP_BUSY_POLL_US  50
+#define SLIRP_BUSY_POLL_MAX 10000
 
 /* Below this MTU the tap carries virtio-net headers and takes TSO segments (see tap.c). */
 #define SLIRP_TSO_MTU_BELOW 16384

@@ -1,11 +1,8 @@
 /* libslirp: its configuration from ours, and the callbacks it drives the loop with. */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <linux/virtio_net.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -34,22 +31,12 @@ void slirp_addrs_derive(const struct slirp_cfg *cfg, struct slirp_addrs *ret)
 	inet_pton(AF_INET6, SLIRP_IPV6_GUEST, &ret->guest6);
 }
 
-/* A frame from libslirp to the guest. A full tap queue drops it: TCP will retransmit. */
+/* A frame from libslirp to the guest, written or held to merge (gro.c). */
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
-	static const struct virtio_net_hdr plain; /* no offload: libslirp's frames are whole */
-	struct iovec iov[2] = { { .iov_base = (void *)&plain, .iov_len = sizeof(plain) },
-				{ .iov_base = (void *)buf, .iov_len = len } };
 	struct loop *l = opaque;
-	ssize_t n;
 
-	if (l->gro) {
-		gro_send(l->gro, l->tap_fd, buf, len);
-		return (ssize_t)len;
-	}
-	n = l->vnet ? writev(l->tap_fd, iov, 2) : write(l->tap_fd, buf, len);
-	if (n < 0 && errno != EAGAIN && errno != EINTR)
-		return -errno;
+	gro_send(l->gro, l->tap_fd, buf, len);
 	return (ssize_t)len;
 }
 

@@ -1,4 +1,4 @@
-/* Unit tests of rootlet-slirp's coalescing of TCP segments into TSO frames (slirp/gro.c). */
+/* Unit tests of rootlet-slirp's coalescing of TCP segments and ACKs to the guest (slirp/gro.c). */
 #include <arpa/inet.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
@@ -60,6 +60,25 @@ static size_t segment(uint8_t *f, int family, uint16_t sport, uint32_t seq, uint
 	return l4 + sizeof(th) + len;
 }
 
+/* A pure ACK of @family's flow from port @sport: sequence @seq, acknowledging @ack. */
+static size_t pure_ack(uint8_t *f, int family, uint16_t sport, uint32_t seq, uint32_t ack)
+{
+	size_t n = segment(f, family, sport, seq, TH_ACK, 0, 0);
+	uint32_t v = htonl(ack);
+
+	memcpy(f + ETH + (family == AF_INET ? 20 : 40) + 8, &v, 4);
+	return n;
+}
+
+/* The acknowledgement number of the IPv4 segment in @f. */
+static uint32_t ack_of(const uint8_t *f)
+{
+	uint32_t v;
+
+	memcpy(&v, f + ETH + 20 + 8, 4);
+	return ntohl(v);
+}
+
 /* A 16-bit big-endian field of @f at @off. */
 static uint16_t be16_at(const uint8_t *f, size_t off)
 {
@@ -97,6 +116,12 @@ static int tcp_csum_ok(uint8_t *f, size_t n, const struct virtio_net_hdr *h, int
 	return sum16(f + h->csum_start, tcp_len, sum) == 0xffff;
 }
 
+/* One frame written to a plain "tap": its length. */
+static ssize_t next_plain(int fd, uint8_t *f)
+{
+	return recv(fd, f, BUF, MSG_DONTWAIT);
+}
+
 /* One frame written to the "tap": its virtio-net header and its length. */
 static ssize_t next(int fd, struct virtio_net_hdr *h, uint8_t *f)
 {
@@ -113,15 +138,20 @@ struct rig {
 	uint8_t *f, *out;
 };
 
-static void rig_up(struct rig *r)
+static void rig_up_tap(struct rig *r, bool vnet)
 {
 	int size = 4 << 20;
 
 	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, r->sv);
 	setsockopt(r->sv[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	r->g = gro_new();
+	r->g = gro_new(vnet);
 	r->f = malloc(BUF);
 	r->out = malloc(BUF);
+}
+
+static void rig_up(struct rig *r)
+{
+	rig_up_tap(r, true);
 }
 
 static void rig_down(struct rig *r)
@@ -256,8 +286,72 @@ TEST(a_frame_stops_short_of_64_kib)
 	rig_down(&r);
 }
 
+TEST(advancing_pure_acks_leave_only_the_latest_with_either_tap)
+{
+	struct virtio_net_hdr h = { 0 };
+	struct rig r;
+
+	rig_up(&r);
+	for (uint32_t ack = 1000; ack <= 3000; ack += 1000)
+		gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, ack));
+	CHECK(next(r.sv[1], &h, r.out) < 0); /* held until the flush */
+	gro_flush(r.g, r.sv[0]);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 3000);
+	CHECK(h.gso_type == VIRTIO_NET_HDR_GSO_NONE && h.flags == 0);
+	CHECK(next(r.sv[1], &h, r.out) < 0);
+	rig_down(&r);
+
+	rig_up_tap(&r, false);
+	for (uint32_t ack = 1000; ack <= 3000; ack += 1000)
+		gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, ack));
+	gro_flush(r.g, r.sv[0]);
+	CHECK(next_plain(r.sv[1], r.out) == ETH + 40 && ack_of(r.out) == 3000);
+	CHECK(!memcmp(r.out, r.f, ETH + 40));
+	CHECK(next_plain(r.sv[1], r.out) < 0);
+	rig_down(&r);
+}
+
+TEST(duplicate_older_and_other_acks_are_never_merged)
+{
+	struct virtio_net_hdr h = { 0 };
+	struct rig r;
+
+	rig_up(&r);
+	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 1000));
+	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 1000)); /* a duplicate ACK */
+	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 900));  /* older */
+	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 81, 5, 2000)); /* another flow */
+	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 81, 6, 3000)); /* another sequence */
+	gro_flush(r.g, r.sv[0]);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 1000);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 1000);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 900);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 2000);
+	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 3000);
+	CHECK(next(r.sv[1], &h, r.out) < 0);
+	rig_down(&r);
+}
+
+TEST(a_held_ack_goes_out_before_what_follows_and_a_plain_tap_merges_no_data)
+{
+	struct rig r;
+
+	rig_up_tap(&r, false);
+	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 1000));
+	send_seg(&r, AF_INET, 80, 5, TH_ACK, MSS, 'a');
+	send_seg(&r, AF_INET, 80, 5 + MSS, TH_ACK, MSS, 'b');
+	CHECK(next_plain(r.sv[1], r.out) == ETH + 40 && ack_of(r.out) == 1000);
+	CHECK(next_plain(r.sv[1], r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'a');
+	CHECK(next_plain(r.sv[1], r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'b');
+	CHECK(next_plain(r.sv[1], r.out) < 0);
+	rig_down(&r);
+}
+
 UNIT_MAIN("slirp-gro", T(contiguous_segments_become_one_tso_frame_with_valid_checksums),
 	  T(a_single_segment_goes_as_it_is),
 	  T(gaps_other_flows_and_pure_acks_keep_frames_apart_in_order),
 	  T(a_short_or_pushed_segment_ends_the_frame), T(ipv6_segments_merge_too),
-	  T(a_frame_stops_short_of_64_kib))
+	  T(a_frame_stops_short_of_64_kib),
+	  T(advancing_pure_acks_leave_only_the_latest_with_either_tap),
+	  T(duplicate_older_and_other_acks_are_never_merged),
+	  T(a_held_ack_goes_out_before_what_follows_and_a_plain_tap_merges_no_data))
