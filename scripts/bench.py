@@ -33,6 +33,10 @@ ONLY = os.environ.get("BENCH_ONLY", "")
 IPERF_PORT = 15201
 IDLE_SECONDS = 2.0
 READY_TIMEOUT = 10.0
+# Before each start: the previous helper's exit and its netns's teardown (the kernel finishes
+# that in a worker, after del returns) are over, so no start pays for the one before it.
+SETTLE_SECONDS = 0.1
+EXIT_TIMEOUT = 5.0
 E2E_RUNS = 20
 PORTFWD = os.path.join(BUILD, "rootlet-portfwd")
 NETPY = os.path.join(TOP, "tests", "integration", "tools", "net.py")
@@ -69,6 +73,17 @@ def idle_cpu_percent(pid):
     before = cpu_ticks(pid)
     time.sleep(IDLE_SECONDS)
     return 100.0 * (cpu_ticks(pid) - before) / hz / IDLE_SECONDS
+
+
+def wait_gone(pid):
+    """Until @pid, a daemon that is not our child, has exited."""
+    end = time.monotonic() + EXIT_TIMEOUT
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.005)
 
 
 def start_with_ready(argv, flag="-r"):
@@ -126,6 +141,7 @@ class Pasta:
 
     def stop(self):
         os.kill(self.pid, 15)
+        wait_gone(self.pid)
         os.unlink(self.pidfile)
 
 
@@ -153,6 +169,7 @@ def bench_slirp(rows):
                 r = results[h.label]
                 name = f"bench-{os.getpid()}-{run}"
                 sh(NETNS, "add", name)
+                time.sleep(SETTLE_SECONDS)
                 try:
                     pid, ms = h.start(name, mtu)
                     r["ready"].append(ms)
@@ -267,7 +284,9 @@ class PastaFwd:
 
     def stop(self):
         with open(self.pidfile) as f:
-            os.kill(int(f.read()), 15)
+            pid = int(f.read())
+        os.kill(pid, 15)
+        wait_gone(pid)
         os.unlink(self.pidfile)
         self.servers.stop()
 
@@ -381,6 +400,7 @@ def bench_e2e():
         samples = []
         for i in range(E2E_RUNS):
             name = f"bench-e2e-{os.getpid()}-{i}"
+            time.sleep(SETTLE_SECONDS)
             t0 = time.monotonic()
             sh(NETNS, "add", name, *extra)
             samples.append((time.monotonic() - t0) * 1000)

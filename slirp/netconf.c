@@ -12,19 +12,26 @@
 
 #include "slirp.h"
 
-/* Brings @name up, with @mtu and @mac when given; returns its ifindex in *ret_ifindex. */
+/*
+ * Brings @name up, with @mtu and @mac when given; returns its ifindex in *ret_ifindex. The
+ * index comes from an ioctl, not from the kernel's whole description of the link, which
+ * rtnl_link_get_kernel() would fetch only for its index: start-up waits on each round trip.
+ */
 static int link_up(struct nl_sock *sk, const char *name, unsigned mtu, const uint8_t *mac,
 		   int *ret_ifindex)
 {
 	struct rtnl_link *link = NULL, *change = NULL;
 	struct nl_addr *lladdr = NULL;
+	unsigned ifindex = if_nametoindex(name);
 	int err = -ENOMEM;
 
-	if (rtnl_link_get_kernel(sk, 0, name, &link) < 0)
+	if (!ifindex)
 		return -ENODEV;
+	link = rtnl_link_alloc();
 	change = rtnl_link_alloc();
-	if (!change)
+	if (!link || !change)
 		goto out;
+	rtnl_link_set_ifindex(link, (int)ifindex);
 	rtnl_link_set_flags(change, IFF_UP);
 	if (mtu)
 		rtnl_link_set_mtu(change, mtu);
@@ -35,7 +42,7 @@ static int link_up(struct nl_sock *sk, const char *name, unsigned mtu, const uin
 		rtnl_link_set_addr(change, lladdr);
 	}
 	err = rtnl_link_change(sk, link, change, 0) < 0 ? -EIO : 0;
-	*ret_ifindex = rtnl_link_get_ifindex(link);
+	*ret_ifindex = (int)ifindex;
 out:
 	nl_addr_put(lladdr);
 	rtnl_link_put(change);

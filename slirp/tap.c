@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -17,6 +18,8 @@
 #include "slirp.h"
 
 #define TUN_DEVICE "/dev/net/tun"
+/* The tap child's stack: it shares our memory, so it cannot run on ours. */
+#define TAP_CHILD_STACK (256 * 1024)
 
 struct tap_report {
 	int32_t err;
@@ -59,9 +62,16 @@ static int tap_create(const char *name, bool vnet, int *ret_fd)
 	return 0;
 }
 
+struct tap_child_arg {
+	struct slirp_cfg *cfg;
+	int sock;
+};
+
 /* In the child: namespaces, tap, configuration; the report and the fd go back on @sock. */
-static void __attribute__((noreturn)) tap_child(struct slirp_cfg *cfg, int sock)
+static int tap_child(void *opaque)
 {
+	struct slirp_cfg *cfg = ((struct tap_child_arg *)opaque)->cfg;
+	int sock = ((struct tap_child_arg *)opaque)->sock;
 	struct tap_report rep = { 0 };
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
@@ -131,23 +141,37 @@ int tap_open_in_netns(struct slirp_cfg *cfg, int *ret_tap_fd)
 			      .msg_control = cbuf,
 			      .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cmsg;
-	int sv[2], status;
+	struct tap_child_arg arg;
+	int sv[2], status, err;
+	void *stack;
 	ssize_t n;
 	pid_t child;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	child = fork();
-	if (child < 0) {
+	stack = mmap(NULL, TAP_CHILD_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
 		close(sv[0]);
 		close(sv[1]);
-		return -errno;
+		return -ENOMEM;
 	}
-	if (child == 0) {
-		close(sv[0]);
-		tap_child(cfg, sv[1]);
-	}
+	/*
+	 * As posix_spawn() does: the child borrows our memory while we wait (CLONE_VFORK), which
+	 * spares copying the page tables of libslirp, glib and the rest, and the faults after.
+	 * It has its own fs (setns() into a userns wants that) and fd table, and leaves by _exit().
+	 */
+	arg.cfg = cfg;
+	arg.sock = sv[1];
+	child = clone(tap_child, (char *)stack + TAP_CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
+		      &arg);
+	err = child < 0 ? -errno : 0;
+	munmap(stack, TAP_CHILD_STACK);
 	close(sv[1]);
+	if (err) {
+		close(sv[0]);
+		return err;
+	}
 	n = recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC);
 	close(sv[0]);
 	waitpid(child, &status, 0);
