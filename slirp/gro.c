@@ -68,7 +68,7 @@
 #define GRO_FRAME_MAX (SLIRP_ETH_HLEN + IP_MAXPACKET)
 #define GRO_ACK_MAX   (SLIRP_ETH_HLEN + IP6_HLEN + TCP_HLEN_MAX)
 
-/* Where a frame's headers are, when it is a TCP segment with data that may be merged. */
+/* Where a TCP segment's headers are, and what it carries. */
 struct seg {
 	int family;
 	size_t l3;	/* IP header offset */
@@ -80,6 +80,7 @@ struct seg {
 	uint8_t flags;
 };
 
+/* Whether @f is a TCP segment over IPv4 (no options, unfragmented) or IPv6 (no extension). */
 static bool parse(const uint8_t *f, size_t n, struct seg *s)
 {
 	uint16_t type;
