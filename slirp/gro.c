@@ -151,7 +151,8 @@ struct gro {
 	struct seg first;
 	uint32_t next_seq;
 	size_t segs;
-	bool closed; /* a short or PSH segment ended it */
+	bool closed;   /* a short or PSH segment ended it */
+	bool data_out; /* something but a pure ACK went to the guest since gro_data_out() */
 };
 
 /**
@@ -327,6 +328,20 @@ static void hold(struct gro *g, int tap_fd, const uint8_t *f, size_t n, const st
 }
 
 /**
+ * gro_data_out() - Whether anything but a pure ACK went to the guest since the last call
+ * @g:		the state
+ *
+ * Return: true if so
+ */
+bool gro_data_out(struct gro *g)
+{
+	bool ret = g->data_out;
+
+	g->data_out = false;
+	return ret;
+}
+
+/**
  * gro_send() - A frame from libslirp to the guest: held to merge, or written
  * @g:		the state
  * @tap_fd:	the tap
@@ -337,8 +352,11 @@ void gro_send(struct gro *g, int tap_fd, const void *f, size_t n)
 {
 	const uint8_t *p = f;
 	struct seg s;
+	bool tcp = parse(p, n, &s);
 
-	if (!parse(p, n, &s)) {
+	if (!tcp || !pure_ack(&s))
+		g->data_out = true;
+	if (!tcp) {
 		pass(g, tap_fd, p, n);
 		return;
 	}

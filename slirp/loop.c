@@ -25,10 +25,13 @@
  * timeout, its timers and API deadlines, so an idle helper sleeps in epoll_wait.
  *
  * libslirp has no TCP window scaling, so no more than 64 KiB are ever in flight between it and
- * the guest: traffic moves in short turns, each waiting on the guest's or the host's next
- * segment, and on a virtual machine a sleeping thread's wake-up costs as much as a turn. So,
- * after a round that saw any event, the loop looks again for --busy-poll microseconds before it
- * sleeps. Timers alone do not start it, so an idle helper stays asleep.
+ * the guest: traffic moves in short turns, and on a virtual machine a sleeping thread's wake-up
+ * costs as much as a turn. So, after a round that gave the guest data (anything but bare ACKs),
+ * the loop looks again for --busy-poll microseconds, counted from the end of the round, before
+ * it sleeps: the guest's ACK or answer usually comes sooner than a wake-up. Not after rounds
+ * that only acknowledged the guest's data: then the guest's next segment is already queued or
+ * being made in our own write of the ACK, and polling would only take the CPU the endpoints
+ * need. An idle helper sends nothing, so it stays asleep.
  */
 
 #define LOOP_EVENTS_MAX 64
@@ -388,8 +391,6 @@ int loop_run(struct loop *l)
 		gro_flush(l->gro, l->tap_fd);
 		n = epoll_wait(l->epfd, events, LOOP_EVENTS_MAX,
 			       now_us() < poll_until ? 0 : next_timeout(l, slirp_timeout, now));
-		if (n > 0 && l->busy_poll_us)
-			poll_until = now_us() + l->busy_poll_us;
 		if (n < 0) {
 			if (errno != EINTR)
 				return -errno;
@@ -423,6 +424,8 @@ int loop_run(struct loop *l)
 		now = loop_now_ms();
 		run_timers(l, now);
 		apiserver_expire(l->api, now);
+		if (l->busy_poll_us && gro_data_out(l->gro))
+			poll_until = now_us() + l->busy_poll_us;
 	}
 	return 0;
 }

@@ -73,5 +73,6 @@ struct gro *gro_new(bool vnet);
 void gro_free(struct gro *g);
 void gro_send(struct gro *g, int tap_fd, const void *f, size_t n);
 void gro_flush(struct gro *g, int tap_fd);
+bool gro_data_out(struct gro *g);
 
 #endif

@@ -347,6 +347,26 @@ TEST(a_held_ack_goes_out_before_what_follows_and_a_plain_tap_merges_no_data)
 	rig_down(&r);
 }
 
+TEST(only_what_is_not_a_bare_ack_counts_as_data_for_the_guest)
+{
+	static const uint8_t arp[42] = { [12] = 0x08, [13] = 0x06 };
+	struct rig r;
+
+	rig_up_tap(&r, false);
+	CHECK(!gro_data_out(r.g));
+	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 1000));
+	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 2000));
+	CHECK(!gro_data_out(r.g)); /* acknowledgements alone: the loop does not poll */
+	send_seg(&r, AF_INET, 80, 5, TH_ACK, MSS, 'a');
+	CHECK(gro_data_out(r.g));
+	CHECK(!gro_data_out(r.g)); /* asking clears it */
+	gro_send(r.g, r.sv[0], arp, sizeof(arp));
+	CHECK(gro_data_out(r.g));
+	send_seg(&r, AF_INET, 80, 5, TH_ACK | TH_FIN, 0, 0);
+	CHECK(gro_data_out(r.g));
+	rig_down(&r);
+}
+
 UNIT_MAIN("slirp-gro", T(contiguous_segments_become_one_tso_frame_with_valid_checksums),
 	  T(a_single_segment_goes_as_it_is),
 	  T(gaps_other_flows_and_pure_acks_keep_frames_apart_in_order),
@@ -354,4 +374,5 @@ UNIT_MAIN("slirp-gro", T(contiguous_segments_become_one_tso_frame_with_valid_che
 	  T(a_frame_stops_short_of_64_kib),
 	  T(advancing_pure_acks_leave_only_the_latest_with_either_tap),
 	  T(duplicate_older_and_other_acks_are_never_merged),
-	  T(a_held_ack_goes_out_before_what_follows_and_a_plain_tap_merges_no_data))
+	  T(a_held_ack_goes_out_before_what_follows_and_a_plain_tap_merges_no_data),
+	  T(only_what_is_not_a_bare_ack_counts_as_data_for_the_guest))
