@@ -5,10 +5,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "apiserver.h"
+#include "monoclock.h"
 #include "portfwd.h"
 
 #define LOOP_EVENTS_MAX 128
@@ -72,24 +72,6 @@ void pf_forget(struct pf_state *st, int fd)
 		st->fds[fd].kind = PF_NONE;
 }
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/**
- * pf_now_ms() - Monotonic time in ms, for API deadlines and UDP flow ages
- *
- * Return: milliseconds
- */
-int64_t pf_now_ms(void)
-{
-	return now_us() / 1000;
-}
-
 static int api_watch(void *ctx, int fd, uint32_t events, bool listener)
 {
 	return pf_watch(ctx, fd, listener ? PF_API_LISTEN : PF_API_CLIENT, NULL, events);
@@ -105,7 +87,7 @@ const struct apiserver_ops pf_api_ops = {
 	.watch = api_watch,
 	.unwatch = api_unwatch,
 	.handle = pf_api_handle,
-	.now_ms = pf_now_ms,
+	.now_ms = mono_ms,
 };
 
 /**
@@ -152,7 +134,7 @@ int pf_loop_run(struct pf_state *st)
 	int64_t poll_until = 0;
 
 	while (!st->quit) {
-		int64_t deadline = apiserver_next_deadline(st->api), now = pf_now_ms();
+		int64_t deadline = apiserver_next_deadline(st->api), now = mono_ms();
 		int64_t udp_next = udp_expire(st, NULL);
 		int timeout = deadline < 0 ? -1 : deadline > now ? (int)(deadline - now) : 0;
 		int n;
@@ -166,7 +148,7 @@ int pf_loop_run(struct pf_state *st)
 		 * where polling would take the CPU the endpoints need, nor the bare acknowledgement
 		 * of what was sent. With nothing to do for --busy-poll microseconds, it sleeps.
 		 */
-		if (now_us() < poll_until)
+		if (mono_us() < poll_until)
 			timeout = 0;
 		st->relayed_bytes = 0;
 		st->accepted = false;
@@ -211,12 +193,12 @@ int pf_loop_run(struct pf_state *st)
 				break;
 			}
 		}
-		apiserver_expire(st->api, pf_now_ms());
+		apiserver_expire(st->api, mono_ms());
 		relay_refill(st);
 		if (st->relayed_bytes >= PF_BUSY_POLL_BYTES)
 			poll_until = 0;
 		else if (st->busy_poll_us && (st->relayed_bytes || st->accepted))
-			poll_until = now_us() + st->busy_poll_us;
+			poll_until = mono_us() + st->busy_poll_us;
 	}
 	return 0;
 }

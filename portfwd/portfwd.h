@@ -130,7 +130,6 @@ struct pf_state {
 int pf_watch(struct pf_state *st, int fd, enum pf_kind kind, void *obj, uint32_t events);
 void pf_unwatch(struct pf_state *st, int fd);
 void pf_forget(struct pf_state *st, int fd);
-int64_t pf_now_ms(void);
 
 int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_forward **ret,
 		char *why, size_t len);

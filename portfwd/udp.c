@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "monoclock.h"
 #include "portfwd.h"
 
 /*
@@ -96,7 +97,7 @@ static struct udp_table *table_get(struct pf_state *st)
 		return NULL;
 	}
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
-		t->seed = (uint64_t)pf_now_ms();
+		t->seed = (uint64_t)mono_ms();
 	st->udp = t;
 	return t;
 }
@@ -243,7 +244,7 @@ static void batch_reset(struct udp_table *t, bool with_names)
 void udp_listener_event(struct pf_state *st, struct pf_listener *l)
 {
 	struct udp_table *t = table_get(st);
-	int64_t now = pf_now_ms();
+	int64_t now = mono_ms();
 	int n;
 
 	if (!t)
@@ -283,7 +284,7 @@ void udp_flow_event(struct pf_state *st, void *flow)
 		t->msgs[i].msg_hdr.msg_name = &f->client;
 		t->msgs[i].msg_hdr.msg_namelen = f->client_len;
 	}
-	flow_touch(t, f, pf_now_ms());
+	flow_touch(t, f, mono_ms());
 	sendmmsg(f->l->fd, t->msgs, (unsigned)n, MSG_DONTWAIT);
 }
 
@@ -308,7 +309,7 @@ int64_t udp_expire(struct pf_state *st, struct pf_listener *l)
 				flow_close(st, t, f);
 		}
 	}
-	now = pf_now_ms();
+	now = mono_ms();
 	while (t->oldest && now - t->oldest->last >= UDP_IDLE_MS)
 		flow_close(st, t, t->oldest);
 	return t->oldest ? t->oldest->last + UDP_IDLE_MS - now : -1;

@@ -5,12 +5,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/virtio_net.h>
 
 #include "apiserver.h"
 #include "loop.h"
+#include "monoclock.h"
 #include "slirp.h"
 
 /*
@@ -43,34 +43,12 @@
 #define TAP_BATCH	64
 #define TAP_BATCH_BYTES (256 * 1024)
 #define LOOP_FD_GROW	64
-#define USEC_PER_SEC	1000000LL
-#define NSEC_PER_USEC	1000
-#define USEC_PER_MSEC	1000
 /* A virtio-net header and the largest segment TSO hands over, with its Ethernet header. */
 #define TAP_FRAME_MAX (sizeof(struct virtio_net_hdr) + 65536 + SLIRP_ETH_HLEN)
 
 static uint64_t tag(enum loop_kind kind, int fd)
 {
 	return ((uint64_t)kind << 32) | (uint32_t)fd;
-}
-
-/* Monotonic time in microseconds, for --busy-poll. */
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / NSEC_PER_USEC;
-}
-
-/**
- * loop_now_ms() - Monotonic time in ms, the clock libslirp's timers use
- *
- * Return: milliseconds
- */
-int64_t loop_now_ms(void)
-{
-	return now_us() / USEC_PER_MSEC;
 }
 
 /**
@@ -381,7 +359,7 @@ int loop_run(struct loop *l)
 
 	while (!l->quit) {
 		uint32_t slirp_timeout = UINT32_MAX;
-		int64_t now = loop_now_ms();
+		int64_t now = mono_ms();
 		int n, err = 0;
 
 		l->gen++;
@@ -390,7 +368,7 @@ int loop_run(struct loop *l)
 		/* What libslirp sent this round goes out before we sleep. */
 		gro_flush(l->gro, l->tap_fd);
 		n = epoll_wait(l->epfd, events, LOOP_EVENTS_MAX,
-			       now_us() < poll_until ? 0 : next_timeout(l, slirp_timeout, now));
+			       mono_us() < poll_until ? 0 : next_timeout(l, slirp_timeout, now));
 		if (n < 0) {
 			if (errno != EINTR)
 				return -errno;
@@ -421,11 +399,11 @@ int loop_run(struct loop *l)
 			}
 		}
 		slirp_pollfds_poll(l->slirp, err, cb_get_revents, l);
-		now = loop_now_ms();
+		now = mono_ms();
 		run_timers(l, now);
 		apiserver_expire(l->api, now);
 		if (l->busy_poll_us && gro_data_out(l->gro))
-			poll_until = now_us() + l->busy_poll_us;
+			poll_until = mono_us() + l->busy_poll_us;
 	}
 	return 0;
 }

@@ -65,7 +65,6 @@ int loop_watch_api(void *ctx, int fd, uint32_t events, bool listener);
 void loop_unwatch_api(void *ctx, int fd);
 int loop_run(struct loop *l);
 void loop_free(struct loop *l);
-int64_t loop_now_ms(void);
 
 Slirp *stack_new(const struct slirp_cfg *cfg, struct loop *l);
 

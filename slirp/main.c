@@ -13,6 +13,7 @@
 #include "hostfwd.h"
 #include "log.h"
 #include "loop.h"
+#include "monoclock.h"
 #include "pidfile.h"
 #include "slirp.h"
 
@@ -147,7 +148,7 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 	l->fwd = fwd;
 	api_ops->watch = loop_watch_api;
 	api_ops->unwatch = loop_unwatch_api;
-	api_ops->now_ms = loop_now_ms;
+	api_ops->now_ms = mono_ms;
 	api_ops->handle = api_handle;
 	if (cfg->api_path[0] && !(l->api = apiserver_new(cfg->api_path, api_ops, l, &err))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "API socket %s: %s", cfg->api_path,

@@ -2,14 +2,13 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
+#include "monoclock.h"
 #include "slirp.h"
 
-#define NSEC_PER_MSEC 1000000LL
 #define SLIRP_MRU_TSO SLIRP_MAX_MTU
 
 /**
@@ -49,11 +48,8 @@ static void cb_guest_error(const char *msg, void *opaque)
 
 static int64_t cb_clock_get_ns(void *opaque)
 {
-	struct timespec ts;
-
 	(void)opaque;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 * NSEC_PER_MSEC + ts.tv_nsec;
+	return mono_ns();
 }
 
 static struct loop_timer *timer_add(struct loop *l)
