@@ -37,7 +37,10 @@ static json_t *show_ask(struct netns_cfg *cfg, const char *file, const char *exe
 		return json_array();
 	}
 	json_decref(req);
-	entries = json_object_get(json_object_get(reply, "return"), key);
+	/* rootlet-slirp answers list_hostfwd unwrapped, as slirp4netns; portfwd in "return". */
+	entries = json_object_get(reply, key);
+	if (!entries)
+		entries = json_object_get(json_object_get(reply, "return"), key);
 	entries = json_is_array(entries) ? json_incref(entries) : json_array();
 	json_decref(reply);
 	return entries;

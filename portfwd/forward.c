@@ -52,6 +52,16 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 			    (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 && reverse)
 		errno = -fd;
+	if (fd < 0 && errno == EAFNOSUPPORT && spec->dual && !reverse) {
+		/* A host without IPv6: every address is every IPv4 address. */
+		struct sockaddr_in *sin = (struct sockaddr_in *)&addr;
+
+		memset(&addr, 0, sizeof(addr));
+		sin->sin_family = AF_INET;
+		alen = sizeof(*sin);
+		fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    0);
+	}
 	if (fd < 0) {
 		snprintf(why, len, "socket: %s", strerror(errno));
 		return -errno;
@@ -60,8 +70,11 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 	/* Accepted connections inherit it: a relay passes segments on as they come. */
 	if (!udp)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (addr.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (addr.ss_family == AF_INET6) {
+		int v6only = !spec->dual;
+
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+	}
 	sockaddr_set_port(&addr, port);
 	if (bind(fd, (struct sockaddr *)&addr, alen) < 0 ||
 	    (!udp && listen(fd, LISTEN_BACKLOG) < 0)) {
@@ -197,7 +210,8 @@ void forward_free_all(struct pf_state *st)
  * forward_json() - A forward as the API and list show it
  * @f:		the forward
  *
- * Return: {"id", "spec", "proto", "host_addr", "host_port", "port", "count", "host_ports"}
+ * Return: {"id", "spec", "direction", "proto", "host_addr", "dual_stack", "host_port", "port",
+ *	    "count", "host_ports"}
  */
 json_t *forward_json(const struct pf_forward *f)
 {
@@ -209,9 +223,9 @@ json_t *forward_json(const struct pf_forward *f)
 	spec_format(s, spec, sizeof(spec));
 	for (int i = 0; i < f->n; i++)
 		json_array_append_new(ports, json_integer(f->ls[i].host_port));
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:o}", "id", f->id, "spec", spec,
-			 "direction", f->reverse ? "reverse" : "forward", "proto",
-			 s->proto == IPPROTO_UDP ? "udp" : "tcp", "host_addr", addr, "host_port",
-			 f->n ? f->ls[0].host_port : 0, "port", s->port, "count", s->count,
-			 "host_ports", ports);
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:o}", "id", f->id, "spec",
+			 spec, "direction", f->reverse ? "reverse" : "forward", "proto",
+			 s->proto == IPPROTO_UDP ? "udp" : "tcp", "host_addr", addr, "dual_stack",
+			 s->dual, "host_port", f->n ? f->ls[0].host_port : 0, "port", s->port,
+			 "count", s->count, "host_ports", ports);
 }

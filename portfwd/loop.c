@@ -181,6 +181,12 @@ int pf_loop_run(struct pf_state *st)
 			case PF_API_CLIENT:
 				apiserver_client_event(st->api, fd);
 				break;
+			case PF_RELOAD_LISTEN:
+				reload_accept(st);
+				break;
+			case PF_RELOAD_CLIENT:
+				reload_client_event(st, fd);
+				break;
 			case PF_NSOCK:
 				if (nsock_refilled(&st->ns))
 					pf_unwatch(st, fd);

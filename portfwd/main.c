@@ -130,14 +130,12 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 			cfg->userns_arg = optarg;
 			break;
 		case OPT_PUBLISH:
-			if (cfg->n_publish == PF_PUBLISH_MAX)
-				return usage_error(cfg, "more than 64 --publish ('%s')", optarg);
-			cfg->publish[cfg->n_publish++] = optarg;
+			if (pf_cfg_append(&cfg->publish, &cfg->n_publish, optarg))
+				return usage_error(cfg, "--publish '%s': out of memory", optarg);
 			break;
 		case OPT_REVERSE:
-			if (cfg->n_reverse == PF_PUBLISH_MAX)
-				return usage_error(cfg, "more than 64 --reverse ('%s')", optarg);
-			cfg->reverse[cfg->n_reverse++] = optarg;
+			if (pf_cfg_append(&cfg->reverse, &cfg->n_reverse, optarg))
+				return usage_error(cfg, "--reverse '%s': out of memory", optarg);
 			break;
 		case OPT_TARGET:
 			cfg->target_arg = optarg;
@@ -341,6 +339,10 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 			 strerror(-err));
 		return err;
 	}
+	if (cfg->reload_dir &&
+	    (err = reload_open(st, cfg->reload_dir, cfg->reload_name, cfg->detail,
+			       sizeof(cfg->detail))))
+		return err;
 	if (cfg->state_dir[0] && (err = watch_holder(cfg, st)))
 		return err;
 	if (cfg->state_dir[0]) {
@@ -358,7 +360,7 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 
 static int run_daemon(struct pf_cfg *cfg)
 {
-	struct pf_state st = { .epfd = -1, .debug = cfg->debug };
+	struct pf_state st = { .epfd = -1, .debug = cfg->debug, .reload_fd = -1, .reload_dir_fd = -1 };
 	int err;
 
 	if ((err = daemon_setup(cfg, &st))) {
@@ -368,12 +370,14 @@ static int run_daemon(struct pf_cfg *cfg)
 			log_error("%s", cfg->detail[0] ? cfg->detail : strerror(-err));
 		forward_free_all(&st);
 		apiserver_free(st.api);
+		reload_close(&st);
 		return EXIT_FAILURE;
 	}
 	if ((err = pf_seccomp_install())) {
 		log_error("seccomp: %s", strerror(-err));
 		forward_free_all(&st);
 		apiserver_free(st.api);
+		reload_close(&st);
 		return EXIT_FAILURE;
 	}
 	if (cfg->ready_fd >= 0) {
@@ -385,6 +389,7 @@ static int run_daemon(struct pf_cfg *cfg)
 	forward_free_all(&st);
 	udp_free(&st);
 	apiserver_free(st.api);
+	reload_close(&st);
 	return err ? EXIT_FAILURE : 0;
 }
 
@@ -455,9 +460,7 @@ static int run_client(struct pf_cfg *cfg)
 /* podman's rootlessport: the same daemon, configured from stdin, errors on stdout. */
 static int run_rootlessport(struct pf_cfg *cfg)
 {
-	static char specs[PF_PUBLISH_MAX][SPEC_TEXT_MAX * 2];
-
-	if (rootlessport_config(cfg, specs)) {
+	if (rootlessport_config(cfg)) {
 		printf("%s\n", cfg->detail);
 		return EXIT_FAILURE;
 	}

@@ -10,7 +10,6 @@
 
 #include "spec.h"
 
-#define PF_PUBLISH_MAX	   64
 #define PF_BUSY_POLL_US	   50 /* default --busy-poll: a little over a vCPU's wake-up here */
 #define PF_BUSY_POLL_MAX   10000
 #define PF_BUSY_POLL_BYTES (16 * 1024) /* a wake-up that relayed less is a conversation's */
@@ -28,15 +27,17 @@ struct pf_cfg {
 	char user_path[PATH_MAX];
 	char state_dir[PATH_MAX]; /* "" for a netns given by path */
 	char api_path[PATH_MAX];
-	const char *publish[PF_PUBLISH_MAX];
+	const char **publish; /* as many as given: podman passes one per -p */
 	int n_publish;
-	const char *reverse[PF_PUBLISH_MAX];
+	const char **reverse;
 	int n_reverse;
 	int ready_fd, exit_fd;
 	bool json, debug;
 	bool source_ip;	   /* relays keep the client's address */
 	int busy_poll_us;  /* --busy-poll */
 	bool rootlessport; /* run as podman's rootlessport */
+	char *reload_dir;  /* rootlessport with RootlessCNI: <TmpDir>/rp, where ... */
+	char *reload_name; /* ... the socket named for the container takes a new ChildIP */
 	char **args;	   /* client verbs: after NAME */
 	int nargs;
 	char detail[PF_DETAIL_MAX];
@@ -82,7 +83,9 @@ enum pf_kind {
 	PF_API_CLIENT,
 	PF_EXIT,
 	PF_SIGNAL,
-	PF_NSOCK
+	PF_NSOCK,
+	PF_RELOAD_LISTEN,
+	PF_RELOAD_CLIENT
 };
 
 struct pf_forward;
@@ -125,6 +128,9 @@ struct pf_state {
 	int n_pipes;
 	bool relayed;	       /* a TCP connection came: keep the pools filled */
 	struct udp_table *udp; /* UDP flows, made on first use */
+	int reload_fd;	       /* podman's reload socket, or -1 */
+	int reload_dir_fd;     /* the directory it is in, to remove it at exit */
+	const char *reload_name;
 };
 
 int pf_watch(struct pf_state *st, int fd, enum pf_kind kind, void *obj, uint32_t events);
@@ -153,7 +159,13 @@ char *pf_api_handle(void *st, const char *buf, size_t len);
 int pf_seccomp_install(void);
 
 #define ROOTLESSPORT_NAME "rootlessport"
-int rootlessport_config(struct pf_cfg *cfg, char specs[][SPEC_TEXT_MAX * 2]);
+int rootlessport_config(struct pf_cfg *cfg);
+int pf_cfg_append(const char ***list, int *n, const char *item);
+
+int reload_open(struct pf_state *st, const char *dir, const char *name, char *why, size_t len);
+void reload_accept(struct pf_state *st);
+void reload_client_event(struct pf_state *st, int fd);
+void reload_close(struct pf_state *st);
 
 struct apiserver_ops;
 extern const struct apiserver_ops pf_api_ops;

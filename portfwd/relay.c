@@ -192,7 +192,8 @@ void relay_refill(struct pf_state *st)
  * @ret:	the address and port
  * @ret_len:	its length
  *
- * The family of the host address when the netns has an address of it, else the other.
+ * The family of the host address when the netns has an address of it, else the other;
+ * IPv4 first for a dual-stack listener.
  *
  * Return: the family
  */
@@ -201,6 +202,9 @@ int pf_target(struct pf_state *st, const struct pf_listener *l, struct sockaddr_
 {
 	int family = l->fwd->spec.host.ss_family;
 
+	/* Both families come in on a dual-stack listener: IPv4 inside, as podman's ChildIP. */
+	if (l->fwd->spec.dual)
+		family = AF_INET;
 	if (l->fwd->reverse) {
 		/* Reverse: the host's loopback of the listener's family, at PORT. */
 		memset(ret, 0, sizeof(*ret));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "portfwd.h"
 
@@ -12,33 +13,62 @@
  * podman starts rootlessport as root of its user namespace, writes a Config (Go field names)
  * to its stdin, waits for "1" on ReadyFD and keeps ExitFD open while the container runs. It
  * reads rootlessport's stdout when that fails, so errors go there, one line each. Each mapping
- * becomes a --publish SPEC; ChildIP becomes --target.
+ * becomes a --publish SPEC; ChildIP becomes --target. With RootlessCNI (a bridge network),
+ * <TmpDir>/rp/<ContainerID> is the socket through which podman hands over a new ChildIP after
+ * `podman network connect` or `disconnect` (reload.c).
  */
 
 #define ROOTLESSPORT_CONFIG_MAX (1024 * 1024)
 #define SPEC_TEXT_LEN		(SPEC_TEXT_MAX * 2)
+#define RELOAD_SUBDIR		"/rp"
 
-/* A mapping's host ip as a SPEC writes it: "" (all), "127.0.0.1", "[::1]". */
-static int host_part(const char *ip, char *buf, size_t len)
+/**
+ * pf_cfg_append() - Add @item to a growing list of strings
+ * @list:	the list (NULL at first)
+ * @n:		its length, incremented
+ * @item:	the string, kept as it is (not copied)
+ *
+ * Return: 0 on success, -ENOMEM
+ */
+int pf_cfg_append(const char ***list, int *n, const char *item)
 {
-	struct in6_addr a6;
+	const char **grown = realloc(*list, (size_t)(*n + 1) * sizeof(**list));
 
-	if (!ip || !*ip) {
-		buf[0] = '\0';
-		return 0;
-	}
-	if (inet_pton(AF_INET6, ip, &a6) == 1)
-		snprintf(buf, len, "[%s]:", ip);
-	else
-		snprintf(buf, len, "%s:", ip);
+	if (!grown)
+		return -ENOMEM;
+	grown[(*n)++] = item;
+	*list = grown;
 	return 0;
 }
 
-static int mapping_specs(struct pf_cfg *cfg, json_t *m, char specs[][SPEC_TEXT_LEN], int *n)
+/*
+ * A mapping's host ip as a SPEC writes it. Go's net.Listen takes "", 0.0.0.0 and :: alike as
+ * every address of both families (podman's rootlessport listens on *:PORT), which a SPEC
+ * without HOSTIP is; any other address is that address alone.
+ */
+static int host_part(const char *ip, char *buf, size_t len)
 {
-	json_int_t cport, hport, range = 1;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (!ip || !*ip || !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::")) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (inet_pton(AF_INET, ip, &a4) == 1)
+		snprintf(buf, len, "%s:", ip);
+	else if (inet_pton(AF_INET6, ip, &a6) == 1)
+		snprintf(buf, len, "[%s]:", ip);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int mapping_specs(struct pf_cfg *cfg, json_t *m)
+{
+	json_int_t cport, hport = 0, range = 1;
 	const char *ip = NULL, *protos = "tcp";
-	char host[INET6_ADDRSTRLEN + 4], proto[8];
+	char host[INET6_ADDRSTRLEN + 4], proto[8], spec[SPEC_TEXT_LEN];
 
 	if (json_unpack(m, "{s:I, s?I, s?I, s?s, s?s}", "container_port", &cport, "host_port",
 			&hport, "range", &range, "host_ip", &ip, "protocol", &protos) ||
@@ -50,78 +80,144 @@ static int mapping_specs(struct pf_cfg *cfg, json_t *m, char specs[][SPEC_TEXT_L
 	}
 	if (range == 0)
 		range = 1;
-	host_part(ip, host, sizeof(host));
+	if (host_part(ip, host, sizeof(host))) {
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "rootlessport: host_ip '%.64s' is not an IP address", ip);
+		return -EINVAL;
+	}
 	for (const char *p = protos; *p;) {
 		size_t len = strcspn(p, ",");
+		char *copy;
 
-		if (len == 0 || len >= sizeof(proto) || *n == PF_PUBLISH_MAX) {
+		if (len == 0 || len >= sizeof(proto)) {
 			snprintf(cfg->detail, sizeof(cfg->detail),
-				 "rootlessport: bad protocol list '%s'", protos);
+				 "rootlessport: bad protocol list '%.64s'", protos);
 			return -EINVAL;
 		}
 		memcpy(proto, p, len);
 		proto[len] = '\0';
 		if (range > 1)
-			snprintf(specs[*n], SPEC_TEXT_LEN, "%s%lld-%lld:%lld-%lld/%s", host,
+			snprintf(spec, sizeof(spec), "%s%lld-%lld:%lld-%lld/%s", host,
 				 (long long)hport, (long long)(hport + range - 1), (long long)cport,
 				 (long long)(cport + range - 1), proto);
 		else
-			snprintf(specs[*n], SPEC_TEXT_LEN, "%s%lld:%lld/%s", host, (long long)hport,
+			snprintf(spec, sizeof(spec), "%s%lld:%lld/%s", host, (long long)hport,
 				 (long long)cport, proto);
-		(*n)++;
+		if (!(copy = strdup(spec)) || pf_cfg_append(&cfg->publish, &cfg->n_publish, copy)) {
+			free(copy);
+			snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: out of memory");
+			return -ENOMEM;
+		}
 		p += len + (p[len] == ',');
 	}
 	return 0;
 }
 
-/**
- * rootlessport_config() - Read podman's Config from stdin into @cfg
- * @cfg:	filled: netns path, target, ready and exit fds, --publish specs
- * @specs:	storage for the specs cfg->publish points into
- *
- * Return: 0 on success, -EINVAL with cfg->detail set
- */
-int rootlessport_config(struct pf_cfg *cfg, char specs[][SPEC_TEXT_LEN])
+/* At most ROOTLESSPORT_CONFIG_MAX bytes of stdin, to its end. */
+static json_t *read_config(struct pf_cfg *cfg)
 {
-	json_int_t exit_fd = -1, ready_fd = -1;
-	const char *netns = NULL, *child_ip = NULL;
-	json_t *root, *maps;
+	char *buf = malloc(ROOTLESSPORT_CONFIG_MAX + 1);
+	size_t len = 0;
 	json_error_t jerr;
-	int n = 0, err = -EINVAL;
+	json_t *root;
+	ssize_t n;
 
-	root = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
+	if (!buf) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: out of memory");
+		return NULL;
+	}
+	while ((n = read(STDIN_FILENO, buf + len, ROOTLESSPORT_CONFIG_MAX + 1 - len)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0 && (len += (size_t)n) > ROOTLESSPORT_CONFIG_MAX)
+			break;
+	if (len > ROOTLESSPORT_CONFIG_MAX) {
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "rootlessport: config on stdin is larger than %d bytes",
+			 ROOTLESSPORT_CONFIG_MAX);
+		free(buf);
+		return NULL;
+	}
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
+	if (!root)
 		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: config is not JSON: %s",
 			 jerr.text);
+	return root;
+}
+
+/* An fd number from the config: -1 when absent, else 0 to INT32_MAX. */
+static int config_fd(struct pf_cfg *cfg, json_int_t v, const char *what, int *ret)
+{
+	if (v < -1 || v > INT32_MAX) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: %s %lld is not an fd",
+			 what, (long long)v);
 		return -EINVAL;
 	}
-	if (json_unpack(root, "{s:s, s?s, s?I, s?I, s?o}", "NetNSPath", &netns, "ChildIP",
-			&child_ip, "ExitFD", &exit_fd, "ReadyFD", &ready_fd, "Mappings", &maps) ||
+	*ret = (int)v;
+	return 0;
+}
+
+/* A container id names a file: no '/', not "." or "..", not empty. */
+static bool id_is_file_name(const char *id)
+{
+	return *id && !strchr(id, '/') && strcmp(id, ".") && strcmp(id, "..") &&
+	       strlen(id) <= NAME_MAX;
+}
+
+/**
+ * rootlessport_config() - Read podman's Config from stdin into @cfg
+ * @cfg:	filled: netns path, target, ready and exit fds, --publish specs, reload socket
+ *
+ * Return: 0 on success, negative errno with cfg->detail set
+ */
+int rootlessport_config(struct pf_cfg *cfg)
+{
+	json_int_t exit_fd = -1, ready_fd = -1;
+	const char *netns = NULL, *child_ip = NULL, *tmp_dir = NULL, *id = NULL;
+	int rootless_cni = 0, err = -EINVAL;
+	json_t *root, *maps = NULL;
+
+	if (!(root = read_config(cfg)))
+		return -EINVAL;
+	if (json_unpack(root, "{s:s, s?s, s?I, s?I, s?o, s?s, s?s, s?b}", "NetNSPath", &netns,
+			"ChildIP", &child_ip, "ExitFD", &exit_fd, "ReadyFD", &ready_fd, "Mappings",
+			&maps, "TmpDir", &tmp_dir, "ContainerID", &id, "RootlessCNI",
+			&rootless_cni) ||
 	    !*netns) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: config has no NetNSPath");
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "rootlessport: config has no NetNSPath, or a field of the wrong type");
 		goto out;
 	}
-	maps = json_object_get(root, "Mappings");
 	if (maps && !json_is_array(maps) && !json_is_null(maps)) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: Mappings is not a list");
 		goto out;
 	}
+	if (config_fd(cfg, exit_fd, "ExitFD", &cfg->exit_fd) ||
+	    config_fd(cfg, ready_fd, "ReadyFD", &cfg->ready_fd))
+		goto out;
 	for (size_t i = 0; i < json_array_size(maps); i++)
-		if (mapping_specs(cfg, json_array_get(maps, i), specs, &n))
+		if ((err = mapping_specs(cfg, json_array_get(maps, i))))
 			goto out;
+	err = -EINVAL;
+	if (rootless_cni && (!tmp_dir || !*tmp_dir || !id || !id_is_file_name(id))) {
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "rootlessport: RootlessCNI needs TmpDir and a ContainerID");
+		goto out;
+	}
 	/* A path (it holds a '/'): resolve_netns() takes it as it is. The strings outlive root. */
 	cfg->netns_arg = strdup(netns);
 	if (child_ip && *child_ip)
 		cfg->target_arg = strdup(child_ip);
+	if (rootless_cni &&
+	    (asprintf(&cfg->reload_dir, "%s" RELOAD_SUBDIR, tmp_dir) < 0 ||
+	     !(cfg->reload_name = strdup(id)))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: out of memory");
+		goto out;
+	}
 	if (!cfg->netns_arg || !strchr(cfg->netns_arg, '/')) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: NetNSPath is not a path");
 		goto out;
 	}
-	cfg->exit_fd = (int)exit_fd;
-	cfg->ready_fd = (int)ready_fd;
-	for (int i = 0; i < n; i++)
-		cfg->publish[i] = specs[i];
-	cfg->n_publish = n;
 	err = 0;
 out:
 	json_decref(root);

@@ -17,6 +17,7 @@ static const int allowed[] = {
 	SCMP_SYS(accept4),
 	SCMP_SYS(fcntl),
 	SCMP_SYS(unlink),
+	SCMP_SYS(unlinkat), /* podman's reload socket, removed at exit */
 	/* TCP relay: accepting, connecting inside, splicing through pipes */
 	SCMP_SYS(splice),
 	SCMP_SYS(pipe2),

@@ -99,7 +99,12 @@ int spec_parse(const char *text, struct fwd_spec *ret, char *why, size_t why_len
 			return fail(why, why_len, "protocol must be tcp or udp");
 		end = slash;
 	}
-	s.host.ss_family = AF_INET; /* 0.0.0.0: every address, as podman and docker bind */
+	/*
+	 * No HOSTIP: every address of both families, as podman's forwarders bind (Go listens on
+	 * [::] with IPV6_V6ONLY off for it); an explicit 0.0.0.0 or [::] is that family alone.
+	 */
+	s.host.ss_family = AF_INET6;
+	s.dual = true;
 
 	if (*p == '[') {
 		const char *close = memchr(p, ']', (size_t)(end - p));
@@ -109,6 +114,7 @@ int spec_parse(const char *text, struct fwd_spec *ret, char *why, size_t why_len
 		if (parse_host_addr(p + 1, (size_t)(close - p - 1), &s.host) ||
 		    s.host.ss_family != AF_INET6)
 			return fail(why, why_len, "not an IPv6 address in brackets");
+		s.dual = false;
 		p = close + 2;
 		colon = memchr(p, ':', (size_t)(end - p));
 		if (!colon)
@@ -124,6 +130,7 @@ int spec_parse(const char *text, struct fwd_spec *ret, char *why, size_t why_len
 			if (parse_host_addr(p, (size_t)(c1 - p), &s.host) ||
 			    s.host.ss_family != AF_INET)
 				return fail(why, why_len, "not an IPv4 address before HOSTPORT");
+			s.dual = false;
 			p = c1 + 1;
 		}
 		colon = memchr(p, ':', (size_t)(end - p));
@@ -150,16 +157,19 @@ int spec_parse(const char *text, struct fwd_spec *ret, char *why, size_t why_len
  * @s:		the forward
  * @buf:	output
  * @len:	size of @buf
+ *
+ * A dual-stack forward has no HOSTIP, as it was written: "8080:80/tcp", "80/tcp".
  */
 void spec_format(const struct fwd_spec *s, char *buf, size_t len)
 {
-	char addr[INET6_ADDRSTRLEN] = "", host[INET6_ADDRSTRLEN + 2], ports[16], hports[16];
+	char addr[INET6_ADDRSTRLEN] = "", host[INET6_ADDRSTRLEN + 3] = "", ports[16], hports[16];
 	const void *a = s->host.ss_family == AF_INET6
 				? (const void *)&((const struct sockaddr_in6 *)&s->host)->sin6_addr
 				: (const void *)&((const struct sockaddr_in *)&s->host)->sin_addr;
 
 	inet_ntop(s->host.ss_family, a, addr, sizeof(addr));
-	snprintf(host, sizeof(host), s->host.ss_family == AF_INET6 ? "[%s]" : "%s", addr);
+	if (!s->dual)
+		snprintf(host, sizeof(host), s->host.ss_family == AF_INET6 ? "[%s]:" : "%s:", addr);
 	if (s->count > 1) {
 		snprintf(ports, sizeof(ports), "%u-%u", s->port,
 			 (unsigned)(s->port + s->count - 1));
@@ -169,6 +179,9 @@ void spec_format(const struct fwd_spec *s, char *buf, size_t len)
 		snprintf(ports, sizeof(ports), "%u", s->port);
 		snprintf(hports, sizeof(hports), "%u", s->host_port);
 	}
-	snprintf(buf, len, "%s:%s:%s/%s", host, s->host_port ? hports : "", ports,
-		 s->proto == IPPROTO_UDP ? "udp" : "tcp");
+	if (s->dual && !s->host_port)
+		snprintf(buf, len, "%s/%s", ports, s->proto == IPPROTO_UDP ? "udp" : "tcp");
+	else
+		snprintf(buf, len, "%s%s:%s/%s", host, s->host_port ? hports : "", ports,
+			 s->proto == IPPROTO_UDP ? "udp" : "tcp");
 }

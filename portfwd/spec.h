@@ -14,7 +14,8 @@
 
 struct fwd_spec {
 	int proto;		      /* IPPROTO_TCP or IPPROTO_UDP */
-	struct sockaddr_storage host; /* family and address; 0.0.0.0 unless given */
+	struct sockaddr_storage host; /* family and address; :: for dual */
+	bool dual;		      /* no HOSTIP: every address of both families, as podman */
 	uint16_t host_port;	      /* first host port; 0: ephemeral, one per port */
 	uint16_t port;		      /* first port inside the netns */
 	uint16_t count;		      /* ports in the range, 1 for a single port */

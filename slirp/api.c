@@ -33,7 +33,8 @@ char *api_handle(void *loop, const char *buf, size_t len)
 		reply = json_pack("{s:{s:i, s:i}}", "return", "id", id, "host_port", port);
 		break;
 	case API_LIST_HOSTFWD:
-		reply = json_pack("{s:{s:o}}", "return", "entries", hostfwd_list(fwd));
+		/* What slirp4netns 1.2 answers, whatever its man page shows: no "return". */
+		reply = json_pack("{s:o}", "entries", hostfwd_list(fwd));
 		break;
 	case API_REMOVE_HOSTFWD:
 		if (hostfwd_remove(fwd, (int)r.id, why, sizeof(why)))

@@ -57,6 +57,9 @@ static int parse_add(json_t *args, struct api_request *r, char *why, size_t len)
 		snprintf(why, len, "add_hostfwd: bad arguments.host_addr");
 		return -EINVAL;
 	}
+	/* slirp4netns takes "" for every address (podman sends it for -p PORT:PORT). */
+	if (!*host_addr)
+		host_addr = "0.0.0.0";
 	if (parse_addr(host_addr, &r->host)) {
 		snprintf(why, len, "add_hostfwd: bad arguments.host_addr");
 		return -EINVAL;
@@ -67,12 +70,22 @@ static int parse_add(json_t *args, struct api_request *r, char *why, size_t len)
 	}
 	sockaddr_set_port(&r->host, (uint16_t)port);
 
+	/* "" is the default guest address, as slirp4netns takes it (podman 4.3 sends it). */
 	v = json_object_get(args, "guest_addr");
-	if (v && (!(guest_addr = json_string_value(v)) || parse_addr(guest_addr, &r->guest))) {
+	if (v && !(guest_addr = json_string_value(v))) {
 		snprintf(why, len, "add_hostfwd: bad arguments.guest_addr");
 		return -EINVAL;
 	}
-	r->guest_given = v != NULL;
+	r->guest_given = guest_addr && *guest_addr;
+	if (r->guest_given && parse_addr(guest_addr, &r->guest)) {
+		snprintf(why, len, "add_hostfwd: bad arguments.guest_addr");
+		return -EINVAL;
+	}
+	if (r->guest_given && r->guest.ss_family != r->host.ss_family) {
+		snprintf(why, len,
+			 "add_hostfwd: bad arguments.host_addr (not of guest_addr's family)");
+		return -EINVAL;
+	}
 	if (get_port(args, "guest_port", 1, PORT_MAX, &port)) {
 		snprintf(why, len, "add_hostfwd: bad arguments.guest_port (1 to 65535)");
 		return -EINVAL;

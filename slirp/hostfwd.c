@@ -105,12 +105,17 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 	int flags = r->udp ? SLIRP_HOSTFWD_UDP : 0, probe, err;
 	struct hostfwd *f;
 
-	if (!r->guest_given)
-		default_guest(t, r);
-	if (r->guest.ss_family == AF_INET6 && !t->cfg->enable_ipv6) {
-		snprintf(why, why_len, "add_hostfwd: an IPv6 guest_addr needs --enable-ipv6");
+	/*
+	 * libslirp takes a forward from an IPv6 host address to an IPv4 guest and resets every
+	 * connection on it: refused, as slirp4netns refuses any IPv6 host address.
+	 */
+	if (r->host.ss_family == AF_INET6 && !t->cfg->enable_ipv6) {
+		snprintf(why, why_len,
+			 "add_hostfwd: bad arguments.host_addr (IPv6 needs --enable-ipv6)");
 		return -EINVAL;
 	}
+	if (!r->guest_given)
+		default_guest(t, r);
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;

@@ -17,7 +17,8 @@
 #include "pidfile.h"
 #include "slirp.h"
 
-#define EXIT_USAGE	  2
+#define EXIT_USAGE	  2 /* the rootlet form (--netns NAME) */
+#define EXIT_USAGE_COMPAT 1 /* slirp4netns' form: it exits 1 on a usage error */
 #define SLIRP_PIDFILE	  "slirp.pid"
 #define SLIRP_DEFAULT_NET "10.0.2.0"
 #define SLIRP_DEFAULT_PFX 24
@@ -53,6 +54,8 @@ static void usage(FILE *f)
 		"dns "
 		"redirect\n"
 		"--macaddress=MAC         specify the MAC address of the TAP (only valid with -c)\n"
+		"--target-type=TYPE       specify the target type (netns only; slirp4netns' bess\n"
+		"                         is not supported)\n"
 		"--netns=NAME             a rootlet-netns netns: paths, API socket and pid file "
 		"from\n"
 		"                         its state directory; implies -c\n"
@@ -66,8 +69,8 @@ static void usage(FILE *f)
 		"-h, --help               show this help and exit\n"
 		"-v, --version            show version and exit\n"
 		"\n"
-		"Exit: 0 when the exit fd hangs up or on SIGTERM, 1 on failure, 2 on a usage "
-		"error.\n",
+		"Exit: 0 when the exit fd hangs up or on SIGTERM, 1 on failure or a usage error\n"
+		"(as slirp4netns), 2 on a usage error of the --netns NAME form.\n",
 		slirp_version_string());
 }
 
@@ -209,12 +212,12 @@ int main(int argc, char **argv)
 	}
 	if (err) {
 		log_error("%s; see 'rootlet-slirp --help'", cfg.detail);
-		return EXIT_USAGE;
+		return cfg.rootlet_name ? EXIT_USAGE : EXIT_USAGE_COMPAT;
 	}
 	if (check_fd(&cfg, cfg.ready_fd, "--ready-fd") ||
 	    check_fd(&cfg, cfg.exit_fd, "--exit-fd") || check_fd(&cfg, cfg.wait_fd, "--wait-fd")) {
 		log_error("%s", cfg.detail);
-		return EXIT_USAGE;
+		return cfg.rootlet_name ? EXIT_USAGE : EXIT_USAGE_COMPAT;
 	}
 
 	if ((err = slirp_setup(&cfg, &l, &fwd, &api_ops))) {

@@ -30,6 +30,7 @@ enum {
 	OPT_BUSY_POLL,
 	OPT_DEBUG,
 	OPT_HELP,
+	OPT_TARGET_TYPE,
 };
 
 /**
@@ -224,6 +225,7 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 		{ "wait-fd", required_argument, NULL, OPT_WAIT_FD },
 		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "target-type", required_argument, NULL, OPT_TARGET_TYPE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -329,6 +331,11 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
+			break;
+		case OPT_TARGET_TYPE:
+			/* slirp4netns' other type, bess, drives a BESS switch, not a netns. */
+			if (strcmp(optarg, "netns"))
+				return bad(cfg, "--target-type (only netns is supported)", optarg);
 			break;
 		case 'h':
 			return 1;

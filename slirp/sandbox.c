@@ -2,8 +2,12 @@
 #include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <linux/mount.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -18,8 +22,12 @@
  * Theory of operation
  *
  * Once the tap fd, the API socket and libslirp exist, the helper needs no file but one:
- * /etc/resolv.conf, which libslirp re-reads to find the host's DNS server for 10.0.2.3. So the
- * root becomes an empty tmpfs holding only a read-only bind of that file, the old root is
+ * /etc/resolv.conf, which libslirp re-reads (when its inode, size or time changes) to find the
+ * host's DNS server for 10.0.2.3. Hosts replace that file by rename (NetworkManager,
+ * resolvconf, DHCP clients), so a bind of the file itself would keep the old inode forever:
+ * the directory holding it is bound instead, read-only, and so is the directory of the file
+ * it links to when that lies elsewhere (/run/systemd/resolve, say), as slirp4netns binds /etc
+ * and /run. Nothing else of the host is there: the root is an empty tmpfs, the old root is
  * detached, and the new root is made read-only, as pasta does.
  *
  * Making a mount namespace needs CAP_SYS_ADMIN in our user namespace. Run by podman (root in
@@ -32,6 +40,7 @@
 #define SANDBOX_OLD	 "oldroot"
 #define SANDBOX_TMPFS_SZ "size=64k,mode=0755"
 #define RESOLV_CONF	 "/etc/resolv.conf"
+#define RESOLV_DIR	 "/etc"
 
 /* A userns of our own, with our ids mapped to themselves, so that nothing else changes. */
 static int own_userns(void)
@@ -52,29 +61,84 @@ static int own_userns(void)
 	return proc_write(0, "gid_map", map);
 }
 
+/* mkdir -p of @path's components below the new root (which exists). */
+static int make_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s%s", SANDBOX_ROOT, path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + strlen(SANDBOX_ROOT) + 1;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+		*p = c;
+	}
+}
+
+/* A read-only bind of the host's directory @dir, with what is mounted below it. */
+static int bind_dir_ro(const char *dir)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    MOUNT_ATTR_NOEXEC,
+	};
+	char target[PATH_MAX];
+	int err;
+
+	if ((err = make_dirs(dir)))
+		return err;
+	snprintf(target, sizeof(target), "%s%s", SANDBOX_ROOT, dir);
+	if (mount(dir, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -errno;
+	/* Read-only all the way down (a resolv.conf may itself be a bind mount). */
+	if (!syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &attr, sizeof(attr)))
+		return 0;
+	if (errno != ENOSYS)
+		return -errno;
+	if (mount(NULL, target, NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* /etc, and the directory of the file resolv.conf links to when that is not in /etc. */
+static int bind_resolv_dirs(void)
+{
+	char *real = realpath(RESOLV_CONF, NULL), *dir;
+	int err;
+
+	if ((err = bind_dir_ro(RESOLV_DIR)))
+		goto out;
+	if (!real)
+		goto out;
+	dir = dirname(real);
+	if (strcmp(dir, RESOLV_DIR) && strncmp(dir, RESOLV_DIR "/", strlen(RESOLV_DIR "/")))
+		err = bind_dir_ro(dir);
+out:
+	free(real);
+	return err;
+}
+
 static int empty_root(void)
 {
-	struct stat st;
-	int fd;
+	int err;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
 	if (mount("tmpfs", SANDBOX_ROOT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  SANDBOX_TMPFS_SZ) < 0)
 		return -errno;
-	if (mkdir(SANDBOX_ROOT "/" SANDBOX_OLD, 0700) < 0 || mkdir(SANDBOX_ROOT "/etc", 0755) < 0)
+	if (mkdir(SANDBOX_ROOT "/" SANDBOX_OLD, 0700) < 0)
 		return -errno;
-	if (!stat(RESOLV_CONF, &st)) {
-		fd = open(SANDBOX_ROOT RESOLV_CONF, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -errno;
-		close(fd);
-		if (mount(RESOLV_CONF, SANDBOX_ROOT RESOLV_CONF, NULL, MS_BIND, NULL) < 0 ||
-		    mount(NULL, SANDBOX_ROOT RESOLV_CONF, NULL,
-			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  NULL) < 0)
-			return -errno;
-	}
+	if ((err = bind_resolv_dirs()))
+		return err;
 	if (syscall(SYS_pivot_root, SANDBOX_ROOT, SANDBOX_ROOT "/" SANDBOX_OLD) < 0)
 		return -errno;
 	if (chdir("/") < 0 || umount2("/" SANDBOX_OLD, MNT_DETACH) < 0 ||

@@ -24,9 +24,10 @@ static const char *round_trip(const char *text)
 
 TEST(single_ports_with_and_without_host_parts)
 {
-	CHECK(!strcmp(round_trip("8080:80"), "0.0.0.0:8080:80/tcp"));
-	CHECK(!strcmp(round_trip("80"), "0.0.0.0::80/tcp"));
-	CHECK(!strcmp(round_trip("0:80"), "0.0.0.0::80/tcp"));
+	CHECK(!strcmp(round_trip("8080:80"), "8080:80/tcp"));
+	CHECK(!strcmp(round_trip("80"), "80/tcp"));
+	CHECK(!strcmp(round_trip("0:80"), "80/tcp"));
+	CHECK(!strcmp(round_trip("0.0.0.0:8080:80"), "0.0.0.0:8080:80/tcp"));
 	CHECK(!strcmp(round_trip("127.0.0.1:8080:80"), "127.0.0.1:8080:80/tcp"));
 	CHECK(!strcmp(round_trip("127.0.0.1::80/udp"), "127.0.0.1::80/udp"));
 	CHECK(!strcmp(round_trip("[::1]:8080:80"), "[::1]:8080:80/tcp"));
@@ -41,7 +42,19 @@ TEST(ranges_of_equal_length)
 	CHECK(s.host_port == 8000 && s.port == 80 && s.count == 10);
 	CHECK(parse("80-89", &s) == 0 && s.host_port == 0 && s.count == 10);
 	CHECK(parse("65535:65535", &s) == 0 && s.count == 1);
-	CHECK(!strcmp(round_trip("8000-8001:80-81"), "0.0.0.0:8000-8001:80-81/tcp"));
+	CHECK(!strcmp(round_trip("8000-8001:80-81"), "8000-8001:80-81/tcp"));
+}
+
+/* No HOSTIP is every address of both families (podman's -p 8080:80); a given one is its own. */
+TEST(no_host_address_is_dual_stack)
+{
+	struct fwd_spec s;
+
+	CHECK(parse("8080:80", &s) == 0 && s.dual && s.host.ss_family == AF_INET6);
+	CHECK(parse("80/udp", &s) == 0 && s.dual);
+	CHECK(parse("0.0.0.0:8080:80", &s) == 0 && !s.dual && s.host.ss_family == AF_INET);
+	CHECK(parse("[::]:8080:80", &s) == 0 && !s.dual && s.host.ss_family == AF_INET6);
+	CHECK(parse("127.0.0.1::80", &s) == 0 && !s.dual);
 }
 
 TEST(every_malformed_spec_is_refused_with_a_reason)
@@ -81,4 +94,5 @@ TEST(every_malformed_spec_is_refused_with_a_reason)
 }
 
 UNIT_MAIN("portfwd-spec", T(single_ports_with_and_without_host_parts), T(ranges_of_equal_length),
+	  T(no_host_address_is_dual_stack),
 	  T(every_malformed_spec_is_refused_with_a_reason))

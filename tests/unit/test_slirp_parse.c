@@ -38,6 +38,35 @@ TEST(add_hostfwd_ipv6_udp_port_zero_and_guest)
 	CHECK(ntohs(((struct sockaddr_in6 *)&r.guest)->sin6_port) == 53);
 }
 
+/* podman 4.3 sends "" for both: every host address, the default guest (as slirp4netns). */
+TEST(add_hostfwd_empty_addresses_are_the_defaults)
+{
+	char why[API_WHY_MAX];
+	struct api_request r;
+	const struct sockaddr_in *h = (const struct sockaddr_in *)&r.host;
+
+	CHECK(parse("{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":"
+		    "\"\",\"host_port\":8080,\"guest_addr\":\"\",\"guest_port\":80}}",
+		    &r, why) == 0);
+	CHECK(h->sin_family == AF_INET && h->sin_addr.s_addr == htonl(INADDR_ANY));
+	CHECK(!r.guest_given && r.guest_port == 80);
+}
+
+/* A forward between families is refused: libslirp accepts it and resets every connection. */
+TEST(add_hostfwd_mixed_families_refused_naming_host_addr)
+{
+	char why[API_WHY_MAX] = "";
+	struct api_request r;
+
+	CHECK(parse("{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":"
+		    "\"::1\",\"host_port\":1,\"guest_addr\":\"10.0.2.100\",\"guest_port\":80}}",
+		    &r, why) == -EINVAL);
+	CHECK(strstr(why, "host_addr") != NULL);
+	CHECK(parse("{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_addr\":"
+		    "\"127.0.0.1\",\"host_port\":1,\"guest_addr\":\"fd00::100\",\"guest_port\":80}}",
+		    &r, why) == -EINVAL);
+}
+
 TEST(list_and_remove)
 {
 	char why[API_WHY_MAX];
@@ -126,6 +155,8 @@ TEST(mac_must_be_six_unicast_bytes)
 }
 
 UNIT_MAIN("slirp-parse", T(add_hostfwd_with_defaults), T(add_hostfwd_ipv6_udp_port_zero_and_guest),
+	  T(add_hostfwd_empty_addresses_are_the_defaults),
+	  T(add_hostfwd_mixed_families_refused_naming_host_addr),
 	  T(list_and_remove), T(every_malformed_request_gets_a_reason),
 	  T(a_request_is_complete_only_once_its_json_value_is),
 	  T(cidr_accepts_network_addresses_with_prefix_1_to_25), T(mac_must_be_six_unicast_bytes))

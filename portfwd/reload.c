@@ -1,0 +1,149 @@
+/* podman's reload socket: a new ChildIP for every forward after network connect/disconnect. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "portfwd.h"
+
+/*
+ * On a bridge network podman (4.x, RootlessCNI) reaches rootlessport at
+ * <TmpDir>/rp/<ContainerID>, a SOCK_SEQPACKET socket, whenever the container's address in the
+ * rootless netns may have changed: it sends one message, a JSON string holding the new ChildIP
+ * ("10.89.0.5\n"), and reads the answer, "OK" or the reason, until the socket closes. Every
+ * forward then connects to the new address; connections already relayed go on.
+ */
+
+#define RELOAD_DIR_MODE 0700
+#define RELOAD_MSG_MAX	512
+#define RELOAD_OK	"OK"
+
+/**
+ * reload_open() - Serve the reload socket @dir/@name
+ * @st:		the daemon
+ * @dir:	<TmpDir>/rp, made 0700 if missing
+ * @name:	the container id
+ * @why:	the reason on failure
+ * @len:	size of @why
+ *
+ * Return: 0 on success, negative errno
+ */
+int reload_open(struct pf_state *st, const char *dir, const char *name, char *why, size_t len)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, dfd, err;
+
+	if (mkdir(dir, RELOAD_DIR_MODE) < 0 && errno != EEXIST) {
+		err = -errno;
+		snprintf(why, len, "reload socket: %s: %s", dir, strerror(-err));
+		return err;
+	}
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err = -errno;
+		snprintf(why, len, "reload socket: %s: %s", dir, strerror(-err));
+		return err;
+	}
+	/* podman's TmpDir may be long: bound through the directory's fd, as podman's own does. */
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dfd, name);
+	unlinkat(dfd, name, 0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 4) < 0 ||
+	    (err = pf_watch(st, fd, PF_RELOAD_LISTEN, NULL, EPOLLIN)) < 0) {
+		err = -errno;
+		snprintf(why, len, "reload socket: %s/%s: %s", dir, name, strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		close(dfd);
+		return err;
+	}
+	st->reload_fd = fd;
+	st->reload_dir_fd = dfd;
+	st->reload_name = name;
+	return 0;
+}
+
+/**
+ * reload_accept() - Take the connections waiting on the reload socket
+ * @st:		the daemon
+ */
+void reload_accept(struct pf_state *st)
+{
+	int fd;
+
+	while ((fd = accept4(st->reload_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		if (pf_watch(st, fd, PF_RELOAD_CLIENT, NULL, EPOLLIN) < 0)
+			close(fd);
+}
+
+/* The new ChildIP becomes where every forward connects. */
+static int reload_target(struct pf_state *st, const char *msg, size_t len, char *why,
+			 size_t why_len)
+{
+	json_t *v = json_loadb(msg, len, JSON_DECODE_ANY, NULL);
+	const char *ip = json_string_value(v);
+	struct in6_addr a6;
+	struct in_addr a4;
+	int err = 0;
+
+	if (ip && inet_pton(AF_INET, ip, &a4) == 1) {
+		st->ns.target4 = a4;
+		st->ns.has4 = true;
+	} else if (ip && inet_pton(AF_INET6, ip, &a6) == 1) {
+		st->ns.target6 = a6;
+		st->ns.has6 = true;
+	} else {
+		snprintf(why, why_len, "rootless port failed to decode ports: not an IP address");
+		err = -EINVAL;
+	}
+	json_decref(v);
+	return err;
+}
+
+/**
+ * reload_client_event() - Read a client's one message, answer it and hang up
+ * @st:		the daemon
+ * @fd:		the client
+ */
+void reload_client_event(struct pf_state *st, int fd)
+{
+	char msg[RELOAD_MSG_MAX], why[RELOAD_MSG_MAX];
+	ssize_t n = recv(fd, msg, sizeof(msg), 0);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		const char *reply = RELOAD_OK;
+
+		if (reload_target(st, msg, (size_t)n, why, sizeof(why)))
+			reply = why;
+		if (send(fd, reply, strlen(reply), MSG_NOSIGNAL) < 0)
+			log_debug(st->debug, "reload socket: answer lost: %s", strerror(errno));
+	}
+	pf_unwatch(st, fd);
+	close(fd);
+}
+
+/**
+ * reload_close() - Stop serving the reload socket and remove it
+ * @st:		the daemon
+ */
+void reload_close(struct pf_state *st)
+{
+	if (st->reload_fd >= 0) {
+		pf_unwatch(st, st->reload_fd);
+		close(st->reload_fd);
+		unlinkat(st->reload_dir_fd, st->reload_name, 0);
+	}
+	if (st->reload_dir_fd >= 0)
+		close(st->reload_dir_fd);
+	st->reload_fd = st->reload_dir_fd = -1;
+}
