@@ -59,8 +59,8 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 		memset(&addr, 0, sizeof(addr));
 		sin->sin_family = AF_INET;
 		alen = sizeof(*sin);
-		fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			    0);
+		fd = socket(AF_INET,
+			    (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	}
 	if (fd < 0) {
 		snprintf(why, len, "socket: %s", strerror(errno));

@@ -339,9 +339,8 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 			 strerror(-err));
 		return err;
 	}
-	if (cfg->reload_dir &&
-	    (err = reload_open(st, cfg->reload_dir, cfg->reload_name, cfg->detail,
-			       sizeof(cfg->detail))))
+	if (cfg->reload_dir && (err = reload_open(st, cfg->reload_dir, cfg->reload_name,
+						  cfg->detail, sizeof(cfg->detail))))
 		return err;
 	if (cfg->state_dir[0] && (err = watch_holder(cfg, st)))
 		return err;
@@ -360,7 +359,9 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 
 static int run_daemon(struct pf_cfg *cfg)
 {
-	struct pf_state st = { .epfd = -1, .debug = cfg->debug, .reload_fd = -1, .reload_dir_fd = -1 };
+	struct pf_state st = {
+		.epfd = -1, .debug = cfg->debug, .reload_fd = -1, .reload_dir_fd = -1
+	};
 	int err;
 
 	if ((err = daemon_setup(cfg, &st))) {

@@ -208,9 +208,8 @@ int rootlessport_config(struct pf_cfg *cfg)
 	cfg->netns_arg = strdup(netns);
 	if (child_ip && *child_ip)
 		cfg->target_arg = strdup(child_ip);
-	if (rootless_cni &&
-	    (asprintf(&cfg->reload_dir, "%s" RELOAD_SUBDIR, tmp_dir) < 0 ||
-	     !(cfg->reload_name = strdup(id)))) {
+	if (rootless_cni && (asprintf(&cfg->reload_dir, "%s" RELOAD_SUBDIR, tmp_dir) < 0 ||
+			     !(cfg->reload_name = strdup(id)))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: out of memory");
 		goto out;
 	}

@@ -94,5 +94,4 @@ TEST(every_malformed_spec_is_refused_with_a_reason)
 }
 
 UNIT_MAIN("portfwd-spec", T(single_ports_with_and_without_host_parts), T(ranges_of_equal_length),
-	  T(no_host_address_is_dual_stack),
-	  T(every_malformed_spec_is_refused_with_a_reason))
+	  T(no_host_address_is_dual_stack), T(every_malformed_spec_is_refused_with_a_reason))

@@ -63,7 +63,8 @@ TEST(add_hostfwd_mixed_families_refused_naming_host_addr)
 		    &r, why) == -EINVAL);
 	CHECK(strstr(why, "host_addr") != NULL);
 	CHECK(parse("{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_addr\":"
-		    "\"127.0.0.1\",\"host_port\":1,\"guest_addr\":\"fd00::100\",\"guest_port\":80}}",
+		    "\"127.0.0.1\",\"host_port\":1,\"guest_addr\":\"fd00::100\",\"guest_port\":80}"
+		    "}",
 		    &r, why) == -EINVAL);
 }
 
@@ -156,7 +157,7 @@ TEST(mac_must_be_six_unicast_bytes)
 
 UNIT_MAIN("slirp-parse", T(add_hostfwd_with_defaults), T(add_hostfwd_ipv6_udp_port_zero_and_guest),
 	  T(add_hostfwd_empty_addresses_are_the_defaults),
-	  T(add_hostfwd_mixed_families_refused_naming_host_addr),
-	  T(list_and_remove), T(every_malformed_request_gets_a_reason),
+	  T(add_hostfwd_mixed_families_refused_naming_host_addr), T(list_and_remove),
+	  T(every_malformed_request_gets_a_reason),
 	  T(a_request_is_complete_only_once_its_json_value_is),
 	  T(cidr_accepts_network_addresses_with_prefix_1_to_25), T(mac_must_be_six_unicast_bytes))
