@@ -8,11 +8,14 @@ build_pkgs=(gcc make pkg-config libc6-dev libslirp-dev libglib2.0-dev libnl-3-de
 lint_pkgs=(clang-format cppcheck)
 test_pkgs=(clang libclang-rt-14-dev uidmap runc crun busybox-static iproute2 procps util-linux passwd jq python3 tmux
 	man-db)
+# The engines the suite runs (tests/engines): podman with its network stack and helpers.
+engine_pkgs=(podman conmon catatonit netavark aardvark-dns iptables)
 # The tools `make bench` compares against, and its load generator.
 bench_pkgs=(slirp4netns passt rootlesskit iperf3)
 
 missing=()
-for pkg in "${build_pkgs[@]}" "${lint_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}"; do
+for pkg in "${build_pkgs[@]}" "${lint_pkgs[@]}" "${test_pkgs[@]}" "${engine_pkgs[@]}" \
+	"${bench_pkgs[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$pkg")
 done

@@ -41,9 +41,17 @@ if [ "$(id -u)" -eq 0 ]; then
 	done
 	ROOTLET_TEST_USER=$test_user "$top/scripts/as-test-user.sh" env ROOTLET_TOP="$top" \
 		bash "$top/tests/integration/runner.sh" rootless 2>&1 | emit
+	# The real engines drive our helpers, as the test user; then podman's pause process goes.
+	ROOTLET_TEST_USER=$test_user "$top/scripts/as-test-user.sh" env ROOTLET_TOP="$top" \
+		ENGINES_REFERENCE="${ENGINES_REFERENCE:-}" \
+		bash "$top/tests/integration/runner.sh" engines 2>&1 | emit
+	ROOTLET_TEST_USER=$test_user "$top/scripts/as-test-user.sh" env ROOTLET_TOP="$top" \
+		TEST_WORK=/nonexistent bash -c "source '$top/tests/integration/lib.sh'
+			source '$top/tests/engines/lib.sh'; engines_cleanup"
 	env ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" root 2>&1 | emit
 else
 	ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" rootless 2>&1 | emit
+	ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" engines 2>&1 | emit
 	echo "skip - integration root: needs root (run 'make check' as root)" | emit
 fi
 

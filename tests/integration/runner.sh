@@ -7,9 +7,17 @@ kind=$1
 here=$(cd "$(dirname "$0")" && pwd)
 test_timeout=${ROOTLET_TEST_TIMEOUT:-180}
 
+libs="source '$here/lib.sh';"
+label=$kind
 case $kind in
 rootless) files=("$here"/[0-9]*_*.sh) ;;
 root) files=("$here"/root/[0-9]*_*.sh) ;;
+engines)
+	# Real podman, rootlesskit, runc and crun; their own helpers' set-up and teardown too.
+	files=("$here"/../engines/[0-9]*_*.sh)
+	libs="$libs source '$here/../engines/lib.sh';"
+	[ -n "${ENGINES_REFERENCE:-}" ] && label=engines-reference
+	;;
 *) echo "runner: unknown kind $kind" >&2; exit 2 ;;
 esac
 
@@ -17,7 +25,7 @@ for file in "${files[@]}"; do
 	[ -f "$file" ] || continue
 	suite=$(basename "$file" .sh)
 	suite=${suite#[0-9]*_}
-	for t in $(TEST_WORK=/nonexistent bash -c "source '$here/lib.sh'; source '$file'; declare -F" |
+	for t in $(TEST_WORK=/nonexistent bash -c "$libs source '$file'; declare -F" |
 		awk '$3 ~ /^test_/ { print $3 }'); do
 		# ROOTLET_TEST_FILTER (a regex on "suite:test") narrows a run while developing.
 		[[ "$suite:$t" =~ ${ROOTLET_TEST_FILTER:-.} ]] || continue
@@ -25,7 +33,8 @@ for file in "${files[@]}"; do
 		# Each test leads a process group of its own, so that everything it started in the
 		# background goes with it, even when it runs out of time.
 		(cd "$work" && TEST_WORK=$work exec setsid bash -c \
-			"source '$here/lib.sh'; source '$file'; setup_test; $t" >"$work/.out" 2>&1) &
+			"$libs source '$file'; setup_test; ! declare -F kind_setup >/dev/null || kind_setup; $t" \
+			>"$work/.out" 2>&1) &
 		pid=$!
 		deadline=$((SECONDS + test_timeout))
 		while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
@@ -42,16 +51,17 @@ for file in "${files[@]}"; do
 		rc=$?
 		[ $timed_out -eq 1 ] && rc=124
 		out=$(cat "$work/.out")
-		(TEST_WORK=$work bash -c "source '$here/lib.sh'; teardown_test") >/dev/null 2>&1
+		(TEST_WORK=$work bash -c "$libs ! declare -F kind_teardown >/dev/null || kind_teardown
+			teardown_test") >/dev/null 2>&1
 		rm -rf "$work"
 		name="${t#test_}"
 		if [ $rc -eq 0 ]; then
-			echo "ok - $kind $suite: $name"
+			echo "ok - $label $suite: $name"
 		elif [ $rc -eq 77 ]; then
-			echo "skip - $kind $suite: $name: $(echo "$out" | grep '^SKIP: ' | tail -1 | cut -c7-)"
+			echo "skip - $label $suite: $name: $(echo "$out" | grep '^SKIP: ' | tail -1 | cut -c7-)"
 		else
 			[ $rc -eq 124 ] && out="$out"$'\n'"timed out after ${test_timeout}s"
-			echo "not ok - $kind $suite: $name"
+			echo "not ok - $label $suite: $name"
 			echo "$out" | tail -25 | sed 's/^/    /'
 		fi
 	done

@@ -1,0 +1,46 @@
+# podman bridge networks (netavark): the rootless netns runs on rootlet-slirp, -p goes through
+# rootlessport into it, and network connect/disconnect keeps the port working (podman reloads
+# rootlessport through <tmp_dir>/rp/<container id>). And --network ns:PATH with a rootlet netns.
+
+bridge() {
+	echo "$1" >>"$TEST_WORK/networks"
+	ok podman network create "$1"
+}
+
+test_bridge_network_runs_on_the_helper_and_publishes() {
+	bridge rltb1
+	p=$(free_port)
+	prun br1 --network rltb1 -p "127.0.0.1:$p:80" "$ENG_IMAGE" $(echo_server tcp 80)
+	reaches tcp 127.0.0.1 "$p"
+	# podman's rootless netns (for every bridge network) is served by the configured helper.
+	pgrep -u "$(id -u)" -f -- "^$ENG_SLIRP .*rootless-netns" >/dev/null ||
+		fail "no $ENG_SLIRP serves podman's rootless netns"
+}
+
+test_network_connect_and_disconnect_keep_the_published_port() {
+	bridge rltb2
+	bridge rltb3
+	p=$(free_port)
+	prun br2 --network rltb2 -p "127.0.0.1:$p:80" "$ENG_IMAGE" $(echo_server tcp 80)
+	reaches tcp 127.0.0.1 "$p"
+	ok podman network connect rltb3 br2
+	assert_no_match "$ERR" "could not reload" "podman network connect"
+	echo "after connect: $(podman inspect br2 --format '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}')"
+	reaches tcp 127.0.0.1 "$p"
+	ok podman network disconnect rltb2 br2
+	assert_no_match "$ERR" "could not reload" "podman network disconnect"
+	echo "after disconnect: $(podman inspect br2 --format '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}')"
+	reaches tcp 127.0.0.1 "$p"
+}
+
+# DESIGN.md: a netns for podman must be owned by podman's own userns (its pause process's).
+test_network_ns_path_with_a_rootlet_netns_in_podmans_userns() {
+	ok podman unshare true
+	pause=$(cat "$ENG_DIR/tmp/pause.pid")
+	ok "$NETNS" add podnet --userns "/proc/$pause/ns/user" --slirp
+	ok "$NETNS" path podnet
+	path=$OUT
+	ok podman run --rm --network "ns:$path" "$ENG_IMAGE" ip -o -4 addr show tap0
+	assert_match "$OUT" "10\.0\.2\.100/24" "the container is in the rootlet netns"
+	ok "$NETNS" del podnet
+}

@@ -1,0 +1,121 @@
+# The engines suite's helpers, sourced after tests/integration/lib.sh: the real podman,
+# rootlesskit, runc and crun drive rootlet-slirp and rootlet's rootlessport, unchanged.
+# ENGINES_REFERENCE=1 runs every scenario against the reference tools instead (slirp4netns and
+# podman's own rootlessport), so that each scenario proves itself.
+
+if [ -n "${ENGINES_REFERENCE:-}" ]; then
+	ENG_SLIRP=/usr/bin/slirp4netns
+	ENG_ROOTLESSPORT=/usr/lib/podman/rootlessport
+else
+	ENG_SLIRP=$SLIRP
+	ENG_ROOTLESSPORT=$BUILD/rootlessport
+fi
+# Short: podman's sockets live below it and a Unix socket path has 108 bytes.
+ENG_DIR=${XDG_RUNTIME_DIR:?}/re
+ENG_IMAGE=localhost/rootlet-bb
+# Containers see the host's /usr read-only: python3 and net.py run inside them.
+ENG_RUN_OPTS=(-v /usr:/usr:ro -v "$TOP/tests:$TOP/tests:ro")
+CNET="python3 $TOP/tests/integration/tools/net.py"
+
+# What TESTING-NOTES.md says podman needs here: cgroupfs, file events, our helpers first, a
+# private tmp_dir (pause.pid is there) and vfs storage kept in the user's home across tests.
+engines_setup() {
+	mkdir -p "$ENG_DIR/helpers" "$ENG_DIR/tmp" "$ENG_DIR/run" "$HOME/.rootlet-engines"
+	cat >"$ENG_DIR/containers.conf" <<-EOF
+		[engine]
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+		network_cmd_path = "$ENG_SLIRP"
+		tmp_dir = "$ENG_DIR/tmp"
+	EOF
+	cat >"$ENG_DIR/storage.conf" <<-EOF
+		[storage]
+		driver = "vfs"
+		runroot = "$ENG_DIR/run"
+		graphroot = "$HOME/.rootlet-engines"
+		rootless_storage_path = "$HOME/.rootlet-engines"
+	EOF
+	ln -sfn "$ENG_ROOTLESSPORT" "$ENG_DIR/helpers/rootlessport"
+	export CONTAINERS_CONF=$ENG_DIR/containers.conf
+	export CONTAINERS_STORAGE_CONF=$ENG_DIR/storage.conf
+	export CONTAINERS_HELPER_BINARY_DIR=$ENG_DIR/helpers
+}
+
+# The image: busybox-static, with /lib and /lib64 leading into the host's /usr that each
+# container mounts. Imported once; later tests find it in the storage.
+engines_image() {
+	command -v podman >/dev/null || skip "podman is not installed (make deps installs it)"
+	podman image exists "$ENG_IMAGE" && return 0
+	(
+		flock 9
+		podman image exists "$ENG_IMAGE" && exit 0
+		make_rootfs "$TEST_WORK/rootfs"
+		for a in httpd nc hostname timeout wget nslookup seq; do
+			ln -sf busybox "$TEST_WORK/rootfs/bin/$a"
+		done
+		ln -s usr/lib "$TEST_WORK/rootfs/lib"
+		ln -s usr/lib64 "$TEST_WORK/rootfs/lib64"
+		mkdir -p "$TEST_WORK/rootfs/usr"
+		tar -C "$TEST_WORK/rootfs" -cf "$TEST_WORK/rootfs.tar" .
+		podman import -q "$TEST_WORK/rootfs.tar" "$ENG_IMAGE" >/dev/null
+	) 9>"$ENG_DIR/image.lock" || fail "podman import of the busybox image failed"
+}
+
+# prun NAME ARGS...: a detached container NAME (removed by the test's teardown).
+prun() {
+	local name=$1
+	shift
+	echo "$name" >>"$TEST_WORK/containers"
+	ok podman run -d --name "$name" "${ENG_RUN_OPTS[@]}" "$@"
+}
+
+# An echo server in a container: `echo_server PROTO PORT` as a command for prun.
+echo_server() {
+	echo "python3 $TOP/tests/integration/tools/net.py serve-echo $1 :: $2"
+}
+
+# reaches PROTO ADDR PORT: a message echoes back through the forward within 10 s.
+reaches() {
+	wait_until 10 "$NET echo-client $1 $2 $3 hello-$3 --timeout 1"
+}
+
+# refused_at PROTO ADDR PORT: nothing echoes back.
+unreached() {
+	run $NET echo-client "$1" "$2" "$3" nothing --timeout 1
+	[ "$RC" -ne 0 ] || fail "$2 port $3 ($1) answered, expected nothing"
+}
+
+# The helpers of the running user: slirp helpers (ours or the reference) and forwarders.
+count_procs() {
+	pgrep -u "$(id -u)" -f -c -- "^$1( |$)" || true
+}
+
+# The runner calls these around each test of this kind.
+kind_setup() {
+	engines_setup
+	engines_image
+}
+
+kind_teardown() {
+	engines_setup
+	local c
+	if [ -f "$TEST_WORK/containers" ] && command -v podman >/dev/null; then
+		podman rm -f -t 0 --ignore $(cat "$TEST_WORK/containers") >/dev/null 2>&1
+		podman pod rm -f -t 0 -a >/dev/null 2>&1
+	fi
+	if [ -f "$TEST_WORK/networks" ]; then
+		podman network rm -f $(cat "$TEST_WORK/networks") >/dev/null 2>&1
+	fi
+	for c in $(cat "$TEST_WORK/rootlesskit.pids" 2>/dev/null); do
+		kill "$c" 2>/dev/null
+	done
+}
+
+# What the engines suite leaves once it has run: podman's pause process and containers.
+engines_cleanup() {
+	engines_setup
+	podman rm -a -f -t 0 >/dev/null 2>&1
+	podman pod rm -a -f -t 0 >/dev/null 2>&1
+	[ -f "$ENG_DIR/tmp/pause.pid" ] && kill "$(cat "$ENG_DIR/tmp/pause.pid")" 2>/dev/null
+	return 0
+}
