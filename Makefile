@@ -49,7 +49,7 @@ LIB_A := $(B)/librootlet.a
 $(LIB_A): $(LIB_SRCS:%.c=$(B)/%.o)
 	ar rcs $@ $^
 
-.PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench
+.PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench engines-reference
 all: $(BINS)
 
 $(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h)
@@ -159,6 +159,13 @@ lint:
 check: deps
 	$(MAKE) all unit fuzz-build lint
 	FUZZ_RUNS=$(FUZZ_RUNS) tests/run.sh
+
+# The engines suite against the reference tools (slirp4netns, podman's rootlessport): each
+# scenario of tests/engines must pass this way too, proving itself. Run as root.
+engines-reference: deps all
+	chmod -R a+rX $(B)
+	scripts/as-test-user.sh env ROOTLET_TOP="$(CURDIR)" ENGINES_REFERENCE=1 \
+		bash tests/integration/runner.sh engines
 
 demo: deps all
 	scripts/demo.sh

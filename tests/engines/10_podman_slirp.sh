@@ -82,7 +82,7 @@ test_dns_follows_a_resolv_conf_replaced_by_rename() {
 		$ENG_SLIRP --configure --enable-sandbox --enable-seccomp --disable-host-loopback \
 			--netns-type=path /proc/\$target/ns/net tap0 >$TEST_WORK/slirp.log 2>&1 &
 		ask() { nsenter --net=/proc/\$target/ns/net $NET dns-query old.example 10.0.2.3; }
-		for i in \$(seq 100); do ask >/dev/null 2>&1 && break; sleep 0.1; done
+		for i in \$(seq 200); do ask >/dev/null 2>&1 && break; sleep 0.1; done
 		echo "before \$(ask)"
 		echo 'nameserver 127.0.0.154' >/etc/resolv.conf.new
 		mv /etc/resolv.conf.new /etc/resolv.conf
@@ -91,7 +91,8 @@ test_dns_follows_a_resolv_conf_replaced_by_rename() {
 		echo "after \$(ask)"
 		kill \$(jobs -p)
 	EOS
-	ok unshare --user --map-root-user --net --mount bash "$TEST_WORK/dns.sh"
+	run unshare --user --map-root-user --net --mount bash "$TEST_WORK/dns.sh"
+	[ "$RC" -eq 0 ] || fail "the DNS scenario failed ($RC): $ERR $(cat "$TEST_WORK/slirp.log")"
 	assert_match "$OUT" "before 192\.0\.2\.7" "answer from the first resolver"
 	assert_match "$OUT" "after 192\.0\.2\.8" "answer from the resolver named after the rename"
 }
