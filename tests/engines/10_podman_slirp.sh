@@ -79,6 +79,10 @@ test_dns_follows_a_resolv_conf_replaced_by_rename() {
 		while [ ! -e $TEST_WORK/a.ready ] || [ ! -e $TEST_WORK/b.ready ]; do sleep 0.05; done
 		unshare --net sleep 600 &
 		target=\$!
+		# Not before unshare has made its netns, or the helper would configure ours.
+		while [ "\$(readlink /proc/\$target/ns/net)" = "\$(readlink /proc/self/ns/net)" ]; do
+			sleep 0.01
+		done
 		$ENG_SLIRP --configure --enable-sandbox --enable-seccomp --disable-host-loopback \
 			--netns-type=path /proc/\$target/ns/net tap0 >$TEST_WORK/slirp.log 2>&1 &
 		ask() { nsenter --net=/proc/\$target/ns/net $NET dns-query old.example 10.0.2.3; }
