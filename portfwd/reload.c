@@ -56,9 +56,11 @@ int reload_open(struct pf_state *st, const char *dir, const char *name, char *wh
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dfd, name);
 	unlinkat(dfd, name, 0);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 4) < 0 ||
-	    (err = pf_watch(st, fd, PF_RELOAD_LISTEN, NULL, EPOLLIN)) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 4) < 0)
 		err = -errno;
+	else
+		err = pf_watch(st, fd, PF_RELOAD_LISTEN, NULL, EPOLLIN);
+	if (err) {
 		snprintf(why, len, "reload socket: %s/%s: %s", dir, name, strerror(-err));
 		if (fd >= 0)
 			close(fd);

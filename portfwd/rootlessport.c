@@ -22,25 +22,6 @@
 #define SPEC_TEXT_LEN		(SPEC_TEXT_MAX * 2)
 #define RELOAD_SUBDIR		"/rp"
 
-/**
- * pf_cfg_append() - Add @item to a growing list of strings
- * @list:	the list (NULL at first)
- * @n:		its length, incremented
- * @item:	the string, kept as it is (not copied)
- *
- * Return: 0 on success, -ENOMEM
- */
-int pf_cfg_append(const char ***list, int *n, const char *item)
-{
-	const char **grown = realloc(*list, (size_t)(*n + 1) * sizeof(**list));
-
-	if (!grown)
-		return -ENOMEM;
-	grown[(*n)++] = item;
-	*list = grown;
-	return 0;
-}
-
 /*
  * A mapping's host ip as a SPEC writes it. Go's net.Listen takes "", 0.0.0.0 and :: alike as
  * every address of both families (podman's rootlessport listens on *:PORT), which a SPEC

@@ -67,13 +67,14 @@ static int find_bound(const struct hostfwd_table *t, bool udp, int probe,
 	return -ENOENT;
 }
 
+/* The guest of the host address's family (hostfwd_add() refused IPv6 without it enabled). */
 static void default_guest(const struct hostfwd_table *t, struct api_request *r)
 {
 	struct slirp_addrs a;
 
 	slirp_addrs_derive(t->cfg, &a);
 	memset(&r->guest, 0, sizeof(r->guest));
-	if (r->host.ss_family == AF_INET6 && t->cfg->enable_ipv6) {
+	if (r->host.ss_family == AF_INET6) {
 		struct sockaddr_in6 *g = (struct sockaddr_in6 *)&r->guest;
 
 		g->sin6_family = AF_INET6;
