@@ -166,6 +166,7 @@ engines-reference: deps all
 	chmod -R a+rX $(B)
 	scripts/as-test-user.sh env ROOTLET_TOP="$(CURDIR)" ENGINES_REFERENCE=1 \
 		bash tests/integration/runner.sh engines
+	env ROOTLET_TOP="$(CURDIR)" ENGINES_REFERENCE=1 bash tests/integration/runner.sh engines-root
 
 demo: deps all
 	scripts/demo.sh

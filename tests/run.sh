@@ -49,10 +49,13 @@ if [ "$(id -u)" -eq 0 ]; then
 		TEST_WORK=/nonexistent bash -c "source '$top/tests/integration/lib.sh'
 			source '$top/tests/engines/lib.sh'; engines_cleanup"
 	env ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" root 2>&1 | emit
+	env ROOTLET_TOP="$top" ROOTLET_TEST_USER="$test_user" ENGINES_REFERENCE="${ENGINES_REFERENCE:-}" \
+		bash "$top/tests/integration/runner.sh" engines-root 2>&1 | emit
 else
 	ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" rootless 2>&1 | emit
 	ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" engines 2>&1 | emit
 	echo "skip - integration root: needs root (run 'make check' as root)" | emit
+	echo "skip - engines-root: needs root to make the mount namespace (run 'make check' as root)" | emit
 fi
 
 passed=$(grep -c '^ok ' "$log")

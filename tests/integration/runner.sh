@@ -12,11 +12,16 @@ label=$kind
 case $kind in
 rootless) files=("$here"/[0-9]*_*.sh) ;;
 root) files=("$here"/root/[0-9]*_*.sh) ;;
-engines)
+engines | engines-root)
 	# Real podman, rootlesskit, runc and crun; their own helpers' set-up and teardown too.
-	files=("$here"/../engines/[0-9]*_*.sh)
+	# engines-root: root sets the scene (a mount namespace), then drops to the test user.
+	if [ "$kind" = engines ]; then
+		files=("$here"/../engines/[0-9]*_*.sh)
+	else
+		files=("$here"/../engines/root/[0-9]*_*.sh)
+	fi
 	libs="$libs source '$here/../engines/lib.sh';"
-	[ -n "${ENGINES_REFERENCE:-}" ] && label=engines-reference
+	[ -n "${ENGINES_REFERENCE:-}" ] && label=$kind-reference
 	;;
 *) echo "runner: unknown kind $kind" >&2; exit 2 ;;
 esac
