@@ -101,3 +101,15 @@ test_pod_with_a_published_port_and_container_restart() {
 		reaches tcp 127.0.0.1 "$p"
 	done
 }
+
+# Beyond slirp4netns (1.2 refuses every IPv6 host address): with IPv6 on, an IPv6 host address
+# forwards to the guest's fd00::100, and the IPv4 one beside it still works.
+test_slirp_port_handler_ipv6_host_with_ipv6_enabled() {
+	[ -z "${ENGINES_REFERENCE:-}" ] ||
+		skip "slirp4netns 1.2 refuses IPv6 host addresses in add_hostfwd (rootlet's addition)"
+	p=$(free_ports 2)
+	prun sl6ok --network $SL,enable_ipv6=true -p "[::1]:$p:80" -p "127.0.0.1:$((p + 1)):80" \
+		"$ENG_IMAGE" $(echo_server tcp 80)
+	reaches tcp ::1 "$p"
+	reaches tcp 127.0.0.1 $((p + 1))
+}
