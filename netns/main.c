@@ -201,11 +201,16 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		case OPT_SOURCE_IP:
 			cfg->source_ip = true;
 			break;
-		case OPT_PUBLISH:
-			if (cfg->n_publish == NETNS_PUBLISH_MAX)
-				return usage_error("more than 64 --publish ('%s')", optarg);
-			cfg->publish[cfg->n_publish++] = optarg;
+		case OPT_PUBLISH: {
+			const char **grown = realloc(cfg->publish,
+						     (size_t)(cfg->n_publish + 1) * sizeof(*grown));
+
+			if (!grown)
+				return usage_error("--publish '%s': out of memory", optarg);
+			grown[cfg->n_publish++] = optarg;
+			cfg->publish = grown;
 			break;
+		}
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

@@ -7,8 +7,7 @@
 
 #include "state.h"
 
-#define NETNS_DETAIL_MAX  512
-#define NETNS_PUBLISH_MAX 64
+#define NETNS_DETAIL_MAX 512
 
 /* add builds an entry in "~add.<pid>" first: '~' is no name character, so it never collides. */
 #define ADD_TMP_PREFIX "~add."
@@ -23,11 +22,11 @@ struct netns_cfg {
 	bool in_place;
 	bool user;
 	bool debug;
-	bool slirp;				/* add --slirp */
-	bool ipv6;				/* add --ipv6 */
-	bool allow_host_loopback;		/* add --allow-host-loopback */
-	unsigned mtu;				/* add --mtu, for slirp */
-	const char *publish[NETNS_PUBLISH_MAX]; /* add --publish, for portfwd */
+	bool slirp;		  /* add --slirp */
+	bool ipv6;		  /* add --ipv6 */
+	bool allow_host_loopback; /* add --allow-host-loopback */
+	unsigned mtu;		  /* add --mtu, for slirp */
+	const char **publish;	  /* add --publish, for portfwd: as many as given */
 	int n_publish;
 	bool source_ip;			/* add --source-ip, for portfwd */
 	bool cmd_failed;		/* exec: the command itself could not be run */

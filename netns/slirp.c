@@ -14,18 +14,19 @@
 #include "netns.h"
 #include "pidfile.h"
 
-#define SLIRP_BINARY	  "rootlet-slirp"
-#define PORTFWD_BINARY	  "rootlet-portfwd"
-#define HELPER_LOG_MODE	  0600
-#define HELPER_READY_FD	  3
-#define HELPER_WAIT_FD	  4
-#define HELPER_READY_MS	  10000
-#define HELPER_ARGV_MAX	  (16 + 2 * NETNS_PUBLISH_MAX)
-#define SLIRP_RESOLV_MODE 0644 /* read by whatever uid runs inside the netns */
-#define SLIRP_DNS4	  "10.0.2.3"
-#define SLIRP_DNS6	  "fd00::3"
-#define SLIRP_NUM_TEXT	  16
-#define SLIRP_TAP	  "tap0"
+#define SLIRP_BINARY	   "rootlet-slirp"
+#define PORTFWD_BINARY	   "rootlet-portfwd"
+#define HELPER_LOG_MODE	   0600
+#define HELPER_READY_FD	   3
+#define HELPER_WAIT_FD	   4
+#define HELPER_READY_MS	   10000
+#define HELPER_ARGV_MAX	   32	/* rootlet-slirp's: its fixed flags */
+#define PORTFWD_ARGV_FIXED 8	/* rootlet-portfwd's besides two per --publish */
+#define SLIRP_RESOLV_MODE  0644 /* read by whatever uid runs inside the netns */
+#define SLIRP_DNS4	   "10.0.2.3"
+#define SLIRP_DNS6	   "fd00::3"
+#define SLIRP_NUM_TEXT	   16
+#define SLIRP_TAP	   "tap0"
 
 /**
  * slirp_write_resolv() - Write <entry>/resolv.conf naming slirp's DNS forwarder
@@ -307,8 +308,12 @@ int slirp_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
  */
 int portfwd_start(struct netns_cfg *cfg, int dir_fd)
 {
-	char *argv[HELPER_ARGV_MAX], ready[SLIRP_NUM_TEXT];
-	int argc = 0;
+	char **argv = calloc(PORTFWD_ARGV_FIXED + 2 * (size_t)cfg->n_publish, sizeof(*argv));
+	char ready[SLIRP_NUM_TEXT];
+	int argc = 0, err;
+
+	if (!argv)
+		return -ENOMEM;
 
 	snprintf(ready, sizeof(ready), "%d", HELPER_READY_FD);
 	argv[argc++] = PORTFWD_BINARY;
@@ -323,5 +328,7 @@ int portfwd_start(struct netns_cfg *cfg, int dir_fd)
 	argv[argc++] = "--ready-fd";
 	argv[argc++] = ready;
 	argv[argc] = NULL;
-	return helper_launch(cfg, dir_fd, "portfwd.log", argv);
+	err = helper_launch(cfg, dir_fd, "portfwd.log", argv);
+	free(argv);
+	return err;
 }

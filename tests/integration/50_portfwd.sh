@@ -359,3 +359,17 @@ test_source_ip_the_service_sees_the_clients_own_address() {
 	assert_match "$OUT" $'\ncaps (0000000000000000 )+0000000000002000 \n' "capabilities per thread"
 	assert_match "$OUT" $'\nplain 10.77.4.1' "without --source-ip"
 }
+
+# No fixed limit on forwards: podman passes one per -p, and users may publish many.
+test_add_takes_more_than_64_publish() {
+	base=$(free_ports 130)
+	args=()
+	for i in $(seq 0 64); do
+		args+=(--publish "127.0.0.1:$((base + 2 * i)):$((1000 + i))")
+	done
+	ok "$NETNS" add web --slirp "${args[@]}"
+	ok "$PORTFWD" list web --json
+	assert_eq "$(echo "$OUT" | jq length)" 65 "forwards"
+	serve echo "$NETNS" exec web -- $NET serve-echo tcp 0.0.0.0 1064
+	ok $NET echo-client tcp 127.0.0.1 $((base + 128)) the-65th
+}
