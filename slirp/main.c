@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -129,7 +130,7 @@ static int wait_for_go(struct slirp_cfg *cfg)
 static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_table *fwd,
 		       struct apiserver_ops *api_ops)
 {
-	int tap_fd = -1, err, state_fd;
+	int tap_fd = -1, err, state_fd, owner_fd;
 
 	if (cfg->wait_fd >= 0 && (err = wait_for_go(cfg)))
 		return err;
@@ -137,6 +138,14 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 		return err;
 	if ((err = loop_init(l, tap_fd, cfg->exit_fd, cfg->mtu, slirp_tap_vnet(cfg)))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "event loop: %s", strerror(-err));
+		return err;
+	}
+	/* While /proc is still ours: the holder that keeps a rootlet netns, if it is one. */
+	if ((err = owner_pidfd(cfg->netns_path, &owner_fd)) ||
+	    (owner_fd >= 0 && (err = loop_watch(l, LOOP_EXIT, owner_fd, EPOLLIN)))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", cfg->netns_path,
+			 err == -ESRCH ? "its holder is gone (the netns is stale)"
+				       : strerror(-err));
 		return err;
 	}
 	l->debug = cfg->debug;

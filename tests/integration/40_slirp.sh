@@ -354,3 +354,30 @@ test_acks_to_the_guest_merge_and_data_out_arrives_intact() {
 	sleep 1
 	[ $(($(cpu_ticks "$pid") - ticks)) -le 1 ] || fail "CPU used while idle: $(($(cpu_ticks "$pid") - ticks)) ticks in 1 s"
 }
+
+# gone PID: the process has ended (a zombie not yet reaped by init counts as ended).
+gone() {
+	! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# Nothing outlives its netns: however the holder ends, the helpers end with it, and after gc
+# no helper, port or entry of it is left.
+test_helpers_end_with_their_holder() {
+	for sig in TERM KILL; do
+		port=$(free_port)
+		ok "$NETNS" add web --slirp --publish "127.0.0.1:$port:80"
+		spid=$(slirp_pid web)
+		ppid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/web/portfwd.pid")
+		ok $NET api "$ROOTLET_STATE_DIR/web/slirp.sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}'
+		sport=$(echo "$OUT" | jq -r .return.host_port)
+		kill -"$sig" "$(holder_pid web)"
+		wait_until 10 "gone $spid"
+		wait_until 10 "gone $ppid"
+		ok "$NETNS" gc
+		[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "SIG$sig: entry left after gc"
+		for p in $port $sport; do
+			ss -Hltn "sport = :$p" | grep -q . && fail "SIG$sig: port $p still bound"
+		done
+	done
+	return 0
+}

@@ -1,0 +1,58 @@
+/* The netns's owner: a rootlet netns path links to its holder, and the helper ends with it. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "slirp.h"
+
+/*
+ * A rootless rootlet-netns entry's net file is a symlink to its holder's /proc/PID/ns/net: the
+ * namespace lives as long as that process. When the holder ends (del, gc, SIGTERM, kill -9)
+ * nothing but us would keep serving forwards into an orphaned netns, so the holder's pidfd is
+ * one more exit fd of the loop. A netns given any other way (a bind mount, as podman's; a PID,
+ * as slirp4netns takes it) has no such owner: its caller ends us through --exit-fd.
+ */
+
+#define PROC_NS_NET_FMT "/proc/%d/ns/net%c"
+
+/**
+ * owner_pidfd() - A pidfd of the process whose /proc/PID/ns/net @netns_path links to
+ * @netns_path:	the netns file given to us
+ * @ret_fd:	the pidfd, or -1 when the path is no such link
+ *
+ * The process is checked to be in that netns after the pidfd is taken, so that a pid reused
+ * since the link was read is not watched in its place.
+ *
+ * Return: 0 on success (with or without an owner), -ESRCH if the owner is gone already, or a
+ * negative errno
+ */
+int owner_pidfd(const char *netns_path, int *ret_fd)
+{
+	char target[PATH_MAX], proc[PATH_MAX], tail;
+	struct stat ns, now;
+	ssize_t n;
+	int pid, fd;
+
+	*ret_fd = -1;
+	n = readlink(netns_path, target, sizeof(target) - 1);
+	if (n < 0)
+		return errno == EINVAL || errno == ENOENT ? 0 : -errno;
+	target[n] = '\0';
+	if (sscanf(target, PROC_NS_NET_FMT, &pid, &tail) != 1 || pid <= 0)
+		return 0;
+	if (stat(netns_path, &ns) < 0)
+		return -ESRCH;
+	fd = pidfd_open(pid, 0);
+	if (fd < 0)
+		return errno == ESRCH ? -ESRCH : -errno;
+	snprintf(proc, sizeof(proc), "/proc/%d/ns/net", pid);
+	if (stat(proc, &now) < 0 || now.st_ino != ns.st_ino || now.st_dev != ns.st_dev) {
+		close(fd);
+		return -ESRCH;
+	}
+	*ret_fd = fd;
+	return 0;
+}
