@@ -66,10 +66,16 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 		snprintf(why, len, "socket: %s", strerror(errno));
 		return -errno;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* Accepted connections inherit it: a relay passes segments on as they come. */
-	if (!udp)
+	/*
+	 * TCP only: on a UDP socket SO_REUSEADDR lets any other user bind the same address and
+	 * port, and the last one bound takes the datagrams (a port theft). A TCP listener's
+	 * port cannot be shared that way; the option only spares its TIME_WAIT on a restart.
+	 */
+	if (!udp) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* Accepted connections inherit it: a relay passes segments on as they come. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	if (addr.ss_family == AF_INET6) {
 		int v6only = !spec->dual;
 

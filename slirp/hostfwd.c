@@ -12,6 +12,7 @@
 
 /* Past this many fds, a socket libslirp just made is not searched for. */
 #define HOSTFWD_FD_SCAN_MAX 4096
+#define HOSTFWD_BACKLOG	    1024 /* as rootlet-portfwd's listeners */
 
 static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
@@ -60,11 +61,27 @@ static int find_bound(const struct hostfwd_table *t, bool udp, int probe,
 	int type = udp ? SOCK_DGRAM : SOCK_STREAM;
 
 	if (bound_as(probe, type, want, ret) && !port_known(t, udp, ret))
-		return 0;
+		return probe;
 	for (int fd = 0; fd < HOSTFWD_FD_SCAN_MAX; fd++)
 		if (bound_as(fd, type, want, ret) && !port_known(t, udp, ret))
-			return 0;
+			return fd;
 	return -ENOENT;
+}
+
+/*
+ * libslirp makes its forward sockets its own way; two of its choices are undone here. A UDP
+ * socket with SO_REUSEADDR lets another user bind the same port and take its datagrams: it is
+ * cleared, after which the kernel refuses any later bind of that port. A TCP listener with a
+ * backlog of 1 drops connections that arrive together: it gets portfwd's backlog.
+ */
+static int harden(int fd, bool udp)
+{
+	int zero = 0;
+
+	if (udp)
+		return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof(zero)) < 0 ? -errno
+											 : 0;
+	return listen(fd, HOSTFWD_BACKLOG) < 0 ? -errno : 0;
 }
 
 /* The guest of the host address's family (hostfwd_add() refused IPv6 without it enabled). */
@@ -103,7 +120,7 @@ static void default_guest(const struct hostfwd_table *t, struct api_request *r)
 int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int *ret_port,
 		char *why, size_t why_len)
 {
-	int flags = r->udp ? SLIRP_HOSTFWD_UDP : 0, probe, err;
+	int flags = r->udp ? SLIRP_HOSTFWD_UDP : 0, probe, err, fd;
 	struct hostfwd *f;
 
 	/*
@@ -136,9 +153,15 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 		free(f);
 		return err;
 	}
-	if (find_bound(t, r->udp, probe, &r->host, &f->host) < 0) {
-		/* Bound, but not found: keep the forward, reported with the port asked for. */
-		f->host = r->host;
+	fd = find_bound(t, r->udp, probe, &r->host, &f->host);
+	if (fd < 0 || (err = harden(fd, r->udp))) {
+		/* A socket we cannot check is one another user might share: not kept. */
+		slirp_remove_hostxfwd(t->slirp, (struct sockaddr *)&r->host, sockaddr_len(&r->host),
+				      flags);
+		snprintf(why, why_len, "add_hostfwd: host port %u: %s", sockaddr_port(&r->host),
+			 fd < 0 ? "libslirp's socket not found" : strerror(-err));
+		free(f);
+		return fd < 0 ? -EIO : err;
 	}
 	f->id = ++t->next_id;
 	f->udp = r->udp;

@@ -381,3 +381,29 @@ test_helpers_end_with_their_holder() {
 	done
 	return 0
 }
+
+# libslirp's own choices for forward sockets, undone: its UDP socket's SO_REUSEADDR (another
+# user could take the port) and its TCP listener's backlog of 1 (connections arriving
+# together were dropped).
+test_udp_forward_sockets_are_not_shareable() {
+	ok "$NETNS" add web --slirp --allow-host-loopback
+	sock=$ROOTLET_STATE_DIR/web/slirp.sock
+	serve udp in_ns web $NET serve-echo udp 0.0.0.0 5353
+	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":0,"guest_port":5353}}'
+	uport=$(echo "$OUT" | jq -r .return.host_port)
+	run $NET steal-udp 127.0.0.1 "$uport"
+	assert_eq "$OUT" "steal-udp: Address already in use" "second bind of the UDP forward's port"
+	ok $NET echo-client udp 127.0.0.1 "$uport" still-ours
+	run $NET api "$sock" "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_addr\":\"127.0.0.1\",\"host_port\":$uport,\"guest_port\":5353}}"
+	assert_match "$OUT" '"error"' "one UDP port forwarded twice"
+}
+
+test_forward_listeners_take_a_full_backlog() {
+	ok "$NETNS" add web --slirp
+	sock=$ROOTLET_STATE_DIR/web/slirp.sock
+	serve tcp in_ns web $NET serve-echo tcp 0.0.0.0 80
+	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}'
+	tport=$(echo "$OUT" | jq -r .return.host_port)
+	assert_eq "$(ss -Hltn "sport = :$tport" | awk '{ print $3 }')" 1024 "listen backlog"
+	ok $NET many-echo 127.0.0.1 "$tport" 200
+}

@@ -373,3 +373,20 @@ test_add_takes_more_than_64_publish() {
 	serve echo "$NETNS" exec web -- $NET serve-echo tcp 0.0.0.0 1064
 	ok $NET echo-client tcp 127.0.0.1 $((base + 128)) the-65th
 }
+
+# A UDP forward's port cannot be bound again, by this user or any other: without SO_REUSEADDR
+# on its socket, the kernel refuses (with it, the last socket bound would take the datagrams).
+test_udp_forward_port_cannot_be_stolen() {
+	pf_netns
+	serve udp "$NETNS" exec web -- $NET serve-echo udp 0.0.0.0 5353
+	port=$(free_port)
+	pf_daemon --publish "127.0.0.1:$port:5353/udp" --publish "[::1]:$port:5353/udp"
+	for addr in 127.0.0.1 ::1; do
+		run $NET steal-udp "$addr" "$port"
+		[ "$RC" -ne 0 ] || fail "$addr:$port bound a second time"
+		assert_eq "$OUT" "steal-udp: Address already in use" "second bind of $addr"
+		ok $NET echo-client udp "$addr" "$port" still-ours
+	done
+	run "$PORTFWD" add web "127.0.0.1:$port:5353/udp"
+	[ "$RC" -ne 0 ] || fail "one UDP spec accepted twice"
+}

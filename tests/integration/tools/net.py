@@ -314,6 +314,19 @@ def hold_port(args):
     signal.pause()
 
 
+def steal_udp(args):
+    """Bind ADDR:PORT for UDP with SO_REUSEADDR, as a port thief would; exit 0 if that worked."""
+    s = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind((args.addr, args.port))
+    except OSError as e:
+        print(f"steal-udp: {os.strerror(e.errno)}")
+        return 1
+    print("stolen")
+    return 0
+
+
 def dns_answer(query, table):
     """A reply to a one-question DNS query: the A/AAAA record from table, else NXDOMAIN."""
     ident, flags, qd = struct.unpack("!HHH", query[:6])
@@ -484,6 +497,7 @@ def main():
     p.add_argument("--seconds", type=float, default=2.0)
     p = endpoint_command(sub, "pingpong", pingpong)
     p.add_argument("--n", type=int, default=2000)
+    endpoint_command(sub, "steal-udp", steal_udp)
     p = endpoint_command(sub, "hold-port", hold_port)
     p.add_argument("--ready")
     p = sub.add_parser("serve-dns")
