@@ -12,7 +12,8 @@
 
 /*
  * An entry whose state.json is unreadable or missing (a crash between steps, a hand-made
- * directory) is still removed: del is how a user gets rid of it.
+ * directory) is still removed: del is how a user gets rid of it. Its helpers (pid files) and
+ * its holder (found from the net link, orphan.c) are stopped first, never left running.
  */
 static int del_broken(struct netns_cfg *cfg)
 {
@@ -27,6 +28,11 @@ static int del_broken(struct netns_cfg *cfg)
 	}
 	if ((err = lock_at(dir_fd, STATE_LOCK, true, &lock_fd)))
 		goto out;
+	if ((err = orphan_stop(dir_fd, cfg->root, cfg->name, NULL))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "stopping its processes: %s",
+			 strerror(-err));
+		goto out;
+	}
 	err = entry_remove(root_fd, cfg->name, dir_fd, NULL);
 out:
 	if (lock_fd >= 0)
@@ -67,16 +73,15 @@ int netns_del(struct netns_cfg *cfg)
 	err = entry_open(cfg, false, true, &e);
 	if (err == -EBADMSG || (err == -ENOENT && entry_exists(cfg))) {
 		snprintf(cfg->warning, sizeof(cfg->warning),
-			 "state.json is %s; the entry is removed, any holder left running",
+			 "state.json is %s; the entry is removed, its holder and helpers found "
+			 "without it and stopped",
 			 err == -EBADMSG ? "corrupt" : "missing");
-		return del_broken(cfg) ?: 0;
+		return del_broken(cfg);
 	}
 	if (err)
 		return err;
-	if ((err = helpers_stop(e.dir_fd)))
-		snprintf(cfg->detail, sizeof(cfg->detail), "stopping a helper: %s", strerror(-err));
-	else if ((err = holder_stop(&e.st)))
-		snprintf(cfg->detail, sizeof(cfg->detail), "stopping holder %d: %s",
+	if ((err = orphan_stop(e.dir_fd, cfg->root, cfg->name, &e.st)))
+		snprintf(cfg->detail, sizeof(cfg->detail), "stopping holder %d or a helper: %s",
 			 (int)e.st.holder_pid, strerror(-err));
 	else
 		err = entry_remove(e.root_fd, cfg->name, e.dir_fd, &e.st);

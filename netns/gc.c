@@ -9,16 +9,18 @@
 #include "lock.h"
 #include "fileio.h"
 #include "netns.h"
+#include "pidfile.h"
 #include "statedir.h"
 
 /*
  * Returns 1 if the directory was removed, 0 if it was left alone (live, or busy: someone holds
  * its lock, an add still building or a del at work), negative errno on failure.
  */
-static int gc_one(int root_fd, const char *dir_name, bool is_tmp)
+static int gc_one(const char *root, int root_fd, const char *dir_name, bool is_tmp)
 {
 	int dir_fd, lock_fd = -1, err, live = 0;
 	struct netns_state st;
+	struct pidfile holder;
 	bool have_state;
 
 	dir_fd = openat(root_fd, dir_name, DIR_OPEN_FLAGS);
@@ -33,10 +35,17 @@ static int gc_one(int root_fd, const char *dir_name, bool is_tmp)
 		goto out;
 
 	have_state = !is_tmp && !state_read(dir_fd, &st);
-	if (have_state && (live = state_live(dir_fd, &st)) != 0) {
+	if (have_state)
+		live = state_live(dir_fd, &st);
+	else if (!is_tmp) /* corrupt, yet its holder may run: then it is live */
+		live = orphan_holder(dir_fd, root, dir_name, &holder);
+	if (live != 0) {
 		err = live < 0 ? live : 0;
 		goto out;
 	}
+	/* Its helpers end with the holder by themselves; any that did not are stopped here. */
+	if ((err = helpers_stop(dir_fd)))
+		goto out;
 	err = entry_remove(root_fd, dir_name, dir_fd, have_state ? &st : NULL);
 	if (!err)
 		err = 1;
@@ -73,7 +82,7 @@ int netns_gc(struct netns_cfg *cfg)
 
 		if (!is_tmp && name_check(de->d_name, NULL))
 			continue;
-		ret = gc_one(root_fd, de->d_name, is_tmp);
+		ret = gc_one(cfg->root, root_fd, de->d_name, is_tmp);
 		if (ret == 1 && !is_tmp)
 			printf("removed %s\n", de->d_name);
 		if (ret < 0 && !err) {

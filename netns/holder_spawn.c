@@ -23,7 +23,6 @@
 /* A holder is ready in about a millisecond; this only bounds a wedged one. */
 #define HOLDER_READY_TIMEOUT_MS 10000
 /* How long del waits for SIGTERM to work before it sends SIGKILL. */
-#define HOLDER_STOP_TIMEOUT_MS 2000
 
 /* Own uid to 0 and, when /etc/subuid and /etc/subgid allow, the subordinate ranges after it. */
 static int holder_map_build(struct netns_cfg *cfg, struct usermap *map)

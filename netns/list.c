@@ -103,10 +103,10 @@ static int list_print_json(const struct list_row *rows, size_t n)
 		json_t *obj;
 
 		format_time_iso(r->st.created, when, sizeof(when));
-		obj = json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s}", "name", r->name, "state",
+		obj = json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s?}", "name", r->name, "state",
 				r->state, "holder_pid", (json_int_t)r->st.holder_pid, "netns",
 				r->netns, "userns", r->st.userns[0] ? r->st.userns : NULL,
-				"created", when);
+				"created", r->st.created ? when : NULL);
 		if (!obj || json_array_append_new(arr, obj)) {
 			json_decref(arr);
 			return -ENOMEM;
@@ -138,7 +138,7 @@ static void list_print_table(const struct list_row *rows, size_t n)
 		format_time_iso(r->st.created, when, sizeof(when));
 		snprintf(pid, sizeof(pid), "%d", (int)r->st.holder_pid);
 		printf("%-*s  %-*s  %-7s  %-20s  %s\n", wname, r->name, wstate, r->state,
-		       r->st.holder_pid ? pid : "-", when, r->netns);
+		       r->st.holder_pid ? pid : "-", r->st.created ? when : "-", r->netns);
 	}
 }
 

@@ -52,6 +52,11 @@ int entry_ns_path(const struct netns_cfg *cfg, const char *file, char *buf, size
 typedef int (*holder_unshared_fn)(void *arg, pid_t holder);
 int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg);
 int holder_stop(const struct netns_state *st);
+#define HOLDER_STOP_TIMEOUT_MS 2000 /* SIGTERM's grace before SIGKILL */
+
+struct pidfile;
+int orphan_holder(int dir_fd, const char *root, const char *name, struct pidfile *ret);
+int orphan_stop(int dir_fd, const char *root, const char *name, const struct netns_state *st);
 
 struct pidfile;
 int helpers_each(int dir_fd, int (*fn)(const char *helper, const struct pidfile *pf, void *data),

@@ -304,3 +304,42 @@ test_broken_entry_is_named_by_add_and_removed_by_del() {
 	ok "$NETNS" add ghost
 	ok "$NETNS" del ghost
 }
+
+# Garbage in a live entry's state.json: list says corrupt with no made-up creation time, gc
+# leaves the entry (its holder runs), and del stops its holder and helpers before removing it.
+corrupt_live_entry() {
+	port=$(free_port)
+	ok "$NETNS" add web --slirp --publish "127.0.0.1:$port:80"
+	holder=$(holder_pid web)
+	spid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/web/slirp.pid")
+	ppid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/web/portfwd.pid")
+	echo 'garbage {' >"$ROOTLET_STATE_DIR/web/state.json"
+}
+
+test_corrupt_entry_is_listed_without_a_creation_time() {
+	corrupt_live_entry
+	ok "$NETNS" list
+	assert_match "$OUT" "web +corrupt +- +- "
+	ok "$NETNS" list --json
+	assert_eq "$(echo "$OUT" | jq -c '.[0] | [.state, .created]')" '["corrupt",null]' "list --json"
+}
+
+test_gc_keeps_a_corrupt_entry_whose_holder_runs() {
+	corrupt_live_entry
+	ok "$NETNS" gc
+	[ -d "$ROOTLET_STATE_DIR/web" ] || fail "gc removed an entry whose holder runs"
+	for pid in $holder $spid $ppid; do
+		kill -0 "$pid" 2>/dev/null || fail "gc stopped process $pid of a live entry"
+	done
+}
+
+test_del_of_a_corrupt_entry_stops_its_holder_and_helpers() {
+	corrupt_live_entry
+	ok "$NETNS" del web
+	assert_match "$ERR" "warning.*state.json is corrupt; the entry is removed"
+	for pid in $holder $spid $ppid; do
+		wait_until 10 "! kill -0 $pid 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status"
+	done
+	ss -Hltn "sport = :$port" | grep -q . && fail "port $port still bound"
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "entry left behind"
+}
