@@ -58,3 +58,18 @@ const char *sockaddr_addr_text(const struct sockaddr_storage *ss, char *buf, siz
 		buf[0] = '\0';
 	return buf;
 }
+
+/**
+ * sockaddr_is_loopback() - Is @ss an address of the loopback (127.0.0.0/8, ::1)?
+ * @ss:		an AF_INET or AF_INET6 address
+ *
+ * Return: true if so
+ */
+bool sockaddr_is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >>
+			IN_CLASSA_NSHIFT) == IN_LOOPBACKNET;
+	return ss->ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}

@@ -132,6 +132,19 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 			 "add_hostfwd: bad arguments.host_addr (IPv6 needs --enable-ipv6)");
 		return -EINVAL;
 	}
+	/*
+	 * libslirp 4.7 drops a guest's UDP reply to a host-loopback client unless host loopback
+	 * is allowed (slirp4netns shares it): a UDP forward on a loopback address, which only
+	 * such clients reach, could never carry a reply. Refused; on any other address it
+	 * serves the clients that come from elsewhere.
+	 */
+	if (r->udp && t->cfg->disable_host_loopback && sockaddr_is_loopback(&r->host)) {
+		snprintf(why, why_len,
+			 "add_hostfwd: bad arguments.host_addr (a UDP forward on loopback needs "
+			 "host "
+			 "loopback allowed: libslirp drops its replies otherwise)");
+		return -EINVAL;
+	}
 	if (!r->guest_given)
 		default_guest(t, r);
 	f = calloc(1, sizeof(*f));

@@ -92,9 +92,14 @@ test_k3s_invocation_through_path() {
 	unreached tcp 127.0.0.1 "$p"
 	reaches tcp 127.0.0.1 $((p + 1))
 	# UDP: libslirp answers a loopback client only with host loopback allowed, which k3s
-	# turns off; the forward is still made and listed, as with slirp4netns.
+	# turns off; a forward on every address serves the node's other clients, and is listed
+	# and removed as with slirp4netns. (rootlet-slirp refuses one on loopback alone.)
 	u=$(free_port)
-	ctl k3s add-ports "127.0.0.1:$u:5353/udp"
+	ctl k3s add-ports "0.0.0.0:$u:5353/udp"
 	ctl k3s list-ports
-	listed "$OUT" udp 127.0.0.1 "$u"
+	listed "$OUT" udp 0.0.0.0 "$u"
+	id=$(echo "$OUT" | awk -v p="$u" '$2 == "udp" && $4 == p { print $1 }')
+	ctl k3s remove-ports "$id"
+	ctl k3s list-ports
+	echo "$OUT" | awk -v p="$u" '$4 == p { exit 1 }' || fail "UDP forward still listed"
 }

@@ -407,3 +407,19 @@ test_forward_listeners_take_a_full_backlog() {
 	assert_eq "$(ss -Hltn "sport = :$tport" | awk '{ print $3 }')" 1024 "listen backlog"
 	ok $NET many-echo 127.0.0.1 "$tport" 200
 }
+
+# libslirp drops the replies to host-loopback UDP clients while host loopback is off: a UDP
+# forward on a loopback address could never answer, and is refused with the reason; one on
+# every address is taken (clients from elsewhere are answered).
+test_udp_forward_on_loopback_needs_host_loopback() {
+	ok "$NETNS" add web --slirp
+	sock=$ROOTLET_STATE_DIR/web/slirp.sock
+	for addr in 127.0.0.1 127.0.0.53; do
+		ok $NET api "$sock" "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_addr\":\"$addr\",\"host_port\":0,\"guest_port\":53}}"
+		assert_match "$(echo "$OUT" | jq -r .error.desc)" "host_addr.*needs host loopback allowed" "UDP on $addr"
+	done
+	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"0.0.0.0","host_port":0,"guest_port":53}}'
+	assert_match "$(echo "$OUT" | jq -r .return.id)" '^[0-9]+$' "UDP on every address"
+	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":53}}'
+	assert_match "$(echo "$OUT" | jq -r .return.id)" '^[0-9]+$' "TCP on loopback"
+}
