@@ -29,6 +29,7 @@ struct api_client {
 	int64_t deadline;
 	char *in;
 	size_t in_len;
+	struct apiserver_scan scan;
 	char *out; /* reply, once the request is handled */
 	size_t out_len, out_done;
 };
@@ -61,6 +62,63 @@ char *apiserver_error(const char *why)
 }
 
 /**
+ * apiserver_scan() - Look at the bytes of a request not seen yet for the end of its value
+ * @s:		the scan so far (zeroed for a new request)
+ * @buf:	what the client sent so far
+ * @len:	its length
+ *
+ * A structural scan (strings, escapes, nesting), not a parse: each byte is looked at once, so
+ * a request that trickles in costs time linear in its length, and jansson parses it once,
+ * whole. A top-level value other than an object, array or string ends at once: it can only be
+ * refused, and the parser says why.
+ *
+ * Return: 1 once a whole top-level value (or something that cannot become one) is there,
+ *	   0 if more may come
+ */
+int apiserver_scan(struct apiserver_scan *s, const char *buf, size_t len)
+{
+	for (; s->pos < len; s->pos++) {
+		char ch = buf[s->pos];
+
+		if (s->in_string) {
+			if (s->escape)
+				s->escape = false;
+			else if (ch == '\\')
+				s->escape = true;
+			else if (ch == '"') {
+				s->in_string = false;
+				if (!s->depth)
+					return 1;
+			}
+			continue;
+		}
+		switch (ch) {
+		case '"':
+			s->in_string = true;
+			break;
+		case '{':
+		case '[':
+			s->depth++;
+			break;
+		case '}':
+		case ']':
+			if (!s->depth || !--s->depth)
+				return 1;
+			break;
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+			break;
+		default:
+			if (!s->depth)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/**
  * apiserver_request_complete() - Tell whether a buffer holds a whole JSON value yet
  * @buf:	what the client sent so far
  * @len:	its length
@@ -69,14 +127,9 @@ char *apiserver_error(const char *why)
  */
 int apiserver_request_complete(const char *buf, size_t len)
 {
-	json_error_t jerr;
-	json_t *v = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &jerr);
+	struct apiserver_scan s = { 0 };
 
-	if (v) {
-		json_decref(v);
-		return 1;
-	}
-	return json_error_code(&jerr) == json_error_premature_end_of_input ? 0 : 1;
+	return apiserver_scan(&s, buf, len);
 }
 
 static struct api_client *client_of(struct apiserver *api, int fd)
@@ -155,7 +208,7 @@ static void client_read(struct apiserver *api, struct api_client *c)
 		}
 		c->in_len += (size_t)n;
 	}
-	if (!eof && (!c->in_len || !apiserver_request_complete(c->in, c->in_len)))
+	if (!eof && (!c->in_len || !apiserver_scan(&c->scan, c->in, c->in_len)))
 		return;
 	if (!c->in_len) {
 		client_reply(api, c, apiserver_error("empty request"));

@@ -30,6 +30,14 @@ int64_t apiserver_next_deadline(const struct apiserver *s);
 void apiserver_expire(struct apiserver *s, int64_t now);
 void apiserver_free(struct apiserver *s);
 char *apiserver_error(const char *why);
+/* How far a client's request has been scanned for the end of its JSON value. */
+struct apiserver_scan {
+	size_t pos;	/* bytes looked at: each byte once, however the request trickles in */
+	unsigned depth; /* open objects and arrays */
+	bool in_string, escape;
+};
+
+int apiserver_scan(struct apiserver_scan *s, const char *buf, size_t len);
 int apiserver_request_complete(const char *buf, size_t len);
 
 #endif

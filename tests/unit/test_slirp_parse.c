@@ -123,6 +123,29 @@ TEST(a_request_is_complete_only_once_its_json_value_is)
 	CHECK(apiserver_request_complete("{\"execute\":\"list_hostfwd\"}", 26) == 1);
 	CHECK(apiserver_request_complete("{\"execute\":\"list_hostfwd\"} trailing", 35) == 1);
 	CHECK(apiserver_request_complete("garbage", 7) == 1);
+	CHECK(apiserver_request_complete("{\"a\":\"}]\\\"{\"", 12) == 0);
+	CHECK(apiserver_request_complete("{\"a\":\"}]\\\"{\"}", 13) == 1);
+	CHECK(apiserver_request_complete("  [1, {\"b\": [2]}", 17) == 0);
+	CHECK(apiserver_request_complete("  [1, {\"b\": [2]}]", 18) == 1);
+	CHECK(apiserver_request_complete("}", 1) == 1);
+}
+
+/* Fed a byte at a time, the scan looks at each byte once and ends where the whole one does. */
+TEST(a_trickled_request_is_scanned_once_and_ends_with_its_value)
+{
+	static const char req[] = "{\"execute\":\"x\",\"arguments\":{\"s\":\"{[\\\"\"}} tail";
+	size_t end = strlen(req) - strlen(" tail");
+	struct apiserver_scan s = { 0 };
+	size_t i;
+
+	for (i = 1; i <= strlen(req); i++) {
+		size_t before = s.pos;
+
+		if (apiserver_scan(&s, req, i))
+			break;
+		CHECK(s.pos == i && s.pos - before <= 1);
+	}
+	CHECK(i == end);
 }
 
 TEST(cidr_accepts_network_addresses_with_prefix_1_to_25)
@@ -160,4 +183,5 @@ UNIT_MAIN("slirp-parse", T(add_hostfwd_with_defaults), T(add_hostfwd_ipv6_udp_po
 	  T(add_hostfwd_mixed_families_refused_naming_host_addr), T(list_and_remove),
 	  T(every_malformed_request_gets_a_reason),
 	  T(a_request_is_complete_only_once_its_json_value_is),
+	  T(a_trickled_request_is_scanned_once_and_ends_with_its_value),
 	  T(cidr_accepts_network_addresses_with_prefix_1_to_25), T(mac_must_be_six_unicast_bytes))

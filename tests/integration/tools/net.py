@@ -413,6 +413,37 @@ def api(args):
     return 0 if got else 1
 
 
+def api_drip(args):
+    """CLIENTS clients each trickle one request of about BYTES to SOCKET over --seconds, a
+    --chunk at a time, and read their replies; print how many got an answer, exit 1 unless all."""
+    head, tail = b'{"execute":"list_hostfwd","pad":"', b'"}'
+    socks = []
+    for _ in range(args.clients):
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(args.socket)
+        c.sendall(head)
+        socks.append(c)
+    chunks = max(1, (args.bytes - len(head) - len(tail)) // args.chunk)
+    for _ in range(chunks):
+        for c in socks:
+            c.sendall(b"a" * args.chunk)
+        time.sleep(args.seconds / chunks)
+    answered = 0
+    for c in socks:
+        c.sendall(tail)
+        c.settimeout(TIMEOUT)
+        got = b""
+        while True:
+            d = c.recv(CHUNK)
+            if not d:
+                break
+            got += d
+        answered += b"error" not in got and len(got) > 0
+        c.close()
+    print(f"{answered} of {args.clients} answered")
+    return 0 if answered == args.clients else 1
+
+
 def fdrun(args):
     """Run CMD with a ready pipe at READY_FD and an exit pipe at EXIT_FD. Print 'ready' when
     it wrote 1, then wait for our stdin to close, close the exit pipe and print 'exit N'."""
@@ -521,6 +552,13 @@ def main():
     p.add_argument("--no-shutdown", action="store_true")
     p.add_argument("--timeout", type=float, default=TIMEOUT)
     p.set_defaults(fn=api)
+    p = sub.add_parser("api-drip")
+    p.add_argument("socket")
+    p.add_argument("clients", type=int)
+    p.add_argument("bytes", type=int)
+    p.add_argument("--chunk", type=int, default=64)
+    p.add_argument("--seconds", type=float, default=3.0)
+    p.set_defaults(fn=api_drip)
     p = sub.add_parser("fdrun")
     p.add_argument("--stdin")
     p.add_argument("ready_fd", type=int)
