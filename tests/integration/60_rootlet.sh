@@ -147,3 +147,18 @@ test_run_ctrl_c_on_the_terminal_reaches_the_command() {
 	assert_eq "$?" 130 "status of the command after SIGINT to its group"
 	wait_until 5 '[ ! -e "$ROOTLET_STATE_DIR/cc" ]'
 }
+
+# The teardown that waits for the command forks nothing while it waits: its own CPU and its
+# children's (fields 14 to 17 of /proc/PID/stat) stay near zero over two seconds.
+test_run_waits_for_the_command_without_forking() {
+	bg run "$ROOTLET" run --name waiter -- sleep 4
+	wait_until 10 "pgrep -u $(id -u) -f -- 'rootlet-netns waiter( |\$)'"
+	pid=$(pgrep -u "$(id -u)" -f -- 'rootlet-netns waiter( |$)')
+	sleep 0.5
+	before=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat")
+	sleep 2
+	used=$(($(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat") - before))
+	echo "teardown CPU in 2 s: $used ticks"
+	[ "$used" -le 2 ] || fail "the waiting teardown used $used ticks in 2 s"
+	wait_until 10 '[ ! -e "$ROOTLET_STATE_DIR/waiter" ]'
+}
