@@ -19,7 +19,7 @@ PKG      := pkg-config
 
 NETNS_PKGS  := libnl-3.0 libnl-route-3.0 jansson
 HOLDER_PKGS := libcap-ng
-LIB_PKGS    := jansson libseccomp
+LIB_PKGS    := jansson libseccomp libcap-ng
 
 pkg_cflags = $(shell $(PKG) --cflags $(1))
 pkg_libs   = $(shell $(PKG) --libs $(1))
@@ -89,7 +89,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 # Tests of a binary's own parsers link the few files of it they test.
 UNIT_SLIRP_SRCS := slirp/api_req.c slirp/opts.c slirp/seccomp.c slirp/gro.c
-UNIT_SLIRP_PKGS := jansson libseccomp
+UNIT_SLIRP_PKGS := jansson libseccomp libcap-ng
 
 # Not under the sanitizers: their runtime makes syscalls (sigaltstack, ptrace) the filter
 # refuses, which is just what the test proves.
