@@ -17,18 +17,29 @@
 #define LISTEN_BACKLOG	  1024
 #define UNPRIV_PORT_START "/proc/sys/net/ipv4/ip_unprivileged_port_start"
 
-/* Why a bind failed, in words that name the fix. */
-static void bind_why(int err, uint16_t port, char *why, size_t len)
+/**
+ * forward_init() - Read what a refused bind's message quotes, while files can be read
+ * @st:		the daemon
+ */
+void forward_init(struct pf_state *st)
 {
 	char *text = NULL;
 
-	if (err == EACCES && !file_read_small(AT_FDCWD, UNPRIV_PORT_START, &text, NULL)) {
+	if (!file_read_small(AT_FDCWD, UNPRIV_PORT_START, &text, NULL)) {
 		text[strcspn(text, "\n")] = '\0';
+		snprintf(st->unpriv_port_start, sizeof(st->unpriv_port_start), "%s", text);
+	}
+	free(text);
+}
+
+/* Why a bind failed, in words that name the fix. */
+static void bind_why(const struct pf_state *st, int err, uint16_t port, char *why, size_t len)
+{
+	if (err == EACCES && st->unpriv_port_start[0]) {
 		snprintf(why, len,
 			 "port %u: permission denied: below net.ipv4.ip_unprivileged_port_start "
 			 "(%s)",
-			 port, text);
-		free(text);
+			 port, st->unpriv_port_start);
 		return;
 	}
 	snprintf(why, len, "port %u: %s", port, strerror(err));
@@ -86,7 +97,7 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 	    (!udp && listen(fd, LISTEN_BACKLOG) < 0)) {
 		int err = errno;
 
-		bind_why(err, port, why, len);
+		bind_why(st, err, port, why, len);
 		close(fd);
 		return -err;
 	}

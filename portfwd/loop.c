@@ -91,7 +91,8 @@ const struct apiserver_ops pf_api_ops = {
 };
 
 /**
- * pf_loop_init() - The epoll set, with the exit fd and SIGTERM/SIGINT/SIGHUP in it
+ * pf_loop_init() - The epoll set, with the exit fd and SIGTERM/SIGINT/SIGHUP in it (the netns
+ * thread's socket comes later, pf_loop_watch_nsock())
  * @st:		the daemon
  * @exit_fd:	-e FD, or -1
  *
@@ -118,6 +119,17 @@ int pf_loop_init(struct pf_state *st, int exit_fd)
 		return err;
 	if (exit_fd >= 0 && (err = pf_watch(st, exit_fd, PF_EXIT, NULL, EPOLLIN | EPOLLHUP)))
 		return err;
+	return 0;
+}
+
+/**
+ * pf_loop_watch_nsock() - Add the netns thread's socket, once that thread runs
+ * @st:		the daemon
+ *
+ * Return: 0 on success, negative errno
+ */
+int pf_loop_watch_nsock(struct pf_state *st)
+{
 	/* Level-triggered: a refill answered while a request waits for its own is read then. */
 	return pf_watch(st, st->ns.fd, PF_NSOCK, NULL, EPOLLIN);
 }

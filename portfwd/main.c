@@ -1,31 +1,20 @@
 /* rootlet-portfwd: host to netns port forwarding; a daemon per netns, and verbs to drive it. */
-#include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <jansson.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/pidfd.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "apiclient.h"
-#include "apiserver.h"
+#include "fileio.h"
 #include "log.h"
-#include "nsfd.h"
-#include "pidfile.h"
+#include "name.h"
 #include "portfwd.h"
 #include "state.h"
 #include "statedir.h"
 
-#define EXIT_USAGE    2
-#define READY_MESSAGE "1"
+#define EXIT_USAGE 2
 
 enum {
 	OPT_NETNS = 256,
@@ -221,11 +210,11 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 }
 
 /* A NAME is a rootlet-netns entry; anything with a '/' is a path. */
-static int resolve_netns(struct pf_cfg *cfg)
+int pf_resolve_netns(struct pf_cfg *cfg)
 {
 	char root[PATH_MAX];
 	const char *why;
-	int err;
+	int err, root_fd;
 
 	if (strchr(cfg->netns_arg, '/')) {
 		snprintf(cfg->net_path, sizeof(cfg->net_path), "%s", cfg->netns_arg);
@@ -244,237 +233,36 @@ static int resolve_netns(struct pf_cfg *cfg)
 	state_entry_path(cfg->state_dir, sizeof(cfg->state_dir), root, cfg->netns_arg, NULL);
 	state_entry_path(cfg->net_path, sizeof(cfg->net_path), root, cfg->netns_arg, STATE_NET);
 	state_entry_path(cfg->user_path, sizeof(cfg->user_path), root, cfg->netns_arg, STATE_USER);
-	if (access(cfg->user_path, F_OK))
-		cfg->user_path[0] = '\0'; /* a root netns */
-	if (!cfg->api_path[0])
+	if (!cfg->api_path[0]) {
 		state_entry_path(cfg->api_path, sizeof(cfg->api_path), root, cfg->netns_arg,
 				 PF_API_SOCKET);
-	if (access(cfg->state_dir, F_OK)) {
+		cfg->api_in_state = true;
+	}
+	/* Opened without following a symlink, root and entry alike: nothing lands elsewhere. */
+	if ((err = state_root_open(root, false, &root_fd))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", root,
+			 err == -ENOENT	 ? "no state directory (no netns made yet)"
+			 : err == -EPERM ? "not owned by you, or open to others: refused"
+			 : err == -ELOOP || err == -ENOTDIR
+				 ? "not a directory (a symlink?): refused"
+				 : strerror(-err));
+		return err;
+	}
+	cfg->state_fd = openat(root_fd, cfg->netns_arg, DIR_OPEN_FLAGS);
+	err = cfg->state_fd < 0 ? -errno : 0;
+	close(root_fd);
+	if (err == -ENOENT)
 		snprintf(cfg->detail, sizeof(cfg->detail), "no netns %s", cfg->netns_arg);
-		return -ENOENT;
-	}
-	return 0;
-}
-
-/* The userns is joined by the whole process while it has one thread; the netns by a thread. */
-static int join_userns(struct pf_cfg *cfg)
-{
-	struct stat a, b;
-	int fd, err;
-
-	if (!cfg->user_path[0])
-		return 0;
-	if ((err = ns_open_at(AT_FDCWD, cfg->user_path, CLONE_NEWUSER, &fd))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", cfg->user_path,
-			 err == -ENOTTY ? "not a namespace" : strerror(-err));
-		return err;
-	}
-	if (!fstat(fd, &a) && !stat("/proc/self/ns/user", &b) && a.st_ino == b.st_ino) {
-		close(fd);
-		return 0;
-	}
-	err = ns_join(fd, CLONE_NEWUSER);
-	close(fd);
-	if (err)
-		snprintf(cfg->detail, sizeof(cfg->detail), "joining %s: %s", cfg->user_path,
+	else if (err == -ELOOP || err == -ENOTDIR)
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "%s is not a directory (a symlink?): refused", cfg->state_dir);
+	else if (err)
+		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", cfg->state_dir,
 			 strerror(-err));
-	return err;
-}
-
-/* The netns's holder going away (del, gc, kill) ends the daemon too, cleanly. */
-static int watch_holder(struct pf_cfg *cfg, struct pf_state *st)
-{
-	struct netns_state ns;
-	struct pidfile pf;
-	int dir_fd, pidfd, err;
-
-	dir_fd = open(cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0)
-		return -errno;
-	err = state_read(dir_fd, &ns);
-	close(dir_fd);
-	if (err || state_is_host(&ns))
-		return err;
-	pidfd = pidfd_open(ns.holder_pid, 0);
-	pf = (struct pidfile){ .pid = ns.holder_pid, .start = ns.holder_start };
-	if (pidfd < 0 || pidfile_live(&pf) != 1) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "netns %s is stale", cfg->netns_arg);
-		if (pidfd >= 0)
-			close(pidfd);
-		return -ESRCH;
-	}
-	return pf_watch(st, pidfd, PF_EXIT, NULL, EPOLLIN);
-}
-
-static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
-{
-	int net_fd, err, dir_fd;
-	struct pf_forward *f;
-	struct rlimit nofile;
-	sigset_t mask;
-
-	/* Each relayed connection holds six fds: take all the kernel allows us. */
-	if (!getrlimit(RLIMIT_NOFILE, &nofile)) {
-		nofile.rlim_cur = nofile.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &nofile);
-	}
-	/* Before the netns thread starts, so that it inherits the mask: signals are for the loop.
-	 */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
-	if ((err = resolve_netns(cfg)) || (err = join_userns(cfg)))
-		return err;
-	if ((err = ns_open_at(AT_FDCWD, cfg->net_path, CLONE_NEWNET, &net_fd))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", cfg->net_path,
-			 err == -ENOTTY ? "not a namespace" : strerror(-err));
-		return err;
-	}
-	err = nsock_start(&st->ns, net_fd, cfg->target_arg, cfg->source_ip, cfg->detail,
-			  sizeof(cfg->detail));
-	st->source_ip = cfg->source_ip;
-	st->busy_poll_us = cfg->busy_poll_us;
-	close(net_fd);
 	if (err)
 		return err;
-	/* Binding host ports, making sockets in the netns: none of it needs a capability. */
-	capng_clear(CAPNG_SELECT_BOTH);
-	capng_apply(CAPNG_SELECT_BOTH);
-	if ((err = pf_loop_init(st, cfg->exit_fd))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "event loop: %s", strerror(-err));
-		return err;
-	}
-	for (int i = 0; i < cfg->n_publish; i++)
-		if ((err = forward_add(st, cfg->publish[i], false, &f, cfg->detail,
-				       sizeof(cfg->detail))))
-			return err;
-	for (int i = 0; i < cfg->n_reverse; i++)
-		if ((err = forward_add(st, cfg->reverse[i], true, &f, cfg->detail,
-				       sizeof(cfg->detail))))
-			return err;
-	if (cfg->api_path[0] && !(st->api = apiserver_new(cfg->api_path, &pf_api_ops, st, &err))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "API socket %s: %s", cfg->api_path,
-			 strerror(-err));
-		return err;
-	}
-	if (cfg->reload_dir && (err = reload_open(st, cfg->reload_dir, cfg->reload_name,
-						  cfg->detail, sizeof(cfg->detail))))
-		return err;
-	if (cfg->state_dir[0] && (err = watch_holder(cfg, st)))
-		return err;
-	if (cfg->state_dir[0]) {
-		dir_fd = open(cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		err = dir_fd < 0 ? -errno : pidfile_write(dir_fd, PF_PIDFILE, getpid());
-		if (dir_fd >= 0)
-			close(dir_fd);
-		if (err) {
-			snprintf(cfg->detail, sizeof(cfg->detail), "pid file: %s", strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-static int run_daemon(struct pf_cfg *cfg)
-{
-	struct pf_state st = {
-		.epfd = -1, .debug = cfg->debug, .reload_fd = -1, .reload_dir_fd = -1
-	};
-	int err;
-
-	if ((err = daemon_setup(cfg, &st))) {
-		if (cfg->rootlessport)
-			printf("rootlessport: %s\n", cfg->detail[0] ? cfg->detail : strerror(-err));
-		else
-			log_error("%s", cfg->detail[0] ? cfg->detail : strerror(-err));
-		forward_free_all(&st);
-		apiserver_free(st.api);
-		reload_close(&st);
-		return EXIT_FAILURE;
-	}
-	if ((err = pf_seccomp_install())) {
-		log_error("seccomp: %s", strerror(-err));
-		forward_free_all(&st);
-		apiserver_free(st.api);
-		reload_close(&st);
-		return EXIT_FAILURE;
-	}
-	if (cfg->ready_fd >= 0) {
-		if (write(cfg->ready_fd, READY_MESSAGE, 1) != 1)
-			log_warn("ready fd %d: nobody is reading it", cfg->ready_fd);
-		close(cfg->ready_fd);
-	}
-	err = pf_loop_run(&st);
-	forward_free_all(&st);
-	udp_free(&st);
-	apiserver_free(st.api);
-	reload_close(&st);
-	return err ? EXIT_FAILURE : 0;
-}
-
-/* Client verbs: one API request each to the daemon of the netns. */
-static int run_client(struct pf_cfg *cfg)
-{
-	json_t *req, *rep = NULL, *ret;
-	int err;
-
-	if ((err = resolve_netns(cfg))) {
-		log_error("%s %s: %s", cfg->verb, cfg->netns_arg, cfg->detail);
-		return EXIT_FAILURE;
-	}
-	for (int i = 0; i < (cfg->nargs ? cfg->nargs : 1); i++) {
-		if (!strcmp(cfg->verb, "list"))
-			req = json_pack("{s:s}", "execute", "list");
-		else
-			req = json_pack("{s:s, s:{s:s}}", "execute", cfg->verb, "arguments", "spec",
-					cfg->args[i]);
-		err = api_call(cfg->api_path, req, &rep, APICLIENT_TIMEOUT_MS);
-		json_decref(req);
-		if (err) {
-			log_error("%s %s: no rootlet-portfwd answers on %s: %s", cfg->verb,
-				  cfg->netns_arg, cfg->api_path, strerror(-err));
-			return EXIT_FAILURE;
-		}
-		if (!(ret = json_object_get(rep, "return"))) {
-			log_error("%s %s: %s", cfg->verb, cfg->netns_arg,
-				  json_string_value(
-					  json_object_get(json_object_get(rep, "error"), "desc")));
-			json_decref(rep);
-			return EXIT_FAILURE;
-		}
-		if (!strcmp(cfg->verb, "add")) {
-			printf("%d %s\n", (int)json_integer_value(json_object_get(ret, "id")),
-			       json_string_value(json_object_get(ret, "spec")));
-			for (size_t k = 0; k < json_array_size(json_object_get(ret, "host_ports"));
-			     k++)
-				printf("  host port %d\n",
-				       (int)json_integer_value(json_array_get(
-					       json_object_get(ret, "host_ports"), k)));
-		} else if (!strcmp(cfg->verb, "list") && cfg->json) {
-			json_dumpf(json_object_get(ret, "forwards"), stdout, JSON_INDENT(2));
-			fputc('\n', stdout);
-		} else if (!strcmp(cfg->verb, "list")) {
-			json_t *fwds = json_object_get(ret, "forwards");
-
-			printf("%-4s %-5s %-40s %s\n", "ID", "PROTO", "SPEC", "HOST PORTS");
-			for (size_t k = 0; k < json_array_size(fwds); k++) {
-				json_t *f = json_array_get(fwds, k), *hp;
-
-				printf("%-4d %-5s %-40s",
-				       (int)json_integer_value(json_object_get(f, "id")),
-				       json_string_value(json_object_get(f, "proto")),
-				       json_string_value(json_object_get(f, "spec")));
-				hp = json_object_get(f, "host_ports");
-				for (size_t j = 0; j < json_array_size(hp); j++)
-					printf(" %d",
-					       (int)json_integer_value(json_array_get(hp, j)));
-				printf("\n");
-			}
-		}
-		json_decref(rep);
-	}
+	if (faccessat(cfg->state_fd, STATE_USER, F_OK, AT_SYMLINK_NOFOLLOW))
+		cfg->user_path[0] = '\0'; /* a root netns */
 	return 0;
 }
 
@@ -490,14 +278,14 @@ static int run_rootlessport(struct pf_cfg *cfg)
 		printf("rootlessport: ReadyFD or ExitFD is not an open fd\n");
 		return EXIT_FAILURE;
 	}
-	return run_daemon(cfg);
+	return pf_run_daemon(cfg);
 }
 
 int main(int argc, char **argv)
 {
-	static struct pf_cfg cfg = { .ready_fd = -1,
-				     .exit_fd = -1,
-				     .busy_poll_us = PF_BUSY_POLL_US };
+	static struct pf_cfg cfg = {
+		.ready_fd = -1, .exit_fd = -1, .state_fd = -1, .busy_poll_us = PF_BUSY_POLL_US
+	};
 	const char *base = strrchr(argv[0], '/');
 	int err;
 
@@ -524,5 +312,5 @@ int main(int argc, char **argv)
 		log_error("--ready-fd or --exit-fd is not an open fd");
 		return EXIT_USAGE;
 	}
-	return cfg.verb ? run_client(&cfg) : run_daemon(&cfg);
+	return cfg.verb ? pf_run_client(&cfg) : pf_run_daemon(&cfg);
 }

@@ -26,6 +26,8 @@ struct pf_cfg {
 	char net_path[PATH_MAX];
 	char user_path[PATH_MAX];
 	char state_dir[PATH_MAX]; /* "" for a netns given by path */
+	int state_fd;		  /* the entry, opened without following symlinks; or -1 */
+	bool api_in_state;	  /* the API socket is the entry's own (no --api-socket) */
 	char api_path[PATH_MAX];
 	const char **publish; /* as many as given: podman passes one per -p */
 	int n_publish;
@@ -131,12 +133,14 @@ struct pf_state {
 	int reload_fd;	       /* podman's reload socket, or -1 */
 	int reload_dir_fd;     /* the directory it is in, to remove it at exit */
 	const char *reload_name;
+	char unpriv_port_start[16]; /* the sysctl, read before the sandbox, for messages */
 };
 
 int pf_watch(struct pf_state *st, int fd, enum pf_kind kind, void *obj, uint32_t events);
 void pf_unwatch(struct pf_state *st, int fd);
 void pf_forget(struct pf_state *st, int fd);
 
+void forward_init(struct pf_state *st);
 int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_forward **ret,
 		char *why, size_t len);
 int forward_remove(struct pf_state *st, const char *id_or_spec, char *why, size_t len);
@@ -170,6 +174,10 @@ void reload_close(struct pf_state *st);
 struct apiserver_ops;
 extern const struct apiserver_ops pf_api_ops;
 int pf_loop_init(struct pf_state *st, int exit_fd);
+int pf_loop_watch_nsock(struct pf_state *st);
+int pf_resolve_netns(struct pf_cfg *cfg);
+int pf_run_daemon(struct pf_cfg *cfg);
+int pf_run_client(struct pf_cfg *cfg);
 int pf_loop_run(struct pf_state *st);
 
 #endif

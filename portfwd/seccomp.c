@@ -16,8 +16,7 @@ static const int allowed[] = {
 	SCMP_SYS(close),
 	SCMP_SYS(accept4),
 	SCMP_SYS(fcntl),
-	SCMP_SYS(unlink),
-	SCMP_SYS(unlinkat), /* podman's reload socket, removed at exit */
+	SCMP_SYS(unlinkat), /* podman's reload socket, removed at exit through its dir's fd */
 	/* TCP relay: accepting, connecting inside, splicing through pipes */
 	SCMP_SYS(splice),
 	SCMP_SYS(pipe2),
@@ -27,11 +26,10 @@ static const int allowed[] = {
 	SCMP_SYS(setsockopt),
 	SCMP_SYS(getpeername),
 	SCMP_SYS(getsockname),
-	/* new forwards from the API: bind and listen; the reason for a refused low port */
+	/* new forwards from the API: bind and listen (no path is opened once running) */
 	SCMP_SYS(socket),
 	SCMP_SYS(bind),
 	SCMP_SYS(listen),
-	SCMP_SYS(openat),
 	SCMP_SYS(fstat),
 	SCMP_SYS(newfstatat),
 	/* UDP flows; the netns thread's requests */

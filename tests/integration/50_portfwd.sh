@@ -390,3 +390,36 @@ test_udp_forward_port_cannot_be_stolen() {
 	run "$PORTFWD" add web "127.0.0.1:$port:5353/udp"
 	[ "$RC" -ne 0 ] || fail "one UDP spec accepted twice"
 }
+
+# Once set up, the daemon sees no filesystem: its root (every thread's) is an empty read-only
+# tmpfs, its cwd that root; it still adds forwards and serves its API.
+test_daemon_has_an_empty_read_only_root() {
+	pf_netns
+	cd /tmp || fail "cd /tmp"
+	pf_daemon --publish 127.0.0.1:0:81
+	for task in /proc/$PF_PID/task/*; do
+		assert_eq "$(ls -A "$task/root/")" "" "root of $task"
+		assert_eq "$(readlink "$task/cwd")" / "cwd of $task"
+	done
+	touch "/proc/$PF_PID/root/x" 2>/dev/null && fail "the daemon's root is writable"
+	ok "$PORTFWD" add web 127.0.0.1::80
+	ok $NET send-sha 127.0.0.1 "$(host_port_of 2)" 1
+}
+
+# A NAME that is a symlink in the state root is refused: nothing is written where it points.
+# A name it may not open is said to be so, not to be missing.
+test_symlinked_or_unreadable_entry_is_refused_with_its_reason() {
+	ok "$NETNS" add web
+	mkdir "$TEST_WORK/elsewhere"
+	ln -s "$TEST_WORK/elsewhere" "$ROOTLET_STATE_DIR/evil"
+	refused 1 "$PORTFWD" --netns evil --publish 127.0.0.1:0:80
+	assert_match "$ERR" "evil is not a directory \(a symlink\?\): refused"
+	assert_eq "$(ls -A "$TEST_WORK/elsewhere")" "" "files written through the symlink"
+	rm "$ROOTLET_STATE_DIR/evil"
+	refused 1 "$PORTFWD" list nosuch
+	assert_match "$ERR" "no netns nosuch"
+	chmod 000 "$ROOTLET_STATE_DIR/web"
+	refused 1 "$PORTFWD" list web
+	chmod 700 "$ROOTLET_STATE_DIR/web"
+	assert_match "$ERR" "web: Permission denied"
+}
