@@ -56,8 +56,13 @@ int api_call(const char *path, json_t *request, json_t **ret_reply, int timeout_
 		err = -ENOMEM;
 		goto out;
 	}
-	if (send(fd, text, strlen(text), MSG_NOSIGNAL) != (ssize_t)strlen(text) ||
-	    shutdown(fd, SHUT_WR) < 0) {
+	/*
+	 * A server that turns us away ("busy") answers and hangs up before reading: the send
+	 * then fails, but its answer waits to be read, and says more than EPIPE would.
+	 */
+	if ((send(fd, text, strlen(text), MSG_NOSIGNAL) != (ssize_t)strlen(text) ||
+	     shutdown(fd, SHUT_WR) < 0) &&
+	    errno != EPIPE && errno != ECONNRESET) {
 		err = -errno;
 		goto out;
 	}
@@ -87,6 +92,8 @@ int api_call(const char *path, json_t *request, json_t **ret_reply, int timeout_
 		if ((err = wait_readable(fd, timeout_ms)))
 			goto out;
 		n = recv(fd, buf + len, cap - len - 1, 0);
+		if (n < 0 && len && errno == ECONNRESET)
+			break; /* what came before the reset is the answer */
 		if (n < 0) {
 			err = -errno;
 			goto out;

@@ -22,6 +22,11 @@ static int del_broken(struct netns_cfg *cfg)
 	if ((err = state_root_open(cfg->root, false, &root_fd)))
 		return err;
 	dir_fd = openat(root_fd, cfg->name, DIR_OPEN_FLAGS);
+	if (dir_fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+		/* Not an entry at all: the name itself goes, never what it points to. */
+		err = unlinkat(root_fd, cfg->name, 0) < 0 ? -errno : 0;
+		goto out;
+	}
 	if (dir_fd < 0) {
 		err = -errno;
 		goto out;
@@ -71,6 +76,11 @@ int netns_del(struct netns_cfg *cfg)
 	int err;
 
 	err = entry_open(cfg, false, true, &e);
+	if (err == -ELOOP || err == -ENOTDIR) {
+		snprintf(cfg->warning, sizeof(cfg->warning),
+			 "not a directory (a symlink or a file): removed, not what it points to");
+		return del_broken(cfg);
+	}
 	if (err == -EBADMSG || (err == -ENOENT && entry_exists(cfg))) {
 		snprintf(cfg->warning, sizeof(cfg->warning),
 			 "state.json is %s; the entry is removed, its holder and helpers found "

@@ -24,6 +24,9 @@ static int gc_one(const char *root, int root_fd, const char *dir_name, bool is_t
 	bool have_state;
 
 	dir_fd = openat(root_fd, dir_name, DIR_OPEN_FLAGS);
+	/* A symlink or file under an entry's name (ours: the root is 0700) is debris. */
+	if (dir_fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+		return unlinkat(root_fd, dir_name, 0) < 0 ? -errno : 1;
 	if (dir_fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	err = lock_at(dir_fd, STATE_LOCK, false, &lock_fd);

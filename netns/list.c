@@ -65,7 +65,8 @@ static int list_collect(const char *root, struct list_row **ret_rows, size_t *re
 		return err;
 	}
 	while ((de = readdir(dir))) {
-		if (de->d_type != DT_DIR || name_check(de->d_name, NULL))
+		/* Not only directories: a symlink or file under a name shows up, as corrupt. */
+		if (name_check(de->d_name, NULL))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;

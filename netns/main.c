@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "log.h"
 #include "netns.h"
 #include "statedir.h"
@@ -110,6 +112,36 @@ static const char *netns_strerror(int err)
 	}
 }
 
+/*
+ * "No such file" and "Not a directory" from the state root or an entry say too little: name
+ * what is missing or wrong, and the way out.
+ */
+static void explain_state_error(struct netns_cfg *cfg, int err)
+{
+	char entry[PATH_MAX];
+	struct stat st;
+
+	if (err != -ENOENT && err != -ENOTDIR && err != -ELOOP)
+		return;
+	if (lstat(cfg->root, &st) < 0) {
+		if (errno == ENOENT && cfg->name)
+			snprintf(cfg->detail, sizeof(cfg->detail),
+				 "no such netns (none made yet: %s does not exist)", cfg->root);
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "%s is %s, not the state directory: refused; remove it", cfg->root,
+			 S_ISLNK(st.st_mode) ? "a symlink" : "not a directory");
+		return;
+	}
+	if (cfg->name && !state_entry_path(entry, sizeof(entry), cfg->root, cfg->name, NULL) &&
+	    !lstat(entry, &st) && !S_ISDIR(st.st_mode))
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "%s is %s, not a netns entry; 'rootlet-netns del %s' removes it", entry,
+			 S_ISLNK(st.st_mode) ? "a symlink" : "not a directory", cfg->name);
+}
+
 /* Options that belong to one verb only are refused elsewhere, rather than silently ignored. */
 static int check_option_fits(const struct netns_cfg *cfg)
 {
@@ -134,6 +166,7 @@ static int check_option_fits(const struct netns_cfg *cfg)
 
 static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct verb **ret_verb)
 {
+	char bad[CMDLINE_OPT_TEXT];
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -212,7 +245,8 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 			break;
 		}
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return usage_error("unknown or incomplete option '%s'",
+					   cmdline_bad_option(argv, bad));
 		}
 	}
 	if (optind >= argc)
@@ -280,6 +314,8 @@ int main(int argc, char **argv)
 	log_debug(cfg.debug, "state root %s", cfg.root);
 
 	err = verb->fn(&cfg);
+	if (err && !cfg.detail[0])
+		explain_state_error(&cfg, err);
 	if (cfg.warning[0])
 		log_warn("%s %s: %s", cfg.verb, cfg.name ? cfg.name : "", cfg.warning);
 	if (!err)

@@ -12,6 +12,8 @@
 
 int links_read(json_t **ret_interfaces, json_t **ret_routes);
 
+#define SHOW_API_TIMEOUT_MS 1000 /* a helper that has not answered by then is not answering */
+
 static int show_helper(const char *helper, const struct pidfile *pf, void *data)
 {
 	int live = pidfile_live(pf);
@@ -22,21 +24,29 @@ static int show_helper(const char *helper, const struct pidfile *pf, void *data)
 	return 0;
 }
 
-/* Asks a helper's API socket @file for its list; an empty list without one. */
+/*
+ * Asks a helper's API socket @file for its list: an empty list without a socket, null (and a
+ * warning saying why) when the helper does not answer in time: a stopped or hung helper costs
+ * show a second, and its forwards are said to be unknown, not silently dropped.
+ */
 static json_t *show_ask(struct netns_cfg *cfg, const char *file, const char *execute,
-			const char *key)
+			const char *key, json_t *warnings)
 {
 	json_t *req, *reply = NULL, *entries;
-	char sock[PATH_MAX];
+	char sock[PATH_MAX], text[PATH_MAX + 128];
+	int err;
 
 	if (entry_ns_path(cfg, file, sock, sizeof(sock)) || access(sock, F_OK))
 		return json_array();
 	req = json_pack("{s:s}", "execute", execute);
-	if (api_call(sock, req, &reply, APICLIENT_TIMEOUT_MS)) {
-		json_decref(req);
-		return json_array();
-	}
+	err = api_call(sock, req, &reply, SHOW_API_TIMEOUT_MS);
 	json_decref(req);
+	if (err) {
+		snprintf(text, sizeof(text), "%s did not answer (%s): its forwards are unknown",
+			 sock, strerror(-err));
+		json_array_append_new(warnings, json_string(text));
+		return json_null();
+	}
 	/* rootlet-slirp answers list_hostfwd unwrapped, as slirp4netns; portfwd in "return". */
 	entries = json_object_get(reply, key);
 	if (!entries)
@@ -50,7 +60,8 @@ static json_t *show_ask(struct netns_cfg *cfg, const char *file, const char *exe
 static json_t *show_entry(struct netns_cfg *cfg, const struct entry *e, int live)
 {
 	char net[PATH_MAX], user[PATH_MAX], when[TIME_ISO_MAX];
-	json_t *obj, *holder = json_null(), *helpers = json_array();
+	json_t *obj, *holder = json_null(), *helpers = json_array(), *warnings = json_array();
+	json_t *forwards, *publish;
 	long rss;
 
 	entry_ns_path(cfg, STATE_NET, net, sizeof(net));
@@ -62,12 +73,13 @@ static json_t *show_entry(struct netns_cfg *cfg, const struct entry *e, int live
 			json_object_set_new(holder, "rss_anon_kib", json_integer(rss));
 	}
 	helpers_each(e->dir_fd, show_helper, helpers);
-	obj = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o, s:o}", "name", cfg->name,
-			"state", live > 0 ? "live" : "stale", "userns_mode", e->st.userns, "netns",
-			net, "userns", state_is_host(&e->st) ? NULL : user, "created", when,
-			"holder", holder, "helpers", helpers, "forwards",
-			show_ask(cfg, SLIRP_SOCKET, "list_hostfwd", "entries"), "publish",
-			show_ask(cfg, PORTFWD_SOCKET, "list", "forwards"));
+	forwards = show_ask(cfg, SLIRP_SOCKET, "list_hostfwd", "entries", warnings);
+	publish = show_ask(cfg, PORTFWD_SOCKET, "list", "forwards", warnings);
+	obj = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o}", "name",
+			cfg->name, "state", live > 0 ? "live" : "stale", "userns_mode",
+			e->st.userns, "netns", net, "userns", state_is_host(&e->st) ? NULL : user,
+			"created", when, "holder", holder, "helpers", helpers, "forwards", forwards,
+			"publish", publish, "warnings", warnings);
 	return obj;
 }
 
@@ -95,6 +107,8 @@ static void show_print_human(json_t *obj)
 		       (int)json_integer_value(json_object_get(v, "pid")),
 		       json_string_value(json_object_get(v, "state")));
 
+	for (i = 0; (v = json_array_get(json_object_get(obj, "warnings"), i)); i++)
+		printf("  warning  %s\n", json_string_value(v));
 	for (i = 0; (v = json_array_get(json_object_get(obj, "forwards"), i)); i++)
 		printf("  forward  %s %s:%d -> %s:%d (slirp, id %d)\n",
 		       json_string_value(json_object_get(v, "proto")),

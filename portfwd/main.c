@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "fileio.h"
 #include "log.h"
 #include "name.h"
@@ -110,6 +111,7 @@ int pf_cfg_append(const char ***list, int *n, const char *item)
 
 static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 {
+	char bad[CMDLINE_OPT_TEXT];
 	static const struct option opts[] = {
 		{ "netns", required_argument, NULL, OPT_NETNS },
 		{ "userns", required_argument, NULL, OPT_USERNS },
@@ -183,7 +185,7 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 			return 2;
 		default:
 			return usage_error(cfg, "unknown or incomplete option '%s'",
-					   argv[optind - 1]);
+					   cmdline_bad_option(argv, bad));
 		}
 	}
 	if (optind < argc) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "slirp.h"
 #include "statedir.h"
 
@@ -204,6 +205,7 @@ static int copy_path(struct slirp_cfg *cfg, char *dst, size_t len, const char *w
  */
 int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 {
+	char bad_opt[CMDLINE_OPT_TEXT];
 	static const struct option opts[] = {
 		{ "configure", no_argument, NULL, 'c' },
 		{ "exit-fd", required_argument, NULL, 'e' },
@@ -343,7 +345,8 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 			return 2;
 		default:
 			snprintf(cfg->detail, sizeof(cfg->detail),
-				 "unknown or incomplete option '%s'", argv[optind - 1]);
+				 "unknown or incomplete option '%s'",
+				 cmdline_bad_option(argv, bad_opt));
 			return -EINVAL;
 		}
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "log.h"
 #include "uidmap.h"
 
@@ -88,6 +89,7 @@ static int parse_pid(const char *text, pid_t *ret)
 
 static int parse_args(int argc, char **argv, struct uidmap_cfg *cfg, const struct verb **ret)
 {
+	char bad[CMDLINE_OPT_TEXT];
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -130,7 +132,8 @@ static int parse_args(int argc, char **argv, struct uidmap_cfg *cfg, const struc
 			cfg->in_place = true;
 			break;
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return usage_error("unknown or incomplete option '%s'",
+					   cmdline_bad_option(argv, bad));
 		}
 	}
 	if (optind >= argc)

@@ -343,3 +343,53 @@ test_del_of_a_corrupt_entry_stops_its_holder_and_helpers() {
 	ss -Hltn "sport = :$port" | grep -q . && fail "port $port still bound"
 	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "entry left behind"
 }
+
+# Messages say what is missing or wrong, and what to do.
+test_messages_name_a_missing_or_symlinked_state_root_and_a_bad_option() {
+	refused 1 "$NETNS" del web
+	assert_match "$ERR" "no such netns \(none made yet: $ROOTLET_STATE_DIR does not exist\)"
+	mkdir -m 0700 "$TEST_WORK/real"
+	ln -s "$TEST_WORK/real" "$ROOTLET_STATE_DIR"
+	for verb in list gc; do
+		refused 1 "$NETNS" $verb
+		assert_match "$ERR" "$ROOTLET_STATE_DIR is a symlink, not the state directory: refused"
+	done
+	rm "$ROOTLET_STATE_DIR"
+	refused 2 "$NETNS" add -rf
+	assert_match "$ERR" "unknown or incomplete option '-r'"
+}
+
+# A symlink (or file) under an entry's name is listed as corrupt, and gc or del removes the
+# name itself, never what it points to; gc does not fail on it for ever after.
+test_a_symlinked_entry_is_listed_and_removed_by_gc_and_del() {
+	ok "$NETNS" add web
+	mkdir "$TEST_WORK/target"
+	touch "$TEST_WORK/target/keep"
+	for verb in gc del; do
+		ln -s "$TEST_WORK/target" "$ROOTLET_STATE_DIR/evil"
+		ok "$NETNS" list
+		assert_match "$OUT" "evil +corrupt"
+		if [ $verb = gc ]; then ok "$NETNS" gc; else ok "$NETNS" del evil; fi
+		[ ! -L "$ROOTLET_STATE_DIR/evil" ] || fail "$verb left the symlink"
+		[ -e "$TEST_WORK/target/keep" ] || fail "$verb removed what the symlink pointed to"
+	done
+	ok "$NETNS" gc
+	[ "$(netns_state web)" = live ] || fail "gc touched the live entry"
+}
+
+# show with a stopped helper answers in about a second per helper, saying that helper's
+# forwards are unknown, instead of waiting 5 s each and dropping them silently.
+test_show_with_stopped_helpers_says_their_forwards_are_unknown() {
+	ok "$NETNS" add web --slirp --publish 127.0.0.1::80
+	spid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/web/slirp.pid")
+	ppid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/web/portfwd.pid")
+	kill -STOP "$spid" "$ppid"
+	run timeout 4 "$NETNS" show web --json
+	kill -CONT "$spid" "$ppid"
+	[ "$RC" -eq 0 ] || fail "show exited $RC (124: it took 4 s or more)"
+	assert_eq "$(echo "$OUT" | jq -c '[.forwards, .publish]')" '[null,null]' "unknown forwards"
+	assert_eq "$(echo "$OUT" | jq '.warnings | length')" 2 "a warning per helper"
+	assert_match "$(echo "$OUT" | jq -r '.warnings[0]')" "did not answer .*forwards are unknown"
+	ok "$NETNS" show web
+	assert_match "$OUT" "publish  127\.0\.0\.1::80/tcp" "forwards shown once it answers"
+}

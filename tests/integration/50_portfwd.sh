@@ -423,3 +423,20 @@ test_symlinked_or_unreadable_entry_is_refused_with_its_reason() {
 	chmod 700 "$ROOTLET_STATE_DIR/web"
 	assert_match "$ERR" "web: Permission denied"
 }
+
+# A client turned away by a busy daemon (64 API clients at once) is told so, not shown a
+# "Connection reset by peer".
+test_a_busy_api_says_busy() {
+	pf_netns
+	pf_daemon --publish 127.0.0.1:0:81
+	bg hold python3 -c '
+import socket, sys, time
+socks = []
+for _ in range(64):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); socks.append(s)
+print("held", flush=True)
+time.sleep(30)' "$ROOTLET_STATE_DIR/web/portfwd.sock"
+	wait_until 10 "grep -q held '$TEST_WORK/hold.out'"
+	refused 1 "$PORTFWD" list web
+	assert_match "$ERR" "busy: too many API clients"
+}
