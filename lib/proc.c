@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -139,4 +140,21 @@ int proc_write(pid_t pid, const char *file, const char *text)
 		err = -EIO;
 	close(fd);
 	return err;
+}
+
+/**
+ * proc_raise_nofile() - Raise our soft limit of open files to the hard one
+ *
+ * A daemon holding a socket or more per connection (libslirp keeps each host socket through
+ * its 10 s TIME_WAIT) would otherwise hit the usual 1024 under load, and a listener it can no
+ * longer accept from stays readable: the loop spins.
+ */
+void proc_raise_nofile(void)
+{
+	struct rlimit nofile;
+
+	if (!getrlimit(RLIMIT_NOFILE, &nofile) && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 }

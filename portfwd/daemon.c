@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include "nsfd.h"
 #include "pidfile.h"
 #include "portfwd.h"
+#include "proc.h"
 #include "sandbox.h"
 #include "state.h"
 #include "statedir.h"
@@ -143,14 +143,10 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 	const char *step;
 	int net_fd = -1, err;
 	struct pf_forward *f;
-	struct rlimit nofile;
 	sigset_t mask;
 
 	/* Each relayed connection holds six fds: take all the kernel allows us. */
-	if (!getrlimit(RLIMIT_NOFILE, &nofile)) {
-		nofile.rlim_cur = nofile.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &nofile);
-	}
+	proc_raise_nofile();
 	/* Before the netns thread starts, so that it inherits the mask: signals are for the loop.
 	 */
 	sigemptyset(&mask);

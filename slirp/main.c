@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "monoclock.h"
 #include "pidfile.h"
+#include "proc.h"
 #include "slirp.h"
 
 #define EXIT_USAGE	  2 /* the rootlet form (--netns NAME) */
@@ -132,6 +133,8 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 {
 	int tap_fd = -1, err, state_fd, owner_fd;
 
+	/* libslirp holds each forwarded connection's host socket through its TIME_WAIT. */
+	proc_raise_nofile();
 	if (cfg->wait_fd >= 0 && (err = wait_for_go(cfg)))
 		return err;
 	if ((err = tap_open_in_netns(cfg, &tap_fd)))

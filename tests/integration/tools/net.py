@@ -239,6 +239,33 @@ def short_connections(args):
     return 0
 
 
+def load(args):
+    """TOTAL short connections, CONCURRENCY at a time (a thread each): connect, send a byte,
+    read its echo, close. Print how many failed; exit 1 unless none did."""
+    per, extra = divmod(args.total, args.concurrency)
+    errors = []
+
+    def worker(n):
+        for _ in range(n):
+            try:
+                with socket.create_connection((args.addr, args.port), timeout=args.timeout) as c:
+                    c.sendall(b"x")
+                    if c.recv(1) != b"x":
+                        errors.append("no echo")
+            except OSError as e:
+                errors.append(str(e))
+
+    threads = [threading.Thread(target=worker, args=(per + (i < extra),))
+               for i in range(args.concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(f"{args.total} connections, {len(errors)} failed" +
+          (f" (first: {errors[0]})" if errors else ""))
+    return 1 if errors else 0
+
+
 def udp_echoed(s, msg, addr, port):
     """Send MSG on S and read the echo: None if it came back intact, else what went wrong."""
     s.sendto(msg, (addr, port))
@@ -518,6 +545,10 @@ def main():
     p = endpoint_command(sub, "short-connections", short_connections)
     p.add_argument("n", type=int)
     p.add_argument("--timeout", type=float, default=5.0)
+    p = endpoint_command(sub, "load", load)
+    p.add_argument("total", type=int)
+    p.add_argument("--concurrency", type=int, default=50)
+    p.add_argument("--timeout", type=float, default=10.0)
     p = endpoint_command(sub, "udp-clients", udp_clients)
     p.add_argument("n", type=int)
     p.add_argument("--timeout", type=float, default=3.0)
