@@ -40,6 +40,7 @@ struct add_ctx {
 	struct netns_cfg *cfg;
 	int dir_fd;
 	struct helper_proc *slirp; /* started early, or pid -1 */
+	int commit_fd;		   /* the holder waits for our commit on it, or -1 */
 };
 
 /* The holder's namespaces exist: name them in the entry, and let an early rootlet-slirp go. */
@@ -81,7 +82,7 @@ static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct 
 			   (err = slirp_write_resolv(cfg, dir_fd))))
 		return err;
 	snprintf(st->userns, sizeof(st->userns), "%s", cfg->userns_path ? USERNS_JOIN : USERNS_NEW);
-	if ((err = holder_spawn(cfg, &st->holder_pid, holder_unshared, ctx)) ||
+	if ((err = holder_spawn(cfg, &st->holder_pid, holder_unshared, ctx, &ctx->commit_fd)) ||
 	    (err = proc_start_time(st->holder_pid, &st->holder_start)))
 		return err;
 	return state_write(dir_fd, st);
@@ -102,7 +103,7 @@ int netns_add(struct netns_cfg *cfg)
 	int root_fd = -1, dir_fd = -1, lock_fd = -1, err;
 	bool as_root = geteuid() == 0 && !cfg->userns_path;
 	struct helper_proc slirp = { .pid = -1, .ready_fd = -1, .go_fd = -1 };
-	struct add_ctx ctx = { .cfg = cfg, .slirp = &slirp };
+	struct add_ctx ctx = { .cfg = cfg, .slirp = &slirp, .commit_fd = -1 };
 	char tmp[32], tmp_path[PATH_MAX];
 
 	snprintf(tmp, sizeof(tmp), ADD_TMP_PREFIX "%d", (int)getpid());
@@ -159,7 +160,13 @@ int netns_add(struct netns_cfg *cfg)
 		helpers_stop(dir_fd);
 		holder_stop(&st);
 		entry_remove(root_fd, cfg->name, dir_fd, &st);
+		goto out;
 	}
+	/* Complete: the holder stops waiting for us (had we died before, it would have ended). */
+	if (ctx.commit_fd >= 0 && (err = holder_commit(ctx.commit_fd)))
+		snprintf(cfg->detail, sizeof(cfg->detail), "the holder went away: %s",
+			 strerror(-err));
+	ctx.commit_fd = -1;
 	goto out;
 fail:
 	helper_abort(&slirp);
@@ -169,6 +176,8 @@ fail:
 	}
 	entry_remove(root_fd, tmp, dir_fd, &st);
 out:
+	if (ctx.commit_fd >= 0)
+		close(ctx.commit_fd);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	if (dir_fd >= 0)

@@ -2,10 +2,13 @@
 #include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -81,6 +84,28 @@ out:
 	close(root_fd);
 }
 
+/*
+ * Until add commits, a signal or add's death ends us like a SIGTERM would. Returns true once
+ * committed, false when the holder is to release its entry and exit.
+ */
+static bool wait_commit(const sigset_t *wanted)
+{
+	struct pollfd p[2] = { { .fd = HOLDER_REPORT_FD, .events = POLLIN },
+			       { .fd = signalfd(-1, wanted, SFD_CLOEXEC), .events = POLLIN } };
+	bool committed = false;
+	char c;
+
+	while (poll(p, p[1].fd >= 0 ? 2 : 1, -1) < 0)
+		if (errno != EINTR)
+			break;
+	if (!(p[1].fd >= 0 && p[1].revents))
+		committed = read(HOLDER_REPORT_FD, &c, 1) == 1 && c == HOLDER_COMMIT;
+	if (p[1].fd >= 0)
+		close(p[1].fd);
+	close(HOLDER_REPORT_FD);
+	return committed;
+}
+
 static int holder_isolate(void)
 {
 	int null_fd;
@@ -143,11 +168,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	report(HOLDER_MSG_READY);
-	close(HOLDER_REPORT_FD);
-
-	do
-		sig = sigwaitinfo(&wanted, NULL);
-	while (sig < 0);
+	if (wait_commit(&wanted))
+		do
+			sig = sigwaitinfo(&wanted, NULL);
+		while (sig < 0);
 
 	holder_release(argv[1], argv[2]);
 	return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -116,10 +117,13 @@ fail:
  * @ret_pid:	set to the holder's pid once it reported ready
  * @unshared:	called once its namespaces exist (before the maps, for a new userns), or NULL
  * @arg:	for @unshared
+ * @ret_commit_fd: our end of the holder's channel: holder_commit() once the entry is complete;
+ *		closing it before then ends the holder
  *
  * Return: 0 on success, negative errno on failure (no holder is left running then)
  */
-int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg)
+int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg,
+		 int *ret_commit_fd)
 {
 	int report[2] = { -1, -1 }, userns_fd = -1, err;
 	char holder[PATH_MAX];
@@ -142,7 +146,7 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unsha
 	/* Parsed before the fork: the child does not wait for it. */
 	if (userns_fd < 0 && (err = holder_map_build(cfg, &map)))
 		return err;
-	if (pipe2(report, O_CLOEXEC) < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, report) < 0) {
 		err = -errno;
 		goto out;
 	}
@@ -179,8 +183,11 @@ out:
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
-	if (!err)
+	if (!err) {
 		*ret_pid = pid;
+		*ret_commit_fd = report[0];
+		report[0] = -1;
+	}
 	for (int i = 0; i < 2; i++)
 		if (report[i] >= 0)
 			close(report[i]);
@@ -202,4 +209,19 @@ int holder_stop(const struct netns_state *st)
 	if (state_is_host(st))
 		return 0;
 	return pidfile_stop(&pf, HOLDER_STOP_TIMEOUT_MS);
+}
+
+/**
+ * holder_commit() - Tell the holder its entry is complete: from now on only SIGTERM ends it
+ * @commit_fd:	from holder_spawn(), closed here
+ *
+ * Return: 0 on success, negative errno (the holder then ends, taking the entry with it)
+ */
+int holder_commit(int commit_fd)
+{
+	const char c = HOLDER_COMMIT;
+	int err = write(commit_fd, &c, 1) == 1 ? 0 : -errno;
+
+	close(commit_fd);
+	return err;
 }

@@ -178,6 +178,9 @@ test_del_during_exec_does_not_hang() {
 
 test_del_of_unknown_netns_fails() {
 	refused 1 "$NETNS" del nosuch
+	assert_eq "$ERR" "rootlet-netns: del nosuch: no such netns (none made yet: $ROOTLET_STATE_DIR does not exist)"
+	ok "$NETNS" add other
+	refused 1 "$NETNS" del nosuch
 	assert_eq "$ERR" "rootlet-netns: del nosuch: no such netns"
 }
 
