@@ -34,6 +34,15 @@ done
 run_dir=/run/user/$uid
 install -d -m 0700 -o "$uid" -g "$(id -g "$user")" "$run_dir"
 
+# A second unprivileged user, for the cross-user tests: it tries to reach the first one's
+# state, sockets, namespaces, processes and ports, and must be refused everywhere.
+other=${user}2
+if ! id -u "$other" >/dev/null 2>&1; then
+	useradd --create-home --shell /bin/bash "$other"
+	echo "test-setup: created user $other"
+fi
+install -d -m 0700 -o "$(id -u "$other")" -g "$(id -g "$other")" "/run/user/$(id -u "$other")"
+
 # A standard distribution ships /dev/net/tun 0666; this machine's is 0600.
 if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
 	chmod 0666 /dev/net/tun

@@ -41,6 +41,9 @@ if [ "$(id -u)" -eq 0 ]; then
 	done
 	ROOTLET_TEST_USER=$test_user "$top/scripts/as-test-user.sh" env ROOTLET_TOP="$top" \
 		bash "$top/tests/integration/runner.sh" rootless 2>&1 | emit
+	# kill -9 at random points, and the invariant gc must restore (tests/fault).
+	ROOTLET_TEST_USER=$test_user "$top/scripts/as-test-user.sh" env ROOTLET_TOP="$top" \
+		bash "$top/tests/integration/runner.sh" fault 2>&1 | emit
 	# The real engines drive our helpers, as the test user; then podman's pause process goes.
 	ROOTLET_TEST_USER=$test_user "$top/scripts/as-test-user.sh" env ROOTLET_TOP="$top" \
 		ENGINES_REFERENCE="${ENGINES_REFERENCE:-}" \
@@ -53,6 +56,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		bash "$top/tests/integration/runner.sh" engines-root 2>&1 | emit
 else
 	ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" rootless 2>&1 | emit
+	ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" fault 2>&1 | emit
 	ROOTLET_TOP="$top" bash "$top/tests/integration/runner.sh" engines 2>&1 | emit
 	echo "skip - integration root: needs root (run 'make check' as root)" | emit
 	echo "skip - engines-root: needs root to make the mount namespace (run 'make check' as root)" | emit

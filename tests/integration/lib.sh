@@ -202,3 +202,12 @@ free_ports() {
 slirp_pid() {
 	cut -d' ' -f1 "$ROOTLET_STATE_DIR/$1/slirp.pid"
 }
+
+# run_as USER CMD...: CMD as USER, with the environment a login would give it (root only).
+run_as() {
+	local user=$1
+	shift
+	runuser -u "$user" -- env -i HOME="$(getent passwd "$user" | cut -d: -f6)" \
+		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
+		XDG_RUNTIME_DIR="/run/user/$(id -u "$user")" "$@"
+}

@@ -11,6 +11,7 @@ libs="source '$here/lib.sh';"
 label=$kind
 case $kind in
 rootless) files=("$here"/[0-9]*_*.sh) ;;
+fault) files=("$here"/../fault/[0-9]*_*.sh) ;;
 root) files=("$here"/root/[0-9]*_*.sh) ;;
 engines | engines-root)
 	# Real podman, rootlesskit, runc and crun; their own helpers' set-up and teardown too.

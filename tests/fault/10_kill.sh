@@ -1,0 +1,143 @@
+# Fault injection: kill -9 of the holder, rootlet-slirp and rootlet-portfwd mid-traffic, and of
+# add, del and `rootlet run` at random points (seeded: FAULT_SEED, FAULT_TRIES), then `gc`; the
+# invariant is checked by the test, never by eye:
+#  - every rootlet process of this state root is one that a listed, live entry records
+#    (its holder, or a helper whose pid file it has);
+#  - no port stays bound but those of listed, live entries;
+#  - no half-made state: no ~add.* directory, no entry that list calls stale or corrupt.
+
+ROOTLET=$BUILD/rootlet
+FAULT_SEED=${FAULT_SEED:-1}
+FAULT_TRIES=${FAULT_TRIES:-20}
+
+# Our processes of this state root: pid and what they are. Zombies (dead, awaiting reaping by
+# init) do not count.
+state_procs() {
+	local pid
+	for pid in $(pgrep -u "$(id -u)" -f -- 'rootlet-(netns-holder|slirp|portfwd)( |$)'); do
+		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && continue
+		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
+			grep -qx "ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR" || continue
+		echo "$pid"
+	done
+}
+
+# The pids that live entries account for: holders, and helpers in their pid files.
+listed_pids() {
+	local name
+	"$NETNS" list --json | jq -r '.[] | select(.state == "live") | .holder_pid'
+	for name in $("$NETNS" list --json | jq -r '.[] | select(.state == "live") | .name'); do
+		cat "$ROOTLET_STATE_DIR/$name"/*.pid 2>/dev/null | cut -d' ' -f1
+	done
+}
+
+# check_invariant PORT...: after gc, the three rules above, PORTs being those the test used.
+check_invariant() {
+	local pid port listed name
+	ok "$NETNS" gc
+	# A helper ends with its holder, within moments: give the chain time to finish.
+	for _ in $(seq 50); do
+		listed=" $(listed_pids | tr '\n' ' ') "
+		pid=""
+		for pid in $(state_procs); do
+			[[ $listed == *" $pid "* ]] || break
+			pid=""
+		done
+		[ -z "$pid" ] && break
+		sleep 0.1
+	done
+	[ -z "$pid" ] || fail "process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline")) is no listed entry's"
+	for port in "$@"; do
+		ss -Hltn "sport = :$port" | grep -q . || continue
+		for name in $("$NETNS" list --json | jq -r '.[] | select(.state == "live") | .name'); do
+			[ -n "$("$PORTFWD" list "$name" --json 2>/dev/null | jq --argjson p "$port" \
+				'.[] | select(.host_ports | index($p))')" ] && continue 2
+		done
+		fail "port $port is bound, and no live entry forwards it"
+	done
+	[ -z "$(ls -A "$ROOTLET_STATE_DIR" 2>/dev/null | grep '^~add\.')" ] || fail "a half-made add is left"
+	ok "$NETNS" list --json
+	[ "$(echo "$OUT" | jq '[.[] | select(.state != "live")] | length')" = 0 ] ||
+		fail "entries neither live nor gone after gc: $OUT"
+}
+
+# RANDOM from the seed: the same delays on every run with the same FAULT_SEED.
+seeded() {
+	RANDOM=$((FAULT_SEED * 7919 + $1))
+}
+
+# pause_ms MAX: sleep a seeded 0 to MAX-1 milliseconds.
+pause_ms() {
+	sleep "$(printf '0.%03d' $((RANDOM % $1)))"
+}
+
+test_kill_9_of_holder_slirp_and_portfwd_mid_traffic() {
+	seeded 1
+	ports=()
+	for victim in holder slirp portfwd; do
+		port=$(free_port)
+		ports+=("$port")
+		ok "$NETNS" add "$victim" --slirp --publish "127.0.0.1:$port:80"
+		serve "sha-$victim" "$NETNS" exec "$victim" -- $NET serve-sha 0.0.0.0 80
+		bg "send-$victim" $NET send-sha 127.0.0.1 "$port" 256 --timeout 20
+		pause_ms 500
+		case $victim in
+		holder) kill -9 "$(holder_pid holder)" ;;
+		*) kill -9 "$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/$victim/$victim.pid")" ;;
+		esac
+	done
+	check_invariant "${ports[@]}"
+	# What is left live can still be deleted whole.
+	for name in $("$NETNS" list --json | jq -r '.[].name'); do
+		ok "$NETNS" del "$name"
+	done
+	check_invariant "${ports[@]}"
+	[ -z "$(state_procs)" ] || fail "processes left after del: $(state_procs)"
+}
+
+test_kill_9_of_add_at_random_points() {
+	seeded 2
+	ports=()
+	for i in $(seq "$FAULT_TRIES"); do
+		port=$(free_port)
+		ports+=("$port")
+		"$NETNS" add "a$i" --slirp --publish "127.0.0.1:$port:80" >/dev/null 2>&1 &
+		pid=$!
+		pause_ms 40
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	check_invariant "${ports[@]}"
+}
+
+test_kill_9_of_del_at_random_points() {
+	seeded 3
+	ports=()
+	for i in $(seq "$FAULT_TRIES"); do
+		port=$(free_port)
+		ports+=("$port")
+		ok "$NETNS" add "d$i" --slirp --publish "127.0.0.1:$port:80"
+		"$NETNS" del "d$i" >/dev/null 2>&1 &
+		pid=$!
+		pause_ms 30
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	check_invariant "${ports[@]}"
+}
+
+test_kill_9_of_rootlet_run_at_random_points() {
+	seeded 4
+	ports=()
+	for i in $(seq "$FAULT_TRIES"); do
+		port=$(free_port)
+		ports+=("$port")
+		"$ROOTLET" run --name "r$i" --publish "127.0.0.1:$port:80" -- sleep 2 \
+			>/dev/null 2>&1 </dev/null &
+		pid=$!
+		pause_ms 60
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	check_invariant "${ports[@]}"
+}

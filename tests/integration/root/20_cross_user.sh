@@ -1,0 +1,70 @@
+# Another local user against the test user's netns: every try refused. Root only sets the
+# scene; the netns, its helpers and every try run as the two unprivileged users.
+
+OWNER=${ROOTLET_TEST_USER:-rootlet-test}
+OTHER=${OWNER}2
+
+owner() {
+	run_as "$OWNER" env ROOTLET_STATE_DIR="$OWNER_STATE" "$@"
+}
+
+other() {
+	run_as "$OTHER" "$@"
+}
+
+setup_owner() {
+	id -u "$OTHER" >/dev/null 2>&1 || skip "no second user $OTHER (scripts/test-setup.sh makes it)"
+	OWNER_STATE=/run/user/$(id -u "$OWNER")/rootlet-cross-$(basename "$TEST_WORK")
+	chmod 0755 "$TEST_WORK"
+	# However the test ends, the owner's netns goes with it.
+	trap teardown_owner EXIT
+	TPORT=$(free_port)
+	UPORT=$(free_port)
+	ok owner "$NETNS" add web --slirp --allow-host-loopback \
+		--publish "127.0.0.1:$TPORT:80" --publish "127.0.0.1:$UPORT:53/udp"
+	ok owner $NET api "$OWNER_STATE/web/slirp.sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":0,"guest_port":53}}'
+	SPORT=$(echo "$OUT" | jq -r .return.host_port)
+	HOLDER=$(owner "$NETNS" list --json | jq -r '.[0].holder_pid')
+	SLIRP_PID=$(cut -d' ' -f1 "$OWNER_STATE/web/slirp.pid")
+	PORTFWD_PID=$(cut -d' ' -f1 "$OWNER_STATE/web/portfwd.pid")
+}
+
+teardown_owner() {
+	owner "$NETNS" del web >/dev/null 2>&1
+	rm -rf "$OWNER_STATE"
+}
+
+test_another_user_cannot_read_the_state_or_reach_the_sockets() {
+	setup_owner
+	run other ls "$OWNER_STATE/web"
+	[ "$RC" -ne 0 ] || fail "$OTHER listed the state directory"
+	for sock in slirp.sock portfwd.sock; do
+		run other $NET api "$OWNER_STATE/web/$sock" '{"execute":"list_hostfwd"}' --timeout 2
+		[ "$RC" -ne 0 ] || fail "$OTHER talked to $sock"
+	done
+	run other "$PORTFWD" --netns "$OWNER_STATE/web/net" --publish 127.0.0.1:0:80
+	[ "$RC" -ne 0 ] || fail "$OTHER ran a forwarder into the netns"
+}
+
+test_another_user_cannot_join_the_namespaces_or_signal_the_helpers() {
+	setup_owner
+	for ns in net user; do
+		run other nsenter --preserve-credentials --user="/proc/$HOLDER/ns/user" \
+			--$ns="/proc/$HOLDER/ns/$ns" true
+		[ "$RC" -ne 0 ] || fail "$OTHER entered the holder's $ns namespace"
+	done
+	for pid in $HOLDER $SLIRP_PID $PORTFWD_PID; do
+		run other kill -0 "$pid"
+		[ "$RC" -ne 0 ] || fail "$OTHER may signal process $pid"
+	done
+}
+
+# The theft of issue 12: with SO_REUSEADDR another user bound the same UDP port and took its
+# datagrams. Now the kernel refuses the second bind, for portfwd's and slirp's forwards alike.
+test_another_user_cannot_take_a_udp_forward_port() {
+	setup_owner
+	for port in $UPORT $SPORT; do
+		run other $NET steal-udp 127.0.0.1 "$port"
+		assert_eq "$OUT" "steal-udp: Address already in use" "$OTHER binding UDP port $port"
+	done
+}
