@@ -440,3 +440,19 @@ time.sleep(30)' "$ROOTLET_STATE_DIR/web/portfwd.sock"
 	refused 1 "$PORTFWD" list web
 	assert_match "$ERR" "busy: too many API clients"
 }
+
+# podman's config read with bounds: a host_ip that is no address is named as such (it was cut
+# to 45 bytes and then "a bad host port"), a config past 1 MiB is refused without reading it
+# all (200 MiB took 411 MB), and an ExitFD past int is refused (4294967296 became fd 0).
+test_rootlessport_config_is_bounded_and_checked() {
+	long=$(printf 'a%.0s' $(seq 300))
+	run sh -c "echo '{\"NetNSPath\":\"/proc/self/ns/net\",\"Mappings\":[{\"container_port\":80,\"host_port\":8080,\"host_ip\":\"$long\"}]}' | '$BUILD/rootlessport'"
+	[ "$RC" -ne 0 ] || fail "a 300-byte host_ip was accepted"
+	assert_match "$OUT" "^rootlessport: host_ip 'a{64}' is not an IP address$" "long host_ip"
+	run sh -c "head -c 2097152 /dev/zero | tr '\\0' ' ' | '$BUILD/rootlessport'"
+	[ "$RC" -ne 0 ] || fail "a 2 MiB config was accepted"
+	assert_match "$OUT" "^rootlessport: config on stdin is larger than 1048576 bytes$" "2 MiB config"
+	run sh -c "echo '{\"NetNSPath\":\"/proc/self/ns/net\",\"ExitFD\":4294967296,\"ReadyFD\":4}' | '$BUILD/rootlessport'"
+	[ "$RC" -ne 0 ] || fail "ExitFD 4294967296 was accepted"
+	assert_match "$OUT" "^rootlessport: ExitFD 4294967296 is not an fd$" "ExitFD past int"
+}
