@@ -15,9 +15,7 @@ emit() {
 	tee -a "$log"
 }
 
-for t in "$build"/unit/test_*; do
-	"$t" 2>&1 | emit || true
-done
+"$top/tests/unit-runner.sh" "$build"/unit/test_* | emit
 
 for f in "$build"/fuzz/fuzz_*; do
 	name=$(basename "$f")
