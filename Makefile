@@ -137,10 +137,14 @@ $(B)/fuzz/fuzz_slirp_%: tests/fuzz/fuzz_slirp_%.c $(LIB_SRCS) slirp/api_req.c $(
 	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) -Islirp $(call pkg_cflags,$(LIB_PKGS)) \
 		-Wno-unknown-warning-option $< $(LIB_SRCS) slirp/api_req.c -o $@ $(call pkg_libs,$(LIB_PKGS))
 
-$(B)/fuzz/fuzz_portfwd_%: tests/fuzz/fuzz_portfwd_%.c portfwd/spec.c portfwd/spec.h
+# portfwd's parsers: SPECs, API requests, rootlessport's config (with the API's completeness
+# check from lib/).
+FUZZ_PORTFWD_SRCS := portfwd/spec.c portfwd/api_req.c portfwd/rootlessport.c portfwd/cfg.c \
+                     lib/apiserver.c
+$(B)/fuzz/fuzz_portfwd_%: tests/fuzz/fuzz_portfwd_%.c $(FUZZ_PORTFWD_SRCS) $(wildcard portfwd/*.h lib/*.h)
 	@mkdir -p $(dir $@)
-	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) -Iportfwd \
-		-Wno-unknown-warning-option $< portfwd/spec.c -o $@
+	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) -Iportfwd $(call pkg_cflags,jansson) \
+		-Wno-unknown-warning-option $< $(FUZZ_PORTFWD_SRCS) -o $@ $(call pkg_libs,jansson)
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)

@@ -164,7 +164,9 @@ int pf_seccomp_install(void);
 
 #define ROOTLESSPORT_NAME "rootlessport"
 int rootlessport_config(struct pf_cfg *cfg);
+int rootlessport_parse(const char *buf, size_t len, struct pf_cfg *cfg);
 int pf_cfg_append(const char ***list, int *n, const char *item);
+void pf_cfg_free_rootlessport(struct pf_cfg *cfg);
 
 int reload_open(struct pf_state *st, const char *dir, const char *name, char *why, size_t len);
 void reload_accept(struct pf_state *st);

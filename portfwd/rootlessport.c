@@ -61,6 +61,11 @@ static int mapping_specs(struct pf_cfg *cfg, json_t *m)
 	}
 	if (range == 0)
 		range = 1;
+	if (cport + range - 1 > 65535 || hport + range - 1 > 65535) {
+		snprintf(cfg->detail, sizeof(cfg->detail),
+			 "rootlessport: a mapping's range runs past port 65535");
+		return -EINVAL;
+	}
 	if (host_part(ip, host, sizeof(host))) {
 		snprintf(cfg->detail, sizeof(cfg->detail),
 			 "rootlessport: host_ip '%.64s' is not an IP address", ip);
@@ -77,7 +82,15 @@ static int mapping_specs(struct pf_cfg *cfg, json_t *m)
 		}
 		memcpy(proto, p, len);
 		proto[len] = '\0';
-		if (range > 1)
+		if (strcmp(proto, "tcp") && strcmp(proto, "udp")) {
+			snprintf(cfg->detail, sizeof(cfg->detail),
+				 "rootlessport: protocol '%s' is not supported (tcp, udp)", proto);
+			return -EINVAL;
+		}
+		if (range > 1 && !hport) /* a kernel-picked host port for each */
+			snprintf(spec, sizeof(spec), "%s:%lld-%lld/%s", host, (long long)cport,
+				 (long long)(cport + range - 1), proto);
+		else if (range > 1)
 			snprintf(spec, sizeof(spec), "%s%lld-%lld:%lld-%lld/%s", host,
 				 (long long)hport, (long long)(hport + range - 1), (long long)cport,
 				 (long long)(cport + range - 1), proto);
@@ -94,18 +107,16 @@ static int mapping_specs(struct pf_cfg *cfg, json_t *m)
 	return 0;
 }
 
-/* At most ROOTLESSPORT_CONFIG_MAX bytes of stdin, to its end. */
-static json_t *read_config(struct pf_cfg *cfg)
+/* At most ROOTLESSPORT_CONFIG_MAX bytes of stdin, to its end; *ret_buf malloc()ed. */
+static int read_config(struct pf_cfg *cfg, char **ret_buf, size_t *ret_len)
 {
 	char *buf = malloc(ROOTLESSPORT_CONFIG_MAX + 1);
 	size_t len = 0;
-	json_error_t jerr;
-	json_t *root;
 	ssize_t n;
 
 	if (!buf) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: out of memory");
-		return NULL;
+		return -ENOMEM;
 	}
 	while ((n = read(STDIN_FILENO, buf + len, ROOTLESSPORT_CONFIG_MAX + 1 - len)) > 0 ||
 	       (n < 0 && errno == EINTR))
@@ -116,14 +127,11 @@ static json_t *read_config(struct pf_cfg *cfg)
 			 "rootlessport: config on stdin is larger than %d bytes",
 			 ROOTLESSPORT_CONFIG_MAX);
 		free(buf);
-		return NULL;
+		return -EFBIG;
 	}
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	free(buf);
-	if (!root)
-		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: config is not JSON: %s",
-			 jerr.text);
-	return root;
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
 }
 
 /* An fd number from the config: -1 when absent, else 0 to INT32_MAX. */
@@ -146,20 +154,27 @@ static bool id_is_file_name(const char *id)
 }
 
 /**
- * rootlessport_config() - Read podman's Config from stdin into @cfg
+ * rootlessport_parse() - Parse podman's Config into @cfg
+ * @buf:	the config's bytes
+ * @len:	their length
  * @cfg:	filled: netns path, target, ready and exit fds, --publish specs, reload socket
+ *		(pf_cfg_free_rootlessport() frees what it allocates, on failure too)
  *
  * Return: 0 on success, negative errno with cfg->detail set
  */
-int rootlessport_config(struct pf_cfg *cfg)
+int rootlessport_parse(const char *buf, size_t len, struct pf_cfg *cfg)
 {
 	json_int_t exit_fd = -1, ready_fd = -1;
 	const char *netns = NULL, *child_ip = NULL, *tmp_dir = NULL, *id = NULL;
 	int rootless_cni = 0, err = -EINVAL;
 	json_t *root, *maps = NULL;
+	json_error_t jerr;
 
-	if (!(root = read_config(cfg)))
+	if (!(root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: config is not JSON: %s",
+			 jerr.text);
 		return -EINVAL;
+	}
 	if (json_unpack(root, "{s:s, s?s, s?I, s?I, s?o, s?s, s?s, s?b}", "NetNSPath", &netns,
 			"ChildIP", &child_ip, "ExitFD", &exit_fd, "ReadyFD", &ready_fd, "Mappings",
 			&maps, "TmpDir", &tmp_dir, "ContainerID", &id, "RootlessCNI",
@@ -201,5 +216,24 @@ int rootlessport_config(struct pf_cfg *cfg)
 	err = 0;
 out:
 	json_decref(root);
+	return err;
+}
+
+/**
+ * rootlessport_config() - Read podman's Config from stdin into @cfg
+ * @cfg:	filled, as by rootlessport_parse()
+ *
+ * Return: 0 on success, negative errno with cfg->detail set
+ */
+int rootlessport_config(struct pf_cfg *cfg)
+{
+	size_t len;
+	char *buf;
+	int err;
+
+	if ((err = read_config(cfg, &buf, &len)))
+		return err;
+	err = rootlessport_parse(buf, len, cfg);
+	free(buf);
 	return err;
 }

@@ -19,12 +19,20 @@ emit() {
 
 for f in "$build"/fuzz/fuzz_*; do
 	name=$(basename "$f")
-	if out=$("$f" -runs="$fuzz_runs" -seed=1 2>&1); then
+	# A target's seed corpus (tests/fuzz/corpus/NAME) is replayed from a copy: libFuzzer
+	# adds what it finds to the directory it is given.
+	corpus=()
+	if [ -d "$top/tests/fuzz/corpus/$name" ]; then
+		corpus=("$(mktemp -d /tmp/rootlet-corpus.XXXXXX)")
+		cp "$top/tests/fuzz/corpus/$name"/* "${corpus[0]}/"
+	fi
+	if out=$("$f" -runs="$fuzz_runs" -seed=1 "${corpus[@]}" 2>&1); then
 		echo "ok - fuzz $name: $fuzz_runs inputs, no crash" | emit
 	else
 		echo "$out" | tail -20 >&2
 		echo "not ok - fuzz $name: crashed" | emit
 	fi
+	[ ${#corpus[@]} -eq 0 ] || rm -rf "${corpus[0]}"
 done
 
 if [ "$(id -u)" -eq 0 ]; then
