@@ -97,7 +97,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 # Tests of a binary's own parsers link the few files of it they test.
-UNIT_SLIRP_SRCS := slirp/api_req.c slirp/opts.c slirp/seccomp.c slirp/gro.c
+UNIT_SLIRP_SRCS := slirp/api_req.c slirp/opts.c slirp/seccomp.c slirp/gro.c slirp/csum.c
 UNIT_SLIRP_PKGS := jansson libseccomp libcap-ng
 
 # Not under the sanitizers: their runtime makes syscalls (sigaltstack, ptrace) the filter

@@ -10,6 +10,7 @@
 #include <linux/if_ether.h>
 #include <linux/virtio_net.h>
 
+#include "csum.h"
 #include "loop.h"
 #include "slirp.h"
 
@@ -198,51 +199,31 @@ static void tap_write(const struct gro *g, int tap_fd, const struct virtio_net_h
 		return;
 }
 
-/* The ones' complement sum of @len bytes, folded to 16 bits, in memory byte order. */
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	uint16_t w;
-
-	for (; len >= 2; p += 2, len -= 2) {
-		memcpy(&w, p, 2);
-		sum += w;
-	}
-	if (len)
-		sum += htons((uint16_t)(*p << 8));
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* Lengths and checksums of the merged frame, and its header as a TSO frame of the guest's. */
 static void finish(struct gro *g, struct virtio_net_hdr *h)
 {
 	const struct seg *s = &g->first;
 	uint8_t *f = g->frame;
 	uint16_t tcp_len = (uint16_t)(g->n - s->l4), csum, v;
-	uint32_t sum;
+	uint64_t sum;
 
 	if (s->family == AF_INET) {
 		v = htons((uint16_t)(g->n - s->l3));
 		memcpy(f + s->l3 + IP4_TOTLEN_OFF, &v, 2);
 		memset(f + s->l3 + IP4_CSUM_OFF, 0, 2);
-		csum = (uint16_t)~fold(sum16(f + s->l3, IP4_HLEN, 0));
+		csum = (uint16_t)~csum_fold(csum_add(f + s->l3, IP4_HLEN, 0));
 		memcpy(f + s->l3 + IP4_CSUM_OFF, &csum, 2);
-		sum = sum16(f + s->l3 + IP4_ADDRS_OFF, IP4_ADDRS_LEN, 0);
+		sum = csum_add(f + s->l3 + IP4_ADDRS_OFF, IP4_ADDRS_LEN, 0);
 		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	} else {
 		v = htons(tcp_len);
 		memcpy(f + s->l3 + IP6_PLEN_OFF, &v, 2);
-		sum = sum16(f + s->l3 + IP6_ADDRS_OFF, IP6_ADDRS_LEN, 0);
+		sum = csum_add(f + s->l3 + IP6_ADDRS_OFF, IP6_ADDRS_LEN, 0);
 		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 	}
 	sum += htons(IPPROTO_TCP) + htons(tcp_len);
-	csum = fold(sum); /* not inverted: the pseudo-header part that NEEDS_CSUM starts from */
+	csum = csum_fold(
+		sum); /* not inverted: the pseudo-header part that NEEDS_CSUM starts from */
 	memcpy(f + s->l4 + TCP_CSUM_OFF, &csum, 2);
 	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	h->hdr_len = (uint16_t)s->payload;

@@ -9,6 +9,7 @@
 #include <linux/virtio_net.h>
 
 #include "apiserver.h"
+#include "csum.h"
 #include "loop.h"
 #include "monoclock.h"
 #include "slirp.h"
@@ -199,38 +200,6 @@ static void sync_slirp_fds(struct loop *l)
 }
 
 /*
- * The Internet checksum of @len bytes, folded, not yet inverted, in memory byte order: a ones'
- * complement sum does not care which byte of a word is high, so words are summed as the CPU
- * loads them, 32 bits at a time into 64, and the result is stored back the same way.
- */
-static uint16_t csum_fold(const uint8_t *p, size_t len)
-{
-	uint64_t sum = 0;
-	uint32_t w32;
-	uint16_t w16;
-	uint8_t last[2] = { 0, 0 };
-
-	for (; len >= 4; p += 4, len -= 4) {
-		memcpy(&w32, p, 4);
-		sum += w32;
-	}
-	if (len >= 2) {
-		memcpy(&w16, p, 2);
-		sum += w16;
-		p += 2;
-		len -= 2;
-	}
-	if (len) {
-		last[0] = *p; /* an odd last byte is the first of a zero-padded word */
-		memcpy(&w16, last, 2);
-		sum += w16;
-	}
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/*
  * A frame with VIRTIO_NET_HDR_F_NEEDS_CSUM carries, at csum_start + csum_offset, only the
  * pseudo-header sum: the checksum over everything from csum_start finishes it, as the kernel's
  * skb_checksum_help() would have.
@@ -242,7 +211,7 @@ static int finish_csum(uint8_t *frame, size_t len, const struct virtio_net_hdr *
 
 	if (field + 2 > len || start >= len)
 		return -EINVAL;
-	sum = (uint16_t)~csum_fold(frame + start, len - start);
+	sum = (uint16_t)~csum_fold(csum_add(frame + start, len - start, 0));
 	memcpy(frame + field, &sum, 2);
 	return 0;
 }
