@@ -7,11 +7,18 @@
 
 #include "name.h"
 
-#define STATE_FILE	"state.json"
-#define STATE_LOCK	"lock"
-#define STATE_NET	"net"
-#define STATE_USER	"user"
-#define STATE_FILE_MODE 0600
+#define STATE_FILE "state.json"
+#define STATE_LOCK "lock"
+#define STATE_NET  "net"
+#define STATE_USER "user"
+/* The helpers' files in an entry: DESIGN.md's layout, spelled here only. */
+#define STATE_SLIRP_SOCKET    "slirp.sock"
+#define STATE_SLIRP_PIDFILE   "slirp.pid"
+#define STATE_SLIRP_LOG	      "slirp.log"
+#define STATE_PORTFWD_SOCKET  "portfwd.sock"
+#define STATE_PORTFWD_PIDFILE "portfwd.pid"
+#define STATE_PORTFWD_LOG     "portfwd.log"
+#define STATE_FILE_MODE	      0600
 
 /* How the netns's user namespace came to be. */
 #define USERNS_NEW	"new"  /* made by add, mapped for the caller */

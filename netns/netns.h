@@ -83,9 +83,6 @@ int portfwd_start(struct netns_cfg *cfg, int dir_fd);
 int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd);
 
 #define SLIRP_RESOLV_CONF "resolv.conf"
-#define SLIRP_SOCKET	  "slirp.sock"
-#define SLIRP_PIDFILE	  "slirp.pid"
-#define PORTFWD_SOCKET	  "portfwd.sock"
 
 void format_time_iso(long long secs, char *buf, size_t len);
 #define TIME_ISO_MAX 32

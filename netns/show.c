@@ -73,8 +73,8 @@ static json_t *show_entry(struct netns_cfg *cfg, const struct entry *e, int live
 			json_object_set_new(holder, "rss_anon_kib", json_integer(rss));
 	}
 	helpers_each(e->dir_fd, show_helper, helpers);
-	forwards = show_ask(cfg, SLIRP_SOCKET, "list_hostfwd", "entries", warnings);
-	publish = show_ask(cfg, PORTFWD_SOCKET, "list", "forwards", warnings);
+	forwards = show_ask(cfg, STATE_SLIRP_SOCKET, "list_hostfwd", "entries", warnings);
+	publish = show_ask(cfg, STATE_PORTFWD_SOCKET, "list", "forwards", warnings);
 	obj = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o}", "name",
 			cfg->name, "state", live > 0 ? "live" : "stale", "userns_mode",
 			e->st.userns, "netns", net, "userns", state_is_host(&e->st) ? NULL : user,

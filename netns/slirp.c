@@ -213,7 +213,7 @@ int slirp_start(struct netns_cfg *cfg, int dir_fd)
 	argv[argc++] = (char *)cfg->name;
 	argc += slirp_flags(cfg, argv + argc, mtu, sizeof(mtu), ready, sizeof(ready));
 	argv[argc] = NULL;
-	return helper_launch(cfg, dir_fd, "slirp.log", argv);
+	return helper_launch(cfg, dir_fd, STATE_SLIRP_LOG, argv);
 }
 
 /**
@@ -239,7 +239,7 @@ int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 
 	snprintf(userns, sizeof(userns), "--userns-path=%s/%s", dir_path, STATE_USER);
 	snprintf(netns, sizeof(netns), "%s/%s", dir_path, STATE_NET);
-	snprintf(api, sizeof(api), "%s/%s", dir_path, SLIRP_SOCKET);
+	snprintf(api, sizeof(api), "%s/%s", dir_path, STATE_SLIRP_SOCKET);
 	snprintf(wait, sizeof(wait), "%d", HELPER_WAIT_FD);
 	argv[argc++] = SLIRP_BINARY;
 	argv[argc++] = "--configure";
@@ -256,7 +256,7 @@ int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 	/* A socket, not a pipe: a go to a helper that already died is EPIPE, not SIGPIPE. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)
 		return -errno;
-	err = helper_spawn(cfg, dir_fd, "slirp.log", argv, go[0], h);
+	err = helper_spawn(cfg, dir_fd, STATE_SLIRP_LOG, argv, go[0], h);
 	close(go[0]);
 	if (err)
 		close(go[1]);
@@ -292,7 +292,7 @@ int slirp_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
 {
 	int err = helper_wait(cfg, dir_fd, h);
 
-	if (!err && (err = pidfile_write(dir_fd, SLIRP_PIDFILE, h->pid)))
+	if (!err && (err = pidfile_write(dir_fd, STATE_SLIRP_PIDFILE, h->pid)))
 		helper_abort(h);
 	return err;
 }
@@ -328,7 +328,7 @@ int portfwd_start(struct netns_cfg *cfg, int dir_fd)
 	argv[argc++] = "--ready-fd";
 	argv[argc++] = ready;
 	argv[argc] = NULL;
-	err = helper_launch(cfg, dir_fd, "portfwd.log", argv);
+	err = helper_launch(cfg, dir_fd, STATE_PORTFWD_LOG, argv);
 	free(argv);
 	return err;
 }

@@ -117,7 +117,8 @@ static int open_paths(struct pf_cfg *cfg, struct pf_state *st, int *ret_net_fd)
 	}
 	/* Our own socket in the entry is bound through the entry's fd: no symlink on the way. */
 	if (cfg->state_fd >= 0 && cfg->api_in_state)
-		snprintf(api, sizeof(api), "/proc/self/fd/%d/%s", cfg->state_fd, PF_API_SOCKET);
+		snprintf(api, sizeof(api), "/proc/self/fd/%d/%s", cfg->state_fd,
+			 STATE_PORTFWD_SOCKET);
 	else
 		snprintf(api, sizeof(api), "%s", cfg->api_path);
 	if (api[0] && !(st->api = apiserver_new(api, &pf_api_ops, st, &err))) {
@@ -131,7 +132,8 @@ static int open_paths(struct pf_cfg *cfg, struct pf_state *st, int *ret_net_fd)
 	if (cfg->state_fd >= 0 && (err = watch_holder(cfg, st)))
 		return err;
 	/* Our start time comes from /proc/self/stat: written now, taken back if set-up fails. */
-	if (cfg->state_fd >= 0 && (err = pidfile_write(cfg->state_fd, PF_PIDFILE, getpid()))) {
+	if (cfg->state_fd >= 0 &&
+	    (err = pidfile_write(cfg->state_fd, STATE_PORTFWD_PIDFILE, getpid()))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "pid file: %s", strerror(-err));
 		return err;
 	}
@@ -181,7 +183,7 @@ out:
 	if (net_fd >= 0)
 		close(net_fd);
 	if (err && cfg->state_fd >= 0)
-		unlinkat(cfg->state_fd, PF_PIDFILE, 0);
+		unlinkat(cfg->state_fd, STATE_PORTFWD_PIDFILE, 0);
 	return err;
 }
 

@@ -218,7 +218,7 @@ int pf_resolve_netns(struct pf_cfg *cfg)
 	state_entry_path(cfg->user_path, sizeof(cfg->user_path), root, cfg->netns_arg, STATE_USER);
 	if (!cfg->api_path[0]) {
 		state_entry_path(cfg->api_path, sizeof(cfg->api_path), root, cfg->netns_arg,
-				 PF_API_SOCKET);
+				 STATE_PORTFWD_SOCKET);
 		cfg->api_in_state = true;
 	}
 	/* Opened without following a symlink, root and entry alike: nothing lands elsewhere. */

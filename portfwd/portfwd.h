@@ -15,8 +15,6 @@
 #define PF_BUSY_POLL_BYTES (16 * 1024) /* a wake-up that relayed less is a conversation's */
 #define PF_PIPE_POOL	   16	       /* empty pipes kept for new connections: two each */
 #define PF_DETAIL_MAX	   512
-#define PF_API_SOCKET	   "portfwd.sock"
-#define PF_PIDFILE	   "portfwd.pid"
 
 struct pf_cfg {
 	const char *verb; /* NULL: run the daemon */

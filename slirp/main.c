@@ -18,10 +18,10 @@
 #include "pidfile.h"
 #include "proc.h"
 #include "slirp.h"
+#include "state.h"
 
 #define EXIT_USAGE	  2 /* the rootlet form (--netns NAME) */
 #define EXIT_USAGE_COMPAT 1 /* slirp4netns' form: it exits 1 on a usage error */
-#define SLIRP_PIDFILE	  "slirp.pid"
 #define SLIRP_DEFAULT_NET "10.0.2.0"
 #define SLIRP_DEFAULT_PFX 24
 #define READY_MESSAGE	  "1"
@@ -172,12 +172,13 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 	}
 	if (cfg->state_dir[0]) {
 		state_fd = open(cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		err = state_fd < 0 ? -errno : pidfile_write(state_fd, SLIRP_PIDFILE, getpid());
+		err = state_fd < 0 ? -errno
+				   : pidfile_write(state_fd, STATE_SLIRP_PIDFILE, getpid());
 		if (state_fd >= 0)
 			close(state_fd);
 		if (err) {
 			snprintf(cfg->detail, sizeof(cfg->detail), "%s/%s: %s", cfg->state_dir,
-				 SLIRP_PIDFILE, strerror(-err));
+				 STATE_SLIRP_PIDFILE, strerror(-err));
 			return err;
 		}
 	}

@@ -11,9 +11,8 @@
 
 #include "cmdline.h"
 #include "slirp.h"
+#include "state.h"
 #include "statedir.h"
-
-#define SLIRP_API_SOCKET "slirp.sock"
 
 enum {
 	OPT_CIDR = 256,
@@ -168,13 +167,14 @@ static int resolve_rootlet_name(struct slirp_cfg *cfg)
 		return err;
 	}
 	state_entry_path(cfg->state_dir, sizeof(cfg->state_dir), root, cfg->rootlet_name, NULL);
-	state_entry_path(cfg->netns_path, sizeof(cfg->netns_path), root, cfg->rootlet_name, "net");
+	state_entry_path(cfg->netns_path, sizeof(cfg->netns_path), root, cfg->rootlet_name,
+			 STATE_NET);
 	if (!cfg->userns_path[0] && geteuid() != 0)
 		state_entry_path(cfg->userns_path, sizeof(cfg->userns_path), root,
-				 cfg->rootlet_name, "user");
+				 cfg->rootlet_name, STATE_USER);
 	if (!cfg->api_path[0])
 		state_entry_path(cfg->api_path, sizeof(cfg->api_path), root, cfg->rootlet_name,
-				 SLIRP_API_SOCKET);
+				 STATE_SLIRP_SOCKET);
 	cfg->netns_type = NETNS_TYPE_PATH;
 	cfg->configure = true;
 	return 0;
