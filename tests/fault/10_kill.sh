@@ -61,6 +61,17 @@ check_invariant() {
 		fail "entries neither live nor gone after gc: $OUT"
 }
 
+# kill_at_random MAX_MS CMD...: start CMD, kill -9 it a seeded 0 to MAX_MS-1 ms later.
+kill_at_random() {
+	local max=$1 pid
+	shift
+	"$@" >/dev/null 2>&1 </dev/null &
+	pid=$!
+	pause_ms "$max"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
 # RANDOM from the seed: the same delays on every run with the same FAULT_SEED.
 seeded() {
 	RANDOM=$((FAULT_SEED * 7919 + $1))
@@ -101,11 +112,7 @@ test_kill_9_of_add_at_random_points() {
 	for i in $(seq "$FAULT_TRIES"); do
 		port=$(free_port)
 		ports+=("$port")
-		"$NETNS" add "a$i" --slirp --publish "127.0.0.1:$port:80" >/dev/null 2>&1 &
-		pid=$!
-		pause_ms 40
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		kill_at_random 40 "$NETNS" add "a$i" --slirp --publish "127.0.0.1:$port:80"
 	done
 	check_invariant "${ports[@]}"
 }
@@ -117,11 +124,7 @@ test_kill_9_of_del_at_random_points() {
 		port=$(free_port)
 		ports+=("$port")
 		ok "$NETNS" add "d$i" --slirp --publish "127.0.0.1:$port:80"
-		"$NETNS" del "d$i" >/dev/null 2>&1 &
-		pid=$!
-		pause_ms 30
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		kill_at_random 30 "$NETNS" del "d$i"
 	done
 	check_invariant "${ports[@]}"
 }
@@ -132,12 +135,7 @@ test_kill_9_of_rootlet_run_at_random_points() {
 	for i in $(seq "$FAULT_TRIES"); do
 		port=$(free_port)
 		ports+=("$port")
-		"$ROOTLET" run --name "r$i" --publish "127.0.0.1:$port:80" -- sleep 2 \
-			>/dev/null 2>&1 </dev/null &
-		pid=$!
-		pause_ms 60
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		kill_at_random 60 "$ROOTLET" run --name "r$i" --publish "127.0.0.1:$port:80" -- sleep 2
 	done
 	check_invariant "${ports[@]}"
 }

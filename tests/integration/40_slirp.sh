@@ -368,8 +368,8 @@ test_helpers_end_with_their_holder() {
 		ok "$NETNS" add web --slirp --publish "127.0.0.1:$port:80"
 		spid=$(slirp_pid web)
 		ppid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/web/portfwd.pid")
-		ok $NET api "$ROOTLET_STATE_DIR/web/slirp.sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}'
-		sport=$(echo "$OUT" | jq -r .return.host_port)
+		slirp_hostfwd web tcp 80
+		sport=$HOST_PORT
 		kill -"$sig" "$(holder_pid web)"
 		wait_until 10 "gone $spid"
 		wait_until 10 "gone $ppid"
@@ -389,8 +389,8 @@ test_udp_forward_sockets_are_not_shareable() {
 	ok "$NETNS" add web --slirp --allow-host-loopback
 	sock=$ROOTLET_STATE_DIR/web/slirp.sock
 	serve udp in_ns web $NET serve-echo udp 0.0.0.0 5353
-	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":0,"guest_port":5353}}'
-	uport=$(echo "$OUT" | jq -r .return.host_port)
+	slirp_hostfwd web udp 5353
+	uport=$HOST_PORT
 	run $NET steal-udp 127.0.0.1 "$uport"
 	assert_eq "$OUT" "steal-udp: Address already in use" "second bind of the UDP forward's port"
 	ok $NET echo-client udp 127.0.0.1 "$uport" still-ours
@@ -400,12 +400,10 @@ test_udp_forward_sockets_are_not_shareable() {
 
 test_forward_listeners_take_a_full_backlog() {
 	ok "$NETNS" add web --slirp
-	sock=$ROOTLET_STATE_DIR/web/slirp.sock
 	serve tcp in_ns web $NET serve-echo tcp 0.0.0.0 80
-	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}'
-	tport=$(echo "$OUT" | jq -r .return.host_port)
-	assert_eq "$(ss -Hltn "sport = :$tport" | awk '{ print $3 }')" 1024 "listen backlog"
-	ok $NET many-echo 127.0.0.1 "$tport" 200
+	slirp_hostfwd web tcp 80
+	assert_eq "$(ss -Hltn "sport = :$HOST_PORT" | awk '{ print $3 }')" 1024 "listen backlog"
+	ok $NET many-echo 127.0.0.1 "$HOST_PORT" 200
 }
 
 # libslirp drops the replies to host-loopback UDP clients while host loopback is off: a UDP
@@ -418,10 +416,8 @@ test_udp_forward_on_loopback_needs_host_loopback() {
 		ok $NET api "$sock" "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_addr\":\"$addr\",\"host_port\":0,\"guest_port\":53}}"
 		assert_match "$(echo "$OUT" | jq -r .error.desc)" "host_addr.*needs host loopback allowed" "UDP on $addr"
 	done
-	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"0.0.0.0","host_port":0,"guest_port":53}}'
-	assert_match "$(echo "$OUT" | jq -r .return.id)" '^[0-9]+$' "UDP on every address"
-	ok $NET api "$sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":53}}'
-	assert_match "$(echo "$OUT" | jq -r .return.id)" '^[0-9]+$' "TCP on loopback"
+	slirp_hostfwd web udp 53 0.0.0.0
+	slirp_hostfwd web tcp 53
 }
 
 # API requests that trickle in cost the helper time linear in their bytes (each byte looked at

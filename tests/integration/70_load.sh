@@ -27,8 +27,8 @@ test_10000_connections_at_50_concurrent_through_a_publish_forward() {
 test_10000_connections_at_50_concurrent_through_a_slirp_forward() {
 	ok "$NETNS" add web --slirp
 	serve echo "$NETNS" exec web -- $NET serve-echo tcp 0.0.0.0 80
-	ok $NET api "$ROOTLET_STATE_DIR/web/slirp.sock" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}'
-	port=$(echo "$OUT" | jq -r .return.host_port)
+	slirp_hostfwd web tcp 80
+	port=$HOST_PORT
 	pid=$(slirp_pid web)
 	# libslirp keeps each host socket open through its 10 s TIME_WAIT: a soft limit of 1024
 	# open files ran out, and the listener it could not accept from spun the loop.
@@ -44,7 +44,7 @@ test_10000_connections_at_50_concurrent_through_a_slirp_forward() {
 test_5000_udp_clients_through_a_slirp_forward() {
 	ok "$NETNS" add web --slirp --allow-host-loopback
 	serve echo "$NETNS" exec web -- $NET serve-echo udp 0.0.0.0 5353
-	ok $NET api "$ROOTLET_STATE_DIR/web/slirp.sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":0,"guest_port":5353}}'
-	ok $NET udp-clients 127.0.0.1 "$(echo "$OUT" | jq -r .return.host_port)" 5000 --timeout 5
+	slirp_hostfwd web udp 5353
+	ok $NET udp-clients 127.0.0.1 "$HOST_PORT" 5000 --timeout 5
 	assert_eq "$OUT" "5000 clients echoed"
 }

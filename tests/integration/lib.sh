@@ -211,3 +211,11 @@ run_as() {
 		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
 		XDG_RUNTIME_DIR="/run/user/$(id -u "$user")" "$@"
 }
+
+# slirp_hostfwd NAME PROTO GUEST_PORT [HOST_ADDR]: an add_hostfwd on NAME's rootlet-slirp,
+# host port chosen by the kernel; the port in HOST_PORT.
+slirp_hostfwd() {
+	ok $NET api "$ROOTLET_STATE_DIR/$1/slirp.sock" "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"$2\",\"host_addr\":\"${4:-127.0.0.1}\",\"host_port\":0,\"guest_port\":$3}}"
+	HOST_PORT=$(echo "$OUT" | jq -r .return.host_port)
+	[[ $HOST_PORT =~ ^[1-9][0-9]*$ ]] || fail "add_hostfwd $2 $3 on $1: $OUT"
+}

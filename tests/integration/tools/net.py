@@ -31,6 +31,16 @@ def ready(path):
         os.rename(path + ".tmp", path)
 
 
+def read_to_eof(c):
+    """Everything the peer sends on C until it closes its side."""
+    got = b""
+    while True:
+        data = c.recv(CHUNK)
+        if not data:
+            return got
+        got += data
+
+
 def tcp_listen(args, backlog):
     """A TCP socket listening on ADDR PORT, said ready (--ready) once it is."""
     s = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
@@ -82,13 +92,7 @@ def whoami(args):
     if args.bind:
         c.bind((args.bind, 0))
     c.connect((args.addr, args.port))
-    got = b""
-    while True:
-        data = c.recv(CHUNK)
-        if not data:
-            break
-        got += data
-    print(got.decode())
+    print(read_to_eof(c).decode())
 
 
 def echo_client(args):
@@ -99,12 +103,7 @@ def echo_client(args):
             with socket.create_connection((args.addr, args.port), timeout=args.timeout) as c:
                 c.sendall(args.message.encode())
                 c.shutdown(socket.SHUT_WR)
-                got = b""
-                while True:
-                    data = c.recv(CHUNK)
-                    if not data:
-                        break
-                    got += data
+                got = read_to_eof(c)
         else:
             c = socket.socket(fam, socket.SOCK_DGRAM)
             c.settimeout(args.timeout)
@@ -153,12 +152,7 @@ def send_sha(args):
             sent = c.send(view[:CHUNK * 4])
             view = view[sent:]
         c.shutdown(socket.SHUT_WR)
-        got = b""
-        while True:
-            d = c.recv(CHUNK)
-            if not d:
-                break
-            got += d
+        got = read_to_eof(c)
     got = got.decode().strip()
     print(got)
     if got != want:
@@ -459,12 +453,7 @@ def api_drip(args):
     for c in socks:
         c.sendall(tail)
         c.settimeout(TIMEOUT)
-        got = b""
-        while True:
-            d = c.recv(CHUNK)
-            if not d:
-                break
-            got += d
+        got = read_to_eof(c)
         answered += b"error" not in got and len(got) > 0
         c.close()
     print(f"{answered} of {args.clients} answered")
