@@ -4,6 +4,7 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nsfd.h"
@@ -65,4 +66,22 @@ int ns_open_at(int dir_fd, const char *path, int nstype, int *ret_fd)
 int ns_join(int fd, int nstype)
 {
 	return setns(fd, nstype) < 0 ? -errno : 0;
+}
+
+/**
+ * ns_is_ours() - Is the namespace @fd refers to the one this thread is in already?
+ * @fd:		a namespace fd
+ * @nstype:	CLONE_NEWUSER or CLONE_NEWNET
+ *
+ * Joining our own user namespace again fails with EINVAL: callers join only when it differs.
+ *
+ * Return: true if it is ours
+ */
+bool ns_is_ours(int fd, int nstype)
+{
+	const char *self =
+		nstype == CLONE_NEWUSER ? "/proc/thread-self/ns/user" : "/proc/thread-self/ns/net";
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(self, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }

@@ -1,12 +1,15 @@
-/* The helpers attached to a netns (slirp, portfwd), found through their pid files. */
+/* The helpers attached to a netns (slirp, portfwd): started, awaited, found, stopped. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -15,6 +18,8 @@
 
 /* Helpers get this long to exit on SIGTERM before SIGKILL. */
 #define HELPER_STOP_TIMEOUT_MS 2000
+#define HELPER_LOG_MODE	       0600
+#define HELPER_READY_MS	       10000 /* to say ready, after exec */
 
 /**
  * helpers_each() - Call @fn for every "<helper>.pid" of an entry
@@ -105,4 +110,131 @@ int helper_path(const char *binary, const char *libexec_sub, char *buf, size_t l
 	}
 	snprintf(buf, len, "%s/%s", libexec_sub ? LIBEXECDIR : BINDIR, binary);
 	return access(buf, X_OK) ? -ENOENT : 0;
+}
+
+/* The last line a helper logged: why it did not come up. */
+static void last_log_line(int dir_fd, const char *log, char *buf, size_t len)
+{
+	char *text, *line, *end;
+
+	snprintf(buf, len, "%s did not become ready", log);
+	if (file_read_small(dir_fd, log, &text, NULL))
+		return;
+	end = text + strlen(text);
+	while (end > text && end[-1] == '\n')
+		*--end = '\0';
+	line = strrchr(text, '\n');
+	line = line ? line + 1 : text;
+	if (*line)
+		snprintf(buf, len, "%s", line);
+	free(text);
+}
+
+static int wait_ready(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+	int n;
+
+	do
+		n = poll(&pfd, 1, HELPER_READY_MS);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n < 0 ? -errno : -ETIMEDOUT;
+	return read(fd, &c, 1) == 1 && c == '1' ? 0 : -ECHILD;
+}
+
+/*
+ * Runs @argv (a binary of ours) detached, in a session of its own so that the user's terminal
+ * going away does not take the network, logging to <entry>/@log, with a pipe at
+ * HELPER_READY_FD for it to say ready on; helper_wait() waits for that.
+ */
+int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, int wait_fd,
+		 struct helper_proc *h)
+{
+	char binary[PATH_MAX];
+	int pipefd[2], log_fd, err = 0;
+	pid_t pid;
+
+	h->pid = -1;
+	h->ready_fd = -1;
+	h->go_fd = -1;
+	h->log = log;
+	if (helper_path(argv[0], NULL, binary, sizeof(binary))) {
+		snprintf(cfg->detail, sizeof(cfg->detail), "%s not found", argv[0]);
+		return -ENOENT;
+	}
+	log_fd = openat(dir_fd, log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, HELPER_LOG_MODE);
+	if (log_fd < 0)
+		return -errno;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		err = -errno;
+		close(log_fd);
+		return err;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		setsid();
+		if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+		    dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0 ||
+		    dup2(pipefd[1], HELPER_READY_FD) < 0 ||
+		    (wait_fd >= 0 && dup2(wait_fd, HELPER_WAIT_FD) < 0))
+			_exit(127);
+		close_range(wait_fd >= 0 ? HELPER_WAIT_FD + 1 : HELPER_READY_FD + 1, ~0U, 0);
+		execv(binary, argv);
+		dprintf(STDERR_FILENO, "rootlet-netns: cannot run %s: %s\n", binary,
+			strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0) {
+		err = -errno;
+		close(pipefd[0]);
+	} else {
+		h->pid = pid;
+		h->ready_fd = pipefd[0];
+	}
+	close(pipefd[1]);
+	close(log_fd);
+	return err;
+}
+
+/**
+ * helper_abort() - Stop a helper that was spawned and is not to be kept
+ * @h:		the helper, or one never spawned (pid -1)
+ */
+void helper_abort(struct helper_proc *h)
+{
+	if (h->pid > 0) {
+		kill(h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+	}
+	if (h->ready_fd >= 0)
+		close(h->ready_fd);
+	if (h->go_fd >= 0)
+		close(h->go_fd);
+	h->pid = h->ready_fd = h->go_fd = -1;
+}
+
+/* Until the helper says ready; if it does not, its last log line is the detail and it goes. */
+int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
+{
+	int err = wait_ready(h->ready_fd);
+
+	close(h->ready_fd);
+	h->ready_fd = -1;
+	if (err) {
+		helper_abort(h);
+		last_log_line(dir_fd, h->log, cfg->detail, sizeof(cfg->detail));
+	}
+	return err;
+}
+
+int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv)
+{
+	struct helper_proc h;
+	int err = helper_spawn(cfg, dir_fd, log, argv, -1, &h);
+
+	return err ? err : helper_wait(cfg, dir_fd, &h);
 }

@@ -79,6 +79,12 @@ int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 int slirp_go(struct helper_proc *h);
 int slirp_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h);
 void helper_abort(struct helper_proc *h);
+#define HELPER_READY_FD 3 /* a helper writes "1" here once up */
+#define HELPER_WAIT_FD	4 /* an early helper reads its go byte here */
+int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, int wait_fd,
+		 struct helper_proc *h);
+int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h);
+int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv);
 int portfwd_start(struct netns_cfg *cfg, int dir_fd);
 int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd);
 

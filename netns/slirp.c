@@ -1,13 +1,10 @@
 /* add --slirp and --publish: start the helpers of a netns; the resolv.conf its commands get. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -16,10 +13,6 @@
 
 #define SLIRP_BINARY	   "rootlet-slirp"
 #define PORTFWD_BINARY	   "rootlet-portfwd"
-#define HELPER_LOG_MODE	   0600
-#define HELPER_READY_FD	   3
-#define HELPER_WAIT_FD	   4
-#define HELPER_READY_MS	   10000
 #define HELPER_ARGV_MAX	   32	/* rootlet-slirp's: its fixed flags */
 #define PORTFWD_ARGV_FIXED 8	/* rootlet-portfwd's besides two per --publish */
 #define SLIRP_RESOLV_MODE  0644 /* read by whatever uid runs inside the netns */
@@ -42,133 +35,6 @@ int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd)
 	snprintf(text, sizeof(text), "nameserver %s\n%s", SLIRP_DNS4,
 		 cfg->ipv6 ? "nameserver " SLIRP_DNS6 "\n" : "");
 	return file_write_atomic(dir_fd, SLIRP_RESOLV_CONF, text, strlen(text), SLIRP_RESOLV_MODE);
-}
-
-/* The last line a helper logged: why it did not come up. */
-static void last_log_line(int dir_fd, const char *log, char *buf, size_t len)
-{
-	char *text, *line, *end;
-
-	snprintf(buf, len, "%s did not become ready", log);
-	if (file_read_small(dir_fd, log, &text, NULL))
-		return;
-	end = text + strlen(text);
-	while (end > text && end[-1] == '\n')
-		*--end = '\0';
-	line = strrchr(text, '\n');
-	line = line ? line + 1 : text;
-	if (*line)
-		snprintf(buf, len, "%s", line);
-	free(text);
-}
-
-static int wait_ready(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	char c;
-	int n;
-
-	do
-		n = poll(&pfd, 1, HELPER_READY_MS);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n < 0 ? -errno : -ETIMEDOUT;
-	return read(fd, &c, 1) == 1 && c == '1' ? 0 : -ECHILD;
-}
-
-/*
- * Runs @argv (a binary of ours) detached, in a session of its own so that the user's terminal
- * going away does not take the network, logging to <entry>/@log, with a pipe at
- * HELPER_READY_FD for it to say ready on; helper_wait() waits for that.
- */
-static int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv,
-			int wait_fd, struct helper_proc *h)
-{
-	char binary[PATH_MAX];
-	int pipefd[2], log_fd, err = 0;
-	pid_t pid;
-
-	h->pid = -1;
-	h->ready_fd = -1;
-	h->go_fd = -1;
-	h->log = log;
-	if (helper_path(argv[0], NULL, binary, sizeof(binary))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s not found", argv[0]);
-		return -ENOENT;
-	}
-	log_fd = openat(dir_fd, log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, HELPER_LOG_MODE);
-	if (log_fd < 0)
-		return -errno;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		err = -errno;
-		close(log_fd);
-		return err;
-	}
-	pid = fork();
-	if (pid == 0) {
-		int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		setsid();
-		if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
-		    dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0 ||
-		    dup2(pipefd[1], HELPER_READY_FD) < 0 ||
-		    (wait_fd >= 0 && dup2(wait_fd, HELPER_WAIT_FD) < 0))
-			_exit(127);
-		close_range(wait_fd >= 0 ? HELPER_WAIT_FD + 1 : HELPER_READY_FD + 1, ~0U, 0);
-		execv(binary, argv);
-		dprintf(STDERR_FILENO, "rootlet-netns: cannot run %s: %s\n", binary,
-			strerror(errno));
-		_exit(127);
-	}
-	if (pid < 0) {
-		err = -errno;
-		close(pipefd[0]);
-	} else {
-		h->pid = pid;
-		h->ready_fd = pipefd[0];
-	}
-	close(pipefd[1]);
-	close(log_fd);
-	return err;
-}
-
-/**
- * helper_abort() - Stop a helper that was spawned and is not to be kept
- * @h:		the helper, or one never spawned (pid -1)
- */
-void helper_abort(struct helper_proc *h)
-{
-	if (h->pid > 0) {
-		kill(h->pid, SIGKILL);
-		waitpid(h->pid, NULL, 0);
-	}
-	if (h->ready_fd >= 0)
-		close(h->ready_fd);
-	if (h->go_fd >= 0)
-		close(h->go_fd);
-	h->pid = h->ready_fd = h->go_fd = -1;
-}
-
-/* Until the helper says ready; if it does not, its last log line is the detail and it goes. */
-static int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
-{
-	int err = wait_ready(h->ready_fd);
-
-	close(h->ready_fd);
-	h->ready_fd = -1;
-	if (err) {
-		helper_abort(h);
-		last_log_line(dir_fd, h->log, cfg->detail, sizeof(cfg->detail));
-	}
-	return err;
-}
-
-static int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv)
-{
-	struct helper_proc h;
-	int err = helper_spawn(cfg, dir_fd, log, argv, -1, &h);
-
-	return err ? err : helper_wait(cfg, dir_fd, &h);
 }
 
 /* rootlet-slirp's flags from @cfg (MTU, host loopback, IPv6, sandbox, seccomp); its count. */

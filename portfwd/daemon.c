@@ -52,7 +52,6 @@ static const char *ns_file(const struct pf_cfg *cfg, const char *file, const cha
 /* The userns is joined by the whole process while it has one thread; the netns by a thread. */
 static int join_userns(struct pf_cfg *cfg)
 {
-	struct stat a, b;
 	int fd, err;
 
 	if (!cfg->user_path[0])
@@ -63,7 +62,7 @@ static int join_userns(struct pf_cfg *cfg)
 			 err == -ENOTTY ? "not a namespace" : strerror(-err));
 		return err;
 	}
-	if (!fstat(fd, &a) && !stat("/proc/self/ns/user", &b) && a.st_ino == b.st_ino) {
+	if (ns_is_ours(fd, CLONE_NEWUSER)) {
 		close(fd);
 		return 0;
 	}

@@ -26,14 +26,6 @@ struct tap_report {
 	char detail[SLIRP_DETAIL_MAX];
 };
 
-/* Joining our own userns again fails with EINVAL, so it is joined only when it differs. */
-static int same_ns(int fd, const char *self)
-{
-	struct stat a, b;
-
-	return !fstat(fd, &a) && !stat(self, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-}
-
 /*
  * With a virtio-net header on each frame (@vnet), the kernel may hand us TCP segments of up to
  * 64 KiB with their checksum left to us (TSO), whatever the MTU: one read and one slirp_input()
@@ -89,7 +81,7 @@ static int tap_child(void *opaque)
 			 cfg->netns_path, err == -ENOTTY ? "not a namespace" : strerror(-err));
 		goto report;
 	}
-	if (user_fd >= 0 && !same_ns(user_fd, "/proc/self/ns/user") &&
+	if (user_fd >= 0 && !ns_is_ours(user_fd, CLONE_NEWUSER) &&
 	    (err = ns_join(user_fd, CLONE_NEWUSER))) {
 		snprintf(rep.detail, sizeof(rep.detail), "joining %s: %s", cfg->userns_path,
 			 strerror(-err));
