@@ -158,3 +158,19 @@ void proc_raise_nofile(void)
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 }
+
+/**
+ * proc_ns_link_pid() - The pid in a namespace link's target, "/proc/PID/ns/net"
+ * @target:	what the link (a rootless entry's net file) points to
+ *
+ * Return: the pid, or 0 when @target is not of that form
+ */
+pid_t proc_ns_link_pid(const char *target)
+{
+	char tail;
+	int pid;
+
+	if (sscanf(target, "/proc/%d/ns/net%c", &pid, &tail) != 1 || pid <= 0)
+		return 0;
+	return pid;
+}

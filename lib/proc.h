@@ -10,5 +10,6 @@ int proc_start_time(pid_t pid, unsigned long long *ret_start);
 int proc_status_kib(pid_t pid, const char *field, long *ret_kib);
 int proc_write(pid_t pid, const char *file, const char *text);
 void proc_raise_nofile(void);
+pid_t proc_ns_link_pid(const char *target);
 
 #endif

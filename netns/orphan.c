@@ -22,8 +22,7 @@
  * like any pid file's process. The helpers have pid files of their own, intact.
  */
 
-#define PROC_NS_NET_FMT "/proc/%d/ns/net%c"
-#define CMDLINE_MAX	(2 * PATH_MAX)
+#define CMDLINE_MAX (2 * PATH_MAX)
 
 /* Does @pid's command line say it is the holder of ROOT/NAME? */
 static bool is_holder_of(pid_t pid, const char *root, const char *name)
@@ -63,15 +62,14 @@ static bool is_holder_of(pid_t pid, const char *root, const char *name)
  */
 int orphan_holder(int dir_fd, const char *root, const char *name, struct pidfile *ret)
 {
-	char target[PATH_MAX], tail;
+	char target[PATH_MAX];
 	ssize_t n = readlinkat(dir_fd, STATE_NET, target, sizeof(target) - 1);
 	int pid, err;
 
 	if (n < 0)
 		return errno == ENOENT || errno == EINVAL ? 0 : -errno;
 	target[n] = '\0';
-	if (sscanf(target, PROC_NS_NET_FMT, &pid, &tail) != 1 || pid <= 0 ||
-	    !is_holder_of(pid, root, name))
+	if (!(pid = proc_ns_link_pid(target)) || !is_holder_of(pid, root, name))
 		return 0;
 	err = proc_start_time(pid, &ret->start);
 	if (err)

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "slirp.h"
 
 /*
@@ -15,8 +16,6 @@
  * one more exit fd of the loop. A netns given any other way (a bind mount, as podman's; a PID,
  * as slirp4netns takes it) has no such owner: its caller ends us through --exit-fd.
  */
-
-#define PROC_NS_NET_FMT "/proc/%d/ns/net%c"
 
 /**
  * owner_pidfd() - A pidfd of the process whose /proc/PID/ns/net @netns_path links to
@@ -31,7 +30,7 @@
  */
 int owner_pidfd(const char *netns_path, int *ret_fd)
 {
-	char target[PATH_MAX], proc[PATH_MAX], tail;
+	char target[PATH_MAX], proc[PATH_MAX];
 	struct stat ns, now;
 	ssize_t n;
 	int pid, fd;
@@ -41,7 +40,7 @@ int owner_pidfd(const char *netns_path, int *ret_fd)
 	if (n < 0)
 		return errno == EINVAL || errno == ENOENT ? 0 : -errno;
 	target[n] = '\0';
-	if (sscanf(target, PROC_NS_NET_FMT, &pid, &tail) != 1 || pid <= 0)
+	if (!(pid = proc_ns_link_pid(target)))
 		return 0;
 	if (stat(netns_path, &ns) < 0)
 		return -ESRCH;
