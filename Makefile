@@ -25,7 +25,7 @@ HARDEN_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now
 
 NETNS_PKGS  := libnl-3.0 libnl-route-3.0 jansson
 HOLDER_PKGS := libcap-ng
-LIB_PKGS    := jansson libseccomp libcap-ng
+LIB_PKGS    := jansson libseccomp libcap-ng libnl-3.0 libnl-route-3.0
 
 pkg_cflags = $(shell $(PKG) --cflags $(1))
 pkg_libs   = $(shell $(PKG) --libs $(1))
@@ -98,7 +98,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 # Tests of a binary's own parsers link the few files of it they test.
 UNIT_SLIRP_SRCS := slirp/api_req.c slirp/opts.c slirp/seccomp.c slirp/gro.c slirp/csum.c
-UNIT_SLIRP_PKGS := jansson libseccomp libcap-ng
+UNIT_SLIRP_PKGS := jansson libseccomp libcap-ng libnl-3.0 libnl-route-3.0
 
 # Not under the sanitizers: their runtime makes syscalls (sigaltstack, ptrace) the filter
 # refuses, which is just what the test proves.

@@ -3,11 +3,9 @@
 #include <errno.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <netlink/netlink.h>
-#include <netlink/route/route.h>
-#include <netlink/route/rule.h>
 #include <string.h>
 
+#include "netlink.h"
 #include "portfwd.h"
 
 /*
@@ -25,70 +23,33 @@
  * IP_TRANSPARENT asks for.
  */
 
-#define SRCIP_TABLE	21068 /* "RL": clear of the kernel's tables 253-255 */
-#define SRCIP_RULE_PRIO 1000  /* after the local table (0), before main (32766) */
+#define SRCIP_TABLE	 21068 /* "RL": clear of the kernel's tables 253-255 */
+#define SRCIP_RULE_PRIO	 1000  /* after the local table (0), before main (32766) */
+#define SRCIP_LO4_PREFIX 8     /* 127.0.0.0/8 */
+#define SRCIP_LO6_PREFIX 128   /* ::1/128 */
 
 /* The rule: from the loopback net, made here, look up SRCIP_TABLE. */
 static int srcip_rule(struct nl_sock *sk, int family)
 {
 	static const uint8_t lo6[16] = { [15] = 1 };
 	const uint32_t lo4 = htonl(INADDR_LOOPBACK);
-	struct rtnl_rule *rule = rtnl_rule_alloc();
-	struct nl_addr *src;
-	int err;
 
-	if (!rule)
-		return -ENOMEM;
-	src = family == AF_INET ? nl_addr_build(AF_INET, &lo4, sizeof(lo4))
-				: nl_addr_build(AF_INET6, lo6, sizeof(lo6));
-	if (!src) {
-		rtnl_rule_put(rule);
-		return -ENOMEM;
-	}
-	nl_addr_set_prefixlen(src, family == AF_INET ? 8 : 128);
-	rtnl_rule_set_family(rule, family);
-	rtnl_rule_set_prio(rule, SRCIP_RULE_PRIO);
-	rtnl_rule_set_src(rule, src);
-	rtnl_rule_set_iif(rule, "lo");
-	rtnl_rule_set_table(rule, SRCIP_TABLE);
-	rtnl_rule_set_action(rule, FR_ACT_TO_TBL);
-	err = rtnl_rule_add(sk, rule, NLM_F_CREATE | NLM_F_EXCL);
-	nl_addr_put(src);
-	rtnl_rule_put(rule);
-	return err == -NLE_EXIST ? 0 : err < 0 ? -EIO : 0;
+	return netlink_rule_add(sk, family, family == AF_INET ? (const void *)&lo4 : lo6,
+				family == AF_INET ? SRCIP_LO4_PREFIX : SRCIP_LO6_PREFIX, "lo",
+				SRCIP_TABLE, SRCIP_RULE_PRIO);
 }
 
 /* The table: every address is local, on lo. */
 static int srcip_table(struct nl_sock *sk, int family, int lo_index)
 {
-	static const uint8_t any[16];
-	struct rtnl_route *r = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst = NULL;
-	int err = -ENOMEM;
+	const struct netlink_route r = { .family = family,
+					 .ifindex = lo_index,
+					 .table = SRCIP_TABLE,
+					 .type = RTN_LOCAL,
+					 .host_scope = true,
+					 .exist_ok = true };
 
-	if (!r || !nh)
-		goto out;
-	dst = nl_addr_build(family, any, family == AF_INET ? 4 : 16);
-	if (!dst)
-		goto out;
-	nl_addr_set_prefixlen(dst, 0);
-	rtnl_route_set_family(r, (uint8_t)family);
-	rtnl_route_set_table(r, SRCIP_TABLE);
-	rtnl_route_set_type(r, RTN_LOCAL);
-	rtnl_route_set_scope(r, RT_SCOPE_HOST);
-	rtnl_route_set_dst(r, dst);
-	rtnl_route_nh_set_ifindex(nh, lo_index);
-	rtnl_route_add_nexthop(r, nh);
-	nh = NULL;
-	err = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_EXCL);
-	err = err == -NLE_EXIST ? 0 : err < 0 ? -EIO : 0;
-out:
-	nl_addr_put(dst);
-	if (nh)
-		rtnl_route_nh_free(nh);
-	rtnl_route_put(r);
-	return err;
+	return netlink_route_add(sk, &r);
 }
 
 /**
@@ -103,17 +64,13 @@ out:
 int srcip_setup(bool *has4, bool *has6)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
-	struct nl_sock *sk = nl_socket_alloc();
-	int err = 0, lo_index;
+	struct nl_sock *sk;
+	int err, lo_index;
 	bool *has[] = { has4, has6 };
 
 	*has4 = *has6 = false;
-	if (!sk)
-		return -ENOMEM;
-	if (nl_connect(sk, NETLINK_ROUTE) < 0) {
-		err = -EIO;
-		goto out;
-	}
+	if ((err = netlink_open(&sk)))
+		return err;
 	lo_index = (int)if_nametoindex("lo");
 	if (!lo_index) {
 		err = -ENODEV;
@@ -130,6 +87,6 @@ int srcip_setup(bool *has4, bool *has6)
 			err = e;
 	}
 out:
-	nl_socket_free(sk);
+	netlink_close(sk);
 	return err;
 }
