@@ -1,4 +1,4 @@
-/* A JSON API socket server for an epoll loop: one request and one reply per client. */
+/* A JSON API socket server on a daemon's evloop: one request and one reply per client. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "apiserver.h"
+#include "evloop.h"
+#include "monoclock.h"
 
 /*
  * A client sends one request and reads one reply. Its request is complete when it shuts down
@@ -35,8 +37,10 @@ struct api_client {
 };
 
 struct apiserver {
-	const struct apiserver_ops *ops;
+	struct evloop *loop;
+	apiserver_handler handle;
 	void *ctx;
+	struct evloop_timer deadline; /* the earliest client's */
 	int listen_fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct api_client clients[APISERVER_CLIENTS_MAX];
@@ -140,14 +144,31 @@ static struct api_client *client_of(struct apiserver *api, int fd)
 	return NULL;
 }
 
+static void client_event(struct evloop *l, void *obj, int fd, uint32_t events);
+
+/* Arms the deadline timer for the client that runs out first, if any is waiting. */
+static void deadline_update(struct apiserver *api)
+{
+	int64_t d = -1;
+
+	for (int i = 0; i < APISERVER_CLIENTS_MAX; i++)
+		if (api->clients[i].fd >= 0 && (d < 0 || api->clients[i].deadline < d))
+			d = api->clients[i].deadline;
+	if (d < 0)
+		evloop_timer_disarm(&api->deadline);
+	else
+		evloop_timer_arm(api->loop, &api->deadline, d);
+}
+
 static void client_close(struct apiserver *api, struct api_client *c)
 {
-	api->ops->unwatch(api->ctx, c->fd);
+	evloop_unwatch(api->loop, c->fd);
 	close(c->fd);
 	free(c->in);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	deadline_update(api);
 }
 
 /* Sends what is left of the reply; closes the client once it is all out (or cannot be). */
@@ -158,7 +179,7 @@ static void client_flush(struct apiserver *api, struct api_client *c)
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EAGAIN) {
-			api->ops->watch(api->ctx, c->fd, EPOLLOUT, false);
+			evloop_watch(api->loop, c->fd, EPOLLOUT, client_event, api);
 			return;
 		}
 		if (n <= 0)
@@ -214,18 +235,17 @@ static void client_read(struct apiserver *api, struct api_client *c)
 		client_reply(api, c, apiserver_error("empty request"));
 		return;
 	}
-	client_reply(api, c, api->ops->handle(api->ctx, c->in, c->in_len));
+	client_reply(api, c, api->handle(api->ctx, c->in, c->in_len));
 }
 
-/**
- * apiserver_client_event() - Readiness of a client: read its request, or send its reply
- * @api:	the server
- * @fd:		the client's socket
- */
-void apiserver_client_event(struct apiserver *api, int fd)
+/* Readiness of a client: read its request, or send its reply. */
+static void client_event(struct evloop *l, void *obj, int fd, uint32_t events)
 {
+	struct apiserver *api = obj;
 	struct api_client *c = client_of(api, fd);
 
+	(void)l;
+	(void)events;
 	if (!c)
 		return;
 	if (c->out)
@@ -234,56 +254,36 @@ void apiserver_client_event(struct apiserver *api, int fd)
 		client_read(api, c);
 }
 
-/**
- * apiserver_accept() - Take new clients; past APISERVER_CLIENTS_MAX at once, refuse them
- * @api:	the API
- */
-void apiserver_accept(struct apiserver *api)
+/* Takes new clients; past APISERVER_CLIENTS_MAX at once, refuses them. */
+static void listener_event(struct evloop *l, void *obj, int listen_fd, uint32_t events)
 {
+	struct apiserver *api = obj;
 	int fd;
 
-	while ((fd = accept4(api->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+	(void)events;
+	while ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
 		struct api_client *c = client_of(api, -1);
 		static const char busy[] = "{\"error\":{\"desc\":\"busy: too many API clients\"}}";
 
-		if (!c || api->ops->watch(api->ctx, fd, EPOLLIN | EPOLLRDHUP, false)) {
+		if (!c || evloop_watch(l, fd, EPOLLIN | EPOLLRDHUP, client_event, api)) {
 			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 				(void)0; /* it is being turned away anyway */
 			close(fd);
 			continue;
 		}
 		c->fd = fd;
-		c->deadline = api->ops->now_ms() + APISERVER_TIMEOUT_MS;
+		c->deadline = mono_ms() + APISERVER_TIMEOUT_MS;
 	}
+	deadline_update(api);
 }
 
-/**
- * apiserver_next_deadline() - The earliest time a client's request runs out
- * @api:	the server, or NULL
- *
- * Return: ms on the loop's clock, or -1 if no client is waiting
- */
-int64_t apiserver_next_deadline(const struct apiserver *api)
+/* Answers clients that ran out of time with an error, and drops them. */
+static void expire(struct evloop *l, struct evloop_timer *t)
 {
-	int64_t d = -1;
+	struct apiserver *api = container_of(t, struct apiserver, deadline);
+	int64_t now = mono_ms();
 
-	if (!api)
-		return -1;
-	for (int i = 0; i < APISERVER_CLIENTS_MAX; i++)
-		if (api->clients[i].fd >= 0 && (d < 0 || api->clients[i].deadline < d))
-			d = api->clients[i].deadline;
-	return d;
-}
-
-/**
- * apiserver_expire() - Answer clients that ran out of time with an error and drop them
- * @api:	the server, or NULL
- * @now:	the loop's clock
- */
-void apiserver_expire(struct apiserver *api, int64_t now)
-{
-	if (!api)
-		return;
+	(void)l;
 	for (int i = 0; i < APISERVER_CLIENTS_MAX; i++) {
 		struct api_client *c = &api->clients[i];
 
@@ -294,19 +294,21 @@ void apiserver_expire(struct apiserver *api, int64_t now)
 		else
 			client_reply(api, c, apiserver_error("timed out waiting for the request"));
 	}
+	deadline_update(api);
 }
 
 /**
  * apiserver_new() - Listen on an API socket, mode 0600
  * @path:	socket path; an existing socket file there is replaced
- * @ops:	the loop's hooks and the request handler
- * @ctx:	passed to @ops
+ * @loop:	the daemon's loop
+ * @handle:	the request handler
+ * @ctx:	passed to @handle
  * @ret_err:	negative errno on failure
  *
  * Return: the server, or NULL
  */
-struct apiserver *apiserver_new(const char *path, const struct apiserver_ops *ops, void *ctx,
-				int *ret_err)
+struct apiserver *apiserver_new(const char *path, struct evloop *loop, apiserver_handler handle,
+				void *ctx, int *ret_err)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct apiserver *api;
@@ -323,8 +325,11 @@ struct apiserver *apiserver_new(const char *path, const struct apiserver_ops *op
 		*ret_err = -ENOMEM;
 		return NULL;
 	}
-	api->ops = ops;
+	api->loop = loop;
+	api->handle = handle;
 	api->ctx = ctx;
+	api->deadline.fn = expire;
+	api->deadline.expire_ms = -1;
 	for (int i = 0; i < APISERVER_CLIENTS_MAX; i++)
 		api->clients[i].fd = -1;
 	snprintf(api->path, sizeof(api->path), "%s", path);
@@ -344,11 +349,12 @@ struct apiserver *apiserver_new(const char *path, const struct apiserver_ops *op
 	umask(old_umask);
 	if (err)
 		goto fail;
-	if (listen(api->listen_fd, API_BACKLOG) < 0 ||
-	    ops->watch(ctx, api->listen_fd, EPOLLIN, true)) {
+	if (listen(api->listen_fd, API_BACKLOG) < 0) {
 		err = -errno;
 		goto fail;
 	}
+	if ((err = evloop_watch(loop, api->listen_fd, EPOLLIN, listener_event, api)))
+		goto fail;
 	return api;
 fail:
 	if (api->listen_fd >= 0)
@@ -369,6 +375,8 @@ void apiserver_free(struct apiserver *api)
 	for (int i = 0; i < APISERVER_CLIENTS_MAX; i++)
 		if (api->clients[i].fd >= 0)
 			client_close(api, &api->clients[i]);
+	evloop_timer_remove(api->loop, &api->deadline);
+	evloop_unwatch(api->loop, api->listen_fd);
 	close(api->listen_fd);
 	unlink(api->path); /* fails harmlessly inside the sandbox */
 	free(api);

@@ -92,7 +92,7 @@ static int watch_holder(struct pf_cfg *cfg, struct pf_state *st)
 			close(pidfd);
 		return -ESRCH;
 	}
-	return pf_watch(st, pidfd, PF_EXIT, NULL, EPOLLIN);
+	return evloop_quit_on(&st->ev, pidfd);
 }
 
 /* Steps 1 to 3: every path the daemon will ever use, opened or read. */
@@ -120,7 +120,7 @@ static int open_paths(struct pf_cfg *cfg, struct pf_state *st, int *ret_net_fd)
 			 STATE_PORTFWD_SOCKET);
 	else
 		snprintf(api, sizeof(api), "%s", cfg->api_path);
-	if (api[0] && !(st->api = apiserver_new(api, &pf_api_ops, st, &err))) {
+	if (api[0] && !(st->api = apiserver_new(api, &st->ev, pf_api_handle, st, &err))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "API socket %s: %s", cfg->api_path,
 			 strerror(-err));
 		return err;
@@ -144,17 +144,9 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 	const char *step;
 	int net_fd = -1, err;
 	struct pf_forward *f;
-	sigset_t mask;
 
 	/* Each relayed connection holds six fds: take all the kernel allows us. */
 	proc_raise_nofile();
-	/* Before the netns thread starts, so that it inherits the mask: signals are for the loop.
-	 */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	if ((err = open_paths(cfg, st, &net_fd)))
 		goto out;
 	if ((err = sandbox_root(NULL, 0, &step))) {
@@ -164,7 +156,7 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 	err = nsock_start(&st->ns, net_fd, cfg->target_arg, cfg->source_ip, cfg->detail,
 			  sizeof(cfg->detail));
 	st->source_ip = cfg->source_ip;
-	st->busy_poll_us = cfg->busy_poll_us;
+	evloop_busy_poll(&st->ev, (unsigned)cfg->busy_poll_us);
 	if (err || (err = pf_loop_watch_nsock(st)))
 		goto out;
 	/* Binding host ports, making sockets in the netns: none of it needs a capability. */
@@ -192,6 +184,7 @@ static void daemon_free(struct pf_state *st)
 	udp_free(st);
 	apiserver_free(st->api);
 	reload_close(st);
+	evloop_free(&st->ev);
 }
 
 /**
@@ -202,9 +195,10 @@ static void daemon_free(struct pf_state *st)
  */
 int pf_run_daemon(struct pf_cfg *cfg)
 {
-	struct pf_state st = {
-		.epfd = -1, .debug = cfg->debug, .reload_fd = -1, .reload_dir_fd = -1
-	};
+	struct pf_state st = { .ev = { .epfd = -1, .signal_fd = -1 },
+			       .debug = cfg->debug,
+			       .reload_fd = -1,
+			       .reload_dir_fd = -1 };
 	int err;
 
 	if ((err = daemon_setup(cfg, &st))) {
@@ -225,7 +219,7 @@ int pf_run_daemon(struct pf_cfg *cfg)
 			log_warn("ready fd %d: nobody is reading it", cfg->ready_fd);
 		close(cfg->ready_fd);
 	}
-	err = pf_loop_run(&st);
+	err = evloop_run(&st.ev);
 	daemon_free(&st);
 	return err ? EXIT_FAILURE : 0;
 }

@@ -112,7 +112,7 @@ static void forward_free(struct pf_state *st, struct pf_forward *f)
 {
 	for (int i = 0; i < f->n; i++) {
 		udp_expire(st, &f->ls[i]);
-		pf_unwatch(st, f->ls[i].fd);
+		evloop_unwatch(&st->ev, f->ls[i].fd);
 		close(f->ls[i].fd);
 	}
 	free(f->ls);
@@ -158,9 +158,9 @@ int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_f
 		f->n++;
 		l->port = spec.port + i;
 		l->fwd = f;
-		if ((err = pf_watch(st, l->fd,
-				    spec.proto == IPPROTO_UDP ? PF_UDP_LISTEN : PF_LISTEN, l,
-				    EPOLLIN)))
+		if ((err = evloop_watch(
+			     &st->ev, l->fd, EPOLLIN,
+			     spec.proto == IPPROTO_UDP ? udp_listener_event : relay_accept, l)))
 			goto fail;
 	}
 	f->id = ++st->next_id;

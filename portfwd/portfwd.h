@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "evloop.h"
 #include "spec.h"
 
 #define PF_BUSY_POLL_US	   50 /* default --busy-poll: a little over a vCPU's wake-up here */
@@ -72,22 +73,6 @@ int nsock_refilled(struct nsock *ns);
 int srcip_setup(bool *has4, bool *has6);
 void nsock_stop(struct nsock *ns);
 
-/* What an fd in the epoll set is. */
-enum pf_kind {
-	PF_NONE,
-	PF_LISTEN,
-	PF_CONN,
-	PF_UDP_LISTEN,
-	PF_UDP_FLOW,
-	PF_API_LISTEN,
-	PF_API_CLIENT,
-	PF_EXIT,
-	PF_SIGNAL,
-	PF_NSOCK,
-	PF_RELOAD_LISTEN,
-	PF_RELOAD_CLIENT
-};
-
 struct pf_forward;
 struct udp_table;
 
@@ -108,19 +93,12 @@ struct pf_forward {
 };
 
 struct pf_state {
-	int epfd;
+	struct evloop ev;
 	struct nsock ns;
 	struct pf_forward *forwards;
 	int next_id;
-	struct {
-		enum pf_kind kind;
-		void *obj;
-	} * fds; /* indexed by fd */
-	int nfds;
-	bool quit;
 	bool debug;
 	bool source_ip;
-	int busy_poll_us;
 	size_t relayed_bytes; /* by the events of this wake-up */
 	bool accepted;	      /* a connection came in this wake-up */
 	struct apiserver *api;
@@ -134,9 +112,11 @@ struct pf_state {
 	char unpriv_port_start[16]; /* the sysctl, read before the sandbox, for messages */
 };
 
-int pf_watch(struct pf_state *st, int fd, enum pf_kind kind, void *obj, uint32_t events);
-void pf_unwatch(struct pf_state *st, int fd);
-void pf_forget(struct pf_state *st, int fd);
+/* The daemon a handler's loop belongs to. */
+static inline struct pf_state *pf_of(struct evloop *ev)
+{
+	return container_of(ev, struct pf_state, ev);
+}
 
 void forward_init(struct pf_state *st);
 int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_forward **ret,
@@ -148,13 +128,13 @@ struct json_t *forward_json(const struct pf_forward *f);
 
 int pf_target(struct pf_state *st, const struct pf_listener *l, struct sockaddr_storage *ret,
 	      socklen_t *ret_len);
-void relay_accept(struct pf_state *st, struct pf_listener *l);
+void relay_accept(struct evloop *ev, void *listener, int fd, uint32_t events);
 void relay_refill(struct pf_state *st);
-void udp_listener_event(struct pf_state *st, struct pf_listener *l);
-void udp_flow_event(struct pf_state *st, void *flow);
+void udp_listener_event(struct evloop *ev, void *listener, int fd, uint32_t events);
+void udp_flow_event(struct evloop *ev, void *flow, int fd, uint32_t events);
 int64_t udp_expire(struct pf_state *st, struct pf_listener *l);
 void udp_free(struct pf_state *st);
-void relay_event(struct pf_state *st, void *conn, int fd, uint32_t events);
+void relay_event(struct evloop *ev, void *conn, int fd, uint32_t events);
 
 char *pf_api_handle(void *st, const char *buf, size_t len);
 
@@ -167,17 +147,12 @@ int pf_cfg_append(const char ***list, int *n, const char *item);
 void pf_cfg_free_rootlessport(struct pf_cfg *cfg);
 
 int reload_open(struct pf_state *st, const char *dir, const char *name, char *why, size_t len);
-void reload_accept(struct pf_state *st);
-void reload_client_event(struct pf_state *st, int fd);
 void reload_close(struct pf_state *st);
 
-struct apiserver_ops;
-extern const struct apiserver_ops pf_api_ops;
 int pf_loop_init(struct pf_state *st, int exit_fd);
 int pf_loop_watch_nsock(struct pf_state *st);
 int pf_resolve_netns(struct pf_cfg *cfg);
 int pf_run_daemon(struct pf_cfg *cfg);
 int pf_run_client(struct pf_cfg *cfg);
-int pf_loop_run(struct pf_state *st);
 
 #endif

@@ -93,8 +93,8 @@ static void conn_free(struct pf_state *st, struct relay_conn *c, bool reset)
 		setsockopt(c->sfd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
 	}
 	/* Closing them takes them out of the epoll set: nothing else holds them. */
-	pf_forget(st, c->cfd);
-	pf_forget(st, c->sfd);
+	evloop_forget(&st->ev, c->cfd);
+	evloop_forget(&st->ev, c->sfd);
 	if (c->cfd >= 0)
 		close(c->cfd);
 	if (c->sfd >= 0)
@@ -296,16 +296,22 @@ static bool source_ip_route(const struct pf_state *st, const struct pf_listener 
 
 /**
  * relay_accept() - Take every pending connection of a listener and start relaying each
- * @st:		the daemon
- * @l:		the listener
+ * (evloop_fn)
+ * @ev:		the daemon's loop
+ * @listener:	the listener
+ * @fd:		its socket
+ * @events:	epoll events
  */
-void relay_accept(struct pf_state *st, struct pf_listener *l)
+void relay_accept(struct evloop *ev, void *listener, int fd, uint32_t events)
 {
+	struct pf_state *st = pf_of(ev);
+	struct pf_listener *l = listener;
 	struct sockaddr_storage client;
 	socklen_t clen = sizeof(client);
 	int cfd;
 
-	while ((cfd = accept4(l->fd, (struct sockaddr *)&client, &clen,
+	(void)events;
+	while ((cfd = accept4(fd, (struct sockaddr *)&client, &clen,
 			      SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		struct sockaddr_storage to, from;
 		struct relay_conn *c = calloc(1, sizeof(*c));
@@ -351,21 +357,22 @@ void relay_accept(struct pf_state *st, struct pf_listener *l)
 		}
 		c->connecting = true;
 		c->up.readable = c->up.writable = c->down.readable = c->down.writable = true;
-		if (pf_watch(st, c->cfd, PF_CONN, c, RELAY_EVENTS) ||
-		    pf_watch(st, c->sfd, PF_CONN, c, RELAY_EVENTS))
+		if (evloop_watch(ev, c->cfd, RELAY_EVENTS, relay_event, c) ||
+		    evloop_watch(ev, c->sfd, RELAY_EVENTS, relay_event, c))
 			conn_free(st, c, true);
 	}
 }
 
 /**
- * relay_event() - Readiness on either socket of a connection
- * @st:		the daemon
+ * relay_event() - Readiness on either socket of a connection (evloop_fn)
+ * @ev:		the daemon's loop
  * @conn:	the connection
  * @fd:		the socket
  * @events:	epoll events
  */
-void relay_event(struct pf_state *st, void *conn, int fd, uint32_t events)
+void relay_event(struct evloop *ev, void *conn, int fd, uint32_t events)
 {
+	struct pf_state *st = pf_of(ev);
 	struct relay_conn *c = conn;
 	struct relay_dir *from = fd == c->cfd ? &c->up : &c->down;
 	struct relay_dir *to = fd == c->cfd ? &c->down : &c->up;

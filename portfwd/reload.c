@@ -26,6 +26,9 @@
 #define RELOAD_MSG_MAX	512
 #define RELOAD_OK	"OK"
 
+static void reload_accept(struct evloop *ev, void *obj, int listen_fd, uint32_t events);
+static void reload_client_event(struct evloop *ev, void *obj, int fd, uint32_t events);
+
 /**
  * reload_open() - Serve the reload socket @dir/@name
  * @st:		the daemon
@@ -59,7 +62,7 @@ int reload_open(struct pf_state *st, const char *dir, const char *name, char *wh
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 4) < 0)
 		err = -errno;
 	else
-		err = pf_watch(st, fd, PF_RELOAD_LISTEN, NULL, EPOLLIN);
+		err = evloop_watch(&st->ev, fd, EPOLLIN, reload_accept, st);
 	if (err) {
 		snprintf(why, len, "reload socket: %s/%s: %s", dir, name, strerror(-err));
 		if (fd >= 0)
@@ -73,16 +76,14 @@ int reload_open(struct pf_state *st, const char *dir, const char *name, char *wh
 	return 0;
 }
 
-/**
- * reload_accept() - Take the connections waiting on the reload socket
- * @st:		the daemon
- */
-void reload_accept(struct pf_state *st)
+/* Takes the connections waiting on the reload socket. */
+static void reload_accept(struct evloop *ev, void *obj, int listen_fd, uint32_t events)
 {
 	int fd;
 
-	while ((fd = accept4(st->reload_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
-		if (pf_watch(st, fd, PF_RELOAD_CLIENT, NULL, EPOLLIN) < 0)
+	(void)events;
+	while ((fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		if (evloop_watch(ev, fd, EPOLLIN, reload_client_event, obj) < 0)
 			close(fd);
 }
 
@@ -110,16 +111,14 @@ static int reload_target(struct pf_state *st, const char *msg, size_t len, char 
 	return err;
 }
 
-/**
- * reload_client_event() - Read a client's one message, answer it and hang up
- * @st:		the daemon
- * @fd:		the client
- */
-void reload_client_event(struct pf_state *st, int fd)
+/* Reads a client's one message, answers it and hangs up. */
+static void reload_client_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 {
+	struct pf_state *st = obj;
 	char msg[RELOAD_MSG_MAX], why[RELOAD_MSG_MAX];
 	ssize_t n = recv(fd, msg, sizeof(msg), 0);
 
+	(void)events;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0) {
@@ -130,7 +129,7 @@ void reload_client_event(struct pf_state *st, int fd)
 		if (send(fd, reply, strlen(reply), MSG_NOSIGNAL) < 0)
 			log_debug(st->debug, "reload socket: answer lost: %s", strerror(errno));
 	}
-	pf_unwatch(st, fd);
+	evloop_unwatch(ev, fd);
 	close(fd);
 }
 
@@ -141,7 +140,7 @@ void reload_client_event(struct pf_state *st, int fd)
 void reload_close(struct pf_state *st)
 {
 	if (st->reload_fd >= 0) {
-		pf_unwatch(st, st->reload_fd);
+		evloop_unwatch(&st->ev, st->reload_fd);
 		close(st->reload_fd);
 		unlinkat(st->reload_dir_fd, st->reload_name, 0);
 	}

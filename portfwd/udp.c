@@ -167,7 +167,7 @@ static void flow_close(struct pf_state *st, struct udp_table *t, struct udp_flow
 		*p = f->chain;
 	use_unlink(t, f);
 	t->count--;
-	pf_unwatch(st, f->fd);
+	evloop_unwatch(&st->ev, f->fd);
 	close(f->fd);
 	free(f);
 }
@@ -203,7 +203,7 @@ static struct udp_flow *flow_new(struct pf_state *st, struct udp_table *t, struc
 	else
 		f->fd = nsock_socket(&st->ns, family, SOCK_DGRAM, NSOCK_CONNECT);
 	if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&to, tolen) < 0 ||
-	    pf_watch(st, f->fd, PF_UDP_FLOW, f, EPOLLIN)) {
+	    evloop_watch(&st->ev, f->fd, EPOLLIN, udp_flow_event, f)) {
 		if (f->fd >= 0)
 			close(f->fd);
 		free(f);
@@ -238,19 +238,25 @@ static void batch_reset(struct udp_table *t, bool with_names)
 
 /**
  * udp_listener_event() - Datagrams from clients: into their flows, new flows as needed
- * @st:		the daemon
- * @l:		the UDP listener
+ * (evloop_fn)
+ * @ev:		the daemon's loop
+ * @listener:	the UDP listener
+ * @fd:		its socket
+ * @events:	epoll events
  */
-void udp_listener_event(struct pf_state *st, struct pf_listener *l)
+void udp_listener_event(struct evloop *ev, void *listener, int fd, uint32_t events)
 {
+	struct pf_state *st = pf_of(ev);
+	struct pf_listener *l = listener;
 	struct udp_table *t = table_get(st);
 	int64_t now = mono_ms();
 	int n;
 
+	(void)events;
 	if (!t)
 		return;
 	batch_reset(t, true);
-	n = recvmmsg(l->fd, t->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(fd, t->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 	for (int i = 0; i < n; i++) {
 		struct msghdr *h = &t->msgs[i].msg_hdr;
 		struct udp_flow *f = flow_find(t, l, h->msg_name, h->msg_namelen);
@@ -266,17 +272,21 @@ void udp_listener_event(struct pf_state *st, struct pf_listener *l)
 
 /**
  * udp_flow_event() - Replies from inside: back to the flow's client, through the listener
- * @st:		the daemon
+ * (evloop_fn)
+ * @ev:		the daemon's loop
  * @flow:	the flow
+ * @fd:		its socket
+ * @events:	epoll events
  */
-void udp_flow_event(struct pf_state *st, void *flow)
+void udp_flow_event(struct evloop *ev, void *flow, int fd, uint32_t events)
 {
-	struct udp_table *t = st->udp;
+	struct udp_table *t = pf_of(ev)->udp;
 	struct udp_flow *f = flow;
 	int n;
 
+	(void)events;
 	batch_reset(t, false);
-	n = recvmmsg(f->fd, t->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(fd, t->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
 	for (int i = 0; i < n; i++) {

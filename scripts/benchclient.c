@@ -82,7 +82,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* @count round trips of PING_BYTES on one connection: the median in microseconds. */
+/* @count round trips of PING_BYTES on one connection: "P50 P99" in microseconds. */
 static int pingpong(const struct sockaddr_in *to, int count)
 {
 	double *samples = calloc((size_t)count, sizeof(double));
@@ -107,7 +107,7 @@ static int pingpong(const struct sockaddr_in *to, int count)
 		samples[i] = (now() - t0) * 1e6;
 	}
 	qsort(samples, (size_t)count, sizeof(double), cmp_double);
-	printf("%.1f\n", samples[count / 2]);
+	printf("%.1f %.1f\n", samples[count / 2], samples[(size_t)count * 99 / 100]);
 	free(samples);
 	close(fd);
 	return 0;

@@ -1,24 +1,21 @@
-/* The one epoll loop of rootlet-slirp: tap, libslirp's sockets and timers, API, exit fd. */
+/* rootlet-slirp on lib/evloop: the tap, libslirp's sockets and timers. */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 #include <linux/virtio_net.h>
 
-#include "apiserver.h"
 #include "csum.h"
 #include "loop.h"
-#include "monoclock.h"
 #include "slirp.h"
 
 /*
  * Theory of operation
  *
  * libslirp speaks poll(): before each sleep it names the fds it wants (pollfds_fill), after it
- * asks what happened to each (pollfds_poll). Here its fds live in the same epoll set as ours,
+ * asks what happened to each (pollfds_poll): the loop's prepare and finish hooks. Here its fds
+ * live in lib/evloop's epoll set with ours,
  * registered and modified only when what libslirp asks for changes, so a busy loop costs one
  * epoll_wait and no syscall per idle socket. The fd number is libslirp's poll index.
  *
@@ -29,13 +26,13 @@
  * the guest: traffic moves in short turns, and on a virtual machine a sleeping thread's wake-up
  * costs as much as a turn. So, after a round that gave the guest data (anything but bare ACKs),
  * the loop looks again for --busy-poll microseconds, counted from the end of the round, before
- * it sleeps: the guest's ACK or answer usually comes sooner than a wake-up. Not after rounds
+ * it sleeps (a turn, lib/evloop's busy-poll policy): the guest's ACK or answer usually comes
+ * sooner than a wake-up. Not after rounds
  * that only acknowledged the guest's data: then the guest's next segment is already queued or
  * being made in our own write of the ACK, and polling would only take the CPU the endpoints
  * need. An idle helper sends nothing, so it stays asleep.
  */
 
-#define LOOP_EVENTS_MAX 64
 /*
  * Frames read from the tap per wake-up before libslirp's sockets and timers get their turn: at
  * most TAP_BATCH, and no more than TAP_BATCH_BYTES, so that many small frames are taken in one
@@ -47,65 +44,18 @@
 /* A virtio-net header and the largest segment TSO hands over, with its Ethernet header. */
 #define TAP_FRAME_MAX (sizeof(struct virtio_net_hdr) + 65536 + SLIRP_ETH_HLEN)
 
-static uint64_t tag(enum loop_kind kind, int fd)
-{
-	return ((uint64_t)kind << 32) | (uint32_t)fd;
-}
+/* An event on one of libslirp's fds: kept for pollfds_poll. */
+static void slirp_fd_event(struct evloop *ev, void *obj, int fd, uint32_t events);
 
 /**
- * loop_watch() - Add one of our own fds (not libslirp's) to the epoll set
- * @l:		the loop
- * @kind:	what it is
- * @fd:		the fd
- * @events:	epoll events
- *
- * Return: 0 on success, negative errno
- */
-int loop_watch(struct loop *l, enum loop_kind kind, int fd, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = tag(kind, fd) };
-
-	/* Should libslirp once have had this fd number, its registration is gone. */
-	if (fd < l->nfds)
-		l->fds[fd].registered = 0;
-	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
-	    (errno != EEXIST || epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0))
-		return -errno;
-	return 0;
-}
-
-/**
- * loop_watch_api() - The API server's hook into the loop (struct apiserver_ops.watch)
- * @ctx:	the loop
- * @fd:		listener or client
- * @events:	epoll events
- * @listener:	whether @fd is the listener
- *
- * Return: 0 on success, negative errno
- */
-int loop_watch_api(void *ctx, int fd, uint32_t events, bool listener)
-{
-	return loop_watch(ctx, listener ? LOOP_API_LISTEN : LOOP_API_CLIENT, fd, events);
-}
-
-/**
- * loop_unwatch_api() - The API server's hook to forget an fd (struct apiserver_ops.unwatch)
- * @ctx:	the loop
- * @fd:		the fd
- */
-void loop_unwatch_api(void *ctx, int fd)
-{
-	loop_unwatch(ctx, fd);
-}
-
-/**
- * loop_unwatch() - Remove an fd from the epoll set
+ * loop_slirp_fd_gone() - libslirp closes @fd: stop watching it if it is still libslirp's
  * @l:		the loop
  * @fd:		the fd
  */
-void loop_unwatch(struct loop *l, int fd)
+void loop_slirp_fd_gone(struct loop *l, int fd)
 {
-	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (evloop_watched_by(&l->ev, fd, slirp_fd_event))
+		evloop_unwatch(&l->ev, fd);
 	if (fd >= 0 && fd < l->nfds)
 		l->fds[fd].registered = 0;
 }
@@ -176,25 +126,31 @@ static int cb_get_revents(int idx, void *opaque)
 	return idx >= 0 && idx < l->nfds ? l->fds[idx].revents : 0;
 }
 
-/* Brings epoll in line with what libslirp asked for in this round. */
+static void slirp_fd_event(struct evloop *ev, void *obj, int fd, uint32_t events)
+{
+	struct loop *l = obj;
+
+	(void)ev;
+	if (fd < l->nfds)
+		l->fds[fd].revents = from_epoll(events);
+}
+
+/*
+ * Brings epoll in line with what libslirp asked for in this round. An fd number libslirp
+ * closed may be ours now (an API client): it is left alone then.
+ */
 static void sync_slirp_fds(struct loop *l)
 {
 	for (int fd = 0; fd < l->nfds; fd++) {
 		struct loop_fd *f = &l->fds[fd];
 		uint32_t want = f->gen == l->gen ? to_epoll(f->want) : 0;
-		struct epoll_event ev = { .events = want, .data.u64 = tag(LOOP_SLIRP, fd) };
 
 		if (want == f->registered)
 			continue;
-		if (!want) {
-			epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-		} else if (epoll_ctl(l->epfd, f->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
-				     &ev) < 0) {
-			/* The fd was closed and reused behind our back: register it anew. */
-			if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
-			    epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
-				want = 0;
-		}
+		if (!want)
+			loop_slirp_fd_gone(l, fd);
+		else if (evloop_watch(&l->ev, fd, want, slirp_fd_event, l))
+			want = 0;
 		f->registered = want;
 	}
 }
@@ -216,13 +172,16 @@ static int finish_csum(uint8_t *frame, size_t len, const struct virtio_net_hdr *
 	return 0;
 }
 
-static void drain_tap(struct loop *l)
+static void tap_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 {
+	struct loop *l = obj;
 	const size_t hdr = l->vnet ? sizeof(struct virtio_net_hdr) : 0;
 	size_t bytes = 0;
 
+	(void)ev;
+	(void)events;
 	for (int i = 0; i < TAP_BATCH && bytes < TAP_BATCH_BYTES; i++) {
-		ssize_t n = read(l->tap_fd, l->frame, TAP_FRAME_MAX);
+		ssize_t n = read(fd, l->frame, TAP_FRAME_MAX);
 		struct virtio_net_hdr h = { 0 };
 
 		if (n <= (ssize_t)hdr)
@@ -237,46 +196,48 @@ static void drain_tap(struct loop *l)
 	}
 }
 
-static void run_timers(struct loop *l, int64_t now)
+/**
+ * loop_timer_fire() - One of libslirp's timers ran out (struct evloop_timer.fn)
+ * @ev:		the loop
+ * @t:		the timer
+ */
+void loop_timer_fire(struct evloop *ev, struct evloop_timer *t)
 {
-	bool again = true;
+	struct loop *l = container_of(ev, struct loop, ev);
+	struct loop_timer *lt = container_of(t, struct loop_timer, t);
 
-	/* A timer callback may free or re-arm timers: rescan after each one. */
-	while (again) {
-		again = false;
-		for (struct loop_timer *t = l->timers; t; t = t->next) {
-			if (t->expire_ms < 0 || t->expire_ms > now)
-				continue;
-			t->expire_ms = -1;
-			if (t->cb)
-				t->cb(t->cb_opaque);
-			else
-				slirp_handle_timer(l->slirp, t->id, t->cb_opaque);
-			again = true;
-			break;
-		}
-	}
+	if (lt->cb)
+		lt->cb(lt->cb_opaque);
+	else
+		slirp_handle_timer(l->slirp, lt->id, lt->cb_opaque);
 }
 
-static int next_timeout(struct loop *l, uint32_t slirp_timeout, int64_t now)
+/* Before the wait: libslirp names its fds and its timeout; what it sent goes out now. */
+static int64_t prepare(struct evloop *ev, void *ctx)
 {
-	int64_t timeout = slirp_timeout == UINT32_MAX ? -1 : (int64_t)slirp_timeout;
-	int64_t deadline = apiserver_next_deadline(l->api);
+	struct loop *l = ctx;
+	uint32_t timeout = UINT32_MAX;
 
-	for (struct loop_timer *t = l->timers; t; t = t->next)
-		if (t->expire_ms >= 0 && (deadline < 0 || t->expire_ms < deadline))
-			deadline = t->expire_ms;
-	if (deadline >= 0) {
-		int64_t until = deadline > now ? deadline - now : 0;
+	(void)ev;
+	l->gen++;
+	slirp_pollfds_fill(l->slirp, &timeout, cb_add_poll, l);
+	sync_slirp_fds(l);
+	gro_flush(l->gro, l->tap_fd);
+	return timeout == UINT32_MAX ? -1 : (int64_t)timeout;
+}
 
-		if (timeout < 0 || until < timeout)
-			timeout = until;
-	}
-	return timeout > INT32_MAX ? INT32_MAX : (int)timeout;
+/* After the events: libslirp reads its fds; data to the guest makes this round a turn. */
+static void finish(struct evloop *ev, void *ctx, bool interrupted)
+{
+	struct loop *l = ctx;
+
+	slirp_pollfds_poll(l->slirp, interrupted, cb_get_revents, l);
+	if (gro_data_out(l->gro))
+		evloop_turn(ev);
 }
 
 /**
- * loop_init() - Set up the epoll set with the tap, the exit fd and SIGTERM/SIGINT
+ * loop_init() - Set up the loop with the tap, the exit fd and SIGTERM/SIGINT/SIGHUP
  * @l:		the loop, zeroed by the caller but for what it set
  * @tap_fd:	the tap, non-blocking
  * @exit_fd:	-e FD, or -1
@@ -287,32 +248,18 @@ static int next_timeout(struct loop *l, uint32_t slirp_timeout, int64_t now)
  */
 int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
 {
-	sigset_t mask;
 	int err;
 
 	l->tap_fd = tap_fd;
-	l->exit_fd = exit_fd;
 	l->mtu = mtu;
 	l->vnet = vnet;
 	l->frame = malloc(TAP_FRAME_MAX);
-	l->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!l->frame || l->epfd < 0 || !(l->gro = gro_new(vnet)))
+	if (!l->frame || !(l->gro = gro_new(vnet)))
 		return -ENOMEM;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	l->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (l->signal_fd < 0)
-		return -errno;
-	if ((err = loop_watch(l, LOOP_TAP, tap_fd, EPOLLIN)) ||
-	    (err = loop_watch(l, LOOP_SIGNAL, l->signal_fd, EPOLLIN)))
+	if ((err = evloop_init(&l->ev, exit_fd)))
 		return err;
-	if (exit_fd >= 0 && (err = loop_watch(l, LOOP_EXIT, exit_fd, EPOLLIN | EPOLLHUP)))
-		return err;
-	return 0;
+	l->ev.hooks = (struct evloop_hooks){ .prepare = prepare, .finish = finish, .ctx = l };
+	return evloop_watch(&l->ev, tap_fd, EPOLLIN, tap_event, l);
 }
 
 /**
@@ -323,58 +270,7 @@ int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
  */
 int loop_run(struct loop *l)
 {
-	struct epoll_event events[LOOP_EVENTS_MAX];
-	int64_t poll_until = 0;
-
-	while (!l->quit) {
-		uint32_t slirp_timeout = UINT32_MAX;
-		int64_t now = mono_ms();
-		int n, err = 0;
-
-		l->gen++;
-		slirp_pollfds_fill(l->slirp, &slirp_timeout, cb_add_poll, l);
-		sync_slirp_fds(l);
-		/* What libslirp sent this round goes out before we sleep. */
-		gro_flush(l->gro, l->tap_fd);
-		n = epoll_wait(l->epfd, events, LOOP_EVENTS_MAX,
-			       mono_us() < poll_until ? 0 : next_timeout(l, slirp_timeout, now));
-		if (n < 0) {
-			if (errno != EINTR)
-				return -errno;
-			err = 1;
-			n = 0;
-		}
-		for (int i = 0; i < n; i++) {
-			int fd = (int)(uint32_t)events[i].data.u64;
-
-			switch ((enum loop_kind)(events[i].data.u64 >> 32)) {
-			case LOOP_SLIRP:
-				if (fd < l->nfds)
-					l->fds[fd].revents = from_epoll(events[i].events);
-				break;
-			case LOOP_TAP:
-				drain_tap(l);
-				break;
-			case LOOP_API_LISTEN:
-				apiserver_accept(l->api);
-				break;
-			case LOOP_API_CLIENT:
-				apiserver_client_event(l->api, fd);
-				break;
-			case LOOP_EXIT:
-			case LOOP_SIGNAL:
-				l->quit = true;
-				break;
-			}
-		}
-		slirp_pollfds_poll(l->slirp, err, cb_get_revents, l);
-		now = mono_ms();
-		run_timers(l, now);
-		apiserver_expire(l->api, now);
-		if (l->busy_poll_us && gro_data_out(l->gro))
-			poll_until = mono_us() + l->busy_poll_us;
-	}
-	return 0;
+	return evloop_run(&l->ev);
 }
 
 /**
@@ -392,8 +288,5 @@ void loop_free(struct loop *l)
 	free(l->fds);
 	free(l->frame);
 	gro_free(l->gro);
-	if (l->epfd >= 0)
-		close(l->epfd);
-	if (l->signal_fd >= 0)
-		close(l->signal_fd);
+	evloop_free(&l->ev);
 }

@@ -1,4 +1,4 @@
-/* The one epoll loop of rootlet-slirp: tap, libslirp's sockets and timers, API, exit fd. */
+/* rootlet-slirp on lib/evloop: the tap, libslirp's sockets and timers. */
 #ifndef ROOTLET_SLIRP_LOOP_H
 #define ROOTLET_SLIRP_LOOP_H
 
@@ -7,21 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evloop.h"
+
 struct slirp_cfg;
 struct apiserver;
 struct gro;
 struct hostfwd_table;
 
-/* What an epoll event is about; the fd travels with it in the low 32 bits. */
-enum loop_kind {
-	LOOP_TAP = 1,
-	LOOP_SLIRP,
-	LOOP_API_LISTEN,
-	LOOP_API_CLIENT,
-	LOOP_EXIT,
-	LOOP_SIGNAL
-};
-
+/* One of libslirp's fds: what it asked for and what epoll said. */
 struct loop_fd {
 	uint32_t gen;	     /* pollfds_fill round that last asked for it */
 	int want;	     /* SLIRP_POLL_* asked for */
@@ -29,8 +22,9 @@ struct loop_fd {
 	int revents;	     /* SLIRP_POLL_* seen this round */
 };
 
+/* One of libslirp's timers on the loop. */
 struct loop_timer {
-	int64_t expire_ms; /* -1: not armed */
+	struct evloop_timer t;
 	SlirpTimerId id;
 	void *cb_opaque;
 	SlirpTimerCb cb; /* legacy timer_new() timers */
@@ -38,10 +32,8 @@ struct loop_timer {
 };
 
 struct loop {
-	int epfd;
+	struct evloop ev;
 	int tap_fd;
-	int exit_fd;
-	int signal_fd;
 	unsigned mtu;
 	bool vnet; /* frames on the tap start with a struct virtio_net_hdr */
 	Slirp *slirp;
@@ -50,19 +42,16 @@ struct loop {
 	struct loop_fd *fds;	   /* indexed by fd, for libslirp's sockets */
 	int nfds;
 	uint32_t gen;
+	uint32_t slirp_timeout; /* libslirp's, from this round's pollfds_fill */
 	struct loop_timer *timers;
-	bool quit;
 	bool debug;
-	unsigned busy_poll_us; /* --busy-poll */
-	uint8_t *frame;	       /* one tap frame */
-	struct gro *gro;       /* frames to the guest, held to merge */
+	uint8_t *frame;	 /* one tap frame */
+	struct gro *gro; /* frames to the guest, held to merge */
 };
 
 int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet);
-int loop_watch(struct loop *l, enum loop_kind kind, int fd, uint32_t events);
-void loop_unwatch(struct loop *l, int fd);
-int loop_watch_api(void *ctx, int fd, uint32_t events, bool listener);
-void loop_unwatch_api(void *ctx, int fd);
+void loop_slirp_fd_gone(struct loop *l, int fd);
+void loop_timer_fire(struct evloop *ev, struct evloop_timer *t);
 int loop_run(struct loop *l);
 void loop_free(struct loop *l);
 

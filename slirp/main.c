@@ -14,7 +14,6 @@
 #include "hostfwd.h"
 #include "log.h"
 #include "loop.h"
-#include "monoclock.h"
 #include "pidfile.h"
 #include "proc.h"
 #include "slirp.h"
@@ -128,8 +127,7 @@ static int wait_for_go(struct slirp_cfg *cfg)
 }
 
 /* Everything that must be in place before ready is written; cfg->detail on failure. */
-static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_table *fwd,
-		       struct apiserver_ops *api_ops)
+static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_table *fwd)
 {
 	int tap_fd = -1, err, state_fd, owner_fd;
 
@@ -145,14 +143,14 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 	}
 	/* While /proc is still ours: the holder that keeps a rootlet netns, if it is one. */
 	if ((err = owner_pidfd(cfg->netns_path, &owner_fd)) ||
-	    (owner_fd >= 0 && (err = loop_watch(l, LOOP_EXIT, owner_fd, EPOLLIN)))) {
+	    (owner_fd >= 0 && (err = evloop_quit_on(&l->ev, owner_fd)))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", cfg->netns_path,
 			 err == -ESRCH ? "its holder is gone (the netns is stale)"
 				       : strerror(-err));
 		return err;
 	}
 	l->debug = cfg->debug;
-	l->busy_poll_us = cfg->busy_poll_us;
+	evloop_busy_poll(&l->ev, cfg->busy_poll_us);
 	l->slirp = stack_new(cfg, l);
 	if (!l->slirp) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "libslirp refused the configuration");
@@ -161,11 +159,8 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 	fwd->slirp = l->slirp;
 	fwd->cfg = cfg;
 	l->fwd = fwd;
-	api_ops->watch = loop_watch_api;
-	api_ops->unwatch = loop_unwatch_api;
-	api_ops->now_ms = mono_ms;
-	api_ops->handle = api_handle;
-	if (cfg->api_path[0] && !(l->api = apiserver_new(cfg->api_path, api_ops, l, &err))) {
+	if (cfg->api_path[0] &&
+	    !(l->api = apiserver_new(cfg->api_path, &l->ev, api_handle, l, &err))) {
 		snprintf(cfg->detail, sizeof(cfg->detail), "API socket %s: %s", cfg->api_path,
 			 strerror(-err));
 		return err;
@@ -209,8 +204,7 @@ int main(int argc, char **argv)
 {
 	static struct slirp_cfg cfg;
 	struct hostfwd_table fwd = { 0 };
-	struct apiserver_ops api_ops;
-	struct loop l = { .epfd = -1, .signal_fd = -1 };
+	struct loop l = { .ev = { .epfd = -1, .signal_fd = -1 } };
 	int err;
 
 	cfg_defaults(&cfg);
@@ -233,7 +227,7 @@ int main(int argc, char **argv)
 		return cfg.rootlet_name ? EXIT_USAGE : EXIT_USAGE_COMPAT;
 	}
 
-	if ((err = slirp_setup(&cfg, &l, &fwd, &api_ops))) {
+	if ((err = slirp_setup(&cfg, &l, &fwd))) {
 		log_error("%s", cfg.detail[0] ? cfg.detail : strerror(-err));
 		err = EXIT_FAILURE;
 		goto out;

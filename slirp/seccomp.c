@@ -14,6 +14,7 @@ static const int allowed[] = {
 	SCMP_SYS(epoll_wait),
 	SCMP_SYS(epoll_pwait),
 	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(sched_getaffinity), /* lib/evloop: may busy-polling pay? */
 	SCMP_SYS(read),
 	SCMP_SYS(write),
 	SCMP_SYS(readv),

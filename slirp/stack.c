@@ -58,7 +58,8 @@ static struct loop_timer *timer_add(struct loop *l)
 
 	if (!t)
 		abort(); /* libslirp has no way to hear of this failure */
-	t->expire_ms = -1;
+	t->t.fn = loop_timer_fire;
+	t->t.expire_ms = -1;
 	t->next = l->timers;
 	l->timers = t;
 	return t;
@@ -89,6 +90,7 @@ static void cb_timer_free(void *timer, void *opaque)
 	for (struct loop_timer **p = &l->timers; *p; p = &(*p)->next)
 		if (*p == timer) {
 			*p = ((struct loop_timer *)timer)->next;
+			evloop_timer_remove(&l->ev, &((struct loop_timer *)timer)->t);
 			free(timer);
 			return;
 		}
@@ -96,8 +98,9 @@ static void cb_timer_free(void *timer, void *opaque)
 
 static void cb_timer_mod(void *timer, int64_t expire_time, void *opaque)
 {
-	(void)opaque;
-	((struct loop_timer *)timer)->expire_ms = expire_time;
+	struct loop *l = opaque;
+
+	evloop_timer_arm(&l->ev, &((struct loop_timer *)timer)->t, expire_time);
 }
 
 /* A new socket of libslirp's: whatever epoll knew of a former fd of that number is void. */
@@ -111,7 +114,7 @@ static void cb_register_poll_fd(int fd, void *opaque)
 
 static void cb_unregister_poll_fd(int fd, void *opaque)
 {
-	loop_unwatch(opaque, fd);
+	loop_slirp_fd_gone(opaque, fd);
 }
 
 static void cb_notify(void *opaque)

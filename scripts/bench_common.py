@@ -1,0 +1,118 @@
+"""make bench's shared parts: running commands, starting helpers, pinning, measuring."""
+import os
+import select
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(TOP, "build")
+BENCHCLIENT = os.path.join(BUILD, "benchclient")
+NETNS = os.path.join(BUILD, "rootlet-netns")
+NETPY = os.path.join(TOP, "tests", "integration", "tools", "net.py")
+# BENCH_OLD_TOP: another tree's build (say, the last release's), benched beside this one.
+OLD_TOP = os.environ.get("BENCH_OLD_TOP", "")
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
+READY_TIMEOUT = 10.0
+EXIT_TIMEOUT = 5.0
+CPS_SECONDS = 2
+PINGPONG_COUNT = 5000
+# The CPU that client, server and helper share in the pinned rows, as on a one-vCPU VM.
+PIN_CPU = 0
+
+
+def sh(*args, check=True, **kw):
+    return subprocess.run(args, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, **kw)
+
+
+def binary(name, old=False):
+    return os.path.join(OLD_TOP if old else TOP, "build", name)
+
+
+def netns_path(name, user=False):
+    return sh(NETNS, "path", name, *(["--user"] if user else [])).stdout.strip()
+
+
+def wait_gone(pid):
+    """Until @pid, a daemon that is not our child, has exited."""
+    end = time.monotonic() + EXIT_TIMEOUT
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.005)
+
+
+def start_with_ready(argv, flag="-r"):
+    """Start a helper with its ready fd (-r FD) on a pipe; return (process, ms to ready)."""
+    r, w = os.pipe()
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv + [flag, str(w)], pass_fds=(w,), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    os.close(w)
+    ready, _, _ = select.select([r], [], [], READY_TIMEOUT)
+    ms = (time.monotonic() - t0) * 1000
+    ok = ready and os.read(r, 1) == b"1"
+    os.close(r)
+    if not ok:
+        p.kill()
+        raise RuntimeError(f"{argv[0]} did not become ready")
+    return p, ms
+
+
+def descendants(pids):
+    """@pids and every process below them."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def pin(pids, cpus):
+    """Every thread of @pids and their descendants onto @cpus."""
+    for pid in descendants(pids):
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                os.sched_setaffinity(int(tid), cpus)
+        except OSError:
+            pass
+
+
+def measure(what, host, port, prefix=()):
+    """One benchclient measurement: conn/s, or (p50, p99) of round trips in microseconds;
+    zeros (and the complaint on stderr) when it fails."""
+    amount = CPS_SECONDS if what == "cps" else PINGPONG_COUNT
+    r = sh(*prefix, BENCHCLIENT, what, host, str(port), str(amount), check=False)
+    try:
+        values = [float(v) for v in r.stdout.split()]
+        return values[0] if what == "cps" else (values[0], values[1])
+    except (ValueError, IndexError):
+        print(f"  {what} failed: {r.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return 0.0 if what == "cps" else (0.0, 0.0)
+
+
+def round_trips(host, port, pids, prefix=()):
+    """(p50, p99) unpinned, then (p50, p99) with the client and @pids' trees on PIN_CPU."""
+    free = measure("pingpong", host, port, prefix)
+    everything = os.sched_getaffinity(0)
+    pin(pids, {PIN_CPU})
+    try:
+        pinned = measure("pingpong", host, port, ("taskset", "-c", str(PIN_CPU), *prefix))
+    finally:
+        pin(pids, everything)
+    return free, pinned
