@@ -30,11 +30,12 @@
  * That only pays when the peer whose answer we wait for runs on another CPU meanwhile. Polling
  * on the CPU the peer needs delays the peer by the whole window, and the tail latency of
  * everything on that CPU grows. So the loop polls only:
- *  - while this thread may run on more than one CPU (counted again every second: taskset,
+ *  - while this thread may run on more than one CPU (counted again every 10 ms: taskset,
  *    cgroup cpusets, a one-vCPU VM), and
- *  - while it pays: of each sample of POLL_SAMPLE windows, at least one in POLL_HIT_SHARE must
- *    have ended with an event rather than by running out. Otherwise it pauses for POLL_PAUSE_US
- *    and tries again, so a machine that becomes idle again gets polling back.
+ *  - while it pays: a window runs until --busy-poll microseconds after the last turn, and of
+ *    each sample of POLL_SAMPLE windows at least one in POLL_HIT_SHARE must have seen an event
+ *    before it ran out. Otherwise it pauses for POLL_PAUSE_US and tries again, so a machine
+ *    that becomes idle again gets polling back.
  */
 
 #define EVENTS_MAX     128
@@ -42,7 +43,7 @@
 #define POLL_SAMPLE    32
 #define POLL_HIT_SHARE 4
 #define POLL_PAUSE_US  (1000 * 1000)
-#define CPU_RECOUNT_US (1000 * 1000)
+#define CPU_RECOUNT_US (10 * 1000)
 
 static void quit_event(struct evloop *l, void *obj, int fd, uint32_t events)
 {
@@ -342,16 +343,32 @@ bool evloop_polling_pays(struct evloop *l, int64_t now_us)
 	return true;
 }
 
-/* A polling window ends with an event (a hit) or by running out (a miss). */
-static void poll_account(struct evloop_poll *p, int n, int64_t now_us)
+/*
+ * A polling window runs from a turn until --busy-poll microseconds after the last turn; it
+ * paid (a hit) if any event came while it ran.
+ */
+static void poll_account(struct evloop_poll *p, int n)
 {
-	if (!p->open)
-		return;
-	if (n > 0 || now_us >= p->until_us) {
-		p->open = false;
+	if (p->open && n > 0)
+		p->got = true;
+}
+
+static void poll_window(struct evloop *l, int64_t now_us)
+{
+	struct evloop_poll *p = &l->poll;
+	bool expired = p->open && now_us >= p->until_us;
+
+	if (p->open && (l->poll.turn || expired)) {
 		p->windows++;
-		p->hits += n > 0;
+		p->hits += p->got;
+		p->open = false;
 	}
+	if (p->turn && evloop_polling_pays(l, now_us)) {
+		p->open = true;
+		p->got = false;
+		p->until_us = now_us + p->us;
+	}
+	p->turn = false;
 }
 
 /**
@@ -366,7 +383,6 @@ int evloop_run(struct evloop *l)
 
 	while (!l->quit) {
 		int64_t hook_ms = l->hooks.prepare ? l->hooks.prepare(l, l->hooks.ctx) : -1;
-		int64_t now_us;
 		bool interrupted = false;
 		int n;
 
@@ -378,7 +394,7 @@ int evloop_run(struct evloop *l)
 			interrupted = true;
 			n = 0;
 		}
-		poll_account(&l->poll, n, mono_us());
+		poll_account(&l->poll, n);
 		for (int i = 0; i < n; i++) {
 			int fd = events[i].data.fd;
 
@@ -388,12 +404,7 @@ int evloop_run(struct evloop *l)
 		if (l->hooks.finish)
 			l->hooks.finish(l, l->hooks.ctx, interrupted);
 		run_timers(l, mono_ms());
-		now_us = mono_us();
-		if (l->poll.turn && evloop_polling_pays(l, now_us)) {
-			l->poll.open = true;
-			l->poll.until_us = now_us + l->poll.us;
-		}
-		l->poll.turn = false;
+		poll_window(l, mono_us());
 	}
 	return 0;
 }

@@ -44,7 +44,8 @@ struct evloop_poll {
 	unsigned us;		 /* --busy-poll; 0: never */
 	bool turn;		 /* this round was a conversation's turn */
 	bool open;		 /* a polling window is running ... */
-	int64_t until_us;	 /* ... until then */
+	int64_t until_us;	 /* ... until then ... */
+	bool got;		 /* ... and an event came in it */
 	unsigned windows, hits;	 /* of the current sample */
 	int64_t paused_until_us; /* polling did not pay: not before then */
 	int64_t cpus_at_us;	 /* when the usable CPUs were last counted */
