@@ -1,4 +1,4 @@
-/* Network configuration over rtnetlink (libnl-route-3): links, addresses, routes, rules. */
+/* Network configuration over rtnetlink (libnl-route-3): link up, addresses, routes, rules. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
@@ -15,9 +15,45 @@
 /*
  * Every write rootlet makes to a netns's network goes through here, in the calling thread's
  * netns: rootlet-slirp's --configure (tap up, address, default route) and rootlet-portfwd's
- * --source-ip policy routing. Each call is one request on a socket netlink_open() made; an
- * error from the kernel is -EIO (libnl's codes are not errnos), an allocation's -ENOMEM.
+ * --source-ip policy routing; links of shared networks (veth pairs, bridges, moving a link
+ * into another netns) in netlink_link.c; reading a netns's links, addresses and routes in
+ * netlink_read.c. Each call is one request on a socket netlink_open() made; libnl's error
+ * codes, which are not errnos, come back as the errno they stand for (netlink_errno()).
  */
+
+/**
+ * netlink_errno() - The negative errno a libnl error code stands for
+ * @nlerr:	a libnl return value (0 or a negative NLE_*)
+ *
+ * Return: 0, or a negative errno; -EIO for a code with no errno of its own
+ */
+int netlink_errno(int nlerr)
+{
+	static const struct {
+		int nle, err;
+	} map[] = {
+		{ NLE_NOMEM, ENOMEM },
+		{ NLE_EXIST, EEXIST },
+		{ NLE_INVAL, EINVAL },
+		{ NLE_RANGE, ERANGE },
+		{ NLE_OPNOTSUPP, EOPNOTSUPP },
+		{ NLE_BUSY, EBUSY },
+		{ NLE_OBJ_NOTFOUND, ENOENT },
+		{ NLE_NODEV, ENODEV },
+		{ NLE_PERM, EPERM },
+		{ NLE_NOACCESS, EACCES },
+		{ NLE_AF_NOSUPPORT, EAFNOSUPPORT },
+		{ NLE_BAD_SOCK, EBADF },
+		{ NLE_AGAIN, EAGAIN },
+	};
+
+	if (nlerr >= 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (-nlerr == map[i].nle)
+			return -map[i].err;
+	return -EIO;
+}
 
 static size_t addr_len(int family)
 {
@@ -38,17 +74,18 @@ static struct nl_addr *addr_build(int family, const void *addr, unsigned prefix)
  * netlink_open() - A NETLINK_ROUTE socket in the calling thread's netns
  * @ret_sk:	the socket; netlink_close() it
  *
- * Return: 0 on success, -ENOMEM or -EIO
+ * Return: 0 on success, negative errno
  */
 int netlink_open(struct nl_sock **ret_sk)
 {
 	struct nl_sock *sk = nl_socket_alloc();
+	int err;
 
 	if (!sk)
 		return -ENOMEM;
-	if (nl_connect(sk, NETLINK_ROUTE) < 0) {
+	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0) {
 		nl_socket_free(sk);
-		return -EIO;
+		return netlink_errno(err);
 	}
 	*ret_sk = sk;
 	return 0;
@@ -92,7 +129,7 @@ int netlink_link_up(struct nl_sock *sk, int ifindex, unsigned mtu, const uint8_t
 			goto out;
 		rtnl_link_set_addr(change, lladdr);
 	}
-	err = rtnl_link_change(sk, link, change, 0) < 0 ? -EIO : 0;
+	err = netlink_errno(rtnl_link_change(sk, link, change, 0));
 out:
 	nl_addr_put(lladdr);
 	rtnl_link_put(change);
@@ -125,7 +162,7 @@ int netlink_addr_add(struct nl_sock *sk, int ifindex, int family, const void *ad
 	rtnl_addr_set_local(a, local);
 	if (family == AF_INET6)
 		rtnl_addr_set_flags(a, IFA_F_NODAD);
-	err = rtnl_addr_add(sk, a, 0) < 0 ? -EIO : 0;
+	err = netlink_errno(rtnl_addr_add(sk, a, 0));
 out:
 	nl_addr_put(local);
 	rtnl_addr_put(a);
@@ -165,7 +202,7 @@ int netlink_route_add(struct nl_sock *sk, const struct netlink_route *route)
 	rtnl_route_add_nexthop(r, nh);
 	nh = NULL; /* the route owns it now */
 	err = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_EXCL);
-	err = err == -NLE_EXIST && route->exist_ok ? 0 : err < 0 ? -EIO : 0;
+	err = err == -NLE_EXIST && route->exist_ok ? 0 : netlink_errno(err);
 out:
 	if (nh)
 		rtnl_route_nh_free(nh);
@@ -205,7 +242,7 @@ int netlink_rule_add(struct nl_sock *sk, int family, const void *src, unsigned p
 	rtnl_rule_set_table(rule, table);
 	rtnl_rule_set_action(rule, FR_ACT_TO_TBL);
 	err = rtnl_rule_add(sk, rule, NLM_F_CREATE | NLM_F_EXCL);
-	err = err == -NLE_EXIST ? 0 : err < 0 ? -EIO : 0;
+	err = err == -NLE_EXIST ? 0 : netlink_errno(err);
 out:
 	nl_addr_put(from);
 	rtnl_rule_put(rule);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct nl_sock;
+struct nl_cache;
 
 /* A route to every address of its family (prefix 0): a default route, or a whole table's. */
 struct netlink_route {
@@ -19,6 +20,7 @@ struct netlink_route {
 	bool exist_ok;	 /* the same route there already is success */
 };
 
+int netlink_errno(int nlerr);
 int netlink_open(struct nl_sock **ret_sk);
 void netlink_close(struct nl_sock *sk);
 int netlink_link_up(struct nl_sock *sk, int ifindex, unsigned mtu, const uint8_t *mac,
@@ -28,5 +30,24 @@ int netlink_addr_add(struct nl_sock *sk, int ifindex, int family, const void *ad
 int netlink_route_add(struct nl_sock *sk, const struct netlink_route *route);
 int netlink_rule_add(struct nl_sock *sk, int family, const void *src, unsigned prefix,
 		     const char *iif, uint32_t table, uint32_t prio);
+
+/* Links of shared networks (netlink_link.c). */
+int netlink_link_index(struct nl_sock *sk, const char *name, int *ret_ifindex);
+int netlink_link_down(struct nl_sock *sk, int ifindex);
+int netlink_link_del(struct nl_sock *sk, int ifindex);
+int netlink_veth_add(struct nl_sock *sk, const char *name, const char *peer, int peer_ns_fd);
+int netlink_bridge_add(struct nl_sock *sk, const char *name);
+int netlink_link_set_master(struct nl_sock *sk, int ifindex, int master_ifindex);
+int netlink_link_move(struct nl_sock *sk, int ifindex, int ns_fd);
+
+/* What a netns has: its links, addresses and routes, as libnl caches (netlink_read.c). */
+struct netlink_view {
+	struct nl_cache *links;
+	struct nl_cache *addrs;
+	struct nl_cache *routes;
+};
+
+int netlink_view_read(struct nl_sock *sk, struct netlink_view *ret);
+void netlink_view_free(struct netlink_view *v);
 
 #endif

@@ -1,4 +1,4 @@
-/* Interfaces, addresses and routes of the current netns, read with libnl-route-3, as JSON. */
+/* Interfaces, addresses and routes of the current netns, read through lib/netlink, as JSON. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
+#include "netlink.h"
 #include "netns.h"
 
 #define NL_TEXT_MAX 128
@@ -108,26 +109,17 @@ static json_t *links_routes(struct nl_cache *routes, struct nl_cache *links)
  */
 int links_read(json_t **ret_interfaces, json_t **ret_routes)
 {
-	struct nl_cache *links = NULL, *addrs = NULL, *routes = NULL;
+	struct netlink_view v;
 	struct nl_sock *sk;
-	int err = -ENOMEM;
+	int err;
 
-	sk = nl_socket_alloc();
-	if (!sk)
-		return -ENOMEM;
-	if (nl_connect(sk, NETLINK_ROUTE) < 0 || rtnl_link_alloc_cache(sk, AF_UNSPEC, &links) < 0 ||
-	    rtnl_addr_alloc_cache(sk, &addrs) < 0 ||
-	    rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &routes) < 0) {
-		err = -EIO;
-		goto out;
+	if ((err = netlink_open(&sk)))
+		return err;
+	if (!(err = netlink_view_read(sk, &v))) {
+		*ret_interfaces = links_interfaces(v.links, v.addrs);
+		*ret_routes = links_routes(v.routes, v.links);
+		netlink_view_free(&v);
 	}
-	*ret_interfaces = links_interfaces(links, addrs);
-	*ret_routes = links_routes(routes, links);
-	err = 0;
-out:
-	nl_cache_free(routes);
-	nl_cache_free(addrs);
-	nl_cache_free(links);
-	nl_socket_free(sk);
+	netlink_close(sk);
 	return err;
 }

@@ -1,0 +1,166 @@
+/* Links of shared networks over rtnetlink (libnl-route-3): veth pairs, bridges, moving links. */
+#include <errno.h>
+#include <linux/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+
+#include "netlink.h"
+
+/* A link object naming @ifindex, for requests about it. */
+static struct rtnl_link *link_ref(int ifindex)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+
+	if (link)
+		rtnl_link_set_ifindex(link, ifindex);
+	return link;
+}
+
+/* Applies @change (its fields set by the caller) to @ifindex. */
+static int link_change(struct nl_sock *sk, int ifindex, struct rtnl_link *change)
+{
+	struct rtnl_link *link = link_ref(ifindex);
+	int err = -ENOMEM;
+
+	if (link && change)
+		err = netlink_errno(rtnl_link_change(sk, link, change, 0));
+	rtnl_link_put(link);
+	rtnl_link_put(change);
+	return err;
+}
+
+/**
+ * netlink_link_index() - The index of the link named @name in the socket's netns
+ * @sk:		from netlink_open()
+ * @name:	the link's name
+ * @ret_ifindex: its index
+ *
+ * Return: 0 on success, -ENODEV if there is no such link, negative errno
+ */
+int netlink_link_index(struct nl_sock *sk, const char *name, int *ret_ifindex)
+{
+	struct rtnl_link *link = NULL;
+	int err = rtnl_link_get_kernel(sk, 0, name, &link);
+
+	if (err < 0)
+		return err == -NLE_OBJ_NOTFOUND ? -ENODEV : netlink_errno(err);
+	*ret_ifindex = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	return 0;
+}
+
+/**
+ * netlink_link_down() - Take a link down
+ * @sk:		from netlink_open()
+ * @ifindex:	the link
+ *
+ * Return: 0 on success, negative errno
+ */
+int netlink_link_down(struct nl_sock *sk, int ifindex)
+{
+	struct rtnl_link *change = rtnl_link_alloc();
+
+	if (change)
+		rtnl_link_unset_flags(change, IFF_UP);
+	return link_change(sk, ifindex, change);
+}
+
+/**
+ * netlink_link_del() - Delete a link (a veth's peer goes with it)
+ * @sk:		from netlink_open()
+ * @ifindex:	the link
+ *
+ * Return: 0 on success, negative errno
+ */
+int netlink_link_del(struct nl_sock *sk, int ifindex)
+{
+	struct rtnl_link *link = link_ref(ifindex);
+	int err = link ? netlink_errno(rtnl_link_delete(sk, link)) : -ENOMEM;
+
+	rtnl_link_put(link);
+	return err;
+}
+
+/**
+ * netlink_veth_add() - Make a veth pair: @name here, @peer in the netns of @peer_ns_fd
+ * @sk:		from netlink_open()
+ * @name:	this end's name
+ * @peer:	the other end's name
+ * @peer_ns_fd:	an fd of the netns the peer is made in, or -1 for this one
+ *
+ * Made in one request, so that no half-made pair is left behind for anyone to clean up.
+ *
+ * Return: 0 on success, -EEXIST if a name is taken, negative errno
+ */
+int netlink_veth_add(struct nl_sock *sk, const char *name, const char *peer, int peer_ns_fd)
+{
+	struct rtnl_link *link = rtnl_link_veth_alloc(), *other;
+	int err = -ENOMEM;
+
+	if (!link)
+		return err;
+	other = rtnl_link_veth_get_peer(link);
+	rtnl_link_set_name(link, name);
+	rtnl_link_set_name(other, peer);
+	if (peer_ns_fd >= 0)
+		rtnl_link_set_ns_fd(other, peer_ns_fd);
+	err = netlink_errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
+	rtnl_link_put(other);
+	rtnl_link_veth_release(link);
+	return err;
+}
+
+/**
+ * netlink_bridge_add() - Make a bridge
+ * @sk:		from netlink_open()
+ * @name:	its name
+ *
+ * Unlike libnl's rtnl_link_bridge_add(), a name already taken is an error, not a change of
+ * that link: two callers racing for one bridge learn which of them made it.
+ *
+ * Return: 0 on success, -EEXIST if the name is taken, negative errno
+ */
+int netlink_bridge_add(struct nl_sock *sk, const char *name)
+{
+	struct rtnl_link *link = rtnl_link_bridge_alloc();
+	int err;
+
+	if (!link)
+		return -ENOMEM;
+	rtnl_link_set_name(link, name);
+	err = netlink_errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
+	rtnl_link_put(link);
+	return err;
+}
+
+/**
+ * netlink_link_set_master() - Attach a link to a bridge
+ * @sk:		from netlink_open()
+ * @ifindex:	the link
+ * @master_ifindex: the bridge; 0 detaches the link
+ *
+ * Return: 0 on success, negative errno
+ */
+int netlink_link_set_master(struct nl_sock *sk, int ifindex, int master_ifindex)
+{
+	return netlink_errno(rtnl_link_enslave_ifindex(sk, master_ifindex, ifindex));
+}
+
+/**
+ * netlink_link_move() - Move a link into another netns
+ * @sk:		from netlink_open()
+ * @ifindex:	the link
+ * @ns_fd:	an fd of the netns it goes to
+ *
+ * Return: 0 on success, negative errno
+ */
+int netlink_link_move(struct nl_sock *sk, int ifindex, int ns_fd)
+{
+	struct rtnl_link *change = rtnl_link_alloc();
+
+	if (change)
+		rtnl_link_set_ns_fd(change, ns_fd);
+	return link_change(sk, ifindex, change);
+}
