@@ -45,7 +45,7 @@ SLIRP_SRCS  := $(wildcard slirp/*.c)
 PORTFWD_SRCS := $(wildcard portfwd/*.c)
 PORTFWD_PKGS := libnl-3.0 libnl-route-3.0 jansson libcap-ng libseccomp
 NETNS_SRCS  := $(filter-out netns/holder.c,$(wildcard netns/*.c))
-HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c
+HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c lib/isolate.c lib/err.c
 
 BINS := $(B)/rootlet $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
         $(B)/rootlet-portfwd
@@ -114,9 +114,9 @@ $(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h $(LIB_SRCS) 
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Islirp $(call pkg_cflags,$(UNIT_SLIRP_PKGS) slirp) $< \
 		$(LIB_SRCS) $(UNIT_SLIRP_SRCS) -o $@ $(call pkg_libs,$(UNIT_SLIRP_PKGS))
 
-$(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h portfwd/spec.c portfwd/spec.h
+$(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h portfwd/spec.c portfwd/spec.h lib/err.c
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< portfwd/spec.c -o $@
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< portfwd/spec.c lib/err.c -o $@
 
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
@@ -140,7 +140,7 @@ $(B)/fuzz/fuzz_slirp_%: tests/fuzz/fuzz_slirp_%.c $(LIB_SRCS) slirp/api_req.c $(
 # portfwd's parsers: SPECs, API requests, rootlessport's config (with the API's completeness
 # check from lib/).
 FUZZ_PORTFWD_SRCS := portfwd/spec.c portfwd/api_req.c portfwd/rootlessport.c portfwd/cfg.c \
-                     lib/apiserver.c
+                     lib/apiserver.c lib/evloop.c lib/array.c lib/monoclock.c lib/err.c
 $(B)/fuzz/fuzz_portfwd_%: tests/fuzz/fuzz_portfwd_%.c $(FUZZ_PORTFWD_SRCS) $(wildcard portfwd/*.h lib/*.h)
 	@mkdir -p $(dir $@)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) -Iportfwd $(call pkg_cflags,jansson) \

@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "evloop.h"
 #include "monoclock.h"
 
@@ -63,23 +64,6 @@ static void signal_event(struct evloop *l, void *obj, int fd, uint32_t events)
 		l->quit = true;
 }
 
-static int grow(struct evloop *l, int fd)
-{
-	struct evloop_ref *refs;
-	int n;
-
-	if (fd < l->nrefs)
-		return 0;
-	n = fd + REFS_GROW;
-	refs = realloc(l->refs, (size_t)n * sizeof(*refs));
-	if (!refs)
-		return -ENOMEM;
-	memset(refs + l->nrefs, 0, (size_t)(n - l->nrefs) * sizeof(*refs));
-	l->refs = refs;
-	l->nrefs = n;
-	return 0;
-}
-
 /**
  * evloop_watch() - Watch @fd for @events, or change what it is watched for
  * @l:		the loop
@@ -99,7 +83,7 @@ int evloop_watch(struct evloop *l, int fd, uint32_t events, evloop_fn fn, void *
 
 	if (fd < 0)
 		return -EBADF;
-	if ((err = grow(l, fd)))
+	if ((err = array_grow((void **)&l->refs, &l->nrefs, fd, sizeof(*l->refs), REFS_GROW)))
 		return err;
 	/* Try first what the table says is likely; the kernel's answer settles it. */
 	first = l->refs[fd].fn ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
 #include "name.h"
 
 static int name_char_ok(char c)
@@ -14,12 +15,12 @@ static int name_char_ok(char c)
 /**
  * name_check() - Check that a netns name is safe to use as a path component
  * @name:	candidate name
- * @ret_why:	set to a short reason when the name is refused (may be NULL)
+ * @e:		the reason when the name is refused (may be NULL)
  *
  * Return: 0 if @name is 1..NAME_MAX_LEN bytes of [A-Za-z0-9_.+-] and not "." or "..",
  *	   -EINVAL otherwise
  */
-int name_check(const char *name, const char **ret_why)
+int name_check(const char *name, struct err *e)
 {
 	const char *why = NULL;
 	size_t len = strnlen(name, NAME_MAX_LEN + 1);
@@ -39,9 +40,7 @@ int name_check(const char *name, const char **ret_why)
 				break;
 			}
 
-	if (why && ret_why)
-		*ret_why = why;
-	return why ? -EINVAL : 0;
+	return why ? err_make(e, -EINVAL, "%s", why) : 0;
 }
 
 /**

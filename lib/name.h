@@ -10,7 +10,8 @@
 /* A refused name quoted for a one-line message: at most this many bytes of it, escaped. */
 #define NAME_QUOTE_MAX 80
 
-int name_check(const char *name, const char **ret_why);
+struct err;
+int name_check(const char *name, struct err *e);
 void name_quote(const char *name, char *buf, size_t len);
 
 #endif

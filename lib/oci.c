@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "err.h"
 #include "oci.h"
 
 /* A config.json is a few KiB; this bounds what a mistaken path makes us read. */
@@ -19,35 +20,30 @@
  * oci_load() - Load a config.json that must hold a JSON object
  * @path:	file to read
  * @ret_config:	set to the parsed object on success
- * @why:	filled with a one-line reason on failure
- * @why_len:	size of @why
+ * @e:		what went wrong, on failure
  *
  * Return: 0 on success, -EINVAL if it is not a JSON object, other negative errno
  */
-int oci_load(const char *path, json_t **ret_config, char *why, size_t why_len)
+int oci_load(const char *path, json_t **ret_config, struct err *e)
 {
 	json_error_t jerr;
 	struct stat st;
 	json_t *config;
 
 	if (stat(path, &st) < 0) {
-		snprintf(why, why_len, "%s: %s", path, strerror(errno));
-		return -errno;
+		return err_errno(e, -errno, "%s", path);
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > OCI_CONFIG_MAX) {
-		snprintf(why, why_len, "%s: not a regular file of at most 1 MiB", path);
-		return -EINVAL;
+		return err_make(e, -EINVAL, "%s: not a regular file of at most 1 MiB", path);
 	}
 	config = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!config) {
-		snprintf(why, why_len, "%s: not valid JSON: %s (line %d, column %d)", path,
-			 jerr.text, jerr.line, jerr.column);
-		return -EINVAL;
+		return err_make(e, -EINVAL, "%s: not valid JSON: %s (line %d, column %d)", path,
+				jerr.text, jerr.line, jerr.column);
 	}
 	if (!json_is_object(config)) {
-		snprintf(why, why_len, "%s: not a JSON object", path);
 		json_decref(config);
-		return -EINVAL;
+		return err_make(e, -EINVAL, "%s: not a JSON object", path);
 	}
 	*ret_config = config;
 	return 0;

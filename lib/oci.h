@@ -10,7 +10,8 @@
 
 #define OCI_ERROR_MAX 256
 
-int oci_load(const char *path, json_t **ret_config, char *why, size_t why_len);
+struct err;
+int oci_load(const char *path, json_t **ret_config, struct err *e);
 int oci_set_namespace(json_t *config, const char *type, const char *path);
 int oci_set_mappings(json_t *config, const char *key, const struct idmap_range *ranges, size_t n);
 int oci_save(json_t *config, const char *path, bool in_place);

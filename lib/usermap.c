@@ -12,6 +12,7 @@
 
 #include "fileio.h"
 #include "proc.h"
+#include "err.h"
 #include "usermap.h"
 
 #define NEWUIDMAP "newuidmap"
@@ -51,7 +52,7 @@ static void stack(uint32_t own, const struct subid_result *res, struct idmap_ran
 
 /* Reads and parses one file; -ENOENT (no file) reads as no entry. */
 static int load(const char *path, const struct usermap_opts *o, uint32_t own,
-		struct subid_result *res, struct usermap_diag *diag)
+		struct subid_result *res, struct usermap_diag *diag, struct err *e)
 {
 	char *text;
 	int err;
@@ -62,8 +63,7 @@ static int load(const char *path, const struct usermap_opts *o, uint32_t own,
 		return 0;
 	}
 	if (err) {
-		snprintf(diag->error, sizeof(diag->error), "%s: %s", path, strerror(-err));
-		return err;
+		return err_errno(e, err, "%s", path);
 	}
 	err = subid_parse(text, o->user, (uint32_t)o->uid, own, res);
 	free(text);
@@ -75,8 +75,7 @@ static int load(const char *path, const struct usermap_opts *o, uint32_t own,
 	if (res->n_warn > SUBID_WARN_MAX)
 		diag->n_warn_more += res->n_warn - SUBID_WARN_MAX;
 	if (err)
-		snprintf(diag->error, sizeof(diag->error), "%s:%u: %s", path, res->error.line,
-			 res->error.why);
+		err_make(e, err, "%s:%u: %s", path, res->error.line, res->error.why);
 	return err;
 }
 
@@ -84,25 +83,27 @@ static int load(const char *path, const struct usermap_opts *o, uint32_t own,
  * usermap_build() - Work out the maps for a user from subuid/subgid
  * @o:		who, and which files
  * @ret:	the maps; the own-id-only maps when falling back
- * @diag:	why it fell back, malformed lines, or the fatal error
+ * @diag:	why it fell back, malformed lines
+ * @e:		the fatal error, on failure
  *
  * Falls back to the own ids alone (diag->fallback says why) when either file has no entry for
  * the user or newuidmap/newgidmap are not usable; fails when the user's own ranges are wrong.
  *
- * Return: 0 on success, negative errno with diag->error set on failure
+ * Return: 0 on success, negative errno (@e says more)
  */
-int usermap_build(const struct usermap_opts *o, struct usermap *ret, struct usermap_diag *diag)
+int usermap_build(const struct usermap_opts *o, struct usermap *ret, struct usermap_diag *diag,
+		  struct err *e)
 {
 	struct subid_result uids, gids;
-	char helper_why[USERMAP_MSG_MAX];
+	struct err helper = { 0 };
 	int err;
 
 	memset(diag, 0, sizeof(*diag));
 	single(o, ret);
 	if (o->root_only)
 		return 0;
-	if ((err = load(o->subuid_path, o, (uint32_t)o->uid, &uids, diag)) ||
-	    (err = load(o->subgid_path, o, (uint32_t)o->gid, &gids, diag)))
+	if ((err = load(o->subuid_path, o, (uint32_t)o->uid, &uids, diag, e)) ||
+	    (err = load(o->subgid_path, o, (uint32_t)o->gid, &gids, diag, e)))
 		return err;
 
 	if (!uids.n || !gids.n) {
@@ -112,10 +113,10 @@ int usermap_build(const struct usermap_opts *o, struct usermap *ret, struct user
 			 (unsigned)o->uid, (unsigned)o->uid, (unsigned)o->gid);
 		return 0;
 	}
-	if (usermap_helpers_check(helper_why, sizeof(helper_why))) {
+	if (usermap_helpers_check(&helper)) {
 		snprintf(diag->fallback, sizeof(diag->fallback),
-			 "%s; mapping only uid %u and gid %u to 0", helper_why, (unsigned)o->uid,
-			 (unsigned)o->gid);
+			 "%s; mapping only uid %u and gid %u to 0", err_text(&helper),
+			 (unsigned)o->uid, (unsigned)o->gid);
 		return 0;
 	}
 	stack((uint32_t)o->uid, &uids, ret->uid, ret->uid_line, &ret->n_uid);
@@ -145,35 +146,32 @@ static int which(const char *name, char *buf, size_t len)
 	return err;
 }
 
-static int helper_check(const char *name, char *why, size_t len)
+static int helper_check(const char *name, struct err *e)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
 	if (which(name, path, sizeof(path)) || stat(path, &st) < 0) {
-		snprintf(why, len, "%s not found on PATH (Debian package uidmap)", name);
-		return -ENOENT;
+		return err_make(e, -ENOENT, "%s not found on PATH (Debian package uidmap)", name);
 	}
 	if ((st.st_mode & S_ISUID) && st.st_uid == 0)
 		return 0;
 	if (getxattr(path, "security.capability", NULL, 0) > 0)
 		return 0;
-	snprintf(why, len, "%s is neither setuid root nor given file capabilities", path);
-	return -EPERM;
+	return err_make(e, -EPERM, "%s is neither setuid root nor given file capabilities", path);
 }
 
 /**
  * usermap_helpers_check() - Tell whether newuidmap and newgidmap can do their job
- * @why:	filled with the reason when they cannot
- * @len:	size of @why
+ * @e:		the reason when they cannot
  *
  * Return: 0 if both are on PATH and setuid root (or with file capabilities), negative errno
  */
-int usermap_helpers_check(char *why, size_t len)
+int usermap_helpers_check(struct err *e)
 {
-	int err = helper_check(NEWUIDMAP, why, len);
+	int err = helper_check(NEWUIDMAP, e);
 
-	return err ? err : helper_check(NEWGIDMAP, why, len);
+	return err ? err : helper_check(NEWGIDMAP, e);
 }
 
 struct helper_run {
@@ -224,8 +222,8 @@ static int helper_start(const char *helper, pid_t pid, const struct idmap_range 
 	return 0;
 }
 
-/* Waits for a helper; on failure its first stderr line becomes @why. */
-static int helper_finish(const char *helper, struct helper_run *run, char *why, size_t len)
+/* Waits for a helper; on failure its first stderr line becomes @e's text. */
+static int helper_finish(const char *helper, struct helper_run *run, struct err *e)
 {
 	char msg[USERMAP_MSG_MAX];
 	ssize_t got = 0;
@@ -246,18 +244,15 @@ static int helper_finish(const char *helper, struct helper_run *run, char *why, 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (msg[0])
-		snprintf(why, len, "%s", msg);
-	else
-		snprintf(why, len, "%s failed", helper);
-	return -EPERM;
+		return err_make(e, -EPERM, "%s", msg);
+	return err_make(e, -EPERM, "%s failed", helper);
 }
 
 /**
  * usermap_apply() - Write the maps of a process that just made a user namespace
  * @pid:	the process, in a fresh userns; the caller is in the parent userns
  * @m:		from usermap_build()
- * @why:	filled with the reason on failure
- * @len:	size of @why
+ * @e:		the reason, on failure
  *
  * Full maps go through the setuid newuidmap/newgidmap. The own-id map is written directly, which
  * the kernel allows the parent only once setgroups is denied (else the child could drop groups
@@ -265,41 +260,37 @@ static int helper_finish(const char *helper, struct helper_run *run, char *why, 
  *
  * Return: 0 on success, negative errno on failure
  */
-int usermap_apply(pid_t pid, const struct usermap *m, char *why, size_t len)
+int usermap_apply(pid_t pid, const struct usermap *m, struct err *e)
 {
 	char text[64];
 	int err;
 
 	if (m->full) {
 		struct helper_run uid_run, gid_run;
-		char gid_why[USERMAP_MSG_MAX];
+		struct err gid_err = { 0 };
 		int gerr;
 
 		/* Both at once: each is a setuid exec that takes a millisecond or two. */
 		if ((err = helper_start(NEWUIDMAP, pid, m->uid, m->n_uid, &uid_run)))
 			return err;
 		gerr = helper_start(NEWGIDMAP, pid, m->gid, m->n_gid, &gid_run);
-		err = helper_finish(NEWUIDMAP, &uid_run, why, len);
+		err = helper_finish(NEWUIDMAP, &uid_run, e);
 		if (gerr)
 			return err ? err : gerr;
-		gerr = helper_finish(NEWGIDMAP, &gid_run, gid_why, sizeof(gid_why));
-		if (!err && gerr)
-			snprintf(why, len, "%s", gid_why);
+		gerr = helper_finish(NEWGIDMAP, &gid_run, &gid_err);
+		if (!err && gerr && e)
+			*e = gid_err;
 		return err ? err : gerr;
 	}
-	if ((err = proc_write(pid, "setgroups", "deny"))) {
-		snprintf(why, len, "writing setgroups: %s", strerror(-err));
-		return err;
-	}
+	if ((err = proc_write(pid, "setgroups", "deny")))
+		return err_errno(e, err, "writing setgroups");
 	snprintf(text, sizeof(text), "0 %u 1\n", m->uid[0].outside);
-	if ((err = proc_write(pid, "uid_map", text))) {
-		snprintf(why, len, "writing uid_map: %s", strerror(-err));
-		return err;
-	}
+	if ((err = proc_write(pid, "uid_map", text)))
+		return err_errno(e, err, "writing uid_map");
 	snprintf(text, sizeof(text), "0 %u 1\n", m->gid[0].outside);
 	if ((err = proc_write(pid, "gid_map", text)))
-		snprintf(why, len, "writing gid_map: %s", strerror(-err));
-	return err;
+		return err_errno(e, err, "writing gid_map");
+	return 0;
 }
 
 /**

@@ -34,15 +34,16 @@ struct usermap {
 /* What usermap_build() found worth saying; it prints nothing itself. */
 struct usermap_diag {
 	char fallback[USERMAP_MSG_MAX]; /* why only the own ids are mapped ("" when full) */
-	char error[USERMAP_MSG_MAX];	/* why no map can be made at all */
 	char warn[2 * SUBID_WARN_MAX][USERMAP_MSG_MAX];
 	size_t n_warn;
 	size_t n_warn_more; /* malformed lines past those listed */
 };
 
-int usermap_build(const struct usermap_opts *o, struct usermap *ret, struct usermap_diag *diag);
-int usermap_helpers_check(char *why, size_t len);
-int usermap_apply(pid_t pid, const struct usermap *m, char *why, size_t len);
+struct err;
+int usermap_build(const struct usermap_opts *o, struct usermap *ret, struct usermap_diag *diag,
+		  struct err *e);
+int usermap_helpers_check(struct err *e);
+int usermap_apply(pid_t pid, const struct usermap *m, struct err *e);
 void usermap_format(const struct idmap_range *r, size_t n, char *buf, size_t len);
 
 #endif

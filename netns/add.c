@@ -25,10 +25,10 @@ static void add_explain_exists(struct netns_cfg *cfg, int root_fd)
 		return;
 	err = state_read(dir_fd, &st);
 	if (!err && state_live(dir_fd, &st) == 0)
-		snprintf(cfg->detail, sizeof(cfg->detail),
+		err_make(&cfg->err, -EEXIST,
 			 "exists, stale (its holder is gone); run 'rootlet-netns gc'");
 	else if (err == -ENOENT || err == -EBADMSG)
-		snprintf(cfg->detail, sizeof(cfg->detail),
+		err_make(&cfg->err, -EEXIST,
 			 "exists, broken (no readable state.json); 'rootlet-netns del %s' removes "
 			 "it",
 			 cfg->name);
@@ -154,9 +154,8 @@ int netns_add(struct netns_cfg *cfg)
 	 */
 	if ((cfg->slirp && as_root && (err = slirp_start(cfg, dir_fd))) ||
 	    (cfg->n_publish && (err = portfwd_start(cfg, dir_fd)))) {
-		if (!cfg->detail[0])
-			snprintf(cfg->detail, sizeof(cfg->detail), "starting a helper: %s",
-				 strerror(-err));
+		if (!cfg->err.text[0])
+			err_errno(&cfg->err, err, "starting a helper");
 		helpers_stop(dir_fd);
 		holder_stop(&st);
 		entry_remove(root_fd, cfg->name, dir_fd, &st);
@@ -164,8 +163,7 @@ int netns_add(struct netns_cfg *cfg)
 	}
 	/* Complete: the holder stops waiting for us (had we died before, it would have ended). */
 	if (ctx.commit_fd >= 0 && (err = holder_commit(ctx.commit_fd)))
-		snprintf(cfg->detail, sizeof(cfg->detail), "the holder went away: %s",
-			 strerror(-err));
+		err_errno(&cfg->err, err, "the holder went away");
 	ctx.commit_fd = -1;
 	goto out;
 fail:

@@ -34,8 +34,7 @@ static int del_broken(struct netns_cfg *cfg)
 	if ((err = lock_at(dir_fd, STATE_LOCK, true, &lock_fd)))
 		goto out;
 	if ((err = orphan_stop(dir_fd, cfg->root, cfg->name, NULL))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "stopping its processes: %s",
-			 strerror(-err));
+		err_errno(&cfg->err, err, "stopping its processes");
 		goto out;
 	}
 	err = entry_remove(root_fd, cfg->name, dir_fd, NULL);
@@ -91,8 +90,7 @@ int netns_del(struct netns_cfg *cfg)
 	if (err)
 		return err;
 	if ((err = orphan_stop(e.dir_fd, cfg->root, cfg->name, &e.st)))
-		snprintf(cfg->detail, sizeof(cfg->detail), "stopping holder %d or a helper: %s",
-			 (int)e.st.holder_pid, strerror(-err));
+		err_errno(&cfg->err, err, "stopping holder %d or a helper", (int)e.st.holder_pid);
 	else
 		err = entry_remove(e.root_fd, cfg->name, e.dir_fd, &e.st);
 	entry_close(&e);

@@ -30,9 +30,9 @@ int netns_join_entry(struct netns_cfg *cfg)
 	if (err)
 		return err;
 	if (user_fd >= 0 && (err = ns_join(user_fd, CLONE_NEWUSER)))
-		snprintf(cfg->detail, sizeof(cfg->detail), "joining the user namespace: %m");
+		err_make(&cfg->err, -errno, "joining the user namespace: %m");
 	else if ((err = ns_join(net_fd, CLONE_NEWNET)))
-		snprintf(cfg->detail, sizeof(cfg->detail), "joining the network namespace: %m");
+		err_make(&cfg->err, -errno, "joining the network namespace: %m");
 	if (user_fd >= 0)
 		close(user_fd);
 	close(net_fd);
@@ -49,9 +49,7 @@ static int exec_bind_resolv(struct netns_cfg *cfg, const char *resolv)
 	    mount(resolv, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
 		int err = -errno;
 
-		snprintf(cfg->detail, sizeof(cfg->detail), "binding resolv.conf: %s",
-			 strerror(-err));
-		return err;
+		return err_errno(&cfg->err, err, "binding resolv.conf");
 	}
 	return 0;
 }
@@ -80,6 +78,5 @@ int netns_exec(struct netns_cfg *cfg)
 	execvp(cfg->cmd[0], cfg->cmd);
 	err = -errno;
 	cfg->cmd_failed = true;
-	snprintf(cfg->detail, sizeof(cfg->detail), "%s: %m", cfg->cmd[0]);
-	return err;
+	return err_make(&cfg->err, err, "%s: %m", cfg->cmd[0]);
 }

@@ -90,8 +90,7 @@ int netns_gc(struct netns_cfg *cfg)
 			printf("removed %s\n", de->d_name);
 		if (ret < 0 && !err) {
 			err = ret;
-			snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", de->d_name,
-				 strerror(-ret));
+			err_errno(&cfg->err, ret, "%s", de->d_name);
 		}
 	}
 	closedir(dir);

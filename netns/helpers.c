@@ -113,21 +113,30 @@ int helper_path(const char *binary, const char *libexec_sub, char *buf, size_t l
 }
 
 /* The last line a helper logged: why it did not come up. */
-static void last_log_line(int dir_fd, const char *log, char *buf, size_t len)
+/*
+ * Why a helper did not become ready, from the last line of its log: "starting rootlet-slirp:
+ * configuring tap0: <why>". Its own "rootlet-slirp: " prefix gives way to ours.
+ */
+static int explain_not_ready(int dir_fd, const struct helper_proc *h, int code, struct err *e)
 {
+	size_t prefix = strlen(h->name);
 	char *text, *line, *end;
 
-	snprintf(buf, len, "%s did not become ready", log);
-	if (file_read_small(dir_fd, log, &text, NULL))
-		return;
+	if (file_read_small(dir_fd, h->log, &text, NULL))
+		return err_errno(e, code, "starting %s (no %s)", h->name, h->log);
 	end = text + strlen(text);
 	while (end > text && end[-1] == '\n')
 		*--end = '\0';
 	line = strrchr(text, '\n');
 	line = line ? line + 1 : text;
+	if (!strncmp(line, h->name, prefix) && !strncmp(line + prefix, ": ", 2))
+		line += prefix + 2;
 	if (*line)
-		snprintf(buf, len, "%s", line);
+		err_make(e, code, "starting %s: %s", h->name, line);
+	else
+		err_errno(e, code, "starting %s: it did not become ready", h->name);
 	free(text);
+	return code;
 }
 
 static int wait_ready(int fd)
@@ -160,10 +169,9 @@ int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv
 	h->ready_fd = -1;
 	h->go_fd = -1;
 	h->log = log;
-	if (helper_path(argv[0], NULL, binary, sizeof(binary))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s not found", argv[0]);
-		return -ENOENT;
-	}
+	h->name = argv[0];
+	if (helper_path(argv[0], NULL, binary, sizeof(binary)))
+		return err_make(&cfg->err, -ENOENT, "%s not found", argv[0]);
 	log_fd = openat(dir_fd, log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, HELPER_LOG_MODE);
 	if (log_fd < 0)
 		return -errno;
@@ -217,7 +225,7 @@ void helper_abort(struct helper_proc *h)
 	h->pid = h->ready_fd = h->go_fd = -1;
 }
 
-/* Until the helper says ready; if it does not, its last log line is the detail and it goes. */
+/* Until the helper says ready; if it does not, its last log line says why and it goes. */
 int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
 {
 	int err = wait_ready(h->ready_fd);
@@ -226,7 +234,7 @@ int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
 	h->ready_fd = -1;
 	if (err) {
 		helper_abort(h);
-		last_log_line(dir_fd, h->log, cfg->detail, sizeof(cfg->detail));
+		explain_not_ready(dir_fd, h, err, &cfg->err);
 	}
 	return err;
 }

@@ -1,5 +1,4 @@
 /* rootlet-netns-holder: the tiny process that keeps a rootless netns alive. */
-#include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,6 +12,7 @@
 
 #include "fileio.h"
 #include "holder.h"
+#include "isolate.h"
 #include "lock.h"
 #include "state.h"
 
@@ -106,9 +106,10 @@ static bool wait_commit(const sigset_t *wanted)
 	return committed;
 }
 
+/* The holder's privilege timeline: lib/isolate.h's stages, of which it needs only caps. */
 static int holder_isolate(void)
 {
-	int null_fd;
+	int null_fd, err;
 
 	if (setsid() < 0 || chdir("/") < 0)
 		return -errno;
@@ -121,19 +122,13 @@ static int holder_isolate(void)
 	if (close_range(HOLDER_REPORT_FD + 1, ~0U, 0) < 0)
 		return -errno;
 
-	/* Nobody needs our capabilities: others join through /proc/PID/ns, not through us. */
-	capng_clear(CAPNG_SELECT_ALL);
-	if (capng_apply(CAPNG_SELECT_ALL) < 0) {
-		/*
-		 * Without CAP_SETPCAP the bounding set cannot be cleared here, but then there are
-		 * no capabilities to drop either: in a joined userns that does not map us, or in
-		 * a new one, exec'd before its maps (holder_spawn.c cleared that bounding set).
-		 */
-		capng_clear(CAPNG_SELECT_BOTH);
-		if (capng_apply(CAPNG_SELECT_BOTH) < 0)
-			return -EPERM;
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+	/*
+	 * Nobody needs our capabilities: others join through /proc/PID/ns, not through us. In a
+	 * new userns exec'd before its maps, holder_spawn.c cleared the bounding set already.
+	 */
+	if ((err = isolate_caps(NULL, 0, true, NULL)))
+		return err;
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 		return -errno;
 	return 0;
 }

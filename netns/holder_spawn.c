@@ -37,10 +37,8 @@ static int holder_map_build(struct netns_cfg *cfg, struct usermap *map)
 	int err;
 
 	opts.user = pw ? pw->pw_name : NULL;
-	if ((err = usermap_build(&opts, map, &diag))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s", diag.error);
+	if ((err = usermap_build(&opts, map, &diag, &cfg->err)))
 		return err;
-	}
 	if (diag.fallback[0])
 		snprintf(cfg->warning, sizeof(cfg->warning), "%s", diag.fallback);
 	else if (diag.n_warn)
@@ -132,16 +130,14 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unsha
 	pid_t pid = -1;
 
 	if ((err = helper_path(HOLDER_BINARY, "/../libexec/rootlet", holder, sizeof(holder)))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s not found", HOLDER_BINARY);
-		return err;
+		return err_make(&cfg->err, err, "%s not found", HOLDER_BINARY);
 	}
 	if (cfg->userns_path &&
 	    (err = ns_open_at(AT_FDCWD, cfg->userns_path, CLONE_NEWUSER, &userns_fd))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "--userns %s: %s", cfg->userns_path,
-			 err == -ENOTTY	  ? "not a namespace file"
-			 : err == -EINVAL ? "not a user namespace"
-					  : strerror(-err));
-		return err;
+		return err_make(&cfg->err, err, "--userns %s: %s", cfg->userns_path,
+				err == -ENOTTY	 ? "not a namespace file"
+				: err == -EINVAL ? "not a user namespace"
+						 : strerror(-err));
 	}
 	/* Parsed before the fork: the child does not wait for it. */
 	if (userns_fd < 0 && (err = holder_map_build(cfg, &map)))
@@ -170,7 +166,7 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unsha
 			goto out;
 		}
 		if ((unshared && (err = unshared(arg, pid))) ||
-		    (err = usermap_apply(pid, &map, cfg->detail, sizeof(cfg->detail))))
+		    (err = usermap_apply(pid, &map, &cfg->err)))
 			goto out;
 	}
 	if ((err = read_msg(report[0], &msg)))

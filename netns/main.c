@@ -125,19 +125,19 @@ static void explain_state_error(struct netns_cfg *cfg, int err)
 		return;
 	if (lstat(cfg->root, &st) < 0) {
 		if (errno == ENOENT && cfg->name)
-			snprintf(cfg->detail, sizeof(cfg->detail),
+			err_make(&cfg->err, -ENOENT,
 				 "no such netns (none made yet: %s does not exist)", cfg->root);
 		return;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		snprintf(cfg->detail, sizeof(cfg->detail),
+		err_make(&cfg->err, -ENOTDIR,
 			 "%s is %s, not the state directory: refused; remove it", cfg->root,
 			 S_ISLNK(st.st_mode) ? "a symlink" : "not a directory");
 		return;
 	}
 	if (cfg->name && !state_entry_path(entry, sizeof(entry), cfg->root, cfg->name, NULL) &&
 	    !lstat(entry, &st) && !S_ISDIR(st.st_mode))
-		snprintf(cfg->detail, sizeof(cfg->detail),
+		err_make(&cfg->err, -ENOTDIR,
 			 "%s is %s, not a netns entry; 'rootlet-netns del %s' removes it", entry,
 			 S_ISLNK(st.st_mode) ? "a symlink" : "not a directory", cfg->name);
 }
@@ -263,7 +263,7 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 	nargs = argc - optind;
 	if (verb->takes_name) {
 		char quoted[NAME_QUOTE_MAX];
-		const char *why;
+		struct err why = { 0 };
 
 		if (nargs < 1)
 			return usage_error("%s: NAME missing", cfg->verb);
@@ -272,7 +272,7 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		if (name_check(cfg->name, &why)) {
 			name_quote(cfg->name, quoted, sizeof(quoted));
 			fprintf(stderr, "rootlet-netns: %s: invalid name '%s': %s\n", cfg->verb,
-				quoted, why);
+				quoted, err_text(&why));
 			return EXIT_USAGE;
 		}
 	}
@@ -314,20 +314,22 @@ int main(int argc, char **argv)
 	log_debug(cfg.debug, "state root %s", cfg.root);
 
 	err = verb->fn(&cfg);
-	if (err && !cfg.detail[0])
+	if (err && !cfg.err.text[0])
 		explain_state_error(&cfg, err);
 	if (cfg.warning[0])
 		log_warn("%s %s: %s", cfg.verb, cfg.name ? cfg.name : "", cfg.warning);
 	if (!err)
 		return 0;
-	if (err == -EPERM && !cfg.detail[0])
-		snprintf(cfg.detail, sizeof(cfg.detail),
-			 "%s: not owned by you or open to others (must be 0700)", cfg.root);
+	if (err == -EPERM && !cfg.err.text[0])
+		err_make(&cfg.err, -EPERM, "%s: not owned by you or open to others (must be 0700)",
+			 cfg.root);
+	if (!cfg.err.text[0])
+		err_make(&cfg.err, err, "%s", netns_strerror(err));
 	if (cfg.name)
-		log_error("%s %s: %s", cfg.verb, cfg.name,
-			  cfg.detail[0] ? cfg.detail : netns_strerror(err));
+		err_wrap(&cfg.err, err, "%s %s", cfg.verb, cfg.name);
 	else
-		log_error("%s: %s", cfg.verb, cfg.detail[0] ? cfg.detail : netns_strerror(err));
+		err_wrap(&cfg.err, err, "%s", cfg.verb);
+	log_error("%s", err_text(&cfg.err));
 	if (cfg.cmd_failed)
 		return err == -ENOENT ? EXIT_EXEC_NOTFOUND : EXIT_EXEC_CANNOT;
 	return verb->extra_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;

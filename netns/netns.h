@@ -2,6 +2,7 @@
 #ifndef ROOTLET_NETNS_H
 #define ROOTLET_NETNS_H
 
+#include "err.h"
 #include <limits.h>
 #include <stdbool.h>
 
@@ -31,7 +32,7 @@ struct netns_cfg {
 	bool source_ip;			/* add --source-ip, for portfwd */
 	bool cmd_failed;		/* exec: the command itself could not be run */
 	char root[PATH_MAX];		/* state root */
-	char detail[NETNS_DETAIL_MAX];	/* more about the last error, for main() to print */
+	struct err err;			/* what went wrong, for main() to print */
 	char warning[NETNS_DETAIL_MAX]; /* one line main() prints whatever the outcome */
 };
 
@@ -73,6 +74,7 @@ struct helper_proc {
 	int ready_fd;
 	int go_fd; /* slirp_spawn_early(): its --wait-fd */
 	const char *log;
+	const char *name; /* its binary's name, as its messages begin */
 };
 int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 		      struct helper_proc *h);

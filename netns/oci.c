@@ -46,7 +46,7 @@ int netns_oci(struct netns_cfg *cfg)
 		err = live < 0 ? live : -ESRCH;
 		goto out;
 	}
-	if ((err = oci_load(cfg->config_path, &config, cfg->detail, sizeof(cfg->detail))))
+	if ((err = oci_load(cfg->config_path, &config, &cfg->err)))
 		goto out;
 	if ((err = entry_ns_path(cfg, STATE_NET, net, sizeof(net))) ||
 	    (err = entry_ns_path(cfg, STATE_USER, user, sizeof(user))))
@@ -58,12 +58,11 @@ int netns_oci(struct netns_cfg *cfg)
 	if ((err = oci_set_namespace(config, "network", net)))
 		goto bad_config;
 	if ((err = oci_save(config, cfg->config_path, cfg->in_place)))
-		snprintf(cfg->detail, sizeof(cfg->detail), "writing %s: %s", cfg->config_path,
-			 strerror(-err));
+		err_errno(&cfg->err, err, "writing %s", cfg->config_path);
 	goto out;
 bad_config:
 	if (err == -EINVAL)
-		snprintf(cfg->detail, sizeof(cfg->detail),
+		err_make(&cfg->err, err,
 			 "%s: linux or linux.namespaces is not of the OCI type (object, array)",
 			 cfg->config_path);
 out:

@@ -24,8 +24,7 @@ int netns_path(struct netns_cfg *cfg)
 	if (live <= 0)
 		err = live < 0 ? live : -ESRCH;
 	else if (cfg->user && state_is_host(&e.st)) {
-		snprintf(cfg->detail, sizeof(cfg->detail),
-			 "a root netns has no user namespace of its own");
+		err_make(&cfg->err, err, "a root netns has no user namespace of its own");
 		err = -ENODATA;
 	} else if (!(err = entry_ns_path(cfg, cfg->user ? STATE_USER : STATE_NET, path,
 					 sizeof(path))))

@@ -26,16 +26,16 @@ char *pf_api_handle(void *data, const char *buf, size_t len)
 {
 	struct pf_state *st = data;
 	struct pf_api_request r;
-	char why[PF_API_WHY_MAX];
+	struct err why = { 0 };
 	struct pf_forward *f;
 	json_t *arr;
 
-	if (pf_api_parse(buf, len, &r, why, sizeof(why)))
-		return apiserver_error(why);
+	if (pf_api_parse(buf, len, &r, &why))
+		return apiserver_error(err_text(&why));
 	switch (r.cmd) {
 	case PF_API_ADD:
-		if (forward_add(st, r.target, r.reverse, &f, why, sizeof(why)))
-			return apiserver_error(why);
+		if (forward_add(st, r.target, r.reverse, &f, &why))
+			return apiserver_error(err_text(&why));
 		return reply(forward_json(f));
 	case PF_API_LIST:
 		arr = json_array();
@@ -43,8 +43,8 @@ char *pf_api_handle(void *data, const char *buf, size_t len)
 			json_array_insert_new(arr, 0, forward_json(f));
 		return reply(json_pack("{s:o}", "forwards", arr));
 	case PF_API_REMOVE:
-		if (forward_remove(st, r.target, why, sizeof(why)))
-			return apiserver_error(why);
+		if (forward_remove(st, r.target, &why))
+			return apiserver_error(err_text(&why));
 		return reply(json_object());
 	}
 	return apiserver_error("unknown execute");

@@ -12,10 +12,9 @@
  * forward is made (spec_parse()); here only its length.
  */
 
-static int refuse(char *why, size_t len, const char *reason)
+static int refuse(struct err *e, const char *reason)
 {
-	snprintf(why, len, "%s", reason);
-	return -EINVAL;
+	return err_make(e, -EINVAL, "%s", reason);
 }
 
 /* A SPEC that fits, copied. */
@@ -37,7 +36,7 @@ static int take_spec(const char *spec, struct pf_api_request *r)
  *
  * Return: 0 on success, -EINVAL on any malformed request
  */
-int pf_api_parse(const char *buf, size_t len, struct pf_api_request *ret, char *why, size_t why_len)
+int pf_api_parse(const char *buf, size_t len, struct pf_api_request *ret, struct err *e)
 {
 	struct pf_api_request r = { 0 };
 	json_t *root, *args, *id;
@@ -46,21 +45,21 @@ int pf_api_parse(const char *buf, size_t len, struct pf_api_request *ret, char *
 
 	root = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(root)) {
-		err = refuse(why, why_len, root ? "not a JSON object" : "cannot parse JSON");
+		err = refuse(e, root ? "not a JSON object" : "cannot parse JSON");
 		goto out;
 	}
 	execute = json_string_value(json_object_get(root, "execute"));
 	args = json_object_get(root, "arguments");
 	id = json_object_get(args, "id");
 	if (!execute) {
-		refuse(why, why_len, "no execute found");
+		refuse(e, "no execute found");
 	} else if (args && !json_is_object(args)) {
-		refuse(why, why_len, "arguments is not an object");
+		refuse(e, "arguments is not an object");
 	} else if (!strcmp(execute, "add")) {
 		r.cmd = PF_API_ADD;
 		r.reverse = json_is_true(json_object_get(args, "reverse"));
 		if (take_spec(json_string_value(json_object_get(args, "spec")), &r))
-			refuse(why, why_len, "add: bad arguments.spec");
+			refuse(e, "add: bad arguments.spec");
 		else
 			err = 0;
 	} else if (!strcmp(execute, "list")) {
@@ -73,12 +72,12 @@ int pf_api_parse(const char *buf, size_t len, struct pf_api_request *ret, char *
 				 (long long)json_integer_value(id));
 			err = 0;
 		} else if (id || take_spec(json_string_value(json_object_get(args, "spec")), &r)) {
-			refuse(why, why_len, "remove: bad arguments (id or spec)");
+			refuse(e, "remove: bad arguments (id or spec)");
 		} else {
 			err = 0;
 		}
 	} else {
-		refuse(why, why_len, "unknown execute");
+		refuse(e, "unknown execute");
 	}
 out:
 	json_decref(root);

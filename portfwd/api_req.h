@@ -2,12 +2,11 @@
 #ifndef ROOTLET_PORTFWD_API_REQ_H
 #define ROOTLET_PORTFWD_API_REQ_H
 
+#include "err.h"
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "spec.h"
-
-#define PF_API_WHY_MAX 256
 
 enum pf_api_command {
 	PF_API_ADD,
@@ -21,7 +20,6 @@ struct pf_api_request {
 	bool reverse;			/* add: a reverse forward */
 };
 
-int pf_api_parse(const char *buf, size_t len, struct pf_api_request *ret, char *why,
-		 size_t why_len);
+int pf_api_parse(const char *buf, size_t len, struct pf_api_request *ret, struct err *e);
 
 #endif

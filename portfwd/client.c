@@ -20,7 +20,7 @@ int pf_run_client(struct pf_cfg *cfg)
 	int err;
 
 	if ((err = pf_resolve_netns(cfg))) {
-		log_error("%s %s: %s", cfg->verb, cfg->netns_arg, cfg->detail);
+		log_error("%s %s: %s", cfg->verb, cfg->netns_arg, err_why(&cfg->err, err));
 		return EXIT_FAILURE;
 	}
 	for (int i = 0; i < (cfg->nargs ? cfg->nargs : 1); i++) {

@@ -1,5 +1,4 @@
 /* rootlet-portfwd's daemon: its set-up, from the command line to a sandboxed event loop. */
-#include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -22,57 +21,9 @@
 #include "state.h"
 #include "statedir.h"
 
-/*
- * Theory of operation: the privilege timeline
- *
- * 1. As started: the user's (or podman's) credentials, the host's filesystem, one thread.
- * 2. Join the holder's user namespace (whole process, so while it has one thread): root of it,
- *    with the capabilities that setns into its netns needs.
- * 3. Everything that touches a path: the netns file, the state directory (opened without
- *    following symlinks, then used by fd only), the API and reload sockets, state.json and
- *    the holder's pidfd, the one /proc file a refused bind's message quotes, and the pid file
- *    (our start time is read from /proc; the file is taken back if a later step fails).
- * 4. The sandbox (lib/sandbox.c): a mount namespace whose root is empty and read-only; the
- *    host's filesystem is gone for good. Still one thread, as unshare needs.
- * 5. The netns thread starts (nsock.c): it joins the netns and keeps CAP_NET_RAW alone, for
- *    IP_TRANSPARENT; this thread drops every capability.
- * 6. The forwards bind their ports.
- * 7. The seccomp allow-list (seccomp.c), in every thread: no open, no unlink of a path.
- * 8. Ready is written; the loop runs until the exit fd, a signal or the holder's end.
- */
+/* The privilege timeline these steps follow is in isolate.c. */
 
 #define READY_MESSAGE "1"
-
-/* A file of the entry, by its name in the entry's fd; else the path given. */
-static const char *ns_file(const struct pf_cfg *cfg, const char *file, const char *path)
-{
-	return cfg->state_fd >= 0 ? file : path;
-}
-
-/* The userns is joined by the whole process while it has one thread; the netns by a thread. */
-static int join_userns(struct pf_cfg *cfg)
-{
-	int fd, err;
-
-	if (!cfg->user_path[0])
-		return 0;
-	if ((err = ns_open_at(cfg->state_fd >= 0 ? cfg->state_fd : AT_FDCWD,
-			      ns_file(cfg, STATE_USER, cfg->user_path), CLONE_NEWUSER, &fd))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", cfg->user_path,
-			 err == -ENOTTY ? "not a namespace" : strerror(-err));
-		return err;
-	}
-	if (ns_is_ours(fd, CLONE_NEWUSER)) {
-		close(fd);
-		return 0;
-	}
-	err = ns_join(fd, CLONE_NEWUSER);
-	close(fd);
-	if (err)
-		snprintf(cfg->detail, sizeof(cfg->detail), "joining %s: %s", cfg->user_path,
-			 strerror(-err));
-	return err;
-}
 
 /* The netns's holder going away (del, gc, kill) ends the daemon too, cleanly. */
 static int watch_holder(struct pf_cfg *cfg, struct pf_state *st)
@@ -87,7 +38,7 @@ static int watch_holder(struct pf_cfg *cfg, struct pf_state *st)
 	pidfd = pidfd_open(ns.holder_pid, 0);
 	pf = (struct pidfile){ .pid = ns.holder_pid, .start = ns.holder_start };
 	if (pidfd < 0 || pidfile_live(&pf) != 1) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "netns %s is stale", cfg->netns_arg);
+		err_make(&cfg->err, -ESRCH, "netns %s is stale", cfg->netns_arg);
 		if (pidfd >= 0)
 			close(pidfd);
 		return -ESRCH;
@@ -101,18 +52,17 @@ static int open_paths(struct pf_cfg *cfg, struct pf_state *st, int *ret_net_fd)
 	char api[PATH_MAX];
 	int err;
 
-	if ((err = pf_resolve_netns(cfg)) || (err = join_userns(cfg)))
+	if ((err = pf_resolve_netns(cfg)) || (err = pf_isolate_user(cfg)))
 		return err;
 	if ((err = ns_open_at(cfg->state_fd >= 0 ? cfg->state_fd : AT_FDCWD,
-			      ns_file(cfg, STATE_NET, cfg->net_path), CLONE_NEWNET, ret_net_fd))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", cfg->net_path,
-			 err == -ENOTTY ? "not a namespace" : strerror(-err));
-		return err;
+			      pf_ns_file(cfg, STATE_NET, cfg->net_path), CLONE_NEWNET,
+			      ret_net_fd))) {
+		return err_make(&cfg->err, err, "%s: %s", cfg->net_path,
+				err == -ENOTTY ? "not a namespace" : strerror(-err));
 	}
 	forward_init(st);
 	if ((err = pf_loop_init(st, cfg->exit_fd))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "event loop: %s", strerror(-err));
-		return err;
+		return err_errno(&cfg->err, err, "event loop");
 	}
 	/* Our own socket in the entry is bound through the entry's fd: no symlink on the way. */
 	if (cfg->state_fd >= 0 && cfg->api_in_state)
@@ -121,54 +71,41 @@ static int open_paths(struct pf_cfg *cfg, struct pf_state *st, int *ret_net_fd)
 	else
 		snprintf(api, sizeof(api), "%s", cfg->api_path);
 	if (api[0] && !(st->api = apiserver_new(api, &st->ev, pf_api_handle, st, &err))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "API socket %s: %s", cfg->api_path,
-			 strerror(-err));
-		return err;
+		return err_errno(&cfg->err, err, "API socket %s", cfg->api_path);
 	}
-	if (cfg->reload_dir && (err = reload_open(st, cfg->reload_dir, cfg->reload_name,
-						  cfg->detail, sizeof(cfg->detail))))
+	if (cfg->reload_dir &&
+	    (err = reload_open(st, cfg->reload_dir, cfg->reload_name, &cfg->err)))
 		return err;
 	if (cfg->state_fd >= 0 && (err = watch_holder(cfg, st)))
 		return err;
 	/* Our start time comes from /proc/self/stat: written now, taken back if set-up fails. */
 	if (cfg->state_fd >= 0 &&
 	    (err = pidfile_write(cfg->state_fd, STATE_PORTFWD_PIDFILE, getpid()))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "pid file: %s", strerror(-err));
-		return err;
+		return err_errno(&cfg->err, err, "pid file");
 	}
 	return 0;
 }
 
 static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 {
-	const char *step;
 	int net_fd = -1, err;
 	struct pf_forward *f;
 
-	/* Each relayed connection holds six fds: take all the kernel allows us. */
-	proc_raise_nofile();
-	if ((err = open_paths(cfg, st, &net_fd)))
+	pf_isolate_initial();
+	if ((err = open_paths(cfg, st, &net_fd)) || (err = pf_isolate_fs(cfg)))
 		goto out;
-	if ((err = sandbox_root(NULL, 0, &step))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "sandbox: %s: %s", step, strerror(-err));
-		goto out;
-	}
-	err = nsock_start(&st->ns, net_fd, cfg->target_arg, cfg->source_ip, cfg->detail,
-			  sizeof(cfg->detail));
+	err = nsock_start(&st->ns, net_fd, cfg->target_arg, cfg->source_ip, &cfg->err);
 	st->source_ip = cfg->source_ip;
 	evloop_busy_poll(&st->ev, (unsigned)cfg->busy_poll_us);
 	if (err || (err = pf_loop_watch_nsock(st)))
 		goto out;
-	/* Binding host ports, making sockets in the netns: none of it needs a capability. */
-	capng_clear(CAPNG_SELECT_BOTH);
-	capng_apply(CAPNG_SELECT_BOTH);
+	if ((err = pf_isolate_caps(cfg)))
+		goto out;
 	for (int i = 0; i < cfg->n_publish; i++)
-		if ((err = forward_add(st, cfg->publish[i], false, &f, cfg->detail,
-				       sizeof(cfg->detail))))
+		if ((err = forward_add(st, cfg->publish[i], false, &f, &cfg->err)))
 			goto out;
 	for (int i = 0; i < cfg->n_reverse; i++)
-		if ((err = forward_add(st, cfg->reverse[i], true, &f, cfg->detail,
-				       sizeof(cfg->detail))))
+		if ((err = forward_add(st, cfg->reverse[i], true, &f, &cfg->err)))
 			goto out;
 out:
 	if (net_fd >= 0)
@@ -203,14 +140,14 @@ int pf_run_daemon(struct pf_cfg *cfg)
 
 	if ((err = daemon_setup(cfg, &st))) {
 		if (cfg->rootlessport)
-			printf("rootlessport: %s\n", cfg->detail[0] ? cfg->detail : strerror(-err));
+			printf("rootlessport: %s\n", err_why(&cfg->err, err));
 		else
-			log_error("%s", cfg->detail[0] ? cfg->detail : strerror(-err));
+			log_error("%s", err_why(&cfg->err, err));
 		daemon_free(&st);
 		return EXIT_FAILURE;
 	}
-	if ((err = pf_seccomp_install())) {
-		log_error("seccomp: %s", strerror(-err));
+	if ((err = pf_isolate_syscalls(cfg))) {
+		log_error("%s", err_why(&cfg->err, err));
 		daemon_free(&st);
 		return EXIT_FAILURE;
 	}

@@ -33,20 +33,20 @@ void forward_init(struct pf_state *st)
 }
 
 /* Why a bind failed, in words that name the fix. */
-static void bind_why(const struct pf_state *st, int err, uint16_t port, char *why, size_t len)
+static void bind_why(const struct pf_state *st, int err, uint16_t port, struct err *e)
 {
 	if (err == EACCES && st->unpriv_port_start[0]) {
-		snprintf(why, len,
+		err_make(e, -err,
 			 "port %u: permission denied: below net.ipv4.ip_unprivileged_port_start "
 			 "(%s)",
 			 port, st->unpriv_port_start);
 		return;
 	}
-	snprintf(why, len, "port %u: %s", port, strerror(err));
+	err_errno(e, -err, "port %u", port);
 }
 
 static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool reverse, uint16_t port,
-		      struct pf_listener *ret, char *why, size_t len)
+		      struct pf_listener *ret, struct err *e)
 {
 	struct sockaddr_storage addr = spec->host;
 	socklen_t alen = sockaddr_len(&addr);
@@ -74,8 +74,7 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 			    (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	}
 	if (fd < 0) {
-		snprintf(why, len, "socket: %s", strerror(errno));
-		return -errno;
+		return err_errno(e, -errno, "socket");
 	}
 	/*
 	 * TCP only: on a UDP socket SO_REUSEADDR lets any other user bind the same address and
@@ -97,7 +96,7 @@ static int listen_one(struct pf_state *st, const struct fwd_spec *spec, bool rev
 	    (!udp && listen(fd, LISTEN_BACKLOG) < 0)) {
 		int err = errno;
 
-		bind_why(st, err, port, why, len);
+		bind_why(st, err, port, e);
 		close(fd);
 		return -err;
 	}
@@ -132,13 +131,13 @@ static void forward_free(struct pf_state *st, struct pf_forward *f)
  * Return: 0 on success, negative errno (nothing of the forward left bound then)
  */
 int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_forward **ret,
-		char *why, size_t len)
+		struct err *e)
 {
 	struct pf_forward *f;
 	struct fwd_spec spec;
 	int err;
 
-	if (spec_parse(text, &spec, why, len))
+	if (spec_parse(text, &spec, e))
 		return -EINVAL;
 	f = calloc(1, sizeof(*f));
 	if (!f || !(f->ls = calloc(spec.count, sizeof(*f->ls)))) {
@@ -153,7 +152,7 @@ int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_f
 		struct pf_listener *l = &f->ls[i];
 
 		if ((err = listen_one(st, &spec, reverse, spec.host_port ? spec.host_port + i : 0,
-				      l, why, len)))
+				      l, e)))
 			goto fail;
 		f->n++;
 		l->port = spec.port + i;
@@ -184,17 +183,15 @@ fail:
  *
  * Return: 0 on success, -ENOENT if no forward matches
  */
-int forward_remove(struct pf_state *st, const char *id_or_spec, char *why, size_t len)
+int forward_remove(struct pf_state *st, const char *id_or_spec, struct err *e)
 {
 	struct fwd_spec spec;
 	char *end;
 	long id = strtol(id_or_spec, &end, 10);
 	bool by_id = *id_or_spec && !*end;
-	char ignored[SPEC_WHY_MAX];
 
-	if (!by_id && spec_parse(id_or_spec, &spec, ignored, sizeof(ignored))) {
-		snprintf(why, len, "'%s' is neither a forward id nor a SPEC", id_or_spec);
-		return -EINVAL;
+	if (!by_id && spec_parse(id_or_spec, &spec, NULL)) {
+		return err_make(e, -EINVAL, "'%s' is neither a forward id nor a SPEC", id_or_spec);
 	}
 	for (struct pf_forward **p = &st->forwards; *p; p = &(*p)->next) {
 		struct pf_forward *f = *p;
@@ -205,8 +202,7 @@ int forward_remove(struct pf_state *st, const char *id_or_spec, char *why, size_
 		forward_free(st, f);
 		return 0;
 	}
-	snprintf(why, len, "no forward %s", id_or_spec);
-	return -ENOENT;
+	return err_make(e, -ENOENT, "no forward %s", id_or_spec);
 }
 
 /**

@@ -73,8 +73,7 @@ static void usage(FILE *f)
 
 static int usage_error(struct pf_cfg *cfg, const char *fmt, const char *arg)
 {
-	snprintf(cfg->detail, sizeof(cfg->detail), fmt, arg);
-	return -EINVAL;
+	return err_make(&cfg->err, -EINVAL, fmt, arg);
 }
 
 static int parse_nonneg(const char *text, int *ret)
@@ -196,7 +195,6 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 int pf_resolve_netns(struct pf_cfg *cfg)
 {
 	char root[PATH_MAX];
-	const char *why;
 	int err, root_fd;
 
 	if (strchr(cfg->netns_arg, '/')) {
@@ -205,13 +203,11 @@ int pf_resolve_netns(struct pf_cfg *cfg)
 			snprintf(cfg->user_path, sizeof(cfg->user_path), "%s", cfg->userns_arg);
 		return 0;
 	}
-	if (name_check(cfg->netns_arg, &why)) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "invalid netns name: %s", why);
-		return -EINVAL;
+	if ((err = name_check(cfg->netns_arg, &cfg->err))) {
+		return err_wrap(&cfg->err, err, "invalid netns name");
 	}
 	if ((err = state_root_path(root, sizeof(root)))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "no state directory (XDG_RUNTIME_DIR)");
-		return err;
+		return err_make(&cfg->err, err, "no state directory (XDG_RUNTIME_DIR)");
 	}
 	state_entry_path(cfg->state_dir, sizeof(cfg->state_dir), root, cfg->netns_arg, NULL);
 	state_entry_path(cfg->net_path, sizeof(cfg->net_path), root, cfg->netns_arg, STATE_NET);
@@ -223,25 +219,23 @@ int pf_resolve_netns(struct pf_cfg *cfg)
 	}
 	/* Opened without following a symlink, root and entry alike: nothing lands elsewhere. */
 	if ((err = state_root_open(root, false, &root_fd))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", root,
-			 err == -ENOENT	 ? "no state directory (no netns made yet)"
-			 : err == -EPERM ? "not owned by you, or open to others: refused"
-			 : err == -ELOOP || err == -ENOTDIR
-				 ? "not a directory (a symlink?): refused"
-				 : strerror(-err));
-		return err;
+		return err_make(&cfg->err, err, "%s: %s", root,
+				err == -ENOENT	? "no state directory (no netns made yet)"
+				: err == -EPERM ? "not owned by you, or open to others: refused"
+				: err == -ELOOP || err == -ENOTDIR
+					? "not a directory (a symlink?): refused"
+					: strerror(-err));
 	}
 	cfg->state_fd = openat(root_fd, cfg->netns_arg, DIR_OPEN_FLAGS);
 	err = cfg->state_fd < 0 ? -errno : 0;
 	close(root_fd);
 	if (err == -ENOENT)
-		snprintf(cfg->detail, sizeof(cfg->detail), "no netns %s", cfg->netns_arg);
+		err_make(&cfg->err, -ENOENT, "no netns %s", cfg->netns_arg);
 	else if (err == -ELOOP || err == -ENOTDIR)
-		snprintf(cfg->detail, sizeof(cfg->detail),
-			 "%s is not a directory (a symlink?): refused", cfg->state_dir);
+		err_make(&cfg->err, err, "%s is not a directory (a symlink?): refused",
+			 cfg->state_dir);
 	else if (err)
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", cfg->state_dir,
-			 strerror(-err));
+		err_errno(&cfg->err, err, "%s", cfg->state_dir);
 	if (err)
 		return err;
 	if (faccessat(cfg->state_fd, STATE_USER, F_OK, AT_SYMLINK_NOFOLLOW))
@@ -252,8 +246,10 @@ int pf_resolve_netns(struct pf_cfg *cfg)
 /* podman's rootlessport: the same daemon, configured from stdin, errors on stdout. */
 static int run_rootlessport(struct pf_cfg *cfg)
 {
-	if (rootlessport_config(cfg)) {
-		printf("%s\n", cfg->detail);
+	int err;
+
+	if ((err = rootlessport_config(cfg))) {
+		printf("%s\n", err_why(&cfg->err, err));
 		return EXIT_FAILURE;
 	}
 	if ((cfg->ready_fd >= 0 && fcntl(cfg->ready_fd, F_GETFD) < 0) ||
@@ -287,7 +283,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (err) {
-		log_error("%s; see 'rootlet-portfwd --help'", cfg.detail);
+		log_error("%s; see 'rootlet-portfwd --help'", err_why(&cfg.err, err));
 		return EXIT_USAGE;
 	}
 	if ((cfg.ready_fd >= 0 && fcntl(cfg.ready_fd, F_GETFD) < 0) ||

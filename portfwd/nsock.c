@@ -128,13 +128,8 @@ static void *nsock_main(void *data)
 	 * Capabilities are per thread: this one needs none once it is in the netns, but
 	 * CAP_NET_RAW for IP_TRANSPARENT with --source-ip.
 	 */
-	if (!hello.err) {
-		capng_clear(CAPNG_SELECT_BOTH);
-		if (arg.source_ip)
-			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_RAW);
-		if (capng_apply(CAPNG_SELECT_BOTH) < 0)
-			hello.err = -EPERM;
-	}
+	if (!hello.err)
+		hello.err = pf_isolate_thread_caps(arg.source_ip);
 	if (send(arg.sock, &hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello) || hello.err)
 		return NULL;
 
@@ -168,8 +163,7 @@ static void *nsock_main(void *data)
  *
  * Return: 0 on success, negative errno
  */
-int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip, char *why,
-		size_t len)
+int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip, struct err *e)
 {
 	struct nsock_start_arg arg = { .net_fd = net_fd, .target = target, .source_ip = source_ip };
 	struct nsock_hello hello;
@@ -184,19 +178,19 @@ int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip
 		return err;
 	}
 	if (recv(sv[0], &hello, sizeof(hello), 0) != sizeof(hello)) {
-		snprintf(why, len, "the netns thread died");
+		err_make(e, -EINVAL, "the netns thread died");
 		err = -ECHILD;
 	} else if (hello.err == -EINVAL) {
-		snprintf(why, len, "--target: not an IP address");
+		err_make(e, -EINVAL, "--target: not an IP address");
 		err = hello.err;
 	} else if (hello.err == -EIO && source_ip) {
-		snprintf(why, len, "--source-ip: the netns refused its routing rule");
+		err_make(e, -EINVAL, "--source-ip: the netns refused its routing rule");
 		err = hello.err;
 	} else if (hello.err) {
-		snprintf(why, len, "joining the netns: %s", strerror(-hello.err));
+		err_errno(e, hello.err, "joining the netns");
 		err = hello.err;
 	} else if (!hello.has4 && !hello.has6) {
-		snprintf(why, len,
+		err_make(e, -EINVAL,
 			 "the netns has no address but loopback to forward to; "
 			 "give it one (add --slirp), or --target ADDRESS");
 		err = -EADDRNOTAVAIL;

@@ -2,6 +2,7 @@
 #ifndef ROOTLET_PORTFWD_H
 #define ROOTLET_PORTFWD_H
 
+#include "err.h"
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -15,7 +16,6 @@
 #define PF_BUSY_POLL_MAX   10000
 #define PF_BUSY_POLL_BYTES (16 * 1024) /* a wake-up that relayed less is a conversation's */
 #define PF_PIPE_POOL	   16	       /* empty pipes kept for new connections: two each */
-#define PF_DETAIL_MAX	   512
 
 struct pf_cfg {
 	const char *verb; /* NULL: run the daemon */
@@ -41,7 +41,7 @@ struct pf_cfg {
 	char *reload_name; /* ... the socket named for the container takes a new ChildIP */
 	char **args;	   /* client verbs: after NAME */
 	int nargs;
-	char detail[PF_DETAIL_MAX];
+	struct err err; /* what went wrong, for main() to print */
 };
 
 #define NSOCK_POOL 8 /* TCP sockets kept made inside, per family */
@@ -60,8 +60,7 @@ struct nsock {
 	struct in6_addr target6;
 };
 
-int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip, char *why,
-		size_t len);
+int nsock_start(struct nsock *ns, int net_fd, const char *target, bool source_ip, struct err *e);
 enum nsock_use {
 	NSOCK_LISTEN,
 	NSOCK_CONNECT,
@@ -120,8 +119,8 @@ static inline struct pf_state *pf_of(struct evloop *ev)
 
 void forward_init(struct pf_state *st);
 int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_forward **ret,
-		char *why, size_t len);
-int forward_remove(struct pf_state *st, const char *id_or_spec, char *why, size_t len);
+		struct err *e);
+int forward_remove(struct pf_state *st, const char *id_or_spec, struct err *e);
 void forward_free_all(struct pf_state *st);
 struct json_t;
 struct json_t *forward_json(const struct pf_forward *f);
@@ -139,6 +138,13 @@ void relay_event(struct evloop *ev, void *conn, int fd, uint32_t events);
 char *pf_api_handle(void *st, const char *buf, size_t len);
 
 int pf_seccomp_install(void);
+void pf_isolate_initial(void);
+const char *pf_ns_file(const struct pf_cfg *cfg, const char *file, const char *path);
+int pf_isolate_user(struct pf_cfg *cfg);
+int pf_isolate_fs(struct pf_cfg *cfg);
+int pf_isolate_caps(struct pf_cfg *cfg);
+int pf_isolate_thread_caps(bool source_ip);
+int pf_isolate_syscalls(struct pf_cfg *cfg);
 
 #define ROOTLESSPORT_NAME "rootlessport"
 int rootlessport_config(struct pf_cfg *cfg);
@@ -146,7 +152,7 @@ int rootlessport_parse(const char *buf, size_t len, struct pf_cfg *cfg);
 int pf_cfg_append(const char ***list, int *n, const char *item);
 void pf_cfg_free_rootlessport(struct pf_cfg *cfg);
 
-int reload_open(struct pf_state *st, const char *dir, const char *name, char *why, size_t len);
+int reload_open(struct pf_state *st, const char *dir, const char *name, struct err *e);
 void reload_close(struct pf_state *st);
 
 int pf_loop_init(struct pf_state *st, int exit_fd);

@@ -39,21 +39,19 @@ static void reload_client_event(struct evloop *ev, void *obj, int fd, uint32_t e
  *
  * Return: 0 on success, negative errno
  */
-int reload_open(struct pf_state *st, const char *dir, const char *name, char *why, size_t len)
+int reload_open(struct pf_state *st, const char *dir, const char *name, struct err *e)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd, dfd, err;
 
 	if (mkdir(dir, RELOAD_DIR_MODE) < 0 && errno != EEXIST) {
 		err = -errno;
-		snprintf(why, len, "reload socket: %s: %s", dir, strerror(-err));
-		return err;
+		return err_errno(e, err, "reload socket: %s", dir);
 	}
 	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		err = -errno;
-		snprintf(why, len, "reload socket: %s: %s", dir, strerror(-err));
-		return err;
+		return err_errno(e, err, "reload socket: %s", dir);
 	}
 	/* podman's TmpDir may be long: bound through the directory's fd, as podman's own does. */
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dfd, name);
@@ -64,7 +62,7 @@ int reload_open(struct pf_state *st, const char *dir, const char *name, char *wh
 	else
 		err = evloop_watch(&st->ev, fd, EPOLLIN, reload_accept, st);
 	if (err) {
-		snprintf(why, len, "reload socket: %s/%s: %s", dir, name, strerror(-err));
+		err_errno(e, err, "reload socket: %s/%s", dir, name);
 		if (fd >= 0)
 			close(fd);
 		close(dfd);
@@ -88,8 +86,7 @@ static void reload_accept(struct evloop *ev, void *obj, int listen_fd, uint32_t 
 }
 
 /* The new ChildIP becomes where every forward connects. */
-static int reload_target(struct pf_state *st, const char *msg, size_t len, char *why,
-			 size_t why_len)
+static int reload_target(struct pf_state *st, const char *msg, size_t len, struct err *e)
 {
 	json_t *v = json_loadb(msg, len, JSON_DECODE_ANY, NULL);
 	const char *ip = json_string_value(v);
@@ -104,7 +101,7 @@ static int reload_target(struct pf_state *st, const char *msg, size_t len, char 
 		st->ns.target6 = a6;
 		st->ns.has6 = true;
 	} else {
-		snprintf(why, why_len, "rootless port failed to decode ports: not an IP address");
+		err_make(e, -EINVAL, "rootless port failed to decode ports: not an IP address");
 		err = -EINVAL;
 	}
 	json_decref(v);
@@ -115,7 +112,8 @@ static int reload_target(struct pf_state *st, const char *msg, size_t len, char 
 static void reload_client_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 {
 	struct pf_state *st = obj;
-	char msg[RELOAD_MSG_MAX], why[RELOAD_MSG_MAX];
+	char msg[RELOAD_MSG_MAX];
+	struct err why = { 0 };
 	ssize_t n = recv(fd, msg, sizeof(msg), 0);
 
 	(void)events;
@@ -124,8 +122,8 @@ static void reload_client_event(struct evloop *ev, void *obj, int fd, uint32_t e
 	if (n > 0) {
 		const char *reply = RELOAD_OK;
 
-		if (reload_target(st, msg, (size_t)n, why, sizeof(why)))
-			reply = why;
+		if (reload_target(st, msg, (size_t)n, &why))
+			reply = err_text(&why);
 		if (send(fd, reply, strlen(reply), MSG_NOSIGNAL) < 0)
 			log_debug(st->debug, "reload socket: answer lost: %s", strerror(errno));
 	}

@@ -55,37 +55,34 @@ static int mapping_specs(struct pf_cfg *cfg, json_t *m)
 			&hport, "range", &range, "host_ip", &ip, "protocol", &protos) ||
 	    cport < 1 || cport > 65535 || hport < 0 || hport > 65535 || range < 0 ||
 	    range > 65535) {
-		snprintf(cfg->detail, sizeof(cfg->detail),
-			 "rootlessport: a mapping lacks container_port or has a bad port or range");
-		return -EINVAL;
+		return err_make(
+			&cfg->err, -EINVAL,
+			"rootlessport: a mapping lacks container_port or has a bad port or range");
 	}
 	if (range == 0)
 		range = 1;
 	if (cport + range - 1 > 65535 || hport + range - 1 > 65535) {
-		snprintf(cfg->detail, sizeof(cfg->detail),
-			 "rootlessport: a mapping's range runs past port 65535");
-		return -EINVAL;
+		return err_make(&cfg->err, -EINVAL,
+				"rootlessport: a mapping's range runs past port 65535");
 	}
 	if (host_part(ip, host, sizeof(host))) {
-		snprintf(cfg->detail, sizeof(cfg->detail),
-			 "rootlessport: host_ip '%.64s' is not an IP address", ip);
-		return -EINVAL;
+		return err_make(&cfg->err, -EINVAL,
+				"rootlessport: host_ip '%.64s' is not an IP address", ip);
 	}
 	for (const char *p = protos; *p;) {
 		size_t len = strcspn(p, ",");
 		char *copy;
 
 		if (len == 0 || len >= sizeof(proto)) {
-			snprintf(cfg->detail, sizeof(cfg->detail),
-				 "rootlessport: bad protocol list '%.64s'", protos);
-			return -EINVAL;
+			return err_make(&cfg->err, -EINVAL,
+					"rootlessport: bad protocol list '%.64s'", protos);
 		}
 		memcpy(proto, p, len);
 		proto[len] = '\0';
 		if (strcmp(proto, "tcp") && strcmp(proto, "udp")) {
-			snprintf(cfg->detail, sizeof(cfg->detail),
-				 "rootlessport: protocol '%s' is not supported (tcp, udp)", proto);
-			return -EINVAL;
+			return err_make(&cfg->err, -EINVAL,
+					"rootlessport: protocol '%s' is not supported (tcp, udp)",
+					proto);
 		}
 		if (range > 1 && !hport) /* a kernel-picked host port for each */
 			snprintf(spec, sizeof(spec), "%s:%lld-%lld/%s", host, (long long)cport,
@@ -99,8 +96,7 @@ static int mapping_specs(struct pf_cfg *cfg, json_t *m)
 				 (long long)cport, proto);
 		if (!(copy = strdup(spec)) || pf_cfg_append(&cfg->publish, &cfg->n_publish, copy)) {
 			free(copy);
-			snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: out of memory");
-			return -ENOMEM;
+			return err_make(&cfg->err, -ENOMEM, "rootlessport: out of memory");
 		}
 		p += len + (p[len] == ',');
 	}
@@ -115,16 +111,14 @@ static int read_config(struct pf_cfg *cfg, char **ret_buf, size_t *ret_len)
 	ssize_t n;
 
 	if (!buf) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: out of memory");
-		return -ENOMEM;
+		return err_make(&cfg->err, -ENOMEM, "rootlessport: out of memory");
 	}
 	while ((n = read(STDIN_FILENO, buf + len, ROOTLESSPORT_CONFIG_MAX + 1 - len)) > 0 ||
 	       (n < 0 && errno == EINTR))
 		if (n > 0 && (len += (size_t)n) > ROOTLESSPORT_CONFIG_MAX)
 			break;
 	if (len > ROOTLESSPORT_CONFIG_MAX) {
-		snprintf(cfg->detail, sizeof(cfg->detail),
-			 "rootlessport: config on stdin is larger than %d bytes",
+		err_make(&cfg->err, -EFBIG, "rootlessport: config on stdin is larger than %d bytes",
 			 ROOTLESSPORT_CONFIG_MAX);
 		free(buf);
 		return -EFBIG;
@@ -138,9 +132,8 @@ static int read_config(struct pf_cfg *cfg, char **ret_buf, size_t *ret_len)
 static int config_fd(struct pf_cfg *cfg, json_int_t v, const char *what, int *ret)
 {
 	if (v < -1 || v > INT32_MAX) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: %s %lld is not an fd",
-			 what, (long long)v);
-		return -EINVAL;
+		return err_make(&cfg->err, -EINVAL, "rootlessport: %s %lld is not an fd", what,
+				(long long)v);
 	}
 	*ret = (int)v;
 	return 0;
@@ -171,21 +164,20 @@ int rootlessport_parse(const char *buf, size_t len, struct pf_cfg *cfg)
 	json_error_t jerr;
 
 	if (!(root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: config is not JSON: %s",
-			 jerr.text);
-		return -EINVAL;
+		return err_make(&cfg->err, -EINVAL, "rootlessport: config is not JSON: %s",
+				jerr.text);
 	}
 	if (json_unpack(root, "{s:s, s?s, s?I, s?I, s?o, s?s, s?s, s?b}", "NetNSPath", &netns,
 			"ChildIP", &child_ip, "ExitFD", &exit_fd, "ReadyFD", &ready_fd, "Mappings",
 			&maps, "TmpDir", &tmp_dir, "ContainerID", &id, "RootlessCNI",
 			&rootless_cni) ||
 	    !*netns) {
-		snprintf(cfg->detail, sizeof(cfg->detail),
+		err_make(&cfg->err, -EINVAL,
 			 "rootlessport: config has no NetNSPath, or a field of the wrong type");
 		goto out;
 	}
 	if (maps && !json_is_array(maps) && !json_is_null(maps)) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: Mappings is not a list");
+		err_make(&cfg->err, -EINVAL, "rootlessport: Mappings is not a list");
 		goto out;
 	}
 	if (config_fd(cfg, exit_fd, "ExitFD", &cfg->exit_fd) ||
@@ -196,7 +188,7 @@ int rootlessport_parse(const char *buf, size_t len, struct pf_cfg *cfg)
 			goto out;
 	err = -EINVAL;
 	if (rootless_cni && (!tmp_dir || !*tmp_dir || !id || !id_is_file_name(id))) {
-		snprintf(cfg->detail, sizeof(cfg->detail),
+		err_make(&cfg->err, -EINVAL,
 			 "rootlessport: RootlessCNI needs TmpDir and a ContainerID");
 		goto out;
 	}
@@ -206,11 +198,11 @@ int rootlessport_parse(const char *buf, size_t len, struct pf_cfg *cfg)
 		cfg->target_arg = strdup(child_ip);
 	if (rootless_cni && (asprintf(&cfg->reload_dir, "%s" RELOAD_SUBDIR, tmp_dir) < 0 ||
 			     !(cfg->reload_name = strdup(id)))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: out of memory");
+		err = err_make(&cfg->err, -ENOMEM, "rootlessport: out of memory");
 		goto out;
 	}
 	if (!cfg->netns_arg || !strchr(cfg->netns_arg, '/')) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "rootlessport: NetNSPath is not a path");
+		err_make(&cfg->err, err, "rootlessport: NetNSPath is not a path");
 		goto out;
 	}
 	err = 0;
@@ -227,8 +219,8 @@ out:
  */
 int rootlessport_config(struct pf_cfg *cfg)
 {
-	size_t len;
-	char *buf;
+	size_t len = 0;
+	char *buf = NULL;
 	int err;
 
 	if ((err = read_config(cfg, &buf, &len)))

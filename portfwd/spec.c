@@ -63,10 +63,9 @@ static int parse_host_addr(const char *s, size_t len, struct sockaddr_storage *s
 	return -EINVAL;
 }
 
-static int fail(char *why, size_t len, const char *reason)
+static int fail(struct err *e, const char *reason)
 {
-	snprintf(why, len, "%s", reason);
-	return -EINVAL;
+	return err_make(e, -EINVAL, "%s", reason);
 }
 
 /**
@@ -81,14 +80,14 @@ static int fail(char *why, size_t len, const char *reason)
  *
  * Return: 0 on success, -EINVAL with @why set
  */
-int spec_parse(const char *text, struct fwd_spec *ret, char *why, size_t why_len)
+int spec_parse(const char *text, struct fwd_spec *ret, struct err *e)
 {
 	struct fwd_spec s = { .proto = IPPROTO_TCP };
 	const char *end = text + strlen(text), *slash, *p = text, *colon;
 	uint16_t host_count = 0;
 
 	if (!*text || strlen(text) > SPEC_TEXT_MAX)
-		return fail(why, why_len, "empty or longer than 128 bytes");
+		return fail(e, "empty or longer than 128 bytes");
 	slash = strchr(text, '/');
 	if (slash) {
 		if (!strcmp(slash + 1, "tcp"))
@@ -96,7 +95,7 @@ int spec_parse(const char *text, struct fwd_spec *ret, char *why, size_t why_len
 		else if (!strcmp(slash + 1, "udp"))
 			s.proto = IPPROTO_UDP;
 		else
-			return fail(why, why_len, "protocol must be tcp or udp");
+			return fail(e, "protocol must be tcp or udp");
 		end = slash;
 	}
 	/*
@@ -110,26 +109,25 @@ int spec_parse(const char *text, struct fwd_spec *ret, char *why, size_t why_len
 		const char *close = memchr(p, ']', (size_t)(end - p));
 
 		if (!close || close[1] != ':')
-			return fail(why, why_len, "an IPv6 address needs [ADDRESS]:");
+			return fail(e, "an IPv6 address needs [ADDRESS]:");
 		if (parse_host_addr(p + 1, (size_t)(close - p - 1), &s.host) ||
 		    s.host.ss_family != AF_INET6)
-			return fail(why, why_len, "not an IPv6 address in brackets");
+			return fail(e, "not an IPv6 address in brackets");
 		s.dual = false;
 		p = close + 2;
 		colon = memchr(p, ':', (size_t)(end - p));
 		if (!colon)
-			return fail(why, why_len, "HOSTIP needs HOSTPORT: after it (may be empty)");
+			return fail(e, "HOSTIP needs HOSTPORT: after it (may be empty)");
 	} else {
 		const char *c1 = memchr(p, ':', (size_t)(end - p));
 		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
 
 		if (c2) {
 			if (memchr(c2 + 1, ':', (size_t)(end - c2 - 1)))
-				return fail(why, why_len,
-					    "too many ':' (IPv6 addresses need brackets)");
+				return fail(e, "too many ':' (IPv6 addresses need brackets)");
 			if (parse_host_addr(p, (size_t)(c1 - p), &s.host) ||
 			    s.host.ss_family != AF_INET)
-				return fail(why, why_len, "not an IPv4 address before HOSTPORT");
+				return fail(e, "not an IPv4 address before HOSTPORT");
 			s.dual = false;
 			p = c1 + 1;
 		}
@@ -139,15 +137,15 @@ int spec_parse(const char *text, struct fwd_spec *ret, char *why, size_t why_len
 	if (colon) {
 		if (colon > p &&
 		    parse_range(p, (size_t)(colon - p), true, &s.host_port, &host_count))
-			return fail(why, why_len, "host port must be 0 to 65535 (or a range N-M)");
+			return fail(e, "host port must be 0 to 65535 (or a range N-M)");
 		p = colon + 1;
 	}
 	if (parse_range(p, (size_t)(end - p), false, &s.port, &s.count))
-		return fail(why, why_len, "port must be 1 to 65535 (or a range N-M)");
+		return fail(e, "port must be 1 to 65535 (or a range N-M)");
 	if (s.host_port && host_count != s.count)
-		return fail(why, why_len, "host and port ranges differ in length");
+		return fail(e, "host and port ranges differ in length");
 	if (s.host_port && (uint32_t)s.host_port + s.count - 1 > PORT_MAX)
-		return fail(why, why_len, "host port range passes 65535");
+		return fail(e, "host port range passes 65535");
 	*ret = s;
 	return 0;
 }

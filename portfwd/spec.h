@@ -3,13 +3,13 @@
 #ifndef ROOTLET_PORTFWD_SPEC_H
 #define ROOTLET_PORTFWD_SPEC_H
 
+#include "err.h"
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define SPEC_WHY_MAX  128
 #define SPEC_TEXT_MAX 128
 
 struct fwd_spec {
@@ -21,7 +21,7 @@ struct fwd_spec {
 	uint16_t count;		      /* ports in the range, 1 for a single port */
 };
 
-int spec_parse(const char *text, struct fwd_spec *ret, char *why, size_t why_len);
+int spec_parse(const char *text, struct fwd_spec *ret, struct err *e);
 void spec_format(const struct fwd_spec *s, char *buf, size_t len);
 
 #endif

@@ -64,16 +64,8 @@ class Servers:
         sh(NETNS, "del", self.name, check=False)
 
 
-class RootletPortfwd:
-    def __init__(self, old=False):
-        self.label = "rootlet-portfwd" + (" (old)" if old else "")
-        self.binary = binary("rootlet-portfwd", old)
-
-    def start(self, hp, he):
-        self.servers = Servers(f"bpf-{os.getpid()}")
-        self.proc, _ = start_with_ready([self.binary, "--netns", self.servers.name, "--publish",
-                                         f"127.0.0.1:{hp}:{IPERF_IN}", "--publish",
-                                         f"127.0.0.1:{he}:{ECHO_IN}"], "--ready-fd")
+class ChildForwarder:
+    """A forwarder that is our child, in front of Servers of its own."""
 
     def pids(self):
         return [self.proc.pid] + self.servers.pids()
@@ -84,7 +76,19 @@ class RootletPortfwd:
         self.servers.stop()
 
 
-class Slirp4netnsFwd:
+class RootletPortfwd(ChildForwarder):
+    def __init__(self, old=False):
+        self.label = "rootlet-portfwd" + (" (old)" if old else "")
+        self.binary = binary("rootlet-portfwd", old)
+
+    def start(self, hp, he):
+        self.servers = Servers(f"bpf-{os.getpid()}")
+        self.proc, _ = start_with_ready([self.binary, "--netns", self.servers.name, "--publish",
+                                         f"127.0.0.1:{hp}:{IPERF_IN}", "--publish",
+                                         f"127.0.0.1:{he}:{ECHO_IN}"], "--ready-fd")
+
+
+class Slirp4netnsFwd(ChildForwarder):
     label = "slirp4netns"
 
     def start(self, hp, he):
@@ -100,14 +104,6 @@ class Slirp4netnsFwd:
                 "proto": "tcp", "host_addr": "127.0.0.1", "host_port": host,
                 "guest_port": inside}})
             sh("python3", NETPY, "api", self.api, req)
-
-    def pids(self):
-        return [self.proc.pid] + self.servers.pids()
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
-        self.servers.stop()
 
 
 class PastaFwd:

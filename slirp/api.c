@@ -18,18 +18,18 @@
 char *api_handle(void *loop, const char *buf, size_t len)
 {
 	struct hostfwd_table *fwd = ((struct loop *)loop)->fwd;
-	char why[API_WHY_MAX] = "";
+	struct err why = { 0 };
 	struct api_request r;
 	json_t *reply = NULL;
 	char *text;
 	int id, port;
 
-	if (api_parse(buf, len, &r, why, sizeof(why)))
-		return apiserver_error(why);
+	if (api_parse(buf, len, &r, &why))
+		return apiserver_error(err_text(&why));
 	switch (r.cmd) {
 	case API_ADD_HOSTFWD:
-		if (hostfwd_add(fwd, &r, &id, &port, why, sizeof(why)))
-			return apiserver_error(why);
+		if (hostfwd_add(fwd, &r, &id, &port, &why))
+			return apiserver_error(err_text(&why));
 		reply = json_pack("{s:{s:i, s:i}}", "return", "id", id, "host_port", port);
 		break;
 	case API_LIST_HOSTFWD:
@@ -37,8 +37,8 @@ char *api_handle(void *loop, const char *buf, size_t len)
 		reply = json_pack("{s:o}", "entries", hostfwd_list(fwd));
 		break;
 	case API_REMOVE_HOSTFWD:
-		if (hostfwd_remove(fwd, (int)r.id, why, sizeof(why)))
-			return apiserver_error(why);
+		if (hostfwd_remove(fwd, (int)r.id, &why))
+			return apiserver_error(err_text(&why));
 		reply = json_pack("{s:{}}", "return");
 		break;
 	}

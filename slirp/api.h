@@ -2,13 +2,12 @@
 #ifndef ROOTLET_SLIRP_API_H
 #define ROOTLET_SLIRP_API_H
 
+#include "err.h"
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
-
-#define API_WHY_MAX 256
 
 enum api_command {
 	API_ADD_HOSTFWD,
@@ -26,7 +25,7 @@ struct api_request {
 	long id; /* remove_hostfwd */
 };
 
-int api_parse(const char *buf, size_t len, struct api_request *ret, char *why, size_t why_len);
+int api_parse(const char *buf, size_t len, struct api_request *ret, struct err *e);
 char *api_handle(void *loop, const char *buf, size_t len);
 
 #endif

@@ -38,7 +38,7 @@ static int get_port(json_t *args, const char *key, json_int_t min, json_int_t ma
 	return 0;
 }
 
-static int parse_add(json_t *args, struct api_request *r, char *why, size_t len)
+static int parse_add(json_t *args, struct api_request *r, struct err *e)
 {
 	const char *proto, *host_addr = "0.0.0.0", *guest_addr = NULL;
 	json_t *v;
@@ -47,48 +47,42 @@ static int parse_add(json_t *args, struct api_request *r, char *why, size_t len)
 	v = json_object_get(args, "proto");
 	proto = json_string_value(v);
 	if (!proto || (strcmp(proto, "tcp") && strcmp(proto, "udp"))) {
-		snprintf(why, len, "add_hostfwd: bad arguments.proto (\"tcp\" or \"udp\")");
-		return -EINVAL;
+		return err_make(e, -EINVAL,
+				"add_hostfwd: bad arguments.proto (\"tcp\" or \"udp\")");
 	}
 	r->udp = !strcmp(proto, "udp");
 
 	v = json_object_get(args, "host_addr");
 	if (v && !(host_addr = json_string_value(v))) {
-		snprintf(why, len, "add_hostfwd: bad arguments.host_addr");
-		return -EINVAL;
+		return err_make(e, -EINVAL, "add_hostfwd: bad arguments.host_addr");
 	}
 	/* slirp4netns takes "" for every address (podman sends it for -p PORT:PORT). */
 	if (!*host_addr)
 		host_addr = "0.0.0.0";
 	if (parse_addr(host_addr, &r->host)) {
-		snprintf(why, len, "add_hostfwd: bad arguments.host_addr");
-		return -EINVAL;
+		return err_make(e, -EINVAL, "add_hostfwd: bad arguments.host_addr");
 	}
 	if (get_port(args, "host_port", 0, PORT_MAX, &port)) {
-		snprintf(why, len, "add_hostfwd: bad arguments.host_port (0 to 65535)");
-		return -EINVAL;
+		return err_make(e, -EINVAL, "add_hostfwd: bad arguments.host_port (0 to 65535)");
 	}
 	sockaddr_set_port(&r->host, (uint16_t)port);
 
 	/* "" is the default guest address, as slirp4netns takes it (podman 4.3 sends it). */
 	v = json_object_get(args, "guest_addr");
 	if (v && !(guest_addr = json_string_value(v))) {
-		snprintf(why, len, "add_hostfwd: bad arguments.guest_addr");
-		return -EINVAL;
+		return err_make(e, -EINVAL, "add_hostfwd: bad arguments.guest_addr");
 	}
 	r->guest_given = guest_addr && *guest_addr;
 	if (r->guest_given && parse_addr(guest_addr, &r->guest)) {
-		snprintf(why, len, "add_hostfwd: bad arguments.guest_addr");
-		return -EINVAL;
+		return err_make(e, -EINVAL, "add_hostfwd: bad arguments.guest_addr");
 	}
 	if (r->guest_given && r->guest.ss_family != r->host.ss_family) {
-		snprintf(why, len,
-			 "add_hostfwd: bad arguments.host_addr (not of guest_addr's family)");
-		return -EINVAL;
+		return err_make(
+			e, -EINVAL,
+			"add_hostfwd: bad arguments.host_addr (not of guest_addr's family)");
 	}
 	if (get_port(args, "guest_port", 1, PORT_MAX, &port)) {
-		snprintf(why, len, "add_hostfwd: bad arguments.guest_port (1 to 65535)");
-		return -EINVAL;
+		return err_make(e, -EINVAL, "add_hostfwd: bad arguments.guest_port (1 to 65535)");
 	}
 	r->guest_port = (uint16_t)port;
 	if (r->guest_given)
@@ -106,7 +100,7 @@ static int parse_add(json_t *args, struct api_request *r, char *why, size_t len)
  *
  * Return: 0 on success, -EINVAL on any malformed request
  */
-int api_parse(const char *buf, size_t len, struct api_request *ret, char *why, size_t why_len)
+int api_parse(const char *buf, size_t len, struct api_request *ret, struct err *e)
 {
 	struct api_request r = { 0 };
 	json_t *root, *args;
@@ -117,42 +111,41 @@ int api_parse(const char *buf, size_t len, struct api_request *ret, char *why, s
 
 	root = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		snprintf(why, why_len, "cannot parse JSON");
-		return -EINVAL;
+		return err_make(e, -EINVAL, "cannot parse JSON");
 	}
 	if (!json_is_object(root)) {
-		snprintf(why, why_len, "not a JSON object");
+		err_make(e, -EINVAL, "not a JSON object");
 		goto out;
 	}
 	execute = json_string_value(json_object_get(root, "execute"));
 	if (!execute) {
-		snprintf(why, why_len, "no execute found");
+		err_make(e, -EINVAL, "no execute found");
 		goto out;
 	}
 	args = json_object_get(root, "arguments");
 	if (args && !json_is_object(args)) {
-		snprintf(why, why_len, "%s: arguments is not an object", execute);
+		err_make(e, -EINVAL, "%s: arguments is not an object", execute);
 		goto out;
 	}
 	if (!strcmp(execute, "add_hostfwd")) {
 		r.cmd = API_ADD_HOSTFWD;
 		if (!args) {
-			snprintf(why, why_len, "add_hostfwd: no arguments");
+			err_make(e, -EINVAL, "add_hostfwd: no arguments");
 			goto out;
 		}
-		if (parse_add(args, &r, why, why_len))
+		if (parse_add(args, &r, e))
 			goto out;
 	} else if (!strcmp(execute, "list_hostfwd")) {
 		r.cmd = API_LIST_HOSTFWD;
 	} else if (!strcmp(execute, "remove_hostfwd")) {
 		r.cmd = API_REMOVE_HOSTFWD;
 		if (!args || get_port(args, "id", 1, INT32_MAX, &id)) {
-			snprintf(why, why_len, "remove_hostfwd: bad arguments.id");
+			err_make(e, -EINVAL, "remove_hostfwd: bad arguments.id");
 			goto out;
 		}
 		r.id = (long)id;
 	} else {
-		snprintf(why, why_len, "unknown execute");
+		err_make(e, -EINVAL, "unknown execute");
 		goto out;
 	}
 	*ret = r;

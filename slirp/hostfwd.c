@@ -118,7 +118,7 @@ static void default_guest(const struct hostfwd_table *t, struct api_request *r)
  * Return: 0 on success, negative errno on failure
  */
 int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int *ret_port,
-		char *why, size_t why_len)
+		struct err *e)
 {
 	int flags = r->udp ? SLIRP_HOSTFWD_UDP : 0, probe, err, fd;
 	struct hostfwd *f;
@@ -128,9 +128,8 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 	 * connection on it: refused, as slirp4netns refuses any IPv6 host address.
 	 */
 	if (r->host.ss_family == AF_INET6 && !t->cfg->enable_ipv6) {
-		snprintf(why, why_len,
-			 "add_hostfwd: bad arguments.host_addr (IPv6 needs --enable-ipv6)");
-		return -EINVAL;
+		return err_make(e, -EINVAL,
+				"add_hostfwd: bad arguments.host_addr (IPv6 needs --enable-ipv6)");
 	}
 	/*
 	 * libslirp 4.7 drops a guest's UDP reply to a host-loopback client unless host loopback
@@ -139,11 +138,11 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 	 * serves the clients that come from elsewhere.
 	 */
 	if (r->udp && t->cfg->disable_host_loopback && sockaddr_is_loopback(&r->host)) {
-		snprintf(why, why_len,
-			 "add_hostfwd: bad arguments.host_addr (a UDP forward on loopback needs "
-			 "host "
-			 "loopback allowed: libslirp drops its replies otherwise)");
-		return -EINVAL;
+		return err_make(
+			e, -EINVAL,
+			"add_hostfwd: bad arguments.host_addr (a UDP forward on loopback needs "
+			"host "
+			"loopback allowed: libslirp drops its replies otherwise)");
 	}
 	if (!r->guest_given)
 		default_guest(t, r);
@@ -160,7 +159,7 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 	if (slirp_add_hostxfwd(t->slirp, (struct sockaddr *)&r->host, sockaddr_len(&r->host),
 			       (struct sockaddr *)&r->guest, sockaddr_len(&r->guest), flags) < 0) {
 		err = errno ? -errno : -EIO;
-		snprintf(why, why_len, "add_hostfwd: cannot bind host port %u: %s",
+		err_make(e, -EINVAL, "add_hostfwd: cannot bind host port %u: %s",
 			 sockaddr_port(&r->host),
 			 errno ? strerror(errno) : "slirp_add_hostxfwd failed");
 		free(f);
@@ -171,7 +170,7 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 		/* A socket we cannot check is one another user might share: not kept. */
 		slirp_remove_hostxfwd(t->slirp, (struct sockaddr *)&r->host, sockaddr_len(&r->host),
 				      flags);
-		snprintf(why, why_len, "add_hostfwd: host port %u: %s", sockaddr_port(&r->host),
+		err_make(e, -EINVAL, "add_hostfwd: host port %u: %s", sockaddr_port(&r->host),
 			 fd < 0 ? "libslirp's socket not found" : strerror(-err));
 		free(f);
 		return fd < 0 ? -EIO : err;
@@ -195,7 +194,7 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
  *
  * Return: 0 on success, -ENOENT for an unknown id
  */
-int hostfwd_remove(struct hostfwd_table *t, int id, char *why, size_t why_len)
+int hostfwd_remove(struct hostfwd_table *t, int id, struct err *e)
 {
 	for (struct hostfwd **p = &t->head; *p; p = &(*p)->next) {
 		struct hostfwd *f = *p;
@@ -211,7 +210,7 @@ int hostfwd_remove(struct hostfwd_table *t, int id, char *why, size_t why_len)
 		free(f);
 		return 0;
 	}
-	snprintf(why, why_len, "remove_hostfwd: bad arguments.id (no forward %d)", id);
+	err_make(e, -EINVAL, "remove_hostfwd: bad arguments.id (no forward %d)", id);
 	return -ENOENT;
 }
 

@@ -2,6 +2,7 @@
 #ifndef ROOTLET_SLIRP_HOSTFWD_H
 #define ROOTLET_SLIRP_HOSTFWD_H
 
+#include "err.h"
 #include <jansson.h>
 #include <libslirp.h>
 #include <stdbool.h>
@@ -25,8 +26,8 @@ struct hostfwd_table {
 };
 
 int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int *ret_port,
-		char *why, size_t why_len);
-int hostfwd_remove(struct hostfwd_table *t, int id, char *why, size_t why_len);
+		struct err *e);
+int hostfwd_remove(struct hostfwd_table *t, int id, struct err *e);
 json_t *hostfwd_list(const struct hostfwd_table *t);
 void hostfwd_free(struct hostfwd_table *t);
 

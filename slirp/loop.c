@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <linux/virtio_net.h>
 
+#include "array.h"
 #include "csum.h"
 #include "loop.h"
 #include "slirp.h"
@@ -90,28 +91,11 @@ static int from_epoll(uint32_t ev)
 	return r;
 }
 
-static int grow(struct loop *l, int fd)
-{
-	struct loop_fd *fds;
-	int n;
-
-	if (fd < l->nfds)
-		return 0;
-	n = fd + LOOP_FD_GROW;
-	fds = realloc(l->fds, (size_t)n * sizeof(*fds));
-	if (!fds)
-		return -ENOMEM;
-	memset(fds + l->nfds, 0, (size_t)(n - l->nfds) * sizeof(*fds));
-	l->fds = fds;
-	l->nfds = n;
-	return 0;
-}
-
 static int cb_add_poll(int fd, int events, void *opaque)
 {
 	struct loop *l = opaque;
 
-	if (fd < 0 || grow(l, fd))
+	if (fd < 0 || array_grow((void **)&l->fds, &l->nfds, fd, sizeof(*l->fds), LOOP_FD_GROW))
 		return -1;
 	l->fds[fd].gen = l->gen;
 	l->fds[fd].want = events;

@@ -100,8 +100,7 @@ static void cfg_defaults(struct slirp_cfg *cfg)
 static int check_fd(struct slirp_cfg *cfg, int fd, const char *what)
 {
 	if (fd >= 0 && fcntl(fd, F_GETFD) < 0) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s %d is not an open fd", what, fd);
-		return -EBADF;
+		return err_make(&cfg->err, -EBADF, "%s %d is not an open fd", what, fd);
 	}
 	return 0;
 }
@@ -122,48 +121,45 @@ static int wait_for_go(struct slirp_cfg *cfg)
 	cfg->wait_fd = -1;
 	if (n == 1)
 		return 0;
-	snprintf(cfg->detail, sizeof(cfg->detail), "--wait-fd: closed before go; giving up");
+	err_make(&cfg->err, -ECANCELED, "--wait-fd: closed before go; giving up");
 	return n < 0 ? -errno : -ECANCELED;
 }
 
-/* Everything that must be in place before ready is written; cfg->detail on failure. */
+/*
+ * Everything that must be in place before ready is written, in the order of the privilege
+ * timeline (isolate.c); cfg->err on failure.
+ */
 static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_table *fwd)
 {
 	int tap_fd = -1, err, state_fd, owner_fd;
 
-	/* libslirp holds each forwarded connection's host socket through its TIME_WAIT. */
-	proc_raise_nofile();
+	slirp_isolate_initial();
 	if (cfg->wait_fd >= 0 && (err = wait_for_go(cfg)))
 		return err;
 	if ((err = tap_open_in_netns(cfg, &tap_fd)))
 		return err;
 	if ((err = loop_init(l, tap_fd, cfg->exit_fd, cfg->mtu, slirp_tap_vnet(cfg)))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "event loop: %s", strerror(-err));
-		return err;
+		return err_errno(&cfg->err, err, "event loop");
 	}
 	/* While /proc is still ours: the holder that keeps a rootlet netns, if it is one. */
 	if ((err = owner_pidfd(cfg->netns_path, &owner_fd)) ||
 	    (owner_fd >= 0 && (err = evloop_quit_on(&l->ev, owner_fd)))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", cfg->netns_path,
-			 err == -ESRCH ? "its holder is gone (the netns is stale)"
-				       : strerror(-err));
-		return err;
+		return err_make(&cfg->err, err, "%s: %s", cfg->netns_path,
+				err == -ESRCH ? "its holder is gone (the netns is stale)"
+					      : strerror(-err));
 	}
 	l->debug = cfg->debug;
 	evloop_busy_poll(&l->ev, cfg->busy_poll_us);
 	l->slirp = stack_new(cfg, l);
 	if (!l->slirp) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "libslirp refused the configuration");
-		return -EINVAL;
+		return err_make(&cfg->err, -EINVAL, "libslirp refused the configuration");
 	}
 	fwd->slirp = l->slirp;
 	fwd->cfg = cfg;
 	l->fwd = fwd;
 	if (cfg->api_path[0] &&
 	    !(l->api = apiserver_new(cfg->api_path, &l->ev, api_handle, l, &err))) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "API socket %s: %s", cfg->api_path,
-			 strerror(-err));
-		return err;
+		return err_errno(&cfg->err, err, "API socket %s", cfg->api_path);
 	}
 	if (cfg->state_dir[0]) {
 		state_fd = open(cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -172,17 +168,12 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 		if (state_fd >= 0)
 			close(state_fd);
 		if (err) {
-			snprintf(cfg->detail, sizeof(cfg->detail), "%s/%s: %s", cfg->state_dir,
-				 STATE_SLIRP_PIDFILE, strerror(-err));
-			return err;
+			return err_errno(&cfg->err, err, "%s/%s", cfg->state_dir,
+					 STATE_SLIRP_PIDFILE);
 		}
 	}
-	if (cfg->enable_sandbox && (err = sandbox_enter(cfg)))
+	if ((err = slirp_isolate_sandbox(cfg)) || (err = slirp_isolate_syscalls(cfg)))
 		return err;
-	if (cfg->enable_seccomp && (err = seccomp_install())) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "seccomp: %s", strerror(-err));
-		return err;
-	}
 	return 0;
 }
 
@@ -218,17 +209,17 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (err) {
-		log_error("%s; see 'rootlet-slirp --help'", cfg.detail);
+		log_error("%s; see 'rootlet-slirp --help'", err_why(&cfg.err, err));
 		return cfg.rootlet_name ? EXIT_USAGE : EXIT_USAGE_COMPAT;
 	}
 	if (check_fd(&cfg, cfg.ready_fd, "--ready-fd") ||
 	    check_fd(&cfg, cfg.exit_fd, "--exit-fd") || check_fd(&cfg, cfg.wait_fd, "--wait-fd")) {
-		log_error("%s", cfg.detail);
+		log_error("%s", err_why(&cfg.err, -EINVAL));
 		return cfg.rootlet_name ? EXIT_USAGE : EXIT_USAGE_COMPAT;
 	}
 
 	if ((err = slirp_setup(&cfg, &l, &fwd))) {
-		log_error("%s", cfg.detail[0] ? cfg.detail : strerror(-err));
+		log_error("%s", err_why(&cfg.err, err));
 		err = EXIT_FAILURE;
 		goto out;
 	}

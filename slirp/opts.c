@@ -62,12 +62,12 @@ int opts_parse_uint(const char *text, unsigned long max, unsigned long *ret)
  * @ret_net:	network address
  * @ret_mask:	netmask
  * @ret_prefix:	prefix length
- * @ret_why:	reason on failure
+ * @e:		the reason on failure
  *
  * Return: 0 on success, -EINVAL otherwise
  */
 int opts_parse_cidr(const char *text, struct in_addr *ret_net, struct in_addr *ret_mask,
-		    unsigned *ret_prefix, const char **ret_why)
+		    unsigned *ret_prefix, struct err *e)
 {
 	char addr[INET_ADDRSTRLEN];
 	const char *slash = strchr(text, '/');
@@ -76,24 +76,20 @@ int opts_parse_cidr(const char *text, struct in_addr *ret_net, struct in_addr *r
 	uint32_t mask;
 
 	if (!slash || (size_t)(slash - text) >= sizeof(addr)) {
-		*ret_why = "not ADDRESS/PREFIX";
-		return -EINVAL;
+		return err_make(e, -EINVAL, "not ADDRESS/PREFIX");
 	}
 	memcpy(addr, text, (size_t)(slash - text));
 	addr[slash - text] = '\0';
 	if (inet_pton(AF_INET, addr, &net) != 1) {
-		*ret_why = "not an IPv4 address";
-		return -EINVAL;
+		return err_make(e, -EINVAL, "not an IPv4 address");
 	}
 	if (opts_parse_uint(slash + 1, 32, &prefix) || prefix < SLIRP_PREFIX_MIN ||
 	    prefix > SLIRP_PREFIX_MAX) {
-		*ret_why = "prefix must be 1 to 25 (the guest is network + 100)";
-		return -EINVAL;
+		return err_make(e, -EINVAL, "prefix must be 1 to 25 (the guest is network + 100)");
 	}
 	mask = htonl(~0U << (32 - prefix));
 	if (net.s_addr & ~mask) {
-		*ret_why = "not a network address (host bits set)";
-		return -EINVAL;
+		return err_make(e, -EINVAL, "not a network address (host bits set)");
 	}
 	ret_net->s_addr = net.s_addr;
 	ret_mask->s_addr = mask;
@@ -154,17 +150,14 @@ static int parse_outbound(const char *text, int family, void *ret_addr)
 static int resolve_rootlet_name(struct slirp_cfg *cfg)
 {
 	char root[PATH_MAX];
-	const char *why;
 	int err;
 
-	if (name_check(cfg->rootlet_name, &why)) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "--netns: invalid name: %s", why);
-		return -EINVAL;
+	if ((err = name_check(cfg->rootlet_name, &cfg->err))) {
+		return err_wrap(&cfg->err, err, "--netns: invalid name");
 	}
 	if ((err = state_root_path(root, sizeof(root)))) {
-		snprintf(cfg->detail, sizeof(cfg->detail),
-			 "--netns: no state directory (XDG_RUNTIME_DIR unset)");
-		return err;
+		return err_make(&cfg->err, err,
+				"--netns: no state directory (XDG_RUNTIME_DIR unset)");
 	}
 	state_entry_path(cfg->state_dir, sizeof(cfg->state_dir), root, cfg->rootlet_name, NULL);
 	state_entry_path(cfg->netns_path, sizeof(cfg->netns_path), root, cfg->rootlet_name,
@@ -182,8 +175,7 @@ static int resolve_rootlet_name(struct slirp_cfg *cfg)
 
 static int bad(struct slirp_cfg *cfg, const char *what, const char *value)
 {
-	snprintf(cfg->detail, sizeof(cfg->detail), "%s: invalid value '%s'", what, value);
-	return -EINVAL;
+	return err_make(&cfg->err, -EINVAL, "%s: invalid value '%s'", what, value);
 }
 
 static int copy_path(struct slirp_cfg *cfg, char *dst, size_t len, const char *what,
@@ -232,9 +224,9 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *why, *macaddress = NULL;
+	const char *macaddress = NULL;
 	unsigned long v;
-	int c, nargs;
+	int c, nargs, err;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "ce:r:m:6a:hv", opts, NULL)) != -1) {
@@ -266,11 +258,9 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 				return -EINVAL;
 			break;
 		case OPT_CIDR:
-			if (opts_parse_cidr(optarg, &cfg->net, &cfg->mask, &cfg->prefix, &why)) {
-				snprintf(cfg->detail, sizeof(cfg->detail), "--cidr %s: %s", optarg,
-					 why);
-				return -EINVAL;
-			}
+			if ((err = opts_parse_cidr(optarg, &cfg->net, &cfg->mask, &cfg->prefix,
+						   &cfg->err)))
+				return err_wrap(&cfg->err, err, "--cidr %s", optarg);
 			break;
 		case OPT_DISABLE_HOST_LOOPBACK:
 			cfg->disable_host_loopback = true;
@@ -344,27 +334,24 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 		case 'v':
 			return 2;
 		default:
-			snprintf(cfg->detail, sizeof(cfg->detail),
-				 "unknown or incomplete option '%s'",
-				 cmdline_bad_option(argv, bad_opt));
-			return -EINVAL;
+			return err_make(&cfg->err, -EINVAL, "unknown or incomplete option '%s'",
+					cmdline_bad_option(argv, bad_opt));
 		}
 	}
 
 	nargs = argc - optind;
 	if (cfg->rootlet_name) {
 		if (nargs > 0) {
-			snprintf(cfg->detail, sizeof(cfg->detail),
-				 "--netns NAME takes no PID|PATH or TAPNAME ('%s')", argv[optind]);
-			return -EINVAL;
+			return err_make(&cfg->err, -EINVAL,
+					"--netns NAME takes no PID|PATH or TAPNAME ('%s')",
+					argv[optind]);
 		}
 		if (resolve_rootlet_name(cfg))
 			return -EINVAL;
 	} else {
 		if (nargs < 1 || nargs > 2) {
-			snprintf(cfg->detail, sizeof(cfg->detail),
-				 nargs ? "too many arguments" : "PID|PATH missing");
-			return -EINVAL;
+			return err_make(&cfg->err, -EINVAL,
+					nargs ? "too many arguments" : "PID|PATH missing");
 		}
 		if (cfg->netns_type == NETNS_TYPE_PID) {
 			if (opts_parse_uint(argv[optind], INT32_MAX, &v) || v == 0)
@@ -386,8 +373,7 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 			snprintf(cfg->tapname, sizeof(cfg->tapname), "%s", argv[optind + 1]);
 	}
 	if (macaddress && !cfg->configure) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "--macaddress is only valid with -c");
-		return -EINVAL;
+		return err_make(&cfg->err, -EINVAL, "--macaddress is only valid with -c");
 	}
 	return 0;
 }

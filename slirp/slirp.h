@@ -2,6 +2,7 @@
 #ifndef ROOTLET_SLIRP_H
 #define ROOTLET_SLIRP_H
 
+#include "err.h"
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -12,7 +13,6 @@
 #define SLIRP_DEFAULT_MTU 1500
 #define SLIRP_MAX_MTU	  65521
 #define SLIRP_DEFAULT_TAP "tap0"
-#define SLIRP_DETAIL_MAX  512
 #define SLIRP_MAC_LEN	  6
 #define SLIRP_ETH_HLEN	  14
 #define SLIRP_PREFIX_MIN  1
@@ -67,7 +67,7 @@ struct slirp_cfg {
 	bool enable_seccomp;
 	bool debug;
 
-	char detail[SLIRP_DETAIL_MAX];
+	struct err err; /* what went wrong, for main() to print */
 };
 
 /* Addresses derived from the configuration, as the guest sees them. */
@@ -91,7 +91,7 @@ static inline bool slirp_tap_vnet(const struct slirp_cfg *cfg)
 }
 
 int opts_parse_cidr(const char *text, struct in_addr *ret_net, struct in_addr *ret_mask,
-		    unsigned *ret_prefix, const char **ret_why);
+		    unsigned *ret_prefix, struct err *e);
 int opts_parse_mac(const char *text, uint8_t mac[SLIRP_MAC_LEN]);
 int opts_parse_uint(const char *text, unsigned long max, unsigned long *ret);
 int opts_parse(int argc, char **argv, struct slirp_cfg *cfg);
@@ -99,7 +99,9 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg);
 int tap_open_in_netns(struct slirp_cfg *cfg, int *ret_tap_fd);
 int netconf_configure(const struct slirp_cfg *cfg);
 
-int sandbox_enter(struct slirp_cfg *cfg);
+void slirp_isolate_initial(void);
+int slirp_isolate_sandbox(struct slirp_cfg *cfg);
+int slirp_isolate_syscalls(struct slirp_cfg *cfg);
 int seccomp_install(void);
 void trim_setup_pages(void);
 

@@ -21,9 +21,9 @@
 /* The tap child's stack: it shares our memory, so it cannot run on ours. */
 #define TAP_CHILD_STACK (256 * 1024)
 
+/* What the tap child says back: the error, code and text, or none and the tap's fd. */
 struct tap_report {
-	int32_t err;
-	char detail[SLIRP_DETAIL_MAX];
+	struct err err;
 };
 
 /*
@@ -72,34 +72,36 @@ static int tap_child(void *opaque)
 
 	if (cfg->userns_path[0] &&
 	    (err = ns_open_at(AT_FDCWD, cfg->userns_path, CLONE_NEWUSER, &user_fd))) {
-		snprintf(rep.detail, sizeof(rep.detail), "user namespace %s: %s", cfg->userns_path,
-			 err == -ENOTTY ? "not a namespace" : strerror(-err));
+		if (err == -ENOTTY)
+			err_make(&rep.err, err, "user namespace %s: not a namespace",
+				 cfg->userns_path);
+		else
+			err_errno(&rep.err, err, "user namespace %s", cfg->userns_path);
 		goto report;
 	}
 	if ((err = ns_open_at(AT_FDCWD, cfg->netns_path, CLONE_NEWNET, &net_fd))) {
-		snprintf(rep.detail, sizeof(rep.detail), "network namespace %s: %s",
-			 cfg->netns_path, err == -ENOTTY ? "not a namespace" : strerror(-err));
+		if (err == -ENOTTY)
+			err_make(&rep.err, err, "network namespace %s: not a namespace",
+				 cfg->netns_path);
+		else
+			err_errno(&rep.err, err, "network namespace %s", cfg->netns_path);
 		goto report;
 	}
 	if (user_fd >= 0 && !ns_is_ours(user_fd, CLONE_NEWUSER) &&
 	    (err = ns_join(user_fd, CLONE_NEWUSER))) {
-		snprintf(rep.detail, sizeof(rep.detail), "joining %s: %s", cfg->userns_path,
-			 strerror(-err));
+		err_errno(&rep.err, err, "joining %s", cfg->userns_path);
 		goto report;
 	}
 	if ((err = ns_join(net_fd, CLONE_NEWNET))) {
-		snprintf(rep.detail, sizeof(rep.detail), "joining %s: %s", cfg->netns_path,
-			 strerror(-err));
+		err_errno(&rep.err, err, "joining %s", cfg->netns_path);
 		goto report;
 	}
 	if ((err = tap_create(cfg->tapname, slirp_tap_vnet(cfg), &tap_fd))) {
-		snprintf(rep.detail, sizeof(rep.detail), "creating tap %s: %s", cfg->tapname,
-			 strerror(-err));
+		err_errno(&rep.err, err, "creating tap %s", cfg->tapname);
 		goto report;
 	}
 	if (cfg->configure && (err = netconf_configure(cfg))) {
-		snprintf(rep.detail, sizeof(rep.detail), "configuring %s: %s", cfg->tapname,
-			 cfg->detail[0] ? cfg->detail : strerror(-err));
+		err_errno(&rep.err, err, "configuring %s", cfg->tapname);
 		goto report;
 	}
 	msg.msg_control = cbuf;
@@ -109,13 +111,13 @@ static int tap_child(void *opaque)
 	CMSG_FIRSTHDR(&msg)->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&msg)), &tap_fd, sizeof(int));
 report:
-	rep.err = err;
+	rep.err.code = err;
 	_exit(sendmsg(sock, &msg, 0) == (ssize_t)sizeof(rep) && !err ? 0 : 1);
 }
 
 /**
  * tap_open_in_netns() - Create (and with -c configure) the tap inside the target netns
- * @cfg:	configuration; cfg->detail says what failed
+ * @cfg:	configuration; cfg->err says what failed
  * @ret_tap_fd:	the tap's fd, non-blocking, for this process in the host netns
  *
  * A child joins the namespaces, so that this process stays where libslirp's sockets must be:
@@ -125,7 +127,7 @@ report:
  */
 int tap_open_in_netns(struct slirp_cfg *cfg, int *ret_tap_fd)
 {
-	struct tap_report rep = { .err = -EPROTO };
+	struct tap_report rep = { .err = { .code = -EPROTO } };
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
 	struct msghdr msg = { .msg_iov = &iov,
@@ -167,18 +169,16 @@ int tap_open_in_netns(struct slirp_cfg *cfg, int *ret_tap_fd)
 	n = recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC);
 	close(sv[0]);
 	waitpid(child, &status, 0);
-	if (n != (ssize_t)sizeof(rep)) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "the tap child died");
-		return -ECHILD;
-	}
-	if (rep.err) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "%s", rep.detail);
-		return rep.err;
+	if (n != (ssize_t)sizeof(rep))
+		return err_make(&cfg->err, -ECHILD, "the tap child died");
+	if (rep.err.code) {
+		rep.err.text[sizeof(rep.err.text) - 1] = '\0';
+		cfg->err = rep.err;
+		return rep.err.code;
 	}
 	cmsg = CMSG_FIRSTHDR(&msg);
 	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) {
-		snprintf(cfg->detail, sizeof(cfg->detail), "the tap child sent no fd");
-		return -EPROTO;
+		return err_make(&cfg->err, -EPROTO, "the tap child sent no fd");
 	}
 	memcpy(ret_tap_fd, CMSG_DATA(cmsg), sizeof(int));
 	return 0;

@@ -25,8 +25,9 @@ mapper(struct uidmap_cfg *cfg, pid_t target, int go_fd, int why_fd)
 
 	if (read(go_fd, &go, 1) != 1)
 		_exit(1);
-	err = usermap_apply(target, &cfg->map, cfg->detail, sizeof(cfg->detail));
-	if (err && write(why_fd, cfg->detail, strlen(cfg->detail)) < 0)
+	err = usermap_apply(target, &cfg->map, &cfg->err);
+	/* The error crosses to the parent as it is: its code and text. */
+	if (err && write(why_fd, &cfg->err, sizeof(cfg->err)) < 0)
 		_exit(1);
 	_exit(err ? 1 : 0);
 }
@@ -41,11 +42,11 @@ static int wait_mapper(struct uidmap_cfg *cfg, pid_t child, int why_fd)
 			return -errno;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	n = read(why_fd, cfg->detail, sizeof(cfg->detail) - 1);
-	cfg->detail[n > 0 ? n : 0] = '\0';
-	if (!cfg->detail[0])
-		snprintf(cfg->detail, sizeof(cfg->detail), "mapping the user namespace failed");
-	return -EPERM;
+	n = read(why_fd, &cfg->err, sizeof(cfg->err));
+	if (n != (ssize_t)sizeof(cfg->err) || cfg->err.code >= 0)
+		return err_make(&cfg->err, -EPERM, "mapping the user namespace failed");
+	cfg->err.text[sizeof(cfg->err.text) - 1] = '\0';
+	return err_wrap(&cfg->err, -EPERM, "mapping the user namespace");
 }
 
 /**
@@ -53,7 +54,7 @@ static int wait_mapper(struct uidmap_cfg *cfg, pid_t child, int why_fd)
  *		   private mount namespace
  * @cfg:	configuration, with the map and cmd
  *
- * Return: only on failure, a negative errno with cfg->detail set
+ * Return: only on failure, a negative errno with cfg->err set
  */
 int uidmap_exec(struct uidmap_cfg *cfg)
 {
@@ -80,7 +81,7 @@ int uidmap_exec(struct uidmap_cfg *cfg)
 
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
 		err = -errno;
-		snprintf(cfg->detail, sizeof(cfg->detail), "unshare: %s", strerror(-err));
+		err_errno(&cfg->err, err, "unshare");
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		goto out;
@@ -95,20 +96,19 @@ int uidmap_exec(struct uidmap_cfg *cfg)
 	/* Supplementary groups from outside would show as nobody; drop them where allowed. */
 	if (cfg->map.full && setgroups(0, NULL) < 0) {
 		err = -errno;
-		snprintf(cfg->detail, sizeof(cfg->detail), "setgroups: %s", strerror(-err));
+		err_errno(&cfg->err, err, "setgroups");
 		goto out;
 	}
 	/* Mounts made inside must not propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		err = -errno;
-		snprintf(cfg->detail, sizeof(cfg->detail), "making mounts private: %s",
-			 strerror(-err));
+		err_errno(&cfg->err, err, "making mounts private");
 		goto out;
 	}
 	execvp(cfg->cmd[0], cfg->cmd);
 	err = -errno;
 	cfg->cmd_failed = true;
-	snprintf(cfg->detail, sizeof(cfg->detail), "%s: %s", cfg->cmd[0], strerror(-err));
+	err_errno(&cfg->err, err, "%s", cfg->cmd[0]);
 out:
 	for (int i = 0; i < 2; i++) {
 		if (go[i] >= 0)

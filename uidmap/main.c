@@ -181,9 +181,7 @@ static int resolve_user(struct uidmap_cfg *cfg)
 		if (!pw && !parse_pid(cfg->user_arg, &num))
 			pw = getpwuid((uid_t)num);
 		if (!pw) {
-			snprintf(cfg->detail, sizeof(cfg->detail), "no such user '%s'",
-				 cfg->user_arg);
-			return -ENOENT;
+			return err_make(&cfg->err, -ENOENT, "no such user '%s'", cfg->user_arg);
 		}
 		cfg->opts.uid = pw->pw_uid;
 		cfg->opts.gid = pw->pw_gid;
@@ -205,13 +203,13 @@ static int build_map(struct uidmap_cfg *cfg)
 	const struct usermap_diag *d = &cfg->diag;
 	int err;
 
-	err = usermap_build(&cfg->opts, &cfg->map, &cfg->diag);
+	err = usermap_build(&cfg->opts, &cfg->map, &cfg->diag, &cfg->err);
 	for (size_t i = 0; i < d->n_warn; i++)
 		log_warn("%s", d->warn[i]);
 	if (d->n_warn_more)
 		log_warn("and %zu more malformed lines", d->n_warn_more);
 	if (err) {
-		log_error("%s: %s", cfg->verb, d->error);
+		log_error("%s: %s", cfg->verb, err_why(&cfg->err, err));
 		return err;
 	}
 	if (d->fallback[0]) {
@@ -235,7 +233,7 @@ int main(int argc, char **argv)
 		return err;
 	failed = verb->min_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;
 	if ((err = resolve_user(&cfg))) {
-		log_error("%s: %s", cfg.verb, cfg.detail);
+		log_error("%s: %s", cfg.verb, err_why(&cfg.err, err));
 		return failed;
 	}
 	if (build_map(&cfg))
@@ -244,7 +242,8 @@ int main(int argc, char **argv)
 	err = verb->fn(&cfg);
 	if (!err)
 		return 0;
-	log_error("%s: %s", cfg.verb, cfg.detail[0] ? cfg.detail : strerror(-err));
+	err_wrap(&cfg.err, err, "%s", cfg.verb);
+	log_error("%s", err_text(&cfg.err));
 	if (cfg.cmd_failed)
 		return err == -ENOENT ? EXIT_EXEC_NOTFOUND : EXIT_EXEC_CANNOT;
 	return failed;

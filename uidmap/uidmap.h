@@ -2,13 +2,13 @@
 #ifndef ROOTLET_UIDMAP_H
 #define ROOTLET_UIDMAP_H
 
+#include "err.h"
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "usermap.h"
 
-#define UIDMAP_DETAIL_MAX 512
-#define USER_NAME_MAX	  256
+#define USER_NAME_MAX 256
 
 struct uidmap_cfg {
 	const char *verb;
@@ -24,7 +24,7 @@ struct uidmap_cfg {
 	char user[USER_NAME_MAX];
 	struct usermap map;
 	struct usermap_diag diag;
-	char detail[UIDMAP_DETAIL_MAX];
+	struct err err; /* what went wrong, for main() to print */
 };
 
 int uidmap_show(struct uidmap_cfg *cfg);

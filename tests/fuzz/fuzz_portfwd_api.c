@@ -9,17 +9,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char why[PF_API_WHY_MAX], spec_why[SPEC_WHY_MAX];
+	struct err why = { 0 }, spec_why = { 0 };
 	struct pf_api_request r;
 	struct fwd_spec spec;
 
 	apiserver_request_complete((const char *)data, size);
-	if (pf_api_parse((const char *)data, size, &r, why, sizeof(why)))
+	if (pf_api_parse((const char *)data, size, &r, &why))
 		return 0;
 	/* What it accepts is a bounded string, which the SPEC parser then takes or refuses. */
 	if (strlen(r.target) > SPEC_TEXT_MAX)
 		abort();
 	if (r.cmd != PF_API_LIST)
-		spec_parse(r.target, &spec, spec_why, sizeof(spec_why));
+		spec_parse(r.target, &spec, &spec_why);
 	return 0;
 }

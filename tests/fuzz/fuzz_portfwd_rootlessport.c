@@ -8,7 +8,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pf_cfg cfg = { .ready_fd = -1, .exit_fd = -1, .state_fd = -1 };
-	char why[SPEC_WHY_MAX];
+	struct err why = { 0 };
 	struct fwd_spec spec;
 
 	if (!rootlessport_parse((const char *)data, size, &cfg)) {
@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!cfg.netns_arg || !strchr(cfg.netns_arg, '/'))
 			abort();
 		for (int i = 0; i < cfg.n_publish; i++)
-			if (spec_parse(cfg.publish[i], &spec, why, sizeof(why)) &&
+			if (spec_parse(cfg.publish[i], &spec, &why) &&
 			    strlen(cfg.publish[i]) <= SPEC_TEXT_MAX)
 				abort();
 	}

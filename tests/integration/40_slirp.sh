@@ -279,6 +279,14 @@ test_add_slirp_failure_leaves_nothing() {
 	assert_eq "$(live_holders)" 0 "holders left"
 }
 
+# lib/err: each layer puts what it was doing in front, and the line is printed once, by main().
+test_a_failing_slirp_says_each_layer_in_one_line() {
+	# 67: rootlet-netns lets it through, the kernel refuses a tap below 68.
+	refused 1 "$NETNS" add web --slirp --mtu 67
+	assert_eq "$ERR" "rootlet-netns: add web: starting rootlet-slirp: configuring tap0: Invalid argument"
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "a failed add --slirp left its entry"
+}
+
 test_help_names_every_flag_engines_look_for() {
 	ok "$SLIRP" --help
 	for flag in --netns-type --userns-path --enable-ipv6 --cidr --disable-host-loopback \

@@ -6,9 +6,9 @@
 
 static int parse(const char *text, struct fwd_spec *s)
 {
-	char why[SPEC_WHY_MAX];
+	struct err why = { 0 };
 
-	return spec_parse(text, s, why, sizeof(why));
+	return spec_parse(text, s, &why);
 }
 
 static const char *round_trip(const char *text)
@@ -85,11 +85,11 @@ TEST(every_malformed_spec_is_refused_with_a_reason)
 			      "1.2.3.4:80" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char why[SPEC_WHY_MAX] = "";
+		struct err why = { 0 };
 		struct fwd_spec s;
 
-		CHECK(spec_parse(bad[i], &s, why, sizeof(why)) == -EINVAL);
-		CHECK(why[0] != '\0');
+		CHECK(spec_parse(bad[i], &s, &why) == -EINVAL);
+		CHECK(why.code == -EINVAL && why.text[0] != '\0');
 	}
 }
 

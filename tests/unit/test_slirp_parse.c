@@ -6,20 +6,20 @@
 #include "slirp.h"
 #include "unit.h"
 
-static int parse(const char *text, struct api_request *r, char *why)
+static int parse(const char *text, struct api_request *r, struct err *why)
 {
-	return api_parse(text, strlen(text), r, why, API_WHY_MAX);
+	return api_parse(text, strlen(text), r, why);
 }
 
 TEST(add_hostfwd_with_defaults)
 {
-	char why[API_WHY_MAX];
+	struct err why = { 0 };
 	struct api_request r;
 	const struct sockaddr_in *h = (const struct sockaddr_in *)&r.host;
 
 	CHECK(parse("{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 		    "\"host_port\":8080,\"guest_port\":80}}",
-		    &r, why) == 0);
+		    &r, &why) == 0);
 	CHECK(r.cmd == API_ADD_HOSTFWD && !r.udp && !r.guest_given && r.guest_port == 80);
 	CHECK(h->sin_family == AF_INET && h->sin_addr.s_addr == htonl(INADDR_ANY));
 	CHECK(ntohs(h->sin_port) == 8080);
@@ -27,12 +27,12 @@ TEST(add_hostfwd_with_defaults)
 
 TEST(add_hostfwd_ipv6_udp_port_zero_and_guest)
 {
-	char why[API_WHY_MAX];
+	struct err why = { 0 };
 	struct api_request r;
 
 	CHECK(parse("{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_addr\":"
 		    "\"::1\",\"host_port\":0,\"guest_addr\":\"fd00::100\",\"guest_port\":53}}",
-		    &r, why) == 0);
+		    &r, &why) == 0);
 	CHECK(r.udp && r.host.ss_family == AF_INET6 && r.guest_given);
 	CHECK(r.guest.ss_family == AF_INET6);
 	CHECK(ntohs(((struct sockaddr_in6 *)&r.guest)->sin6_port) == 53);
@@ -41,13 +41,13 @@ TEST(add_hostfwd_ipv6_udp_port_zero_and_guest)
 /* podman 4.3 sends "" for both: every host address, the default guest (as slirp4netns). */
 TEST(add_hostfwd_empty_addresses_are_the_defaults)
 {
-	char why[API_WHY_MAX];
+	struct err why = { 0 };
 	struct api_request r;
 	const struct sockaddr_in *h = (const struct sockaddr_in *)&r.host;
 
 	CHECK(parse("{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":"
 		    "\"\",\"host_port\":8080,\"guest_addr\":\"\",\"guest_port\":80}}",
-		    &r, why) == 0);
+		    &r, &why) == 0);
 	CHECK(h->sin_family == AF_INET && h->sin_addr.s_addr == htonl(INADDR_ANY));
 	CHECK(!r.guest_given && r.guest_port == 80);
 }
@@ -55,26 +55,26 @@ TEST(add_hostfwd_empty_addresses_are_the_defaults)
 /* A forward between families is refused: libslirp accepts it and resets every connection. */
 TEST(add_hostfwd_mixed_families_refused_naming_host_addr)
 {
-	char why[API_WHY_MAX] = "";
+	struct err why = { 0 };
 	struct api_request r;
 
 	CHECK(parse("{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":"
 		    "\"::1\",\"host_port\":1,\"guest_addr\":\"10.0.2.100\",\"guest_port\":80}}",
-		    &r, why) == -EINVAL);
-	CHECK(strstr(why, "host_addr") != NULL);
+		    &r, &why) == -EINVAL);
+	CHECK(strstr(why.text, "host_addr") != NULL);
 	CHECK(parse("{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_addr\":"
 		    "\"127.0.0.1\",\"host_port\":1,\"guest_addr\":\"fd00::100\",\"guest_port\":80}"
 		    "}",
-		    &r, why) == -EINVAL);
+		    &r, &why) == -EINVAL);
 }
 
 TEST(list_and_remove)
 {
-	char why[API_WHY_MAX];
+	struct err why = { 0 };
 	struct api_request r;
 
-	CHECK(parse("{\"execute\":\"list_hostfwd\"}", &r, why) == 0 && r.cmd == API_LIST_HOSTFWD);
-	CHECK(parse("{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":3}}", &r, why) == 0);
+	CHECK(parse("{\"execute\":\"list_hostfwd\"}", &r, &why) == 0 && r.cmd == API_LIST_HOSTFWD);
+	CHECK(parse("{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":3}}", &r, &why) == 0);
 	CHECK(r.cmd == API_REMOVE_HOSTFWD && r.id == 3);
 }
 
@@ -109,11 +109,11 @@ TEST(every_malformed_request_gets_a_reason)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char why[API_WHY_MAX] = "";
+		struct err why = { 0 };
 		struct api_request r;
 
-		CHECK(parse(bad[i], &r, why) == -EINVAL);
-		CHECK(why[0] != '\0');
+		CHECK(parse(bad[i], &r, &why) == -EINVAL);
+		CHECK(why.text[0] != '\0');
 	}
 }
 
@@ -151,7 +151,7 @@ TEST(a_trickled_request_is_scanned_once_and_ends_with_its_value)
 TEST(cidr_accepts_network_addresses_with_prefix_1_to_25)
 {
 	struct in_addr net, mask;
-	const char *why;
+	struct err why = { 0 };
 	unsigned prefix;
 
 	CHECK(opts_parse_cidr("10.0.2.0/24", &net, &mask, &prefix, &why) == 0 && prefix == 24);
