@@ -60,7 +60,7 @@ static int slirp_flags(const struct netns_cfg *cfg, char **argv, char *mtu, size
 
 /**
  * slirp_start() - Run rootlet-slirp for the netns in @cfg with rootlet's safe defaults
- * @cfg:	configuration (name, mtu, ipv6, allow_host_loopback); detail on failure
+ * @cfg:	configuration (name, mtu, ipv6, allow_host_loopback); cfg->err on failure
  * @dir_fd:	the entry's directory, for the log
  *
  * Host loopback off unless asked, sandbox and seccomp on. It finds the netns by its name and
@@ -84,7 +84,7 @@ int slirp_start(struct netns_cfg *cfg, int dir_fd)
 
 /**
  * slirp_spawn_early() - Start rootlet-slirp for a netns not made yet, to wait for slirp_go()
- * @cfg:	configuration, as for slirp_start(); detail on failure
+ * @cfg:	configuration, as for slirp_start(); cfg->err on failure
  * @dir_fd:	the entry's directory, not yet renamed into place
  * @dir_path:	its path: the namespaces' links and the API socket go in it
  * @h:		the helper, for slirp_go(), slirp_finish() or helper_abort()
@@ -148,7 +148,7 @@ int slirp_go(struct helper_proc *h)
 
 /**
  * slirp_finish() - Wait for an early rootlet-slirp to be ready and record it in slirp.pid
- * @cfg:	configuration; detail on failure
+ * @cfg:	configuration; cfg->err on failure
  * @dir_fd:	the entry's directory
  * @h:		from slirp_spawn_early()
  *
@@ -165,7 +165,7 @@ int slirp_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
 
 /**
  * portfwd_start() - Run rootlet-portfwd for the netns in @cfg with its --publish forwards
- * @cfg:	configuration (name, publish); detail on failure
+ * @cfg:	configuration (name, publish); cfg->err on failure
  * @dir_fd:	the entry's directory, for the log
  *
  * It records itself in portfwd.pid and serves portfwd.sock.

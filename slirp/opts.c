@@ -191,7 +191,7 @@ static int copy_path(struct slirp_cfg *cfg, char *dst, size_t len, const char *w
  * opts_parse() - Parse the command line into @cfg
  * @argc:	argument count
  * @argv:	arguments
- * @cfg:	filled; cfg->detail says what was wrong on failure
+ * @cfg:	filled; cfg->err says what was wrong on failure
  *
  * Return: 0 on success, 1 when --help or --version was answered, -EINVAL on a usage error
  */
