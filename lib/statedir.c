@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "state.h"
 #include "statedir.h"
 
 /**
@@ -87,4 +88,26 @@ int state_entry_path(char *buf, size_t len, const char *root, const char *name, 
 	else
 		n = snprintf(buf, len, "%s/%s", root, name);
 	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+/**
+ * state_paths() - Every path of the entry @name: the one place a name becomes paths
+ * @root:	state root
+ * @name:	validated netns name
+ * @ret:	the paths
+ *
+ * Return: 0 on success, -ENAMETOOLONG
+ */
+int state_paths(const char *root, const char *name, struct state_paths *ret)
+{
+	int err;
+
+	if ((err = state_entry_path(ret->dir, sizeof(ret->dir), root, name, NULL)) ||
+	    (err = state_entry_path(ret->net, sizeof(ret->net), root, name, STATE_NET)) ||
+	    (err = state_entry_path(ret->user, sizeof(ret->user), root, name, STATE_USER)) ||
+	    (err = state_entry_path(ret->slirp_socket, sizeof(ret->slirp_socket), root, name,
+				    STATE_SLIRP_SOCKET)))
+		return err;
+	return state_entry_path(ret->portfwd_socket, sizeof(ret->portfwd_socket), root, name,
+				STATE_PORTFWD_SOCKET);
 }

@@ -13,4 +13,15 @@ int state_root_path(char *buf, size_t len);
 int state_root_open(const char *path, bool create, int *ret_fd);
 int state_entry_path(char *buf, size_t len, const char *root, const char *name, const char *file);
 
+/* Every path of one entry, as DESIGN.md's state layout names them. */
+struct state_paths {
+	char dir[PATH_MAX];
+	char net[PATH_MAX];
+	char user[PATH_MAX];
+	char slirp_socket[PATH_MAX];
+	char portfwd_socket[PATH_MAX];
+};
+
+int state_paths(const char *root, const char *name, struct state_paths *ret);
+
 #endif

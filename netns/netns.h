@@ -2,10 +2,10 @@
 #ifndef ROOTLET_NETNS_H
 #define ROOTLET_NETNS_H
 
-#include "err.h"
 #include <limits.h>
 #include <stdbool.h>
 
+#include "err.h"
 #include "state.h"
 
 #define NETNS_DETAIL_MAX 512

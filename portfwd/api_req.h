@@ -2,10 +2,10 @@
 #ifndef ROOTLET_PORTFWD_API_REQ_H
 #define ROOTLET_PORTFWD_API_REQ_H
 
-#include "err.h"
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "err.h"
 #include "spec.h"
 
 enum pf_api_command {

@@ -194,6 +194,7 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 /* A NAME is a rootlet-netns entry; anything with a '/' is a path. */
 int pf_resolve_netns(struct pf_cfg *cfg)
 {
+	struct state_paths p;
 	char root[PATH_MAX];
 	int err, root_fd;
 
@@ -209,12 +210,13 @@ int pf_resolve_netns(struct pf_cfg *cfg)
 	if ((err = state_root_path(root, sizeof(root)))) {
 		return err_make(&cfg->err, err, "no state directory (XDG_RUNTIME_DIR)");
 	}
-	state_entry_path(cfg->state_dir, sizeof(cfg->state_dir), root, cfg->netns_arg, NULL);
-	state_entry_path(cfg->net_path, sizeof(cfg->net_path), root, cfg->netns_arg, STATE_NET);
-	state_entry_path(cfg->user_path, sizeof(cfg->user_path), root, cfg->netns_arg, STATE_USER);
+	if ((err = state_paths(root, cfg->netns_arg, &p)))
+		return err_errno(&cfg->err, err, "netns %s", cfg->netns_arg);
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", p.dir);
+	snprintf(cfg->net_path, sizeof(cfg->net_path), "%s", p.net);
+	snprintf(cfg->user_path, sizeof(cfg->user_path), "%s", p.user);
 	if (!cfg->api_path[0]) {
-		state_entry_path(cfg->api_path, sizeof(cfg->api_path), root, cfg->netns_arg,
-				 STATE_PORTFWD_SOCKET);
+		snprintf(cfg->api_path, sizeof(cfg->api_path), "%s", p.portfwd_socket);
 		cfg->api_in_state = true;
 	}
 	/* Opened without following a symlink, root and entry alike: nothing lands elsewhere. */

@@ -2,13 +2,13 @@
 #ifndef ROOTLET_PORTFWD_H
 #define ROOTLET_PORTFWD_H
 
-#include "err.h"
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "evloop.h"
 #include "spec.h"
 

@@ -3,12 +3,13 @@
 #ifndef ROOTLET_PORTFWD_SPEC_H
 #define ROOTLET_PORTFWD_SPEC_H
 
-#include "err.h"
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+
+#include "err.h"
 
 #define SPEC_TEXT_MAX 128
 

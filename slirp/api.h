@@ -2,12 +2,13 @@
 #ifndef ROOTLET_SLIRP_API_H
 #define ROOTLET_SLIRP_API_H
 
-#include "err.h"
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+
+#include "err.h"
 
 enum api_command {
 	API_ADD_HOSTFWD,

@@ -2,11 +2,11 @@
 #ifndef ROOTLET_SLIRP_HOSTFWD_H
 #define ROOTLET_SLIRP_HOSTFWD_H
 
-#include "err.h"
 #include <jansson.h>
 #include <libslirp.h>
 #include <stdbool.h>
 
+#include "err.h"
 #include "api.h"
 #include "slirp.h"
 

@@ -149,6 +149,7 @@ static int parse_outbound(const char *text, int family, void *ret_addr)
 /* The rootlet form: every path comes from the netns's entry in the state root. */
 static int resolve_rootlet_name(struct slirp_cfg *cfg)
 {
+	struct state_paths p;
 	char root[PATH_MAX];
 	int err;
 
@@ -159,15 +160,14 @@ static int resolve_rootlet_name(struct slirp_cfg *cfg)
 		return err_make(&cfg->err, err,
 				"--netns: no state directory (XDG_RUNTIME_DIR unset)");
 	}
-	state_entry_path(cfg->state_dir, sizeof(cfg->state_dir), root, cfg->rootlet_name, NULL);
-	state_entry_path(cfg->netns_path, sizeof(cfg->netns_path), root, cfg->rootlet_name,
-			 STATE_NET);
+	if ((err = state_paths(root, cfg->rootlet_name, &p)))
+		return err_errno(&cfg->err, err, "--netns %s", cfg->rootlet_name);
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", p.dir);
+	snprintf(cfg->netns_path, sizeof(cfg->netns_path), "%s", p.net);
 	if (!cfg->userns_path[0] && geteuid() != 0)
-		state_entry_path(cfg->userns_path, sizeof(cfg->userns_path), root,
-				 cfg->rootlet_name, STATE_USER);
+		snprintf(cfg->userns_path, sizeof(cfg->userns_path), "%s", p.user);
 	if (!cfg->api_path[0])
-		state_entry_path(cfg->api_path, sizeof(cfg->api_path), root, cfg->rootlet_name,
-				 STATE_SLIRP_SOCKET);
+		snprintf(cfg->api_path, sizeof(cfg->api_path), "%s", p.slirp_socket);
 	cfg->netns_type = NETNS_TYPE_PATH;
 	cfg->configure = true;
 	return 0;

@@ -2,12 +2,12 @@
 #ifndef ROOTLET_SLIRP_H
 #define ROOTLET_SLIRP_H
 
-#include "err.h"
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "name.h"
 
 #define SLIRP_DEFAULT_MTU 1500

@@ -2,10 +2,10 @@
 #ifndef ROOTLET_UIDMAP_H
 #define ROOTLET_UIDMAP_H
 
-#include "err.h"
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "err.h"
 #include "usermap.h"
 
 #define USER_NAME_MAX 256

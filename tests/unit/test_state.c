@@ -1,13 +1,16 @@
 /* Unit tests of state.json and pid files: round trip, and refusal of anything corrupt. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "pidfile.h"
 #include "state.h"
+#include "statedir.h"
 #include "unit.h"
 
 TEST(state_round_trips)
@@ -103,6 +106,23 @@ TEST(pidfile_of_self_is_live)
 	rmdir(dir);
 }
 
+/* One name, every path of DESIGN.md's layout; a root too long for a path is refused. */
+TEST(a_name_becomes_every_path_of_the_layout)
+{
+	static struct state_paths p;
+	static char deep[PATH_MAX];
+
+	CHECK(state_paths("/run/user/1000/rootlet", "web", &p) == 0);
+	CHECK(!strcmp(p.dir, "/run/user/1000/rootlet/web"));
+	CHECK(!strcmp(p.net, "/run/user/1000/rootlet/web/net"));
+	CHECK(!strcmp(p.user, "/run/user/1000/rootlet/web/user"));
+	CHECK(!strcmp(p.slirp_socket, "/run/user/1000/rootlet/web/slirp.sock"));
+	CHECK(!strcmp(p.portfwd_socket, "/run/user/1000/rootlet/web/portfwd.sock"));
+	memset(deep, 'd', sizeof(deep) - 8);
+	deep[0] = '/';
+	CHECK(state_paths(deep, "web", &p) == -ENAMETOOLONG);
+}
+
 UNIT_MAIN("state", T(state_round_trips), T(state_refuses_corrupt_json),
 	  T(atomic_write_replaces_and_keeps_mode), T(pidfile_parses_and_refuses),
-	  T(pidfile_of_self_is_live))
+	  T(pidfile_of_self_is_live), T(a_name_becomes_every_path_of_the_layout))
