@@ -45,10 +45,12 @@ SLIRP_SRCS  := $(wildcard slirp/*.c)
 PORTFWD_SRCS := $(wildcard portfwd/*.c)
 PORTFWD_PKGS := libnl-3.0 libnl-route-3.0 jansson libcap-ng libseccomp
 NETNS_SRCS  := $(filter-out netns/holder.c,$(wildcard netns/*.c))
+NETWORK_SRCS := $(wildcard network/*.c)
+NETWORK_PKGS := libnl-3.0 libnl-route-3.0 jansson
 HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c lib/isolate.c lib/err.c
 
 BINS := $(B)/rootlet $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
-        $(B)/rootlet-portfwd
+        $(B)/rootlet-portfwd $(B)/rootlet-network
 
 # lib/ as an archive: each binary takes only the objects it uses, and their libraries.
 LIB_A := $(B)/librootlet.a
@@ -58,13 +60,16 @@ $(LIB_A): $(LIB_SRCS:%.c=$(B)/%.o)
 .PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench engines-reference
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h network/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(BASE) $(call pkg_cflags,$(SLIRP_PKGS)) -c $< -o $@
 
 # Static too: fewer libraries to load and relocate is time off every add, exec and show.
 $(B)/rootlet-netns: $(NETNS_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(NETNS_PKGS))
+
+$(B)/rootlet-network: $(NETWORK_SRCS:%.c=$(B)/%.o) $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(NETWORK_PKGS))
 
 $(B)/slirp/main.o: CFLAGS += -DROOTLET_COMMIT=\"$(COMMIT)\"
 
@@ -114,6 +119,12 @@ $(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h $(LIB_SRCS) 
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Islirp $(call pkg_cflags,$(UNIT_SLIRP_PKGS) slirp) $< \
 		$(LIB_SRCS) $(UNIT_SLIRP_SRCS) -o $@ $(call pkg_libs,$(UNIT_SLIRP_PKGS))
 
+$(B)/unit/test_network_%: tests/unit/test_network_%.c tests/unit/unit.h network/subnet.c \
+		network/network.h $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Inetwork $(call pkg_cflags,$(LIB_PKGS)) $< \
+		network/subnet.c $(LIB_SRCS) -o $@ $(call pkg_libs,$(LIB_PKGS))
+
 $(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h portfwd/spec.c portfwd/spec.h lib/err.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< portfwd/spec.c lib/err.c -o $@
@@ -161,13 +172,14 @@ deps:
 	scripts/deps.sh
 
 # clang-format on every C file, cppcheck on the tree; any finding fails.
-C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] tests/unit/*.[ch] \
+C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] network/*.[ch] \
+             tests/unit/*.[ch] \
              tests/fuzz/*.c scripts/*.c)
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
-		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd tests/unit
+		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network tests/unit
 
 check: deps
 	$(MAKE) all unit fuzz-build lint
@@ -194,7 +206,7 @@ bench: deps all $(B)/benchclient
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(B)/rootlet $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp \
-		$(B)/rootlet-portfwd $(DESTDIR)$(BINDIR)/
+		$(B)/rootlet-portfwd $(B)/rootlet-network $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/rootlet-netns-holder $(DESTDIR)$(LIBEXECDIR)/
 	ln -sf $(BINDIR)/rootlet-portfwd $(DESTDIR)$(LIBEXECDIR)/rootlessport
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/

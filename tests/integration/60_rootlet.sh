@@ -9,8 +9,10 @@ test_verbs_run_their_binaries() {
 	ok "$ROOTLET" uidmap --version
 	assert_match "$OUT" "^rootlet-uidmap "
 	ok "$ROOTLET" netns del web
+	ok "$ROOTLET" network create shared
+	assert_eq "$OUT" shared "rootlet network runs rootlet-network"
 	ok "$ROOTLET" help
-	for verb in netns uidmap slirp portfwd doctor help; do
+	for verb in netns uidmap slirp portfwd network doctor help; do
 		assert_match "$OUT" "  $verb " "help lists $verb"
 	done
 	refused 2 "$ROOTLET" frob

@@ -7,6 +7,7 @@ NETNS=$BUILD/rootlet-netns
 UIDMAP=$BUILD/rootlet-uidmap
 SLIRP=$BUILD/rootlet-slirp
 PORTFWD=$BUILD/rootlet-portfwd
+NETWORK=$BUILD/rootlet-network
 NET="python3 $TOP/tests/integration/tools/net.py"
 
 # Each test gets a state root of its own, so tests cannot see each other's netns.

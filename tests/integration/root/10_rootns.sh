@@ -41,9 +41,10 @@ test_install_puts_binaries_holder_and_man_page_where_they_work() {
 	ok make -s -C "$TOP" install DESTDIR="$TEST_WORK/dest" PREFIX=/usr
 	dest=$TEST_WORK/dest/usr
 	for f in bin/rootlet bin/rootlet-netns bin/rootlet-uidmap bin/rootlet-slirp bin/rootlet-portfwd \
-		libexec/rootlet/rootlet-netns-holder libexec/rootlet/rootlessport \
+		bin/rootlet-network libexec/rootlet/rootlet-netns-holder libexec/rootlet/rootlessport \
 		share/man/man1/rootlet.1 share/man/man1/rootlet-netns.1 share/man/man1/rootlet-uidmap.1 \
-		share/man/man1/rootlet-slirp.1 share/man/man1/rootlet-portfwd.1; do
+		share/man/man1/rootlet-slirp.1 share/man/man1/rootlet-portfwd.1 \
+		share/man/man1/rootlet-network.1; do
 		[ -e "$dest/$f" ] || [ -L "$dest/$f" ] || fail "make install did not install $f"
 	done
 	# The installed rootlet-netns finds its installed holder, used by an unprivileged user.

@@ -1,0 +1,232 @@
+/* rootlet-network: shared rootless networks for many containers, from a shell. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdline.h"
+#include "log.h"
+#include "network.h"
+#include "statedir.h"
+
+#define EXIT_USAGE 2
+
+enum {
+	OPT_SUBNET = 256,
+	OPT_GATEWAY,
+	OPT_IPV6,
+	OPT_SUBNET6,
+	OPT_MTU,
+	OPT_INTERNAL,
+	OPT_NO_DNS,
+	OPT_FORCE,
+};
+
+struct verb {
+	const char *name;
+	int (*fn)(struct net_cfg *cfg);
+	bool takes_name;
+};
+
+static const struct verb verbs[] = {
+	{ "create", net_create, true },
+	{ "ls", net_ls, false },
+	{ "inspect", net_inspect, true },
+	{ "rm", net_rm, true },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rootlet-network [OPTIONS] VERB [ARGS]\n"
+		"Shared rootless networks for many containers.\n"
+		"\n"
+		"Verbs:\n"
+		"  create NAME [--subnet CIDR] [--gateway IP] [--ipv6 [--subnet6 CIDR]] [--mtu N]\n"
+		"              [--internal] [--no-dns]\n"
+		"                       record a network (nothing runs until a container is "
+		"attached)\n"
+		"  ls [--json]          every network: name, subnet, gateway, attached containers\n"
+		"  inspect NAME         one network's record, as JSON\n"
+		"  rm NAME [--force]    remove a network (refused while containers are attached)\n"
+		"\n"
+		"Options:\n"
+		"      --subnet CIDR    IPv4 subnet, /8 to /30; default the first 10.89.N.0/24\n"
+		"                       that no host route and no other network overlaps\n"
+		"      --gateway IP     the gateway's address in it; default its first\n"
+		"      --ipv6           IPv6 too; --subnet6 CIDR (/48 to /120), default the first\n"
+		"                       free fd89:0:0:N::/64\n"
+		"      --mtu N          the containers' MTU, 68 to 65520; default 65520\n"
+		"      --internal       no outbound path\n"
+		"      --no-dns         no DNS responder for the containers' names\n"
+		"      --force          rm: even while attached, or with a corrupt record\n"
+		"  -j, --json           machine-readable output (create, ls)\n"
+		"  -h, --help           this text\n"
+		"  -V, --version        print the version\n"
+		"\n"
+		"State: $ROOTLET_STATE_DIR, else $XDG_RUNTIME_DIR/rootlet (root: /run/rootlet),\n"
+		"in ~networks/. Exit: 0 ok, 1 failed, 2 usage. See rootlet-network(1).\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "rootlet-network: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see 'rootlet-network --help'\n");
+	return EXIT_USAGE;
+}
+
+/* Options that belong to one verb only are refused elsewhere, rather than silently ignored. */
+static int check_option_fits(const struct net_cfg *cfg)
+{
+	bool create = !strcmp(cfg->verb, "create");
+
+	if ((cfg->subnet_arg || cfg->gateway_arg || cfg->ipv6 || cfg->subnet6_arg || cfg->mtu ||
+	     cfg->internal || cfg->no_dns) &&
+	    !create)
+		return usage_error("--subnet, --gateway, --ipv6, --subnet6, --mtu, --internal and "
+				   "--no-dns go with create, not %s",
+				   cfg->verb);
+	if (cfg->subnet6_arg && !cfg->ipv6)
+		return usage_error("%s", "--subnet6 needs --ipv6");
+	if (cfg->force && strcmp(cfg->verb, "rm"))
+		return usage_error("--force goes with rm, not %s", cfg->verb);
+	if (cfg->json && !create && strcmp(cfg->verb, "ls"))
+		return usage_error("--json goes with create and ls (inspect always prints JSON), "
+				   "not %s",
+				   cfg->verb);
+	return 0;
+}
+
+static int parse_mtu(const char *text, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || !*text || *text == '-' || v < NET_MTU_MIN || v > NET_MTU_MAX)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct verb **ret_verb)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "subnet", required_argument, NULL, OPT_SUBNET },
+		{ "gateway", required_argument, NULL, OPT_GATEWAY },
+		{ "ipv6", no_argument, NULL, OPT_IPV6 },
+		{ "subnet6", required_argument, NULL, OPT_SUBNET6 },
+		{ "mtu", required_argument, NULL, OPT_MTU },
+		{ "internal", no_argument, NULL, OPT_INTERNAL },
+		{ "no-dns", no_argument, NULL, OPT_NO_DNS },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ NULL, 0, NULL, 0 },
+	};
+	char bad[CMDLINE_OPT_TEXT];
+	const struct verb *verb = NULL;
+	int c, nargs, err;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hVj", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("rootlet-network %s\n", ROOTLET_VERSION);
+			exit(0);
+		case 'j':
+			cfg->json = true;
+			break;
+		case OPT_SUBNET:
+			cfg->subnet_arg = optarg;
+			break;
+		case OPT_GATEWAY:
+			cfg->gateway_arg = optarg;
+			break;
+		case OPT_IPV6:
+			cfg->ipv6 = true;
+			break;
+		case OPT_SUBNET6:
+			cfg->subnet6_arg = optarg;
+			break;
+		case OPT_MTU:
+			if (parse_mtu(optarg, &cfg->mtu))
+				return usage_error("--mtu '%s': must be 68 to 65520", optarg);
+			break;
+		case OPT_INTERNAL:
+			cfg->internal = true;
+			break;
+		case OPT_NO_DNS:
+			cfg->no_dns = true;
+			break;
+		case OPT_FORCE:
+			cfg->force = true;
+			break;
+		default:
+			return usage_error("unknown or incomplete option '%s'",
+					   cmdline_bad_option(argv, bad));
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "no verb given");
+	cfg->verb = argv[optind++];
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(verbs[i].name, cfg->verb))
+			verb = &verbs[i];
+	if (!verb)
+		return usage_error("unknown verb '%s'", cfg->verb);
+	if ((err = check_option_fits(cfg)))
+		return err;
+	nargs = argc - optind;
+	if (verb->takes_name) {
+		char quoted[NAME_QUOTE_MAX];
+		struct err why = { 0 };
+
+		if (nargs < 1)
+			return usage_error("%s: NAME missing", cfg->verb);
+		cfg->name = argv[optind++];
+		nargs--;
+		if (name_check(cfg->name, &why)) {
+			name_quote(cfg->name, quoted, sizeof(quoted));
+			fprintf(stderr, "rootlet-network: %s: invalid name '%s': %s\n", cfg->verb,
+				quoted, err_text(&why));
+			return EXIT_USAGE;
+		}
+	}
+	if (nargs)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	*ret_verb = verb;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct net_cfg cfg;
+	const struct verb *verb = NULL;
+	int err;
+
+	if ((err = parse_args(argc, argv, &cfg, &verb)))
+		return err;
+	if ((err = state_root_path(cfg.root, sizeof(cfg.root)))) {
+		log_error("%s: %s", cfg.verb,
+			  err == -ENOENT
+				  ? "XDG_RUNTIME_DIR is not set; set it, or ROOTLET_STATE_DIR"
+				  : strerror(-err));
+		return EXIT_FAILURE;
+	}
+	if (!(err = verb->fn(&cfg)))
+		return 0;
+	if (cfg.name)
+		err_wrap(&cfg.err, err, "%s %s", cfg.verb, cfg.name);
+	else
+		err_wrap(&cfg.err, err, "%s", cfg.verb);
+	log_error("%s", err_text(&cfg.err));
+	return EXIT_FAILURE;
+}

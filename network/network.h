@@ -1,0 +1,85 @@
+/* rootlet-network: shared networks' records, the configuration every verb reads, the verbs. */
+#ifndef ROOTLET_NETWORK_H
+#define ROOTLET_NETWORK_H
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "name.h"
+
+/* Under the state root, beside the netns entries: '~' is no name character. */
+#define NET_DIR		"~networks"
+#define NET_RECORD_EXT	".json"
+#define NET_LOCK_EXT	".lock"
+#define NET_MTU_DEFAULT 65520 /* rootlet-slirp's, as rootlet's own callers pass it */
+#define NET_MTU_MIN	68
+#define NET_MTU_MAX	65520
+#define NET_RECORD_MAX	(64 * 1024)
+#define NET_PREFIX_MIN	8  /* a subnet no larger than a /8 ... */
+#define NET_PREFIX_MAX	30 /* ... and with room for a gateway and a container */
+#define NET_PREFIX6_MIN 48
+#define NET_PREFIX6_MAX 120
+
+/* A network's record: what create said; what alloc attaches is added later. */
+struct net_record {
+	char name[NAME_MAX_LEN + 1];
+	struct in_addr subnet, gateway;
+	unsigned prefix;
+	bool ipv6;
+	struct in6_addr subnet6, gateway6;
+	unsigned prefix6;
+	unsigned mtu;
+	bool internal;	   /* no outbound path */
+	bool dns;	   /* a DNS responder for the containers' names */
+	int64_t created;   /* seconds since the epoch */
+	unsigned attached; /* containers attached (the attachment list's length) */
+};
+
+struct net_cfg {
+	const char *verb;
+	const char *name;
+	const char *subnet_arg, *gateway_arg, *subnet6_arg;
+	bool ipv6, internal, no_dns, json, force;
+	unsigned mtu;
+	char root[PATH_MAX];
+	struct err err;
+};
+
+/* subnet.c: CIDRs, overlaps, and picking a free /24. */
+int subnet_parse4(const char *text, struct in_addr *ret_net, unsigned *ret_prefix, struct err *e);
+int subnet_parse6(const char *text, struct in6_addr *ret_net, unsigned *ret_prefix, struct err *e);
+bool subnet_overlap4(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb);
+bool subnet_overlap6(const struct in6_addr *a, unsigned pa, const struct in6_addr *b, unsigned pb);
+bool subnet_contains4(struct in_addr net, unsigned prefix, struct in_addr addr);
+bool subnet_slirp_overlap4(struct in_addr net, unsigned prefix);
+bool subnet_slirp_overlap6(const struct in6_addr *net, unsigned prefix);
+struct subnet4 {
+	struct in_addr net;
+	unsigned prefix;
+};
+int subnet_pick4(const struct subnet4 *taken, size_t n, struct in_addr *ret);
+struct subnet6 {
+	struct in6_addr net;
+	unsigned prefix;
+};
+int subnet_pick6(const struct subnet6 *taken, size_t n, struct in6_addr *ret);
+int subnet_host_routes(struct subnet4 **ret, size_t *ret_n);
+
+/* record.c: one file per network, under its lock. */
+int record_dir_open(struct net_cfg *cfg, bool create, int *ret_fd);
+int record_lock(int dir_fd, const char *name, int *ret_fd);
+int record_read(int dir_fd, const char *name, struct net_record *ret, struct err *e);
+int record_create(int dir_fd, const struct net_record *r, struct err *e);
+int record_remove(int dir_fd, const char *name);
+int record_list(int dir_fd, struct net_record **ret, size_t *ret_n, struct err *e);
+struct json_t *record_json(const struct net_record *r);
+
+int net_create(struct net_cfg *cfg);
+int net_ls(struct net_cfg *cfg);
+int net_inspect(struct net_cfg *cfg);
+int net_rm(struct net_cfg *cfg);
+
+#endif
