@@ -177,28 +177,19 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 	if (optind >= argc)
 		return usage_error("%s", "no verb given");
 	cfg->verb = argv[optind++];
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(verbs[i].name, cfg->verb))
-			verb = &verbs[i];
-	if (!verb)
+	if (!(verb = cmdline_verb(cfg->verb, verbs, sizeof(verbs) / sizeof(verbs[0]),
+				  sizeof(verbs[0]))))
 		return usage_error("unknown verb '%s'", cfg->verb);
 	if ((err = check_option_fits(cfg)))
 		return err;
 	nargs = argc - optind;
 	if (verb->takes_name) {
-		char quoted[NAME_QUOTE_MAX];
-		struct err why = { 0 };
-
 		if (nargs < 1)
 			return usage_error("%s: NAME missing", cfg->verb);
 		cfg->name = argv[optind++];
 		nargs--;
-		if (name_check(cfg->name, &why)) {
-			name_quote(cfg->name, quoted, sizeof(quoted));
-			fprintf(stderr, "rootlet-network: %s: invalid name '%s': %s\n", cfg->verb,
-				quoted, err_text(&why));
+		if (cmdline_name_check("rootlet-network", cfg->verb, cfg->name))
 			return EXIT_USAGE;
-		}
 	}
 	if (nargs)
 		return usage_error("unexpected argument '%s'", argv[optind]);

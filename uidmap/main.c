@@ -139,10 +139,8 @@ static int parse_args(int argc, char **argv, struct uidmap_cfg *cfg, const struc
 	if (optind >= argc)
 		return usage_error("%s", "no verb given");
 	cfg->verb = argv[optind++];
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(verbs[i].name, cfg->verb))
-			verb = &verbs[i];
-	if (!verb)
+	if (!(verb = cmdline_verb(cfg->verb, verbs, sizeof(verbs) / sizeof(verbs[0]),
+				  sizeof(verbs[0]))))
 		return usage_error("unknown verb '%s'", cfg->verb);
 	if (cfg->json && strcmp(cfg->verb, "show"))
 		return usage_error("--json goes with show, not %s", cfg->verb);
