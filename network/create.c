@@ -139,6 +139,7 @@ int net_create(struct net_cfg *cfg)
 		close(dir_fd);
 		return err_errno(&cfg->err, err, "locking the networks");
 	}
+	record_sweep(dir_fd);
 	err = record_read(dir_fd, cfg->name, &old, NULL);
 	if (err != -ENOENT) {
 		err = err_make(&cfg->err, -EEXIST, "exists");

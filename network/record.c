@@ -19,11 +19,31 @@
  * <root>/~networks/ holds <name>.json, one per network, and ~lock, which create and rm hold
  * while they look at every record and change one: two racing creates cannot take one subnet
  * or one name. Records are replaced whole (write to a temporary file, fsync, rename), so a
- * reader sees the old record or the new one, and a kill -9 leaves one of them.
+ * reader sees the old record or the new one, and a kill -9 leaves one of them, and perhaps its
+ * temporary file: records are written only under the lock, so whoever holds it next removes
+ * what a dead writer left (record_sweep()).
  */
 
 #define NET_DIR_LOCK  "~lock"
 #define NAME_FILE_MAX (NAME_MAX_LEN + sizeof(NET_RECORD_EXT))
+
+/**
+ * record_sweep() - Remove the temporary files of writers killed before their rename; the caller
+ * holds the lock, so no writer is alive
+ * @dir_fd:	<root>/~networks
+ */
+void record_sweep(int dir_fd)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if (dir_stream(dir_fd, &d))
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] == '.' && strstr(de->d_name, NET_RECORD_EXT FILEIO_TMP_INFIX))
+			unlinkat(dir_fd, de->d_name, 0);
+	closedir(d);
+}
 
 /**
  * record_dir_open() - Open <root>/~networks, refusing symlinks and others' directories

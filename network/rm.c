@@ -24,6 +24,7 @@ int net_rm(struct net_cfg *cfg)
 		close(dir_fd);
 		return err_errno(&cfg->err, err, "locking the networks");
 	}
+	record_sweep(dir_fd);
 	err = record_read(dir_fd, cfg->name, &r, &cfg->err);
 	if (err == -EBADMSG && cfg->force)
 		err = 0;
