@@ -492,6 +492,23 @@ def fdrun(args):
     return 0
 
 
+def activated(args):
+    """A socket-activated server (sd_listen_fds' protocol): on each of the LISTEN_FDS
+    sockets from fd 3, answer one client with what it was given and where it runs, then exit."""
+    fds = int(os.environ.get("LISTEN_FDS", "0"))
+    names = os.environ.get("LISTEN_FDNAMES", "").split(":")
+    pid_ok = os.environ.get("LISTEN_PID") == str(os.getpid())
+    netns = os.readlink("/proc/self/ns/net")
+    for i in range(fds):
+        s = socket.socket(fileno=3 + i)
+        c, peer = s.accept()
+        name = names[i] if i < len(names) else ""
+        c.sendall(f"pid_ok={pid_ok} fds={fds} name={name} peer={peer[0]} netns={netns}\n"
+                  .encode())
+        c.close()
+    return 0 if fds else 1
+
+
 def endpoint_command(sub, name, fn, proto=False):
     """A subcommand whose first arguments are [PROTO] ADDR PORT; the parser, for the rest."""
     p = sub.add_parser(name)
@@ -579,6 +596,7 @@ def main():
     p.add_argument("--chunk", type=int, default=64)
     p.add_argument("--seconds", type=float, default=3.0)
     p.set_defaults(fn=api_drip)
+    sub.add_parser("activated").set_defaults(fn=activated)
     p = sub.add_parser("fdrun")
     p.add_argument("--stdin")
     p.add_argument("ready_fd", type=int)
