@@ -28,25 +28,67 @@ const char *cmdline_bad_option(char **argv, char buf[CMDLINE_OPT_TEXT])
 }
 
 /**
- * cmdline_verb() - Find a verb in a binary's table of verbs
- * @word:	what the user typed
+ * cmdline_usage() - Print a usage error in one line, "PROG: <what>; see 'PROG --help'"
+ * @prog:	the binary's name
+ * @fmt:	what was wrong, with one %s
+ * @arg:	its argument
+ *
+ * Return: CMDLINE_EXIT_USAGE, for main() to return
+ */
+int cmdline_usage(const char *prog, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see '%s --help'\n", prog);
+	return CMDLINE_EXIT_USAGE;
+}
+
+/**
+ * cmdline_unknown_option() - The usage error for the option getopt_long() just refused
+ * @prog:	the binary's name
+ * @argv:	the arguments
+ *
+ * Return: CMDLINE_EXIT_USAGE
+ */
+int cmdline_unknown_option(const char *prog, char **argv)
+{
+	char bad[CMDLINE_OPT_TEXT];
+
+	return cmdline_usage(prog, "unknown or incomplete option '%s'",
+			     cmdline_bad_option(argv, bad));
+}
+
+/**
+ * cmdline_take_verb() - The verb at argv[optind], found in a binary's table of verbs
+ * @prog:	the binary's name, for the usage error
+ * @argc:	the arguments' count
+ * @argv:	the arguments; optind moves past the verb
  * @table:	the table: each entry starts with its name, a const char *
  * @n:		its entries
  * @size:	one entry's size
+ * @ret:	the entry
  *
- * Return: the entry, or NULL for an unknown verb
+ * Return: 0, or CMDLINE_EXIT_USAGE once "no verb given" or "unknown verb" is printed
  */
-const void *cmdline_verb(const char *word, const void *table, size_t n, size_t size)
+int cmdline_take_verb(const char *prog, int argc, char **argv, const void *table, size_t n,
+		      size_t size, const void **ret)
 {
+	const char *word;
+
+	if (optind >= argc)
+		return cmdline_usage(prog, "%s", "no verb given");
+	word = argv[optind++];
 	for (size_t i = 0; i < n; i++) {
 		const char *entry = (const char *)table + i * size;
 		const char *name;
 
 		memcpy(&name, entry, sizeof(name));
-		if (!strcmp(name, word))
-			return entry;
+		if (!strcmp(name, word)) {
+			*ret = entry;
+			return 0;
+		}
 	}
-	return NULL;
+	return cmdline_usage(prog, "unknown verb '%s'", word);
 }
 
 /**

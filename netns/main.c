@@ -12,7 +12,7 @@
 #include "netns.h"
 #include "statedir.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE CMDLINE_EXIT_USAGE
 /* exec: as env(1) and podman do, so they cannot be taken for the command's own status. */
 #define EXIT_EXEC_OWN	   125
 #define EXIT_EXEC_CANNOT   126
@@ -90,10 +90,7 @@ static void usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "rootlet-netns: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see 'rootlet-netns --help'\n");
-	return EXIT_USAGE;
+	return cmdline_usage("rootlet-netns", fmt, arg);
 }
 
 static const char *netns_strerror(int err)
@@ -166,7 +163,6 @@ static int check_option_fits(const struct netns_cfg *cfg)
 
 static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct verb **ret_verb)
 {
-	char bad[CMDLINE_OPT_TEXT];
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -184,6 +180,7 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
+	const void *found;
 	int c, nargs, err;
 
 	opterr = 0;
@@ -245,16 +242,14 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 			break;
 		}
 		default:
-			return usage_error("unknown or incomplete option '%s'",
-					   cmdline_bad_option(argv, bad));
+			return cmdline_unknown_option("rootlet-netns", argv);
 		}
 	}
-	if (optind >= argc)
-		return usage_error("%s", "no verb given");
-	cfg->verb = argv[optind++];
-	if (!(verb = cmdline_verb(cfg->verb, verbs, sizeof(verbs) / sizeof(verbs[0]),
-				  sizeof(verbs[0]))))
-		return usage_error("unknown verb '%s'", cfg->verb);
+	if ((err = cmdline_take_verb("rootlet-netns", argc, argv, verbs,
+				     sizeof(verbs) / sizeof(verbs[0]), sizeof(verbs[0]), &found)))
+		return err;
+	verb = found;
+	cfg->verb = verb->name;
 	if ((err = check_option_fits(cfg)))
 		return err;
 

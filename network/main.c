@@ -10,7 +10,7 @@
 #include "network.h"
 #include "statedir.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE CMDLINE_EXIT_USAGE
 
 enum {
 	OPT_SUBNET = 256,
@@ -71,10 +71,7 @@ static void usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "rootlet-network: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see 'rootlet-network --help'\n");
-	return EXIT_USAGE;
+	return cmdline_usage("rootlet-network", fmt, arg);
 }
 
 /* Options that belong to one verb only are refused elsewhere, rather than silently ignored. */
@@ -128,8 +125,8 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
-	char bad[CMDLINE_OPT_TEXT];
 	const struct verb *verb = NULL;
+	const void *found;
 	int c, nargs, err;
 
 	opterr = 0;
@@ -170,16 +167,14 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 			cfg->force = true;
 			break;
 		default:
-			return usage_error("unknown or incomplete option '%s'",
-					   cmdline_bad_option(argv, bad));
+			return cmdline_unknown_option("rootlet-network", argv);
 		}
 	}
-	if (optind >= argc)
-		return usage_error("%s", "no verb given");
-	cfg->verb = argv[optind++];
-	if (!(verb = cmdline_verb(cfg->verb, verbs, sizeof(verbs) / sizeof(verbs[0]),
-				  sizeof(verbs[0]))))
-		return usage_error("unknown verb '%s'", cfg->verb);
+	if ((err = cmdline_take_verb("rootlet-network", argc, argv, verbs,
+				     sizeof(verbs) / sizeof(verbs[0]), sizeof(verbs[0]), &found)))
+		return err;
+	verb = found;
+	cfg->verb = verb->name;
 	if ((err = check_option_fits(cfg)))
 		return err;
 	nargs = argc - optind;

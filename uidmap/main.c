@@ -11,7 +11,7 @@
 #include "log.h"
 #include "uidmap.h"
 
-#define EXIT_USAGE	   2
+#define EXIT_USAGE	   CMDLINE_EXIT_USAGE
 #define EXIT_EXEC_OWN	   125
 #define EXIT_EXEC_CANNOT   126
 #define EXIT_EXEC_NOTFOUND 127
@@ -68,10 +68,7 @@ static void usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "rootlet-uidmap: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see 'rootlet-uidmap --help'\n");
-	return EXIT_USAGE;
+	return cmdline_usage("rootlet-uidmap", fmt, arg);
 }
 
 static int parse_pid(const char *text, pid_t *ret)
@@ -89,7 +86,6 @@ static int parse_pid(const char *text, pid_t *ret)
 
 static int parse_args(int argc, char **argv, struct uidmap_cfg *cfg, const struct verb **ret)
 {
-	char bad[CMDLINE_OPT_TEXT];
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -102,7 +98,8 @@ static int parse_args(int argc, char **argv, struct uidmap_cfg *cfg, const struc
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
-	int c, nargs;
+	const void *found;
+	int c, nargs, err;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hVj", opts, NULL)) != -1) {
@@ -132,16 +129,14 @@ static int parse_args(int argc, char **argv, struct uidmap_cfg *cfg, const struc
 			cfg->in_place = true;
 			break;
 		default:
-			return usage_error("unknown or incomplete option '%s'",
-					   cmdline_bad_option(argv, bad));
+			return cmdline_unknown_option("rootlet-uidmap", argv);
 		}
 	}
-	if (optind >= argc)
-		return usage_error("%s", "no verb given");
-	cfg->verb = argv[optind++];
-	if (!(verb = cmdline_verb(cfg->verb, verbs, sizeof(verbs) / sizeof(verbs[0]),
-				  sizeof(verbs[0]))))
-		return usage_error("unknown verb '%s'", cfg->verb);
+	if ((err = cmdline_take_verb("rootlet-uidmap", argc, argv, verbs,
+				     sizeof(verbs) / sizeof(verbs[0]), sizeof(verbs[0]), &found)))
+		return err;
+	verb = found;
+	cfg->verb = verb->name;
 	if (cfg->json && strcmp(cfg->verb, "show"))
 		return usage_error("--json goes with show, not %s", cfg->verb);
 	if (cfg->in_place && strcmp(cfg->verb, "oci"))
