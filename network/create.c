@@ -133,13 +133,8 @@ int net_create(struct net_cfg *cfg)
 	int dir_fd, lock_fd, err;
 	size_t n = 0;
 
-	if ((err = record_dir_open(cfg, true, &dir_fd)))
+	if ((err = record_open_locked(cfg, true, &dir_fd, &lock_fd)))
 		return err;
-	if ((err = record_lock(dir_fd, cfg->name, &lock_fd))) {
-		close(dir_fd);
-		return err_errno(&cfg->err, err, "locking the networks");
-	}
-	record_sweep(dir_fd);
 	err = record_read(dir_fd, cfg->name, &old, NULL);
 	if (err != -ENOENT) {
 		err = err_make(&cfg->err, -EEXIST, "exists");
@@ -148,15 +143,10 @@ int net_create(struct net_cfg *cfg)
 	if ((err = record_list(dir_fd, &others, &n, &cfg->err)) ||
 	    (err = fill(cfg, others, n, &r)) || (err = record_create(dir_fd, &r, &cfg->err)))
 		goto out;
-	if (cfg->json) {
-		json_t *o = record_json(&r);
-
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(o);
-	} else {
+	if (cfg->json)
+		record_print(record_json(&r));
+	else
 		printf("%s\n", r.name);
-	}
 out:
 	free(others);
 	close(lock_fd);

@@ -70,8 +70,9 @@ int subnet_host_routes(struct subnet4 **ret, size_t *ret_n);
 
 /* record.c: one file per network, under its lock. */
 int record_dir_open(struct net_cfg *cfg, bool create, int *ret_fd);
-int record_lock(int dir_fd, const char *name, int *ret_fd);
-void record_sweep(int dir_fd);
+struct json_t;
+int record_open_locked(struct net_cfg *cfg, bool create, int *ret_dir_fd, int *ret_lock_fd);
+void record_print(struct json_t *o);
 int record_read(int dir_fd, const char *name, struct net_record *ret, struct err *e);
 int record_create(int dir_fd, const struct net_record *r, struct err *e);
 int record_remove(int dir_fd, const char *name);

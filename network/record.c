@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,12 +28,11 @@
 #define NET_DIR_LOCK  "~lock"
 #define NAME_FILE_MAX (NAME_MAX_LEN + sizeof(NET_RECORD_EXT))
 
-/**
- * record_sweep() - Remove the temporary files of writers killed before their rename; the caller
- * holds the lock, so no writer is alive
- * @dir_fd:	<root>/~networks
+/*
+ * Removes the temporary files of writers killed before their rename; the caller holds the
+ * lock, so no writer is alive.
  */
-void record_sweep(int dir_fd)
+static void record_sweep(int dir_fd)
 {
 	struct dirent *de;
 	DIR *d;
@@ -75,17 +75,38 @@ int record_dir_open(struct net_cfg *cfg, bool create, int *ret_fd)
 }
 
 /**
- * record_lock() - Take the lock that create and rm hold over every record
- * @dir_fd:	<root>/~networks
- * @name:	unused yet: one lock serves every network (per-network locks come with alloc)
- * @ret_fd:	the lock; close() releases it
+ * record_open_locked() - Open <root>/~networks and take the lock that create and rm hold over
+ * every record; what a writer killed before holding it left is swept away
+ * @cfg:	the state root; cfg->err on failure
+ * @create:	make the directory if missing
+ * @ret_dir_fd:	the directory
+ * @ret_lock_fd: the lock; close() releases it
  *
- * Return: 0, or a negative errno
+ * Return: 0, -ENOENT when there is no directory (and not @create), negative errno
  */
-int record_lock(int dir_fd, const char *name, int *ret_fd)
+int record_open_locked(struct net_cfg *cfg, bool create, int *ret_dir_fd, int *ret_lock_fd)
 {
-	(void)name;
-	return lock_at(dir_fd, NET_DIR_LOCK, true, ret_fd);
+	int err;
+
+	if ((err = record_dir_open(cfg, create, ret_dir_fd)))
+		return err;
+	if ((err = lock_at(*ret_dir_fd, NET_DIR_LOCK, true, ret_lock_fd))) {
+		close(*ret_dir_fd);
+		return err_errno(&cfg->err, err, "locking the networks");
+	}
+	record_sweep(*ret_dir_fd);
+	return 0;
+}
+
+/**
+ * record_print() - Print a record, or an array of them, as indented JSON, and free it
+ * @o:		the JSON
+ */
+void record_print(json_t *o)
+{
+	json_dumpf(o, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(o);
 }
 
 static int file_name(const char *name, char buf[NAME_FILE_MAX])

@@ -18,13 +18,8 @@ int net_rm(struct net_cfg *cfg)
 	struct net_record r;
 	int dir_fd, lock_fd, err;
 
-	if ((err = record_dir_open(cfg, false, &dir_fd)))
+	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
 		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
-	if ((err = record_lock(dir_fd, cfg->name, &lock_fd))) {
-		close(dir_fd);
-		return err_errno(&cfg->err, err, "locking the networks");
-	}
-	record_sweep(dir_fd);
 	err = record_read(dir_fd, cfg->name, &r, &cfg->err);
 	if (err == -EBADMSG && cfg->force)
 		err = 0;

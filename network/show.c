@@ -52,9 +52,7 @@ int net_ls(struct net_cfg *cfg)
 
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, record_json(&rs[i]));
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(arr);
+		record_print(arr);
 	} else {
 		printf("%-20s %-18s %-15s %s\n", "NAME", "SUBNET", "GATEWAY", "ATTACHED");
 		for (size_t i = 0; i < n; i++) {
@@ -78,7 +76,6 @@ int net_ls(struct net_cfg *cfg)
 int net_inspect(struct net_cfg *cfg)
 {
 	struct net_record r;
-	json_t *o;
 	int dir_fd, err;
 
 	if ((err = record_dir_open(cfg, false, &dir_fd)))
@@ -87,9 +84,6 @@ int net_inspect(struct net_cfg *cfg)
 	close(dir_fd);
 	if (err)
 		return err;
-	o = record_json(&r);
-	json_dumpf(o, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(o);
+	record_print(record_json(&r));
 	return 0;
 }

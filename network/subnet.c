@@ -239,10 +239,10 @@ int subnet_pick6(const struct subnet6 *taken, size_t n, struct in6_addr *ret)
 {
 	struct in6_addr cand;
 
+	inet_pton(AF_INET6, PICK6_BASE, &cand);
 	for (uint32_t i = 0; i < PICK6_COUNT; i++) {
 		bool busy;
 
-		inet_pton(AF_INET6, PICK6_BASE, &cand);
 		cand.s6_addr[6] = (uint8_t)(i >> 8);
 		cand.s6_addr[7] = (uint8_t)i;
 		busy = subnet_slirp_overlap6(&cand, PICK6_PREFIX);
