@@ -153,7 +153,7 @@ int netns_add(struct netns_cfg *cfg)
 	 * entry is gone again.
 	 */
 	if ((cfg->slirp && as_root && (err = slirp_start(cfg, dir_fd))) ||
-	    (cfg->n_publish && (err = portfwd_start(cfg, dir_fd)))) {
+	    ((cfg->n_publish || cfg->n_publish_fd) && (err = portfwd_start(cfg, dir_fd)))) {
 		if (!cfg->err.text[0])
 			err_errno(&cfg->err, err, "starting a helper");
 		helpers_stop(dir_fd);

@@ -154,12 +154,36 @@ static int wait_ready(int fd)
 }
 
 /*
+ * Puts the @npass fds of @pass at HELPER_PASS_FD on, in order. They are moved out of the way
+ * first, above HELPER_PASS_MOVE, since one of them may sit where a helper's fd goes (a socket
+ * unit's first socket is fd 3, HELPER_READY_FD). In the child, before its own dup2()s.
+ */
+#define HELPER_PASS_MOVE 64
+static int helper_pass_move(const int *pass, int npass, int *moved)
+{
+	for (int i = 0; i < npass; i++)
+		if ((moved[i] = fcntl(pass[i], F_DUPFD_CLOEXEC, HELPER_PASS_MOVE)) < 0)
+			return -1;
+	return 0;
+}
+
+static int helper_pass_place(const int *moved, int npass)
+{
+	for (int i = 0; i < npass; i++)
+		if (dup2(moved[i], HELPER_PASS_FD + i) < 0)
+			return -1;
+	return 0;
+}
+
+/*
  * Runs @argv (a binary of ours) detached, in a session of its own so that the user's terminal
  * going away does not take the network, logging to <entry>/@log, with a pipe at
- * HELPER_READY_FD for it to say ready on; helper_wait() waits for that.
+ * HELPER_READY_FD for it to say ready on; helper_wait() waits for that. @pass are given it
+ * from HELPER_PASS_FD on. systemd's variables are ours, not the helper's: a NOTIFY_SOCKET or
+ * LISTEN_FDS it inherited would have it speak for, or take the sockets of, our caller's unit.
  */
 int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, int wait_fd,
-		 struct helper_proc *h)
+		 const int *pass, int npass, struct helper_proc *h)
 {
 	char binary[PATH_MAX];
 	int pipefd[2], log_fd, err = 0;
@@ -182,15 +206,23 @@ int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv
 	}
 	pid = fork();
 	if (pid == 0) {
-		int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC), moved[HELPER_PASS_MAX];
 
 		setsid();
-		if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+		unsetenv("NOTIFY_SOCKET");
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_FDNAMES");
+		unsetenv("LISTEN_PID");
+		if (npass > HELPER_PASS_MAX || helper_pass_move(pass, npass, moved) < 0 ||
+		    null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
 		    dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0 ||
 		    dup2(pipefd[1], HELPER_READY_FD) < 0 ||
-		    (wait_fd >= 0 && dup2(wait_fd, HELPER_WAIT_FD) < 0))
+		    (wait_fd >= 0 && dup2(wait_fd, HELPER_WAIT_FD) < 0) ||
+		    helper_pass_place(moved, npass) < 0)
 			_exit(127);
-		close_range(wait_fd >= 0 ? HELPER_WAIT_FD + 1 : HELPER_READY_FD + 1, ~0U, 0);
+		if (wait_fd < 0)
+			close(HELPER_WAIT_FD);
+		close_range(HELPER_PASS_FD + (unsigned)npass, ~0U, 0);
 		execv(binary, argv);
 		dprintf(STDERR_FILENO, "rootlet-netns: cannot run %s: %s\n", binary,
 			strerror(errno));
@@ -239,10 +271,11 @@ int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
 	return err;
 }
 
-int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv)
+int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, const int *pass,
+		  int npass)
 {
 	struct helper_proc h;
-	int err = helper_spawn(cfg, dir_fd, log, argv, -1, &h);
+	int err = helper_spawn(cfg, dir_fd, log, argv, -1, pass, npass, &h);
 
 	return err ? err : helper_wait(cfg, dir_fd, &h);
 }

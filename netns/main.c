@@ -1,6 +1,7 @@
 /* rootlet-netns: persistent rootless network namespaces, from a shell. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "cmdline.h"
 #include "log.h"
 #include "netns.h"
+#include "sdlisten.h"
 #include "statedir.h"
 
 #define EXIT_USAGE CMDLINE_EXIT_USAGE
@@ -28,6 +30,7 @@ enum {
 	OPT_IPV6,
 	OPT_ALLOW_HOST_LOOPBACK,
 	OPT_PUBLISH,
+	OPT_PUBLISH_FD,
 	OPT_SOURCE_IP,
 };
 
@@ -56,7 +59,7 @@ static void usage(FILE *f)
 		"\n"
 		"Verbs:\n"
 		"  add NAME [--userns PATH] [--slirp [--mtu N] [--ipv6] [--allow-host-loopback]]\n"
-		"           [--publish SPEC]... [--source-ip]\n"
+		"           [--publish SPEC]... [--publish-fd FD[:PORT][/PROTO]]... [--source-ip]\n"
 		"                             create a netns kept alive by a holder process\n"
 		"  del NAME                   stop its holder and helpers, remove it\n"
 		"  list [--json]              every netns: name, live/stale, holder, path\n"
@@ -75,8 +78,10 @@ static void usage(FILE *f)
 		"      --allow-host-loopback  let the netns reach the host's 127.0.0.1 as "
 		"10.0.2.2\n"
 		"      --publish SPEC  forward a host port in through rootlet-portfwd (add)\n"
+		"      --publish-fd FD[:PORT][/PROTO]  forward an inherited listening socket (an\n"
+		"                    fd, or a LISTEN_FDNAMES name) to PORT, default its own (add)\n"
 		"      --source-ip   the forwards' services see the client's own address\n"
-		"                    (add --publish)\n"
+		"                    (add --publish, --publish-fd)\n"
 		"      --user        print the user namespace path (path)\n"
 		"      --in-place    rewrite CONFIG instead of printing it (oci)\n"
 		"      --debug       say more on stderr\n"
@@ -150,14 +155,45 @@ static int check_option_fits(const struct netns_cfg *cfg)
 		return usage_error("--user goes with path, not %s", cfg->verb);
 	if (cfg->in_place && strcmp(cfg->verb, "oci"))
 		return usage_error("--in-place goes with oci, not %s", cfg->verb);
-	if ((cfg->slirp || cfg->ipv6 || cfg->allow_host_loopback || cfg->mtu || cfg->n_publish) &&
+	if ((cfg->slirp || cfg->ipv6 || cfg->allow_host_loopback || cfg->mtu || cfg->n_publish ||
+	     cfg->n_publish_fd) &&
 	    strcmp(cfg->verb, "add"))
 		return usage_error("--slirp, --publish and their options go with add, not %s",
 				   cfg->verb);
-	if (cfg->source_ip && !cfg->n_publish)
-		return usage_error("%s", "--source-ip needs --publish");
+	if (cfg->source_ip && !cfg->n_publish && !cfg->n_publish_fd)
+		return usage_error("%s", "--source-ip needs --publish or --publish-fd");
 	if ((cfg->ipv6 || cfg->allow_host_loopback || cfg->mtu) && !cfg->slirp)
 		return usage_error("%s", "--mtu, --ipv6 and --allow-host-loopback need --slirp");
+	return 0;
+}
+
+/* --publish-fd FD[:PORT][/PROTO]: the fd it names now, while LISTEN_FDNAMES is ours to read. */
+static int take_publish_fd(struct netns_cfg *cfg, const char *text)
+{
+	char what[NAME_MAX + 1];
+	size_t n = strcspn(text, ":/");
+	int fd, *fds;
+	const char **texts;
+
+	if (n == 0 || n >= sizeof(what))
+		return usage_error("--publish-fd '%s': FD missing or too long", text);
+	snprintf(what, sizeof(what), "%.*s", (int)n, text);
+	if (cfg->n_publish_fd >= HELPER_PASS_MAX)
+		return usage_error("--publish-fd '%s': too many", text);
+	if (sdlisten_find(what, &fd))
+		return usage_error("--publish-fd '%s': neither an open fd nor a socket-activated "
+				   "fd's name",
+				   text);
+	texts = realloc(cfg->publish_fd, (size_t)(cfg->n_publish_fd + 1) * sizeof(*texts));
+	if (texts)
+		cfg->publish_fd = texts;
+	fds = realloc(cfg->publish_fds, (size_t)(cfg->n_publish_fd + 1) * sizeof(*fds));
+	if (fds)
+		cfg->publish_fds = fds;
+	if (!texts || !fds)
+		return usage_error("--publish-fd '%s': out of memory", text);
+	cfg->publish_fd[cfg->n_publish_fd] = text;
+	cfg->publish_fds[cfg->n_publish_fd++] = fd;
 	return 0;
 }
 
@@ -176,6 +212,7 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		{ "ipv6", no_argument, NULL, OPT_IPV6 },
 		{ "allow-host-loopback", no_argument, NULL, OPT_ALLOW_HOST_LOOPBACK },
 		{ "publish", required_argument, NULL, OPT_PUBLISH },
+		{ "publish-fd", required_argument, NULL, OPT_PUBLISH_FD },
 		{ "source-ip", no_argument, NULL, OPT_SOURCE_IP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -230,6 +267,10 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 			break;
 		case OPT_SOURCE_IP:
 			cfg->source_ip = true;
+			break;
+		case OPT_PUBLISH_FD:
+			if ((err = take_publish_fd(cfg, optarg)))
+				return err;
 			break;
 		case OPT_PUBLISH: {
 			const char **grown = realloc(cfg->publish,

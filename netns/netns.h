@@ -29,6 +29,9 @@ struct netns_cfg {
 	unsigned mtu;		  /* add --mtu, for slirp */
 	const char **publish;	  /* add --publish, for portfwd: as many as given */
 	int n_publish;
+	const char **publish_fd; /* add --publish-fd FD[:PORT][/PROTO], for portfwd */
+	int *publish_fds;	 /* ... the fd each names, passed on to it */
+	int n_publish_fd;
 	bool source_ip;			/* add --source-ip, for portfwd */
 	bool cmd_failed;		/* exec: the command itself could not be run */
 	char root[PATH_MAX];		/* state root */
@@ -81,12 +84,15 @@ int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 int slirp_go(struct helper_proc *h);
 int slirp_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h);
 void helper_abort(struct helper_proc *h);
-#define HELPER_READY_FD 3 /* a helper writes "1" here once up */
-#define HELPER_WAIT_FD	4 /* an early helper reads its go byte here */
+#define HELPER_READY_FD 3  /* a helper writes "1" here once up */
+#define HELPER_WAIT_FD	4  /* an early helper reads its go byte here */
+#define HELPER_PASS_FD	5  /* fds handed on to a helper start here */
+#define HELPER_PASS_MAX 32 /* ... at most this many */
 int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, int wait_fd,
-		 struct helper_proc *h);
+		 const int *pass, int npass, struct helper_proc *h);
 int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h);
-int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv);
+int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, const int *pass,
+		  int npass);
 int portfwd_start(struct netns_cfg *cfg, int dir_fd);
 int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd);
 

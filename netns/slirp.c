@@ -79,7 +79,7 @@ int slirp_start(struct netns_cfg *cfg, int dir_fd)
 	argv[argc++] = (char *)cfg->name;
 	argc += slirp_flags(cfg, argv + argc, mtu, sizeof(mtu), ready, sizeof(ready));
 	argv[argc] = NULL;
-	return helper_launch(cfg, dir_fd, STATE_SLIRP_LOG, argv);
+	return helper_launch(cfg, dir_fd, STATE_SLIRP_LOG, argv, NULL, 0);
 }
 
 /**
@@ -122,7 +122,7 @@ int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 	/* A socket, not a pipe: a go to a helper that already died is EPIPE, not SIGPIPE. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)
 		return -errno;
-	err = helper_spawn(cfg, dir_fd, STATE_SLIRP_LOG, argv, go[0], h);
+	err = helper_spawn(cfg, dir_fd, STATE_SLIRP_LOG, argv, go[0], NULL, 0, h);
 	close(go[0]);
 	if (err)
 		close(go[1]);
@@ -164,7 +164,8 @@ int slirp_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
 }
 
 /**
- * portfwd_start() - Run rootlet-portfwd for the netns in @cfg with its --publish forwards
+ * portfwd_start() - Run rootlet-portfwd for the netns in @cfg with its --publish forwards and
+ *		     the sockets of --publish-fd
  * @cfg:	configuration (name, publish); cfg->err on failure
  * @dir_fd:	the entry's directory, for the log
  *
@@ -174,12 +175,17 @@ int slirp_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
  */
 int portfwd_start(struct netns_cfg *cfg, int dir_fd)
 {
-	char **argv = calloc(PORTFWD_ARGV_FIXED + 2 * (size_t)cfg->n_publish, sizeof(*argv));
+	size_t nargs = PORTFWD_ARGV_FIXED + 2 * (size_t)(cfg->n_publish + cfg->n_publish_fd);
+	char **argv = calloc(nargs, sizeof(*argv)), **fd_args;
 	char ready[SLIRP_NUM_TEXT];
-	int argc = 0, err;
+	int argc = 0, err = 0;
 
-	if (!argv)
+	fd_args = calloc((size_t)cfg->n_publish_fd + 1, sizeof(*fd_args));
+	if (!argv || !fd_args) {
+		free(argv);
+		free(fd_args);
 		return -ENOMEM;
+	}
 
 	snprintf(ready, sizeof(ready), "%d", HELPER_READY_FD);
 	argv[argc++] = PORTFWD_BINARY;
@@ -189,12 +195,28 @@ int portfwd_start(struct netns_cfg *cfg, int dir_fd)
 		argv[argc++] = "--publish";
 		argv[argc++] = (char *)cfg->publish[i];
 	}
+	/* Each inherited socket under the number it will have in rootlet-portfwd. */
+	for (int i = 0; i < cfg->n_publish_fd && !err; i++) {
+		const char *rest = cfg->publish_fd[i] + strcspn(cfg->publish_fd[i], ":/");
+
+		if (asprintf(&fd_args[i], "%d%s", HELPER_PASS_FD + i, rest) < 0) {
+			fd_args[i] = NULL;
+			err = -ENOMEM;
+		}
+		argv[argc++] = "--publish-fd";
+		argv[argc++] = fd_args[i];
+	}
 	if (cfg->source_ip)
 		argv[argc++] = "--source-ip";
 	argv[argc++] = "--ready-fd";
 	argv[argc++] = ready;
 	argv[argc] = NULL;
-	err = helper_launch(cfg, dir_fd, STATE_PORTFWD_LOG, argv);
+	if (!err)
+		err = helper_launch(cfg, dir_fd, STATE_PORTFWD_LOG, argv, cfg->publish_fds,
+				    cfg->n_publish_fd);
+	for (int i = 0; i < cfg->n_publish_fd; i++)
+		free(fd_args[i]);
+	free(fd_args);
 	free(argv);
 	return err;
 }

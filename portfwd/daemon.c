@@ -18,6 +18,7 @@
 #include "portfwd.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "sdnotify.h"
 #include "state.h"
 #include "statedir.h"
 
@@ -107,6 +108,13 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 	for (int i = 0; i < cfg->n_reverse; i++)
 		if ((err = forward_add(st, cfg->reverse[i], true, &f, &cfg->err)))
 			goto out;
+	for (int i = 0; i < cfg->n_publish_fd; i++)
+		if ((err = forward_add_fd(st, cfg->publish_fd[i], &f, &cfg->err)))
+			goto out;
+	/* Started by a socket unit without --publish-fd: every socket it gave, to its port. */
+	if (!cfg->n_publish_fd && !cfg->rootlessport &&
+	    (err = forward_add_activated(st, &cfg->err)))
+		goto out;
 out:
 	if (net_fd >= 0)
 		close(net_fd);
@@ -136,27 +144,36 @@ int pf_run_daemon(struct pf_cfg *cfg)
 			       .debug = cfg->debug,
 			       .reload_fd = -1,
 			       .reload_dir_fd = -1 };
-	int err;
+	int notify_fd = -1, err;
 
+	/* Not as rootlessport: podman's NOTIFY_SOCKET is podman's to answer. */
+	if (!cfg->rootlessport && (err = sdnotify_open(&notify_fd)))
+		log_warn("%s: %s: not notifying", SDNOTIFY_ENV, strerror(-err));
 	if ((err = daemon_setup(cfg, &st))) {
 		if (cfg->rootlessport)
 			printf("rootlessport: %s\n", err_why(&cfg->err, err));
 		else
 			log_error("%s", err_why(&cfg->err, err));
-		daemon_free(&st);
-		return EXIT_FAILURE;
+		goto fail;
 	}
 	if ((err = pf_isolate_syscalls(cfg))) {
 		log_error("%s", err_why(&cfg->err, err));
-		daemon_free(&st);
-		return EXIT_FAILURE;
+		goto fail;
 	}
 	if (cfg->ready_fd >= 0) {
 		if (write(cfg->ready_fd, READY_MESSAGE, 1) != 1)
 			log_warn("ready fd %d: nobody is reading it", cfg->ready_fd);
 		close(cfg->ready_fd);
 	}
+	if ((err = sdnotify_ready(notify_fd)))
+		log_warn("%s: %s", SDNOTIFY_ENV, strerror(-err));
 	err = evloop_run(&st.ev);
+	sdnotify_stopping(&notify_fd);
 	daemon_free(&st);
 	return err ? EXIT_FAILURE : 0;
+fail:
+	if (notify_fd >= 0)
+		close(notify_fd);
+	daemon_free(&st);
+	return EXIT_FAILURE;
 }

@@ -162,14 +162,24 @@ int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_f
 			     spec.proto == IPPROTO_UDP ? udp_listener_event : relay_accept, l)))
 			goto fail;
 	}
-	f->id = ++st->next_id;
-	f->next = st->forwards;
-	st->forwards = f;
+	forward_link(st, f);
 	*ret = f;
 	return 0;
 fail:
 	forward_free(st, f);
 	return err;
+}
+
+/**
+ * forward_link() - Give a forward whose listeners are watched its id and list it
+ * @st:		the daemon
+ * @f:		the forward
+ */
+void forward_link(struct pf_state *st, struct pf_forward *f)
+{
+	f->id = ++st->next_id;
+	f->next = st->forwards;
+	st->forwards = f;
 }
 
 /**
@@ -224,7 +234,7 @@ void forward_free_all(struct pf_state *st)
  * @f:		the forward
  *
  * Return: {"id", "spec", "direction", "proto", "host_addr", "dual_stack", "host_port", "port",
- *	    "count", "host_ports"}
+ *	    "count", "host_ports", "inherited"}
  */
 json_t *forward_json(const struct pf_forward *f)
 {
@@ -236,9 +246,9 @@ json_t *forward_json(const struct pf_forward *f)
 	spec_format(s, spec, sizeof(spec));
 	for (int i = 0; i < f->n; i++)
 		json_array_append_new(ports, json_integer(f->ls[i].host_port));
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:o}", "id", f->id, "spec",
-			 spec, "direction", f->reverse ? "reverse" : "forward", "proto",
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:o, s:b}", "id", f->id,
+			 "spec", spec, "direction", f->reverse ? "reverse" : "forward", "proto",
 			 s->proto == IPPROTO_UDP ? "udp" : "tcp", "host_addr", addr, "dual_stack",
 			 s->dual, "host_port", f->n ? f->ls[0].host_port : 0, "port", s->port,
-			 "count", s->count, "host_ports", ports);
+			 "count", s->count, "host_ports", ports, "inherited", f->inherited);
 }

@@ -21,6 +21,7 @@ enum {
 	OPT_NETNS = 256,
 	OPT_USERNS,
 	OPT_PUBLISH,
+	OPT_PUBLISH_FD,
 	OPT_REVERSE,
 	OPT_TARGET,
 	OPT_API,
@@ -35,9 +36,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: rootlet-portfwd --netns NAME|PATH [--userns PATH] [--publish SPEC]...\n"
-		"                       [--target ADDRESS] [--source-ip] [--api-socket PATH]\n"
-		"                       [--ready-fd FD] [--exit-fd FD] [--busy-poll USEC] "
-		"[--debug]\n"
+		"                       [--publish-fd FD[:PORT][/PROTO]]... [--target ADDRESS]\n"
+		"                       [--source-ip] [--api-socket PATH] [--ready-fd FD]\n"
+		"                       [--exit-fd FD] [--busy-poll USEC] [--debug]\n"
 		"       rootlet-portfwd add NAME SPEC...\n"
 		"       rootlet-portfwd list NAME [--json]\n"
 		"       rootlet-portfwd remove NAME ID|SPEC\n"
@@ -51,6 +52,10 @@ static void usage(FILE *f)
 		"  --netns NAME|PATH   a rootlet-netns name, or the path of a netns file\n"
 		"  --userns PATH       the user namespace owning a netns given by path\n"
 		"  --publish SPEC      forward SPEC from the start (repeatable)\n"
+		"  --publish-fd FD[:PORT][/PROTO]\n"
+		"                      forward an inherited socket (an fd number, or a name of\n"
+		"                      LISTEN_FDNAMES) to PORT (default: its own port); started\n"
+		"                      by a socket unit without it, every LISTEN_FDS socket\n"
 		"  --reverse SPEC      listen inside the netns on SPEC's host ports (default: its\n"
 		"                      PORT) and connect to PORT on the host's loopback\n"
 		"  --target ADDRESS    where connections go inside (default: the netns's first\n"
@@ -68,6 +73,7 @@ static void usage(FILE *f)
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n"
 		"\n"
+		"Under systemd: READY=1 and STOPPING=1 go to NOTIFY_SOCKET when it is set.\n"
 		"Exit: 0 ok (the daemon: on SIGTERM or exit fd), 1 failed, 2 usage.\n");
 }
 
@@ -96,6 +102,7 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 		{ "netns", required_argument, NULL, OPT_NETNS },
 		{ "userns", required_argument, NULL, OPT_USERNS },
 		{ "publish", required_argument, NULL, OPT_PUBLISH },
+		{ "publish-fd", required_argument, NULL, OPT_PUBLISH_FD },
 		{ "reverse", required_argument, NULL, OPT_REVERSE },
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "api-socket", required_argument, NULL, OPT_API },
@@ -123,6 +130,10 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 		case OPT_PUBLISH:
 			if (pf_cfg_append(&cfg->publish, &cfg->n_publish, optarg))
 				return usage_error(cfg, "--publish '%s': out of memory", optarg);
+			break;
+		case OPT_PUBLISH_FD:
+			if (pf_cfg_append(&cfg->publish_fd, &cfg->n_publish_fd, optarg))
+				return usage_error(cfg, "--publish-fd '%s': out of memory", optarg);
 			break;
 		case OPT_REVERSE:
 			if (pf_cfg_append(&cfg->reverse, &cfg->n_reverse, optarg))

@@ -32,6 +32,8 @@ struct pf_cfg {
 	int n_publish;
 	const char **reverse;
 	int n_reverse;
+	const char **publish_fd; /* --publish-fd FD[:PORT][/PROTO] */
+	int n_publish_fd;
 	int ready_fd, exit_fd;
 	bool json, debug;
 	bool source_ip;	   /* relays keep the client's address */
@@ -84,7 +86,8 @@ struct pf_listener {
 
 struct pf_forward {
 	int id;
-	bool reverse; /* listening inside the netns, connecting to the host's loopback */
+	bool reverse;	/* listening inside the netns, connecting to the host's loopback */
+	bool inherited; /* --publish-fd: a socket we were handed, not one we bound */
 	struct fwd_spec spec;
 	int n;
 	struct pf_listener *ls;
@@ -121,6 +124,9 @@ void forward_init(struct pf_state *st);
 int forward_add(struct pf_state *st, const char *text, bool reverse, struct pf_forward **ret,
 		struct err *e);
 int forward_remove(struct pf_state *st, const char *id_or_spec, struct err *e);
+void forward_link(struct pf_state *st, struct pf_forward *f);
+int forward_add_fd(struct pf_state *st, const char *text, struct pf_forward **ret, struct err *e);
+int forward_add_activated(struct pf_state *st, struct err *e);
 void forward_free_all(struct pf_state *st);
 struct json_t;
 struct json_t *forward_json(const struct pf_forward *f);

@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "pidfile.h"
 #include "proc.h"
+#include "sdnotify.h"
 #include "slirp.h"
 #include "state.h"
 
@@ -196,7 +197,7 @@ int main(int argc, char **argv)
 	static struct slirp_cfg cfg;
 	struct hostfwd_table fwd = { 0 };
 	struct loop l = { .ev = { .epfd = -1, .signal_fd = -1 } };
-	int err;
+	int notify_fd = -1, err;
 
 	cfg_defaults(&cfg);
 	err = opts_parse(argc, argv, &cfg);
@@ -218,6 +219,12 @@ int main(int argc, char **argv)
 		return cfg.rootlet_name ? EXIT_USAGE : EXIT_USAGE_COMPAT;
 	}
 
+	/*
+	 * Only as rootlet-slirp --netns NAME: as slirp4netns we are an engine's helper, and a
+	 * NOTIFY_SOCKET we inherit is the engine's, not ours to answer.
+	 */
+	if (cfg.rootlet_name && (err = sdnotify_open(&notify_fd)))
+		log_warn("%s: %s: not notifying", SDNOTIFY_ENV, strerror(-err));
 	if ((err = slirp_setup(&cfg, &l, &fwd))) {
 		log_error("%s", err_why(&cfg.err, err));
 		err = EXIT_FAILURE;
@@ -227,14 +234,19 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (signal_ready(&cfg))
 		log_warn("ready fd %d: nobody is reading it", cfg.ready_fd);
+	if ((err = sdnotify_ready(notify_fd)))
+		log_warn("%s: %s", SDNOTIFY_ENV, strerror(-err));
 	log_debug(cfg.debug, "forwarding %s in %s", cfg.tapname, cfg.netns_path);
 	trim_setup_pages();
 	err = loop_run(&l) ? EXIT_FAILURE : 0;
+	sdnotify_stopping(&notify_fd);
 out:
 	apiserver_free(l.api);
 	hostfwd_free(&fwd);
 	if (l.slirp)
 		slirp_cleanup(l.slirp);
 	loop_free(&l);
+	if (notify_fd >= 0)
+		close(notify_fd);
 	return err;
 }

@@ -209,7 +209,7 @@ test_twenty_concurrent_distinct_adds_all_listed() {
 	assert_eq "$(echo "$OUT" | jq length)" 20 "entries"
 	assert_eq "$(echo "$OUT" | jq -r '[.[] | select(.state=="live")] | length')" 20 "live"
 	for i in $(seq 20); do
-		jq -e . "$ROOTLET_STATE_DIR/n$i/state.json" >/dev/null || fail "n$i: corrupt state.json"
+		jq -e 'type == "object"' "$ROOTLET_STATE_DIR/n$i/state.json" 2>/dev/null | grep -qx true || fail "n$i: corrupt state.json"
 	done
 }
 

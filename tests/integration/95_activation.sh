@@ -35,8 +35,7 @@ test_netns_exec_hands_an_activated_socket_to_the_server_inside() {
 	activate act "$port" "$NETNS" exec sa -- $NET activated
 	got=$(ask "$port")
 	assert_eq "$got" "pid_ok=True fds=1 name= peer=127.0.0.1 netns=$(netns_of sa)"
-	pgrep -u "$(id -u)" -f rootlet-portfwd >/dev/null && fail "a rootlet-portfwd runs"
-	true
+	[ ! -e "$ROOTLET_STATE_DIR/sa/portfwd.pid" ] || fail "a rootlet-portfwd runs"
 }
 
 test_rootlet_run_hands_an_activated_socket_to_the_command() {
@@ -54,4 +53,94 @@ test_two_activated_sockets_arrive_with_their_names() {
 	activate act "$p1 $p2" --fdname=web:admin "$NETNS" exec sa -- $NET activated
 	assert_match "$(ask "$p1")" "^pid_ok=True fds=2 name=web "
 	assert_match "$(ask "$p2")" "^pid_ok=True fds=2 name=admin "
+}
+
+# A netns with an address to forward to and an echo server on PORT (TCP and UDP) inside.
+echo_netns() {
+	ok "$NETNS" add "$1"
+	ok "$NETNS" exec "$1" -- sh -c 'ip link set lo up && ip addr add 10.77.4.1/32 dev lo'
+	serve echo-tcp "$NETNS" exec "$1" -- $NET serve-echo tcp 0.0.0.0 "$2"
+	serve echo-udp "$NETNS" exec "$1" -- $NET serve-echo udp 0.0.0.0 "$2"
+}
+
+# notify_listener: a NOTIFY_SOCKET the test reads, at $NOTIFY; what it got in notify.out.
+notify_listener() {
+	NOTIFY=$TEST_WORK/notify.sock
+	serve notify $NET notify-listen "$NOTIFY"
+}
+
+test_portfwd_publish_fd_forwards_an_inherited_socket_of_either_protocol() {
+	echo_netns sa 8080
+	tport=$(free_port)
+	uport=$(free_port)
+	bg pf $NET listen-fd 127.0.0.1 "$tport" -- $NET listen-fd --udp 127.0.0.1 "$uport" -- \
+		"$PORTFWD" --netns sa --publish-fd 3:8080
+	# The inner listen-fd put its UDP socket at 3 over the TCP one; the TCP one comes next.
+	wait_until 10 "[ \"\$($PORTFWD list sa --json 2>/dev/null | jq length)\" = 1 ]"
+	ok "$PORTFWD" list sa --json
+	assert_eq "$(echo "$OUT" | jq -c '.[0] | [.proto, .host_port, .port, .inherited]')" \
+		"[\"udp\",$uport,8080,true]"
+	ok $NET echo-client udp 127.0.0.1 "$uport" inherited-udp
+	assert_eq "$OUT" inherited-udp
+	kill "$BG_PID"
+	bg pf2 $NET listen-fd --name web 127.0.0.1 "$tport" -- "$PORTFWD" --netns sa --publish-fd web:8080/tcp
+	wait_until 10 "[ \"\$($PORTFWD list sa --json 2>/dev/null | jq -r '.[0].proto')\" = tcp ]"
+	ok $NET echo-client tcp 127.0.0.1 "$tport" inherited-tcp
+	assert_eq "$OUT" inherited-tcp
+}
+
+test_portfwd_activated_by_a_socket_unit_forwards_its_sockets_to_their_ports() {
+	port=$(free_port)
+	echo_netns sa "$port"
+	activate pf "$port" "$PORTFWD" --netns sa
+	# The first connection starts it; the socket keeps the client waiting until it accepts.
+	ok $NET echo-client tcp 127.0.0.1 "$port" activated --timeout 10
+	assert_eq "$OUT" activated
+	ok "$PORTFWD" list sa --json
+	assert_eq "$(echo "$OUT" | jq -c '[.[] | [.host_port, .port, .inherited]]')" "[[$port,$port,true]]"
+}
+
+test_publish_fd_refuses_what_it_cannot_forward() {
+	ok "$NETNS" add sa --slirp
+	refused 2 "$NETNS" add sb --publish-fd 9:80
+	assert_match "$ERR" "^rootlet-netns: --publish-fd '9:80': neither an open fd nor a socket-activated fd's name"
+	refused 1 "$PORTFWD" --netns sa --publish-fd 0:80 </dev/null
+	assert_match "$ERR" "fd 0 is not a socket"
+	refused 1 $NET listen-fd --udp 127.0.0.1 "$(free_port)" -- "$PORTFWD" --netns sa --publish-fd 3:80/tcp
+	assert_match "$ERR" "^rootlet-portfwd: --publish-fd '3:80/tcp': fd 3 is a udp socket$"
+	refused 1 $NET listen-fd 127.0.0.1 "$(free_port)" -- "$PORTFWD" --netns sa --publish-fd 3:0
+	assert_match "$ERR" "PORT is not 1 to 65535"
+	refused 1 "$PORTFWD" --netns sa --publish-fd nosuch:80
+	assert_match "$ERR" "no socket-activated fd has that name"
+	[ ! -e "$ROOTLET_STATE_DIR/sb" ] || fail "a refused add left sb"
+}
+
+test_netns_add_publish_fd_hands_the_socket_to_its_portfwd() {
+	tport=$(free_port)
+	ok $NET listen-fd 127.0.0.1 "$tport" -- "$NETNS" add sa --slirp --publish-fd 3:8080
+	serve echo "$NETNS" exec sa -- $NET serve-echo tcp 0.0.0.0 8080
+	ok $NET echo-client tcp 127.0.0.1 "$tport" through-add
+	assert_eq "$OUT" through-add
+	ok "$NETNS" show sa --json
+	assert_eq "$(echo "$OUT" | jq -c '.publish | map([.host_port, .port, .inherited])')" "[[$tport,8080,true]]"
+}
+
+test_slirp_and_portfwd_say_ready_and_stopping_to_notify_socket() {
+	notify_listener
+	ok "$NETNS" add sa
+	bg slirp env NOTIFY_SOCKET="$NOTIFY" "$SLIRP" --netns sa --configure
+	spid=$BG_PID
+	wait_until 10 "grep -q 'READY=1' notify.out"
+	assert_eq "$(grep READY=1 notify.out)" "from=$spid READY=1 MAINPID=$spid"
+	bg pf env NOTIFY_SOCKET="$NOTIFY" "$PORTFWD" --netns sa --publish "127.0.0.1:0:80"
+	ppid=$BG_PID
+	wait_until 10 "[ \$(grep -c 'READY=1' notify.out) = 2 ]"
+	assert_eq "$(grep READY=1 notify.out | tail -1)" "from=$ppid READY=1 MAINPID=$ppid"
+	kill -TERM "$spid" "$ppid"
+	wait_until 10 "[ \$(grep -c 'STOPPING=1' notify.out) = 2 ]"
+	assert_match "$(cat notify.out)" "from=$spid STOPPING=1"
+	# Started by rootlet-netns add, a helper leaves the caller's NOTIFY_SOCKET alone.
+	ok env NOTIFY_SOCKET="$NOTIFY" "$NETNS" add sb --slirp --publish 127.0.0.1:0:80
+	sleep 0.2
+	assert_eq "$(grep -c READY=1 notify.out)" 2 "notifications after add --slirp --publish"
 }

@@ -509,6 +509,39 @@ def activated(args):
     return 0 if fds else 1
 
 
+def notify_listen(args):
+    """A NOTIFY_SOCKET of systemd's kind at PATH: print each datagram on a line of its own,
+    its assignments space-separated and the sender's pid first ("from=PID READY=1 ...")."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(args.path)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    ready(args.ready)
+    while True:
+        msg, anc, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(12))
+        pid = "?"
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                pid = struct.unpack("iII", data[:12])[0]
+        print(f"from={pid} " + " ".join(msg.decode().split("\n")).strip(), flush=True)
+
+
+def listen_fd(args):
+    """Bind and listen on ADDR PORT (TCP, or UDP with --udp), then exec CMD with the socket at
+    fd 3 as a socket unit hands it: LISTEN_FDS=1, LISTEN_PID, and LISTEN_FDNAMES with --name."""
+    kind = socket.SOCK_DGRAM if args.udp else socket.SOCK_STREAM
+    s = socket.socket(family_of(args.addr), kind)
+    s.bind((args.addr, args.port))
+    if not args.udp:
+        s.listen(64)
+    if s.fileno() != 3:
+        os.dup2(s.fileno(), 3)
+    os.set_inheritable(3, True)
+    os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+    if args.name:
+        os.environ["LISTEN_FDNAMES"] = args.name
+    os.execvp(args.cmd[0], args.cmd)
+
+
 def endpoint_command(sub, name, fn, proto=False):
     """A subcommand whose first arguments are [PROTO] ADDR PORT; the parser, for the rest."""
     p = sub.add_parser(name)
@@ -597,6 +630,14 @@ def main():
     p.add_argument("--seconds", type=float, default=3.0)
     p.set_defaults(fn=api_drip)
     sub.add_parser("activated").set_defaults(fn=activated)
+    p = sub.add_parser("notify-listen")
+    p.add_argument("path")
+    p.add_argument("--ready")
+    p.set_defaults(fn=notify_listen)
+    p = endpoint_command(sub, "listen-fd", listen_fd)
+    p.add_argument("--udp", action="store_true")
+    p.add_argument("--name")
+    p.add_argument("cmd", nargs=argparse.REMAINDER)
     p = sub.add_parser("fdrun")
     p.add_argument("--stdin")
     p.add_argument("ready_fd", type=int)

@@ -1,0 +1,48 @@
+# A port below 1024 for an unprivileged user's netns, as a system socket unit gives it: root
+# binds the socket and drops to the test user, whose rootlet-portfwd only forwards it.
+
+OWNER=${ROOTLET_TEST_USER:-rootlet-test}
+
+owner() {
+	run_as "$OWNER" env ROOTLET_STATE_DIR="$OWNER_STATE" "$@"
+}
+
+teardown_owner() {
+	owner "$NETNS" del web >/dev/null 2>&1
+	rm -rf "$OWNER_STATE"
+}
+
+# A TCP port below 1024 free on 127.0.0.1 a moment ago.
+free_low_port() {
+	python3 -c 'import socket
+for p in range(1023, 900, -1):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break'
+}
+
+test_root_bound_low_port_reaches_a_test_users_netns_through_publish_fd() {
+	OWNER_STATE=/run/user/$(id -u "$OWNER")/rootlet-lowport-$(basename "$TEST_WORK")
+	chmod 0755 "$TEST_WORK"
+	trap teardown_owner EXIT
+	port=$(free_low_port)
+	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	[ "$port" -lt "$start" ] || skip "ports from $start up are unprivileged here: nothing to show"
+	run owner $NET hold-port 127.0.0.1 "$port"
+	assert_match "$ERR" "Permission denied" "the test user binding port $port itself"
+	ok $NET listen-fd 127.0.0.1 "$port" -- runuser -u "$OWNER" -- env -i \
+		PATH=/usr/bin:/bin XDG_RUNTIME_DIR="/run/user/$(id -u "$OWNER")" \
+		ROOTLET_STATE_DIR="$OWNER_STATE" "$NETNS" add web --slirp --publish-fd 3:8080
+	install -d -o "$OWNER" -m 0700 "$TEST_WORK/o"
+	bg echo owner "$NETNS" exec web -- $NET serve-echo tcp 0.0.0.0 8080 --ready "$TEST_WORK/o/echo.ready"
+	wait_until 10 "[ -e '$TEST_WORK/o/echo.ready' ]"
+	ok $NET echo-client tcp 127.0.0.1 "$port" below-1024
+	assert_eq "$OUT" below-1024
+	pid=$(cut -d' ' -f1 "$OWNER_STATE/web/portfwd.pid")
+	assert_eq "$(stat -c %U "/proc/$pid")" "$OWNER" "owner of the rootlet-portfwd"
+	assert_eq "$(awk '/^CapEff/ {print $2}' "/proc/$pid/status")" 0000000000000000 "its capabilities"
+}
