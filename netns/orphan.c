@@ -90,17 +90,21 @@ int orphan_holder(int dir_fd, const char *root, const char *name, struct pidfile
 int orphan_stop(int dir_fd, const char *root, const char *name, const struct netns_state *st)
 {
 	struct pidfile holder;
-	int err = helpers_stop(dir_fd), found;
+	int err = 0, found;
 
+	/*
+	 * The holder first: with it gone the helpers quit by themselves (they watch it), and
+	 * rootlet-slirp leaves its tap to the dying netns instead of unregistering it in its exit.
+	 */
 	if (st) {
-		if (!err)
-			err = holder_stop(st);
-		return err;
+		err = holder_stop(st);
+	} else {
+		found = orphan_holder(dir_fd, root, name, &holder);
+		if (found < 0)
+			err = found;
+		else if (found)
+			err = pidfile_stop(&holder, HOLDER_STOP_TIMEOUT_MS);
 	}
-	found = orphan_holder(dir_fd, root, name, &holder);
-	if (found < 0)
-		return err ?: found;
-	if (found && (found = pidfile_stop(&holder, HOLDER_STOP_TIMEOUT_MS)) && !err)
-		err = found;
-	return err;
+	found = helpers_stop(dir_fd);
+	return err ?: found;
 }

@@ -34,6 +34,7 @@ struct loop_timer {
 struct loop {
 	struct evloop ev;
 	int tap_fd;
+	int owner_fd; /* pidfd of the holder keeping a rootlet netns, or -1 */
 	unsigned mtu;
 	bool vnet; /* frames on the tap start with a struct virtio_net_hdr */
 	Slirp *slirp;

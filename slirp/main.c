@@ -149,6 +149,7 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 				err == -ESRCH ? "its holder is gone (the netns is stale)"
 					      : strerror(-err));
 	}
+	l->owner_fd = owner_fd;
 	l->debug = cfg->debug;
 	evloop_busy_poll(&l->ev, cfg->busy_poll_us);
 	l->slirp = stack_new(cfg, l);
@@ -196,7 +197,7 @@ int main(int argc, char **argv)
 {
 	static struct slirp_cfg cfg;
 	struct hostfwd_table fwd = { 0 };
-	struct loop l = { .ev = { .epfd = -1, .signal_fd = -1 } };
+	struct loop l = { .ev = { .epfd = -1, .signal_fd = -1 }, .tap_fd = -1, .owner_fd = -1 };
 	int notify_fd = -1, err;
 
 	cfg_defaults(&cfg);
@@ -240,6 +241,7 @@ int main(int argc, char **argv)
 	trim_setup_pages();
 	err = loop_run(&l) ? EXIT_FAILURE : 0;
 	sdnotify_stopping(&notify_fd);
+	tap_leave_to_netns(l.tap_fd, l.owner_fd);
 out:
 	apiserver_free(l.api);
 	hostfwd_free(&fwd);

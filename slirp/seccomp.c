@@ -13,6 +13,9 @@ static const int allowed[] = {
 	/* the loop: epoll, tap frames, signalfd, API clients */
 	SCMP_SYS(epoll_wait),
 	SCMP_SYS(epoll_pwait),
+	/* at exit: whether the holder is gone (tap_leave_to_netns()) */
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
 	SCMP_SYS(epoll_ctl),
 	SCMP_SYS(sched_getaffinity), /* lib/evloop: may busy-polling pay? */
 	SCMP_SYS(read),

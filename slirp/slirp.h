@@ -97,6 +97,7 @@ int opts_parse_uint(const char *text, unsigned long max, unsigned long *ret);
 int opts_parse(int argc, char **argv, struct slirp_cfg *cfg);
 
 int tap_open_in_netns(struct slirp_cfg *cfg, int *ret_tap_fd);
+void tap_leave_to_netns(int tap_fd, int owner_fd);
 int netconf_configure(const struct slirp_cfg *cfg);
 
 void slirp_isolate_initial(void);

@@ -4,6 +4,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -182,4 +183,25 @@ int tap_open_in_netns(struct slirp_cfg *cfg, int *ret_tap_fd)
 	}
 	memcpy(ret_tap_fd, CMSG_DATA(cmsg), sizeof(int));
 	return 0;
+}
+
+/**
+ * tap_leave_to_netns() - At exit, let a dying netns delete our tap, rather than our close
+ * @tap_fd:	the tap, or -1
+ * @owner_fd:	pidfd of the netns's holder, or -1
+ *
+ * Closing the last fd of a tap unregisters the device there and then, and that waits for RCU
+ * grace periods: 25 to 35 ms of our exit on this VM, which `rootlet-netns del` (and `rootlet
+ * run`'s teardown) would wait for. When the holder is gone, the netns goes as soon as we let
+ * go of it, and the kernel's asynchronous cleanup of a netns deletes every device in it; a
+ * persistent tap is left to that. While the holder lives (someone stopped only us), the tap
+ * goes with our close as always, so that a new rootlet-slirp finds no tap0 in the way.
+ */
+void tap_leave_to_netns(int tap_fd, int owner_fd)
+{
+	struct pollfd p = { .fd = owner_fd, .events = POLLIN };
+
+	if (tap_fd < 0 || owner_fd < 0 || poll(&p, 1, 0) != 1)
+		return;
+	ioctl(tap_fd, TUNSETPERSIST, 1);
 }

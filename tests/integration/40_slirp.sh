@@ -268,6 +268,23 @@ test_del_stops_slirp_and_its_socket_goes() {
 	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "entry left behind"
 }
 
+# del stops the holder first and rootlet-slirp then leaves its tap to the dying netns (it
+# would otherwise wait out the device's unregistering in its exit); stopped alone, while the
+# holder lives, it takes its tap with it, and a new rootlet-slirp makes a fresh one.
+test_slirp_stopped_alone_takes_its_tap_and_a_new_one_starts() {
+	ok "$NETNS" add web --slirp
+	pid=$(slirp_pid web)
+	kill -TERM "$pid"
+	wait_until 10 "gone $pid"
+	run "$NETNS" exec web -- ip -o link show tap0
+	[ "$RC" -ne 0 ] || fail "tap0 left in the live netns: $OUT"
+	bg slirp "$SLIRP" --netns web --configure
+	wait_until 10 "'$NETNS' exec web -- ip -o addr show tap0 | grep -q 10.0.2.100"
+	ok "$NETNS" del web
+	ip -o link show | grep -q tap0 && fail "a tap0 landed in the host's netns"
+	return 0
+}
+
 test_add_slirp_failure_leaves_nothing() {
 	mkdir bin
 	printf '#!/bin/sh\necho "fake slirp: broken on purpose" >&2\nexit 1\n' >bin/rootlet-slirp
