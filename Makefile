@@ -46,6 +46,8 @@ PORTFWD_SRCS := $(wildcard portfwd/*.c)
 PORTFWD_PKGS := libnl-3.0 libnl-route-3.0 jansson libcap-ng libseccomp
 NETNS_SRCS  := $(filter-out netns/holder.c,$(wildcard netns/*.c))
 NETWORK_SRCS := $(wildcard network/*.c)
+FRONT_SRCS  := $(wildcard front/*.c)
+FRONT_PKGS  := jansson
 NETWORK_PKGS := libnl-3.0 libnl-route-3.0 jansson
 HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c lib/isolate.c lib/err.c
 
@@ -60,7 +62,7 @@ $(LIB_A): $(LIB_SRCS:%.c=$(B)/%.o)
 .PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench engines-reference
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h network/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h network/*.h front/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(BASE) $(call pkg_cflags,$(SLIRP_PKGS)) -c $< -o $@
 
@@ -85,10 +87,9 @@ $(B)/rootlet-portfwd: $(PORTFWD_SRCS:%.c=$(B)/%.o) $(LIB_A)
 $(B)/rootlet-uidmap: $(UIDMAP_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call pkg_libs,$(UIDMAP_PKGS))
 
-# The front door sits beside the binaries it runs.
-$(B)/rootlet: scripts/rootlet
-	@mkdir -p $(B)
-	install -m 0755 $< $@
+# The front door sits beside the binaries it runs; static like them, for run's start-up.
+$(B)/rootlet: $(FRONT_SRCS:%.c=$(B)/%.o) $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(FRONT_PKGS))
 
 # Fully static: no dynamic loader at start (time off every add) and about half the private
 # memory of a dynamic binary for a process that lives as long as the netns.
@@ -128,6 +129,10 @@ $(B)/unit/test_network_%: tests/unit/test_network_%.c tests/unit/unit.h network/
 $(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h portfwd/spec.c portfwd/spec.h lib/err.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< portfwd/spec.c lib/err.c -o $@
+
+$(B)/unit/test_front_%: tests/unit/test_front_%.c tests/unit/unit.h front/notify_relay.c front/front.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ifront $< front/notify_relay.c -o $@
 
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
@@ -172,14 +177,14 @@ deps:
 	scripts/deps.sh
 
 # clang-format on every C file, cppcheck on the tree; any finding fails.
-C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] network/*.[ch] \
+C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] network/*.[ch] front/*.[ch] \
              tests/unit/*.[ch] \
              tests/fuzz/*.c scripts/*.c)
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
-		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network tests/unit
+		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front tests/unit
 
 check: deps
 	$(MAKE) all unit fuzz-build lint

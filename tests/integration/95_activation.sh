@@ -144,3 +144,57 @@ test_slirp_and_portfwd_say_ready_and_stopping_to_notify_socket() {
 	sleep 0.2
 	assert_eq "$(grep -c READY=1 notify.out)" 2 "notifications after add --slirp --publish"
 }
+
+test_rootlet_run_relays_notifications_with_host_pids() {
+	notify_listener
+	bg run env NOTIFY_SOCKET="$NOTIFY" "$BUILD/rootlet" run --name nr -- \
+		sh -c "$NET notify 'READY=1\nSTATUS=serving' && sleep 30"
+	run_pid=$BG_PID
+	wait_until 10 "grep -q READY=1 notify.out"
+	# From the companion, for CMD: the process that became CMD is rootlet run's own.
+	assert_match "$(grep READY=1 notify.out)" "^from=[0-9]+ READY=1 STATUS=serving MAINPID=$run_pid$"
+	sender=$(grep READY=1 notify.out | sed 's/^from=\([0-9]*\).*/\1/')
+	assert_match "$(tr '\0' ' ' <"/proc/$sender/cmdline")" "^rootlet teardown $run_pid "
+	relay=$ROOTLET_STATE_DIR/nr/notify.sock
+	[ -S "$relay" ] || fail "no relay socket in the entry"
+	assert_eq "$(stat -c %a "$relay")" 600 "mode of the relay socket"
+	kill -TERM "$run_pid"
+	wait_until 10 "[ ! -e '$ROOTLET_STATE_DIR/nr' ]"
+}
+
+test_rootlet_run_relay_turns_a_pid_namespace_s_mainpid_into_the_hosts() {
+	notify_listener
+	bg cmd env NOTIFY_SOCKET="$NOTIFY" "$BUILD/rootlet" run --name np -- \
+		unshare --pid --fork $NET notify 'READY=1' --mainpid --linger 30
+	wait_until 10 "grep -q READY=1 notify.out"
+	inner=$(head -1 cmd.out)
+	[ "$inner" -le 2 ] || fail "the command was not its pid namespace's first: pid $inner"
+	host=$(grep READY=1 notify.out | sed 's/.*MAINPID=\([0-9]*\).*/\1/')
+	[ "$host" != "$inner" ] || fail "MAINPID=$inner passed untranslated"
+	assert_match "$(tr '\0' ' ' <"/proc/$host/cmdline")" "net.py notify READY=1" "MAINPID's command"
+	assert_eq "$(awk '/^NSpid:/ { print $NF }' "/proc/$host/status")" "$inner" "its pid inside"
+}
+
+test_rootlet_run_notify_network_says_ready_itself_and_hides_the_socket() {
+	notify_listener
+	bg cmd env NOTIFY_SOCKET="$NOTIFY" "$BUILD/rootlet" run --notify=network -- \
+		sh -c 'echo "inside=${NOTIFY_SOCKET-unset}"; sleep 30'
+	wait_until 10 "grep -q READY=1 notify.out && grep -q inside= cmd.out"
+	assert_eq "$(grep READY=1 notify.out)" "from=$BG_PID READY=1 MAINPID=$BG_PID"
+	assert_eq "$(cat cmd.out)" "inside=unset"
+	ok env NOTIFY_SOCKET="$NOTIFY" "$BUILD/rootlet" run --notify=none -- sh -c 'echo "${NOTIFY_SOCKET-unset}"'
+	assert_eq "$OUT" unset
+	ok "$BUILD/rootlet" run -- sh -c 'echo "${NOTIFY_SOCKET-unset}"'
+	assert_eq "$OUT" unset "with no NOTIFY_SOCKET of its own"
+	refused 2 "$BUILD/rootlet" run --notify=sometimes -- true
+	assert_eq "$ERR" "rootlet: run: --notify 'sometimes': relay, network or none; see 'rootlet help'"
+}
+
+test_rootlet_run_publish_fd_takes_a_named_socket_through_its_forks() {
+	port=$(free_port)
+	bg run $NET listen-fd --name web 127.0.0.1 "$port" -- \
+		"$BUILD/rootlet" run --publish-fd web:8080 -- \
+		sh -c "echo \"fds=\${LISTEN_FDS-unset}\"; exec $NET serve-echo tcp 0.0.0.0 8080"
+	wait_until 15 "$NET echo-client tcp 127.0.0.1 $port named-socket | grep -qx named-socket"
+	assert_eq "$(head -1 run.out)" "fds=unset" "what CMD is handed"
+}

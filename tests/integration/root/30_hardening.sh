@@ -7,7 +7,7 @@ test_installed_binaries_are_pie_full_relro_stack_protected_and_fortified() {
 	command -v readelf >/dev/null || skip "readelf (binutils) is not installed"
 	ok make -s -C "$TOP" install DESTDIR="$TEST_WORK/dest" PREFIX=/usr
 	dest=$TEST_WORK/dest/usr
-	for f in bin/rootlet-netns bin/rootlet-uidmap bin/rootlet-slirp bin/rootlet-portfwd \
+	for f in bin/rootlet bin/rootlet-netns bin/rootlet-uidmap bin/rootlet-slirp bin/rootlet-portfwd \
 		bin/rootlet-network libexec/rootlet/rootlet-netns-holder; do
 		elf=$dest/$f
 		assert_match "$(readelf -hW "$elf")" "Type: +DYN \(Position-Independent Executable" "$f: PIE"

@@ -525,6 +525,21 @@ def notify_listen(args):
         print(f"from={pid} " + " ".join(msg.decode().split("\n")).strip(), flush=True)
 
 
+def notify(args):
+    """sd_notify's client: send TEXT ("\\n" between assignments) to NOTIFY_SOCKET, with
+    MAINPID= our own pid (as our pid namespace numbers it) when --mainpid; print that pid,
+    then stay --linger seconds so that the pid still names us."""
+    text = args.text.replace("\\n", "\n")
+    if args.mainpid:
+        text += f"\nMAINPID={os.getpid()}"
+    path = os.environ["NOTIFY_SOCKET"]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.connect("\0" + path[1:] if path.startswith("@") else path)
+    s.send(text.encode())
+    print(os.getpid(), flush=True)
+    time.sleep(args.linger)
+
+
 def listen_fd(args):
     """Bind and listen on ADDR PORT (TCP, or UDP with --udp), then exec CMD with the socket at
     fd 3 as a socket unit hands it: LISTEN_FDS=1, LISTEN_PID, and LISTEN_FDNAMES with --name."""
@@ -634,6 +649,11 @@ def main():
     p.add_argument("path")
     p.add_argument("--ready")
     p.set_defaults(fn=notify_listen)
+    p = sub.add_parser("notify")
+    p.add_argument("text")
+    p.add_argument("--mainpid", action="store_true")
+    p.add_argument("--linger", type=float, default=0)
+    p.set_defaults(fn=notify)
     p = endpoint_command(sub, "listen-fd", listen_fd)
     p.add_argument("--udp", action="store_true")
     p.add_argument("--name")

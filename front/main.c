@@ -1,0 +1,86 @@
+/* rootlet: the front door. `rootlet VERB ...` runs rootlet-VERB ...; run, doctor are its own. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "front.h"
+
+static void usage(void)
+{
+	printf("Usage: rootlet VERB [ARGS]...\n"
+	       "Rootless container networking, one small binary per job.\n"
+	       "\n"
+	       "Verbs:\n"
+	       "  netns     persistent rootless network namespaces (rootlet-netns)\n"
+	       "  uidmap    user namespaces mapped from /etc/subuid and /etc/subgid "
+	       "(rootlet-uidmap)\n"
+	       "  slirp     user-mode networking for a netns, slirp4netns-compatible "
+	       "(rootlet-slirp)\n"
+	       "  portfwd   host to netns port forwarding (rootlet-portfwd)\n"
+	       "  network   shared networks for many containers (rootlet-network)\n"
+	       "  run [--name NAME] [--publish SPEC]... [--publish-fd FD[:PORT][/PROTO]]...\n"
+	       "      [--mtu N] [--ipv6] [--allow-host-loopback] [--keep]\n"
+	       "      [--notify=relay|network|none] -- CMD...\n"
+	       "            run CMD as root of a mapped user namespace, in a netns with slirp and "
+	       "the\n"
+	       "            forwards; everything is torn down when CMD exits (unless --keep). "
+	       "Sockets\n"
+	       "            of LISTEN_FDS reach CMD with their numbers; NOTIFY_SOCKET is relayed\n"
+	       "  doctor    check this machine and user for rootless networking [--json]\n"
+	       "  help      this text\n"
+	       "\n"
+	       "Exit: a verb's own status; run: CMD's, 125 if the netns cannot be made; doctor: 0 "
+	       "if\n"
+	       "no check fails, 1 if one does; 2 usage.\n"
+	       "See rootlet(1).\n");
+}
+
+/* `rootlet VERB ARGS...` is `rootlet-VERB ARGS...`, the same process. */
+static int exec_verb(const char *verb, char **argv)
+{
+	char name[NAME_MAX], path[PATH_MAX];
+	int err;
+
+	snprintf(name, sizeof(name), "rootlet-%s", verb);
+	if ((err = front_binary(name, path, sizeof(path)))) {
+		front_error("%s: %s", name, strerror(-err));
+		return FRONT_EXIT_RUN;
+	}
+	argv[0] = name;
+	execv(path, argv);
+	front_error("%s: %s", path, strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const passed[] = { "netns", "uidmap", "slirp", "portfwd", "network" };
+	const char *verb;
+
+	if (argc < 2) {
+		front_error("no verb given; see 'rootlet help'");
+		return FRONT_EXIT_USAGE;
+	}
+	verb = argv[1];
+	if (!strcmp(verb, "help") || !strcmp(verb, "-h") || !strcmp(verb, "--help")) {
+		usage();
+		return 0;
+	}
+	if (!strcmp(verb, "--version") || !strcmp(verb, "-V")) {
+		printf("rootlet %s\n", ROOTLET_VERSION);
+		return 0;
+	}
+	if (!strcmp(verb, "run"))
+		return front_run(argc - 1, argv + 1);
+	if (!strcmp(verb, "doctor"))
+		return front_doctor(argc - 1, argv + 1);
+	if (!strcmp(verb, "teardown"))
+		return front_teardown(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
+		if (!strcmp(verb, passed[i]))
+			return exec_verb(verb, argv + 1);
+	front_error("unknown verb '%s'; see 'rootlet help'", verb);
+	return FRONT_EXIT_USAGE;
+}
