@@ -4,6 +4,7 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/rootlet
 MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd
 DESTDIR    ?=
 
 VERSION := $(shell cat VERSION)
@@ -208,8 +209,16 @@ $(B)/benchclient: scripts/benchclient.c
 bench: deps all $(B)/benchclient
 	scripts/bench.sh
 
+# contrib/systemd's units (user/ and system/), with the binaries' installed paths in them.
+UNITS := $(wildcard contrib/systemd/*/*.service contrib/systemd/*/*.socket)
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(UNITDIR)/user $(DESTDIR)$(UNITDIR)/system
+	for u in $(UNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u >$(DESTDIR)$(UNITDIR)/$${u#contrib/systemd/} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#contrib/systemd/} || exit 1; \
+	done
 	install -m 0755 $(B)/rootlet $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp \
 		$(B)/rootlet-portfwd $(B)/rootlet-network $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/rootlet-netns-holder $(DESTDIR)$(LIBEXECDIR)/

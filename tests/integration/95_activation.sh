@@ -198,3 +198,49 @@ test_rootlet_run_publish_fd_takes_a_named_socket_through_its_forks() {
 	wait_until 15 "$NET echo-client tcp 127.0.0.1 $port named-socket | grep -qx named-socket"
 	assert_eq "$(head -1 run.out)" "fds=unset" "what CMD is handed"
 }
+
+# install_units: make install into the test's own PREFIX; the units' directory in UNITS.
+install_units() {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze (systemd) is not installed"
+	ok make -s -C "$TOP" install PREFIX="$TEST_WORK/usr"
+	UNITS=$TEST_WORK/usr/lib/systemd
+	export MANPATH=$TEST_WORK/usr/share/man
+}
+
+# unit_exec UNIT KEY INSTANCE: the command lines of KEY= in UNIT, %i made INSTANCE ("-" dropped).
+unit_exec() {
+	sed -n "s/^$2=-\{0,1\}//p" "$1" | sed "s/%i/$3/g"
+}
+
+test_contrib_user_unit_verifies_and_keeps_a_netns_with_notify() {
+	install_units
+	unit=$UNITS/user/rootlet-netns@.service
+	ok systemd-analyze --user verify "$UNITS/user/rootlet-netns@web.service"
+	assert_eq "$OUT" "" "systemd-analyze's complaints"
+	# What the user's manager would run, in its order, with the NOTIFY_SOCKET it would give.
+	notify_listener
+	while read -r cmd; do
+		$cmd >/dev/null 2>&1
+	done < <(unit_exec "$unit" ExecStartPre web)
+	bg main env NOTIFY_SOCKET="$NOTIFY" $(unit_exec "$unit" ExecStart web)
+	wait_until 10 "grep -q READY=1 notify.out"
+	assert_eq "$(grep READY=1 notify.out)" "from=$BG_PID READY=1 MAINPID=$BG_PID"
+	ok "$NETNS" exec web -- ip -o -4 addr show tap0
+	assert_match "$OUT" "10\.0\.2\.100/24"
+	kill -TERM "$BG_PID"
+	ok $(unit_exec "$unit" ExecStopPost web)
+	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "ExecStopPost left the netns"
+}
+
+test_contrib_system_socket_and_service_verify() {
+	install_units
+	ok systemd-analyze verify "$UNITS/system/rootlet-publish@$(id -u).socket" \
+		"$UNITS/system/rootlet-publish@$(id -u).service"
+	assert_eq "$OUT" "" "systemd-analyze's complaints"
+	assert_eq "$(unit_exec "$UNITS/system/rootlet-publish@.service" ExecStart 1000)" \
+		"$TEST_WORK/usr/bin/rootlet-portfwd --netns web --publish-fd web:8080"
+	sed 's/^ExecStart=.*/ExecStart=\/nonexistent/' "$UNITS/system/rootlet-publish@.service" \
+		>"$UNITS/system/broken@.service"
+	run systemd-analyze verify "$UNITS/system/broken@1.service"
+	[ "$RC" -ne 0 ] || fail "systemd-analyze verify passed a unit that cannot run"
+}

@@ -46,3 +46,32 @@ test_root_bound_low_port_reaches_a_test_users_netns_through_publish_fd() {
 	assert_eq "$(stat -c %U "/proc/$pid")" "$OWNER" "owner of the rootlet-portfwd"
 	assert_eq "$(awk '/^CapEff/ {print $2}' "/proc/$pid/status")" 0000000000000000 "its capabilities"
 }
+
+# contrib/systemd's system pair, as systemd would run it: the socket bound by root (here by
+# systemd-socket-activate, on loopback and a free port below 1024 rather than every address's
+# 80), the service's own ExecStart run as the user with the socket named "web".
+test_root_contrib_publish_pair_runs_as_the_user() {
+	command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate (systemd) is not installed"
+	OWNER_STATE=/run/user/$(id -u "$OWNER")/rootlet-pair-$(basename "$TEST_WORK")
+	chmod 0755 "$TEST_WORK"
+	trap teardown_owner EXIT
+	ok make -s -C "$TOP" install PREFIX="$TEST_WORK/usr"
+	service=$TEST_WORK/usr/lib/systemd/system/rootlet-publish@.service
+	uid=$(id -u "$OWNER")
+	cmd=$(sed -n 's/^ExecStart=//p' "$service")
+	assert_match "$(grep '^User=' "$service")" "^User=%i$"
+	port=$(free_low_port)
+	ok owner "$NETNS" add web --slirp
+	install -d -o "$OWNER" -m 0700 "$TEST_WORK/o"
+	bg echo owner "$NETNS" exec web -- $NET serve-echo tcp 0.0.0.0 8080 --ready "$TEST_WORK/o/echo.ready"
+	wait_until 10 "[ -e '$TEST_WORK/o/echo.ready' ]"
+	bg pair env XDG_RUNTIME_DIR="/run/user/$uid" ROOTLET_STATE_DIR="$OWNER_STATE" \
+		systemd-socket-activate -l "127.0.0.1:$port" --fdname=web -E XDG_RUNTIME_DIR \
+		-E ROOTLET_STATE_DIR setpriv --reuid="$uid" --regid="$(id -g "$OWNER")" --clear-groups \
+		-- $cmd
+	wait_until 10 "ss -Hltn 'sport = :$port' | grep -q ."
+	ok $NET echo-client tcp 127.0.0.1 "$port" through-the-unit --timeout 10
+	assert_eq "$OUT" through-the-unit
+	pid=$(cut -d' ' -f1 "$OWNER_STATE/web/portfwd.pid")
+	assert_eq "$(stat -c %U "/proc/$pid")" "$OWNER" "owner of the unit's rootlet-portfwd"
+}
