@@ -11,6 +11,11 @@ portfwd: iperf3, short connections per second and round trips from the host's lo
 a netns through rootlet-portfwd, rootlesskit's builtin driver, pasta -t and slirp4netns'
 add_hostfwd, with a C load client and echo server (build/benchclient), and across a veth pair
 without a forwarder as the kernel's own ceiling (bench_portfwd.py).
+front door (bench_front.py): `rootlet run` from start to CMD's end with slirp and a forward,
+and its teardown, beside slirp4netns+unshare+nsenter, pasta --config-net and rootlesskit; and
+inbound through socket activation (the host's socket handed to a server inside `rootlet run`)
+beside the plain loopback baseline, rootlet-portfwd, pasta and rootlesskit (benchclient's
+stream, conn/s and round trips).
 BENCH_OLD_TOP=DIR adds another tree's rootlet-slirp and rootlet-portfwd (built there) to the
 same run, and a table of new/old ratios.
 Runs as an unprivileged user; traffic stays on loopback and inside the namespaces it makes.
@@ -26,6 +31,7 @@ import time
 
 from bench_common import (BENCHCLIENT, NETNS, OLD_TOP, RUNS, SECONDS, binary, netns_path,
                           round_trips, sh, start_with_ready, wait_gone)
+from bench_front import bench_activation, bench_run, print_activation, print_run
 from bench_portfwd import bench_portfwd, print_portfwd
 
 # BENCH_ONLY=slirp or portfwd: one half, while working on it; make bench runs both.
@@ -189,15 +195,19 @@ def main():
     iperf_server = subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", str(IPERF_PORT)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.3)
-    rows, rr, e2e, fwd = [], {}, None, None
+    rows, rr, e2e, fwd, front_run, act = [], {}, None, None, None, None
     try:
         if ONLY != "portfwd":
             print(f"bench: slirp, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
             bench_slirp(rows, rr)
             e2e = bench_e2e()
+            print("bench: rootlet run end to end", file=sys.stderr)
+            front_run = bench_run()
         if ONLY != "slirp":
             print(f"bench: portfwd, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
             fwd = bench_portfwd()
+            print("bench: inbound through socket activation", file=sys.stderr)
+            act = bench_activation()
     finally:
         iperf_server.terminate()
         # Whatever a failed step left: every netns of the bench's own state root goes.
@@ -208,8 +218,12 @@ def main():
 
     if e2e:
         print_slirp(rows, rr, e2e)
+    if front_run:
+        print_run(front_run)
     if fwd:
         print_portfwd(fwd)
+    if act:
+        print_activation(act)
     if OLD_TOP:
         print_old_new(rows, fwd)
 

@@ -1,10 +1,12 @@
-/* make bench's load client (short connections per second, 64-byte round trips) and the echo
- * server behind the forwarders, in C so that the figures are the forwarder's and not an
- * interpreter's. */
+/* make bench's load client (short connections per second, 64-byte round trips, a one-way
+ * stream) and the echo server behind the forwarders, in C so that the figures are the
+ * forwarder's and not an interpreter's. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,15 @@
 #define BACKLOG	   1024
 #define EVENTS	   64
 #define ECHO_BUF   65536
+#define SINK_MAGIC "SINK" /* a connection that starts so is read and dropped, not echoed */
+#define STREAM_BUF (256 * 1024)
+#define FDS_MAX	   65536 /* the server's per-connection mode, by fd */
+
+enum conn_mode {
+	CONN_NEW,
+	CONN_ECHO,
+	CONN_SINK,
+};
 
 static double now(void)
 {
@@ -113,16 +124,72 @@ static int pingpong(const struct sockaddr_in *to, int count)
 	return 0;
 }
 
-/* Echo every connection on one thread, until killed: accept and echo cost a few syscalls. */
-static int serve(const struct sockaddr_in *at)
+/* One-way: write for @seconds (after SINK_MAGIC), then wait until the server has read it all. */
+static int stream(const struct sockaddr_in *to, double seconds)
 {
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	static char buf[STREAM_BUF];
+	int fd = dial(to);
+	double start, end;
+	size_t total = 0;
+
+	if (fd < 0 || write(fd, SINK_MAGIC, strlen(SINK_MAGIC)) != (ssize_t)strlen(SINK_MAGIC)) {
+		fprintf(stderr, "benchclient: stream: %s\n", strerror(errno));
+		return 1;
+	}
+	start = now();
+	end = start + seconds;
+	while (now() < end) {
+		ssize_t n = write(fd, buf, sizeof(buf));
+
+		if (n <= 0) {
+			fprintf(stderr, "benchclient: stream: %s\n", strerror(errno));
+			return 1;
+		}
+		total += (size_t)n;
+	}
+	shutdown(fd, SHUT_WR);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	printf("%.3f\n", (double)total * 8 / (now() - start) / 1e9);
+	close(fd);
+	return 0;
+}
+
+/* A listening socket of our own, or the one at @fd (socket activation). */
+static int listener(const struct sockaddr_in *at, int fd)
+{
+	int one = 1;
+
+	if (fd >= 0)
+		return fcntl(fd, F_SETFL, O_NONBLOCK) ? -1 : fd;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (const struct sockaddr *)at, sizeof(*at)) || listen(fd, BACKLOG))
+		return -1;
+	return fd;
+}
+
+/* The first read of a connection says what it is: a stream's magic, or echoed data. */
+static bool sink_or_echo(int fd, char *buf, ssize_t got, unsigned char *mode)
+{
+	if (*mode == CONN_NEW)
+		*mode = got >= (ssize_t)strlen(SINK_MAGIC) &&
+					!memcmp(buf, SINK_MAGIC, strlen(SINK_MAGIC))
+				? CONN_SINK
+				: CONN_ECHO;
+	return *mode == CONN_SINK || write(fd, buf, (size_t)got) == got;
+}
+
+/* Echo every connection on one thread, until killed: accept and echo cost a few syscalls. */
+static int serve(const struct sockaddr_in *at, int inherited)
+{
+	int lfd = listener(at, inherited), one = 1;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN }, evs[EVENTS];
+	static unsigned char mode[FDS_MAX];
 	static char buf[ECHO_BUF];
 
-	if (lfd < 0 || ep < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(lfd, (const struct sockaddr *)at, sizeof(*at)) || listen(lfd, BACKLOG)) {
+	if (lfd < 0 || ep < 0) {
 		fprintf(stderr, "benchclient: serve: %s\n", strerror(errno));
 		return 1;
 	}
@@ -139,6 +206,11 @@ static int serve(const struct sockaddr_in *at)
 				int c;
 
 				while ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+					if (c >= FDS_MAX) {
+						close(c);
+						continue;
+					}
+					mode[c] = CONN_NEW;
 					setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 					ev.data.fd = c;
 					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
@@ -146,7 +218,7 @@ static int serve(const struct sockaddr_in *at)
 				continue;
 			}
 			got = read(fd, buf, sizeof(buf));
-			if (got <= 0 || write(fd, buf, (size_t)got) != got)
+			if (got <= 0 || !sink_or_echo(fd, buf, got, &mode[fd]))
 				close(fd); /* leaves the epoll set with it */
 		}
 	}
@@ -156,15 +228,20 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET };
 
+	if (argc == 4 && !strcmp(argv[1], "serve") && !strcmp(argv[2], "fd"))
+		return serve(NULL, atoi(argv[3]));
 	if (argc < 4 || inet_pton(AF_INET, argv[2], &to.sin_addr) != 1 ||
 	    (argc != 5 && strcmp(argv[1], "serve"))) {
-		fprintf(stderr, "Usage: benchclient cps|pingpong IPV4 PORT SECONDS|COUNT\n"
-				"       benchclient serve IPV4 PORT\n");
+		fprintf(stderr, "Usage: benchclient cps|pingpong|stream IPV4 PORT SECONDS|COUNT\n"
+				"       benchclient serve IPV4 PORT\n"
+				"       benchclient serve fd FD\n");
 		return 2;
 	}
 	to.sin_port = htons((uint16_t)atoi(argv[3]));
 	if (!strcmp(argv[1], "serve"))
-		return serve(&to);
+		return serve(&to, -1);
+	if (!strcmp(argv[1], "stream"))
+		return stream(&to, atof(argv[4]));
 	if (!strcmp(argv[1], "cps"))
 		return cps(&to, atof(argv[4]));
 	if (!strcmp(argv[1], "pingpong"))
