@@ -109,6 +109,7 @@ static int fill(struct net_cfg *cfg, const struct net_record *others, size_t n,
 	r->mtu = cfg->mtu ? cfg->mtu : NET_MTU_DEFAULT;
 	r->internal = cfg->internal;
 	r->dns = !cfg->no_dns;
+	r->host_loopback = cfg->host_loopback;
 	r->created = (int64_t)time(NULL);
 	if ((err = choose4(cfg, others, n, r)))
 		return err;
@@ -136,6 +137,8 @@ int net_create(struct net_cfg *cfg)
 	if ((err = record_open_locked(cfg, true, &dir_fd, &lock_fd)))
 		return err;
 	err = record_read(dir_fd, cfg->name, &old, NULL);
+	if (!err)
+		record_clear(&old);
 	if (err != -ENOENT) {
 		err = err_make(&cfg->err, -EEXIST, "exists");
 		goto out;
@@ -148,7 +151,7 @@ int net_create(struct net_cfg *cfg)
 	else
 		printf("%s\n", r.name);
 out:
-	free(others);
+	record_list_free(others, n);
 	close(lock_fd);
 	close(dir_fd);
 	return err;

@@ -21,19 +21,31 @@ enum {
 	OPT_INTERNAL,
 	OPT_NO_DNS,
 	OPT_FORCE,
+	OPT_NETNS,
+	OPT_IP,
+	OPT_MAC,
+	OPT_HOSTNAME,
+	OPT_ALIAS,
+	OPT_HOST_LOOPBACK,
 };
 
 struct verb {
 	const char *name;
 	int (*fn)(struct net_cfg *cfg);
 	bool takes_name;
+	bool takes_id;
 };
 
 static const struct verb verbs[] = {
-	{ "create", net_create, true },
-	{ "ls", net_ls, false },
-	{ "inspect", net_inspect, true },
-	{ "rm", net_rm, true },
+	{ "create", net_create, true, false },
+	{ "ls", net_ls, false, false },
+	{ "inspect", net_inspect, true, false },
+	{ "rm", net_rm, true, false },
+	{ "alloc", net_alloc, true, true },
+	{ "dealloc", net_dealloc, true, true },
+	{ "is-idle", net_is_idle, true, false },
+	{ "print-netns-path", net_print_netns_path, true, true },
+	{ "print-cni-result", net_print_cni_result, true, true },
 };
 
 static void usage(FILE *f)
@@ -49,7 +61,16 @@ static void usage(FILE *f)
 		"attached)\n"
 		"  ls [--json]          every network: name, subnet, gateway, attached containers\n"
 		"  inspect NAME         one network's record, as JSON\n"
-		"  rm NAME [--force]    remove a network (refused while containers are attached)\n"
+		"  rm NAME [--force]    remove a network (refused while containers are attached;\n"
+		"                       --force deallocates them first)\n"
+		"  alloc NET ID [--netns NAME|PATH] [--ip IP] [--mac MAC] [--hostname H]\n"
+		"               [--alias A]...\n"
+		"                       attach container ID (its netns made unless given): a veth\n"
+		"                       to the network's bridge; prints a CNI 1.0 result\n"
+		"  dealloc NET ID       detach it; the infra stops with the last one\n"
+		"  is-idle NET          {\"idle\": true|false}\n"
+		"  print-netns-path NET ID   {\"path\": \"...\"}\n"
+		"  print-cni-result NET ID   the CNI result alloc printed\n"
 		"\n"
 		"Options:\n"
 		"      --subnet CIDR    IPv4 subnet, /8 to /30; default the first 10.89.N.0/24\n"
@@ -60,6 +81,10 @@ static void usage(FILE *f)
 		"      --mtu N          the containers' MTU, 68 to 65520; default 65520\n"
 		"      --internal       no outbound path\n"
 		"      --no-dns         no DNS responder for the containers' names\n"
+		"      --allow-host-loopback  containers reach the host's 127.0.0.1 as 10.0.2.2\n"
+		"      --netns NAME|PATH  alloc: the container's netns (in the infra's userns)\n"
+		"      --ip IP, --mac MAC  alloc: a static address or MAC, refused if taken\n"
+		"      --hostname H, --alias A  alloc: names of the container\n"
 		"      --force          rm: even while attached, or with a corrupt record\n"
 		"  -j, --json           machine-readable output (create, ls)\n"
 		"  -h, --help           this text\n"
@@ -87,6 +112,14 @@ static int check_option_fits(const struct net_cfg *cfg)
 				   cfg->verb);
 	if (cfg->subnet6_arg && !cfg->ipv6)
 		return usage_error("%s", "--subnet6 needs --ipv6");
+	if ((cfg->netns_arg || cfg->ip_arg || cfg->mac_arg || cfg->hostname_arg ||
+	     cfg->n_aliases) &&
+	    strcmp(cfg->verb, "alloc"))
+		return usage_error("--netns, --ip, --mac, --hostname and --alias go with alloc, "
+				   "not %s",
+				   cfg->verb);
+	if (cfg->host_loopback && !create)
+		return usage_error("--allow-host-loopback goes with create, not %s", cfg->verb);
 	if (cfg->force && strcmp(cfg->verb, "rm"))
 		return usage_error("--force goes with rm, not %s", cfg->verb);
 	if (cfg->json && !create && strcmp(cfg->verb, "ls"))
@@ -123,6 +156,12 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		{ "internal", no_argument, NULL, OPT_INTERNAL },
 		{ "no-dns", no_argument, NULL, OPT_NO_DNS },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "ip", required_argument, NULL, OPT_IP },
+		{ "mac", required_argument, NULL, OPT_MAC },
+		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+		{ "alias", required_argument, NULL, OPT_ALIAS },
+		{ "allow-host-loopback", no_argument, NULL, OPT_HOST_LOOPBACK },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -166,6 +205,31 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		case OPT_FORCE:
 			cfg->force = true;
 			break;
+		case OPT_NETNS:
+			cfg->netns_arg = optarg;
+			break;
+		case OPT_IP:
+			cfg->ip_arg = optarg;
+			break;
+		case OPT_MAC:
+			cfg->mac_arg = optarg;
+			break;
+		case OPT_HOSTNAME:
+			cfg->hostname_arg = optarg;
+			break;
+		case OPT_HOST_LOOPBACK:
+			cfg->host_loopback = true;
+			break;
+		case OPT_ALIAS: {
+			const char **grown = realloc(cfg->aliases,
+						     (size_t)(cfg->n_aliases + 1) * sizeof(*grown));
+
+			if (!grown)
+				return usage_error("--alias '%s': out of memory", optarg);
+			grown[cfg->n_aliases++] = optarg;
+			cfg->aliases = grown;
+			break;
+		}
 		default:
 			return cmdline_unknown_option("rootlet-network", argv);
 		}
@@ -184,6 +248,14 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		cfg->name = argv[optind++];
 		nargs--;
 		if (cmdline_name_check("rootlet-network", cfg->verb, cfg->name))
+			return EXIT_USAGE;
+	}
+	if (verb->takes_id) {
+		if (nargs < 1)
+			return usage_error("%s: ID missing", cfg->verb);
+		cfg->id = argv[optind++];
+		nargs--;
+		if (cmdline_name_check("rootlet-network", cfg->verb, cfg->id))
 			return EXIT_USAGE;
 	}
 	if (nargs)
@@ -209,7 +281,9 @@ int main(int argc, char **argv)
 	}
 	if (!(err = verb->fn(&cfg)))
 		return 0;
-	if (cfg.name)
+	if (cfg.id)
+		err_wrap(&cfg.err, err, "%s %s %s", cfg.verb, cfg.name, cfg.id);
+	else if (cfg.name)
 		err_wrap(&cfg.err, err, "%s %s", cfg.verb, cfg.name);
 	else
 		err_wrap(&cfg.err, err, "%s", cfg.verb);

@@ -32,17 +32,24 @@ struct net_record {
 	struct in6_addr subnet6, gateway6;
 	unsigned prefix6;
 	unsigned mtu;
-	bool internal;	   /* no outbound path */
-	bool dns;	   /* a DNS responder for the containers' names */
-	int64_t created;   /* seconds since the epoch */
-	unsigned attached; /* containers attached (the attachment list's length) */
+	bool internal;	    /* no outbound path */
+	bool dns;	    /* a DNS responder for the containers' names */
+	bool host_loopback; /* containers reach the host's loopback through slirp */
+	int64_t created;    /* seconds since the epoch */
+	unsigned attached;  /* containers attached (the attachment list's length) */
+	struct json_t *att; /* the attachments (attach.c); record_clear() drops it */
 };
 
 struct net_cfg {
 	const char *verb;
 	const char *name;
 	const char *subnet_arg, *gateway_arg, *subnet6_arg;
-	bool ipv6, internal, no_dns, json, force;
+	bool ipv6, internal, no_dns, json, force, host_loopback;
+	const char *id;	       /* alloc, dealloc, print-*: the container */
+	const char *netns_arg; /* alloc --netns NAME|PATH */
+	const char *ip_arg, *mac_arg, *hostname_arg;
+	const char **aliases;
+	int n_aliases;
 	unsigned mtu;
 	char root[PATH_MAX];
 	struct err err;
@@ -78,6 +85,40 @@ int record_create(int dir_fd, const struct net_record *r, struct err *e);
 int record_remove(int dir_fd, const char *name);
 int record_list(int dir_fd, struct net_record **ret, size_t *ret_n, struct err *e);
 struct json_t *record_json(const struct net_record *r);
+void record_clear(struct net_record *r);
+void record_list_free(struct net_record *list, size_t n);
+
+/* attach.c: the attachment list, addresses handed out in it. */
+#define NET_IFNAME	 "eth0"	    /* the container's end */
+#define NET_VETH_PREFIX	 "rl"	    /* the infra's end: rl + 8 hex digits of a hash of the ID */
+#define NET_BRIDGE	 "rootlet0" /* the network's bridge in the infra */
+#define NET_INFRA_PREFIX "net."	    /* the infra netns: net.NAME, a rootlet-netns entry */
+#define NET_SLIRP_DNS	 "10.0.2.3" /* slirp's resolver, reached through the infra's routes */
+struct json_t *attach_find(const struct net_record *r, const char *id);
+int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr *ret,
+		   struct err *e);
+void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6]);
+int attach_parse_mac(const char *text, uint8_t mac[6]);
+void attach_veth_name(const char *id, char *buf, size_t len);
+void attach_infra_name(const char *net, char *buf, size_t len);
+struct json_t *attach_cni_result(const struct net_record *r, struct json_t *a);
+
+/* infra.c, plumb.c: the infra netns, its bridge, and a container's veth into it. */
+int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
+int infra_stop(struct net_cfg *cfg, const struct net_record *r);
+int plumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
+int unplumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
+int netns_cmd(struct net_cfg *cfg, char *const argv[]);
+int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, char *buf,
+		     size_t len);
+
+int net_alloc(struct net_cfg *cfg);
+int net_dealloc(struct net_cfg *cfg);
+int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const char *id);
+int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r);
+int net_is_idle(struct net_cfg *cfg);
+int net_print_netns_path(struct net_cfg *cfg);
+int net_print_cni_result(struct net_cfg *cfg);
 
 int net_create(struct net_cfg *cfg);
 int net_ls(struct net_cfg *cfg);

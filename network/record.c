@@ -142,14 +142,15 @@ static int record_parse(const char *text, size_t len, struct net_record *r)
 	json_t *subnet6 = NULL, *gateway6 = NULL, *subnet = NULL, *gateway = NULL;
 	json_int_t mtu = 0, created = 0;
 	const char *name = NULL;
-	int ipv6 = 0, internal = 0, dns = 0, err = -EBADMSG;
+	int ipv6 = 0, internal = 0, dns = 0, loopback = 0, err = -EBADMSG;
 
 	memset(r, 0, sizeof(*r));
 	if (!root ||
-	    json_unpack(root, "{s:s, s:o, s:o, s:b, s?o, s?o, s:I, s:b, s:b, s:I, s:o}", "name",
-			&name, "subnet", &subnet, "gateway", &gateway, "ipv6", &ipv6, "subnet6",
-			&subnet6, "gateway6", &gateway6, "mtu", &mtu, "internal", &internal, "dns",
-			&dns, "created", &created, "attachments", &att))
+	    json_unpack(root, "{s:s, s:o, s:o, s:b, s?o, s?o, s:I, s:b, s:b, s?b, s:I, s:o}",
+			"name", &name, "subnet", &subnet, "gateway", &gateway, "ipv6", &ipv6,
+			"subnet6", &subnet6, "gateway6", &gateway6, "mtu", &mtu, "internal",
+			&internal, "dns", &dns, "allow_host_loopback", &loopback, "created",
+			&created, "attachments", &att))
 		goto out;
 	if (name_check(name, NULL) || !json_is_array(att) || mtu < NET_MTU_MIN ||
 	    mtu > NET_MTU_MAX || cidr_from(subnet, AF_INET, &r->subnet, &r->prefix) ||
@@ -162,8 +163,10 @@ static int record_parse(const char *text, size_t len, struct net_record *r)
 	r->mtu = (unsigned)mtu;
 	r->internal = internal;
 	r->dns = dns;
+	r->host_loopback = loopback;
 	r->created = created;
 	r->attached = (unsigned)json_array_size(att);
+	r->att = json_incref(att);
 	err = 0;
 out:
 	json_decref(root);
@@ -195,17 +198,41 @@ static json_t *addr_json(int family, const void *a)
  */
 json_t *record_json(const struct net_record *r)
 {
-	json_t *o = json_pack("{s:s, s:o, s:o, s:b, s:I, s:b, s:b, s:I, s:[]}", "name", r->name,
+	json_t *att = r->att ? json_deep_copy(r->att) : json_array();
+	json_t *o = json_pack("{s:s, s:o, s:o, s:b, s:I, s:b, s:b, s:b, s:I, s:o}", "name", r->name,
 			      "subnet", cidr_json(AF_INET, &r->subnet, r->prefix), "gateway",
 			      addr_json(AF_INET, &r->gateway), "ipv6", r->ipv6, "mtu",
-			      (json_int_t)r->mtu, "internal", r->internal, "dns", r->dns, "created",
-			      (json_int_t)r->created, "attachments");
+			      (json_int_t)r->mtu, "internal", r->internal, "dns", r->dns,
+			      "allow_host_loopback", r->host_loopback, "created",
+			      (json_int_t)r->created, "attachments", att);
 
 	if (o && r->ipv6) {
 		json_object_set_new(o, "subnet6", cidr_json(AF_INET6, &r->subnet6, r->prefix6));
 		json_object_set_new(o, "gateway6", addr_json(AF_INET6, &r->gateway6));
 	}
 	return o;
+}
+
+/**
+ * record_clear() - Drop what a record read holds (its attachments)
+ * @r:		the record
+ */
+void record_clear(struct net_record *r)
+{
+	json_decref(r->att);
+	r->att = NULL;
+}
+
+/**
+ * record_list_free() - Free record_list()'s array
+ * @list:	the array
+ * @n:		its length
+ */
+void record_list_free(struct net_record *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		record_clear(&list[i]);
+	free(list);
 }
 
 /**
@@ -236,8 +263,8 @@ int record_read(int dir_fd, const char *name, struct net_record *ret, struct err
 }
 
 /**
- * record_create() - Write a new record, atomically; the caller holds the lock and checked that
- * the name is free
+ * record_create() - Write a record whole, atomically (a new one, or one with its attachments
+ * changed); the caller holds the lock
  * @dir_fd:	<root>/~networks
  * @r:		the record
  * @e:		what went wrong
@@ -309,7 +336,8 @@ int record_list(int dir_fd, struct net_record **ret, size_t *ret_n, struct err *
 		if (record_read(dir_fd, name, &r, NULL))
 			continue;
 		if (!(grown = realloc(out, (n + 1) * sizeof(*out)))) {
-			free(out);
+			record_clear(&r);
+			record_list_free(out, n);
 			closedir(d);
 			return err_make(e, -ENOMEM, "out of memory");
 		}

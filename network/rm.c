@@ -1,21 +1,21 @@
 /* rootlet-network rm: remove a network's record, refused while containers are attached. */
 #include <errno.h>
+#include <jansson.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "network.h"
 
 /**
- * net_rm() - Remove a network; with --force even one attached to or with a corrupt record
+ * net_rm() - Remove a network; with --force its containers are deallocated first (and a
+ * corrupt record removed)
  * @cfg:	the name and --force; cfg->err on failure
- *
- * Containers are attached by alloc, which is not there yet (issue 14): today no network has
- * any, and --force only matters for a corrupt record.
  *
  * Return: 0, -ENOENT, -EBUSY while attached, negative errno
  */
 int net_rm(struct net_cfg *cfg)
 {
-	struct net_record r;
+	struct net_record r = { 0 };
 	int dir_fd, lock_fd, err;
 
 	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
@@ -23,11 +23,22 @@ int net_rm(struct net_cfg *cfg)
 	err = record_read(dir_fd, cfg->name, &r, &cfg->err);
 	if (err == -EBADMSG && cfg->force)
 		err = 0;
-	else if (!err && r.attached && !cfg->force)
+	else if (!err)
+		err = net_recover(cfg, dir_fd, &r);
+	if (!err && r.attached && !cfg->force)
 		err = err_make(&cfg->err, -EBUSY,
 			       "%u containers attached; dealloc them, or rm --force", r.attached);
+	while (!err && r.att && json_array_size(r.att)) {
+		char id[NAME_MAX_LEN + 1];
+
+		strncpy(id, json_string_value(json_object_get(json_array_get(r.att, 0), "id")),
+			sizeof(id) - 1);
+		id[sizeof(id) - 1] = '\0';
+		err = net_dealloc_one(cfg, dir_fd, &r, id);
+	}
 	if (!err && (err = record_remove(dir_fd, cfg->name)))
 		err_errno(&cfg->err, err, "removing the record");
+	record_clear(&r);
 	close(lock_fd);
 	close(dir_fd);
 	return err;

@@ -63,7 +63,7 @@ int net_ls(struct net_cfg *cfg)
 			       cidr_text(&rs[i], cidr, sizeof(cidr)), gw, rs[i].attached);
 		}
 	}
-	free(rs);
+	record_list_free(rs, n);
 	return 0;
 }
 
@@ -85,5 +85,6 @@ int net_inspect(struct net_cfg *cfg)
 	if (err)
 		return err;
 	record_print(record_json(&r));
+	record_clear(&r);
 	return 0;
 }

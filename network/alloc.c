@@ -1,0 +1,205 @@
+/* rootlet-network alloc: attach a container to a network, its netns made unless given. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <linux/nsfs.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "network.h"
+#include "nsfd.h"
+#include "state.h"
+#include "statedir.h"
+
+#define NETNS_BINARY   "rootlet-netns"
+#define MAC_TEXT_MAX   sizeof("00:00:00:00:00:00")
+#define RESOLV_CONF    "resolv.conf" /* what rootlet-netns exec binds over /etc/resolv.conf */
+#define ATTACH_PENDING "pending"
+#define ATTACH_READY   "ready"
+
+/*
+ * Theory of operation. alloc holds the networks' lock from start to end. It first writes the
+ * attachment as "pending" (its address taken, its veth and netns named), then makes the
+ * infra, the netns and the veth, then writes it "ready". A pending attachment found by
+ * whoever holds the lock next is one whose alloc died (kill -9): it is rolled back, its veth
+ * and the netns alloc made deleted, its address freed (net_recover()). So an address is never
+ * handed out twice and nothing is orphaned, whatever moment alloc was killed at.
+ */
+
+/* The user namespace of the netns at @path is the infra's (else no veth can join them). */
+static int same_userns(struct net_cfg *cfg, const struct net_record *r, const char *path)
+{
+	char infra[NAME_MAX_LEN + 1], user[PATH_MAX];
+	struct stat a, b;
+	int net_fd, owner_fd = -1, err;
+
+	attach_infra_name(r->name, infra, sizeof(infra));
+	if ((err = netns_entry_path(cfg, infra, STATE_USER, user, sizeof(user))))
+		return err;
+	if ((err = ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &net_fd)))
+		return err_make(&cfg->err, err, "--netns %s: not a network namespace", path);
+	owner_fd = ioctl(net_fd, NS_GET_USERNS);
+	close(net_fd);
+	err = owner_fd < 0 || fstat(owner_fd, &a) || stat(user, &b) ? -errno : 0;
+	if (owner_fd >= 0)
+		close(owner_fd);
+	if (err)
+		return err_errno(&cfg->err, err, "--netns %s: its user namespace", path);
+	if (a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		return err_make(&cfg->err, -EXDEV,
+				"--netns %s: not in the user namespace of %s's infra (make it with "
+				"'rootlet-netns add NAME --userns %s')",
+				path, r->name, user);
+	return 0;
+}
+
+/* The attachment, pending: everything it will need is named before anything is made. */
+static json_t *new_attachment(struct net_cfg *cfg, const struct net_record *r, struct in_addr ip,
+			      const uint8_t mac[6], const char *netns, bool made)
+{
+	char ip_text[INET_ADDRSTRLEN], mac_text[MAC_TEXT_MAX], veth[IFNAMSIZ];
+	json_t *aliases = json_array();
+
+	(void)r;
+	inet_ntop(AF_INET, &ip, ip_text, sizeof(ip_text));
+	snprintf(mac_text, sizeof(mac_text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+	attach_veth_name(cfg->id, veth, sizeof(veth));
+	for (int i = 0; i < cfg->n_aliases; i++)
+		json_array_append_new(aliases, json_string(cfg->aliases[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:I}", "id", cfg->id,
+			 "state", ATTACH_PENDING, "ip", ip_text, "mac", mac_text, "netns", netns,
+			 "made", made, "veth", veth, "hostname",
+			 cfg->hostname_arg ? cfg->hostname_arg : cfg->id, "aliases", aliases,
+			 "alloc_pid", (json_int_t)getpid());
+}
+
+/* A netns alloc makes gets slirp's resolver, as rootlet-netns add --slirp gives its own. */
+static int write_resolv(struct net_cfg *cfg, const struct net_record *r)
+{
+	char dir[PATH_MAX];
+	int fd, err;
+
+	if (r->internal)
+		return 0;
+	if ((err = netns_entry_path(cfg, cfg->id, NULL, dir, sizeof(dir))))
+		return err;
+	fd = open(dir, DIR_OPEN_FLAGS);
+	if (fd < 0)
+		return -errno;
+	err = file_write_atomic(fd, RESOLV_CONF, "nameserver " NET_SLIRP_DNS "\n",
+				strlen("nameserver " NET_SLIRP_DNS "\n"), STATE_FILE_MODE);
+	close(fd);
+	return err;
+}
+
+static int resolve_netns(struct net_cfg *cfg, char *path, size_t len, bool *made)
+{
+	*made = !cfg->netns_arg;
+	if (!cfg->netns_arg)
+		return netns_entry_path(cfg, cfg->id, STATE_NET, path, len);
+	if (strchr(cfg->netns_arg, '/')) {
+		snprintf(path, len, "%s", cfg->netns_arg);
+		return 0;
+	}
+	if (name_check(cfg->netns_arg, NULL))
+		return err_make(&cfg->err, -EINVAL, "--netns %s: not a netns name or path",
+				cfg->netns_arg);
+	return netns_entry_path(cfg, cfg->netns_arg, STATE_NET, path, len);
+}
+
+/* After the pending record is written: the infra, the netns, the veth; then ready. */
+static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t *a, bool made)
+{
+	char infra[NAME_MAX_LEN + 1], user[PATH_MAX];
+	const char *netns = json_string_value(json_object_get(a, "netns"));
+	int err;
+
+	attach_infra_name(r->name, infra, sizeof(infra));
+	if ((err = infra_ensure(cfg, dir_fd, r)) ||
+	    (err = netns_entry_path(cfg, infra, STATE_USER, user, sizeof(user))))
+		return err;
+	if (made && (err = netns_cmd(cfg, (char *[]){ NETNS_BINARY, "add", (char *)cfg->id,
+						      "--userns", user, NULL })))
+		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
+	if (!made && (err = same_userns(cfg, r, netns)))
+		return err;
+	if ((err = plumb_container(cfg, r, a)))
+		return err;
+	if (made && (err = write_resolv(cfg, r)))
+		return err_errno(&cfg->err, err, "resolv.conf of %s", cfg->id);
+	json_object_set_new(a, "state", json_string(ATTACH_READY));
+	json_object_del(a, "alloc_pid");
+	return record_create(dir_fd, r, &cfg->err);
+}
+
+/**
+ * net_alloc() - Attach container cfg->id to network cfg->name and print its CNI result
+ * @cfg:	the network, the ID, --netns, --ip, --mac, --hostname, --alias; cfg->err
+ *
+ * Return: 0, -ENOENT (no network), -EEXIST (the ID is attached), -EINVAL/-EADDRINUSE (an
+ *	   address refused), negative errno; on failure nothing of the attachment is left
+ */
+int net_alloc(struct net_cfg *cfg)
+{
+	char netns[PATH_MAX];
+	struct net_record r = { 0 };
+	struct in_addr ip;
+	uint8_t mac[6];
+	int dir_fd, lock_fd, err;
+	bool made;
+	json_t *a;
+
+	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
+		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
+	if ((err = record_read(dir_fd, cfg->name, &r, &cfg->err)) ||
+	    (err = net_recover(cfg, dir_fd, &r)))
+		goto out;
+	if (attach_find(&r, cfg->id)) {
+		err = err_make(&cfg->err, -EEXIST, "%s is attached already", cfg->id);
+		goto out;
+	}
+	if ((err = attach_pick_ip(&r, cfg->ip_arg, &ip, &cfg->err)))
+		goto out;
+	if (cfg->mac_arg && attach_parse_mac(cfg->mac_arg, mac)) {
+		err = err_make(&cfg->err, -EINVAL, "--mac %s: not a unicast MAC", cfg->mac_arg);
+		goto out;
+	}
+	if (!cfg->mac_arg)
+		attach_mac(ip, cfg->id, mac);
+	if ((err = resolve_netns(cfg, netns, sizeof(netns), &made)))
+		goto out;
+	if (made && !access(netns, F_OK)) {
+		err = err_make(&cfg->err, -EEXIST,
+			       "a netns %s exists; give it with --netns, or another ID", cfg->id);
+		goto out;
+	}
+	if (!(a = new_attachment(cfg, &r, ip, mac, netns, made)) ||
+	    json_array_append_new(r.att, a)) {
+		err = err_make(&cfg->err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = record_create(dir_fd, &r, &cfg->err)))
+		goto out;
+	if ((err = attach(cfg, dir_fd, &r, a, made))) {
+		struct err why = cfg->err;
+
+		net_recover(cfg, dir_fd, &r); /* the pending attachment goes, and what it made */
+		cfg->err = why;
+		goto out;
+	}
+	record_print(attach_cni_result(&r, a));
+out:
+	record_clear(&r);
+	close(lock_fd);
+	close(dir_fd);
+	return err;
+}

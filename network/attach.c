@@ -1,0 +1,174 @@
+/* A network's attachments: one JSON object per container, the addresses handed out in them. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "network.h"
+
+#define FNV_OFFSET 2166136261U /* FNV-1a: a short, stable name for an ID of any length */
+#define FNV_PRIME  16777619U
+#define MAC_LOCAL  0x02 /* locally administered, unicast */
+
+/**
+ * attach_find() - The attachment of container @id
+ * @r:		the record
+ * @id:		the container
+ *
+ * Return: the JSON object (borrowed), or NULL
+ */
+json_t *attach_find(const struct net_record *r, const char *id)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(r->att, i, a)
+	{
+		const char *v = json_string_value(json_object_get(a, "id"));
+
+		if (v && !strcmp(v, id))
+			return a;
+	}
+	return NULL;
+}
+
+static bool ip_taken(const struct net_record *r, struct in_addr ip)
+{
+	size_t i;
+	json_t *a;
+
+	if (ip.s_addr == r->gateway.s_addr)
+		return true;
+	json_array_foreach(r->att, i, a)
+	{
+		struct in_addr other;
+		const char *v = json_string_value(json_object_get(a, "ip"));
+
+		if (v && inet_pton(AF_INET, v, &other) == 1 && other.s_addr == ip.s_addr)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * attach_pick_ip() - An address of the subnet no attachment (and not the gateway) has
+ * @r:		the record, with its attachments
+ * @want:	--ip, or NULL for the lowest free one
+ * @ret:	the address
+ * @e:		why not
+ *
+ * Return: 0, -EINVAL (not a host address of the subnet), -EADDRINUSE, -ENOSPC
+ */
+int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr *ret, struct err *e)
+{
+	uint32_t net = ntohl(r->subnet.s_addr), size = 1U << (32 - r->prefix);
+
+	if (want) {
+		uint32_t h;
+
+		if (inet_pton(AF_INET, want, ret) != 1 ||
+		    !subnet_contains4(r->subnet, r->prefix, *ret))
+			return err_make(e, -EINVAL, "--ip %s: not in %s's subnet", want, r->name);
+		h = ntohl(ret->s_addr) - net;
+		if (h == 0 || h == size - 1)
+			return err_make(e, -EINVAL, "--ip %s: the subnet's %s address", want,
+					h ? "broadcast" : "network");
+		if (ip_taken(r, *ret))
+			return err_make(e, -EADDRINUSE, "--ip %s: taken (%s)", want,
+					ret->s_addr == r->gateway.s_addr ? "the gateway"
+									 : "attached");
+		return 0;
+	}
+	for (uint32_t h = 1; h < size - 1; h++) {
+		ret->s_addr = htonl(net + h);
+		if (!ip_taken(r, *ret))
+			return 0;
+	}
+	return err_make(e, -ENOSPC, "no free address left in %s", r->name);
+}
+
+static uint32_t fnv(const char *s, uint32_t h)
+{
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * FNV_PRIME;
+	return h;
+}
+
+/**
+ * attach_mac() - The MAC a container gets unless it asks: local, unicast, from its address
+ * @ip:		its address (the last four bytes, as podman's netavark does)
+ * @id:		its ID (the second byte)
+ * @mac:	the MAC
+ */
+void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6])
+{
+	mac[0] = MAC_LOCAL;
+	mac[1] = (uint8_t)fnv(id, FNV_OFFSET);
+	memcpy(mac + 2, &ip.s_addr, 4);
+}
+
+/**
+ * attach_parse_mac() - "02:42:ac:11:00:02" into bytes; a multicast MAC is refused
+ * @text:	the MAC
+ * @mac:	its bytes
+ *
+ * Return: 0, or -EINVAL
+ */
+int attach_parse_mac(const char *text, uint8_t mac[6])
+{
+	unsigned b[6];
+	char end;
+
+	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &end) != 6 ||
+	    strlen(text) != strlen("00:00:00:00:00:00") || (b[0] & 1))
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+/**
+ * attach_veth_name() - The infra's end of a container's veth: short (IFNAMSIZ) and stable
+ * @id:		the container
+ * @buf:	the name
+ * @len:	its size
+ */
+void attach_veth_name(const char *id, char *buf, size_t len)
+{
+	snprintf(buf, len, NET_VETH_PREFIX "%08x", fnv(id, FNV_OFFSET));
+}
+
+/**
+ * attach_infra_name() - The rootlet-netns entry that is network @net's infra
+ * @net:	the network
+ * @buf:	the name
+ * @len:	its size
+ */
+void attach_infra_name(const char *net, char *buf, size_t len)
+{
+	snprintf(buf, len, NET_INFRA_PREFIX "%s", net);
+}
+
+/**
+ * attach_cni_result() - A container's attachment as a CNI 1.0 result
+ * @r:		the network
+ * @a:		the attachment
+ *
+ * Return: {"cniVersion", "interfaces", "ips", "routes", "dns"}, new
+ */
+json_t *attach_cni_result(const struct net_record *r, json_t *a)
+{
+	char gw[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
+
+	inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
+	snprintf(cidr, sizeof(cidr), "%s/%u", json_string_value(json_object_get(a, "ip")),
+		 r->prefix);
+	return json_pack(
+		"{s:s, s:[{s:s, s:O, s:O}], s:[{s:s, s:s, s:i}], s:[{s:s, s:s}], s:o}",
+		"cniVersion", "1.0.0", "interfaces", "name", NET_IFNAME, "mac",
+		json_object_get(a, "mac"), "sandbox", json_object_get(a, "netns"), "ips", "address",
+		cidr, "gateway", gw, "interface", 0, "routes", "dst", "0.0.0.0/0", "gw", gw, "dns",
+		r->internal ? json_object() : json_pack("{s:[s]}", "nameservers", NET_SLIRP_DNS));
+}

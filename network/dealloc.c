@@ -1,0 +1,195 @@
+/* rootlet-network dealloc, is-idle, print-netns-path, print-cni-result; and rolling back the
+ * attachments of an alloc that died. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "network.h"
+
+#define NETNS_BINARY "rootlet-netns"
+
+/* The veth, and the netns if alloc made it; a part already gone is no failure. */
+static int detach(struct net_cfg *cfg, const struct net_record *r, json_t *a)
+{
+	const char *id = json_string_value(json_object_get(a, "id"));
+	int err = unplumb_container(cfg, r, a);
+
+	if (err && strstr(cfg->err.text, "No such file"))
+		err = 0; /* no infra left to hold the veth */
+	if (!err && json_is_true(json_object_get(a, "made")) && id) {
+		err = netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", (char *)id, NULL });
+		if (err && strstr(cfg->err.text, "no such netns"))
+			err = 0;
+	}
+	if (!err)
+		err_clear(&cfg->err);
+	return err;
+}
+
+/**
+ * net_recover() - Roll back the attachments an alloc left pending when it died
+ * @cfg:	the state root; cfg->err on failure
+ * @dir_fd:	<root>/~networks, locked: no alloc is running, so every pending one is dead
+ * @r:		the network; its record is rewritten if anything was rolled back
+ *
+ * With nothing left attached, the infra goes too.
+ *
+ * Return: 0, or a negative errno
+ */
+int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r)
+{
+	bool changed = false;
+	size_t i = 0;
+	int err;
+
+	while (i < json_array_size(r->att)) {
+		json_t *a = json_array_get(r->att, i);
+		const char *state = json_string_value(json_object_get(a, "state"));
+
+		if (state && !strcmp(state, "ready")) {
+			i++;
+			continue;
+		}
+		if ((err = detach(cfg, r, a)))
+			return err_wrap(&cfg->err, err, "rolling back a killed alloc of %s",
+					json_string_value(json_object_get(a, "id")));
+		json_array_remove(r->att, i);
+		changed = true;
+	}
+	r->attached = (unsigned)json_array_size(r->att);
+	if (!changed)
+		return 0;
+	if (!r->attached && (err = infra_stop(cfg, r)))
+		return err;
+	return record_create(dir_fd, r, &cfg->err);
+}
+
+/**
+ * net_dealloc_one() - Detach container @id: its veth, its address, its netns if alloc made it;
+ * the infra too when it was the last
+ * @cfg:	cfg->err on failure
+ * @dir_fd:	<root>/~networks, locked
+ * @r:		the network
+ * @id:		the container
+ *
+ * Return: 0, -ENOENT when @id is not attached, negative errno
+ */
+int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const char *id)
+{
+	json_t *a = attach_find(r, id);
+	size_t i;
+	int err;
+
+	if (!a)
+		return err_make(&cfg->err, -ENOENT, "%s is not attached to %s", id, r->name);
+	if ((err = detach(cfg, r, a)))
+		return err;
+	for (i = 0; json_array_get(r->att, i) != a; i++)
+		;
+	json_array_remove(r->att, i);
+	r->attached = (unsigned)json_array_size(r->att);
+	if ((err = record_create(dir_fd, r, &cfg->err)))
+		return err;
+	return r->attached ? 0 : infra_stop(cfg, r);
+}
+
+/* The record, locked and with dead allocs rolled back, for a verb on it. */
+static int open_network(struct net_cfg *cfg, struct net_record *r, int *dir_fd, int *lock_fd)
+{
+	int err;
+
+	if ((err = record_open_locked(cfg, false, dir_fd, lock_fd)))
+		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
+	if ((err = record_read(*dir_fd, cfg->name, r, &cfg->err)) ||
+	    (err = net_recover(cfg, *dir_fd, r))) {
+		record_clear(r);
+		close(*lock_fd);
+		close(*dir_fd);
+	}
+	return err;
+}
+
+static void close_network(struct net_record *r, int dir_fd, int lock_fd)
+{
+	record_clear(r);
+	close(lock_fd);
+	close(dir_fd);
+}
+
+/**
+ * net_dealloc() - `dealloc NET ID`
+ * @cfg:	cfg->err on failure
+ *
+ * Return: 0, -ENOENT, negative errno
+ */
+int net_dealloc(struct net_cfg *cfg)
+{
+	struct net_record r = { 0 };
+	int dir_fd, lock_fd, err;
+
+	if ((err = open_network(cfg, &r, &dir_fd, &lock_fd)))
+		return err;
+	err = net_dealloc_one(cfg, dir_fd, &r, cfg->id);
+	close_network(&r, dir_fd, lock_fd);
+	return err;
+}
+
+/**
+ * net_is_idle() - `is-idle NET`: {"idle": true} when no container is attached
+ * @cfg:	cfg->err on failure
+ *
+ * Return: 0, negative errno
+ */
+int net_is_idle(struct net_cfg *cfg)
+{
+	struct net_record r = { 0 };
+	int dir_fd, lock_fd, err;
+
+	if ((err = open_network(cfg, &r, &dir_fd, &lock_fd)))
+		return err;
+	record_print(json_pack("{s:b}", "idle", r.attached == 0));
+	close_network(&r, dir_fd, lock_fd);
+	return 0;
+}
+
+static int print_of(struct net_cfg *cfg, bool path)
+{
+	struct net_record r = { 0 };
+	int dir_fd, lock_fd, err;
+	json_t *a;
+
+	if ((err = open_network(cfg, &r, &dir_fd, &lock_fd)))
+		return err;
+	if (!(a = attach_find(&r, cfg->id)))
+		err = err_make(&cfg->err, -ENOENT, "%s is not attached to %s", cfg->id, r.name);
+	else if (path)
+		record_print(json_pack("{s:O}", "path", json_object_get(a, "netns")));
+	else
+		record_print(attach_cni_result(&r, a));
+	close_network(&r, dir_fd, lock_fd);
+	return err;
+}
+
+/**
+ * net_print_netns_path() - `print-netns-path NET ID`: {"path": "..."}
+ * @cfg:	cfg->err on failure
+ *
+ * Return: 0, -ENOENT, negative errno
+ */
+int net_print_netns_path(struct net_cfg *cfg)
+{
+	return print_of(cfg, true);
+}
+
+/**
+ * net_print_cni_result() - `print-cni-result NET ID`: the CNI result alloc printed
+ * @cfg:	cfg->err on failure
+ *
+ * Return: 0, -ENOENT, negative errno
+ */
+int net_print_cni_result(struct net_cfg *cfg)
+{
+	return print_of(cfg, false);
+}

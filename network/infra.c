@@ -1,0 +1,278 @@
+/* A network's infra: the rootlet netns net.NAME with its bridge, and slirp for outbound. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "netlink.h"
+#include "network.h"
+#include "nsfd.h"
+#include "state.h"
+#include "statedir.h"
+
+#define NETNS_BINARY	 "rootlet-netns"
+#define CMD_ERR_MAX	 512
+#define NUM_TEXT	 sizeof("4294967295")
+#define SYSCTL_FORWARD	 "/proc/sys/net/ipv4/ip_forward"
+#define SYSCTL_PROXY_ARP "/proc/sys/net/ipv4/conf/tap0/proxy_arp"
+
+/*
+ * Outbound, decided by measurement (ARCHITECTURE.md): the infra routes the containers' packets
+ * out of slirp's tap0 with their own source addresses, and answers slirp's ARP for them there
+ * (proxy ARP), so libslirp sends the replies back to the infra, which routes them to the
+ * bridge. No NAT, no nftables: libslirp takes any guest source address. Container to
+ * container stays on the bridge, the kernel's own path.
+ */
+
+/**
+ * netns_entry_path() - <root>/NAME[/FILE] of a rootlet-netns entry
+ * @cfg:	the state root
+ * @name:	the entry
+ * @file:	a file of it, or NULL
+ * @buf:	the path
+ * @len:	its size
+ *
+ * Return: 0, or -ENAMETOOLONG
+ */
+int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, char *buf, size_t len)
+{
+	return state_entry_path(buf, len, cfg->root, name, file);
+}
+
+/**
+ * netns_cmd() - Run rootlet-netns (beside us) with @argv, its error as ours when it fails
+ * @cfg:	cfg->err: its message, "rootlet-netns: " taken off
+ * @argv:	its arguments, NULL-terminated, argv[0] unused
+ *
+ * Return: 0 when it exits 0, else a negative errno
+ */
+int netns_cmd(struct net_cfg *cfg, char *const argv[])
+{
+	char self[PATH_MAX], binary[PATH_MAX], text[CMD_ERR_MAX] = "", *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1), got;
+	int pipefd[2], status;
+	size_t used = 0;
+	pid_t pid;
+
+	if (n <= 0)
+		return -errno;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	*slash = '\0';
+	snprintf(binary, sizeof(binary), "%s/%s", self, NETNS_BINARY);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		dup2(null_fd, STDIN_FILENO);
+		dup2(null_fd, STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		execv(binary, argv);
+		dprintf(STDERR_FILENO, "%s: %s\n", binary, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (pid > 0 && used + 1 < sizeof(text) &&
+	       (got = read(pipefd[0], text + used, sizeof(text) - used - 1)) > 0)
+		used += (size_t)got;
+	close(pipefd[0]);
+	text[used] = '\0';
+	if (pid < 0)
+		return -errno;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	text[strcspn(text, "\n")] = '\0';
+	return err_make(&cfg->err, -ECHILD, "%s",
+			strncmp(text, NETNS_BINARY ": ", strlen(NETNS_BINARY ": "))
+				? text
+				: text + strlen(NETNS_BINARY ": "));
+}
+
+/* 1 when the infra's holder runs, 0 when there is no infra or a stale one, or a negative errno. */
+static int infra_live(struct net_cfg *cfg, const char *infra)
+{
+	struct netns_state st;
+	int root_fd, dir_fd, err;
+
+	if ((err = state_root_open(cfg->root, false, &root_fd)))
+		return err == -ENOENT ? 0 : err;
+	dir_fd = openat(root_fd, infra, DIR_OPEN_FLAGS);
+	close(root_fd);
+	if (dir_fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	err = state_read(dir_fd, &st);
+	if (!err)
+		err = state_live(dir_fd, &st);
+	close(dir_fd);
+	return err < 0 ? 0 : err;
+}
+
+static int write_sysctl(const char *path, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		err = err_errno(e, -errno, "%s", path);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/* In a child in the infra's user namespace: the bridge, the gateway's address, forwarding. */
+static int bridge_up(struct net_cfg *cfg, const struct net_record *r, json_t *unused, struct err *e)
+{
+	char infra[NAME_MAX_LEN + 1], path[PATH_MAX];
+	struct nl_sock *sk = NULL;
+	int fd, err, bridge;
+
+	(void)unused;
+	attach_infra_name(r->name, infra, sizeof(infra));
+	for (int i = 0; i < 2; i++) {
+		int type = i ? CLONE_NEWNET : CLONE_NEWUSER;
+
+		if ((err = netns_entry_path(cfg, infra, i ? STATE_NET : STATE_USER, path,
+					    sizeof(path))) ||
+		    (err = ns_open_at(AT_FDCWD, path, type, &fd)))
+			return err_errno(e, err, "%s", path);
+		err = ns_join(fd, type) ? -errno : 0;
+		close(fd);
+		if (err)
+			return err_errno(e, err, "joining %s", path);
+	}
+	if ((err = netlink_open(&sk)))
+		return err_errno(e, err, "netlink");
+	if ((err = netlink_bridge_add(sk, NET_BRIDGE)) ||
+	    (err = netlink_link_index(sk, NET_BRIDGE, &bridge)) ||
+	    (err = netlink_addr_add(sk, bridge, AF_INET, &r->gateway, r->prefix)) ||
+	    (err = netlink_link_up(sk, bridge, r->mtu, NULL, 0)))
+		err_errno(e, err, "bridge %s", NET_BRIDGE);
+	netlink_close(sk);
+	if (!err && !r->internal && (!(err = write_sysctl(SYSCTL_FORWARD, e))))
+		err = write_sysctl(SYSCTL_PROXY_ARP, e);
+	return err;
+}
+
+static int run_bridge_up(struct net_cfg *cfg, const struct net_record *r)
+{
+	struct err child_err = { 0 };
+	int pipefd[2], status, err;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		err = bridge_up(cfg, r, NULL, &child_err);
+		if (err && write(pipefd[1], &child_err, sizeof(child_err)) < 0)
+			_exit(2);
+		_exit(err ? 1 : 0);
+	}
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return -errno;
+	}
+	if (read(pipefd[0], &child_err, sizeof(child_err)) != (ssize_t)sizeof(child_err))
+		child_err.code = 0;
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (child_err.code) {
+		cfg->err = child_err;
+		return child_err.code;
+	}
+	return err_make(&cfg->err, -ECHILD, "setting up the bridge failed");
+}
+
+/**
+ * infra_ensure() - The network's infra running: made on first use, repaired when found dead
+ * @cfg:	the state root; cfg->err on failure
+ * @dir_fd:	<root>/~networks (locked)
+ * @r:		the network, its attachments those already there
+ *
+ * A dead holder took the infra's netns, and with it the infra's end of every veth: a new infra
+ * is made and every container whose netns still exists is joined to it again. That is how a
+ * crashed infra is repaired: from the attachment list, never from a count.
+ *
+ * Return: 0, or a negative errno
+ */
+int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
+{
+	char infra[NAME_MAX_LEN + 1], mtu[NUM_TEXT];
+	char *add[] = { NETNS_BINARY,
+			"add",
+			infra,
+			"--slirp",
+			"--mtu",
+			mtu,
+			r->host_loopback ? "--allow-host-loopback" : NULL,
+			NULL };
+	int live, err;
+	size_t i;
+	json_t *a;
+
+	(void)dir_fd;
+	attach_infra_name(r->name, infra, sizeof(infra));
+	if ((live = infra_live(cfg, infra)) < 0)
+		return err_errno(&cfg->err, live, "infra %s", infra);
+	if (live)
+		return 0;
+	/* Stale, or half made: whatever is left of it goes first. */
+	netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+	err_clear(&cfg->err);
+	snprintf(mtu, sizeof(mtu), "%u", r->mtu);
+	if (r->internal)
+		add[3] = NULL;
+	if ((err = netns_cmd(cfg, add)))
+		return err_wrap(&cfg->err, err, "starting infra %s", infra);
+	if ((err = run_bridge_up(cfg, r))) {
+		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+		return err_wrap(&cfg->err, err, "infra %s", infra);
+	}
+	json_array_foreach(r->att, i, a)
+	{
+		const char *state = json_string_value(json_object_get(a, "state"));
+
+		if (state && !strcmp(state, "ready") && plumb_container(cfg, r, a))
+			err_clear(&cfg->err); /* its netns is gone: dealloc or gc drops it */
+	}
+	return 0;
+}
+
+/**
+ * infra_stop() - Delete the network's infra netns (its holder, slirp, bridge)
+ * @cfg:	the state root; cfg->err on failure
+ * @r:		the network
+ *
+ * Return: 0, or a negative errno
+ */
+int infra_stop(struct net_cfg *cfg, const struct net_record *r)
+{
+	char infra[NAME_MAX_LEN + 1];
+	int err;
+
+	attach_infra_name(r->name, infra, sizeof(infra));
+	err = netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+	if (err && strstr(cfg->err.text, "no such netns")) {
+		err_clear(&cfg->err);
+		return 0;
+	}
+	return err;
+}

@@ -1,0 +1,197 @@
+/* A container's link to its network: a veth from the infra's bridge to eth0 in its netns. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "netlink.h"
+#include "network.h"
+#include "nsfd.h"
+#include "state.h"
+
+#define MAC_LEN 6
+
+/*
+ * Theory of operation. The netns of every container of a network and the network's infra
+ * netns belong to one user namespace, the infra holder's: only a process with CAP_NET_ADMIN
+ * over both ends may make a veth across them. A child of ours joins that user namespace (we
+ * own it: we are its root there), then the infra's netns, makes the veth there with its peer
+ * born in the container's netns, puts the infra's end on the bridge, then moves itself into
+ * the container's netns to give eth0 its address, MAC and default route. The child reports a
+ * struct err on a pipe; nothing of it outlives the call.
+ */
+
+static int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e)
+{
+	char infra[NAME_MAX_LEN + 1], path[PATH_MAX];
+	int fd, err;
+
+	attach_infra_name(r->name, infra, sizeof(infra));
+	if ((err = netns_entry_path(cfg, infra, STATE_USER, path, sizeof(path))) ||
+	    (err = ns_open_at(AT_FDCWD, path, CLONE_NEWUSER, &fd)))
+		return err_errno(e, err, "the infra's user namespace");
+	err = ns_join(fd, CLONE_NEWUSER) ? -errno : 0;
+	close(fd);
+	if (err)
+		return err_errno(e, err, "joining the infra's user namespace");
+	if ((err = netns_entry_path(cfg, infra, STATE_NET, path, sizeof(path))) ||
+	    (err = ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &fd)))
+		return err_errno(e, err, "the infra's netns");
+	err = ns_join(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	return err ? err_errno(e, err, "joining the infra's netns") : 0;
+}
+
+/* In the infra: the veth, its end on the bridge. */
+static int make_veth(const char *veth, int cnet_fd, unsigned mtu, struct err *e)
+{
+	struct nl_sock *sk = NULL;
+	int err, ifindex, bridge;
+
+	if ((err = netlink_open(&sk)))
+		return err_errno(e, err, "netlink");
+	if ((err = netlink_veth_add(sk, veth, NET_IFNAME, cnet_fd)))
+		err_errno(e, err, "making veth %s", veth);
+	else if ((err = netlink_link_index(sk, veth, &ifindex)) ||
+		 (err = netlink_link_index(sk, NET_BRIDGE, &bridge)) ||
+		 (err = netlink_link_set_master(sk, ifindex, bridge)) ||
+		 (err = netlink_link_up(sk, ifindex, mtu, NULL, 0)))
+		err_errno(e, err, "putting %s on %s", veth, NET_BRIDGE);
+	netlink_close(sk);
+	return err;
+}
+
+/* In the container's netns: eth0 and lo up, the address, the default route. */
+static int set_up_eth0(const struct net_record *r, json_t *a, struct err *e)
+{
+	const char *ip = json_string_value(json_object_get(a, "ip"));
+	const char *mac_text = json_string_value(json_object_get(a, "mac"));
+	struct netlink_route route = { .family = AF_INET, .gw = &r->gateway };
+	struct nl_sock *sk = NULL;
+	uint8_t mac[MAC_LEN];
+	struct in_addr addr;
+	int err, eth0, lo;
+
+	if (!ip || inet_pton(AF_INET, ip, &addr) != 1 || !mac_text ||
+	    attach_parse_mac(mac_text, mac))
+		return err_make(e, -EBADMSG, "the attachment's address or MAC is corrupt");
+	if ((err = netlink_open(&sk)))
+		return err_errno(e, err, "netlink");
+	if ((err = netlink_link_index(sk, NET_IFNAME, &eth0)) ||
+	    (err = netlink_link_up(sk, eth0, r->mtu, mac, sizeof(mac))) ||
+	    (err = netlink_addr_add(sk, eth0, AF_INET, &addr, r->prefix)))
+		err_errno(e, err, "configuring %s", NET_IFNAME);
+	else if ((err = netlink_link_index(sk, "lo", &lo)) ||
+		 (err = netlink_link_up(sk, lo, 0, NULL, 0)))
+		err_errno(e, err, "bringing lo up");
+	else if ((route.ifindex = eth0), (err = netlink_route_add(sk, &route)))
+		err_errno(e, err, "the default route");
+	netlink_close(sk);
+	return err;
+}
+
+/* Runs @fn in a child (it changes namespaces); its struct err comes back on a pipe. */
+static int in_child(struct net_cfg *cfg,
+		    int (*fn)(struct net_cfg *, const struct net_record *, json_t *, struct err *),
+		    const struct net_record *r, json_t *a)
+{
+	struct err child_err = { 0 };
+	int pipefd[2], status, err;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		err = fn(cfg, r, a, &child_err);
+		if (err && write(pipefd[1], &child_err, sizeof(child_err)) < 0)
+			_exit(2);
+		_exit(err ? 1 : 0);
+	}
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return -errno;
+	}
+	if (read(pipefd[0], &child_err, sizeof(child_err)) != (ssize_t)sizeof(child_err))
+		child_err.code = 0;
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (child_err.code) {
+		cfg->err = child_err;
+		return child_err.code;
+	}
+	return err_make(&cfg->err, -ECHILD, "the plumbing child failed");
+}
+
+static int plumb(struct net_cfg *cfg, const struct net_record *r, json_t *a, struct err *e)
+{
+	const char *netns = json_string_value(json_object_get(a, "netns"));
+	const char *veth = json_string_value(json_object_get(a, "veth"));
+	int cnet_fd, err;
+
+	/* Opened here, before we leave the host's mount and user namespaces behind. */
+	if (!netns || !veth || (err = ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &cnet_fd)))
+		return err_make(e, -ENOENT, "the container's netns %s is gone",
+				netns ? netns : "(none)");
+	if (!(err = join_infra(cfg, r, e)) && !(err = make_veth(veth, cnet_fd, r->mtu, e)))
+		err = ns_join(cnet_fd, CLONE_NEWNET) ? err_errno(e, -errno, "joining %s", netns)
+						     : set_up_eth0(r, a, e);
+	close(cnet_fd);
+	return err;
+}
+
+static int unplumb(struct net_cfg *cfg, const struct net_record *r, json_t *a, struct err *e)
+{
+	const char *veth = json_string_value(json_object_get(a, "veth"));
+	struct nl_sock *sk = NULL;
+	int err, ifindex;
+
+	if (!veth || (err = join_infra(cfg, r, e)))
+		return veth ? err : 0;
+	if ((err = netlink_open(&sk)))
+		return err_errno(e, err, "netlink");
+	err = netlink_link_index(sk, veth, &ifindex);
+	if (!err)
+		err = netlink_link_del(sk, ifindex);
+	netlink_close(sk);
+	return err == -ENODEV ? 0 : err ? err_errno(e, err, "deleting %s", veth) : 0;
+}
+
+/**
+ * plumb_container() - Join a container's netns to the network's bridge, eth0 configured
+ * @cfg:	the state root; cfg->err on failure
+ * @r:		the network, its infra up
+ * @a:		the attachment: netns, veth, ip, mac
+ *
+ * Return: 0, or a negative errno
+ */
+int plumb_container(struct net_cfg *cfg, const struct net_record *r, json_t *a)
+{
+	return in_child(cfg, plumb, r, a);
+}
+
+/**
+ * unplumb_container() - Delete a container's veth (its eth0 goes with it); none is success
+ * @cfg:	the state root; cfg->err on failure
+ * @r:		the network
+ * @a:		the attachment
+ *
+ * Return: 0, or a negative errno
+ */
+int unplumb_container(struct net_cfg *cfg, const struct net_record *r, json_t *a)
+{
+	return in_child(cfg, unplumb, r, a);
+}
