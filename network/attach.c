@@ -67,8 +67,7 @@ int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr 
 	if (want) {
 		uint32_t h;
 
-		if (inet_pton(AF_INET, want, ret) != 1 ||
-		    !subnet_contains4(r->subnet, r->prefix, *ret))
+		if (inet_pton(AF_INET, want, ret) != 1 || ntohl(ret->s_addr) - net >= size)
 			return err_make(e, -EINVAL, "--ip %s: not in %s's subnet", want, r->name);
 		h = ntohl(ret->s_addr) - net;
 		if (h == 0 || h == size - 1)

@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 #define NUM_TEXT	 sizeof("4294967295")
 #define SYSCTL_FORWARD	 "/proc/sys/net/ipv4/ip_forward"
 #define SYSCTL_PROXY_ARP "/proc/sys/net/ipv4/conf/tap0/proxy_arp"
+#define ADD_ARGS_MAX	 12 /* rootlet-netns add NAME --slirp --mtu N ... --userns PATH */
 
 /*
  * Outbound, decided by measurement (ARCHITECTURE.md): the infra routes the containers' packets
@@ -201,6 +204,35 @@ static int run_bridge_up(struct net_cfg *cfg, const struct net_record *r)
 	return err_make(&cfg->err, -ECHILD, "setting up the bridge failed");
 }
 
+/*
+ * The user namespace the containers still attached live in, as an fd this process passes on
+ * (not close-on-exec); -1 when none of them is left. A new infra must join it: a veth can only
+ * be made across two netns of one user namespace.
+ */
+static int surviving_userns(const struct net_record *r)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(r->att, i, a)
+	{
+		const char *state = json_string_value(json_object_get(a, "state"));
+		const char *netns = json_string_value(json_object_get(a, "netns"));
+		int net_fd, user_fd;
+
+		if (!state || strcmp(state, "ready") || !netns ||
+		    ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &net_fd))
+			continue;
+		user_fd = ioctl(net_fd, NS_GET_USERNS);
+		close(net_fd);
+		if (user_fd >= 0 && fcntl(user_fd, F_SETFD, 0) == 0)
+			return user_fd;
+		if (user_fd >= 0)
+			close(user_fd);
+	}
+	return -1;
+}
+
 /**
  * infra_ensure() - The network's infra running: made on first use, repaired when found dead
  * @cfg:	the state root; cfg->err on failure
@@ -208,23 +240,17 @@ static int run_bridge_up(struct net_cfg *cfg, const struct net_record *r)
  * @r:		the network, its attachments those already there
  *
  * A dead holder took the infra's netns, and with it the infra's end of every veth: a new infra
- * is made and every container whose netns still exists is joined to it again. That is how a
+ * is made, in the user namespace the surviving containers live in, and every container whose
+ * netns still exists is joined to it again. That is how a
  * crashed infra is repaired: from the attachment list, never from a count.
  *
  * Return: 0, or a negative errno
  */
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 {
-	char infra[NAME_MAX_LEN + 1], mtu[NUM_TEXT];
-	char *add[] = { NETNS_BINARY,
-			"add",
-			infra,
-			"--slirp",
-			"--mtu",
-			mtu,
-			r->host_loopback ? "--allow-host-loopback" : NULL,
-			NULL };
-	int live, err;
+	char infra[NAME_MAX_LEN + 1], mtu[NUM_TEXT], userns[sizeof("/proc/self/fd/2147483647")];
+	char *add[ADD_ARGS_MAX] = { NETNS_BINARY, "add", infra };
+	int live, err, n = 3, user_fd;
 	size_t i;
 	json_t *a;
 
@@ -238,9 +264,23 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
 	err_clear(&cfg->err);
 	snprintf(mtu, sizeof(mtu), "%u", r->mtu);
-	if (r->internal)
-		add[3] = NULL;
-	if ((err = netns_cmd(cfg, add)))
+	if (!r->internal) {
+		add[n++] = "--slirp";
+		add[n++] = "--mtu";
+		add[n++] = mtu;
+		if (r->host_loopback)
+			add[n++] = "--allow-host-loopback";
+	}
+	if ((user_fd = surviving_userns(r)) >= 0) {
+		snprintf(userns, sizeof(userns), "/proc/self/fd/%d", user_fd);
+		add[n++] = "--userns";
+		add[n++] = userns;
+	}
+	add[n] = NULL;
+	err = netns_cmd(cfg, add);
+	if (user_fd >= 0)
+		close(user_fd);
+	if (err)
 		return err_wrap(&cfg->err, err, "starting infra %s", infra);
 	if ((err = run_bridge_up(cfg, r))) {
 		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });

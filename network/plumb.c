@@ -28,7 +28,7 @@
  * struct err on a pipe; nothing of it outlives the call.
  */
 
-static int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e)
+static int join_infra_user(struct net_cfg *cfg, const struct net_record *r, struct err *e)
 {
 	char infra[NAME_MAX_LEN + 1], path[PATH_MAX];
 	int fd, err;
@@ -39,14 +39,47 @@ static int join_infra(struct net_cfg *cfg, const struct net_record *r, struct er
 		return err_errno(e, err, "the infra's user namespace");
 	err = ns_join(fd, CLONE_NEWUSER) ? -errno : 0;
 	close(fd);
-	if (err)
-		return err_errno(e, err, "joining the infra's user namespace");
+	return err ? err_errno(e, err, "joining the infra's user namespace") : 0;
+}
+
+static int join_infra_net(struct net_cfg *cfg, const struct net_record *r, struct err *e)
+{
+	char infra[NAME_MAX_LEN + 1], path[PATH_MAX];
+	int fd, err;
+
+	attach_infra_name(r->name, infra, sizeof(infra));
 	if ((err = netns_entry_path(cfg, infra, STATE_NET, path, sizeof(path))) ||
 	    (err = ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &fd)))
 		return err_errno(e, err, "the infra's netns");
 	err = ns_join(fd, CLONE_NEWNET) ? -errno : 0;
 	close(fd);
 	return err ? err_errno(e, err, "joining the infra's netns") : 0;
+}
+
+static int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e)
+{
+	int err = join_infra_user(cfg, r, e);
+
+	return err ? err : join_infra_net(cfg, r, e);
+}
+
+/*
+ * In the container's netns: an eth0 left from an infra that died. Its netns is destroyed by
+ * the kernel in the background, so the old pair may still be there when a new infra plumbs the
+ * container again; deleting our end takes the other with it.
+ */
+static int drop_old_eth0(struct err *e)
+{
+	struct nl_sock *sk = NULL;
+	int err, ifindex;
+
+	if ((err = netlink_open(&sk)))
+		return err_errno(e, err, "netlink");
+	err = netlink_link_index(sk, NET_IFNAME, &ifindex);
+	if (!err)
+		err = netlink_link_del(sk, ifindex);
+	netlink_close(sk);
+	return err == -ENODEV ? 0 : err ? err_errno(e, err, "deleting an old %s", NET_IFNAME) : 0;
 }
 
 /* In the infra: the veth, its end on the bridge. */
@@ -136,19 +169,33 @@ static int in_child(struct net_cfg *cfg,
 	return err_make(&cfg->err, -ECHILD, "the plumbing child failed");
 }
 
+static int join_fd(int fd, const char *netns, struct err *e)
+{
+	return ns_join(fd, CLONE_NEWNET) ? err_errno(e, -errno, "joining %s", netns) : 0;
+}
+
 static int plumb(struct net_cfg *cfg, const struct net_record *r, json_t *a, struct err *e)
 {
 	const char *netns = json_string_value(json_object_get(a, "netns"));
 	const char *veth = json_string_value(json_object_get(a, "veth"));
+	const char *state = json_string_value(json_object_get(a, "state"));
+	/* Only a ready attachment is plumbed again (a repair); a new one leaves eth0 alone. */
+	bool again = state && !strcmp(state, "ready");
 	int cnet_fd, err;
 
 	/* Opened here, before we leave the host's mount and user namespaces behind. */
 	if (!netns || !veth || (err = ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &cnet_fd)))
 		return err_make(e, -ENOENT, "the container's netns %s is gone",
 				netns ? netns : "(none)");
-	if (!(err = join_infra(cfg, r, e)) && !(err = make_veth(veth, cnet_fd, r->mtu, e)))
-		err = ns_join(cnet_fd, CLONE_NEWNET) ? err_errno(e, -errno, "joining %s", netns)
-						     : set_up_eth0(r, a, e);
+	if ((err = join_infra_user(cfg, r, e)))
+		goto out;
+	if (again && ((err = join_fd(cnet_fd, netns, e)) || (err = drop_old_eth0(e))))
+		goto out;
+	if ((err = join_infra_net(cfg, r, e)) || (err = make_veth(veth, cnet_fd, r->mtu, e)) ||
+	    (err = join_fd(cnet_fd, netns, e)))
+		goto out;
+	err = set_up_eth0(r, a, e);
+out:
 	close(cnet_fd);
 	return err;
 }

@@ -41,20 +41,25 @@ def rootlet_run(i):
     return (t1 - t0) * 1000, (time.monotonic() - t1) * 1000
 
 
-def pasta_run(i):
+def timed(argv):
+    """ms for @argv to run, or None when it failed (a peer's rare failed start: not a sample)."""
     t0 = time.monotonic()
-    subprocess.run(["pasta", "--config-net", "-q", "-t", f"127.0.0.1/{free_port()}:{GUEST_PORT}",
-                    "-u", "none", "-T", "none", "-U", "none", "--", CMD], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return (time.monotonic() - t0) * 1000, None
+    r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if r.returncode:
+        print(f"  {argv[0]} exited {r.returncode}; that run is left out", file=sys.stderr)
+        return None
+    return (time.monotonic() - t0) * 1000
+
+
+def pasta_run(i):
+    return timed(["pasta", "--config-net", "-q", "-t", f"127.0.0.1/{free_port()}:{GUEST_PORT}",
+                  "-u", "none", "-T", "none", "-U", "none", "--", CMD]), None
 
 
 def rootlesskit_run(i):
-    t0 = time.monotonic()
-    subprocess.run(["rootlesskit", "--net=slirp4netns", "--disable-host-loopback",
-                    "--port-driver=builtin", "-p", f"127.0.0.1:{free_port()}:{GUEST_PORT}/tcp",
-                    CMD], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return (time.monotonic() - t0) * 1000, None
+    return timed(["rootlesskit", "--net=slirp4netns", "--disable-host-loopback",
+                  "--port-driver=builtin", "-p", f"127.0.0.1:{free_port()}:{GUEST_PORT}/tcp",
+                  CMD]), None
 
 
 def slirp4netns_run(i):
@@ -107,6 +112,8 @@ def bench_run():
         for label, fn in ways:
             time.sleep(SETTLE_SECONDS)
             start, down = fn(i)
+            if start is None:
+                continue
             samples[label][0].append(start)
             if down is not None:
                 samples[label][1].append(down)

@@ -1,4 +1,5 @@
-# rootlet-network's records (create, ls, inspect, rm) as the unprivileged test user.
+# rootlet-network as the unprivileged test user: records (create, ls, inspect, rm) and containers
+# attached to shared networks (alloc, dealloc, is-idle, print-*), with real veths and slirp.
 
 test_create_takes_the_first_free_24s_and_inspect_shows_the_record() {
 	ok "$NETWORK" create a
@@ -113,5 +114,206 @@ test_parallel_creates_get_distinct_subnets() {
 test_help_version_and_man_page() {
 	ok "$NETWORK" --version
 	assert_match "$OUT" "^rootlet-network [0-9]+\.[0-9]+\.[0-9]+$"
-	check_man_page rootlet-network create ls inspect rm
+	check_man_page rootlet-network create ls inspect rm alloc dealloc is-idle print-netns-path \
+		print-cni-result
+}
+
+# in NETNS CMD...: CMD inside a netns alloc made.
+inside() {
+	local ns=$1
+	shift
+	"$NETNS" exec "$ns" -- "$@"
+}
+
+# oci_client RUNTIME NETNS SCRIPT: busybox's sh -c SCRIPT in a RUNTIME container joined to NETNS
+# through rootlet-netns oci; its output in OUT.
+oci_client() {
+	local runtime=$1 ns=$2 script=$3
+	command -v "$runtime" >/dev/null || skip "$runtime is not installed"
+	rm -rf bundle
+	make_rootfs bundle/rootfs
+	ln -sf busybox bundle/rootfs/bin/nc
+	ln -sf busybox bundle/rootfs/bin/nslookup
+	(cd bundle && runc spec --rootless) || fail "runc spec --rootless failed"
+	ok "$NETNS" oci "$ns" bundle/config.json --in-place
+	jq --arg s "$script" '.process.terminal = false | .process.args = ["sh", "-c", $s]' \
+		<bundle/config.json >bundle/config.new && mv bundle/config.new bundle/config.json
+	run "$runtime" --root "$TEST_WORK/$runtime-state" run --bundle bundle "it-$runtime-$$"
+	[ "$RC" -eq 0 ] || fail "$runtime run exited $RC: $ERR"
+}
+
+test_alloc_prints_a_cni_result_and_dealloc_leaves_nothing() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" is-idle n
+	assert_eq "$(echo "$OUT" | jq -c .)" '{"idle":true}'
+	ok "$NETWORK" alloc n c1 --mac 02:00:00:00:00:42
+	res=$OUT
+	assert_eq "$(echo "$res" | jq -r .cniVersion)" 1.0.0
+	assert_eq "$(echo "$res" | jq -c '.interfaces')" \
+		"[{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:42\",\"sandbox\":\"$ROOTLET_STATE_DIR/c1/net\"}]"
+	assert_eq "$(echo "$res" | jq -c '.ips')" \
+		'[{"address":"10.89.0.2/24","gateway":"10.89.0.1","interface":0}]'
+	assert_eq "$(echo "$res" | jq -c '.routes')" '[{"dst":"0.0.0.0/0","gw":"10.89.0.1"}]'
+	assert_eq "$(echo "$res" | jq -c '.dns')" '{"nameservers":["10.0.2.3"]}'
+	# What the result says is what the netns has.
+	ok inside c1 ip -o -4 addr show dev eth0
+	assert_match "$OUT" "inet 10\.89\.0\.2/24"
+	ok inside c1 ip -o link show dev eth0
+	assert_match "$OUT" "link/ether 02:00:00:00:00:42"
+	ok inside c1 ip route show default
+	assert_match "$OUT" "^default via 10\.89\.0\.1 dev eth0"
+	ok "$NETWORK" print-cni-result n c1
+	assert_eq "$(echo "$OUT" | jq -c .)" "$(echo "$res" | jq -c .)" "print-cni-result"
+	ok "$NETWORK" print-netns-path n c1
+	path=$(echo "$OUT" | jq -r .path)
+	ok nsenter --user="$ROOTLET_STATE_DIR/c1/user" --net="$path" --preserve-credentials \
+		ip -o -4 addr show dev eth0
+	assert_match "$OUT" "10\.89\.0\.2/24" "nsenter into print-netns-path's path"
+	ok "$NETWORK" is-idle n
+	assert_eq "$(echo "$OUT" | jq -c .)" '{"idle":false}'
+	infra=$(holder_pid net.n)
+	slirp=$(slirp_pid net.n)
+	ok "$NETWORK" dealloc n c1
+	ok "$NETWORK" is-idle n
+	assert_eq "$(echo "$OUT" | jq -c .)" '{"idle":true}'
+	wait_until 5 "! kill -0 $infra 2>/dev/null && ! kill -0 $slirp 2>/dev/null"
+	ok "$NETNS" list --json
+	assert_eq "$OUT" "[]" "netns left after the last dealloc"
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c .attachments)" "[]"
+}
+
+test_two_containers_reach_each_other_and_the_host_but_not_another_network() {
+	ok "$NETWORK" create n --allow-host-loopback
+	ok "$NETWORK" create other
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	ok "$NETWORK" alloc other c3
+	assert_eq "$(echo "$OUT" | jq -r '.ips[0].address')" 10.89.1.2/24
+	serve tcp1 inside c1 $NET serve-echo tcp 0.0.0.0 8080
+	# UDP: busybox's nc has no -u, its nslookup asks a DNS server over UDP.
+	serve udp1 inside c1 $NET serve-dns one.test 10.1.1.1 ::1 0.0.0.0
+	serve tcp2 inside c2 $NET serve-echo tcp 0.0.0.0 8080
+	serve udp2 inside c2 $NET serve-dns two.test 10.2.2.2 ::1 0.0.0.0
+	hport=$(free_port)
+	serve host $NET serve-echo tcp 127.0.0.1 "$hport"
+	# runc in c1's netns and crun in c2's: each reaches the other, TCP and UDP, and the host.
+	oci_client runc c1 "echo runc-tcp | nc -w 2 10.89.0.3 8080; nslookup two.test 10.89.0.3 | grep -o 10.2.2.2; echo runc-host | nc -w 2 10.0.2.2 $hport"
+	assert_eq "$OUT" "runc-tcp"$'\n'"10.2.2.2"$'\n'"runc-host" "runc container in c1"
+	oci_client crun c2 "echo crun-tcp | nc -w 2 10.89.0.2 8080; nslookup one.test 10.89.0.2 | grep -o 10.1.1.1; echo crun-host | nc -w 2 10.0.2.2 $hport"
+	assert_eq "$OUT" "crun-tcp"$'\n'"10.1.1.1"$'\n'"crun-host" "crun container in c2"
+	# c3, on another network, reaches neither container (nor do they reach it).
+	run inside c3 $NET echo-client tcp 10.89.0.2 8080 x --timeout 2
+	[ "$RC" -ne 0 ] || fail "c3 reached c1 across networks"
+	run inside c3 $NET echo-client tcp 10.89.0.3 8080 x --timeout 2
+	[ "$RC" -ne 0 ] || fail "c3 reached c2 across networks"
+}
+
+test_host_loopback_only_when_the_network_allows_it_and_internal_has_no_way_out() {
+	ok "$NETWORK" create closed
+	ok "$NETWORK" create inside --internal
+	ok "$NETWORK" alloc closed c1
+	ok "$NETWORK" alloc inside c2
+	assert_eq "$(echo "$OUT" | jq -c .dns)" '{}' "an internal network names no resolver"
+	hport=$(free_port)
+	serve host $NET serve-echo tcp 127.0.0.1 "$hport"
+	run inside c1 $NET echo-client tcp 10.0.2.2 "$hport" x --timeout 2
+	[ "$RC" -ne 0 ] || fail "host loopback reached without --allow-host-loopback"
+	run inside c2 $NET echo-client tcp 10.0.2.2 "$hport" x --timeout 2
+	[ "$RC" -ne 0 ] || fail "an internal network reached the host"
+	[ ! -e "$ROOTLET_STATE_DIR/net.inside/slirp.pid" ] || fail "an internal network runs slirp"
+}
+
+test_twenty_parallel_allocs_get_distinct_addresses_and_parallel_deallocs_leave_nothing() {
+	ok "$NETWORK" create n
+	for i in $(seq 1 20); do
+		"$NETWORK" alloc n "p$i" >"alloc.$i" 2>&1 &
+	done
+	wait
+	for i in $(seq 1 20); do
+		jq -r '.ips[0].address' "alloc.$i" 2>/dev/null || fail "alloc p$i: $(cat "alloc.$i")"
+	done >addresses
+	assert_eq "$(sort -u addresses | wc -l)" 20 "distinct addresses"
+	serve echo inside p1 $NET serve-echo tcp 0.0.0.0 8080
+	p1=$(jq -r '.ips[0].address' alloc.1)
+	for i in $(seq 2 20); do
+		ok inside "p$i" $NET echo-client tcp "${p1%/*}" 8080 "from-p$i"
+	done
+	pids=()
+	for i in $(seq 1 20); do
+		"$NETWORK" dealloc n "p$i" >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	ok "$NETWORK" is-idle n
+	assert_eq "$(echo "$OUT" | jq -c .)" '{"idle":true}'
+	ok "$NETNS" list --json
+	assert_eq "$OUT" "[]" "netns left"
+}
+
+test_a_killed_infra_holder_is_repaired_by_the_next_alloc() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	serve echo inside c1 $NET serve-echo tcp 0.0.0.0 8080
+	kill -9 "$(holder_pid net.n)"
+	wait_until 5 "[ \"\$(netns_state net.n)\" = stale ]"
+	ok "$NETWORK" alloc n c2
+	ok inside c2 $NET echo-client tcp 10.89.0.2 8080 after-repair
+	assert_eq "$OUT" after-repair "c2 reaches c1 through the new infra"
+	ok inside c1 ip -o -4 addr show dev eth0
+	assert_match "$OUT" "10\.89\.0\.2/24" "c1 joined again"
+}
+
+test_alloc_refuses_bad_input_and_changes_nothing() {
+	ok "$NETWORK" create n --subnet 10.89.7.0/24
+	ok "$NETWORK" alloc n c1
+	before=$(cat "$ROOTLET_STATE_DIR/~networks/n.json")
+	refused 1 "$NETWORK" alloc nosuch c2
+	assert_eq "$ERR" "rootlet-network: alloc nosuch c2: no such network"
+	refused 1 "$NETWORK" alloc n c1
+	assert_eq "$ERR" "rootlet-network: alloc n c1: c1 is attached already"
+	refused 1 "$NETWORK" alloc n c2 --ip 10.89.8.5
+	assert_eq "$ERR" "rootlet-network: alloc n c2: --ip 10.89.8.5: not in n's subnet"
+	refused 1 "$NETWORK" alloc n c2 --ip 10.89.7.2
+	assert_eq "$ERR" "rootlet-network: alloc n c2: --ip 10.89.7.2: taken (attached)"
+	refused 1 "$NETWORK" alloc n c2 --ip 10.89.7.1
+	assert_match "$ERR" "taken \(the gateway\)$"
+	refused 1 "$NETWORK" alloc n c2 --ip 10.89.7.255
+	assert_match "$ERR" "the subnet's broadcast address$"
+	refused 1 "$NETWORK" alloc n c2 --mac 01:00:00:00:00:01
+	assert_match "$ERR" "--mac 01:00:00:00:00:01: not a unicast MAC$"
+	refused 2 "$NETWORK" alloc n 'bad/id'
+	refused 2 "$NETWORK" alloc n
+	assert_match "$ERR" "alloc: ID missing"
+	refused 1 "$NETWORK" dealloc n c9
+	assert_eq "$ERR" "rootlet-network: dealloc n c9: c9 is not attached to n"
+	refused 1 "$NETWORK" print-netns-path n c9
+	ok "$NETNS" add foreign
+	refused 1 "$NETWORK" alloc n c2 --netns foreign
+	assert_match "$ERR" "not in the user namespace of n's infra"
+	refused 2 "$NETWORK" create m --ip 10.0.0.1
+	assert_eq "$(cat "$ROOTLET_STATE_DIR/~networks/n.json")" "$before" "the record after refusals"
+	[ ! -e "$ROOTLET_STATE_DIR/c2" ] || fail "a refused alloc left netns c2"
+	ok "$NETWORK" alloc n c2 --ip 10.89.7.9
+	assert_eq "$(echo "$OUT" | jq -r '.ips[0].address')" 10.89.7.9/24 "a free static --ip"
+}
+
+test_alloc_into_a_given_netns_keeps_it_at_dealloc_and_rm_force_deallocates() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok "$NETNS" add mine --userns "$ROOTLET_STATE_DIR/net.n/user"
+	ok "$NETWORK" alloc n c2 --netns mine --hostname web --alias www --alias api
+	assert_eq "$(echo "$OUT" | jq -r '.interfaces[0].sandbox')" "$ROOTLET_STATE_DIR/mine/net"
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c '.attachments[] | select(.id == "c2") | [.hostname, .aliases, .made]')" \
+		'["web",["www","api"],false]'
+	ok "$NETWORK" dealloc n c2
+	[ -e "$ROOTLET_STATE_DIR/mine" ] || fail "dealloc deleted a netns it did not make"
+	run inside mine ip -o link show dev eth0
+	[ "$RC" -ne 0 ] || fail "eth0 left in mine"
+	refused 1 "$NETWORK" rm n
+	assert_match "$ERR" "1 containers attached"
+	ok "$NETWORK" rm n --force
+	[ ! -e "$ROOTLET_STATE_DIR/c1" ] || fail "rm --force left c1"
+	[ ! -e "$ROOTLET_STATE_DIR/net.n" ] || fail "rm --force left the infra"
 }

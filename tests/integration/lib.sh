@@ -118,7 +118,7 @@ make_rootfs() {
 	local dir=$1 applet
 	mkdir -p "$dir"/{bin,proc,sys,dev,etc,tmp}
 	cp /bin/busybox "$dir/bin/busybox" || fail "busybox-static is not installed"
-	for applet in sh ip cat id ls sleep; do
+	for applet in sh ip cat id ls sleep grep; do
 		ln -sf busybox "$dir/bin/$applet"
 	done
 }

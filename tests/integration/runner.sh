@@ -31,6 +31,12 @@ for file in "${files[@]}"; do
 	[ -f "$file" ] || continue
 	suite=$(basename "$file" .sh)
 	suite=${suite#[0-9]*_}
+	# A file bash cannot parse would list only the tests before the error: a failure, named.
+	if ! syntax=$(bash -n "$file" 2>&1); then
+		echo "not ok - $label $suite: the file does not parse"
+		echo "$syntax" | sed 's/^/    /'
+		continue
+	fi
 	for t in $(TEST_WORK=/nonexistent bash -c "$libs source '$file'; declare -F" |
 		awk '$3 ~ /^test_/ { print $3 }'); do
 		# ROOTLET_TEST_FILTER (a regex on "suite:test") narrows a run while developing.
