@@ -30,8 +30,10 @@
  * attachment as "pending" (its address taken, its veth and netns named), then makes the
  * infra, the netns and the veth, then writes it "ready". A pending attachment found by
  * whoever holds the lock next is one whose alloc died (kill -9): it is rolled back, its veth
- * and the netns alloc made deleted, its address freed (net_recover()). So an address is never
- * handed out twice and nothing is orphaned, whatever moment alloc was killed at.
+ * and the netns alloc made deleted, its address freed (net_recover()). dealloc likewise marks
+ * an attachment "removing" before it takes anything down, and a dead dealloc's is finished.
+ * So an address is never handed out twice and nothing is orphaned, whatever moment either was
+ * killed at.
  */
 
 /* The user namespace of the netns at @path is the infra's (else no veth can join them). */

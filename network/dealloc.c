@@ -29,7 +29,8 @@ static int detach(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 }
 
 /**
- * net_recover() - Roll back the attachments an alloc left pending when it died
+ * net_recover() - Roll back the attachments an alloc left pending when it died, and finish
+ * those a dealloc left removing
  * @cfg:	the state root; cfg->err on failure
  * @dir_fd:	<root>/~networks, locked: no alloc is running, so every pending one is dead
  * @r:		the network; its record is rewritten if anything was rolled back
@@ -84,7 +85,9 @@ int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const
 
 	if (!a)
 		return err_make(&cfg->err, -ENOENT, "%s is not attached to %s", id, r->name);
-	if ((err = detach(cfg, r, a)))
+	/* Said first: killed from here on, the next command finishes what we began. */
+	json_object_set_new(a, "state", json_string("removing"));
+	if ((err = record_create(dir_fd, r, &cfg->err)) || (err = detach(cfg, r, a)))
 		return err;
 	for (i = 0; json_array_get(r->att, i) != a; i++)
 		;

@@ -75,8 +75,8 @@ int record_dir_open(struct net_cfg *cfg, bool create, int *ret_fd)
 }
 
 /**
- * record_open_locked() - Open <root>/~networks and take the lock that create and rm hold over
- * every record; what a writer killed before holding it left is swept away
+ * record_open_locked() - Open <root>/~networks and take the lock every verb that changes a
+ * record holds; what a writer killed before holding it left is swept away
  * @cfg:	the state root; cfg->err on failure
  * @create:	make the directory if missing
  * @ret_dir_fd:	the directory
@@ -94,6 +94,12 @@ int record_open_locked(struct net_cfg *cfg, bool create, int *ret_dir_fd, int *r
 		close(*ret_dir_fd);
 		return err_errno(&cfg->err, err, "locking the networks");
 	}
+	/*
+	 * The rootlet-netns we run hold it too (a flock belongs to the open file, which they
+	 * inherit): killed mid-way, we leave no child of ours changing state under the next
+	 * holder. Its own daemons close every fd they do not need.
+	 */
+	fcntl(*ret_lock_fd, F_SETFD, 0);
 	record_sweep(*ret_dir_fd);
 	return 0;
 }

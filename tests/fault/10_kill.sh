@@ -166,3 +166,45 @@ test_kill_9_of_network_create_and_rm_at_random_points() {
 	assert_eq "$(echo "$OUT" | jq '[.[].subnet] | unique | length')" "$(echo "$OUT" | jq length)" \
 		"subnets after the kills"
 }
+
+# The attachments of network n as "ID IP VETH" lines, ready or not.
+attachments() {
+	jq -r '.attachments[] | "\(.id) \(.ip) \(.veth) \(.state)"' "$ROOTLET_STATE_DIR/~networks/n.json"
+}
+
+test_kill_9_of_network_alloc_and_dealloc_at_random_points() {
+	seeded 6
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n base
+	# An alloc takes about 10 ms once the infra runs: kills within 30 ms land anywhere in it.
+	for i in $(seq "$FAULT_TRIES"); do
+		kill_at_random 30 "$NETWORK" alloc n "k$i"
+		[ $((i % 3)) -eq 0 ] && kill_at_random 30 "$NETWORK" dealloc n "k$((i - 1))"
+	done
+	# The next command takes the lock and rolls back what a killed alloc left pending.
+	ok timeout 10 "$NETWORK" is-idle n
+	attachments >att
+	assert_eq "$(grep -vc ' ready$' att)" 0 "attachments not ready after recovery"
+	assert_eq "$(cut -d' ' -f2 att | sort | uniq -d)" "" "addresses handed out twice"
+	# No orphans: every netns but the infra is attached, every veth on the bridge is one.
+	ok "$NETNS" list --json
+	for name in $(echo "$OUT" | jq -r '.[].name'); do
+		[ "$name" = net.n ] && continue
+		grep -q "^$name " att || fail "netns $name is attached to nothing"
+	done
+	ok "$NETNS" exec net.n -- ip -o link show master rootlet0
+	for veth in $(echo "$OUT" | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
+		grep -q " $veth ready$" att || fail "veth $veth is nobody's"
+	done
+	while read -r id ip _; do
+		ok "$NETNS" exec "$id" -- ip -o -4 addr show dev eth0
+		assert_match "$OUT" "inet $ip/24" "$id's address"
+	done <att
+	check_invariant
+	# And all of it goes: the last dealloc stops the infra.
+	for id in $(cut -d' ' -f1 att); do
+		ok "$NETWORK" dealloc n "$id"
+	done
+	ok "$NETNS" list --json
+	assert_eq "$OUT" "[]" "netns left after every dealloc"
+}
