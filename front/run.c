@@ -21,6 +21,7 @@
 #define RUN_ARGS_MAX	  256 /* netns add's arguments: --publish and its kind, two each */
 #define RUN_FD_MOVE	  64  /* fds handed to teardown are moved above LISTEN_FDS's first */
 #define RUN_NAME_MAX	  32
+#define RUN_ADD_FIXED	  3 /* add NAME --slirp */
 #define NOTIFY_RELAY_FILE "notify.sock"
 
 enum notify_mode {
@@ -37,6 +38,10 @@ struct run_cfg {
 	int n_add;
 	bool keep;
 	bool publish_fd;
+	const char *network;	   /* --network NET: alloc'd on it instead of a netns of its own */
+	char *alloc[RUN_ARGS_MAX]; /* rootlet-network alloc NET NAME --ip ... --alias ... */
+	int n_alloc;
+	char network_bin[PATH_MAX];
 	enum notify_mode notify;
 	char **cmd;
 	char netns[PATH_MAX];
@@ -84,12 +89,18 @@ static int parse(int argc, char **argv, struct run_cfg *cfg)
 		}
 		if (cfg->n_add + 2 >= RUN_ARGS_MAX)
 			return usage_error("%s: too many options", a);
-		if (valued || !strcmp(a, "--name") || !strcmp(a, "--notify")) {
+		if (valued || !strcmp(a, "--name") || !strcmp(a, "--notify") ||
+		    !strcmp(a, "--network") || !strcmp(a, "--ip") || !strcmp(a, "--alias")) {
 			if (i + 1 >= argc)
 				return usage_error("%s needs a value", a);
 			if (!strcmp(a, "--name"))
 				cfg->name = argv[++i];
-			else if (!strcmp(a, "--notify") && parse_notify(cfg, argv[++i]))
+			else if (!strcmp(a, "--network"))
+				cfg->network = argv[++i];
+			else if (!strcmp(a, "--ip") || !strcmp(a, "--alias")) {
+				cfg->alloc[cfg->n_alloc++] = argv[i];
+				cfg->alloc[cfg->n_alloc++] = argv[++i];
+			} else if (!strcmp(a, "--notify") && parse_notify(cfg, argv[++i]))
 				return -EINVAL;
 			else if (valued) {
 				cfg->publish_fd |= !strcmp(a, "--publish-fd");
@@ -111,6 +122,12 @@ static int parse(int argc, char **argv, struct run_cfg *cfg)
 	}
 	if (i >= argc)
 		return usage_error("%s", "command missing after --");
+	if (cfg->n_alloc && !cfg->network)
+		return usage_error("%s", "--ip and --alias go with --network");
+	/* On a network, the network's infra has the one slirp; forwards are not there yet. */
+	if (cfg->network && cfg->n_add > RUN_ADD_FIXED)
+		return usage_error("%s", "--network takes --ip and --alias, not the options of a "
+					 "netns of its own");
 	cfg->cmd = argv + i;
 	if (!cfg->name || !cfg->name[0]) {
 		snprintf(cfg->name_buf, sizeof(cfg->name_buf), "run-%d", (int)getpid());
@@ -122,27 +139,40 @@ static int parse(int argc, char **argv, struct run_cfg *cfg)
 }
 
 /*
- * rootlet-netns add, waited for. Sockets of LISTEN_FDS meant for us are its too (a
- * --publish-fd may name one): LISTEN_PID is made its own.
+ * rootlet-netns add (or, with --network, rootlet-network alloc), waited for. Sockets of
+ * LISTEN_FDS meant for us are its too (a --publish-fd may name one): LISTEN_PID is made its own.
  */
 static int add_netns(struct run_cfg *cfg)
 {
-	char *argv[RUN_ARGS_MAX + 1] = { cfg->netns };
+	char *argv[RUN_ARGS_MAX + 4] = { cfg->netns };
 	const char *listen_pid = getenv("LISTEN_PID");
 	bool ours = listen_pid && strtol(listen_pid, NULL, 10) == (long)getpid();
 	int status;
 	pid_t pid;
 
-	memcpy(argv + 1, cfg->add, (size_t)cfg->n_add * sizeof(*argv));
+	if (cfg->network) {
+		/* rootlet-network alloc NET NAME [--ip IP] [--alias A]...: its result not ours */
+		argv[0] = cfg->network_bin;
+		argv[1] = "alloc";
+		argv[2] = (char *)cfg->network;
+		argv[3] = (char *)cfg->name;
+		memcpy(argv + 4, cfg->alloc, (size_t)cfg->n_alloc * sizeof(*argv));
+		argv[4 + cfg->n_alloc] = NULL;
+	} else {
+		memcpy(argv + 1, cfg->add, (size_t)cfg->n_add * sizeof(*argv));
+	}
 	pid = fork();
 	if (pid == 0) {
 		char me[sizeof("2147483647")];
+		int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 		if (ours) {
 			snprintf(me, sizeof(me), "%d", (int)getpid());
 			setenv("LISTEN_PID", me, 1);
 		}
-		execv(cfg->netns, argv);
+		if (cfg->network && null_fd >= 0)
+			dup2(null_fd, STDOUT_FILENO);
+		execv(argv[0], argv);
 		fprintf(stderr, "rootlet: run: %s: %s\n", cfg->netns, strerror(errno));
 		_exit(127);
 	}
@@ -239,6 +269,10 @@ static int start_teardown(struct run_cfg *cfg)
 		for (int i = 0; i < 3; i++)
 			if (moved[i] < 0)
 				close(STDERR_FILENO + 1 + i);
+		if (cfg->network && !cfg->keep)
+			execv(self, (char *[]){ "rootlet", "teardown", pid_text, fd_text[0],
+						fd_text[1], fd_text[2], "dealloc", cfg->network_bin,
+						(char *)cfg->name, (char *)cfg->network, NULL });
 		execv(self, (char *[]){ "rootlet", "teardown", pid_text, fd_text[0], fd_text[1],
 					fd_text[2], cfg->keep ? "keep" : "del", cfg->netns,
 					(char *)cfg->name, NULL });
@@ -252,6 +286,10 @@ static void undo(struct run_cfg *cfg)
 {
 	pid_t pid = fork();
 
+	if (pid == 0 && cfg->network)
+		execv(cfg->network_bin,
+		      (char *[]){ cfg->network_bin, "dealloc", (char *)cfg->network,
+				  (char *)cfg->name, NULL });
 	if (pid == 0) {
 		execv(cfg->netns, (char *[]){ cfg->netns, "del", (char *)cfg->name, NULL });
 		_exit(127);
@@ -278,8 +316,9 @@ int front_run(int argc, char **argv)
 
 	if (parse(argc, argv, &cfg))
 		return FRONT_EXIT_USAGE;
-	if ((err = front_binary("rootlet-netns", cfg.netns, sizeof(cfg.netns)))) {
-		front_error("run: rootlet-netns: %s", strerror(-err));
+	if ((err = front_binary("rootlet-netns", cfg.netns, sizeof(cfg.netns))) ||
+	    (err = front_binary("rootlet-network", cfg.network_bin, sizeof(cfg.network_bin)))) {
+		front_error("run: our binaries: %s", strerror(-err));
 		return FRONT_EXIT_RUN;
 	}
 	if (add_netns(&cfg))

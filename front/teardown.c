@@ -26,7 +26,8 @@
  * process, the notify relay socket CMD was given, and the socket to the real NOTIFY_SOCKET.
  * It sleeps in poll(): datagrams from CMD are rewritten (notify_relay.c) and passed on; when
  * the pidfd says CMD exited (a zombie counts), it drains the relay, removes its socket and
- * becomes `rootlet-netns del NAME` (unless run had --keep). Nothing is forked while it waits.
+ * becomes `rootlet-netns del NAME` (or, for run --network, `rootlet-network dealloc NET NAME`),
+ * unless run had --keep. Nothing is forked while it waits.
  */
 
 /* NSpid of @pid: its pid in each pid namespace, outermost first. */
@@ -139,7 +140,8 @@ static int parse_fd(const char *text)
 }
 
 /**
- * front_teardown() - `rootlet teardown PID PIDFD RELAY_FD TO_FD del|keep NETNS NAME`
+ * front_teardown() - `rootlet teardown PID PIDFD RELAY_FD TO_FD del|keep BINARY NAME` or
+ *		      `... dealloc BINARY NAME NET`
  * @argc:	count, "teardown" included
  * @argv:	the arguments run gave; not for users
  *
@@ -150,7 +152,8 @@ int front_teardown(int argc, char **argv)
 	int fds[FD_ARGS];
 	pid_t main_pid;
 
-	if (argc != 2 + FD_ARGS + 3) {
+	if (argc != 2 + FD_ARGS + 3 &&
+	    !(argc == 2 + FD_ARGS + 4 && !strcmp(argv[2 + FD_ARGS], "dealloc"))) {
 		front_error("teardown: is run's own, not for use by hand");
 		return FRONT_EXIT_USAGE;
 	}
@@ -182,8 +185,13 @@ int front_teardown(int argc, char **argv)
 		if (!getsockname(fds[1], (struct sockaddr *)&addr, &alen) && addr.sun_path[0])
 			unlink(addr.sun_path);
 	}
-	if (strcmp(argv[2 + FD_ARGS], "del"))
+	if (!strcmp(argv[2 + FD_ARGS], "del"))
+		execv(argv[3 + FD_ARGS],
+		      (char *[]){ argv[3 + FD_ARGS], "del", argv[4 + FD_ARGS], NULL });
+	else if (!strcmp(argv[2 + FD_ARGS], "dealloc"))
+		execv(argv[3 + FD_ARGS], (char *[]){ argv[3 + FD_ARGS], "dealloc",
+						     argv[5 + FD_ARGS], argv[4 + FD_ARGS], NULL });
+	else
 		return 0;
-	execv(argv[3 + FD_ARGS], (char *[]){ argv[3 + FD_ARGS], "del", argv[4 + FD_ARGS], NULL });
 	return 1;
 }

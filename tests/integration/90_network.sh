@@ -317,3 +317,22 @@ test_alloc_into_a_given_netns_keeps_it_at_dealloc_and_rm_force_deallocates() {
 	[ ! -e "$ROOTLET_STATE_DIR/c1" ] || fail "rm --force left c1"
 	[ ! -e "$ROOTLET_STATE_DIR/net.n" ] || fail "rm --force left the infra"
 }
+
+test_rootlet_run_network_attaches_the_command_and_deallocates_after() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	serve echo inside c1 $NET serve-echo tcp 0.0.0.0 8080
+	ok "$BUILD/rootlet" run --network n --ip 10.89.0.7 --alias web --name r1 -- \
+		sh -c "ip -o -4 addr show dev eth0; $NET echo-client tcp 10.89.0.2 8080 from-run"
+	assert_match "$OUT" "inet 10\.89\.0\.7/24"
+	assert_match "$OUT" "from-run$"
+	wait_until 10 "[ \"\$('$NETWORK' is-idle n | jq -c .)\" = '{\"idle\":false}' ] && [ ! -e '$ROOTLET_STATE_DIR/r1' ]"
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -r '[.attachments[].id] | join(" ")')" c1 "attached after the run"
+	refused 2 "$BUILD/rootlet" run --network n --publish 127.0.0.1:0:80 -- true
+	assert_match "$ERR" "--network takes --ip and --alias"
+	refused 2 "$BUILD/rootlet" run --ip 10.89.0.9 -- true
+	assert_match "$ERR" "--ip and --alias go with --network"
+	refused 125 "$BUILD/rootlet" run --network nosuch -- true
+	assert_match "$ERR" "no such network"
+}
