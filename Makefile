@@ -48,11 +48,13 @@ PORTFWD_PKGS := libnl-3.0 libnl-route-3.0 jansson libcap-ng libseccomp
 NETNS_SRCS  := $(filter-out netns/holder.c,$(wildcard netns/*.c))
 NETWORK_SRCS := $(wildcard network/*.c)
 FRONT_SRCS  := $(wildcard front/*.c)
+DNS_SRCS    := $(wildcard dns/*.c)
+DNS_PKGS    := libseccomp libcap-ng jansson
 FRONT_PKGS  := jansson
 NETWORK_PKGS := libnl-3.0 libnl-route-3.0 jansson
 HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c lib/isolate.c lib/err.c
 
-BINS := $(B)/rootlet $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
+BINS := $(B)/rootlet $(B)/rootlet-dns $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
         $(B)/rootlet-portfwd $(B)/rootlet-network
 
 # lib/ as an archive: each binary takes only the objects it uses, and their libraries.
@@ -63,13 +65,18 @@ $(LIB_A): $(LIB_SRCS:%.c=$(B)/%.o)
 .PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench engines-reference
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h network/*.h front/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h network/*.h front/*.h dns/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(BASE) $(call pkg_cflags,$(SLIRP_PKGS)) -c $< -o $@
 
 # Static too: fewer libraries to load and relocate is time off every add, exec and show.
 $(B)/rootlet-netns: $(NETNS_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(NETNS_PKGS))
+
+# ldns (and the TLS library it links) stays shared: it is big, and only this daemon uses it.
+$(B)/rootlet-dns: $(DNS_SRCS:%.c=$(B)/%.o) $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(DNS_PKGS)) \
+		$(call pkg_libs,ldns)
 
 $(B)/rootlet-network: $(NETWORK_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(NETWORK_PKGS))
@@ -131,6 +138,11 @@ $(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h portfwd/
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< portfwd/spec.c lib/err.c -o $@
 
+$(B)/unit/test_dns_%: tests/unit/test_dns_%.c tests/unit/unit.h dns/answer.c dns/table.c dns/dns.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Idns $< dns/answer.c dns/table.c -o $@ \
+		$(call pkg_libs,ldns)
+
 $(B)/unit/test_front_%: tests/unit/test_front_%.c tests/unit/unit.h front/notify_relay.c front/front.h
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ifront $< front/notify_relay.c -o $@
@@ -163,6 +175,13 @@ $(B)/fuzz/fuzz_portfwd_%: tests/fuzz/fuzz_portfwd_%.c $(FUZZ_PORTFWD_SRCS) $(wil
 	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) -Iportfwd $(call pkg_cflags,jansson) \
 		-Wno-unknown-warning-option $< $(FUZZ_PORTFWD_SRCS) -o $@ $(call pkg_libs,jansson)
 
+# rootlet-dns's answers to whatever a container sends (ldns parses it).
+FUZZ_DNS_SRCS := dns/answer.c dns/table.c
+$(B)/fuzz/fuzz_dns_%: tests/fuzz/fuzz_dns_%.c $(FUZZ_DNS_SRCS) dns/dns.h
+	@mkdir -p $(dir $@)
+	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) -Idns -Wno-unknown-warning-option \
+		$< $(FUZZ_DNS_SRCS) -o $@ $(call pkg_libs,ldns)
+
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) $(call pkg_cflags,$(LIB_PKGS)) \
@@ -178,14 +197,14 @@ deps:
 	scripts/deps.sh
 
 # clang-format on every C file, cppcheck on the tree; any finding fails.
-C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] network/*.[ch] front/*.[ch] \
+C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] network/*.[ch] front/*.[ch] dns/*.[ch] \
              tests/unit/*.[ch] \
              tests/fuzz/*.c scripts/*.c)
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
-		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front tests/unit
+		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns tests/unit
 
 check: deps
 	$(MAKE) all unit fuzz-build lint
@@ -221,7 +240,7 @@ install: all
 	done
 	install -m 0755 $(B)/rootlet $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp \
 		$(B)/rootlet-portfwd $(B)/rootlet-network $(DESTDIR)$(BINDIR)/
-	install -m 0755 $(B)/rootlet-netns-holder $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(B)/rootlet-netns-holder $(B)/rootlet-dns $(DESTDIR)$(LIBEXECDIR)/
 	ln -sf $(BINDIR)/rootlet-portfwd $(DESTDIR)$(LIBEXECDIR)/rootlessport
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 

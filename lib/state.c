@@ -15,6 +15,7 @@
 
 #include "fileio.h"
 #include "nsfd.h"
+#include "pidfile.h"
 #include "proc.h"
 #include "state.h"
 
@@ -228,4 +229,36 @@ out:
 		close(net_fd);
 	close(pidfd);
 	return err;
+}
+
+/**
+ * state_holder_pidfd() - A pidfd of the holder of an entry, for a helper to end with it
+ * @dir_fd:	the entry's directory
+ * @ret_fd:	the pidfd; -1 for a root netns (no holder)
+ *
+ * Taken after the holder's start time is checked against state.json: a pid reused since is
+ * never watched in its place.
+ *
+ * Return: 0, -ESRCH when the holder is gone (the entry is stale), negative errno
+ */
+int state_holder_pidfd(int dir_fd, int *ret_fd)
+{
+	struct netns_state st;
+	struct pidfile pf;
+	int err, fd;
+
+	*ret_fd = -1;
+	if ((err = state_read(dir_fd, &st)))
+		return err;
+	if (state_is_host(&st))
+		return 0;
+	fd = pidfd_open(st.holder_pid, 0);
+	pf = (struct pidfile){ .pid = st.holder_pid, .start = st.holder_start };
+	if (fd < 0 || pidfile_live(&pf) != 1) {
+		if (fd >= 0)
+			close(fd);
+		return -ESRCH;
+	}
+	*ret_fd = fd;
+	return 0;
 }

@@ -40,6 +40,7 @@ int state_read(int dir_fd, struct netns_state *ret);
 int state_write(int dir_fd, const struct netns_state *st);
 bool state_is_host(const struct netns_state *st);
 int state_live(int dir_fd, const struct netns_state *st);
+int state_holder_pidfd(int dir_fd, int *ret_fd);
 int state_ns_open(int dir_fd, const struct netns_state *st, int *ret_user_fd, int *ret_net_fd);
 
 #endif

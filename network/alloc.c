@@ -84,21 +84,21 @@ static json_t *new_attachment(struct net_cfg *cfg, const struct net_record *r, s
 			 "alloc_pid", (json_int_t)getpid());
 }
 
-/* A netns alloc makes gets slirp's resolver, as rootlet-netns add --slirp gives its own. */
+/* A netns alloc makes gets the network's resolver: rootlet-dns on the gateway, or slirp's. */
 static int write_resolv(struct net_cfg *cfg, const struct net_record *r)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], text[sizeof("nameserver \n") + INET_ADDRSTRLEN], ns[INET_ADDRSTRLEN];
 	int fd, err;
 
-	if (r->internal)
+	if (!attach_nameserver(r, ns, sizeof(ns)))
 		return 0;
+	snprintf(text, sizeof(text), "nameserver %s\n", ns);
 	if ((err = netns_entry_path(cfg, cfg->id, NULL, dir, sizeof(dir))))
 		return err;
 	fd = open(dir, DIR_OPEN_FLAGS);
 	if (fd < 0)
 		return -errno;
-	err = file_write_atomic(fd, RESOLV_CONF, "nameserver " NET_SLIRP_DNS "\n",
-				strlen("nameserver " NET_SLIRP_DNS "\n"), STATE_FILE_MODE);
+	err = file_write_atomic(fd, RESOLV_CONF, text, strlen(text), STATE_FILE_MODE);
 	close(fd);
 	return err;
 }
@@ -140,7 +140,9 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 		return err_errno(&cfg->err, err, "resolv.conf of %s", cfg->id);
 	json_object_set_new(a, "state", json_string(ATTACH_READY));
 	json_object_del(a, "alloc_pid");
-	return record_create(dir_fd, r, &cfg->err);
+	if ((err = record_create(dir_fd, r, &cfg->err)))
+		return err;
+	return r->dns ? infra_write_hosts(cfg, r) : 0;
 }
 
 /**

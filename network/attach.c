@@ -151,6 +151,24 @@ void attach_infra_name(const char *net, char *buf, size_t len)
 }
 
 /**
+ * attach_nameserver() - The containers' resolver: rootlet-dns on the gateway, else slirp's
+ * @r:		the network
+ * @buf:	the address
+ * @len:	its size
+ *
+ * Return: false when they have none (internal, and no DNS responder)
+ */
+bool attach_nameserver(const struct net_record *r, char *buf, size_t len)
+{
+	if (r->dns)
+		return inet_ntop(AF_INET, &r->gateway, buf, (socklen_t)len) != NULL;
+	if (r->internal)
+		return false;
+	snprintf(buf, len, "%s", NET_SLIRP_DNS);
+	return true;
+}
+
+/**
  * attach_cni_result() - A container's attachment as a CNI 1.0 result
  * @r:		the network
  * @a:		the attachment
@@ -159,15 +177,16 @@ void attach_infra_name(const char *net, char *buf, size_t len)
  */
 json_t *attach_cni_result(const struct net_record *r, json_t *a)
 {
-	char gw[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
+	char gw[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4], ns[INET_ADDRSTRLEN];
+	bool has_ns = attach_nameserver(r, ns, sizeof(ns));
 
 	inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
 	snprintf(cidr, sizeof(cidr), "%s/%u", json_string_value(json_object_get(a, "ip")),
 		 r->prefix);
-	return json_pack(
-		"{s:s, s:[{s:s, s:O, s:O}], s:[{s:s, s:s, s:i}], s:[{s:s, s:s}], s:o}",
-		"cniVersion", "1.0.0", "interfaces", "name", NET_IFNAME, "mac",
-		json_object_get(a, "mac"), "sandbox", json_object_get(a, "netns"), "ips", "address",
-		cidr, "gateway", gw, "interface", 0, "routes", "dst", "0.0.0.0/0", "gw", gw, "dns",
-		r->internal ? json_object() : json_pack("{s:[s]}", "nameservers", NET_SLIRP_DNS));
+	return json_pack("{s:s, s:[{s:s, s:O, s:O}], s:[{s:s, s:s, s:i}], s:[{s:s, s:s}], s:o}",
+			 "cniVersion", "1.0.0", "interfaces", "name", NET_IFNAME, "mac",
+			 json_object_get(a, "mac"), "sandbox", json_object_get(a, "netns"), "ips",
+			 "address", cidr, "gateway", gw, "interface", 0, "routes", "dst",
+			 "0.0.0.0/0", "gw", gw, "dns",
+			 has_ns ? json_pack("{s:[s]}", "nameservers", ns) : json_object());
 }

@@ -64,7 +64,9 @@ int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		return 0;
 	if (!r->attached && (err = infra_stop(cfg, r)))
 		return err;
-	return record_create(dir_fd, r, &cfg->err);
+	if ((err = record_create(dir_fd, r, &cfg->err)))
+		return err;
+	return r->attached && r->dns ? infra_write_hosts(cfg, r) : 0;
 }
 
 /**
@@ -95,7 +97,9 @@ int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const
 	r->attached = (unsigned)json_array_size(r->att);
 	if ((err = record_create(dir_fd, r, &cfg->err)))
 		return err;
-	return r->attached ? 0 : infra_stop(cfg, r);
+	if (!r->attached)
+		return infra_stop(cfg, r);
+	return r->dns ? infra_write_hosts(cfg, r) : 0;
 }
 
 /* The record, locked and with dead allocs rolled back, for a verb on it. */

@@ -293,6 +293,10 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		if (state && !strcmp(state, "ready") && plumb_container(cfg, r, a))
 			err_clear(&cfg->err); /* its netns is gone: dealloc or gc drops it */
 	}
+	if (r->dns && ((err = infra_write_hosts(cfg, r)) || (err = dns_start(cfg, r, infra)))) {
+		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+		return err_wrap(&cfg->err, err, "infra %s", infra);
+	}
 	return 0;
 }
 

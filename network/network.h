@@ -102,10 +102,13 @@ int attach_parse_mac(const char *text, uint8_t mac[6]);
 void attach_veth_name(const char *id, char *buf, size_t len);
 void attach_infra_name(const char *net, char *buf, size_t len);
 struct json_t *attach_cni_result(const struct net_record *r, struct json_t *a);
+bool attach_nameserver(const struct net_record *r, char *buf, size_t len);
 
 /* infra.c, plumb.c: the infra netns, its bridge, and a container's veth into it. */
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
 int infra_stop(struct net_cfg *cfg, const struct net_record *r);
+int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r);
+int dns_start(struct net_cfg *cfg, const struct net_record *r, const char *infra);
 int plumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int unplumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int netns_cmd(struct net_cfg *cfg, char *const argv[]);

@@ -29,21 +29,12 @@
 /* The netns's holder going away (del, gc, kill) ends the daemon too, cleanly. */
 static int watch_holder(struct pf_cfg *cfg, struct pf_state *st)
 {
-	struct netns_state ns;
-	struct pidfile pf;
-	int pidfd, err;
+	int pidfd, err = state_holder_pidfd(cfg->state_fd, &pidfd);
 
-	err = state_read(cfg->state_fd, &ns);
-	if (err || state_is_host(&ns))
+	if (err == -ESRCH)
+		return err_make(&cfg->err, err, "netns %s is stale", cfg->netns_arg);
+	if (err || pidfd < 0)
 		return err;
-	pidfd = pidfd_open(ns.holder_pid, 0);
-	pf = (struct pidfile){ .pid = ns.holder_pid, .start = ns.holder_start };
-	if (pidfd < 0 || pidfile_live(&pf) != 1) {
-		err_make(&cfg->err, -ESRCH, "netns %s is stale", cfg->netns_arg);
-		if (pidfd >= 0)
-			close(pidfd);
-		return -ESRCH;
-	}
 	return evloop_quit_on(&st->ev, pidfd);
 }
 

@@ -135,6 +135,8 @@ oci_client() {
 	ln -sf busybox bundle/rootfs/bin/nc
 	ln -sf busybox bundle/rootfs/bin/nslookup
 	(cd bundle && runc spec --rootless) || fail "runc spec --rootless failed"
+	# As an engine does: the container's resolv.conf is the one its network gives.
+	cp "$ROOTLET_STATE_DIR/$ns/resolv.conf" bundle/rootfs/etc/resolv.conf
 	ok "$NETNS" oci "$ns" bundle/config.json --in-place
 	jq --arg s "$script" '.process.terminal = false | .process.args = ["sh", "-c", $s]' \
 		<bundle/config.json >bundle/config.new && mv bundle/config.new bundle/config.json
@@ -154,7 +156,7 @@ test_alloc_prints_a_cni_result_and_dealloc_leaves_nothing() {
 	assert_eq "$(echo "$res" | jq -c '.ips')" \
 		'[{"address":"10.89.0.2/24","gateway":"10.89.0.1","interface":0}]'
 	assert_eq "$(echo "$res" | jq -c '.routes')" '[{"dst":"0.0.0.0/0","gw":"10.89.0.1"}]'
-	assert_eq "$(echo "$res" | jq -c '.dns')" '{"nameservers":["10.0.2.3"]}'
+	assert_eq "$(echo "$res" | jq -c '.dns')" '{"nameservers":["10.89.0.1"]}'
 	# What the result says is what the netns has.
 	ok inside c1 ip -o -4 addr show dev eth0
 	assert_match "$OUT" "inet 10\.89\.0\.2/24"
@@ -186,7 +188,7 @@ test_alloc_prints_a_cni_result_and_dealloc_leaves_nothing() {
 test_two_containers_reach_each_other_and_the_host_but_not_another_network() {
 	ok "$NETWORK" create n --allow-host-loopback
 	ok "$NETWORK" create other
-	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c1 --alias db
 	ok "$NETWORK" alloc n c2
 	ok "$NETWORK" alloc other c3
 	assert_eq "$(echo "$OUT" | jq -r '.ips[0].address')" 10.89.1.2/24
@@ -195,13 +197,20 @@ test_two_containers_reach_each_other_and_the_host_but_not_another_network() {
 	serve udp1 inside c1 $NET serve-dns one.test 10.1.1.1 ::1 0.0.0.0
 	serve tcp2 inside c2 $NET serve-echo tcp 0.0.0.0 8080
 	serve udp2 inside c2 $NET serve-dns two.test 10.2.2.2 ::1 0.0.0.0
+	serve udp1b inside c1 $NET serve-echo udp 0.0.0.0 5353
 	hport=$(free_port)
 	serve host $NET serve-echo tcp 127.0.0.1 "$hport"
 	# runc in c1's netns and crun in c2's: each reaches the other, TCP and UDP, and the host.
-	oci_client runc c1 "echo runc-tcp | nc -w 2 10.89.0.3 8080; nslookup two.test 10.89.0.3 | grep -o 10.2.2.2; echo runc-host | nc -w 2 10.0.2.2 $hport"
-	assert_eq "$OUT" "runc-tcp"$'\n'"10.2.2.2"$'\n'"runc-host" "runc container in c1"
-	oci_client crun c2 "echo crun-tcp | nc -w 2 10.89.0.2 8080; nslookup one.test 10.89.0.2 | grep -o 10.1.1.1; echo crun-host | nc -w 2 10.0.2.2 $hport"
-	assert_eq "$OUT" "crun-tcp"$'\n'"10.1.1.1"$'\n'"crun-host" "crun container in c2"
+	# Names through the network's DNS responder (the resolv.conf alloc gave them).
+	oci_client runc c1 "echo runc-tcp | nc -w 2 10.89.0.3 8080; nslookup two.test 10.89.0.3 | grep -o 10.2.2.2; echo runc-host | nc -w 2 10.0.2.2 $hport; nslookup c2 | grep -o 10.89.0.3"
+	assert_eq "$OUT" "runc-tcp"$'\n'"10.2.2.2"$'\n'"runc-host"$'\n'"10.89.0.3" "runc container in c1"
+	oci_client crun c2 "echo crun-tcp | nc -w 2 10.89.0.2 8080; nslookup one.test 10.89.0.2 | grep -o 10.1.1.1; echo crun-host | nc -w 2 10.0.2.2 $hport; nslookup c1 | grep -o 10.89.0.2"
+	assert_eq "$OUT" "crun-tcp"$'\n'"10.1.1.1"$'\n'"crun-host"$'\n'"10.89.0.2" "crun container in c2"
+	# By name with the system's resolver, TCP and UDP: c2's hostname, c1's alias.
+	ok inside c1 $NET echo-client tcp c2 8080 by-name-tcp
+	assert_eq "$OUT" by-name-tcp
+	ok inside c2 $NET echo-client udp db 5353 by-name-udp
+	assert_eq "$OUT" by-name-udp
 	# c3, on another network, reaches neither container (nor do they reach it).
 	run inside c3 $NET echo-client tcp 10.89.0.2 8080 x --timeout 2
 	[ "$RC" -ne 0 ] || fail "c3 reached c1 across networks"
@@ -214,7 +223,11 @@ test_host_loopback_only_when_the_network_allows_it_and_internal_has_no_way_out()
 	ok "$NETWORK" create inside --internal
 	ok "$NETWORK" alloc closed c1
 	ok "$NETWORK" alloc inside c2
-	assert_eq "$(echo "$OUT" | jq -c .dns)" '{}' "an internal network names no resolver"
+	assert_eq "$(echo "$OUT" | jq -c .dns)" '{"nameservers":["10.89.1.1"]}' \
+		"an internal network's resolver: its own, answering only its names"
+	ok "$NETWORK" create quiet --internal --no-dns
+	ok "$NETWORK" alloc quiet c3
+	assert_eq "$(echo "$OUT" | jq -c .dns)" '{}' "no resolver at all"
 	hport=$(free_port)
 	serve host $NET serve-echo tcp 127.0.0.1 "$hport"
 	run inside c1 $NET echo-client tcp 10.0.2.2 "$hport" x --timeout 2
@@ -335,4 +348,34 @@ test_rootlet_run_network_attaches_the_command_and_deallocates_after() {
 	assert_match "$ERR" "--ip and --alias go with --network"
 	refused 125 "$BUILD/rootlet" run --network nosuch -- true
 	assert_match "$ERR" "no such network"
+}
+
+# rootlet-dns alone, in a netns of the test's with a resolver of its own as the upstream.
+test_dns_responder_answers_names_forwards_the_rest_and_rereads_its_hosts() {
+	ok "$NETNS" add d
+	ok inside d sh -c 'ip link set lo up && ip addr add 10.77.5.1/32 dev lo'
+	serve up inside d $NET serve-dns outside.example 192.0.2.7 2001:db8::7 127.0.0.53
+	printf '10.77.5.9 box Box.Alias\n' >"$ROOTLET_STATE_DIR/d/hosts"
+	bg dns "$BUILD/rootlet-dns" --netns d --listen 10.77.5.1 --upstream 127.0.0.53
+	wait_until 10 "[ -e '$ROOTLET_STATE_DIR/d/dns.pid' ]"
+	pid=$BG_PID
+	wait_until 10 "'$NETNS' exec d -- $NET dns-query box 10.77.5.1 >/dev/null 2>&1"
+	ok inside d $NET dns-query box 10.77.5.1
+	assert_eq "$OUT" 10.77.5.9
+	ok inside d $NET dns-query BOX.alias 10.77.5.1
+	assert_eq "$OUT" 10.77.5.9 "an alias, in another case"
+	ok inside d $NET dns-query outside.example 10.77.5.1
+	assert_eq "$OUT" 192.0.2.7 "forwarded upstream"
+	printf '10.77.5.10 later\n' >hosts.new
+	mv hosts.new "$ROOTLET_STATE_DIR/d/hosts"
+	wait_until 5 "[ \"\$('$NETNS' exec d -- $NET dns-query later 10.77.5.1 2>/dev/null)\" = 10.77.5.10 ]"
+	# Sandboxed like the other daemons: seccomp, no capability, an empty root.
+	assert_match "$(grep '^Seccomp:' "/proc/$pid/status")" "2$"
+	assert_eq "$(awk '/^CapEff/ {print $2}' "/proc/$pid/status")" 0000000000000000
+	assert_eq "$(ls -A "/proc/$pid/root/" 2>/dev/null)" "" "its root"
+	refused 2 "$BUILD/rootlet-dns" --netns d
+	assert_match "$ERR" "--netns NAME and --listen IP are needed"
+	refused 1 "$BUILD/rootlet-dns" --netns nosuch --listen 10.77.5.1
+	assert_match "$ERR" "^rootlet-dns: netns nosuch: No such file or directory$"
+	check_man_page rootlet-dns
 }

@@ -1,0 +1,86 @@
+/* rootlet-dns: the names of a shared network's containers, answered in its infra netns. */
+#ifndef ROOTLET_DNS_H
+#define ROOTLET_DNS_H
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "evloop.h"
+
+#define DNS_PORT	53
+#define DNS_MSG_MAX	4096 /* a UDP query or answer, EDNS0 sizes included */
+#define DNS_NAME_MAX	256  /* a name as text, with its dot */
+#define DNS_HOSTS_FILE	"hosts"
+#define DNS_HOSTS_MAX	(1024 * 1024)
+#define DNS_PENDING_MAX 256  /* queries forwarded and not yet answered */
+#define DNS_UPSTREAM_MS 5000 /* a forwarded query's answer is awaited this long */
+#define DNS_TTL		0    /* containers come and go: nobody caches our answers */
+
+/* One name of the table: a container's ID, hostname or alias. */
+struct dns_name {
+	char name[DNS_NAME_MAX]; /* lower case, no trailing dot */
+	struct in_addr addr;
+};
+
+struct dns_table {
+	struct dns_name *names;
+	size_t n;
+};
+
+int table_parse(const char *text, struct dns_table *ret);
+void table_free(struct dns_table *t);
+const struct dns_name *table_find(const struct dns_table *t, const char *name);
+
+enum dns_verdict {
+	DNS_ANSWERED, /* @out is the answer */
+	DNS_FORWARD,  /* not ours: ask the upstream resolver */
+	DNS_DROP,     /* not a query we can parse: no answer */
+};
+enum dns_verdict dns_answer(const struct dns_table *t, const uint8_t *q, size_t qlen,
+			    bool can_forward, uint8_t *out, size_t *out_len);
+
+struct dns_cfg {
+	const char *netns;	 /* the infra's rootlet-netns name */
+	struct in_addr listen;	 /* the gateway's address on the bridge */
+	struct in_addr upstream; /* slirp's resolver; 0: none (an internal network) */
+	int ready_fd;
+	bool debug;
+	struct err err;
+};
+
+/* A query forwarded upstream, under an ID of ours. */
+struct dns_pending {
+	bool used;
+	uint16_t client_id;
+	uint16_t our_id;
+	struct sockaddr_in client;
+	int64_t expire_ms;
+};
+
+struct dns_daemon {
+	struct evloop ev;
+	struct dns_cfg *cfg;
+	int udp_fd;	 /* :53 on the gateway's address */
+	int upstream_fd; /* connected to the upstream resolver, or -1 */
+	int dir_fd;	 /* the infra's entry: its hosts file */
+	int inotify_fd;
+	struct dns_table table;
+	struct dns_pending pending[DNS_PENDING_MAX];
+	uint16_t next_id;
+	struct evloop_timer expiry;
+};
+
+int dns_isolate_user_net(struct dns_cfg *cfg, int *ret_dir_fd, int *ret_holder_fd);
+int dns_isolate_fs_caps(struct dns_cfg *cfg);
+int dns_isolate_syscalls(struct dns_cfg *cfg);
+
+void forward_query(struct dns_daemon *d, const uint8_t *q, size_t len,
+		   const struct sockaddr_in *client);
+void forward_answer(struct evloop *l, void *obj, int fd, uint32_t events);
+void forward_expire(struct evloop *l, struct evloop_timer *t);
+
+#endif

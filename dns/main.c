@@ -1,0 +1,256 @@
+/* rootlet-dns: a shared network's DNS responder, in its infra netns, on lib/evloop. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "dns.h"
+#include "fileio.h"
+#include "log.h"
+#include "pidfile.h"
+
+#define DNS_PIDFILE   "dns.pid"
+#define INOTIFY_BUF   4096
+#define READY_MESSAGE "1"
+
+enum {
+	OPT_NETNS = 256,
+	OPT_LISTEN,
+	OPT_UPSTREAM,
+	OPT_READY,
+	OPT_DEBUG,
+};
+
+static void usage(void)
+{
+	printf("Usage: rootlet-dns --netns NAME --listen IP [--upstream IP] [--ready-fd FD] "
+	       "[--debug]\n"
+	       "A shared network's DNS responder, run by rootlet-network in the network's infra\n"
+	       "netns: the containers' names (the entry's hosts file, re-read when it changes)\n"
+	       "answered, any other name forwarded to the upstream resolver.\n"
+	       "\n"
+	       "  --netns NAME      the infra's rootlet netns (joined, user namespace first)\n"
+	       "  --listen IP       the address to answer on, port 53 (the gateway's)\n"
+	       "  --upstream IP     where other names go (slirp's 10.0.2.3); none: NXDOMAIN\n"
+	       "  --ready-fd FD     write 1 to FD once answering\n"
+	       "  --debug           log each query on stderr\n"
+	       "  -h, --help        this text\n"
+	       "  -V, --version     print the version\n"
+	       "\n"
+	       "Exit: 0 on SIGTERM or when the netns's holder exits, 1 failed, 2 usage.\n");
+}
+
+static int parse(int argc, char **argv, struct dns_cfg *cfg)
+{
+	static const struct option opts[] = {
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "upstream", required_argument, NULL, OPT_UPSTREAM },
+		{ "ready-fd", required_argument, NULL, OPT_READY },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool listen = false;
+	char *end;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NETNS:
+			cfg->netns = optarg;
+			break;
+		case OPT_LISTEN:
+			if (inet_pton(AF_INET, optarg, &cfg->listen) != 1)
+				return cmdline_usage("rootlet-dns",
+						     "--listen '%s': not an IPv4 address", optarg);
+			listen = true;
+			break;
+		case OPT_UPSTREAM:
+			if (inet_pton(AF_INET, optarg, &cfg->upstream) != 1)
+				return cmdline_usage("rootlet-dns",
+						     "--upstream '%s': not an IPv4 address",
+						     optarg);
+			break;
+		case OPT_READY:
+			cfg->ready_fd = (int)strtol(optarg, &end, 10);
+			if (*end || end == optarg || cfg->ready_fd < 0 ||
+			    fcntl(cfg->ready_fd, F_GETFD) < 0)
+				return cmdline_usage("rootlet-dns",
+						     "--ready-fd '%s': not an open fd", optarg);
+			break;
+		case OPT_DEBUG:
+			cfg->debug = true;
+			break;
+		case 'h':
+			usage();
+			exit(0);
+		case 'V':
+			printf("rootlet-dns %s\n", ROOTLET_VERSION);
+			exit(0);
+		default:
+			return cmdline_unknown_option("rootlet-dns", argv);
+		}
+	}
+	if (optind < argc)
+		return cmdline_usage("rootlet-dns", "unexpected argument '%s'", argv[optind]);
+	if (!cfg->netns || !listen)
+		return cmdline_usage("rootlet-dns", "%s",
+				     "--netns NAME and --listen IP are needed");
+	return 0;
+}
+
+/* The hosts file, read again; a missing one is no names. */
+static void reload(struct dns_daemon *d)
+{
+	struct dns_table t = { 0 };
+	char *text = NULL;
+	size_t len;
+	int err = file_read_max(d->dir_fd, DNS_HOSTS_FILE, DNS_HOSTS_MAX, &text, &len);
+
+	if (err && err != -ENOENT) {
+		log_warn("%s: %s; keeping the names I have", DNS_HOSTS_FILE, strerror(-err));
+		return;
+	}
+	if (table_parse(text ? text : "", &t)) {
+		free(text);
+		return;
+	}
+	free(text);
+	table_free(&d->table);
+	d->table = t;
+	log_debug(d->cfg->debug, "%zu names", t.n);
+}
+
+static void hosts_changed(struct evloop *l, void *obj, int fd, uint32_t events)
+{
+	char buf[INOTIFY_BUF] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	(void)l;
+	(void)events;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	reload(obj);
+}
+
+static void query(struct evloop *l, void *obj, int fd, uint32_t events)
+{
+	struct dns_daemon *d = obj;
+	uint8_t q[DNS_MSG_MAX], out[DNS_MSG_MAX];
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	ssize_t n;
+
+	(void)l;
+	(void)events;
+	while ((n = recvfrom(fd, q, sizeof(q), MSG_DONTWAIT, (struct sockaddr *)&from, &flen)) >=
+	       0) {
+		size_t olen = sizeof(out);
+
+		switch (dns_answer(&d->table, q, (size_t)n, d->upstream_fd >= 0, out, &olen)) {
+		case DNS_ANSWERED:
+			sendto(fd, out, olen, MSG_DONTWAIT, (struct sockaddr *)&from, flen);
+			break;
+		case DNS_FORWARD:
+			forward_query(d, q, (size_t)n, &from);
+			break;
+		case DNS_DROP:
+			break;
+		}
+		flen = sizeof(from);
+	}
+}
+
+static int udp_socket(struct in_addr addr, bool do_bind, struct dns_cfg *cfg)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(DNS_PORT),
+				   .sin_addr = addr };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return err_errno(&cfg->err, -errno, "socket");
+	/* No SO_REUSEADDR: nobody else may bind our port and take the queries. */
+	err = do_bind ? bind(fd, (struct sockaddr *)&sin, sizeof(sin))
+		      : connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if (err < 0) {
+		err = -errno;
+		close(fd);
+		return err_errno(&cfg->err, err, "%s %s:%d", do_bind ? "binding" : "connecting",
+				 inet_ntoa(addr), DNS_PORT);
+	}
+	return fd;
+}
+
+/* Steps 1 and 2 of isolate.c's timeline: namespaces, sockets, inotify, the pid file. */
+static int setup(struct dns_daemon *d, struct dns_cfg *cfg)
+{
+	char watch[sizeof("/proc/self/fd/2147483647")];
+	int holder_fd, err;
+
+	if ((err = dns_isolate_user_net(cfg, &d->dir_fd, &holder_fd)))
+		return err;
+	if ((err = evloop_init(&d->ev, -1)) ||
+	    (holder_fd >= 0 && (err = evloop_quit_on(&d->ev, holder_fd))))
+		return err_errno(&cfg->err, err, "event loop");
+	if ((d->udp_fd = udp_socket(cfg->listen, true, cfg)) < 0)
+		return d->udp_fd;
+	if (cfg->upstream.s_addr && (d->upstream_fd = udp_socket(cfg->upstream, false, cfg)) < 0)
+		return d->upstream_fd;
+	snprintf(watch, sizeof(watch), "/proc/self/fd/%d", d->dir_fd);
+	d->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d->inotify_fd < 0 ||
+	    inotify_add_watch(d->inotify_fd, watch, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
+		return err_errno(&cfg->err, -errno, "inotify");
+	reload(d);
+	if ((err = evloop_watch(&d->ev, d->udp_fd, EPOLLIN, query, d)) ||
+	    (d->upstream_fd >= 0 &&
+	     (err = evloop_watch(&d->ev, d->upstream_fd, EPOLLIN, forward_answer, d))) ||
+	    (err = evloop_watch(&d->ev, d->inotify_fd, EPOLLIN, hosts_changed, d)))
+		return err_errno(&cfg->err, err, "event loop");
+	if ((err = pidfile_write(d->dir_fd, DNS_PIDFILE, getpid())))
+		return err_errno(&cfg->err, err, "%s", DNS_PIDFILE);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct dns_cfg cfg = { .ready_fd = -1 };
+	static struct dns_daemon d = { .ev = { .epfd = -1, .signal_fd = -1 },
+				       .udp_fd = -1,
+				       .upstream_fd = -1,
+				       .dir_fd = -1,
+				       .inotify_fd = -1,
+				       .expiry = { .expire_ms = -1, .fn = forward_expire } };
+	int err;
+
+	if (parse(argc, argv, &cfg))
+		return CMDLINE_EXIT_USAGE;
+	d.cfg = &cfg;
+	if ((err = setup(&d, &cfg)) || (err = dns_isolate_fs_caps(&cfg)) ||
+	    (err = dns_isolate_syscalls(&cfg))) {
+		log_error("%s", err_why(&cfg.err, err));
+		if (d.dir_fd >= 0)
+			unlinkat(d.dir_fd, DNS_PIDFILE, 0);
+		return EXIT_FAILURE;
+	}
+	if (cfg.ready_fd >= 0) {
+		if (write(cfg.ready_fd, READY_MESSAGE, 1) != 1)
+			log_warn("ready fd %d: nobody is reading it", cfg.ready_fd);
+		close(cfg.ready_fd);
+	}
+	err = evloop_run(&d.ev);
+	table_free(&d.table);
+	evloop_free(&d.ev);
+	return err ? EXIT_FAILURE : 0;
+}

@@ -1,0 +1,104 @@
+/* Unit tests of rootlet-dns's answers: what a container's query gets back, decoded by ldns. */
+#include <arpa/inet.h>
+#include <ldns/ldns.h>
+#include <string.h>
+
+#include "dns.h"
+#include "unit.h"
+
+static const char *hosts = "10.89.0.2 c1 Web www\n10.89.0.3 c2\ngarbage\n";
+
+/* A query for @name of @type, as a resolver sends it. */
+static size_t query(const char *name, ldns_rr_type type, uint8_t *buf, size_t len)
+{
+	ldns_pkt *p = NULL;
+	uint8_t *wire = NULL;
+	size_t n = 0;
+
+	if (ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, LDNS_RD) != LDNS_STATUS_OK)
+		return 0;
+	ldns_pkt_set_id(p, 0x4242);
+	ldns_pkt2wire(&wire, p, &n);
+	ldns_pkt_free(p);
+	if (n > len)
+		n = 0;
+	memcpy(buf, wire, n);
+	LDNS_FREE(wire);
+	return n;
+}
+
+/* The verdict, and the answer decoded when there is one. */
+static enum dns_verdict ask(const struct dns_table *t, const char *name, ldns_rr_type type,
+			    bool can_forward, ldns_pkt **ret)
+{
+	uint8_t q[DNS_MSG_MAX], out[DNS_MSG_MAX];
+	size_t qlen = query(name, type, q, sizeof(q)), olen = sizeof(out);
+	enum dns_verdict v = dns_answer(t, q, qlen, can_forward, out, &olen);
+
+	*ret = NULL;
+	if (v == DNS_ANSWERED && ldns_wire2pkt(ret, out, olen) != LDNS_STATUS_OK)
+		*ret = NULL;
+	return v;
+}
+
+static bool answers_a(ldns_pkt *p, const char *addr)
+{
+	ldns_rr_list *an = p ? ldns_pkt_answer(p) : NULL;
+	struct in_addr want;
+	ldns_rdf *rdf;
+
+	if (!an || ldns_rr_list_rr_count(an) != 1 || inet_pton(AF_INET, addr, &want) != 1)
+		return false;
+	rdf = ldns_rr_rdf(ldns_rr_list_rr(an, 0), 0);
+	return ldns_rdf_size(rdf) == 4 && !memcmp(ldns_rdf_data(rdf), &want, 4) &&
+	       ldns_pkt_id(p) == 0x4242 && ldns_pkt_qr(p) && ldns_pkt_aa(p);
+}
+
+TEST(names_ids_hostnames_and_aliases_in_any_case)
+{
+	struct dns_table t;
+	ldns_pkt *p;
+
+	CHECK(table_parse(hosts, &t) == 0 && t.n == 4);
+	CHECK(ask(&t, "c1", LDNS_RR_TYPE_A, true, &p) == DNS_ANSWERED && answers_a(p, "10.89.0.2"));
+	ldns_pkt_free(p);
+	CHECK(ask(&t, "WEB.", LDNS_RR_TYPE_A, true, &p) == DNS_ANSWERED &&
+	      answers_a(p, "10.89.0.2"));
+	ldns_pkt_free(p);
+	CHECK(ask(&t, "c2", LDNS_RR_TYPE_A, false, &p) == DNS_ANSWERED &&
+	      answers_a(p, "10.89.0.3"));
+	ldns_pkt_free(p);
+	/* A name we hold, another type: it exists, with no such data. */
+	CHECK(ask(&t, "www", LDNS_RR_TYPE_AAAA, true, &p) == DNS_ANSWERED && p &&
+	      ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR && ldns_pkt_ancount(p) == 0);
+	ldns_pkt_free(p);
+	table_free(&t);
+}
+
+TEST(other_names_go_upstream_or_do_not_exist)
+{
+	struct dns_table t;
+	ldns_pkt *p;
+
+	CHECK(table_parse(hosts, &t) == 0);
+	CHECK(ask(&t, "example.com", LDNS_RR_TYPE_A, true, &p) == DNS_FORWARD && !p);
+	CHECK(ask(&t, "example.com", LDNS_RR_TYPE_A, false, &p) == DNS_ANSWERED && p &&
+	      ldns_pkt_get_rcode(p) == LDNS_RCODE_NXDOMAIN && ldns_pkt_ancount(p) == 0);
+	ldns_pkt_free(p);
+	table_free(&t);
+}
+
+TEST(what_is_no_query_is_dropped)
+{
+	struct dns_table t = { 0 };
+	uint8_t junk[] = { 0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0 };
+	uint8_t out[DNS_MSG_MAX];
+	size_t olen = sizeof(out);
+
+	CHECK(dns_answer(&t, junk, sizeof(junk), true, out, &olen) == DNS_DROP);
+	CHECK(dns_answer(&t, junk, 3, true, out, &olen) == DNS_DROP);
+	CHECK(table_parse("", &t) == 0 && t.n == 0 && !table_find(&t, "c1"));
+}
+
+UNIT_MAIN("dns_answer", T(names_ids_hostnames_and_aliases_in_any_case),
+	  T(other_names_go_upstream_or_do_not_exist), T(what_is_no_query_is_dropped))
