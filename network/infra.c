@@ -168,42 +168,6 @@ static int bridge_up(struct net_cfg *cfg, const struct net_record *r, json_t *un
 	return err;
 }
 
-static int run_bridge_up(struct net_cfg *cfg, const struct net_record *r)
-{
-	struct err child_err = { 0 };
-	int pipefd[2], status, err;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		err = bridge_up(cfg, r, NULL, &child_err);
-		if (err && write(pipefd[1], &child_err, sizeof(child_err)) < 0)
-			_exit(2);
-		_exit(err ? 1 : 0);
-	}
-	close(pipefd[1]);
-	if (pid < 0) {
-		close(pipefd[0]);
-		return -errno;
-	}
-	if (read(pipefd[0], &child_err, sizeof(child_err)) != (ssize_t)sizeof(child_err))
-		child_err.code = 0;
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (child_err.code) {
-		cfg->err = child_err;
-		return child_err.code;
-	}
-	return err_make(&cfg->err, -ECHILD, "setting up the bridge failed");
-}
-
 /*
  * The user namespace the containers still attached live in, as an fd this process passes on
  * (not close-on-exec); -1 when none of them is left. A new infra must join it: a veth can only
@@ -282,7 +246,7 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		close(user_fd);
 	if (err)
 		return err_wrap(&cfg->err, err, "starting infra %s", infra);
-	if ((err = run_bridge_up(cfg, r))) {
+	if ((err = net_in_child(cfg, bridge_up, r, NULL))) {
 		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
 		return err_wrap(&cfg->err, err, "infra %s", infra);
 	}

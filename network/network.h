@@ -109,6 +109,10 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
 int infra_stop(struct net_cfg *cfg, const struct net_record *r);
 int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r);
 int dns_start(struct net_cfg *cfg, const struct net_record *r, const char *infra);
+typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, struct json_t *a,
+			    struct err *e);
+int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r,
+		 struct json_t *a);
 int plumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int unplumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int netns_cmd(struct net_cfg *cfg, char *const argv[]);

@@ -130,10 +130,17 @@ static int set_up_eth0(const struct net_record *r, json_t *a, struct err *e)
 	return err;
 }
 
-/* Runs @fn in a child (it changes namespaces); its struct err comes back on a pipe. */
-static int in_child(struct net_cfg *cfg,
-		    int (*fn)(struct net_cfg *, const struct net_record *, json_t *, struct err *),
-		    const struct net_record *r, json_t *a)
+/**
+ * net_in_child() - Run @fn in a child, which may change namespaces; its struct err comes back
+ * on a pipe
+ * @cfg:	cfg->err: the child's, when it fails
+ * @fn:		what the child does, with @r and @a
+ * @r:		the network
+ * @a:		an attachment, or NULL
+ *
+ * Return: 0 when the child succeeded, else its (or our) negative errno
+ */
+int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, json_t *a)
 {
 	struct err child_err = { 0 };
 	int pipefd[2], status, err;
@@ -166,7 +173,7 @@ static int in_child(struct net_cfg *cfg,
 		cfg->err = child_err;
 		return child_err.code;
 	}
-	return err_make(&cfg->err, -ECHILD, "the plumbing child failed");
+	return err_make(&cfg->err, -ECHILD, "a child in the network's namespaces failed");
 }
 
 static int join_fd(int fd, const char *netns, struct err *e)
@@ -227,7 +234,7 @@ static int unplumb(struct net_cfg *cfg, const struct net_record *r, json_t *a, s
  */
 int plumb_container(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 {
-	return in_child(cfg, plumb, r, a);
+	return net_in_child(cfg, plumb, r, a);
 }
 
 /**
@@ -240,5 +247,5 @@ int plumb_container(struct net_cfg *cfg, const struct net_record *r, json_t *a)
  */
 int unplumb_container(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 {
-	return in_child(cfg, unplumb, r, a);
+	return net_in_child(cfg, unplumb, r, a);
 }

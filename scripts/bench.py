@@ -16,6 +16,8 @@ and its teardown, beside slirp4netns+unshare+nsenter, pasta --config-net and roo
 inbound through socket activation (the host's socket handed to a server inside `rootlet run`)
 beside the plain loopback baseline, rootlet-portfwd, pasta and rootlesskit (benchclient's
 stream, conn/s and round trips).
+network (bench_network.py): container to container on one rootlet-network beside a veth pair,
+alloc's latency (first, warm, the 100th) and the infra's RSS.
 BENCH_OLD_TOP=DIR adds another tree's rootlet-slirp and rootlet-portfwd (built there) to the
 same run, and a table of new/old ratios.
 Runs as an unprivileged user; traffic stays on loopback and inside the namespaces it makes.
@@ -32,9 +34,10 @@ import time
 from bench_common import (BENCHCLIENT, NETNS, OLD_TOP, RUNS, SECONDS, binary, netns_path,
                           round_trips, sh, start_with_ready, wait_gone)
 from bench_front import bench_activation, bench_run, print_activation, print_run
+from bench_network import bench_network, print_network
 from bench_portfwd import bench_portfwd, print_portfwd
 
-# BENCH_ONLY=slirp or portfwd: one half, while working on it; make bench runs both.
+# BENCH_ONLY=slirp, portfwd or network: one part, while working on it; make bench runs all.
 ONLY = os.environ.get("BENCH_ONLY", "")
 IPERF_PORT = 15201
 ECHO_PORT = 15202
@@ -195,19 +198,22 @@ def main():
     iperf_server = subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", str(IPERF_PORT)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.3)
-    rows, rr, e2e, fwd, front_run, act = [], {}, None, None, None, None
+    rows, rr, e2e, fwd, front_run, act, net = [], {}, None, None, None, None, None
     try:
-        if ONLY != "portfwd":
+        if ONLY in ("", "slirp"):
             print(f"bench: slirp, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
             bench_slirp(rows, rr)
             e2e = bench_e2e()
             print("bench: rootlet run end to end", file=sys.stderr)
             front_run = bench_run()
-        if ONLY != "slirp":
+        if ONLY in ("", "portfwd"):
             print(f"bench: portfwd, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
             fwd = bench_portfwd()
             print("bench: inbound through socket activation", file=sys.stderr)
             act = bench_activation()
+        if ONLY in ("", "network"):
+            print("bench: shared networks", file=sys.stderr)
+            net = bench_network()
     finally:
         iperf_server.terminate()
         # Whatever a failed step left: every netns of the bench's own state root goes.
@@ -224,6 +230,8 @@ def main():
         print_portfwd(fwd)
     if act:
         print_activation(act)
+    if net:
+        print_network(net)
     if OLD_TOP:
         print_old_new(rows, fwd)
 

@@ -1,0 +1,133 @@
+"""make bench, shared networks: container to container on one rootlet-network beside a plain
+veth pair between two netns (the kernel path), alloc's latency (first, warm, the 100th) and
+the infra's memory."""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from bench_common import (BENCHCLIENT, BUILD, NETNS, RUNS, SECONDS, measure, sh)
+from bench_portfwd import IPERF_IN, ECHO_IN, veth_ceiling
+
+NETWORK = os.path.join(BUILD, "rootlet-network")
+MANY = 100
+SERVER_WAIT = 0.5
+
+
+def kib(pid, field="VmRSS"):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def pid_of(entry, file):
+    try:
+        with open(os.path.join(os.environ["ROOTLET_STATE_DIR"], entry, file)) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def holder_of(entry):
+    for e in json.loads(sh(NETNS, "list", "--json").stdout):
+        if e["name"] == entry:
+            return e["holder_pid"]
+    return 0
+
+
+def alloc(net, cid):
+    t0 = time.monotonic()
+    out = sh(NETWORK, "alloc", net, cid).stdout
+    return (time.monotonic() - t0) * 1000, json.loads(out)["ips"][0]["address"].split("/")[0]
+
+
+def container_to_container():
+    """(Gbit/s, conn/s, (p50, p99)) from one container to another of one network."""
+    net = f"bnet{os.getpid()}"
+    sh(NETWORK, "create", net)
+    servers = []
+    try:
+        alloc(net, f"{net}a")
+        _, ip_b = alloc(net, f"{net}b")
+        b, a = f"{net}b", f"{net}a"
+        servers = [subprocess.Popen([NETNS, "exec", b, "--", "iperf3", "-s", "-p", str(IPERF_IN)],
+                                    stdout=subprocess.DEVNULL),
+                   subprocess.Popen([NETNS, "exec", b, "--", BENCHCLIENT, "serve", "0.0.0.0",
+                                     str(ECHO_IN)], stdout=subprocess.DEVNULL)]
+        time.sleep(SERVER_WAIT)
+        out = sh(NETNS, "exec", a, "--", "iperf3", "-c", ip_b, "-p", str(IPERF_IN), "-t",
+                 str(SECONDS), "-J", check=False).stdout
+        gbit = json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
+        inside = (NETNS, "exec", a, "--")
+        cps = measure("cps", ip_b, ECHO_IN, inside)
+        rr = measure("pingpong", ip_b, ECHO_IN, inside)
+        return gbit, cps, rr
+    finally:
+        for p in servers:
+            p.terminate()
+            p.wait()
+        sh(NETWORK, "rm", net, "--force", check=False)
+
+
+def allocs_and_memory():
+    """alloc's ms: the first (infra start), the warm ones, the MANY-th; the infra's RSS."""
+    net = f"bmany{os.getpid()}"
+    sh(NETWORK, "create", net)
+    try:
+        times = [alloc(net, f"{net}-{i}")[0] for i in range(MANY)]
+        infra = f"net.{net}"
+        parts = {"holder": kib(holder_of(infra)), "slirp": kib(pid_of(infra, "slirp.pid")),
+                 "dns": kib(pid_of(infra, "dns.pid"))}
+        container = kib(holder_of(f"{net}-1"))
+        return times, parts, container
+    finally:
+        sh(NETWORK, "rm", net, "--force", check=False)
+
+
+def bench_network():
+    res = {"network": [], "veth (kernel)": []}
+    for run in range(RUNS):
+        res["network"].append(container_to_container())
+        gbit, cps, free, _ = veth_ceiling()
+        res["veth (kernel)"].append((gbit, cps, free))
+        print(f"  network: run {run + 1} of {RUNS} done", file=sys.stderr, flush=True)
+    out = {}
+    for k, rows in res.items():
+        out[k] = {"gbit": statistics.median(r[0] for r in rows),
+                  "cps": statistics.median(r[1] for r in rows),
+                  "p50": statistics.median(r[2][0] for r in rows),
+                  "p99": statistics.median(r[2][1] for r in rows)}
+    times, parts, container = allocs_and_memory()
+    out["alloc"] = {"first": times[0], "warm": statistics.median(times[1:]),
+                    "second": times[1], "last": times[-1]}
+    out["rss"] = parts
+    out["container_rss"] = container
+    return out
+
+
+def print_network(res):
+    print()
+    print("rootlet-network: container to container on one network, beside a veth pair "
+          "(the kernel path); ratio to the veth")
+    base = res["veth (kernel)"]
+    print(f"  {'path':<16} {'iperf3 Gbit/s':>16} {'conn/s':>15} {'p50 us':>14} {'p99 us':>14}")
+    for k in ("network", "veth (kernel)"):
+        r = res[k]
+        cells = [f"{r[m]:{fmt}} ({r[m] / base[m] if base[m] else 0:4.2f}x)".rjust(width)
+                 for m, fmt, width in (("gbit", "6.2f", 16), ("cps", "6.0f", 15),
+                                       ("p50", "5.1f", 14), ("p99", "5.1f", 14))]
+        print(f"  {k:<16} " + " ".join(cells))
+    a = res["alloc"]
+    print(f"  alloc: first (infra start) {a['first']:.1f} ms, warm median {a['warm']:.1f} ms, "
+          f"the {MANY}th {a['last']:.1f} ms ({a['last'] / a['second']:.2f}x the first warm)")
+    rss = res["rss"]
+    print(f"  infra RSS: {sum(rss.values()) / 1024:.1f} MiB (holder {rss['holder']} KiB, "
+          f"slirp {rss['slirp']} KiB, dns {rss['dns']} KiB); each container: its holder, "
+          f"{res['container_rss']} KiB")
