@@ -68,7 +68,7 @@ static json_t *new_attachment(struct net_cfg *cfg, const struct net_record *r, s
 			      const uint8_t mac[6], const char *netns, bool made)
 {
 	char ip_text[INET_ADDRSTRLEN], mac_text[MAC_TEXT_MAX], veth[IFNAMSIZ];
-	json_t *aliases = json_array();
+	json_t *aliases = json_array(), *publish = json_array();
 
 	(void)r;
 	inet_ntop(AF_INET, &ip, ip_text, sizeof(ip_text));
@@ -77,11 +77,13 @@ static json_t *new_attachment(struct net_cfg *cfg, const struct net_record *r, s
 	attach_veth_name(cfg->id, veth, sizeof(veth));
 	for (int i = 0; i < cfg->n_aliases; i++)
 		json_array_append_new(aliases, json_string(cfg->aliases[i]));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:I}", "id", cfg->id,
+	for (int i = 0; i < cfg->n_publish; i++)
+		json_array_append_new(publish, json_string(cfg->publish[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:I}", "id", cfg->id,
 			 "state", ATTACH_PENDING, "ip", ip_text, "mac", mac_text, "netns", netns,
 			 "made", made, "veth", veth, "hostname",
 			 cfg->hostname_arg ? cfg->hostname_arg : cfg->id, "aliases", aliases,
-			 "alloc_pid", (json_int_t)getpid());
+			 "publish", publish, "alloc_pid", (json_int_t)getpid());
 }
 
 /* A netns alloc makes gets the network's resolver: rootlet-dns on the gateway, or slirp's. */
@@ -134,7 +136,7 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
 	if (!made && (err = same_userns(cfg, r, netns)))
 		return err;
-	if ((err = plumb_container(cfg, r, a)))
+	if ((err = plumb_container(cfg, r, a)) || (err = publish_start(cfg, r, a)))
 		return err;
 	if (made && (err = write_resolv(cfg, r)))
 		return err_errno(&cfg->err, err, "resolv.conf of %s", cfg->id);

@@ -14,8 +14,10 @@
 static int detach(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 {
 	const char *id = json_string_value(json_object_get(a, "id"));
-	int err = unplumb_container(cfg, r, a);
+	int err = publish_stop(cfg, r, a);
 
+	if (!err)
+		err = unplumb_container(cfg, r, a);
 	if (err && strstr(cfg->err.text, "No such file"))
 		err = 0; /* no infra left to hold the veth */
 	if (!err && json_is_true(json_object_get(a, "made")) && id) {

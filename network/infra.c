@@ -254,7 +254,8 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	{
 		const char *state = json_string_value(json_object_get(a, "state"));
 
-		if (state && !strcmp(state, "ready") && plumb_container(cfg, r, a))
+		if (state && !strcmp(state, "ready") &&
+		    (plumb_container(cfg, r, a) || publish_start(cfg, r, a)))
 			err_clear(&cfg->err); /* its netns is gone: dealloc or gc drops it */
 	}
 	if (r->dns && ((err = infra_write_hosts(cfg, r)) || (err = dns_start(cfg, r, infra)))) {

@@ -27,6 +27,7 @@ enum {
 	OPT_HOSTNAME,
 	OPT_ALIAS,
 	OPT_HOST_LOOPBACK,
+	OPT_PUBLISH,
 };
 
 struct verb {
@@ -64,7 +65,7 @@ static void usage(FILE *f)
 		"  rm NAME [--force]    remove a network (refused while containers are attached;\n"
 		"                       --force deallocates them first)\n"
 		"  alloc NET ID [--netns NAME|PATH] [--ip IP] [--mac MAC] [--hostname H]\n"
-		"               [--alias A]...\n"
+		"               [--alias A]... [--publish SPEC]...\n"
 		"                       attach container ID (its netns made unless given): a veth\n"
 		"                       to the network's bridge; prints a CNI 1.0 result\n"
 		"  dealloc NET ID       detach it; the infra stops with the last one\n"
@@ -85,6 +86,7 @@ static void usage(FILE *f)
 		"      --netns NAME|PATH  alloc: the container's netns (in the infra's userns)\n"
 		"      --ip IP, --mac MAC  alloc: a static address or MAC, refused if taken\n"
 		"      --hostname H, --alias A  alloc: names of the container\n"
+		"      --publish SPEC   alloc: forward host ports to it (as podman -p)\n"
 		"      --force          rm: even while attached, or with a corrupt record\n"
 		"  -j, --json           machine-readable output (create, ls)\n"
 		"  -h, --help           this text\n"
@@ -112,12 +114,13 @@ static int check_option_fits(const struct net_cfg *cfg)
 				   cfg->verb);
 	if (cfg->subnet6_arg && !cfg->ipv6)
 		return usage_error("%s", "--subnet6 needs --ipv6");
-	if ((cfg->netns_arg || cfg->ip_arg || cfg->mac_arg || cfg->hostname_arg ||
-	     cfg->n_aliases) &&
+	if ((cfg->netns_arg || cfg->ip_arg || cfg->mac_arg || cfg->hostname_arg || cfg->n_aliases ||
+	     cfg->n_publish) &&
 	    strcmp(cfg->verb, "alloc"))
-		return usage_error("--netns, --ip, --mac, --hostname and --alias go with alloc, "
-				   "not %s",
-				   cfg->verb);
+		return usage_error(
+			"--netns, --ip, --mac, --hostname, --alias and --publish go with "
+			"alloc, not %s",
+			cfg->verb);
 	if (cfg->host_loopback && !create)
 		return usage_error("--allow-host-loopback goes with create, not %s", cfg->verb);
 	if (cfg->force && strcmp(cfg->verb, "rm"))
@@ -162,6 +165,7 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 		{ "alias", required_argument, NULL, OPT_ALIAS },
 		{ "allow-host-loopback", no_argument, NULL, OPT_HOST_LOOPBACK },
+		{ "publish", required_argument, NULL, OPT_PUBLISH },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -220,6 +224,16 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		case OPT_HOST_LOOPBACK:
 			cfg->host_loopback = true;
 			break;
+		case OPT_PUBLISH: {
+			const char **grown = realloc(cfg->publish,
+						     (size_t)(cfg->n_publish + 1) * sizeof(*grown));
+
+			if (!grown)
+				return usage_error("--publish '%s': out of memory", optarg);
+			grown[cfg->n_publish++] = optarg;
+			cfg->publish = grown;
+			break;
+		}
 		case OPT_ALIAS: {
 			const char **grown = realloc(cfg->aliases,
 						     (size_t)(cfg->n_aliases + 1) * sizeof(*grown));

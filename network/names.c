@@ -4,45 +4,19 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "network.h"
 #include "state.h"
 
-#define DNS_BINARY   "rootlet-dns"
-#define DNS_LOG	     "dns.log"
-#define DNS_READY_FD 3
-#define DNS_READY_MS 5000
-#define NUM_TEXT     sizeof("4294967295")
-#define HOSTS_FILE   "hosts" /* what rootlet-dns answers from: "IP NAME..." lines */
-
-/* Our binary @name, beside us (the build tree, bin/) or in LIBEXECDIR. */
-static int our_binary(const char *name, char *buf, size_t len)
-{
-	char self[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		*slash = '\0';
-		snprintf(buf, len, "%s/%s", self, name);
-		if (!access(buf, X_OK))
-			return 0;
-		snprintf(buf, len, "%s/../libexec/rootlet/%s", self, name);
-		if (!access(buf, X_OK))
-			return 0;
-	}
-	snprintf(buf, len, "%s/%s", LIBEXECDIR, name);
-	return access(buf, X_OK) ? -ENOENT : 0;
-}
+#define DNS_BINARY "rootlet-dns"
+#define DNS_LOG	   "dns.log"
+#define NUM_TEXT   sizeof("4294967295")
+#define HOSTS_FILE "hosts" /* what rootlet-dns answers from: "IP NAME..." lines */
 
 /**
  * dns_start() - rootlet-dns in the infra, detached (a session of its own, its stderr in the entry's
@@ -56,7 +30,7 @@ static int our_binary(const char *name, char *buf, size_t len)
  */
 int dns_start(struct net_cfg *cfg, const struct net_record *r, const char *infra)
 {
-	char binary[PATH_MAX], gw[INET_ADDRSTRLEN], log[PATH_MAX], ready[NUM_TEXT];
+	char gw[INET_ADDRSTRLEN], ready[NUM_TEXT];
 	char *argv[] = { DNS_BINARY,
 			 "--netns",
 			 (char *)infra,
@@ -67,56 +41,11 @@ int dns_start(struct net_cfg *cfg, const struct net_record *r, const char *infra
 			 r->internal ? NULL : "--upstream",
 			 NET_SLIRP_DNS,
 			 NULL };
-	struct pollfd p;
-	int pipefd[2], err;
-	char c = 0;
 	pid_t pid;
 
-	if (our_binary(DNS_BINARY, binary, sizeof(binary)))
-		return err_make(&cfg->err, -ENOENT, "%s not found", DNS_BINARY);
 	inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
-	snprintf(ready, sizeof(ready), "%d", DNS_READY_FD);
-	if ((err = netns_entry_path(cfg, infra, DNS_LOG, log, sizeof(log))))
-		return err;
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid == 0) {
-		int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, STATE_FILE_MODE);
-
-		setsid();
-		if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
-		    dup2(null_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0 ||
-		    dup2(pipefd[1], DNS_READY_FD) < 0)
-			_exit(127);
-		/* Not the networks' lock, nor anything else of ours: the daemon outlives us. */
-		close_range(DNS_READY_FD + 1, ~0U, 0);
-		execv(binary, argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	if (pid < 0) {
-		close(pipefd[0]);
-		return -errno;
-	}
-	p = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
-	if (poll(&p, 1, DNS_READY_MS) != 1 || read(pipefd[0], &c, 1) != 1 || c != '1') {
-		char *text = NULL;
-
-		close(pipefd[0]);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		file_read_small(AT_FDCWD, log, &text, NULL);
-		if (text)
-			text[strcspn(text, "\n")] = '\0';
-		err = err_make(&cfg->err, -ECHILD, "starting %s: %s", DNS_BINARY,
-			       text && *text ? text : "it did not say ready");
-		free(text);
-		return err;
-	}
-	close(pipefd[0]);
-	return 0;
+	snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD);
+	return net_daemon_start(cfg, infra, argv, DNS_LOG, &pid);
 }
 
 /**

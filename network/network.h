@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "name.h"
@@ -50,6 +51,8 @@ struct net_cfg {
 	const char *ip_arg, *mac_arg, *hostname_arg;
 	const char **aliases;
 	int n_aliases;
+	const char **publish; /* alloc --publish SPEC */
+	int n_publish;
 	unsigned mtu;
 	char root[PATH_MAX];
 	struct err err;
@@ -109,12 +112,17 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
 int infra_stop(struct net_cfg *cfg, const struct net_record *r);
 int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r);
 int dns_start(struct net_cfg *cfg, const struct net_record *r, const char *infra);
+#define NET_DAEMON_READY_FD 3
+int net_daemon_start(struct net_cfg *cfg, const char *infra, char *const argv[], const char *log,
+		     pid_t *ret_pid);
 typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, struct json_t *a,
 			    struct err *e);
 int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r,
 		 struct json_t *a);
 int plumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int unplumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
+int publish_start(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
+int publish_stop(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int netns_cmd(struct net_cfg *cfg, char *const argv[]);
 int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, char *buf,
 		     size_t len);

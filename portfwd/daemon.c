@@ -14,6 +14,7 @@
 #include "apiserver.h"
 #include "log.h"
 #include "nsfd.h"
+#include "owner.h"
 #include "pidfile.h"
 #include "portfwd.h"
 #include "proc.h"
@@ -70,6 +71,16 @@ static int open_paths(struct pf_cfg *cfg, struct pf_state *st, int *ret_net_fd)
 		return err;
 	if (cfg->state_fd >= 0 && (err = watch_holder(cfg, st)))
 		return err;
+	/* Given a path: when it is a holder's /proc/PID/ns/net link, we end with that holder. */
+	if (cfg->state_fd < 0) {
+		int owner_fd;
+
+		if ((err = owner_pidfd(cfg->net_path, &owner_fd)))
+			return err_make(&cfg->err, err, "%s: %s", cfg->net_path,
+					err == -ESRCH ? "its holder is gone" : strerror(-err));
+		if (owner_fd >= 0 && (err = evloop_quit_on(&st->ev, owner_fd)))
+			return err_errno(&cfg->err, err, "event loop");
+	}
 	/* Our start time comes from /proc/self/stat: written now, taken back if set-up fails. */
 	if (cfg->state_fd >= 0 &&
 	    (err = pidfile_write(cfg->state_fd, STATE_PORTFWD_PIDFILE, getpid()))) {

@@ -14,6 +14,7 @@
 #include "hostfwd.h"
 #include "log.h"
 #include "loop.h"
+#include "owner.h"
 #include "pidfile.h"
 #include "proc.h"
 #include "sdnotify.h"

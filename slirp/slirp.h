@@ -106,6 +106,4 @@ int slirp_isolate_syscalls(struct slirp_cfg *cfg);
 int seccomp_install(void);
 void trim_setup_pages(void);
 
-int owner_pidfd(const char *netns_path, int *ret_fd);
-
 #endif

@@ -379,3 +379,29 @@ test_dns_responder_answers_names_forwards_the_rest_and_rereads_its_hosts() {
 	assert_match "$ERR" "^rootlet-dns: netns nosuch: No such file or directory$"
 	check_man_page rootlet-dns
 }
+
+test_publish_reaches_the_right_container_and_two_can_publish_one_port() {
+	ok "$NETWORK" create n
+	p1=$(free_port)
+	p2=$(free_port)
+	ok "$NETWORK" alloc n c1 --publish "127.0.0.1:$p1:8080"
+	ok "$NETWORK" alloc n c2 --publish "127.0.0.1:$p2:8080/tcp"
+	serve s1 inside c1 $NET serve-peer 0.0.0.0 8080 --say i-am-c1
+	serve s2 inside c2 $NET serve-peer 0.0.0.0 8080 --say i-am-c2
+	ok $NET whoami 127.0.0.1 "$p1"
+	assert_eq "$OUT" i-am-c1 "host port $p1"
+	ok $NET whoami 127.0.0.1 "$p2"
+	assert_eq "$OUT" i-am-c2 "host port $p2"
+	b=$OUT
+	pid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/net.n/portfwd-c1.pid")
+	ok "$NETWORK" dealloc n c1
+	wait_until 5 "! kill -0 $pid 2>/dev/null"
+	ss -Hltn "sport = :$p1" | grep -q . && fail "port $p1 still bound after dealloc"
+	ok $NET whoami 127.0.0.1 "$p2"
+	assert_eq "$OUT" "$b" "c2's forward after c1's dealloc"
+	p3=$(free_port)
+	serve hold $NET hold-port 127.0.0.1 "$p3"
+	refused 1 "$NETWORK" alloc n c3 --publish "127.0.0.1:$p3:8080"
+	assert_match "$ERR" "port $p3"
+	[ ! -e "$ROOTLET_STATE_DIR/c3" ] || fail "a refused alloc left c3"
+}

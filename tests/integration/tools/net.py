@@ -77,12 +77,13 @@ def serve_echo(args):
 
 
 def serve_peer(args):
-    """Answer each TCP connection with the address it came from, then close it."""
+    """Answer each TCP connection with the address it came from (or --say TEXT), then close
+    it."""
     s = tcp_listen(args, 64)
     while True:
         c, peer = s.accept()
         with c:
-            c.sendall(peer[0].removeprefix("::ffff:").encode())
+            c.sendall((args.say or peer[0].removeprefix("::ffff:")).encode())
 
 
 def whoami(args):
@@ -576,6 +577,7 @@ def main():
     p.add_argument("--ready")
     p = endpoint_command(sub, "serve-peer", serve_peer)
     p.add_argument("--ready")
+    p.add_argument("--say")
     p = endpoint_command(sub, "whoami", whoami)
     p.add_argument("--bind")
     p.add_argument("--timeout", type=float, default=3.0)

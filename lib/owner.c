@@ -1,4 +1,4 @@
-/* The netns's owner: a rootlet netns path links to its holder, and the helper ends with it. */
+/* The netns's owner: a rootlet netns path links to its holder, and a helper ends with it. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -6,15 +6,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "owner.h"
 #include "proc.h"
-#include "slirp.h"
 
 /*
  * A rootless rootlet-netns entry's net file is a symlink to its holder's /proc/PID/ns/net: the
  * namespace lives as long as that process. When the holder ends (del, gc, SIGTERM, kill -9)
- * nothing but us would keep serving forwards into an orphaned netns, so the holder's pidfd is
- * one more exit fd of the loop. A netns given any other way (a bind mount, as podman's; a PID,
- * as slirp4netns takes it) has no such owner: its caller ends us through --exit-fd.
+ * nothing but us would keep serving an orphaned netns, so the holder's pidfd is one more exit fd
+ * of the helper's loop (rootlet-slirp's, and rootlet-portfwd's given a path). A netns given any
+ * other way (a bind mount, as podman's; a PID, as slirp4netns takes it) has no such owner: its
+ * caller ends us through --exit-fd.
  */
 
 /**

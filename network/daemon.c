@@ -1,0 +1,107 @@
+/* The infra's daemons (rootlet-dns, a container's rootlet-portfwd): started detached, ready. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "network.h"
+#include "state.h"
+
+#define NET_DAEMON_READY_MS 5000
+
+/* Our binary @name, beside us (the build tree, bin/) or in LIBEXECDIR. */
+static int our_binary(const char *name, char *buf, size_t len)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		*slash = '\0';
+		snprintf(buf, len, "%s/%s", self, name);
+		if (!access(buf, X_OK))
+			return 0;
+		snprintf(buf, len, "%s/../libexec/rootlet/%s", self, name);
+		if (!access(buf, X_OK))
+			return 0;
+	}
+	snprintf(buf, len, "%s/%s", LIBEXECDIR, name);
+	return access(buf, X_OK) ? -ENOENT : 0;
+}
+
+/**
+ * net_daemon_start() - Start a daemon of ours detached, and wait until it says ready
+ * @cfg:	the state root; cfg->err on failure (the daemon's own first line, if it said one)
+ * @infra:	the infra's entry: the daemon's stderr goes to @log there
+ * @argv:	its name (found beside us, or in LIBEXECDIR) and arguments; it writes 1 to
+ *		NET_DAEMON_READY_FD once ready
+ * @log:	its log's file name in the entry
+ * @ret_pid:	its pid
+ *
+ * In a session of its own, with nothing of ours but the ready pipe: not the networks' lock,
+ * which it would otherwise hold for as long as it runs.
+ *
+ * Return: 0 once ready, or a negative errno (it is killed then)
+ */
+int net_daemon_start(struct net_cfg *cfg, const char *infra, char *const argv[], const char *log,
+		     pid_t *ret_pid)
+{
+	char binary[PATH_MAX], log_path[PATH_MAX];
+	struct pollfd p;
+	int pipefd[2], err;
+	char c = 0;
+	pid_t pid;
+
+	if (our_binary(argv[0], binary, sizeof(binary)))
+		return err_make(&cfg->err, -ENOENT, "%s not found", argv[0]);
+	if ((err = netns_entry_path(cfg, infra, log, log_path, sizeof(log_path))))
+		return err;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int log_fd =
+			open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, STATE_FILE_MODE);
+
+		setsid();
+		if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+		    dup2(null_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0 ||
+		    dup2(pipefd[1], NET_DAEMON_READY_FD) < 0)
+			_exit(127);
+		close_range(NET_DAEMON_READY_FD + 1, ~0U, 0);
+		execv(binary, argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return -errno;
+	}
+	p = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+	if (poll(&p, 1, NET_DAEMON_READY_MS) != 1 || read(pipefd[0], &c, 1) != 1 || c != '1') {
+		char *text = NULL;
+
+		close(pipefd[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		file_read_small(AT_FDCWD, log_path, &text, NULL);
+		if (text)
+			text[strcspn(text, "\n")] = '\0';
+		err = err_make(&cfg->err, -ECHILD, "starting %s: %s", argv[0],
+			       text && *text ? text : "it did not say ready");
+		free(text);
+		return err;
+	}
+	close(pipefd[0]);
+	*ret_pid = pid;
+	return 0;
+}

@@ -1,0 +1,127 @@
+/* alloc --publish: host ports forwarded to one container, by a rootlet-portfwd of its own. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "network.h"
+#include "pidfile.h"
+#include "state.h"
+
+#define PORTFWD_BINARY	"rootlet-portfwd"
+#define PUBLISH_ARGS	12 /* the fixed part of its command line */
+#define PUBLISH_STOP_MS 2000
+#define NUM_TEXT	sizeof("4294967295")
+
+/*
+ * One rootlet-portfwd per container that publishes, in the infra's netns with --target the
+ * container's address: two containers may publish the same container port on different host
+ * ports. Given the infra's net file (a link to its holder's /proc/PID/ns/net), it ends with the
+ * infra's holder by itself; its pid file portfwd-ID.pid in the infra's entry is what dealloc,
+ * and rootlet-netns del of the infra, stop it by.
+ */
+
+static void file_names(const char *id, char *pid, char *log, size_t len)
+{
+	snprintf(pid, len, "portfwd-%s%s", id, PIDFILE_SUFFIX);
+	snprintf(log, len, "portfwd-%s.log", id);
+}
+
+/**
+ * publish_start() - Forward the attachment's "publish" SPECs to the container
+ * @cfg:	the state root; cfg->err on failure (a port taken, a bad SPEC)
+ * @r:		the network, its infra up
+ * @a:		the attachment
+ *
+ * Return: 0 (also with nothing to publish), or a negative errno
+ */
+int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a)
+{
+	char infra[NAME_MAX_LEN + 1], net[PATH_MAX], user[PATH_MAX], ready[NUM_TEXT];
+	char pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
+	json_t *specs = json_object_get(a, "publish"), *spec;
+	const char *id = json_string_value(json_object_get(a, "id"));
+	size_t n = json_array_size(specs), i;
+	char **argv;
+	int err, fd, argc = 0;
+	pid_t pid;
+
+	if (!n || !id)
+		return 0;
+	if (!(argv = calloc(PUBLISH_ARGS + 2 * n, sizeof(*argv))))
+		return -ENOMEM;
+	attach_infra_name(r->name, infra, sizeof(infra));
+	file_names(id, pidname, log, sizeof(pidname));
+	snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD);
+	if ((err = netns_entry_path(cfg, infra, STATE_NET, net, sizeof(net))) ||
+	    (err = netns_entry_path(cfg, infra, STATE_USER, user, sizeof(user))) ||
+	    (err = netns_entry_path(cfg, infra, NULL, dir, sizeof(dir)))) {
+		free(argv);
+		return err;
+	}
+	argv[argc++] = PORTFWD_BINARY;
+	argv[argc++] = "--netns";
+	argv[argc++] = net;
+	argv[argc++] = "--userns";
+	argv[argc++] = user;
+	argv[argc++] = "--target";
+	argv[argc++] = (char *)json_string_value(json_object_get(a, "ip"));
+	json_array_foreach(specs, i, spec)
+	{
+		argv[argc++] = "--publish";
+		argv[argc++] = (char *)json_string_value(spec);
+	}
+	argv[argc++] = "--ready-fd";
+	argv[argc++] = ready;
+	err = net_daemon_start(cfg, infra, argv, log, &pid);
+	free(argv);
+	if (err)
+		return err;
+	fd = open(dir, DIR_OPEN_FLAGS);
+	err = fd < 0 ? -errno : pidfile_write(fd, pidname, pid);
+	if (fd >= 0)
+		close(fd);
+	return err ? err_errno(&cfg->err, err, "%s", pidname) : 0;
+}
+
+/**
+ * publish_stop() - Stop the container's rootlet-portfwd, if it has one
+ * @cfg:	the state root
+ * @r:		the network
+ * @a:		the attachment
+ *
+ * Return: 0 (also when none runs or the infra is gone), or a negative errno
+ */
+int publish_stop(struct net_cfg *cfg, const struct net_record *r, json_t *a)
+{
+	char infra[NAME_MAX_LEN + 1], pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
+	const char *id = json_string_value(json_object_get(a, "id"));
+	struct pidfile pf;
+	int fd, err;
+
+	if (!id || !json_array_size(json_object_get(a, "publish")))
+		return 0;
+	attach_infra_name(r->name, infra, sizeof(infra));
+	file_names(id, pidname, log, sizeof(pidname));
+	if ((err = netns_entry_path(cfg, infra, NULL, dir, sizeof(dir))))
+		return err;
+	fd = open(dir, DIR_OPEN_FLAGS);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	err = pidfile_read(fd, pidname, &pf);
+	if (!err)
+		err = pidfile_stop(&pf, PUBLISH_STOP_MS);
+	if (err == -ENOENT || err == -ESRCH)
+		err = 0;
+	if (!err) {
+		unlinkat(fd, pidname, 0);
+		unlinkat(fd, log, 0);
+	}
+	close(fd);
+	return err;
+}
