@@ -203,6 +203,8 @@ int net_alloc(struct net_cfg *cfg)
 		goto out;
 	}
 	record_print(attach_cni_result(&r, a));
+	if (r.ipv6)
+		cfg->warning = "IPv6 addresses are not handed out yet: the container has IPv4 only";
 out:
 	record_clear(&r);
 	close(lock_fd);

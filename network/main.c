@@ -293,7 +293,10 @@ int main(int argc, char **argv)
 				  : strerror(-err));
 		return EXIT_FAILURE;
 	}
-	if (!(err = verb->fn(&cfg)))
+	err = verb->fn(&cfg);
+	if (cfg.warning)
+		log_warn("%s %s %s: %s", cfg.verb, cfg.name, cfg.id ? cfg.id : "", cfg.warning);
+	if (!err)
 		return 0;
 	if (cfg.id)
 		err_wrap(&cfg.err, err, "%s %s %s", cfg.verb, cfg.name, cfg.id);

@@ -56,6 +56,7 @@ struct net_cfg {
 	unsigned mtu;
 	char root[PATH_MAX];
 	struct err err;
+	const char *warning; /* one line main() prints whatever the outcome, or NULL */
 };
 
 /* subnet.c: CIDRs, overlaps, and picking a free /24. */

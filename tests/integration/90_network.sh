@@ -405,3 +405,10 @@ test_publish_reaches_the_right_container_and_two_can_publish_one_port() {
 	assert_match "$ERR" "port $p3"
 	[ ! -e "$ROOTLET_STATE_DIR/c3" ] || fail "a refused alloc left c3"
 }
+
+test_an_ipv6_network_says_its_containers_get_ipv4_only() {
+	ok "$NETWORK" create six --ipv6
+	ok "$NETWORK" alloc six c1
+	assert_eq "$(echo "$OUT" | jq -r '[.ips[].address] | join(" ")')" 10.89.0.2/24
+	assert_match "$ERR" "IPv6 addresses are not handed out yet: the container has IPv4 only$"
+}
