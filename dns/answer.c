@@ -53,10 +53,12 @@ static ldns_pkt *reply_to(const ldns_pkt *query, ldns_pkt_rcode rcode)
 	return r;
 }
 
-static bool add_a(ldns_pkt *r, ldns_rr *q, struct in_addr addr)
+static bool add_address(ldns_pkt *r, ldns_rr *q, const struct dns_name *n)
 {
+	bool v4 = n->family == AF_INET;
 	ldns_rr *a = ldns_rr_new();
-	ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_A, sizeof(addr), &addr);
+	ldns_rdf *rdf = v4 ? ldns_rdf_new_frm_data(LDNS_RDF_TYPE_A, sizeof(n->addr), &n->addr)
+			   : ldns_rdf_new_frm_data(LDNS_RDF_TYPE_AAAA, sizeof(n->addr6), &n->addr6);
 
 	if (!a || !rdf) {
 		ldns_rr_free(a);
@@ -64,7 +66,7 @@ static bool add_a(ldns_pkt *r, ldns_rr *q, struct in_addr addr)
 		return false;
 	}
 	ldns_rr_set_owner(a, ldns_rdf_clone(ldns_rr_owner(q)));
-	ldns_rr_set_type(a, LDNS_RR_TYPE_A);
+	ldns_rr_set_type(a, v4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA);
 	ldns_rr_set_class(a, LDNS_RR_CLASS_IN);
 	ldns_rr_set_ttl(a, DNS_TTL);
 	ldns_rr_push_rdf(a, rdf);
@@ -99,8 +101,9 @@ static bool to_wire(ldns_pkt *r, uint8_t *out, size_t *out_len)
  * @out:	the answer, when there is one
  * @out_len:	in: the size of @out; out: the answer's length
  *
- * A query of one question, class IN, for a name of the table: A gets its address, any other
- * type none (NOERROR, no data: the name exists). Any other name goes upstream, or, with no
+ * A query of one question, class IN, for a name of the table: A and AAAA get its address of
+ * that family, any other type (or a family it has no address of) none (NOERROR, no data: the
+ * name exists). Any other name goes upstream, or, with no
  * upstream, gets NXDOMAIN. What ldns cannot parse as a query is dropped.
  *
  * Return: DNS_ANSWERED, DNS_FORWARD or DNS_DROP
@@ -122,14 +125,20 @@ enum dns_verdict dns_answer(const struct dns_table *t, const uint8_t *q, size_t 
 	question = ldns_rr_list_rr(ldns_pkt_question(query), 0);
 	if (!question || !question_name(question, name, sizeof(name)))
 		goto out;
-	found = ldns_rr_get_class(question) == LDNS_RR_CLASS_IN ? table_find(t, name) : NULL;
+	found = ldns_rr_get_class(question) == LDNS_RR_CLASS_IN ? table_find(t, name, 0) : NULL;
 	if (!found && can_forward) {
 		v = DNS_FORWARD;
 		goto out;
 	}
-	r = reply_to(query, found ? LDNS_RCODE_NOERROR : LDNS_RCODE_NXDOMAIN);
-	if (!r || (found && ldns_rr_get_type(question) == LDNS_RR_TYPE_A &&
-		   !add_a(r, question, found->addr)))
+	/* The address of the family asked for, if the name has one; else no data. */
+	if (found)
+		found = ldns_rr_get_type(question) == LDNS_RR_TYPE_A ? table_find(t, name, AF_INET)
+			: ldns_rr_get_type(question) == LDNS_RR_TYPE_AAAA
+				? table_find(t, name, AF_INET6)
+				: NULL;
+	r = reply_to(query,
+		     found || table_find(t, name, 0) ? LDNS_RCODE_NOERROR : LDNS_RCODE_NXDOMAIN);
+	if (!r || (found && !add_address(r, question, found)))
 		goto out;
 	if (to_wire(r, out, out_len))
 		v = DNS_ANSWERED;

@@ -23,7 +23,9 @@
 /* One name of the table: a container's ID, hostname or alias. */
 struct dns_name {
 	char name[DNS_NAME_MAX]; /* lower case, no trailing dot */
+	int family;		 /* AF_INET or AF_INET6 */
 	struct in_addr addr;
+	struct in6_addr addr6;
 };
 
 struct dns_table {
@@ -33,7 +35,7 @@ struct dns_table {
 
 int table_parse(const char *text, struct dns_table *ret);
 void table_free(struct dns_table *t);
-const struct dns_name *table_find(const struct dns_table *t, const char *name);
+const struct dns_name *table_find(const struct dns_table *t, const char *name, int family);
 
 enum dns_verdict {
 	DNS_ANSWERED, /* @out is the answer */

@@ -65,9 +65,12 @@ static int same_userns(struct net_cfg *cfg, const struct net_record *r, const ch
 
 /* The attachment, pending: everything it will need is named before anything is made. */
 static json_t *new_attachment(struct net_cfg *cfg, const struct net_record *r, struct in_addr ip,
-			      const uint8_t mac[6], const char *netns, bool made)
+			      const struct in6_addr *ip6, const uint8_t mac[6], const char *netns,
+			      bool made)
 {
 	char ip_text[INET_ADDRSTRLEN], mac_text[MAC_TEXT_MAX], veth[IFNAMSIZ];
+	char ip6_text[INET6_ADDRSTRLEN];
+	json_t *o;
 	json_t *aliases = json_array(), *publish = json_array();
 
 	(void)r;
@@ -79,11 +82,14 @@ static json_t *new_attachment(struct net_cfg *cfg, const struct net_record *r, s
 		json_array_append_new(aliases, json_string(cfg->aliases[i]));
 	for (int i = 0; i < cfg->n_publish; i++)
 		json_array_append_new(publish, json_string(cfg->publish[i]));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:I}", "id", cfg->id,
-			 "state", ATTACH_PENDING, "ip", ip_text, "mac", mac_text, "netns", netns,
-			 "made", made, "veth", veth, "hostname",
-			 cfg->hostname_arg ? cfg->hostname_arg : cfg->id, "aliases", aliases,
-			 "publish", publish, "alloc_pid", (json_int_t)getpid());
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:I}", "id", cfg->id,
+		      "state", ATTACH_PENDING, "ip", ip_text, "mac", mac_text, "netns", netns,
+		      "made", made, "veth", veth, "hostname",
+		      cfg->hostname_arg ? cfg->hostname_arg : cfg->id, "aliases", aliases,
+		      "publish", publish, "alloc_pid", (json_int_t)getpid());
+	if (o && ip6 && inet_ntop(AF_INET6, ip6, ip6_text, sizeof(ip6_text)))
+		json_object_set_new(o, "ip6", json_string(ip6_text));
+	return o;
 }
 
 /* A netns alloc makes gets the network's resolver: rootlet-dns on the gateway, or slirp's. */
@@ -159,6 +165,7 @@ int net_alloc(struct net_cfg *cfg)
 	char netns[PATH_MAX];
 	struct net_record r = { 0 };
 	struct in_addr ip;
+	struct in6_addr ip6;
 	uint8_t mac[6];
 	int dir_fd, lock_fd, err;
 	bool made;
@@ -175,6 +182,13 @@ int net_alloc(struct net_cfg *cfg)
 	}
 	if ((err = attach_pick_ip(&r, cfg->ip_arg, &ip, &cfg->err)))
 		goto out;
+	if (cfg->ip6_arg && !r.ipv6) {
+		err = err_make(&cfg->err, -EINVAL, "--ip6 %s: %s has no IPv6", cfg->ip6_arg,
+			       r.name);
+		goto out;
+	}
+	if (r.ipv6 && (err = attach_pick_ip6(&r, cfg->ip6_arg, &ip6, &cfg->err)))
+		goto out;
 	if (cfg->mac_arg && attach_parse_mac(cfg->mac_arg, mac)) {
 		err = err_make(&cfg->err, -EINVAL, "--mac %s: not a unicast MAC", cfg->mac_arg);
 		goto out;
@@ -188,7 +202,7 @@ int net_alloc(struct net_cfg *cfg)
 			       "a netns %s exists; give it with --netns, or another ID", cfg->id);
 		goto out;
 	}
-	if (!(a = new_attachment(cfg, &r, ip, mac, netns, made)) ||
+	if (!(a = new_attachment(cfg, &r, ip, r.ipv6 ? &ip6 : NULL, mac, netns, made)) ||
 	    json_array_append_new(r.att, a)) {
 		err = err_make(&cfg->err, -ENOMEM, "out of memory");
 		goto out;
@@ -203,8 +217,9 @@ int net_alloc(struct net_cfg *cfg)
 		goto out;
 	}
 	record_print(attach_cni_result(&r, a));
-	if (r.ipv6)
-		cfg->warning = "IPv6 addresses are not handed out yet: the container has IPv4 only";
+	if (r.ipv6 && !r.internal)
+		cfg->warning =
+			"IPv6 is between the network's containers only: no outbound IPv6 yet";
 out:
 	record_clear(&r);
 	close(lock_fd);

@@ -51,6 +51,62 @@ static bool ip_taken(const struct net_record *r, struct in_addr ip)
 	return false;
 }
 
+static bool ip6_taken(const struct net_record *r, const struct in6_addr *ip)
+{
+	size_t i;
+	json_t *a;
+
+	if (!memcmp(ip, &r->gateway6, sizeof(*ip)))
+		return true;
+	json_array_foreach(r->att, i, a)
+	{
+		struct in6_addr other;
+		const char *v = json_string_value(json_object_get(a, "ip6"));
+
+		if (v && inet_pton(AF_INET6, v, &other) == 1 && !memcmp(&other, ip, sizeof(other)))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * attach_pick_ip6() - An IPv6 address of the subnet6 no attachment (and not the gateway) has
+ * @r:		the record, with its attachments
+ * @want:	--ip6, or NULL for the lowest free one (from ::2 up, in the last 32 bits)
+ * @ret:	the address
+ * @e:		why not
+ *
+ * Return: 0, -EINVAL (not in the subnet6, or its network address), -EADDRINUSE, -ENOSPC
+ */
+int attach_pick_ip6(const struct net_record *r, const char *want, struct in6_addr *ret,
+		    struct err *e)
+{
+	uint32_t hosts = r->prefix6 >= NET_PREFIX6_MAX ? (1U << (128 - r->prefix6)) : UINT32_MAX;
+
+	if (want) {
+		if (inet_pton(AF_INET6, want, ret) != 1 ||
+		    !subnet_overlap6(ret, 128, &r->subnet6, r->prefix6))
+			return err_make(e, -EINVAL, "--ip6 %s: not in %s's IPv6 subnet", want,
+					r->name);
+		if (!memcmp(ret, &r->subnet6, sizeof(*ret)))
+			return err_make(e, -EINVAL, "--ip6 %s: the subnet's network address", want);
+		if (ip6_taken(r, ret))
+			return err_make(e, -EADDRINUSE, "--ip6 %s: taken", want);
+		return 0;
+	}
+	for (uint32_t h = 1; h < hosts && h < NET_PICK6_MAX; h++) {
+		uint32_t low;
+
+		*ret = r->subnet6;
+		memcpy(&low, &ret->s6_addr[12], sizeof(low));
+		low = htonl(ntohl(low) + h);
+		memcpy(&ret->s6_addr[12], &low, sizeof(low));
+		if (!ip6_taken(r, ret))
+			return 0;
+	}
+	return err_make(e, -ENOSPC, "no free IPv6 address left in %s", r->name);
+}
+
 /**
  * attach_pick_ip() - An address of the subnet no attachment (and not the gateway) has
  * @r:		the record, with its attachments
@@ -180,13 +236,28 @@ json_t *attach_cni_result(const struct net_record *r, json_t *a)
 	char gw[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4], ns[INET_ADDRSTRLEN];
 	bool has_ns = attach_nameserver(r, ns, sizeof(ns));
 
+	const char *ip6 = json_string_value(json_object_get(a, "ip6"));
+	json_t *res;
+
 	inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
 	snprintf(cidr, sizeof(cidr), "%s/%u", json_string_value(json_object_get(a, "ip")),
 		 r->prefix);
-	return json_pack("{s:s, s:[{s:s, s:O, s:O}], s:[{s:s, s:s, s:i}], s:[{s:s, s:s}], s:o}",
-			 "cniVersion", "1.0.0", "interfaces", "name", NET_IFNAME, "mac",
-			 json_object_get(a, "mac"), "sandbox", json_object_get(a, "netns"), "ips",
-			 "address", cidr, "gateway", gw, "interface", 0, "routes", "dst",
-			 "0.0.0.0/0", "gw", gw, "dns",
-			 has_ns ? json_pack("{s:[s]}", "nameservers", ns) : json_object());
+	res = json_pack("{s:s, s:[{s:s, s:O, s:O}], s:[{s:s, s:s, s:i}], s:[{s:s, s:s}], s:o}",
+			"cniVersion", "1.0.0", "interfaces", "name", NET_IFNAME, "mac",
+			json_object_get(a, "mac"), "sandbox", json_object_get(a, "netns"), "ips",
+			"address", cidr, "gateway", gw, "interface", 0, "routes", "dst",
+			"0.0.0.0/0", "gw", gw, "dns",
+			has_ns ? json_pack("{s:[s]}", "nameservers", ns) : json_object());
+	if (res && ip6 && r->ipv6) {
+		char gw6[INET6_ADDRSTRLEN], cidr6[INET6_ADDRSTRLEN + 5];
+
+		inet_ntop(AF_INET6, &r->gateway6, gw6, sizeof(gw6));
+		snprintf(cidr6, sizeof(cidr6), "%s/%u", ip6, r->prefix6);
+		json_array_append_new(json_object_get(res, "ips"),
+				      json_pack("{s:s, s:s, s:i}", "address", cidr6, "gateway", gw6,
+						"interface", 0));
+		json_array_append_new(json_object_get(res, "routes"),
+				      json_pack("{s:s, s:s}", "dst", "::/0", "gw", gw6));
+	}
+	return res;
 }

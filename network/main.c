@@ -28,6 +28,7 @@ enum {
 	OPT_ALIAS,
 	OPT_HOST_LOOPBACK,
 	OPT_PUBLISH,
+	OPT_IP6,
 };
 
 struct verb {
@@ -64,7 +65,8 @@ static void usage(FILE *f)
 		"  inspect NAME         one network's record, as JSON\n"
 		"  rm NAME [--force]    remove a network (refused while containers are attached;\n"
 		"                       --force deallocates them first)\n"
-		"  alloc NET ID [--netns NAME|PATH] [--ip IP] [--mac MAC] [--hostname H]\n"
+		"  alloc NET ID [--netns NAME|PATH] [--ip IP] [--ip6 IP] [--mac MAC] [--hostname "
+		"H]\n"
 		"               [--alias A]... [--publish SPEC]...\n"
 		"                       attach container ID (its netns made unless given): a veth\n"
 		"                       to the network's bridge; prints a CNI 1.0 result\n"
@@ -84,7 +86,8 @@ static void usage(FILE *f)
 		"      --no-dns         no DNS responder for the containers' names\n"
 		"      --allow-host-loopback  containers reach the host's 127.0.0.1 as 10.0.2.2\n"
 		"      --netns NAME|PATH  alloc: the container's netns (in the infra's userns)\n"
-		"      --ip IP, --mac MAC  alloc: a static address or MAC, refused if taken\n"
+		"      --ip IP, --ip6 IP, --mac MAC  alloc: a static address or MAC, refused if "
+		"taken\n"
 		"      --hostname H, --alias A  alloc: names of the container\n"
 		"      --publish SPEC   alloc: forward host ports to it (as podman -p)\n"
 		"      --force          rm: even while attached, or with a corrupt record\n"
@@ -114,8 +117,8 @@ static int check_option_fits(const struct net_cfg *cfg)
 				   cfg->verb);
 	if (cfg->subnet6_arg && !cfg->ipv6)
 		return usage_error("%s", "--subnet6 needs --ipv6");
-	if ((cfg->netns_arg || cfg->ip_arg || cfg->mac_arg || cfg->hostname_arg || cfg->n_aliases ||
-	     cfg->n_publish) &&
+	if ((cfg->netns_arg || cfg->ip_arg || cfg->ip6_arg || cfg->mac_arg || cfg->hostname_arg ||
+	     cfg->n_aliases || cfg->n_publish) &&
 	    strcmp(cfg->verb, "alloc"))
 		return usage_error(
 			"--netns, --ip, --mac, --hostname, --alias and --publish go with "
@@ -161,6 +164,7 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "netns", required_argument, NULL, OPT_NETNS },
 		{ "ip", required_argument, NULL, OPT_IP },
+		{ "ip6", required_argument, NULL, OPT_IP6 },
 		{ "mac", required_argument, NULL, OPT_MAC },
 		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 		{ "alias", required_argument, NULL, OPT_ALIAS },
@@ -214,6 +218,9 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 			break;
 		case OPT_IP:
 			cfg->ip_arg = optarg;
+			break;
+		case OPT_IP6:
+			cfg->ip6_arg = optarg;
 			break;
 		case OPT_MAC:
 			cfg->mac_arg = optarg;

@@ -13,10 +13,11 @@
 #include "network.h"
 #include "state.h"
 
-#define DNS_BINARY "rootlet-dns"
-#define DNS_LOG	   "dns.log"
-#define NUM_TEXT   sizeof("4294967295")
-#define HOSTS_FILE "hosts" /* what rootlet-dns answers from: "IP NAME..." lines */
+#define DNS_BINARY	 "rootlet-dns"
+#define DNS_LOG		 "dns.log"
+#define NUM_TEXT	 sizeof("4294967295")
+#define HOSTS_FILE	 "hosts" /* what rootlet-dns answers from: "IP NAME..." lines */
+#define HOSTS_TEXT_START 4096
 
 /**
  * dns_start() - rootlet-dns in the infra, detached (a session of its own, its stderr in the entry's
@@ -48,6 +49,28 @@ int dns_start(struct net_cfg *cfg, const struct net_record *r, const char *infra
 	return net_daemon_start(cfg, infra, argv, DNS_LOG, &pid);
 }
 
+/* "ADDRESS NAME..." and a newline onto @buf (grown as needed); false without memory. */
+static bool append_line(char **buf, size_t *used, size_t *size, const char *addr, json_t *names)
+{
+	size_t need = strlen(addr) + 2, k;
+	json_t *n;
+
+	json_array_foreach(names, k, n) need += strlen(json_string_value(n)) + 1;
+	if (*used + need >= *size) {
+		char *g = realloc(*buf, *size * 2 + need);
+
+		if (!g)
+			return false;
+		*buf = g;
+		*size = *size * 2 + need;
+	}
+	*used += (size_t)sprintf(*buf + *used, "%s", addr);
+	json_array_foreach(names, k, n) *used +=
+		(size_t)sprintf(*buf + *used, " %s", json_string_value(n));
+	*used += (size_t)sprintf(*buf + *used, "\n");
+	return true;
+}
+
 /**
  * infra_write_hosts() - The names rootlet-dns answers: every ready attachment's ID, hostname
  * and aliases, with its address; written atomically, which rootlet-dns sees (inotify)
@@ -59,7 +82,7 @@ int dns_start(struct net_cfg *cfg, const struct net_record *r, const char *infra
 int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 {
 	char infra[NAME_MAX_LEN + 1], dir[PATH_MAX];
-	size_t i, used = 0, size = 4096;
+	size_t i, used = 0, size = HOSTS_TEXT_START;
 	char *text = malloc(size);
 	int fd, err;
 	json_t *a;
@@ -70,39 +93,34 @@ int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 	json_array_foreach(r->att, i, a)
 	{
 		const char *state = json_string_value(json_object_get(a, "state"));
-		json_t *names = json_pack("[O]", json_object_get(a, "id"));
-		json_t *host = json_object_get(a, "hostname");
+		const char *ip = json_string_value(json_object_get(a, "ip"));
+		const char *ip6 = json_string_value(json_object_get(a, "ip6"));
+		json_t *host = json_object_get(a, "hostname"), *names, *n;
 		size_t k;
+		bool ok = true, full = false;
 
-		if (!state || strcmp(state, "ready") || !names)
-			goto next;
-		if (host && !json_equal(host, json_object_get(a, "id")))
+		if (!state || strcmp(state, "ready"))
+			continue;
+		/* Its ID, its hostname (when another name), its aliases: strings only. */
+		names = json_pack("[O]", json_object_get(a, "id"));
+		if (names && host && !json_equal(host, json_object_get(a, "id")))
 			json_array_append(names, host);
-		json_array_extend(names, json_object_get(a, "aliases"));
-		for (k = 0; k <= json_array_size(names); k++) {
-			const char *word = k ? json_string_value(json_array_get(names, k - 1))
-					     : json_string_value(json_object_get(a, "ip"));
-			size_t need = (word ? strlen(word) : 0) + 2;
-
-			if (!word)
-				continue;
-			if (used + need >= size) {
-				char *g = realloc(text, size * 2 + need);
-
-				if (!g) {
-					json_decref(names);
-					free(text);
-					return -ENOMEM;
-				}
-				text = g;
-				size = size * 2 + need;
-			}
-			used += (size_t)sprintf(text + used, "%s%s", k ? " " : "", word);
+		if (names)
+			json_array_extend(names, json_object_get(a, "aliases"));
+		json_array_foreach(names, k, n)
+		{
+			ok = ok && json_is_string(n);
 		}
-		text[used++] = '\n';
-		text[used] = '\0';
-	next:
+		/* A name that is no string (a record edited by hand) costs its container only. */
+		if (names && ok && ip)
+			full = !append_line(&text, &used, &size, ip, names);
+		if (names && ok && ip6 && !full)
+			full = !append_line(&text, &used, &size, ip6, names);
 		json_decref(names);
+		if (!names || full) {
+			free(text);
+			return -ENOMEM;
+		}
 	}
 	attach_infra_name(r->name, infra, sizeof(infra));
 	if ((err = netns_entry_path(cfg, infra, NULL, dir, sizeof(dir)))) {

@@ -48,7 +48,7 @@ struct net_cfg {
 	bool ipv6, internal, no_dns, json, force, host_loopback;
 	const char *id;	       /* alloc, dealloc, print-*: the container */
 	const char *netns_arg; /* alloc --netns NAME|PATH */
-	const char *ip_arg, *mac_arg, *hostname_arg;
+	const char *ip_arg, *ip6_arg, *mac_arg, *hostname_arg;
 	const char **aliases;
 	int n_aliases;
 	const char **publish; /* alloc --publish SPEC */
@@ -101,6 +101,9 @@ void record_list_free(struct net_record *list, size_t n);
 struct json_t *attach_find(const struct net_record *r, const char *id);
 int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr *ret,
 		   struct err *e);
+#define NET_PICK6_MAX 65536 /* IPv6 candidates looked at: a network has fewer containers */
+int attach_pick_ip6(const struct net_record *r, const char *want, struct in6_addr *ret,
+		    struct err *e);
 void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6]);
 int attach_parse_mac(const char *text, uint8_t mac[6]);
 void attach_veth_name(const char *id, char *buf, size_t len);

@@ -101,11 +101,29 @@ static int make_veth(const char *veth, int cnet_fd, unsigned mtu, struct err *e)
 	return err;
 }
 
+/* eth0's IPv6 address (no DAD: the network's IPAM made it unique) and default route. */
+static int set_up_ipv6(struct nl_sock *sk, const struct net_record *r, int eth0, const char *ip6,
+		       struct err *e)
+{
+	struct netlink_route route = { .family = AF_INET6, .gw = &r->gateway6, .ifindex = eth0 };
+	struct in6_addr addr;
+	int err;
+
+	if (inet_pton(AF_INET6, ip6, &addr) != 1)
+		return err_make(e, -EBADMSG, "the attachment's IPv6 address is corrupt");
+	if ((err = netlink_addr_add(sk, eth0, AF_INET6, &addr, r->prefix6)))
+		return err_errno(e, err, "configuring %s's IPv6 address", NET_IFNAME);
+	if ((err = netlink_route_add(sk, &route)))
+		return err_errno(e, err, "the IPv6 default route");
+	return 0;
+}
+
 /* In the container's netns: eth0 and lo up, the address, the default route. */
 static int set_up_eth0(const struct net_record *r, json_t *a, struct err *e)
 {
 	const char *ip = json_string_value(json_object_get(a, "ip"));
 	const char *mac_text = json_string_value(json_object_get(a, "mac"));
+	const char *ip6 = r->ipv6 ? json_string_value(json_object_get(a, "ip6")) : NULL;
 	struct netlink_route route = { .family = AF_INET, .gw = &r->gateway };
 	struct nl_sock *sk = NULL;
 	uint8_t mac[MAC_LEN];
@@ -126,6 +144,8 @@ static int set_up_eth0(const struct net_record *r, json_t *a, struct err *e)
 		err_errno(e, err, "bringing lo up");
 	else if ((route.ifindex = eth0), (err = netlink_route_add(sk, &route)))
 		err_errno(e, err, "the default route");
+	if (!err && ip6)
+		err = set_up_ipv6(sk, r, eth0, ip6, e);
 	netlink_close(sk);
 	return err;
 }

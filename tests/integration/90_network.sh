@@ -406,9 +406,24 @@ test_publish_reaches_the_right_container_and_two_can_publish_one_port() {
 	[ ! -e "$ROOTLET_STATE_DIR/c3" ] || fail "a refused alloc left c3"
 }
 
-test_an_ipv6_network_says_its_containers_get_ipv4_only() {
+test_an_ipv6_network_gives_containers_ipv6_between_them() {
 	ok "$NETWORK" create six --ipv6
 	ok "$NETWORK" alloc six c1
-	assert_eq "$(echo "$OUT" | jq -r '[.ips[].address] | join(" ")')" 10.89.0.2/24
-	assert_match "$ERR" "IPv6 addresses are not handed out yet: the container has IPv4 only$"
+	assert_eq "$(echo "$OUT" | jq -c '[.ips[] | [.address, .gateway]]')" \
+		'[["10.89.0.2/24","10.89.0.1"],["fd89::2/64","fd89::1"]]'
+	assert_eq "$(echo "$OUT" | jq -c '[.routes[].dst]')" '["0.0.0.0/0","::/0"]'
+	assert_match "$ERR" "IPv6 is between the network's containers only: no outbound IPv6 yet$"
+	ok "$NETWORK" alloc six c2 --ip6 fd89::20
+	assert_eq "$(echo "$OUT" | jq -r '.ips[1].address')" fd89::20/64
+	refused 1 "$NETWORK" alloc six c3 --ip6 fd89::20
+	assert_match "$ERR" "--ip6 fd89::20: taken$"
+	refused 1 "$NETWORK" alloc six c3 --ip6 fd00::5
+	assert_match "$ERR" "not in six's IPv6 subnet$"
+	serve echo inside c1 $NET serve-echo tcp :: 8080
+	ok inside c2 $NET echo-client tcp fd89::2 8080 over-ipv6
+	assert_eq "$OUT" over-ipv6
+	ok inside c2 $NET dns-query c1 10.89.0.1 --aaaa
+	assert_eq "$OUT" fd89::2 "AAAA from the network's DNS responder"
+	ok inside c1 $NET dns-query c2 10.89.0.1
+	assert_eq "$OUT" 10.89.0.3
 }

@@ -6,7 +6,7 @@
 #include "dns.h"
 #include "unit.h"
 
-static const char *hosts = "10.89.0.2 c1 Web www\n10.89.0.3 c2\ngarbage\n";
+static const char *hosts = "10.89.0.2 c1 Web www\n10.89.0.3 c2\nfd89::2 c1 Web www\ngarbage\n";
 
 /* A query for @name of @type, as a resolver sends it. */
 static size_t query(const char *name, ldns_rr_type type, uint8_t *buf, size_t len)
@@ -54,12 +54,25 @@ static bool answers_a(ldns_pkt *p, const char *addr)
 	       ldns_pkt_id(p) == 0x4242 && ldns_pkt_qr(p) && ldns_pkt_aa(p);
 }
 
+static bool answers_aaaa(ldns_pkt *p, const char *addr)
+{
+	ldns_rr_list *an = p ? ldns_pkt_answer(p) : NULL;
+	struct in6_addr want;
+	ldns_rdf *rdf;
+
+	if (!an || ldns_rr_list_rr_count(an) != 1 || inet_pton(AF_INET6, addr, &want) != 1)
+		return false;
+	rdf = ldns_rr_rdf(ldns_rr_list_rr(an, 0), 0);
+	return ldns_rdf_size(rdf) == sizeof(want) &&
+	       !memcmp(ldns_rdf_data(rdf), &want, sizeof(want));
+}
+
 TEST(names_ids_hostnames_and_aliases_in_any_case)
 {
 	struct dns_table t;
 	ldns_pkt *p;
 
-	CHECK(table_parse(hosts, &t) == 0 && t.n == 4);
+	CHECK(table_parse(hosts, &t) == 0 && t.n == 7);
 	CHECK(ask(&t, "c1", LDNS_RR_TYPE_A, true, &p) == DNS_ANSWERED && answers_a(p, "10.89.0.2"));
 	ldns_pkt_free(p);
 	CHECK(ask(&t, "WEB.", LDNS_RR_TYPE_A, true, &p) == DNS_ANSWERED &&
@@ -68,8 +81,14 @@ TEST(names_ids_hostnames_and_aliases_in_any_case)
 	CHECK(ask(&t, "c2", LDNS_RR_TYPE_A, false, &p) == DNS_ANSWERED &&
 	      answers_a(p, "10.89.0.3"));
 	ldns_pkt_free(p);
-	/* A name we hold, another type: it exists, with no such data. */
-	CHECK(ask(&t, "www", LDNS_RR_TYPE_AAAA, true, &p) == DNS_ANSWERED && p &&
+	/* AAAA from the IPv6 line; a name without one, or another type: it exists, no data. */
+	CHECK(ask(&t, "www", LDNS_RR_TYPE_AAAA, true, &p) == DNS_ANSWERED &&
+	      answers_aaaa(p, "fd89::2"));
+	ldns_pkt_free(p);
+	CHECK(ask(&t, "c2", LDNS_RR_TYPE_AAAA, true, &p) == DNS_ANSWERED && p &&
+	      ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR && ldns_pkt_ancount(p) == 0);
+	ldns_pkt_free(p);
+	CHECK(ask(&t, "c1", LDNS_RR_TYPE_MX, true, &p) == DNS_ANSWERED && p &&
 	      ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR && ldns_pkt_ancount(p) == 0);
 	ldns_pkt_free(p);
 	table_free(&t);
@@ -97,7 +116,7 @@ TEST(what_is_no_query_is_dropped)
 
 	CHECK(dns_answer(&t, junk, sizeof(junk), true, out, &olen) == DNS_DROP);
 	CHECK(dns_answer(&t, junk, 3, true, out, &olen) == DNS_DROP);
-	CHECK(table_parse("", &t) == 0 && t.n == 0 && !table_find(&t, "c1"));
+	CHECK(table_parse("", &t) == 0 && t.n == 0 && !table_find(&t, "c1", 0));
 }
 
 UNIT_MAIN("dns_answer", T(names_ids_hostnames_and_aliases_in_any_case),
