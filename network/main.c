@@ -48,6 +48,7 @@ static const struct verb verbs[] = {
 	{ "is-idle", net_is_idle, true, false },
 	{ "print-netns-path", net_print_netns_path, true, true },
 	{ "print-cni-result", net_print_cni_result, true, true },
+	{ "gc", net_gc, false, false },
 };
 
 static void usage(FILE *f)
@@ -74,6 +75,9 @@ static void usage(FILE *f)
 		"  is-idle NET          {\"idle\": true|false}\n"
 		"  print-netns-path NET ID   {\"path\": \"...\"}\n"
 		"  print-cni-result NET ID   the CNI result alloc printed\n"
+		"  gc                   every network put right: killed verbs' work finished or\n"
+		"                       undone, containers whose netns is gone dropped, a dead\n"
+		"                       infra made again\n"
 		"\n"
 		"Options:\n"
 		"      --subnet CIDR    IPv4 subnet, /8 to /30; default the first 10.89.N.0/24\n"

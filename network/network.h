@@ -136,6 +136,7 @@ int net_dealloc(struct net_cfg *cfg);
 int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const char *id);
 int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r);
 int net_is_idle(struct net_cfg *cfg);
+int net_gc(struct net_cfg *cfg);
 int net_print_netns_path(struct net_cfg *cfg);
 int net_print_cni_result(struct net_cfg *cfg);
 

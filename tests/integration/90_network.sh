@@ -115,7 +115,7 @@ test_help_version_and_man_page() {
 	ok "$NETWORK" --version
 	assert_match "$OUT" "^rootlet-network [0-9]+\.[0-9]+\.[0-9]+$"
 	check_man_page rootlet-network create ls inspect rm alloc dealloc is-idle print-netns-path \
-		print-cni-result
+		print-cni-result gc
 }
 
 # in NETNS CMD...: CMD inside a netns alloc made.
@@ -426,4 +426,24 @@ test_an_ipv6_network_gives_containers_ipv6_between_them() {
 	assert_eq "$OUT" fd89::2 "AAAA from the network's DNS responder"
 	ok inside c1 $NET dns-query c2 10.89.0.1
 	assert_eq "$OUT" 10.89.0.3
+}
+
+test_gc_drops_containers_whose_netns_went_and_repairs_a_dead_infra() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	ok "$NETWORK" alloc n c3
+	# c3's holder killed, and rootlet-netns gc removing the stale entries (c3, and the infra).
+	kill -9 "$(holder_pid c3)" "$(holder_pid net.n)"
+	wait_until 5 "[ \"\$(netns_state c3)\" = stale ] && [ \"\$(netns_state net.n)\" = stale ]"
+	ok "$NETWORK" gc
+	assert_eq "$OUT" "n: 1 dropped (their netns were gone)"
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -r '[.attachments[].id] | join(" ")')" "c1 c2"
+	assert_eq "$(netns_state net.n)" live "the infra after gc"
+	serve echo inside c1 $NET serve-echo tcp 0.0.0.0 8080
+	ok inside c2 $NET echo-client tcp c1 8080 after-gc
+	assert_eq "$OUT" after-gc "c2 reaches c1 by name through the repaired infra"
+	ok "$NETWORK" gc
+	assert_eq "$OUT" "" "a second gc has nothing to do"
 }

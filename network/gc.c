@@ -1,0 +1,86 @@
+/* rootlet-network gc: every network put right, as the next command on each would. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "network.h"
+#include "nsfd.h"
+
+/* Whether the attachment's netns still exists (its file opens as a netns). */
+static bool netns_there(json_t *a)
+{
+	const char *netns = json_string_value(json_object_get(a, "netns"));
+	int fd;
+
+	if (!netns || ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &fd))
+		return false;
+	close(fd);
+	return true;
+}
+
+/* One network: dead verbs' attachments, containers whose netns went, a dead infra. */
+static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigned *ret_dropped)
+{
+	size_t i = 0;
+	int err;
+
+	if ((err = net_recover(cfg, dir_fd, r)))
+		return err;
+	while (i < json_array_size(r->att)) {
+		json_t *a = json_array_get(r->att, i);
+		char id[NAME_MAX_LEN + 1];
+
+		if (netns_there(a)) {
+			i++;
+			continue;
+		}
+		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(a, "id")));
+		if ((err = net_dealloc_one(cfg, dir_fd, r, id)))
+			return err;
+		(*ret_dropped)++;
+	}
+	return r->attached ? infra_ensure(cfg, dir_fd, r) : 0;
+}
+
+/**
+ * net_gc() - For every network: roll back or finish what killed verbs left, drop the
+ * containers whose netns is gone, and repair a dead infra (a new one, the containers joined)
+ * @cfg:	cfg->err on failure
+ *
+ * Prints one line per network changed: "NAME: N dropped" or "NAME: checked".
+ *
+ * Return: 0, or the first failure's negative errno (the other networks are still done)
+ */
+int net_gc(struct net_cfg *cfg)
+{
+	struct net_record *rs = NULL;
+	int dir_fd, lock_fd, err, first = 0;
+	size_t n = 0;
+
+	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
+		return err == -ENOENT ? 0 : err;
+	if ((err = record_list(dir_fd, &rs, &n, &cfg->err)))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		unsigned dropped = 0;
+
+		if ((err = gc_one(cfg, dir_fd, &rs[i], &dropped))) {
+			err_wrap(&cfg->err, err, "%s", rs[i].name);
+			if (!first)
+				first = err;
+			continue;
+		}
+		if (dropped)
+			printf("%s: %u dropped (their netns were gone)\n", rs[i].name, dropped);
+	}
+	err = first;
+out:
+	record_list_free(rs, n);
+	close(lock_fd);
+	close(dir_fd);
+	return err;
+}
