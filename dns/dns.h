@@ -66,9 +66,10 @@ struct dns_pending {
 struct dns_daemon {
 	struct evloop ev;
 	struct dns_cfg *cfg;
-	int udp_fd;	 /* :53 on the gateway's address */
-	int upstream_fd; /* connected to the upstream resolver, or -1 */
-	int dir_fd;	 /* the infra's entry: its hosts file */
+	int udp_fd;		     /* :53 on the gateway's address */
+	int upstream_fd;	     /* to the upstream resolver (not connected), or -1 */
+	struct sockaddr_in upstream; /* its address: answers come from there only */
+	int dir_fd;		     /* the infra's entry: its hosts file */
 	int inotify_fd;
 	struct dns_table table;
 	struct dns_pending pending[DNS_PENDING_MAX];

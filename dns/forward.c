@@ -48,7 +48,8 @@ void forward_query(struct dns_daemon *d, const uint8_t *q, size_t len,
 				   .client = *client,
 				   .expire_ms = now + DNS_UPSTREAM_MS };
 	set_id(msg, id);
-	if (send(d->upstream_fd, msg, len, MSG_DONTWAIT) < 0) {
+	if (sendto(d->upstream_fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&d->upstream,
+		   sizeof(d->upstream)) < 0) {
 		p->used = false;
 		return;
 	}
@@ -67,16 +68,22 @@ void forward_answer(struct evloop *l, void *obj, int fd, uint32_t events)
 {
 	struct dns_daemon *d = obj;
 	uint8_t msg[DNS_MSG_MAX];
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
 	ssize_t n;
 
 	(void)l;
 	(void)events;
-	while ((n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT)) >= ID_BYTES) {
+	while ((n = recvfrom(fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&from,
+			     &flen)) >= ID_BYTES) {
 		uint16_t id = id_of(msg);
 		struct dns_pending *p = &d->pending[id % DNS_PENDING_MAX];
 
-		if (!p->used || p->our_id != id)
-			continue; /* late, or not ours */
+		flen = sizeof(from);
+		/* From the upstream resolver only, and for a query we sent. */
+		if (from.sin_addr.s_addr != d->upstream.sin_addr.s_addr ||
+		    from.sin_port != d->upstream.sin_port || !p->used || p->our_id != id)
+			continue;
 		set_id(msg, p->client_id);
 		sendto(d->udp_fd, msg, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&p->client,
 		       sizeof(p->client));

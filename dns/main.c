@@ -180,14 +180,16 @@ static int udp_socket(struct in_addr addr, bool do_bind, struct dns_cfg *cfg)
 
 	if (fd < 0)
 		return err_errno(&cfg->err, -errno, "socket");
-	/* No SO_REUSEADDR: nobody else may bind our port and take the queries. */
-	err = do_bind ? bind(fd, (struct sockaddr *)&sin, sizeof(sin))
-		      : connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	/*
+	 * No SO_REUSEADDR: nobody else may bind our port and take the queries. The upstream
+	 * socket is not connected: the route to it (slirp's tap) may come up after we start;
+	 * answers are taken from its address only (forward.c).
+	 */
+	err = do_bind ? bind(fd, (struct sockaddr *)&sin, sizeof(sin)) : 0;
 	if (err < 0) {
 		err = -errno;
 		close(fd);
-		return err_errno(&cfg->err, err, "%s %s:%d", do_bind ? "binding" : "connecting",
-				 inet_ntoa(addr), DNS_PORT);
+		return err_errno(&cfg->err, err, "binding %s:%d", inet_ntoa(addr), DNS_PORT);
 	}
 	return fd;
 }
@@ -207,6 +209,9 @@ static int setup(struct dns_daemon *d, struct dns_cfg *cfg)
 		return d->udp_fd;
 	if (cfg->upstream.s_addr && (d->upstream_fd = udp_socket(cfg->upstream, false, cfg)) < 0)
 		return d->upstream_fd;
+	d->upstream = (struct sockaddr_in){ .sin_family = AF_INET,
+					    .sin_port = htons(DNS_PORT),
+					    .sin_addr = cfg->upstream };
 	snprintf(watch, sizeof(watch), "/proc/self/fd/%d", d->dir_fd);
 	d->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (d->inotify_fd < 0 ||

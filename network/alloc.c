@@ -142,7 +142,8 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
 	if (!made && (err = same_userns(cfg, r, netns)))
 		return err;
-	if ((err = plumb_container(cfg, r, a)) || (err = publish_start(cfg, r, a)))
+	if ((err = plumb_container(cfg, r, a)) || (err = publish_start(cfg, r, a)) ||
+	    (err = infra_wait(cfg, r)))
 		return err;
 	if (made && (err = write_resolv(cfg, r)))
 		return err_errno(&cfg->err, err, "resolv.conf of %s", cfg->id);

@@ -38,39 +38,39 @@ static int our_binary(const char *name, char *buf, size_t len)
 }
 
 /**
- * net_daemon_start() - Start a daemon of ours detached, and wait until it says ready
- * @cfg:	the state root; cfg->err on failure (the daemon's own first line, if it said one)
+ * net_daemon_spawn() - Start a daemon of ours detached; net_daemon_wait() waits for its ready
+ * @cfg:	the state root; cfg->err on failure
  * @infra:	the infra's entry: the daemon's stderr goes to @log there
  * @argv:	its name (found beside us, or in LIBEXECDIR) and arguments; it writes 1 to
  *		NET_DAEMON_READY_FD once ready
  * @log:	its log's file name in the entry
- * @ret_pid:	its pid
+ * @d:		the started daemon
  *
  * In a session of its own, with nothing of ours but the ready pipe: not the networks' lock,
  * which it would otherwise hold for as long as it runs.
  *
- * Return: 0 once ready, or a negative errno (it is killed then)
+ * Return: 0, or a negative errno
  */
-int net_daemon_start(struct net_cfg *cfg, const char *infra, char *const argv[], const char *log,
-		     pid_t *ret_pid)
+int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char *const argv[], const char *log,
+		     struct net_daemon *d)
 {
-	char binary[PATH_MAX], log_path[PATH_MAX];
-	struct pollfd p;
+	char binary[PATH_MAX];
 	int pipefd[2], err;
-	char c = 0;
-	pid_t pid;
 
+	d->pid = -1;
+	d->ready_fd = -1;
+	d->name = argv[0];
 	if (our_binary(argv[0], binary, sizeof(binary)))
 		return err_make(&cfg->err, -ENOENT, "%s not found", argv[0]);
-	if ((err = netns_entry_path(cfg, infra, log, log_path, sizeof(log_path))))
+	if ((err = netns_entry_path(cfg, infra, log, d->log, sizeof(d->log))))
 		return err;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
-	if (pid == 0) {
+	d->pid = fork();
+	if (d->pid == 0) {
 		int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		int log_fd =
-			open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, STATE_FILE_MODE);
+			open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, STATE_FILE_MODE);
 
 		setsid();
 		if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
@@ -82,26 +82,65 @@ int net_daemon_start(struct net_cfg *cfg, const char *infra, char *const argv[],
 		_exit(127);
 	}
 	close(pipefd[1]);
-	if (pid < 0) {
+	if (d->pid < 0) {
 		close(pipefd[0]);
 		return -errno;
 	}
-	p = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
-	if (poll(&p, 1, NET_DAEMON_READY_MS) != 1 || read(pipefd[0], &c, 1) != 1 || c != '1') {
-		char *text = NULL;
-
-		close(pipefd[0]);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		file_read_small(AT_FDCWD, log_path, &text, NULL);
-		if (text)
-			text[strcspn(text, "\n")] = '\0';
-		err = err_make(&cfg->err, -ECHILD, "starting %s: %s", argv[0],
-			       text && *text ? text : "it did not say ready");
-		free(text);
-		return err;
-	}
-	close(pipefd[0]);
-	*ret_pid = pid;
+	d->ready_fd = pipefd[0];
 	return 0;
+}
+
+/**
+ * net_daemon_wait() - Until a spawned daemon says ready; one that does not is killed
+ * @cfg:	cfg->err on failure: the daemon's own first line, if it said one
+ * @d:		from net_daemon_spawn(); its ready pipe is closed here
+ *
+ * Return: 0 once ready (or when @d was never spawned), or a negative errno
+ */
+int net_daemon_wait(struct net_cfg *cfg, struct net_daemon *d)
+{
+	struct pollfd p = { .fd = d->ready_fd, .events = POLLIN };
+	char c = 0, *text = NULL;
+	int err;
+
+	if (d->ready_fd < 0)
+		return 0;
+	if (poll(&p, 1, NET_DAEMON_READY_MS) == 1 && read(d->ready_fd, &c, 1) == 1 && c == '1') {
+		close(d->ready_fd);
+		d->ready_fd = -1;
+		return 0;
+	}
+	close(d->ready_fd);
+	d->ready_fd = -1;
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, NULL, 0);
+	file_read_small(AT_FDCWD, d->log, &text, NULL);
+	if (text)
+		text[strcspn(text, "\n")] = '\0';
+	err = err_make(&cfg->err, -ECHILD, "starting %s: %s", d->name,
+		       text && *text ? text : "it did not say ready");
+	free(text);
+	return err;
+}
+
+/**
+ * net_daemon_start() - net_daemon_spawn(), then net_daemon_wait()
+ * @cfg:	cfg->err on failure
+ * @infra:	the infra's entry
+ * @argv:	the daemon's name and arguments
+ * @log:	its log's file name in the entry
+ * @ret_pid:	its pid
+ *
+ * Return: 0 once ready, or a negative errno (it is killed then)
+ */
+int net_daemon_start(struct net_cfg *cfg, const char *infra, char *const argv[], const char *log,
+		     pid_t *ret_pid)
+{
+	struct net_daemon d;
+	int err = net_daemon_spawn(cfg, infra, argv, log, &d);
+
+	if (!err)
+		err = net_daemon_wait(cfg, &d);
+	*ret_pid = d.pid;
+	return err;
 }

@@ -43,7 +43,11 @@ static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigne
 			return err;
 		(*ret_dropped)++;
 	}
-	return r->attached ? infra_ensure(cfg, dir_fd, r) : 0;
+	if (!r->attached)
+		return 0;
+	if ((err = infra_ensure(cfg, dir_fd, r)))
+		return err;
+	return infra_wait(cfg, r);
 }
 
 /**

@@ -20,12 +20,17 @@
 #include "state.h"
 #include "statedir.h"
 
-#define NETNS_BINARY	 "rootlet-netns"
-#define CMD_ERR_MAX	 512
-#define NUM_TEXT	 sizeof("4294967295")
-#define SYSCTL_FORWARD	 "/proc/sys/net/ipv4/ip_forward"
-#define SYSCTL_PROXY_ARP "/proc/sys/net/ipv4/conf/tap0/proxy_arp"
-#define ADD_ARGS_MAX	 12 /* rootlet-netns add NAME --slirp --mtu N ... --userns PATH */
+#define NETNS_BINARY   "rootlet-netns"
+#define CMD_ERR_MAX    512
+#define NUM_TEXT       sizeof("4294967295")
+#define SYSCTL_FORWARD "/proc/sys/net/ipv4/ip_forward"
+/* Before slirp makes tap0, so that tap0 is born with it (the bridge was made before). */
+#define SYSCTL_PROXY_ARP "/proc/sys/net/ipv4/conf/default/proxy_arp"
+#define SLIRP_BINARY	 "rootlet-slirp"
+#define SLIRP_LOG	 "slirp.log"
+#define SLIRP_ARGS_FIXED 8 /* rootlet-slirp --netns NAME --configure --mtu N --enable-... */
+#define SLIRP_ARGS_MAX	 (SLIRP_ARGS_FIXED + 4)
+#define ADD_ARGS_MAX	 6 /* rootlet-netns add NAME --userns PATH */
 
 /*
  * Outbound, decided by measurement (ARCHITECTURE.md): the infra routes the containers' packets
@@ -211,9 +216,59 @@ static int surviving_userns(const struct net_record *r)
  *
  * Return: 0, or a negative errno
  */
+/* Whether there is an entry by that name at all (live or not). */
+static bool infra_exists(struct net_cfg *cfg, const char *infra)
+{
+	char path[PATH_MAX];
+
+	return !netns_entry_path(cfg, infra, NULL, path, sizeof(path)) &&
+	       !faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW);
+}
+
+/*
+ * rootlet-slirp for the infra, started, not waited for: rootlet-netns add --slirp's defaults
+ * (sandbox, seccomp, host loopback only when asked), by the infra's name, so that it records
+ * itself in the entry and ends with the holder. The bridge is up already, and proxy ARP set
+ * to be inherited by the tap it makes.
+ */
+static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
+		       struct net_daemon *d)
+{
+	char mtu[NUM_TEXT], ready[NUM_TEXT];
+	char *argv[SLIRP_ARGS_MAX] = { SLIRP_BINARY,	   "--netns",	      (char *)infra,
+				       "--configure",	   "--mtu",	      mtu,
+				       "--enable-sandbox", "--enable-seccomp" };
+	int n = SLIRP_ARGS_FIXED;
+
+	snprintf(mtu, sizeof(mtu), "%u", r->mtu);
+	snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD);
+	if (!r->host_loopback)
+		argv[n++] = "--disable-host-loopback";
+	argv[n++] = "--ready-fd";
+	argv[n++] = ready;
+	argv[n] = NULL;
+	return net_daemon_spawn(cfg, infra, argv, SLIRP_LOG, d);
+}
+
+/**
+ * infra_ensure() - The network's infra running: made on first use, repaired when found dead
+ * @cfg:	the state root; cfg->err on failure; its daemons left starting in cfg->starting
+ * @dir_fd:	<root>/~networks (locked)
+ * @r:		the network, its attachments those already there
+ *
+ * A dead holder took the infra's netns, and with it the infra's end of every veth: a new infra
+ * is made, in the user namespace the surviving containers live in, and every container whose
+ * netns still exists is joined to it again. That is how a crashed infra is repaired: from the
+ * attachment list, never from a count.
+ *
+ * rootlet-slirp and rootlet-dns are started, not waited for: their start overlaps the making
+ * of the container's netns, and the caller's infra_wait() waits for them before it says ready.
+ *
+ * Return: 0, or a negative errno (nothing of a new infra left then)
+ */
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 {
-	char infra[NAME_MAX_LEN + 1], mtu[NUM_TEXT], userns[sizeof("/proc/self/fd/2147483647")];
+	char infra[NAME_MAX_LEN + 1], userns[sizeof("/proc/self/fd/2147483647")];
 	char *add[ADD_ARGS_MAX] = { NETNS_BINARY, "add", infra };
 	int live, err, n = 3, user_fd;
 	size_t i;
@@ -226,15 +281,9 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	if (live)
 		return 0;
 	/* Stale, or half made: whatever is left of it goes first. */
-	netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
-	err_clear(&cfg->err);
-	snprintf(mtu, sizeof(mtu), "%u", r->mtu);
-	if (!r->internal) {
-		add[n++] = "--slirp";
-		add[n++] = "--mtu";
-		add[n++] = mtu;
-		if (r->host_loopback)
-			add[n++] = "--allow-host-loopback";
+	if (infra_exists(cfg, infra)) {
+		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+		err_clear(&cfg->err);
 	}
 	if ((user_fd = surviving_userns(r)) >= 0) {
 		snprintf(userns, sizeof(userns), "/proc/self/fd/%d", user_fd);
@@ -247,10 +296,9 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		close(user_fd);
 	if (err)
 		return err_wrap(&cfg->err, err, "starting infra %s", infra);
-	if ((err = net_in_child(cfg, bridge_up, r, NULL))) {
-		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
-		return err_wrap(&cfg->err, err, "infra %s", infra);
-	}
+	if ((err = net_in_child(cfg, bridge_up, r, NULL)) ||
+	    (!r->internal && (err = slirp_spawn(cfg, r, infra, &cfg->starting[cfg->n_starting++]))))
+		goto fail;
 	json_array_foreach(r->att, i, a)
 	{
 		const char *state = json_string_value(json_object_get(a, "state"));
@@ -259,11 +307,44 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		    (plumb_container(cfg, r, a) || publish_start(cfg, r, a)))
 			err_clear(&cfg->err); /* its netns is gone: dealloc or gc drops it */
 	}
-	if (r->dns && ((err = infra_write_hosts(cfg, r)) || (err = dns_start(cfg, r, infra)))) {
-		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
-		return err_wrap(&cfg->err, err, "infra %s", infra);
-	}
+	if (r->dns && ((err = infra_write_hosts(cfg, r)) ||
+		       (err = dns_spawn(cfg, r, infra, &cfg->starting[cfg->n_starting++]))))
+		goto fail;
 	return 0;
+fail:
+	infra_wait(cfg, r);
+	netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+	return err_wrap(&cfg->err, err, "infra %s", infra);
+}
+
+/**
+ * infra_wait() - Until the daemons infra_ensure() started say ready
+ * @cfg:	cfg->err on failure
+ * @r:		the network
+ *
+ * One that does not is killed, and the infra deleted with the rest: the next command makes
+ * it again, rather than find it live and without its slirp.
+ *
+ * Return: 0, or the first failure's negative errno
+ */
+int infra_wait(struct net_cfg *cfg, const struct net_record *r)
+{
+	struct err first = { 0 };
+	char infra[NAME_MAX_LEN + 1];
+
+	for (int i = 0; i < cfg->n_starting; i++) {
+		int err = net_daemon_wait(cfg, &cfg->starting[i]);
+
+		if (err && !first.code)
+			first = cfg->err;
+	}
+	cfg->n_starting = 0;
+	if (!first.code)
+		return 0;
+	attach_infra_name(r->name, infra, sizeof(infra));
+	netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+	cfg->err = first;
+	return err_wrap(&cfg->err, first.code, "infra %s", infra);
 }
 
 /**

@@ -20,16 +20,19 @@
 #define HOSTS_TEXT_START 4096
 
 /**
- * dns_start() - rootlet-dns in the infra, detached (a session of its own, its stderr in the entry's
- * dns.log), waited for until it says ready. It records itself in dns.pid, so rootlet-netns del
- * stops it with the infra, and it ends with the infra's holder by itself.
+ * dns_spawn() - rootlet-dns in the infra, detached, its stderr in the entry's dns.log
  * @cfg:	the state root; cfg->err on failure
  * @r:		the network
  * @infra:	its infra's netns name
+ * @d:		the daemon, for infra_wait()
  *
- * Return: 0 once it answers, or a negative errno
+ * It records itself in dns.pid, so rootlet-netns del stops it with the infra, and it ends
+ * with the infra's holder by itself.
+ *
+ * Return: 0 once started, or a negative errno
  */
-int dns_start(struct net_cfg *cfg, const struct net_record *r, const char *infra)
+int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
+	      struct net_daemon *d)
 {
 	char gw[INET_ADDRSTRLEN], ready[NUM_TEXT];
 	char *argv[] = { DNS_BINARY,
@@ -42,11 +45,9 @@ int dns_start(struct net_cfg *cfg, const struct net_record *r, const char *infra
 			 r->internal ? NULL : "--upstream",
 			 NET_SLIRP_DNS,
 			 NULL };
-	pid_t pid;
-
 	inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
 	snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD);
-	return net_daemon_start(cfg, infra, argv, DNS_LOG, &pid);
+	return net_daemon_spawn(cfg, infra, argv, DNS_LOG, d);
 }
 
 /* "ADDRESS NAME..." and a newline onto @buf (grown as needed); false without memory. */

@@ -41,6 +41,16 @@ struct net_record {
 	struct json_t *att; /* the attachments (attach.c); record_clear() drops it */
 };
 
+/* A daemon of the infra, started and not yet waited for. */
+struct net_daemon {
+	pid_t pid;
+	int ready_fd; /* -1: not started, or waited for */
+	const char *name;
+	char log[PATH_MAX];
+};
+
+#define NET_INFRA_DAEMONS 2 /* rootlet-slirp and rootlet-dns */
+
 struct net_cfg {
 	const char *verb;
 	const char *name;
@@ -57,6 +67,9 @@ struct net_cfg {
 	char root[PATH_MAX];
 	struct err err;
 	const char *warning; /* one line main() prints whatever the outcome, or NULL */
+	/* the infra's daemons infra_ensure() started; infra_wait() waits for them */
+	struct net_daemon starting[NET_INFRA_DAEMONS];
+	int n_starting;
 };
 
 /* subnet.c: CIDRs, overlaps, and picking a free /24. */
@@ -115,10 +128,15 @@ bool attach_nameserver(const struct net_record *r, char *buf, size_t len);
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
 int infra_stop(struct net_cfg *cfg, const struct net_record *r);
 int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r);
-int dns_start(struct net_cfg *cfg, const struct net_record *r, const char *infra);
+int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
+	      struct net_daemon *d);
 #define NET_DAEMON_READY_FD 3
 int net_daemon_start(struct net_cfg *cfg, const char *infra, char *const argv[], const char *log,
 		     pid_t *ret_pid);
+int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char *const argv[], const char *log,
+		     struct net_daemon *d);
+int net_daemon_wait(struct net_cfg *cfg, struct net_daemon *d);
+int infra_wait(struct net_cfg *cfg, const struct net_record *r);
 typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, struct json_t *a,
 			    struct err *e);
 int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r,
