@@ -169,7 +169,8 @@ $(B)/fuzz/fuzz_slirp_%: tests/fuzz/fuzz_slirp_%.c $(LIB_SRCS) slirp/api_req.c $(
 # portfwd's parsers: SPECs, API requests, rootlessport's config (with the API's completeness
 # check from lib/).
 FUZZ_PORTFWD_SRCS := portfwd/spec.c portfwd/api_req.c portfwd/rootlessport.c portfwd/cfg.c \
-                     lib/apiserver.c lib/evloop.c lib/array.c lib/monoclock.c lib/err.c
+                     lib/apiserver.c lib/evloop.c lib/array.c lib/monoclock.c lib/err.c \
+                     lib/cmdline.c lib/name.c
 $(B)/fuzz/fuzz_portfwd_%: tests/fuzz/fuzz_portfwd_%.c $(FUZZ_PORTFWD_SRCS) $(wildcard portfwd/*.h lib/*.h)
 	@mkdir -p $(dir $@)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) -Iportfwd $(call pkg_cflags,jansson) \

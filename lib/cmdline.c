@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmdline.h"
@@ -110,4 +111,23 @@ int cmdline_name_check(const char *prog, const char *verb, const char *name)
 	name_quote(name, quoted, sizeof(quoted));
 	fprintf(stderr, "%s: %s: invalid name '%s': %s\n", prog, verb, quoted, err_text(&why));
 	return -EINVAL;
+}
+
+/**
+ * cmdline_append() - Add @item to a growing list of strings (a repeatable option's values)
+ * @list:	the list, realloc()ed
+ * @n:		its length
+ * @item:	the string, not copied
+ *
+ * Return: 0, or -ENOMEM (the list is unchanged then)
+ */
+int cmdline_append(const char ***list, int *n, const char *item)
+{
+	const char **grown = realloc(*list, (size_t)(*n + 1) * sizeof(**list));
+
+	if (!grown)
+		return -ENOMEM;
+	grown[(*n)++] = item;
+	*list = grown;
+	return 0;
 }

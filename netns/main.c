@@ -272,16 +272,10 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 			if ((err = take_publish_fd(cfg, optarg)))
 				return err;
 			break;
-		case OPT_PUBLISH: {
-			const char **grown = realloc(cfg->publish,
-						     (size_t)(cfg->n_publish + 1) * sizeof(*grown));
-
-			if (!grown)
+		case OPT_PUBLISH:
+			if (cmdline_append(&cfg->publish, &cfg->n_publish, optarg))
 				return usage_error("--publish '%s': out of memory", optarg);
-			grown[cfg->n_publish++] = optarg;
-			cfg->publish = grown;
 			break;
-		}
 		default:
 			return cmdline_unknown_option("rootlet-netns", argv);
 		}

@@ -235,26 +235,14 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		case OPT_HOST_LOOPBACK:
 			cfg->host_loopback = true;
 			break;
-		case OPT_PUBLISH: {
-			const char **grown = realloc(cfg->publish,
-						     (size_t)(cfg->n_publish + 1) * sizeof(*grown));
-
-			if (!grown)
+		case OPT_PUBLISH:
+			if (cmdline_append(&cfg->publish, &cfg->n_publish, optarg))
 				return usage_error("--publish '%s': out of memory", optarg);
-			grown[cfg->n_publish++] = optarg;
-			cfg->publish = grown;
 			break;
-		}
-		case OPT_ALIAS: {
-			const char **grown = realloc(cfg->aliases,
-						     (size_t)(cfg->n_aliases + 1) * sizeof(*grown));
-
-			if (!grown)
+		case OPT_ALIAS:
+			if (cmdline_append(&cfg->aliases, &cfg->n_aliases, optarg))
 				return usage_error("--alias '%s': out of memory", optarg);
-			grown[cfg->n_aliases++] = optarg;
-			cfg->aliases = grown;
 			break;
-		}
 		default:
 			return cmdline_unknown_option("rootlet-network", argv);
 		}

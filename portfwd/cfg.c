@@ -5,25 +5,6 @@
 #include "portfwd.h"
 
 /**
- * pf_cfg_append() - Add @item to a growing list of strings
- * @list:	the list (NULL at first)
- * @n:		its length, incremented
- * @item:	the string, kept as it is (not copied)
- *
- * Return: 0 on success, -ENOMEM
- */
-int pf_cfg_append(const char ***list, int *n, const char *item)
-{
-	const char **grown = realloc(*list, (size_t)(*n + 1) * sizeof(**list));
-
-	if (!grown)
-		return -ENOMEM;
-	grown[(*n)++] = item;
-	*list = grown;
-	return 0;
-}
-
-/**
  * pf_cfg_free_rootlessport() - Free what rootlessport_parse() allocated in @cfg
  * @cfg:	the configuration
  */

@@ -128,15 +128,15 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 			cfg->userns_arg = optarg;
 			break;
 		case OPT_PUBLISH:
-			if (pf_cfg_append(&cfg->publish, &cfg->n_publish, optarg))
+			if (cmdline_append(&cfg->publish, &cfg->n_publish, optarg))
 				return usage_error(cfg, "--publish '%s': out of memory", optarg);
 			break;
 		case OPT_PUBLISH_FD:
-			if (pf_cfg_append(&cfg->publish_fd, &cfg->n_publish_fd, optarg))
+			if (cmdline_append(&cfg->publish_fd, &cfg->n_publish_fd, optarg))
 				return usage_error(cfg, "--publish-fd '%s': out of memory", optarg);
 			break;
 		case OPT_REVERSE:
-			if (pf_cfg_append(&cfg->reverse, &cfg->n_reverse, optarg))
+			if (cmdline_append(&cfg->reverse, &cfg->n_reverse, optarg))
 				return usage_error(cfg, "--reverse '%s': out of memory", optarg);
 			break;
 		case OPT_TARGET:

@@ -155,7 +155,6 @@ int pf_isolate_syscalls(struct pf_cfg *cfg);
 #define ROOTLESSPORT_NAME "rootlessport"
 int rootlessport_config(struct pf_cfg *cfg);
 int rootlessport_parse(const char *buf, size_t len, struct pf_cfg *cfg);
-int pf_cfg_append(const char ***list, int *n, const char *item);
 void pf_cfg_free_rootlessport(struct pf_cfg *cfg);
 
 int reload_open(struct pf_state *st, const char *dir, const char *name, struct err *e);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "portfwd.h"
 
 /*
@@ -94,7 +95,8 @@ static int mapping_specs(struct pf_cfg *cfg, json_t *m)
 		else
 			snprintf(spec, sizeof(spec), "%s%lld:%lld/%s", host, (long long)hport,
 				 (long long)cport, proto);
-		if (!(copy = strdup(spec)) || pf_cfg_append(&cfg->publish, &cfg->n_publish, copy)) {
+		if (!(copy = strdup(spec)) ||
+		    cmdline_append(&cfg->publish, &cfg->n_publish, copy)) {
 			free(copy);
 			return err_make(&cfg->err, -ENOMEM, "rootlessport: out of memory");
 		}
