@@ -81,7 +81,8 @@ static bool ip6_taken(const struct net_record *r, const struct in6_addr *ip)
 int attach_pick_ip6(const struct net_record *r, const char *want, struct in6_addr *ret,
 		    struct err *e)
 {
-	uint32_t hosts = r->prefix6 >= NET_PREFIX6_MAX ? (1U << (128 - r->prefix6)) : UINT32_MAX;
+	/* Host numbers fit 32 bits from a /96 down; a larger subnet6 is capped by NET_PICK6_MAX. */
+	uint32_t hosts = r->prefix6 > NET_PREFIX6_32BITS ? (1U << (128 - r->prefix6)) : UINT32_MAX;
 
 	if (want) {
 		if (inet_pton(AF_INET6, want, ret) != 1 ||

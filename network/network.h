@@ -114,7 +114,8 @@ void record_list_free(struct net_record *list, size_t n);
 struct json_t *attach_find(const struct net_record *r, const char *id);
 int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr *ret,
 		   struct err *e);
-#define NET_PICK6_MAX 65536 /* IPv6 candidates looked at: a network has fewer containers */
+#define NET_PICK6_MAX	   65536 /* IPv6 candidates looked at: a network has fewer containers */
+#define NET_PREFIX6_32BITS 96	 /* from here down, a subnet6 has 2^32 host numbers or more */
 int attach_pick_ip6(const struct net_record *r, const char *want, struct in6_addr *ret,
 		    struct err *e);
 void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6]);

@@ -1,0 +1,116 @@
+/* Unit tests of rootlet-network's addresses: IPAM over the attachment list, MACs, names. */
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "network.h"
+#include "unit.h"
+
+/* A /29 (six hosts) with gateway .1 and the given attachments' "ip"s. */
+static void small_net(struct net_record *r, const char *ips)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "n");
+	inet_pton(AF_INET, "10.89.0.0", &r->subnet);
+	inet_pton(AF_INET, "10.89.0.1", &r->gateway);
+	r->prefix = 29;
+	r->ipv6 = true;
+	inet_pton(AF_INET6, "fd89::", &r->subnet6);
+	inet_pton(AF_INET6, "fd89::1", &r->gateway6);
+	r->prefix6 = 64;
+	r->att = json_loads(ips, 0, NULL);
+}
+
+static bool is4(struct in_addr a, const char *text)
+{
+	struct in_addr b;
+
+	return inet_pton(AF_INET, text, &b) == 1 && a.s_addr == b.s_addr;
+}
+
+TEST(lowest_free_address_skips_the_gateway_and_the_taken)
+{
+	struct net_record r;
+	struct in_addr ip;
+
+	small_net(&r, "[{\"id\":\"a\",\"ip\":\"10.89.0.2\"},{\"id\":\"b\",\"ip\":\"10.89.0.4\"}]");
+	CHECK(attach_pick_ip(&r, NULL, &ip, NULL) == 0 && is4(ip, "10.89.0.3"));
+	CHECK(attach_find(&r, "b") && !attach_find(&r, "c"));
+	json_decref(r.att);
+	/* .2 to .6 taken: a /29 has nothing left (.7 is its broadcast). */
+	small_net(&r, "[{\"ip\":\"10.89.0.2\"},{\"ip\":\"10.89.0.3\"},{\"ip\":\"10.89.0.4\"},"
+		      "{\"ip\":\"10.89.0.5\"},{\"ip\":\"10.89.0.6\"}]");
+	CHECK(attach_pick_ip(&r, NULL, &ip, NULL) == -ENOSPC);
+	json_decref(r.att);
+}
+
+TEST(a_static_address_is_refused_with_its_reason)
+{
+	struct net_record r;
+	struct in_addr ip;
+	struct err e = { 0 };
+
+	small_net(&r, "[{\"ip\":\"10.89.0.2\"}]");
+	CHECK(attach_pick_ip(&r, "10.89.0.5", &ip, NULL) == 0 && is4(ip, "10.89.0.5"));
+	CHECK(attach_pick_ip(&r, "10.89.0.2", &ip, &e) == -EADDRINUSE && strstr(e.text, "taken"));
+	CHECK(attach_pick_ip(&r, "10.89.0.1", &ip, &e) == -EADDRINUSE && strstr(e.text, "gateway"));
+	CHECK(attach_pick_ip(&r, "10.89.0.0", &ip, &e) == -EINVAL && strstr(e.text, "network"));
+	CHECK(attach_pick_ip(&r, "10.89.0.7", &ip, &e) == -EINVAL && strstr(e.text, "broadcast"));
+	CHECK(attach_pick_ip(&r, "10.89.0.8", &ip, &e) == -EINVAL && strstr(e.text, "not in"));
+	CHECK(attach_pick_ip(&r, "nonsense", &ip, &e) == -EINVAL);
+	json_decref(r.att);
+}
+
+TEST(ipv6_addresses_come_from_the_subnet6)
+{
+	struct net_record r;
+	struct in6_addr ip6, want;
+	struct err e = { 0 };
+
+	small_net(&r, "[{\"ip6\":\"fd89::2\"}]");
+	CHECK(attach_pick_ip6(&r, NULL, &ip6, NULL) == 0);
+	CHECK(inet_pton(AF_INET6, "fd89::3", &want) == 1 && !memcmp(&ip6, &want, sizeof(want)));
+	CHECK(attach_pick_ip6(&r, "fd89::2", &ip6, &e) == -EADDRINUSE);
+	CHECK(attach_pick_ip6(&r, "fd89::1", &ip6, &e) == -EADDRINUSE);
+	CHECK(attach_pick_ip6(&r, "fd00::5", &ip6, &e) == -EINVAL);
+	CHECK(attach_pick_ip6(&r, "fd89::", &ip6, &e) == -EINVAL);
+	json_decref(r.att);
+	/* A /119: hosts ::1 (the gateway) to ::1ff; with ::2 to ::1ff taken, none is left. */
+	small_net(&r, "[]");
+	r.prefix6 = 119;
+	for (int i = 2; i < 512; i++) {
+		char text[INET6_ADDRSTRLEN];
+
+		CHECK(attach_pick_ip6(&r, NULL, &ip6, NULL) == 0);
+		inet_ntop(AF_INET6, &ip6, text, sizeof(text));
+		json_array_append_new(r.att, json_pack("{s:s}", "ip6", text));
+	}
+	CHECK(attach_pick_ip6(&r, NULL, &ip6, NULL) == -ENOSPC);
+	json_decref(r.att);
+}
+
+TEST(macs_are_unicast_and_names_fit_an_interface)
+{
+	uint8_t mac[6];
+	struct in_addr ip;
+	char veth[32], again[32];
+
+	inet_pton(AF_INET, "10.89.0.2", &ip);
+	attach_mac(ip, "c1", mac);
+	CHECK((mac[0] & 1) == 0 && (mac[0] & 2) == 2 && !memcmp(mac + 2, &ip.s_addr, 4));
+	CHECK(attach_parse_mac("02:00:00:00:00:42", mac) == 0 && mac[5] == 0x42);
+	CHECK(attach_parse_mac("01:00:00:00:00:42", mac) == -EINVAL);
+	CHECK(attach_parse_mac("02:00:00:00:00", mac) == -EINVAL);
+	CHECK(attach_parse_mac("02:00:00:00:00:42:11", mac) == -EINVAL);
+	attach_veth_name("a-container-id-longer-than-an-interface-name-could-be", veth,
+			 sizeof(veth));
+	attach_veth_name("a-container-id-longer-than-an-interface-name-could-be", again,
+			 sizeof(again));
+	CHECK(strlen(veth) < 16 && !strcmp(veth, again));
+	attach_veth_name("another", again, sizeof(again));
+	CHECK(strcmp(veth, again) != 0);
+}
+
+UNIT_MAIN("network_attach", T(lowest_free_address_skips_the_gateway_and_the_taken),
+	  T(a_static_address_is_refused_with_its_reason), T(ipv6_addresses_come_from_the_subnet6),
+	  T(macs_are_unicast_and_names_fit_an_interface))
