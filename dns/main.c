@@ -132,15 +132,24 @@ static void reload(struct dns_daemon *d)
 	log_debug(d->cfg->debug, "%zu names", t.n);
 }
 
+/* The entry's directory changed: read the names again only if it was the hosts file. */
 static void hosts_changed(struct evloop *l, void *obj, int fd, uint32_t events)
 {
 	char buf[INOTIFY_BUF] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool hosts = false;
+	ssize_t n;
 
 	(void)l;
 	(void)events;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	reload(obj);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			hosts |= ev->len && !strcmp(ev->name, DNS_HOSTS_FILE);
+			p += sizeof(*ev) + ev->len;
+		}
+	if (hosts)
+		reload(obj);
 }
 
 static void query(struct evloop *l, void *obj, int fd, uint32_t events)
