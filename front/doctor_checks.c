@@ -14,6 +14,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "binpath.h"
+#include "capture.h"
 #include "doctor.h"
 #include "fileio.h"
 #include "front.h"
@@ -207,7 +209,7 @@ void check_subids(struct doctor *d)
 	uid_t uid = getuid();
 
 	snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "?");
-	front_binary("rootlet-uidmap", uidmap, sizeof(uidmap));
+	binary_path("rootlet-uidmap", NULL, uidmap, sizeof(uidmap));
 	for (int k = 0; k < 2; k++) {
 		char *out = NULL;
 		int n = own_lines(files[k], user, uid), status;
@@ -223,7 +225,8 @@ void check_subids(struct doctor *d)
 		}
 		/* --strict turns every problem of the user's own ranges into an error line. */
 		snprintf(opt, sizeof(opt), "--%s", kinds[k]);
-		status = front_capture(
+		status = capture_run(
+			uidmap,
 			(char *[]){ uidmap, "--strict", opt, (char *)files[k], "show", NULL },
 			STDERR_FILENO, &out);
 		if (status == 0) {
@@ -311,8 +314,8 @@ void check_libslirp(struct doctor *d)
 {
 	char slirp[PATH_MAX], *out = NULL, *v;
 
-	front_binary("rootlet-slirp", slirp, sizeof(slirp));
-	front_capture((char *[]){ slirp, "-v", NULL }, STDOUT_FILENO, &out);
+	binary_path("rootlet-slirp", NULL, slirp, sizeof(slirp));
+	capture_run(slirp, (char *[]){ slirp, "-v", NULL }, STDOUT_FILENO, &out);
 	v = out ? strstr(out, "\nlibslirp: ") : NULL;
 	if (v)
 		doctor_result(d, DOCTOR_OK, "libslirp", NULL, "%.*s",
@@ -332,8 +335,8 @@ void check_stale(struct doctor *d)
 
 	if (!getenv("XDG_RUNTIME_DIR") && !getenv("ROOTLET_STATE_DIR"))
 		return;
-	front_binary("rootlet-netns", netns, sizeof(netns));
-	front_capture((char *[]){ netns, "list", "--json", NULL }, STDOUT_FILENO, &out);
+	binary_path("rootlet-netns", NULL, netns, sizeof(netns));
+	capture_run(netns, (char *[]){ netns, "list", "--json", NULL }, STDOUT_FILENO, &out);
 	list = out ? json_loads(out, 0, NULL) : NULL;
 	json_array_foreach(list, i, e)
 	{

@@ -6,11 +6,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define FRONT_EXIT_USAGE 2
-#define FRONT_EXIT_RUN	 125 /* run: the netns could not be made (as `podman run`) */
+#define FRONT_EXIT_USAGE      2
+#define FRONT_EXIT_RUN	      125 /* run: the netns could not be made (as `podman run`) */
+#define FRONT_EXIT_CANNOT_RUN 126 /* the binary is there and cannot be run, as a shell says */
+#define FRONT_EXIT_NOT_FOUND  127 /* ... or is not there */
 
-int front_binary(const char *name, char *buf, size_t len);
-int front_capture(char *const argv[], int stream, char **ret_text);
 void front_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int front_run(int argc, char **argv);

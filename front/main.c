@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "binpath.h"
 #include "front.h"
 
 static void usage(void)
@@ -47,14 +48,14 @@ static int exec_verb(const char *verb, char **argv)
 	int err;
 
 	snprintf(name, sizeof(name), "rootlet-%s", verb);
-	if ((err = front_binary(name, path, sizeof(path)))) {
+	if ((err = binary_path(name, NULL, path, sizeof(path)))) {
 		front_error("%s: %s", name, strerror(-err));
-		return FRONT_EXIT_RUN;
+		return err == -ENOENT ? FRONT_EXIT_NOT_FOUND : FRONT_EXIT_RUN;
 	}
 	argv[0] = name;
 	execv(path, argv);
 	front_error("%s: %s", path, strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+	return errno == ENOENT ? FRONT_EXIT_NOT_FOUND : FRONT_EXIT_CANNOT_RUN;
 }
 
 int main(int argc, char **argv)

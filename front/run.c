@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "binpath.h"
 #include "front.h"
 #include "sdnotify.h"
 #include "state.h"
@@ -174,7 +175,7 @@ static int add_netns(struct run_cfg *cfg)
 			dup2(null_fd, STDOUT_FILENO);
 		execv(argv[0], argv);
 		fprintf(stderr, "rootlet: run: %s: %s\n", cfg->netns, strerror(errno));
-		_exit(127);
+		_exit(FRONT_EXIT_NOT_FOUND);
 	}
 	if (pid < 0)
 		return -errno;
@@ -238,11 +239,15 @@ static int setup_notify(struct run_cfg *cfg)
 static int start_teardown(struct run_cfg *cfg)
 {
 	char self[PATH_MAX], pid_text[sizeof("2147483647")], fd_text[3][sizeof("-1 ")];
-	int pidfd = pidfd_open(getpid(), 0), fds[3], moved[3];
+	int pidfd = pidfd_open(getpid(), 0), fds[3], moved[3], err;
 	pid_t pid;
 
-	if (pidfd < 0 || front_binary("rootlet", self, sizeof(self)))
+	if (pidfd < 0)
 		return -errno;
+	if ((err = binary_path("rootlet", NULL, self, sizeof(self)))) {
+		close(pidfd);
+		return err;
+	}
 	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
 	fds[0] = pidfd;
 	fds[1] = cfg->relay_fd;
@@ -292,7 +297,7 @@ static void undo(struct run_cfg *cfg)
 				  (char *)cfg->name, NULL });
 	if (pid == 0) {
 		execv(cfg->netns, (char *[]){ cfg->netns, "del", (char *)cfg->name, NULL });
-		_exit(127);
+		_exit(FRONT_EXIT_NOT_FOUND);
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
@@ -316,8 +321,9 @@ int front_run(int argc, char **argv)
 
 	if (parse(argc, argv, &cfg))
 		return FRONT_EXIT_USAGE;
-	if ((err = front_binary("rootlet-netns", cfg.netns, sizeof(cfg.netns))) ||
-	    (err = front_binary("rootlet-network", cfg.network_bin, sizeof(cfg.network_bin)))) {
+	if ((err = binary_path("rootlet-netns", NULL, cfg.netns, sizeof(cfg.netns))) ||
+	    (cfg.network && (err = binary_path("rootlet-network", NULL, cfg.network_bin,
+					       sizeof(cfg.network_bin))))) {
 		front_error("run: our binaries: %s", strerror(-err));
 		return FRONT_EXIT_RUN;
 	}
@@ -356,5 +362,5 @@ int front_run(int argc, char **argv)
 	}
 	err = errno;
 	front_error("run: %s: %s", cfg.netns, strerror(err));
-	return err == ENOENT ? 127 : 126;
+	return err == ENOENT ? FRONT_EXIT_NOT_FOUND : FRONT_EXIT_CANNOT_RUN;
 }

@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <limits.h>
@@ -12,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "binpath.h"
 #include "fileio.h"
 #include "netns.h"
 #include "pidfile.h"
@@ -74,42 +74,6 @@ static int helper_stop_one(const char *helper, const struct pidfile *pf, void *d
 int helpers_stop(int dir_fd)
 {
 	return helpers_each(dir_fd, helper_stop_one, NULL);
-}
-
-/**
- * helper_path() - Find a binary of ours that rootlet-netns runs
- * @binary:	its name
- * @libexec_sub: where it sits relative to our own directory when installed, or NULL
- * @buf:	output
- * @len:	size of @buf
- *
- * $ROOTLET_<NAME> is not read: the environment of a user's shell does not choose what runs
- * inside their netns. Next to our own binary (the build tree and bin/), then @libexec_sub
- * beside it (an installed tree, wherever PREFIX or DESTDIR put it), then where this build was
- * told it would be installed.
- *
- * Return: 0 on success, -ENOENT
- */
-int helper_path(const char *binary, const char *libexec_sub, char *buf, size_t len)
-{
-	const char *beside[] = { "", libexec_sub };
-	char self[PATH_MAX], *dir;
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		dir = dirname(self);
-		for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
-			if (!beside[i])
-				continue;
-			snprintf(buf, len, "%s%s/%s", dir, beside[i], binary);
-			if (!access(buf, X_OK))
-				return 0;
-		}
-	}
-	snprintf(buf, len, "%s/%s", libexec_sub ? LIBEXECDIR : BINDIR, binary);
-	return access(buf, X_OK) ? -ENOENT : 0;
 }
 
 /* The last line a helper logged: why it did not come up. */
@@ -194,7 +158,7 @@ int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv
 	h->go_fd = -1;
 	h->log = log;
 	h->name = argv[0];
-	if (helper_path(argv[0], NULL, binary, sizeof(binary)))
+	if (binary_path(argv[0], NULL, binary, sizeof(binary)))
 		return err_make(&cfg->err, -ENOENT, "%s not found", argv[0]);
 	log_fd = openat(dir_fd, log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, HELPER_LOG_MODE);
 	if (log_fd < 0)

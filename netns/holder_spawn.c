@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "binpath.h"
 #include "fileio.h"
 #include "holder.h"
 #include "netns.h"
@@ -129,7 +130,7 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unsha
 	holder_msg_t msg;
 	pid_t pid = -1;
 
-	if ((err = helper_path(HOLDER_BINARY, "/../libexec/rootlet", holder, sizeof(holder)))) {
+	if ((err = binary_path(HOLDER_BINARY, BINPATH_LIBEXEC, holder, sizeof(holder)))) {
 		return err_make(&cfg->err, err, "%s not found", HOLDER_BINARY);
 	}
 	if (cfg->userns_path &&

@@ -68,7 +68,6 @@ struct pidfile;
 int helpers_each(int dir_fd, int (*fn)(const char *helper, const struct pidfile *pf, void *data),
 		 void *data);
 int helpers_stop(int dir_fd);
-int helper_path(const char *binary, const char *libexec_sub, char *buf, size_t len);
 int slirp_start(struct netns_cfg *cfg, int dir_fd);
 
 /* A helper started and not yet waited for. */

@@ -10,32 +10,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "binpath.h"
 #include "fileio.h"
 #include "network.h"
 #include "state.h"
 
 #define NET_DAEMON_READY_MS 5000
-
-/* Our binary @name, beside us (the build tree, bin/) or in LIBEXECDIR. */
-static int our_binary(const char *name, char *buf, size_t len)
-{
-	char self[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		*slash = '\0';
-		snprintf(buf, len, "%s/%s", self, name);
-		if (!access(buf, X_OK))
-			return 0;
-		snprintf(buf, len, "%s/../libexec/rootlet/%s", self, name);
-		if (!access(buf, X_OK))
-			return 0;
-	}
-	snprintf(buf, len, "%s/%s", LIBEXECDIR, name);
-	return access(buf, X_OK) ? -ENOENT : 0;
-}
 
 /**
  * net_daemon_spawn() - Start a daemon of ours detached; net_daemon_wait() waits for its ready
@@ -60,7 +40,7 @@ int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char *const argv[],
 	d->pid = -1;
 	d->ready_fd = -1;
 	d->name = argv[0];
-	if (our_binary(argv[0], binary, sizeof(binary)))
+	if (binary_path(argv[0], BINPATH_LIBEXEC, binary, sizeof(binary)))
 		return err_make(&cfg->err, -ENOENT, "%s not found", argv[0]);
 	if ((err = netns_entry_path(cfg, infra, log, d->log, sizeof(d->log))))
 		return err;

@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "binpath.h"
+#include "capture.h"
 #include "fileio.h"
 #include "netlink.h"
 #include "network.h"
@@ -21,7 +22,6 @@
 #include "statedir.h"
 
 #define NETNS_BINARY   "rootlet-netns"
-#define CMD_ERR_MAX    512
 #define NUM_TEXT       sizeof("4294967295")
 #define SYSCTL_FORWARD "/proc/sys/net/ipv4/ip_forward"
 /* Before slirp makes tap0, so that tap0 is born with it (the bridge was made before). */
@@ -64,49 +64,24 @@ int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, ch
  */
 int netns_cmd(struct net_cfg *cfg, char *const argv[])
 {
-	char self[PATH_MAX], binary[PATH_MAX], text[CMD_ERR_MAX] = "", *slash;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1), got;
-	int pipefd[2], status;
-	size_t used = 0;
-	pid_t pid;
+	char binary[PATH_MAX], *text = NULL, *line;
+	int status;
 
-	if (n <= 0)
-		return -errno;
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	*slash = '\0';
-	snprintf(binary, sizeof(binary), "%s/%s", self, NETNS_BINARY);
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid == 0) {
-		int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		dup2(null_fd, STDIN_FILENO);
-		dup2(null_fd, STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		execv(binary, argv);
-		dprintf(STDERR_FILENO, "%s: %s\n", binary, strerror(errno));
-		_exit(127);
+	if (binary_path(NETNS_BINARY, NULL, binary, sizeof(binary)))
+		return err_make(&cfg->err, -ENOENT, "%s not found", NETNS_BINARY);
+	status = capture_run(binary, argv, STDERR_FILENO, &text);
+	if (status < 0 || status == 0) {
+		free(text);
+		return status;
 	}
-	close(pipefd[1]);
-	while (pid > 0 && used + 1 < sizeof(text) &&
-	       (got = read(pipefd[0], text + used, sizeof(text) - used - 1)) > 0)
-		used += (size_t)got;
-	close(pipefd[0]);
-	text[used] = '\0';
-	if (pid < 0)
-		return -errno;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	text[strcspn(text, "\n")] = '\0';
-	return err_make(&cfg->err, -ECHILD, "%s",
-			strncmp(text, NETNS_BINARY ": ", strlen(NETNS_BINARY ": "))
-				? text
-				: text + strlen(NETNS_BINARY ": "));
+	/* Its one line, without its "rootlet-netns: ": our caller says what it was doing. */
+	line = text;
+	line[strcspn(line, "\n")] = '\0';
+	if (!strncmp(line, NETNS_BINARY ": ", strlen(NETNS_BINARY ": ")))
+		line += strlen(NETNS_BINARY ": ");
+	err_make(&cfg->err, -ECHILD, "%s", line);
+	free(text);
+	return -ECHILD;
 }
 
 /* 1 when the infra's holder runs, 0 when there is no infra or a stale one, or a negative errno. */
@@ -142,24 +117,12 @@ static int write_sysctl(const char *path, struct err *e)
 /* In a child in the infra's user namespace: the bridge, the gateway's address, forwarding. */
 static int bridge_up(struct net_cfg *cfg, const struct net_record *r, json_t *unused, struct err *e)
 {
-	char infra[NAME_MAX_LEN + 1], path[PATH_MAX];
 	struct nl_sock *sk = NULL;
-	int fd, err, bridge;
+	int err, bridge;
 
 	(void)unused;
-	attach_infra_name(r->name, infra, sizeof(infra));
-	for (int i = 0; i < 2; i++) {
-		int type = i ? CLONE_NEWNET : CLONE_NEWUSER;
-
-		if ((err = netns_entry_path(cfg, infra, i ? STATE_NET : STATE_USER, path,
-					    sizeof(path))) ||
-		    (err = ns_open_at(AT_FDCWD, path, type, &fd)))
-			return err_errno(e, err, "%s", path);
-		err = ns_join(fd, type) ? -errno : 0;
-		close(fd);
-		if (err)
-			return err_errno(e, err, "joining %s", path);
-	}
+	if ((err = join_infra(cfg, r, e)))
+		return err;
 	if ((err = netlink_open(&sk)))
 		return err_errno(e, err, "netlink");
 	if ((err = netlink_bridge_add(sk, NET_BRIDGE)) ||

@@ -28,39 +28,36 @@
  * struct err on a pipe; nothing of it outlives the call.
  */
 
-static int join_infra_user(struct net_cfg *cfg, const struct net_record *r, struct err *e)
+/* Into one namespace of the infra, its user namespace ("user") or its netns ("net"). */
+static int join_infra_ns(struct net_cfg *cfg, const struct net_record *r, const char *file,
+			 int type, struct err *e)
 {
 	char infra[NAME_MAX_LEN + 1], path[PATH_MAX];
 	int fd, err;
 
 	attach_infra_name(r->name, infra, sizeof(infra));
-	if ((err = netns_entry_path(cfg, infra, STATE_USER, path, sizeof(path))) ||
-	    (err = ns_open_at(AT_FDCWD, path, CLONE_NEWUSER, &fd)))
-		return err_errno(e, err, "the infra's user namespace");
-	err = ns_join(fd, CLONE_NEWUSER) ? -errno : 0;
+	if ((err = netns_entry_path(cfg, infra, file, path, sizeof(path))) ||
+	    (err = ns_open_at(AT_FDCWD, path, type, &fd)))
+		return err_errno(e, err, "%s", path);
+	err = ns_join(fd, type) ? -errno : 0;
 	close(fd);
-	return err ? err_errno(e, err, "joining the infra's user namespace") : 0;
+	return err ? err_errno(e, err, "joining %s", path) : 0;
 }
 
-static int join_infra_net(struct net_cfg *cfg, const struct net_record *r, struct err *e)
+/**
+ * join_infra() - Move this process (a child: it stays there) into the infra's user namespace,
+ * then its netns
+ * @cfg:	the state root
+ * @r:		the network
+ * @e:		why not
+ *
+ * Return: 0, or a negative errno
+ */
+int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e)
 {
-	char infra[NAME_MAX_LEN + 1], path[PATH_MAX];
-	int fd, err;
+	int err = join_infra_ns(cfg, r, STATE_USER, CLONE_NEWUSER, e);
 
-	attach_infra_name(r->name, infra, sizeof(infra));
-	if ((err = netns_entry_path(cfg, infra, STATE_NET, path, sizeof(path))) ||
-	    (err = ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &fd)))
-		return err_errno(e, err, "the infra's netns");
-	err = ns_join(fd, CLONE_NEWNET) ? -errno : 0;
-	close(fd);
-	return err ? err_errno(e, err, "joining the infra's netns") : 0;
-}
-
-static int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e)
-{
-	int err = join_infra_user(cfg, r, e);
-
-	return err ? err : join_infra_net(cfg, r, e);
+	return err ? err : join_infra_ns(cfg, r, STATE_NET, CLONE_NEWNET, e);
 }
 
 /*
@@ -214,12 +211,12 @@ static int plumb(struct net_cfg *cfg, const struct net_record *r, json_t *a, str
 	if (!netns || !veth || (err = ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &cnet_fd)))
 		return err_make(e, -ENOENT, "the container's netns %s is gone",
 				netns ? netns : "(none)");
-	if ((err = join_infra_user(cfg, r, e)))
+	if ((err = join_infra_ns(cfg, r, STATE_USER, CLONE_NEWUSER, e)))
 		goto out;
 	if (again && ((err = join_fd(cnet_fd, netns, e)) || (err = drop_old_eth0(e))))
 		goto out;
-	if ((err = join_infra_net(cfg, r, e)) || (err = make_veth(veth, cnet_fd, r->mtu, e)) ||
-	    (err = join_fd(cnet_fd, netns, e)))
+	if ((err = join_infra_ns(cfg, r, STATE_NET, CLONE_NEWNET, e)) ||
+	    (err = make_veth(veth, cnet_fd, r->mtu, e)) || (err = join_fd(cnet_fd, netns, e)))
 		goto out;
 	err = set_up_eth0(r, a, e);
 out:
