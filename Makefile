@@ -24,7 +24,7 @@ HARDEN_CFLAGS  := -fPIE -fstack-protector-strong -fstack-clash-protection -fcf-p
                   -D_FORTIFY_SOURCE=2
 HARDEN_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now
 
-NETNS_PKGS  := libnl-3.0 libnl-route-3.0 jansson
+NETNS_PKGS  := libnl-3.0 libnl-route-3.0 jansson libseccomp
 HOLDER_PKGS := libcap-ng
 LIB_PKGS    := jansson libseccomp libcap-ng libnl-3.0 libnl-route-3.0
 
@@ -54,7 +54,10 @@ FRONT_PKGS  := jansson
 NETWORK_PKGS := libnl-3.0 libnl-route-3.0 jansson
 HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c lib/isolate.c lib/err.c
 
-BINS := $(B)/rootlet $(B)/rootlet-dns $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
+BYPASS_SRCS := $(wildcard bypass/*.c)
+BYPASS_PKGS := jansson libcap-ng libseccomp
+
+BINS := $(B)/rootlet $(B)/rootlet-bypass $(B)/rootlet-dns $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
         $(B)/rootlet-portfwd $(B)/rootlet-network
 
 # lib/ as an archive: each binary takes only the objects it uses, and their libraries.
@@ -65,7 +68,7 @@ $(LIB_A): $(LIB_SRCS:%.c=$(B)/%.o)
 .PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench engines-reference
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h network/*.h front/*.h dns/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h network/*.h front/*.h dns/*.h bypass/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(BASE) $(call pkg_cflags,$(SLIRP_PKGS)) -c $< -o $@
 
@@ -77,6 +80,9 @@ $(B)/rootlet-netns: $(NETNS_SRCS:%.c=$(B)/%.o) $(LIB_A)
 $(B)/rootlet-dns: $(DNS_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(DNS_PKGS)) \
 		$(call pkg_libs,ldns)
+
+$(B)/rootlet-bypass: $(BYPASS_SRCS:%.c=$(B)/%.o) $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(BYPASS_PKGS))
 
 $(B)/rootlet-network: $(NETWORK_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(NETWORK_PKGS))
@@ -134,9 +140,9 @@ $(B)/unit/test_network_%: tests/unit/test_network_%.c tests/unit/unit.h network/
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Inetwork $(call pkg_cflags,$(LIB_PKGS)) $< \
 		network/subnet.c network/attach.c $(LIB_SRCS) -o $@ $(call pkg_libs,$(LIB_PKGS))
 
-$(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h portfwd/spec.c portfwd/spec.h lib/err.c
+$(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h lib/fwdspec.c lib/fwdspec.h lib/err.c
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< portfwd/spec.c lib/err.c -o $@
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< lib/fwdspec.c lib/err.c -o $@
 
 $(B)/unit/test_dns_%: tests/unit/test_dns_%.c tests/unit/unit.h dns/answer.c dns/table.c dns/dns.h
 	@mkdir -p $(dir $@)
@@ -168,7 +174,7 @@ $(B)/fuzz/fuzz_slirp_%: tests/fuzz/fuzz_slirp_%.c $(LIB_SRCS) slirp/api_req.c $(
 
 # portfwd's parsers: SPECs, API requests, rootlessport's config (with the API's completeness
 # check from lib/).
-FUZZ_PORTFWD_SRCS := portfwd/spec.c portfwd/api_req.c portfwd/rootlessport.c portfwd/cfg.c \
+FUZZ_PORTFWD_SRCS := lib/fwdspec.c portfwd/api_req.c portfwd/rootlessport.c portfwd/cfg.c \
                      lib/apiserver.c lib/evloop.c lib/array.c lib/monoclock.c lib/err.c \
                      lib/cmdline.c lib/name.c
 $(B)/fuzz/fuzz_portfwd_%: tests/fuzz/fuzz_portfwd_%.c $(FUZZ_PORTFWD_SRCS) $(wildcard portfwd/*.h lib/*.h)
@@ -198,14 +204,14 @@ deps:
 	scripts/deps.sh
 
 # clang-format on every C file, cppcheck on the tree; any finding fails.
-C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] network/*.[ch] front/*.[ch] dns/*.[ch] \
+C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] network/*.[ch] front/*.[ch] dns/*.[ch] bypass/*.[ch] \
              tests/unit/*.[ch] \
              tests/fuzz/*.c scripts/*.c)
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
-		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns tests/unit
+		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns bypass tests/unit
 
 check: deps
 	$(MAKE) all unit fuzz-build lint
@@ -240,7 +246,7 @@ install: all
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#contrib/systemd/} || exit 1; \
 	done
 	install -m 0755 $(B)/rootlet $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp \
-		$(B)/rootlet-portfwd $(B)/rootlet-network $(DESTDIR)$(BINDIR)/
+		$(B)/rootlet-portfwd $(B)/rootlet-network $(B)/rootlet-bypass $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/rootlet-netns-holder $(B)/rootlet-dns $(DESTDIR)$(LIBEXECDIR)/
 	ln -sf $(BINDIR)/rootlet-portfwd $(DESTDIR)$(LIBEXECDIR)/rootlessport
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/

@@ -18,6 +18,10 @@
 #define STATE_PORTFWD_SOCKET  "portfwd.sock"
 #define STATE_PORTFWD_PIDFILE "portfwd.pid"
 #define STATE_PORTFWD_LOG     "portfwd.log"
+#define STATE_BYPASS_SOCKET   "bypass.sock" /* a runtime's seccomp listenerPath */
+#define STATE_BYPASS_API      "bypass-api.sock"
+#define STATE_BYPASS_PIDFILE  "bypass.pid"
+#define STATE_BYPASS_LOG      "bypass.log"
 #define STATE_FILE_MODE	      0600
 
 /* How the netns's user namespace came to be. */

@@ -148,12 +148,15 @@ int netns_add(struct netns_cfg *cfg)
 		goto fail;
 	}
 	/*
-	 * As root rootlet-slirp, and rootlet-portfwd always, find the netns by its name, so they
-	 * start once it has one. The lock we still hold keeps del away until they are up or the
-	 * entry is gone again.
+	 * As root rootlet-slirp, and rootlet-portfwd and rootlet-bypass always, find the netns by
+	 * its name, so they start once it has one. With --bypass the --publish rules are the
+	 * bypass's: the service's own bind() is made on the host's side. The lock we still hold
+	 * keeps del away until they are up or the entry is gone again.
 	 */
 	if ((cfg->slirp && as_root && (err = slirp_start(cfg, dir_fd))) ||
-	    ((cfg->n_publish || cfg->n_publish_fd) && (err = portfwd_start(cfg, dir_fd)))) {
+	    (cfg->bypass && (err = bypass_start(cfg, dir_fd))) ||
+	    (((cfg->n_publish && !cfg->bypass) || cfg->n_publish_fd) &&
+	     (err = portfwd_start(cfg, dir_fd)))) {
 		if (!cfg->err.text[0])
 			err_errno(&cfg->err, err, "starting a helper");
 		helpers_stop(dir_fd);

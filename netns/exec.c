@@ -64,16 +64,19 @@ static int exec_bind_resolv(struct netns_cfg *cfg, const char *resolv)
  */
 int netns_exec(struct netns_cfg *cfg)
 {
-	char resolv[PATH_MAX];
+	char resolv[PATH_MAX], listener[PATH_MAX];
 	bool has_resolv;
 	int err;
 
-	if ((err = entry_ns_path(cfg, SLIRP_RESOLV_CONF, resolv, sizeof(resolv))))
+	if ((err = entry_ns_path(cfg, SLIRP_RESOLV_CONF, resolv, sizeof(resolv))) ||
+	    (err = entry_ns_path(cfg, STATE_BYPASS_SOCKET, listener, sizeof(listener))))
 		return err;
 	has_resolv = !access(resolv, R_OK);
 	if ((err = netns_join_entry(cfg)))
 		return err;
 	if (has_resolv && (err = exec_bind_resolv(cfg, resolv)))
+		return err;
+	if (cfg->bypass && (err = bypass_exec_filter(cfg, listener)))
 		return err;
 	execvp(cfg->cmd[0], cfg->cmd);
 	err = -errno;

@@ -32,6 +32,7 @@ enum {
 	OPT_PUBLISH,
 	OPT_PUBLISH_FD,
 	OPT_SOURCE_IP,
+	OPT_BYPASS,
 };
 
 #define SLIRP_ROOTLET_MTU 65520
@@ -60,13 +61,15 @@ static void usage(FILE *f)
 		"Verbs:\n"
 		"  add NAME [--userns PATH] [--slirp [--mtu N] [--ipv6] [--allow-host-loopback]]\n"
 		"           [--publish SPEC]... [--publish-fd FD[:PORT][/PROTO]]... [--source-ip]\n"
+		"           [--bypass]\n"
 		"                             create a netns kept alive by a holder process\n"
 		"  del NAME                   stop its holder and helpers, remove it\n"
 		"  list [--json]              every netns: name, live/stale, holder, path\n"
-		"  exec NAME -- CMD...        run CMD inside the netns (and its userns)\n"
+		"  exec NAME [--bypass] -- CMD...  run CMD inside the netns (and its userns)\n"
 		"  path NAME [--user]         print the netns (or userns) path\n"
 		"  show NAME [--json]         interfaces, addresses, routes, holder, helpers\n"
-		"  oci NAME CONFIG [--in-place]  make an OCI config.json join the netns\n"
+		"  oci NAME CONFIG [--in-place] [--bypass]  make an OCI config.json join the "
+		"netns\n"
 		"  gc                         remove stale entries\n"
 		"\n"
 		"Options:\n"
@@ -82,6 +85,10 @@ static void usage(FILE *f)
 		"                    fd, or a LISTEN_FDNAMES name) to PORT, default its own (add)\n"
 		"      --source-ip   the forwards' services see the client's own address\n"
 		"                    (add --publish, --publish-fd)\n"
+		"      --bypass      rootlet-bypass serves the netns's connect() and bind() from\n"
+		"                    the host's netns, at the kernel's speed (add --slirp; its\n"
+		"                    --publish rules are then bound by the service itself); put\n"
+		"                    CMD (exec) or the container (oci) under it\n"
 		"      --user        print the user namespace path (path)\n"
 		"      --in-place    rewrite CONFIG instead of printing it (oci)\n"
 		"      --debug       say more on stderr\n"
@@ -162,6 +169,12 @@ static int check_option_fits(const struct netns_cfg *cfg)
 				   cfg->verb);
 	if (cfg->source_ip && !cfg->n_publish && !cfg->n_publish_fd)
 		return usage_error("%s", "--source-ip needs --publish or --publish-fd");
+	if (cfg->bypass && strcmp(cfg->verb, "add") && strcmp(cfg->verb, "exec") &&
+	    strcmp(cfg->verb, "oci"))
+		return usage_error("--bypass goes with add, exec and oci, not %s", cfg->verb);
+	if (cfg->bypass && !strcmp(cfg->verb, "add") && !cfg->slirp)
+		return usage_error("%s",
+				   "--bypass needs --slirp: it bypasses what slirp would reach");
 	if ((cfg->ipv6 || cfg->allow_host_loopback || cfg->mtu) && !cfg->slirp)
 		return usage_error("%s", "--mtu, --ipv6 and --allow-host-loopback need --slirp");
 	return 0;
@@ -214,6 +227,7 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		{ "publish", required_argument, NULL, OPT_PUBLISH },
 		{ "publish-fd", required_argument, NULL, OPT_PUBLISH_FD },
 		{ "source-ip", no_argument, NULL, OPT_SOURCE_IP },
+		{ "bypass", no_argument, NULL, OPT_BYPASS },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -267,6 +281,9 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 			break;
 		case OPT_SOURCE_IP:
 			cfg->source_ip = true;
+			break;
+		case OPT_BYPASS:
+			cfg->bypass = true;
 			break;
 		case OPT_PUBLISH_FD:
 			if ((err = take_publish_fd(cfg, optarg)))

@@ -33,6 +33,7 @@ struct netns_cfg {
 	int *publish_fds;	 /* ... the fd each names, passed on to it */
 	int n_publish_fd;
 	bool source_ip;			/* add --source-ip, for portfwd */
+	bool bypass;			/* add/exec/oci --bypass */
 	bool cmd_failed;		/* exec: the command itself could not be run */
 	char root[PATH_MAX];		/* state root */
 	struct err err;			/* what went wrong, for main() to print */
@@ -94,6 +95,10 @@ int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **arg
 		  int npass);
 int portfwd_start(struct netns_cfg *cfg, int dir_fd);
 int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd);
+int bypass_start(struct netns_cfg *cfg, int dir_fd);
+int bypass_exec_filter(struct netns_cfg *cfg, const char *listener);
+typedef struct json_t json_t;
+int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener);
 
 #define SLIRP_RESOLV_CONF "resolv.conf"
 

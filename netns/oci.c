@@ -34,7 +34,7 @@ static int oci_copy_maps(json_t *config, pid_t holder)
  */
 int netns_oci(struct netns_cfg *cfg)
 {
-	char net[PATH_MAX], user[PATH_MAX];
+	char net[PATH_MAX], user[PATH_MAX], listener[PATH_MAX];
 	json_t *config = NULL;
 	struct entry e;
 	int err, live;
@@ -57,6 +57,10 @@ int netns_oci(struct netns_cfg *cfg)
 		goto bad_config;
 	if ((err = oci_set_namespace(config, "network", net)))
 		goto bad_config;
+	if (cfg->bypass &&
+	    ((err = entry_ns_path(cfg, STATE_BYPASS_SOCKET, listener, sizeof(listener))) ||
+	     (err = bypass_oci(cfg, config, listener))))
+		goto out;
 	if ((err = oci_save(config, cfg->config_path, cfg->in_place)))
 		err_errno(&cfg->err, err, "writing %s", cfg->config_path);
 	goto out;

@@ -191,7 +191,7 @@ int portfwd_start(struct netns_cfg *cfg, int dir_fd)
 	argv[argc++] = PORTFWD_BINARY;
 	argv[argc++] = "--netns";
 	argv[argc++] = (char *)cfg->name;
-	for (int i = 0; i < cfg->n_publish; i++) {
+	for (int i = 0; i < cfg->n_publish && !cfg->bypass; i++) {
 		argv[argc++] = "--publish";
 		argv[argc++] = (char *)cfg->publish[i];
 	}

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "err.h"
-#include "spec.h"
+#include "fwdspec.h"
 
 enum pf_api_command {
 	PF_API_ADD,

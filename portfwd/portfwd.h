@@ -10,7 +10,7 @@
 
 #include "err.h"
 #include "evloop.h"
-#include "spec.h"
+#include "fwdspec.h"
 
 #define PF_BUSY_POLL_US	   50 /* default --busy-poll: a little over a vCPU's wake-up here */
 #define PF_BUSY_POLL_MAX   10000

@@ -5,7 +5,7 @@
 
 #include "api_req.h"
 #include "apiserver.h"
-#include "spec.h"
+#include "fwdspec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

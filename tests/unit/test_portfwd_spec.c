@@ -1,7 +1,7 @@
 /* Unit tests of port forward specs, as podman and docker write them. */
 #include <arpa/inet.h>
 
-#include "spec.h"
+#include "fwdspec.h"
 #include "unit.h"
 
 static int parse(const char *text, struct fwd_spec *s)

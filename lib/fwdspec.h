@@ -1,7 +1,7 @@
 /* Port forward specs as podman and docker take them: [HOSTIP:][HOSTPORT[-END]:]PORT[-END][/PROTO].
  */
-#ifndef ROOTLET_PORTFWD_SPEC_H
-#define ROOTLET_PORTFWD_SPEC_H
+#ifndef ROOTLET_FWDSPEC_H
+#define ROOTLET_FWDSPEC_H
 
 #include <netinet/in.h>
 #include <stdbool.h>

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "spec.h"
+#include "fwdspec.h"
 
 #define PORT_MAX 65535
 

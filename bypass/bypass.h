@@ -1,0 +1,134 @@
+/* rootlet-bypass: configuration, policy, state and the parts main() puts together. */
+#ifndef ROOTLET_BYPASS_H
+#define ROOTLET_BYPASS_H
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "err.h"
+#include "evloop.h"
+#include "fwdspec.h"
+
+#define BP_EXCLUDE_MAX 16 /* --exclude CIDRs: a netns's shared networks */
+#define BP_PUBLISH_MAX 64 /* --publish rules */
+
+struct bp_cfg {
+	const char *netns_arg; /* --netns NAME: a rootlet-netns entry */
+	const char **publish;  /* --publish SPEC, as many as given */
+	int n_publish;
+	const char **exclude; /* --exclude CIDR */
+	int n_exclude;
+	bool allow_host_loopback;
+	bool ipv6;
+	bool debug;
+	int ready_fd, exit_fd;
+	int state_fd; /* the entry, opened without following symlinks */
+	char state_dir[PATH_MAX];
+	struct err err;
+};
+
+/* A network the netns reaches by itself (its slirp subnet, a shared network): not bypassed. */
+struct bp_net {
+	int family;
+	uint8_t addr[16];
+	unsigned prefix;
+};
+
+/* Where a call may go, decided from the netns's own configuration only. */
+struct bp_policy {
+	bool loopback; /* 10.0.2.2 (fd00::2) is the host's loopback, as slirp makes it */
+	bool ipv6;     /* the netns has IPv6 through slirp: nothing more by bypass */
+	struct bp_net nets[BP_EXCLUDE_MAX + 2];
+	int n_nets;
+	struct fwd_spec publish[BP_PUBLISH_MAX];
+	int n_publish;
+};
+
+/* What a connect() or bind() is answered with. */
+enum bp_verdict {
+	BP_CONTINUE, /* into the netns, untouched */
+	BP_BYPASS,   /* a socket of the host's netns, to @to */
+	BP_REFUSE,   /* an error, never the host's netns */
+};
+
+int policy_init(struct bp_policy *p, const struct bp_cfg *cfg, struct err *e);
+enum bp_verdict policy_connect(const struct bp_policy *p, const struct sockaddr *sa, socklen_t len,
+			       bool udp, struct sockaddr_storage *to, socklen_t *to_len);
+enum bp_verdict policy_bind(const struct bp_policy *p, const struct sockaddr *sa, socklen_t len,
+			    bool udp, struct sockaddr_storage *to, socklen_t *to_len);
+
+/* The counters show reports. */
+struct bp_counters {
+	uint64_t bypassed;  /* connect()s and bind()s made in the host's netns */
+	uint64_t passed;    /* continued into the netns */
+	uint64_t refused;   /* answered with an error */
+	uint64_t processes; /* listener fds taken (containers, commands) */
+};
+
+struct bp_notifier; /* one listener fd: a container's (or a command's) filter */
+struct bp_pending;  /* a blocking connect() under way in the host's netns */
+struct apiserver;
+
+struct bp_state {
+	struct evloop ev;
+	struct bp_policy pol;
+	struct bp_counters n;
+	int listen_fd; /* bypass.sock: runtimes and rootlet-netns exec hand us listener fds */
+	int proc_fd;   /* /proc, kept for fdinfo once the filesystem is gone */
+	uint64_t host_cookie; /* SO_NETNS_COOKIE of the host's netns: a twin's */
+	struct apiserver *api;
+	struct bp_notifier *notifiers;
+	struct bp_pending *pending;
+	bool debug;
+};
+
+int listener_open(struct bp_state *st, int dir_fd, struct err *e);
+void listener_close(struct bp_state *st);
+int notifier_add(struct bp_state *st, int fd, int pid, const char *what);
+void notifier_free_all(struct bp_state *st);
+bool notif_pending(int fd, uint64_t id);
+const struct bp_notifier *notifier_next(const struct bp_notifier *n);
+const struct bp_pending *pending_next(const struct bp_pending *p);
+
+/* One hooked call, as read once from the caller. */
+struct bp_call {
+	int notify_fd;
+	uint64_t id;
+	int pid; /* the calling thread */
+	int fd;	 /* its socket's number, in its table */
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+};
+
+/* The caller's socket, seen through a copy of its fd. */
+struct bp_sock {
+	int fd; /* ours (pidfd_getfd), the same open file */
+	int family, type, protocol;
+	bool nonblock;
+	bool cloexec; /* the caller's fd flag, kept on the twin */
+	bool host;    /* already of the host's netns: a twin we installed */
+	bool bound;   /* to a port or an address of its own */
+};
+
+int twin_sock_get(struct bp_state *st, const struct bp_call *c, struct bp_sock *ret);
+int twin_make(const struct bp_sock *s, int *ret_fd);
+int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin);
+int respond(struct bp_state *st, const struct bp_call *c, int error, bool cont);
+
+int bypass_connect(struct bp_state *st, const struct bp_call *c);
+int bypass_bind(struct bp_state *st, const struct bp_call *c);
+void pending_free_all(struct bp_state *st);
+
+char *bp_api_handle(void *ctx, const char *req, size_t len);
+
+int bp_isolate_user(struct bp_cfg *cfg);
+int bp_isolate_fs(struct bp_cfg *cfg);
+int bp_isolate_caps(struct bp_cfg *cfg);
+int bp_isolate_syscalls(struct bp_cfg *cfg);
+
+int bp_run_daemon(struct bp_cfg *cfg);
+
+#endif

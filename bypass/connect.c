@@ -1,0 +1,176 @@
+/* connect(): to a peer slirp would reach, made in the host's netns and put in the caller's place.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "bypass.h"
+#include "log.h"
+
+/*
+ * Theory of operation
+ *
+ * The address was read once (notify.c); the decision and the call are made on that copy, so
+ * a caller rewriting its buffer meanwhile changes nothing. For a bypassed peer the twin is
+ * connected non-blocking, here:
+ *
+ *  - the caller's socket non-blocking: it is installed at once and the caller gets connect()'s
+ *    own answer (EINPROGRESS, usually); it polls the twin, which has its fd number;
+ *  - blocking: the twin waits in the loop (struct bp_pending) until the handshake ends, then
+ *    is installed (on success) and the caller answered with the outcome. Other calls are
+ *    served meanwhile. A caller interrupted by a signal restarts its connect(), a new
+ *    notification; the old one's twin is dropped when installing it finds the call gone.
+ *
+ * A socket that is a twin already (SO_NETNS_COOKIE is the host's) must never be connected
+ * from the caller's side to anything the policy keeps inside (the host's loopback, say): its
+ * connect() is made here too when allowed, and refused otherwise.
+ */
+
+struct bp_pending {
+	struct bp_call call;
+	struct bp_sock sock;
+	int twin;
+	struct bp_state *st;
+	struct bp_pending *next;
+};
+
+static void pending_drop(struct bp_state *st, struct bp_pending *p)
+{
+	for (struct bp_pending **pp = &st->pending; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	evloop_unwatch(&st->ev, p->twin);
+	close(p->twin);
+	close(p->sock.fd);
+	free(p);
+}
+
+/* The outcome of a connect() under way: installed and answered, or answered with its error. */
+static void finish(struct bp_state *st, const struct bp_call *c, const struct bp_sock *s, int twin,
+		   int error)
+{
+	int err = error;
+
+	if (!err && (err = twin_install(c, s, twin)) == -ENOENT)
+		return; /* the caller went away or was interrupted: its restart is a new call */
+	if (!error && err)
+		log_debug(st->debug, "pid %d fd %d: installing the twin: %s", c->pid, c->fd,
+			  strerror(-err));
+	if (!err)
+		st->n.bypassed++;
+	respond(st, c, err, false);
+}
+
+static void pending_ready(struct evloop *l, void *obj, int fd, uint32_t events)
+{
+	struct bp_pending *p = obj;
+	int error = 0;
+	socklen_t len = sizeof(error);
+
+	(void)l;
+	(void)events;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
+		error = errno;
+	finish(p->st, &p->call, &p->sock, p->twin, -error);
+	pending_drop(p->st, p);
+}
+
+/**
+ * pending_free_all() - Drop the connect()s under way, at exit (their callers' calls fail)
+ * @st:		the daemon
+ */
+void pending_free_all(struct bp_state *st)
+{
+	while (st->pending)
+		pending_drop(st, st->pending);
+}
+
+static int wait_connected(struct bp_state *st, const struct bp_call *c, const struct bp_sock *s,
+			  int twin)
+{
+	struct bp_pending *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	p->call = *c;
+	p->sock = *s;
+	p->twin = twin;
+	p->st = st;
+	if ((err = evloop_watch(&st->ev, twin, EPOLLOUT, pending_ready, p))) {
+		free(p);
+		return err;
+	}
+	p->next = st->pending;
+	st->pending = p;
+	return 0;
+}
+
+/**
+ * bypass_connect() - Serve a connect() notification
+ * @st:		the daemon
+ * @c:		the call, its address read once
+ *
+ * Return: 0 when answered (or handed to the loop), negative errno if the caller went away
+ */
+int bypass_connect(struct bp_state *st, const struct bp_call *c)
+{
+	struct sockaddr_storage to;
+	socklen_t to_len = 0;
+	struct bp_sock s;
+	enum bp_verdict v;
+	int twin = -1, err;
+
+	if ((err = twin_sock_get(st, c, &s)))
+		return respond(st, c, 0, true); /* no socket of a kind we know: the kernel says */
+	if ((s.family != AF_INET && s.family != AF_INET6) ||
+	    (s.type != SOCK_STREAM && s.type != SOCK_DGRAM) || (s.bound && !s.host)) {
+		close(s.fd);
+		return respond(st, c, 0, true);
+	}
+	v = policy_connect(&st->pol, (struct sockaddr *)&c->addr, c->addr_len, s.type == SOCK_DGRAM,
+			   &to, &to_len);
+	if (s.host) {
+		/* A twin: connected here, or not at all. */
+		if (v != BP_BYPASS) {
+			st->n.refused++;
+			close(s.fd);
+			return respond(st, c, -ENETUNREACH, false);
+		}
+		err = connect(s.fd, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;
+		close(s.fd);
+		return respond(st, c, err, false);
+	}
+	if (v != BP_BYPASS) {
+		close(s.fd);
+		return respond(st, c, 0, true);
+	}
+	if ((err = twin_make(&s, &twin))) {
+		close(s.fd);
+		return respond(st, c, 0, true); /* no twin: the netns's path still works */
+	}
+	log_debug(st->debug, "pid %d fd %d: connect bypassed", c->pid, c->fd);
+	err = connect(twin, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;
+	if (err == -EINPROGRESS && !s.nonblock && !wait_connected(st, c, &s, twin))
+		return 0;
+	/* Done at once (UDP, a refused or non-blocking TCP connect): install, answer as it did. */
+	if (!err || err == -EINPROGRESS) {
+		int e2 = twin_install(c, &s, twin);
+
+		if (!e2)
+			st->n.bypassed++;
+		err = e2 ? e2 : err;
+	}
+	close(twin);
+	close(s.fd);
+	return err == -ENOENT ? 0 : respond(st, c, err, false);
+}
+
+const struct bp_pending *pending_next(const struct bp_pending *p)
+{
+	return p->next;
+}

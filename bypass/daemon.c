@@ -1,0 +1,145 @@
+/* rootlet-bypass's daemon: its set-up, from the command line to a sandboxed event loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "apiserver.h"
+#include "bypass.h"
+#include "log.h"
+#include "name.h"
+#include "pidfile.h"
+#include "proc.h"
+#include "sdnotify.h"
+#include "state.h"
+#include "statedir.h"
+
+/* The privilege timeline these steps follow is in isolate.c. */
+
+#define READY_MESSAGE "1"
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/* The entry of --netns NAME, opened without following a symlink. */
+static int open_entry(struct bp_cfg *cfg)
+{
+	char root[PATH_MAX];
+	int root_fd, err;
+
+	if ((err = name_check(cfg->netns_arg, &cfg->err)))
+		return err_wrap(&cfg->err, err, "invalid netns name");
+	if ((err = state_root_path(root, sizeof(root))))
+		return err_make(&cfg->err, err, "no state directory (XDG_RUNTIME_DIR)");
+	if ((err = state_entry_path(cfg->state_dir, sizeof(cfg->state_dir), root, cfg->netns_arg,
+				    NULL)))
+		return err_errno(&cfg->err, err, "netns %s", cfg->netns_arg);
+	if ((err = state_root_open(root, false, &root_fd)))
+		return err_errno(&cfg->err, err, "%s", root);
+	cfg->state_fd =
+		openat(root_fd, cfg->netns_arg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	err = cfg->state_fd < 0 ? -errno : 0;
+	close(root_fd);
+	if (err == -ENOENT)
+		return err_make(&cfg->err, err, "no netns %s", cfg->netns_arg);
+	return err ? err_errno(&cfg->err, err, "%s", cfg->state_dir) : 0;
+}
+
+/* The host's netns, as a socket's SO_NETNS_COOKIE names it: a twin's is this one. */
+static int host_cookie(uint64_t *ret)
+{
+	socklen_t len = sizeof(*ret);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, ret, &len) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Steps 2 and 3: the holder's userns, then every path the daemon will ever use. */
+static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
+{
+	char api[PATH_MAX];
+	int pidfd, err;
+
+	if ((err = open_entry(cfg)) || (err = bp_isolate_user(cfg)))
+		return err;
+	if ((err = host_cookie(&st->host_cookie)))
+		return err_errno(&cfg->err, err, "SO_NETNS_COOKIE (Linux 5.14)");
+	st->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->proc_fd < 0)
+		return err_errno(&cfg->err, -errno, "/proc");
+	if ((err = evloop_init(&st->ev, cfg->exit_fd)))
+		return err_errno(&cfg->err, err, "event loop");
+	if ((err = listener_open(st, cfg->state_fd, &cfg->err)))
+		return err;
+	snprintf(api, sizeof(api), "/proc/self/fd/%d/%s", cfg->state_fd, STATE_BYPASS_API);
+	if (!(st->api = apiserver_new(api, &st->ev, bp_api_handle, st, &err)))
+		return err_errno(&cfg->err, err, "%s", STATE_BYPASS_API);
+	/* The netns's holder going away (del, gc, kill) ends the daemon too. */
+	err = state_holder_pidfd(cfg->state_fd, &pidfd);
+	if (err == -ESRCH)
+		return err_make(&cfg->err, err, "netns %s is stale", cfg->netns_arg);
+	if (err || (pidfd >= 0 && (err = evloop_quit_on(&st->ev, pidfd))))
+		return err_errno(&cfg->err, err, "the holder");
+	if ((err = pidfile_write(cfg->state_fd, STATE_BYPASS_PIDFILE, getpid())))
+		return err_errno(&cfg->err, err, "pid file");
+	return 0;
+}
+
+static void daemon_free(struct bp_state *st)
+{
+	pending_free_all(st);
+	notifier_free_all(st);
+	listener_close(st);
+	apiserver_free(st->api);
+	if (st->proc_fd >= 0)
+		close(st->proc_fd);
+	evloop_free(&st->ev);
+}
+
+/**
+ * bp_run_daemon() - Set up, sandbox and serve until told to stop
+ * @cfg:	the command line
+ *
+ * Return: the exit status
+ */
+int bp_run_daemon(struct bp_cfg *cfg)
+{
+	struct bp_state st = { .ev = { .epfd = -1, .signal_fd = -1 },
+			       .listen_fd = -1,
+			       .proc_fd = -1,
+			       .debug = cfg->debug };
+	int notify_fd = -1, err;
+
+	if ((err = sdnotify_open(&notify_fd)))
+		log_warn("%s: %s: not notifying", SDNOTIFY_ENV, strerror(-err));
+	if ((err = policy_init(&st.pol, cfg, &cfg->err)) || (err = open_paths(cfg, &st)) ||
+	    (err = bp_isolate_fs(cfg)) || (err = bp_isolate_caps(cfg)) ||
+	    (err = bp_isolate_syscalls(cfg))) {
+		log_error("%s", err_why(&cfg->err, err));
+		if (cfg->state_fd >= 0)
+			unlinkat(cfg->state_fd, STATE_BYPASS_PIDFILE, 0);
+		if (notify_fd >= 0)
+			close(notify_fd);
+		daemon_free(&st);
+		return EXIT_FAILURE;
+	}
+	if (cfg->ready_fd >= 0) {
+		if (write(cfg->ready_fd, READY_MESSAGE, 1) != 1)
+			log_warn("ready fd %d: nobody is reading it", cfg->ready_fd);
+		close(cfg->ready_fd);
+	}
+	if ((err = sdnotify_ready(notify_fd)))
+		log_warn("%s: %s", SDNOTIFY_ENV, strerror(-err));
+	err = evloop_run(&st.ev);
+	sdnotify_stopping(&notify_fd);
+	daemon_free(&st);
+	return err ? EXIT_FAILURE : 0;
+}

@@ -1,0 +1,123 @@
+/* rootlet-bypass's privilege timeline, from start to sandboxed (the stages of lib/isolate.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <unistd.h>
+
+#include "bypass.h"
+#include "isolate.h"
+#include "nsfd.h"
+#include "sandbox.h"
+#include "seccomp_allow.h"
+#include "state.h"
+
+/*
+ * Theory of operation: the privilege timeline (daemon.c runs it)
+ *
+ * 1. initial, as started: the user's credentials, the host's filesystem, one thread.
+ * 2. user: join the holder's user namespace, the one every process of the netns (a command of
+ *    rootlet-netns exec, a runc or crun container given by rootlet-netns oci) lives in or
+ *    below. Its root has CAP_SYS_PTRACE over them, which reading a caller's sockaddr
+ *    (process_vm_readv), taking its socket (pidfd_getfd) and its fd flags (/proc/PID/fdinfo)
+ *    need; the host's netns stays ours, so the sockets made are the host's.
+ * 3. paths (daemon.c): the entry, /proc (an fd, for fdinfo), bypass.sock and bypass-api.sock,
+ *    the holder's pidfd, the pid file.
+ * 4. fs: lib/sandbox.c's empty read-only root; /proc is reached through its fd only.
+ * 5. caps: CAP_SYS_PTRACE alone, and it counts only in the holder's userns.
+ * 6. syscalls: the allow-list below.
+ * 7. Ready is written; the loop runs until the exit fd, a signal or the holder's end.
+ */
+
+int bp_isolate_user(struct bp_cfg *cfg)
+{
+	int fd, err;
+
+	err = ns_open_at(cfg->state_fd, STATE_USER, CLONE_NEWUSER, &fd);
+	if (err == -ENOENT)
+		return 0; /* a root netns: no userns of its own */
+	if (err)
+		return err_errno(&cfg->err, err, "%s/%s", cfg->state_dir, STATE_USER);
+	if (ns_is_ours(fd, CLONE_NEWUSER)) {
+		close(fd);
+		return 0;
+	}
+	err = ns_join(fd, CLONE_NEWUSER);
+	close(fd);
+	return err ? err_errno(&cfg->err, err, "joining %s/%s", cfg->state_dir, STATE_USER) : 0;
+}
+
+int bp_isolate_fs(struct bp_cfg *cfg)
+{
+	const char *step;
+	int err = sandbox_root(NULL, 0, &step);
+
+	return err ? err_errno(&cfg->err, err, "sandbox: %s", step) : 0;
+}
+
+int bp_isolate_caps(struct bp_cfg *cfg)
+{
+	static const int ptrace[] = { CAP_SYS_PTRACE };
+
+	return isolate_caps(ptrace, 1, false, &cfg->err);
+}
+
+/* Each entry says who needs it; anything else fails with EPERM. */
+static const int allowed[] = {
+	/* the loop: epoll, signalfd, exit fd, API and listener clients */
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
+	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(sched_getaffinity), /* lib/evloop */
+	SCMP_SYS(read),
+	SCMP_SYS(write),
+	SCMP_SYS(close),
+	SCMP_SYS(accept4),
+	SCMP_SYS(recvmsg),
+	SCMP_SYS(recvfrom),
+	SCMP_SYS(sendto),
+	SCMP_SYS(getsockopt),
+	/* the listener fds: receive, check, add an fd, answer */
+	SCMP_SYS(ioctl),
+	/* a call: the caller's sockaddr, its socket, its fd flags (openat below /proc's fd) */
+	SCMP_SYS(process_vm_readv),
+	SCMP_SYS(pidfd_open),
+	SCMP_SYS(pidfd_getfd),
+	SCMP_SYS(openat),
+	SCMP_SYS(fcntl),
+	/* twins: made, set like the caller's, connected or bound */
+	SCMP_SYS(socket),
+	SCMP_SYS(setsockopt),
+	SCMP_SYS(getsockname),
+	SCMP_SYS(connect),
+	SCMP_SYS(bind),
+	/* time, memory, locks of libc and jansson */
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(gettimeofday),
+	SCMP_SYS(brk),
+	SCMP_SYS(mmap),
+	SCMP_SYS(munmap),
+	SCMP_SYS(mremap),
+	SCMP_SYS(madvise),
+	SCMP_SYS(mprotect),
+	SCMP_SYS(futex),
+	SCMP_SYS(getpid),
+	SCMP_SYS(gettid),
+	SCMP_SYS(getrandom),
+	SCMP_SYS(geteuid),
+	/* signals and the way out */
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(restart_syscall),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+	SCMP_SYS(tgkill),
+};
+
+int bp_isolate_syscalls(struct bp_cfg *cfg)
+{
+	int err = seccomp_allow(allowed, sizeof(allowed) / sizeof(allowed[0]), false);
+
+	return err ? err_errno(&cfg->err, err, "seccomp") : 0;
+}

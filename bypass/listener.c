@@ -1,0 +1,152 @@
+/* bypass.sock: where OCI runtimes (listenerPath) and rootlet-netns exec hand us listener fds. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "bypass.h"
+#include "bypass_filter.h"
+#include "log.h"
+#include "state.h"
+
+/*
+ * The runtime-spec's protocol: the runtime connects, sends its ContainerProcessState as JSON
+ * in one message with the listener fds in SCM_RIGHTS ("fds" names each, ours is
+ * "seccompFd"), and may keep its end open. A message is taken whole from one recvmsg():
+ * runc and crun send it in one sendmsg() of a few KiB, and the fds travel with its first
+ * byte. Only the user the daemon runs as may connect (the socket is 0600 in a 0700 entry,
+ * and the peer's credentials are checked too).
+ */
+
+#define LISTENER_BACKLOG  16
+#define STATE_MSG_MAX	  (64 * 1024)
+#define LISTENER_FDS_MAX  8
+#define LISTENER_META_MAX 64
+
+/* The fd at the index "fds" gives "seccompFd"; the others are closed. */
+static int take_fd(const char *text, size_t len, int nfds, int *ret_pid, char *meta,
+		   size_t meta_len)
+{
+	json_t *state = json_loadb(text, len, 0, NULL), *names, *v;
+	int found = -1;
+	size_t i;
+
+	if (!json_is_object(state)) {
+		json_decref(state);
+		return -EBADMSG;
+	}
+	names = json_object_get(state, "fds");
+	json_array_foreach(names, i, v) if (json_is_string(v) &&
+					    !strcmp(json_string_value(v), BYPASS_FD_NAME) &&
+					    i < (size_t)nfds) found = (int)i;
+	*ret_pid = (int)json_integer_value(json_object_get(state, "pid"));
+	v = json_object_get(state, "metadata");
+	if (!json_is_string(v) || !json_string_length(v))
+		v = json_object_get(json_object_get(state, "state"), "id");
+	snprintf(meta, meta_len, "%s", json_is_string(v) ? json_string_value(v) : "?");
+	json_decref(state);
+	return found;
+}
+
+static void client_ready(struct evloop *l, void *obj, int fd, uint32_t events)
+{
+	struct bp_state *st = obj;
+	union {
+		char buf[CMSG_SPACE(LISTENER_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char *text = malloc(STATE_MSG_MAX), meta[LISTENER_META_MAX];
+	struct iovec iov = { .iov_base = text, .iov_len = STATE_MSG_MAX };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	int fds[LISTENER_FDS_MAX], nfds = 0, pid = 0, at, err;
+	ssize_t n;
+
+	(void)events;
+	n = text ? recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) : -1;
+	if (n < 0 && errno == EAGAIN) {
+		free(text);
+		return;
+	}
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int more = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+
+			for (int i = 0; i < more && nfds < LISTENER_FDS_MAX; i++)
+				memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		}
+	at = n > 0 ? take_fd(text, (size_t)n, nfds, &pid, meta, sizeof(meta)) : -EBADMSG;
+	for (int i = 0; i < nfds; i++)
+		if (i != at)
+			close(fds[i]);
+	if (at >= 0 && (err = notifier_add(st, fds[at], pid, meta)))
+		log_warn("pid %d (%s): %s", pid, meta,
+			 err == -EBADF ? "not a seccomp listener fd" : strerror(-err));
+	else if (at < 0 && n > 0)
+		log_warn("a client sent no %s", BYPASS_FD_NAME);
+	free(text);
+	evloop_unwatch(l, fd);
+	close(fd);
+}
+
+static void listener_accept(struct evloop *l, void *obj, int fd, uint32_t events)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int c;
+
+	(void)events;
+	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (c < 0)
+		return;
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid() ||
+	    evloop_watch(l, c, EPOLLIN, client_ready, obj))
+		close(c);
+}
+
+/**
+ * listener_open() - Bind bypass.sock in the entry and serve it
+ * @st:		the daemon
+ * @dir_fd:	the entry's directory
+ * @e:		what went wrong
+ *
+ * Return: 0 on success, negative errno
+ */
+int listener_open(struct bp_state *st, int dir_fd, struct err *e)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	mode_t mask;
+	int err;
+
+	/* Bound through the entry's fd: no symlink on the way, and a short path. */
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dir_fd,
+		 STATE_BYPASS_SOCKET);
+	st->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (st->listen_fd < 0)
+		return err_errno(e, -errno, "%s", STATE_BYPASS_SOCKET);
+	unlinkat(dir_fd, STATE_BYPASS_SOCKET, 0);
+	mask = umask(~(mode_t)STATE_FILE_MODE & 0777);
+	err = bind(st->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? -errno : 0;
+	umask(mask);
+	if (!err && listen(st->listen_fd, LISTENER_BACKLOG) < 0)
+		err = -errno;
+	if (!err)
+		err = evloop_watch(&st->ev, st->listen_fd, EPOLLIN, listener_accept, st);
+	return err ? err_errno(e, err, "%s", STATE_BYPASS_SOCKET) : 0;
+}
+
+void listener_close(struct bp_state *st)
+{
+	if (st->listen_fd >= 0)
+		close(st->listen_fd);
+	st->listen_fd = -1;
+}

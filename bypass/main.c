@@ -1,0 +1,161 @@
+/* rootlet-bypass: serve a netns's connect() and bind() from the host's netns where slirp would. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bypass.h"
+#include "cmdline.h"
+#include "log.h"
+
+enum {
+	OPT_NETNS = 256,
+	OPT_PUBLISH,
+	OPT_EXCLUDE,
+	OPT_LOOPBACK,
+	OPT_IPV6,
+	OPT_READY,
+	OPT_EXIT,
+	OPT_DEBUG,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rootlet-bypass --netns NAME [--allow-host-loopback] [--ipv6]\n"
+		"                      [--publish SPEC]... [--exclude CIDR]... [--ready-fd FD]\n"
+		"                      [--exit-fd FD] [--debug]\n"
+		"Serve the seccomp notifications of a rootlet netns's processes: a connect() to a\n"
+		"peer slirp would reach is made in the host's netns and its socket put in the\n"
+		"caller's place; a bind() of a published port is made on the host's side. The "
+		"data\n"
+		"then takes the kernel's own path. Listener fds arrive on the entry's bypass.sock\n"
+		"(an OCI runtime's linux.seccomp.listenerPath; rootlet-netns exec --bypass).\n"
+		"Usually started by 'rootlet-netns add NAME --slirp --bypass'.\n"
+		"\n"
+		"  --netns NAME          the rootlet-netns entry served (the daemon ends with it)\n"
+		"  --allow-host-loopback 10.0.2.2 and fd00::2 reach the host's loopback, as in "
+		"slirp;\n"
+		"                        UDP is bypassed only then\n"
+		"  --ipv6                the netns has IPv6 through slirp: IPv6 peers are "
+		"bypassed\n"
+		"  --publish SPEC        a bind() of SPEC's port inside is made on its host "
+		"address\n"
+		"                        and port (SPEC as rootlet-portfwd's, repeatable)\n"
+		"  --exclude CIDR        a network the netns reaches by itself (repeatable)\n"
+		"  --ready-fd FD         write 1 to FD once serving\n"
+		"  --exit-fd FD          exit when FD hangs up\n"
+		"  --debug               log each call on stderr\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         print the version\n"
+		"\n"
+		"Under systemd: READY=1 and STOPPING=1 go to NOTIFY_SOCKET when it is set.\n"
+		"Exit: 0 ok (on SIGTERM, the exit fd or the netns's end), 1 failed, 2 usage.\n");
+}
+
+static int usage_error(struct bp_cfg *cfg, const char *fmt, const char *arg)
+{
+	return err_make(&cfg->err, -EINVAL, fmt, arg);
+}
+
+static int parse_fd(const char *text, int *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || *end || end == text || v < 0 || v > INT32_MAX || fcntl((int)v, F_GETFD) < 0)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
+{
+	static const struct option opts[] = {
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "publish", required_argument, NULL, OPT_PUBLISH },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+		{ "allow-host-loopback", no_argument, NULL, OPT_LOOPBACK },
+		{ "ipv6", no_argument, NULL, OPT_IPV6 },
+		{ "ready-fd", required_argument, NULL, OPT_READY },
+		{ "exit-fd", required_argument, NULL, OPT_EXIT },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char bad[CMDLINE_OPT_TEXT];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NETNS:
+			cfg->netns_arg = optarg;
+			break;
+		case OPT_PUBLISH:
+			if (cmdline_append(&cfg->publish, &cfg->n_publish, optarg))
+				return usage_error(cfg, "--publish '%s': out of memory", optarg);
+			break;
+		case OPT_EXCLUDE:
+			if (cmdline_append(&cfg->exclude, &cfg->n_exclude, optarg))
+				return usage_error(cfg, "--exclude '%s': out of memory", optarg);
+			break;
+		case OPT_LOOPBACK:
+			cfg->allow_host_loopback = true;
+			break;
+		case OPT_IPV6:
+			cfg->ipv6 = true;
+			break;
+		case OPT_READY:
+			if (parse_fd(optarg, &cfg->ready_fd))
+				return usage_error(cfg, "--ready-fd '%s': not an open fd", optarg);
+			break;
+		case OPT_EXIT:
+			if (parse_fd(optarg, &cfg->exit_fd))
+				return usage_error(cfg, "--exit-fd '%s': not an open fd", optarg);
+			break;
+		case OPT_DEBUG:
+			cfg->debug = true;
+			break;
+		case 'h':
+			return 1;
+		case 'V':
+			return 2;
+		default:
+			return usage_error(cfg, "unknown or incomplete option '%s'",
+					   cmdline_bad_option(argv, bad));
+		}
+	}
+	if (optind < argc)
+		return usage_error(cfg, "unexpected argument '%s'", argv[optind]);
+	if (!cfg->netns_arg)
+		return usage_error(cfg, "%s", "--netns NAME is needed");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct bp_cfg cfg = { .ready_fd = -1, .exit_fd = -1, .state_fd = -1 };
+	struct bp_policy check;
+	int err = parse_args(argc, argv, &cfg);
+
+	if (err == 1) {
+		usage(stdout);
+		return 0;
+	}
+	if (err == 2) {
+		printf("rootlet-bypass %s\n", ROOTLET_VERSION);
+		return 0;
+	}
+	/* Rules and networks are checked here, so that a typo is a usage error. */
+	if (err || (err = policy_init(&check, &cfg, &cfg.err))) {
+		log_error("%s; see 'rootlet-bypass --help'", err_why(&cfg.err, err));
+		return CMDLINE_EXIT_USAGE;
+	}
+	return bp_run_daemon(&cfg);
+}

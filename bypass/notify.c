@@ -1,0 +1,174 @@
+/* The listener fds: each container's (or command's) hooked calls, read once and dispatched. */
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "bypass.h"
+#include "log.h"
+
+/*
+ * Theory of operation
+ *
+ * A notification names the calling thread, the syscall and its raw arguments. Its sockaddr is
+ * in the caller's memory: it is copied here once with process_vm_readv(), and the
+ * notification's id is checked still pending after the copy (the kernel's guard against a
+ * pid that was reused meanwhile: a copy from another process would be discarded). From then
+ * on only the copy is used. A call answered with CONTINUE is re-read by the kernel from the
+ * caller's memory, and runs in the caller's own netns: whatever the caller changed by then,
+ * it gets no more than a plain netns gives it.
+ *
+ * When this daemon dies, the listener fds close with it and every hooked call of the callers
+ * fails with ENOSYS at once (the kernel's answer when no listener is left): never a hang.
+ */
+
+struct bp_notifier {
+	int fd;
+	int pid; /* the process that handed it to us, for the log */
+	struct bp_state *st;
+	struct bp_notifier *next;
+};
+
+static void notifier_drop(struct bp_state *st, struct bp_notifier *n)
+{
+	for (struct bp_notifier **pp = &st->notifiers; *pp; pp = &(*pp)->next)
+		if (*pp == n) {
+			*pp = n->next;
+			break;
+		}
+	evloop_unwatch(&st->ev, n->fd);
+	close(n->fd);
+	free(n);
+}
+
+/* @c->addr from the caller's memory, once; 0 or a negative errno (the caller is gone). */
+static int read_addr(struct bp_call *c, const struct seccomp_data *d)
+{
+	socklen_t len = (socklen_t)d->args[2];
+	struct iovec local = { .iov_base = &c->addr, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)d->args[1], .iov_len = len };
+
+	if (!d->args[1] || len < sizeof(sa_family_t) || len > sizeof(c->addr))
+		return -EINVAL;
+	memset(&c->addr, 0, sizeof(c->addr));
+	if (process_vm_readv(c->pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+		return -EFAULT;
+	c->addr_len = len;
+	return 0;
+}
+
+/**
+ * notif_pending() - Whether call @id still waits for our answer on @fd
+ * @fd:		a listener fd
+ * @id:		a notification's id
+ *
+ * Return: true if it does (its caller is the one it named, and still in the call)
+ */
+bool notif_pending(int fd, uint64_t id)
+{
+	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+static void dispatch(struct bp_state *st, int fd, const struct seccomp_notif *req)
+{
+	struct bp_call c = { .notify_fd = fd, .id = req->id, .pid = (int)req->pid };
+	int err;
+
+	c.fd = (int)req->data.args[0];
+	/* Not ours to judge (a bad pointer, a length the kernel refuses): the kernel says. */
+	if (read_addr(&c, &req->data) || !notif_pending(fd, req->id)) {
+		respond(st, &c, 0, true);
+		return;
+	}
+	/* A runtime's profile may cover other ABIs (i386 under x86_64): they go on inside. */
+	if (req->data.arch != seccomp_arch_native())
+		err = respond(st, &c, 0, true);
+	else if (req->data.nr == SYS_connect)
+		err = bypass_connect(st, &c);
+	else if (req->data.nr == SYS_bind)
+		err = bypass_bind(st, &c);
+	else
+		err = respond(st, &c, 0, true);
+	if (err && err != -ENOENT)
+		log_debug(st->debug, "pid %d: answering: %s", c.pid, strerror(-err));
+}
+
+static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events)
+{
+	struct bp_notifier *n = obj;
+	struct bp_state *st = n->st;
+	struct seccomp_notif req;
+
+	(void)l;
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		/* Every process under the filter has ended. */
+		log_debug(st->debug, "pid %d: its filter is gone", n->pid);
+		notifier_drop(st, n);
+		return;
+	}
+	/* The kernel wants it zeroed. ENOENT: the caller was interrupted or ended since. */
+	memset(&req, 0, sizeof(req));
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0)
+		dispatch(st, fd, &req);
+}
+
+/**
+ * notifier_add() - Serve the hooked calls of a listener fd handed to us
+ * @st:		the daemon
+ * @fd:		the listener fd, ours from now on (closed on failure too)
+ * @pid:	the process it came from, for the log
+ * @what:	its name, for the log
+ *
+ * Return: 0 on success, -EBADF if @fd is no seccomp listener, negative errno
+ */
+int notifier_add(struct bp_state *st, int fd, int pid, const char *what)
+{
+	struct bp_notifier *n;
+	uint64_t probe = 0;
+	int err;
+
+	/* A listener fd knows SECCOMP_IOCTL_NOTIF_ID_VALID: ENOENT for an id never sent. */
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &probe) == 0 || errno != ENOENT) {
+		close(fd);
+		return -EBADF;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n->fd = fd;
+	n->pid = pid;
+	n->st = st;
+	if ((err = evloop_watch(&st->ev, fd, EPOLLIN, notifier_ready, n))) {
+		close(fd);
+		free(n);
+		return err;
+	}
+	n->next = st->notifiers;
+	st->notifiers = n;
+	st->n.processes++;
+	log_debug(st->debug, "pid %d (%s): filter taken", pid, what);
+	return 0;
+}
+
+/**
+ * notifier_free_all() - Close every listener fd, at exit (their hooked calls fail from then)
+ * @st:		the daemon
+ */
+void notifier_free_all(struct bp_state *st)
+{
+	while (st->notifiers)
+		notifier_drop(st, st->notifiers);
+}
+
+const struct bp_notifier *notifier_next(const struct bp_notifier *n)
+{
+	return n->next;
+}

@@ -1,0 +1,20 @@
+/* The seccomp filter that hands a process's connect() and bind() to rootlet-bypass. */
+#ifndef ROOTLET_BYPASS_FILTER_H
+#define ROOTLET_BYPASS_FILTER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The calls rootlet-bypass is asked about: their names as libseccomp and OCI profiles say. */
+#define BYPASS_HOOKED_N 2
+extern const char *const bypass_hooked[BYPASS_HOOKED_N];
+
+/* The OCI runtime-spec's name for the one fd a listener is sent (ContainerProcessState). */
+#define BYPASS_FD_NAME	   "seccompFd"
+#define BYPASS_OCI_VERSION "1.0.2"
+
+int bypass_filter_load(int *ret_fd);
+int bypass_listener_connect(const char *listener, int *ret_sock);
+int bypass_filter_send(int sock, int notify_fd, pid_t pid, const char *metadata);
+
+#endif

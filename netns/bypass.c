@@ -1,0 +1,120 @@
+/* add/exec/oci --bypass: rootlet-bypass started for a netns, and processes handed to it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bypass_filter.h"
+#include "netns.h"
+#include "oci.h"
+
+#define BYPASS_BINARY	  "rootlet-bypass"
+#define BYPASS_ARGV_FIXED 10 /* its flags besides two per --publish */
+#define BYPASS_NUM_TEXT	  16
+#define BYPASS_META_MAX	  64
+
+/**
+ * bypass_start() - Run rootlet-bypass for the netns in @cfg, with its --publish rules
+ * @cfg:	configuration (name, publish, ipv6, allow_host_loopback); cfg->err on failure
+ * @dir_fd:	the entry's directory, for the log
+ *
+ * It records itself in bypass.pid and serves bypass.sock and bypass-api.sock.
+ *
+ * Return: 0 on success, negative errno (no rootlet-bypass left running then)
+ */
+int bypass_start(struct netns_cfg *cfg, int dir_fd)
+{
+	char **argv = calloc(BYPASS_ARGV_FIXED + 2 * (size_t)cfg->n_publish, sizeof(*argv));
+	char ready[BYPASS_NUM_TEXT];
+	int argc = 0, err;
+
+	if (!argv)
+		return -ENOMEM;
+	snprintf(ready, sizeof(ready), "%d", HELPER_READY_FD);
+	argv[argc++] = BYPASS_BINARY;
+	argv[argc++] = "--netns";
+	argv[argc++] = (char *)cfg->name;
+	if (cfg->allow_host_loopback)
+		argv[argc++] = "--allow-host-loopback";
+	if (cfg->ipv6)
+		argv[argc++] = "--ipv6";
+	for (int i = 0; i < cfg->n_publish; i++) {
+		argv[argc++] = "--publish";
+		argv[argc++] = (char *)cfg->publish[i];
+	}
+	if (cfg->debug)
+		argv[argc++] = "--debug";
+	argv[argc++] = "--ready-fd";
+	argv[argc++] = ready;
+	argv[argc] = NULL;
+	err = helper_launch(cfg, dir_fd, STATE_BYPASS_LOG, argv, NULL, 0);
+	free(argv);
+	return err;
+}
+
+/**
+ * bypass_exec_filter() - Put this process (CMD, once exec'd) under the netns's supervisor
+ * @cfg:	configuration (name); cfg->err on failure
+ * @listener:	the entry's bypass.sock, its path found before the namespaces were joined
+ *
+ * Last before the exec: everything rootlet-netns does itself stays unhooked.
+ *
+ * Return: 0 on success, negative errno
+ */
+int bypass_exec_filter(struct netns_cfg *cfg, const char *listener)
+{
+	char meta[BYPASS_META_MAX];
+	int sock, fd, err;
+
+	if ((err = bypass_listener_connect(listener, &sock)))
+		return err_errno(&cfg->err, err, "%s",
+				 err == -ENOENT ? "no rootlet-bypass serves it (add it with "
+						  "--slirp --bypass)"
+						: listener);
+	if ((err = bypass_filter_load(&fd))) {
+		close(sock);
+		return err_errno(&cfg->err, err, "loading the bypass filter");
+	}
+	snprintf(meta, sizeof(meta), "exec %s", cfg->cmd[0]);
+	err = bypass_filter_send(sock, fd, getpid(), meta);
+	close(fd);
+	return err ? err_errno(&cfg->err, err, "handing the filter to rootlet-bypass") : 0;
+}
+
+/**
+ * bypass_oci() - Merge the bypass's notify rules into @config's seccomp profile
+ * @cfg:	configuration (name, config_path); cfg->err on failure
+ * @config:	the config object
+ * @listener:	the entry's bypass.sock
+ *
+ * Return: 0 on success, negative errno
+ */
+int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener)
+{
+	size_t hooked;
+	int err;
+
+	if (access(listener, F_OK))
+		return err_make(&cfg->err, -ENOENT,
+				"no rootlet-bypass serves it (add it with --slirp --bypass)");
+	err = oci_seccomp_notify(config, listener, bypass_hooked, BYPASS_HOOKED_N, &hooked);
+	if (err == -EEXIST)
+		return err_make(&cfg->err, err,
+				"%s: linux.seccomp.listenerPath names another supervisor already",
+				cfg->config_path);
+	if (err == -EINVAL)
+		return err_make(&cfg->err, err,
+				"%s: linux.seccomp or its syscalls is not of the OCI type",
+				cfg->config_path);
+	if (err)
+		return err;
+	if (!hooked)
+		return err_make(&cfg->err, -EPERM,
+				"%s: its seccomp profile restricts connect and bind: nothing to "
+				"bypass",
+				cfg->config_path);
+	if (hooked < BYPASS_HOOKED_N)
+		snprintf(cfg->warning, sizeof(cfg->warning),
+			 "the profile restricts some of connect and bind: those are not bypassed");
+	return 0;
+}
