@@ -206,15 +206,21 @@ deps:
 # clang-format on every C file, cppcheck on the tree; any finding fails.
 C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] network/*.[ch] front/*.[ch] dns/*.[ch] bypass/*.[ch] \
              tests/unit/*.[ch] \
-             tests/fuzz/*.c scripts/*.c)
+             tests/fuzz/*.c scripts/*.c tests/integration/tools/*.c)
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
 		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns bypass tests/unit
 
+# Test programs the integration suite runs (a racing client in C, for the bypass).
+TEST_TOOLS := $(B)/tools/racer
+$(B)/tools/%: tests/integration/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASE) $< -o $@ -lpthread
+
 check: deps
-	$(MAKE) all unit fuzz-build lint
+	$(MAKE) all unit fuzz-build lint $(TEST_TOOLS)
 	FUZZ_RUNS=$(FUZZ_RUNS) tests/run.sh
 
 # The engines suite against the reference tools (slirp4netns, podman's rootlessport): each

@@ -56,12 +56,42 @@ static json_t *show_ask(struct netns_cfg *cfg, const char *file, const char *exe
 	return entries;
 }
 
+/*
+ * rootlet-bypass's counters, or null (and a warning) when it does not answer: a supervisor
+ * killed leaves its socket behind, and its netns's hooked calls failing.
+ */
+static json_t *show_bypass(struct netns_cfg *cfg, json_t *warnings)
+{
+	json_t *req, *reply = NULL, *counters;
+	char sock[PATH_MAX], text[PATH_MAX + 128];
+	int err;
+
+	if (entry_ns_path(cfg, STATE_BYPASS_API, sock, sizeof(sock)) || access(sock, F_OK))
+		return NULL;
+	req = json_pack("{s:s}", "execute", "counters");
+	err = api_call(sock, req, &reply, SHOW_API_TIMEOUT_MS);
+	json_decref(req);
+	counters = err ? NULL : json_object_get(reply, "return");
+	if (!json_is_object(counters)) {
+		snprintf(text, sizeof(text),
+			 "rootlet-bypass is dead (%s): calls it hooked fail until the command or "
+			 "container is restarted",
+			 err ? strerror(-err) : "no counters");
+		json_array_append_new(warnings, json_string(text));
+		json_decref(reply);
+		return json_null();
+	}
+	json_incref(counters);
+	json_decref(reply);
+	return counters;
+}
+
 /* Everything show reports that is read from the host side, before joining the netns. */
 static json_t *show_entry(struct netns_cfg *cfg, const struct entry *e, int live)
 {
 	char net[PATH_MAX], user[PATH_MAX], when[TIME_ISO_MAX];
 	json_t *obj, *holder = json_null(), *helpers = json_array(), *warnings = json_array();
-	json_t *forwards, *publish;
+	json_t *forwards, *publish, *bypass;
 	long rss;
 
 	entry_ns_path(cfg, STATE_NET, net, sizeof(net));
@@ -75,11 +105,14 @@ static json_t *show_entry(struct netns_cfg *cfg, const struct entry *e, int live
 	helpers_each(e->dir_fd, show_helper, helpers);
 	forwards = show_ask(cfg, STATE_SLIRP_SOCKET, "list_hostfwd", "entries", warnings);
 	publish = show_ask(cfg, STATE_PORTFWD_SOCKET, "list", "forwards", warnings);
+	bypass = show_bypass(cfg, warnings);
 	obj = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o}", "name",
 			cfg->name, "state", live > 0 ? "live" : "stale", "userns_mode",
 			e->st.userns, "netns", net, "userns", state_is_host(&e->st) ? NULL : user,
 			"created", when, "holder", holder, "helpers", helpers, "forwards", forwards,
 			"publish", publish, "warnings", warnings);
+	if (obj && bypass)
+		json_object_set_new(obj, "bypass", bypass);
 	return obj;
 }
 
@@ -118,6 +151,13 @@ static void show_print_human(json_t *obj)
 		       (int)json_integer_value(json_object_get(v, "guest_port")),
 		       (int)json_integer_value(json_object_get(v, "id")));
 
+	if (json_is_object(v = json_object_get(obj, "bypass")))
+		printf("  bypass   %lld bypassed, %lld passed through, %lld refused (%lld "
+		       "filters)\n",
+		       (long long)json_integer_value(json_object_get(v, "bypassed")),
+		       (long long)json_integer_value(json_object_get(v, "passed")),
+		       (long long)json_integer_value(json_object_get(v, "refused")),
+		       (long long)json_integer_value(json_object_get(v, "filters")));
 	for (i = 0; (v = json_array_get(json_object_get(obj, "publish"), i)); i++)
 		printf("  publish  %s (portfwd, id %d, host port %d)\n",
 		       json_string_value(json_object_get(v, "spec")),

@@ -83,7 +83,10 @@ def serve_peer(args):
     while True:
         c, peer = s.accept()
         with c:
-            c.sendall((args.say or peer[0].removeprefix("::ffff:")).encode())
+            said = args.say or peer[0].removeprefix("::ffff:")
+            if args.with_port:
+                said += f":{peer[1]}"
+            c.sendall(said.encode())
 
 
 def whoami(args):
@@ -94,6 +97,76 @@ def whoami(args):
         c.bind((args.bind, 0))
     c.connect((args.addr, args.port))
     print(read_to_eof(c).decode())
+
+
+def where(args):
+    """Connect (TCP, or connected UDP with --udp), print "local=IP:PORT said=TEXT": whether the
+    socket is the netns's own or the host's twin shows in its local address."""
+    fam = family_of(args.addr)
+    c = socket.socket(fam, socket.SOCK_DGRAM if args.udp else socket.SOCK_STREAM)
+    c.settimeout(args.timeout)
+    try:
+        c.connect((args.addr, args.port))
+        if args.udp:
+            c.send(b"where")
+            said = c.recv(CHUNK)
+        else:
+            said = read_to_eof(c)
+    except OSError as e:
+        print(f"where: {e}", file=sys.stderr)
+        return 1
+    local = c.getsockname()
+    print(f"local={local[0].removeprefix('::ffff:')}:{local[1]} said={said.decode()}")
+    return 0
+
+
+def udp_connected(args):
+    """Connect a UDP socket and echo N datagrams one by one through it; print "local=IP ok=N"."""
+    c = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    c.settimeout(args.timeout)
+    c.connect((args.addr, args.port))
+    ok = 0
+    for i in range(args.n):
+        msg = f"datagram {i}".encode()
+        c.send(msg)
+        if c.recv(CHUNK) == msg:
+            ok += 1
+    print(f"local={c.getsockname()[0]} ok={ok}")
+    return 0 if ok == args.n else 1
+
+
+def udp_sendto(args):
+    """One unconnected sendto() and its echo; print "local=IP from=IP"."""
+    c = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    c.settimeout(args.timeout)
+    c.sendto(b"sendto", (args.addr, args.port))
+    got, peer = c.recvfrom(CHUNK)
+    print(f"local={c.getsockname()[0]} from={peer[0]}")
+    return 0 if got == b"sendto" else 1
+
+
+def connect_after(args):
+    """Wait for the file WAIT, then connect once: print "connected" or the error's errno name."""
+    deadline = time.monotonic() + args.timeout
+    while not os.path.exists(args.wait):
+        if time.monotonic() > deadline:
+            print("never told to go")
+            return 2
+        time.sleep(0.02)
+    c = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    c.settimeout(args.timeout)
+    try:
+        c.connect((args.addr, args.port))
+    except OSError as e:
+        print(errno_name(e))
+        return 0
+    print("connected")
+    return 0
+
+
+def errno_name(e):
+    import errno
+    return errno.errorcode.get(e.errno, str(e)) if e.errno else type(e).__name__
 
 
 def echo_client(args):
@@ -578,9 +651,21 @@ def main():
     p = endpoint_command(sub, "serve-peer", serve_peer)
     p.add_argument("--ready")
     p.add_argument("--say")
+    p.add_argument("--with-port", action="store_true")
     p = endpoint_command(sub, "whoami", whoami)
     p.add_argument("--bind")
     p.add_argument("--timeout", type=float, default=3.0)
+    p = endpoint_command(sub, "where", where)
+    p.add_argument("--udp", action="store_true")
+    p.add_argument("--timeout", type=float, default=5.0)
+    p = endpoint_command(sub, "udp-connected", udp_connected)
+    p.add_argument("n", type=int)
+    p.add_argument("--timeout", type=float, default=3.0)
+    p = endpoint_command(sub, "udp-sendto", udp_sendto)
+    p.add_argument("--timeout", type=float, default=3.0)
+    p = endpoint_command(sub, "connect-after", connect_after)
+    p.add_argument("wait")
+    p.add_argument("--timeout", type=float, default=10.0)
     p = endpoint_command(sub, "echo-client", echo_client, proto=True)
     p.add_argument("message")
     p.add_argument("--timeout", type=float, default=3.0)

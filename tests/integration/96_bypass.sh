@@ -1,0 +1,218 @@
+# rootlet-bypass (issue 16): a netns's connect() and bind() served from the host's netns by a
+# seccomp-notify supervisor, with rootlet-netns exec --bypass (runc, crun and rootlet run are
+# in 97_bypass_engines.sh). Every peer is on the host's loopback or in a netns the test made.
+
+BYPASS_API=bypass-api.sock
+
+# bypass_netns NAME ADD-OPTIONS...: a netns with slirp and its supervisor.
+bypass_netns() {
+	local name=$1
+	shift
+	ok "$NETNS" add "$name" --slirp --bypass "$@"
+	[ -S "$ROOTLET_STATE_DIR/$name/bypass.sock" ] || fail "no bypass.sock in the entry"
+}
+
+# counters NAME: the supervisor's counters, as JSON.
+counters() {
+	$NET api "$ROOTLET_STATE_DIR/$1/$BYPASS_API" '{"execute":"counters"}' | jq -c .return
+}
+
+counter() {
+	counters "$1" | jq -r ".$2"
+}
+
+# tap_tx NAME: packets the netns has sent to slirp (its tap's TX count).
+tap_tx() {
+	"$NETNS" exec "$1" -- awk '$1 == "tap0:" { print $11 }' /proc/net/dev
+}
+
+# in_bypass NAME CMD...: CMD run in the netns under the supervisor; its output in OUT.
+in_bypass() {
+	local name=$1
+	shift
+	ok "$NETNS" exec "$name" --bypass -- "$@"
+}
+
+test_outbound_tcp_to_host_loopback_is_bypassed_with_1_gib_intact() {
+	bypass_netns bp --allow-host-loopback
+	port=$(free_port)
+	serve sha $NET serve-sha 127.0.0.1 "$port"
+	before=$(tap_tx bp)
+	in_bypass bp $NET send-sha 10.0.2.2 "$port" 1024
+	assert_match "$OUT" " 1073741824$" "bytes the server counted"
+	after=$(tap_tx bp)
+	# 1 GiB through slirp is some 700000 packets; bypassed, slirp sees none of it.
+	[ $((after - before)) -lt 20 ] || fail "slirp saw $((after - before)) packets of the transfer"
+	assert_eq "$(counter bp bypassed)" 1 "bypassed connect()s"
+}
+
+test_a_bypassed_socket_is_the_host_side_one() {
+	bypass_netns bp --allow-host-loopback
+	port=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$port" --with-port
+	in_bypass bp $NET where 10.0.2.2 "$port"
+	# The twin's local address is the host's loopback, and the server saw that very port.
+	assert_match "$OUT" "^local=127\.0\.0\.1:([0-9]+) said=127\.0\.0\.1:([0-9]+)$"
+	[[ $OUT =~ local=127.0.0.1:([0-9]+)\ said=127.0.0.1:([0-9]+) ]]
+	assert_eq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "the server's peer port"
+	# Without --bypass the same call goes through slirp: the netns's own address.
+	ok "$NETNS" exec bp -- $NET where 10.0.2.2 "$port"
+	assert_match "$OUT" "^local=10\.0\.2\.100:"
+}
+
+test_outbound_tcp_to_a_server_in_another_netns_is_bypassed() {
+	# The other netns publishes its server on the host's loopback through rootlet-portfwd.
+	port=$(free_port)
+	ok "$NETNS" add peer --slirp --publish "127.0.0.1:$port:7000"
+	bg inner "$NETNS" exec peer -- $NET serve-sha 10.0.2.100 7000
+	wait_until 10 "$NETNS exec peer -- ss -Hltn 'sport = :7000' | grep -q ."
+	bypass_netns bp --allow-host-loopback
+	before=$(tap_tx bp)
+	in_bypass bp $NET send-sha 10.0.2.2 "$port" 1024
+	assert_match "$OUT" " 1073741824$" "bytes the server in the other netns counted"
+	[ $(($(tap_tx bp) - before)) -lt 20 ] || fail "slirp saw the transfer"
+}
+
+test_a_published_server_inside_sees_its_host_clients_natively() {
+	hp=$(free_port)
+	bypass_netns bp --allow-host-loopback --publish "127.0.0.1:$hp:8080"
+	[ ! -e "$ROOTLET_STATE_DIR/bp/portfwd.pid" ] || fail "rootlet-portfwd runs: the bypass binds"
+	bg srv "$NETNS" exec bp --bypass -- $NET serve-peer 0.0.0.0 8080 --with-port
+	wait_until 10 "ss -Hltn 'src 127.0.0.1 and sport = :$hp' | grep -q ."
+	# The listening socket is the host's: the client's own address and port arrive as they are.
+	ok $NET whoami 127.0.0.1 "$hp" --bind 127.0.0.7
+	assert_match "$OUT" "^127\.0\.0\.7:[0-9]+$" "the peer the service saw"
+	# A port no rule names is bound inside only.
+	bg srv2 "$NETNS" exec bp --bypass -- $NET serve-peer 0.0.0.0 8081
+	wait_until 10 "$NETNS exec bp -- ss -Hltn 'sport = :8081' | grep -q ."
+	[ -z "$(ss -Hltn 'sport = :8081')" ] || fail "an unpublished port was bound on the host"
+	assert_eq "$(counter bp bypassed)" 1 "bypassed binds"
+}
+
+test_connected_udp_is_bypassed_and_unconnected_sendto_goes_through_slirp() {
+	bypass_netns bp --allow-host-loopback
+	port=$(free_port)
+	serve udp $NET serve-echo udp 127.0.0.1 "$port"
+	before=$(tap_tx bp)
+	in_bypass bp $NET udp-connected 10.0.2.2 "$port" 1000
+	assert_eq "$OUT" "local=127.0.0.1 ok=1000" "1000 datagrams echoed through the twin"
+	[ $(($(tap_tx bp) - before)) -lt 20 ] || fail "slirp saw the datagrams"
+	# DNS-style: one request, one reply, on a connected socket.
+	dport=$(free_port)
+	serve dns $NET serve-dns bypass.test 10.9.9.9 fd00::99 127.0.0.1 --port "$dport"
+	in_bypass bp python3 -c '
+import socket, struct, sys
+q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"\x06bypass\x04test\x00" + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.connect(("10.0.2.2", int(sys.argv[1]))); s.send(q); r = s.recv(512)
+print(s.getsockname()[0], socket.inet_ntoa(r[-4:]), r[:2] == q[:2])' "$dport"
+	assert_eq "$OUT" "127.0.0.1 10.9.9.9 True" "the DNS-style exchange"
+	in_bypass bp $NET udp-sendto 10.0.2.2 "$port"
+	assert_eq "$OUT" "local=0.0.0.0 from=10.0.2.2" "unconnected sendto() through slirp"
+}
+
+test_a_program_without_sockets_runs_unchanged_under_the_filter() {
+	bypass_netns bp
+	head -c 1048576 /dev/urandom >data
+	want=$(sha256sum <data)
+	in_bypass bp sh -c 'sha256sum <data; ls / >/dev/null; id -u'
+	assert_eq "$OUT" "$want"$'\n'"0" "its output"
+	assert_eq "$(counters bp | jq -c '[.bypassed, .passed, .refused]')" "[0,0,0]" "calls the supervisor saw"
+}
+
+test_connect_to_the_netns_own_address_is_not_bypassed() {
+	bypass_netns bp --allow-host-loopback
+	bg inner "$NETNS" exec bp -- $NET serve-peer 10.0.2.100 7001 --with-port
+	wait_until 10 "$NETNS exec bp -- ss -Hltn 'sport = :7001' | grep -q ."
+	in_bypass bp $NET where 10.0.2.100 7001
+	assert_match "$OUT" "^local=10\.0\.2\.100:([0-9]+) said=10\.0\.2\.100:" "a call inside stays inside"
+	run "$NETNS" exec bp --bypass -- $NET where 127.0.0.1 7001
+	assert_eq "$(counter bp bypassed)" 0 "bypassed connect()s"
+	[ "$(counter bp passed)" -ge 1 ] || fail "the call was not passed on"
+}
+
+test_host_loopback_is_out_of_reach_unless_allowed() {
+	bypass_netns bp
+	port=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$port"
+	run "$NETNS" exec bp --bypass -- $NET where 10.0.2.2 "$port" --timeout 2
+	[ "$RC" -ne 0 ] || fail "10.0.2.2 reached the host's loopback: $OUT"
+	run "$NETNS" exec bp --bypass -- $NET where 127.0.0.1 "$port" --timeout 2
+	[ "$RC" -ne 0 ] || fail "127.0.0.1 reached the host's loopback: $OUT"
+	assert_eq "$(counter bp bypassed)" 0 "bypassed connect()s"
+	# UDP is not bypassed without host loopback either: a twin could sendto() anywhere.
+	serve udp $NET serve-echo udp 127.0.0.1 "$port"
+	run "$NETNS" exec bp --bypass -- $NET udp-connected 10.0.2.2 "$port" 1 --timeout 1
+	[ "$RC" -ne 0 ] || fail "UDP reached the host's loopback: $OUT"
+}
+
+test_rewriting_the_address_under_the_call_redirects_nothing() {
+	bypass_netns bp --allow-host-loopback
+	pa=$(free_port)
+	pb=$(free_port)
+	serve a $NET serve-peer 127.0.0.1 "$pa" --say A
+	# 127.0.0.2 is the host's but no address of the netns leads there: slirp maps 10.0.2.2 to
+	# 127.0.0.1 only. A supervisor connecting by a second reading would land there.
+	serve b $NET serve-peer 127.0.0.2 "$pb" --say B
+	in_bypass bp "$BUILD/tools/racer" 10.0.2.2 "$pa" 127.0.0.2 "$pb" 3000
+	assert_match "$OUT" "^A=([0-9]+) B=0 " "what the racing connect()s reached"
+	[[ $OUT =~ ^A=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] || fail "nothing reached A: $OUT"
+}
+
+test_killing_the_supervisor_fails_hooked_calls_and_show_says_so() {
+	bypass_netns bp --allow-host-loopback
+	port=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$port"
+	bg client "$NETNS" exec bp --bypass -- $NET connect-after 10.0.2.2 "$port" "$TEST_WORK/go" --timeout 20
+	cpid=$BG_PID
+	wait_until 10 "[ \"\$(counter bp filters)\" = 1 ]"
+	bpid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/bp/bypass.pid")
+	kill -9 "$bpid"
+	wait_until 5 "! kill -0 $bpid"
+	touch go
+	wait_until 10 "! kill -0 $cpid"
+	assert_eq "$(cat client.out)" "ENOSYS" "the hooked connect() after the kill"
+	ok "$NETNS" show bp --json
+	assert_eq "$(echo "$OUT" | jq -r '.helpers[] | select(.name == "bypass") | .state')" stale \
+		"the supervisor in show"
+	assert_eq "$(echo "$OUT" | jq -r '.bypass')" null "counters of a dead supervisor"
+}
+
+test_show_lists_the_supervisor_and_its_counters() {
+	bypass_netns bp --allow-host-loopback
+	port=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$port"
+	in_bypass bp $NET where 10.0.2.2 "$port"
+	run "$NETNS" exec bp --bypass -- $NET where 10.0.2.100 1
+	ok "$NETNS" show bp --json
+	assert_eq "$(echo "$OUT" | jq -r '.helpers[] | select(.name == "bypass") | .state')" live
+	assert_eq "$(echo "$OUT" | jq -c '.bypass | [.bypassed, .passed, .refused]')" "[1,1,0]"
+	ok "$NETNS" show bp
+	assert_match "$OUT" "bypass +1 bypassed, 1 passed through, 0 refused"
+}
+
+test_the_supervisor_ends_with_its_netns() {
+	bypass_netns bp
+	bpid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/bp/bypass.pid")
+	kill -0 "$bpid" || fail "no supervisor"
+	kill -9 "$(holder_pid bp)"
+	wait_until 10 "! kill -0 $bpid || grep -q '^State:.*Z' /proc/$bpid/status"
+}
+
+test_bypass_options_are_checked() {
+	refused 2 "$NETNS" add bp --bypass
+	refused 2 "$NETNS" list --bypass
+	ok "$NETNS" add plain --slirp
+	refused 125 "$NETNS" exec plain --bypass -- true
+	assert_match "$ERR" "no rootlet-bypass serves it"
+	refused 2 "$BUILD/rootlet-bypass" --netns bp --publish nonsense
+	refused 2 "$BUILD/rootlet-bypass" --netns bp --exclude 10.0.0.0
+	refused 2 "$BUILD/rootlet-bypass"
+	refused 1 "$BUILD/rootlet-bypass" --netns nosuch
+}
+
+test_rootlet_bypass_has_help_version_and_a_man_page() {
+	ok "$BUILD/rootlet-bypass" --version
+	assert_match "$OUT" "^rootlet-bypass [0-9]"
+	check_man_page rootlet-bypass
+}
