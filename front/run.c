@@ -39,7 +39,8 @@ struct run_cfg {
 	int n_add;
 	bool keep;
 	bool publish_fd;
-	const char *network;	   /* --network NET: alloc'd on it instead of a netns of its own */
+	bool bypass;	     /* --bypass: CMD under rootlet-bypass (rootlet-netns exec --bypass) */
+	const char *network; /* --network NET: alloc'd on it instead of a netns of its own */
 	char *alloc[RUN_ARGS_MAX]; /* rootlet-network alloc NET NAME --ip ... --alias ... */
 	int n_alloc;
 	char network_bin[PATH_MAX];
@@ -111,7 +112,9 @@ static int parse(int argc, char **argv, struct run_cfg *cfg)
 		} else if (!strncmp(a, "--notify=", strlen("--notify="))) {
 			if (parse_notify(cfg, a + strlen("--notify=")))
 				return -EINVAL;
-		} else if (!strcmp(a, "--ipv6") || !strcmp(a, "--allow-host-loopback")) {
+		} else if (!strcmp(a, "--ipv6") || !strcmp(a, "--allow-host-loopback") ||
+			   !strcmp(a, "--bypass")) {
+			cfg->bypass |= !strcmp(a, "--bypass");
 			cfg->add[cfg->n_add++] = argv[i];
 		} else if (!strcmp(a, "--keep")) {
 			cfg->keep = true;
@@ -348,12 +351,14 @@ int front_run(int argc, char **argv)
 		unsetenv("LISTEN_PID");
 	}
 	{
-		char *exec_argv[4 + argc];
+		char *exec_argv[5 + argc];
 		int n = 0;
 
 		exec_argv[n++] = cfg.netns;
 		exec_argv[n++] = "exec";
 		exec_argv[n++] = (char *)cfg.name;
+		if (cfg.bypass)
+			exec_argv[n++] = "--bypass";
 		exec_argv[n++] = "--";
 		for (char **c = cfg.cmd; *c; c++)
 			exec_argv[n++] = *c;
