@@ -102,6 +102,7 @@ int front_doctor(int argc, char **argv)
 	check_runtime_dir(&d);
 	check_ports(&d);
 	check_libslirp(&d);
+	check_bypass(&d);
 	check_stale(&d);
 	if (json)
 		print_json(&d);

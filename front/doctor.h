@@ -35,5 +35,6 @@ void check_runtime_dir(struct doctor *d);
 void check_ports(struct doctor *d);
 void check_libslirp(struct doctor *d);
 void check_stale(struct doctor *d);
+void check_bypass(struct doctor *d);
 
 #endif
