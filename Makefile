@@ -144,6 +144,11 @@ $(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h lib/fwds
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< lib/fwdspec.c lib/err.c -o $@
 
+$(B)/unit/test_bypass_%: tests/unit/test_bypass_%.c tests/unit/unit.h bypass/policy.c bypass/bypass.h \
+		lib/fwdspec.c lib/err.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ibypass $< bypass/policy.c lib/fwdspec.c lib/err.c -o $@
+
 $(B)/unit/test_dns_%: tests/unit/test_dns_%.c tests/unit/unit.h dns/answer.c dns/table.c dns/dns.h
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Idns $< dns/answer.c dns/table.c -o $@ \
