@@ -22,7 +22,7 @@ int bypass_bind(struct bp_state *st, const struct bp_call *c)
 	struct sockaddr_storage to;
 	socklen_t to_len = 0;
 	struct bp_sock s;
-	int twin = -1, err;
+	int twin = -1, err, ret;
 
 	if ((err = twin_sock_get(st, c, &s)))
 		return respond(st, c, 0, true);
@@ -38,20 +38,20 @@ int bypass_bind(struct bp_state *st, const struct bp_call *c)
 		close(s.fd);
 		return respond(st, c, 0, true);
 	}
-	if ((err = twin_make(&s, &twin))) {
+	if ((err = twin_sock_flags(st, c, &s)) || (err = twin_make(st, &s, &twin))) {
 		close(s.fd);
 		return respond(st, c, 0, true);
 	}
 	err = bind(twin, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;
 	if (!err && !(err = twin_install(c, &s, twin)))
 		st->n.bypassed++;
+	if (err && err != -ENOENT)
+		st->n.refused++;
+	/* Answered first: closing the caller's old socket can wait. */
+	ret = err == -ENOENT ? 0 : respond(st, c, err, false);
 	log_debug(st->debug, "pid %d fd %d: published bind: %s", c->pid, c->fd,
 		  err ? strerror(-err) : "bypassed");
 	close(twin);
 	close(s.fd);
-	if (err == -ENOENT)
-		return 0;
-	if (err)
-		st->n.refused++;
-	return respond(st, c, err, false);
+	return ret;
 }

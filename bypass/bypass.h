@@ -68,6 +68,29 @@ struct bp_counters {
 	uint64_t processes; /* listener fds taken (containers, commands) */
 };
 
+#define BP_PROCS	16  /* callers whose pidfd and fdinfo directory are kept */
+#define BP_FDINFO_MAX	256 /* /proc/PID/fdinfo/FD of a socket: its first lines */
+#define BP_BUSY_POLL_US 50  /* after a call, look for the next this long before sleeping */
+#define BP_OPTS_MAX	16  /* socket options copied to a twin */
+#define BP_POOL		4   /* twins made ahead, per family and type */
+
+/* A caller seen lately (procs.c). */
+struct bp_proc {
+	int tid;
+	int pidfd;
+	int fdinfo; /* its /proc/TID/fdinfo */
+};
+
+/* A fresh twin's options, per family and type: what a caller's are compared with. */
+struct bp_defaults {
+	int n;
+	struct {
+		int level, name;
+		socklen_t len;
+		char value[BP_OPTS_MAX];
+	} opt[BP_OPTS_MAX];
+};
+
 struct bp_notifier; /* one listener fd: a container's (or a command's) filter */
 struct bp_pending;  /* a blocking connect() under way in the host's netns */
 struct apiserver;
@@ -80,6 +103,11 @@ struct bp_state {
 	int proc_fd;   /* /proc, kept for fdinfo once the filesystem is gone */
 	uint64_t host_cookie; /* SO_NETNS_COOKIE of the host's netns: a twin's */
 	struct apiserver *api;
+	struct bp_proc procs[BP_PROCS];
+	int next_proc;
+	struct bp_defaults defaults[2][2]; /* [IPv6?][datagram?] */
+	int pool[2][2][BP_POOL];	   /* twins made ahead: socket() off a call's path */
+	int npool[2][2];
 	struct bp_notifier *notifiers;
 	struct bp_pending *pending;
 	bool debug;
@@ -113,8 +141,16 @@ struct bp_sock {
 	bool bound;   /* to a port or an address of its own */
 };
 
+void procs_init(struct bp_state *st);
+void procs_free(struct bp_state *st);
+int procs_getfd(struct bp_state *st, int tid, int fd, int *ret_fd);
+int procs_cloexec(struct bp_state *st, int tid, int fd, bool *ret);
+int twin_defaults_init(struct bp_state *st);
+void twin_pool_refill(struct bp_state *st);
+void twin_pool_free(struct bp_state *st);
 int twin_sock_get(struct bp_state *st, const struct bp_call *c, struct bp_sock *ret);
-int twin_make(const struct bp_sock *s, int *ret_fd);
+int twin_sock_flags(struct bp_state *st, const struct bp_call *c, struct bp_sock *s);
+int twin_make(struct bp_state *st, const struct bp_sock *s, int *ret_fd);
 int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin);
 int respond(struct bp_state *st, const struct bp_call *c, int error, bool cont);
 

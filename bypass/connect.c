@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -123,51 +124,54 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c)
 	socklen_t to_len = 0;
 	struct bp_sock s;
 	enum bp_verdict v;
-	int twin = -1, err;
+	bool cont = false;
+	int twin = -1, err, ret;
 
 	if ((err = twin_sock_get(st, c, &s)))
 		return respond(st, c, 0, true); /* no socket of a kind we know: the kernel says */
-	if ((s.family != AF_INET && s.family != AF_INET6) ||
-	    (s.type != SOCK_STREAM && s.type != SOCK_DGRAM) || (s.bound && !s.host)) {
-		close(s.fd);
-		return respond(st, c, 0, true);
-	}
 	v = policy_connect(&st->pol, (struct sockaddr *)&c->addr, c->addr_len, s.type == SOCK_DGRAM,
 			   &to, &to_len);
-	if (s.host) {
+	if ((s.family != AF_INET && s.family != AF_INET6) ||
+	    (s.type != SOCK_STREAM && s.type != SOCK_DGRAM) || (s.bound && !s.host)) {
+		cont = true;
+	} else if (s.host) {
 		/* A twin: connected here, or not at all. */
-		if (v != BP_BYPASS) {
+		if (v != BP_BYPASS)
 			st->n.refused++;
-			close(s.fd);
-			return respond(st, c, -ENETUNREACH, false);
-		}
-		err = connect(s.fd, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;
-		close(s.fd);
-		return respond(st, c, err, false);
-	}
-	if (v != BP_BYPASS) {
-		close(s.fd);
-		return respond(st, c, 0, true);
-	}
-	if ((err = twin_make(&s, &twin))) {
-		close(s.fd);
-		return respond(st, c, 0, true); /* no twin: the netns's path still works */
-	}
-	log_debug(st->debug, "pid %d fd %d: connect bypassed", c->pid, c->fd);
-	err = connect(twin, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;
-	if (err == -EINPROGRESS && !s.nonblock && !wait_connected(st, c, &s, twin))
-		return 0;
-	/* Done at once (UDP, a refused or non-blocking TCP connect): install, answer as it did. */
-	if (!err || err == -EINPROGRESS) {
-		int e2 = twin_install(c, &s, twin);
+		err = v != BP_BYPASS					  ? -ENETUNREACH
+		      : connect(s.fd, (struct sockaddr *)&to, to_len) < 0 ? -errno
+									  : 0;
+	} else if (v != BP_BYPASS || twin_sock_flags(st, c, &s) || twin_make(st, &s, &twin)) {
+		cont = true; /* inside; or no twin to be had, and the netns's path still works */
+	} else {
+		err = connect(twin, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;
+		/* On loopback the handshake is often over by now: no round of the loop then. */
+		if (err == -EINPROGRESS && !s.nonblock) {
+			struct pollfd pfd = { .fd = twin, .events = POLLOUT };
+			int error = 0;
+			socklen_t len = sizeof(error);
 
-		if (!e2)
-			st->n.bypassed++;
-		err = e2 ? e2 : err;
+			if (poll(&pfd, 1, 0) == 1 &&
+			    !getsockopt(twin, SOL_SOCKET, SO_ERROR, &error, &len))
+				err = -error;
+			else if (!wait_connected(st, c, &s, twin))
+				return 0;
+		}
+		/* Done (UDP, a refused or non-blocking TCP connect): install, answer as it did. */
+		if (!err || err == -EINPROGRESS) {
+			int e2 = twin_install(c, &s, twin);
+
+			if (!e2)
+				st->n.bypassed++;
+			err = e2 ? e2 : err;
+		}
 	}
-	close(twin);
+	/* Answered first: closing the caller's old socket (its last reference) can wait. */
+	ret = cont ? respond(st, c, 0, true) : err == -ENOENT ? 0 : respond(st, c, err, false);
+	if (twin >= 0)
+		close(twin);
 	close(s.fd);
-	return err == -ENOENT ? 0 : respond(st, c, err, false);
+	return ret;
 }
 
 const struct bp_pending *pending_next(const struct bp_pending *p)

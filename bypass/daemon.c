@@ -77,6 +77,10 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 		return err_errno(&cfg->err, -errno, "/proc");
 	if ((err = evloop_init(&st->ev, cfg->exit_fd)))
 		return err_errno(&cfg->err, err, "event loop");
+	evloop_busy_poll(&st->ev, BP_BUSY_POLL_US);
+	if ((err = twin_defaults_init(st)))
+		return err_errno(&cfg->err, err, "a socket's defaults");
+	twin_pool_refill(st);
 	if ((err = listener_open(st, cfg->state_fd, &cfg->err)))
 		return err;
 	snprintf(api, sizeof(api), "/proc/self/fd/%d/%s", cfg->state_fd, STATE_BYPASS_API);
@@ -97,6 +101,8 @@ static void daemon_free(struct bp_state *st)
 {
 	pending_free_all(st);
 	notifier_free_all(st);
+	procs_free(st);
+	twin_pool_free(st);
 	listener_close(st);
 	apiserver_free(st->api);
 	if (st->proc_fd >= 0)
@@ -118,6 +124,7 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			       .debug = cfg->debug };
 	int notify_fd = -1, err;
 
+	procs_init(&st);
 	if ((err = sdnotify_open(&notify_fd)))
 		log_warn("%s: %s: not notifying", SDNOTIFY_ENV, strerror(-err));
 	if ((err = policy_init(&st.pol, cfg, &cfg->err)) || (err = open_paths(cfg, &st)) ||

@@ -86,6 +86,8 @@ static const int allowed[] = {
 	SCMP_SYS(pidfd_getfd),
 	SCMP_SYS(openat),
 	SCMP_SYS(fcntl),
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
 	/* twins: made, set like the caller's, connected or bound */
 	SCMP_SYS(socket),
 	SCMP_SYS(setsockopt),

@@ -114,8 +114,11 @@ static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 	}
 	/* The kernel wants it zeroed. ENOENT: the caller was interrupted or ended since. */
 	memset(&req, 0, sizeof(req));
-	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0)
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
 		dispatch(st, fd, &req);
+		twin_pool_refill(st);
+		evloop_turn(l); /* a caller that connects tends to connect again soon */
+	}
 }
 
 /**

@@ -7,49 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/pidfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bypass.h"
 
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd of a thread that is not the leader */
-#endif
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
 #endif
-#define FDINFO_MAX 256
-
-/*
- * The caller's fd is taken with pidfd_getfd(): the same open file, so its family, type,
- * protocol, O_NONBLOCK and options are read from it directly. Its close-on-exec flag belongs
- * to the caller's fd table, not to the file: that one is read from /proc/PID/fdinfo, through
- * the /proc the daemon kept an fd of before its filesystem went.
- */
-static int caller_cloexec(const struct bp_state *st, const struct bp_call *c, bool *ret)
-{
-	char path[64], text[FDINFO_MAX], *flags;
-	unsigned long value;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%d/fdinfo/%d", c->pid, c->fd);
-	fd = openat(st->proc_fd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	text[n] = '\0';
-	flags = strstr(text, "flags:");
-	if (!flags || sscanf(flags, "flags: %lo", &value) != 1)
-		return -EIO;
-	*ret = value & O_CLOEXEC;
-	return 0;
-}
 
 static int sock_int(int fd, int level, int name, int *ret)
 {
@@ -59,20 +24,15 @@ static int sock_int(int fd, int level, int name, int *ret)
 }
 
 /* Bound to a port, or an address, of its own: the caller chose its source; keep it inside. */
-static bool sock_bound(int fd)
+static bool sock_bound(const struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return true;
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)&ss;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ss;
 
 		return in->sin_port || in->sin_addr.s_addr != htonl(INADDR_ANY);
 	}
-	if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)&ss;
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)ss;
 
 		return in6->sin6_port || !IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
 	}
@@ -81,44 +41,39 @@ static bool sock_bound(int fd)
 
 /**
  * twin_sock_get() - The caller's socket @c->fd, and what a twin of it must be
- * @st:		the daemon (its /proc, the host's netns cookie)
+ * @st:		the daemon (its callers' pidfds, the host's netns cookie)
  * @c:		the call
  * @ret:	filled; ret->fd is ours to close
+ *
+ * The caller's fd is taken with pidfd_getfd(): the same open file, so its family, type,
+ * protocol, netns and options are read from it directly: what a decision needs, and no more
+ * (a call continued inside is answered sooner so). twin_sock_flags() adds what a twin needs.
  *
  * Return: 0 on success, -ENOTSOCK if the fd is no socket, negative errno (the caller or its fd
  *	   gone)
  */
 int twin_sock_get(struct bp_state *st, const struct bp_call *c, struct bp_sock *ret)
 {
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
 	uint64_t cookie;
-	socklen_t len = sizeof(cookie);
-	int pidfd, fl, err;
+	int err;
 
 	memset(ret, 0, sizeof(*ret));
-	pidfd = pidfd_open(c->pid, PIDFD_THREAD);
-	if (pidfd < 0 && errno == EINVAL)
-		pidfd = pidfd_open(c->pid, 0);
-	if (pidfd < 0)
-		return -errno;
-	ret->fd = pidfd_getfd(pidfd, c->fd, 0);
-	err = ret->fd < 0 ? -errno : 0;
-	close(pidfd);
-	if (err)
+	if ((err = procs_getfd(st, c->pid, c->fd, &ret->fd)))
 		return err;
-	if ((err = sock_int(ret->fd, SOL_SOCKET, SO_DOMAIN, &ret->family)) ||
-	    (err = sock_int(ret->fd, SOL_SOCKET, SO_TYPE, &ret->type)) ||
-	    (err = sock_int(ret->fd, SOL_SOCKET, SO_PROTOCOL, &ret->protocol)))
-		goto fail;
-	if ((fl = fcntl(ret->fd, F_GETFL)) < 0) {
+	if (getsockname(ret->fd, (struct sockaddr *)&ss, &len) < 0) {
 		err = -errno;
 		goto fail;
 	}
-	ret->nonblock = fl & O_NONBLOCK;
+	ret->family = ss.ss_family;
+	if ((err = sock_int(ret->fd, SOL_SOCKET, SO_TYPE, &ret->type)) ||
+	    (err = sock_int(ret->fd, SOL_SOCKET, SO_PROTOCOL, &ret->protocol)))
+		goto fail;
+	len = sizeof(cookie);
 	ret->host = !getsockopt(ret->fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) &&
 		    cookie == st->host_cookie;
-	ret->bound = sock_bound(ret->fd);
-	if ((err = caller_cloexec(st, c, &ret->cloexec)))
-		goto fail;
+	ret->bound = sock_bound(&ss);
 	return 0;
 fail:
 	close(ret->fd);
@@ -126,84 +81,169 @@ fail:
 	return err == -ENOPROTOOPT ? -ENOTSOCK : err;
 }
 
-/* Options a caller sets before connect() or bind() that change what the twin does. */
+/**
+ * twin_sock_flags() - What a twin of @s must keep: O_NONBLOCK, and the fd's close-on-exec flag
+ * @st:		the daemon
+ * @c:		the call
+ * @s:		from twin_sock_get(); its nonblock and cloexec set
+ *
+ * The close-on-exec flag belongs to the caller's fd table, not to the file: procs.c reads it
+ * from /proc/PID/fdinfo.
+ *
+ * Return: 0 on success, negative errno
+ */
+int twin_sock_flags(struct bp_state *st, const struct bp_call *c, struct bp_sock *s)
+{
+	int fl = fcntl(s->fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	s->nonblock = fl & O_NONBLOCK;
+	return procs_cloexec(st, c->pid, c->fd, &s->cloexec);
+}
+
+/*
+ * Options a caller sets before connect() or bind() that change what the twin does; the few a
+ * program sets at all. Buffer sizes go only when the caller set them: a default copied over
+ * would count as set, and a set buffer size stops the kernel's autotuning.
+ */
 static const struct {
 	int level, name;
 	socklen_t len;
+	int type; /* 0: any, else SOCK_STREAM or SOCK_DGRAM alone */
+	int family;
 } copied[] = {
-	{ SOL_SOCKET, SO_REUSEADDR, sizeof(int) },
-	{ SOL_SOCKET, SO_KEEPALIVE, sizeof(int) },
-	{ SOL_SOCKET, SO_BROADCAST, sizeof(int) },
-	{ SOL_SOCKET, SO_OOBINLINE, sizeof(int) },
-	{ SOL_SOCKET, SO_PRIORITY, sizeof(int) },
-	{ SOL_SOCKET, SO_RCVLOWAT, sizeof(int) },
-	{ SOL_SOCKET, SO_LINGER, sizeof(struct linger) },
-	{ SOL_SOCKET, SO_RCVTIMEO, sizeof(struct timeval) },
-	{ SOL_SOCKET, SO_SNDTIMEO, sizeof(struct timeval) },
-	{ IPPROTO_TCP, TCP_NODELAY, sizeof(int) },
-	{ IPPROTO_TCP, TCP_KEEPIDLE, sizeof(int) },
-	{ IPPROTO_TCP, TCP_KEEPINTVL, sizeof(int) },
-	{ IPPROTO_TCP, TCP_KEEPCNT, sizeof(int) },
-	{ IPPROTO_TCP, TCP_USER_TIMEOUT, sizeof(int) },
-	{ IPPROTO_IP, IP_TOS, sizeof(int) },
-	{ IPPROTO_IP, IP_TTL, sizeof(int) },
-	{ IPPROTO_IPV6, IPV6_V6ONLY, sizeof(int) },
-	{ IPPROTO_IPV6, IPV6_TCLASS, sizeof(int) },
-	{ IPPROTO_IPV6, IPV6_UNICAST_HOPS, sizeof(int) },
+	{ SOL_SOCKET, SO_REUSEADDR, sizeof(int), SOCK_STREAM, 0 }, /* never a UDP port shared */
+	{ SOL_SOCKET, SO_KEEPALIVE, sizeof(int), SOCK_STREAM, 0 },
+	{ SOL_SOCKET, SO_BROADCAST, sizeof(int), SOCK_DGRAM, 0 },
+	{ SOL_SOCKET, SO_PRIORITY, sizeof(int), 0, 0 },
+	{ SOL_SOCKET, SO_LINGER, sizeof(struct linger), SOCK_STREAM, 0 },
+	{ SOL_SOCKET, SO_RCVTIMEO, sizeof(struct timeval), 0, 0 },
+	{ SOL_SOCKET, SO_SNDTIMEO, sizeof(struct timeval), 0, 0 },
+	{ SOL_SOCKET, SO_SNDBUF, sizeof(int), 0, 0 },
+	{ SOL_SOCKET, SO_RCVBUF, sizeof(int), 0, 0 },
+	{ IPPROTO_TCP, TCP_NODELAY, sizeof(int), SOCK_STREAM, 0 },
+	{ IPPROTO_TCP, TCP_KEEPIDLE, sizeof(int), SOCK_STREAM, 0 },
+	{ IPPROTO_TCP, TCP_KEEPINTVL, sizeof(int), SOCK_STREAM, 0 },
+	{ IPPROTO_TCP, TCP_KEEPCNT, sizeof(int), SOCK_STREAM, 0 },
+	{ IPPROTO_TCP, TCP_USER_TIMEOUT, sizeof(int), SOCK_STREAM, 0 },
+	{ IPPROTO_IP, IP_TOS, sizeof(int), 0, AF_INET },
+	{ IPPROTO_IPV6, IPV6_V6ONLY, sizeof(int), 0, AF_INET6 },
 };
 
-#define OPT_MAX 16 /* the largest option of copied[] */
+_Static_assert(sizeof(copied) / sizeof(copied[0]) <= BP_OPTS_MAX, "bp_defaults too small");
 
-/*
- * Each option is copied only where the caller's value differs from the twin's fresh one: a
- * default copied over would still count as set (a buffer size set stops the kernel's
- * autotuning), so buffer sizes go only when the caller set them.
+/**
+ * twin_defaults_init() - Read a fresh twin's options once, per family and type
+ * @st:		the daemon
+ *
+ * A caller's option equal to it needs no setting: the twin is made with it already. A set
+ * buffer size reads back doubled; so does the default it is compared with.
+ *
+ * Return: 0 on success, negative errno
  */
-static void copy_options(int from, int to, int type)
+int twin_defaults_init(struct bp_state *st)
 {
-	static const int bufs[] = { SO_SNDBUF, SO_RCVBUF };
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int dgram = 0; dgram < 2; dgram++) {
+			struct bp_defaults *d = &st->defaults[v6][dgram];
+			int family = v6 ? AF_INET6 : AF_INET,
+			    type = dgram ? SOCK_DGRAM : SOCK_STREAM;
+			int fd = socket(family, type | SOCK_CLOEXEC, 0);
 
-	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
-		char a[OPT_MAX], b[OPT_MAX];
-		socklen_t la = copied[i].len, lb = copied[i].len;
+			if (fd < 0)
+				return -errno;
+			d->n = 0;
+			for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+				socklen_t len = copied[i].len;
 
-		if (copied[i].level == IPPROTO_TCP && type != SOCK_STREAM)
+				if ((copied[i].type && copied[i].type != type) ||
+				    (copied[i].family && copied[i].family != family) ||
+				    getsockopt(fd, copied[i].level, copied[i].name,
+					       d->opt[d->n].value, &len) < 0 ||
+				    len != copied[i].len)
+					continue;
+				d->opt[d->n].level = copied[i].level;
+				d->opt[d->n].name = copied[i].name;
+				d->opt[d->n].len = len;
+				d->n++;
+			}
+			close(fd);
+		}
+	return 0;
+}
+
+static void copy_options(const struct bp_defaults *d, int from, int to)
+{
+	for (int i = 0; i < d->n; i++) {
+		char value[BP_OPTS_MAX];
+		socklen_t len = d->opt[i].len;
+
+		if (getsockopt(from, d->opt[i].level, d->opt[i].name, value, &len) < 0 ||
+		    len != d->opt[i].len || !memcmp(value, d->opt[i].value, len))
 			continue;
-		/* Shared ports are not for another user's taking: no SO_REUSEADDR on UDP. */
-		if (copied[i].name == SO_REUSEADDR && copied[i].level == SOL_SOCKET &&
-		    type != SOCK_STREAM)
-			continue;
-		if (getsockopt(from, copied[i].level, copied[i].name, a, &la) < 0 ||
-		    getsockopt(to, copied[i].level, copied[i].name, b, &lb) < 0 || la != lb ||
-		    !memcmp(a, b, la))
-			continue;
-		setsockopt(to, copied[i].level, copied[i].name, a, la);
+		if (d->opt[i].level == SOL_SOCKET &&
+		    (d->opt[i].name == SO_SNDBUF || d->opt[i].name == SO_RCVBUF))
+			*(int *)value /=
+				2; /* the kernel doubles what is set, for its bookkeeping */
+		setsockopt(to, d->opt[i].level, d->opt[i].name, value, len);
 	}
-	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
-		int a, b;
+}
 
-		if (sock_int(from, SOL_SOCKET, bufs[i], &a) ||
-		    sock_int(to, SOL_SOCKET, bufs[i], &b) || a == b)
-			continue;
-		a /= 2; /* the kernel doubles what is set, for its bookkeeping */
-		setsockopt(to, SOL_SOCKET, bufs[i], &a, sizeof(a));
-	}
+/* The protocol a socket of @type gets by default: pooled twins have it. */
+static int default_protocol(int type)
+{
+	return type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
+/**
+ * twin_pool_refill() - Make the twins the next calls will take, once a call is answered
+ * @st:		the daemon
+ */
+void twin_pool_refill(struct bp_state *st)
+{
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int dgram = 0; dgram < 2; dgram++)
+			while (st->npool[v6][dgram] < BP_POOL) {
+				int fd = socket(v6 ? AF_INET6 : AF_INET,
+						(dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK |
+							SOCK_CLOEXEC,
+						0);
+
+				if (fd < 0)
+					return;
+				st->pool[v6][dgram][st->npool[v6][dgram]++] = fd;
+			}
+}
+
+void twin_pool_free(struct bp_state *st)
+{
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int dgram = 0; dgram < 2; dgram++)
+			while (st->npool[v6][dgram] > 0)
+				close(st->pool[v6][dgram][--st->npool[v6][dgram]]);
 }
 
 /**
  * twin_make() - A socket of the host's netns like @s: family, type, protocol, options
+ * @st:		the daemon (its pool, a fresh twin's options)
  * @s:		the caller's socket
  * @ret_fd:	the twin, non-blocking (connect() is waited for in the loop)
  *
  * Return: 0 on success, negative errno
  */
-int twin_make(const struct bp_sock *s, int *ret_fd)
+int twin_make(struct bp_state *st, const struct bp_sock *s, int *ret_fd)
 {
-	int fd = socket(s->family, s->type | SOCK_NONBLOCK | SOCK_CLOEXEC, s->protocol);
+	bool v6 = s->family == AF_INET6, dgram = s->type == SOCK_DGRAM;
+	int fd;
 
+	if (s->protocol == default_protocol(s->type) && st->npool[v6][dgram] > 0)
+		fd = st->pool[v6][dgram][--st->npool[v6][dgram]];
+	else
+		fd = socket(s->family, s->type | SOCK_NONBLOCK | SOCK_CLOEXEC, s->protocol);
 	if (fd < 0)
 		return -errno;
-	copy_options(s->fd, fd, s->type);
+	copy_options(&st->defaults[v6][dgram], s->fd, fd);
 	*ret_fd = fd;
 	return 0;
 }
@@ -214,8 +254,10 @@ int twin_make(const struct bp_sock *s, int *ret_fd)
  * @s:		the caller's socket: its blocking mode and close-on-exec flag are kept
  * @twin:	ours, still ours to close after
  *
- * Return: 0 on success, -ENOENT if the call is no longer pending (the caller was interrupted
- *	   or is gone), negative errno
+ * The kernel installs the fd only while the call is pending (its id valid), under the same
+ * lock as the answer: a caller interrupted or gone since gets nothing.
+ *
+ * Return: 0 on success, -ENOENT if the call is no longer pending, negative errno
  */
 int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin)
 {
@@ -227,10 +269,9 @@ int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin)
 		.newfd_flags = s->cloexec ? O_CLOEXEC : 0,
 	};
 
-	if (!s->nonblock && fcntl(twin, F_SETFL, fcntl(twin, F_GETFL) & ~O_NONBLOCK) < 0)
+	/* A socket's status flags are O_RDWR and O_NONBLOCK alone: 0 makes it blocking. */
+	if (!s->nonblock && fcntl(twin, F_SETFL, 0) < 0)
 		return -errno;
-	if (!notif_pending(c->notify_fd, c->id))
-		return -ENOENT;
 	return ioctl(c->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 ? -errno : 0;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,6 +125,53 @@ static int pingpong(const struct sockaddr_in *to, int count)
 	return 0;
 }
 
+/* @count connect()s alone (each socket closed after): "P50 P99" of connect() in microseconds. */
+static int connects(const struct sockaddr_in *to, int count)
+{
+	double *samples = calloc((size_t)count, sizeof(double));
+
+	if (!samples)
+		return 1;
+	for (int i = 0; i < count; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		double t0 = now();
+
+		if (fd < 0 || connect(fd, (const struct sockaddr *)to, sizeof(*to)) < 0) {
+			fprintf(stderr, "benchclient: connect %d: %s\n", i, strerror(errno));
+			free(samples);
+			return 1;
+		}
+		samples[i] = (now() - t0) * 1e6;
+		close(fd);
+	}
+	qsort(samples, (size_t)count, sizeof(double), cmp_double);
+	printf("%.1f %.1f\n", samples[count / 2], samples[(size_t)count * 99 / 100]);
+	free(samples);
+	return 0;
+}
+
+/*
+ * A program that makes many syscalls and no socket call: @count rounds of getppid(), a
+ * one-byte read of /dev/zero and fstat(); nanoseconds per round.
+ */
+static int syscalls(long count)
+{
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	double t0;
+	char c;
+
+	if (fd < 0)
+		return 1;
+	t0 = now();
+	for (long i = 0; i < count; i++)
+		if (getppid() < 0 || read(fd, &c, 1) != 1 || fstat(fd, &st) < 0)
+			return 1;
+	printf("%.1f\n", (now() - t0) * NSEC / (double)count);
+	close(fd);
+	return 0;
+}
+
 /* One-way: write for @seconds (after SINK_MAGIC), then wait until the server has read it all. */
 static int stream(const struct sockaddr_in *to, double seconds)
 {
@@ -230,11 +278,15 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "serve") && !strcmp(argv[2], "fd"))
 		return serve(NULL, atoi(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "syscalls"))
+		return syscalls(atol(argv[2]));
 	if (argc < 4 || inet_pton(AF_INET, argv[2], &to.sin_addr) != 1 ||
 	    (argc != 5 && strcmp(argv[1], "serve"))) {
-		fprintf(stderr, "Usage: benchclient cps|pingpong|stream IPV4 PORT SECONDS|COUNT\n"
-				"       benchclient serve IPV4 PORT\n"
-				"       benchclient serve fd FD\n");
+		fprintf(stderr,
+			"Usage: benchclient cps|pingpong|stream|connect IPV4 PORT SECONDS|COUNT\n"
+			"       benchclient syscalls COUNT\n"
+			"       benchclient serve IPV4 PORT\n"
+			"       benchclient serve fd FD\n");
 		return 2;
 	}
 	to.sin_port = htons((uint16_t)atoi(argv[3]));
@@ -246,6 +298,8 @@ int main(int argc, char **argv)
 		return cps(&to, atof(argv[4]));
 	if (!strcmp(argv[1], "pingpong"))
 		return pingpong(&to, atoi(argv[4]));
+	if (!strcmp(argv[1], "connect"))
+		return connects(&to, atoi(argv[4]));
 	fprintf(stderr, "benchclient: unknown mode '%s'\n", argv[1]);
 	return 2;
 }

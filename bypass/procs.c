@@ -1,0 +1,146 @@
+/* The callers seen lately: a pidfd and an fdinfo directory each, kept for their next call. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bypass.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd of a thread that is not the leader */
+#endif
+
+/*
+ * A process that connects once tends to connect again: opening its pidfd and walking
+ * /proc/PID/fdinfo every time is a third of a call's cost. Both are kept per thread id, in a
+ * few slots reused in turn. Both name the task itself, not the number: once it has ended,
+ * pidfd_getfd() fails with ESRCH and a lookup in its fdinfo directory with ENOENT, even when a
+ * new task has the same number, and the slot is opened again for the task the notification
+ * names (whose id was checked pending after its address was read).
+ */
+
+static void slot_close(struct bp_proc *p)
+{
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	if (p->fdinfo >= 0)
+		close(p->fdinfo);
+	p->pidfd = p->fdinfo = -1;
+	p->tid = 0;
+}
+
+static int slot_open(struct bp_state *st, struct bp_proc *p, int tid)
+{
+	char path[32];
+
+	slot_close(p);
+	p->pidfd = pidfd_open(tid, PIDFD_THREAD);
+	if (p->pidfd < 0 && errno == EINVAL)
+		p->pidfd = pidfd_open(tid, 0);
+	if (p->pidfd < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%d/fdinfo", tid);
+	p->fdinfo = openat(st->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->fdinfo < 0) {
+		int err = -errno;
+
+		slot_close(p);
+		return err;
+	}
+	p->tid = tid;
+	return 0;
+}
+
+/* The slot of @tid, opened if it has none. */
+static struct bp_proc *slot_of(struct bp_state *st, int tid, bool fresh, int *ret_err)
+{
+	struct bp_proc *p = NULL;
+
+	for (int i = 0; i < BP_PROCS; i++)
+		if (st->procs[i].tid == tid)
+			p = &st->procs[i];
+	if (p && !fresh)
+		return p;
+	if (!p) {
+		p = &st->procs[st->next_proc];
+		st->next_proc = (st->next_proc + 1) % BP_PROCS;
+	}
+	*ret_err = slot_open(st, p, tid);
+	return *ret_err ? NULL : p;
+}
+
+/**
+ * procs_getfd() - A copy of fd @fd of thread @tid
+ * @st:		the daemon
+ * @tid:	the calling thread
+ * @fd:		its fd
+ * @ret_fd:	ours, the same open file
+ *
+ * Return: 0 on success, negative errno (the caller or its fd gone)
+ */
+int procs_getfd(struct bp_state *st, int tid, int fd, int *ret_fd)
+{
+	struct bp_proc *p;
+	int err = -ESRCH;
+
+	for (int attempt = 0; attempt < 2 && err == -ESRCH; attempt++) {
+		if (!(p = slot_of(st, tid, attempt > 0, &err)))
+			return err;
+		*ret_fd = pidfd_getfd(p->pidfd, fd, 0);
+		err = *ret_fd < 0 ? -errno : 0;
+	}
+	return err;
+}
+
+/**
+ * procs_cloexec() - The close-on-exec flag of fd @fd in thread @tid's table
+ * @st:		the daemon
+ * @tid:	the calling thread, whose slot procs_getfd() just opened
+ * @fd:		its fd
+ * @ret:	the flag
+ *
+ * Return: 0 on success, negative errno
+ */
+int procs_cloexec(struct bp_state *st, int tid, int fd, bool *ret)
+{
+	char name[16], text[BP_FDINFO_MAX], *flags;
+	unsigned long value;
+	struct bp_proc *p;
+	int err = 0, info;
+	ssize_t n;
+
+	if (!(p = slot_of(st, tid, false, &err)))
+		return err;
+	snprintf(name, sizeof(name), "%d", fd);
+	info = openat(p->fdinfo, name, O_RDONLY | O_CLOEXEC);
+	if (info < 0)
+		return -errno;
+	n = read(info, text, sizeof(text) - 1);
+	err = n < 0 ? -errno : 0;
+	close(info);
+	if (err)
+		return err;
+	text[n] = '\0';
+	flags = strstr(text, "flags:");
+	if (!flags || sscanf(flags, "flags: %lo", &value) != 1)
+		return -EIO;
+	*ret = value & O_CLOEXEC;
+	return 0;
+}
+
+void procs_init(struct bp_state *st)
+{
+	for (int i = 0; i < BP_PROCS; i++) {
+		st->procs[i].pidfd = st->procs[i].fdinfo = -1;
+		st->procs[i].tid = 0;
+	}
+}
+
+void procs_free(struct bp_state *st)
+{
+	for (int i = 0; i < BP_PROCS; i++)
+		slot_close(&st->procs[i]);
+}
