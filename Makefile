@@ -241,7 +241,7 @@ demo: deps all
 
 $(B)/benchclient: scripts/benchclient.c
 	@mkdir -p $(B)
-	$(CC) $(CFLAGS) $(BASE) $< -o $@
+	$(CC) $(CFLAGS) $(BASE) $< -o $@ $(call pkg_libs,libseccomp)
 
 bench: deps all $(B)/benchclient
 	scripts/bench.sh

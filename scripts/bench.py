@@ -16,6 +16,9 @@ and its teardown, beside slirp4netns+unshare+nsenter, pasta --config-net and roo
 inbound through socket activation (the host's socket handed to a server inside `rootlet run`)
 beside the plain loopback baseline, rootlet-portfwd, pasta and rootlesskit (benchclient's
 stream, conn/s and round trips).
+bypass (bench_bypass.py): outbound TCP through rootlet-bypass beside the kernel's loopback,
+rootlet-slirp, slirp4netns, pasta and rootlesskit; connect()'s p50 bypassed against the host's
+and the seccomp-notify floor; the filter's cost to a program without socket calls.
 network (bench_network.py): container to container on one rootlet-network beside a veth pair,
 alloc's latency (first, warm, the 100th) and the infra's RSS.
 BENCH_OLD_TOP=DIR adds another tree's rootlet-slirp and rootlet-portfwd (built there) to the
@@ -28,16 +31,16 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-from bench_common import (BENCHCLIENT, NETNS, OLD_TOP, RUNS, SECONDS, binary, netns_path,
-                          round_trips, sh, start_with_ready, wait_gone)
+from bench_common import (BENCHCLIENT, NETNS, OLD_TOP, RUNS, SECONDS, Pasta, Slirpish, binary,
+                          round_trips, sh)
+from bench_bypass import bench_bypass, print_bypass
 from bench_front import bench_activation, bench_run, print_activation, print_run
 from bench_network import bench_network, print_network
 from bench_portfwd import bench_portfwd, print_portfwd
 
-# BENCH_ONLY=slirp, portfwd or network: one part, while working on it; make bench runs all.
+# BENCH_ONLY=slirp, portfwd, network or bypass: one part, while working on it; make bench runs all.
 ONLY = os.environ.get("BENCH_ONLY", "")
 IPERF_PORT = 15201
 ECHO_PORT = 15202
@@ -68,48 +71,6 @@ def idle_cpu_percent(pid):
     before = cpu_ticks(pid)
     time.sleep(IDLE_SECONDS)
     return 100.0 * (cpu_ticks(pid) - before) / hz / IDLE_SECONDS
-
-
-class Slirpish:
-    """rootlet-slirp or slirp4netns as rootlesskit runs them (from the host, --userns-path),
-    with host loopback allowed for the iperf3 server. slirp4netns' sandbox fails in that
-    setting, so it runs with seccomp only; rootlet-slirp with both."""
-
-    def __init__(self, path, label, flags):
-        self.binary, self.label, self.flags, self.gateway = path, label, flags, "10.0.2.2"
-
-    def start(self, name, mtu):
-        argv = [self.binary, "--configure", f"--mtu={mtu}", *self.flags, "--netns-type=path",
-                f"--userns-path={netns_path(name, True)}", netns_path(name), "tap0"]
-        self.proc, ms = start_with_ready(argv)
-        return self.proc.pid, ms
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
-
-
-class Pasta:
-    """pasta, configuring the netns itself; its gateway address maps to the host's loopback."""
-    label = "pasta"
-
-    def start(self, name, mtu):
-        self.pidfile = tempfile.mktemp(prefix="rootlet-bench-pasta.")
-        t0 = time.monotonic()
-        sh("pasta", "--config-net", "-q", "-m", str(mtu), "-t", "none", "-u", "none", "-T",
-           "none", "-U", "none", "-P", self.pidfile, "--userns", netns_path(name, True),
-           "--netns", netns_path(name))
-        ms = (time.monotonic() - t0) * 1000
-        with open(self.pidfile) as f:
-            self.pid = int(f.read())
-        route = sh(NETNS, "exec", name, "--", "ip", "-j", "route", "show", "default").stdout
-        self.gateway = json.loads(route)[0]["gateway"]
-        return self.pid, ms
-
-    def stop(self):
-        os.kill(self.pid, 15)
-        wait_gone(self.pid)
-        os.unlink(self.pidfile)
 
 
 def iperf(name, gateway, reverse):
@@ -198,7 +159,7 @@ def main():
     iperf_server = subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", str(IPERF_PORT)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.3)
-    rows, rr, e2e, fwd, front_run, act, net = [], {}, None, None, None, None, None
+    rows, rr, e2e, fwd, front_run, act, net, bp = [], {}, None, None, None, None, None, None
     try:
         if ONLY in ("", "slirp"):
             print(f"bench: slirp, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
@@ -214,6 +175,8 @@ def main():
         if ONLY in ("", "network"):
             print("bench: shared networks", file=sys.stderr)
             net = bench_network()
+        if ONLY in ("", "bypass"):
+            bp = bench_bypass(IPERF_PORT)
     finally:
         iperf_server.terminate()
         # Whatever a failed step left: every netns of the bench's own state root goes.
@@ -232,6 +195,8 @@ def main():
         print_activation(act)
     if net:
         print_network(net)
+    if bp:
+        print_bypass(bp)
     if OLD_TOP:
         print_old_new(rows, fwd)
 

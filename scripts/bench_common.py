@@ -1,8 +1,10 @@
 """make bench's shared parts: running commands, starting helpers, pinning, measuring."""
+import json
 import os
 import select
 import subprocess
 import sys
+import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -116,3 +118,45 @@ def round_trips(host, port, pids, prefix=()):
     finally:
         pin(pids, everything)
     return free, pinned
+
+
+class Slirpish:
+    """rootlet-slirp or slirp4netns as rootlesskit runs them (from the host, --userns-path),
+    with host loopback allowed for the iperf3 server. slirp4netns' sandbox fails in that
+    setting, so it runs with seccomp only; rootlet-slirp with both."""
+
+    def __init__(self, path, label, flags):
+        self.binary, self.label, self.flags, self.gateway = path, label, flags, "10.0.2.2"
+
+    def start(self, name, mtu):
+        argv = [self.binary, "--configure", f"--mtu={mtu}", *self.flags, "--netns-type=path",
+                f"--userns-path={netns_path(name, True)}", netns_path(name), "tap0"]
+        self.proc, ms = start_with_ready(argv)
+        return self.proc.pid, ms
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+class Pasta:
+    """pasta, configuring the netns itself; its gateway address maps to the host's loopback."""
+    label = "pasta"
+
+    def start(self, name, mtu):
+        self.pidfile = tempfile.mktemp(prefix="rootlet-bench-pasta.")
+        t0 = time.monotonic()
+        sh("pasta", "--config-net", "-q", "-m", str(mtu), "-t", "none", "-u", "none", "-T",
+           "none", "-U", "none", "-P", self.pidfile, "--userns", netns_path(name, True),
+           "--netns", netns_path(name))
+        ms = (time.monotonic() - t0) * 1000
+        with open(self.pidfile) as f:
+            self.pid = int(f.read())
+        route = sh(NETNS, "exec", name, "--", "ip", "-j", "route", "show", "default").stdout
+        self.gateway = json.loads(route)[0]["gateway"]
+        return self.pid, ms
+
+    def stop(self):
+        os.kill(self.pid, 15)
+        wait_gone(self.pid)
+        os.unlink(self.pidfile)

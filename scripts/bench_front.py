@@ -1,6 +1,6 @@
 """make bench, the front door: `rootlet run` end to end and its teardown beside the peers' way
-to the same, and inbound through socket activation beside the loopback baseline and the
-forwarders."""
+to the same, and inbound through socket activation and through a port published by
+rootlet-bypass beside the loopback baseline and the forwarders."""
 import json
 import os
 import select
@@ -173,9 +173,29 @@ class Activated:
         wait_gone(self.proc.pid)
 
 
+class Bypassed:
+    """The server's own bind() of a published port, made on the host's side by rootlet-bypass
+    (rootlet run --bypass --publish): clients reach it natively."""
+    label = "rootlet-bypass"
+
+    def start(self, hp, he):
+        self.proc = subprocess.Popen([ROOTLET, "run", "--name", f"bbyp-{os.getpid()}", "--bypass",
+                                      "--publish", f"127.0.0.1:{he}:{GUEST_PORT}", "--",
+                                      BENCHCLIENT, "serve", "0.0.0.0", str(GUEST_PORT)])
+
+    def pids(self):
+        return [self.proc.pid]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        wait_gone(self.proc.pid)
+
+
 def bench_activation():
     """Interleaved runs; medians of stream Gbit/s, conn/s and round trips through each."""
-    ways = [Loopback(), Activated(), RootletPortfwd(), PastaFwd(), RootlesskitBuiltin()]
+    ways = [Loopback(), Activated(), Bypassed(), RootletPortfwd(), PastaFwd(),
+            RootlesskitBuiltin()]
     res = {w.label: {"stream": [], "cps": [], "p50": [], "p99": []} for w in ways}
     for run in range(RUNS):
         for w in ways:

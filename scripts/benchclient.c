@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,19 @@ static int syscalls(long count)
 	return 0;
 }
 
+/*
+ * An allow-all seccomp filter: the cost any filter has, whatever its rules (the kernel's
+ * seccomp entry on every syscall), to tell it from what a filter's own rules cost.
+ */
+static int empty_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int err = ctx ? seccomp_load(ctx) : -ENOMEM;
+
+	seccomp_release(ctx);
+	return err;
+}
+
 /* One-way: write for @seconds (after SINK_MAGIC), then wait until the server has read it all. */
 static int stream(const struct sockaddr_in *to, double seconds)
 {
@@ -280,6 +294,8 @@ int main(int argc, char **argv)
 		return serve(NULL, atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "syscalls"))
 		return syscalls(atol(argv[2]));
+	if (argc == 4 && !strcmp(argv[1], "syscalls") && !strcmp(argv[3], "empty"))
+		return empty_filter() ? 1 : syscalls(atol(argv[2]));
 	if (argc < 4 || inet_pton(AF_INET, argv[2], &to.sin_addr) != 1 ||
 	    (argc != 5 && strcmp(argv[1], "serve"))) {
 		fprintf(stderr,

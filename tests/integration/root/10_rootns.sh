@@ -41,8 +41,9 @@ test_install_puts_binaries_holder_and_man_page_where_they_work() {
 	ok make -s -C "$TOP" install DESTDIR="$TEST_WORK/dest" PREFIX=/usr
 	dest=$TEST_WORK/dest/usr
 	for f in bin/rootlet bin/rootlet-netns bin/rootlet-uidmap bin/rootlet-slirp bin/rootlet-portfwd \
-		bin/rootlet-network libexec/rootlet/rootlet-netns-holder libexec/rootlet/rootlessport \
-		libexec/rootlet/rootlet-dns share/man/man1/rootlet-dns.1 \
+		bin/rootlet-network bin/rootlet-bypass libexec/rootlet/rootlet-netns-holder \
+		libexec/rootlet/rootlessport libexec/rootlet/rootlet-dns share/man/man1/rootlet-dns.1 \
+		share/man/man1/rootlet-bypass.1 \
 		share/man/man1/rootlet.1 share/man/man1/rootlet-netns.1 share/man/man1/rootlet-uidmap.1 \
 		share/man/man1/rootlet-slirp.1 share/man/man1/rootlet-portfwd.1 \
 		share/man/man1/rootlet-network.1; do
@@ -54,9 +55,10 @@ test_install_puts_binaries_holder_and_man_page_where_they_work() {
 	uid=$(id -u "$user")
 	ok runuser -u "$user" -- env XDG_RUNTIME_DIR=/run/user/$uid \
 		ROOTLET_STATE_DIR=/run/user/$uid/rootlet-install-$$ sh -c \
-		"'$dest/bin/rootlet-netns' add inst && '$dest/bin/rootlet-netns' exec inst -- id -u &&
+		"'$dest/bin/rootlet-netns' add inst --slirp --bypass &&
+		 '$dest/bin/rootlet-netns' exec inst --bypass -- id -u &&
 		 '$dest/bin/rootlet-netns' del inst"
-	assert_eq "$OUT" 0 "uid inside a netns made by the installed binaries"
+	assert_eq "$OUT" 0 "uid inside a netns made by the installed binaries, under the bypass"
 	# The installed rootlet-network finds the installed rootlet-dns (libexec) for its infra.
 	ok runuser -u "$user" -- env XDG_RUNTIME_DIR=/run/user/$uid \
 		ROOTLET_STATE_DIR=/run/user/$uid/rootlet-install-$$ sh -c \

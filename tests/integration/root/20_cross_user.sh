@@ -68,3 +68,29 @@ test_another_user_cannot_take_a_udp_forward_port() {
 		assert_eq "$OUT" "steal-udp: Address already in use" "$OTHER binding UDP port $port"
 	done
 }
+
+# rootlet-bypass: its sockets are the owner's alone, and a UDP port published by a service's
+# own bind() (SO_REUSEADDR set inside, as programs do) cannot be shared by another user either.
+test_another_user_cannot_reach_the_bypass_or_take_its_published_port() {
+	setup_owner
+	BPORT=$(free_port)
+	ok owner "$NETNS" add bp --slirp --bypass --allow-host-loopback --publish "127.0.0.1:$BPORT:53/udp"
+	run_as "$OWNER" env ROOTLET_STATE_DIR="$OWNER_STATE" "$NETNS" exec bp --bypass -- python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 53))
+time.sleep(30)' &
+	server=$!
+	wait_until 10 "ss -Hlun 'sport = :$BPORT' | grep -q ."
+	run other $NET steal-udp 127.0.0.1 "$BPORT"
+	assert_eq "$OUT" "steal-udp: Address already in use" "$OTHER binding the published UDP port"
+	for sock in bypass.sock bypass-api.sock; do
+		run other $NET api "$OWNER_STATE/bp/$sock" '{"execute":"counters"}' --timeout 2
+		[ "$RC" -ne 0 ] || fail "$OTHER talked to $sock"
+	done
+	run other kill -0 "$(cut -d' ' -f1 "$OWNER_STATE/bp/bypass.pid")"
+	[ "$RC" -ne 0 ] || fail "$OTHER may signal the supervisor"
+	kill "$server" 2>/dev/null
+	owner "$NETNS" del bp >/dev/null 2>&1
+}

@@ -8,7 +8,8 @@ test_installed_binaries_are_pie_full_relro_stack_protected_and_fortified() {
 	ok make -s -C "$TOP" install DESTDIR="$TEST_WORK/dest" PREFIX=/usr
 	dest=$TEST_WORK/dest/usr
 	for f in bin/rootlet bin/rootlet-netns bin/rootlet-uidmap bin/rootlet-slirp bin/rootlet-portfwd \
-		bin/rootlet-network libexec/rootlet/rootlet-netns-holder libexec/rootlet/rootlet-dns; do
+		bin/rootlet-network bin/rootlet-bypass libexec/rootlet/rootlet-netns-holder \
+		libexec/rootlet/rootlet-dns; do
 		elf=$dest/$f
 		assert_match "$(readelf -hW "$elf")" "Type: +DYN \(Position-Independent Executable" "$f: PIE"
 		readelf -lW "$elf" | grep -q GNU_RELRO || fail "$f: no GNU_RELRO"
