@@ -26,7 +26,9 @@
  *
  * A socket that is a twin already (SO_NETNS_COOKIE is the host's) must never be connected
  * from the caller's side to anything the policy keeps inside (the host's loopback, say): its
- * connect() is made here too when allowed, and refused otherwise.
+ * connect() is refused then. Allowed, a UDP twin is connected here at once; a TCP one (whose
+ * connection ended) gets a new twin like any socket, so that a blocking connect() never
+ * blocks the loop.
  */
 
 struct bp_pending {
@@ -134,14 +136,17 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c)
 	if ((s.family != AF_INET && s.family != AF_INET6) ||
 	    (s.type != SOCK_STREAM && s.type != SOCK_DGRAM) || (s.bound && !s.host)) {
 		cont = true;
-	} else if (s.host) {
-		/* A twin: connected here, or not at all. */
-		if (v != BP_BYPASS)
-			st->n.refused++;
-		err = v != BP_BYPASS					  ? -ENETUNREACH
-		      : connect(s.fd, (struct sockaddr *)&to, to_len) < 0 ? -errno
-									  : 0;
-	} else if (v != BP_BYPASS || twin_sock_flags(st, c, &s) || twin_make(st, &s, &twin)) {
+	} else if (s.host && v != BP_BYPASS) {
+		/* A twin is never handed back to the kernel with an address kept inside. */
+		st->n.refused++;
+		err = -ENETUNREACH;
+	} else if (s.host && s.type == SOCK_DGRAM) {
+		/* A UDP twin connected again: that never blocks, so here and now. */
+		err = connect(s.fd, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;
+	} else if (s.host && (twin_sock_flags(st, c, &s) || twin_make(st, &s, &twin))) {
+		err = -ENOBUFS; /* no new twin for a TCP twin: never the kernel's way either */
+	} else if (!s.host &&
+		   (v != BP_BYPASS || twin_sock_flags(st, c, &s) || twin_make(st, &s, &twin))) {
 		cont = true; /* inside; or no twin to be had, and the netns's path still works */
 	} else {
 		err = connect(twin, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;

@@ -111,6 +111,95 @@ print(s.getsockname()[0], socket.inet_ntoa(r[-4:]), r[:2] == q[:2])' "$dport"
 	assert_eq "$OUT" "local=0.0.0.0 from=10.0.2.2" "unconnected sendto() through slirp"
 }
 
+test_a_twin_connected_again_never_goes_where_the_netns_keeps_inside() {
+	bypass_netns bp --allow-host-loopback
+	port=$(free_port)
+	serve udp $NET serve-echo udp 127.0.0.1 "$port"
+	# The UDP socket becomes the host's twin; connected again to the netns's own address, the
+	# kernel would send it from the host's netns: refused instead. Connected again to a peer
+	# the policy allows, it is.
+	in_bypass bp python3 -c '
+import errno, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.connect(("10.0.2.2", int(sys.argv[1])))
+print(s.getsockname()[0])
+try:
+    s.connect(("10.0.2.100", 9))
+    print("connected inside")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+s.connect(("10.0.2.2", int(sys.argv[1]))); s.send(b"again"); print(s.recv(16).decode())' "$port"
+	assert_eq "$OUT" $'127.0.0.1\nENETUNREACH\nagain' "the twin's connects"
+	assert_eq "$(counter bp refused)" 1 "refused connect()s"
+}
+
+test_a_slow_blocking_connect_waits_in_the_loop_while_others_are_served() {
+	bypass_netns bp --allow-host-loopback
+	slow=$(free_port)
+	fast=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$fast"
+	full_server "$slow"
+	in_bypass bp python3 -c '
+import socket, sys, threading, time
+out = {}
+def slow():
+    c = socket.socket()  # no timeout: a blocking connect() in the kernel
+    t = time.time(); c.connect(("10.0.2.2", int(sys.argv[1])))
+    out["slow"] = (time.time() - t, c.getsockname()[0])
+th = threading.Thread(target=slow); th.start()
+time.sleep(0.3)
+c = socket.socket(); t = time.time(); c.connect(("10.0.2.2", int(sys.argv[2])))
+fast, pending = time.time() - t, "slow" not in out
+th.join(20)
+print("fast-ok" if fast < 0.5 and pending else "fast %.2f s, slow pending: %s" % (fast, pending))
+print("slow %s %s" % ("late" if out["slow"][0] > 1 else "early", out["slow"][1]))' "$slow" "$fast"
+	assert_eq "$OUT" $'fast-ok\nslow late 127.0.0.1' "a fast connect during a slow one, and the slow one's twin"
+}
+
+# full_server PORT: a server whose accept queue is full: a SYN to it is dropped until it starts
+# accepting, 2 s on.
+full_server() {
+	bg full python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
+fill = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1]))); fill.append(c)
+open(sys.argv[2], "w").close()
+time.sleep(2)
+s.setblocking(False)
+end = time.time() + 15
+while time.time() < end:
+    try:
+        s.accept()
+    except BlockingIOError:
+        time.sleep(0.01)' "$1" "$TEST_WORK/full.ready"
+	wait_until 10 "[ -e '$TEST_WORK/full.ready' ]"
+}
+
+test_an_interrupted_connect_never_gets_its_twin() {
+	bypass_netns bp --allow-host-loopback
+	slow=$(free_port)
+	full_server "$slow"
+	# The caller gives up (a signal whose handler raises): the supervisor's connect() goes on,
+	# and once it completes the call is no longer pending: its twin is dropped, not installed.
+	in_bypass bp python3 -c '
+import signal, socket, sys
+def give_up(*_):
+    raise TimeoutError
+signal.signal(signal.SIGALRM, give_up)
+signal.setitimer(signal.ITIMER_REAL, 0.5)
+c = socket.socket()
+try:
+    c.connect(("10.0.2.2", int(sys.argv[1])))
+    print("connected")
+except TimeoutError:
+    print("gave up", c.getsockname())' "$slow"
+	assert_eq "$OUT" "gave up ('0.0.0.0', 0)" "the caller's socket after its interrupted connect()"
+	wait_until 10 "[ \"\$(counter bp connecting)\" = 0 ]"
+	assert_eq "$(counter bp bypassed)" 0 "twins installed"
+}
+
 test_a_program_without_sockets_runs_unchanged_under_the_filter() {
 	bypass_netns bp
 	head -c 1048576 /dev/urandom >data
