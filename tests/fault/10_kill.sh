@@ -14,7 +14,7 @@ FAULT_TRIES=${FAULT_TRIES:-20}
 # init) do not count.
 state_procs() {
 	local pid
-	for pid in $(pgrep -u "$(id -u)" -f -- 'rootlet-(netns-holder|slirp|portfwd)( |$)'); do
+	for pid in $(pgrep -u "$(id -u)" -f -- 'rootlet-(netns-holder|slirp|portfwd|bypass)( |$)'); do
 		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && continue
 		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
 			grep -qx "ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR" || continue
@@ -115,6 +115,37 @@ test_kill_9_of_add_at_random_points() {
 		kill_at_random 40 "$NETNS" add "a$i" --slirp --publish "127.0.0.1:$port:80"
 	done
 	check_invariant "${ports[@]}"
+}
+
+# The bypass: add --bypass and `rootlet run --bypass` killed at random points, and the
+# supervisor killed while a bypassed transfer runs (the twin is the kernel's: it goes on) and a
+# command waits to connect (its connect() fails, it does not hang).
+test_kill_9_of_add_and_run_with_bypass_at_random_points() {
+	seeded 6
+	for i in $(seq "$FAULT_TRIES"); do
+		kill_at_random 40 "$NETNS" add "b$i" --slirp --bypass
+		kill_at_random 60 "$ROOTLET" run --name "rb$i" --bypass -- sleep 2
+	done
+	check_invariant
+	port=$(free_port)
+	serve sha $NET serve-sha 127.0.0.1 "$port"
+	ok "$NETNS" add victim --slirp --bypass --allow-host-loopback
+	bg send "$NETNS" exec victim --bypass -- $NET send-sha 10.0.2.2 "$port" 512 --timeout 30
+	send=$BG_PID
+	bg later "$NETNS" exec victim --bypass -- $NET connect-after 10.0.2.2 "$port" "$TEST_WORK/go"
+	later=$BG_PID
+	wait_until 10 "ss -Htn 'dport = :$port' | grep -q ."
+	kill -9 "$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/victim/bypass.pid")"
+	touch "$TEST_WORK/go"
+	wait "$send" || fail "the bypassed transfer broke with its supervisor: $(cat send.out)"
+	wait "$later"
+	assert_eq "$(cat later.out)" ENOSYS "a connect() after the supervisor's end"
+	check_invariant
+	# What is left live can still be deleted whole, its supervisor too.
+	for name in $("$NETNS" list --json | jq -r '.[].name'); do
+		ok "$NETNS" del "$name"
+	done
+	[ -z "$(state_procs)" ] || fail "processes left after del: $(state_procs | tr '\n' ' ')"
 }
 
 test_kill_9_of_del_at_random_points() {
