@@ -13,6 +13,14 @@
 #include "bypass.h"
 #include "log.h"
 
+/* Linux 6.6: the caller and the supervisor hand over on one CPU, as a direct switch. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 /*
  * Theory of operation
  *
@@ -146,6 +154,12 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what)
 		close(fd);
 		return -ENOMEM;
 	}
+	/*
+	 * Every hooked call is a hand-over and back (and a bypassed one a second time, for the fd
+	 * the caller installs itself): woken on the waker's CPU, each costs a switch rather than
+	 * another CPU's wake-up. An older kernel says EINVAL, and keeps the usual wake-ups.
+	 */
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	n->fd = fd;
 	n->pid = pid;
 	n->st = st;

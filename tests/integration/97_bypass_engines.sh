@@ -133,7 +133,11 @@ awk '\$1 == \"tap0:\" { print \"tx=\" \$11 }' /proc/net/dev"
 	[[ $OUT =~ tx=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -lt 50 ] || fail "slirp saw the transfer: $OUT"
 	# Everything is gone with the command, the supervisor too.
 	wait_until 5 "[ ! -e '$ROOTLET_STATE_DIR/rb' ]"
-	[ -z "$(pgrep -u "$(id -u)" -f "rootlet-bypass --netns rb")" ] || fail "the supervisor outlived its netns"
+	for pid in $(pgrep -u "$(id -u)" -f "rootlet-bypass --netns rb( |$)"); do
+		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR" &&
+			fail "the supervisor outlived its netns"
+	done
+	return 0
 }
 
 test_rootlet_run_bypass_publishes_by_the_command_own_bind() {
