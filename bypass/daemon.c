@@ -13,13 +13,13 @@
 #include "name.h"
 #include "pidfile.h"
 #include "proc.h"
+#include "ready.h"
 #include "sdnotify.h"
 #include "state.h"
 #include "statedir.h"
 
 /* The privilege timeline these steps follow is in isolate.c. */
 
-#define READY_MESSAGE "1"
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
 #endif
@@ -123,6 +123,7 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			       .proc_fd = -1,
 			       .debug = cfg->debug };
 	int notify_fd = -1, err;
+	const char *what;
 
 	procs_init(&st);
 	if ((err = sdnotify_open(&notify_fd)))
@@ -138,13 +139,8 @@ int bp_run_daemon(struct bp_cfg *cfg)
 		daemon_free(&st);
 		return EXIT_FAILURE;
 	}
-	if (cfg->ready_fd >= 0) {
-		if (write(cfg->ready_fd, READY_MESSAGE, 1) != 1)
-			log_warn("ready fd %d: nobody is reading it", cfg->ready_fd);
-		close(cfg->ready_fd);
-	}
-	if ((err = sdnotify_ready(notify_fd)))
-		log_warn("%s: %s", SDNOTIFY_ENV, strerror(-err));
+	if ((err = ready_say(&cfg->ready_fd, notify_fd, &what)))
+		log_warn("%s: %s", what, strerror(-err));
 	err = evloop_run(&st.ev);
 	sdnotify_stopping(&notify_fd);
 	daemon_free(&st);

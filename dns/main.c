@@ -16,10 +16,10 @@
 #include "fileio.h"
 #include "log.h"
 #include "pidfile.h"
+#include "ready.h"
 
-#define DNS_PIDFILE   "dns.pid"
-#define INOTIFY_BUF   4096
-#define READY_MESSAGE "1"
+#define DNS_PIDFILE "dns.pid"
+#define INOTIFY_BUF 4096
 
 enum {
 	OPT_NETNS = 256,
@@ -247,6 +247,7 @@ int main(int argc, char **argv)
 				       .inotify_fd = -1,
 				       .expiry = { .expire_ms = -1, .fn = forward_expire } };
 	int err;
+	const char *what;
 
 	if (parse(argc, argv, &cfg))
 		return CMDLINE_EXIT_USAGE;
@@ -258,11 +259,8 @@ int main(int argc, char **argv)
 			unlinkat(d.dir_fd, DNS_PIDFILE, 0);
 		return EXIT_FAILURE;
 	}
-	if (cfg.ready_fd >= 0) {
-		if (write(cfg.ready_fd, READY_MESSAGE, 1) != 1)
-			log_warn("ready fd %d: nobody is reading it", cfg.ready_fd);
-		close(cfg.ready_fd);
-	}
+	if ((err = ready_say(&cfg.ready_fd, -1, &what)))
+		log_warn("%s: %s", what, strerror(-err));
 	err = evloop_run(&d.ev);
 	table_free(&d.table);
 	evloop_free(&d.ev);

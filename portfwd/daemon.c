@@ -18,14 +18,13 @@
 #include "pidfile.h"
 #include "portfwd.h"
 #include "proc.h"
+#include "ready.h"
 #include "sandbox.h"
 #include "sdnotify.h"
 #include "state.h"
 #include "statedir.h"
 
 /* The privilege timeline these steps follow is in isolate.c. */
-
-#define READY_MESSAGE "1"
 
 /* The netns's holder going away (del, gc, kill) ends the daemon too, cleanly. */
 static int watch_holder(struct pf_cfg *cfg, struct pf_state *st)
@@ -146,6 +145,7 @@ int pf_run_daemon(struct pf_cfg *cfg)
 			       .debug = cfg->debug,
 			       .reload_fd = -1,
 			       .reload_dir_fd = -1 };
+	const char *what;
 	int notify_fd = -1, err;
 
 	/* Not as rootlessport: podman's NOTIFY_SOCKET is podman's to answer. */
@@ -162,13 +162,8 @@ int pf_run_daemon(struct pf_cfg *cfg)
 		log_error("%s", err_why(&cfg->err, err));
 		goto fail;
 	}
-	if (cfg->ready_fd >= 0) {
-		if (write(cfg->ready_fd, READY_MESSAGE, 1) != 1)
-			log_warn("ready fd %d: nobody is reading it", cfg->ready_fd);
-		close(cfg->ready_fd);
-	}
-	if ((err = sdnotify_ready(notify_fd)))
-		log_warn("%s: %s", SDNOTIFY_ENV, strerror(-err));
+	if ((err = ready_say(&cfg->ready_fd, notify_fd, &what)))
+		log_warn("%s: %s", what, strerror(-err));
 	err = evloop_run(&st.ev);
 	sdnotify_stopping(&notify_fd);
 	daemon_free(&st);

@@ -17,6 +17,7 @@
 #include "owner.h"
 #include "pidfile.h"
 #include "proc.h"
+#include "ready.h"
 #include "sdnotify.h"
 #include "slirp.h"
 #include "state.h"
@@ -25,7 +26,6 @@
 #define EXIT_USAGE_COMPAT 1 /* slirp4netns' form: it exits 1 on a usage error */
 #define SLIRP_DEFAULT_NET "10.0.2.0"
 #define SLIRP_DEFAULT_PFX 24
-#define READY_MESSAGE	  "1"
 
 static void usage(FILE *f)
 {
@@ -180,26 +180,13 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 	return 0;
 }
 
-static int signal_ready(struct slirp_cfg *cfg)
-{
-	ssize_t n;
-
-	if (cfg->ready_fd < 0)
-		return 0;
-	do
-		n = write(cfg->ready_fd, READY_MESSAGE, strlen(READY_MESSAGE));
-	while (n < 0 && errno == EINTR);
-	close(cfg->ready_fd);
-	cfg->ready_fd = -1;
-	return n == (ssize_t)strlen(READY_MESSAGE) ? 0 : -EPIPE;
-}
-
 int main(int argc, char **argv)
 {
 	static struct slirp_cfg cfg;
 	struct hostfwd_table fwd = { 0 };
 	struct loop l = { .ev = { .epfd = -1, .signal_fd = -1 }, .tap_fd = -1, .owner_fd = -1 };
 	int notify_fd = -1, err;
+	const char *what;
 
 	cfg_defaults(&cfg);
 	err = opts_parse(argc, argv, &cfg);
@@ -234,10 +221,8 @@ int main(int argc, char **argv)
 	}
 	printf("starting slirp, MTU=%u\n", cfg.mtu);
 	fflush(stdout);
-	if (signal_ready(&cfg))
-		log_warn("ready fd %d: nobody is reading it", cfg.ready_fd);
-	if ((err = sdnotify_ready(notify_fd)))
-		log_warn("%s: %s", SDNOTIFY_ENV, strerror(-err));
+	if ((err = ready_say(&cfg.ready_fd, notify_fd, &what)))
+		log_warn("%s: %s", what, strerror(-err));
 	log_debug(cfg.debug, "forwarding %s in %s", cfg.tapname, cfg.netns_path);
 	trim_setup_pages();
 	err = loop_run(&l) ? EXIT_FAILURE : 0;

@@ -1,0 +1,41 @@
+/* A daemon saying it is ready: to whoever started it (its ready fd) and to systemd. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ready.h"
+#include "sdnotify.h"
+
+/**
+ * ready_say() - Say ready: "1" on the ready fd, READY=1 (with MAINPID) to systemd
+ * @ready_fd:	--ready-fd, or -1; closed and -1 afterwards
+ * @notify_fd:	from sdnotify_open(), or -1
+ * @ret_what:	on failure, which one failed: "ready fd" or NOTIFY_SOCKET
+ *
+ * Called once, after the last isolation stage: nothing a client sends meets a daemon that is
+ * not yet isolated. Both are tried whatever the first one's fate.
+ *
+ * Return: 0, or the first failure's negative errno (-EPIPE: nobody reads the ready fd)
+ */
+int ready_say(int *ready_fd, int notify_fd, const char **ret_what)
+{
+	int err = 0, e2;
+	ssize_t n;
+
+	if (*ready_fd >= 0) {
+		do
+			n = write(*ready_fd, READY_MESSAGE, strlen(READY_MESSAGE));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)strlen(READY_MESSAGE)) {
+			err = -EPIPE;
+			*ret_what = "ready fd";
+		}
+		close(*ready_fd);
+		*ready_fd = -1;
+	}
+	if ((e2 = sdnotify_ready(notify_fd)) && !err) {
+		err = e2;
+		*ret_what = SDNOTIFY_ENV;
+	}
+	return err;
+}
