@@ -1,6 +1,7 @@
 /* Small-file I/O relative to a directory fd: atomic replace and bounded reads. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,19 +26,9 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/**
- * file_write_atomic() - Replace a file so that readers see the old or the new content, never a mix
- * @dir_fd:	directory holding the file
- * @name:	file name inside @dir_fd
- * @buf:	new content
- * @len:	length of @buf
- * @mode:	permission bits of the new file
- *
- * The temporary name carries our pid, so two writers never share one; the rename is the commit.
- *
- * Return: 0 on success, negative errno on failure (the old file is then untouched)
- */
-int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode)
+/* The temporary file written whole, then renamed over @name: the rename is the commit. */
+static int write_replace(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode,
+			 bool durable)
 {
 	char tmp[256];
 	int fd, ret;
@@ -51,7 +42,7 @@ int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len,
 		return -errno;
 
 	ret = write_all(fd, buf, len);
-	if (!ret && fsync(fd) < 0)
+	if (!ret && durable && fsync(fd) < 0)
 		ret = -errno;
 	if (close(fd) < 0 && !ret)
 		ret = -errno;
@@ -60,6 +51,45 @@ int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len,
 	if (ret)
 		unlinkat(dir_fd, tmp, 0);
 	return ret;
+}
+
+/**
+ * file_write_atomic() - Replace a file so that readers see the old or the new content, never a
+ *			 mix, and the new content survives a power loss once this returns
+ * @dir_fd:	directory holding the file
+ * @name:	file name inside @dir_fd
+ * @buf:	new content
+ * @len:	length of @buf
+ * @mode:	permission bits of the new file
+ *
+ * For a user's own files (a config.json rewritten in place). The temporary name carries our
+ * pid, so two writers never share one.
+ *
+ * Return: 0 on success, negative errno on failure (the old file is then untouched)
+ */
+int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+	return write_replace(dir_fd, name, buf, len, mode, true);
+}
+
+/**
+ * file_write_state() - Replace a file of rootlet's runtime state, atomically
+ * @dir_fd:	directory holding the file
+ * @name:	file name inside @dir_fd
+ * @buf:	new content
+ * @len:	length of @buf
+ * @mode:	permission bits of the new file
+ *
+ * Readers, and a writer killed at any moment, see the old content or the new, never a mix: the
+ * rename is the commit, and the page cache outlives any process. No fsync: the state root is
+ * runtime state (XDG_RUNTIME_DIR, /run), whose every holder and helper a power loss ends
+ * anyway, so it buys nothing there but a disk flush on every add, alloc and pid file.
+ *
+ * Return: 0 on success, negative errno on failure (the old file is then untouched)
+ */
+int file_write_state(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+	return write_replace(dir_fd, name, buf, len, mode, false);
 }
 
 /**

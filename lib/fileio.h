@@ -10,10 +10,12 @@
 
 /* state.json, uid_map and /proc/PID/stat all fit well within this; larger means corrupt. */
 #define FILEIO_SMALL_MAX (64 * 1024)
-/* file_write_atomic()'s temporary file: ".<name>" FILEIO_TMP_INFIX "<pid>" */
+/* file_write_atomic()'s and file_write_state()'s temporary file: ".<name>" FILEIO_TMP_INFIX "<pid>"
+ */
 #define FILEIO_TMP_INFIX ".tmp."
 
 int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode);
+int file_write_state(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode);
 int file_read_small(int dir_fd, const char *name, char **ret_buf, size_t *ret_len);
 int file_read_max(int dir_fd, const char *name, size_t max, char **ret_buf, size_t *ret_len);
 int dir_remove_contents(int dir_fd);

@@ -52,7 +52,7 @@ int pidfile_write(int dir_fd, const char *name, pid_t pid)
 	if ((err = proc_start_time(pid, &start)))
 		return err;
 	snprintf(text, sizeof(text), "%d %llu\n", (int)pid, start);
-	return file_write_atomic(dir_fd, name, text, strlen(text), PIDFILE_MODE);
+	return file_write_state(dir_fd, name, text, strlen(text), PIDFILE_MODE);
 }
 
 /**

@@ -118,7 +118,7 @@ int state_write(int dir_fd, const struct netns_state *st)
 
 	if ((err = state_format(st, &text)))
 		return err;
-	err = file_write_atomic(dir_fd, STATE_FILE, text, strlen(text), STATE_FILE_MODE);
+	err = file_write_state(dir_fd, STATE_FILE, text, strlen(text), STATE_FILE_MODE);
 	free(text);
 	return err;
 }

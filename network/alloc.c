@@ -106,7 +106,7 @@ static int write_resolv(struct net_cfg *cfg, const struct net_record *r)
 	fd = open(dir, DIR_OPEN_FLAGS);
 	if (fd < 0)
 		return -errno;
-	err = file_write_atomic(fd, RESOLV_CONF, text, strlen(text), STATE_FILE_MODE);
+	err = file_write_state(fd, RESOLV_CONF, text, strlen(text), STATE_FILE_MODE);
 	close(fd);
 	return err;
 }

@@ -133,7 +133,7 @@ int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 		free(text);
 		return errno == ENOENT ? 0 : -errno;
 	}
-	err = file_write_atomic(fd, HOSTS_FILE, text, used, STATE_FILE_MODE);
+	err = file_write_state(fd, HOSTS_FILE, text, used, STATE_FILE_MODE);
 	close(fd);
 	free(text);
 	return err ? err_errno(&cfg->err, err, "%s/%s", infra, HOSTS_FILE) : 0;

@@ -19,7 +19,7 @@
 /*
  * <root>/~networks/ holds <name>.json, one per network, and ~lock, which create and rm hold
  * while they look at every record and change one: two racing creates cannot take one subnet
- * or one name. Records are replaced whole (write to a temporary file, fsync, rename), so a
+ * or one name. Records are replaced whole (write to a temporary file, rename), so a
  * reader sees the old record or the new one, and a kill -9 leaves one of them, and perhaps its
  * temporary file: records are written only under the lock, so whoever holds it next removes
  * what a dead writer left (record_sweep()).
@@ -289,7 +289,7 @@ int record_create(int dir_fd, const struct net_record *r, struct err *e)
 	}
 	json_decref(o);
 	file_name(r->name, file);
-	err = file_write_atomic(dir_fd, file, text, strlen(text), STATE_FILE_MODE);
+	err = file_write_state(dir_fd, file, text, strlen(text), STATE_FILE_MODE);
 	free(text);
 	return err ? err_errno(e, err, "writing %s", file) : 0;
 }

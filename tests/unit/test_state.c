@@ -77,6 +77,28 @@ TEST(atomic_write_replaces_and_keeps_mode)
 	rmdir(dir);
 }
 
+/* The state's writes: the same replacement, no temporary file left, an existing one refused. */
+TEST(state_write_replaces_whole_and_leaves_no_temporary)
+{
+	char dir[] = "/tmp/rootlet-unit.XXXXXX", *text = NULL;
+	struct stat st;
+	int dir_fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(dir_fd >= 0);
+	CHECK(file_write_state(dir_fd, "s", "old", 3, 0600) == 0);
+	CHECK(file_write_state(dir_fd, "s", "newer", 5, 0640) == 0);
+	CHECK(file_read_small(dir_fd, "s", &text, NULL) == 0 && !strcmp(text, "newer"));
+	CHECK(fstatat(dir_fd, "s", &st, 0) == 0 && (st.st_mode & 0777) == 0640);
+	free(text);
+	text = NULL;
+	/* Once "s" is gone the directory is empty (rmdir succeeds): no temporary was left. */
+	CHECK(unlinkat(dir_fd, "s", 0) == 0);
+	CHECK(rmdir(dir) == 0);
+	close(dir_fd);
+}
+
 TEST(pidfile_parses_and_refuses)
 {
 	struct pidfile pf;
@@ -124,5 +146,6 @@ TEST(a_name_becomes_every_path_of_the_layout)
 }
 
 UNIT_MAIN("state", T(state_round_trips), T(state_refuses_corrupt_json),
-	  T(atomic_write_replaces_and_keeps_mode), T(pidfile_parses_and_refuses),
+	  T(atomic_write_replaces_and_keeps_mode),
+	  T(state_write_replaces_whole_and_leaves_no_temporary), T(pidfile_parses_and_refuses),
 	  T(pidfile_of_self_is_live), T(a_name_becomes_every_path_of_the_layout))
