@@ -30,7 +30,11 @@ setup_owner() {
 }
 
 teardown_owner() {
-	owner "$NETNS" del web >/dev/null 2>&1
+	local name
+	# Every entry the test made (web, and bp of the bypass test), whichever step failed.
+	for name in $(owner "$NETNS" list --json 2>/dev/null | jq -r '.[].name'); do
+		owner "$NETNS" del "$name" >/dev/null 2>&1
+	done
 	rm -rf "$OWNER_STATE"
 }
 
