@@ -117,7 +117,6 @@ int listener_open(struct bp_state *st, int dir_fd, struct err *e);
 void listener_close(struct bp_state *st);
 int notifier_add(struct bp_state *st, int fd, int pid, const char *what);
 void notifier_free_all(struct bp_state *st);
-bool notif_pending(int fd, uint64_t id);
 const struct bp_notifier *notifier_next(const struct bp_notifier *n);
 const struct bp_pending *pending_next(const struct bp_pending *p);
 

@@ -9,6 +9,7 @@
 
 #include "apiserver.h"
 #include "bypass.h"
+#include "fileio.h"
 #include "log.h"
 #include "name.h"
 #include "pidfile.h"
@@ -39,8 +40,7 @@ static int open_entry(struct bp_cfg *cfg)
 		return err_errno(&cfg->err, err, "netns %s", cfg->netns_arg);
 	if ((err = state_root_open(root, false, &root_fd)))
 		return err_errno(&cfg->err, err, "%s", root);
-	cfg->state_fd =
-		openat(root_fd, cfg->netns_arg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cfg->state_fd = openat(root_fd, cfg->netns_arg, DIR_OPEN_FLAGS);
 	err = cfg->state_fd < 0 ? -errno : 0;
 	close(root_fd);
 	if (err == -ENOENT)

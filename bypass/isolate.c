@@ -94,27 +94,11 @@ static const int allowed[] = {
 	SCMP_SYS(getsockname),
 	SCMP_SYS(connect),
 	SCMP_SYS(bind),
-	/* time, memory, locks of libc and jansson */
-	SCMP_SYS(clock_gettime),
-	SCMP_SYS(gettimeofday),
-	SCMP_SYS(brk),
-	SCMP_SYS(mmap),
-	SCMP_SYS(munmap),
-	SCMP_SYS(mremap),
-	SCMP_SYS(madvise),
-	SCMP_SYS(mprotect),
-	SCMP_SYS(futex),
-	SCMP_SYS(getpid),
+	/* libc and jansson; thread ids and raising signals; the listener's SO_PEERCRED check */
+	SECCOMP_ALLOW_LIBC,
 	SCMP_SYS(gettid),
-	SCMP_SYS(getrandom),
-	SCMP_SYS(geteuid),
-	/* signals and the way out */
-	SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(restart_syscall),
-	SCMP_SYS(exit),
-	SCMP_SYS(exit_group),
 	SCMP_SYS(tgkill),
+	SCMP_SYS(geteuid),
 };
 
 int bp_isolate_syscalls(struct bp_cfg *cfg)

@@ -1,8 +1,6 @@
 /* rootlet-bypass: serve a netns's connect() and bind() from the host's netns where slirp would. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,19 +59,6 @@ static int usage_error(struct bp_cfg *cfg, const char *fmt, const char *arg)
 	return err_make(&cfg->err, -EINVAL, fmt, arg);
 }
 
-static int parse_fd(const char *text, int *ret)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || *end || end == text || v < 0 || v > INT32_MAX || fcntl((int)v, F_GETFD) < 0)
-		return -EINVAL;
-	*ret = (int)v;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 {
 	static const struct option opts[] = {
@@ -112,11 +97,11 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 			cfg->ipv6 = true;
 			break;
 		case OPT_READY:
-			if (parse_fd(optarg, &cfg->ready_fd))
+			if (cmdline_open_fd(optarg, &cfg->ready_fd))
 				return usage_error(cfg, "--ready-fd '%s': not an open fd", optarg);
 			break;
 		case OPT_EXIT:
-			if (parse_fd(optarg, &cfg->exit_fd))
+			if (cmdline_open_fd(optarg, &cfg->exit_fd))
 				return usage_error(cfg, "--exit-fd '%s': not an open fd", optarg);
 			break;
 		case OPT_DEBUG:

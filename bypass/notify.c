@@ -71,14 +71,8 @@ static int read_addr(struct bp_call *c, const struct seccomp_data *d)
 	return 0;
 }
 
-/**
- * notif_pending() - Whether call @id still waits for our answer on @fd
- * @fd:		a listener fd
- * @id:		a notification's id
- *
- * Return: true if it does (its caller is the one it named, and still in the call)
- */
-bool notif_pending(int fd, uint64_t id)
+/* Whether call @id still waits for our answer on @fd: its caller is the one it named. */
+static bool notif_pending(int fd, uint64_t id)
 {
 	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }

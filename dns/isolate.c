@@ -32,41 +32,15 @@
 /* Each entry says who needs it; anything else fails with EPERM. */
 static const int allowed[] = {
 	/* the loop: epoll, signalfd, timers, the holder's pidfd */
-	SCMP_SYS(epoll_wait),
-	SCMP_SYS(epoll_pwait),
-	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
 	SCMP_SYS(sched_getaffinity), /* lib/evloop: may busy-polling pay? */
-	SCMP_SYS(read),
-	SCMP_SYS(close),
+	SCMP_SYS(read), SCMP_SYS(close),
 	/* queries, answers, the upstream resolver */
-	SCMP_SYS(recvfrom),
-	SCMP_SYS(sendto),
-	SCMP_SYS(recvmsg),
-	SCMP_SYS(sendmsg),
+	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
 	/* the hosts file, re-read through the entry's fd when inotify says it changed */
-	SCMP_SYS(openat),
-	SCMP_SYS(fstat),
-	SCMP_SYS(newfstatat),
-	SCMP_SYS(lseek),
-	/* time, memory of libc and ldns */
-	SCMP_SYS(clock_gettime),
-	SCMP_SYS(gettimeofday),
-	SCMP_SYS(brk),
-	SCMP_SYS(mmap),
-	SCMP_SYS(munmap),
-	SCMP_SYS(mremap),
-	SCMP_SYS(madvise),
-	SCMP_SYS(mprotect),
-	SCMP_SYS(futex),
-	SCMP_SYS(getpid),
-	SCMP_SYS(getrandom),
-	SCMP_SYS(write), /* log lines on stderr */
-	/* signals and the way out */
-	SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(restart_syscall),
-	SCMP_SYS(exit),
-	SCMP_SYS(exit_group),
+	SCMP_SYS(openat), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+	/* libc and ldns */
+	SECCOMP_ALLOW_LIBC, SCMP_SYS(write), /* log lines on stderr */
 };
 
 static int join(int dir_fd, const char *file, int type, struct dns_cfg *cfg)

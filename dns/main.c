@@ -1,7 +1,6 @@
 /* rootlet-dns: a shared network's DNS responder, in its infra netns, on lib/evloop. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +60,6 @@ static int parse(int argc, char **argv, struct dns_cfg *cfg)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool listen = false;
-	char *end;
 	int c;
 
 	opterr = 0;
@@ -83,9 +81,7 @@ static int parse(int argc, char **argv, struct dns_cfg *cfg)
 						     optarg);
 			break;
 		case OPT_READY:
-			cfg->ready_fd = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || cfg->ready_fd < 0 ||
-			    fcntl(cfg->ready_fd, F_GETFD) < 0)
+			if (cmdline_open_fd(optarg, &cfg->ready_fd))
 				return cmdline_usage("rootlet-dns",
 						     "--ready-fd '%s': not an open fd", optarg);
 			break;

@@ -1,6 +1,8 @@
 /* Command-line helpers the binaries share. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,5 +131,25 @@ int cmdline_append(const char ***list, int *n, const char *item)
 		return -ENOMEM;
 	grown[(*n)++] = item;
 	*list = grown;
+	return 0;
+}
+
+/**
+ * cmdline_open_fd() - An option's fd number, which must be open in this process
+ * @text:	the option's value (--ready-fd, --exit-fd)
+ * @ret:	the fd
+ *
+ * Return: 0, or -EINVAL if @text is no decimal fd number or names no open fd
+ */
+int cmdline_open_fd(const char *text, int *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || *end || end == text || v < 0 || v > INT_MAX || fcntl((int)v, F_GETFD) < 0)
+		return -EINVAL;
+	*ret = (int)v;
 	return 0;
 }

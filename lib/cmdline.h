@@ -14,5 +14,6 @@ int cmdline_take_verb(const char *prog, int argc, char **argv, const void *table
 		      size_t size, const void **ret);
 int cmdline_name_check(const char *prog, const char *verb, const char *name);
 int cmdline_append(const char ***list, int *n, const char *item);
+int cmdline_open_fd(const char *text, int *ret);
 
 #endif

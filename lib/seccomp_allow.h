@@ -5,6 +5,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * What libc (and jansson, ldns) needs of any of our daemons once it runs: time, memory, locks,
+ * random bytes, signal returns and the way out. A daemon's list begins with it and names its
+ * own calls after (thread ids and tgkill where it has threads or raises signals).
+ */
+#define SECCOMP_ALLOW_LIBC                                                                         \
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(brk), SCMP_SYS(mmap),            \
+		SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(mprotect),         \
+		SCMP_SYS(futex), SCMP_SYS(getpid), SCMP_SYS(getrandom), SCMP_SYS(rt_sigreturn),    \
+		SCMP_SYS(rt_sigprocmask), SCMP_SYS(restart_syscall), SCMP_SYS(exit),               \
+		SCMP_SYS(exit_group)
+
 int seccomp_allow(const int *syscalls, size_t n, bool all_threads);
 
 #endif

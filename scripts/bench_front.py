@@ -146,7 +146,19 @@ class Loopback:
         self.proc.wait()
 
 
-class Activated:
+class RootletRunWay:
+    """A server in `rootlet run`: its pid is the run's, and stopping it ends the netns."""
+
+    def pids(self):
+        return [self.proc.pid]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        wait_gone(self.proc.pid)
+
+
+class Activated(RootletRunWay):
     """The socket bound on the host, handed to the server inside `rootlet run` as fd 3."""
     label = "socket activation"
 
@@ -164,16 +176,8 @@ class Activated:
                                      pass_fds=(3,) if s.fileno() == 3 else ())
         s.close()
 
-    def pids(self):
-        return [self.proc.pid]
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
-        wait_gone(self.proc.pid)
-
-
-class Bypassed:
+class Bypassed(RootletRunWay):
     """The server's own bind() of a published port, made on the host's side by rootlet-bypass
     (rootlet run --bypass --publish): clients reach it natively."""
     label = "rootlet-bypass"
@@ -182,14 +186,6 @@ class Bypassed:
         self.proc = subprocess.Popen([ROOTLET, "run", "--name", f"bbyp-{os.getpid()}", "--bypass",
                                       "--publish", f"127.0.0.1:{he}:{GUEST_PORT}", "--",
                                       BENCHCLIENT, "serve", "0.0.0.0", str(GUEST_PORT)])
-
-    def pids(self):
-        return [self.proc.pid]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
-        wait_gone(self.proc.pid)
 
 
 def bench_activation():

@@ -1,4 +1,5 @@
 /* Unit tests of state.json and pid files: round trip, and refusal of anything corrupt. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -57,7 +58,27 @@ TEST(state_refuses_corrupt_json)
 		CHECK(state_parse(bad[i], &st) == -EBADMSG);
 }
 
-TEST(atomic_write_replaces_and_keeps_mode)
+/* Entries of a directory, "." and ".." aside. */
+static int entries(int dir_fd)
+{
+	DIR *d = fdopendir(dup(dir_fd));
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/*
+ * A writer of whole files (with fsync or without): the new content, with the mode given, and
+ * nothing else in the directory: the temporary was renamed, not left.
+ */
+static void check_replace(int (*write_fn)(int, const char *, const void *, size_t, mode_t),
+			  int *failed)
 {
 	char dir[] = "/tmp/rootlet-unit.XXXXXX", *text = NULL;
 	struct stat st;
@@ -66,37 +87,27 @@ TEST(atomic_write_replaces_and_keeps_mode)
 	CHECK(mkdtemp(dir) != NULL);
 	dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
 	CHECK(dir_fd >= 0);
-	CHECK(file_write_atomic(dir_fd, "f", "one", 3, 0600) == 0);
-	CHECK(file_write_atomic(dir_fd, "f", "two!", 4, 0600) == 0);
+	CHECK(write_fn(dir_fd, "f", "one", 3, 0600) == 0);
+	CHECK(write_fn(dir_fd, "f", "two!", 4, 0640) == 0);
 	CHECK(file_read_small(dir_fd, "f", &text, NULL) == 0 && !strcmp(text, "two!"));
-	CHECK(fstatat(dir_fd, "f", &st, 0) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(fstatat(dir_fd, "f", &st, 0) == 0 && (st.st_mode & 0777) == 0640);
+	CHECK(entries(dir_fd) == 1);
 	CHECK(dir_remove_contents(dir_fd) == 0);
 	CHECK(faccessat(dir_fd, "f", F_OK, 0) < 0);
 	free(text);
 	close(dir_fd);
-	rmdir(dir);
+	CHECK(rmdir(dir) == 0);
 }
 
-/* The state's writes: the same replacement, no temporary file left, an existing one refused. */
+TEST(atomic_write_replaces_and_keeps_mode)
+{
+	check_replace(file_write_atomic, failed);
+}
+
+/* The state's writes: the same replacement without the fsync. */
 TEST(state_write_replaces_whole_and_leaves_no_temporary)
 {
-	char dir[] = "/tmp/rootlet-unit.XXXXXX", *text = NULL;
-	struct stat st;
-	int dir_fd;
-
-	CHECK(mkdtemp(dir) != NULL);
-	dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
-	CHECK(dir_fd >= 0);
-	CHECK(file_write_state(dir_fd, "s", "old", 3, 0600) == 0);
-	CHECK(file_write_state(dir_fd, "s", "newer", 5, 0640) == 0);
-	CHECK(file_read_small(dir_fd, "s", &text, NULL) == 0 && !strcmp(text, "newer"));
-	CHECK(fstatat(dir_fd, "s", &st, 0) == 0 && (st.st_mode & 0777) == 0640);
-	free(text);
-	text = NULL;
-	/* Once "s" is gone the directory is empty (rmdir succeeds): no temporary was left. */
-	CHECK(unlinkat(dir_fd, "s", 0) == 0);
-	CHECK(rmdir(dir) == 0);
-	close(dir_fd);
+	check_replace(file_write_state, failed);
 }
 
 TEST(pidfile_parses_and_refuses)
