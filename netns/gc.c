@@ -29,9 +29,14 @@ static int gc_one(const char *root, int root_fd, const char *dir_name, bool is_t
 		return unlinkat(root_fd, dir_name, 0) < 0 ? -errno : 1;
 	if (dir_fd < 0)
 		return errno == ENOENT ? 0 : -errno;
+	/*
+	 * Busy (EWOULDBLOCK), or gone: a del that held the lock removed the whole entry between our
+	 * open and now, and no file can be made in a removed directory (ENOENT). Either way it is
+	 * not ours to remove.
+	 */
 	err = lock_at(dir_fd, STATE_LOCK, false, &lock_fd);
 	if (err) {
-		err = err == -EWOULDBLOCK ? 0 : err;
+		err = err == -EWOULDBLOCK || err == -ENOENT ? 0 : err;
 		goto out;
 	}
 	if (lock_is_stale(lock_fd) == 1)

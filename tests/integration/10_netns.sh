@@ -396,3 +396,18 @@ test_show_with_stopped_helpers_says_their_forwards_are_unknown() {
 	ok "$NETNS" show web
 	assert_match "$OUT" "publish  127\.0\.0\.1::80/tcp" "forwards shown once it answers"
 }
+
+# A del finishing while gc looks at the same entry (as `rootlet run`'s teardown and a gc did in
+# a fault run): gc opened the entry, then del removed it before gc took its lock. Every openat
+# of gc is slowed by strace, and del runs in that window.
+test_gc_is_not_failed_by_an_entry_a_del_removes_under_it() {
+	command -v strace >/dev/null || skip "strace is not installed"
+	ok "$NETNS" add g1
+	strace -f -o trace -e trace=openat -e inject=openat:delay_enter=1000000 "$NETNS" gc \
+		>gc.out 2>&1 &
+	gc=$!
+	wait_until 15 "grep -q '\"g1\", .* = [0-9]' trace"
+	ok "$NETNS" del g1
+	wait "$gc" || fail "gc failed: $(cat gc.out)"
+	assert_match "$(cat trace)" '"lock".* = -1 ENOENT' "gc's lock opened after the del"
+}
