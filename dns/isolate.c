@@ -39,7 +39,7 @@ static const int allowed[] = {
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
 	/* the hosts file, re-read through the entry's fd when inotify says it changed */
 	SCMP_SYS(openat), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
-	/* libc and ldns */
+	/* libc (libresolv parses in memory only) */
 	SECCOMP_ALLOW_LIBC, SCMP_SYS(write), /* log lines on stderr */
 };
 

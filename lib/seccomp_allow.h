@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /*
- * What libc (and jansson, ldns) needs of any of our daemons once it runs: time, memory, locks,
+ * What libc (and jansson) needs of any of our daemons once it runs: time, memory, locks,
  * random bytes, signal returns and the way out. A daemon's list begins with it and names its
  * own calls after (thread ids and tgkill where it has threads or raises signals).
  */

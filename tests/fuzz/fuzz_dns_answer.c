@@ -1,4 +1,4 @@
-/* libFuzzer target for rootlet-dns: any datagram a container sends, with ldns parsing it. */
+/* libFuzzer target for rootlet-dns: any datagram a container sends, with libresolv parsing it. */
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,8 @@
-/* Unit tests of rootlet-dns's answers: what a container's query gets back, decoded by ldns. */
+/* Unit tests of rootlet-dns's answers, decoded by ldns: a reader apart from the daemon's libresolv.
+ */
 #include <arpa/inet.h>
 #include <ldns/ldns.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dns.h"
@@ -119,5 +121,56 @@ TEST(what_is_no_query_is_dropped)
 	CHECK(table_parse("", &t) == 0 && t.n == 0 && !table_find(&t, "c1", 0));
 }
 
+/* The question comes back as it was sent (the letters' case: resolvers that mix it check it),
+ * with the query's RD, and the answer's owner is that name. */
+TEST(the_question_is_echoed)
+{
+	struct dns_table t;
+	ldns_pkt *p;
+	ldns_rr *q, *a;
+	char *qname = NULL, *aname = NULL;
+
+	CHECK(table_parse(hosts, &t) == 0);
+	CHECK(ask(&t, "wEb.", LDNS_RR_TYPE_A, true, &p) == DNS_ANSWERED && p);
+	q = ldns_rr_list_rr(ldns_pkt_question(p), 0);
+	a = ldns_rr_list_rr(ldns_pkt_answer(p), 0);
+	CHECK(q && a && ldns_pkt_qdcount(p) == 1 && ldns_pkt_rd(p) && ldns_pkt_ra(p));
+	qname = q ? ldns_rdf2str(ldns_rr_owner(q)) : NULL;
+	aname = a ? ldns_rdf2str(ldns_rr_owner(a)) : NULL;
+	CHECK(qname && !strcmp(qname, "wEb."));
+	CHECK(aname && !strcmp(aname, "wEb."));
+	CHECK(a && ldns_rr_get_type(a) == LDNS_RR_TYPE_A &&
+	      ldns_rr_get_class(a) == LDNS_RR_CLASS_IN && ldns_rr_ttl(a) == DNS_TTL);
+	free(qname);
+	free(aname);
+	ldns_pkt_free(p);
+	table_free(&t);
+}
+
+/* A query cut short, one with bytes after its question, and an answer with no room: none. */
+TEST(what_does_not_parse_or_fit_gets_nothing)
+{
+	struct dns_table t;
+	uint8_t q[DNS_MSG_MAX], out[DNS_MSG_MAX];
+	size_t qlen, olen;
+
+	CHECK(table_parse(hosts, &t) == 0);
+	qlen = query("c1", LDNS_RR_TYPE_A, q, sizeof(q));
+	CHECK(qlen > 0);
+	olen = sizeof(out);
+	CHECK(dns_answer(&t, q, qlen, false, out, &olen) == DNS_ANSWERED);
+	for (size_t cut = 1; cut < qlen; cut++) {
+		olen = sizeof(out);
+		CHECK(dns_answer(&t, q, qlen - cut, false, out, &olen) == DNS_DROP);
+	}
+	q[qlen] = 0;
+	olen = sizeof(out);
+	CHECK(dns_answer(&t, q, qlen + 1, false, out, &olen) == DNS_DROP);
+	olen = qlen + 1; /* the question fits, the address record does not */
+	CHECK(dns_answer(&t, q, qlen, false, out, &olen) == DNS_DROP);
+	table_free(&t);
+}
+
 UNIT_MAIN("dns_answer", T(names_ids_hostnames_and_aliases_in_any_case),
-	  T(other_names_go_upstream_or_do_not_exist), T(what_is_no_query_is_dropped))
+	  T(other_names_go_upstream_or_do_not_exist), T(what_is_no_query_is_dropped),
+	  T(the_question_is_echoed), T(what_does_not_parse_or_fit_gets_nothing))
