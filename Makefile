@@ -60,6 +60,9 @@ BYPASS_PKGS := jansson libcap-ng libseccomp
 BINS := $(B)/rootlet $(B)/rootlet-bypass $(B)/rootlet-dns $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
         $(B)/rootlet-portfwd $(B)/rootlet-network
 
+# `make` alone builds every binary, whatever rule comes first.
+.DEFAULT_GOAL := all
+
 # lib/ as an archive: each binary takes only the objects it uses, and their libraries.
 LIB_A := $(B)/librootlet.a
 $(LIB_A): $(LIB_SRCS:%.c=$(B)/%.o)

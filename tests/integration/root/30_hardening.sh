@@ -24,3 +24,13 @@ test_installed_binaries_are_pie_full_relro_stack_protected_and_fortified() {
 	done
 	return 0
 }
+
+# `make` alone builds every binary (it once built only lib/'s archive, the first rule).
+test_plain_make_builds_every_binary() {
+	local plan
+	plan=$(make -n -C "$TOP" B="$TEST_WORK/b" 2>&1) || fail "make -n: $plan"
+	for f in rootlet rootlet-netns rootlet-netns-holder rootlet-uidmap rootlet-slirp \
+		rootlet-portfwd rootlet-network rootlet-bypass rootlet-dns; do
+		assert_match "$plan" "-o $TEST_WORK/b/$f( |$)" "make builds $f"
+	done
+}
