@@ -87,8 +87,10 @@ $(B)/rootlet-dns: $(DNS_SRCS:%.c=$(B)/%.o) $(LIB_A)
 $(B)/rootlet-bypass: $(BYPASS_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(BYPASS_PKGS))
 
+# libmnl has no static archive in Debian: the nftables pair stays shared.
 $(B)/rootlet-network: $(NETWORK_SRCS:%.c=$(B)/%.o) $(LIB_A)
-	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(NETWORK_PKGS))
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(NETWORK_PKGS)) \
+		$(call pkg_libs,libnftnl libmnl)
 
 $(B)/slirp/main.o: CFLAGS += -DROOTLET_COMMIT=\"$(COMMIT)\"
 

@@ -218,9 +218,6 @@ int net_alloc(struct net_cfg *cfg)
 		goto out;
 	}
 	record_print(attach_cni_result(&r, a));
-	if (r.ipv6 && !r.internal)
-		cfg->warning =
-			"IPv6 is between the network's containers only: no outbound IPv6 yet";
 out:
 	record_clear(&r);
 	close(lock_fd);

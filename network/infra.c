@@ -26,11 +26,16 @@
 #define SYSCTL_FORWARD "/proc/sys/net/ipv4/ip_forward"
 /* Before slirp makes tap0, so that tap0 is born with it (the bridge was made before). */
 #define SYSCTL_PROXY_ARP "/proc/sys/net/ipv4/conf/default/proxy_arp"
-#define SLIRP_BINARY	 "rootlet-slirp"
-#define SLIRP_LOG	 "slirp.log"
-#define SLIRP_ARGS_FIXED 8 /* rootlet-slirp --netns NAME --configure --mtu N --enable-... */
-#define SLIRP_ARGS_MAX	 (SLIRP_ARGS_FIXED + 4)
-#define ADD_ARGS_MAX	 6 /* rootlet-netns add NAME --userns PATH */
+#define SYSCTL_FORWARD6	 "/proc/sys/net/ipv6/conf/all/forwarding"
+/* A proxied ARP answer is otherwise held back up to 0.8 s (the anycast delay of RFC 4861),
+ * and slirp, the one asker on tap0, holds the packet it asked for until then. Per device
+ * only: a netns other than the host's has no neigh/default. */
+#define SYSCTL_PROXY_DELAY "/proc/sys/net/ipv4/neigh/" NET_SLIRP_TAP "/proxy_delay"
+#define SLIRP_BINARY	   "rootlet-slirp"
+#define SLIRP_LOG	   "slirp.log"
+#define SLIRP_ARGS_FIXED   8 /* rootlet-slirp --netns NAME --configure --mtu N --enable-... */
+#define SLIRP_ARGS_MAX	   (SLIRP_ARGS_FIXED + 5)
+#define ADD_ARGS_MAX	   6 /* rootlet-netns add NAME --userns PATH */
 
 /*
  * Outbound, decided by measurement (ARCHITECTURE.md): the infra routes the containers' packets
@@ -103,11 +108,11 @@ static int infra_live(struct net_cfg *cfg, const char *infra)
 	return err < 0 ? 0 : err;
 }
 
-static int write_sysctl(const char *path, struct err *e)
+static int write_sysctl(const char *path, const char *value, struct err *e)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
 
-	if (fd < 0 || write(fd, "1", 1) != 1)
+	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
 		err = err_errno(e, -errno, "%s", path);
 	if (fd >= 0)
 		close(fd);
@@ -132,9 +137,25 @@ static int bridge_up(struct net_cfg *cfg, const struct net_record *r, json_t *un
 	    (err = netlink_link_up(sk, bridge, r->mtu, NULL, 0)))
 		err_errno(e, err, "bridge %s", NET_BRIDGE);
 	netlink_close(sk);
-	if (!err && !r->internal && (!(err = write_sysctl(SYSCTL_FORWARD, e))))
-		err = write_sysctl(SYSCTL_PROXY_ARP, e);
-	return err;
+	if (err || r->internal)
+		return err;
+	if ((err = write_sysctl(SYSCTL_FORWARD, "1", e)) ||
+	    (err = write_sysctl(SYSCTL_PROXY_ARP, "1", e)))
+		return err;
+	if (r->ipv6 && ((err = write_sysctl(SYSCTL_FORWARD6, "1", e)) || (err = masq_ipv6(e))))
+		return err;
+	return 0;
+}
+
+/* In a child in the infra, once slirp has made tap0: proxied ARP answers on it without delay. */
+static int tap_tune(struct net_cfg *cfg, const struct net_record *r, json_t *unused, struct err *e)
+{
+	int err;
+
+	(void)unused;
+	if ((err = join_infra(cfg, r, e)))
+		return err;
+	return write_sysctl(SYSCTL_PROXY_DELAY, "0", e);
 }
 
 /*
@@ -207,6 +228,8 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
 	snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD);
 	if (!r->host_loopback)
 		argv[n++] = "--disable-host-loopback";
+	if (r->ipv6)
+		argv[n++] = "--enable-ipv6";
 	argv[n++] = "--ready-fd";
 	argv[n++] = ready;
 	argv[n] = NULL;
@@ -294,6 +317,8 @@ int infra_wait(struct net_cfg *cfg, const struct net_record *r)
 {
 	struct err first = { 0 };
 	char infra[NAME_MAX_LEN + 1];
+	/* Daemons were started: the infra is new, its slirp's tap0 not yet tuned. */
+	bool tune = cfg->n_starting > 0 && !r->internal;
 
 	for (int i = 0; i < cfg->n_starting; i++) {
 		int err = net_daemon_wait(cfg, &cfg->starting[i]);
@@ -302,6 +327,8 @@ int infra_wait(struct net_cfg *cfg, const struct net_record *r)
 			first = cfg->err;
 	}
 	cfg->n_starting = 0;
+	if (!first.code && tune && net_in_child(cfg, tap_tune, r, NULL))
+		first = cfg->err;
 	if (!first.code)
 		return 0;
 	attach_infra_name(r->name, infra, sizeof(infra));

@@ -111,6 +111,7 @@ void record_list_free(struct net_record *list, size_t n);
 #define NET_BRIDGE	 "rootlet0" /* the network's bridge in the infra */
 #define NET_INFRA_PREFIX "net."	    /* the infra netns: net.NAME, a rootlet-netns entry */
 #define NET_SLIRP_DNS	 "10.0.2.3" /* slirp's resolver, reached through the infra's routes */
+#define NET_SLIRP_TAP	 "tap0"	    /* rootlet-slirp's tap in the infra (its default name) */
 struct json_t *attach_find(const struct net_record *r, const char *id);
 int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr *ret,
 		   struct err *e);
@@ -138,6 +139,9 @@ int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char *const argv[],
 		     struct net_daemon *d);
 int net_daemon_wait(struct net_cfg *cfg, struct net_daemon *d);
 int infra_wait(struct net_cfg *cfg, const struct net_record *r);
+
+/* masq.c: outbound IPv6 masqueraded to slirp's guest address. */
+int masq_ipv6(struct err *e);
 typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, struct json_t *a,
 			    struct err *e);
 int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r,

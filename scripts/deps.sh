@@ -4,7 +4,8 @@
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libc6-dev libslirp-dev libglib2.0-dev libnl-3-dev
-	libnl-route-3-dev libcap-ng-dev libseccomp-dev libjansson-dev)
+	libnl-route-3-dev libcap-ng-dev libseccomp-dev libjansson-dev
+	libnftnl-dev libmnl-dev)
 lint_pkgs=(clang-format cppcheck)
 test_pkgs=(libldns-dev clang libclang-rt-14-dev uidmap runc crun busybox-static iproute2 procps util-linux passwd jq python3 tmux
 	man-db systemd)
