@@ -248,7 +248,11 @@ $(B)/benchclient: scripts/benchclient.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(BASE) $< -o $@ $(call pkg_libs,libseccomp)
 
-bench: deps all $(B)/benchclient
+$(B)/usernsfloor: scripts/usernsfloor.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(BASE) $< -o $@
+
+bench: deps all $(B)/benchclient $(B)/usernsfloor
 	scripts/bench.sh
 
 # contrib/systemd's units (user/ and system/), with the binaries' installed paths in them.

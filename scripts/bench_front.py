@@ -3,6 +3,7 @@ to the same, and inbound through socket activation and through a port published 
 rootlet-bypass beside the loopback baseline and the forwarders."""
 import json
 import os
+import pwd
 import select
 import socket
 import statistics
@@ -15,6 +16,7 @@ from bench_common import BENCHCLIENT, BUILD, NETNS, RUNS, SECONDS, measure, sh, 
 from bench_portfwd import (PastaFwd, RootlesskitBuiltin, RootletPortfwd, free_port, wait_port)
 
 ROOTLET = os.path.join(BUILD, "rootlet")
+USERNSFLOOR = os.path.join(BUILD, "usernsfloor")
 RUN_RUNS = 20
 SETTLE_SECONDS = 0.1  # the previous netns's kernel teardown is over before the next start
 TEARDOWN_POLL = 0.0002
@@ -49,6 +51,25 @@ def timed(argv):
         print(f"  {argv[0]} exited {r.returncode}; that run is left out", file=sys.stderr)
         return None
     return (time.monotonic() - t0) * 1000
+
+
+def subids(path, uid):
+    """START COUNT of the first range of the running user in /etc/subuid or /etc/subgid."""
+    names = {str(uid), pwd.getpwuid(uid).pw_name}
+    with open(path) as f:
+        for line in f:
+            parts = line.strip().split(":")
+            if len(parts) == 3 and parts[0] in names:
+                return parts[1], parts[2]
+    raise SystemExit(f"bench: no range of uid {uid} in {path}")
+
+
+def floor_run(i):
+    """The floor under any rootless run with subordinate ids: a user namespace and netns,
+    mapped by newuidmap and newgidmap, then CMD exec'd in it; no network, nothing of ours."""
+    uids = subids("/etc/subuid", os.getuid())
+    gids = subids("/etc/subgid", os.getuid())
+    return timed([USERNSFLOOR, *uids, *gids, "--", CMD]), None
 
 
 def pasta_run(i):
@@ -106,7 +127,8 @@ def slirp4netns_run(i):
 def bench_run():
     """Interleaved: one of each, RUN_RUNS times; medians."""
     ways = (("rootlet run", rootlet_run), ("slirp4netns+unshare+nsenter", slirp4netns_run),
-            ("pasta --config-net", pasta_run), ("rootlesskit", rootlesskit_run))
+            ("pasta --config-net", pasta_run), ("rootlesskit", rootlesskit_run),
+            ("floor (newuidmap'd, no net)", floor_run))
     samples = {label: ([], []) for label, _ in ways}
     for i in range(RUN_RUNS):
         for label, fn in ways:
@@ -124,7 +146,8 @@ def bench_run():
 def print_run(res):
     print()
     print(f"rootlet run -- {CMD} with slirp and one forward, start to CMD's end, median of "
-          f"{RUN_RUNS} (ratio to rootlet run); teardown: CMD's end to everything gone")
+          f"{RUN_RUNS} (ratio to rootlet run); teardown: CMD's end to everything gone; the floor: "
+          f"a user namespace and netns mapped by newuidmap and newgidmap, CMD exec'd in it")
     base = res["rootlet run"][0]
     for label, (start, down) in res.items():
         down_text = f"{down:6.1f} ms" if down is not None else "   (in the run)"
