@@ -39,3 +39,26 @@ int ready_say(int *ready_fd, int notify_fd, const char **ret_what)
 	}
 	return err;
 }
+
+/**
+ * ready_wait_go() - --wait-fd: until whoever started us early says go
+ * @wait_fd:	the fd; closed and -1 afterwards
+ *
+ * rootlet-netns add starts a helper before the namespaces it serves exist, so that its exec
+ * and libraries overlap the making of them, and writes one byte once they do. End of file
+ * first means add died or gave up: the helper has nothing to serve.
+ *
+ * Return: 0 on the go, -ECANCELED at end of file, or a negative errno
+ */
+int ready_wait_go(int *wait_fd)
+{
+	ssize_t n;
+	char go;
+
+	do
+		n = read(*wait_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	close(*wait_fd);
+	*wait_fd = -1;
+	return n == 1 ? 0 : n < 0 ? -errno : -ECANCELED;
+}

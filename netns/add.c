@@ -39,8 +39,9 @@ static void add_explain_exists(struct netns_cfg *cfg, int root_fd)
 struct add_ctx {
 	struct netns_cfg *cfg;
 	int dir_fd;
-	struct helper_proc *slirp; /* started early, or pid -1 */
-	int commit_fd;		   /* the holder waits for our commit on it, or -1 */
+	struct helper_proc *slirp;   /* started early, or pid -1 */
+	struct helper_proc *portfwd; /* started early, or pid -1 */
+	int commit_fd;		     /* the holder waits for our commit on it, or -1 */
 };
 
 /* The holder's namespaces exist: name them in the entry, and let an early rootlet-slirp go. */
@@ -55,9 +56,9 @@ static int holder_unshared(void *arg, pid_t holder)
 	snprintf(target, sizeof(target), "/proc/%d/ns/user", (int)holder);
 	if (symlinkat(target, a->dir_fd, STATE_USER) < 0)
 		return -errno;
-	/* A helper that died already says why in its log: slirp_finish() reads that. */
-	if (a->slirp->pid > 0 && slirp_go(a->slirp))
-		return slirp_finish(a->cfg, a->dir_fd, a->slirp) ?: -ECHILD;
+	/* A helper that died already says why in its log: helper_finish() reads that. */
+	if (a->slirp->pid > 0 && helper_go(a->slirp))
+		return helper_finish(a->cfg, a->dir_fd, a->slirp, STATE_SLIRP_PIDFILE) ?: -ECHILD;
 	return 0;
 }
 
@@ -77,13 +78,19 @@ static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct 
 		return state_write(dir_fd, st);
 	}
 
-	/* Started first, so that its exec and libraries overlap the holder's making. */
+	/* Started first, so that their exec and libraries overlap the holder's making. */
 	if (cfg->slirp && ((err = slirp_spawn_early(cfg, dir_fd, dir_path, ctx->slirp)) ||
 			   (err = slirp_write_resolv(cfg, dir_fd))))
 		return err;
+	if (portfwd_early(cfg) && (err = portfwd_spawn_early(cfg, dir_fd, dir_path, ctx->portfwd)))
+		return err;
 	snprintf(st->userns, sizeof(st->userns), "%s", cfg->userns_path ? USERNS_JOIN : USERNS_NEW);
-	if ((err = holder_spawn(cfg, &st->holder_pid, holder_unshared, ctx, &ctx->commit_fd)) ||
-	    (err = proc_start_time(st->holder_pid, &st->holder_start)))
+	if ((err = holder_spawn(cfg, &st->holder_pid, holder_unshared, ctx, &ctx->commit_fd)))
+		return err;
+	/* Mapped now: portfwd joins the user namespace as a whole process, and sandboxes there. */
+	if (ctx->portfwd->pid > 0 && helper_go(ctx->portfwd))
+		return helper_finish(cfg, dir_fd, ctx->portfwd, STATE_PORTFWD_PIDFILE) ?: -ECHILD;
+	if ((err = proc_start_time(st->holder_pid, &st->holder_start)))
 		return err;
 	return state_write(dir_fd, st);
 }
@@ -103,7 +110,8 @@ int netns_add(struct netns_cfg *cfg)
 	int root_fd = -1, dir_fd = -1, lock_fd = -1, err;
 	bool as_root = geteuid() == 0 && !cfg->userns_path;
 	struct helper_proc slirp = { .pid = -1, .ready_fd = -1, .go_fd = -1 };
-	struct add_ctx ctx = { .cfg = cfg, .slirp = &slirp, .commit_fd = -1 };
+	struct helper_proc portfwd = { .pid = -1, .ready_fd = -1, .go_fd = -1 };
+	struct add_ctx ctx = { .cfg = cfg, .slirp = &slirp, .portfwd = &portfwd, .commit_fd = -1 };
 	char tmp[32], tmp_path[PATH_MAX];
 
 	snprintf(tmp, sizeof(tmp), ADD_TMP_PREFIX "%d", (int)getpid());
@@ -136,10 +144,12 @@ int netns_add(struct netns_cfg *cfg)
 		goto fail;
 	snprintf(tmp_path, sizeof(tmp_path), "%s/%s", cfg->root, tmp);
 	ctx.dir_fd = dir_fd;
-	/* The early rootlet-slirp binds its API socket in here before it says ready: wait for
-	 * it before the rename. */
+	/* The early rootlet-slirp and rootlet-portfwd bind their API sockets in here before they
+	 * say ready: wait for them before the rename. */
 	if ((err = add_populate(cfg, dir_fd, as_root, &st, &ctx, tmp_path)) ||
-	    (slirp.pid > 0 && (err = slirp_finish(cfg, dir_fd, &slirp))))
+	    (slirp.pid > 0 && (err = helper_finish(cfg, dir_fd, &slirp, STATE_SLIRP_PIDFILE))) ||
+	    (portfwd.pid > 0 &&
+	     (err = helper_finish(cfg, dir_fd, &portfwd, STATE_PORTFWD_PIDFILE))))
 		goto fail;
 	if (renameat2(root_fd, tmp, root_fd, cfg->name, RENAME_NOREPLACE) < 0) {
 		err = -errno;
@@ -155,7 +165,7 @@ int netns_add(struct netns_cfg *cfg)
 	 */
 	if ((cfg->slirp && as_root && (err = slirp_start(cfg, dir_fd))) ||
 	    (cfg->bypass && (err = bypass_start(cfg, dir_fd))) ||
-	    (((cfg->n_publish && !cfg->bypass) || cfg->n_publish_fd) &&
+	    (portfwd.pid < 0 && ((cfg->n_publish && !cfg->bypass) || cfg->n_publish_fd) &&
 	     (err = portfwd_start(cfg, dir_fd)))) {
 		if (!cfg->err.text[0])
 			err_errno(&cfg->err, err, "starting a helper");
@@ -171,6 +181,7 @@ int netns_add(struct netns_cfg *cfg)
 	goto out;
 fail:
 	helper_abort(&slirp);
+	helper_abort(&portfwd);
 	if (st.holder_pid > 0) {
 		kill(st.holder_pid, SIGKILL);
 		waitpid(st.holder_pid, NULL, 0);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -232,6 +233,69 @@ int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h)
 		helper_abort(h);
 		explain_not_ready(dir_fd, h, err, &cfg->err);
 	}
+	return err;
+}
+
+/**
+ * helper_spawn_early() - helper_spawn() for a netns not made yet: it waits for helper_go() on
+ * its --wait-fd (HELPER_WAIT_FD), and exits at end of file there (we died or gave up)
+ * @cfg:	configuration; cfg->err on failure
+ * @dir_fd:	the entry's directory, for the log
+ * @log:	the log's name in it
+ * @argv:	its command line, --wait-fd HELPER_WAIT_FD among it
+ * @pass:	fds handed on, from HELPER_PASS_FD
+ * @npass:	how many
+ * @h:		the helper, for helper_go(), helper_finish() or helper_abort()
+ *
+ * Return: 0 on success, negative errno
+ */
+int helper_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv,
+		       const int *pass, int npass, struct helper_proc *h)
+{
+	int go[2], err;
+
+	/* A socket, not a pipe: a go to a helper that already died is EPIPE, not SIGPIPE. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)
+		return -errno;
+	err = helper_spawn(cfg, dir_fd, log, argv, go[0], pass, npass, h);
+	close(go[0]);
+	if (err)
+		close(go[1]);
+	else
+		h->go_fd = go[1];
+	return err;
+}
+
+/**
+ * helper_go() - The namespaces exist (and are mapped): let an early helper open them
+ * @h:		from helper_spawn_early()
+ *
+ * Return: 0 on success, negative errno
+ */
+int helper_go(struct helper_proc *h)
+{
+	int err = send(h->go_fd, "g", 1, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+
+	close(h->go_fd);
+	h->go_fd = -1;
+	return err;
+}
+
+/**
+ * helper_finish() - Wait for an early helper to be ready and record it in its pid file
+ * @cfg:	configuration; cfg->err on failure
+ * @dir_fd:	the entry's directory
+ * @h:		from helper_spawn_early()
+ * @pidfile:	the pid file's name in the entry
+ *
+ * Return: 0 on success, negative errno (it is not left running then)
+ */
+int helper_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h, const char *pidfile)
+{
+	int err = helper_wait(cfg, dir_fd, h);
+
+	if (!err && (err = pidfile_write(dir_fd, pidfile, h->pid)))
+		helper_abort(h);
 	return err;
 }
 

@@ -75,14 +75,19 @@ int slirp_start(struct netns_cfg *cfg, int dir_fd);
 struct helper_proc {
 	pid_t pid;
 	int ready_fd;
-	int go_fd; /* slirp_spawn_early(): its --wait-fd */
+	int go_fd; /* helper_spawn_early(): its --wait-fd */
 	const char *log;
 	const char *name; /* its binary's name, as its messages begin */
 };
 int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 		      struct helper_proc *h);
-int slirp_go(struct helper_proc *h);
-int slirp_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h);
+bool portfwd_early(const struct netns_cfg *cfg);
+int portfwd_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
+			struct helper_proc *h);
+int helper_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv,
+		       const int *pass, int npass, struct helper_proc *h);
+int helper_go(struct helper_proc *h);
+int helper_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h, const char *pidfile);
 void helper_abort(struct helper_proc *h);
 #define HELPER_READY_FD 3  /* a helper writes "1" here once up */
 #define HELPER_WAIT_FD	4  /* an early helper reads its go byte here */

@@ -151,6 +151,11 @@ int pf_run_daemon(struct pf_cfg *cfg)
 	/* Not as rootlessport: podman's NOTIFY_SOCKET is podman's to answer. */
 	if (!cfg->rootlessport && (err = sdnotify_open(&notify_fd)))
 		log_warn("%s: %s: not notifying", SDNOTIFY_ENV, strerror(-err));
+	/* Started early by rootlet-netns add: the namespaces exist once it says go. */
+	if (cfg->wait_fd >= 0 && (err = ready_wait_go(&cfg->wait_fd))) {
+		log_error("--wait-fd: closed before go; giving up");
+		goto fail;
+	}
 	if ((err = daemon_setup(cfg, &st))) {
 		if (cfg->rootlessport)
 			printf("rootlessport: %s\n", err_why(&cfg->err, err));

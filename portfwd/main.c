@@ -27,6 +27,7 @@ enum {
 	OPT_API,
 	OPT_READY,
 	OPT_EXIT,
+	OPT_WAIT,
 	OPT_DEBUG,
 	OPT_SOURCE_IP,
 	OPT_BUSY_POLL
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 		"Usage: rootlet-portfwd --netns NAME|PATH [--userns PATH] [--publish SPEC]...\n"
 		"                       [--publish-fd FD[:PORT][/PROTO]]... [--target ADDRESS]\n"
 		"                       [--source-ip] [--api-socket PATH] [--ready-fd FD]\n"
-		"                       [--exit-fd FD] [--busy-poll USEC] [--debug]\n"
+		"                       [--exit-fd FD] [--wait-fd FD] [--busy-poll USEC] "
+		"[--debug]\n"
 		"       rootlet-portfwd add NAME SPEC...\n"
 		"       rootlet-portfwd list NAME [--json]\n"
 		"       rootlet-portfwd remove NAME ID|SPEC\n"
@@ -65,6 +67,8 @@ static void usage(FILE *f)
 		"  --api-socket PATH   the API socket (default with a NAME: in its state dir)\n"
 		"  --ready-fd FD       write 1 to FD once every port is bound\n"
 		"  --exit-fd FD        exit when FD hangs up\n"
+		"  --wait-fd FD        read a byte from FD before joining the netns (exit\n"
+		"                      if it closes first): started while it is being made\n"
 		"  --busy-poll USEC    after activity, poll this long before sleeping (default "
 		"50,\n"
 		"                      0 = off): lower latency for a little CPU\n"
@@ -108,6 +112,7 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 		{ "api-socket", required_argument, NULL, OPT_API },
 		{ "ready-fd", required_argument, NULL, OPT_READY },
 		{ "exit-fd", required_argument, NULL, OPT_EXIT },
+		{ "wait-fd", required_argument, NULL, OPT_WAIT },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "source-ip", no_argument, NULL, OPT_SOURCE_IP },
 		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
@@ -153,6 +158,10 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 		case OPT_EXIT:
 			if (parse_nonneg(optarg, &cfg->exit_fd))
 				return usage_error(cfg, "--exit-fd '%s': not an fd number", optarg);
+			break;
+		case OPT_WAIT:
+			if (parse_nonneg(optarg, &cfg->wait_fd))
+				return usage_error(cfg, "--wait-fd '%s': not an fd number", optarg);
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
@@ -275,9 +284,11 @@ static int run_rootlessport(struct pf_cfg *cfg)
 
 int main(int argc, char **argv)
 {
-	static struct pf_cfg cfg = {
-		.ready_fd = -1, .exit_fd = -1, .state_fd = -1, .busy_poll_us = PF_BUSY_POLL_US
-	};
+	static struct pf_cfg cfg = { .ready_fd = -1,
+				     .exit_fd = -1,
+				     .wait_fd = -1,
+				     .state_fd = -1,
+				     .busy_poll_us = PF_BUSY_POLL_US };
 	const char *base = strrchr(argv[0], '/');
 	int err;
 
@@ -300,8 +311,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((cfg.ready_fd >= 0 && fcntl(cfg.ready_fd, F_GETFD) < 0) ||
-	    (cfg.exit_fd >= 0 && fcntl(cfg.exit_fd, F_GETFD) < 0)) {
-		log_error("--ready-fd or --exit-fd is not an open fd");
+	    (cfg.exit_fd >= 0 && fcntl(cfg.exit_fd, F_GETFD) < 0) ||
+	    (cfg.wait_fd >= 0 && fcntl(cfg.wait_fd, F_GETFD) < 0)) {
+		log_error("--ready-fd, --exit-fd or --wait-fd is not an open fd");
 		return EXIT_USAGE;
 	}
 	return cfg.verb ? pf_run_client(&cfg) : pf_run_daemon(&cfg);

@@ -34,7 +34,7 @@ struct pf_cfg {
 	int n_reverse;
 	const char **publish_fd; /* --publish-fd FD[:PORT][/PROTO] */
 	int n_publish_fd;
-	int ready_fd, exit_fd;
+	int ready_fd, exit_fd, wait_fd;
 	bool json, debug;
 	bool source_ip;	   /* relays keep the client's address */
 	int busy_poll_us;  /* --busy-poll */

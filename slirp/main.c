@@ -107,24 +107,12 @@ static int check_fd(struct slirp_cfg *cfg, int fd, const char *what)
 	return 0;
 }
 
-/*
- * --wait-fd: whoever is still making the namespaces (rootlet-netns add) starts us early, so
- * that our exec and libraries overlap its work, and says go with a byte once they exist.
- */
+/* --wait-fd: rootlet-netns add started us early and says go once the namespaces exist. */
 static int wait_for_go(struct slirp_cfg *cfg)
 {
-	ssize_t n;
-	char go;
+	int err = ready_wait_go(&cfg->wait_fd);
 
-	do
-		n = read(cfg->wait_fd, &go, 1);
-	while (n < 0 && errno == EINTR);
-	close(cfg->wait_fd);
-	cfg->wait_fd = -1;
-	if (n == 1)
-		return 0;
-	err_make(&cfg->err, -ECANCELED, "--wait-fd: closed before go; giving up");
-	return n < 0 ? -errno : -ECANCELED;
+	return err ? err_make(&cfg->err, err, "--wait-fd: closed before go; giving up") : 0;
 }
 
 /*

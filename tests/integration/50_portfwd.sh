@@ -162,6 +162,37 @@ test_daemon_exits_cleanly_when_the_netns_goes() {
 	assert_eq "$?" 0 "exit status after the holder went"
 }
 
+# --wait-fd (rootlet-netns add starts it so, early): nothing is bound until the go byte; end of
+# file first is an exit with its reason, and nothing bound.
+test_wait_fd_holds_the_daemon_until_go_and_end_of_file_ends_it() {
+	local port port2 pid
+	pf_netns
+	port=$(free_port)
+	port2=$(free_port)
+	mkfifo go stop
+	"$PORTFWD" --netns web --publish "127.0.0.1:$port:81" --wait-fd 5 --ready-fd 1 5<go \
+		>ready 2>pf.err &
+	pid=$!
+	echo "$pid" >>"$TEST_WORK/bg.pids"
+	exec 8>go
+	sleep 0.3
+	[ -z "$(ss -Htln "sport = :$port")" ] || fail "bound before the go"
+	[ ! -s ready ] || fail "ready before the go"
+	printf g >&8
+	exec 8>&-
+	wait_until 5 "[ -s ready ]"
+	ok $NET echo-client tcp 127.0.0.1 "$port" after-go
+	assert_eq "$OUT" after-go
+	"$PORTFWD" --netns web --publish "127.0.0.1:$port2:81" --wait-fd 5 5<stop 2>pf2.err &
+	pid=$!
+	exec 8>stop
+	exec 8>&-
+	wait "$pid"
+	assert_eq "$?" 1 "exit status at end of file"
+	assert_match "$(cat pf2.err)" "--wait-fd: closed before go; giving up$"
+	[ -z "$(ss -Htln "sport = :$port2")" ] || fail "bound without a go"
+}
+
 test_connections_go_to_the_netns_address_never_from_loopback() {
 	pf_netns
 	serve peer "$NETNS" exec web -- python3 -c '
