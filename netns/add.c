@@ -149,7 +149,8 @@ int netns_add(struct netns_cfg *cfg)
 	if ((err = add_populate(cfg, dir_fd, as_root, &st, &ctx, tmp_path)) ||
 	    (slirp.pid > 0 && (err = helper_finish(cfg, dir_fd, &slirp, STATE_SLIRP_PIDFILE))) ||
 	    (portfwd.pid > 0 &&
-	     (err = helper_finish(cfg, dir_fd, &portfwd, STATE_PORTFWD_PIDFILE))))
+	     (err = helper_finish(cfg, dir_fd, &portfwd, STATE_PORTFWD_PIDFILE))) ||
+	    (ctx.commit_fd >= 0 && (err = holder_ready(ctx.commit_fd))))
 		goto fail;
 	if (renameat2(root_fd, tmp, root_fd, cfg->name, RENAME_NOREPLACE) < 0) {
 		err = -errno;

@@ -16,7 +16,7 @@
 
 /* Messages are one int32 each: these two, or a negative errno on failure. */
 #define HOLDER_MSG_READY    0 /* namespaces made, capabilities dropped, waiting for SIGTERM */
-#define HOLDER_MSG_UNSHARED 1 /* new userns made: the parent may write its maps now */
+#define HOLDER_MSG_UNSHARED 1 /* namespaces made (a new userns: the parent may map it now) */
 
 typedef int32_t holder_msg_t;
 

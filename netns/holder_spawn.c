@@ -82,9 +82,10 @@ static int read_msg(int fd, holder_msg_t *ret_msg)
 }
 
 /*
- * In the child, between fork and exec: report failures through the pipe, then die. In a new
- * userns it says it unshared and execs the holder at once; the parent writes the maps
- * meanwhile (the holder needs none of them), and whatever it started on the namespaces then.
+ * In the child, between fork and exec: report failures through the pipe, then die. Once its
+ * namespaces exist it says so and execs the holder at once: the parent writes the maps (a new
+ * userns) and gets on with the entry meanwhile (the holder needs none of it), and whatever it
+ * started on the namespaces then.
  */
 static void __attribute__((noreturn))
 holder_child(const char *holder, struct netns_cfg *cfg, int userns_fd, int report_fd)
@@ -94,12 +95,11 @@ holder_child(const char *holder, struct netns_cfg *cfg, int userns_fd, int repor
 	if (userns_fd >= 0) {
 		if (setns(userns_fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNET) < 0)
 			goto fail;
-	} else {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0 || drop_bounding_set())
-			goto fail;
-		if (write(report_fd, &msg, sizeof(msg)) != sizeof(msg))
-			_exit(1);
+	} else if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0 || drop_bounding_set()) {
+		goto fail;
 	}
+	if (write(report_fd, &msg, sizeof(msg)) != sizeof(msg))
+		_exit(1);
 	if (dup2(report_fd, HOLDER_REPORT_FD) < 0)
 		goto fail;
 	execl(holder, HOLDER_BINARY, cfg->root, cfg->name, (char *)NULL);
@@ -113,11 +113,14 @@ fail:
 /**
  * holder_spawn() - Start a holder in a new netns (and a new or given userns)
  * @cfg:	configuration: name, root, userns_path
- * @ret_pid:	set to the holder's pid once it reported ready
+ * @ret_pid:	set to the holder's pid once its namespaces exist (and are mapped)
  * @unshared:	called once its namespaces exist (before the maps, for a new userns), or NULL
  * @arg:	for @unshared
- * @ret_commit_fd: our end of the holder's channel: holder_commit() once the entry is complete;
- *		closing it before then ends the holder
+ * @ret_commit_fd: our end of the holder's channel: holder_ready() before the entry is
+ *		published, holder_commit() once it is complete; closing it before then ends the
+ *		holder
+ *
+ * The holder's exec and set-up go on after we return, overlapping the caller's work.
  *
  * Return: 0 on success, negative errno on failure (no holder is left running then)
  */
@@ -159,22 +162,15 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unsha
 	close(report[1]);
 	report[1] = -1;
 
-	if (userns_fd < 0) {
-		if ((err = read_msg(report[0], &msg)))
-			goto out;
-		if (msg != HOLDER_MSG_UNSHARED) {
-			err = msg < 0 ? msg : -EPROTO;
-			goto out;
-		}
-		if ((unshared && (err = unshared(arg, pid))) ||
-		    (err = usermap_apply(pid, &map, &cfg->err)))
-			goto out;
-	}
 	if ((err = read_msg(report[0], &msg)))
 		goto out;
-	err = msg == HOLDER_MSG_READY ? 0 : msg < 0 ? msg : -EPROTO;
-	if (!err && userns_fd >= 0 && unshared)
-		err = unshared(arg, pid);
+	if (msg != HOLDER_MSG_UNSHARED) {
+		err = msg < 0 ? msg : -EPROTO;
+		goto out;
+	}
+	if ((unshared && (err = unshared(arg, pid))) ||
+	    (userns_fd < 0 && (err = usermap_apply(pid, &map, &cfg->err))))
+		goto out;
 out:
 	if (err && pid > 0) {
 		kill(pid, SIGKILL);
@@ -206,6 +202,20 @@ int holder_stop(const struct netns_state *st)
 	if (state_is_host(st))
 		return 0;
 	return pidfile_stop(&pf, HOLDER_STOP_TIMEOUT_MS);
+}
+
+/**
+ * holder_ready() - Until the holder, exec'd and isolated, says it waits for the commit
+ * @commit_fd:	from holder_spawn()
+ *
+ * Return: 0 on success, negative errno (its own failure, or -ECHILD: it died without a word)
+ */
+int holder_ready(int commit_fd)
+{
+	holder_msg_t msg;
+	int err = read_msg(commit_fd, &msg);
+
+	return err ? err : msg == HOLDER_MSG_READY ? 0 : msg < 0 ? msg : -EPROTO;
 }
 
 /**

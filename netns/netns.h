@@ -57,6 +57,7 @@ int entry_ns_path(const struct netns_cfg *cfg, const char *file, char *buf, size
 typedef int (*holder_unshared_fn)(void *arg, pid_t holder);
 int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg,
 		 int *ret_commit_fd);
+int holder_ready(int commit_fd);
 int holder_commit(int commit_fd);
 int holder_stop(const struct netns_state *st);
 #define HOLDER_STOP_TIMEOUT_MS 2000 /* SIGTERM's grace before SIGKILL */
