@@ -156,6 +156,41 @@ print("slow %s %s" % ("late" if out["slow"][0] > 1 else "early", out["slow"][1])
 	assert_eq "$OUT" $'fast-ok\nslow late 127.0.0.1' "a fast connect during a slow one, and the slow one's twin"
 }
 
+# A TCP twin whose connect() failed (non-blocking: the twin was the caller's before the refusal)
+# connected again, blocking: it gets a new twin like any socket, and its connect() waits in the
+# loop, never in the supervisor's own connect(): a fast connect by another process meanwhile is
+# served at once.
+test_a_tcp_twin_connected_again_gets_a_new_twin_and_does_not_block_the_loop() {
+	bypass_netns bp --allow-host-loopback
+	closed=$(free_port)
+	slow=$(free_port)
+	fast=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$fast"
+	full_server "$slow"
+	bg fastc "$NETNS" exec bp --bypass -- python3 -c '
+import socket, sys, time
+time.sleep(0.5)  # while the slow one waits
+c = socket.socket(); t = time.time(); c.connect(("10.0.2.2", int(sys.argv[1])))
+print("%.2f" % (time.time() - t))' "$fast"
+	fastc=$BG_PID
+	in_bypass bp python3 -c '
+import errno, select, socket, sys, time
+c = socket.socket(); c.setblocking(False)
+try:
+    c.connect(("10.0.2.2", int(sys.argv[1])))
+except BlockingIOError:
+    pass
+select.select([], [c], [], 3)
+refused = errno.errorcode.get(c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), "none")
+c.setblocking(True)
+t = time.time(); c.connect(("10.0.2.2", int(sys.argv[2])))
+print(refused, c.getsockname()[0], "late" if time.time() - t > 1 else "early")' "$closed" "$slow"
+	assert_eq "$OUT" "ECONNREFUSED 127.0.0.1 late" "refused, then connected again through a new twin"
+	wait "$fastc" || fail "the fast connect failed: $(cat "$TEST_WORK/fastc.out")"
+	awk '{ exit !($1 < 0.5) }' "$TEST_WORK/fastc.out" ||
+		fail "a fast connect waited $(cat "$TEST_WORK/fastc.out") s behind the slow one"
+}
+
 # full_server PORT: a server whose accept queue is full: a SYN to it is dropped until it starts
 # accepting, 2 s on.
 full_server() {
