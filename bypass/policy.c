@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bypass.h"
+#include "slirpnet.h"
 
 /*
  * Theory of operation
@@ -27,17 +28,9 @@
  * and port instead, and the service accepts host clients natively.
  */
 
-#define SLIRP_NET4     "10.0.2.0"
-#define SLIRP_PREFIX4  24
-#define SLIRP_GATEWAY4 "10.0.2.2"
-#define SLIRP_GUEST4   "10.0.2.100"
-#define SLIRP_NET6     "fd00::"
-#define SLIRP_PREFIX6  64
-#define SLIRP_GATEWAY6 "fd00::2"
-#define SLIRP_GUEST6   "fd00::100"
-#define BITS_PER_BYTE  8
-#define PREFIX4_MAX    32
-#define PREFIX6_MAX    128
+#define BITS_PER_BYTE 8
+#define PREFIX4_MAX   32
+#define PREFIX6_MAX   128
 
 static int net_parse(const char *text, struct bp_net *ret)
 {
@@ -192,7 +185,7 @@ enum bp_verdict policy_connect(const struct bp_policy *p, const struct sockaddr 
 		return BP_CONTINUE;
 	if (family == AF_INET6 && !p->ipv6)
 		return BP_CONTINUE;
-	if (is_addr(family, addr, family == AF_INET ? SLIRP_GATEWAY4 : SLIRP_GATEWAY6)) {
+	if (is_addr(family, addr, family == AF_INET ? SLIRP_HOST4 : SLIRP_HOST6)) {
 		uint8_t lo[16];
 
 		if (!p->loopback)

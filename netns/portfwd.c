@@ -6,12 +6,11 @@
 #include <string.h>
 
 #include "netns.h"
+#include "slirpnet.h"
 
 #define PORTFWD_BINARY	   "rootlet-portfwd"
 #define PORTFWD_ARGV_FIXED 16 /* rootlet-portfwd's besides two per --publish and --publish-fd */
 #define PORTFWD_NUM_TEXT   16
-/* Where rootlet-slirp's guest is, with the default --cidr that add --slirp gives it. */
-#define SLIRP_GUEST4 "10.0.2.100"
 
 /* rootlet-portfwd's command line after @head: the forwards, --source-ip, --ready-fd. */
 struct portfwd_argv {

@@ -6,12 +6,11 @@
 
 #include "fileio.h"
 #include "netns.h"
+#include "slirpnet.h"
 
 #define SLIRP_BINARY	  "rootlet-slirp"
 #define HELPER_ARGV_MAX	  32   /* rootlet-slirp's: its fixed flags */
 #define SLIRP_RESOLV_MODE 0644 /* read by whatever uid runs inside the netns */
-#define SLIRP_DNS4	  "10.0.2.3"
-#define SLIRP_DNS6	  "fd00::3"
 #define SLIRP_NUM_TEXT	  16
 #define SLIRP_TAP	  "tap0"
 

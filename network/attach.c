@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "network.h"
+#include "slirpnet.h"
 
 #define FNV_OFFSET 2166136261U /* FNV-1a: a short, stable name for an ID of any length */
 #define FNV_PRIME  16777619U
@@ -221,7 +222,7 @@ bool attach_nameserver(const struct net_record *r, char *buf, size_t len)
 		return inet_ntop(AF_INET, &r->gateway, buf, (socklen_t)len) != NULL;
 	if (r->internal)
 		return false;
-	snprintf(buf, len, "%s", NET_SLIRP_DNS);
+	snprintf(buf, len, "%s", SLIRP_DNS4);
 	return true;
 }
 

@@ -11,6 +11,7 @@
 
 #include "fileio.h"
 #include "network.h"
+#include "slirpnet.h"
 #include "state.h"
 
 #define DNS_BINARY	 "rootlet-dns"
@@ -35,16 +36,9 @@ int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra
 	      struct net_daemon *d)
 {
 	char gw[INET_ADDRSTRLEN], ready[NUM_TEXT];
-	char *argv[] = { DNS_BINARY,
-			 "--netns",
-			 (char *)infra,
-			 "--listen",
-			 gw,
-			 "--ready-fd",
-			 ready,
-			 r->internal ? NULL : "--upstream",
-			 NET_SLIRP_DNS,
-			 NULL };
+	char *argv[] = { DNS_BINARY, "--netns",	   (char *)infra, "--listen",
+			 gw,	     "--ready-fd", ready,	  r->internal ? NULL : "--upstream",
+			 SLIRP_DNS4, NULL };
 	inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
 	snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD);
 	return net_daemon_spawn(cfg, infra, argv, DNS_LOG, d);

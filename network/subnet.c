@@ -10,6 +10,7 @@
 
 #include "netlink.h"
 #include "network.h"
+#include "slirpnet.h"
 
 /*
  * Without --subnet a network takes the first 10.89.N.0/24 (as podman numbers its own networks)
@@ -21,10 +22,6 @@
 #define PICK4_COUNT  256
 #define PICK6_BASE   "fd89::"
 #define PICK6_COUNT  65536
-#define SLIRP4_NET   "10.0.2.0"
-#define SLIRP4_PFX   24
-#define SLIRP6_NET   "fd00::"
-#define SLIRP6_PFX   64
 #define PICK4_PREFIX 24
 #define PICK6_PREFIX 64
 
@@ -180,8 +177,8 @@ bool subnet_slirp_overlap4(struct in_addr net, unsigned prefix)
 {
 	struct in_addr slirp;
 
-	inet_pton(AF_INET, SLIRP4_NET, &slirp);
-	return subnet_overlap4(net, prefix, slirp, SLIRP4_PFX);
+	inet_pton(AF_INET, SLIRP_NET4, &slirp);
+	return subnet_overlap4(net, prefix, slirp, SLIRP_PREFIX4);
 }
 
 /**
@@ -195,8 +192,8 @@ bool subnet_slirp_overlap6(const struct in6_addr *net, unsigned prefix)
 {
 	struct in6_addr slirp;
 
-	inet_pton(AF_INET6, SLIRP6_NET, &slirp);
-	return subnet_overlap6(net, prefix, &slirp, SLIRP6_PFX);
+	inet_pton(AF_INET6, SLIRP_NET6, &slirp);
+	return subnet_overlap6(net, prefix, &slirp, SLIRP_PREFIX6);
 }
 
 /**

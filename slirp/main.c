@@ -24,8 +24,6 @@
 
 #define EXIT_USAGE	  2 /* the rootlet form (--netns NAME) */
 #define EXIT_USAGE_COMPAT 1 /* slirp4netns' form: it exits 1 on a usage error */
-#define SLIRP_DEFAULT_NET "10.0.2.0"
-#define SLIRP_DEFAULT_PFX 24
 
 static void usage(FILE *f)
 {
@@ -93,9 +91,9 @@ static void cfg_defaults(struct slirp_cfg *cfg)
 	cfg->mtu = SLIRP_DEFAULT_MTU;
 	cfg->ready_fd = cfg->exit_fd = cfg->wait_fd = -1;
 	cfg->busy_poll_us = SLIRP_BUSY_POLL_US;
-	inet_pton(AF_INET, SLIRP_DEFAULT_NET, &cfg->net);
-	cfg->mask.s_addr = htonl(~0U << (32 - SLIRP_DEFAULT_PFX));
-	cfg->prefix = SLIRP_DEFAULT_PFX;
+	inet_pton(AF_INET, SLIRP_NET4, &cfg->net);
+	cfg->mask.s_addr = htonl(~0U << (32 - SLIRP_PREFIX4));
+	cfg->prefix = SLIRP_PREFIX4;
 	snprintf(cfg->tapname, sizeof(cfg->tapname), "%s", SLIRP_DEFAULT_TAP);
 }
 

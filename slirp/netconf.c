@@ -55,7 +55,7 @@ int netconf_configure(const struct slirp_cfg *cfg)
 	    (err = default_route(sk, tap_index, AF_INET, &a.host)))
 		goto out;
 	if (cfg->enable_ipv6 &&
-	    ((err = netlink_addr_add(sk, tap_index, AF_INET6, &a.guest6, SLIRP_IPV6_PREFIXLEN)) ||
+	    ((err = netlink_addr_add(sk, tap_index, AF_INET6, &a.guest6, SLIRP_PREFIX6)) ||
 	     (err = default_route(sk, tap_index, AF_INET6, &a.host6))))
 		goto out;
 out:

@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "name.h"
+#include "slirpnet.h"
 
 #define SLIRP_DEFAULT_MTU 1500
 #define SLIRP_MAX_MTU	  65521
@@ -17,16 +18,11 @@
 #define SLIRP_ETH_HLEN	  14
 #define SLIRP_PREFIX_MIN  1
 /* The guest sits at network + 100, so a /26 or smaller has no room for it. */
-#define SLIRP_PREFIX_MAX     25
-#define SLIRP_OFFSET_HOST    2
-#define SLIRP_OFFSET_DNS     3
-#define SLIRP_OFFSET_DHCP    15
-#define SLIRP_OFFSET_GUEST   100
-#define SLIRP_IPV6_PREFIX    "fd00::"
-#define SLIRP_IPV6_PREFIXLEN 64
-#define SLIRP_IPV6_HOST	     "fd00::2"
-#define SLIRP_IPV6_DNS	     "fd00::3"
-#define SLIRP_IPV6_GUEST     "fd00::100"
+#define SLIRP_PREFIX_MAX   25
+#define SLIRP_OFFSET_HOST  2
+#define SLIRP_OFFSET_DNS   3
+#define SLIRP_OFFSET_DHCP  15
+#define SLIRP_OFFSET_GUEST 100
 
 enum netns_type {
 	NETNS_TYPE_PID,

@@ -24,10 +24,10 @@ void slirp_addrs_derive(const struct slirp_cfg *cfg, struct slirp_addrs *ret)
 	ret->dns.s_addr = htonl(net + SLIRP_OFFSET_DNS);
 	ret->dhcp.s_addr = htonl(net + SLIRP_OFFSET_DHCP);
 	ret->guest.s_addr = htonl(net + SLIRP_OFFSET_GUEST);
-	inet_pton(AF_INET6, SLIRP_IPV6_PREFIX, &ret->prefix6);
-	inet_pton(AF_INET6, SLIRP_IPV6_HOST, &ret->host6);
-	inet_pton(AF_INET6, SLIRP_IPV6_DNS, &ret->dns6);
-	inet_pton(AF_INET6, SLIRP_IPV6_GUEST, &ret->guest6);
+	inet_pton(AF_INET6, SLIRP_NET6, &ret->prefix6);
+	inet_pton(AF_INET6, SLIRP_HOST6, &ret->host6);
+	inet_pton(AF_INET6, SLIRP_DNS6, &ret->dns6);
+	inet_pton(AF_INET6, SLIRP_GUEST6, &ret->guest6);
 }
 
 /* A frame from libslirp to the guest, written or held to merge (gro.c). */
@@ -152,7 +152,7 @@ Slirp *stack_new(const struct slirp_cfg *cfg, struct loop *l)
 		.vnetwork = cfg->net,
 		.vnetmask = cfg->mask,
 		.in6_enabled = cfg->enable_ipv6,
-		.vprefix_len = SLIRP_IPV6_PREFIXLEN,
+		.vprefix_len = SLIRP_PREFIX6,
 		.if_mtu = cfg->mtu,
 		/* The guest's TSO segments exceed the MTU; libslirp still sends MTU-sized ones. */
 		.if_mru = slirp_tap_vnet(cfg) ? SLIRP_MRU_TSO : cfg->mtu,
