@@ -166,8 +166,7 @@ int netns_add(struct netns_cfg *cfg)
 	 */
 	if ((cfg->slirp && as_root && (err = slirp_start(cfg, dir_fd))) ||
 	    (cfg->bypass && (err = bypass_start(cfg, dir_fd))) ||
-	    (portfwd.pid < 0 && ((cfg->n_publish && !cfg->bypass) || cfg->n_publish_fd) &&
-	     (err = portfwd_start(cfg, dir_fd)))) {
+	    (portfwd.pid < 0 && portfwd_wanted(cfg) && (err = portfwd_start(cfg, dir_fd)))) {
 		if (!cfg->err.text[0])
 			err_errno(&cfg->err, err, "starting a helper");
 		helpers_stop(dir_fd);

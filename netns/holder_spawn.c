@@ -81,6 +81,15 @@ static int read_msg(int fd, holder_msg_t *ret_msg)
 	return 0;
 }
 
+/* The holder's next message, which must be @want: else its own failure, or -EPROTO. */
+static int expect_msg(int fd, holder_msg_t want)
+{
+	holder_msg_t msg;
+	int err = read_msg(fd, &msg);
+
+	return err ? err : msg == want ? 0 : msg < 0 ? msg : -EPROTO;
+}
+
 /*
  * In the child, between fork and exec: report failures through the pipe, then die. Once its
  * namespaces exist it says so and execs the holder at once: the parent writes the maps (a new
@@ -130,7 +139,6 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unsha
 	int report[2] = { -1, -1 }, userns_fd = -1, err;
 	char holder[PATH_MAX];
 	struct usermap map;
-	holder_msg_t msg;
 	pid_t pid = -1;
 
 	if ((err = binary_path(HOLDER_BINARY, BINPATH_LIBEXEC, holder, sizeof(holder)))) {
@@ -162,12 +170,8 @@ int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unsha
 	close(report[1]);
 	report[1] = -1;
 
-	if ((err = read_msg(report[0], &msg)))
+	if ((err = expect_msg(report[0], HOLDER_MSG_UNSHARED)))
 		goto out;
-	if (msg != HOLDER_MSG_UNSHARED) {
-		err = msg < 0 ? msg : -EPROTO;
-		goto out;
-	}
 	if ((unshared && (err = unshared(arg, pid))) ||
 	    (userns_fd < 0 && (err = usermap_apply(pid, &map, &cfg->err))))
 		goto out;
@@ -212,10 +216,7 @@ int holder_stop(const struct netns_state *st)
  */
 int holder_ready(int commit_fd)
 {
-	holder_msg_t msg;
-	int err = read_msg(commit_fd, &msg);
-
-	return err ? err : msg == HOLDER_MSG_READY ? 0 : msg < 0 ? msg : -EPROTO;
+	return expect_msg(commit_fd, HOLDER_MSG_READY);
 }
 
 /**

@@ -82,6 +82,7 @@ struct helper_proc {
 };
 int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 		      struct helper_proc *h);
+bool portfwd_wanted(const struct netns_cfg *cfg);
 bool portfwd_early(const struct netns_cfg *cfg);
 int portfwd_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 			struct helper_proc *h);

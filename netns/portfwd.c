@@ -91,6 +91,19 @@ int portfwd_start(struct netns_cfg *cfg, int dir_fd)
 }
 
 /**
+ * portfwd_wanted() - Whether add starts rootlet-portfwd at all
+ * @cfg:	configuration
+ *
+ * With --bypass the --publish rules are rootlet-bypass's; --publish-fd sockets are always ours.
+ *
+ * Return: true when there is something for it to forward
+ */
+bool portfwd_wanted(const struct netns_cfg *cfg)
+{
+	return (cfg->n_publish && !cfg->bypass) || cfg->n_publish_fd;
+}
+
+/**
  * portfwd_early() - Whether add starts rootlet-portfwd with rootlet-slirp, before the netns
  * exists, rather than after it is named
  * @cfg:	configuration
@@ -104,8 +117,7 @@ int portfwd_start(struct netns_cfg *cfg, int dir_fd)
  */
 bool portfwd_early(const struct netns_cfg *cfg)
 {
-	return cfg->slirp && !cfg->ipv6 && !cfg->source_ip &&
-	       ((cfg->n_publish && !cfg->bypass) || cfg->n_publish_fd);
+	return cfg->slirp && !cfg->ipv6 && !cfg->source_ip && portfwd_wanted(cfg);
 }
 
 /**
