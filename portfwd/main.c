@@ -151,17 +151,16 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 			snprintf(cfg->api_path, sizeof(cfg->api_path), "%s", optarg);
 			break;
 		case OPT_READY:
-			if (parse_nonneg(optarg, &cfg->ready_fd))
-				return usage_error(cfg, "--ready-fd '%s': not an fd number",
-						   optarg);
+			if (cmdline_open_fd(optarg, &cfg->ready_fd))
+				return usage_error(cfg, "--ready-fd '%s': not an open fd", optarg);
 			break;
 		case OPT_EXIT:
-			if (parse_nonneg(optarg, &cfg->exit_fd))
-				return usage_error(cfg, "--exit-fd '%s': not an fd number", optarg);
+			if (cmdline_open_fd(optarg, &cfg->exit_fd))
+				return usage_error(cfg, "--exit-fd '%s': not an open fd", optarg);
 			break;
 		case OPT_WAIT:
-			if (parse_nonneg(optarg, &cfg->wait_fd))
-				return usage_error(cfg, "--wait-fd '%s': not an fd number", optarg);
+			if (cmdline_open_fd(optarg, &cfg->wait_fd))
+				return usage_error(cfg, "--wait-fd '%s': not an open fd", optarg);
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
@@ -308,12 +307,6 @@ int main(int argc, char **argv)
 	}
 	if (err) {
 		log_error("%s; see 'rootlet-portfwd --help'", err_why(&cfg.err, err));
-		return EXIT_USAGE;
-	}
-	if ((cfg.ready_fd >= 0 && fcntl(cfg.ready_fd, F_GETFD) < 0) ||
-	    (cfg.exit_fd >= 0 && fcntl(cfg.exit_fd, F_GETFD) < 0) ||
-	    (cfg.wait_fd >= 0 && fcntl(cfg.wait_fd, F_GETFD) < 0)) {
-		log_error("--ready-fd, --exit-fd or --wait-fd is not an open fd");
 		return EXIT_USAGE;
 	}
 	return cfg.verb ? pf_run_client(&cfg) : pf_run_daemon(&cfg);
