@@ -48,14 +48,10 @@ struct add_ctx {
 static int holder_unshared(void *arg, pid_t holder)
 {
 	struct add_ctx *a = arg;
-	char target[64];
+	int err;
 
-	snprintf(target, sizeof(target), "/proc/%d/ns/net", (int)holder);
-	if (symlinkat(target, a->dir_fd, STATE_NET) < 0)
-		return -errno;
-	snprintf(target, sizeof(target), "/proc/%d/ns/user", (int)holder);
-	if (symlinkat(target, a->dir_fd, STATE_USER) < 0)
-		return -errno;
+	if ((err = entry_build_link(a->dir_fd, holder)))
+		return err;
 	/* A helper that died already says why in its log: helper_finish() reads that. */
 	if (a->slirp->pid > 0 && helper_go(a->slirp))
 		return helper_finish(a->cfg, a->dir_fd, a->slirp, STATE_SLIRP_PIDFILE) ?: -ECHILD;
@@ -85,7 +81,7 @@ static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct 
 	if (portfwd_early(cfg) && (err = portfwd_spawn_early(cfg, dir_fd, dir_path, ctx->portfwd)))
 		return err;
 	snprintf(st->userns, sizeof(st->userns), "%s", cfg->userns_path ? USERNS_JOIN : USERNS_NEW);
-	if ((err = holder_spawn(cfg, &st->holder_pid, holder_unshared, ctx, &ctx->commit_fd)))
+	if ((err = holder_spawn_for(cfg, &st->holder_pid, holder_unshared, ctx, &ctx->commit_fd)))
 		return err;
 	/* Mapped now: portfwd joins the user namespace as a whole process, and sandboxes there. */
 	if (ctx->portfwd->pid > 0 && helper_go(ctx->portfwd))
@@ -107,14 +103,14 @@ static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct 
 int netns_add(struct netns_cfg *cfg)
 {
 	struct netns_state st = { 0 };
-	int root_fd = -1, dir_fd = -1, lock_fd = -1, err;
+	int root_fd = -1, err;
 	bool as_root = geteuid() == 0 && !cfg->userns_path;
 	struct helper_proc slirp = { .pid = -1, .ready_fd = -1, .go_fd = -1 };
 	struct helper_proc portfwd = { .pid = -1, .ready_fd = -1, .go_fd = -1 };
 	struct add_ctx ctx = { .cfg = cfg, .slirp = &slirp, .portfwd = &portfwd, .commit_fd = -1 };
-	char tmp[32], tmp_path[PATH_MAX];
+	struct entry_build b = { .dir_fd = -1, .lock_fd = -1 };
+	char tmp_path[PATH_MAX];
 
-	snprintf(tmp, sizeof(tmp), ADD_TMP_PREFIX "%d", (int)getpid());
 	if ((err = state_root_open(cfg->root, true, &root_fd)))
 		return err;
 	if (as_root) {
@@ -128,32 +124,19 @@ int netns_add(struct netns_cfg *cfg)
 		err = -EEXIST;
 		goto out;
 	}
-
-	if (mkdirat(root_fd, tmp, STATE_DIR_MODE) < 0) {
-		err = -errno;
+	if ((err = entry_build_begin(root_fd, &b)))
 		goto out;
-	}
-	dir_fd = openat(root_fd, tmp, DIR_OPEN_FLAGS);
-	if (dir_fd < 0) {
-		err = -errno;
-		unlinkat(root_fd, tmp, AT_REMOVEDIR);
-		goto out;
-	}
-	/* Held until we exit, so gc never takes our half-built directory for debris. */
-	if ((err = lock_at(dir_fd, STATE_LOCK, false, &lock_fd)))
-		goto fail;
-	snprintf(tmp_path, sizeof(tmp_path), "%s/%s", cfg->root, tmp);
-	ctx.dir_fd = dir_fd;
+	snprintf(tmp_path, sizeof(tmp_path), "%s/%s", cfg->root, b.tmp);
+	ctx.dir_fd = b.dir_fd;
 	/* The early rootlet-slirp and rootlet-portfwd bind their API sockets in here before they
 	 * say ready: wait for them before the rename. */
-	if ((err = add_populate(cfg, dir_fd, as_root, &st, &ctx, tmp_path)) ||
-	    (slirp.pid > 0 && (err = helper_finish(cfg, dir_fd, &slirp, STATE_SLIRP_PIDFILE))) ||
+	if ((err = add_populate(cfg, b.dir_fd, as_root, &st, &ctx, tmp_path)) ||
+	    (slirp.pid > 0 && (err = helper_finish(cfg, b.dir_fd, &slirp, STATE_SLIRP_PIDFILE))) ||
 	    (portfwd.pid > 0 &&
-	     (err = helper_finish(cfg, dir_fd, &portfwd, STATE_PORTFWD_PIDFILE))) ||
+	     (err = helper_finish(cfg, b.dir_fd, &portfwd, STATE_PORTFWD_PIDFILE))) ||
 	    (ctx.commit_fd >= 0 && (err = holder_ready(ctx.commit_fd))))
 		goto fail;
-	if (renameat2(root_fd, tmp, root_fd, cfg->name, RENAME_NOREPLACE) < 0) {
-		err = -errno;
+	if ((err = entry_build_publish(&b, cfg->name))) {
 		if (err == -EEXIST)
 			add_explain_exists(cfg, root_fd);
 		goto fail;
@@ -164,14 +147,14 @@ int netns_add(struct netns_cfg *cfg)
 	 * bypass's: the service's own bind() is made on the host's side. The lock we still hold
 	 * keeps del away until they are up or the entry is gone again.
 	 */
-	if ((cfg->slirp && as_root && (err = slirp_start(cfg, dir_fd))) ||
-	    (cfg->bypass && (err = bypass_start(cfg, dir_fd))) ||
-	    (portfwd.pid < 0 && portfwd_wanted(cfg) && (err = portfwd_start(cfg, dir_fd)))) {
+	if ((cfg->slirp && as_root && (err = slirp_start(cfg, b.dir_fd))) ||
+	    (cfg->bypass && (err = bypass_start(cfg, b.dir_fd))) ||
+	    (portfwd.pid < 0 && portfwd_wanted(cfg) && (err = portfwd_start(cfg, b.dir_fd)))) {
 		if (!cfg->err.text[0])
 			err_errno(&cfg->err, err, "starting a helper");
-		helpers_stop(dir_fd);
+		helpers_stop(b.dir_fd);
 		holder_stop(&st);
-		entry_remove(root_fd, cfg->name, dir_fd, &st);
+		entry_remove(root_fd, cfg->name, b.dir_fd, &st);
 		goto out;
 	}
 	/* Complete: the holder stops waiting for us (had we died before, it would have ended). */
@@ -186,14 +169,11 @@ fail:
 		kill(st.holder_pid, SIGKILL);
 		waitpid(st.holder_pid, NULL, 0);
 	}
-	entry_remove(root_fd, tmp, dir_fd, &st);
+	entry_remove(root_fd, b.tmp, b.dir_fd, &st);
 out:
 	if (ctx.commit_fd >= 0)
 		close(ctx.commit_fd);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	if (dir_fd >= 0)
-		close(dir_fd);
+	entry_build_close(&b);
 	close(root_fd);
 	return err;
 }

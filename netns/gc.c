@@ -86,7 +86,7 @@ int netns_gc(struct netns_cfg *cfg)
 		return err;
 	}
 	while ((de = readdir(dir))) {
-		bool is_tmp = !strncmp(de->d_name, ADD_TMP_PREFIX, strlen(ADD_TMP_PREFIX));
+		bool is_tmp = !strncmp(de->d_name, ENTRY_TMP_PREFIX, strlen(ENTRY_TMP_PREFIX));
 
 		if (!is_tmp && name_check(de->d_name, NULL))
 			continue;

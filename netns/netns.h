@@ -5,13 +5,12 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "entry_build.h"
 #include "err.h"
+#include "holder.h"
 #include "state.h"
 
 #define NETNS_DETAIL_MAX 512
-
-/* add builds an entry in "~add.<pid>" first: '~' is no name character, so it never collides. */
-#define ADD_TMP_PREFIX "~add."
 
 struct netns_cfg {
 	const char *verb;
@@ -53,12 +52,9 @@ void entry_close(struct entry *e);
 int entry_remove(int root_fd, const char *dir_name, int dir_fd, const struct netns_state *st);
 int entry_ns_path(const struct netns_cfg *cfg, const char *file, char *buf, size_t len);
 
-/* Called once a new holder's namespaces exist, before its maps are written. */
-typedef int (*holder_unshared_fn)(void *arg, pid_t holder);
-int holder_spawn(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg,
-		 int *ret_commit_fd);
-int holder_ready(int commit_fd);
-int holder_commit(int commit_fd);
+/* lib/holder.h's holder_spawn() for add: --userns, or a new userns with the caller's maps. */
+int holder_spawn_for(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg,
+		     int *ret_commit_fd);
 int holder_stop(const struct netns_state *st);
 #define HOLDER_STOP_TIMEOUT_MS 2000 /* SIGTERM's grace before SIGKILL */
 

@@ -1,0 +1,46 @@
+/* The holder of a rootless netns: its protocol, and starting one (rootlet-netns, rootlet-network).
+ */
+#ifndef ROOTLET_HOLDER_H
+#define ROOTLET_HOLDER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define HOLDER_BINARY "rootlet-netns-holder"
+
+/*
+ * The holder reports on this fd (one end of a socketpair; its starter holds the other), then
+ * waits on it for HOLDER_COMMIT, which the starter sends once the entry is complete. End of
+ * file instead means the starter died half-way: the holder releases what it owns and exits, and
+ * its helpers with it.
+ */
+#define HOLDER_REPORT_FD 3
+#define HOLDER_COMMIT	 'c'
+
+/* Messages are one int32 each: these two, or a negative errno on failure. */
+#define HOLDER_MSG_READY    0 /* namespaces made, capabilities dropped, waiting for SIGTERM */
+#define HOLDER_MSG_UNSHARED 1 /* namespaces made (a new userns: the parent may map it now) */
+
+typedef int32_t holder_msg_t;
+
+struct usermap;
+typedef int (*holder_unshared_fn)(void *arg, pid_t holder);
+
+/* What holder_spawn() makes and for which entry. */
+struct holder_opts {
+	const char *root; /* the state root and the entry's (final) name: the holder's argv */
+	const char *name;
+	int userns_fd;		     /* a user namespace to join, or -1: a new one, ... */
+	const struct usermap *map;   /* ... mapped with this */
+	holder_unshared_fn unshared; /* called once its namespaces exist (before a new one's
+					maps), or NULL */
+	void *arg;		     /* for @unshared */
+};
+
+int holder_spawn(const struct holder_opts *o, pid_t *ret_pid, int *ret_commit_fd, struct err *e);
+int holder_ready(int commit_fd);
+int holder_commit(int commit_fd);
+
+#endif
