@@ -19,9 +19,7 @@
 #include "state.h"
 #include "statedir.h"
 
-#define NETNS_BINARY   "rootlet-netns"
 #define MAC_TEXT_MAX   sizeof("00:00:00:00:00:00")
-#define RESOLV_CONF    "resolv.conf" /* what rootlet-netns exec binds over /etc/resolv.conf */
 #define ATTACH_PENDING "pending"
 #define ATTACH_READY   "ready"
 
@@ -92,25 +90,6 @@ static json_t *new_attachment(struct net_cfg *cfg, const struct net_record *r, s
 	return o;
 }
 
-/* A netns alloc makes gets the network's resolver: rootlet-dns on the gateway, or slirp's. */
-static int write_resolv(struct net_cfg *cfg, const struct net_record *r)
-{
-	char dir[PATH_MAX], text[sizeof("nameserver \n") + INET_ADDRSTRLEN], ns[INET_ADDRSTRLEN];
-	int fd, err;
-
-	if (!attach_nameserver(r, ns, sizeof(ns)))
-		return 0;
-	snprintf(text, sizeof(text), "nameserver %s\n", ns);
-	if ((err = netns_entry_path(cfg, cfg->id, NULL, dir, sizeof(dir))))
-		return err;
-	fd = open(dir, DIR_OPEN_FLAGS);
-	if (fd < 0)
-		return -errno;
-	err = file_write_state(fd, RESOLV_CONF, text, strlen(text), STATE_FILE_MODE);
-	close(fd);
-	return err;
-}
-
 static int resolve_netns(struct net_cfg *cfg, char *path, size_t len, bool *made)
 {
 	*made = !cfg->netns_arg;
@@ -126,27 +105,33 @@ static int resolve_netns(struct net_cfg *cfg, char *path, size_t len, bool *made
 	return netns_entry_path(cfg, cfg->netns_arg, STATE_NET, path, len);
 }
 
-/* After the pending record is written: the infra, the netns, the veth; then ready. */
+/*
+ * After the pending record is written: the infra, the netns (its holder execs while eth0 is
+ * plumbed), the veth; the netns published; then ready.
+ */
 static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t *a, bool made)
 {
 	char infra[NAME_MAX_LEN + 1], user[PATH_MAX];
 	const char *netns = json_string_value(json_object_get(a, "netns"));
+	struct net_container c = { .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
 	int err;
 
 	attach_infra_name(r->name, infra, sizeof(infra));
 	if ((err = infra_ensure(cfg, dir_fd, r)) ||
 	    (err = netns_entry_path(cfg, infra, STATE_USER, user, sizeof(user))))
 		return err;
-	if (made && (err = netns_cmd(cfg, (char *[]){ NETNS_BINARY, "add", (char *)cfg->id,
-						      "--userns", user, NULL })))
+	if (made && (err = container_start(cfg, user, &c)))
 		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
 	if (!made && (err = same_userns(cfg, r, netns)))
 		return err;
-	if ((err = plumb_container(cfg, r, a)) || (err = publish_start(cfg, r, a)) ||
-	    (err = infra_wait(cfg, r)))
+	if ((err = plumb_container(cfg, r, a, c.net_fd)) || (err = publish_start(cfg, r, a)) ||
+	    (err = infra_wait(cfg, r))) {
+		if (made)
+			container_abort(&c);
 		return err;
-	if (made && (err = write_resolv(cfg, r)))
-		return err_errno(&cfg->err, err, "resolv.conf of %s", cfg->id);
+	}
+	if (made && (err = container_publish(cfg, r, &c)))
+		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
 	json_object_set_new(a, "state", json_string(ATTACH_READY));
 	json_object_del(a, "alloc_pid");
 	if ((err = record_create(dir_fd, r, &cfg->err)))

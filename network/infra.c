@@ -120,7 +120,7 @@ static int write_sysctl(const char *path, const char *value, struct err *e)
 }
 
 /* In a child in the infra's user namespace: the bridge, the gateway's address, forwarding. */
-static int bridge_up(struct net_cfg *cfg, const struct net_record *r, json_t *unused, struct err *e)
+static int bridge_up(struct net_cfg *cfg, const struct net_record *r, void *unused, struct err *e)
 {
 	struct nl_sock *sk = NULL;
 	int err, bridge;
@@ -148,7 +148,7 @@ static int bridge_up(struct net_cfg *cfg, const struct net_record *r, json_t *un
 }
 
 /* In a child in the infra, once slirp has made tap0: proxied ARP answers on it without delay. */
-static int tap_tune(struct net_cfg *cfg, const struct net_record *r, json_t *unused, struct err *e)
+static int tap_tune(struct net_cfg *cfg, const struct net_record *r, void *unused, struct err *e)
 {
 	int err;
 
@@ -290,7 +290,7 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		const char *state = json_string_value(json_object_get(a, "state"));
 
 		if (state && !strcmp(state, "ready") &&
-		    (plumb_container(cfg, r, a) || publish_start(cfg, r, a)))
+		    (plumb_container(cfg, r, a, -1) || publish_start(cfg, r, a)))
 			err_clear(&cfg->err); /* its netns is gone: dealloc or gc drops it */
 	}
 	if (r->dns && ((err = infra_write_hosts(cfg, r)) ||

@@ -8,8 +8,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "entry_build.h"
 #include "err.h"
 #include "name.h"
+#include "state.h"
 
 /* Under the state root, beside the netns entries: '~' is no name character. */
 #define NET_DIR		"~networks"
@@ -141,18 +143,31 @@ int infra_wait(struct net_cfg *cfg, const struct net_record *r);
 
 /* masq.c: outbound IPv6 masqueraded to slirp's guest address. */
 int masq_ipv6(struct err *e);
-typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, struct json_t *a,
+typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, void *arg,
 			    struct err *e);
-int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r,
-		 struct json_t *a);
+int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, void *arg);
 int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e);
-int plumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
+int plumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a, int net_fd);
 int unplumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int publish_start(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int publish_stop(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int netns_cmd(struct net_cfg *cfg, char *const argv[]);
 int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, char *buf,
 		     size_t len);
+
+/* container.c: the netns alloc makes for a container, without rootlet-netns's exec. */
+struct net_container {
+	int root_fd;
+	struct entry_build b;
+	struct netns_state st;
+	int commit_fd; /* the holder's channel, until committed */
+	int net_fd;    /* its netns, to plumb before it is published */
+	bool published;
+};
+int container_start(struct net_cfg *cfg, const char *user, struct net_container *c);
+int container_publish(struct net_cfg *cfg, const struct net_record *r, struct net_container *c);
+void container_abort(struct net_container *c);
+int container_sweep(struct net_cfg *cfg, struct json_t *a);
 
 int net_alloc(struct net_cfg *cfg);
 int net_dealloc(struct net_cfg *cfg);

@@ -151,13 +151,13 @@ static int set_up_eth0(const struct net_record *r, json_t *a, struct err *e)
  * net_in_child() - Run @fn in a child, which may change namespaces; its struct err comes back
  * on a pipe
  * @cfg:	cfg->err: the child's, when it fails
- * @fn:		what the child does, with @r and @a
+ * @fn:		what the child does, with @r and @arg
  * @r:		the network
- * @a:		an attachment, or NULL
+ * @arg:	what else @fn needs, or NULL
  *
  * Return: 0 when the child succeeded, else its (or our) negative errno
  */
-int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, json_t *a)
+int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, void *arg)
 {
 	struct err child_err = { 0 };
 	int pipefd[2], status, err;
@@ -168,7 +168,7 @@ int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *
 	pid = fork();
 	if (pid == 0) {
 		close(pipefd[0]);
-		err = fn(cfg, r, a, &child_err);
+		err = fn(cfg, r, arg, &child_err);
 		if (err && write(pipefd[1], &child_err, sizeof(child_err)) < 0)
 			_exit(2);
 		_exit(err ? 1 : 0);
@@ -198,17 +198,25 @@ static int join_fd(int fd, const char *netns, struct err *e)
 	return ns_join(fd, CLONE_NEWNET) ? err_errno(e, -errno, "joining %s", netns) : 0;
 }
 
-static int plumb(struct net_cfg *cfg, const struct net_record *r, json_t *a, struct err *e)
+/* What plumb() is given: the attachment, and its netns when the caller has it open. */
+struct plumb_job {
+	json_t *a;
+	int net_fd; /* or -1: the attachment's netns path is opened */
+};
+
+static int plumb(struct net_cfg *cfg, const struct net_record *r, void *arg, struct err *e)
 {
-	const char *netns = json_string_value(json_object_get(a, "netns"));
-	const char *veth = json_string_value(json_object_get(a, "veth"));
-	const char *state = json_string_value(json_object_get(a, "state"));
+	const struct plumb_job *job = arg;
+	const char *netns = json_string_value(json_object_get(job->a, "netns"));
+	const char *veth = json_string_value(json_object_get(job->a, "veth"));
+	const char *state = json_string_value(json_object_get(job->a, "state"));
 	/* Only a ready attachment is plumbed again (a repair); a new one leaves eth0 alone. */
 	bool again = state && !strcmp(state, "ready");
-	int cnet_fd, err;
+	int cnet_fd = job->net_fd, err;
 
 	/* Opened here, before we leave the host's mount and user namespaces behind. */
-	if (!netns || !veth || (err = ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &cnet_fd)))
+	if (!netns || !veth ||
+	    (cnet_fd < 0 && (err = ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &cnet_fd))))
 		return err_make(e, -ENOENT, "the container's netns %s is gone",
 				netns ? netns : "(none)");
 	if ((err = join_infra_ns(cfg, r, STATE_USER, CLONE_NEWUSER, e)))
@@ -218,14 +226,15 @@ static int plumb(struct net_cfg *cfg, const struct net_record *r, json_t *a, str
 	if ((err = join_infra_ns(cfg, r, STATE_NET, CLONE_NEWNET, e)) ||
 	    (err = make_veth(veth, cnet_fd, r->mtu, e)) || (err = join_fd(cnet_fd, netns, e)))
 		goto out;
-	err = set_up_eth0(r, a, e);
+	err = set_up_eth0(r, job->a, e);
 out:
 	close(cnet_fd);
 	return err;
 }
 
-static int unplumb(struct net_cfg *cfg, const struct net_record *r, json_t *a, struct err *e)
+static int unplumb(struct net_cfg *cfg, const struct net_record *r, void *arg, struct err *e)
 {
+	json_t *a = arg;
 	const char *veth = json_string_value(json_object_get(a, "veth"));
 	struct nl_sock *sk = NULL;
 	int err, ifindex;
@@ -246,12 +255,15 @@ static int unplumb(struct net_cfg *cfg, const struct net_record *r, json_t *a, s
  * @cfg:	the state root; cfg->err on failure
  * @r:		the network, its infra up
  * @a:		the attachment: netns, veth, ip, mac
+ * @net_fd:	its netns, open (alloc's, not yet published), or -1: its netns path is opened
  *
  * Return: 0, or a negative errno
  */
-int plumb_container(struct net_cfg *cfg, const struct net_record *r, json_t *a)
+int plumb_container(struct net_cfg *cfg, const struct net_record *r, json_t *a, int net_fd)
 {
-	return net_in_child(cfg, plumb, r, a);
+	struct plumb_job job = { .a = a, .net_fd = net_fd };
+
+	return net_in_child(cfg, plumb, r, &job);
 }
 
 /**

@@ -212,8 +212,11 @@ test_kill_9_of_network_alloc_and_dealloc_at_random_points() {
 		kill_at_random 30 "$NETWORK" alloc n "k$i"
 		[ $((i % 3)) -eq 0 ] && kill_at_random 30 "$NETWORK" dealloc n "k$((i - 1))"
 	done
-	# The next command takes the lock and rolls back what a killed alloc left pending.
+	# The next command takes the lock and rolls back what a killed alloc left pending, the
+	# netns it was building included (before gc, which would sweep that too).
 	ok timeout 10 "$NETWORK" is-idle n
+	left=$(ls -A "$ROOTLET_STATE_DIR" | grep '^~add\.' || true)
+	[ -z "$left" ] || fail "a killed alloc's half-made netns is left after the next command: $left"
 	attachments >att
 	assert_eq "$(grep -vc ' ready$' att)" 0 "attachments not ready after recovery"
 	assert_eq "$(cut -d' ' -f2 att | sort | uniq -d)" "" "addresses handed out twice"
