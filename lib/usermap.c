@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,4 +315,25 @@ void usermap_format(const struct idmap_range *r, size_t n, char *buf, size_t len
 			break;
 		used += (size_t)k;
 	}
+}
+
+/**
+ * usermap_build_own() - usermap_build() for the calling user, from /etc/subuid and /etc/subgid:
+ * own uid and gid to 0, the subordinate ranges after them when the files allow
+ * @ret:	the maps
+ * @diag:	why it fell back, malformed lines
+ * @e:		the fatal error, on failure
+ *
+ * Return: 0 on success, negative errno (@e says more)
+ */
+int usermap_build_own(struct usermap *ret, struct usermap_diag *diag, struct err *e)
+{
+	struct usermap_opts opts = { .uid = getuid(),
+				     .gid = getgid(),
+				     .subuid_path = SUBUID_PATH,
+				     .subgid_path = SUBGID_PATH };
+	struct passwd *pw = getpwuid(opts.uid);
+
+	opts.user = pw ? pw->pw_name : NULL;
+	return usermap_build(&opts, ret, diag, e);
 }

@@ -42,6 +42,7 @@ struct usermap_diag {
 struct err;
 int usermap_build(const struct usermap_opts *o, struct usermap *ret, struct usermap_diag *diag,
 		  struct err *e);
+int usermap_build_own(struct usermap *ret, struct usermap_diag *diag, struct err *e);
 int usermap_helpers_check(struct err *e);
 int usermap_apply(pid_t pid, const struct usermap *m, struct err *e);
 void usermap_format(const struct idmap_range *r, size_t n, char *buf, size_t len);

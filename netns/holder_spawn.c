@@ -1,7 +1,6 @@
 /* Starting the holder of the netns rootlet-netns add makes, and stopping a holder. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,16 +15,10 @@
 /* Own uid to 0 and, when /etc/subuid and /etc/subgid allow, the subordinate ranges after it. */
 static int holder_map_build(struct netns_cfg *cfg, struct usermap *map)
 {
-	struct usermap_opts opts = { .uid = getuid(),
-				     .gid = getgid(),
-				     .subuid_path = SUBUID_PATH,
-				     .subgid_path = SUBGID_PATH };
-	struct passwd *pw = getpwuid(opts.uid);
 	struct usermap_diag diag;
 	int err;
 
-	opts.user = pw ? pw->pw_name : NULL;
-	if ((err = usermap_build(&opts, map, &diag, &cfg->err)))
+	if ((err = usermap_build_own(map, &diag, &cfg->err)))
 		return err;
 	if (diag.fallback[0])
 		snprintf(cfg->warning, sizeof(cfg->warning), "%s", diag.fallback);

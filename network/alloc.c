@@ -113,24 +113,24 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 {
 	char infra[NAME_MAX_LEN + 1], user[PATH_MAX];
 	const char *netns = json_string_value(json_object_get(a, "netns"));
-	struct net_container c = { .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
+	struct net_nsmake c = { .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
 	int err;
 
 	attach_infra_name(r->name, infra, sizeof(infra));
 	if ((err = infra_ensure(cfg, dir_fd, r)) ||
 	    (err = netns_entry_path(cfg, infra, STATE_USER, user, sizeof(user))))
 		return err;
-	if (made && (err = container_start(cfg, user, &c)))
+	if (made && (err = nsmake_start(cfg, cfg->id, user, &c)))
 		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
 	if (!made && (err = same_userns(cfg, r, netns)))
 		return err;
 	if ((err = plumb_container(cfg, r, a, c.net_fd)) || (err = publish_start(cfg, r, a)) ||
 	    (err = infra_wait(cfg, r))) {
 		if (made)
-			container_abort(&c);
+			nsmake_abort(&c);
 		return err;
 	}
-	if (made && (err = container_publish(cfg, r, &c)))
+	if (made && (err = nsmake_publish(cfg, r, &c)))
 		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
 	json_object_set_new(a, "state", json_string(ATTACH_READY));
 	json_object_del(a, "alloc_pid");

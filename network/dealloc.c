@@ -55,7 +55,7 @@ int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 			i++;
 			continue;
 		}
-		if ((err = detach(cfg, r, a)) || (err = container_sweep(cfg, a)))
+		if ((err = detach(cfg, r, a)) || (err = nsmake_sweep(cfg, a)))
 			return err_wrap(&cfg->err, err, "rolling back a killed alloc of %s",
 					json_string_value(json_object_get(a, "id")));
 		json_array_remove(r->att, i);

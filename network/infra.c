@@ -35,7 +35,6 @@
 #define SLIRP_LOG	   "slirp.log"
 #define SLIRP_ARGS_FIXED   8 /* rootlet-slirp --netns NAME --configure --mtu N --enable-... */
 #define SLIRP_ARGS_MAX	   (SLIRP_ARGS_FIXED + 5)
-#define ADD_ARGS_MAX	   6 /* rootlet-netns add NAME --userns PATH */
 
 /*
  * Outbound, decided by measurement (ARCHITECTURE.md): the infra routes the containers' packets
@@ -159,8 +158,8 @@ static int tap_tune(struct net_cfg *cfg, const struct net_record *r, void *unuse
 }
 
 /*
- * The user namespace the containers still attached live in, as an fd this process passes on
- * (not close-on-exec); -1 when none of them is left. A new infra must join it: a veth can only
+ * The user namespace the containers still attached live in, as an fd; -1 when none of them is
+ * left. A new infra must join it: a veth can only
  * be made across two netns of one user namespace.
  */
 static int surviving_userns(const struct net_record *r)
@@ -179,10 +178,8 @@ static int surviving_userns(const struct net_record *r)
 			continue;
 		user_fd = ioctl(net_fd, NS_GET_USERNS);
 		close(net_fd);
-		if (user_fd >= 0 && fcntl(user_fd, F_SETFD, 0) == 0)
-			return user_fd;
 		if (user_fd >= 0)
-			close(user_fd);
+			return user_fd;
 	}
 	return -1;
 }
@@ -255,8 +252,8 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 {
 	char infra[NAME_MAX_LEN + 1], userns[sizeof("/proc/self/fd/2147483647")];
-	char *add[ADD_ARGS_MAX] = { NETNS_BINARY, "add", infra };
-	int live, err, n = 3, user_fd;
+	struct net_nsmake m;
+	int live, err, user_fd;
 	size_t i;
 	json_t *a;
 
@@ -271,15 +268,14 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
 		err_clear(&cfg->err);
 	}
-	if ((user_fd = surviving_userns(r)) >= 0) {
+	if ((user_fd = surviving_userns(r)) >= 0)
 		snprintf(userns, sizeof(userns), "/proc/self/fd/%d", user_fd);
-		add[n++] = "--userns";
-		add[n++] = userns;
-	}
-	add[n] = NULL;
-	err = netns_cmd(cfg, add);
+	/* What `rootlet-netns add net.NAME [--userns ...]` makes, without its exec. */
+	err = nsmake_start(cfg, infra, user_fd >= 0 ? userns : NULL, &m);
 	if (user_fd >= 0)
 		close(user_fd);
+	if (!err)
+		err = nsmake_publish(cfg, NULL, &m);
 	if (err)
 		return err_wrap(&cfg->err, err, "starting infra %s", infra);
 	if ((err = net_in_child(cfg, bridge_up, r, NULL)) ||

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "name.h"
 #include "state.h"
+#include "usermap.h"
 
 /* Under the state root, beside the netns entries: '~' is no name character. */
 #define NET_DIR		"~networks"
@@ -69,6 +70,7 @@ struct net_cfg {
 	char root[PATH_MAX];
 	struct err err;
 	const char *warning; /* one line main() prints whatever the outcome, or NULL */
+	char warning_buf[USERMAP_MSG_MAX]; /* what @warning points to when it was composed */
 	/* the infra's daemons infra_ensure() started; infra_wait() waits for them */
 	struct net_daemon starting[NET_INFRA_DAEMONS];
 	int n_starting;
@@ -155,19 +157,19 @@ int netns_cmd(struct net_cfg *cfg, char *const argv[]);
 int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, char *buf,
 		     size_t len);
 
-/* container.c: the netns alloc makes for a container, without rootlet-netns's exec. */
-struct net_container {
+/* nsmake.c: a rootlet netns entry (the infra's, a container's) made without rootlet-netns. */
+struct net_nsmake {
 	int root_fd;
 	struct entry_build b;
 	struct netns_state st;
 	int commit_fd; /* the holder's channel, until committed */
-	int net_fd;    /* its netns, to plumb before it is published */
+	int net_fd;    /* its netns, to use before it is published */
 	bool published;
 };
-int container_start(struct net_cfg *cfg, const char *user, struct net_container *c);
-int container_publish(struct net_cfg *cfg, const struct net_record *r, struct net_container *c);
-void container_abort(struct net_container *c);
-int container_sweep(struct net_cfg *cfg, struct json_t *a);
+int nsmake_start(struct net_cfg *cfg, const char *name, const char *user, struct net_nsmake *c);
+int nsmake_publish(struct net_cfg *cfg, const struct net_record *r, struct net_nsmake *c);
+void nsmake_abort(struct net_nsmake *c);
+int nsmake_sweep(struct net_cfg *cfg, struct json_t *a);
 
 int net_alloc(struct net_cfg *cfg);
 int net_dealloc(struct net_cfg *cfg);

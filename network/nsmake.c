@@ -1,0 +1,198 @@
+/* A rootlet netns entry made by rootlet-network itself: the infra's, or a container's in it. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "holder.h"
+#include "usermap.h"
+#include "network.h"
+#include "nsfd.h"
+#include "proc.h"
+#include "state.h"
+#include "statedir.h"
+
+#define RESOLV_CONF "resolv.conf" /* what rootlet-netns exec binds over /etc/resolv.conf */
+
+/*
+ * Theory of operation. What `rootlet-netns add NAME [--userns PATH]` makes (a holder, the
+ * entry naming its namespaces and state.json), made here without its exec (about 1.5 ms),
+ * and published later: the holder's namespaces exist after its unshare, so alloc plumbs a
+ * container's eth0 while its holder execs and drops its capabilities. The entry is built in
+ * <root>/~add.<our pid>, as add builds it, and renamed to <root>/NAME only once the caller is
+ * done with it and the holder is ready: readers never see it half made. Until the holder has
+ * our commit, our death (kill -9) ends it, and its netns (with a container's end of the veth)
+ * goes with it; net_recover() then sweeps the directory we left.
+ */
+
+/* The holder's namespaces exist: the entry names them. */
+static int link_holder(void *arg, pid_t holder)
+{
+	const struct net_nsmake *c = arg;
+
+	return entry_build_link(c->b.dir_fd, holder);
+}
+
+/* A new user namespace's maps: the caller's own ids, and its subordinate ranges if any. */
+static int own_map(struct net_cfg *cfg, struct usermap *map)
+{
+	struct usermap_diag diag;
+	int err = usermap_build_own(map, &diag, &cfg->err);
+
+	if (!err && diag.fallback[0])
+		snprintf(cfg->warning_buf, sizeof(cfg->warning_buf), "%s", diag.fallback);
+	if (!err && cfg->warning_buf[0])
+		cfg->warning = cfg->warning_buf;
+	return err;
+}
+
+/**
+ * nsmake_start() - A holder for the netns @name, in the user namespace at @user or a new one
+ * mapped for us; its entry built, not yet published
+ * @cfg:	the state root; cfg->err on failure, cfg->warning when a new userns gets only our
+ *		own ids
+ * @name:	the entry's name
+ * @user:	the user namespace to join, or NULL
+ * @c:		filled: the entry being built, the holder, its netns as c->net_fd
+ *
+ * Return: 0, or a negative errno (nothing left then)
+ */
+int nsmake_start(struct net_cfg *cfg, const char *name, const char *user, struct net_nsmake *c)
+{
+	struct holder_opts o = {
+		.root = cfg->root, .name = name, .userns_fd = -1, .unshared = link_holder
+	};
+	struct usermap map;
+	int err;
+
+	*c = (struct net_nsmake){ .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
+	c->b.dir_fd = c->b.lock_fd = -1;
+	o.arg = c;
+	if ((err = state_root_open(cfg->root, true, &c->root_fd)))
+		return err_errno(&cfg->err, err, "%s", cfg->root);
+	if ((err = entry_build_begin(c->root_fd, &c->b))) {
+		err_errno(&cfg->err, err, "%s/" ENTRY_TMP_PREFIX, cfg->root);
+		goto fail;
+	}
+	if (user && (err = ns_open_at(AT_FDCWD, user, CLONE_NEWUSER, &o.userns_fd))) {
+		err_errno(&cfg->err, err, "%s", user);
+		goto fail;
+	}
+	if (!user) {
+		if ((err = own_map(cfg, &map)))
+			goto fail;
+		o.map = &map;
+	}
+	err = holder_spawn(&o, &c->st.holder_pid, &c->commit_fd, &cfg->err);
+	if (o.userns_fd >= 0)
+		close(o.userns_fd);
+	if (err)
+		goto fail;
+	if ((err = proc_start_time(c->st.holder_pid, &c->st.holder_start)) ||
+	    (err = ns_open_at(c->b.dir_fd, STATE_NET, CLONE_NEWNET, &c->net_fd))) {
+		err_errno(&cfg->err, err, "the holder of %s", name);
+		goto fail;
+	}
+	snprintf(c->st.name, sizeof(c->st.name), "%s", name);
+	snprintf(c->st.userns, sizeof(c->st.userns), "%s", user ? USERNS_JOIN : USERNS_NEW);
+	c->st.created = (long long)time(NULL);
+	return 0;
+fail:
+	nsmake_abort(c);
+	return err;
+}
+
+/* The network's resolver for rootlet-netns exec: rootlet-dns on the gateway, or slirp's. */
+static int write_resolv(int dir_fd, const struct net_record *r)
+{
+	char text[sizeof("nameserver \n") + INET_ADDRSTRLEN], ns[INET_ADDRSTRLEN];
+
+	if (!attach_nameserver(r, ns, sizeof(ns)))
+		return 0;
+	snprintf(text, sizeof(text), "nameserver %s\n", ns);
+	return file_write_state(dir_fd, RESOLV_CONF, text, strlen(text), STATE_FILE_MODE);
+}
+
+/**
+ * nsmake_publish() - The entry complete (state.json; resolv.conf naming @r's resolver when @r
+ * is given), renamed into place once its holder is ready, and the holder told so; @c closed
+ * @cfg:	cfg->err on failure
+ * @r:		a container's network, for its resolver, or NULL
+ * @c:		from nsmake_start()
+ *
+ * Return: 0, or a negative errno (the holder and the entry gone then)
+ */
+int nsmake_publish(struct net_cfg *cfg, const struct net_record *r, struct net_nsmake *c)
+{
+	int err;
+
+	if ((r && (err = write_resolv(c->b.dir_fd, r))) || (err = state_write(c->b.dir_fd, &c->st)))
+		err_errno(&cfg->err, err, "the netns entry of %s", c->st.name);
+	else if ((err = holder_ready(c->commit_fd)))
+		err_errno(&cfg->err, err, "the holder of %s", c->st.name);
+	else if ((err = entry_build_publish(&c->b, c->st.name)))
+		err_errno(&cfg->err, err, "publishing netns %s", c->st.name);
+	if (err) {
+		nsmake_abort(c);
+		return err;
+	}
+	/* Published: from here on the holder alone removes the entry, should it end. */
+	c->published = true;
+	err = holder_commit(c->commit_fd);
+	c->commit_fd = -1;
+	nsmake_abort(c);
+	return err ? err_errno(&cfg->err, err, "the holder of %s went away", c->st.name) : 0;
+}
+
+/**
+ * nsmake_abort() - Undo nsmake_start(): the holder killed, the entry being built removed; or,
+ * once published, only our fds closed
+ * @c:		from nsmake_start()
+ */
+void nsmake_abort(struct net_nsmake *c)
+{
+	if (!c->published && c->st.holder_pid > 0) {
+		kill(c->st.holder_pid, SIGKILL);
+		waitpid(c->st.holder_pid, NULL, 0);
+		c->st.holder_pid = 0;
+	}
+	if (!c->published && c->b.dir_fd >= 0)
+		entry_build_discard(&c->b);
+	entry_build_close(&c->b);
+	if (c->commit_fd >= 0)
+		close(c->commit_fd);
+	if (c->net_fd >= 0)
+		close(c->net_fd);
+	if (c->root_fd >= 0)
+		close(c->root_fd);
+	c->commit_fd = c->net_fd = c->root_fd = -1;
+}
+
+/**
+ * nsmake_sweep() - What a killed alloc of attachment @a left being built
+ * @cfg:	the state root
+ * @a:		a pending attachment, its alloc dead
+ *
+ * Return: 0, or a negative errno
+ */
+int nsmake_sweep(struct net_cfg *cfg, json_t *a)
+{
+	json_int_t pid = json_integer_value(json_object_get(a, "alloc_pid"));
+	int root_fd, err;
+
+	if (pid <= 0 || !json_is_true(json_object_get(a, "made")))
+		return 0;
+	if ((err = state_root_open(cfg->root, false, &root_fd)))
+		return err == -ENOENT ? 0 : err;
+	err = entry_build_sweep(root_fd, (pid_t)pid);
+	close(root_fd);
+	return err < 0 ? err : 0;
+}
