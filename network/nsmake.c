@@ -177,7 +177,8 @@ void nsmake_abort(struct net_nsmake *c)
 }
 
 /**
- * nsmake_sweep() - What a killed alloc of attachment @a left being built
+ * nsmake_sweep() - What a killed alloc of attachment @a left being built: the infra's netns
+ * or the container's (one at a time, both in <root>/~add.<its pid>)
  * @cfg:	the state root
  * @a:		a pending attachment, its alloc dead
  *
@@ -188,7 +189,7 @@ int nsmake_sweep(struct net_cfg *cfg, json_t *a)
 	json_int_t pid = json_integer_value(json_object_get(a, "alloc_pid"));
 	int root_fd, err;
 
-	if (pid <= 0 || !json_is_true(json_object_get(a, "made")))
+	if (pid <= 0)
 		return 0;
 	if ((err = state_root_open(cfg->root, false, &root_fd)))
 		return err == -ENOENT ? 0 : err;

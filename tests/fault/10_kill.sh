@@ -242,3 +242,25 @@ test_kill_9_of_network_alloc_and_dealloc_at_random_points() {
 	ok "$NETNS" list --json
 	assert_eq "$OUT" "[]" "netns left after every dealloc"
 }
+
+# A network's first alloc, which makes the infra (its netns, bridge, slirp, DNS) before the
+# container's, killed at random points: the next command rolls both back, nothing half-made
+# (a ~add. directory) or running is left, and the network works again.
+test_kill_9_of_a_networks_first_alloc_at_random_points() {
+	seeded 7
+	for i in $(seq "$FAULT_TRIES"); do
+		ok "$NETWORK" create "f$i"
+		# A first alloc takes 15 to 25 ms here: kills within 30 ms land anywhere in it.
+		kill_at_random 30 "$NETWORK" alloc "f$i" c
+		ok timeout 10 "$NETWORK" is-idle "f$i"
+		left=$(ls -A "$ROOTLET_STATE_DIR" | grep '^~add\.' || true)
+		[ -z "$left" ] || fail "a killed first alloc left, after the next command: $left"
+		ok "$NETWORK" rm "f$i" --force
+	done
+	check_invariant
+	ok "$NETWORK" create again
+	ok "$NETWORK" alloc again c
+	ok "$NETWORK" rm again --force
+	ok "$NETNS" list --json
+	assert_eq "$OUT" "[]" "netns left after every rm"
+}
