@@ -95,9 +95,10 @@ int record_open_locked(struct net_cfg *cfg, bool create, int *ret_dir_fd, int *r
 		return err_errno(&cfg->err, err, "locking the networks");
 	}
 	/*
-	 * The rootlet-netns we run hold it too (a flock belongs to the open file, which they
-	 * inherit): killed mid-way, we leave no child of ours changing state under the next
-	 * holder. Its own daemons close every fd they do not need.
+	 * The processes we start hold it too (a flock belongs to the open file, which they
+	 * inherit: rootlet-netns del, a plumbing child, a holder until it isolates itself):
+	 * killed mid-way, we leave no child of ours changing state under the next holder. The
+	 * daemons close every fd they do not need.
 	 */
 	fcntl(*ret_lock_fd, F_SETFD, 0);
 	record_sweep(*ret_dir_fd);

@@ -1,5 +1,6 @@
-"""make bench, shared networks: container to container on one rootlet-network beside a plain
-veth pair between two netns (the kernel path), alloc's latency (first, warm, the 100th) and
+"""make bench, shared networks: container to container on one rootlet-network beside the same
+path made by hand (two veths to a bridge) and a plain veth pair between two netns (the kernel
+path), alloc's latency (first, warm, the 100th) and
 the infra's memory."""
 import json
 import os
@@ -8,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from bench_common import (BENCHCLIENT, BUILD, NETNS, RUNS, SECONDS, measure, sh)
+from bench_common import (BENCHCLIENT, BUILD, NETNS, RUNS, SECONDS, measure, netns_path, sh)
 from bench_portfwd import IPERF_IN, ECHO_IN, veth_ceiling
 
 NETWORK = os.path.join(BUILD, "rootlet-network")
@@ -49,34 +50,61 @@ def alloc(net, cid):
     return (time.monotonic() - t0) * 1000, json.loads(out)["ips"][0]["address"].split("/")[0]
 
 
+def across(client, server, ip):
+    """(Gbit/s, conn/s, (p50, p99)) from netns @client to servers in netns @server at @ip."""
+    servers = [subprocess.Popen([NETNS, "exec", server, "--", "iperf3", "-s", "-p", str(IPERF_IN)],
+                                stdout=subprocess.DEVNULL),
+               subprocess.Popen([NETNS, "exec", server, "--", BENCHCLIENT, "serve", "0.0.0.0",
+                                 str(ECHO_IN)], stdout=subprocess.DEVNULL)]
+    try:
+        time.sleep(SERVER_WAIT)
+        out = sh(NETNS, "exec", client, "--", "iperf3", "-c", ip, "-p", str(IPERF_IN), "-t",
+                 str(SECONDS), "-J", check=False).stdout
+        gbit = json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
+        inside = (NETNS, "exec", client, "--")
+        return gbit, measure("cps", ip, ECHO_IN, inside), measure("pingpong", ip, ECHO_IN, inside)
+    finally:
+        for p in servers:
+            p.terminate()
+            p.wait()
+
+
 def container_to_container():
     """(Gbit/s, conn/s, (p50, p99), first alloc ms) from one container to another of one
     network, made for it: its first alloc starts the infra."""
     net = f"bnet{os.getpid()}"
     # The veth pair it is set beside has the kernel's default MTU: so does this network.
     sh(NETWORK, "create", net, "--mtu", str(VETH_MTU))
-    servers = []
     try:
         first, _ = alloc(net, f"{net}a")
         _, ip_b = alloc(net, f"{net}b")
-        b, a = f"{net}b", f"{net}a"
-        servers = [subprocess.Popen([NETNS, "exec", b, "--", "iperf3", "-s", "-p", str(IPERF_IN)],
-                                    stdout=subprocess.DEVNULL),
-                   subprocess.Popen([NETNS, "exec", b, "--", BENCHCLIENT, "serve", "0.0.0.0",
-                                     str(ECHO_IN)], stdout=subprocess.DEVNULL)]
-        time.sleep(SERVER_WAIT)
-        out = sh(NETNS, "exec", a, "--", "iperf3", "-c", ip_b, "-p", str(IPERF_IN), "-t",
-                 str(SECONDS), "-J", check=False).stdout
-        gbit = json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
-        inside = (NETNS, "exec", a, "--")
-        cps = measure("cps", ip_b, ECHO_IN, inside)
-        rr = measure("pingpong", ip_b, ECHO_IN, inside)
-        return gbit, cps, rr, first
+        return (*across(f"{net}a", f"{net}b", ip_b), first)
     finally:
-        for p in servers:
-            p.terminate()
-            p.wait()
         sh(NETWORK, "rm", net, "--force", check=False)
+
+
+def bridge_ceiling():
+    """The kernel's own path of a network, made by hand with ip: two netns, each with a veth
+    to a bridge in a third, all in one user namespace."""
+    br, a, b = (f"bk{x}-{os.getpid()}" for x in ("br", "a", "b"))
+    sh(NETNS, "add", br)
+    try:
+        for n in (a, b):
+            sh(NETNS, "add", n, "--userns", netns_path(br, True))
+        pids = {e["name"]: e["holder_pid"] for e in json.loads(sh(NETNS, "list", "--json").stdout)}
+        sh(NETNS, "exec", br, "--", "sh", "-c",
+           "ip link add b0 type bridge && ip link set b0 up && ip link set lo up && "
+           f"ip link add p1 type veth peer name e0 netns {pids[a]} && "
+           f"ip link add p2 type veth peer name e0 netns {pids[b]} && "
+           "ip link set p1 master b0 && ip link set p2 master b0 && "
+           "ip link set p1 up && ip link set p2 up")
+        for n, ip in ((a, "10.77.9.1"), (b, "10.77.9.2")):
+            sh(NETNS, "exec", n, "--", "sh", "-c",
+               f"ip addr add {ip}/24 dev e0 && ip link set e0 up && ip link set lo up")
+        return across(a, b, "10.77.9.2")
+    finally:
+        for n in (a, b, br):
+            sh(NETNS, "del", n, check=False)
 
 
 def allocs_and_memory():
@@ -95,9 +123,10 @@ def allocs_and_memory():
 
 
 def bench_network():
-    res = {"network": [], "veth (kernel)": []}
+    res = {"network": [], "bridge (kernel)": [], "veth (kernel)": []}
     for run in range(RUNS):
         res["network"].append(container_to_container())
+        res["bridge (kernel)"].append(bridge_ceiling())
         gbit, cps, free, _ = veth_ceiling()
         res["veth (kernel)"].append((gbit, cps, free))
         print(f"  network: run {run + 1} of {RUNS} done", file=sys.stderr, flush=True)
@@ -119,16 +148,20 @@ def bench_network():
 
 def print_network(res):
     print()
-    print(f"rootlet-network: container to container on one network, beside a veth pair "
-          f"(the kernel path), both at MTU {VETH_MTU}; ratio to the veth")
+    print(f"rootlet-network: container to container on one network, beside the same path made "
+          f"by hand (two veths to a bridge) and a veth pair (the kernel path), all at MTU "
+          f"{VETH_MTU}; ratio to the veth")
     base = res["veth (kernel)"]
     print(f"  {'path':<16} {'iperf3 Gbit/s':>16} {'conn/s':>15} {'p50 us':>14} {'p99 us':>14}")
-    for k in ("network", "veth (kernel)"):
+    for k in ("network", "bridge (kernel)", "veth (kernel)"):
         r = res[k]
         cells = [f"{r[m]:{fmt}} ({r[m] / base[m] if base[m] else 0:4.2f}x)".rjust(width)
                  for m, fmt, width in (("gbit", "6.2f", 16), ("cps", "6.0f", 15),
                                        ("p50", "5.1f", 14), ("p99", "5.1f", 14))]
         print(f"  {k:<16} " + " ".join(cells))
+    hand = res["bridge (kernel)"]
+    print(f"  network vs the bridge made by hand: iperf3 {res['network']['gbit'] / hand['gbit']:.2f}x, "
+          f"p50 {res['network']['p50'] / hand['p50']:.2f}x")
     a = res["alloc"]
     print(f"  alloc: first (infra start) median {a['first']:.1f} ms of {len(a['firsts'])} networks "
           f"({' '.join(f'{t:.1f}' for t in a['firsts'])}), warm median {a['warm']:.1f} ms, "
