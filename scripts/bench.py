@@ -19,8 +19,9 @@ stream, conn/s and round trips).
 bypass (bench_bypass.py): outbound TCP through rootlet-bypass beside the kernel's loopback,
 rootlet-slirp, slirp4netns, pasta and rootlesskit; connect()'s p50 bypassed against the host's
 and the seccomp-notify floor; the filter's cost to a program without socket calls.
-network (bench_network.py): container to container on one rootlet-network beside a veth pair,
-alloc's latency (first, warm, the 100th) and the infra's RSS.
+network (bench_network.py): container to container on one rootlet-network beside the same path
+made by hand (two veths to a bridge) and a veth pair, alloc's latency (first: the median over
+every network made; warm; the 100th) and the infra's RSS.
 BENCH_OLD_TOP=DIR adds another tree's rootlet-slirp and rootlet-portfwd (built there) to the
 same run, and a table of new/old ratios.
 Runs as an unprivileged user; traffic stays on loopback and inside the namespaces it makes.
