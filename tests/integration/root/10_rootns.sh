@@ -1,4 +1,5 @@
-# rootlet-netns as root: the netns is an nsfs bind mount, as `ip netns add` makes, no holder.
+# rootlet-netns as root: the netns is an nsfs bind mount, as `ip netns add` makes, no holder;
+# rootlet-network as root.
 
 test_root_add_is_a_bind_mounted_nsfs_file() {
 	ok "$NETNS" add web
@@ -67,4 +68,17 @@ test_install_puts_binaries_holder_and_man_page_where_they_work() {
 		 cat /run/user/$uid/rootlet-install-$$/net.inst/dns.pid >/dev/null &&
 		 '$dest/bin/rootlet-network' rm inst --force"
 	rm -rf "/run/user/$uid/rootlet-install-$$"
+}
+
+# rootlet-network as root: its infra is a user namespace of its own (root mapped to root), as
+# for any user, so that a veth can join it to the containers' netns; alloc and rm work.
+test_root_network_alloc_attaches_and_rm_leaves_nothing() {
+	ok "$NETWORK" create rn --subnet 10.77.12.0/24
+	ok "$NETWORK" alloc rn c1
+	assert_eq "$(echo "$OUT" | jq -r '.ips[0].address')" 10.77.12.2/24 "c1's address"
+	ok "$NETNS" exec c1 -- ip -o -4 addr show dev eth0
+	assert_match "$OUT" "inet 10\.77\.12\.2/24" "eth0 in c1"
+	ok "$NETWORK" rm rn --force
+	ok "$NETNS" list --json
+	assert_eq "$OUT" "[]" "netns left after rm"
 }
