@@ -35,7 +35,20 @@ int netlink_rule_add(struct nl_sock *sk, int family, const void *src, unsigned p
 int netlink_link_index(struct nl_sock *sk, const char *name, int *ret_ifindex);
 int netlink_link_down(struct nl_sock *sk, int ifindex);
 int netlink_link_del(struct nl_sock *sk, int ifindex);
-int netlink_veth_add(struct nl_sock *sk, const char *name, const char *peer, int peer_ns_fd);
+#define NETLINK_MAC_LEN 6 /* an Ethernet address */
+
+/* A veth pair as netlink_veth_add() makes it, all in one request. */
+struct netlink_veth {
+	const char *name;	 /* this end, made here */
+	const char *peer;	 /* the other end's name ... */
+	int peer_ns_fd;		 /* ... in the netns of this fd, or -1 for this one */
+	int master;		 /* this end's bridge, or 0 */
+	unsigned mtu;		 /* both ends' MTU, or 0 for the kernel's */
+	const uint8_t *peer_mac; /* the other end's MAC (6 bytes), or NULL for a random one */
+	bool up;		 /* this end up from the start (the peer cannot be: libnl's
+				    request with a peer's flags fails, "Unspecific failure") */
+};
+int netlink_veth_add(struct nl_sock *sk, const struct netlink_veth *v);
 int netlink_bridge_add(struct nl_sock *sk, const char *name);
 int netlink_link_set_master(struct nl_sock *sk, int ifindex, int master_ifindex);
 int netlink_link_move(struct nl_sock *sk, int ifindex, int ns_fd);

@@ -84,29 +84,44 @@ int netlink_link_del(struct nl_sock *sk, int ifindex)
 }
 
 /**
- * netlink_veth_add() - Make a veth pair: @name here, @peer in the netns of @peer_ns_fd
+ * netlink_veth_add() - Make a veth pair: v->name here, v->peer in the netns of v->peer_ns_fd,
+ * with its master, MTU, the peer's MAC and this end up as @v asks
  * @sk:		from netlink_open()
- * @name:	this end's name
- * @peer:	the other end's name
- * @peer_ns_fd:	an fd of the netns the peer is made in, or -1 for this one
+ * @v:		the pair
  *
- * Made in one request, so that no half-made pair is left behind for anyone to clean up.
+ * Made in one request, so that no half-made pair is left behind for anyone to clean up, and
+ * with nothing left to set one by one afterwards.
  *
  * Return: 0 on success, -EEXIST if a name is taken, negative errno
  */
-int netlink_veth_add(struct nl_sock *sk, const char *name, const char *peer, int peer_ns_fd)
+int netlink_veth_add(struct nl_sock *sk, const struct netlink_veth *v)
 {
 	struct rtnl_link *link = rtnl_link_veth_alloc(), *other;
+	struct nl_addr *mac = NULL;
 	int err = -ENOMEM;
 
 	if (!link)
 		return err;
 	other = rtnl_link_veth_get_peer(link);
-	rtnl_link_set_name(link, name);
-	rtnl_link_set_name(other, peer);
-	if (peer_ns_fd >= 0)
-		rtnl_link_set_ns_fd(other, peer_ns_fd);
+	rtnl_link_set_name(link, v->name);
+	rtnl_link_set_name(other, v->peer);
+	if (v->peer_ns_fd >= 0)
+		rtnl_link_set_ns_fd(other, v->peer_ns_fd);
+	if (v->master)
+		rtnl_link_set_master(link, v->master);
+	if (v->mtu) {
+		rtnl_link_set_mtu(link, v->mtu);
+		rtnl_link_set_mtu(other, v->mtu);
+	}
+	if (v->up)
+		rtnl_link_set_flags(link, IFF_UP);
+	if (v->peer_mac && !(mac = nl_addr_build(AF_LLC, v->peer_mac, NETLINK_MAC_LEN)))
+		goto out;
+	if (mac)
+		rtnl_link_set_addr(other, mac);
 	err = netlink_errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
+out:
+	nl_addr_put(mac);
 	rtnl_link_put(other);
 	rtnl_link_veth_release(link);
 	return err;

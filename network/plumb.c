@@ -16,7 +16,7 @@
 #include "nsfd.h"
 #include "state.h"
 
-#define MAC_LEN 6
+#define MAC_LEN NETLINK_MAC_LEN
 
 /*
  * Theory of operation. The netns of every container of a network and the network's infra
@@ -79,21 +79,26 @@ static int drop_old_eth0(struct err *e)
 	return err == -ENODEV ? 0 : err ? err_errno(e, err, "deleting an old %s", NET_IFNAME) : 0;
 }
 
-/* In the infra: the veth, its end on the bridge. */
-static int make_veth(const char *veth, int cnet_fd, unsigned mtu, struct err *e)
+/* In the infra: the veth at the network's MTU, its end on the bridge and up, eth0 born in the
+ * container's netns with its MAC. */
+static int make_veth(const char *veth, int cnet_fd, unsigned mtu, const uint8_t mac[MAC_LEN],
+		     struct err *e)
 {
+	struct netlink_veth v = { .name = veth,
+				  .peer = NET_IFNAME,
+				  .peer_ns_fd = cnet_fd,
+				  .mtu = mtu,
+				  .peer_mac = mac,
+				  .up = true };
 	struct nl_sock *sk = NULL;
-	int err, ifindex, bridge;
+	int err;
 
 	if ((err = netlink_open(&sk)))
 		return err_errno(e, err, "netlink");
-	if ((err = netlink_veth_add(sk, veth, NET_IFNAME, cnet_fd)))
-		err_errno(e, err, "making veth %s", veth);
-	else if ((err = netlink_link_index(sk, veth, &ifindex)) ||
-		 (err = netlink_link_index(sk, NET_BRIDGE, &bridge)) ||
-		 (err = netlink_link_set_master(sk, ifindex, bridge)) ||
-		 (err = netlink_link_up(sk, ifindex, mtu, NULL, 0)))
-		err_errno(e, err, "putting %s on %s", veth, NET_BRIDGE);
+	if ((err = netlink_link_index(sk, NET_BRIDGE, &v.master)))
+		err_errno(e, err, "%s", NET_BRIDGE);
+	else if ((err = netlink_veth_add(sk, &v)))
+		err_errno(e, err, "making veth %s on %s", veth, NET_BRIDGE);
 	netlink_close(sk);
 	return err;
 }
@@ -115,25 +120,23 @@ static int set_up_ipv6(struct nl_sock *sk, const struct net_record *r, int eth0,
 	return 0;
 }
 
-/* In the container's netns: eth0 and lo up, the address, the default route. */
+/* In the container's netns: eth0 (its MTU and MAC set already) and lo up, the address, the
+ * default route. */
 static int set_up_eth0(const struct net_record *r, json_t *a, struct err *e)
 {
 	const char *ip = json_string_value(json_object_get(a, "ip"));
-	const char *mac_text = json_string_value(json_object_get(a, "mac"));
 	const char *ip6 = r->ipv6 ? json_string_value(json_object_get(a, "ip6")) : NULL;
 	struct netlink_route route = { .family = AF_INET, .gw = &r->gateway };
 	struct nl_sock *sk = NULL;
-	uint8_t mac[MAC_LEN];
 	struct in_addr addr;
 	int err, eth0, lo;
 
-	if (!ip || inet_pton(AF_INET, ip, &addr) != 1 || !mac_text ||
-	    attach_parse_mac(mac_text, mac))
-		return err_make(e, -EBADMSG, "the attachment's address or MAC is corrupt");
+	if (!ip || inet_pton(AF_INET, ip, &addr) != 1)
+		return err_make(e, -EBADMSG, "the attachment's address is corrupt");
 	if ((err = netlink_open(&sk)))
 		return err_errno(e, err, "netlink");
 	if ((err = netlink_link_index(sk, NET_IFNAME, &eth0)) ||
-	    (err = netlink_link_up(sk, eth0, r->mtu, mac, sizeof(mac))) ||
+	    (err = netlink_link_up(sk, eth0, 0, NULL, 0)) ||
 	    (err = netlink_addr_add(sk, eth0, AF_INET, &addr, r->prefix)))
 		err_errno(e, err, "configuring %s", NET_IFNAME);
 	else if ((err = netlink_link_index(sk, "lo", &lo)) ||
@@ -210,10 +213,14 @@ static int plumb(struct net_cfg *cfg, const struct net_record *r, void *arg, str
 	const char *netns = json_string_value(json_object_get(job->a, "netns"));
 	const char *veth = json_string_value(json_object_get(job->a, "veth"));
 	const char *state = json_string_value(json_object_get(job->a, "state"));
+	const char *mac_text = json_string_value(json_object_get(job->a, "mac"));
 	/* Only a ready attachment is plumbed again (a repair); a new one leaves eth0 alone. */
 	bool again = state && !strcmp(state, "ready");
 	int cnet_fd = job->net_fd, err;
+	uint8_t mac[MAC_LEN];
 
+	if (!mac_text || attach_parse_mac(mac_text, mac))
+		return err_make(e, -EBADMSG, "the attachment's MAC is corrupt");
 	/* Opened here, before we leave the host's mount and user namespaces behind. */
 	if (!netns || !veth ||
 	    (cnet_fd < 0 && (err = ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &cnet_fd))))
@@ -224,7 +231,7 @@ static int plumb(struct net_cfg *cfg, const struct net_record *r, void *arg, str
 	if (again && ((err = join_fd(cnet_fd, netns, e)) || (err = drop_old_eth0(e))))
 		goto out;
 	if ((err = join_infra_ns(cfg, r, STATE_NET, CLONE_NEWNET, e)) ||
-	    (err = make_veth(veth, cnet_fd, r->mtu, e)) || (err = join_fd(cnet_fd, netns, e)))
+	    (err = make_veth(veth, cnet_fd, r->mtu, mac, e)) || (err = join_fd(cnet_fd, netns, e)))
 		goto out;
 	err = set_up_eth0(r, job->a, e);
 out:

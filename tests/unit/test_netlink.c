@@ -55,6 +55,7 @@ static void link_ops(int *failed)
 	struct netlink_view v;
 	struct rtnl_link *l;
 	struct nl_sock *sk, *sk_b;
+	const uint8_t peer_mac[NETLINK_MAC_LEN] = { 0x02, 0x42, 0x0a, 0x59, 0x00, 0x07 };
 	int a, b, br, v0, m1;
 
 	if (two_netns(&a, &b)) {
@@ -69,7 +70,8 @@ static void link_ops(int *failed)
 	CHECK(index_of(sk, "nosuch0") == -ENODEV);
 
 	/* A pair across namespaces, one end on the bridge. */
-	CHECK(netlink_veth_add(sk, "rv0", "rv1", b) == 0);
+	CHECK(netlink_veth_add(sk, &(struct netlink_veth){
+					   .name = "rv0", .peer = "rv1", .peer_ns_fd = b }) == 0);
 	CHECK((v0 = index_of(sk, "rv0")) > 0);
 	CHECK(index_of(sk, "rv1") == -ENODEV);
 	CHECK(netlink_link_set_master(sk, v0, br) == 0);
@@ -79,6 +81,21 @@ static void link_ops(int *failed)
 	      rtnl_link_get_mtu(l) == 1400);
 	rtnl_link_put(l);
 	netlink_view_free(&v);
+
+	/* The same in one request: on the bridge and up, both ends at an MTU, the peer's MAC set.
+	 */
+	CHECK(netlink_veth_add(sk, &(struct netlink_veth){ .name = "ro0",
+							   .peer = "ro1",
+							   .peer_ns_fd = b,
+							   .master = br,
+							   .mtu = 1300,
+							   .peer_mac = peer_mac,
+							   .up = true }) == 0);
+	l = dumped(sk, &v, "ro0");
+	CHECK(l && rtnl_link_get_master(l) == br && (rtnl_link_get_flags(l) & IFF_UP) &&
+	      rtnl_link_get_mtu(l) == 1300);
+	rtnl_link_put(l);
+	netlink_view_free(&v);
 	CHECK(netlink_link_down(sk, v0) == 0);
 	l = dumped(sk, &v, "rv0");
 	CHECK(l && !(rtnl_link_get_flags(l) & IFF_UP));
@@ -86,7 +103,8 @@ static void link_ops(int *failed)
 	netlink_view_free(&v);
 
 	/* A pair made here, one end moved. */
-	CHECK(netlink_veth_add(sk, "rm0", "rm1", -1) == 0);
+	CHECK(netlink_veth_add(sk, &(struct netlink_veth){
+					   .name = "rm0", .peer = "rm1", .peer_ns_fd = -1 }) == 0);
 	CHECK((m1 = index_of(sk, "rm1")) > 0);
 	CHECK(netlink_link_move(sk, m1, b) == 0);
 	CHECK(index_of(sk, "rm1") == -ENODEV);
@@ -94,6 +112,12 @@ static void link_ops(int *failed)
 	CHECK(setns(b, CLONE_NEWNET) == 0);
 	CHECK(netlink_open(&sk_b) == 0);
 	CHECK(index_of(sk_b, "rv1") > 0);
+	l = dumped(sk_b, &v, "ro1");
+	CHECK(l && rtnl_link_get_mtu(l) == 1300);
+	CHECK(l && rtnl_link_get_addr(l) &&
+	      !memcmp(nl_addr_get_binary_addr(rtnl_link_get_addr(l)), peer_mac, sizeof(peer_mac)));
+	rtnl_link_put(l);
+	netlink_view_free(&v);
 	l = dumped(sk_b, &v, "rm1");
 	CHECK(l != NULL);
 	rtnl_link_put(l);
