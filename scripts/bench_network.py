@@ -14,6 +14,7 @@ from bench_portfwd import IPERF_IN, ECHO_IN, veth_ceiling
 
 NETWORK = os.path.join(BUILD, "rootlet-network")
 MANY = 100
+EDGE = 5  # allocs at each end of the MANY, for a steadier ratio of last to first warm
 VETH_MTU = 1500
 SERVER_WAIT = 0.5
 
@@ -140,7 +141,10 @@ def bench_network():
     # A first alloc is one sample per network: each run's network gives one more.
     firsts = [r[3] for r in res["network"]] + [times[0]]
     out["alloc"] = {"first": statistics.median(firsts), "firsts": firsts,
-                    "warm": statistics.median(times[1:]), "second": times[1], "last": times[-1]}
+                    "warm": statistics.median(times[1:]), "second": times[1], "last": times[-1],
+                    # The same comparison less at the mercy of one sample: five allocs each.
+                    "early": statistics.median(times[1:1 + EDGE]),
+                    "late": statistics.median(times[-EDGE:])}
     out["rss"] = parts
     out["container_rss"] = container
     return out
@@ -165,7 +169,9 @@ def print_network(res):
     a = res["alloc"]
     print(f"  alloc: first (infra start) median {a['first']:.1f} ms of {len(a['firsts'])} networks "
           f"({' '.join(f'{t:.1f}' for t in a['firsts'])}), warm median {a['warm']:.1f} ms, "
-          f"the {MANY}th {a['last']:.1f} ms ({a['last'] / a['second']:.2f}x the first warm)")
+          f"the {MANY}th {a['last']:.1f} ms ({a['last'] / a['second']:.2f}x the first warm); "
+          f"median of the last {EDGE} {a['late']:.1f} ms ({a['late'] / a['early']:.2f}x the "
+          f"first {EDGE} warm)")
     rss = res["rss"]
     print(f"  infra RSS: {sum(rss.values()) / 1024:.1f} MiB (holder {rss['holder']} KiB, "
           f"slirp {rss['slirp']} KiB, dns {rss['dns']} KiB); each container: its holder, "
