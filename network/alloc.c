@@ -34,21 +34,21 @@
  * killed at.
  */
 
-/* The user namespace of the netns at @path is the infra's (else no veth can join them). */
-static int same_userns(struct net_cfg *cfg, const struct net_record *r, const char *path)
+/*
+ * The user namespace of the netns at @path is the infra's, @user (open as @user_fd): else no
+ * veth can join them.
+ */
+static int same_userns(struct net_cfg *cfg, const struct net_record *r, const char *path,
+		       const char *user, int user_fd)
 {
-	char infra[NAME_MAX_LEN + 1], user[PATH_MAX];
 	struct stat a, b;
 	int net_fd, owner_fd = -1, err;
 
-	attach_infra_name(r->name, infra, sizeof(infra));
-	if ((err = netns_entry_path(cfg, infra, STATE_USER, user, sizeof(user))))
-		return err;
 	if ((err = ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &net_fd)))
 		return err_make(&cfg->err, err, "--netns %s: not a network namespace", path);
 	owner_fd = ioctl(net_fd, NS_GET_USERNS);
 	close(net_fd);
-	err = owner_fd < 0 || fstat(owner_fd, &a) || stat(user, &b) ? -errno : 0;
+	err = owner_fd < 0 || fstat(owner_fd, &a) || fstat(user_fd, &b) ? -errno : 0;
 	if (owner_fd >= 0)
 		close(owner_fd);
 	if (err)
@@ -114,15 +114,20 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 	char infra[NAME_MAX_LEN + 1], user[PATH_MAX];
 	const char *netns = json_string_value(json_object_get(a, "netns"));
 	struct net_nsmake c = { .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
-	int err;
+	int user_fd, err;
 
 	attach_infra_name(r->name, infra, sizeof(infra));
 	if ((err = infra_ensure(cfg, dir_fd, r)) ||
 	    (err = netns_entry_path(cfg, infra, STATE_USER, user, sizeof(user))))
 		return err;
-	if (made && (err = nsmake_start(cfg, cfg->id, user, &c)))
+	if ((err = ns_open_at(AT_FDCWD, user, CLONE_NEWUSER, &user_fd)))
+		return err_errno(&cfg->err, err, "%s", user);
+	err = made ? nsmake_start(cfg, cfg->id, user_fd, &c)
+		   : same_userns(cfg, r, netns, user, user_fd);
+	close(user_fd);
+	if (made && err)
 		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
-	if (!made && (err = same_userns(cfg, r, netns)))
+	if (err)
 		return err;
 	if ((err = plumb_container(cfg, r, a, c.net_fd)) || (err = publish_start(cfg, r, a)) ||
 	    (err = infra_wait(cfg, r))) {

@@ -251,7 +251,7 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
  */
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 {
-	char infra[NAME_MAX_LEN + 1], userns[sizeof("/proc/self/fd/2147483647")];
+	char infra[NAME_MAX_LEN + 1];
 	struct net_nsmake m;
 	int live, err, user_fd;
 	size_t i;
@@ -268,10 +268,9 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
 		err_clear(&cfg->err);
 	}
-	if ((user_fd = surviving_userns(r)) >= 0)
-		snprintf(userns, sizeof(userns), "/proc/self/fd/%d", user_fd);
 	/* What `rootlet-netns add net.NAME [--userns ...]` makes, without its exec. */
-	err = nsmake_start(cfg, infra, user_fd >= 0 ? userns : NULL, &m);
+	user_fd = surviving_userns(r);
+	err = nsmake_start(cfg, infra, user_fd, &m);
 	if (user_fd >= 0)
 		close(user_fd);
 	if (!err)

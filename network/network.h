@@ -166,7 +166,7 @@ struct net_nsmake {
 	int net_fd;    /* its netns, to use before it is published */
 	bool published;
 };
-int nsmake_start(struct net_cfg *cfg, const char *name, const char *user, struct net_nsmake *c);
+int nsmake_start(struct net_cfg *cfg, const char *name, int userns_fd, struct net_nsmake *c);
 int nsmake_publish(struct net_cfg *cfg, const struct net_record *r, struct net_nsmake *c);
 void nsmake_abort(struct net_nsmake *c);
 int nsmake_sweep(struct net_cfg *cfg, struct json_t *a);

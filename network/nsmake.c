@@ -47,28 +47,28 @@ static int own_map(struct net_cfg *cfg, struct usermap *map)
 	struct usermap_diag diag;
 	int err = usermap_build_own(map, &diag, &cfg->err);
 
-	if (!err && diag.fallback[0])
+	if (!err && diag.fallback[0]) {
 		snprintf(cfg->warning_buf, sizeof(cfg->warning_buf), "%s", diag.fallback);
-	if (!err && cfg->warning_buf[0])
 		cfg->warning = cfg->warning_buf;
+	}
 	return err;
 }
 
 /**
- * nsmake_start() - A holder for the netns @name, in the user namespace at @user or a new one
- * mapped for us; its entry built, not yet published
+ * nsmake_start() - A holder for the netns @name, in the user namespace of @userns_fd or a new
+ * one mapped for us; its entry built, not yet published
  * @cfg:	the state root; cfg->err on failure, cfg->warning when a new userns gets only our
  *		own ids
  * @name:	the entry's name
- * @user:	the user namespace to join, or NULL
+ * @userns_fd:	the user namespace to join (the caller's, left open), or -1
  * @c:		filled: the entry being built, the holder, its netns as c->net_fd
  *
  * Return: 0, or a negative errno (nothing left then)
  */
-int nsmake_start(struct net_cfg *cfg, const char *name, const char *user, struct net_nsmake *c)
+int nsmake_start(struct net_cfg *cfg, const char *name, int userns_fd, struct net_nsmake *c)
 {
 	struct holder_opts o = {
-		.root = cfg->root, .name = name, .userns_fd = -1, .unshared = link_holder
+		.root = cfg->root, .name = name, .userns_fd = userns_fd, .unshared = link_holder
 	};
 	struct usermap map;
 	int err;
@@ -82,19 +82,12 @@ int nsmake_start(struct net_cfg *cfg, const char *name, const char *user, struct
 		err_errno(&cfg->err, err, "%s/" ENTRY_TMP_PREFIX, cfg->root);
 		goto fail;
 	}
-	if (user && (err = ns_open_at(AT_FDCWD, user, CLONE_NEWUSER, &o.userns_fd))) {
-		err_errno(&cfg->err, err, "%s", user);
-		goto fail;
-	}
-	if (!user) {
+	if (userns_fd < 0) {
 		if ((err = own_map(cfg, &map)))
 			goto fail;
 		o.map = &map;
 	}
-	err = holder_spawn(&o, &c->st.holder_pid, &c->commit_fd, &cfg->err);
-	if (o.userns_fd >= 0)
-		close(o.userns_fd);
-	if (err)
+	if ((err = holder_spawn(&o, &c->st.holder_pid, &c->commit_fd, &cfg->err)))
 		goto fail;
 	if ((err = proc_start_time(c->st.holder_pid, &c->st.holder_start)) ||
 	    (err = ns_open_at(c->b.dir_fd, STATE_NET, CLONE_NEWNET, &c->net_fd))) {
@@ -102,7 +95,8 @@ int nsmake_start(struct net_cfg *cfg, const char *name, const char *user, struct
 		goto fail;
 	}
 	snprintf(c->st.name, sizeof(c->st.name), "%s", name);
-	snprintf(c->st.userns, sizeof(c->st.userns), "%s", user ? USERNS_JOIN : USERNS_NEW);
+	snprintf(c->st.userns, sizeof(c->st.userns), "%s",
+		 userns_fd >= 0 ? USERNS_JOIN : USERNS_NEW);
 	c->st.created = (long long)time(NULL);
 	return 0;
 fail:
