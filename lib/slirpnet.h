@@ -3,6 +3,7 @@
 #ifndef ROOTLET_SLIRPNET_H
 #define ROOTLET_SLIRPNET_H
 
+#define SLIRP_TAP     "tap0" /* the tap it makes unless told another name */
 #define SLIRP_NET4    "10.0.2.0"
 #define SLIRP_PREFIX4 24
 #define SLIRP_HOST4   "10.0.2.2" /* the host's loopback, when allowed */

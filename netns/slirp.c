@@ -12,7 +12,6 @@
 #define HELPER_ARGV_MAX	  32   /* rootlet-slirp's: its fixed flags */
 #define SLIRP_RESOLV_MODE 0644 /* read by whatever uid runs inside the netns */
 #define SLIRP_NUM_TEXT	  16
-#define SLIRP_TAP	  "tap0"
 
 /**
  * slirp_write_resolv() - Write <entry>/resolv.conf naming slirp's DNS forwarder

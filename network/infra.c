@@ -18,6 +18,7 @@
 #include "netlink.h"
 #include "network.h"
 #include "nsfd.h"
+#include "slirpnet.h"
 #include "state.h"
 #include "statedir.h"
 
@@ -30,7 +31,7 @@
 /* A proxied ARP answer is otherwise held back up to 0.8 s (the anycast delay of RFC 4861),
  * and slirp, the one asker on tap0, holds the packet it asked for until then. Per device
  * only: a netns other than the host's has no neigh/default. */
-#define SYSCTL_PROXY_DELAY "/proc/sys/net/ipv4/neigh/" NET_SLIRP_TAP "/proxy_delay"
+#define SYSCTL_PROXY_DELAY "/proc/sys/net/ipv4/neigh/" SLIRP_TAP "/proxy_delay"
 #define SLIRP_BINARY	   "rootlet-slirp"
 #define SLIRP_LOG	   "slirp.log"
 #define SLIRP_ARGS_FIXED   8 /* rootlet-slirp --netns NAME --configure --mtu N --enable-... */

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "network.h"
+#include "slirpnet.h"
 
 /*
  * Why NAT for IPv6 when IPv4 is routed (ARCHITECTURE.md): libslirp learns a neighbour from a
@@ -47,7 +48,7 @@ static struct nftnl_rule *masq_rule(void)
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nftnl_expr *meta = nftnl_expr_alloc("meta"), *cmp = nftnl_expr_alloc("cmp"),
 			  *masq = nftnl_expr_alloc("masq");
-	char ifname[IFNAMSIZ] = NET_SLIRP_TAP; /* compared whole, zeros after the name */
+	char ifname[IFNAMSIZ] = SLIRP_TAP; /* compared whole, zeros after the name */
 
 	if (!r || !meta || !cmp || !masq) {
 		nftnl_expr_free(meta);
@@ -145,5 +146,5 @@ out:
 	if (nl)
 		mnl_socket_close(nl);
 	mnl_nlmsg_batch_stop(mb.b);
-	return err ? err_errno(e, err, "nftables: masquerading IPv6 on %s", NET_SLIRP_TAP) : 0;
+	return err ? err_errno(e, err, "nftables: masquerading IPv6 on %s", SLIRP_TAP) : 0;
 }

@@ -114,7 +114,6 @@ void record_list_free(struct net_record *list, size_t n);
 #define NET_VETH_PREFIX	 "rl"	    /* the infra's end: rl + 8 hex digits of a hash of the ID */
 #define NET_BRIDGE	 "rootlet0" /* the network's bridge in the infra */
 #define NET_INFRA_PREFIX "net."	    /* the infra netns: net.NAME, a rootlet-netns entry */
-#define NET_SLIRP_TAP	 "tap0"	    /* rootlet-slirp's tap in the infra (its default name) */
 struct json_t *attach_find(const struct net_record *r, const char *id);
 int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr *ret,
 		   struct err *e);

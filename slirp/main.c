@@ -94,7 +94,7 @@ static void cfg_defaults(struct slirp_cfg *cfg)
 	inet_pton(AF_INET, SLIRP_NET4, &cfg->net);
 	cfg->mask.s_addr = htonl(~0U << (32 - SLIRP_PREFIX4));
 	cfg->prefix = SLIRP_PREFIX4;
-	snprintf(cfg->tapname, sizeof(cfg->tapname), "%s", SLIRP_DEFAULT_TAP);
+	snprintf(cfg->tapname, sizeof(cfg->tapname), "%s", SLIRP_TAP);
 }
 
 static int check_fd(struct slirp_cfg *cfg, int fd, const char *what)

@@ -13,7 +13,6 @@
 
 #define SLIRP_DEFAULT_MTU 1500
 #define SLIRP_MAX_MTU	  65521
-#define SLIRP_DEFAULT_TAP "tap0"
 #define SLIRP_MAC_LEN	  6
 #define SLIRP_ETH_HLEN	  14
 #define SLIRP_PREFIX_MIN  1
