@@ -21,8 +21,8 @@
  *  1. user   the infra's user namespace, then its netns (we are the user that made it: root
  *            there); the entry's directory stays open for the hosts file, and the holder's
  *            pidfd ends us with it;
- *  2. paths  :53 bound on the gateway's address, the upstream socket connected, inotify on
- *            the entry (main.c);
+ *  2. paths  :53 bound on the gateway's address, inotify on the entry (main.c); the upstream
+ *            sockets are made later, one per forwarded query (forward.c);
  *  3. fs     an empty read-only root: the hosts file is read through the entry's fd only;
  *  4. caps   none kept (:53 is bound already);
  *  5. syscalls the list below;
@@ -37,6 +37,9 @@ static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(close),
 	/* queries, answers, the upstream resolver */
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
+	/* forward.c: a socket per forwarded query, connected to the upstream (a random port);
+	 * its random ID from getrandom (in SECCOMP_ALLOW_LIBC) */
+	SCMP_SYS(socket), SCMP_SYS(connect),
 	/* the hosts file, re-read through the entry's fd when inotify says it changed */
 	SCMP_SYS(openat), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 	/* libc (libresolv parses in memory only) */
