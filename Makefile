@@ -133,6 +133,12 @@ $(B)/unit/test_slirp_seccomp: tests/unit/test_slirp_seccomp.c tests/unit/unit.h 
 	$(CC) -O1 -g $(BASE) -Itests/unit -Islirp $< slirp/seccomp.c lib/seccomp_allow.c -o $@ \
 		$(call pkg_libs,libseccomp)
 
+$(B)/unit/test_dns_seccomp: tests/unit/test_dns_seccomp.c tests/unit/unit.h dns/isolate.c $(LIB_SRCS) \
+		$(wildcard lib/*.h dns/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(BASE) -Itests/unit -Idns $(call pkg_cflags,$(LIB_PKGS)) $< dns/isolate.c \
+		$(LIB_SRCS) -o $@ $(call pkg_libs,$(LIB_PKGS))
+
 $(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h $(LIB_SRCS) $(UNIT_SLIRP_SRCS) \
 		$(wildcard lib/*.h slirp/*.h)
 	@mkdir -p $(dir $@)

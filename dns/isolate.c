@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "dns.h"
@@ -37,13 +38,18 @@ static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(close),
 	/* queries, answers, the upstream resolver */
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-	/* forward.c: a socket per forwarded query, connected to the upstream (a random port);
-	 * its random ID from getrandom (in SECCOMP_ALLOW_LIBC) */
-	SCMP_SYS(socket), SCMP_SYS(connect),
+	/* forward.c: a socket per forwarded query (socket() below), connected to the upstream
+	 * (a random port); its random ID from getrandom (in SECCOMP_ALLOW_LIBC) */
+	SCMP_SYS(connect),
 	/* the hosts file, re-read through the entry's fd when inotify says it changed */
 	SCMP_SYS(openat), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 	/* libc (libresolv parses in memory only) */
 	SECCOMP_ALLOW_LIBC, SCMP_SYS(write), /* log lines on stderr */
+};
+
+/* forward.c's sockets, the one kind it makes: nothing else (TCP, IPv6, netlink, unix). */
+static const struct seccomp_allow_args allowed_args[] = {
+	{ SCMP_SYS(socket), 3, { AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0 } },
 };
 
 static int join(int dir_fd, const char *file, int type, struct dns_cfg *cfg)
@@ -121,7 +127,8 @@ int dns_isolate_fs_caps(struct dns_cfg *cfg)
  */
 int dns_isolate_syscalls(struct dns_cfg *cfg)
 {
-	int err = seccomp_allow(allowed, sizeof(allowed) / sizeof(allowed[0]), false);
+	int err = seccomp_allow_args(allowed, sizeof(allowed) / sizeof(allowed[0]), allowed_args,
+				     sizeof(allowed_args) / sizeof(allowed_args[0]), false);
 
 	return err ? err_errno(&cfg->err, err, "seccomp") : 0;
 }
