@@ -71,9 +71,10 @@ struct dns_daemon;
 /* A query forwarded upstream from a socket of its own, under a random ID (forward.c). */
 struct dns_pending {
 	struct dns_daemon *daemon;
-	int fd; /* connected to the upstream resolver; -1: a free slot */
+	int fd; /* connected to the upstream resolver */
 	uint16_t our_id;
 	uint16_t client_id;
+	bool used;	/* false: a free slot (zeroed memory: free slots, pages untouched) */
 	bool client_rd; /* the client asked for recursion (its SERVFAIL says so too) */
 	struct sockaddr_in client;
 	struct dns_question question;
@@ -96,7 +97,6 @@ int dns_isolate_user_net(struct dns_cfg *cfg, int *ret_dir_fd, int *ret_holder_f
 int dns_isolate_fs_caps(struct dns_cfg *cfg);
 int dns_isolate_syscalls(struct dns_cfg *cfg);
 
-void forward_init(struct dns_daemon *d);
 void forward_query(struct dns_daemon *d, const uint8_t *q, size_t len,
 		   const struct sockaddr_in *client);
 void forward_expire(struct evloop *l, struct evloop_timer *t);

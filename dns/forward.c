@@ -43,16 +43,6 @@ static uint16_t id_of(const uint8_t *msg)
 	return (uint16_t)ns_get16(msg);
 }
 
-/**
- * forward_init() - Every slot free
- * @d:		the daemon
- */
-void forward_init(struct dns_daemon *d)
-{
-	for (size_t i = 0; i < DNS_PENDING_MAX; i++)
-		d->pending[i] = (struct dns_pending){ .daemon = d, .fd = -1 };
-}
-
 /* SERVFAIL to @p's client: its ID, its question, recursion as it asked and as we offer. */
 static void servfail(struct dns_daemon *d, const struct dns_pending *p)
 {
@@ -72,13 +62,13 @@ static void slot_free(struct dns_daemon *d, struct dns_pending *p)
 {
 	evloop_forget(&d->ev, p->fd); /* closing takes it out of the epoll set */
 	close(p->fd);
-	p->fd = -1;
+	p->used = false;
 }
 
 static struct dns_pending *slot_find_free(struct dns_daemon *d)
 {
 	for (size_t i = 0; i < DNS_PENDING_MAX; i++)
-		if (d->pending[i].fd < 0)
+		if (!d->pending[i].used)
 			return &d->pending[i];
 	return NULL;
 }
@@ -109,6 +99,7 @@ static int send_upstream(struct dns_daemon *d, struct dns_pending *p, const uint
 	}
 	p->fd = fd;
 	p->our_id = id;
+	p->used = true;
 	return 0;
 }
 
@@ -137,7 +128,7 @@ void forward_query(struct dns_daemon *d, const uint8_t *q, size_t len,
 		servfail(d, &ask);
 		return;
 	}
-	*p = ask; /* still free (fd -1) until sent */
+	*p = ask; /* still free (not used) until sent */
 	if ((err = send_upstream(d, p, q, len))) {
 		log_debug(d->cfg->debug, "upstream: %s: SERVFAIL", strerror(-err));
 		servfail(d, p);
@@ -207,9 +198,9 @@ void forward_expire(struct evloop *l, struct evloop_timer *t)
 	for (size_t i = 0; i < DNS_PENDING_MAX; i++) {
 		struct dns_pending *p = &d->pending[i];
 
-		if (p->fd >= 0 && p->expire_ms <= now)
+		if (p->used && p->expire_ms <= now)
 			slot_free(d, p);
-		else if (p->fd >= 0 && (next < 0 || p->expire_ms < next))
+		else if (p->used && (next < 0 || p->expire_ms < next))
 			next = p->expire_ms;
 	}
 	if (next >= 0)

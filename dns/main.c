@@ -213,7 +213,6 @@ static int setup(struct dns_daemon *d, struct dns_cfg *cfg)
 	 * Each forwarded query gets a socket of its own when it is sent (forward.c): none now,
 	 * since the route to the upstream (slirp's tap) may come up after we start.
 	 */
-	forward_init(d);
 	d->upstream = (struct sockaddr_in){ .sin_family = AF_INET,
 					    .sin_port = htons(DNS_PORT),
 					    .sin_addr = cfg->upstream };
@@ -234,16 +233,16 @@ static int setup(struct dns_daemon *d, struct dns_cfg *cfg)
 int main(int argc, char **argv)
 {
 	static struct dns_cfg cfg = { .ready_fd = -1 };
-	static struct dns_daemon d = { .ev = { .epfd = -1, .signal_fd = -1 },
-				       .udp_fd = -1,
-				       .dir_fd = -1,
-				       .inotify_fd = -1,
-				       .expiry = { .expire_ms = -1, .fn = forward_expire } };
+	/* Zeroed (bss), set below: its query slots' pages stay untouched until used. */
+	static struct dns_daemon d;
 	int err;
 	const char *what;
 
 	if (parse(argc, argv, &cfg))
 		return CMDLINE_EXIT_USAGE;
+	d.ev.epfd = d.ev.signal_fd = -1;
+	d.udp_fd = d.dir_fd = d.inotify_fd = -1;
+	d.expiry = (struct evloop_timer){ .expire_ms = -1, .fn = forward_expire };
 	d.cfg = &cfg;
 	if ((err = setup(&d, &cfg)) || (err = dns_isolate_fs_caps(&cfg)) ||
 	    (err = dns_isolate_syscalls(&cfg))) {
