@@ -23,7 +23,7 @@
  *    (match.c). Anything else on the socket is dropped and the answer still awaited.
  * A socket and a slot each query holds are bounded: at most DNS_PENDING_MAX wait at once, each
  * at most DNS_UPSTREAM_MS; a query finding no free slot, or that cannot be sent, gets SERVFAIL
- * at once, so that a flood makes its senders wait, not the helper hold more. A slot is freed
+ * at once: a flood makes the helper hold no more, and its senders learn so. A slot is freed
  * with its socket closed when its answer comes, when the socket reports an error (the
  * resolver's port closed: SERVFAIL), or when its time is up (the client has retried by then).
  */
@@ -33,7 +33,6 @@
 #define DNS_FLAG_RA	 0x0080
 #define DNS_FLAGS_OFF	 2
 #define DNS_COUNTS_OFF	 4 /* qd, an, ns, ar */
-#define DNS_COUNTS	 4
 #define DNS_QUESTION_OFF DNS_HDR_LEN
 
 static void answered(struct evloop *l, void *obj, int fd, uint32_t events);
