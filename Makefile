@@ -133,6 +133,12 @@ $(B)/unit/test_slirp_seccomp: tests/unit/test_slirp_seccomp.c tests/unit/unit.h 
 	$(CC) -O1 -g $(BASE) -Itests/unit -Islirp $< slirp/seccomp.c lib/seccomp_allow.c -o $@ \
 		$(call pkg_libs,libseccomp)
 
+$(B)/unit/test_dns_seccomp: tests/unit/test_dns_seccomp.c tests/unit/unit.h dns/isolate.c $(LIB_SRCS) \
+		$(wildcard lib/*.h dns/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(BASE) -Itests/unit -Idns $(call pkg_cflags,$(LIB_PKGS)) $< dns/isolate.c \
+		$(LIB_SRCS) -o $@ $(call pkg_libs,$(LIB_PKGS))
+
 $(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h $(LIB_SRCS) $(UNIT_SLIRP_SRCS) \
 		$(wildcard lib/*.h slirp/*.h)
 	@mkdir -p $(dir $@)
@@ -154,9 +160,10 @@ $(B)/unit/test_bypass_%: tests/unit/test_bypass_%.c tests/unit/unit.h bypass/pol
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ibypass $< bypass/policy.c lib/fwdspec.c lib/err.c -o $@
 
-$(B)/unit/test_dns_%: tests/unit/test_dns_%.c tests/unit/unit.h dns/answer.c dns/table.c dns/dns.h
+$(B)/unit/test_dns_%: tests/unit/test_dns_%.c tests/unit/unit.h dns/answer.c dns/table.c dns/match.c \
+		dns/dns.h
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Idns $< dns/answer.c dns/table.c -o $@ \
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Idns $< dns/answer.c dns/table.c dns/match.c -o $@ \
 		-lresolv $(call pkg_libs,ldns)
 
 $(B)/unit/test_front_%: tests/unit/test_front_%.c tests/unit/unit.h front/notify_relay.c front/front.h
@@ -193,7 +200,7 @@ $(B)/fuzz/fuzz_portfwd_%: tests/fuzz/fuzz_portfwd_%.c $(FUZZ_PORTFWD_SRCS) $(wil
 		-Wno-unknown-warning-option $< $(FUZZ_PORTFWD_SRCS) -o $@ $(call pkg_libs,jansson)
 
 # rootlet-dns's answers to whatever a container sends (libresolv parses it).
-FUZZ_DNS_SRCS := dns/answer.c dns/table.c
+FUZZ_DNS_SRCS := dns/answer.c dns/table.c dns/match.c
 $(B)/fuzz/fuzz_dns_%: tests/fuzz/fuzz_dns_%.c $(FUZZ_DNS_SRCS) dns/dns.h
 	@mkdir -p $(dir $@)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined $(BASE) -Idns -Wno-unknown-warning-option \

@@ -13,7 +13,6 @@
  * header and question as they came (the name's letters in the case they were sent, which some
  * resolvers check), then at most one address record whose owner points back at that name.
  */
-#define DNS_HDR_LEN	 NS_HFIXEDSZ
 #define DNS_QUESTION_PTR (NS_CMPRSFLGS << 8 | DNS_HDR_LEN) /* the name at the question's start */
 #define DNS_FLAG_QR	 0x8000
 #define DNS_FLAG_AA	 0x0400

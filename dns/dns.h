@@ -16,9 +16,12 @@
 #define DNS_NAME_MAX	256  /* a name as text, with its dot */
 #define DNS_HOSTS_FILE	"hosts"
 #define DNS_HOSTS_MAX	(1024 * 1024)
-#define DNS_PENDING_MAX 256  /* queries forwarded and not yet answered */
+#define DNS_PENDING_MAX 256  /* queries forwarded and not yet answered: a socket each */
 #define DNS_UPSTREAM_MS 5000 /* a forwarded query's answer is awaited this long */
 #define DNS_TTL		0    /* containers come and go: nobody caches our answers */
+
+#define DNS_HDR_LEN 12	      /* ID, flags, four counts */
+#define DNS_QD_MAX  (255 + 4) /* a question: its name (NS_MAXCDNAME), type, class */
 
 /* One name of the table: a container's ID, hostname or alias. */
 struct dns_name {
@@ -54,12 +57,27 @@ struct dns_cfg {
 	struct err err;
 };
 
-/* A query forwarded upstream, under an ID of ours. */
+/* A query's question as sent: name, type, class (match.c). */
+struct dns_question {
+	uint8_t bytes[DNS_QD_MAX];
+	size_t len;
+};
+
+int match_question(const uint8_t *q, size_t len, struct dns_question *ret);
+bool match_answer(const struct dns_question *question, uint16_t id, const uint8_t *a, size_t len);
+
+struct dns_daemon;
+
+/* A query forwarded upstream from a socket of its own, under a random ID (forward.c). */
 struct dns_pending {
-	bool used;
-	uint16_t client_id;
+	struct dns_daemon *daemon;
+	int fd; /* connected to the upstream resolver */
 	uint16_t our_id;
+	uint16_t client_id;
+	bool used;	/* false: a free slot (zeroed memory: free slots, pages untouched) */
+	bool client_rd; /* the client asked for recursion (its SERVFAIL says so too) */
 	struct sockaddr_in client;
+	struct dns_question question;
 	int64_t expire_ms;
 };
 
@@ -67,13 +85,11 @@ struct dns_daemon {
 	struct evloop ev;
 	struct dns_cfg *cfg;
 	int udp_fd;		     /* :53 on the gateway's address */
-	int upstream_fd;	     /* to the upstream resolver (not connected), or -1 */
-	struct sockaddr_in upstream; /* its address: answers come from there only */
+	struct sockaddr_in upstream; /* the upstream resolver; 0.0.0.0: none */
 	int dir_fd;		     /* the infra's entry: its hosts file */
 	int inotify_fd;
 	struct dns_table table;
 	struct dns_pending pending[DNS_PENDING_MAX];
-	uint16_t next_id;
 	struct evloop_timer expiry;
 };
 
@@ -83,7 +99,6 @@ int dns_isolate_syscalls(struct dns_cfg *cfg);
 
 void forward_query(struct dns_daemon *d, const uint8_t *q, size_t len,
 		   const struct sockaddr_in *client);
-void forward_answer(struct evloop *l, void *obj, int fd, uint32_t events);
 void forward_expire(struct evloop *l, struct evloop_timer *t);
 
 #endif

@@ -1,72 +1,154 @@
 /* rootlet-dns's other names: forwarded to the upstream resolver (slirp's), its answers back. */
-#include <arpa/inet.h>
+#include <arpa/nameser.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "dns.h"
+#include "log.h"
 #include "monoclock.h"
 
-#define ID_BYTES 2 /* a DNS message starts with its 16-bit ID */
+/*
+ * Theory of operation. An answer rootlet-dns passes on is believed by every container of the
+ * network, so forging one must cost what it costs against any stub resolver: guessing a random
+ * 16-bit ID, a random source port and the question. So each query goes upstream
+ *  - under an ID from getrandom(2), the client's own put back on the answer;
+ *  - from a socket of its own, connected to the upstream resolver: connect() binds it to a
+ *    port the kernel picks at random from the ephemeral range, and the kernel then delivers
+ *    to it only datagrams from the resolver's address and port (checked again here);
+ *  - and the answer is passed on only if it is a response under that ID to that one question
+ *    (match.c). Anything else on the socket is dropped and the answer still awaited.
+ * A socket and a slot each query holds are bounded: at most DNS_PENDING_MAX wait at once, each
+ * at most DNS_UPSTREAM_MS; a query finding no free slot, or that cannot be sent, gets SERVFAIL
+ * at once: a flood makes the helper hold no more, and its senders learn so. A slot is freed
+ * with its socket closed when its answer comes, when the socket reports an error (the
+ * resolver's port closed: SERVFAIL), or when its time is up (the client has retried by then).
+ */
+
+#define DNS_FLAG_QR	 0x8000
+#define DNS_FLAG_RD	 0x0100
+#define DNS_FLAG_RA	 0x0080
+#define DNS_FLAGS_OFF	 2
+#define DNS_COUNTS_OFF	 4 /* qd, an, ns, ar */
+#define DNS_QUESTION_OFF DNS_HDR_LEN
+
+static void answered(struct evloop *l, void *obj, int fd, uint32_t events);
 
 static uint16_t id_of(const uint8_t *msg)
 {
-	return (uint16_t)(msg[0] << 8 | msg[1]);
+	return (uint16_t)ns_get16(msg);
 }
 
-static void set_id(uint8_t *msg, uint16_t id)
+/* SERVFAIL to @p's client: its ID, its question, recursion as it asked and as we offer. */
+static void servfail(struct dns_daemon *d, const struct dns_pending *p)
 {
-	msg[0] = (uint8_t)(id >> 8);
-	msg[1] = (uint8_t)id;
+	uint8_t msg[DNS_HDR_LEN + DNS_QD_MAX] = { 0 };
+	unsigned flags =
+		DNS_FLAG_QR | DNS_FLAG_RA | ns_r_servfail | (p->client_rd ? DNS_FLAG_RD : 0);
+
+	ns_put16(p->client_id, msg);
+	ns_put16(flags, msg + DNS_FLAGS_OFF);
+	ns_put16(1, msg + DNS_COUNTS_OFF); /* one question, no records */
+	memcpy(msg + DNS_QUESTION_OFF, p->question.bytes, p->question.len);
+	sendto(d->udp_fd, msg, DNS_HDR_LEN + p->question.len, MSG_DONTWAIT,
+	       (const struct sockaddr *)&p->client, sizeof(p->client));
+}
+
+static void slot_free(struct dns_daemon *d, struct dns_pending *p)
+{
+	evloop_forget(&d->ev, p->fd); /* closing takes it out of the epoll set */
+	close(p->fd);
+	p->used = false;
+}
+
+static struct dns_pending *slot_find_free(struct dns_daemon *d)
+{
+	for (size_t i = 0; i < DNS_PENDING_MAX; i++)
+		if (!d->pending[i].used)
+			return &d->pending[i];
+	return NULL;
+}
+
+/* @q under a random ID from a new socket of @p's; 0, or a negative errno (nothing held). */
+static int send_upstream(struct dns_daemon *d, struct dns_pending *p, const uint8_t *q, size_t len)
+{
+	uint8_t msg[DNS_MSG_MAX];
+	uint16_t id;
+	int fd, err;
+
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
+		return -EAGAIN; /* never a guessable ID instead */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno; /* EMFILE: the fd limit is below DNS_PENDING_MAX's needs */
+	memcpy(msg, q, len);
+	ns_put16(id, msg);
+	if (connect(fd, (const struct sockaddr *)&d->upstream, sizeof(d->upstream)) < 0 ||
+	    send(fd, msg, len, MSG_DONTWAIT) < 0) {
+		err = -errno; /* no route yet to slirp's tap: SERVFAIL, the client asks again */
+		close(fd);
+		return err;
+	}
+	if ((err = evloop_watch(&d->ev, fd, EPOLLIN, answered, p))) {
+		close(fd);
+		return err;
+	}
+	p->fd = fd;
+	p->our_id = id;
+	p->used = true;
+	return 0;
 }
 
 /**
- * forward_query() - Send a query upstream under an ID of ours, remembering whose it was
+ * forward_query() - Send a query upstream, or answer SERVFAIL
  * @d:		the daemon
- * @q:		the query
- * @len:	its length (at least ID_BYTES)
+ * @q:		the query, one question (dns_answer() parsed it)
+ * @len:	its length
  * @client:	who asked
- *
- * Slot @id % DNS_PENDING_MAX: a query finding its slot still waiting is dropped (the client
- * retries), which bounds what a flood of queries can hold.
  */
 void forward_query(struct dns_daemon *d, const uint8_t *q, size_t len,
 		   const struct sockaddr_in *client)
 {
-	uint8_t msg[DNS_MSG_MAX];
-	uint16_t id = d->next_id++;
-	struct dns_pending *p = &d->pending[id % DNS_PENDING_MAX];
-	int64_t now = mono_ms();
+	struct dns_pending ask = { .daemon = d, .fd = -1 }, *p;
+	int err;
 
-	if (d->upstream_fd < 0 || len < ID_BYTES || len > sizeof(msg) ||
-	    (p->used && p->expire_ms > now))
+	if (len > DNS_MSG_MAX || match_question(q, len, &ask.question))
 		return;
-	memcpy(msg, q, len);
-	*p = (struct dns_pending){ .used = true,
-				   .client_id = id_of(q),
-				   .our_id = id,
-				   .client = *client,
-				   .expire_ms = now + DNS_UPSTREAM_MS };
-	set_id(msg, id);
-	if (sendto(d->upstream_fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&d->upstream,
-		   sizeof(d->upstream)) < 0) {
-		p->used = false;
+	ask.client = *client;
+	ask.client_id = id_of(q);
+	ask.client_rd = ns_get16(q + DNS_FLAGS_OFF) & DNS_FLAG_RD;
+	ask.expire_ms = mono_ms() + DNS_UPSTREAM_MS;
+	p = slot_find_free(d);
+	if (!p) {
+		log_debug(d->cfg->debug, "%d queries wait upstream: SERVFAIL", DNS_PENDING_MAX);
+		servfail(d, &ask);
 		return;
 	}
+	*p = ask; /* still free (not used) until sent */
+	if ((err = send_upstream(d, p, q, len))) {
+		log_debug(d->cfg->debug, "upstream: %s: SERVFAIL", strerror(-err));
+		servfail(d, p);
+		return;
+	}
+	/* Every query waits as long: the one armed, if any, expires first. */
 	if (d->expiry.expire_ms < 0)
 		evloop_timer_arm(&d->ev, &d->expiry, p->expire_ms);
 }
 
 /**
- * forward_answer() - An answer from upstream, to the client that asked, under its own ID
+ * answered() - A datagram on a query's socket: passed on if it answers that query
  * @l:		the loop
- * @obj:	the daemon
- * @fd:		the upstream socket
- * @events:	EPOLLIN
+ * @obj:	the query's slot
+ * @fd:		its socket
+ * @events:	EPOLLIN (or EPOLLERR)
  */
-void forward_answer(struct evloop *l, void *obj, int fd, uint32_t events)
+static void answered(struct evloop *l, void *obj, int fd, uint32_t events)
 {
-	struct dns_daemon *d = obj;
+	struct dns_pending *p = obj;
+	struct dns_daemon *d = p->daemon;
 	uint8_t msg[DNS_MSG_MAX];
 	struct sockaddr_in from;
 	socklen_t flen = sizeof(from);
@@ -74,25 +156,36 @@ void forward_answer(struct evloop *l, void *obj, int fd, uint32_t events)
 
 	(void)l;
 	(void)events;
-	while ((n = recvfrom(fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&from,
-			     &flen)) >= ID_BYTES) {
-		uint16_t id = id_of(msg);
-		struct dns_pending *p = &d->pending[id % DNS_PENDING_MAX];
+	while ((n = recvfrom(fd, msg, sizeof(msg), MSG_DONTWAIT | MSG_TRUNC,
+			     (struct sockaddr *)&from, &flen)) >= 0) {
+		bool ours = flen == sizeof(from) && from.sin_family == AF_INET &&
+			    from.sin_addr.s_addr == d->upstream.sin_addr.s_addr &&
+			    from.sin_port == d->upstream.sin_port;
 
 		flen = sizeof(from);
-		/* From the upstream resolver only, and for a query we sent. */
-		if (from.sin_addr.s_addr != d->upstream.sin_addr.s_addr ||
-		    from.sin_port != d->upstream.sin_port || !p->used || p->our_id != id)
+		/* Longer than we take (MSG_TRUNC: its real length): no answer, only its start. */
+		if (!ours || (size_t)n > sizeof(msg) ||
+		    !match_answer(&p->question, p->our_id, msg, (size_t)n)) {
+			log_debug(d->cfg->debug,
+				  "upstream: a datagram answering no query: dropped");
 			continue;
-		set_id(msg, p->client_id);
+		}
+		ns_put16(p->client_id, msg);
 		sendto(d->udp_fd, msg, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&p->client,
 		       sizeof(p->client));
-		p->used = false;
+		slot_free(d, p);
+		return;
+	}
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		/* An ICMP error for our socket (ECONNREFUSED: nothing on the resolver's port). */
+		log_debug(d->cfg->debug, "upstream: %s: SERVFAIL", strerror(errno));
+		servfail(d, p);
+		slot_free(d, p);
 	}
 }
 
 /**
- * forward_expire() - Forget the queries upstream never answered
+ * forward_expire() - Forget the queries upstream never answered, and their sockets
  * @l:		the loop
  * @t:		the daemon's expiry timer
  */
@@ -105,7 +198,7 @@ void forward_expire(struct evloop *l, struct evloop_timer *t)
 		struct dns_pending *p = &d->pending[i];
 
 		if (p->used && p->expire_ms <= now)
-			p->used = false;
+			slot_free(d, p);
 		else if (p->used && (next < 0 || p->expire_ms < next))
 			next = p->expire_ms;
 	}

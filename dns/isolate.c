@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "dns.h"
@@ -21,8 +22,8 @@
  *  1. user   the infra's user namespace, then its netns (we are the user that made it: root
  *            there); the entry's directory stays open for the hosts file, and the holder's
  *            pidfd ends us with it;
- *  2. paths  :53 bound on the gateway's address, the upstream socket connected, inotify on
- *            the entry (main.c);
+ *  2. paths  :53 bound on the gateway's address, inotify on the entry (main.c); the upstream
+ *            sockets are made later, one per forwarded query (forward.c);
  *  3. fs     an empty read-only root: the hosts file is read through the entry's fd only;
  *  4. caps   none kept (:53 is bound already);
  *  5. syscalls the list below;
@@ -37,10 +38,18 @@ static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(close),
 	/* queries, answers, the upstream resolver */
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
+	/* forward.c: a socket per forwarded query (socket() below), connected to the upstream
+	 * (a random port); its random ID from getrandom (in SECCOMP_ALLOW_LIBC) */
+	SCMP_SYS(connect),
 	/* the hosts file, re-read through the entry's fd when inotify says it changed */
 	SCMP_SYS(openat), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 	/* libc (libresolv parses in memory only) */
 	SECCOMP_ALLOW_LIBC, SCMP_SYS(write), /* log lines on stderr */
+};
+
+/* forward.c's sockets, the one kind it makes: nothing else (TCP, IPv6, netlink, unix). */
+static const struct seccomp_allow_args allowed_args[] = {
+	{ SCMP_SYS(socket), 3, { AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0 } },
 };
 
 static int join(int dir_fd, const char *file, int type, struct dns_cfg *cfg)
@@ -118,7 +127,8 @@ int dns_isolate_fs_caps(struct dns_cfg *cfg)
  */
 int dns_isolate_syscalls(struct dns_cfg *cfg)
 {
-	int err = seccomp_allow(allowed, sizeof(allowed) / sizeof(allowed[0]), false);
+	int err = seccomp_allow_args(allowed, sizeof(allowed) / sizeof(allowed[0]), allowed_args,
+				     sizeof(allowed_args) / sizeof(allowed_args[0]), false);
 
 	return err ? err_errno(&cfg->err, err, "seccomp") : 0;
 }

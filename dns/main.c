@@ -162,7 +162,8 @@ static void query(struct evloop *l, void *obj, int fd, uint32_t events)
 	       0) {
 		size_t olen = sizeof(out);
 
-		switch (dns_answer(&d->table, q, (size_t)n, d->upstream_fd >= 0, out, &olen)) {
+		switch (dns_answer(&d->table, q, (size_t)n, d->upstream.sin_addr.s_addr != 0, out,
+				   &olen)) {
 		case DNS_ANSWERED:
 			sendto(fd, out, olen, MSG_DONTWAIT, (struct sockaddr *)&from, flen);
 			break;
@@ -176,7 +177,8 @@ static void query(struct evloop *l, void *obj, int fd, uint32_t events)
 	}
 }
 
-static int udp_socket(struct in_addr addr, bool do_bind, struct dns_cfg *cfg)
+/* :53 on @addr, for the containers' queries. */
+static int udp_socket(struct in_addr addr, struct dns_cfg *cfg)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(DNS_PORT),
@@ -185,13 +187,8 @@ static int udp_socket(struct in_addr addr, bool do_bind, struct dns_cfg *cfg)
 
 	if (fd < 0)
 		return err_errno(&cfg->err, -errno, "socket");
-	/*
-	 * No SO_REUSEADDR: nobody else may bind our port and take the queries. The upstream
-	 * socket is not connected: the route to it (slirp's tap) may come up after we start;
-	 * answers are taken from its address only (forward.c).
-	 */
-	err = do_bind ? bind(fd, (struct sockaddr *)&sin, sizeof(sin)) : 0;
-	if (err < 0) {
+	/* No SO_REUSEADDR: nobody else may bind our port and take the queries. */
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		err = -errno;
 		close(fd);
 		return err_errno(&cfg->err, err, "binding %s:%d", inet_ntoa(addr), DNS_PORT);
@@ -210,10 +207,12 @@ static int setup(struct dns_daemon *d, struct dns_cfg *cfg)
 	if ((err = evloop_init(&d->ev, -1)) ||
 	    (holder_fd >= 0 && (err = evloop_quit_on(&d->ev, holder_fd))))
 		return err_errno(&cfg->err, err, "event loop");
-	if ((d->udp_fd = udp_socket(cfg->listen, true, cfg)) < 0)
+	if ((d->udp_fd = udp_socket(cfg->listen, cfg)) < 0)
 		return d->udp_fd;
-	if (cfg->upstream.s_addr && (d->upstream_fd = udp_socket(cfg->upstream, false, cfg)) < 0)
-		return d->upstream_fd;
+	/*
+	 * Each forwarded query gets a socket of its own when it is sent (forward.c): none now,
+	 * since the route to the upstream (slirp's tap) may come up after we start.
+	 */
 	d->upstream = (struct sockaddr_in){ .sin_family = AF_INET,
 					    .sin_port = htons(DNS_PORT),
 					    .sin_addr = cfg->upstream };
@@ -224,8 +223,6 @@ static int setup(struct dns_daemon *d, struct dns_cfg *cfg)
 		return err_errno(&cfg->err, -errno, "inotify");
 	reload(d);
 	if ((err = evloop_watch(&d->ev, d->udp_fd, EPOLLIN, query, d)) ||
-	    (d->upstream_fd >= 0 &&
-	     (err = evloop_watch(&d->ev, d->upstream_fd, EPOLLIN, forward_answer, d))) ||
 	    (err = evloop_watch(&d->ev, d->inotify_fd, EPOLLIN, hosts_changed, d)))
 		return err_errno(&cfg->err, err, "event loop");
 	if ((err = pidfile_write(d->dir_fd, DNS_PIDFILE, getpid())))
@@ -236,17 +233,16 @@ static int setup(struct dns_daemon *d, struct dns_cfg *cfg)
 int main(int argc, char **argv)
 {
 	static struct dns_cfg cfg = { .ready_fd = -1 };
-	static struct dns_daemon d = { .ev = { .epfd = -1, .signal_fd = -1 },
-				       .udp_fd = -1,
-				       .upstream_fd = -1,
-				       .dir_fd = -1,
-				       .inotify_fd = -1,
-				       .expiry = { .expire_ms = -1, .fn = forward_expire } };
+	/* Zeroed (bss), set below: its query slots' pages stay untouched until used. */
+	static struct dns_daemon d;
 	int err;
 	const char *what;
 
 	if (parse(argc, argv, &cfg))
 		return CMDLINE_EXIT_USAGE;
+	d.ev.epfd = d.ev.signal_fd = -1;
+	d.udp_fd = d.dir_fd = d.inotify_fd = -1;
+	d.expiry = (struct evloop_timer){ .expire_ms = -1, .fn = forward_expire };
 	d.cfg = &cfg;
 	if ((err = setup(&d, &cfg)) || (err = dns_isolate_fs_caps(&cfg)) ||
 	    (err = dns_isolate_syscalls(&cfg))) {

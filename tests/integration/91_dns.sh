@@ -1,0 +1,98 @@
+# rootlet-dns and its upstream resolver: what it asks, and which answers it believes.
+# Each test runs rootlet-dns in a netns of its own with a resolver of the test's (dnsup.py) as
+# the upstream on 127.0.0.53, and asks rootlet-dns on 10.77.5.1 from inside that netns.
+
+DNSUP="python3 $TOP/tests/integration/tools/dnsup.py"
+DNS_LISTEN=10.77.5.1
+DNS_UPSTREAM=127.0.0.53
+DNS_FORGER=127.0.0.54 # the forged answers' other source address
+
+# in_d CMD...: CMD in the test's netns d.
+in_d() {
+	"$NETNS" exec d -- "$@"
+}
+
+# dns_start [UPSTREAM]: netns d, the upstream (its log in up.log), rootlet-dns answering and
+# forwarding to UPSTREAM (default: that upstream's address); its pid in DNS_PID.
+dns_start() {
+	ok "$NETNS" add d
+	ok in_d sh -c "ip link set lo up && ip addr add $DNS_LISTEN/32 dev lo"
+	serve up in_d $DNSUP upstream $DNS_UPSTREAM --alt-addr $DNS_FORGER --log "$TEST_WORK/up.log"
+	printf '10.77.5.9 box\n' >"$ROOTLET_STATE_DIR/d/hosts"
+	bg dns "$BUILD/rootlet-dns" --netns d --listen $DNS_LISTEN --upstream "${1:-$DNS_UPSTREAM}"
+	DNS_PID=$BG_PID
+	wait_until 10 "'$NETNS' exec d -- $DNSUP ask box $DNS_LISTEN --linger 0 | grep -q 10.77.5.9"
+	: >"$TEST_WORK/up.log"
+}
+
+# dns_ask NAME: rootlet-dns's first answer to NAME ("NOERROR 192.0.2.100") in OUT, then how
+# many more datagrams came ("extra 0").
+dns_ask() {
+	ok in_d $DNSUP ask "$1" $DNS_LISTEN
+}
+
+dns_fds() {
+	ls "/proc/$DNS_PID/fd" | wc -l
+}
+
+test_dns_upstream_queries_have_random_ids_and_source_ports() {
+	dns_start
+	ok in_d $DNSUP sequential 1000 $DNS_LISTEN
+	ok $DNSUP randomness "$TEST_WORK/up.log"
+	# Random 16-bit IDs from 1000 draws: about 992 distinct, no step from one to the next
+	# more than a handful of times; ports from the kernel's ephemeral range (28232 here).
+	read -r _ queries _ ids _ ports _ step _ repeats <<<"$OUT"
+	assert_eq "$queries" 1000 "queries upstream"
+	[ "$repeats" -eq 0 ] || fail "an (ID, source port) pair followed itself $repeats times: $OUT"
+	[ "$step" -le 10 ] || fail "IDs follow each other by one step $step times of 999: $OUT"
+	[ "$ids" -ge 900 ] || fail "only $ids distinct IDs: $OUT"
+	[ "$ports" -ge 900 ] || fail "only $ports distinct source ports: $OUT"
+}
+
+test_dns_upstream_answers_with_a_wrong_id_question_or_source_never_reach_the_client() {
+	local case n=0 leaked=
+	dns_start
+	for case in wrongid wrongname wrongtype wrongclass wrongport wrongaddr noquestion \
+		notananswer; do
+		n=$((n + 1))
+		# The upstream sends the forged answer (192.0.2.$n) first, then the right one.
+		dns_ask $case.spoof.example
+		[ "$OUT" = "NOERROR 192.0.2.100"$'\n'"extra 0" ] || leaked+=" $case (${OUT//$'\n'/, })"
+	done
+	[ -z "$leaked" ] || fail "forged answers reached the client:$leaked"
+	assert_eq "$(grep -c spoof "$TEST_WORK/up.log")" $n "queries upstream"
+	dns_ask plain.example
+	assert_eq "$OUT" "NOERROR 192.0.2.100"$'\n'"extra 0" "an honest answer"
+}
+
+test_dns_upstream_queries_past_the_limit_get_servfail_and_the_helper_keeps_serving() {
+	local limit base
+	limit=$(awk '$2 == "DNS_PENDING_MAX" { print $3 }' "$TOP/dns/dns.h")
+	[ -n "$limit" ] || fail "no DNS_PENDING_MAX in dns/dns.h"
+	assert_match "$(MANWIDTH=200 man -l "$TOP/man/rootlet-dns.1")" "at most $limit queries" \
+		"the man page's limit"
+	dns_start
+	base=$(dns_fds)
+	# hold* is never answered: the first $limit wait upstream, the 20 after get SERVFAIL.
+	ok in_d $DNSUP burst $((limit + 20)) $DNS_LISTEN --log "$TEST_WORK/up.log"
+	assert_eq "$OUT" "SERVFAIL 20 first $limit" "answers to the burst"
+	assert_eq "$(wc -l <"$TEST_WORK/up.log")" $limit "queries upstream"
+	[ "$(dns_fds)" -le $((base + limit)) ] || fail "$(dns_fds) fds held, $base + $limit at most"
+	dns_ask more.example
+	assert_eq "$OUT" "SERVFAIL"$'\n'"extra 0" "a forwarded name while $limit wait"
+	dns_ask box
+	assert_eq "$OUT" "NOERROR 10.77.5.9"$'\n'"extra 0" "a container's name meanwhile"
+	# Each waits its lifetime, then its socket is closed and the helper forwards again.
+	wait_until 20 "'$NETNS' exec d -- $DNSUP ask later.example $DNS_LISTEN --linger 0 | grep -q '^NOERROR 192.0.2.100'"
+	wait_until 5 "[ \$(ls /proc/$DNS_PID/fd | wc -l) -eq $base ]"
+	kill -0 "$DNS_PID" || fail "rootlet-dns is gone"
+}
+
+test_dns_upstream_port_closed_gives_servfail_at_once() {
+	local base
+	dns_start 127.0.0.55 # nothing listens there: ICMP port unreachable on the query's socket
+	base=$(dns_fds)
+	dns_ask nobody.example
+	assert_eq "$OUT" "SERVFAIL"$'\n'"extra 0" "the answer"
+	assert_eq "$(dns_fds)" "$base" "fds after"
+}
