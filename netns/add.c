@@ -111,6 +111,10 @@ int netns_add(struct netns_cfg *cfg)
 	struct entry_build b = { .dir_fd = -1, .lock_fd = -1 };
 	char tmp_path[PATH_MAX];
 
+	/* Read now, as the caller passed it: a pid that has since ended is refused. */
+	if (cfg->owner && (err = state_owner_of(cfg->owner, &st.owners[st.n_owners++])))
+		return err_make(&cfg->err, err, "--owner %d: %s", (int)cfg->owner,
+				err == -ESRCH ? "no such process" : strerror(-err));
 	if ((err = state_root_open(cfg->root, true, &root_fd)))
 		return err;
 	if (as_root) {

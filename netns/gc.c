@@ -1,4 +1,4 @@
-/* rootlet-netns gc: remove entries whose netns is gone, and debris of interrupted adds. */
+/* rootlet-netns gc: remove entries whose holder or owners are gone, and debris of dead adds. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,9 @@
 #include "statedir.h"
 
 /*
- * Returns 1 if the directory was removed, 0 if it was left alone (live, or busy: someone holds
+ * Removed: a stale entry (its holder gone), one whose every owner has ended (rootlet run's
+ * command and teardown, state_owner.c: its holder and helpers are stopped first), and a dead
+ * add's ~add.PID. Returns 1 if the directory was removed, 0 if it was left alone (live, or busy: someone holds
  * its lock, an add still building or a del at work), negative errno on failure.
  */
 static int gc_one(const char *root, int root_fd, const char *dir_name, bool is_tmp)
@@ -47,12 +49,18 @@ static int gc_one(const char *root, int root_fd, const char *dir_name, bool is_t
 		live = state_live(dir_fd, &st);
 	else if (!is_tmp) /* corrupt, yet its holder may run: then it is live */
 		live = orphan_holder(dir_fd, root, dir_name, &holder);
+	if (live == 1 && have_state && (live = state_owners_gone(&st)) >= 0)
+		live = !live;
 	if (live != 0) {
 		err = live < 0 ? live : 0;
 		goto out;
 	}
-	/* Its helpers end with the holder by themselves; any that did not are stopped here. */
-	if ((err = helpers_stop(dir_fd)))
+	/*
+	 * A stale entry's helpers end with its holder by themselves; any that did not are stopped
+	 * here. An ownerless one's holder is stopped too (it cannot remove the entry: we hold the
+	 * lock).
+	 */
+	if ((err = have_state ? orphan_stop(dir_fd, root, dir_name, &st) : helpers_stop(dir_fd)))
 		goto out;
 	err = entry_remove(root_fd, dir_name, dir_fd, have_state ? &st : NULL);
 	if (!err)

@@ -33,6 +33,7 @@ enum {
 	OPT_PUBLISH_FD,
 	OPT_SOURCE_IP,
 	OPT_BYPASS,
+	OPT_OWNER,
 };
 
 #define SLIRP_ROOTLET_MTU 65520
@@ -61,7 +62,7 @@ static void usage(FILE *f)
 		"Verbs:\n"
 		"  add NAME [--userns PATH] [--slirp [--mtu N] [--ipv6] [--allow-host-loopback]]\n"
 		"           [--publish SPEC]... [--publish-fd FD[:PORT][/PROTO]]... [--source-ip]\n"
-		"           [--bypass]\n"
+		"           [--bypass] [--owner PID]\n"
 		"                             create a netns kept alive by a holder process\n"
 		"  del NAME                   stop its holder and helpers, remove it\n"
 		"  list [--json]              every netns: name, live/stale, holder, path\n"
@@ -89,6 +90,8 @@ static void usage(FILE *f)
 		"                    the host's netns, at the kernel's speed (add --slirp; its\n"
 		"                    --publish rules are then bound by the service itself); put\n"
 		"                    CMD (exec) or the container (oci) under it\n"
+		"      --owner PID   the netns is PID's: gc removes it, holder and helpers, once\n"
+		"                    PID has ended (add; rootlet run's own)\n"
 		"      --user        print the user namespace path (path)\n"
 		"      --in-place    rewrite CONFIG instead of printing it (oci)\n"
 		"      --debug       say more on stderr\n"
@@ -158,6 +161,8 @@ static int check_option_fits(const struct netns_cfg *cfg)
 		return usage_error("--json goes with list and show, not %s", cfg->verb);
 	if (cfg->userns_path && strcmp(cfg->verb, "add"))
 		return usage_error("--userns goes with add, not %s", cfg->verb);
+	if (cfg->owner && strcmp(cfg->verb, "add"))
+		return usage_error("--owner goes with add, not %s", cfg->verb);
 	if (cfg->user && strcmp(cfg->verb, "path"))
 		return usage_error("--user goes with path, not %s", cfg->verb);
 	if (cfg->in_place && strcmp(cfg->verb, "oci"))
@@ -228,6 +233,7 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		{ "publish-fd", required_argument, NULL, OPT_PUBLISH_FD },
 		{ "source-ip", no_argument, NULL, OPT_SOURCE_IP },
 		{ "bypass", no_argument, NULL, OPT_BYPASS },
+		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -285,6 +291,17 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		case OPT_BYPASS:
 			cfg->bypass = true;
 			break;
+		case OPT_OWNER: {
+			char *end;
+			long pid;
+
+			errno = 0;
+			pid = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || pid <= 0 || pid > INT_MAX)
+				return usage_error("--owner '%s': not a process id", optarg);
+			cfg->owner = (pid_t)pid;
+			break;
+		}
 		case OPT_PUBLISH_FD:
 			if ((err = take_publish_fd(cfg, optarg)))
 				return err;

@@ -32,6 +32,7 @@ struct netns_cfg {
 	int *publish_fds;	 /* ... the fd each names, passed on to it */
 	int n_publish_fd;
 	bool source_ip;			/* add --source-ip, for portfwd */
+	pid_t owner;			/* add --owner PID: gc removes it once PID ends */
 	bool bypass;			/* add/exec/oci --bypass */
 	bool cmd_failed;		/* exec: the command itself could not be run */
 	char root[PATH_MAX];		/* state root */

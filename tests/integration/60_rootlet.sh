@@ -122,6 +122,11 @@ test_run_keep_leaves_a_named_netns_for_exec() {
 	ok "$ROOTLET" run --name kept --keep -- true
 	ok "$NETNS" exec kept -- ip -4 -o addr show tap0
 	assert_match "$OUT" "10\.0\.2\.100"
+	# Kept on purpose: it has no owner to outlive, and gc leaves it.
+	jq -e 'has("owners") | not' "$ROOTLET_STATE_DIR/kept/state.json" >/dev/null ||
+		fail "a kept netns records owners: $(cat "$ROOTLET_STATE_DIR/kept/state.json")"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "" "what gc removed"
 	refused 2 "$ROOTLET" run --bogus -- true
 	refused 2 "$ROOTLET" run
 }
@@ -149,6 +154,95 @@ test_run_ctrl_c_on_the_terminal_reaches_the_command() {
 	wait "$pid"
 	assert_eq "$?" 130 "status of the command after SIGINT to its group"
 	wait_until 5 '[ ! -e "$ROOTLET_STATE_DIR/cc" ]'
+}
+
+# run_bg NAME: `rootlet run --name NAME --publish 127.0.0.1:PORT:80 -- sleep 100` in the
+# background, up; its pid in RUN_PID (soon sleep's), its teardown's in TEARDOWN, PORT in PORT.
+run_bg() {
+	PORT=$(free_port)
+	"$ROOTLET" run --name "$1" --publish "127.0.0.1:$PORT:80" -- sleep 100 &
+	RUN_PID=$!
+	echo "$RUN_PID" >>"$TEST_WORK/bg.pids"
+	wait_until 10 "[ -S '$ROOTLET_STATE_DIR/$1/portfwd.sock' ] && grep -qx sleep /proc/$RUN_PID/comm"
+	TEARDOWN=$(pgrep -u "$(id -u)" -f -- "^rootlet teardown $RUN_PID ")
+	[ -n "$TEARDOWN" ] || fail "no teardown waits for $RUN_PID"
+}
+
+# nothing_left NAME PORT: no entry, no holder, no helper of NAME, PORT free.
+nothing_left() {
+	[ ! -e "$ROOTLET_STATE_DIR/$1" ] || fail "$1 is left: $(ls "$ROOTLET_STATE_DIR/$1")"
+	wait_until 5 '[ "$(live_holders)" = 0 ]'
+	wait_until 5 "! ss -Hltn 'sport = :$2' | grep -q ."
+	for p in $(pgrep -u "$(id -u)" -f -- "rootlet-(slirp|portfwd) --netns $1 "); do
+		grep -q '^State:.*Z' /proc/$p/status || fail "helper $p of $1 still runs"
+	done
+}
+
+test_run_whose_teardown_is_killed_goes_at_gc_once_the_command_ends() {
+	run_bg kt
+	kill -9 "$TEARDOWN"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "" "what gc removed while the command runs"
+	ok "$NETNS" exec kt -- true
+	kill -TERM "$RUN_PID"
+	wait "$RUN_PID"
+	assert_eq "$(netns_state kt)" live "with its teardown killed, nobody saw the command end"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "removed kt" "what gc removed once the command ended"
+	nothing_left kt "$PORT"
+}
+
+test_run_whose_command_is_killed_goes_with_its_teardown() {
+	run_bg kc
+	kill -9 "$RUN_PID"
+	wait "$RUN_PID"
+	wait_until 10 "[ ! -e '$ROOTLET_STATE_DIR/kc' ]"
+	nothing_left kc "$PORT"
+}
+
+test_run_whose_command_and_teardown_are_killed_goes_at_gc() {
+	run_bg kb
+	kill -9 "$TEARDOWN" "$RUN_PID"
+	wait "$RUN_PID"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "removed kb"
+	nothing_left kb "$PORT"
+}
+
+test_run_records_its_command_and_teardown_as_owners_with_start_times() {
+	run_bg ow
+	start() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat"; }
+	assert_eq "$(jq -c '[.owners[] | [.pid, .start]]' "$ROOTLET_STATE_DIR/ow/state.json")" \
+		"[[$RUN_PID,$(start "$RUN_PID")],[$TEARDOWN,$(start "$TEARDOWN")]]"
+}
+
+# A pid is never trusted alone: the owner's pid alive with another start time is another
+# process, and the entry is gc's.
+test_gc_removes_a_netns_whose_owners_pid_was_reused() {
+	sleep 100 &
+	owner=$!
+	echo "$owner" >>"$TEST_WORK/bg.pids"
+	ok "$NETNS" add o --slirp --owner "$owner"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "" "what gc removed while the owner runs"
+	state=$ROOTLET_STATE_DIR/o/state.json
+	jq '.owners[0].start += 1' "$state" >"$TEST_WORK/state.json"
+	cat "$TEST_WORK/state.json" >"$state"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "removed o"
+	assert_eq "$(live_holders)" 0 "holders left"
+}
+
+test_add_owner_refuses_what_is_not_a_running_process() {
+	refused 2 "$NETNS" add o --owner 12ab
+	assert_eq "$ERR" "rootlet-netns: --owner '12ab': not a process id; see 'rootlet-netns --help'"
+	refused 2 "$NETNS" del o --owner 1
+	sh -c 'exit 0' &
+	gone=$!
+	wait "$gone"
+	refused 1 "$NETNS" add o --owner "$gone"
+	assert_eq "$ERR" "rootlet-netns: add o: --owner $gone: no such process"
+	[ ! -e "$ROOTLET_STATE_DIR/o" ] || fail "a refused add left o"
 }
 
 # The teardown that waits for the command forks nothing while it waits: its own CPU and its
