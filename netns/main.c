@@ -98,7 +98,8 @@ static void usage(FILE *f)
 		"  -h, --help        this text\n"
 		"  -V, --version     print the version\n"
 		"\n"
-		"State: $ROOTLET_STATE_DIR, else $XDG_RUNTIME_DIR/rootlet (root: /run/rootlet).\n"
+		"State: $ROOTLET_STATE_DIR, else $XDG_RUNTIME_DIR/rootlet (root: /run/rootlet;\n"
+		"unset: /run/user/UID/rootlet if that directory is yours).\n"
 		"Exit: 0 ok, 1 failed, 2 usage; exec: the command's status, 125 if rootlet-netns\n"
 		"failed, 126 if CMD cannot run, 127 if it is not found. See rootlet-netns(1).\n");
 }
@@ -359,7 +360,8 @@ int main(int argc, char **argv)
 		return err;
 	err = state_root_path(cfg.root, sizeof(cfg.root));
 	if (err == -ENOENT) {
-		log_error("%s: XDG_RUNTIME_DIR is not set; set it, or ROOTLET_STATE_DIR", cfg.verb);
+		state_root_missing(&cfg.err);
+		log_error("%s: %s", cfg.verb, err_text(&cfg.err));
 		return verb->extra_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;
 	}
 	if (err) {
@@ -376,8 +378,7 @@ int main(int argc, char **argv)
 	if (!err)
 		return 0;
 	if (err == -EPERM && !cfg.err.text[0])
-		err_make(&cfg.err, -EPERM, "%s: not owned by you or open to others (must be 0700)",
-			 cfg.root);
+		state_root_refused(cfg.root, &cfg.err);
 	if (!cfg.err.text[0])
 		err_make(&cfg.err, err, "%s", netns_strerror(err));
 	if (cfg.name)

@@ -46,6 +46,24 @@ test_rootlet_run_hands_an_activated_socket_to_the_command() {
 	[ "${got##*netns=}" != "$(readlink /proc/self/ns/net)" ] || fail "the command ran in the host's netns"
 }
 
+# As README shows it, from an environment systemd-socket-activate clears: no XDG_RUNTIME_DIR,
+# no ROOTLET_STATE_DIR. The state goes to the user's own /run/user/UID/rootlet.
+test_rootlet_run_socket_activated_without_xdg_runtime_dir_uses_run_user() {
+	command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate (systemd) is not installed"
+	port=$(free_port)
+	name=sa-env-$$
+	default=/run/user/$(id -u)/rootlet
+	bg act env -u XDG_RUNTIME_DIR -u ROOTLET_STATE_DIR systemd-socket-activate -E PATH \
+		-l "127.0.0.1:$port" "$BUILD/rootlet" run --name "$name" -- \
+		sh -c "echo \"xdg=\${XDG_RUNTIME_DIR-unset} entry=\$(ls -d $default/$name)\"; exec $NET activated"
+	wait_until 10 "ss -Hltn 'sport = :$port' | grep -q ."
+	got=$(ask "$port")
+	assert_match "$got" "^pid_ok=True fds=1 name= peer=127.0.0.1 netns=net:\[[0-9]+\]$"
+	[ "${got##*netns=}" != "$(readlink /proc/self/ns/net)" ] || fail "the command ran in the host's netns"
+	assert_eq "$(grep '^xdg=' act.out)" "xdg=unset entry=$default/$name" "the command's environment"
+	wait_until 10 "[ ! -e '$default/$name' ]"
+}
+
 test_two_activated_sockets_arrive_with_their_names() {
 	ok "$NETNS" add sa
 	p1=$(free_port)
