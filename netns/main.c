@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "fwdspec.h"
 #include "log.h"
 #include "netns.h"
 #include "sdlisten.h"
@@ -191,6 +192,8 @@ static int take_publish_fd(struct netns_cfg *cfg, const char *text)
 {
 	char what[NAME_MAX + 1];
 	size_t n = strcspn(text, ":/");
+	struct fwd_spec spec;
+	struct err e = { 0 };
 	int fd, *fds;
 	const char **texts;
 
@@ -203,6 +206,9 @@ static int take_publish_fd(struct netns_cfg *cfg, const char *text)
 		return usage_error("--publish-fd '%s': neither an open fd nor a socket-activated "
 				   "fd's name",
 				   text);
+	/* Checked here, in the user's words: rootlet-portfwd gets it under another number. */
+	if (fwdspec_fd(text, &fd, &spec, &e))
+		return usage_error("%s", err_text(&e));
 	texts = realloc(cfg->publish_fd, (size_t)(cfg->n_publish_fd + 1) * sizeof(*texts));
 	if (texts)
 		cfg->publish_fd = texts;

@@ -133,6 +133,22 @@ test_publish_fd_refuses_what_it_cannot_forward() {
 	[ ! -e "$ROOTLET_STATE_DIR/sb" ] || fail "a refused add left sb"
 }
 
+# rootlet-portfwd gets the socket under another number (5 on): a refusal names the fd as the
+# user gave it, and comes before anything is made.
+test_netns_add_and_run_refuse_a_publish_fd_naming_the_users_own_fd() {
+	refused 2 $NET listen-fd --udp 127.0.0.1 "$(free_port)" -- "$NETNS" add sb --slirp --publish-fd 3:80/tcp
+	assert_eq "$ERR" "rootlet-netns: --publish-fd '3:80/tcp': fd 3 is a udp socket; see 'rootlet-netns --help'"
+	refused 2 $NET listen-fd --name web --udp 127.0.0.1 "$(free_port)" -- "$NETNS" add sb --slirp --publish-fd web:80/tcp
+	assert_eq "$ERR" "rootlet-netns: --publish-fd 'web:80/tcp': fd 3 is a udp socket; see 'rootlet-netns --help'"
+	refused 2 "$NETNS" add sb --slirp --publish-fd 0:80 </dev/null
+	assert_eq "$ERR" "rootlet-netns: --publish-fd '0:80': fd 0 is not a socket; see 'rootlet-netns --help'"
+	refused 2 $NET listen-fd 127.0.0.1 "$(free_port)" -- "$NETNS" add sb --slirp --publish-fd 3:0
+	assert_eq "$ERR" "rootlet-netns: --publish-fd '3:0': PORT is not 1 to 65535; see 'rootlet-netns --help'"
+	refused 125 $NET listen-fd --udp 127.0.0.1 "$(free_port)" -- "$BUILD/rootlet" run --publish-fd 3:80/tcp -- true
+	assert_eq "$ERR" "rootlet-netns: --publish-fd '3:80/tcp': fd 3 is a udp socket; see 'rootlet-netns --help'"
+	[ -z "$(ls -A "$ROOTLET_STATE_DIR" 2>/dev/null)" ] || fail "a refused add left $(ls -A "$ROOTLET_STATE_DIR")"
+}
+
 test_netns_add_publish_fd_hands_the_socket_to_its_portfwd() {
 	tport=$(free_port)
 	ok $NET listen-fd 127.0.0.1 "$tport" -- "$NETNS" add sa --slirp --publish-fd 3:8080
