@@ -18,7 +18,7 @@
  * add's ~add.PID. Returns 1 if the directory was removed, 0 if it was left alone (live, or busy: someone holds
  * its lock, an add still building or a del at work), negative errno on failure.
  */
-static int gc_one(const char *root, int root_fd, const char *dir_name, bool is_tmp)
+int gc_entry(const char *root, int root_fd, const char *dir_name, bool is_tmp)
 {
 	int dir_fd, lock_fd = -1, err, live = 0;
 	struct netns_state st;
@@ -98,7 +98,7 @@ int netns_gc(struct netns_cfg *cfg)
 
 		if (!is_tmp && name_check(de->d_name, NULL))
 			continue;
-		ret = gc_one(cfg->root, root_fd, de->d_name, is_tmp);
+		ret = gc_entry(cfg->root, root_fd, de->d_name, is_tmp);
 		if (ret == 1 && !is_tmp)
 			printf("removed %s\n", de->d_name);
 		if (ret < 0 && !err) {

@@ -35,6 +35,7 @@ enum {
 	OPT_SOURCE_IP,
 	OPT_BYPASS,
 	OPT_OWNER,
+	OPT_EXIST_OK,
 };
 
 #define SLIRP_ROOTLET_MTU 65520
@@ -63,7 +64,7 @@ static void usage(FILE *f)
 		"Verbs:\n"
 		"  add NAME [--userns PATH] [--slirp [--mtu N] [--ipv6] [--allow-host-loopback]]\n"
 		"           [--publish SPEC]... [--publish-fd FD[:PORT][/PROTO]]... [--source-ip]\n"
-		"           [--bypass] [--owner PID]\n"
+		"           [--bypass] [--owner PID] [--exist-ok]\n"
 		"                             create a netns kept alive by a holder process\n"
 		"  del NAME                   stop its holder and helpers, remove it\n"
 		"  list [--json]              every netns: name, live/stale, holder, path\n"
@@ -93,6 +94,8 @@ static void usage(FILE *f)
 		"                    CMD (exec) or the container (oci) under it\n"
 		"      --owner PID   the netns is PID's: gc removes it, holder and helpers, once\n"
 		"                    PID has ended (add; rootlet run's own)\n"
+		"      --exist-ok    keep a live netns of that name as it is; a stale one is made\n"
+		"                    anew (add, without helpers: a unit's ExecStartPre)\n"
 		"      --user        print the user namespace path (path)\n"
 		"      --in-place    rewrite CONFIG instead of printing it (oci)\n"
 		"      --debug       say more on stderr\n"
@@ -165,6 +168,13 @@ static int check_option_fits(const struct netns_cfg *cfg)
 		return usage_error("--userns goes with add, not %s", cfg->verb);
 	if (cfg->owner && strcmp(cfg->verb, "add"))
 		return usage_error("--owner goes with add, not %s", cfg->verb);
+	if (cfg->exist_ok && strcmp(cfg->verb, "add"))
+		return usage_error("--exist-ok goes with add, not %s", cfg->verb);
+	/* A netns kept as it is could not honour them: they would be silently ignored. */
+	if (cfg->exist_ok && (cfg->slirp || cfg->n_publish || cfg->n_publish_fd || cfg->bypass ||
+			      cfg->owner))
+		return usage_error("%s", "--exist-ok goes with a netns without helpers or owner "
+					 "(--slirp, --publish, --bypass, --owner start their own)");
 	if (cfg->user && strcmp(cfg->verb, "path"))
 		return usage_error("--user goes with path, not %s", cfg->verb);
 	if (cfg->in_place && strcmp(cfg->verb, "oci"))
@@ -241,6 +251,7 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		{ "source-ip", no_argument, NULL, OPT_SOURCE_IP },
 		{ "bypass", no_argument, NULL, OPT_BYPASS },
 		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "exist-ok", no_argument, NULL, OPT_EXIST_OK },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -297,6 +308,9 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 			break;
 		case OPT_BYPASS:
 			cfg->bypass = true;
+			break;
+		case OPT_EXIST_OK:
+			cfg->exist_ok = true;
 			break;
 		case OPT_OWNER: {
 			char *end;

@@ -246,24 +246,79 @@ unit_exec() {
 	sed -n "s/^$2=-\{0,1\}//p" "$1" | sed "s/%i/$3/g"
 }
 
+# unit_start UNIT INSTANCE: what the user's manager runs to start UNIT, in its order, with the
+# NOTIFY_SOCKET it would give; the main process in BG_PID once it said READY=1.
+unit_start() {
+	local cmd ready
+	# A command whose line starts with "-" may fail, as systemd takes it.
+	while read -r cmd; do
+		${cmd#-} >/dev/null 2>&1 || [ "${cmd:0:1}" = - ] || fail "ExecStartPre $cmd failed"
+	done < <(sed -n "s/^ExecStartPre=//p" "$1" | sed "s/%i/$2/g")
+	ready=$(grep -c READY=1 notify.out)
+	bg main env NOTIFY_SOCKET="$NOTIFY" $(unit_exec "$1" ExecStart "$2")
+	wait_until 10 "[ \$(grep -c READY=1 notify.out) -gt $ready ]"
+	assert_eq "$(grep READY=1 notify.out | tail -1)" "from=$BG_PID READY=1 MAINPID=$BG_PID"
+}
+
 test_contrib_user_unit_verifies_and_keeps_a_netns_with_notify() {
 	install_units
 	unit=$UNITS/user/rootlet-netns@.service
 	ok systemd-analyze --user verify "$UNITS/user/rootlet-netns@web.service"
 	assert_eq "$OUT" "" "systemd-analyze's complaints"
-	# What the user's manager would run, in its order, with the NOTIFY_SOCKET it would give.
 	notify_listener
-	while read -r cmd; do
-		$cmd >/dev/null 2>&1
-	done < <(unit_exec "$unit" ExecStartPre web)
-	bg main env NOTIFY_SOCKET="$NOTIFY" $(unit_exec "$unit" ExecStart web)
-	wait_until 10 "grep -q READY=1 notify.out"
-	assert_eq "$(grep READY=1 notify.out)" "from=$BG_PID READY=1 MAINPID=$BG_PID"
+	unit_start "$unit" web
 	ok "$NETNS" exec web -- ip -o -4 addr show tap0
 	assert_match "$OUT" "10\.0\.2\.100/24"
-	kill -TERM "$BG_PID"
-	ok $(unit_exec "$unit" ExecStopPost web)
-	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "ExecStopPost left the netns"
+}
+
+# A restart, after a failure or asked for (a stop, then a start), keeps the netns and every
+# process in it: only rootlet-slirp starts again, in the same netns. A stale netns is made anew.
+test_contrib_user_unit_restart_keeps_the_netns_and_what_joined_it() {
+	install_units
+	unit=$UNITS/user/rootlet-netns@.service
+	assert_eq "$(sed -n 's/^KillMode=//p' "$unit")" process \
+		"KillMode: a stop must not kill the holder ExecStartPre started"
+	notify_listener
+	unit_start "$unit" web
+	slirp=$BG_PID
+	holder=$(holder_pid web)
+	netns=$(netns_of web)
+	bg joined "$NETNS" exec web -- sleep 100
+	joined=$BG_PID
+	wait_until 5 "grep -qx sleep /proc/$joined/comm"
+	for how in KILL TERM; do
+		# Restart=on-failure after a SIGKILL; `systemctl restart` stops with SIGTERM.
+		kill -"$how" "$slirp"
+		wait_until 10 "[ ! -e /proc/$slirp ] || grep -q '^State:.*Z' /proc/$slirp/status"
+		while read -r cmd; do
+			ok $cmd
+		done < <(unit_exec "$unit" ExecStopPost web)
+		unit_start "$unit" web
+		slirp=$BG_PID
+		assert_eq "$(holder_pid web)" "$holder" "the holder after a restart ($how)"
+		assert_eq "$(netns_of web)" "$netns" "the netns after a restart ($how)"
+		assert_eq "$(readlink "/proc/$joined/ns/net")" "$netns" "the joined process's netns"
+		ok "$NETNS" exec web -- ip -o -4 addr show tap0
+		assert_match "$OUT" "10\.0\.2\.100/24" "slirp's tap after a restart ($how)"
+	done
+	kill "$slirp" "$joined"
+	# Its holder gone, the netns is stale: the next start makes it anew.
+	kill -9 "$holder"
+	wait_until 10 '[ "$(netns_state web)" = stale ]'
+	unit_start "$unit" web
+	[ "$(holder_pid web)" != "$holder" ] || fail "a stale netns was kept"
+	assert_eq "$(netns_state web)" live
+}
+
+test_netns_add_exist_ok_keeps_a_live_netns_and_refuses_helpers() {
+	ok "$NETNS" add web --exist-ok
+	holder=$(holder_pid web)
+	ok "$NETNS" add web --exist-ok
+	assert_eq "$(holder_pid web)" "$holder" "the holder of a kept netns"
+	refused 1 "$NETNS" add web
+	refused 2 "$NETNS" add web --exist-ok --slirp
+	assert_match "$ERR" "--exist-ok goes with a netns without helpers"
+	refused 2 "$NETNS" del web --exist-ok
 }
 
 test_contrib_system_socket_and_service_verify() {
@@ -271,6 +326,12 @@ test_contrib_system_socket_and_service_verify() {
 	ok systemd-analyze verify "$UNITS/system/rootlet-publish@$(id -u).socket" \
 		"$UNITS/system/rootlet-publish@$(id -u).service"
 	assert_eq "$OUT" "" "systemd-analyze's complaints"
+	# Both come after the user's runtime directory (their state) and need it.
+	for u in socket service; do
+		f=$UNITS/system/rootlet-publish@.$u
+		assert_match "$(grep '^After=' "$f")" "user-runtime-dir@%i\.service" "$u's After="
+		assert_match "$(grep '^Requires=' "$f")" "user-runtime-dir@%i\.service" "$u's Requires="
+	done
 	assert_eq "$(unit_exec "$UNITS/system/rootlet-publish@.service" ExecStart 1000)" \
 		"$TEST_WORK/usr/bin/rootlet-portfwd --netns web --publish-fd web:8080"
 	sed 's/^ExecStart=.*/ExecStart=\/nonexistent/' "$UNITS/system/rootlet-publish@.service" \
