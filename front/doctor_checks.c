@@ -291,8 +291,8 @@ void check_runtime_dir(struct doctor *d)
 	if ((!dir || !dir[0]) && !getenv("ROOTLET_STATE_DIR") && geteuid() != 0 &&
 	    !state_root_path(root, sizeof(root))) {
 		/* rootlet falls back to /run/user/UID; other programs may not. */
-		snprintf(fix, sizeof(fix), "export XDG_RUNTIME_DIR=%.*s", (int)(strrchr(root, '/') - root),
-			 root);
+		snprintf(fix, sizeof(fix), "export XDG_RUNTIME_DIR=%.*s",
+			 (int)(strrchr(root, '/') - root), root);
 		doctor_result(d, DOCTOR_WARN, what, fix, "not set; rootlet uses %s", root);
 	} else if (!dir || !dir[0]) {
 		snprintf(fix, sizeof(fix),

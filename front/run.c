@@ -49,7 +49,7 @@ struct run_cfg {
 	enum notify_mode notify;
 	char **cmd;
 	char netns[PATH_MAX];
-	int relay_fd, to_fd; /* the relay socket given to CMD, the real one; or -1 */
+	int relay_fd, to_fd;	  /* the relay socket given to CMD, the real one; or -1 */
 	char owner[RUN_PID_TEXT]; /* add --owner: this process, soon CMD */
 	pid_t teardown;		  /* the companion, once forked */
 };

@@ -30,12 +30,13 @@ static int owners_parse(json_t *root, struct netns_state *st)
 		return 0;
 	if (!json_is_array(owners) || json_array_size(owners) > STATE_OWNERS_MAX)
 		return -EBADMSG;
-	json_array_foreach(owners, i, o) {
+	json_array_foreach(owners, i, o)
+	{
 		if (json_unpack(o, "{s:I, s:I !}", "pid", &pid, "start", &start) || pid <= 0 ||
 		    pid > INT32_MAX || start < 0)
 			return -EBADMSG;
 		st->owners[i] = (struct state_owner){ .pid = (pid_t)pid,
-						       .start = (unsigned long long)start };
+						      .start = (unsigned long long)start };
 	}
 	st->n_owners = (int)json_array_size(owners);
 	return 0;

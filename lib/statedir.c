@@ -112,10 +112,11 @@ int state_root_missing(struct err *e)
 		why = "is not a directory";
 	else
 		why = "is not yours";
-	return err_make(e, -ENOENT,
-			"XDG_RUNTIME_DIR is not set and %s %s; set XDG_RUNTIME_DIR to a directory of "
-			"yours (mode 0700), or ROOTLET_STATE_DIR",
-			runtime, why);
+	return err_make(
+		e, -ENOENT,
+		"XDG_RUNTIME_DIR is not set and %s %s; set XDG_RUNTIME_DIR to a directory of "
+		"yours (mode 0700), or ROOTLET_STATE_DIR",
+		runtime, why);
 }
 
 /**

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define STATE_DIR_MODE	    0700
-#define STATE_ROOT_FOR_ROOT "/run/rootlet"
+#define STATE_DIR_MODE	       0700
+#define STATE_ROOT_FOR_ROOT    "/run/rootlet"
 #define STATE_USER_RUNTIME_DIR "/run/user" /* /run/user/UID: where XDG_RUNTIME_DIR is unset */
 
 struct err;

@@ -12,11 +12,19 @@
 #include "pidfile.h"
 #include "statedir.h"
 
-/*
- * Removed: a stale entry (its holder gone), one whose every owner has ended (rootlet run's
- * command and teardown, state_owner.c: its holder and helpers are stopped first), and a dead
- * add's ~add.PID. Returns 1 if the directory was removed, 0 if it was left alone (live, or busy: someone holds
- * its lock, an add still building or a del at work), negative errno on failure.
+/**
+ * gc_entry() - Remove one entry of the state root if it is gc's
+ * @root:	the state root's path
+ * @root_fd:	the state root
+ * @dir_name:	the entry's name, or a dead add's ~add.PID
+ * @is_tmp:	@dir_name is an ~add.PID
+ *
+ * gc's: a stale entry (its holder gone), one whose every owner has ended (rootlet run's
+ * command and teardown, lib/state_owner.c: its holder and helpers are stopped first), and a
+ * dead add's ~add.PID.
+ *
+ * Return: 1 if the directory was removed, 0 if it was left alone (live, or busy: someone holds
+ *	   its lock, an add still building or a del at work), negative errno on failure
  */
 int gc_entry(const char *root, int root_fd, const char *dir_name, bool is_tmp)
 {

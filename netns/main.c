@@ -171,8 +171,8 @@ static int check_option_fits(const struct netns_cfg *cfg)
 	if (cfg->exist_ok && strcmp(cfg->verb, "add"))
 		return usage_error("--exist-ok goes with add, not %s", cfg->verb);
 	/* A netns kept as it is could not honour them: they would be silently ignored. */
-	if (cfg->exist_ok && (cfg->slirp || cfg->n_publish || cfg->n_publish_fd || cfg->bypass ||
-			      cfg->owner))
+	if (cfg->exist_ok &&
+	    (cfg->slirp || cfg->n_publish || cfg->n_publish_fd || cfg->bypass || cfg->owner))
 		return usage_error("%s", "--exist-ok goes with a netns without helpers or owner "
 					 "(--slirp, --publish, --bypass, --owner start their own)");
 	if (cfg->user && strcmp(cfg->verb, "path"))
