@@ -10,10 +10,12 @@
 /*
  * Theory of operation. `rootlet run` makes an entry for one command, and a teardown companion
  * removes it when the command ends. Either can be killed: the command alone (the teardown sees
- * it end), the teardown alone (nobody would see the command end), or both. So the entry names
+ * it end), the teardown alone (only the holder would see the command end), or both. So it names
  * them in state.json: add records the command (run's own process, which becomes it) as it makes
- * the entry, and run adds the teardown once forked. An entry whose every owner has ended is
- * `rootlet-netns gc`'s to remove, holder and helpers first, even though its holder still runs.
+ * the entry, and run adds the teardown once forked. The holder add starts ends with the command
+ * by itself (a pidfd, netns/holder.c); an entry whose every owner has ended is also
+ * `rootlet-netns gc`'s to remove, holder and helpers first, even though its holder still runs:
+ * a root netns (no holder), one whose release found its lock busy, run --network's.
  * An owner is a pid and its start time: a pid alone may since belong to someone else. A zombie
  * has ended (its parent, the command, need not reap a killed teardown). An entry with no owners
  * (add, run --keep) is kept until del.

@@ -139,6 +139,8 @@ int netns_add(struct netns_cfg *cfg)
 	if (cfg->owner && (err = state_owner_of(cfg->owner, &st.owners[st.n_owners++])))
 		return err_make(&cfg->err, err, "--owner %d: %s", (int)cfg->owner,
 				err == -ESRCH ? "no such process" : strerror(-err));
+	if (cfg->owner)
+		cfg->owner_start = st.owners[0].start;
 	if ((err = state_root_open(cfg->root, true, &root_fd)))
 		return err;
 	if (as_root) {

@@ -32,7 +32,8 @@ struct netns_cfg {
 	int *publish_fds;	 /* ... the fd each names, passed on to it */
 	int n_publish_fd;
 	bool source_ip;			/* add --source-ip, for portfwd */
-	pid_t owner;			/* add --owner PID: gc removes it once PID ends */
+	pid_t owner;			/* add --owner PID: it ends with PID */
+	unsigned long long owner_start; /* ... PID's start time, as recorded */
 	bool exist_ok;			/* add --exist-ok: keep a live one of the name */
 	bool bypass;			/* add/exec/oci --bypass */
 	bool cmd_failed;		/* exec: the command itself could not be run */

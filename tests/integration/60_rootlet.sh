@@ -177,7 +177,9 @@ nothing_left() {
 	done
 }
 
-test_run_whose_teardown_is_killed_goes_at_gc_once_the_command_ends() {
+# The netns is the command's (add --owner): its holder ends with the command, its helpers with
+# the holder, and the entry with the holder's release; no gc is needed.
+test_run_whose_teardown_is_killed_ends_with_its_command() {
 	run_bg kt
 	kill -9 "$TEARDOWN"
 	ok "$NETNS" gc
@@ -185,9 +187,7 @@ test_run_whose_teardown_is_killed_goes_at_gc_once_the_command_ends() {
 	ok "$NETNS" exec kt -- true
 	kill -TERM "$RUN_PID"
 	wait "$RUN_PID"
-	assert_eq "$(netns_state kt)" live "with its teardown killed, nobody saw the command end"
-	ok "$NETNS" gc
-	assert_eq "$OUT" "removed kt" "what gc removed once the command ended"
+	wait_until 10 "[ ! -e '$ROOTLET_STATE_DIR/kt' ]"
 	nothing_left kt "$PORT"
 }
 
@@ -199,13 +199,28 @@ test_run_whose_command_is_killed_goes_with_its_teardown() {
 	nothing_left kc "$PORT"
 }
 
-test_run_whose_command_and_teardown_are_killed_goes_at_gc() {
+test_run_whose_command_and_teardown_are_killed_leaves_nothing() {
 	run_bg kb
 	kill -9 "$TEARDOWN" "$RUN_PID"
 	wait "$RUN_PID"
-	ok "$NETNS" gc
-	assert_eq "$OUT" "removed kb"
+	wait_until 10 "[ ! -e '$ROOTLET_STATE_DIR/kb' ]"
 	nothing_left kb "$PORT"
+}
+
+# The holder keeps a pidfd of its owner, and nothing else beyond stdio and its signalfd.
+test_add_owner_holder_ends_with_its_owner() {
+	sleep 100 &
+	owner=$!
+	echo "$owner" >>"$TEST_WORK/bg.pids"
+	ok "$NETNS" add o --slirp --owner "$owner"
+	holder=$(holder_pid o)
+	assert_eq "$(readlink "/proc/$holder/fd/4")" "anon_inode:[pidfd]" "the holder's fd 4"
+	assert_eq "$(awk '/^Pid:/ { print $2 }' "/proc/$holder/fdinfo/4")" "$owner" "its pidfd's process"
+	assert_eq "$(ls "/proc/$holder/fd" | wc -l)" 5 "the holder's fds: stdio, signalfd, pidfd"
+	kill "$owner"
+	wait "$owner"
+	wait_until 10 "[ ! -e '$ROOTLET_STATE_DIR/o' ]"
+	assert_eq "$(live_holders)" 0 "holders left"
 }
 
 test_run_records_its_command_and_teardown_as_owners_with_start_times() {
