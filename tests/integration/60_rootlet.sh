@@ -207,6 +207,28 @@ test_run_whose_command_and_teardown_are_killed_leaves_nothing() {
 	nothing_left kb "$PORT"
 }
 
+# On a network the netns is alloc's (no --owner to its holder); run records its owners after:
+# rootlet-netns gc removes the container's netns, rootlet-network gc its attachment.
+test_run_on_a_network_whose_command_and_teardown_are_killed_goes_at_gc() {
+	ok "$NETWORK" create n
+	"$ROOTLET" run --network n --name c -- sleep 100 &
+	pid=$!
+	echo "$pid" >>"$TEST_WORK/bg.pids"
+	wait_until 10 "[ -e '$ROOTLET_STATE_DIR/c' ] && grep -qx sleep /proc/$pid/comm"
+	teardown=$(pgrep -u "$(id -u)" -f -- "^rootlet teardown $pid ")
+	[ -n "$teardown" ] || fail "no teardown waits for $pid"
+	attached='[.. | objects | select(has("attachments")) | .attachments[] | .id]'
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c "$attached")" '["c"]' "attachments while it runs"
+	kill -9 "$teardown" "$pid"
+	wait "$pid"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "removed c"
+	ok "$NETWORK" gc
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c "$attached")" "[]" "attachments left"
+}
+
 # The holder keeps a pidfd of its owner, and nothing else beyond stdio and its signalfd.
 test_add_owner_holder_ends_with_its_owner() {
 	sleep 100 &
