@@ -142,7 +142,7 @@ static int parse(int argc, char **argv, struct run_cfg *cfg)
 		cfg->name = cfg->name_buf;
 	}
 	cfg->add[1] = (char *)cfg->name;
-	/* The entry is this process's (CMD's) from its making: gc's once CMD and teardown end. */
+	/* The netns is this process's (CMD's) from its making: its holder ends with CMD. */
 	if (!cfg->keep) {
 		snprintf(cfg->owner, sizeof(cfg->owner), "%d", (int)getpid());
 		cfg->add[cfg->n_add++] = "--owner";
@@ -304,8 +304,8 @@ static int start_teardown(struct run_cfg *cfg)
 }
 
 /*
- * The teardown joins CMD among the entry's owners: should it be killed, gc removes the entry
- * once CMD ends. rootlet-network alloc records none: both go in here.
+ * The teardown joins CMD among the entry's owners: gc removes an entry both have left (a root
+ * netns has no holder to end with CMD). rootlet-network alloc records none: both go in here.
  */
 static int record_owners(struct run_cfg *cfg)
 {
