@@ -250,6 +250,12 @@ test_run_records_its_command_and_teardown_as_owners_with_start_times() {
 	start() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat"; }
 	assert_eq "$(jq -c '[.owners[] | [.pid, .start]]' "$ROOTLET_STATE_DIR/ow/state.json")" \
 		"[[$RUN_PID,$(start "$RUN_PID")],[$TEARDOWN,$(start "$TEARDOWN")]]"
+	ok "$NETNS" show ow --json
+	assert_eq "$(echo "$OUT" | jq -c '[.owners[] | [.pid, .state]]')" \
+		"[[$RUN_PID,\"running\"],[$TEARDOWN,\"running\"]]" "show's owners"
+	kill -9 "$TEARDOWN"
+	ok "$NETNS" show ow
+	assert_match "$OUT" "  owner    pid $TEARDOWN \(ended\)" "a killed teardown in show"
 }
 
 # A pid is never trusted alone: the owner's pid alive with another start time is another
