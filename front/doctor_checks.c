@@ -19,6 +19,7 @@
 #include "doctor.h"
 #include "fileio.h"
 #include "front.h"
+#include "statedir.h"
 
 #define SYSCTL_TEXT_MAX 32
 #define OVERLAP_RANGES	4096 /* lines of a subid file looked at for overlaps */
@@ -285,7 +286,15 @@ void check_runtime_dir(struct doctor *d)
 	char fix[DOCTOR_TEXT_MAX];
 	struct stat st;
 
-	if (!dir || !dir[0]) {
+	char root[PATH_MAX];
+
+	if ((!dir || !dir[0]) && !getenv("ROOTLET_STATE_DIR") && geteuid() != 0 &&
+	    !state_root_path(root, sizeof(root))) {
+		/* rootlet falls back to /run/user/UID; other programs may not. */
+		snprintf(fix, sizeof(fix), "export XDG_RUNTIME_DIR=%.*s",
+			 (int)(strrchr(root, '/') - root), root);
+		doctor_result(d, DOCTOR_WARN, what, fix, "not set; rootlet uses %s", root);
+	} else if (!dir || !dir[0]) {
 		snprintf(fix, sizeof(fix),
 			 "log in through a session that sets it (pam_systemd), or export "
 			 "XDG_RUNTIME_DIR=/run/user/%u after creating it 0700",
@@ -333,7 +342,7 @@ void check_stale(struct doctor *d)
 	json_t *list, *e;
 	size_t i, used = 0;
 
-	if (!getenv("XDG_RUNTIME_DIR") && !getenv("ROOTLET_STATE_DIR"))
+	if (state_root_path(netns, sizeof(netns)))
 		return;
 	binary_path("rootlet-netns", NULL, netns, sizeof(netns));
 	capture_run(netns, (char *[]){ netns, "list", "--json", NULL }, STDOUT_FILENO, &out);

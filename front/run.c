@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "binpath.h"
+#include "fileio.h"
 #include "front.h"
 #include "sdnotify.h"
 #include "state.h"
@@ -23,6 +24,7 @@
 #define RUN_FD_MOVE	  64  /* fds handed to teardown are moved above LISTEN_FDS's first */
 #define RUN_NAME_MAX	  32
 #define RUN_ADD_FIXED	  3 /* add NAME --slirp */
+#define RUN_PID_TEXT	  sizeof("2147483647")
 #define NOTIFY_RELAY_FILE "notify.sock"
 
 enum notify_mode {
@@ -47,7 +49,9 @@ struct run_cfg {
 	enum notify_mode notify;
 	char **cmd;
 	char netns[PATH_MAX];
-	int relay_fd, to_fd; /* the relay socket given to CMD, the real one; or -1 */
+	int relay_fd, to_fd;	  /* the relay socket given to CMD, the real one; or -1 */
+	char owner[RUN_PID_TEXT]; /* add --owner: this process, soon CMD */
+	pid_t teardown;		  /* the companion, once forked */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -138,6 +142,12 @@ static int parse(int argc, char **argv, struct run_cfg *cfg)
 		cfg->name = cfg->name_buf;
 	}
 	cfg->add[1] = (char *)cfg->name;
+	/* The netns is this process's (CMD's) from its making: its holder ends with CMD. */
+	if (!cfg->keep) {
+		snprintf(cfg->owner, sizeof(cfg->owner), "%d", (int)getpid());
+		cfg->add[cfg->n_add++] = "--owner";
+		cfg->add[cfg->n_add++] = cfg->owner;
+	}
 	cfg->add[cfg->n_add] = NULL;
 	return 0;
 }
@@ -287,7 +297,34 @@ static int start_teardown(struct run_cfg *cfg)
 		_exit(1);
 	}
 	close(pidfd);
-	return pid < 0 ? -errno : 0;
+	if (pid < 0)
+		return -errno;
+	cfg->teardown = pid;
+	return 0;
+}
+
+/*
+ * The teardown joins CMD among the entry's owners: gc removes an entry both have left (a root
+ * netns has no holder to end with CMD). rootlet-network alloc records none: both go in here.
+ */
+static int record_owners(struct run_cfg *cfg)
+{
+	char root[PATH_MAX];
+	int root_fd, dir_fd, err;
+
+	if ((err = state_root_path(root, sizeof(root))) ||
+	    (err = state_root_open(root, false, &root_fd)))
+		return err;
+	dir_fd = openat(root_fd, cfg->name, DIR_OPEN_FLAGS);
+	close(root_fd);
+	if (dir_fd < 0)
+		return -errno;
+	if (cfg->network)
+		err = state_owner_add(dir_fd, getpid());
+	if (!err)
+		err = state_owner_add(dir_fd, cfg->teardown);
+	close(dir_fd);
+	return err;
 }
 
 static void undo(struct run_cfg *cfg)
@@ -338,6 +375,11 @@ int front_run(int argc, char **argv)
 			    strerror(-err));
 		if (!cfg.keep)
 			undo(&cfg);
+		return FRONT_EXIT_RUN;
+	}
+	/* On failure the teardown, already waiting for us, removes the entry as we exit. */
+	if (!cfg.keep && (err = record_owners(&cfg))) {
+		front_error("run: recording the teardown as an owner: %s", strerror(-err));
 		return FRONT_EXIT_RUN;
 	}
 	if (cfg.relay_fd >= 0)

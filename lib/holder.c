@@ -71,7 +71,11 @@ static void __attribute__((noreturn))
 holder_child(const char *holder, const struct holder_opts *o, int report_fd)
 {
 	holder_msg_t msg = HOLDER_MSG_UNSHARED;
+	/* Out of the way of the fds it is given (the report's may be HOLDER_OWNER_FD now). */
+	int owner = o->owned ? fcntl(o->owner_pidfd, F_DUPFD_CLOEXEC, HOLDER_OWNER_FD + 1) : -1;
 
+	if (o->owned && owner < 0)
+		goto fail;
 	if (o->userns_fd >= 0) {
 		if (setns(o->userns_fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNET) < 0)
 			goto fail;
@@ -82,6 +86,10 @@ holder_child(const char *holder, const struct holder_opts *o, int report_fd)
 		_exit(1);
 	if (dup2(report_fd, HOLDER_REPORT_FD) < 0)
 		goto fail;
+	if (owner >= 0 && dup2(owner, HOLDER_OWNER_FD) < 0)
+		goto fail;
+	if (owner < 0)
+		close(HOLDER_OWNER_FD);
 	execl(holder, HOLDER_BINARY, o->root, o->name, (char *)NULL);
 fail:
 	msg = -errno;

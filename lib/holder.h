@@ -3,6 +3,7 @@
 #ifndef ROOTLET_HOLDER_H
 #define ROOTLET_HOLDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -18,6 +19,8 @@
  */
 #define HOLDER_REPORT_FD 3
 #define HOLDER_COMMIT	 'c'
+/* A pidfd of the process the netns belongs to (add --owner), if any: the holder ends with it. */
+#define HOLDER_OWNER_FD 4
 
 /* Messages are one int32 each: these two, or a negative errno on failure. */
 #define HOLDER_MSG_READY    0 /* namespaces made, capabilities dropped, waiting for SIGTERM */
@@ -37,6 +40,8 @@ struct holder_opts {
 	holder_unshared_fn unshared; /* called once its namespaces exist (before a new one's
 					maps), or NULL */
 	void *arg;		     /* for @unshared */
+	bool owned;		     /* owner_pidfd is the owner's: the holder ends with it */
+	int owner_pidfd;
 };
 
 int holder_spawn(const struct holder_opts *o, pid_t *ret_pid, int *ret_commit_fd, struct err *e);

@@ -19,6 +19,45 @@
 #include "proc.h"
 #include "state.h"
 
+/* "owners": [{"pid": N, "start": T}, ...], absent when there are none. */
+static int owners_parse(json_t *root, struct netns_state *st)
+{
+	json_t *owners = json_object_get(root, "owners"), *o;
+	json_int_t pid, start;
+	size_t i;
+
+	if (!owners)
+		return 0;
+	if (!json_is_array(owners) || json_array_size(owners) > STATE_OWNERS_MAX)
+		return -EBADMSG;
+	json_array_foreach(owners, i, o)
+	{
+		if (json_unpack(o, "{s:I, s:I !}", "pid", &pid, "start", &start) || pid <= 0 ||
+		    pid > INT32_MAX || start < 0)
+			return -EBADMSG;
+		st->owners[i] = (struct state_owner){ .pid = (pid_t)pid,
+						      .start = (unsigned long long)start };
+	}
+	st->n_owners = (int)json_array_size(owners);
+	return 0;
+}
+
+static int owners_format(json_t *root, const struct netns_state *st)
+{
+	json_t *owners;
+
+	if (!st->n_owners)
+		return 0;
+	if (!(owners = json_array()) || json_object_set_new(root, "owners", owners))
+		return -ENOMEM;
+	for (int i = 0; i < st->n_owners && i < STATE_OWNERS_MAX; i++)
+		if (json_array_append_new(owners, json_pack("{s:I, s:I}", "pid",
+							    (json_int_t)st->owners[i].pid, "start",
+							    (json_int_t)st->owners[i].start)))
+			return -ENOMEM;
+	return 0;
+}
+
 /**
  * state_parse() - Parse the text of a state.json
  * @text:	NUL-terminated JSON
@@ -46,6 +85,8 @@ int state_parse(const char *text, struct netns_state *ret)
 	    strcmp(userns, USERNS_HOST))
 		goto out;
 	if ((pid == 0) != !strcmp(userns, USERNS_HOST))
+		goto out;
+	if (owners_parse(root, &st))
 		goto out;
 
 	snprintf(st.name, sizeof(st.name), "%s", name);
@@ -75,8 +116,10 @@ int state_format(const struct netns_state *st, char **ret_text)
 	root = json_pack("{s:s, s:I, s:I, s:s, s:I}", "name", st->name, "holder_pid",
 			 (json_int_t)st->holder_pid, "holder_start", (json_int_t)st->holder_start,
 			 "userns", st->userns, "created", (json_int_t)st->created);
-	if (!root)
+	if (!root || owners_format(root, st)) {
+		json_decref(root);
 		return -ENOMEM;
+	}
 	text = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	if (!text)

@@ -30,12 +30,24 @@
 #define USERNS_HOST	"host" /* root: no userns, the netns is an nsfs bind mount */
 #define USERNS_MODE_MAX 8
 
+/* rootlet run's command and its teardown; room for one more (see state_owner_add()). */
+#define STATE_OWNERS_MAX 3
+
+/* A process an entry belongs to: a pid is never trusted without its start time. */
+struct state_owner {
+	pid_t pid;
+	unsigned long long start;
+};
+
 struct netns_state {
 	char name[NAME_MAX_LEN + 1];
 	pid_t holder_pid; /* 0 for a root netns */
 	unsigned long long holder_start;
 	char userns[USERNS_MODE_MAX];
 	long long created; /* seconds since the epoch */
+	/* None: kept until del (add, run --keep); else gc removes it once all have ended. */
+	struct state_owner owners[STATE_OWNERS_MAX];
+	int n_owners;
 };
 
 int state_parse(const char *text, struct netns_state *ret);
@@ -46,5 +58,10 @@ bool state_is_host(const struct netns_state *st);
 int state_live(int dir_fd, const struct netns_state *st);
 int state_holder_pidfd(int dir_fd, int *ret_fd);
 int state_ns_open(int dir_fd, const struct netns_state *st, int *ret_user_fd, int *ret_net_fd);
+
+/* state_owner.c */
+int state_owner_of(pid_t pid, struct state_owner *ret);
+int state_owner_add(int dir_fd, pid_t pid);
+int state_owners_gone(const struct netns_state *st);
 
 #endif

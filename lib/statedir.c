@@ -6,22 +6,42 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "fileio.h"
 #include "state.h"
 #include "statedir.h"
 
+/*
+ * A user's runtime directory where XDG_RUNTIME_DIR is unset (systemd-socket-activate -E, env
+ * -i, engines that clear the environment): /run/user/UID, as pam_systemd makes it and podman
+ * falls back to, if it is a directory (not a symlink) that belongs to the user. Else none.
+ */
+static int runtime_dir_fallback(char *buf, size_t len)
+{
+	struct stat st;
+	int n = snprintf(buf, len, STATE_USER_RUNTIME_DIR "/%u", (unsigned)geteuid());
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	if (lstat(buf, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return -ENOENT;
+	return 0;
+}
+
 /**
- * state_root_path() - Find the state root: $ROOTLET_STATE_DIR, $XDG_RUNTIME_DIR/rootlet or
- *		       /run/rootlet for root
+ * state_root_path() - Find the state root: $ROOTLET_STATE_DIR, $XDG_RUNTIME_DIR/rootlet,
+ *		       /run/rootlet for root, or else /run/user/UID/rootlet if that is the user's
  * @buf:	output buffer
  * @len:	size of @buf
  *
- * Return: 0 on success, -ENOENT if a user has no XDG_RUNTIME_DIR, -ENAMETOOLONG
+ * Return: 0 on success, -ENOENT if a user has no XDG_RUNTIME_DIR and no /run/user/UID of
+ *	   their own (state_root_missing() says what to set), -ENAMETOOLONG
  */
 int state_root_path(char *buf, size_t len)
 {
 	const char *dir = getenv("ROOTLET_STATE_DIR");
-	int n;
+	char runtime[PATH_MAX];
+	int n, err;
 
 	if (dir && *dir)
 		n = snprintf(buf, len, "%s", dir);
@@ -29,8 +49,10 @@ int state_root_path(char *buf, size_t len)
 		n = snprintf(buf, len, "%s/rootlet", dir);
 	else if (geteuid() == 0)
 		n = snprintf(buf, len, "%s", STATE_ROOT_FOR_ROOT);
+	else if ((err = runtime_dir_fallback(runtime, sizeof(runtime))))
+		return err;
 	else
-		return -ENOENT;
+		n = snprintf(buf, len, "%s/rootlet", runtime);
 
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
@@ -67,6 +89,58 @@ int state_root_open(const char *path, bool create, int *ret_fd)
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+/**
+ * state_root_missing() - Say why a user has no state root, and what to set
+ * @e:		filled with the reason
+ *
+ * For state_root_path()'s -ENOENT.
+ *
+ * Return: -ENOENT
+ */
+int state_root_missing(struct err *e)
+{
+	char runtime[PATH_MAX];
+	struct stat st;
+	const char *why;
+
+	snprintf(runtime, sizeof(runtime), STATE_USER_RUNTIME_DIR "/%u", (unsigned)geteuid());
+	if (lstat(runtime, &st) < 0)
+		why = "does not exist";
+	else if (!S_ISDIR(st.st_mode))
+		why = "is not a directory";
+	else
+		why = "is not yours";
+	return err_make(
+		e, -ENOENT,
+		"XDG_RUNTIME_DIR is not set and %s %s; set XDG_RUNTIME_DIR to a directory of "
+		"yours (mode 0700), or ROOTLET_STATE_DIR",
+		runtime, why);
+}
+
+/**
+ * state_root_refused() - Say why state_root_open() refused a state root (-EPERM)
+ * @path:	the state root
+ * @e:		filled with the reason and the fix
+ *
+ * Return: -EPERM
+ */
+int state_root_refused(const char *path, struct err *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return err_make(e, -EPERM, "%s: refused as the state directory", path);
+	if (st.st_uid != geteuid())
+		return err_make(e, -EPERM,
+				"%s belongs to uid %u, not to you (uid %u): refused as the state "
+				"directory, since its owner could plant links in it",
+				path, (unsigned)st.st_uid, (unsigned)geteuid());
+	return err_make(e, -EPERM,
+			"%s is mode %04o, open to its group or others: refused as the state "
+			"directory, since they could plant links in it; 'chmod 0700 %s'",
+			path, (unsigned)(st.st_mode & 07777), path);
 }
 
 /**

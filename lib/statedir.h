@@ -6,11 +6,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define STATE_DIR_MODE	    0700
-#define STATE_ROOT_FOR_ROOT "/run/rootlet"
+#define STATE_DIR_MODE	       0700
+#define STATE_ROOT_FOR_ROOT    "/run/rootlet"
+#define STATE_USER_RUNTIME_DIR "/run/user" /* /run/user/UID: where XDG_RUNTIME_DIR is unset */
+
+struct err;
 
 int state_root_path(char *buf, size_t len);
 int state_root_open(const char *path, bool create, int *ret_fd);
+int state_root_missing(struct err *e);
+int state_root_refused(const char *path, struct err *e);
 int state_entry_path(char *buf, size_t len, const char *root, const char *name, const char *file);
 
 /* Every path of one entry, as DESIGN.md's state layout names them. */

@@ -35,6 +35,30 @@ static void add_explain_exists(struct netns_cfg *cfg, int root_fd)
 	close(dir_fd);
 }
 
+/*
+ * add --exist-ok on a name taken: a live netns is kept as it is (0), one gc would remove (its
+ * holder or its owners gone) is removed, to be made anew (1). Else -EEXIST.
+ */
+static int add_existing(struct netns_cfg *cfg, int root_fd)
+{
+	struct netns_state st;
+	int dir_fd, live, err;
+
+	dir_fd = openat(root_fd, cfg->name, DIR_OPEN_FLAGS);
+	if (dir_fd < 0)
+		return -EEXIST;
+	live = state_read(dir_fd, &st) ? -EBADMSG : state_live(dir_fd, &st);
+	if (live == 1 && state_owners_gone(&st) == 1)
+		live = 0;
+	close(dir_fd);
+	if (live == 1)
+		return 0;
+	if (live < 0)
+		return -EEXIST;
+	err = gc_entry(cfg->root, root_fd, cfg->name, false);
+	return err == 1 ? 1 : -EEXIST;
+}
+
 /* What the holder's unshared hook needs. */
 struct add_ctx {
 	struct netns_cfg *cfg;
@@ -111,6 +135,12 @@ int netns_add(struct netns_cfg *cfg)
 	struct entry_build b = { .dir_fd = -1, .lock_fd = -1 };
 	char tmp_path[PATH_MAX];
 
+	/* Read now, as the caller passed it: a pid that has since ended is refused. */
+	if (cfg->owner && (err = state_owner_of(cfg->owner, &st.owners[st.n_owners++])))
+		return err_make(&cfg->err, err, "--owner %d: %s", (int)cfg->owner,
+				err == -ESRCH ? "no such process" : strerror(-err));
+	if (cfg->owner)
+		cfg->owner_start = st.owners[0].start;
 	if ((err = state_root_open(cfg->root, true, &root_fd)))
 		return err;
 	if (as_root) {
@@ -119,7 +149,10 @@ int netns_add(struct netns_cfg *cfg)
 		    (err = state_root_open(cfg->root, false, &root_fd)))
 			return err;
 	}
-	if (!faccessat(root_fd, cfg->name, F_OK, AT_SYMLINK_NOFOLLOW)) {
+	if (!faccessat(root_fd, cfg->name, F_OK, AT_SYMLINK_NOFOLLOW) &&
+	    (!cfg->exist_ok || (err = add_existing(cfg, root_fd)) != 1)) {
+		if (cfg->exist_ok && !err)
+			goto out; /* live: kept */
 		add_explain_exists(cfg, root_fd);
 		err = -EEXIST;
 		goto out;

@@ -1,4 +1,4 @@
-/* rootlet-netns gc: remove entries whose netns is gone, and debris of interrupted adds. */
+/* rootlet-netns gc: remove entries whose holder or owners are gone, and debris of dead adds. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,21 @@
 #include "pidfile.h"
 #include "statedir.h"
 
-/*
- * Returns 1 if the directory was removed, 0 if it was left alone (live, or busy: someone holds
- * its lock, an add still building or a del at work), negative errno on failure.
+/**
+ * gc_entry() - Remove one entry of the state root if it is gc's
+ * @root:	the state root's path
+ * @root_fd:	the state root
+ * @dir_name:	the entry's name, or a dead add's ~add.PID
+ * @is_tmp:	@dir_name is an ~add.PID
+ *
+ * gc's: a stale entry (its holder gone), one whose every owner has ended (rootlet run's
+ * command and teardown, lib/state_owner.c: its holder and helpers are stopped first), and a
+ * dead add's ~add.PID.
+ *
+ * Return: 1 if the directory was removed, 0 if it was left alone (live, or busy: someone holds
+ *	   its lock, an add still building or a del at work), negative errno on failure
  */
-static int gc_one(const char *root, int root_fd, const char *dir_name, bool is_tmp)
+int gc_entry(const char *root, int root_fd, const char *dir_name, bool is_tmp)
 {
 	int dir_fd, lock_fd = -1, err, live = 0;
 	struct netns_state st;
@@ -47,12 +57,18 @@ static int gc_one(const char *root, int root_fd, const char *dir_name, bool is_t
 		live = state_live(dir_fd, &st);
 	else if (!is_tmp) /* corrupt, yet its holder may run: then it is live */
 		live = orphan_holder(dir_fd, root, dir_name, &holder);
+	if (live == 1 && have_state && (live = state_owners_gone(&st)) >= 0)
+		live = !live;
 	if (live != 0) {
 		err = live < 0 ? live : 0;
 		goto out;
 	}
-	/* Its helpers end with the holder by themselves; any that did not are stopped here. */
-	if ((err = helpers_stop(dir_fd)))
+	/*
+	 * A stale entry's helpers end with its holder by themselves; any that did not are stopped
+	 * here. An ownerless one's holder is stopped too (it cannot remove the entry: we hold the
+	 * lock).
+	 */
+	if ((err = have_state ? orphan_stop(dir_fd, root, dir_name, &st) : helpers_stop(dir_fd)))
 		goto out;
 	err = entry_remove(root_fd, dir_name, dir_fd, have_state ? &st : NULL);
 	if (!err)
@@ -90,7 +106,7 @@ int netns_gc(struct netns_cfg *cfg)
 
 		if (!is_tmp && name_check(de->d_name, NULL))
 			continue;
-		ret = gc_one(cfg->root, root_fd, de->d_name, is_tmp);
+		ret = gc_entry(cfg->root, root_fd, de->d_name, is_tmp);
 		if (ret == 1 && !is_tmp)
 			printf("removed %s\n", de->d_name);
 		if (ret < 0 && !err) {

@@ -28,6 +28,12 @@
  *
  * On SIGTERM or SIGINT it exits. If nobody holds the entry's lock (rootlet-netns del holds it
  * while it stops us) it removes the entry first, so that `kill PID` leaves no stale state.
+ *
+ * A netns that belongs to a process (add --owner: rootlet run's command) ends with it: add
+ * hands us a pidfd of that process on HOLDER_OWNER_FD, taken after its start time was checked
+ * against the one recorded, and once committed we exit when it does, as on SIGTERM. So nothing
+ * of a `rootlet run` outlives its command even if its teardown was killed: the helpers end
+ * with us, and the entry goes with our release (or, when busy, at the next gc).
  */
 
 static void usage(FILE *f)
@@ -84,6 +90,41 @@ out:
 	close(root_fd);
 }
 
+/* HOLDER_OWNER_FD, if it is a pidfd (add --owner); else it is closed. Returns the fd or -1. */
+static int owner_fd(void)
+{
+	static const char pidfd[] = "anon_inode:[pidfd]";
+	char path[sizeof("/proc/self/fd/2147483647")], link[sizeof(pidfd) + 1];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", HOLDER_OWNER_FD);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n == (ssize_t)strlen(pidfd) && !memcmp(link, pidfd, (size_t)n))
+		return HOLDER_OWNER_FD;
+	close(HOLDER_OWNER_FD);
+	return -1;
+}
+
+/* Committed: until SIGTERM or SIGINT, or the owner's end. */
+static void wait_end(const sigset_t *wanted, int owner)
+{
+	struct pollfd p[2] = { { .fd = signalfd(-1, wanted, SFD_CLOEXEC), .events = POLLIN },
+			       { .fd = owner, .events = POLLIN } };
+	int sig;
+
+	if (p[0].fd < 0 || owner < 0) {
+		if (p[0].fd >= 0)
+			close(p[0].fd);
+		do
+			sig = sigwaitinfo(wanted, NULL);
+		while (sig < 0);
+		return;
+	}
+	while (poll(p, 2, -1) < 0 && errno == EINTR)
+		;
+	close(p[0].fd);
+}
+
 /*
  * Until add commits, a signal or add's death ends us like a SIGTERM would. Returns true once
  * committed, false when the holder is to release its entry and exit.
@@ -119,7 +160,9 @@ static int holder_isolate(void)
 	if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0 ||
 	    dup2(null_fd, STDERR_FILENO) < 0)
 		return -errno;
-	if (close_range(HOLDER_REPORT_FD + 1, ~0U, 0) < 0)
+	if (null_fd > STDERR_FILENO)
+		close(null_fd);
+	if (close_range(HOLDER_OWNER_FD + 1, ~0U, 0) < 0)
 		return -errno;
 
 	/*
@@ -136,7 +179,7 @@ static int holder_isolate(void)
 int main(int argc, char **argv)
 {
 	sigset_t wanted;
-	int err, sig;
+	int err, owner;
 
 	if (argc == 2 && !strcmp(argv[1], "--help")) {
 		usage(stdout);
@@ -158,15 +201,14 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &wanted, NULL);
 
+	owner = owner_fd();
 	if ((err = holder_isolate())) {
 		report(err);
 		return 1;
 	}
 	report(HOLDER_MSG_READY);
 	if (wait_commit(&wanted))
-		do
-			sig = sigwaitinfo(&wanted, NULL);
-		while (sig < 0);
+		wait_end(&wanted, owner);
 
 	holder_release(argv[1], argv[2]);
 	return 0;

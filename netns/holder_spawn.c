@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "holder.h"
@@ -62,7 +63,22 @@ int holder_spawn_for(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn u
 			return err;
 		o.map = &map;
 	}
+	/* The owner's pidfd, proven its by the start time add recorded: the holder ends with it. */
+	if (cfg->owner) {
+		struct state_owner now;
+
+		o.owner_pidfd = pidfd_open(cfg->owner, 0);
+		o.owned = o.owner_pidfd >= 0;
+		if (!o.owned || state_owner_of(cfg->owner, &now) || now.start != cfg->owner_start) {
+			err = err_make(&cfg->err, -ESRCH, "--owner %d: it has ended",
+				       (int)cfg->owner);
+			goto out;
+		}
+	}
 	err = holder_spawn(&o, ret_pid, ret_commit_fd, &cfg->err);
+out:
+	if (o.owned)
+		close(o.owner_pidfd);
 	if (o.userns_fd >= 0)
 		close(o.userns_fd);
 	return err;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "fwdspec.h"
 #include "log.h"
 #include "netns.h"
 #include "sdlisten.h"
@@ -33,6 +34,8 @@ enum {
 	OPT_PUBLISH_FD,
 	OPT_SOURCE_IP,
 	OPT_BYPASS,
+	OPT_OWNER,
+	OPT_EXIST_OK,
 };
 
 #define SLIRP_ROOTLET_MTU 65520
@@ -61,7 +64,7 @@ static void usage(FILE *f)
 		"Verbs:\n"
 		"  add NAME [--userns PATH] [--slirp [--mtu N] [--ipv6] [--allow-host-loopback]]\n"
 		"           [--publish SPEC]... [--publish-fd FD[:PORT][/PROTO]]... [--source-ip]\n"
-		"           [--bypass]\n"
+		"           [--bypass] [--owner PID] [--exist-ok]\n"
 		"                             create a netns kept alive by a holder process\n"
 		"  del NAME                   stop its holder and helpers, remove it\n"
 		"  list [--json]              every netns: name, live/stale, holder, path\n"
@@ -89,13 +92,18 @@ static void usage(FILE *f)
 		"                    the host's netns, at the kernel's speed (add --slirp; its\n"
 		"                    --publish rules are then bound by the service itself); put\n"
 		"                    CMD (exec) or the container (oci) under it\n"
+		"      --owner PID   the netns is PID's: gc removes it, holder and helpers, once\n"
+		"                    PID has ended (add; rootlet run's own)\n"
+		"      --exist-ok    keep a live netns of that name as it is; a stale one is made\n"
+		"                    anew (add, without helpers: a unit's ExecStartPre)\n"
 		"      --user        print the user namespace path (path)\n"
 		"      --in-place    rewrite CONFIG instead of printing it (oci)\n"
 		"      --debug       say more on stderr\n"
 		"  -h, --help        this text\n"
 		"  -V, --version     print the version\n"
 		"\n"
-		"State: $ROOTLET_STATE_DIR, else $XDG_RUNTIME_DIR/rootlet (root: /run/rootlet).\n"
+		"State: $ROOTLET_STATE_DIR, else $XDG_RUNTIME_DIR/rootlet (root: /run/rootlet;\n"
+		"unset: /run/user/UID/rootlet if that directory is yours).\n"
 		"Exit: 0 ok, 1 failed, 2 usage; exec: the command's status, 125 if rootlet-netns\n"
 		"failed, 126 if CMD cannot run, 127 if it is not found. See rootlet-netns(1).\n");
 }
@@ -158,6 +166,15 @@ static int check_option_fits(const struct netns_cfg *cfg)
 		return usage_error("--json goes with list and show, not %s", cfg->verb);
 	if (cfg->userns_path && strcmp(cfg->verb, "add"))
 		return usage_error("--userns goes with add, not %s", cfg->verb);
+	if (cfg->owner && strcmp(cfg->verb, "add"))
+		return usage_error("--owner goes with add, not %s", cfg->verb);
+	if (cfg->exist_ok && strcmp(cfg->verb, "add"))
+		return usage_error("--exist-ok goes with add, not %s", cfg->verb);
+	/* A netns kept as it is could not honour them: they would be silently ignored. */
+	if (cfg->exist_ok &&
+	    (cfg->slirp || cfg->n_publish || cfg->n_publish_fd || cfg->bypass || cfg->owner))
+		return usage_error("%s", "--exist-ok goes with a netns without helpers or owner "
+					 "(--slirp, --publish, --bypass, --owner start their own)");
 	if (cfg->user && strcmp(cfg->verb, "path"))
 		return usage_error("--user goes with path, not %s", cfg->verb);
 	if (cfg->in_place && strcmp(cfg->verb, "oci"))
@@ -185,6 +202,8 @@ static int take_publish_fd(struct netns_cfg *cfg, const char *text)
 {
 	char what[NAME_MAX + 1];
 	size_t n = strcspn(text, ":/");
+	struct fwd_spec spec;
+	struct err e = { 0 };
 	int fd, *fds;
 	const char **texts;
 
@@ -197,6 +216,9 @@ static int take_publish_fd(struct netns_cfg *cfg, const char *text)
 		return usage_error("--publish-fd '%s': neither an open fd nor a socket-activated "
 				   "fd's name",
 				   text);
+	/* Checked here, in the user's words: rootlet-portfwd gets it under another number. */
+	if (fwdspec_fd(text, &fd, &spec, &e))
+		return usage_error("%s", err_text(&e));
 	texts = realloc(cfg->publish_fd, (size_t)(cfg->n_publish_fd + 1) * sizeof(*texts));
 	if (texts)
 		cfg->publish_fd = texts;
@@ -228,6 +250,8 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		{ "publish-fd", required_argument, NULL, OPT_PUBLISH_FD },
 		{ "source-ip", no_argument, NULL, OPT_SOURCE_IP },
 		{ "bypass", no_argument, NULL, OPT_BYPASS },
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "exist-ok", no_argument, NULL, OPT_EXIST_OK },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -285,6 +309,20 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		case OPT_BYPASS:
 			cfg->bypass = true;
 			break;
+		case OPT_EXIST_OK:
+			cfg->exist_ok = true;
+			break;
+		case OPT_OWNER: {
+			char *end;
+			long pid;
+
+			errno = 0;
+			pid = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || pid <= 0 || pid > INT_MAX)
+				return usage_error("--owner '%s': not a process id", optarg);
+			cfg->owner = (pid_t)pid;
+			break;
+		}
 		case OPT_PUBLISH_FD:
 			if ((err = take_publish_fd(cfg, optarg)))
 				return err;
@@ -342,7 +380,8 @@ int main(int argc, char **argv)
 		return err;
 	err = state_root_path(cfg.root, sizeof(cfg.root));
 	if (err == -ENOENT) {
-		log_error("%s: XDG_RUNTIME_DIR is not set; set it, or ROOTLET_STATE_DIR", cfg.verb);
+		state_root_missing(&cfg.err);
+		log_error("%s: %s", cfg.verb, err_text(&cfg.err));
 		return verb->extra_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;
 	}
 	if (err) {
@@ -359,8 +398,7 @@ int main(int argc, char **argv)
 	if (!err)
 		return 0;
 	if (err == -EPERM && !cfg.err.text[0])
-		err_make(&cfg.err, -EPERM, "%s: not owned by you or open to others (must be 0700)",
-			 cfg.root);
+		state_root_refused(cfg.root, &cfg.err);
 	if (!cfg.err.text[0])
 		err_make(&cfg.err, err, "%s", netns_strerror(err));
 	if (cfg.name)

@@ -32,6 +32,9 @@ struct netns_cfg {
 	int *publish_fds;	 /* ... the fd each names, passed on to it */
 	int n_publish_fd;
 	bool source_ip;			/* add --source-ip, for portfwd */
+	pid_t owner;			/* add --owner PID: it ends with PID */
+	unsigned long long owner_start; /* ... PID's start time, as recorded */
+	bool exist_ok;			/* add --exist-ok: keep a live one of the name */
 	bool bypass;			/* add/exec/oci --bypass */
 	bool cmd_failed;		/* exec: the command itself could not be run */
 	char root[PATH_MAX];		/* state root */
@@ -122,5 +125,6 @@ int netns_path(struct netns_cfg *cfg);
 int netns_show(struct netns_cfg *cfg);
 int netns_oci(struct netns_cfg *cfg);
 int netns_gc(struct netns_cfg *cfg);
+int gc_entry(const char *root, int root_fd, const char *dir_name, bool is_tmp);
 
 #endif

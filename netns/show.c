@@ -86,6 +86,21 @@ static json_t *show_bypass(struct netns_cfg *cfg, json_t *warnings)
 	return counters;
 }
 
+/* Its owners (add --owner, rootlet run's command and teardown): pid, and whether it runs. */
+static json_t *show_owners(const struct netns_state *st)
+{
+	json_t *owners = json_array();
+
+	for (int i = 0; owners && i < st->n_owners; i++) {
+		struct pidfile pf = { .pid = st->owners[i].pid, .start = st->owners[i].start };
+
+		json_array_append_new(owners,
+				      json_pack("{s:i, s:s}", "pid", (int)pf.pid, "state",
+						pidfile_live(&pf) == 1 ? "running" : "ended"));
+	}
+	return owners;
+}
+
 /* Everything show reports that is read from the host side, before joining the netns. */
 static json_t *show_entry(struct netns_cfg *cfg, const struct entry *e, int live)
 {
@@ -113,6 +128,8 @@ static json_t *show_entry(struct netns_cfg *cfg, const struct entry *e, int live
 			"publish", publish, "warnings", warnings);
 	if (obj && bypass)
 		json_object_set_new(obj, "bypass", bypass);
+	if (obj)
+		json_object_set_new(obj, "owners", show_owners(&e->st));
 	return obj;
 }
 
@@ -135,6 +152,10 @@ static void show_print_human(json_t *obj)
 			printf(", RssAnon %d KiB", (int)json_integer_value(v));
 		printf("\n");
 	}
+	for (i = 0; (v = json_array_get(json_object_get(obj, "owners"), i)); i++)
+		printf("  owner    pid %d (%s)\n",
+		       (int)json_integer_value(json_object_get(v, "pid")),
+		       json_string_value(json_object_get(v, "state")));
 	for (i = 0; (v = json_array_get(json_object_get(obj, "helpers"), i)); i++)
 		printf("  helper   %s pid %d (%s)\n", json_string_value(json_object_get(v, "name")),
 		       (int)json_integer_value(json_object_get(v, "pid")),

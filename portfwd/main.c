@@ -227,7 +227,8 @@ int pf_resolve_netns(struct pf_cfg *cfg)
 		return err_wrap(&cfg->err, err, "invalid netns name");
 	}
 	if ((err = state_root_path(root, sizeof(root)))) {
-		return err_make(&cfg->err, err, "no state directory (XDG_RUNTIME_DIR)");
+		return err == -ENOENT ? state_root_missing(&cfg->err)
+				      : err_errno(&cfg->err, err, "the state directory");
 	}
 	if ((err = state_paths(root, cfg->netns_arg, &p)))
 		return err_errno(&cfg->err, err, "netns %s", cfg->netns_arg);
@@ -240,9 +241,10 @@ int pf_resolve_netns(struct pf_cfg *cfg)
 	}
 	/* Opened without following a symlink, root and entry alike: nothing lands elsewhere. */
 	if ((err = state_root_open(root, false, &root_fd))) {
+		if (err == -EPERM)
+			return state_root_refused(root, &cfg->err);
 		return err_make(&cfg->err, err, "%s: %s", root,
-				err == -ENOENT	? "no state directory (no netns made yet)"
-				: err == -EPERM ? "not owned by you, or open to others: refused"
+				err == -ENOENT ? "no state directory (no netns made yet)"
 				: err == -ELOOP || err == -ENOTDIR
 					? "not a directory (a symlink?): refused"
 					: strerror(-err));

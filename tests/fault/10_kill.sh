@@ -171,6 +171,29 @@ test_kill_9_of_rootlet_run_at_random_points() {
 	check_invariant "${ports[@]}"
 }
 
+# rootlet run's teardown killed at a seeded point (alone, or with the command on every other
+# try): once every command has ended, gc leaves nothing of any of them, no process, no port,
+# no entry. Before owners were recorded, each netns whose teardown died stayed live for ever.
+test_kill_9_of_rootlet_run_teardown_at_random_points() {
+	seeded 9
+	ports=()
+	for i in $(seq "$FAULT_TRIES"); do
+		port=$(free_port)
+		ports+=("$port")
+		"$ROOTLET" run --name "t$i" --publish "127.0.0.1:$port:80" -- sleep 1 \
+			>/dev/null 2>&1 </dev/null &
+		pid=$!
+		pause_ms 80
+		teardown=$(pgrep -u "$(id -u)" -f -- "^rootlet teardown $pid ")
+		[ -n "$teardown" ] && kill -9 "$teardown"
+		((i % 2)) && kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	check_invariant "${ports[@]}"
+	[ -z "$(state_procs)" ] || fail "processes left: $(state_procs | tr '\n' ' ')"
+	[ -z "$(ls -A "$ROOTLET_STATE_DIR")" ] || fail "entries left: $(ls -A "$ROOTLET_STATE_DIR")"
+}
+
 # rootlet-network create and rm killed at random points: every record left is whole (create
 # writes a temporary file and renames it), no temporary file is left visible as a network, the
 # lock is free again, and no two networks share a subnet.

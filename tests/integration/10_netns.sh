@@ -254,11 +254,13 @@ test_state_is_private() {
 	assert_eq "$(stat -c %a "$ROOTLET_STATE_DIR/web/state.json")" 600 "state.json mode"
 }
 
-test_state_root_open_to_others_is_refused() {
+test_state_root_open_to_others_is_refused_saying_why() {
 	ok "$NETNS" add web
 	chmod 0755 "$ROOTLET_STATE_DIR"
 	refused 1 "$NETNS" list
-	assert_match "$ERR" "0700"
+	assert_eq "$ERR" "rootlet-netns: list: $ROOTLET_STATE_DIR is mode 0755, open to its group or others: refused as the state directory, since they could plant links in it; 'chmod 0700 $ROOTLET_STATE_DIR'"
+	refused 1 "$PORTFWD" --netns web --publish 127.0.0.1:0:80
+	assert_eq "$ERR" "rootlet-portfwd: $ROOTLET_STATE_DIR is mode 0755, open to its group or others: refused as the state directory, since they could plant links in it; 'chmod 0700 $ROOTLET_STATE_DIR'"
 	chmod 0700 "$ROOTLET_STATE_DIR"
 }
 
@@ -269,8 +271,19 @@ test_default_state_root_is_under_xdg_runtime_dir() {
 	ok "$NETNS" path "$name"
 	assert_eq "$OUT" "$XDG_RUNTIME_DIR/rootlet/$name/net"
 	ok "$NETNS" del "$name"
-	env -u XDG_RUNTIME_DIR "$NETNS" list >/dev/null 2>"$TEST_WORK/err"
-	assert_match "$(cat "$TEST_WORK/err")" "XDG_RUNTIME_DIR is not set"
+}
+
+# As podman does where XDG_RUNTIME_DIR is unset (an environment cleared by
+# systemd-socket-activate or an engine): the user's own /run/user/UID.
+test_state_root_without_xdg_runtime_dir_is_run_user_uid() {
+	unset ROOTLET_STATE_DIR
+	name=it-noxdg-$$
+	ok env -u XDG_RUNTIME_DIR "$NETNS" add "$name"
+	ok env -u XDG_RUNTIME_DIR "$NETNS" path "$name"
+	assert_eq "$OUT" "/run/user/$(id -u)/rootlet/$name/net"
+	ok "$NETNS" path "$name"
+	assert_eq "$OUT" "/run/user/$(id -u)/rootlet/$name/net" "the same entry with XDG_RUNTIME_DIR"
+	ok env -u XDG_RUNTIME_DIR "$NETNS" del "$name"
 }
 
 test_add_with_userns_joins_that_userns() {

@@ -59,9 +59,8 @@ test_doctor_names_a_newuidmap_without_setuid_and_its_fix() {
 
 test_doctor_names_an_unset_xdg_runtime_dir_and_its_fix() {
 	run env -u XDG_RUNTIME_DIR -u ROOTLET_STATE_DIR "$ROOTLET" doctor
-	assert_eq "$RC" 1
-	assert_match "$OUT" "fail +XDG_RUNTIME_DIR +not set"
-	assert_match "$OUT" "fix: .*XDG_RUNTIME_DIR"
+	assert_match "$OUT" "warn +XDG_RUNTIME_DIR +not set; rootlet uses /run/user/$(id -u)/rootlet"
+	assert_match "$OUT" "fix: export XDG_RUNTIME_DIR=/run/user/$(id -u)"
 }
 
 test_doctor_names_stale_state_and_its_fix() {
@@ -122,6 +121,11 @@ test_run_keep_leaves_a_named_netns_for_exec() {
 	ok "$ROOTLET" run --name kept --keep -- true
 	ok "$NETNS" exec kept -- ip -4 -o addr show tap0
 	assert_match "$OUT" "10\.0\.2\.100"
+	# Kept on purpose: it has no owner to outlive, and gc leaves it.
+	jq -e 'has("owners") | not' "$ROOTLET_STATE_DIR/kept/state.json" >/dev/null ||
+		fail "a kept netns records owners: $(cat "$ROOTLET_STATE_DIR/kept/state.json")"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "" "what gc removed"
 	refused 2 "$ROOTLET" run --bogus -- true
 	refused 2 "$ROOTLET" run
 }
@@ -149,6 +153,138 @@ test_run_ctrl_c_on_the_terminal_reaches_the_command() {
 	wait "$pid"
 	assert_eq "$?" 130 "status of the command after SIGINT to its group"
 	wait_until 5 '[ ! -e "$ROOTLET_STATE_DIR/cc" ]'
+}
+
+# run_bg NAME: `rootlet run --name NAME --publish 127.0.0.1:PORT:80 -- sleep 100` in the
+# background, up; its pid in RUN_PID (soon sleep's), its teardown's in TEARDOWN, PORT in PORT.
+run_bg() {
+	PORT=$(free_port)
+	"$ROOTLET" run --name "$1" --publish "127.0.0.1:$PORT:80" -- sleep 100 &
+	RUN_PID=$!
+	echo "$RUN_PID" >>"$TEST_WORK/bg.pids"
+	wait_until 10 "[ -S '$ROOTLET_STATE_DIR/$1/portfwd.sock' ] && grep -qx sleep /proc/$RUN_PID/comm"
+	TEARDOWN=$(pgrep -u "$(id -u)" -f -- "^rootlet teardown $RUN_PID ")
+	[ -n "$TEARDOWN" ] || fail "no teardown waits for $RUN_PID"
+}
+
+# nothing_left NAME PORT: no entry, no holder, no helper of NAME, PORT free.
+nothing_left() {
+	[ ! -e "$ROOTLET_STATE_DIR/$1" ] || fail "$1 is left: $(ls "$ROOTLET_STATE_DIR/$1")"
+	wait_until 5 '[ "$(live_holders)" = 0 ]'
+	wait_until 5 "! ss -Hltn 'sport = :$2' | grep -q ."
+	for p in $(pgrep -u "$(id -u)" -f -- "rootlet-(slirp|portfwd) --netns $1 "); do
+		grep -q '^State:.*Z' /proc/$p/status || fail "helper $p of $1 still runs"
+	done
+}
+
+# The netns is the command's (add --owner): its holder ends with the command, its helpers with
+# the holder, and the entry with the holder's release; no gc is needed.
+test_run_whose_teardown_is_killed_ends_with_its_command() {
+	run_bg kt
+	kill -9 "$TEARDOWN"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "" "what gc removed while the command runs"
+	ok "$NETNS" exec kt -- true
+	kill -TERM "$RUN_PID"
+	wait "$RUN_PID"
+	wait_until 10 "[ ! -e '$ROOTLET_STATE_DIR/kt' ]"
+	nothing_left kt "$PORT"
+}
+
+test_run_whose_command_is_killed_goes_with_its_teardown() {
+	run_bg kc
+	kill -9 "$RUN_PID"
+	wait "$RUN_PID"
+	wait_until 10 "[ ! -e '$ROOTLET_STATE_DIR/kc' ]"
+	nothing_left kc "$PORT"
+}
+
+test_run_whose_command_and_teardown_are_killed_leaves_nothing() {
+	run_bg kb
+	kill -9 "$TEARDOWN" "$RUN_PID"
+	wait "$RUN_PID"
+	wait_until 10 "[ ! -e '$ROOTLET_STATE_DIR/kb' ]"
+	nothing_left kb "$PORT"
+}
+
+# On a network the netns is alloc's (no --owner to its holder); run records its owners after:
+# rootlet-netns gc removes the container's netns, rootlet-network gc its attachment.
+test_run_on_a_network_whose_command_and_teardown_are_killed_goes_at_gc() {
+	ok "$NETWORK" create n
+	"$ROOTLET" run --network n --name c -- sleep 100 &
+	pid=$!
+	echo "$pid" >>"$TEST_WORK/bg.pids"
+	wait_until 10 "[ -e '$ROOTLET_STATE_DIR/c' ] && grep -qx sleep /proc/$pid/comm"
+	teardown=$(pgrep -u "$(id -u)" -f -- "^rootlet teardown $pid ")
+	[ -n "$teardown" ] || fail "no teardown waits for $pid"
+	attached='[.. | objects | select(has("attachments")) | .attachments[] | .id]'
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c "$attached")" '["c"]' "attachments while it runs"
+	kill -9 "$teardown" "$pid"
+	wait "$pid"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "removed c"
+	ok "$NETWORK" gc
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c "$attached")" "[]" "attachments left"
+}
+
+# The holder keeps a pidfd of its owner, and nothing else beyond stdio and its signalfd.
+test_add_owner_holder_ends_with_its_owner() {
+	sleep 100 &
+	owner=$!
+	echo "$owner" >>"$TEST_WORK/bg.pids"
+	ok "$NETNS" add o --slirp --owner "$owner"
+	holder=$(holder_pid o)
+	assert_eq "$(readlink "/proc/$holder/fd/4")" "anon_inode:[pidfd]" "the holder's fd 4"
+	assert_eq "$(awk '/^Pid:/ { print $2 }' "/proc/$holder/fdinfo/4")" "$owner" "its pidfd's process"
+	assert_eq "$(ls "/proc/$holder/fd" | wc -l)" 5 "the holder's fds: stdio, signalfd, pidfd"
+	kill "$owner"
+	wait "$owner"
+	wait_until 10 "[ ! -e '$ROOTLET_STATE_DIR/o' ]"
+	assert_eq "$(live_holders)" 0 "holders left"
+}
+
+test_run_records_its_command_and_teardown_as_owners_with_start_times() {
+	run_bg ow
+	start() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat"; }
+	assert_eq "$(jq -c '[.owners[] | [.pid, .start]]' "$ROOTLET_STATE_DIR/ow/state.json")" \
+		"[[$RUN_PID,$(start "$RUN_PID")],[$TEARDOWN,$(start "$TEARDOWN")]]"
+	ok "$NETNS" show ow --json
+	assert_eq "$(echo "$OUT" | jq -c '[.owners[] | [.pid, .state]]')" \
+		"[[$RUN_PID,\"running\"],[$TEARDOWN,\"running\"]]" "show's owners"
+	kill -9 "$TEARDOWN"
+	ok "$NETNS" show ow
+	assert_match "$OUT" "  owner    pid $TEARDOWN \(ended\)" "a killed teardown in show"
+}
+
+# A pid is never trusted alone: the owner's pid alive with another start time is another
+# process, and the entry is gc's.
+test_gc_removes_a_netns_whose_owners_pid_was_reused() {
+	sleep 100 &
+	owner=$!
+	echo "$owner" >>"$TEST_WORK/bg.pids"
+	ok "$NETNS" add o --slirp --owner "$owner"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "" "what gc removed while the owner runs"
+	state=$ROOTLET_STATE_DIR/o/state.json
+	jq '.owners[0].start += 1' "$state" >"$TEST_WORK/state.json"
+	cat "$TEST_WORK/state.json" >"$state"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "removed o"
+	assert_eq "$(live_holders)" 0 "holders left"
+}
+
+test_add_owner_refuses_what_is_not_a_running_process() {
+	refused 2 "$NETNS" add o --owner 12ab
+	assert_eq "$ERR" "rootlet-netns: --owner '12ab': not a process id; see 'rootlet-netns --help'"
+	refused 2 "$NETNS" del o --owner 1
+	sh -c 'exit 0' &
+	gone=$!
+	wait "$gone"
+	refused 1 "$NETNS" add o --owner "$gone"
+	assert_eq "$ERR" "rootlet-netns: add o: --owner $gone: no such process"
+	[ ! -e "$ROOTLET_STATE_DIR/o" ] || fail "a refused add left o"
 }
 
 # The teardown that waits for the command forks nothing while it waits: its own CPU and its

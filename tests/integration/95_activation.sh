@@ -46,6 +46,24 @@ test_rootlet_run_hands_an_activated_socket_to_the_command() {
 	[ "${got##*netns=}" != "$(readlink /proc/self/ns/net)" ] || fail "the command ran in the host's netns"
 }
 
+# As README shows it, from an environment systemd-socket-activate clears: no XDG_RUNTIME_DIR,
+# no ROOTLET_STATE_DIR. The state goes to the user's own /run/user/UID/rootlet.
+test_rootlet_run_socket_activated_without_xdg_runtime_dir_uses_run_user() {
+	command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate (systemd) is not installed"
+	port=$(free_port)
+	name=sa-env-$$
+	default=/run/user/$(id -u)/rootlet
+	bg act env -u XDG_RUNTIME_DIR -u ROOTLET_STATE_DIR systemd-socket-activate -E PATH \
+		-l "127.0.0.1:$port" "$BUILD/rootlet" run --name "$name" -- \
+		sh -c "echo \"xdg=\${XDG_RUNTIME_DIR-unset} entry=\$(ls -d $default/$name)\"; exec $NET activated"
+	wait_until 10 "ss -Hltn 'sport = :$port' | grep -q ."
+	got=$(ask "$port")
+	assert_match "$got" "^pid_ok=True fds=1 name= peer=127.0.0.1 netns=net:\[[0-9]+\]$"
+	[ "${got##*netns=}" != "$(readlink /proc/self/ns/net)" ] || fail "the command ran in the host's netns"
+	assert_eq "$(grep '^xdg=' act.out)" "xdg=unset entry=$default/$name" "the command's environment"
+	wait_until 10 "[ ! -e '$default/$name' ]"
+}
+
 test_two_activated_sockets_arrive_with_their_names() {
 	ok "$NETNS" add sa
 	p1=$(free_port)
@@ -113,6 +131,22 @@ test_publish_fd_refuses_what_it_cannot_forward() {
 	refused 1 "$PORTFWD" --netns sa --publish-fd nosuch:80
 	assert_match "$ERR" "no socket-activated fd has that name"
 	[ ! -e "$ROOTLET_STATE_DIR/sb" ] || fail "a refused add left sb"
+}
+
+# rootlet-portfwd gets the socket under another number (5 on): a refusal names the fd as the
+# user gave it, and comes before anything is made.
+test_netns_add_and_run_refuse_a_publish_fd_naming_the_users_own_fd() {
+	refused 2 $NET listen-fd --udp 127.0.0.1 "$(free_port)" -- "$NETNS" add sb --slirp --publish-fd 3:80/tcp
+	assert_eq "$ERR" "rootlet-netns: --publish-fd '3:80/tcp': fd 3 is a udp socket; see 'rootlet-netns --help'"
+	refused 2 $NET listen-fd --name web --udp 127.0.0.1 "$(free_port)" -- "$NETNS" add sb --slirp --publish-fd web:80/tcp
+	assert_eq "$ERR" "rootlet-netns: --publish-fd 'web:80/tcp': fd 3 is a udp socket; see 'rootlet-netns --help'"
+	refused 2 "$NETNS" add sb --slirp --publish-fd 0:80 </dev/null
+	assert_eq "$ERR" "rootlet-netns: --publish-fd '0:80': fd 0 is not a socket; see 'rootlet-netns --help'"
+	refused 2 $NET listen-fd 127.0.0.1 "$(free_port)" -- "$NETNS" add sb --slirp --publish-fd 3:0
+	assert_eq "$ERR" "rootlet-netns: --publish-fd '3:0': PORT is not 1 to 65535; see 'rootlet-netns --help'"
+	refused 125 $NET listen-fd --udp 127.0.0.1 "$(free_port)" -- "$BUILD/rootlet" run --publish-fd 3:80/tcp -- true
+	assert_eq "$ERR" "rootlet-netns: --publish-fd '3:80/tcp': fd 3 is a udp socket; see 'rootlet-netns --help'"
+	[ -z "$(ls -A "$ROOTLET_STATE_DIR" 2>/dev/null)" ] || fail "a refused add left $(ls -A "$ROOTLET_STATE_DIR")"
 }
 
 test_netns_add_publish_fd_hands_the_socket_to_its_portfwd() {
@@ -212,24 +246,79 @@ unit_exec() {
 	sed -n "s/^$2=-\{0,1\}//p" "$1" | sed "s/%i/$3/g"
 }
 
+# unit_start UNIT INSTANCE: what the user's manager runs to start UNIT, in its order, with the
+# NOTIFY_SOCKET it would give; the main process in BG_PID once it said READY=1.
+unit_start() {
+	local cmd ready
+	# A command whose line starts with "-" may fail, as systemd takes it.
+	while read -r cmd; do
+		${cmd#-} >/dev/null 2>&1 || [ "${cmd:0:1}" = - ] || fail "ExecStartPre $cmd failed"
+	done < <(sed -n "s/^ExecStartPre=//p" "$1" | sed "s/%i/$2/g")
+	ready=$(grep -c READY=1 notify.out)
+	bg main env NOTIFY_SOCKET="$NOTIFY" $(unit_exec "$1" ExecStart "$2")
+	wait_until 10 "[ \$(grep -c READY=1 notify.out) -gt $ready ]"
+	assert_eq "$(grep READY=1 notify.out | tail -1)" "from=$BG_PID READY=1 MAINPID=$BG_PID"
+}
+
 test_contrib_user_unit_verifies_and_keeps_a_netns_with_notify() {
 	install_units
 	unit=$UNITS/user/rootlet-netns@.service
 	ok systemd-analyze --user verify "$UNITS/user/rootlet-netns@web.service"
 	assert_eq "$OUT" "" "systemd-analyze's complaints"
-	# What the user's manager would run, in its order, with the NOTIFY_SOCKET it would give.
 	notify_listener
-	while read -r cmd; do
-		$cmd >/dev/null 2>&1
-	done < <(unit_exec "$unit" ExecStartPre web)
-	bg main env NOTIFY_SOCKET="$NOTIFY" $(unit_exec "$unit" ExecStart web)
-	wait_until 10 "grep -q READY=1 notify.out"
-	assert_eq "$(grep READY=1 notify.out)" "from=$BG_PID READY=1 MAINPID=$BG_PID"
+	unit_start "$unit" web
 	ok "$NETNS" exec web -- ip -o -4 addr show tap0
 	assert_match "$OUT" "10\.0\.2\.100/24"
-	kill -TERM "$BG_PID"
-	ok $(unit_exec "$unit" ExecStopPost web)
-	[ ! -e "$ROOTLET_STATE_DIR/web" ] || fail "ExecStopPost left the netns"
+}
+
+# A restart, after a failure or asked for (a stop, then a start), keeps the netns and every
+# process in it: only rootlet-slirp starts again, in the same netns. A stale netns is made anew.
+test_contrib_user_unit_restart_keeps_the_netns_and_what_joined_it() {
+	install_units
+	unit=$UNITS/user/rootlet-netns@.service
+	assert_eq "$(sed -n 's/^KillMode=//p' "$unit")" process \
+		"KillMode: a stop must not kill the holder ExecStartPre started"
+	notify_listener
+	unit_start "$unit" web
+	slirp=$BG_PID
+	holder=$(holder_pid web)
+	netns=$(netns_of web)
+	bg joined "$NETNS" exec web -- sleep 100
+	joined=$BG_PID
+	wait_until 5 "grep -qx sleep /proc/$joined/comm"
+	for how in KILL TERM; do
+		# Restart=on-failure after a SIGKILL; `systemctl restart` stops with SIGTERM.
+		kill -"$how" "$slirp"
+		wait_until 10 "[ ! -e /proc/$slirp ] || grep -q '^State:.*Z' /proc/$slirp/status"
+		while read -r cmd; do
+			ok $cmd
+		done < <(unit_exec "$unit" ExecStopPost web)
+		unit_start "$unit" web
+		slirp=$BG_PID
+		assert_eq "$(holder_pid web)" "$holder" "the holder after a restart ($how)"
+		assert_eq "$(netns_of web)" "$netns" "the netns after a restart ($how)"
+		assert_eq "$(readlink "/proc/$joined/ns/net")" "$netns" "the joined process's netns"
+		ok "$NETNS" exec web -- ip -o -4 addr show tap0
+		assert_match "$OUT" "10\.0\.2\.100/24" "slirp's tap after a restart ($how)"
+	done
+	kill "$slirp" "$joined"
+	# Its holder gone, the netns is stale: the next start makes it anew.
+	kill -9 "$holder"
+	wait_until 10 '[ "$(netns_state web)" = stale ]'
+	unit_start "$unit" web
+	[ "$(holder_pid web)" != "$holder" ] || fail "a stale netns was kept"
+	assert_eq "$(netns_state web)" live
+}
+
+test_netns_add_exist_ok_keeps_a_live_netns_and_refuses_helpers() {
+	ok "$NETNS" add web --exist-ok
+	holder=$(holder_pid web)
+	ok "$NETNS" add web --exist-ok
+	assert_eq "$(holder_pid web)" "$holder" "the holder of a kept netns"
+	refused 1 "$NETNS" add web
+	refused 2 "$NETNS" add web --exist-ok --slirp
+	assert_match "$ERR" "--exist-ok goes with a netns without helpers"
+	refused 2 "$NETNS" del web --exist-ok
 }
 
 test_contrib_system_socket_and_service_verify() {
@@ -237,6 +326,12 @@ test_contrib_system_socket_and_service_verify() {
 	ok systemd-analyze verify "$UNITS/system/rootlet-publish@$(id -u).socket" \
 		"$UNITS/system/rootlet-publish@$(id -u).service"
 	assert_eq "$OUT" "" "systemd-analyze's complaints"
+	# Both come after the user's runtime directory (their state) and need it.
+	for u in socket service; do
+		f=$UNITS/system/rootlet-publish@.$u
+		assert_match "$(grep '^After=' "$f")" "user-runtime-dir@%i\.service" "$u's After="
+		assert_match "$(grep '^Requires=' "$f")" "user-runtime-dir@%i\.service" "$u's Requires="
+	done
 	assert_eq "$(unit_exec "$UNITS/system/rootlet-publish@.service" ExecStart 1000)" \
 		"$TEST_WORK/usr/bin/rootlet-portfwd --netns web --publish-fd web:8080"
 	sed 's/^ExecStart=.*/ExecStart=\/nonexistent/' "$UNITS/system/rootlet-publish@.service" \

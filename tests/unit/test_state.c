@@ -32,6 +32,45 @@ TEST(state_round_trips)
 	free(text);
 }
 
+TEST(state_owners_round_trip_and_are_absent_when_none)
+{
+	struct netns_state in = { .name = "run-1",
+				  .holder_pid = 4242,
+				  .holder_start = 1,
+				  .userns = USERNS_NEW,
+				  .created = 1,
+				  .owners = { { 100, 5000 }, { 101, 5001 } },
+				  .n_owners = 2 },
+			   out;
+	char *text = NULL;
+
+	CHECK(state_format(&in, &text) == 0);
+	CHECK(state_parse(text, &out) == 0);
+	CHECK(out.n_owners == 2 && out.owners[0].pid == 100 && out.owners[0].start == 5000);
+	CHECK(out.owners[1].pid == 101 && out.owners[1].start == 5001);
+	free(text);
+	in.n_owners = 0;
+	CHECK(state_format(&in, &text) == 0);
+	CHECK(!strstr(text, "owners"));
+	CHECK(state_parse(text, &out) == 0 && out.n_owners == 0);
+	CHECK(state_owners_gone(&out) == 0);
+	free(text);
+}
+
+TEST(state_owners_gone_only_once_every_owner_has_ended)
+{
+	struct netns_state st = { .n_owners = 2 };
+
+	CHECK(state_owner_of(getpid(), &st.owners[0]) == 0);
+	st.owners[1] = st.owners[0];
+	CHECK(state_owners_gone(&st) == 0);
+	st.owners[0].start++; /* our pid with another start time: another process */
+	CHECK(state_owners_gone(&st) == 0);
+	st.owners[1].start++;
+	CHECK(state_owners_gone(&st) == 1);
+	CHECK(state_owner_of(0, &st.owners[0]) == -ESRCH);
+}
+
 TEST(state_refuses_corrupt_json)
 {
 	const char *bad[] = {
@@ -51,6 +90,15 @@ TEST(state_refuses_corrupt_json)
 		"\"created\":1}",
 		"{\"name\":\"web\",\"name\":\"x\",\"holder_pid\":1,\"holder_start\":1,"
 		"\"userns\":\"new\",\"created\":1}",
+		"{\"name\":\"web\",\"holder_pid\":1,\"holder_start\":1,\"userns\":\"new\","
+		"\"created\":1,\"owners\":{}}",
+		"{\"name\":\"web\",\"holder_pid\":1,\"holder_start\":1,\"userns\":\"new\","
+		"\"created\":1,\"owners\":[{\"pid\":0,\"start\":1}]}",
+		"{\"name\":\"web\",\"holder_pid\":1,\"holder_start\":1,\"userns\":\"new\","
+		"\"created\":1,\"owners\":[{\"pid\":5,\"start\":1,\"x\":1}]}",
+		"{\"name\":\"web\",\"holder_pid\":1,\"holder_start\":1,\"userns\":\"new\","
+		"\"created\":1,\"owners\":[{\"pid\":1,\"start\":1},{\"pid\":2,\"start\":1},"
+		"{\"pid\":3,\"start\":1},{\"pid\":4,\"start\":1}]}",
 	};
 	struct netns_state st;
 
@@ -156,7 +204,8 @@ TEST(a_name_becomes_every_path_of_the_layout)
 	CHECK(state_paths(deep, "web", &p) == -ENAMETOOLONG);
 }
 
-UNIT_MAIN("state", T(state_round_trips), T(state_refuses_corrupt_json),
+UNIT_MAIN("state", T(state_round_trips), T(state_owners_round_trip_and_are_absent_when_none),
+	  T(state_owners_gone_only_once_every_owner_has_ended), T(state_refuses_corrupt_json),
 	  T(atomic_write_replaces_and_keeps_mode),
 	  T(state_write_replaces_whole_and_leaves_no_temporary), T(pidfile_parses_and_refuses),
 	  T(pidfile_of_self_is_live), T(a_name_becomes_every_path_of_the_layout))

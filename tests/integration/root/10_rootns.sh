@@ -20,6 +20,27 @@ test_root_add_is_a_bind_mounted_nsfs_file() {
 	return 0
 }
 
+# As root a netns has no holder to end with its owner: the owners' record is what gc goes by.
+# rootlet run's command and teardown killed, gc removes the netns, its slirp and its mount.
+test_root_run_whose_command_and_teardown_are_killed_goes_at_gc() {
+	"$BUILD/rootlet" run --name rk -- sleep 100 &
+	pid=$!
+	echo "$pid" >>"$TEST_WORK/bg.pids"
+	wait_until 10 "[ -e '$ROOTLET_STATE_DIR/rk/slirp.pid' ] && grep -qx sleep /proc/$pid/comm"
+	teardown=$(pgrep -f -- "^rootlet teardown $pid ")
+	[ -n "$teardown" ] || fail "no teardown waits for $pid"
+	slirp=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/rk/slirp.pid")
+	ok "$NETNS" gc
+	assert_eq "$OUT" "" "what gc removed while both run"
+	kill -9 "$teardown" "$pid"
+	wait "$pid"
+	assert_eq "$(netns_state rk)" live "a root netns outlives its owners until gc"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "removed rk"
+	grep -q " $ROOTLET_STATE_DIR/rk/net " /proc/self/mountinfo && fail "nsfs still mounted"
+	wait_until 5 "[ ! -e /proc/$slirp ] || grep -q '^State:.*Z' /proc/$slirp/status"
+}
+
 test_root_oci_sets_the_network_namespace_only() {
 	ok "$NETNS" add web
 	echo '{"linux": {"namespaces": [{"type": "user"}, {"type": "network"}]}}' >config.json

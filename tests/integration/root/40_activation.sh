@@ -75,3 +75,24 @@ test_root_contrib_publish_pair_runs_as_the_user() {
 	pid=$(cut -d' ' -f1 "$OWNER_STATE/web/portfwd.pid")
 	assert_eq "$(stat -c %U "/proc/$pid")" "$OWNER" "owner of the unit's rootlet-portfwd"
 }
+
+# Where XDG_RUNTIME_DIR is unset and /run/user/UID is missing or not the user's (here in a
+# mount namespace of the test's own, over a tmpfs), the user is told what to set.
+test_root_a_user_without_a_runtime_dir_is_told_what_to_set() {
+	uid=$(id -u "$OWNER")
+	chmod 0755 "$TEST_WORK"
+	as_owner_without_xdg() {
+		unshare -m sh -c "mount -t tmpfs -o mode=0755 tmpfs /run/user && $1 &&
+			runuser -u '$OWNER' -- env -i PATH=/usr/bin:/bin '$NETNS' list"
+	}
+	run as_owner_without_xdg true
+	assert_eq "$RC" 1
+	assert_eq "$ERR" "rootlet-netns: list: XDG_RUNTIME_DIR is not set and /run/user/$uid does not exist; set XDG_RUNTIME_DIR to a directory of yours (mode 0700), or ROOTLET_STATE_DIR"
+	run as_owner_without_xdg "mkdir -m 0700 /run/user/$uid"
+	assert_eq "$RC" 1
+	assert_eq "$ERR" "rootlet-netns: list: XDG_RUNTIME_DIR is not set and /run/user/$uid is not yours; set XDG_RUNTIME_DIR to a directory of yours (mode 0700), or ROOTLET_STATE_DIR"
+	run as_owner_without_xdg "ln -s /tmp /run/user/$uid"
+	assert_match "$ERR" "/run/user/$uid is not a directory; set XDG_RUNTIME_DIR"
+	run as_owner_without_xdg "install -d -o $OWNER -m 0700 /run/user/$uid"
+	assert_eq "$RC" 0 "with /run/user/$uid the user's own: $ERR"
+}
