@@ -135,3 +135,163 @@ test_podman_exit_status_tty_and_preserved_fds_through_crun_and_runc() {
 		assert_eq "$OUT" secret-fd "$under: the preserved fd"
 	done
 }
+
+# bypass_netns NAME ADD-OPTIONS...: a rootlet netns in podman's user namespace under its own
+# rootlet-bypass (as 30_podman_bridge's ns: scenario, with --bypass); its path in NSPATH.
+bypass_netns() {
+	local name=$1 pause
+	shift
+	ok podman unshare true
+	pause=$(cat "$ENG_DIR/tmp/pause.pid")
+	ok "$NETNS" add "$name" --userns "/proc/$pause/ns/user" --slirp --bypass "$@"
+	ok "$NETNS" path "$name"
+	NSPATH=$OUT
+}
+
+# where_from UNDER ARGS...: where a container's connect() to 10.0.2.2:$IPORT comes from.
+where_from() {
+	local under=$1
+	shift
+	rtp "$under" run --rm --network "ns:$NSPATH" "$@" "${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" \
+		$CNET where 10.0.2.2 "$IPORT"
+	[ "$RC" -eq 0 ] || fail "$under: podman run $* exited $RC: $ERR"
+}
+
+is_twin() {
+	[[ $OUT =~ local=127.0.0.1:([0-9]+)\ said=127.0.0.1:([0-9]+) ]] ||
+		fail "$1: the container's socket is not the host's twin: $OUT $ERR"
+	assert_eq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "$1: the server's peer port"
+}
+
+bypassed() {
+	$NET api "$ROOTLET_STATE_DIR/$1/bypass-api.sock" '{"execute":"counters"}' | jq .return.bypassed
+}
+
+test_annotation_puts_a_podman_container_under_its_netns_bypass() {
+	bypass_netns bpod --allow-host-loopback
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	for under in crun runc; do
+		before=$(bypassed bpod)
+		where_from "$under" --annotation io.rootlet.bypass=1 \
+			--annotation io.rootlet.bypass.host-loopback=1
+		is_twin "$under"
+		[ "$(bypassed bpod)" -gt "$before" ] || fail "$under: the supervisor counted nothing"
+	done
+	# No annotation: the same netns, the container's own socket through slirp.
+	where_from crun
+	assert_match "$OUT" "^local=10\.0\.2\.100:" "without the annotation"
+}
+
+test_bypass_option_as_dockers_runtime_args() {
+	bypass_netns bdock --allow-host-loopback
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	# podman's --runtime-flag puts them before the verb, as Docker's runtimeArgs do.
+	where_from crun --runtime-flag bypass --runtime-flag bypass-host-loopback
+	is_twin "--bypass"
+}
+
+test_annotation_publish_binds_the_containers_port_on_the_host() {
+	hp=$(free_port)
+	bypass_netns bpub --publish "127.0.0.1:$hp:8080"
+	echo bpubc >>"$TEST_WORK/containers"
+	rtp crun run -d --name bpubc --network "ns:$NSPATH" --annotation io.rootlet.bypass=1 \
+		--annotation "io.rootlet.bypass.publish=127.0.0.1:$hp:8080" "${ENG_RUN_OPTS[@]}" \
+		"$ENG_IMAGE" $CNET serve-peer 0.0.0.0 8080 --with-port
+	[ "$RC" -eq 0 ] || fail "podman run exited $RC: $ERR"
+	wait_until 10 "ss -Hltn 'src 127.0.0.1 and sport = :$hp' | grep -q ."
+	ok $NET whoami 127.0.0.1 "$hp" --bind 127.0.0.9
+	assert_match "$OUT" "^127\.0\.0\.9:[0-9]+$" "the peer the container saw"
+}
+
+# What a supervisor does not offer, a container cannot ask: create fails, nothing runs.
+test_bypass_asked_beyond_the_supervisor_fails_the_create() {
+	bypass_netns bnarrow --publish 127.0.0.1:$(free_port):8080
+	IPORT=$(free_port)
+	rtp crun run --rm --network "ns:$NSPATH" --annotation io.rootlet.bypass=1 \
+		--annotation io.rootlet.bypass.host-loopback=1 "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "host loopback granted beyond the supervisor"
+	assert_match "$ERR" "does not allow host loopback" "the reason"
+	rtp crun run --rm --network "ns:$NSPATH" --annotation io.rootlet.bypass=1 \
+		--annotation io.rootlet.bypass.publish=127.0.0.1:1999:9090 "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "a port published beyond the supervisor"
+	assert_match "$ERR" "does not publish 127.0.0.1:1999:9090" "the reason"
+	# podman's own slirp4netns netns is not a rootlet netns.
+	rtp crun run --rm --network slirp4netns --annotation io.rootlet.bypass=1 "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "bypass in a netns that is not a rootlet one"
+	assert_match "$ERR" "not a rootlet netns" "the reason"
+	# A rootlet netns with no supervisor.
+	ok "$NETNS" add plain --userns "/proc/$(cat "$ENG_DIR/tmp/pause.pid")/ns/user" --slirp
+	ok "$NETNS" path plain
+	rtp crun run --rm --network "ns:$OUT" --annotation io.rootlet.bypass=1 "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "bypass with no supervisor"
+	assert_match "$ERR" "no rootlet-bypass serves netns plain" "the reason"
+}
+
+# The edit itself, on a bundle of runc spec's shape, the fake runtime run after it.
+rt_bundle() {
+	mkdir -p b && rm -f b/config.json
+	(cd b && runc spec --rootless) || fail "runc spec failed"
+	jq --arg net "$1" --argjson ann "$2" '.annotations = $ann |
+		.linux.namespaces += [{type: "network", path: $net}] |
+		.linux.seccomp = {defaultAction: "SCMP_ACT_ERRNO",
+			syscalls: [{names: ["read", "connect", "bind"], action: "SCMP_ACT_ALLOW"}]}' \
+		b/config.json >b/c.new && mv b/c.new b/config.json
+}
+
+test_create_merges_the_notify_rules_only_when_asked() {
+	fake_runtime
+	ok "$NETNS" add web --slirp --bypass
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "0"}'
+	before=$(sha256sum b/config.json)
+	run "$RT" --runtime "$TEST_WORK/fake" create --bundle b id </dev/null
+	assert_eq "$RC" 42 "the runtime ran"
+	assert_eq "$(sha256sum b/config.json)" "$before" "not asked: the config untouched"
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "1", "other": "kept"}'
+	run "$RT" --runtime "$TEST_WORK/fake" create --bundle b id </dev/null
+	assert_eq "$RC" 42 "the runtime ran after the edit"
+	assert_eq "$(jq -r .linux.seccomp.listenerPath b/config.json)" "$ROOTLET_STATE_DIR/web/bypass.sock" "listener"
+	assert_eq "$(jq -c .linux.seccomp.syscalls b/config.json)" \
+		'[{"names":["read"],"action":"SCMP_ACT_ALLOW"},{"names":["connect","bind"],"action":"SCMP_ACT_NOTIFY"}]' \
+		"the profile after the merge"
+	assert_eq "$(jq -r '.annotations.other, .linux.seccomp.defaultAction' b/config.json)" \
+		$'kept\nSCMP_ACT_ERRNO' "the rest kept"
+	# run is create's twin, and the options ask as the annotation does.
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{}'
+	run "$RT" --runtime "$TEST_WORK/fake" --bypass run -b b id </dev/null
+	assert_eq "$(jq -r .linux.seccomp.listenerPath b/config.json)" "$ROOTLET_STATE_DIR/web/bypass.sock" "--bypass on run"
+}
+
+# Only a netns of ours (<state root>/NAME/net, the root ours and 0700, opened without following
+# a symlink), and live: anything else fails create with one line, the config untouched and the
+# runtime not run.
+test_create_refuses_a_netns_that_is_not_a_live_rootlet_one() {
+	fake_runtime
+	ok "$NETNS" add web --slirp --bypass
+	mkdir -p "$TEST_WORK/other/web"
+	chmod 755 "$TEST_WORK/other"
+	ln -s "$ROOTLET_STATE_DIR/web/net" "$TEST_WORK/other/web/net"
+	ln -s "$ROOTLET_STATE_DIR" "$TEST_WORK/rootlink"
+	for bad in "$TEST_WORK/other/web/net" "$TEST_WORK/rootlink/web/net" \
+		"$ROOTLET_STATE_DIR/web/user" "$ROOTLET_STATE_DIR/gone/net" "$ROOTLET_STATE_DIR/web/net/" \
+		"web/net" "/proc/$(holder_pid web)/ns/net"; do
+		rt_bundle "$bad" '{"io.rootlet.bypass": "1"}'
+		before=$(sha256sum b/config.json)
+		refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+		assert_match "$ERR" "^rootlet-runtime: create: bypass: " "$bad: our line"
+		assert_eq "$(sha256sum b/config.json)" "$before" "$bad: the config after a refusal"
+	done
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "yes"}'
+	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+	assert_match "$ERR" "io.rootlet.bypass: not \"1\" or \"0\"" "a bad annotation"
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "1", "io.rootlet.bypass.publish": "80:x"}'
+	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+	assert_match "$ERR" "publish spec '80:x'" "a bad publish annotation"
+	# A stopped netns is not live.
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "1"}'
+	holder=$(holder_pid web)
+	kill "$holder"
+	wait_until 5 "! kill -0 $holder"
+	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+}
