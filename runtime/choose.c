@@ -9,6 +9,13 @@
 
 #include "runtime.h"
 
+/*
+ * With no PATH at all (conmon runs some verbs so: delete has none), where the distributions put
+ * a runtime, in the order of podman's usual PATH: Debian's runc is in /usr/sbin, not in
+ * confstr()'s /bin:/usr/bin.
+ */
+#define RT_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+
 /* Searched on PATH in this order when nothing names one: podman's own preference. */
 static const char *const runtime_names[] = { "crun", "runc" };
 
@@ -29,17 +36,13 @@ static bool usable(const char *path)
 	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK) && !is_self(path);
 }
 
-/* @name in PATH's directories (the system's default PATH when unset: conmon runs us so). */
+/* @name in PATH's directories (RT_DEFAULT_PATH's when it is unset). */
 static int path_search(const char *name, char *buf, size_t len)
 {
-	char fallback[PATH_MAX];
 	const char *path = getenv("PATH"), *dir, *end;
 
-	if (!path || !*path) {
-		if (!confstr(_CS_PATH, fallback, sizeof(fallback)))
-			return -ENOENT;
-		path = fallback;
-	}
+	if (!path || !*path)
+		path = RT_DEFAULT_PATH;
 	for (dir = path; *dir; dir = *end ? end + 1 : end) {
 		int n;
 

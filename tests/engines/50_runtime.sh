@@ -49,6 +49,11 @@ test_path_order_crun_then_runc_never_itself() {
 	ln -s "$RT" self/runc
 	ok env PATH="$TEST_WORK/self:$TEST_WORK/onlyrunc:/usr/bin" "$TEST_WORK/self/runc" --version
 	assert_match "$OUT" "runtime: /usr/bin/crun \(chosen by PATH\)" "crun anywhere on PATH before runc"
+	# No PATH at all (conmon runs delete so): the usual directories, runc's /usr/sbin too.
+	ok env -u PATH "$RT" --version
+	assert_match "$OUT" "runtime: /usr/(local/)?bin/crun \(chosen by PATH\)" "no PATH"
+	ok env -u PATH "$RT" --runtime runc --version
+	assert_match "$OUT" "runtime: /usr/(local/)?s?bin/runc \(chosen by --runtime\)" "no PATH, runc"
 	refused 1 env PATH="$TEST_WORK/self" "$RT" list
 	assert_match "$ERR" "no crun or runc on PATH" "none but itself"
 	refused 1 env ROOTLET_RUNTIME="$TEST_WORK/self/crun" "$RT" list
