@@ -293,10 +293,30 @@ test_create_refuses_a_netns_that_is_not_a_live_rootlet_one() {
 	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "1", "io.rootlet.bypass.publish": "80:x"}'
 	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
 	assert_match "$ERR" "publish spec '80:x'" "a bad publish annotation"
+	# Another supervisor's listener is not replaced.
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "1"}'
+	jq '.linux.seccomp.listenerPath = "/run/other.sock"' b/config.json >b/c.new && mv b/c.new b/config.json
+	before=$(sha256sum b/config.json)
+	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+	assert_match "$ERR" "listenerPath names another supervisor" "another listener"
+	assert_eq "$(sha256sum b/config.json)" "$before" "the config after that refusal"
 	# A stopped netns is not live.
 	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "1"}'
 	holder=$(holder_pid web)
 	kill "$holder"
 	wait_until 5 "! kill -0 $holder"
 	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+}
+
+# podman 4.3 copies an image's manifest annotations into config.json: an image can ask for the
+# bypass, but only within what the netns's supervisor (the user's rootlet-netns add) offers.
+test_an_images_annotations_ask_no_more_than_the_supervisor_offers() {
+	mkdir ctx && echo "FROM $ENG_IMAGE" >ctx/Containerfile
+	ok podman build -q --format oci --annotation io.rootlet.bypass=1 \
+		--annotation io.rootlet.bypass.host-loopback=1 -t localhost/rootlet-bb-ann ctx
+	bypass_netns bimg
+	rtp crun run --rm --network "ns:$NSPATH" localhost/rootlet-bb-ann sleep 0
+	podman rmi -f localhost/rootlet-bb-ann >/dev/null 2>&1
+	[ "$RC" -ne 0 ] || fail "the image's host-loopback ask was granted beyond the supervisor"
+	assert_match "$ERR" "does not allow host loopback" "the reason"
 }
