@@ -57,8 +57,11 @@ HOLDER_SRCS := netns/holder.c lib/fileio.c lib/lock.c lib/isolate.c lib/err.c
 BYPASS_SRCS := $(wildcard bypass/*.c)
 BYPASS_PKGS := jansson libcap-ng libseccomp
 
+RUNTIME_SRCS := $(wildcard runtime/*.c)
+RUNTIME_PKGS := jansson libseccomp
+
 BINS := $(B)/rootlet $(B)/rootlet-bypass $(B)/rootlet-dns $(B)/rootlet-netns $(B)/rootlet-netns-holder $(B)/rootlet-uidmap $(B)/rootlet-slirp \
-        $(B)/rootlet-portfwd $(B)/rootlet-network
+        $(B)/rootlet-portfwd $(B)/rootlet-network $(B)/rootlet-runtime
 
 # `make` alone builds every binary, whatever rule comes first.
 .DEFAULT_GOAL := all
@@ -71,7 +74,7 @@ $(LIB_A): $(LIB_SRCS:%.c=$(B)/%.o)
 .PHONY: all check deps lint unit demo install clean fuzz fuzz-build bench engines-reference
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h network/*.h front/*.h dns/*.h bypass/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h netns/*.h uidmap/*.h slirp/*.h portfwd/*.h network/*.h front/*.h dns/*.h bypass/*.h runtime/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(BASE) $(call pkg_cflags,$(SLIRP_PKGS)) -c $< -o $@
 
@@ -86,6 +89,10 @@ $(B)/rootlet-dns: $(DNS_SRCS:%.c=$(B)/%.o) $(LIB_A)
 
 $(B)/rootlet-bypass: $(BYPASS_SRCS:%.c=$(B)/%.o) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(BYPASS_PKGS))
+
+# Static, as rootlet-netns: it runs before every create, exec and kill an engine asks for.
+$(B)/rootlet-runtime: $(RUNTIME_SRCS:%.c=$(B)/%.o) $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $^ -o $@ $(call static_libs,$(RUNTIME_PKGS))
 
 # libmnl has no static archive in Debian: the nftables pair stays shared.
 $(B)/rootlet-network: $(NETWORK_SRCS:%.c=$(B)/%.o) $(LIB_A)
@@ -221,14 +228,14 @@ deps:
 	scripts/deps.sh
 
 # clang-format on every C file, cppcheck on the tree; any finding fails.
-C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] network/*.[ch] front/*.[ch] dns/*.[ch] bypass/*.[ch] \
+C_FILES := $(wildcard lib/*.[ch] netns/*.[ch] uidmap/*.[ch] slirp/*.[ch] portfwd/*.[ch] network/*.[ch] front/*.[ch] dns/*.[ch] bypass/*.[ch] runtime/*.[ch] \
              tests/unit/*.[ch] \
              tests/fuzz/*.c scripts/*.c tests/integration/tools/*.c)
 lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
-		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns bypass tests/unit
+		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns bypass runtime tests/unit
 
 # Test programs the integration suite runs (a racing client in C, for the bypass).
 TEST_TOOLS := $(B)/tools/racer
@@ -273,7 +280,8 @@ install: all
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#contrib/systemd/} || exit 1; \
 	done
 	install -m 0755 $(B)/rootlet $(B)/rootlet-netns $(B)/rootlet-uidmap $(B)/rootlet-slirp \
-		$(B)/rootlet-portfwd $(B)/rootlet-network $(B)/rootlet-bypass $(DESTDIR)$(BINDIR)/
+		$(B)/rootlet-portfwd $(B)/rootlet-network $(B)/rootlet-bypass $(B)/rootlet-runtime \
+		$(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/rootlet-netns-holder $(B)/rootlet-dns $(DESTDIR)$(LIBEXECDIR)/
 	ln -sf $(BINDIR)/rootlet-portfwd $(DESTDIR)$(LIBEXECDIR)/rootlessport
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/

@@ -17,6 +17,8 @@ ENG_IMAGE=localhost/rootlet-bb
 ENG_RUN_OPTS=(-v /usr:/usr:ro -v "$TOP/tests:$TOP/tests:ro")
 CNET="python3 $TOP/tests/integration/tools/net.py"
 
+# ENGINES_RUNTIME=PATH runs every scenario's containers through that OCI runtime (podman's
+# engine.runtime): build/rootlet-runtime, to show that podman cannot tell it from crun.
 # What TESTING-NOTES.md says podman needs here: cgroupfs, file events, our helpers first, a
 # private tmp_dir (pause.pid is there) and vfs storage kept in the user's home across tests.
 engines_setup() {
@@ -27,6 +29,7 @@ engines_setup() {
 		events_logger = "file"
 		network_cmd_path = "$ENG_SLIRP"
 		tmp_dir = "$ENG_DIR/tmp"
+		${ENGINES_RUNTIME:+runtime = \"$ENGINES_RUNTIME\"}
 	EOF
 	cat >"$ENG_DIR/storage.conf" <<-EOF
 		[storage]

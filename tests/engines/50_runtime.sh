@@ -1,0 +1,322 @@
+# rootlet-runtime: runc's command line, the real runtime (crun or runc) run in its place. With
+# nothing asked of it, podman cannot tell it from the runtime it wraps; on create it puts a
+# container whose netns is a rootlet netns under that netns's rootlet-bypass when asked.
+
+RT=$BUILD/rootlet-runtime
+
+# A runtime that tells what it was given: argv, pid, fds, ignored signals, stdin; exits 42.
+fake_runtime() {
+	cat >"$TEST_WORK/fake" <<-'EOF2'
+		#!/bin/sh
+		echo "argv=$*"
+		echo "pid=$$"
+		echo "fds=$(ls /proc/$$/fd | sort -n | tr '\n' ' ')"
+		echo "sigign=$(awk '$1 == "SigIgn:" { print $2 }' /proc/$$/status)"
+		echo "env=$FAKE_ENV"
+		echo "stdin=$(cat)"
+		echo "to-stderr" >&2
+		exit 42
+	EOF2
+	chmod +x "$TEST_WORK/fake"
+}
+
+# rtp RUNTIME PODMAN-ARGS...: podman with rootlet-runtime over RUNTIME (crun or runc).
+rtp() {
+	local under=$1
+	shift
+	run podman --runtime "$RT" --runtime-flag "runtime=$under" "$@"
+}
+
+test_version_names_the_runtime_it_wraps() {
+	ok "$RT" --version
+	assert_match "$OUT" "^rootlet-runtime [0-9.]+"$'\n'"runtime: /usr/bin/crun \(chosen by PATH\)"$'\n'"crun version 1\." \
+		"crun first on PATH, and its own --version"
+	ok "$RT" --runtime runc --version
+	assert_match "$OUT" "runtime: $(command -v runc) \(chosen by --runtime\)"$'\n'"runc version 1\." "--runtime NAME"
+	ok env ROOTLET_RUNTIME=/usr/sbin/runc "$RT" --version
+	assert_match "$OUT" "runtime: /usr/sbin/runc \(chosen by \\\$ROOTLET_RUNTIME\)" "the variable"
+	ok env ROOTLET_RUNTIME=/usr/sbin/runc "$RT" --runtime /usr/bin/crun --version
+	assert_match "$OUT" "runtime: /usr/bin/crun \(chosen by --runtime\)" "the option beats the variable"
+}
+
+test_path_order_crun_then_runc_never_itself() {
+	mkdir -p onlyrunc self
+	ln -s /usr/sbin/runc onlyrunc/runc
+	ok env PATH="$TEST_WORK/onlyrunc" "$RT" --version
+	assert_match "$OUT" "runtime: $TEST_WORK/onlyrunc/runc \(chosen by PATH\)" "no crun: runc"
+	# Installed as crun and runc in front of the real ones, it runs the real ones.
+	ln -s "$RT" self/crun
+	ln -s "$RT" self/runc
+	ok env PATH="$TEST_WORK/self:$TEST_WORK/onlyrunc:/usr/bin" "$TEST_WORK/self/runc" --version
+	assert_match "$OUT" "runtime: /usr/bin/crun \(chosen by PATH\)" "crun anywhere on PATH before runc"
+	# No PATH at all (conmon runs delete so): the usual directories, runc's /usr/sbin too.
+	ok env -u PATH "$RT" --version
+	assert_match "$OUT" "runtime: /usr/(local/)?bin/crun \(chosen by PATH\)" "no PATH"
+	ok env -u PATH "$RT" --runtime runc --version
+	assert_match "$OUT" "runtime: /usr/(local/)?s?bin/runc \(chosen by --runtime\)" "no PATH, runc"
+	refused 1 env PATH="$TEST_WORK/self" "$RT" list
+	assert_match "$ERR" "no crun or runc on PATH" "none but itself"
+	refused 1 env ROOTLET_RUNTIME="$TEST_WORK/self/crun" "$RT" list
+	assert_match "$ERR" "itself" "the variable naming the wrapper"
+}
+
+test_bad_options_exit_2_in_one_line() {
+	refused 2 "$RT" --bypass-foo list
+	assert_match "$ERR" "^rootlet-runtime: unknown or incomplete option '--bypass-foo'" "unknown"
+	refused 2 "$RT" --runtime
+	refused 2 "$RT" --bypass-publish 80:99999 list
+	assert_match "$ERR" "publish spec '80:99999'" "a bad spec"
+	refused 2 "$RT" --bypass=1 list
+	refused 1 "$RT" --runtime /nonexistent list
+	assert_match "$ERR" "/nonexistent" "a runtime that is not there"
+	check_man_page rootlet-runtime
+}
+
+test_everything_else_reaches_the_runtime_unchanged() {
+	fake_runtime
+	# Our options go; the runtime's, known or not, stay in order, with their values.
+	run bash -c 'echo "pid=$$" >&2; trap "" USR2; exec 7</dev/null 9>/dev/null;
+		FAKE_ENV=kept exec "$0" --bypass-host-loopback --root /r --log-format json \
+		--runtime "$1" --weird -x create --bundle /nonexistent --preserve-fds 2 id <<<in' \
+		"$RT" "$TEST_WORK/fake"
+	assert_eq "$RC" 42 "the runtime's exit status"
+	assert_match "$OUT" "argv=--root /r --log-format json --weird -x create --bundle /nonexistent --preserve-fds 2 id" "argv"
+	[[ $ERR =~ pid=([0-9]+) ]] && assert_match "$OUT" "pid=${BASH_REMATCH[1]}"$'\n' "the same process"
+	assert_match "$OUT" "fds=0 1 2 .*7 9 " "inherited fds kept open"
+	assert_match "$OUT" "env=kept"$'\n'"stdin=in" "environment and stdin"
+	assert_match "$ERR" "to-stderr" "stderr"
+	sigign=$(echo "$OUT" | sed -n 's/^sigign=//p')
+	(((0x$sigign >> 11) & 1)) || fail "SIGUSR2 no longer ignored in the runtime: $sigign"
+	# Our own words only before the verb: after it, they are the runtime's.
+	run "$RT" --runtime "$TEST_WORK/fake" exec --bypass id sh </dev/null
+	assert_eq "$RC" 42 "exit status"
+	assert_match "$OUT" "argv=exec --bypass id sh" "an option after the verb"
+}
+
+test_podman_run_exec_kill_stop_rm_through_crun_and_runc() {
+	for under in crun runc; do
+		echo "$under" >>"$TEST_WORK/containers"
+		rtp "$under" run -d --name "$under" "$ENG_IMAGE" sh -c \
+			'trap "echo got-usr1" USR1; while :; do sleep 0.1; done'
+		[ "$RC" -eq 0 ] || fail "$under: podman run -d exited $RC: $ERR"
+		# The real runtime asked for kept its state where it keeps it (podman gives no --root).
+		id=$(podman inspect --format '{{.ID}}' "$under")
+		case $under in
+		crun) state=$XDG_RUNTIME_DIR/crun/$id/status ;;
+		runc) state=$XDG_RUNTIME_DIR/runc/$id/state.json ;;
+		esac
+		[ -e "$state" ] || fail "$under: no $state: not the runtime asked for"
+		rtp "$under" exec "$under" sh -c 'echo exec-ok; exit 3'
+		assert_eq "$RC" 3 "$under: podman exec's status"
+		assert_eq "$OUT" exec-ok "$under: exec's output"
+		rtp "$under" kill -s USR1 "$under"
+		[ "$RC" -eq 0 ] || fail "$under: podman kill exited $RC: $ERR"
+		wait_until 10 "podman logs $under | grep -q got-usr1"
+		rtp "$under" stop -t 1 "$under"
+		[ "$RC" -eq 0 ] || fail "$under: podman stop exited $RC: $ERR"
+		rtp "$under" rm "$under"
+		[ "$RC" -eq 0 ] || fail "$under: podman rm exited $RC: $ERR"
+		[ ! -e "$state" ] || fail "$under: its state outlived rm"
+	done
+}
+
+test_podman_exit_status_tty_and_preserved_fds_through_crun_and_runc() {
+	echo secret-fd >fd.txt
+	for under in crun runc; do
+		rtp "$under" run --rm "$ENG_IMAGE" sh -c 'echo out; echo err >&2; exit 7'
+		assert_eq "$RC" 7 "$under: the container's status"
+		assert_eq "$OUT" out "$under: stdout"
+		assert_match "$ERR" "err" "$under: stderr"
+		rtp "$under" run --rm "$ENG_IMAGE" /nonexistent
+		assert_eq "$RC" 127 "$under: a command the runtime cannot find"
+		# -t: the runtime hands the terminal's master to conmon's --console-socket.
+		rtp "$under" run --rm -t "$ENG_IMAGE" sh -c 'tty; test -t 0 && echo is-a-tty'
+		[ "$RC" -eq 0 ] || fail "$under: run -t exited $RC: $ERR"
+		assert_match "$OUT" "/dev/pts/[0-9]+" "$under: the console"
+		assert_match "$OUT" "is-a-tty" "$under: stdin a terminal"
+		# --preserve-fds: fd 3 of podman is fd 3 of the container.
+		rtp "$under" run --rm --preserve-fds 1 "$ENG_IMAGE" sh -c 'cat <&3' 3<fd.txt
+		[ "$RC" -eq 0 ] || fail "$under: --preserve-fds exited $RC: $ERR"
+		assert_eq "$OUT" secret-fd "$under: the preserved fd"
+	done
+}
+
+# bypass_netns NAME ADD-OPTIONS...: a rootlet netns in podman's user namespace under its own
+# rootlet-bypass (as 30_podman_bridge's ns: scenario, with --bypass); its path in NSPATH.
+bypass_netns() {
+	local name=$1 pause
+	shift
+	ok podman unshare true
+	pause=$(cat "$ENG_DIR/tmp/pause.pid")
+	ok "$NETNS" add "$name" --userns "/proc/$pause/ns/user" --slirp --bypass "$@"
+	ok "$NETNS" path "$name"
+	NSPATH=$OUT
+}
+
+# where_from UNDER ARGS...: where a container's connect() to 10.0.2.2:$IPORT comes from.
+where_from() {
+	local under=$1
+	shift
+	rtp "$under" run --rm --network "ns:$NSPATH" "$@" "${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" \
+		$CNET where 10.0.2.2 "$IPORT"
+	[ "$RC" -eq 0 ] || fail "$under: podman run $* exited $RC: $ERR"
+}
+
+is_twin() {
+	[[ $OUT =~ local=127.0.0.1:([0-9]+)\ said=127.0.0.1:([0-9]+) ]] ||
+		fail "$1: the container's socket is not the host's twin: $OUT $ERR"
+	assert_eq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "$1: the server's peer port"
+}
+
+bypassed() {
+	$NET api "$ROOTLET_STATE_DIR/$1/bypass-api.sock" '{"execute":"counters"}' | jq .return.bypassed
+}
+
+test_annotation_puts_a_podman_container_under_its_netns_bypass() {
+	bypass_netns bpod --allow-host-loopback
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	for under in crun runc; do
+		before=$(bypassed bpod)
+		where_from "$under" --annotation io.rootlet.bypass=1 \
+			--annotation io.rootlet.bypass.host-loopback=1
+		is_twin "$under"
+		[ "$(bypassed bpod)" -gt "$before" ] || fail "$under: the supervisor counted nothing"
+	done
+	# No annotation: the same netns, the container's own socket through slirp.
+	where_from crun
+	assert_match "$OUT" "^local=10\.0\.2\.100:" "without the annotation"
+}
+
+test_bypass_option_as_dockers_runtime_args() {
+	bypass_netns bdock --allow-host-loopback
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	# podman's --runtime-flag puts them before the verb, as Docker's runtimeArgs do.
+	where_from crun --runtime-flag bypass --runtime-flag bypass-host-loopback
+	is_twin "--bypass"
+}
+
+test_annotation_publish_binds_the_containers_port_on_the_host() {
+	hp=$(free_port)
+	bypass_netns bpub --publish "127.0.0.1:$hp:8080"
+	echo bpubc >>"$TEST_WORK/containers"
+	rtp crun run -d --name bpubc --network "ns:$NSPATH" --annotation io.rootlet.bypass=1 \
+		--annotation "io.rootlet.bypass.publish=127.0.0.1:$hp:8080" "${ENG_RUN_OPTS[@]}" \
+		"$ENG_IMAGE" $CNET serve-peer 0.0.0.0 8080 --with-port
+	[ "$RC" -eq 0 ] || fail "podman run exited $RC: $ERR"
+	wait_until 10 "ss -Hltn 'src 127.0.0.1 and sport = :$hp' | grep -q ."
+	ok $NET whoami 127.0.0.1 "$hp" --bind 127.0.0.9
+	assert_match "$OUT" "^127\.0\.0\.9:[0-9]+$" "the peer the container saw"
+}
+
+# What a supervisor does not offer, a container cannot ask: create fails, nothing runs.
+test_bypass_asked_beyond_the_supervisor_fails_the_create() {
+	bypass_netns bnarrow --publish 127.0.0.1:$(free_port):8080
+	IPORT=$(free_port)
+	rtp crun run --rm --network "ns:$NSPATH" --annotation io.rootlet.bypass=1 \
+		--annotation io.rootlet.bypass.host-loopback=1 "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "host loopback granted beyond the supervisor"
+	assert_match "$ERR" "does not allow host loopback" "the reason"
+	rtp crun run --rm --network "ns:$NSPATH" --annotation io.rootlet.bypass=1 \
+		--annotation io.rootlet.bypass.publish=127.0.0.1:1999:9090 "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "a port published beyond the supervisor"
+	assert_match "$ERR" "does not publish 127.0.0.1:1999:9090" "the reason"
+	# podman's own slirp4netns netns is not a rootlet netns.
+	rtp crun run --rm --network slirp4netns --annotation io.rootlet.bypass=1 "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "bypass in a netns that is not a rootlet one"
+	assert_match "$ERR" "not a rootlet netns" "the reason"
+	# A rootlet netns with no supervisor.
+	ok "$NETNS" add plain --userns "/proc/$(cat "$ENG_DIR/tmp/pause.pid")/ns/user" --slirp
+	ok "$NETNS" path plain
+	rtp crun run --rm --network "ns:$OUT" --annotation io.rootlet.bypass=1 "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "bypass with no supervisor"
+	assert_match "$ERR" "no rootlet-bypass serves netns plain" "the reason"
+}
+
+# The edit itself, on a bundle of runc spec's shape, the fake runtime run after it.
+rt_bundle() {
+	mkdir -p b && rm -f b/config.json
+	(cd b && runc spec --rootless) || fail "runc spec failed"
+	jq --arg net "$1" --argjson ann "$2" '.annotations = $ann |
+		.linux.namespaces += [{type: "network", path: $net}] |
+		.linux.seccomp = {defaultAction: "SCMP_ACT_ERRNO",
+			syscalls: [{names: ["read", "connect", "bind"], action: "SCMP_ACT_ALLOW"}]}' \
+		b/config.json >b/c.new && mv b/c.new b/config.json
+}
+
+test_create_merges_the_notify_rules_only_when_asked() {
+	fake_runtime
+	ok "$NETNS" add web --slirp --bypass
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "0"}'
+	before=$(sha256sum b/config.json)
+	run "$RT" --runtime "$TEST_WORK/fake" create --bundle b id </dev/null
+	assert_eq "$RC" 42 "the runtime ran"
+	assert_eq "$(sha256sum b/config.json)" "$before" "not asked: the config untouched"
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "1", "other": "kept"}'
+	run "$RT" --runtime "$TEST_WORK/fake" create --bundle b id </dev/null
+	assert_eq "$RC" 42 "the runtime ran after the edit"
+	assert_eq "$(jq -r .linux.seccomp.listenerPath b/config.json)" "$ROOTLET_STATE_DIR/web/bypass.sock" "listener"
+	assert_eq "$(jq -c .linux.seccomp.syscalls b/config.json)" \
+		'[{"names":["read"],"action":"SCMP_ACT_ALLOW"},{"names":["connect","bind"],"action":"SCMP_ACT_NOTIFY"}]' \
+		"the profile after the merge"
+	assert_eq "$(jq -r '.annotations.other, .linux.seccomp.defaultAction' b/config.json)" \
+		$'kept\nSCMP_ACT_ERRNO' "the rest kept"
+	# run is create's twin, and the options ask as the annotation does.
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{}'
+	run "$RT" --runtime "$TEST_WORK/fake" --bypass run -b b id </dev/null
+	assert_eq "$(jq -r .linux.seccomp.listenerPath b/config.json)" "$ROOTLET_STATE_DIR/web/bypass.sock" "--bypass on run"
+}
+
+# Only a netns of ours (<state root>/NAME/net, the root ours and 0700, opened without following
+# a symlink), and live: anything else fails create with one line, the config untouched and the
+# runtime not run.
+test_create_refuses_a_netns_that_is_not_a_live_rootlet_one() {
+	fake_runtime
+	ok "$NETNS" add web --slirp --bypass
+	mkdir -p "$TEST_WORK/other/web"
+	chmod 755 "$TEST_WORK/other"
+	ln -s "$ROOTLET_STATE_DIR/web/net" "$TEST_WORK/other/web/net"
+	ln -s "$ROOTLET_STATE_DIR" "$TEST_WORK/rootlink"
+	for bad in "$TEST_WORK/other/web/net" "$TEST_WORK/rootlink/web/net" \
+		"$ROOTLET_STATE_DIR/web/user" "$ROOTLET_STATE_DIR/gone/net" "$ROOTLET_STATE_DIR/web/net/" \
+		"web/net" "/proc/$(holder_pid web)/ns/net"; do
+		rt_bundle "$bad" '{"io.rootlet.bypass": "1"}'
+		before=$(sha256sum b/config.json)
+		refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+		assert_match "$ERR" "^rootlet-runtime: create: bypass: " "$bad: our line"
+		assert_eq "$(sha256sum b/config.json)" "$before" "$bad: the config after a refusal"
+	done
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "yes"}'
+	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+	assert_match "$ERR" "io.rootlet.bypass: not \"1\" or \"0\"" "a bad annotation"
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "1", "io.rootlet.bypass.publish": "80:x"}'
+	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+	assert_match "$ERR" "publish spec '80:x'" "a bad publish annotation"
+	# Another supervisor's listener is not replaced.
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "1"}'
+	jq '.linux.seccomp.listenerPath = "/run/other.sock"' b/config.json >b/c.new && mv b/c.new b/config.json
+	before=$(sha256sum b/config.json)
+	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+	assert_match "$ERR" "listenerPath names another supervisor" "another listener"
+	assert_eq "$(sha256sum b/config.json)" "$before" "the config after that refusal"
+	# A stopped netns is not live.
+	rt_bundle "$ROOTLET_STATE_DIR/web/net" '{"io.rootlet.bypass": "1"}'
+	holder=$(holder_pid web)
+	kill "$holder"
+	wait_until 5 "! kill -0 $holder"
+	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+}
+
+# podman 4.3 copies an image's manifest annotations into config.json: an image can ask for the
+# bypass, but only within what the netns's supervisor (the user's rootlet-netns add) offers.
+test_an_images_annotations_ask_no_more_than_the_supervisor_offers() {
+	mkdir ctx && echo "FROM $ENG_IMAGE" >ctx/Containerfile
+	ok podman build -q --format oci --annotation io.rootlet.bypass=1 \
+		--annotation io.rootlet.bypass.host-loopback=1 -t localhost/rootlet-bb-ann ctx
+	bypass_netns bimg
+	rtp crun run --rm --network "ns:$NSPATH" localhost/rootlet-bb-ann sleep 0
+	podman rmi -f localhost/rootlet-bb-ann >/dev/null 2>&1
+	[ "$RC" -ne 0 ] || fail "the image's host-loopback ask was granted beyond the supervisor"
+	assert_match "$ERR" "does not allow host loopback" "the reason"
+}
