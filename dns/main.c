@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "strfmt.h"
 #include "cmdline.h"
 #include "dns.h"
 #include "fileio.h"
@@ -216,7 +217,8 @@ static int setup(struct dns_daemon *d, struct dns_cfg *cfg)
 	d->upstream = (struct sockaddr_in){ .sin_family = AF_INET,
 					    .sin_port = htons(DNS_PORT),
 					    .sin_addr = cfg->upstream };
-	snprintf(watch, sizeof(watch), "/proc/self/fd/%d", d->dir_fd);
+	if ((err = str_fmt(watch, sizeof(watch), "/proc/self/fd/%d", d->dir_fd)))
+		return err_errno(&cfg->err, err, "inotify");
 	d->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (d->inotify_fd < 0 ||
 	    inotify_add_watch(d->inotify_fd, watch, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)

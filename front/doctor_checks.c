@@ -14,6 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "strfmt.h"
 #include "binpath.h"
 #include "capture.h"
 #include "doctor.h"
@@ -84,8 +85,8 @@ static bool on_path(const char *name, char *buf, size_t len)
 	for (const char *p = path; p && *p;) {
 		size_t n = strcspn(p, ":");
 
-		snprintf(buf, len, "%.*s/%s", (int)n, n ? p : ".", name);
-		if (!access(buf, X_OK))
+		/* A candidate too long for @buf is not one we could name: skip it. */
+		if (!str_fmt(buf, len, "%.*s/%s", (int)n, n ? p : ".", name) && !access(buf, X_OK))
 			return true;
 		p += n + (p[n] == ':');
 	}
@@ -121,8 +122,11 @@ void check_helpers(struct doctor *d)
 		} else if (has_set_id_caps(path)) {
 			doctor_result(d, DOCTOR_OK, h, NULL, "%s has file capabilities", path);
 		} else {
-			snprintf(fix, sizeof(fix),
-				 "chmod u+s %s (as root), or reinstall the uidmap package", path);
+			/* A fix that does not fit is still worth its start: it is advice, not a
+			 * path. */
+			(void)str_fmt(fix, sizeof(fix),
+				      "chmod u+s %s (as root), or reinstall the uidmap package",
+				      path);
 			doctor_result(d, DOCTOR_FAIL, h, fix,
 				      "%s is neither setuid root nor given file capabilities",
 				      path);
@@ -291,8 +295,8 @@ void check_runtime_dir(struct doctor *d)
 	if ((!dir || !dir[0]) && !getenv("ROOTLET_STATE_DIR") && geteuid() != 0 &&
 	    !state_root_path(root, sizeof(root))) {
 		/* rootlet falls back to /run/user/UID; other programs may not. */
-		snprintf(fix, sizeof(fix), "export XDG_RUNTIME_DIR=%.*s",
-			 (int)(strrchr(root, '/') - root), root);
+		(void)str_fmt(fix, sizeof(fix), "export XDG_RUNTIME_DIR=%.*s",
+			      (int)(strrchr(root, '/') - root), root);
 		doctor_result(d, DOCTOR_WARN, what, fix, "not set; rootlet uses %s", root);
 	} else if (!dir || !dir[0]) {
 		snprintf(fix, sizeof(fix),
@@ -352,9 +356,11 @@ void check_stale(struct doctor *d)
 		const char *state = json_string_value(json_object_get(e, "state"));
 		const char *name = json_string_value(json_object_get(e, "name"));
 
-		if (name && state && strcmp(state, "live") && used < sizeof(names))
-			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
-						 used ? " " : "", name);
+		/* A list too long for one line ends where it stops fitting. */
+		if (name && state && strcmp(state, "live") && used < sizeof(names) &&
+		    str_fmt(names + used, sizeof(names) - used, "%s%s", used ? " " : "", name))
+			break;
+		used += strlen(names + used);
 	}
 	json_decref(list);
 	free(out);

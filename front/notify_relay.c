@@ -48,7 +48,7 @@ size_t relay_translate(const char *msg, size_t len, pid_t main_pid,
 		if (n == strlen("READY=1") && !memcmp(p, "READY=1", n))
 			ready = true;
 		if (n > strlen("MAINPID=") && !memcmp(p, "MAINPID=", strlen("MAINPID="))) {
-			char num[sizeof("2147483647")], *e;
+			char num[sizeof("-2147483648")], *e;
 			size_t d = n - strlen("MAINPID=");
 			long v = -1;
 			pid_t h = -1;

@@ -24,7 +24,7 @@
 #define RUN_FD_MOVE	  64  /* fds handed to teardown are moved above LISTEN_FDS's first */
 #define RUN_NAME_MAX	  32
 #define RUN_ADD_FIXED	  3 /* add NAME --slirp */
-#define RUN_PID_TEXT	  sizeof("2147483647")
+#define RUN_PID_TEXT	  sizeof("-2147483648")
 #define NOTIFY_RELAY_FILE "notify.sock"
 
 enum notify_mode {
@@ -177,7 +177,7 @@ static int add_netns(struct run_cfg *cfg)
 	}
 	pid = fork();
 	if (pid == 0) {
-		char me[sizeof("2147483647")];
+		char me[sizeof("-2147483648")];
 		int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 		if (ours) {
@@ -251,7 +251,7 @@ static int setup_notify(struct run_cfg *cfg)
 /* Fork `rootlet teardown`: it waits for this process (CMD, soon) to end. */
 static int start_teardown(struct run_cfg *cfg)
 {
-	char self[PATH_MAX], pid_text[sizeof("2147483647")], fd_text[3][sizeof("-1 ")];
+	char self[PATH_MAX], pid_text[sizeof("-2147483648")], fd_text[3][sizeof("-1 ")];
 	int pidfd = pidfd_open(getpid(), 0), fds[3], moved[3], err;
 	pid_t pid;
 

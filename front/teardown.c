@@ -33,7 +33,7 @@
 /* NSpid of @pid: its pid in each pid namespace, outermost first. */
 static int nspid(pid_t pid, long *ret, int max)
 {
-	char path[sizeof("/proc/2147483647/status")], *text = NULL, *p;
+	char path[sizeof("/proc/-2147483648/status")], *text = NULL, *p;
 	int n = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
@@ -57,7 +57,7 @@ static int nspid(pid_t pid, long *ret, int max)
 
 static bool same_pidns(pid_t a, pid_t b)
 {
-	char pa[sizeof("/proc/2147483647/ns/pid")], pb[sizeof(pa)], la[64], lb[64];
+	char pa[sizeof("/proc/-2147483648/ns/pid")], pb[sizeof(pa)], la[64], lb[64];
 	ssize_t na, nb;
 
 	snprintf(pa, sizeof(pa), "/proc/%d/ns/pid", (int)a);

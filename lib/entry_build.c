@@ -11,7 +11,7 @@
 #include "state.h"
 #include "statedir.h"
 
-#define PROC_NS_LINK_MAX sizeof("/proc/2147483647/ns/user")
+#define PROC_NS_LINK_MAX sizeof("/proc/-2147483648/ns/user")
 
 static void tmp_name(pid_t builder, char *buf, size_t len)
 {

@@ -10,6 +10,20 @@ static void vformat(char *buf, size_t len, const char *fmt, va_list ap)
 	vsnprintf(buf, len, fmt, ap);
 }
 
+/*
+ * A message longer than ERR_TEXT_MAX is cut, on purpose: it is read by a person, its start
+ * says the most, and no name or path is ever taken from it.
+ */
+static void __attribute__((format(printf, 3, 4)))
+format_cut(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(buf, len, fmt, ap);
+	va_end(ap);
+}
+
 /**
  * err_make() - Say what went wrong, in words of our own
  * @e:		the error, or NULL when the caller wants only the code
@@ -49,7 +63,7 @@ int err_errno(struct err *e, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vformat(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(e->text, sizeof(e->text), "%s: %s", what, strerror(-code));
+	format_cut(e->text, sizeof(e->text), "%s: %s", what, strerror(-code));
 	e->code = code;
 	return code;
 }
@@ -71,11 +85,11 @@ int err_wrap(struct err *e, int code, const char *fmt, ...)
 		return code;
 	if (!e->code)
 		e->code = code;
-	snprintf(inner, sizeof(inner), "%s", err_text(e));
+	format_cut(inner, sizeof(inner), "%s", err_text(e));
 	va_start(ap, fmt);
 	vformat(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(e->text, sizeof(e->text), "%s: %s", what, inner);
+	format_cut(e->text, sizeof(e->text), "%s: %s", what, inner);
 	return e->code;
 }
 

@@ -160,7 +160,8 @@ int spec_parse(const char *text, struct fwd_spec *ret, struct err *e)
  */
 void spec_format(const struct fwd_spec *s, char *buf, size_t len)
 {
-	char addr[INET6_ADDRSTRLEN] = "", host[INET6_ADDRSTRLEN + 3] = "", ports[16], hports[16];
+	char addr[INET6_ADDRSTRLEN] = "", host[INET6_ADDRSTRLEN + 3] = "",
+	     ports[sizeof("4294967295-4294967295")], hports[sizeof(ports)];
 	const void *a = s->host.ss_family == AF_INET6
 				? (const void *)&((const struct sockaddr_in6 *)&s->host)->sin6_addr
 				: (const void *)&((const struct sockaddr_in *)&s->host)->sin_addr;

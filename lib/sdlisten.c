@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "strfmt.h"
 #include "sdlisten.h"
 
 static int parse_count(const char *text)
@@ -59,7 +60,9 @@ static void name_of(int i, char *buf, size_t len)
 	if (!p)
 		return;
 	n = strcspn(p, ":");
-	snprintf(buf, len, "%.*s", (int)n, p);
+	/* A name too long for @buf is none: it must never match a shorter one. */
+	if (str_fmt(buf, len, "%.*s", (int)n, p))
+		buf[0] = '\0';
 }
 
 /**

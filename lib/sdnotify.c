@@ -96,7 +96,7 @@ int sdnotify_send(int fd, const char *text)
  */
 int sdnotify_ready(int fd)
 {
-	char text[sizeof("READY=1\nMAINPID=") + sizeof("2147483647")];
+	char text[sizeof("READY=1\nMAINPID=") + sizeof("-2147483648")];
 
 	snprintf(text, sizeof(text), "READY=1\nMAINPID=%d", (int)getpid());
 	return sdnotify_send(fd, text);

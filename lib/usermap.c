@@ -11,6 +11,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "strfmt.h"
 #include "fileio.h"
 #include "proc.h"
 #include "err.h"
@@ -308,12 +309,13 @@ void usermap_format(const struct idmap_range *r, size_t n, char *buf, size_t len
 	if (len)
 		buf[0] = '\0';
 	for (size_t i = 0; i < n && used < len; i++) {
-		int k = snprintf(buf + used, len - used, "%10u %10u %10u\n", r[i].inside,
-				 r[i].outside, r[i].count);
-
-		if (k < 0)
+		/* A map is cut only at a whole line: what is shown is never a wrong range. */
+		if (str_fmt(buf + used, len - used, "%10u %10u %10u\n", r[i].inside, r[i].outside,
+			    r[i].count)) {
+			buf[used] = '\0';
 			break;
-		used += (size_t)k;
+		}
+		used += strlen(buf + used);
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strfmt.h"
 #include "fileio.h"
 #include "lock.h"
 #include "netns.h"
@@ -159,7 +160,10 @@ int netns_add(struct netns_cfg *cfg)
 	}
 	if ((err = entry_build_begin(root_fd, &b)))
 		goto out;
-	snprintf(tmp_path, sizeof(tmp_path), "%s/%s", cfg->root, b.tmp);
+	if ((err = str_fmt(tmp_path, sizeof(tmp_path), "%s/%s", cfg->root, b.tmp))) {
+		err_errno(&cfg->err, err, "%s/%s", cfg->root, b.tmp);
+		goto fail;
+	}
 	ctx.dir_fd = b.dir_fd;
 	/* The early rootlet-slirp and rootlet-portfwd bind their API sockets in here before they
 	 * say ready: wait for them before the rename. */

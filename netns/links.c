@@ -9,6 +9,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
+#include "strfmt.h"
 #include "netlink.h"
 #include "netns.h"
 
@@ -21,8 +22,10 @@ static const char *addr_text(struct nl_addr *addr, char *buf, size_t len)
 
 	nl_addr2str(addr, buf, len);
 	used = strlen(buf);
-	if (!strchr(buf, '/'))
-		snprintf(buf + used, len - used, "/%u", nl_addr_get_prefixlen(addr));
+	/* Shown without its length when that does not fit: never with a cut one. */
+	if (!strchr(buf, '/') &&
+	    str_fmt(buf + used, len - used, "/%u", nl_addr_get_prefixlen(addr)))
+		buf[used] = '\0';
 	return buf;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strfmt.h"
 #include "fileio.h"
 #include "netns.h"
 #include "statedir.h"
@@ -30,9 +31,11 @@ static void row_fill(const char *root, int root_fd, const char *name, struct lis
 	int dir_fd, live;
 
 	memset(row, 0, sizeof(*row));
-	snprintf(row->name, sizeof(row->name), "%s", name);
-	snprintf(row->netns, sizeof(row->netns), "%s/%s/%s", root, name, STATE_NET);
 	row->state = "corrupt";
+	/* @name passed name_check(): it fits. A path too long to name is left empty, never cut. */
+	if (str_fmt(row->name, sizeof(row->name), "%s", name) ||
+	    str_fmt(row->netns, sizeof(row->netns), "%s/%s/%s", root, name, STATE_NET))
+		row->netns[0] = '\0';
 	dir_fd = openat(root_fd, name, DIR_OPEN_FLAGS);
 	if (dir_fd < 0)
 		return;

@@ -74,7 +74,7 @@ int forward_add_activated(struct pf_state *st, struct err *e)
 {
 	int n = sdlisten_count();
 	struct pf_forward *f;
-	char text[sizeof("2147483647")];
+	char text[sizeof("-2147483648")];
 	int err;
 
 	for (int i = 0; i < n; i++) {

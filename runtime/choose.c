@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "strfmt.h"
 #include "runtime.h"
 
 /*
@@ -44,13 +45,11 @@ static int path_search(const char *name, char *buf, size_t len)
 	if (!path || !*path)
 		path = RT_DEFAULT_PATH;
 	for (dir = path; *dir; dir = *end ? end + 1 : end) {
-		int n;
-
 		end = strchrnul(dir, ':');
 		if (end == dir)
 			continue; /* an empty entry is the current directory: never for a runtime */
-		n = snprintf(buf, len, "%.*s/%s", (int)(end - dir), dir, name);
-		if (n > 0 && (size_t)n < len && buf[0] == '/' && usable(buf))
+		if (!str_fmt(buf, len, "%.*s/%s", (int)(end - dir), dir, name) && buf[0] == '/' &&
+		    usable(buf))
 			return 0;
 	}
 	return -ENOENT;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strfmt.h"
 #include "fileio.h"
 #include "fwdspec.h"
 #include "pidfile.h"
@@ -81,8 +82,8 @@ static int offers_all(const struct offer *o, const char *list, char *missing, si
 		bool found = false;
 
 		end = strchrnul(p, ',');
-		snprintf(spec, sizeof(spec), "%.*s", (int)(end - p), p);
-		if (spec_normal(spec, norm, sizeof(norm)))
+		if (str_fmt(spec, sizeof(spec), "%.*s", (int)(end - p), p) ||
+		    spec_normal(spec, norm, sizeof(norm)))
 			return -EINVAL; /* checked when it was taken */
 		for (int i = 0; i < o->n_publish && !found; i++)
 			found = !strcmp(o->publish[i], norm);

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ID_TEXT	   sizeof("4294967295")
+#define ID_TEXT	   sizeof("-2147483648")
 #define EXIT_SETUP 125 /* as rootlet run: the namespace could not be made */
 
 /* newuidmap or newgidmap PID 0 OWN 1 1 START COUNT: root is the user, 1… the range. */
