@@ -1,5 +1,6 @@
 /* A network's infra: the rootlet netns net.NAME with its bridge, and slirp for outbound. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "binpath.h"
@@ -61,20 +64,62 @@ int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, ch
 }
 
 /**
- * netns_cmd() - Run rootlet-netns (beside us) with @argv, its error as ours when it fails
+ * infra_path() - <root>/~infra/NET[/FILE]: network @net's infra entry, or a file of it
+ * @cfg:	the state root
+ * @net:	the network
+ * @file:	a file of it, or NULL
+ * @buf:	the path
+ * @len:	its size
+ *
+ * Return: 0, or -ENAMETOOLONG
+ */
+int infra_path(struct net_cfg *cfg, const char *net, const char *file, char *buf, size_t len)
+{
+	return state_entry_path(buf, len, cfg->infra_root, net, file);
+}
+
+/**
+ * infra_check_name() - Whether network @net's infra fits this state root: the longest path
+ * of it that becomes a socket address (slirp's API socket) within sun_path
+ * @cfg:	the state root; cfg->err and cfg->usage when it does not
+ * @net:	the network's name, a valid name
+ *
+ * Return: 0, or -ENAMETOOLONG
+ */
+int infra_check_name(struct net_cfg *cfg, const char *net)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	if (!infra_path(cfg, net, STATE_SLIRP_SOCKET, path, sizeof(path)))
+		return 0;
+	cfg->usage = true;
+	return err_make(&cfg->err, -ENAMETOOLONG,
+			"too long for this state root: its infra's socket %s/%s/%s would be over "
+			"%zu bytes; give a shorter name",
+			cfg->infra_root, net, STATE_SLIRP_SOCKET, sizeof(path) - 1);
+}
+
+/**
+ * netns_cmd() - Run rootlet-netns (beside us) with @argv on state root @root, its error as
+ * ours when it fails
  * @cfg:	cfg->err: its message, "rootlet-netns: " taken off
+ * @root:	cfg->root (the containers' netns) or cfg->infra_root (the infras)
  * @argv:	its arguments, NULL-terminated, argv[0] unused
  *
  * Return: 0 when it exits 0, else a negative errno
  */
-int netns_cmd(struct net_cfg *cfg, char *const argv[])
+int netns_cmd(struct net_cfg *cfg, const char *root, char *const argv[])
 {
 	char binary[PATH_MAX], *text = NULL, *line;
 	int status;
 
 	if (binary_path(NETNS_BINARY, NULL, binary, sizeof(binary)))
 		return err_make(&cfg->err, -ENOENT, "%s not found", NETNS_BINARY);
+	/* main() set it to cfg->root; the child inherits our environment. */
+	if (setenv(NET_STATE_ROOT_ENV, root, 1))
+		return err_errno(&cfg->err, -errno, "%s", NET_STATE_ROOT_ENV);
 	status = capture_run(binary, argv, STDERR_FILENO, &text);
+	setenv(NET_STATE_ROOT_ENV, cfg->root, 1);
 	if (status < 0 || status == 0) {
 		free(text);
 		return status;
@@ -89,15 +134,15 @@ int netns_cmd(struct net_cfg *cfg, char *const argv[])
 	return -ECHILD;
 }
 
-/* 1 when the infra's holder runs, 0 when there is no infra or a stale one, or a negative errno. */
-static int infra_live(struct net_cfg *cfg, const char *infra)
+/* 1 when the entry's holder runs, 0 when there is no entry or a stale one, or a negative errno. */
+static int entry_live(const char *root, const char *name)
 {
 	struct netns_state st;
 	int root_fd, dir_fd, err;
 
-	if ((err = state_root_open(cfg->root, false, &root_fd)))
+	if ((err = state_root_open(root, false, &root_fd)))
 		return err == -ENOENT ? 0 : err;
-	dir_fd = openat(root_fd, infra, DIR_OPEN_FLAGS);
+	dir_fd = openat(root_fd, name, DIR_OPEN_FLAGS);
 	close(root_fd);
 	if (dir_fd < 0)
 		return errno == ENOENT ? 0 : -errno;
@@ -186,25 +231,58 @@ static int surviving_userns(const struct net_record *r)
 }
 
 /**
- * infra_ensure() - The network's infra running: made on first use, repaired when found dead
- * @cfg:	the state root; cfg->err on failure
- * @dir_fd:	<root>/~networks (locked)
- * @r:		the network, its attachments those already there
+ * infra_exists() - Whether network @net has an infra entry at all (live or not)
+ * @cfg:	the state root
+ * @net:	the network
  *
- * A dead holder took the infra's netns, and with it the infra's end of every veth: a new infra
- * is made, in the user namespace the surviving containers live in, and every container whose
- * netns still exists is joined to it again. That is how a
- * crashed infra is repaired: from the attachment list, never from a count.
- *
- * Return: 0, or a negative errno
+ * Return: true if so
  */
-/* Whether there is an entry by that name at all (live or not). */
-static bool infra_exists(struct net_cfg *cfg, const char *infra)
+bool infra_exists(struct net_cfg *cfg, const char *net)
 {
 	char path[PATH_MAX];
 
-	return !netns_entry_path(cfg, infra, NULL, path, sizeof(path)) &&
+	return !infra_path(cfg, net, NULL, path, sizeof(path)) &&
 	       !faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW);
+}
+
+/*
+ * An old build's infra of network @r: <root>/net.NAME, the name cut to 64 bytes. It is
+ * recognised by what only it can be: the entry whose holder made (userns "new") the user
+ * namespace @user_fd, in which the network's containers live; a container's netns in it was
+ * made joining it ("join"), whatever its name. Its holder, slirp and DNS responder are
+ * stopped before the new infra takes the containers over; anything else by that name is left.
+ */
+static void infra_legacy_stop(struct net_cfg *cfg, const struct net_record *r, int user_fd)
+{
+	char name[NAME_MAX_LEN + 1];
+	size_t plen = strlen(NET_LEGACY_INFRA_PREFIX), nlen = strlen(r->name);
+	struct stat want, have;
+	struct netns_state st;
+	int root_fd, dir_fd, fd;
+	bool same;
+
+	/* The old build's snprintf() into NAME_MAX_LEN + 1 bytes: cut as it cut. */
+	if (nlen > NAME_MAX_LEN - plen)
+		nlen = NAME_MAX_LEN - plen;
+	memcpy(name, NET_LEGACY_INFRA_PREFIX, plen);
+	memcpy(name + plen, r->name, nlen);
+	name[plen + nlen] = '\0';
+	if (state_root_open(cfg->root, false, &root_fd))
+		return;
+	dir_fd = openat(root_fd, name, DIR_OPEN_FLAGS);
+	close(root_fd);
+	if (dir_fd < 0)
+		return;
+	same = !state_read(dir_fd, &st) && !strcmp(st.userns, USERNS_NEW) &&
+	       state_live(dir_fd, &st) > 0 && !ns_open_at(dir_fd, STATE_USER, CLONE_NEWUSER, &fd);
+	close(dir_fd);
+	if (!same)
+		return;
+	same = !fstat(fd, &have) && !fstat(user_fd, &want) && have.st_ino == want.st_ino &&
+	       have.st_dev == want.st_dev;
+	close(fd);
+	if (same && netns_cmd(cfg, cfg->root, (char *[]){ NETNS_BINARY, "del", name, NULL }))
+		err_clear(&cfg->err); /* not stopped: 'rootlet-netns del' of it by hand */
 }
 
 /*
@@ -222,8 +300,9 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
 				       "--enable-sandbox", "--enable-seccomp" };
 	int n = SLIRP_ARGS_FIXED;
 
-	snprintf(mtu, sizeof(mtu), "%u", r->mtu);
-	snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD);
+	if (snprintf(mtu, sizeof(mtu), "%u", r->mtu) >= (int)sizeof(mtu) ||
+	    snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD) >= (int)sizeof(ready))
+		return err_make(&cfg->err, -EOVERFLOW, "rootlet-slirp's arguments");
 	if (!r->host_loopback)
 		argv[n++] = "--disable-host-loopback";
 	if (r->ipv6)
@@ -252,26 +331,28 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
  */
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 {
-	char infra[NAME_MAX_LEN + 1];
+	const char *infra = r->name; /* its netns, in <root>/~infra */
 	struct net_nsmake m;
 	int live, err, user_fd;
 	size_t i;
 	json_t *a;
 
 	(void)dir_fd;
-	attach_infra_name(r->name, infra, sizeof(infra));
-	if ((live = infra_live(cfg, infra)) < 0)
+	if ((live = entry_live(cfg->infra_root, infra)) < 0)
 		return err_errno(&cfg->err, live, "infra %s", infra);
 	if (live)
 		return 0;
 	/* Stale, or half made: whatever is left of it goes first. */
 	if (infra_exists(cfg, infra)) {
-		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+		netns_cmd(cfg, cfg->infra_root,
+			  (char *[]){ NETNS_BINARY, "del", (char *)infra, NULL });
 		err_clear(&cfg->err);
 	}
-	/* What `rootlet-netns add net.NAME [--userns ...]` makes, without its exec. */
+	/* What `rootlet-netns add NAME [--userns ...]` on <root>/~infra makes, without its exec. */
 	user_fd = surviving_userns(r);
-	err = nsmake_start(cfg, infra, user_fd, &m);
+	if (user_fd >= 0)
+		infra_legacy_stop(cfg, r, user_fd);
+	err = nsmake_start(cfg, cfg->infra_root, infra, user_fd, &m);
 	if (user_fd >= 0)
 		close(user_fd);
 	if (!err)
@@ -295,8 +376,48 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	return 0;
 fail:
 	infra_wait(cfg, r);
-	netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+	netns_cmd(cfg, cfg->infra_root, (char *[]){ NETNS_BINARY, "del", (char *)infra, NULL });
 	return err_wrap(&cfg->err, err, "infra %s", infra);
+}
+
+/* In a child in the infra: whether its bridge is there (-ENODEV when not). */
+static int bridge_there(struct net_cfg *cfg, const struct net_record *r, void *unused,
+			struct err *e)
+{
+	struct nl_sock *sk = NULL;
+	int err, bridge;
+
+	(void)unused;
+	if ((err = join_infra(cfg, r, e)))
+		return err;
+	if ((err = netlink_open(&sk)))
+		return err_errno(e, err, "netlink");
+	err = netlink_link_index(sk, NET_BRIDGE, &bridge);
+	netlink_close(sk);
+	return err ? err_errno(e, err, "%s", NET_BRIDGE) : 0;
+}
+
+/**
+ * infra_repair() - A live infra whose bridge is gone (deleted by hand): stopped, and made
+ * again with every container joined
+ * @cfg:	cfg->err on failure
+ * @dir_fd:	<root>/~networks (locked)
+ * @r:		the network, its infra live
+ *
+ * Return: 0 (also when the bridge is there), or a negative errno
+ */
+int infra_repair(struct net_cfg *cfg, int dir_fd, struct net_record *r)
+{
+	int err = net_in_child(cfg, bridge_there, r, NULL);
+
+	if (err != -ENODEV) {
+		err_clear(&cfg->err);
+		return 0;
+	}
+	err_clear(&cfg->err);
+	if ((err = infra_stop(cfg, r->name)) || (err = infra_ensure(cfg, dir_fd, r)))
+		return err;
+	return infra_wait(cfg, r);
 }
 
 /**
@@ -312,7 +433,6 @@ fail:
 int infra_wait(struct net_cfg *cfg, const struct net_record *r)
 {
 	struct err first = { 0 };
-	char infra[NAME_MAX_LEN + 1];
 	/* Daemons were started: the infra is new, its slirp's tap0 not yet tuned. */
 	bool tune = cfg->n_starting > 0 && !r->internal;
 
@@ -327,29 +447,64 @@ int infra_wait(struct net_cfg *cfg, const struct net_record *r)
 		first = cfg->err;
 	if (!first.code)
 		return 0;
-	attach_infra_name(r->name, infra, sizeof(infra));
-	netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+	netns_cmd(cfg, cfg->infra_root, (char *[]){ NETNS_BINARY, "del", (char *)r->name, NULL });
 	cfg->err = first;
-	return err_wrap(&cfg->err, first.code, "infra %s", infra);
+	return err_wrap(&cfg->err, first.code, "infra %s", r->name);
 }
 
 /**
- * infra_stop() - Delete the network's infra netns (its holder, slirp, bridge)
+ * infra_stop() - Delete network @net's infra netns (its holder, slirp, DNS responder, bridge)
  * @cfg:	the state root; cfg->err on failure
- * @r:		the network
+ * @net:	the network
  *
- * Return: 0, or a negative errno
+ * Return: 0 (also when there is none), or a negative errno
  */
-int infra_stop(struct net_cfg *cfg, const struct net_record *r)
+int infra_stop(struct net_cfg *cfg, const char *net)
 {
-	char infra[NAME_MAX_LEN + 1];
-	int err;
+	int err = netns_cmd(cfg, cfg->infra_root,
+			    (char *[]){ NETNS_BINARY, "del", (char *)net, NULL });
 
-	attach_infra_name(r->name, infra, sizeof(infra));
-	err = netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
 	if (err && strstr(cfg->err.text, "no such netns")) {
 		err_clear(&cfg->err);
 		return 0;
 	}
 	return err;
+}
+
+/**
+ * infra_sweep() - Stop every infra whose network has no record any more: the networks' lock
+ * is held, so no verb is making one
+ * @cfg:	the state root; cfg->err on failure
+ * @dir_fd:	<root>/~networks, locked
+ *
+ * Return: 0, or the first failure's negative errno
+ */
+int infra_sweep(struct net_cfg *cfg, int dir_fd)
+{
+	char record[sizeof(((struct dirent *)0)->d_name) + sizeof(NET_RECORD_EXT)];
+	struct dirent *de;
+	int root_fd, err, first = 0;
+	DIR *d;
+
+	if ((err = state_root_open(cfg->infra_root, false, &root_fd)))
+		return err == -ENOENT ? 0 : err_errno(&cfg->err, err, "%s", cfg->infra_root);
+	err = dir_stream(root_fd, &d);
+	close(root_fd);
+	if (err)
+		return err_errno(&cfg->err, err, "%s", cfg->infra_root);
+	while ((de = readdir(d))) {
+		int n;
+
+		if (name_check(de->d_name, NULL))
+			continue; /* ., .., a ~add. being built (gc's, under the lock) */
+		n = snprintf(record, sizeof(record), "%s%s", de->d_name, NET_RECORD_EXT);
+		if (n < 0 || (size_t)n >= sizeof(record) ||
+		    !faccessat(dir_fd, record, F_OK, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if ((err = infra_stop(cfg, de->d_name)) && !first)
+			first = err_wrap(&cfg->err, err, "stopping infra %s (no such network)",
+					 de->d_name);
+	}
+	closedir(d);
+	return first;
 }

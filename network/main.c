@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "dnsname.h"
 #include "log.h"
 #include "network.h"
 #include "statedir.h"
@@ -139,6 +140,24 @@ static int check_option_fits(const struct net_cfg *cfg)
 	return 0;
 }
 
+/* --hostname and --alias become DNS records: nothing else crosses into the hosts file. */
+static int check_dns_name(const char *option, const char *name)
+{
+	char quoted[NAME_QUOTE_MAX], msg[NAME_QUOTE_MAX + 128];
+	int n;
+
+	if (dnsname_valid(name))
+		return 0;
+	name_quote(name, quoted, sizeof(quoted));
+	n = snprintf(msg, sizeof(msg),
+		     "%s '%s': not a DNS name (labels of letters, digits and '-', dots, at most "
+		     "253 bytes)",
+		     option, quoted);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return usage_error("%s: not a DNS name", option);
+	return usage_error("%s", msg);
+}
+
 static int parse_mtu(const char *text, unsigned *ret)
 {
 	char *end;
@@ -254,6 +273,13 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 	cfg->verb = verb->name;
 	if ((err = check_option_fits(cfg)))
 		return err;
+	if (cfg->hostname_arg && (err = check_dns_name("--hostname", cfg->hostname_arg)))
+		return err;
+	if (cfg->n_aliases > NET_ALIASES_MAX)
+		return usage_error("--alias: at most %s per container", NET_ALIASES_MAX_TEXT);
+	for (int i = 0; i < cfg->n_aliases; i++)
+		if ((err = check_dns_name("--alias", cfg->aliases[i])))
+			return err;
 	nargs = argc - optind;
 	if (verb->takes_name) {
 		if (nargs < 1)
@@ -285,11 +311,19 @@ int main(int argc, char **argv)
 
 	if ((err = parse_args(argc, argv, &cfg, &verb)))
 		return err;
-	if ((err = state_root_path(cfg.root, sizeof(cfg.root)))) {
+	if ((err = state_root_path(cfg.root, sizeof(cfg.root))) ||
+	    (err = state_entry_path(cfg.infra_root, sizeof(cfg.infra_root), cfg.root, NET_INFRA_DIR,
+				    NULL))) {
 		log_error("%s: %s", cfg.verb,
 			  err == -ENOENT
 				  ? "XDG_RUNTIME_DIR is not set; set it, or ROOTLET_STATE_DIR"
 				  : strerror(-err));
+		return EXIT_FAILURE;
+	}
+	/* What we run finds the root we found (netns_cmd() and the daemons change it for the
+	 * infras'). */
+	if (setenv(NET_STATE_ROOT_ENV, cfg.root, 1)) {
+		log_error("%s: %s: %s", cfg.verb, NET_STATE_ROOT_ENV, strerror(errno));
 		return EXIT_FAILURE;
 	}
 	err = verb->fn(&cfg);
@@ -304,5 +338,5 @@ int main(int argc, char **argv)
 	else
 		err_wrap(&cfg.err, err, "%s", cfg.verb);
 	log_error("%s", err_text(&cfg.err));
-	return EXIT_FAILURE;
+	return cfg.usage ? EXIT_USAGE : EXIT_FAILURE;
 }
