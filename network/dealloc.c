@@ -65,7 +65,7 @@ int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	r->attached = (unsigned)json_array_size(r->att);
 	/* A dealloc killed once it wrote its last container out, before it stopped the infra. */
 	if (!changed)
-		return !r->attached && infra_exists(cfg, r->name) ? infra_stop(cfg, r->name) : 0;
+		return r->attached ? 0 : infra_stop(cfg, r->name);
 	if (!r->attached && (err = infra_stop(cfg, r->name)))
 		return err;
 	if ((err = record_create(dir_fd, r, &cfg->err)))

@@ -52,7 +52,7 @@ static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigne
 		(*ret_dropped)++;
 	}
 	if (!r->attached)
-		return infra_exists(cfg, r->name) ? infra_stop(cfg, r->name) : 0;
+		return infra_stop(cfg, r->name);
 	if ((err = infra_ensure(cfg, dir_fd, r)))
 		return err;
 	if (cfg->n_starting)

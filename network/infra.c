@@ -231,7 +231,8 @@ static int surviving_userns(const struct net_record *r)
 }
 
 /**
- * infra_exists() - Whether network @net has an infra entry at all (live or not)
+ * infra_exists() - Whether network @net has an infra entry at all (live or not), in an infras'
+ * root that is ours (not others', not a symlink: we make nothing in another)
  * @cfg:	the state root
  * @net:	the network
  *
@@ -239,10 +240,14 @@ static int surviving_userns(const struct net_record *r)
  */
 bool infra_exists(struct net_cfg *cfg, const char *net)
 {
-	char path[PATH_MAX];
+	int root_fd;
+	bool there;
 
-	return !infra_path(cfg, net, NULL, path, sizeof(path)) &&
-	       !faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW);
+	if (state_root_open(cfg->infra_root, false, &root_fd))
+		return false;
+	there = !faccessat(root_fd, net, F_OK, AT_SYMLINK_NOFOLLOW);
+	close(root_fd);
+	return there;
 }
 
 /*
@@ -338,8 +343,9 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	json_t *a;
 
 	(void)dir_fd;
+	/* -EPERM: a root others could write, or a symlink (state_root_open()). */
 	if ((live = entry_live(cfg->infra_root, infra)) < 0)
-		return err_errno(&cfg->err, live, "infra %s", infra);
+		return err_errno(&cfg->err, live, "%s", cfg->infra_root);
 	if (live)
 		return 0;
 	/* Stale, or half made: whatever is left of it goes first. */
@@ -461,8 +467,11 @@ int infra_wait(struct net_cfg *cfg, const struct net_record *r)
  */
 int infra_stop(struct net_cfg *cfg, const char *net)
 {
-	int err = netns_cmd(cfg, cfg->infra_root,
-			    (char *[]){ NETNS_BINARY, "del", (char *)net, NULL });
+	int err;
+
+	if (!infra_exists(cfg, net))
+		return 0;
+	err = netns_cmd(cfg, cfg->infra_root, (char *[]){ NETNS_BINARY, "del", (char *)net, NULL });
 
 	if (err && strstr(cfg->err.text, "no such netns")) {
 		err_clear(&cfg->err);

@@ -40,7 +40,7 @@ int net_rm(struct net_cfg *cfg)
 			err = net_dealloc_one(cfg, dir_fd, &r, id);
 	}
 	/* The last dealloc stopped the infra; with no dealloc at all, one left by a killed verb. */
-	if (!err && infra_exists(cfg, cfg->name))
+	if (!err)
 		err = infra_stop(cfg, cfg->name);
 	if (!err && (err = record_remove(dir_fd, cfg->name)))
 		err_errno(&cfg->err, err, "removing the record");

@@ -679,3 +679,23 @@ test_a_netns_with_an_eth0_already_is_refused_with_the_reason() {
 	ok "$NETWORK" inspect n
 	assert_eq "$(echo "$OUT" | jq -r '[.attachments[].id] | join(" ")')" "c1 c2" "attachments after the refusal"
 }
+
+# The infras' state root is opened as the state root is: one that others could write, or a
+# symlink, is refused, and the alloc leaves nothing.
+test_an_infra_root_others_could_tamper_with_is_refused() {
+	ok "$NETWORK" create n
+	mkdir -m 0777 "$ROOTLET_STATE_DIR/~infra"
+	chmod 0777 "$ROOTLET_STATE_DIR/~infra"
+	refused 1 "$NETWORK" alloc n c1
+	assert_match "$ERR" "~infra: Operation not permitted$"
+	rmdir "$ROOTLET_STATE_DIR/~infra"
+	mkdir -m 0700 elsewhere
+	ln -s "$TEST_WORK/elsewhere" "$ROOTLET_STATE_DIR/~infra"
+	refused 1 "$NETWORK" alloc n c1
+	[ -z "$(ls -A elsewhere)" ] || fail "an infra was made through the symlink: $(ls -A elsewhere)"
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c .attachments)" "[]" "attachments after the refusals"
+	[ ! -e "$ROOTLET_STATE_DIR/c1" ] || fail "a refused alloc left c1"
+	rm "$ROOTLET_STATE_DIR/~infra"
+	ok "$NETWORK" alloc n c1
+}
