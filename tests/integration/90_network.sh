@@ -614,6 +614,16 @@ test_an_internal_network_gives_no_default_route() {
 	ok "$NETWORK" alloc sealed c2
 	ok inside c2 $NET dns-query c1 10.89.0.1
 	assert_eq "$OUT" 10.89.0.2 "the network's DNS responder, on the link"
+	# A CNI plugin takes the result as its prevResult (it parses and checks it): tuning, run
+	# in c1's namespaces, passes it through.
+	[ -x /usr/lib/cni/tuning ] || skip "no CNI plugins in /usr/lib/cni (containernetworking-plugins)"
+	ok "$NETWORK" print-cni-result sealed c1
+	jq -n --argjson r "$OUT" '{cniVersion: "1.0.0", name: "sealed", type: "tuning", prevResult: $r}' \
+		>tuning.json
+	ok inside c1 env CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/proc/self/ns/net \
+		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni /usr/lib/cni/tuning <tuning.json
+	assert_eq "$(echo "$OUT" | jq -c '[.ips[].address, (.routes // [] | length)]')" \
+		'["10.89.0.2/24","fd89::2/64",0]' "the result tuning gives back"
 }
 
 # Issue 24, item 9: a dealloc killed after it wrote the record without its last container but
