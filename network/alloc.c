@@ -35,9 +35,25 @@
  * killed at.
  */
 
+/* Whether the netns @net_fd is the infra's own (given by path, it is in the right userns). */
+static bool is_infra_netns(struct net_cfg *cfg, const struct net_record *r, int net_fd)
+{
+	char path[PATH_MAX];
+	struct stat a, b;
+	int fd;
+	bool same;
+
+	if (infra_path(cfg, r->name, STATE_NET, path, sizeof(path)) ||
+	    ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &fd))
+		return false;
+	same = !fstat(fd, &a) && !fstat(net_fd, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	close(fd);
+	return same;
+}
+
 /*
  * The user namespace of the netns at @path is the infra's, @user (open as @user_fd): else no
- * veth can join them.
+ * veth can join them. The infra's own netns is not a container's.
  */
 static int same_userns(struct net_cfg *cfg, const struct net_record *r, const char *path,
 		       const char *user, int user_fd)
@@ -47,6 +63,12 @@ static int same_userns(struct net_cfg *cfg, const struct net_record *r, const ch
 
 	if ((err = ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &net_fd)))
 		return err_make(&cfg->err, err, "--netns %s: not a network namespace", path);
+	if (is_infra_netns(cfg, r, net_fd)) {
+		close(net_fd);
+		return err_make(&cfg->err, -EINVAL,
+				"--netns %s: network %s's infra, not a container's netns", path,
+				r->name);
+	}
 	owner_fd = ioctl(net_fd, NS_GET_USERNS);
 	close(net_fd);
 	err = owner_fd < 0 || fstat(owner_fd, &a) || fstat(user_fd, &b) ? -errno : 0;

@@ -686,6 +686,9 @@ test_a_netns_with_an_eth0_already_is_refused_with_the_reason() {
 	ok inside mine ip link add eth0 type veth peer name other
 	refused 1 "$NETWORK" alloc n second --netns mine
 	assert_match "$ERR" "the container's netns has an eth0 already \(attached to another network\?\); dealloc it there first$"
+	# Nor is the network's own infra a container's netns.
+	refused 1 "$NETWORK" alloc n third --netns "$(infra_dir n)/net"
+	assert_match "$ERR" "network n's infra, not a container's netns$"
 	ok "$NETWORK" inspect n
 	assert_eq "$(echo "$OUT" | jq -r '[.attachments[].id] | join(" ")')" "c1 c2" "attachments after the refusal"
 }
