@@ -537,6 +537,23 @@ test_networks_sharing_60_bytes_of_name_stay_apart() {
 	ok inside c2 ip route add 10.89.0.0/24 dev eth0
 	run inside c2 $NET echo-client tcp 10.89.0.2 8080 x --timeout 2
 	[ "$RC" -ne 0 ] || fail "a container of $b reached one of $a"
+	# Nor one way, where no answer has to come back: c2's datagrams to c1.
+	serve udp1 inside c1 python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 9999))
+open(sys.argv[-1], "w").close()
+s.settimeout(4)
+try:
+    print(s.recvfrom(64)[0].decode())
+except OSError:
+    print("nothing")'
+	ok inside c2 python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(3):
+    s.sendto(b"from-b", ("10.89.0.2", 9999))
+    time.sleep(0.3)'
+	wait_until 10 "grep -q . udp1.out"
+	assert_eq "$(cat udp1.out)" nothing "what c1 received from a container of $b"
 	serve echo2 inside c2 $NET serve-echo tcp 0.0.0.0 8080
 	ok "$NETWORK" dealloc "$a" c1
 	ok inside c3 $NET echo-client tcp 10.89.1.2 8080 still-up
