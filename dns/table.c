@@ -6,14 +6,16 @@
 #include <string.h>
 
 #include "dns.h"
+#include "dnsname.h"
 
 /**
  * table_parse() - Every name of a hosts file: "10.89.0.2 c1 web www" lines (and IPv6 ones)
  * @text:	the file, NUL-terminated
  * @ret:	the table (names lower-cased); table_free() it
  *
- * A line that does not start with an address is skipped: the file is rootlet-network's,
- * and a torn or foreign line costs that line only.
+ * A line that does not start with an address is skipped, and a word that is no DNS name
+ * (lib/dnsname.h): the file is rootlet-network's, and a torn or foreign line costs that line
+ * only.
  *
  * Return: 0, or -ENOMEM
  */
@@ -40,7 +42,9 @@ int table_parse(const char *text, struct dns_table *ret)
 				family = AF_INET6;
 			if (family) {
 				while ((word = strtok_r(NULL, " \t", &save))) {
-					if (strlen(word) >= DNS_NAME_MAX)
+					/* Only what rootlet-network writes: a hand-made
+					 * or torn word is no name. */
+					if (strlen(word) >= DNS_NAME_MAX || !dnsname_valid(word))
 						continue;
 					if (t.n == cap) {
 						size_t ncap = cap ? cap * 2 : 16;

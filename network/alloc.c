@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dnsname.h"
 #include "fileio.h"
 #include "network.h"
 #include "nsfd.h"
@@ -34,9 +35,25 @@
  * killed at.
  */
 
+/* Whether the netns @net_fd is the infra's own (given by path, it is in the right userns). */
+static bool is_infra_netns(struct net_cfg *cfg, const struct net_record *r, int net_fd)
+{
+	char path[PATH_MAX];
+	struct stat a, b;
+	int fd;
+	bool same;
+
+	if (infra_path(cfg, r->name, STATE_NET, path, sizeof(path)) ||
+	    ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &fd))
+		return false;
+	same = !fstat(fd, &a) && !fstat(net_fd, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	close(fd);
+	return same;
+}
+
 /*
  * The user namespace of the netns at @path is the infra's, @user (open as @user_fd): else no
- * veth can join them.
+ * veth can join them. The infra's own netns is not a container's.
  */
 static int same_userns(struct net_cfg *cfg, const struct net_record *r, const char *path,
 		       const char *user, int user_fd)
@@ -46,6 +63,12 @@ static int same_userns(struct net_cfg *cfg, const struct net_record *r, const ch
 
 	if ((err = ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &net_fd)))
 		return err_make(&cfg->err, err, "--netns %s: not a network namespace", path);
+	if (is_infra_netns(cfg, r, net_fd)) {
+		close(net_fd);
+		return err_make(&cfg->err, -EINVAL,
+				"--netns %s: network %s's infra, not a container's netns", path,
+				r->name);
+	}
 	owner_fd = ioctl(net_fd, NS_GET_USERNS);
 	close(net_fd);
 	err = owner_fd < 0 || fstat(owner_fd, &a) || fstat(user_fd, &b) ? -errno : 0;
@@ -68,23 +91,31 @@ static json_t *new_attachment(struct net_cfg *cfg, const struct net_record *r, s
 {
 	char ip_text[INET_ADDRSTRLEN], mac_text[MAC_TEXT_MAX], veth[IFNAMSIZ];
 	char ip6_text[INET6_ADDRSTRLEN];
+	/* Its hostname: --hostname, else its ID when that is a DNS name; else it has none. */
+	const char *host = cfg->hostname_arg	    ? cfg->hostname_arg
+			   : dnsname_valid(cfg->id) ? cfg->id
+						    : NULL;
 	json_t *o;
 	json_t *aliases = json_array(), *publish = json_array();
 
-	(void)r;
 	inet_ntop(AF_INET, &ip, ip_text, sizeof(ip_text));
-	snprintf(mac_text, sizeof(mac_text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-		 mac[2], mac[3], mac[4], mac[5]);
-	attach_veth_name(cfg->id, veth, sizeof(veth));
+	if (snprintf(mac_text, sizeof(mac_text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		     mac[2], mac[3], mac[4], mac[5]) >= (int)sizeof(mac_text) ||
+	    attach_veth_name(r, cfg->id, veth, sizeof(veth))) {
+		json_decref(aliases);
+		json_decref(publish);
+		return NULL;
+	}
 	for (int i = 0; i < cfg->n_aliases; i++)
 		json_array_append_new(aliases, json_string(cfg->aliases[i]));
 	for (int i = 0; i < cfg->n_publish; i++)
 		json_array_append_new(publish, json_string(cfg->publish[i]));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:I}", "id", cfg->id,
-		      "state", ATTACH_PENDING, "ip", ip_text, "mac", mac_text, "netns", netns,
-		      "made", made, "veth", veth, "hostname",
-		      cfg->hostname_arg ? cfg->hostname_arg : cfg->id, "aliases", aliases,
-		      "publish", publish, "alloc_pid", (json_int_t)getpid());
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o, s:I}", "id", cfg->id, "state",
+		      ATTACH_PENDING, "ip", ip_text, "mac", mac_text, "netns", netns, "made", made,
+		      "veth", veth, "aliases", aliases, "publish", publish, "alloc_pid",
+		      (json_int_t)getpid());
+	if (o && host)
+		json_object_set_new(o, "hostname", json_string(host));
 	if (o && ip6 && inet_ntop(AF_INET6, ip6, ip6_text, sizeof(ip6_text)))
 		json_object_set_new(o, "ip6", json_string(ip6_text));
 	return o;
@@ -96,7 +127,8 @@ static int resolve_netns(struct net_cfg *cfg, char *path, size_t len, bool *made
 	if (!cfg->netns_arg)
 		return netns_entry_path(cfg, cfg->id, STATE_NET, path, len);
 	if (strchr(cfg->netns_arg, '/')) {
-		snprintf(path, len, "%s", cfg->netns_arg);
+		if (snprintf(path, len, "%s", cfg->netns_arg) >= (int)len)
+			return err_make(&cfg->err, -ENAMETOOLONG, "--netns: path too long");
 		return 0;
 	}
 	if (name_check(cfg->netns_arg, NULL))
@@ -111,18 +143,17 @@ static int resolve_netns(struct net_cfg *cfg, char *path, size_t len, bool *made
  */
 static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t *a, bool made)
 {
-	char infra[NAME_MAX_LEN + 1], user[PATH_MAX];
+	char user[PATH_MAX];
 	const char *netns = json_string_value(json_object_get(a, "netns"));
 	struct net_nsmake c = { .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
 	int user_fd, err;
 
-	attach_infra_name(r->name, infra, sizeof(infra));
 	if ((err = infra_ensure(cfg, dir_fd, r)) ||
-	    (err = netns_entry_path(cfg, infra, STATE_USER, user, sizeof(user))))
+	    (err = infra_path(cfg, r->name, STATE_USER, user, sizeof(user))))
 		return err;
 	if ((err = ns_open_at(AT_FDCWD, user, CLONE_NEWUSER, &user_fd)))
 		return err_errno(&cfg->err, err, "%s", user);
-	err = made ? nsmake_start(cfg, cfg->id, user_fd, &c)
+	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd, &c)
 		   : same_userns(cfg, r, netns, user, user_fd);
 	close(user_fd);
 	if (made && err)
@@ -171,6 +202,8 @@ int net_alloc(struct net_cfg *cfg)
 		err = err_make(&cfg->err, -EEXIST, "%s is attached already", cfg->id);
 		goto out;
 	}
+	if ((err = names_check_free(cfg, &r)))
+		goto out;
 	if ((err = attach_pick_ip(&r, cfg->ip_arg, &ip, &cfg->err)))
 		goto out;
 	if (cfg->ip6_arg && !r.ipv6) {
@@ -207,7 +240,8 @@ int net_alloc(struct net_cfg *cfg)
 		cfg->err = why;
 		goto out;
 	}
-	record_print(attach_cni_result(&r, a));
+	record_print(
+		attach_cni_result(&r, a)); /* its address is ours: never NULL but without memory */
 out:
 	record_clear(&r);
 	close(lock_fd);

@@ -186,26 +186,45 @@ int attach_parse_mac(const char *text, uint8_t mac[6])
 	return 0;
 }
 
-/**
- * attach_veth_name() - The infra's end of a container's veth: short (IFNAMSIZ) and stable
- * @id:		the container
- * @buf:	the name
- * @len:	its size
- */
-void attach_veth_name(const char *id, char *buf, size_t len)
+static bool veth_taken(const struct net_record *r, const char *veth)
 {
-	snprintf(buf, len, NET_VETH_PREFIX "%08x", fnv(id, FNV_OFFSET));
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(r->att, i, a)
+	{
+		const char *v = json_string_value(json_object_get(a, "veth"));
+
+		if (v && !strcmp(v, veth))
+			return true;
+	}
+	return false;
 }
 
 /**
- * attach_infra_name() - The rootlet-netns entry that is network @net's infra
- * @net:	the network
+ * attach_veth_name() - The infra's end of a new container's veth: short (IFNAMSIZ), from a
+ * hash of its ID, and no other attachment's (two IDs whose hashes meet get different names:
+ * the hash is 32 bits, and an ID anyone can choose)
+ * @r:		the network, with its attachments
+ * @id:		the container
  * @buf:	the name
- * @len:	its size
+ * @len:	its size, IFNAMSIZ
+ *
+ * Return: 0, or -ENOSPC
  */
-void attach_infra_name(const char *net, char *buf, size_t len)
+int attach_veth_name(const struct net_record *r, const char *id, char *buf, size_t len)
 {
-	snprintf(buf, len, NET_INFRA_PREFIX "%s", net);
+	uint32_t h = fnv(id, FNV_OFFSET);
+
+	for (size_t i = 0; i <= json_array_size(r->att); i++, h = h * FNV_PRIME + 1) {
+		int n = snprintf(buf, len, NET_VETH_PREFIX "%08x", h);
+
+		if (n < 0 || (size_t)n >= len)
+			return -ENOSPC;
+		if (!veth_taken(r, buf))
+			return 0;
+	}
+	return -ENOSPC;
 }
 
 /**
@@ -222,8 +241,7 @@ bool attach_nameserver(const struct net_record *r, char *buf, size_t len)
 		return inet_ntop(AF_INET, &r->gateway, buf, (socklen_t)len) != NULL;
 	if (r->internal)
 		return false;
-	snprintf(buf, len, "%s", SLIRP_DNS4);
-	return true;
+	return snprintf(buf, len, "%s", SLIRP_DNS4) < (int)len;
 }
 
 /**
@@ -231,35 +249,51 @@ bool attach_nameserver(const struct net_record *r, char *buf, size_t len)
  * @r:		the network
  * @a:		the attachment
  *
- * Return: {"cniVersion", "interfaces", "ips", "routes", "dns"}, new
+ * Return: {"cniVersion", "interfaces", "ips", "routes", "dns"}, new; NULL for an attachment
+ * whose address is corrupt (or without memory)
  */
 json_t *attach_cni_result(const struct net_record *r, json_t *a)
 {
-	char gw[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4], ns[INET_ADDRSTRLEN];
+	char gw[INET_ADDRSTRLEN], ip[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + NET_PREFIX_TEXT];
+	char ns[INET_ADDRSTRLEN];
 	bool has_ns = attach_nameserver(r, ns, sizeof(ns));
+	const char *ip_text = json_string_value(json_object_get(a, "ip"));
+	const char *ip6_text = json_string_value(json_object_get(a, "ip6"));
+	struct in_addr addr;
+	struct in6_addr addr6;
+	json_t *res, *routes;
 
-	const char *ip6 = json_string_value(json_object_get(a, "ip6"));
-	json_t *res;
-
-	inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
-	snprintf(cidr, sizeof(cidr), "%s/%u", json_string_value(json_object_get(a, "ip")),
-		 r->prefix);
-	res = json_pack("{s:s, s:[{s:s, s:O, s:O}], s:[{s:s, s:s, s:i}], s:[{s:s, s:s}], s:o}",
-			"cniVersion", "1.0.0", "interfaces", "name", NET_IFNAME, "mac",
-			json_object_get(a, "mac"), "sandbox", json_object_get(a, "netns"), "ips",
-			"address", cidr, "gateway", gw, "interface", 0, "routes", "dst",
-			"0.0.0.0/0", "gw", gw, "dns",
+	/* Written back from its parsed form: a record edited by hand cannot put text here. */
+	if (!ip_text || inet_pton(AF_INET, ip_text, &addr) != 1 ||
+	    !inet_ntop(AF_INET, &addr, ip, sizeof(ip)) ||
+	    !inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw)) ||
+	    snprintf(cidr, sizeof(cidr), "%s/%u", ip, r->prefix) >= (int)sizeof(cidr))
+		return NULL;
+	/* An internal network has no default route (as podman's): the gateway is on the link. */
+	routes = r->internal ? json_array()
+			     : json_pack("[{s:s, s:s}]", "dst", "0.0.0.0/0", "gw", gw);
+	res = json_pack("{s:s, s:[{s:s, s:O, s:O}], s:[{s:s, s:s, s:i}], s:o, s:o}", "cniVersion",
+			"1.0.0", "interfaces", "name", NET_IFNAME, "mac", json_object_get(a, "mac"),
+			"sandbox", json_object_get(a, "netns"), "ips", "address", cidr, "gateway",
+			gw, "interface", 0, "routes", routes, "dns",
 			has_ns ? json_pack("{s:[s]}", "nameservers", ns) : json_object());
-	if (res && ip6 && r->ipv6) {
-		char gw6[INET6_ADDRSTRLEN], cidr6[INET6_ADDRSTRLEN + 5];
+	if (res && ip6_text && r->ipv6 && inet_pton(AF_INET6, ip6_text, &addr6) == 1) {
+		char gw6[INET6_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
+		char cidr6[INET6_ADDRSTRLEN + NET_PREFIX_TEXT];
 
-		inet_ntop(AF_INET6, &r->gateway6, gw6, sizeof(gw6));
-		snprintf(cidr6, sizeof(cidr6), "%s/%u", ip6, r->prefix6);
+		if (!inet_ntop(AF_INET6, &r->gateway6, gw6, sizeof(gw6)) ||
+		    !inet_ntop(AF_INET6, &addr6, ip6, sizeof(ip6)) ||
+		    snprintf(cidr6, sizeof(cidr6), "%s/%u", ip6, r->prefix6) >=
+			    (int)sizeof(cidr6)) {
+			json_decref(res);
+			return NULL;
+		}
 		json_array_append_new(json_object_get(res, "ips"),
 				      json_pack("{s:s, s:s, s:i}", "address", cidr6, "gateway", gw6,
 						"interface", 0));
-		json_array_append_new(json_object_get(res, "routes"),
-				      json_pack("{s:s, s:s}", "dst", "::/0", "gw", gw6));
+		if (!r->internal)
+			json_array_append_new(json_object_get(res, "routes"),
+					      json_pack("{s:s, s:s}", "dst", "::/0", "gw", gw6));
 	}
 	return res;
 }

@@ -33,12 +33,21 @@ static int choose4(struct net_cfg *cfg, const struct net_record *others, size_t 
 	int err;
 
 	if (cfg->subnet_arg) {
+		const char *reserved;
+
+		/* What --subnet says alone is a usage error; a conflict with what exists is not. */
+		cfg->usage = true;
 		if ((err = subnet_parse4(cfg->subnet_arg, &r->subnet, &r->prefix, &cfg->err)))
 			return err_wrap(&cfg->err, err, "--subnet");
+		if ((reserved = subnet_reserved4(r->subnet, r->prefix)))
+			return err_make(&cfg->err, -EINVAL,
+					"--subnet %s overlaps %s; no container can use it",
+					cfg->subnet_arg, reserved);
 		if (subnet_slirp_overlap4(r->subnet, r->prefix))
 			return err_make(&cfg->err, -EINVAL,
 					"--subnet %s overlaps 10.0.2.0/24, which slirp uses",
 					cfg->subnet_arg);
+		cfg->usage = false;
 		for (size_t i = 0; i < n; i++)
 			if (subnet_overlap4(r->subnet, r->prefix, others[i].subnet,
 					    others[i].prefix))
@@ -77,12 +86,21 @@ static int choose6(struct net_cfg *cfg, const struct net_record *others, size_t 
 		if (others[i].ipv6)
 			taken[k++] = (struct subnet6){ others[i].subnet6, others[i].prefix6 };
 	if (cfg->subnet6_arg) {
+		const char *reserved = NULL;
+
+		cfg->usage = true;
 		if ((err = subnet_parse6(cfg->subnet6_arg, &r->subnet6, &r->prefix6, &cfg->err)))
 			err_wrap(&cfg->err, err, "--subnet6");
+		else if ((reserved = subnet_reserved6(&r->subnet6, r->prefix6)))
+			err = err_make(&cfg->err, -EINVAL,
+				       "--subnet6 %s overlaps %s; no container can use it",
+				       cfg->subnet6_arg, reserved);
 		else if (subnet_slirp_overlap6(&r->subnet6, r->prefix6))
 			err = err_make(&cfg->err, -EINVAL,
 				       "--subnet6 %s overlaps fd00::/64, which slirp uses",
 				       cfg->subnet6_arg);
+		if (!err)
+			cfg->usage = false;
 		for (size_t i = 0; i < k && !err; i++)
 			if (subnet_overlap6(&r->subnet6, r->prefix6, &taken[i].net,
 					    taken[i].prefix))
@@ -105,7 +123,8 @@ static int fill(struct net_cfg *cfg, const struct net_record *others, size_t n,
 {
 	int err;
 
-	snprintf(r->name, sizeof(r->name), "%s", cfg->name);
+	if (snprintf(r->name, sizeof(r->name), "%s", cfg->name) >= (int)sizeof(r->name))
+		return err_make(&cfg->err, -ENAMETOOLONG, "name too long");
 	r->mtu = cfg->mtu ? cfg->mtu : NET_MTU_DEFAULT;
 	r->internal = cfg->internal;
 	r->dns = !cfg->no_dns;
@@ -115,9 +134,11 @@ static int fill(struct net_cfg *cfg, const struct net_record *others, size_t n,
 		return err;
 	r->gateway = first_host4(r->subnet);
 	if (cfg->gateway_arg && (inet_pton(AF_INET, cfg->gateway_arg, &r->gateway) != 1 ||
-				 !subnet_contains4(r->subnet, r->prefix, r->gateway)))
+				 !subnet_contains4(r->subnet, r->prefix, r->gateway))) {
+		cfg->usage = true;
 		return err_make(&cfg->err, -EINVAL,
 				"--gateway %s: not a host address of the subnet", cfg->gateway_arg);
+	}
 	r->ipv6 = cfg->ipv6;
 	return r->ipv6 ? choose6(cfg, others, n, r) : 0;
 }
@@ -134,7 +155,8 @@ int net_create(struct net_cfg *cfg)
 	int dir_fd, lock_fd, err;
 	size_t n = 0;
 
-	if ((err = record_open_locked(cfg, true, &dir_fd, &lock_fd)))
+	if ((err = infra_check_name(cfg, cfg->name)) ||
+	    (err = record_open_locked(cfg, true, &dir_fd, &lock_fd)))
 		return err;
 	err = record_read(dir_fd, cfg->name, &old, NULL);
 	if (!err)

@@ -20,7 +20,8 @@
 /**
  * net_daemon_spawn() - Start a daemon of ours detached; net_daemon_wait() waits for its ready
  * @cfg:	the state root; cfg->err on failure
- * @infra:	the infra's entry: the daemon's stderr goes to @log there
+ * @infra:	the infra's entry in <root>/~infra, whose root the daemon is given as its
+ *		state root: its stderr goes to @log there
  * @argv:	its name (found beside us, or in LIBEXECDIR) and arguments; it writes 1 to
  *		NET_DAEMON_READY_FD once ready
  * @log:	its log's file name in the entry
@@ -42,8 +43,8 @@ int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char *const argv[],
 	d->name = argv[0];
 	if (binary_path(argv[0], BINPATH_LIBEXEC, binary, sizeof(binary)))
 		return err_make(&cfg->err, -ENOENT, "%s not found", argv[0]);
-	if ((err = netns_entry_path(cfg, infra, log, d->log, sizeof(d->log))))
-		return err;
+	if ((err = infra_path(cfg, infra, log, d->log, sizeof(d->log))))
+		return err_errno(&cfg->err, err, "%s/%s/%s", cfg->infra_root, infra, log);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
 	d->pid = fork();
@@ -53,9 +54,10 @@ int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char *const argv[],
 			open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, STATE_FILE_MODE);
 
 		setsid();
-		if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
-		    dup2(null_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0 ||
-		    dup2(pipefd[1], NET_DAEMON_READY_FD) < 0)
+		/* It finds the infra by name in the infras' state root. */
+		if (setenv(NET_STATE_ROOT_ENV, cfg->infra_root, 1) || null_fd < 0 || log_fd < 0 ||
+		    dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0 ||
+		    dup2(log_fd, STDERR_FILENO) < 0 || dup2(pipefd[1], NET_DAEMON_READY_FD) < 0)
 			_exit(127);
 		close_range(NET_DAEMON_READY_FD + 1, ~0U, 0);
 		execv(binary, argv);

@@ -21,7 +21,8 @@ static int detach(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 	if (err && strstr(cfg->err.text, "No such file"))
 		err = 0; /* no infra left to hold the veth */
 	if (!err && json_is_true(json_object_get(a, "made")) && id) {
-		err = netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", (char *)id, NULL });
+		err = netns_cmd(cfg, cfg->root,
+				(char *[]){ NETNS_BINARY, "del", (char *)id, NULL });
 		if (err && strstr(cfg->err.text, "no such netns"))
 			err = 0;
 	}
@@ -37,7 +38,7 @@ static int detach(struct net_cfg *cfg, const struct net_record *r, json_t *a)
  * @dir_fd:	<root>/~networks, locked: no alloc is running, so every pending one is dead
  * @r:		the network; its record is rewritten if anything was rolled back
  *
- * With nothing left attached, the infra goes too.
+ * With nothing left attached, the infra goes too (also one a killed dealloc left running).
  *
  * Return: 0, or a negative errno
  */
@@ -62,9 +63,10 @@ int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		changed = true;
 	}
 	r->attached = (unsigned)json_array_size(r->att);
+	/* A dealloc killed once it wrote its last container out, before it stopped the infra. */
 	if (!changed)
-		return 0;
-	if (!r->attached && (err = infra_stop(cfg, r)))
+		return r->attached ? 0 : infra_stop(cfg, r->name);
+	if (!r->attached && (err = infra_stop(cfg, r->name)))
 		return err;
 	if ((err = record_create(dir_fd, r, &cfg->err)))
 		return err;
@@ -100,7 +102,7 @@ int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const
 	if ((err = record_create(dir_fd, r, &cfg->err)))
 		return err;
 	if (!r->attached)
-		return infra_stop(cfg, r);
+		return infra_stop(cfg, r->name);
 	return r->dns ? infra_write_hosts(cfg, r) : 0;
 }
 
@@ -167,7 +169,7 @@ static int print_of(struct net_cfg *cfg, bool path)
 {
 	struct net_record r = { 0 };
 	int dir_fd, lock_fd, err;
-	json_t *a;
+	json_t *a, *res;
 
 	if ((err = open_network(cfg, &r, &dir_fd, &lock_fd)))
 		return err;
@@ -175,8 +177,11 @@ static int print_of(struct net_cfg *cfg, bool path)
 		err = err_make(&cfg->err, -ENOENT, "%s is not attached to %s", cfg->id, r.name);
 	else if (path)
 		record_print(json_pack("{s:O}", "path", json_object_get(a, "netns")));
+	else if (!(res = attach_cni_result(&r, a)))
+		err = err_make(&cfg->err, -EBADMSG, "%s's attachment is corrupt; dealloc it",
+			       cfg->id);
 	else
-		record_print(attach_cni_result(&r, a));
+		record_print(res);
 	close_network(&r, dir_fd, lock_fd);
 	return err;
 }

@@ -32,27 +32,38 @@ static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigne
 		return err;
 	while (i < json_array_size(r->att)) {
 		json_t *a = json_array_get(r->att, i);
+		const char *v = json_string_value(json_object_get(a, "id"));
 		char id[NAME_MAX_LEN + 1];
 
 		if (netns_there(a)) {
 			i++;
 			continue;
 		}
-		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(a, "id")));
-		if ((err = net_dealloc_one(cfg, dir_fd, r, id)))
+		/* An ID that is no name (a record edited by hand) has nothing we made: it goes. */
+		if (!v || name_check(v, NULL) ||
+		    snprintf(id, sizeof(id), "%s", v) >= (int)sizeof(id)) {
+			json_array_remove(r->att, i);
+			r->attached = (unsigned)json_array_size(r->att);
+			if ((err = record_create(dir_fd, r, &cfg->err)))
+				return err;
+		} else if ((err = net_dealloc_one(cfg, dir_fd, r, id))) {
 			return err;
+		}
 		(*ret_dropped)++;
 	}
 	if (!r->attached)
-		return 0;
+		return infra_stop(cfg, r->name);
 	if ((err = infra_ensure(cfg, dir_fd, r)))
 		return err;
-	return infra_wait(cfg, r);
+	if (cfg->n_starting)
+		return infra_wait(cfg, r);
+	return infra_repair(cfg, dir_fd, r); /* live: but whole? */
 }
 
 /**
  * net_gc() - For every network: roll back or finish what killed verbs left, drop the
- * containers whose netns is gone, and repair a dead infra (a new one, the containers joined)
+ * containers whose netns is gone, repair a dead infra (a new one, the containers joined) and
+ * stop one with no container left; then stop the infras of networks that have no record
  * @cfg:	cfg->err on failure
  *
  * Prints one line per network changed: "NAME: N dropped" or "NAME: checked".
@@ -81,6 +92,9 @@ int net_gc(struct net_cfg *cfg)
 		if (dropped)
 			printf("%s: %u dropped (their netns were gone)\n", rs[i].name, dropped);
 	}
+	/* An infra whose record went (a hand-removed record: rm stops the infra first). */
+	if ((err = infra_sweep(cfg, dir_fd)) && !first)
+		first = err;
 	err = first;
 out:
 	record_list_free(rs, n);

@@ -1,4 +1,4 @@
-/* A network's infra: the rootlet netns net.NAME with its bridge, and slirp for outbound. */
+/* A network's infra: the rootlet netns <root>/~infra/NAME with its bridge, slirp for outbound. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "binpath.h"
@@ -61,20 +63,62 @@ int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, ch
 }
 
 /**
- * netns_cmd() - Run rootlet-netns (beside us) with @argv, its error as ours when it fails
+ * infra_path() - <root>/~infra/NET[/FILE]: network @net's infra entry, or a file of it
+ * @cfg:	the state root
+ * @net:	the network
+ * @file:	a file of it, or NULL
+ * @buf:	the path
+ * @len:	its size
+ *
+ * Return: 0, or -ENAMETOOLONG
+ */
+int infra_path(struct net_cfg *cfg, const char *net, const char *file, char *buf, size_t len)
+{
+	return state_entry_path(buf, len, cfg->infra_root, net, file);
+}
+
+/**
+ * infra_check_name() - Whether network @net's infra fits this state root: the longest path
+ * of it that becomes a socket address (slirp's API socket) within sun_path
+ * @cfg:	the state root; cfg->err and cfg->usage when it does not
+ * @net:	the network's name, a valid name
+ *
+ * Return: 0, or -ENAMETOOLONG
+ */
+int infra_check_name(struct net_cfg *cfg, const char *net)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	if (!infra_path(cfg, net, STATE_SLIRP_SOCKET, path, sizeof(path)))
+		return 0;
+	cfg->usage = true;
+	return err_make(&cfg->err, -ENAMETOOLONG,
+			"too long for this state root: its infra's socket %s/%s/%s would be over "
+			"%zu bytes; give a shorter name",
+			cfg->infra_root, net, STATE_SLIRP_SOCKET, sizeof(path) - 1);
+}
+
+/**
+ * netns_cmd() - Run rootlet-netns (beside us) with @argv on state root @root, its error as
+ * ours when it fails
  * @cfg:	cfg->err: its message, "rootlet-netns: " taken off
+ * @root:	cfg->root (the containers' netns) or cfg->infra_root (the infras)
  * @argv:	its arguments, NULL-terminated, argv[0] unused
  *
  * Return: 0 when it exits 0, else a negative errno
  */
-int netns_cmd(struct net_cfg *cfg, char *const argv[])
+int netns_cmd(struct net_cfg *cfg, const char *root, char *const argv[])
 {
 	char binary[PATH_MAX], *text = NULL, *line;
 	int status;
 
 	if (binary_path(NETNS_BINARY, NULL, binary, sizeof(binary)))
 		return err_make(&cfg->err, -ENOENT, "%s not found", NETNS_BINARY);
+	/* main() set it to cfg->root; the child inherits our environment. */
+	if (setenv(NET_STATE_ROOT_ENV, root, 1))
+		return err_errno(&cfg->err, -errno, "%s", NET_STATE_ROOT_ENV);
 	status = capture_run(binary, argv, STDERR_FILENO, &text);
+	setenv(NET_STATE_ROOT_ENV, cfg->root, 1);
 	if (status < 0 || status == 0) {
 		free(text);
 		return status;
@@ -89,15 +133,15 @@ int netns_cmd(struct net_cfg *cfg, char *const argv[])
 	return -ECHILD;
 }
 
-/* 1 when the infra's holder runs, 0 when there is no infra or a stale one, or a negative errno. */
-static int infra_live(struct net_cfg *cfg, const char *infra)
+/* 1 when the entry's holder runs, 0 when there is no entry or a stale one, or a negative errno. */
+static int entry_live(const char *root, const char *name)
 {
 	struct netns_state st;
 	int root_fd, dir_fd, err;
 
-	if ((err = state_root_open(cfg->root, false, &root_fd)))
+	if ((err = state_root_open(root, false, &root_fd)))
 		return err == -ENOENT ? 0 : err;
-	dir_fd = openat(root_fd, infra, DIR_OPEN_FLAGS);
+	dir_fd = openat(root_fd, name, DIR_OPEN_FLAGS);
 	close(root_fd);
 	if (dir_fd < 0)
 		return errno == ENOENT ? 0 : -errno;
@@ -186,25 +230,23 @@ static int surviving_userns(const struct net_record *r)
 }
 
 /**
- * infra_ensure() - The network's infra running: made on first use, repaired when found dead
- * @cfg:	the state root; cfg->err on failure
- * @dir_fd:	<root>/~networks (locked)
- * @r:		the network, its attachments those already there
+ * infra_exists() - Whether network @net has an infra entry at all (live or not), in an infras'
+ * root that is ours (not others', not a symlink: we make nothing in another)
+ * @cfg:	the state root
+ * @net:	the network
  *
- * A dead holder took the infra's netns, and with it the infra's end of every veth: a new infra
- * is made, in the user namespace the surviving containers live in, and every container whose
- * netns still exists is joined to it again. That is how a
- * crashed infra is repaired: from the attachment list, never from a count.
- *
- * Return: 0, or a negative errno
+ * Return: true if so
  */
-/* Whether there is an entry by that name at all (live or not). */
-static bool infra_exists(struct net_cfg *cfg, const char *infra)
+bool infra_exists(struct net_cfg *cfg, const char *net)
 {
-	char path[PATH_MAX];
+	int root_fd;
+	bool there;
 
-	return !netns_entry_path(cfg, infra, NULL, path, sizeof(path)) &&
-	       !faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW);
+	if (state_root_open(cfg->infra_root, false, &root_fd))
+		return false;
+	there = !faccessat(root_fd, net, F_OK, AT_SYMLINK_NOFOLLOW);
+	close(root_fd);
+	return there;
 }
 
 /*
@@ -222,8 +264,9 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
 				       "--enable-sandbox", "--enable-seccomp" };
 	int n = SLIRP_ARGS_FIXED;
 
-	snprintf(mtu, sizeof(mtu), "%u", r->mtu);
-	snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD);
+	if (snprintf(mtu, sizeof(mtu), "%u", r->mtu) >= (int)sizeof(mtu) ||
+	    snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD) >= (int)sizeof(ready))
+		return err_make(&cfg->err, -EOVERFLOW, "rootlet-slirp's arguments");
 	if (!r->host_loopback)
 		argv[n++] = "--disable-host-loopback";
 	if (r->ipv6)
@@ -252,26 +295,29 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
  */
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 {
-	char infra[NAME_MAX_LEN + 1];
+	const char *infra = r->name; /* its netns, in <root>/~infra */
 	struct net_nsmake m;
 	int live, err, user_fd;
 	size_t i;
 	json_t *a;
 
 	(void)dir_fd;
-	attach_infra_name(r->name, infra, sizeof(infra));
-	if ((live = infra_live(cfg, infra)) < 0)
-		return err_errno(&cfg->err, live, "infra %s", infra);
+	/* -EPERM: a root others could write, or a symlink (state_root_open()). */
+	if ((live = entry_live(cfg->infra_root, infra)) < 0)
+		return err_errno(&cfg->err, live, "%s", cfg->infra_root);
 	if (live)
 		return 0;
 	/* Stale, or half made: whatever is left of it goes first. */
 	if (infra_exists(cfg, infra)) {
-		netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+		netns_cmd(cfg, cfg->infra_root,
+			  (char *[]){ NETNS_BINARY, "del", (char *)infra, NULL });
 		err_clear(&cfg->err);
 	}
-	/* What `rootlet-netns add net.NAME [--userns ...]` makes, without its exec. */
+	/* What `rootlet-netns add NAME [--userns ...]` on <root>/~infra makes, without its exec. */
 	user_fd = surviving_userns(r);
-	err = nsmake_start(cfg, infra, user_fd, &m);
+	if (user_fd >= 0)
+		infra_legacy_stop(cfg, r, user_fd);
+	err = nsmake_start(cfg, cfg->infra_root, infra, user_fd, &m);
 	if (user_fd >= 0)
 		close(user_fd);
 	if (!err)
@@ -295,7 +341,7 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	return 0;
 fail:
 	infra_wait(cfg, r);
-	netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+	netns_cmd(cfg, cfg->infra_root, (char *[]){ NETNS_BINARY, "del", (char *)infra, NULL });
 	return err_wrap(&cfg->err, err, "infra %s", infra);
 }
 
@@ -312,7 +358,6 @@ fail:
 int infra_wait(struct net_cfg *cfg, const struct net_record *r)
 {
 	struct err first = { 0 };
-	char infra[NAME_MAX_LEN + 1];
 	/* Daemons were started: the infra is new, its slirp's tap0 not yet tuned. */
 	bool tune = cfg->n_starting > 0 && !r->internal;
 
@@ -327,26 +372,26 @@ int infra_wait(struct net_cfg *cfg, const struct net_record *r)
 		first = cfg->err;
 	if (!first.code)
 		return 0;
-	attach_infra_name(r->name, infra, sizeof(infra));
-	netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+	netns_cmd(cfg, cfg->infra_root, (char *[]){ NETNS_BINARY, "del", (char *)r->name, NULL });
 	cfg->err = first;
-	return err_wrap(&cfg->err, first.code, "infra %s", infra);
+	return err_wrap(&cfg->err, first.code, "infra %s", r->name);
 }
 
 /**
- * infra_stop() - Delete the network's infra netns (its holder, slirp, bridge)
+ * infra_stop() - Delete network @net's infra netns (its holder, slirp, DNS responder, bridge)
  * @cfg:	the state root; cfg->err on failure
- * @r:		the network
+ * @net:	the network
  *
- * Return: 0, or a negative errno
+ * Return: 0 (also when there is none), or a negative errno
  */
-int infra_stop(struct net_cfg *cfg, const struct net_record *r)
+int infra_stop(struct net_cfg *cfg, const char *net)
 {
-	char infra[NAME_MAX_LEN + 1];
 	int err;
 
-	attach_infra_name(r->name, infra, sizeof(infra));
-	err = netns_cmd(cfg, (char *[]){ NETNS_BINARY, "del", infra, NULL });
+	if (!infra_exists(cfg, net))
+		return 0;
+	err = netns_cmd(cfg, cfg->infra_root, (char *[]){ NETNS_BINARY, "del", (char *)net, NULL });
+
 	if (err && strstr(cfg->err.text, "no such netns")) {
 		err_clear(&cfg->err);
 		return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "dnsname.h"
 #include "log.h"
 #include "network.h"
 #include "statedir.h"
@@ -81,7 +82,9 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"      --subnet CIDR    IPv4 subnet, /8 to /30; default the first 10.89.N.0/24\n"
-		"                       that no host route and no other network overlaps\n"
+		"                       that no host route and no other network overlaps; never\n"
+		"                       loopback, link-local, multicast, 0/8, 240/4 or slirp's\n"
+		"                       10.0.2.0/24 (exit 2)\n"
 		"      --gateway IP     the gateway's address in it; default its first\n"
 		"      --ipv6           IPv6 too; --subnet6 CIDR (/48 to /120), default the first\n"
 		"                       free fd89:0:0:N::/64\n"
@@ -92,7 +95,9 @@ static void usage(FILE *f)
 		"      --netns NAME|PATH  alloc: the container's netns (in the infra's userns)\n"
 		"      --ip IP, --ip6 IP, --mac MAC  alloc: a static address or MAC, refused if "
 		"taken\n"
-		"      --hostname H, --alias A  alloc: names of the container\n"
+		"      --hostname H, --alias A  alloc: DNS names of the container (letters, "
+		"digits,\n"
+		"                       '-', dots); unique on the network in any case\n"
 		"      --publish SPEC   alloc: forward host ports to it (as podman -p)\n"
 		"      --force          rm: even while attached, or with a corrupt record\n"
 		"  -j, --json           machine-readable output (create, ls)\n"
@@ -137,6 +142,24 @@ static int check_option_fits(const struct net_cfg *cfg)
 				   "not %s",
 				   cfg->verb);
 	return 0;
+}
+
+/* --hostname and --alias become DNS records: nothing else crosses into the hosts file. */
+static int check_dns_name(const char *option, const char *name)
+{
+	char quoted[NAME_QUOTE_MAX], msg[NAME_QUOTE_MAX + 128];
+	int n;
+
+	if (dnsname_valid(name))
+		return 0;
+	name_quote(name, quoted, sizeof(quoted));
+	n = snprintf(msg, sizeof(msg),
+		     "%s '%s': not a DNS name (labels of letters, digits and '-', dots, at most "
+		     "253 bytes)",
+		     option, quoted);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return usage_error("%s: not a DNS name", option);
+	return usage_error("%s", msg);
 }
 
 static int parse_mtu(const char *text, unsigned *ret)
@@ -254,6 +277,13 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 	cfg->verb = verb->name;
 	if ((err = check_option_fits(cfg)))
 		return err;
+	if (cfg->hostname_arg && (err = check_dns_name("--hostname", cfg->hostname_arg)))
+		return err;
+	if (cfg->n_aliases > NET_ALIASES_MAX)
+		return usage_error("--alias: at most %s per container", NET_ALIASES_MAX_TEXT);
+	for (int i = 0; i < cfg->n_aliases; i++)
+		if ((err = check_dns_name("--alias", cfg->aliases[i])))
+			return err;
 	nargs = argc - optind;
 	if (verb->takes_name) {
 		if (nargs < 1)
@@ -285,11 +315,19 @@ int main(int argc, char **argv)
 
 	if ((err = parse_args(argc, argv, &cfg, &verb)))
 		return err;
-	if ((err = state_root_path(cfg.root, sizeof(cfg.root)))) {
+	if ((err = state_root_path(cfg.root, sizeof(cfg.root))) ||
+	    (err = state_entry_path(cfg.infra_root, sizeof(cfg.infra_root), cfg.root, NET_INFRA_DIR,
+				    NULL))) {
 		log_error("%s: %s", cfg.verb,
 			  err == -ENOENT
 				  ? "XDG_RUNTIME_DIR is not set; set it, or ROOTLET_STATE_DIR"
 				  : strerror(-err));
+		return EXIT_FAILURE;
+	}
+	/* What we run finds the root we found (netns_cmd() and the daemons change it for the
+	 * infras'). */
+	if (setenv(NET_STATE_ROOT_ENV, cfg.root, 1)) {
+		log_error("%s: %s: %s", cfg.verb, NET_STATE_ROOT_ENV, strerror(errno));
 		return EXIT_FAILURE;
 	}
 	err = verb->fn(&cfg);
@@ -304,5 +342,5 @@ int main(int argc, char **argv)
 	else
 		err_wrap(&cfg.err, err, "%s", cfg.verb);
 	log_error("%s", err_text(&cfg.err));
-	return EXIT_FAILURE;
+	return cfg.usage ? EXIT_USAGE : EXIT_FAILURE;
 }

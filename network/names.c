@@ -1,5 +1,6 @@
 /* A network's DNS responder: the names it answers (the infra's hosts file), and starting it. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -7,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "dnsname.h"
 #include "fileio.h"
 #include "network.h"
 #include "slirpnet.h"
@@ -39,36 +42,125 @@ int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra
 	char *argv[] = { DNS_BINARY, "--netns",	   (char *)infra, "--listen",
 			 gw,	     "--ready-fd", ready,	  r->internal ? NULL : "--upstream",
 			 SLIRP_DNS4, NULL };
-	inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
-	snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD);
+	if (!inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw)) ||
+	    snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD) >= (int)sizeof(ready))
+		return err_make(&cfg->err, -EOVERFLOW, "rootlet-dns's arguments");
 	return net_daemon_spawn(cfg, infra, argv, DNS_LOG, d);
 }
 
-/* "ADDRESS NAME..." and a newline onto @buf (grown as needed); false without memory. */
-static bool append_line(char **buf, size_t *used, size_t *size, const char *addr, json_t *names)
+/*
+ * The DNS names of attachment @a, in order: its ID when it is a DNS name, its hostname, its
+ * aliases. Anything else a record may hold (a record edited by hand) is no name.
+ */
+static size_t att_names(json_t *a, const char **out, size_t max)
 {
-	size_t need = strlen(addr) + 2, k;
-	json_t *n;
+	const char *id = json_string_value(json_object_get(a, "id"));
+	const char *host = json_string_value(json_object_get(a, "hostname"));
+	size_t n = 0, k;
+	json_t *v;
 
-	json_array_foreach(names, k, n) need += strlen(json_string_value(n)) + 1;
-	if (*used + need >= *size) {
-		char *g = realloc(*buf, *size * 2 + need);
+	if (id && dnsname_valid(id) && n < max)
+		out[n++] = id;
+	if (host && dnsname_valid(host) && n < max)
+		out[n++] = host;
+	json_array_foreach(json_object_get(a, "aliases"), k, v)
+	{
+		const char *alias = json_string_value(v);
 
-		if (!g)
-			return false;
-		*buf = g;
-		*size = *size * 2 + need;
+		if (alias && dnsname_valid(alias) && n < max)
+			out[n++] = alias;
 	}
-	*used += (size_t)sprintf(*buf + *used, "%s", addr);
-	json_array_foreach(names, k, n) *used +=
-		(size_t)sprintf(*buf + *used, " %s", json_string_value(n));
-	*used += (size_t)sprintf(*buf + *used, "\n");
+	return n;
+}
+
+/* Whether attachment @a answers to @name, in any case (DNS's). */
+static bool att_answers(json_t *a, const char *name)
+{
+	const char *names[NET_NAMES_MAX];
+	size_t n = att_names(a, names, NET_NAMES_MAX);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(names[i], name))
+			return true;
+	return false;
+}
+
+/* @name (the ID's when @is_id) free on @r, or the error saying whose it is. */
+static int name_free(struct net_cfg *cfg, const struct net_record *r, const char *name, bool is_id)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(r->att, i, a)
+	{
+		if (!att_answers(a, name))
+			continue;
+		return err_make(&cfg->err, -EEXIST,
+				"the name %s is taken on %s (by %s); give another %s", name,
+				r->name, json_string_value(json_object_get(a, "id")),
+				is_id ? "ID" : "name");
+	}
+	return 0;
+}
+
+/**
+ * names_check_free() - The DNS names alloc would give container cfg->id (its ID when it is a
+ * DNS name, --hostname, --alias) are no other container's on @r, in any case: DNS does not
+ * tell A2 from a2
+ * @cfg:	the ID, --hostname and --alias (checked DNS names); cfg->err on failure
+ * @r:		the network, with its attachments
+ *
+ * Return: 0, or -EEXIST
+ */
+int names_check_free(struct net_cfg *cfg, const struct net_record *r)
+{
+	int err;
+
+	if (dnsname_valid(cfg->id) && (err = name_free(cfg, r, cfg->id, true)))
+		return err;
+	if (cfg->hostname_arg && (err = name_free(cfg, r, cfg->hostname_arg, false)))
+		return err;
+	for (int i = 0; i < cfg->n_aliases; i++)
+		if ((err = name_free(cfg, r, cfg->aliases[i], false)))
+			return err;
+	return 0;
+}
+
+/* "ADDRESS NAME" lines onto @buf (grown as needed), one per name not in @seen yet; false
+ * without memory. One name a line: a line of rootlet-dns's table stays short. */
+static bool append_lines(char **buf, size_t *used, size_t *size, const char *addr,
+			 const char **names, size_t n, json_t *seen)
+{
+	for (size_t i = 0; i < n; i++) {
+		char lower[DNSNAME_MAX + 1];
+		size_t need = strlen(addr) + strlen(names[i]) + sizeof(" \n");
+		size_t k;
+
+		for (k = 0; names[i][k] && k < DNSNAME_MAX; k++)
+			lower[k] = (char)tolower((unsigned char)names[i][k]);
+		lower[k] = '\0';
+		if (json_object_get(seen, lower))
+			continue;
+		if (json_object_set_new(seen, lower, json_true()))
+			return false;
+		if (*used + need >= *size) {
+			char *g = realloc(*buf, *size * 2 + need);
+
+			if (!g)
+				return false;
+			*buf = g;
+			*size = *size * 2 + need;
+		}
+		*used += (size_t)snprintf(*buf + *used, *size - *used, "%s %s\n", addr, names[i]);
+	}
 	return true;
 }
 
 /**
- * infra_write_hosts() - The names rootlet-dns answers: every ready attachment's ID, hostname
- * and aliases, with its address; written atomically, which rootlet-dns sees (inotify)
+ * infra_write_hosts() - The names rootlet-dns answers: every ready attachment's DNS names
+ * (its ID when it is one, hostname, aliases), each with its addresses; a name two containers
+ * have (a record edited by hand) is the first one's. Written atomically, which rootlet-dns
+ * sees (inotify)
  * @cfg:	the state root; cfg->err on failure
  * @r:		the network
  *
@@ -76,59 +168,47 @@ static bool append_line(char **buf, size_t *used, size_t *size, const char *addr
  */
 int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 {
-	char infra[NAME_MAX_LEN + 1], dir[PATH_MAX];
+	char dir[PATH_MAX];
 	size_t i, used = 0, size = HOSTS_TEXT_START;
 	char *text = malloc(size);
-	int fd, err;
-	json_t *a;
+	json_t *a, *seen4 = json_object(), *seen6 = json_object();
+	int fd, err = 0;
 
-	if (!text)
-		return -ENOMEM;
+	if (!text || !seen4 || !seen6) {
+		err = -ENOMEM;
+		goto out;
+	}
 	text[0] = '\0';
 	json_array_foreach(r->att, i, a)
 	{
 		const char *state = json_string_value(json_object_get(a, "state"));
 		const char *ip = json_string_value(json_object_get(a, "ip"));
 		const char *ip6 = json_string_value(json_object_get(a, "ip6"));
-		json_t *host = json_object_get(a, "hostname"), *names, *n;
-		size_t k;
-		bool ok = true, full = false;
+		const char *names[NET_NAMES_MAX];
+		size_t n = att_names(a, names, NET_NAMES_MAX);
 
 		if (!state || strcmp(state, "ready"))
 			continue;
-		/* Its ID, its hostname (when another name), its aliases: strings only. */
-		names = json_pack("[O]", json_object_get(a, "id"));
-		if (names && host && !json_equal(host, json_object_get(a, "id")))
-			json_array_append(names, host);
-		if (names)
-			json_array_extend(names, json_object_get(a, "aliases"));
-		json_array_foreach(names, k, n)
-		{
-			ok = ok && json_is_string(n);
-		}
-		/* A name that is no string (a record edited by hand) costs its container only. */
-		if (names && ok && ip)
-			full = !append_line(&text, &used, &size, ip, names);
-		if (names && ok && ip6 && !full)
-			full = !append_line(&text, &used, &size, ip6, names);
-		json_decref(names);
-		if (!names || full) {
-			free(text);
-			return -ENOMEM;
+		if ((ip && !append_lines(&text, &used, &size, ip, names, n, seen4)) ||
+		    (ip6 && !append_lines(&text, &used, &size, ip6, names, n, seen6))) {
+			err = -ENOMEM;
+			goto out;
 		}
 	}
-	attach_infra_name(r->name, infra, sizeof(infra));
-	if ((err = netns_entry_path(cfg, infra, NULL, dir, sizeof(dir)))) {
-		free(text);
-		return err;
-	}
+	if ((err = infra_path(cfg, r->name, NULL, dir, sizeof(dir))))
+		goto out;
 	fd = open(dir, DIR_OPEN_FLAGS);
 	if (fd < 0) {
-		free(text);
-		return errno == ENOENT ? 0 : -errno;
+		err = errno == ENOENT ? 0 : -errno;
+		goto out;
 	}
 	err = file_write_state(fd, HOSTS_FILE, text, used, STATE_FILE_MODE);
 	close(fd);
+	if (err)
+		err_errno(&cfg->err, err, "%s/%s", dir, HOSTS_FILE);
+out:
 	free(text);
-	return err ? err_errno(&cfg->err, err, "%s/%s", infra, HOSTS_FILE) : 0;
+	json_decref(seen4);
+	json_decref(seen6);
+	return err;
 }

@@ -15,17 +15,26 @@
 #include "usermap.h"
 
 /* Under the state root, beside the netns entries: '~' is no name character. */
-#define NET_DIR		"~networks"
-#define NET_RECORD_EXT	".json"
-#define NET_LOCK_EXT	".lock"
-#define NET_MTU_DEFAULT 65520 /* rootlet-slirp's, as rootlet's own callers pass it */
-#define NET_MTU_MIN	68
-#define NET_MTU_MAX	65520
-#define NET_RECORD_MAX	(64 * 1024)
-#define NET_PREFIX_MIN	8  /* a subnet no larger than a /8 ... */
-#define NET_PREFIX_MAX	30 /* ... and with room for a gateway and a container */
-#define NET_PREFIX6_MIN 48
-#define NET_PREFIX6_MAX 120
+#define NET_DIR "~networks"
+/*
+ * The infras' own state root, <root>/~infra: network NAME's infra is its rootlet netns NAME.
+ * No netns name and no container ID can reach into it, and a network's name is its infra's
+ * whole (an old build's infra was <root>/net.NAME, cut to 64 bytes: see infra_legacy_stop()).
+ */
+#define NET_INFRA_DIR		"~infra"
+#define NET_LEGACY_INFRA_PREFIX "net."
+#define NET_STATE_ROOT_ENV	"ROOTLET_STATE_DIR" /* how our children find their state root */
+#define NET_RECORD_EXT		".json"
+#define NET_LOCK_EXT		".lock"
+#define NET_MTU_DEFAULT		65520 /* rootlet-slirp's, as rootlet's own callers pass it */
+#define NET_MTU_MIN		68
+#define NET_MTU_MAX		65520
+#define NET_RECORD_MAX		(64 * 1024)
+#define NET_PREFIX_TEXT		sizeof("/4294967295") /* "/PREFIX" of any unsigned */
+#define NET_PREFIX_MIN		8		      /* a subnet no larger than a /8 ... */
+#define NET_PREFIX_MAX		30 /* ... and with room for a gateway and a container */
+#define NET_PREFIX6_MIN		48
+#define NET_PREFIX6_MAX		120
 
 /* A network's record: what create said; what alloc attaches is added later. */
 struct net_record {
@@ -68,7 +77,9 @@ struct net_cfg {
 	int n_publish;
 	unsigned mtu;
 	char root[PATH_MAX];
+	char infra_root[PATH_MAX]; /* <root>/~infra */
 	struct err err;
+	bool usage;	     /* cfg->err is a usage error: exit 2 */
 	const char *warning; /* one line main() prints whatever the outcome, or NULL */
 	char warning_buf[USERMAP_MSG_MAX]; /* what @warning points to when it was composed */
 	/* the infra's daemons infra_ensure() started; infra_wait() waits for them */
@@ -84,6 +95,8 @@ bool subnet_overlap6(const struct in6_addr *a, unsigned pa, const struct in6_add
 bool subnet_contains4(struct in_addr net, unsigned prefix, struct in_addr addr);
 bool subnet_slirp_overlap4(struct in_addr net, unsigned prefix);
 bool subnet_slirp_overlap6(const struct in6_addr *net, unsigned prefix);
+const char *subnet_reserved4(struct in_addr net, unsigned prefix);
+const char *subnet_reserved6(const struct in6_addr *net, unsigned prefix);
 struct subnet4 {
 	struct in_addr net;
 	unsigned prefix;
@@ -110,10 +123,9 @@ void record_clear(struct net_record *r);
 void record_list_free(struct net_record *list, size_t n);
 
 /* attach.c: the attachment list, addresses handed out in it. */
-#define NET_IFNAME	 "eth0"	    /* the container's end */
-#define NET_VETH_PREFIX	 "rl"	    /* the infra's end: rl + 8 hex digits of a hash of the ID */
-#define NET_BRIDGE	 "rootlet0" /* the network's bridge in the infra */
-#define NET_INFRA_PREFIX "net."	    /* the infra netns: net.NAME, a rootlet-netns entry */
+#define NET_IFNAME	"eth0"	   /* the container's end */
+#define NET_VETH_PREFIX "rl"	   /* the infra's end: rl + 8 hex digits of a hash of the ID */
+#define NET_BRIDGE	"rootlet0" /* the network's bridge in the infra */
 struct json_t *attach_find(const struct net_record *r, const char *id);
 int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr *ret,
 		   struct err *e);
@@ -123,15 +135,20 @@ int attach_pick_ip6(const struct net_record *r, const char *want, struct in6_add
 		    struct err *e);
 void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6]);
 int attach_parse_mac(const char *text, uint8_t mac[6]);
-void attach_veth_name(const char *id, char *buf, size_t len);
-void attach_infra_name(const char *net, char *buf, size_t len);
+int attach_veth_name(const struct net_record *r, const char *id, char *buf, size_t len);
 struct json_t *attach_cni_result(const struct net_record *r, struct json_t *a);
 bool attach_nameserver(const struct net_record *r, char *buf, size_t len);
 
 /* infra.c, plumb.c: the infra netns, its bridge, and a container's veth into it. */
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
-int infra_stop(struct net_cfg *cfg, const struct net_record *r);
+int infra_stop(struct net_cfg *cfg, const char *net);
+int infra_repair(struct net_cfg *cfg, int dir_fd, struct net_record *r);
+void infra_legacy_stop(struct net_cfg *cfg, const struct net_record *r, int user_fd);
 int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r);
+#define NET_ALIASES_MAX	     64 /* --alias given at most this many times */
+#define NET_ALIASES_MAX_TEXT "64"
+#define NET_NAMES_MAX	     (NET_ALIASES_MAX + 2) /* a container's DNS names: ID, hostname, aliases */
+int names_check_free(struct net_cfg *cfg, const struct net_record *r);
 int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
 	      struct net_daemon *d);
 #define NET_DAEMON_READY_FD 3
@@ -152,9 +169,13 @@ int plumb_container(struct net_cfg *cfg, const struct net_record *r, struct json
 int unplumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int publish_start(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int publish_stop(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
-int netns_cmd(struct net_cfg *cfg, char *const argv[]);
+int netns_cmd(struct net_cfg *cfg, const char *root, char *const argv[]);
 int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, char *buf,
 		     size_t len);
+int infra_path(struct net_cfg *cfg, const char *net, const char *file, char *buf, size_t len);
+int infra_check_name(struct net_cfg *cfg, const char *net);
+bool infra_exists(struct net_cfg *cfg, const char *net);
+int infra_sweep(struct net_cfg *cfg, int dir_fd);
 
 /* nsmake.c: a rootlet netns entry (the infra's, a container's) made without rootlet-netns. */
 struct net_nsmake {
@@ -165,7 +186,8 @@ struct net_nsmake {
 	int net_fd;    /* its netns, to use before it is published */
 	bool published;
 };
-int nsmake_start(struct net_cfg *cfg, const char *name, int userns_fd, struct net_nsmake *c);
+int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int userns_fd,
+		 struct net_nsmake *c);
 int nsmake_publish(struct net_cfg *cfg, const struct net_record *r, struct net_nsmake *c);
 void nsmake_abort(struct net_nsmake *c);
 int nsmake_sweep(struct net_cfg *cfg, struct json_t *a);

@@ -47,8 +47,9 @@ static int own_map(struct net_cfg *cfg, struct usermap *map)
 	struct usermap_diag diag;
 	int err = usermap_build_own(map, &diag, &cfg->err);
 
+	_Static_assert(sizeof(cfg->warning_buf) == sizeof(diag.fallback), "a warning is never cut");
 	if (!err && diag.fallback[0]) {
-		snprintf(cfg->warning_buf, sizeof(cfg->warning_buf), "%s", diag.fallback);
+		memcpy(cfg->warning_buf, diag.fallback, sizeof(cfg->warning_buf));
 		cfg->warning = cfg->warning_buf;
 	}
 	return err;
@@ -57,18 +58,19 @@ static int own_map(struct net_cfg *cfg, struct usermap *map)
 /**
  * nsmake_start() - A holder for the netns @name, in the user namespace of @userns_fd or a new
  * one mapped for us; its entry built, not yet published
- * @cfg:	the state root; cfg->err on failure, cfg->warning when a new userns gets only our
- *		own ids
+ * @cfg:	cfg->err on failure, cfg->warning when a new userns gets only our own ids
+ * @root:	the state root of the entry: cfg->root (a container's), cfg->infra_root (an infra's)
  * @name:	the entry's name
  * @userns_fd:	the user namespace to join (the caller's, left open), or -1
  * @c:		filled: the entry being built, the holder, its netns as c->net_fd
  *
  * Return: 0, or a negative errno (nothing left then)
  */
-int nsmake_start(struct net_cfg *cfg, const char *name, int userns_fd, struct net_nsmake *c)
+int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int userns_fd,
+		 struct net_nsmake *c)
 {
 	struct holder_opts o = {
-		.root = cfg->root, .name = name, .userns_fd = userns_fd, .unshared = link_holder
+		.root = root, .name = name, .userns_fd = userns_fd, .unshared = link_holder
 	};
 	struct usermap map;
 	int err;
@@ -76,10 +78,10 @@ int nsmake_start(struct net_cfg *cfg, const char *name, int userns_fd, struct ne
 	*c = (struct net_nsmake){ .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
 	c->b.dir_fd = c->b.lock_fd = -1;
 	o.arg = c;
-	if ((err = state_root_open(cfg->root, true, &c->root_fd)))
-		return err_errno(&cfg->err, err, "%s", cfg->root);
+	if ((err = state_root_open(root, true, &c->root_fd)))
+		return err_errno(&cfg->err, err, "%s", root);
 	if ((err = entry_build_begin(c->root_fd, &c->b))) {
-		err_errno(&cfg->err, err, "%s/" ENTRY_TMP_PREFIX, cfg->root);
+		err_errno(&cfg->err, err, "%s/" ENTRY_TMP_PREFIX, root);
 		goto fail;
 	}
 	if (userns_fd < 0) {
@@ -94,9 +96,12 @@ int nsmake_start(struct net_cfg *cfg, const char *name, int userns_fd, struct ne
 		err_errno(&cfg->err, err, "the holder of %s", name);
 		goto fail;
 	}
-	snprintf(c->st.name, sizeof(c->st.name), "%s", name);
-	snprintf(c->st.userns, sizeof(c->st.userns), "%s",
-		 userns_fd >= 0 ? USERNS_JOIN : USERNS_NEW);
+	if (snprintf(c->st.name, sizeof(c->st.name), "%s", name) >= (int)sizeof(c->st.name) ||
+	    snprintf(c->st.userns, sizeof(c->st.userns), "%s",
+		     userns_fd >= 0 ? USERNS_JOIN : USERNS_NEW) >= (int)sizeof(c->st.userns)) {
+		err = err_make(&cfg->err, -ENAMETOOLONG, "netns name %s too long", name);
+		goto fail;
+	}
 	c->st.created = (long long)time(NULL);
 	return 0;
 fail:
@@ -111,7 +116,8 @@ static int write_resolv(int dir_fd, const struct net_record *r)
 
 	if (!attach_nameserver(r, ns, sizeof(ns)))
 		return 0;
-	snprintf(text, sizeof(text), "nameserver %s\n", ns);
+	if (snprintf(text, sizeof(text), "nameserver %s\n", ns) >= (int)sizeof(text))
+		return -EOVERFLOW;
 	return file_write_state(dir_fd, RESOLV_CONF, text, strlen(text), STATE_FILE_MODE);
 }
 
@@ -172,7 +178,7 @@ void nsmake_abort(struct net_nsmake *c)
 
 /**
  * nsmake_sweep() - What a killed alloc of attachment @a left being built: the infra's netns
- * or the container's (one at a time, both in <root>/~add.<its pid>)
+ * (<root>/~infra/~add.<its pid>) or the container's (<root>/~add.<its pid>)
  * @cfg:	the state root
  * @a:		a pending attachment, its alloc dead
  *
@@ -181,13 +187,19 @@ void nsmake_abort(struct net_nsmake *c)
 int nsmake_sweep(struct net_cfg *cfg, json_t *a)
 {
 	json_int_t pid = json_integer_value(json_object_get(a, "alloc_pid"));
+	const char *roots[] = { cfg->root, cfg->infra_root };
 	int root_fd, err;
 
 	if (pid <= 0)
 		return 0;
-	if ((err = state_root_open(cfg->root, false, &root_fd)))
-		return err == -ENOENT ? 0 : err;
-	err = entry_build_sweep(root_fd, (pid_t)pid);
-	close(root_fd);
-	return err < 0 ? err : 0;
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		/* None, or one we refuse (others', a symlink): nothing of ours was built in it. */
+		if (state_root_open(roots[i], false, &root_fd))
+			continue;
+		err = entry_build_sweep(root_fd, (pid_t)pid);
+		close(root_fd);
+		if (err < 0)
+			return err;
+	}
+	return 0;
 }

@@ -32,11 +32,10 @@
 static int join_infra_ns(struct net_cfg *cfg, const struct net_record *r, const char *file,
 			 int type, struct err *e)
 {
-	char infra[NAME_MAX_LEN + 1], path[PATH_MAX];
+	char path[PATH_MAX];
 	int fd, err;
 
-	attach_infra_name(r->name, infra, sizeof(infra));
-	if ((err = netns_entry_path(cfg, infra, file, path, sizeof(path))) ||
+	if ((err = infra_path(cfg, r->name, file, path, sizeof(path))) ||
 	    (err = ns_open_at(AT_FDCWD, path, type, &fd)))
 		return err_errno(e, err, "%s", path);
 	err = ns_join(fd, type) ? -errno : 0;
@@ -95,15 +94,26 @@ static int make_veth(const char *veth, int cnet_fd, unsigned mtu, const uint8_t 
 
 	if ((err = netlink_open(&sk)))
 		return err_errno(e, err, "netlink");
-	if ((err = netlink_link_index(sk, NET_BRIDGE, &v.master)))
-		err_errno(e, err, "%s", NET_BRIDGE);
-	else if ((err = netlink_veth_add(sk, &v)))
+	if ((err = netlink_link_index(sk, NET_BRIDGE, &v.master)) == -ENODEV)
+		err_make(e, err,
+			 "the infra's bridge %s is gone (deleted by hand?); 'rootlet-network gc' "
+			 "makes the infra again",
+			 NET_BRIDGE);
+	else if (err)
+		err_errno(e, err, "the infra's bridge %s", NET_BRIDGE);
+	else if ((err = netlink_veth_add(sk, &v)) == -EEXIST)
+		err_make(e, err,
+			 "making veth %s: the container's netns has an %s already (attached to "
+			 "another network?); dealloc it there first",
+			 veth, NET_IFNAME);
+	else if (err)
 		err_errno(e, err, "making veth %s on %s", veth, NET_BRIDGE);
 	netlink_close(sk);
 	return err;
 }
 
-/* eth0's IPv6 address (no DAD: the network's IPAM made it unique) and default route. */
+/* eth0's IPv6 address (no DAD: the network's IPAM made it unique) and default route (none on
+ * an internal network, as podman's have none: nothing is reached through the gateway). */
 static int set_up_ipv6(struct nl_sock *sk, const struct net_record *r, int eth0, const char *ip6,
 		       struct err *e)
 {
@@ -115,13 +125,14 @@ static int set_up_ipv6(struct nl_sock *sk, const struct net_record *r, int eth0,
 		return err_make(e, -EBADMSG, "the attachment's IPv6 address is corrupt");
 	if ((err = netlink_addr_add(sk, eth0, AF_INET6, &addr, r->prefix6)))
 		return err_errno(e, err, "configuring %s's IPv6 address", NET_IFNAME);
-	if ((err = netlink_route_add(sk, &route)))
-		return err_errno(e, err, "the IPv6 default route");
+	if (!r->internal && (err = netlink_route_add(sk, &route)))
+		return err_errno(e, err, "adding the IPv6 default route via %s's gateway on %s",
+				 r->name, NET_IFNAME);
 	return 0;
 }
 
 /* In the container's netns: eth0 (its MTU and MAC set already) and lo up, the address, the
- * default route. */
+ * default route unless the network is internal. */
 static int set_up_eth0(const struct net_record *r, json_t *a, struct err *e)
 {
 	const char *ip = json_string_value(json_object_get(a, "ip"));
@@ -142,8 +153,9 @@ static int set_up_eth0(const struct net_record *r, json_t *a, struct err *e)
 	else if ((err = netlink_link_index(sk, "lo", &lo)) ||
 		 (err = netlink_link_up(sk, lo, 0, NULL, 0)))
 		err_errno(e, err, "bringing lo up");
-	else if ((route.ifindex = eth0), (err = netlink_route_add(sk, &route)))
-		err_errno(e, err, "the default route");
+	else if (!r->internal && ((route.ifindex = eth0), (err = netlink_route_add(sk, &route))))
+		err_errno(e, err, "adding the default route via %s's gateway on %s", r->name,
+			  NET_IFNAME);
 	if (!err && ip6)
 		err = set_up_ipv6(sk, r, eth0, ip6, e);
 	netlink_close(sk);

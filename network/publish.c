@@ -26,10 +26,13 @@
  * and rootlet-netns del of the infra, stop it by.
  */
 
-static void file_names(const char *id, char *pid, char *log, size_t len)
+/* Its pid file and log in the infra's entry; -ENAMETOOLONG for an ID that is no name. */
+static int file_names(const char *id, char *pid, char *log, size_t len)
 {
-	snprintf(pid, len, "portfwd-%s%s", id, PIDFILE_SUFFIX);
-	snprintf(log, len, "portfwd-%s.log", id);
+	int a = snprintf(pid, len, "portfwd-%s%s", id, PIDFILE_SUFFIX);
+	int b = snprintf(log, len, "portfwd-%s.log", id);
+
+	return a < 0 || (size_t)a >= len || b < 0 || (size_t)b >= len ? -ENAMETOOLONG : 0;
 }
 
 /**
@@ -42,7 +45,7 @@ static void file_names(const char *id, char *pid, char *log, size_t len)
  */
 int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 {
-	char infra[NAME_MAX_LEN + 1], net[PATH_MAX], user[PATH_MAX], ready[NUM_TEXT];
+	char net[PATH_MAX], user[PATH_MAX], ready[NUM_TEXT];
 	char pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
 	json_t *specs = json_object_get(a, "publish"), *spec;
 	const char *id = json_string_value(json_object_get(a, "id"));
@@ -55,12 +58,14 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 		return 0;
 	if (!(argv = calloc(PUBLISH_ARGS + 2 * n, sizeof(*argv))))
 		return -ENOMEM;
-	attach_infra_name(r->name, infra, sizeof(infra));
-	file_names(id, pidname, log, sizeof(pidname));
-	snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD);
-	if ((err = netns_entry_path(cfg, infra, STATE_NET, net, sizeof(net))) ||
-	    (err = netns_entry_path(cfg, infra, STATE_USER, user, sizeof(user))) ||
-	    (err = netns_entry_path(cfg, infra, NULL, dir, sizeof(dir)))) {
+	if (snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD) >= (int)sizeof(ready)) {
+		free(argv);
+		return -EOVERFLOW;
+	}
+	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
+	    (err = infra_path(cfg, r->name, STATE_NET, net, sizeof(net))) ||
+	    (err = infra_path(cfg, r->name, STATE_USER, user, sizeof(user))) ||
+	    (err = infra_path(cfg, r->name, NULL, dir, sizeof(dir)))) {
 		free(argv);
 		return err;
 	}
@@ -78,7 +83,7 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 	}
 	argv[argc++] = "--ready-fd";
 	argv[argc++] = ready;
-	err = net_daemon_start(cfg, infra, argv, log, &pid);
+	err = net_daemon_start(cfg, r->name, argv, log, &pid);
 	free(argv);
 	if (err)
 		return err;
@@ -99,16 +104,15 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a)
  */
 int publish_stop(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 {
-	char infra[NAME_MAX_LEN + 1], pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
+	char pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
 	const char *id = json_string_value(json_object_get(a, "id"));
 	struct pidfile pf;
 	int fd, err;
 
 	if (!id || !json_array_size(json_object_get(a, "publish")))
 		return 0;
-	attach_infra_name(r->name, infra, sizeof(infra));
-	file_names(id, pidname, log, sizeof(pidname));
-	if ((err = netns_entry_path(cfg, infra, NULL, dir, sizeof(dir))))
+	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
+	    (err = infra_path(cfg, r->name, NULL, dir, sizeof(dir))))
 		return err;
 	fd = open(dir, DIR_OPEN_FLAGS);
 	if (fd < 0)

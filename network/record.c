@@ -118,10 +118,12 @@ void record_print(json_t *o)
 
 static int file_name(const char *name, char buf[NAME_FILE_MAX])
 {
+	int n;
+
 	if (name_check(name, NULL))
 		return -EINVAL;
-	snprintf(buf, NAME_FILE_MAX, "%s%s", name, NET_RECORD_EXT);
-	return 0;
+	n = snprintf(buf, NAME_FILE_MAX, "%s%s", name, NET_RECORD_EXT);
+	return n < 0 || n >= (int)NAME_FILE_MAX ? -ENAMETOOLONG : 0;
 }
 
 static int addr_from(json_t *v, int family, void *ret)
@@ -165,7 +167,8 @@ static int record_parse(const char *text, size_t len, struct net_record *r)
 	    (ipv6 && (cidr_from(subnet6, AF_INET6, &r->subnet6, &r->prefix6) ||
 		      addr_from(gateway6, AF_INET6, &r->gateway6))))
 		goto out;
-	snprintf(r->name, sizeof(r->name), "%s", name);
+	if (snprintf(r->name, sizeof(r->name), "%s", name) >= (int)sizeof(r->name))
+		goto out;
 	r->ipv6 = ipv6;
 	r->mtu = (unsigned)mtu;
 	r->internal = internal;
@@ -182,10 +185,11 @@ out:
 
 static json_t *cidr_json(int family, const void *net, unsigned prefix)
 {
-	char addr[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + 8];
+	char addr[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + NET_PREFIX_TEXT];
 
-	inet_ntop(family, net, addr, sizeof(addr));
-	snprintf(text, sizeof(text), "%s/%u", addr, prefix);
+	if (!inet_ntop(family, net, addr, sizeof(addr)) ||
+	    snprintf(text, sizeof(text), "%s/%u", addr, prefix) >= (int)sizeof(text))
+		return NULL; /* json_pack() then fails: the record is not written */
 	return json_string(text);
 }
 
@@ -289,7 +293,18 @@ int record_create(int dir_fd, const struct net_record *r, struct err *e)
 		return err_make(e, -ENOMEM, "out of memory");
 	}
 	json_decref(o);
-	file_name(r->name, file);
+	/* One record_read() would refuse (all of the network's containers then lost to it). */
+	if (strlen(text) > NET_RECORD_MAX) {
+		free(text);
+		return err_make(e, -EFBIG,
+				"%s's record would be over %d KiB; fewer or shorter "
+				"names (--alias), or another network",
+				r->name, NET_RECORD_MAX / 1024);
+	}
+	if ((err = file_name(r->name, file))) {
+		free(text);
+		return err_make(e, err, "invalid network name");
+	}
 	err = file_write_state(dir_fd, file, text, strlen(text), STATE_FILE_MODE);
 	free(text);
 	return err ? err_errno(e, err, "writing %s", file) : 0;

@@ -29,13 +29,19 @@ int net_rm(struct net_cfg *cfg)
 		err = err_make(&cfg->err, -EBUSY,
 			       "%u containers attached; dealloc them, or rm --force", r.attached);
 	while (!err && r.att && json_array_size(r.att)) {
+		const char *v = json_string_value(json_object_get(json_array_get(r.att, 0), "id"));
 		char id[NAME_MAX_LEN + 1];
 
-		strncpy(id, json_string_value(json_object_get(json_array_get(r.att, 0), "id")),
-			sizeof(id) - 1);
-		id[sizeof(id) - 1] = '\0';
-		err = net_dealloc_one(cfg, dir_fd, &r, id);
+		/* An ID that is no name (a record edited by hand) has nothing we made. */
+		if (!v || name_check(v, NULL) ||
+		    snprintf(id, sizeof(id), "%s", v) >= (int)sizeof(id))
+			json_array_remove(r.att, 0);
+		else
+			err = net_dealloc_one(cfg, dir_fd, &r, id);
 	}
+	/* The last dealloc stopped the infra; with no dealloc at all, one left by a killed verb. */
+	if (!err)
+		err = infra_stop(cfg, cfg->name);
 	if (!err && (err = record_remove(dir_fd, cfg->name)))
 		err_errno(&cfg->err, err, "removing the record");
 	record_clear(&r);

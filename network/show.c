@@ -9,14 +9,15 @@
 
 #include "network.h"
 
-#define CIDR_TEXT_MAX (INET_ADDRSTRLEN + 4)
+#define CIDR_TEXT_MAX (INET_ADDRSTRLEN + NET_PREFIX_TEXT)
 
 static const char *cidr_text(const struct net_record *r, char *buf, size_t len)
 {
 	char addr[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &r->subnet, addr, sizeof(addr));
-	snprintf(buf, len, "%s/%u", addr, r->prefix);
+	if (!inet_ntop(AF_INET, &r->subnet, addr, sizeof(addr)) ||
+	    snprintf(buf, len, "%s/%u", addr, r->prefix) >= (int)len)
+		return "?"; /* not from a record read: those are checked */
 	return buf;
 }
 

@@ -196,6 +196,71 @@ bool subnet_slirp_overlap6(const struct in6_addr *net, unsigned prefix)
 	return subnet_overlap6(net, prefix, &slirp, SLIRP_PREFIX6);
 }
 
+/* Ranges no container can use as its subnet: what each is, for the refusal. */
+static const struct {
+	const char *net;
+	unsigned prefix;
+	const char *what;
+} reserved4[] = {
+	{ "0.0.0.0", 8, "0.0.0.0/8, 'this network'" },
+	{ "127.0.0.0", 8,
+	  "127.0.0.0/8, loopback: the gateway and DNS would be the container's own" },
+	{ "169.254.0.0", 16, "169.254.0.0/16, link-local" },
+	{ "224.0.0.0", 4, "224.0.0.0/4, multicast" },
+	{ "240.0.0.0", 4, "240.0.0.0/4, reserved, with the broadcast address 255.255.255.255" },
+};
+
+static const struct {
+	const char *net;
+	unsigned prefix;
+	const char *what;
+} reserved6[] = {
+	{ "::", 127, "::/127, the unspecified address and ::1, loopback" },
+	{ "::ffff:0:0", 96, "::ffff:0:0/96, IPv4-mapped addresses" },
+	{ "fe80::", 10, "fe80::/10, link-local" },
+	{ "ff00::", 8, "ff00::/8, multicast" },
+};
+
+/**
+ * subnet_reserved4() - What an IPv4 subnet meets that no container can use: loopback,
+ * multicast, link-local, 0.0.0.0/8, 240.0.0.0/4 (and its broadcast address)
+ * @net:	the network
+ * @prefix:	its prefix length
+ *
+ * Return: the range met, in words, or NULL when none
+ */
+const char *subnet_reserved4(struct in_addr net, unsigned prefix)
+{
+	for (size_t i = 0; i < sizeof(reserved4) / sizeof(reserved4[0]); i++) {
+		struct in_addr r;
+
+		inet_pton(AF_INET, reserved4[i].net, &r);
+		if (subnet_overlap4(net, prefix, r, reserved4[i].prefix))
+			return reserved4[i].what;
+	}
+	return NULL;
+}
+
+/**
+ * subnet_reserved6() - What an IPv6 subnet meets that no container can use: ::1 (and ::),
+ * IPv4-mapped addresses, link-local fe80::/10, multicast ff00::/8
+ * @net:	the network
+ * @prefix:	its prefix length
+ *
+ * Return: the range met, in words, or NULL when none
+ */
+const char *subnet_reserved6(const struct in6_addr *net, unsigned prefix)
+{
+	for (size_t i = 0; i < sizeof(reserved6) / sizeof(reserved6[0]); i++) {
+		struct in6_addr r;
+
+		inet_pton(AF_INET6, reserved6[i].net, &r);
+		if (subnet_overlap6(net, prefix, &r, reserved6[i].prefix))
+			return reserved6[i].what;
+	}
+	return NULL;
+}
+
 /**
  * subnet_pick4() - The first 10.89.N.0/24 that overlaps nothing taken, nor slirp's range
  * @taken:	subnets in use (host routes, other networks)

@@ -10,24 +10,31 @@ ROOTLET=$BUILD/rootlet
 FAULT_SEED=${FAULT_SEED:-1}
 FAULT_TRIES=${FAULT_TRIES:-20}
 
-# Our processes of this state root: pid and what they are. Zombies (dead, awaiting reaping by
-# init) do not count.
+# Our processes of this state root and of its networks' infras (<root>/~infra, the state root
+# their daemons are given): pid and what they are. Zombies (dead, awaiting reaping by init) do
+# not count.
 state_procs() {
 	local pid
-	for pid in $(pgrep -u "$(id -u)" -f -- 'rootlet-(netns-holder|slirp|portfwd|bypass)( |$)'); do
+	for pid in $(pgrep -u "$(id -u)" -f -- 'rootlet-(netns-holder|slirp|portfwd|bypass|dns)( |$)'); do
 		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && continue
 		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
-			grep -qx "ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR" || continue
+			grep -qx -e "ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR" \
+				-e "ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR/~infra" || continue
 		echo "$pid"
 	done
 }
 
-# The pids that live entries account for: holders, and helpers in their pid files.
+# The pids that live entries account for: holders, and helpers in their pid files; the
+# infras' too.
 listed_pids() {
-	local name
-	"$NETNS" list --json | jq -r '.[] | select(.state == "live") | .holder_pid'
-	for name in $("$NETNS" list --json | jq -r '.[] | select(.state == "live") | .name'); do
-		cat "$ROOTLET_STATE_DIR/$name"/*.pid 2>/dev/null | cut -d' ' -f1
+	local name root
+	for root in "$ROOTLET_STATE_DIR" "$ROOTLET_STATE_DIR/~infra"; do
+		ROOTLET_STATE_DIR=$root "$NETNS" list --json |
+			jq -r '.[] | select(.state == "live") | .holder_pid'
+		for name in $(ROOTLET_STATE_DIR=$root "$NETNS" list --json |
+			jq -r '.[] | select(.state == "live") | .name'); do
+			cat "$root/$name"/*.pid 2>/dev/null | cut -d' ' -f1
+		done
 	done
 }
 
@@ -55,7 +62,8 @@ check_invariant() {
 		done
 		fail "port $port is bound, and no live entry forwards it"
 	done
-	[ -z "$(ls -A "$ROOTLET_STATE_DIR" 2>/dev/null | grep '^~add\.')" ] || fail "a half-made add is left"
+	[ -z "$(ls -A "$ROOTLET_STATE_DIR" "$ROOTLET_STATE_DIR/~infra" 2>/dev/null | grep '^~add\.')" ] ||
+		fail "a half-made add is left"
 	ok "$NETNS" list --json
 	[ "$(echo "$OUT" | jq '[.[] | select(.state != "live")] | length')" = 0 ] ||
 		fail "entries neither live nor gone after gc: $OUT"
@@ -238,7 +246,7 @@ test_kill_9_of_network_alloc_and_dealloc_at_random_points() {
 	# The next command takes the lock and rolls back what a killed alloc left pending, the
 	# netns it was building included (before gc, which would sweep that too).
 	ok timeout 10 "$NETWORK" is-idle n
-	left=$(ls -A "$ROOTLET_STATE_DIR" | grep '^~add\.' || true)
+	left=$(ls -A "$ROOTLET_STATE_DIR" "$ROOTLET_STATE_DIR/~infra" 2>/dev/null | grep '^~add\.' || true)
 	[ -z "$left" ] || fail "a killed alloc's half-made netns is left after the next command: $left"
 	attachments >att
 	assert_eq "$(grep -vc ' ready$' att)" 0 "attachments not ready after recovery"
@@ -246,10 +254,9 @@ test_kill_9_of_network_alloc_and_dealloc_at_random_points() {
 	# No orphans: every netns but the infra is attached, every veth on the bridge is one.
 	ok "$NETNS" list --json
 	for name in $(echo "$OUT" | jq -r '.[].name'); do
-		[ "$name" = net.n ] && continue
 		grep -q "^$name " att || fail "netns $name is attached to nothing"
 	done
-	ok "$NETNS" exec net.n -- ip -o link show master rootlet0
+	ok infra exec n -- ip -o link show master rootlet0
 	for veth in $(echo "$OUT" | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
 		grep -q " $veth ready$" att || fail "veth $veth is nobody's"
 	done
@@ -276,7 +283,7 @@ test_kill_9_of_a_networks_first_alloc_at_random_points() {
 		# A first alloc takes 15 to 25 ms here: kills within 30 ms land anywhere in it.
 		kill_at_random 30 "$NETWORK" alloc "f$i" c
 		ok timeout 10 "$NETWORK" is-idle "f$i"
-		left=$(ls -A "$ROOTLET_STATE_DIR" | grep '^~add\.' || true)
+		left=$(ls -A "$ROOTLET_STATE_DIR" "$ROOTLET_STATE_DIR/~infra" 2>/dev/null | grep '^~add\.' || true)
 		[ -z "$left" ] || fail "a killed first alloc left, after the next command: $left"
 		ok "$NETWORK" rm "f$i" --force
 	done
@@ -286,4 +293,32 @@ test_kill_9_of_a_networks_first_alloc_at_random_points() {
 	ok "$NETWORK" rm again --force
 	ok "$NETNS" list --json
 	assert_eq "$OUT" "[]" "netns left after every rm"
+}
+
+# A network's last dealloc, which stops the infra once the record says nothing is attached,
+# killed at random points: after gc no infra of a network with nothing attached is left, and
+# none of its processes (holder, slirp, DNS responder) runs. Issue 24, item 9: before, a kill
+# between the record's write and the infra's stop left them running until the next verb.
+test_kill_9_of_a_networks_last_dealloc_at_random_points() {
+	local i
+	seeded 8
+	for i in $(seq "$FAULT_TRIES"); do
+		ok "$NETWORK" create "l$i"
+		ok "$NETWORK" alloc "l$i" "c$i"
+		# A last dealloc takes 10 to 20 ms here: kills within 25 ms land anywhere in it.
+		kill_at_random 25 "$NETWORK" dealloc "l$i" "c$i"
+	done
+	ok timeout 30 "$NETWORK" gc
+	for i in $(seq "$FAULT_TRIES"); do
+		ok "$NETWORK" inspect "l$i"
+		[ "$(echo "$OUT" | jq '.attachments | length')" = 0 ] && [ -e "$(infra_dir "l$i")" ] &&
+			fail "network l$i has nothing attached and its infra is left after gc"
+	done
+	check_invariant
+	for i in $(seq "$FAULT_TRIES"); do
+		ok "$NETWORK" rm "l$i" --force
+	done
+	ok infra list --json
+	assert_eq "$OUT" "[]" "infras left after every rm"
+	[ -z "$(state_procs)" ] || fail "processes left after rm: $(state_procs | tr '\n' ' ')"
 }

@@ -46,19 +46,20 @@ test_bad_input_is_one_line_and_changes_nothing() {
 	ok "$NETWORK" create a --subnet 10.89.0.0/24
 	ok "$NETWORK" ls --json
 	before=$OUT
-	refused 1 "$NETWORK" create b --subnet 10.89.0.1/24
+	# What the options say alone is a usage error (2); a conflict with what exists is not (1).
+	refused 2 "$NETWORK" create b --subnet 10.89.0.1/24
 	assert_match "$ERR" "^rootlet-network: create b: --subnet: '10.89.0.1/24' is not a network address"
-	refused 1 "$NETWORK" create b --subnet 10.89.0.0/33
-	refused 1 "$NETWORK" create b --subnet banana
+	refused 2 "$NETWORK" create b --subnet 10.89.0.0/33
+	refused 2 "$NETWORK" create b --subnet banana
 	refused 1 "$NETWORK" create b --subnet 10.88.0.0/15
 	assert_eq "$ERR" "rootlet-network: create b: --subnet 10.88.0.0/15 overlaps network a"
-	refused 1 "$NETWORK" create b --subnet 10.0.2.0/25
+	refused 2 "$NETWORK" create b --subnet 10.0.2.0/25
 	assert_match "$ERR" "overlaps 10.0.2.0/24, which slirp uses"
-	refused 1 "$NETWORK" create b --ipv6 --subnet6 fd00::/64
+	refused 2 "$NETWORK" create b --ipv6 --subnet6 fd00::/64
 	assert_match "$ERR" "overlaps fd00::/64, which slirp uses"
-	refused 1 "$NETWORK" create b --subnet 10.90.0.0/24 --gateway 10.91.0.1
+	refused 2 "$NETWORK" create b --subnet 10.90.0.0/24 --gateway 10.91.0.1
 	assert_eq "$ERR" "rootlet-network: create b: --gateway 10.91.0.1: not a host address of the subnet"
-	refused 1 "$NETWORK" create b --subnet 10.90.0.0/24 --gateway 10.90.0.255
+	refused 2 "$NETWORK" create b --subnet 10.90.0.0/24 --gateway 10.90.0.255
 	refused 1 "$NETWORK" create a
 	assert_eq "$ERR" "rootlet-network: create a: exists"
 	refused 1 "$NETWORK" inspect nosuch
@@ -173,14 +174,16 @@ test_alloc_prints_a_cni_result_and_dealloc_leaves_nothing() {
 	assert_match "$OUT" "10\.89\.0\.2/24" "nsenter into print-netns-path's path"
 	ok "$NETWORK" is-idle n
 	assert_eq "$(echo "$OUT" | jq -c .)" '{"idle":false}'
-	infra=$(holder_pid net.n)
-	slirp=$(slirp_pid net.n)
+	infra=$(infra_holder_pid n)
+	slirp=$(cut -d' ' -f1 "$(infra_dir n)/slirp.pid")
 	ok "$NETWORK" dealloc n c1
 	ok "$NETWORK" is-idle n
 	assert_eq "$(echo "$OUT" | jq -c .)" '{"idle":true}'
 	wait_until 5 "! kill -0 $infra 2>/dev/null && ! kill -0 $slirp 2>/dev/null"
 	ok "$NETNS" list --json
 	assert_eq "$OUT" "[]" "netns left after the last dealloc"
+	ok infra list --json
+	assert_eq "$OUT" "[]" "infras left after the last dealloc"
 	ok "$NETWORK" inspect n
 	assert_eq "$(echo "$OUT" | jq -c .attachments)" "[]"
 }
@@ -225,7 +228,7 @@ test_the_infra_answers_slirps_arp_for_containers_at_once() {
 	local hport
 	ok "$NETWORK" create n --allow-host-loopback
 	ok "$NETWORK" alloc n c1
-	ok inside net.n cat /proc/sys/net/ipv4/neigh/tap0/proxy_delay /proc/sys/net/ipv4/conf/tap0/proxy_arp
+	ok infra exec n -- cat /proc/sys/net/ipv4/neigh/tap0/proxy_delay /proc/sys/net/ipv4/conf/tap0/proxy_arp
 	assert_eq "$OUT" $'0\n1' "tap0: proxy ARP, no delay"
 	hport=$(free_port)
 	serve host $NET serve-echo tcp 127.0.0.1 "$hport"
@@ -249,7 +252,7 @@ test_host_loopback_only_when_the_network_allows_it_and_internal_has_no_way_out()
 	[ "$RC" -ne 0 ] || fail "host loopback reached without --allow-host-loopback"
 	run inside c2 $NET echo-client tcp 10.0.2.2 "$hport" x --timeout 2
 	[ "$RC" -ne 0 ] || fail "an internal network reached the host"
-	[ ! -e "$ROOTLET_STATE_DIR/net.inside/slirp.pid" ] || fail "an internal network runs slirp"
+	[ ! -e "$(infra_dir inside)/slirp.pid" ] || fail "an internal network runs slirp"
 }
 
 test_twenty_parallel_allocs_get_distinct_addresses_and_parallel_deallocs_leave_nothing() {
@@ -283,8 +286,8 @@ test_a_killed_infra_holder_is_repaired_by_the_next_alloc() {
 	ok "$NETWORK" create n
 	ok "$NETWORK" alloc n c1
 	serve echo inside c1 $NET serve-echo tcp 0.0.0.0 8080
-	kill -9 "$(holder_pid net.n)"
-	wait_until 5 "[ \"\$(netns_state net.n)\" = stale ]"
+	kill -9 "$(infra_holder_pid n)"
+	wait_until 5 "[ \"\$(infra_state n)\" = stale ]"
 	ok "$NETWORK" alloc n c2
 	ok inside c2 $NET echo-client tcp 10.89.0.2 8080 after-repair
 	assert_eq "$OUT" after-repair "c2 reaches c1 through the new infra"
@@ -329,7 +332,7 @@ test_alloc_refuses_bad_input_and_changes_nothing() {
 test_alloc_into_a_given_netns_keeps_it_at_dealloc_and_rm_force_deallocates() {
 	ok "$NETWORK" create n
 	ok "$NETWORK" alloc n c1
-	ok "$NETNS" add mine --userns "$ROOTLET_STATE_DIR/net.n/user"
+	ok "$NETNS" add mine --userns "$(infra_dir n)/user"
 	ok "$NETWORK" alloc n c2 --netns mine --hostname web --alias www --alias api
 	assert_eq "$(echo "$OUT" | jq -r '.interfaces[0].sandbox')" "$ROOTLET_STATE_DIR/mine/net"
 	ok "$NETWORK" inspect n
@@ -343,7 +346,7 @@ test_alloc_into_a_given_netns_keeps_it_at_dealloc_and_rm_force_deallocates() {
 	assert_match "$ERR" "1 containers attached"
 	ok "$NETWORK" rm n --force
 	[ ! -e "$ROOTLET_STATE_DIR/c1" ] || fail "rm --force left c1"
-	[ ! -e "$ROOTLET_STATE_DIR/net.n" ] || fail "rm --force left the infra"
+	[ ! -e "$(infra_dir n)" ] || fail "rm --force left the infra"
 }
 
 test_rootlet_run_network_attaches_the_command_and_deallocates_after() {
@@ -408,7 +411,7 @@ test_publish_reaches_the_right_container_and_two_can_publish_one_port() {
 	ok $NET whoami 127.0.0.1 "$p2"
 	assert_eq "$OUT" i-am-c2 "host port $p2"
 	b=$OUT
-	pid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/net.n/portfwd-c1.pid")
+	pid=$(cut -d' ' -f1 "$(infra_dir n)/portfwd-c1.pid")
 	ok "$NETWORK" dealloc n c1
 	wait_until 5 "! kill -0 $pid 2>/dev/null"
 	ss -Hltn "sport = :$p1" | grep -q . && fail "port $p1 still bound after dealloc"
@@ -462,8 +465,8 @@ test_ipv6_goes_out_through_slirp_and_an_internal_network_has_no_way_out() {
 	ok inside c2 $NET whoami fd89::2 8080
 	assert_eq "$OUT" fd89::3 "container to container: its own address, not masqueraded"
 	# The network's second alloc (a warm infra) and a repaired infra keep the way out.
-	kill -9 "$(holder_pid net.six)"
-	wait_until 5 "[ \"\$(netns_state net.six)\" = stale ]"
+	kill -9 "$(infra_holder_pid six)"
+	wait_until 5 "[ \"\$(infra_state six)\" = stale ]"
 	ok "$NETWORK" alloc six c3
 	ok inside c1 $NET whoami fd00::2 "$hport"
 	assert_eq "$OUT" ::1 "after the infra was made again"
@@ -479,16 +482,250 @@ test_gc_drops_containers_whose_netns_went_and_repairs_a_dead_infra() {
 	ok "$NETWORK" alloc n c2
 	ok "$NETWORK" alloc n c3
 	# c3's holder killed, and rootlet-netns gc removing the stale entries (c3, and the infra).
-	kill -9 "$(holder_pid c3)" "$(holder_pid net.n)"
-	wait_until 5 "[ \"\$(netns_state c3)\" = stale ] && [ \"\$(netns_state net.n)\" = stale ]"
+	kill -9 "$(holder_pid c3)" "$(infra_holder_pid n)"
+	wait_until 5 "[ \"\$(netns_state c3)\" = stale ] && [ \"\$(infra_state n)\" = stale ]"
 	ok "$NETWORK" gc
 	assert_eq "$OUT" "n: 1 dropped (their netns were gone)"
 	ok "$NETWORK" inspect n
 	assert_eq "$(echo "$OUT" | jq -r '[.attachments[].id] | join(" ")')" "c1 c2"
-	assert_eq "$(netns_state net.n)" live "the infra after gc"
+	assert_eq "$(infra_state n)" live "the infra after gc"
 	serve echo inside c1 $NET serve-echo tcp 0.0.0.0 8080
 	ok inside c2 $NET echo-client tcp c1 8080 after-gc
 	assert_eq "$OUT" after-gc "c2 reaches c1 by name through the repaired infra"
 	ok "$NETWORK" gc
 	assert_eq "$OUT" "" "a second gc has nothing to do"
+}
+
+# Issue 24, item 2: a container ID may look like an infra's old name (net.NAME); the infras live
+# under <root>/~infra, where no ID and no netns name can go, so network victim's infra is never
+# d1's container.
+test_an_id_named_like_an_infra_stays_a_container() {
+	ok "$NETWORK" create d1
+	ok "$NETWORK" alloc d1 net.victim
+	ok "$NETWORK" create victim
+	ok "$NETWORK" alloc victim v1
+	ok inside net.victim ip -o -4 addr show dev eth0
+	assert_match "$OUT" "inet 10\.89\.0\.2/24" "d1's container net.victim"
+	ok inside v1 ip -o -4 addr show dev eth0
+	assert_match "$OUT" "inet 10\.89\.1\.2/24" "victim's container v1"
+	ok "$NETWORK" dealloc victim v1
+	ok "$NETWORK" gc
+	ok "$NETWORK" inspect d1
+	assert_eq "$(echo "$OUT" | jq -c '[.attachments[] | [.id, .state]]')" '[["net.victim","ready"]]'
+	serve echo inside net.victim $NET serve-echo tcp 0.0.0.0 8080
+	ok "$NETWORK" alloc d1 c2
+	ok inside c2 $NET echo-client tcp net.victim 8080 still-there
+	assert_eq "$OUT" still-there "d1's container after victim's last dealloc and gc"
+}
+
+# Issue 24, item 3: names are never cut. Two networks whose names share their first 60 bytes
+# get an infra each (a container of one cannot reach one of the other, and the last dealloc of
+# one leaves the other running); a name whose infra's socket paths would not fit is refused.
+test_networks_sharing_60_bytes_of_name_stay_apart() {
+	local stem a b
+	stem=$(printf 'x%.0s' $(seq 60))
+	a=${stem}aaa
+	b=${stem}bbb
+	use_state_root
+	ok "$NETWORK" create "$a"
+	ok "$NETWORK" create "$b"
+	ok "$NETWORK" alloc "$a" c1
+	ok "$NETWORK" alloc "$b" c2
+	ok "$NETWORK" alloc "$b" c3
+	serve echo inside c1 $NET serve-echo tcp 0.0.0.0 8080
+	# The code in c2 routes a's subnet onto its link: a's containers must not be on it.
+	ok inside c2 ip route add 10.89.0.0/24 dev eth0
+	run inside c2 $NET echo-client tcp 10.89.0.2 8080 x --timeout 2
+	[ "$RC" -ne 0 ] || fail "a container of $b reached one of $a"
+	# Nor one way, where no answer has to come back: c2's datagrams to c1.
+	serve udp1 inside c1 python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 9999))
+open(sys.argv[-1], "w").close()
+s.settimeout(4)
+try:
+    print(s.recvfrom(64)[0].decode())
+except OSError:
+    print("nothing")'
+	ok inside c2 python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(3):
+    s.sendto(b"from-b", ("10.89.0.2", 9999))
+    time.sleep(0.3)'
+	wait_until 10 "grep -q . udp1.out"
+	assert_eq "$(cat udp1.out)" nothing "what c1 received from a container of $b"
+	serve echo2 inside c2 $NET serve-echo tcp 0.0.0.0 8080
+	ok "$NETWORK" dealloc "$a" c1
+	ok inside c3 $NET echo-client tcp 10.89.1.2 8080 still-up
+	assert_eq "$OUT" still-up "$b after the last dealloc of $a"
+	ok "$NETWORK" rm "$b" --force
+	ok "$NETWORK" rm "$a"
+}
+
+test_a_name_too_long_for_the_state_roots_socket_paths_is_a_usage_error() {
+	local long
+	long=$(printf 'y%.0s' $(seq 64))
+	# This test's state root is long: <root>/~infra/NAME/slirp.sock would not fit 108 bytes.
+	refused 2 "$NETWORK" create "$long"
+	assert_match "$ERR" "^rootlet-network: create $long: too long"
+	ok "$NETWORK" ls --json
+	assert_eq "$OUT" "[]" "networks after the refusal"
+}
+
+# Issue 24, item 4: hostnames and aliases are DNS names, written as records only when they are;
+# a name another container of the network answers to (in any case) is refused.
+test_hostnames_and_aliases_are_dns_names_and_unique_per_network() {
+	local bad
+	ok "$NETWORK" create n
+	for bad in "$(printf 'h2\n10.0.2.2 www.example.com')" 'a b' 'a#b' 'a..b' '-a' 'a-' 'a_b' \
+		"$(printf 'z%.0s' $(seq 64))" "$(printf 'abcdefghi.%.0s' $(seq 26))"; do
+		refused 2 "$NETWORK" alloc n c1 --hostname "$bad"
+		assert_match "$ERR" "^rootlet-network: --hostname '.*': not a DNS name"
+		refused 2 "$NETWORK" alloc n c1 --alias "$bad"
+	done
+	ok "$NETWORK" alloc n a2 --alias db
+	refused 1 "$NETWORK" alloc n A2
+	assert_eq "$ERR" "rootlet-network: alloc n A2: the name A2 is taken on n (by a2); give another ID"
+	refused 1 "$NETWORK" alloc n c3 --alias DB
+	assert_match "$ERR" "the name DB is taken on n \(by a2\)"
+	refused 1 "$NETWORK" alloc n c3 --hostname A2
+	ok "$NETWORK" alloc n web_1 --hostname web
+	ok "$NETWORK" alloc n c4
+	ok inside c4 $NET dns-query web 10.89.0.1
+	assert_eq "$OUT" 10.89.0.3 "web_1 by its hostname"
+	run inside c4 $NET dns-query www.example.com 10.89.0.1 --timeout 2
+	assert_no_match "$OUT" "10\.0\.2\.2" "an injected record"
+	assert_eq "$(sort "$(infra_dir n)/hosts")" "$(printf '%s\n' '10.89.0.2 a2' '10.89.0.2 db' \
+		'10.89.0.3 web' '10.89.0.4 c4' | sort)" "the hosts file"
+	ok "$NETNS" list --json
+	assert_eq "$(echo "$OUT" | jq -r '[.[].name] | sort | join(" ")')" "a2 c4 web_1" \
+		"netns after the refusals"
+}
+
+# Issue 24, item 5: subnets a container cannot use are a usage error, and nothing is recorded.
+test_create_refuses_subnets_that_cannot_work() {
+	local s
+	for s in 127.0.0.0/24 224.0.0.0/24 239.1.0.0/16 169.254.0.0/24 0.0.0.0/8 240.0.0.0/24 \
+		255.255.255.252/30 10.0.0.0/8 10.0.2.0/25; do
+		refused 2 "$NETWORK" create b --subnet "$s"
+		assert_match "$ERR" "^rootlet-network: create b: --subnet $s"
+	done
+	for s in fe80::/64 ff02::/64 ::/64 ::ffff:0:0/96 fd00::/64; do
+		refused 2 "$NETWORK" create b --ipv6 --subnet6 "$s"
+		assert_match "$ERR" "^rootlet-network: create b: --subnet6 $s"
+	done
+	ok "$NETWORK" ls --json
+	assert_eq "$OUT" "[]" "networks after the refusals"
+}
+
+# podman's internal networks have no default route (netavark and CNI): nor do rootlet's, in the
+# netns or in the CNI result; the gateway, the network's DNS responder, is on the link.
+test_an_internal_network_gives_no_default_route() {
+	ok "$NETWORK" create sealed --internal --ipv6
+	ok "$NETWORK" alloc sealed c1
+	assert_eq "$(echo "$OUT" | jq -c .routes)" "[]" "routes in the CNI result"
+	ok "$NETWORK" print-cni-result sealed c1
+	assert_eq "$(echo "$OUT" | jq -c .routes)" "[]" "routes in print-cni-result"
+	ok inside c1 sh -c 'ip route show default; ip -6 route show default'
+	assert_eq "$OUT" "" "default routes in the netns"
+	ok "$NETWORK" alloc sealed c2
+	ok inside c2 $NET dns-query c1 10.89.0.1
+	assert_eq "$OUT" 10.89.0.2 "the network's DNS responder, on the link"
+	# A CNI plugin takes the result as its prevResult (it parses and checks it): tuning, run
+	# in c1's namespaces, passes it through.
+	[ -x /usr/lib/cni/tuning ] || skip "no CNI plugins in /usr/lib/cni (containernetworking-plugins)"
+	ok "$NETWORK" print-cni-result sealed c1
+	jq -n --argjson r "$OUT" '{cniVersion: "1.0.0", name: "sealed", type: "tuning", prevResult: $r}' \
+		>tuning.json
+	ok inside c1 env CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/proc/self/ns/net \
+		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni /usr/lib/cni/tuning <tuning.json
+	assert_eq "$(echo "$OUT" | jq -c '[.ips[].address, (.routes // [] | length)]')" \
+		'["10.89.0.2/24","fd89::2/64",0]' "the result tuning gives back"
+}
+
+# Issue 24, item 9: a dealloc killed after it wrote the record without its last container but
+# before it stopped the infra (as it leaves it, made by hand here): gc stops the infra, its
+# holder, slirp and DNS responder.
+test_gc_stops_the_infra_a_killed_last_dealloc_left() {
+	local holder slirp dns
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	ok inside c2 $NET dns-query c1 10.89.0.1
+	holder=$(infra_holder_pid n)
+	slirp=$(cut -d' ' -f1 "$(infra_dir n)/slirp.pid")
+	dns=$(cut -d' ' -f1 "$(infra_dir n)/dns.pid")
+	ok "$NETWORK" dealloc n c1
+	ok "$NETNS" del c2
+	jq -c '.attachments = []' "$ROOTLET_STATE_DIR/~networks/n.json" >n.json
+	mv n.json "$ROOTLET_STATE_DIR/~networks/n.json"
+	ok "$NETWORK" gc
+	wait_until 5 "! kill -0 $holder && ! kill -0 $slirp && ! kill -0 $dns"
+	[ ! -e "$(infra_dir n)" ] || fail "the infra's entry is left"
+}
+
+# ... and so does the next verb on that network.
+test_the_next_verb_stops_the_infra_a_killed_last_dealloc_left() {
+	local dns
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	dns=$(cut -d' ' -f1 "$(infra_dir n)/dns.pid")
+	ok "$NETNS" del c1
+	jq -c '.attachments = []' "$ROOTLET_STATE_DIR/~networks/n.json" >n.json
+	mv n.json "$ROOTLET_STATE_DIR/~networks/n.json"
+	ok "$NETWORK" is-idle n
+	wait_until 5 "! kill -0 $dns"
+	[ ! -e "$(infra_dir n)" ] || fail "the infra's entry is left"
+}
+
+# Issue 25: an infra without its bridge is named as such, with what to do, and gc does it.
+test_a_missing_bridge_is_named_and_gc_makes_the_infra_again() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok infra exec n -- ip link del rootlet0
+	refused 1 "$NETWORK" alloc n c2
+	assert_eq "$ERR" "rootlet-network: alloc n c2: the infra's bridge rootlet0 is gone (deleted by hand?); 'rootlet-network gc' makes the infra again"
+	ok "$NETWORK" gc
+	ok "$NETWORK" alloc n c2
+	serve echo inside c1 $NET serve-echo tcp 0.0.0.0 8080
+	ok inside c2 $NET echo-client tcp c1 8080 after-gc
+	assert_eq "$OUT" after-gc "c2 reaches c1 through the infra gc made again"
+}
+
+# Issue 25: a netns attached already (its eth0) is refused by what is wrong, not "File exists".
+test_a_netns_with_an_eth0_already_is_refused_with_the_reason() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok "$NETNS" add mine --userns "$(infra_dir n)/user"
+	ok "$NETWORK" alloc n first --netns mine
+	ok "$NETWORK" alloc n c2
+	ok "$NETWORK" dealloc n first
+	ok inside mine ip link add eth0 type veth peer name other
+	refused 1 "$NETWORK" alloc n second --netns mine
+	assert_match "$ERR" "the container's netns has an eth0 already \(attached to another network\?\); dealloc it there first$"
+	# Nor is the network's own infra a container's netns.
+	refused 1 "$NETWORK" alloc n third --netns "$(infra_dir n)/net"
+	assert_match "$ERR" "network n's infra, not a container's netns$"
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -r '[.attachments[].id] | join(" ")')" "c1 c2" "attachments after the refusal"
+}
+
+# The infras' state root is opened as the state root is: one that others could write, or a
+# symlink, is refused, and the alloc leaves nothing.
+test_an_infra_root_others_could_tamper_with_is_refused() {
+	ok "$NETWORK" create n
+	mkdir -m 0777 "$ROOTLET_STATE_DIR/~infra"
+	chmod 0777 "$ROOTLET_STATE_DIR/~infra"
+	refused 1 "$NETWORK" alloc n c1
+	assert_match "$ERR" "~infra: Operation not permitted$"
+	rmdir "$ROOTLET_STATE_DIR/~infra"
+	mkdir -m 0700 elsewhere
+	ln -s "$TEST_WORK/elsewhere" "$ROOTLET_STATE_DIR/~infra"
+	refused 1 "$NETWORK" alloc n c1
+	[ -z "$(ls -A elsewhere)" ] || fail "an infra was made through the symlink: $(ls -A elsewhere)"
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c .attachments)" "[]" "attachments after the refusals"
+	[ ! -e "$ROOTLET_STATE_DIR/c1" ] || fail "a refused alloc left c1"
+	rm "$ROOTLET_STATE_DIR/~infra"
+	ok "$NETWORK" alloc n c1
 }

@@ -20,15 +20,30 @@ setup_test() {
 }
 
 teardown_test() {
-	local n pid
+	local pid root
 	if [ -f "$TEST_WORK/bg.pids" ]; then
 		while read -r pid; do
 			kill "$pid" 2>/dev/null
 		done <"$TEST_WORK/bg.pids"
 	fi
+	# State roots a test chose itself (use_state_root) go the same way.
+	if [ -f "$TEST_WORK/roots" ]; then
+		while read -r root; do
+			ROOTLET_STATE_DIR=$root clean_state_root
+		done <"$TEST_WORK/roots"
+	fi
+	clean_state_root
+}
+
+# Every netns of $ROOTLET_STATE_DIR deleted, the networks' infras too, and the root removed.
+clean_state_root() {
+	local n
 	[ -d "$ROOTLET_STATE_DIR" ] || return 0
 	for n in $(ls "$ROOTLET_STATE_DIR"); do
 		"$NETNS" del "$n" 2>/dev/null
+	done
+	for n in $(ls "$ROOTLET_STATE_DIR/~infra" 2>/dev/null); do
+		ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR/~infra "$NETNS" del "$n" 2>/dev/null
 	done
 	"$NETNS" gc >/dev/null 2>&1
 	# As root the state root is a shared bind mount of itself (see rootns.c).
@@ -197,6 +212,35 @@ free_ports() {
 		    print(base)
 		    break
 	PY
+}
+
+# use_state_root: a short state root of the test's own (long names need room in socket paths),
+# cleaned up by teardown_test like the default one.
+use_state_root() {
+	ROOTLET_STATE_DIR=$(mktemp -u "${XDG_RUNTIME_DIR:-/run}/rl.XXXXXX")
+	export ROOTLET_STATE_DIR
+	echo "$ROOTLET_STATE_DIR" >>"$TEST_WORK/roots"
+}
+
+# INFRA...: rootlet-netns on the state root of the networks' infras (<root>/~infra), where
+# network NAME's infra is the netns NAME.
+infra() {
+	ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR/~infra "$NETNS" "$@"
+}
+
+# infra_dir NAME: the entry of network NAME's infra.
+infra_dir() {
+	echo "$ROOTLET_STATE_DIR/~infra/$1"
+}
+
+# infra_holder_pid NAME: the holder of network NAME's infra.
+infra_holder_pid() {
+	infra list --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .holder_pid'
+}
+
+# infra_state NAME: live or stale, network NAME's infra.
+infra_state() {
+	infra list --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .state'
 }
 
 # slirp_pid NAME: the pid rootlet-slirp recorded for netns NAME.

@@ -96,6 +96,17 @@ TEST(names_ids_hostnames_and_aliases_in_any_case)
 	table_free(&t);
 }
 
+/* A word of the hosts file that is no DNS name is not one of the table's names. */
+TEST(words_that_are_no_dns_names_are_skipped)
+{
+	struct dns_table t;
+
+	CHECK(table_parse("10.89.0.9 ok a_b -x x- 1.2.3.4 a..b #c\n", &t) == 0 && t.n == 1);
+	CHECK(table_find(&t, "ok", AF_INET) && !table_find(&t, "a_b", 0) &&
+	      !table_find(&t, "1.2.3.4", 0) && !table_find(&t, "#c", 0));
+	table_free(&t);
+}
+
 TEST(other_names_go_upstream_or_do_not_exist)
 {
 	struct dns_table t;
@@ -173,4 +184,5 @@ TEST(what_does_not_parse_or_fit_gets_nothing)
 
 UNIT_MAIN("dns_answer", T(names_ids_hostnames_and_aliases_in_any_case),
 	  T(other_names_go_upstream_or_do_not_exist), T(what_is_no_query_is_dropped),
-	  T(the_question_is_echoed), T(what_does_not_parse_or_fit_gets_nothing))
+	  T(the_question_is_echoed), T(what_does_not_parse_or_fit_gets_nothing),
+	  T(words_that_are_no_dns_names_are_skipped))

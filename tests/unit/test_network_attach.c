@@ -92,9 +92,11 @@ TEST(ipv6_addresses_come_from_the_subnet6)
 TEST(macs_are_unicast_and_names_fit_an_interface)
 {
 	uint8_t mac[6];
+	struct net_record r;
 	struct in_addr ip;
 	char veth[32], again[32];
 
+	small_net(&r, "[]");
 	inet_pton(AF_INET, "10.89.0.2", &ip);
 	attach_mac(ip, "c1", mac);
 	CHECK((mac[0] & 1) == 0 && (mac[0] & 2) == 2 && !memcmp(mac + 2, &ip.s_addr, 4));
@@ -102,15 +104,58 @@ TEST(macs_are_unicast_and_names_fit_an_interface)
 	CHECK(attach_parse_mac("01:00:00:00:00:42", mac) == -EINVAL);
 	CHECK(attach_parse_mac("02:00:00:00:00", mac) == -EINVAL);
 	CHECK(attach_parse_mac("02:00:00:00:00:42:11", mac) == -EINVAL);
-	attach_veth_name("a-container-id-longer-than-an-interface-name-could-be", veth,
-			 sizeof(veth));
-	attach_veth_name("a-container-id-longer-than-an-interface-name-could-be", again,
-			 sizeof(again));
+	CHECK(attach_veth_name(&r, "a-container-id-longer-than-an-interface-name-could-be", veth,
+			       sizeof(veth)) == 0);
+	CHECK(attach_veth_name(&r, "a-container-id-longer-than-an-interface-name-could-be", again,
+			       sizeof(again)) == 0);
 	CHECK(strlen(veth) < 16 && !strcmp(veth, again));
-	attach_veth_name("another", again, sizeof(again));
+	CHECK(attach_veth_name(&r, "another", again, sizeof(again)) == 0);
 	CHECK(strcmp(veth, again) != 0);
+	json_decref(r.att);
+}
+
+/* Two IDs whose 32-bit hashes meet (anyone can find such a pair) get two veths: the second
+ * is not refused for a name the first holds ("File exists"). */
+TEST(a_veth_name_taken_on_the_network_is_not_given_again)
+{
+	struct net_record r;
+	char first[32], second[32], att[128];
+
+	small_net(&r, "[]");
+	CHECK(attach_veth_name(&r, "c1", first, sizeof(first)) == 0);
+	json_decref(r.att);
+	snprintf(att, sizeof(att), "[{\"id\":\"other\",\"veth\":\"%s\"}]", first);
+	small_net(&r, att);
+	CHECK(attach_veth_name(&r, "c1", second, sizeof(second)) == 0);
+	CHECK(strcmp(first, second) != 0 && strlen(second) < 16);
+	json_decref(r.att);
+}
+
+/* podman's internal networks have no default route: neither has the CNI result of one. */
+TEST(an_internal_networks_cni_result_has_no_route)
+{
+	struct net_record r;
+	json_t *res;
+
+	small_net(&r, "[{\"id\":\"a\",\"ip\":\"10.89.0.2\",\"ip6\":\"fd89::2\",\"mac\":\"02:00:00:"
+		      "00:00:02\","
+		      "\"netns\":\"/x\"}]");
+	res = attach_cni_result(&r, json_array_get(r.att, 0));
+	CHECK(res && json_array_size(json_object_get(res, "routes")) == 2);
+	json_decref(res);
+	r.internal = true;
+	res = attach_cni_result(&r, json_array_get(r.att, 0));
+	CHECK(res && json_array_size(json_object_get(res, "routes")) == 0 &&
+	      json_array_size(json_object_get(res, "ips")) == 2);
+	json_decref(res);
+	/* An address that is not one (a record edited by hand) gives no result. */
+	json_object_set_new(json_array_get(r.att, 0), "ip", json_string("10.89.0.2/../x"));
+	CHECK(!attach_cni_result(&r, json_array_get(r.att, 0)));
+	json_decref(r.att);
 }
 
 UNIT_MAIN("network_attach", T(lowest_free_address_skips_the_gateway_and_the_taken),
 	  T(a_static_address_is_refused_with_its_reason), T(ipv6_addresses_come_from_the_subnet6),
-	  T(macs_are_unicast_and_names_fit_an_interface))
+	  T(macs_are_unicast_and_names_fit_an_interface),
+	  T(a_veth_name_taken_on_the_network_is_not_given_again),
+	  T(an_internal_networks_cni_result_has_no_route))

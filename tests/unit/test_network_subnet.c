@@ -88,6 +88,35 @@ TEST(picks_a_free_64_away_from_slirps)
 	CHECK(!memcmp(&got, &want, sizeof(got)));
 }
 
+/* Ranges a container cannot use as its subnet: loopback, multicast, link-local, 0/8, 240/4. */
+TEST(reserved_ranges_are_named_and_private_ones_are_not)
+{
+	const char *bad4[] = { "127.0.0.0/24",	    "224.0.0.0/24", "239.255.0.0/16",
+			       "169.254.0.0/24",    "0.0.0.0/8",    "240.0.0.0/24",
+			       "255.255.255.252/30" };
+	const char *good4[] = { "10.89.0.0/24", "172.16.0.0/12", "192.168.0.0/16",
+				"100.64.0.0/10" };
+	const char *bad6[] = { "fe80::/64", "febf::/64", "ff02::/64", "::/64", "::ffff:0:0/96" };
+	const char *good6[] = { "fd89::/64", "2001:db8::/48", "fec0::/64" };
+	struct in6_addr net6;
+	struct in_addr net;
+	unsigned prefix;
+
+	for (size_t i = 0; i < sizeof(bad4) / sizeof(bad4[0]); i++)
+		CHECK(!subnet_parse4(bad4[i], &net, &prefix, NULL) &&
+		      subnet_reserved4(net, prefix) != NULL);
+	for (size_t i = 0; i < sizeof(good4) / sizeof(good4[0]); i++)
+		CHECK(!subnet_parse4(good4[i], &net, &prefix, NULL) &&
+		      !subnet_reserved4(net, prefix));
+	for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++)
+		CHECK(!subnet_parse6(bad6[i], &net6, &prefix, NULL) &&
+		      subnet_reserved6(&net6, prefix) != NULL);
+	for (size_t i = 0; i < sizeof(good6) / sizeof(good6[0]); i++)
+		CHECK(!subnet_parse6(good6[i], &net6, &prefix, NULL) &&
+		      !subnet_reserved6(&net6, prefix));
+}
+
 UNIT_MAIN("network_subnet", T(parses_a_network_address_and_refuses_the_rest),
 	  T(parses_ipv6_subnets), T(overlap_and_containment), T(picks_the_first_free_24),
-	  T(picks_a_free_64_away_from_slirps))
+	  T(picks_a_free_64_away_from_slirps),
+	  T(reserved_ranges_are_named_and_private_ones_are_not))

@@ -86,7 +86,7 @@ test_install_puts_binaries_holder_and_man_page_where_they_work() {
 		ROOTLET_STATE_DIR=/run/user/$uid/rootlet-install-$$ sh -c \
 		"'$dest/bin/rootlet-network' create inst >/dev/null &&
 		 '$dest/bin/rootlet-network' alloc inst c1 >/dev/null &&
-		 cat /run/user/$uid/rootlet-install-$$/net.inst/dns.pid >/dev/null &&
+		 cat /run/user/$uid/rootlet-install-$$/~infra/inst/dns.pid >/dev/null &&
 		 '$dest/bin/rootlet-network' rm inst --force"
 	rm -rf "/run/user/$uid/rootlet-install-$$"
 }
