@@ -9,8 +9,9 @@ build_pkgs=(gcc make pkg-config libc6-dev libslirp-dev libglib2.0-dev libnl-3-de
 lint_pkgs=(clang-format cppcheck)
 test_pkgs=(libldns-dev clang libclang-rt-14-dev uidmap runc crun busybox-static iproute2 procps util-linux passwd jq python3 tmux
 	man-db systemd)
-# The engines the suite runs (tests/engines): podman with its network stack and helpers.
-engine_pkgs=(podman conmon catatonit netavark aardvark-dns iptables)
+# The engines the suite runs (tests/engines): podman with its network stack and helpers; the
+# CNI plugins check a CNI result as their prevResult.
+engine_pkgs=(podman conmon catatonit netavark aardvark-dns iptables containernetworking-plugins)
 # The tools `make bench` compares against, and its load generator.
 bench_pkgs=(slirp4netns passt rootlesskit iperf3)
 
