@@ -1,8 +1,10 @@
 /* Where rootlet keeps its state, and opening it safely. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include "fileio.h"
 #include "state.h"
 #include "statedir.h"
+#include "strfmt.h"
 
 /*
  * A user's runtime directory where XDG_RUNTIME_DIR is unset (systemd-socket-activate -E, env
@@ -61,6 +64,74 @@ int state_root_path(char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Whether a directory is one that only we and root can change: its owner, or any other user
+ * able to write it without the sticky bit, could rename what we keep in it away, and put a
+ * root of theirs in its place.
+ */
+static bool dir_is_safe(const struct stat *st)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return false;
+	return !(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX);
+}
+
+/* Whether this process is in the initial user namespace, whose uid_map maps every id. */
+static bool in_initial_userns(void)
+{
+	char *text = NULL;
+	unsigned long inside, outside, count;
+	bool initial;
+
+	if (file_read_small(AT_FDCWD, "/proc/self/uid_map", &text, NULL))
+		return true; /* no /proc: judge by what stat() says */
+	initial = sscanf(text, "%lu %lu %lu", &inside, &outside, &count) == 3 && !inside &&
+		  !outside && count == UINT32_MAX;
+	free(text);
+	return initial;
+}
+
+/**
+ * unsafe_parent() - The first directory above the state root that someone else could change
+ * @path:	the state root (it may not exist yet)
+ * @buf:	set to that directory's real path
+ * @len:	size of @buf
+ *
+ * The parents are checked as their real paths, so that a symlink among them is judged by
+ * where it leads, every directory of that too.
+ *
+ * Return: 1 if there is one (in @buf), 0 if every parent is safe, negative errno
+ */
+static int unsafe_parent(const char *path, char *buf, size_t len)
+{
+	char parent[PATH_MAX], real[PATH_MAX], *slash;
+	struct stat st;
+
+	/*
+	 * In a user namespace of a netns (a helper that joined it first), root's directories
+	 * show as the overflow uid, as any other unmapped owner's do: there is no telling them
+	 * apart. Whoever started the helper from the initial namespace judged the parents.
+	 */
+	if (!in_initial_userns())
+		return 0;
+	if (str_fmt(parent, sizeof(parent), "%s", path))
+		return -ENAMETOOLONG;
+	if ((slash = strrchr(parent, '/')))
+		*(slash == parent ? slash + 1 : slash) = '\0';
+	if (!realpath(parent, real))
+		return -errno;
+	for (;;) {
+		if (stat(real, &st) < 0)
+			return -errno;
+		if (!dir_is_safe(&st))
+			return str_fmt(buf, len, "%s", real) ? -ENAMETOOLONG : 1;
+		if (!strcmp(real, "/"))
+			return 0;
+		slash = strrchr(real, '/');
+		*(slash == real ? slash + 1 : slash) = '\0';
+	}
+}
+
 /**
  * state_root_open() - Open (and create) the state root, refusing one others could tamper with
  * @path:	from state_root_path()
@@ -68,14 +139,19 @@ int state_root_path(char *buf, size_t len)
  * @ret_fd:	set to an O_DIRECTORY fd on success
  *
  * A state root owned by someone else, or writable by group or others, would let them plant
- * symlinks where we later write; it is refused with -EPERM rather than silently used.
+ * symlinks where we later write; so would one inside a directory they can change (rename
+ * ours away, put theirs in its place). Each is refused with -EPERM rather than silently used.
  *
  * Return: 0 on success, negative errno on failure
  */
 int state_root_open(const char *path, bool create, int *ret_fd)
 {
+	char bad[PATH_MAX];
 	struct stat st;
-	int fd;
+	int fd, err;
+
+	if ((err = unsafe_parent(path, bad, sizeof(bad))))
+		return err > 0 ? -EPERM : err;
 
 	if (create && mkdir(path, STATE_DIR_MODE) < 0 && errno != EEXIST)
 		return -errno;
@@ -128,8 +204,15 @@ int state_root_missing(struct err *e)
  */
 int state_root_refused(const char *path, struct err *e)
 {
+	char bad[PATH_MAX];
 	struct stat st;
 
+	if (unsafe_parent(path, bad, sizeof(bad)) > 0)
+		return err_make(e, -EPERM,
+				"%s is inside %s, which another user can change (rename ours away, "
+				"put theirs in its place): refused as the state directory; choose "
+				"one under a directory only you and root can write",
+				path, bad);
 	if (stat(path, &st) < 0)
 		return err_make(e, -EPERM, "%s: refused as the state directory", path);
 	if (st.st_uid != geteuid())

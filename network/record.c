@@ -58,7 +58,9 @@ int record_dir_open(struct net_cfg *cfg, bool create, int *ret_fd)
 	int root_fd, err, fd;
 
 	if ((err = state_root_open(cfg->root, create, &root_fd)))
-		return err == -ENOENT ? err : err_errno(&cfg->err, err, "%s", cfg->root);
+		return err == -ENOENT  ? err
+		       : err == -EPERM ? state_root_refused(cfg->root, &cfg->err)
+				       : err_errno(&cfg->err, err, "%s", cfg->root);
 	if (create && mkdirat(root_fd, NET_DIR, STATE_DIR_MODE) < 0 && errno != EEXIST) {
 		err = -errno;
 		close(root_fd);

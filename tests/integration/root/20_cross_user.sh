@@ -98,3 +98,28 @@ time.sleep(30)' &
 	kill "$server" 2>/dev/null
 	owner "$NETNS" del bp >/dev/null 2>&1
 }
+
+# A state root inside a directory another user can change: they could rename it away and put a
+# root of theirs in its place, so it is refused, saying which directory. A sticky one (as /tmp)
+# keeps ours ours.
+test_a_state_root_inside_a_directory_another_user_can_change_is_refused() {
+	id -u "$OTHER" >/dev/null 2>&1 || skip "no second user $OTHER (scripts/test-setup.sh makes it)"
+	chmod 0755 "$TEST_WORK"
+	mkdir -m 0777 "$TEST_WORK/theirs" "$TEST_WORK/open" "$TEST_WORK/sticky"
+	chown "$OTHER" "$TEST_WORK/theirs"
+	chmod 1777 "$TEST_WORK/sticky"
+	mkdir -m 0700 "$TEST_WORK/mine"
+	chown "$OWNER" "$TEST_WORK/mine"
+	ln -s "$TEST_WORK/theirs" "$TEST_WORK/mine/link"
+	for dir in theirs open mine/link; do
+		refused 1 run_as "$OWNER" env ROOTLET_STATE_DIR="$TEST_WORK/$dir/rootlet" \
+			"$NETNS" add x
+		assert_match "$ERR" "inside $TEST_WORK/(theirs|open), which another user can change" \
+			"the refusal of a root in $dir"
+		[ ! -e "$TEST_WORK/$dir/rootlet" ] || fail "a root was made in $dir"
+	done
+	refused 1 run_as "$OWNER" env ROOTLET_STATE_DIR="$TEST_WORK/open/rootlet" "$NETWORK" ls
+	assert_match "$ERR" "which another user can change" "rootlet-network's refusal"
+	ok run_as "$OWNER" env ROOTLET_STATE_DIR="$TEST_WORK/sticky/rootlet" "$NETNS" add x
+	ok run_as "$OWNER" env ROOTLET_STATE_DIR="$TEST_WORK/sticky/rootlet" "$NETNS" del x
+}
