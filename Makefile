@@ -223,8 +223,9 @@ lint:
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
 		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns bypass tests/unit
 
-# Test programs the integration suite runs (a racing client in C, for the bypass).
-TEST_TOOLS := $(B)/tools/racer
+# Test programs the integration suite runs (for the bypass: a racing client in C, and a twin
+# connected past connect()).
+TEST_TOOLS := $(B)/tools/racer $(B)/tools/twinroute
 $(B)/tools/%: tests/integration/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BASE) $< -o $@ -lpthread

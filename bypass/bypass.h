@@ -155,6 +155,7 @@ int respond(struct bp_state *st, const struct bp_call *c, int error, bool cont);
 
 int bypass_connect(struct bp_state *st, const struct bp_call *c);
 int bypass_bind(struct bp_state *st, const struct bp_call *c);
+int bypass_fastopen(struct bp_state *st, const struct bp_call *c);
 void pending_free_all(struct bp_state *st);
 
 char *bp_api_handle(void *ctx, const char *req, size_t len);

@@ -80,23 +80,27 @@ static bool notif_pending(int fd, uint64_t id)
 static void dispatch(struct bp_state *st, int fd, const struct seccomp_notif *req)
 {
 	struct bp_call c = { .notify_fd = fd, .id = req->id, .pid = (int)req->pid };
-	int err;
+	int nr = req->data.nr, err;
 
 	c.fd = (int)req->data.args[0];
-	/* Not ours to judge (a bad pointer, a length the kernel refuses): the kernel says. */
-	if (read_addr(&c, &req->data) || !notif_pending(fd, req->id)) {
-		respond(st, &c, 0, true);
-		return;
+	/*
+	 * Another ABI (i386 under a runtime's profile naming it): its calls are never continued,
+	 * which would let one on a twin run in the host's netns; nor served, as a twin is made
+	 * only for the native ABI. Refused, as a kernel without them would.
+	 */
+	if (req->data.arch != seccomp_arch_native()) {
+		st->n.refused++;
+		err = respond(st, &c, -ENOSYS, false);
+	} else if (nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_sendmmsg) {
+		err = bypass_fastopen(st, &c);
+	} else if (nr != SYS_connect && nr != SYS_bind) {
+		err = respond(st, &c, 0, true);
+	} else if (read_addr(&c, &req->data) || !notif_pending(fd, req->id)) {
+		/* Not ours to judge (a bad pointer, a length the kernel refuses): the kernel says. */
+		err = respond(st, &c, 0, true);
+	} else {
+		err = nr == SYS_connect ? bypass_connect(st, &c) : bypass_bind(st, &c);
 	}
-	/* A runtime's profile may cover other ABIs (i386 under x86_64): they go on inside. */
-	if (req->data.arch != seccomp_arch_native())
-		err = respond(st, &c, 0, true);
-	else if (req->data.nr == SYS_connect)
-		err = bypass_connect(st, &c);
-	else if (req->data.nr == SYS_bind)
-		err = bypass_bind(st, &c);
-	else
-		err = respond(st, &c, 0, true);
 	if (err && err != -ENOENT)
 		log_debug(st->debug, "pid %d: answering: %s", c.pid, strerror(-err));
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "bypass_filter.h"
+#include "fwdspec.h"
 #include "netns.h"
 #include "oci.h"
 
@@ -12,6 +13,26 @@
 #define BYPASS_ARGV_FIXED 10 /* its flags besides two per --publish */
 #define BYPASS_NUM_TEXT	  16
 #define BYPASS_META_MAX	  64
+
+/**
+ * bypass_publishes() - Whether rootlet-bypass takes --publish @spec (else rootlet-portfwd does)
+ * @cfg:	configuration (bypass, allow_host_loopback)
+ * @spec:	one --publish SPEC, checked already
+ *
+ * A published UDP port is bound by the bypass only where host loopback is allowed: a bound
+ * UDP socket of the host's netns may send to any address, the host's loopback too.
+ *
+ * Return: true for the bypass's rule
+ */
+bool bypass_publishes(const struct netns_cfg *cfg, const char *spec)
+{
+	struct fwd_spec s;
+	struct err e = { 0 };
+
+	if (!cfg->bypass)
+		return false;
+	return cfg->allow_host_loopback || (!spec_parse(spec, &s, &e) && s.proto != IPPROTO_UDP);
+}
 
 /**
  * bypass_start() - Run rootlet-bypass for the netns in @cfg, with its --publish rules
@@ -39,6 +60,8 @@ int bypass_start(struct netns_cfg *cfg, int dir_fd)
 	if (cfg->ipv6)
 		argv[argc++] = "--ipv6";
 	for (int i = 0; i < cfg->n_publish; i++) {
+		if (!bypass_publishes(cfg, cfg->publish[i]))
+			continue;
 		argv[argc++] = "--publish";
 		argv[argc++] = (char *)cfg->publish[i];
 	}

@@ -270,6 +270,99 @@ test_host_loopback_is_out_of_reach_unless_allowed() {
 	[ "$RC" -ne 0 ] || fail "UDP reached the host's loopback: $OUT"
 }
 
+# The twin routes (issue 24): a socket of the host's netns in the netns's hands must never be
+# given a peer but by the supervisor. Each test gets a twin by binding a published port, with
+# host loopback NOT allowed, and aims it at a service that listens on the host's loopback only.
+
+test_a_published_udp_bind_never_reaches_host_loopback() {
+	secret=$(free_port)
+	serve udp $NET serve-echo udp 127.0.0.1 "$secret"
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:53/udp"
+	# Bound to the published port, then sendto() the host's loopback: a UDP twin would send
+	# from the host's netns and get the echo.
+	in_bypass bp python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+s.bind(("0.0.0.0", 53))
+s.sendto(b"x", ("127.0.0.1", int(sys.argv[1])))
+try:
+    print("reached", s.recvfrom(64)[0].decode())
+except (socket.timeout, ConnectionRefusedError):
+    print("unreached")' "$secret"
+	assert_eq "$OUT" unreached "a datagram to the host's loopback from the published UDP socket"
+	assert_eq "$(counter bp bypassed)" 0 "bypassed binds"
+}
+
+test_a_published_udp_port_without_host_loopback_is_forwarded_by_portfwd() {
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:5353/udp"
+	[ -e "$ROOTLET_STATE_DIR/bp/portfwd.pid" ] || fail "no rootlet-portfwd for the UDP rule"
+	bg echo "$NETNS" exec bp --bypass -- $NET serve-echo udp 0.0.0.0 5353
+	wait_until 10 "$NETNS exec bp -- ss -Hlun 'sport = :5353' | grep -q ."
+	ok $NET udp-connected 127.0.0.1 "$hp" 10
+	assert_match "$OUT" "ok=10$" "datagrams echoed through the published port"
+}
+
+test_fast_open_on_a_twin_never_reaches_host_loopback() {
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	# sendto(MSG_FASTOPEN) connects as it sends (net.ipv4.tcp_fastopen=1, the default).
+	in_bypass bp python3 -c '
+import errno, socket, sys
+s = socket.socket()
+s.bind(("0.0.0.0", 8081))
+print("bound=%d" % s.getsockname()[1], end=" ")
+try:
+    s.sendto(b"GET\n", socket.MSG_FASTOPEN, ("127.0.0.1", int(sys.argv[1])))
+    s.settimeout(3)
+    print("read=" + s.recv(64).decode())
+except OSError as e:
+    print("error=" + errno.errorcode[e.errno])' "$secret"
+	# EOPNOTSUPP, which Python names ENOTSUP (the same number on Linux).
+	assert_eq "$OUT" "bound=$hp error=ENOTSUP" "fast open on the twin"
+	# On a socket of the netns's own, fast open goes on inside as ever (nothing listens there).
+	in_bypass bp python3 -c '
+import errno, socket, sys
+s = socket.socket()
+try:
+    s.sendto(b"GET\n", socket.MSG_FASTOPEN, ("127.0.0.1", int(sys.argv[1])))
+    s.settimeout(3); s.recv(64)
+    print("read")
+except OSError as e:
+    print(errno.errorcode[e.errno])' "$secret"
+	assert_eq "$OUT" ECONNREFUSED "fast open on a socket of the netns"
+}
+
+test_io_uring_is_refused_under_the_filter() {
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	# IORING_OP_CONNECT on the twin would run past seccomp, from the host's netns.
+	in_bypass bp "$BUILD/tools/twinroute" io_uring 8081 "$secret"
+	assert_eq "$OUT" "bound=$hp error=ENOSYS" "io_uring's connect of the twin"
+}
+
+test_i386_calls_are_refused_under_the_filter() {
+	run "$BUILD/tools/twinroute" i386-getpid
+	[ "$OUT" = "getpid=ok" ] || skip "this kernel runs no i386 calls from 64-bit code (int \$0x80: exit $RC)"
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	# int $0x80 is the i386 ABI, which a filter for x86_64 alone would let through unhooked.
+	in_bypass bp "$BUILD/tools/twinroute" i386 8081 "$secret"
+	assert_eq "$OUT" "bound=$hp error=ENOSYS" "i386 connect() of the twin"
+	in_bypass bp "$BUILD/tools/twinroute" socketcall 8081 "$secret"
+	assert_eq "$OUT" "bound=$hp error=ENOSYS" "i386 socketcall(SYS_CONNECT) of the twin"
+	# The rest of the ABI is kept.
+	in_bypass bp "$BUILD/tools/twinroute" i386-getpid
+	assert_eq "$OUT" "getpid=ok" "i386 getpid()"
+}
+
 test_rewriting_the_address_under_the_call_redirects_nothing() {
 	bypass_netns bp --allow-host-loopback
 	pa=$(free_port)
