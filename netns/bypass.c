@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bypass_filter.h"
@@ -114,13 +115,27 @@ int bypass_exec_filter(struct netns_cfg *cfg, const char *listener)
  */
 int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener)
 {
+	static const char *const refused[] = { "io_uring_setup", "io_uring_enter",
+					       "io_uring_register", "socketcall" };
+	const struct oci_notify spec = {
+		.hooked = bypass_hooked,
+		.n_hooked = BYPASS_HOOKED_N,
+		.flagged = bypass_send_hooked,
+		.flag_arg = bypass_send_flags_arg,
+		.n_flagged = BYPASS_SEND_N,
+		.flag = MSG_FASTOPEN,
+		.refused = refused,
+		.n_refused = sizeof(refused) / sizeof(refused[0]),
+		.refused_errno = ENOSYS,
+	};
+	const char *unguarded = NULL;
 	size_t hooked;
 	int err;
 
 	if (access(listener, F_OK))
 		return err_make(&cfg->err, -ENOENT,
 				"no rootlet-bypass serves it (add it with --slirp --bypass)");
-	err = oci_seccomp_notify(config, listener, bypass_hooked, BYPASS_HOOKED_N, &hooked);
+	err = oci_seccomp_notify(config, listener, &spec, &hooked, &unguarded);
 	if (err == -EEXIST)
 		return err_make(&cfg->err, err,
 				"%s: linux.seccomp.listenerPath names another supervisor already",
@@ -129,15 +144,20 @@ int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener)
 		return err_make(&cfg->err, err,
 				"%s: linux.seccomp or its syscalls is not of the OCI type",
 				cfg->config_path);
+	if (err == -EPERM)
+		return err_make(&cfg->err, err,
+				"%s: its seccomp profile allows %s on a condition, which the bypass "
+				"cannot hook: a bypassed socket would be unguarded",
+				cfg->config_path, unguarded);
 	if (err)
 		return err;
 	if (!hooked)
 		return err_make(&cfg->err, -EPERM,
-				"%s: its seccomp profile restricts connect and bind: nothing to "
+				"%s: its seccomp profile refuses connect and bind: nothing to "
 				"bypass",
 				cfg->config_path);
 	if (hooked < BYPASS_HOOKED_N)
 		snprintf(cfg->warning, sizeof(cfg->warning),
-			 "the profile restricts some of connect and bind: those are not bypassed");
+			 "the profile refuses one of connect and bind: it is not bypassed");
 	return 0;
 }
