@@ -1,4 +1,5 @@
-/* The seccomp filter that hands a process's connect(), bind() and fast-open sends to rootlet-bypass. */
+/* The seccomp filter that hands a process's connect(), bind() and fast-open sends to
+ * rootlet-bypass. */
 #include <errno.h>
 #include <jansson.h>
 #include <seccomp.h>
@@ -37,7 +38,7 @@ const char *const bypass_hooked[BYPASS_HOOKED_N] = { "connect", "bind" };
 const char *const bypass_send_hooked[BYPASS_SEND_N] = { "sendto", "sendmsg", "sendmmsg" };
 const unsigned bypass_send_flags_arg[BYPASS_SEND_N] = { 3, 2, 3 };
 const char *const bypass_refused[BYPASS_REFUSED_N] = { "io_uring_setup", "io_uring_enter",
-							"io_uring_register" };
+						       "io_uring_register" };
 
 /* User notification with SECCOMP_USER_NOTIF_FLAG_CONTINUE: libseccomp's API level 6. */
 #define BYPASS_API_LEVEL 6

@@ -132,9 +132,10 @@ static int add_flagged(json_t *syscalls, const char *name, unsigned arg, unsigne
 	json_t *allow = json_pack("{s:[s], s:s, s:[{s:i, s:I, s:I, s:s}]}", "names", name, "action",
 				  ACT_ALLOW, "args", "index", (int)arg, "value", (json_int_t)flag,
 				  "valueTwo", (json_int_t)0, "op", CMP_MASKED);
-	json_t *notify = json_pack("{s:[s], s:s, s:[{s:i, s:I, s:I, s:s}]}", "names", name,
-				   "action", ACT_NOTIFY, "args", "index", (int)arg, "value",
-				   (json_int_t)flag, "valueTwo", (json_int_t)flag, "op", CMP_MASKED);
+	json_t *notify =
+		json_pack("{s:[s], s:s, s:[{s:i, s:I, s:I, s:s}]}", "names", name, "action",
+			  ACT_NOTIFY, "args", "index", (int)arg, "value", (json_int_t)flag,
+			  "valueTwo", (json_int_t)flag, "op", CMP_MASKED);
 
 	if (!allow || !notify || json_array_append_new(syscalls, allow) ||
 	    json_array_append_new(syscalls, notify)) {
@@ -209,8 +210,8 @@ int oci_seccomp_notify(json_t *config, const char *listener, const struct oci_no
 		   is_action(json_object_get(seccomp, "defaultAction"), ACT_LOG);
 	/* Checked whole first: a refused merge leaves the config as it was. */
 	for (size_t i = 0; i < spec->n_hooked + spec->n_flagged; i++) {
-		const char *name = i < spec->n_hooked ? spec->hooked[i]
-						      : spec->flagged[i - spec->n_hooked];
+		const char *name =
+			i < spec->n_hooked ? spec->hooked[i] : spec->flagged[i - spec->n_hooked];
 
 		if (!notified(syscalls, name) && conditioned(syscalls, name, allowing)) {
 			*ret_unguarded = name;

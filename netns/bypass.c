@@ -145,10 +145,11 @@ int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener)
 				"%s: linux.seccomp or its syscalls is not of the OCI type",
 				cfg->config_path);
 	if (err == -EPERM)
-		return err_make(&cfg->err, err,
-				"%s: its seccomp profile allows %s on a condition, which the bypass "
-				"cannot hook: a bypassed socket would be unguarded",
-				cfg->config_path, unguarded);
+		return err_make(
+			&cfg->err, err,
+			"%s: its seccomp profile allows %s on a condition, which the bypass "
+			"cannot hook: a bypassed socket would be unguarded",
+			cfg->config_path, unguarded);
 	if (err)
 		return err;
 	if (!hooked)
