@@ -96,8 +96,7 @@ static void dispatch(struct bp_state *st, int fd, const struct seccomp_notif *re
 	} else if (nr != SYS_connect && nr != SYS_bind) {
 		err = respond(st, &c, 0, true);
 	} else if (read_addr(&c, &req->data) || !notif_pending(fd, req->id)) {
-		/* Not ours to judge (a bad pointer, a length the kernel refuses): the kernel says.
-		 */
+		/* Not ours to judge (a bad pointer, a bad length): the kernel says. */
 		err = respond(st, &c, 0, true);
 	} else {
 		err = nr == SYS_connect ? bypass_connect(st, &c) : bypass_bind(st, &c);
