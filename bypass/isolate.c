@@ -27,7 +27,8 @@
  * 4. fs: lib/sandbox.c's empty read-only root; /proc is reached through its fd only.
  * 5. caps: CAP_SYS_PTRACE alone, and it counts only in the holder's userns.
  * 6. syscalls: the allow-list below.
- * 7. Ready is written; the loop runs until the exit fd, a signal or the holder's end.
+ * 7. A standby is forked (standby.c), sandboxed as this one is; ready is written; the loop
+ *    runs until the exit fd, a signal or the holder's end.
  */
 
 int bp_isolate_user(struct bp_cfg *cfg)
@@ -94,6 +95,16 @@ static const int allowed[] = {
 	SCMP_SYS(getsockname),
 	SCMP_SYS(connect),
 	SCMP_SYS(bind),
+	/* the standby (standby.c): forked, handed listener fds, recorded in its pid file */
+	SCMP_SYS(clone),
+	SCMP_SYS(set_robust_list),
+	SCMP_SYS(socketpair),
+	SCMP_SYS(sendmsg),
+	SCMP_SYS(renameat),
+	SCMP_SYS(unlinkat),
+	SCMP_SYS(epoll_create1), /* its own loop (lib/evloop's evloop_init()) */
+	SCMP_SYS(signalfd4),
+	SCMP_SYS(rt_sigaction),
 	/* libc and jansson; thread ids and raising signals; the listener's SO_PEERCRED check */
 	SECCOMP_ALLOW_LIBC,
 	SCMP_SYS(gettid),

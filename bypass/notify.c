@@ -32,8 +32,9 @@
  * caller's memory, and runs in the caller's own netns: whatever the caller changed by then,
  * it gets no more than a plain netns gives it.
  *
- * When this daemon dies, the listener fds close with it and every hooked call of the callers
- * fails with ENOSYS at once (the kernel's answer when no listener is left): never a hang.
+ * Every listener fd is held by the standby too (standby.c): a hooked call made while this
+ * daemon is killed waits for the standby to take over, rather than failing. Only when no
+ * process holds a listener any more does the kernel fail its hooked calls with ENOSYS.
  */
 
 struct bp_notifier {
@@ -161,7 +162,8 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what)
 	n->fd = fd;
 	n->pid = pid;
 	n->st = st;
-	if ((err = evloop_watch(&st->ev, fd, EPOLLIN, notifier_ready, n))) {
+	/* A standby watches for the hang-up only: it reads no notification. */
+	if ((err = evloop_watch(&st->ev, fd, st->standby ? 0 : EPOLLIN, notifier_ready, n))) {
 		close(fd);
 		free(n);
 		return err;
@@ -170,6 +172,26 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what)
 	st->notifiers = n;
 	st->n.processes++;
 	log_debug(st->debug, "pid %d (%s): filter taken", pid, what);
+	if (!st->standby)
+		standby_send(st, fd, pid, what);
+	return 0;
+}
+
+/**
+ * notifier_watch_all() - Watch every listener fd as this process's role wants (standby.c): in
+ * a new loop, or once a standby takes over
+ * @st:		the daemon
+ *
+ * Return: 0 on success, negative errno
+ */
+int notifier_watch_all(struct bp_state *st)
+{
+	int err;
+
+	for (struct bp_notifier *n = st->notifiers; n; n = n->next)
+		if ((err = evloop_watch(&st->ev, n->fd, st->standby ? 0 : EPOLLIN, notifier_ready,
+					n)))
+			return err;
 	return 0;
 }
 

@@ -376,23 +376,92 @@ test_rewriting_the_address_under_the_call_redirects_nothing() {
 	[[ $OUT =~ ^A=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] || fail "nothing reached A: $OUT"
 }
 
-test_killing_the_supervisor_fails_hooked_calls_and_show_says_so() {
+# pid_of NAME FILE: the pid a pid file of netns NAME records.
+pid_of() {
+	cut -d' ' -f1 "$ROOTLET_STATE_DIR/$1/$2"
+}
+
+# gone PID: the process has ended (a zombie awaiting init counts as ended).
+gone() {
+	! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# The issue's case: the supervisor killed, a command's connect() 2 s later is served by the
+# standby that took over, and a new standby is forked.
+test_a_killed_supervisor_is_replaced_by_its_standby_and_connects_work() {
 	bypass_netns bp --allow-host-loopback
 	port=$(free_port)
 	serve peer $NET serve-peer 127.0.0.1 "$port"
 	bg client "$NETNS" exec bp --bypass -- $NET connect-after 10.0.2.2 "$port" "$TEST_WORK/go" --timeout 20
 	cpid=$BG_PID
 	wait_until 10 "[ \"\$(counter bp filters)\" = 1 ]"
-	bpid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/bp/bypass.pid")
+	bpid=$(pid_of bp bypass.pid)
+	spid=$(pid_of bp bypass-standby.pid 2>/dev/null)
 	kill -9 "$bpid"
-	wait_until 5 "! kill -0 $bpid"
+	wait_until 5 "gone $bpid"
+	sleep 2
+	touch go
+	wait "$cpid"
+	assert_eq "$(cat client.out)" connected "the hooked connect() 2 s after the kill"
+	[ -n "$spid" ] || fail "no standby pid file"
+	wait_until 5 "[ \"\$(pid_of bp bypass.pid)\" = $spid ]"
+	assert_eq "$(counter bp bypassed)" 1 "connect()s the standby bypassed once it took over"
+	wait_until 5 "[ -e '$ROOTLET_STATE_DIR/bp/bypass-standby.pid' ]"
+	nspid=$(pid_of bp bypass-standby.pid)
+	[ "$nspid" != "$spid" ] && ! gone "$nspid" || fail "no new standby"
+	ok "$NETNS" show bp --json
+	assert_eq "$(echo "$OUT" | jq -r '[.helpers[] | select(.name | startswith("bypass")) | .state] | join(" ")')" \
+		"live live" "the supervisor and its standby in show"
+}
+
+test_a_killed_standby_is_forked_again() {
+	bypass_netns bp --allow-host-loopback
+	port=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$port"
+	spid=$(pid_of bp bypass-standby.pid)
+	kill -9 "$spid"
+	wait_until 5 "gone $spid"
+	wait_until 5 "[ -e '$ROOTLET_STATE_DIR/bp/bypass-standby.pid' ] && [ \"\$(pid_of bp bypass-standby.pid)\" != $spid ]"
+	nspid=$(pid_of bp bypass-standby.pid)
+	! gone "$nspid" || fail "the new standby $nspid is not running"
+	# A command under the filter from before the new fork: its listener is the new one's too.
+	bg client "$NETNS" exec bp --bypass -- $NET connect-after 10.0.2.2 "$port" "$TEST_WORK/go" --timeout 20
+	cpid=$BG_PID
+	wait_until 10 "[ \"\$(counter bp filters)\" = 1 ]"
+	kill -9 "$(pid_of bp bypass.pid)"
+	touch go
+	wait "$cpid"
+	assert_eq "$(cat client.out)" connected "a connect() once the supervisor was killed"
+	wait_until 5 "[ \"\$(pid_of bp bypass.pid)\" = $nspid ]"
+}
+
+test_killing_the_supervisor_and_its_standby_fails_hooked_calls_and_show_says_so() {
+	bypass_netns bp --allow-host-loopback
+	port=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$port"
+	bg client "$NETNS" exec bp --bypass -- $NET connect-after 10.0.2.2 "$port" "$TEST_WORK/go" --timeout 20
+	cpid=$BG_PID
+	wait_until 10 "[ \"\$(counter bp filters)\" = 1 ]"
+	bpid=$(pid_of bp bypass.pid)
+	spid=$(pid_of bp bypass-standby.pid)
+	kill -STOP "$spid"
+	kill -9 "$bpid" "$spid"
+	wait_until 5 "gone $bpid && gone $spid"
 	touch go
 	wait_until 10 "! kill -0 $cpid"
-	assert_eq "$(cat client.out)" "ENOSYS" "the hooked connect() after the kill"
+	assert_eq "$(cat client.out)" "ENOSYS" "the hooked connect() with no supervisor left"
 	ok "$NETNS" show bp --json
 	assert_eq "$(echo "$OUT" | jq -r '.helpers[] | select(.name == "bypass") | .state')" stale \
 		"the supervisor in show"
 	assert_eq "$(echo "$OUT" | jq -r '.bypass')" null "counters of a dead supervisor"
+}
+
+test_stopping_the_supervisor_stops_its_standby() {
+	bypass_netns bp
+	bpid=$(pid_of bp bypass.pid)
+	spid=$(pid_of bp bypass-standby.pid)
+	kill -TERM "$bpid"
+	wait_until 5 "gone $bpid && gone $spid"
 }
 
 test_show_lists_the_supervisor_and_its_counters() {
@@ -412,8 +481,9 @@ test_the_supervisor_ends_with_its_netns() {
 	bypass_netns bp
 	bpid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/bp/bypass.pid")
 	kill -0 "$bpid" || fail "no supervisor"
+	spid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/bp/bypass-standby.pid")
 	kill -9 "$(holder_pid bp)"
-	wait_until 10 "! kill -0 $bpid || grep -q '^State:.*Z' /proc/$bpid/status"
+	wait_until 10 "gone $bpid && gone $spid"
 }
 
 test_bypass_options_are_checked() {
