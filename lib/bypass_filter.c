@@ -111,6 +111,35 @@ static int rules_compat(scmp_filter_ctx ctx)
 }
 
 /**
+ * bypass_filter_make() - The notify filter, not loaded
+ * @ret_ctx:	the filter (seccomp_release() it), with no_new_privs off
+ *
+ * Return: 0 on success, negative errno
+ */
+int bypass_filter_make(scmp_filter_ctx *ret_ctx)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int err;
+
+	if (!ctx)
+		return -ENOMEM;
+	/* An ABI the filter does not name (x32) is refused whole, never let through. */
+	err = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
+	if (!err)
+		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (!err)
+		err = rules_native(ctx);
+	if (!err)
+		err = rules_compat(ctx);
+	if (err) {
+		seccomp_release(ctx);
+		return err;
+	}
+	*ret_ctx = ctx;
+	return 0;
+}
+
+/**
  * bypass_filter_load() - Install the notify filter on this process, for what it execs next
  * @ret_fd:	the listener fd (close-on-exec), for bypass_filter_send()
  *
@@ -127,18 +156,9 @@ int bypass_filter_load(int *ret_fd)
 
 	if (seccomp_api_get() < BYPASS_API_LEVEL)
 		return -EOPNOTSUPP;
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx)
-		return -ENOMEM;
-	/* An ABI the filter does not name (x32) is refused whole, never let through. */
-	err = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
-	if (!err)
-		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (!err)
-		err = rules_native(ctx);
-	if (!err)
-		err = rules_compat(ctx);
-	if (!err && (err = seccomp_load(ctx)) && (err == -EACCES || err == -EPERM) &&
+	if ((err = bypass_filter_make(&ctx)))
+		return err;
+	if ((err = seccomp_load(ctx)) && (err == -EACCES || err == -EPERM) &&
 	    !(err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1)))
 		err = seccomp_load(ctx);
 	if (!err) {

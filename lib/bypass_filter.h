@@ -2,6 +2,7 @@
 #ifndef ROOTLET_BYPASS_FILTER_H
 #define ROOTLET_BYPASS_FILTER_H
 
+#include <seccomp.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -20,6 +21,7 @@ extern const char *const bypass_refused[BYPASS_REFUSED_N];
 #define BYPASS_FD_NAME	   "seccompFd"
 #define BYPASS_OCI_VERSION "1.0.2"
 
+int bypass_filter_make(scmp_filter_ctx *ret_ctx);
 int bypass_filter_load(int *ret_fd);
 int bypass_listener_connect(const char *listener, int *ret_sock);
 int bypass_filter_send(int sock, int notify_fd, pid_t pid, const char *metadata);
