@@ -156,6 +156,12 @@ $(B)/unit/test_bypass_filter: tests/unit/test_bypass_filter.c tests/unit/unit.h 
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit $< lib/bypass_filter.c -o $@ \
 		$(call pkg_libs,libseccomp jansson)
 
+# A twin's receive filter, against the kernel's loopback.
+$(B)/unit/test_bypass_guard: tests/unit/test_bypass_guard.c tests/unit/unit.h bypass/guard.c \
+		bypass/bypass.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ibypass -Ilib $< bypass/guard.c -o $@
+
 $(B)/unit/test_bypass_%: tests/unit/test_bypass_%.c tests/unit/unit.h bypass/policy.c bypass/bypass.h \
 		lib/fwdspec.c lib/err.c
 	@mkdir -p $(dir $@)
@@ -232,7 +238,7 @@ lint:
 
 # Test programs the integration suite runs (for the bypass: a racing client in C, and a twin
 # connected past connect()).
-TEST_TOOLS := $(B)/tools/racer $(B)/tools/twinroute
+TEST_TOOLS := $(B)/tools/racer $(B)/tools/twinroute $(B)/tools/swaprace
 $(B)/tools/%: tests/integration/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BASE) $< -o $@ -lpthread

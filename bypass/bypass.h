@@ -122,6 +122,7 @@ struct bp_state {
 	int npool[2][2];
 	struct bp_notifier *notifiers;
 	struct bp_pending *pending;
+	bool guard; /* twins get twin_guard()'s filter: the kernel lets us */
 	bool debug;
 };
 
@@ -166,6 +167,8 @@ int twin_sock_get(struct bp_state *st, const struct bp_call *c, struct bp_sock *
 int twin_sock_flags(struct bp_state *st, const struct bp_call *c, struct bp_sock *s);
 int twin_make(struct bp_state *st, const struct bp_sock *s, int *ret_fd);
 int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin);
+int twin_guard(const struct bp_state *st, const struct bp_sock *s, int twin, bool published);
+int twin_guard_probe(struct bp_state *st);
 int respond(struct bp_state *st, const struct bp_call *c, int error, bool cont);
 
 int bypass_connect(struct bp_state *st, const struct bp_call *c);

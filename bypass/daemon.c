@@ -81,6 +81,7 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	evloop_busy_poll(&st->ev, BP_BUSY_POLL_US);
 	if ((err = twin_defaults_init(st)))
 		return err_errno(&cfg->err, err, "a socket's defaults");
+
 	twin_pool_refill(st);
 	if ((err = listener_open(st, cfg->state_fd, &cfg->err)))
 		return err;
@@ -155,6 +156,11 @@ int bp_run_daemon(struct bp_cfg *cfg)
 		return EXIT_FAILURE;
 	}
 	/* Ready with its standby: a kill from then on cuts no caller off (standby.c). */
+	/* Probed as the daemon now is: a kernel may want a capability it no longer has. */
+	if (!cfg->allow_host_loopback && (err = twin_guard_probe(&st)))
+		log_warn("socket filters refused (%s): TCP twins go unguarded against a continued "
+			 "call raced (see rootlet-bypass(1))",
+			 strerror(-err));
 	st.inherited[0] = cfg->ready_fd;
 	st.inherited[1] = notify_fd;
 	if ((err = standby_start(&st)))

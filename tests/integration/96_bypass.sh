@@ -363,6 +363,21 @@ test_i386_calls_are_refused_under_the_filter() {
 	assert_eq "$OUT" "getpid=ok" "i386 getpid()"
 }
 
+# A continued connect() is run by the kernel on whatever the fd number names by then: a
+# thread dup2()ing the twin over it has the kernel connect the twin from the host's netns. The
+# twin's locked receive filter drops the answer: the handshake never completes.
+test_a_twin_swapped_under_a_continued_connect_never_reaches_host_loopback() {
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	! grep -q "socket filters refused" "$ROOTLET_STATE_DIR/bp/bypass.log" ||
+		skip "this kernel refuses socket filters to the supervisor: the route stays open here"
+	in_bypass bp "$BUILD/tools/swaprace" 8081 "$secret" 20000
+	[ "$OUT" != "landed=0 reached=0" ] || skip "the race was not won in 20000 tries: nothing shown"
+	assert_eq "$OUT" "landed=1 reached=0" "the twin the kernel connected"
+}
+
 test_rewriting_the_address_under_the_call_redirects_nothing() {
 	bypass_netns bp --allow-host-loopback
 	pa=$(free_port)
