@@ -336,6 +336,40 @@ except OSError as e:
 	assert_eq "$OUT" ECONNREFUSED "fast open on a socket of the netns"
 }
 
+# A listening twin shut down is back in the closed state, where the kernel would connect it:
+# every way to a peer is still the supervisor's (connect(AF_UNSPEC), connect(), fast open).
+test_a_twin_shut_down_or_disconnected_is_still_refused_a_peer() {
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	in_bypass bp python3 -c '
+import ctypes, errno, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def attempt(what, fn):
+    try:
+        fn()
+        print(what + "=ok", end=" ")
+    except OSError as e:
+        print(what + "=" + errno.errorcode[e.errno], end=" ")
+def unspec():
+    sa = (ctypes.c_ushort * 8)(socket.AF_UNSPEC)
+    if libc.connect(s.fileno(), sa, 16) < 0:
+        raise OSError(ctypes.get_errno(), "connect")
+s = socket.socket()
+s.bind(("0.0.0.0", 8081)); s.listen(4)
+print("bound=%d" % s.getsockname()[1], end=" ")
+s.shutdown(socket.SHUT_RD)
+attempt("unspec", unspec)
+attempt("connect", lambda: s.connect(("127.0.0.1", int(sys.argv[1]))))
+attempt("fastopen", lambda: s.sendto(b"GET", socket.MSG_FASTOPEN, ("127.0.0.1", int(sys.argv[1]))))
+s.settimeout(1)
+attempt("read", lambda: print(s.recv(64).decode(), end=" "))
+print()' "$secret"
+	assert_eq "$OUT" "bound=$hp unspec=ENETUNREACH connect=ENETUNREACH fastopen=ENOTSUP read=ENOTCONN " \
+		"the shut-down twin's ways to a peer"
+}
+
 test_io_uring_is_refused_under_the_filter() {
 	secret=$(free_port)
 	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
