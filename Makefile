@@ -162,6 +162,19 @@ $(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h lib/fwds
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< lib/fwdspec.c lib/err.c -o $@
 
+# The filter's rules, read back from libseccomp (the i386 ones cannot run on every machine).
+$(B)/unit/test_bypass_filter: tests/unit/test_bypass_filter.c tests/unit/unit.h lib/bypass_filter.c \
+		lib/bypass_filter.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit $< lib/bypass_filter.c -o $@ \
+		$(call pkg_libs,libseccomp jansson)
+
+# A twin's receive filter, against the kernel's loopback.
+$(B)/unit/test_bypass_guard: tests/unit/test_bypass_guard.c tests/unit/unit.h bypass/guard.c \
+		bypass/bypass.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ibypass -Ilib $< bypass/guard.c -o $@
+
 $(B)/unit/test_bypass_%: tests/unit/test_bypass_%.c tests/unit/unit.h bypass/policy.c bypass/bypass.h \
 		lib/fwdspec.c lib/err.c
 	@mkdir -p $(dir $@)
@@ -237,8 +250,9 @@ lint:
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
 		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns bypass runtime tests/unit
 
-# Test programs the integration suite runs (a racing client in C, for the bypass).
-TEST_TOOLS := $(B)/tools/racer
+# Test programs the integration suite runs (for the bypass: a racing client in C, and a twin
+# connected past connect()).
+TEST_TOOLS := $(B)/tools/racer $(B)/tools/twinroute $(B)/tools/swaprace
 $(B)/tools/%: tests/integration/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BASE) $< -o $@ -lpthread

@@ -38,7 +38,11 @@ int bypass_bind(struct bp_state *st, const struct bp_call *c)
 		close(s.fd);
 		return respond(st, c, 0, true);
 	}
-	if ((err = twin_sock_flags(st, c, &s)) || (err = twin_make(st, &s, &twin))) {
+	if ((err = twin_sock_flags(st, c, &s)) || (err = twin_make(st, &s, &twin)) ||
+	    (err = twin_guard(st, &s, twin, true))) {
+		log_debug(st->debug, "pid %d fd %d: no twin: %s", c->pid, c->fd, strerror(-err));
+		if (twin >= 0)
+			close(twin);
 		close(s.fd);
 		return respond(st, c, 0, true);
 	}

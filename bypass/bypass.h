@@ -95,8 +95,20 @@ struct bp_notifier; /* one listener fd: a container's (or a command's) filter */
 struct bp_pending;  /* a blocking connect() under way in the host's netns */
 struct apiserver;
 
+/* The standby (standby.c): a forked copy holding every listener fd, to take over. */
+#define BP_STANDBY_PIDFILE  "bypass-standby.pid"
+#define BP_STANDBY_RETRY_MS 1000 /* a standby that died sooner is forked again this late */
+
 struct bp_state {
 	struct evloop ev;
+	int peer_fd;	   /* the socketpair to the standby (in the active) or the active */
+	bool standby;	   /* serving nothing yet: holding the listener fds */
+	int64_t forked_ms; /* when the last standby was forked */
+	struct evloop_timer refork;
+	int state_fd;	  /* the entry: the pid files */
+	int exit_fd;	  /* --exit-fd, or -1 */
+	int holder_pidfd; /* the netns's holder, or -1 */
+	int inherited[2]; /* the ready fd and NOTIFY_SOCKET's: the active's alone, or -1 */
 	struct bp_policy pol;
 	struct bp_counters n;
 	int listen_fd; /* bypass.sock: runtimes and rootlet-netns exec hand us listener fds */
@@ -110,12 +122,16 @@ struct bp_state {
 	int npool[2][2];
 	struct bp_notifier *notifiers;
 	struct bp_pending *pending;
+	bool guard; /* twins get twin_guard()'s filter: the kernel lets us */
 	bool debug;
 };
 
 int listener_open(struct bp_state *st, int dir_fd, struct err *e);
+int listener_watch(struct bp_state *st);
+void listener_clients_close(struct bp_state *st);
 void listener_close(struct bp_state *st);
 int notifier_add(struct bp_state *st, int fd, int pid, const char *what);
+int notifier_watch_all(struct bp_state *st);
 void notifier_free_all(struct bp_state *st);
 const struct bp_notifier *notifier_next(const struct bp_notifier *n);
 const struct bp_pending *pending_next(const struct bp_pending *p);
@@ -151,10 +167,13 @@ int twin_sock_get(struct bp_state *st, const struct bp_call *c, struct bp_sock *
 int twin_sock_flags(struct bp_state *st, const struct bp_call *c, struct bp_sock *s);
 int twin_make(struct bp_state *st, const struct bp_sock *s, int *ret_fd);
 int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin);
+int twin_guard(const struct bp_state *st, const struct bp_sock *s, int twin, bool published);
+int twin_guard_probe(struct bp_state *st);
 int respond(struct bp_state *st, const struct bp_call *c, int error, bool cont);
 
 int bypass_connect(struct bp_state *st, const struct bp_call *c);
 int bypass_bind(struct bp_state *st, const struct bp_call *c);
+int bypass_fastopen(struct bp_state *st, const struct bp_call *c);
 void pending_free_all(struct bp_state *st);
 
 char *bp_api_handle(void *ctx, const char *req, size_t len);
@@ -165,5 +184,10 @@ int bp_isolate_caps(struct bp_cfg *cfg);
 int bp_isolate_syscalls(struct bp_cfg *cfg);
 
 int bp_run_daemon(struct bp_cfg *cfg);
+void bp_daemon_free(struct bp_state *st);
+
+int standby_start(struct bp_state *st);
+void standby_send(struct bp_state *st, int fd, int pid, const char *what);
+void standby_bye(struct bp_state *st);
 
 #endif

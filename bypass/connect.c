@@ -143,10 +143,11 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c)
 	} else if (s.host && s.type == SOCK_DGRAM) {
 		/* A UDP twin connected again: that never blocks, so here and now. */
 		err = connect(s.fd, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;
-	} else if (s.host && (twin_sock_flags(st, c, &s) || twin_make(st, &s, &twin))) {
+	} else if (s.host && (twin_sock_flags(st, c, &s) || twin_make(st, &s, &twin) ||
+			      twin_guard(st, &s, twin, false))) {
 		err = -ENOBUFS; /* no new twin for a TCP twin: never the kernel's way either */
-	} else if (!s.host &&
-		   (v != BP_BYPASS || twin_sock_flags(st, c, &s) || twin_make(st, &s, &twin))) {
+	} else if (!s.host && (v != BP_BYPASS || twin_sock_flags(st, c, &s) ||
+			       twin_make(st, &s, &twin) || twin_guard(st, &s, twin, false))) {
 		cont = true; /* inside; or no twin to be had, and the netns's path still works */
 	} else {
 		err = connect(twin, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;

@@ -1,6 +1,7 @@
 /* rootlet-bypass's daemon: its set-up, from the command line to a sandboxed event loop. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,7 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	evloop_busy_poll(&st->ev, BP_BUSY_POLL_US);
 	if ((err = twin_defaults_init(st)))
 		return err_errno(&cfg->err, err, "a socket's defaults");
+
 	twin_pool_refill(st);
 	if ((err = listener_open(st, cfg->state_fd, &cfg->err)))
 		return err;
@@ -92,12 +94,19 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 		return err_make(&cfg->err, err, "netns %s is stale", cfg->netns_arg);
 	if (err || (pidfd >= 0 && (err = evloop_quit_on(&st->ev, pidfd))))
 		return err_errno(&cfg->err, err, "the holder");
+	st->holder_pidfd = pidfd;
+	st->state_fd = cfg->state_fd;
+	st->exit_fd = cfg->exit_fd;
 	if ((err = pidfile_write(cfg->state_fd, STATE_BYPASS_PIDFILE, getpid())))
 		return err_errno(&cfg->err, err, "pid file");
 	return 0;
 }
 
-static void daemon_free(struct bp_state *st)
+/**
+ * bp_daemon_free() - Everything the daemon holds, at its exit
+ * @st:		the daemon
+ */
+void bp_daemon_free(struct bp_state *st)
 {
 	pending_free_all(st);
 	notifier_free_all(st);
@@ -121,11 +130,18 @@ int bp_run_daemon(struct bp_cfg *cfg)
 	struct bp_state st = { .ev = { .epfd = -1, .signal_fd = -1 },
 			       .listen_fd = -1,
 			       .proc_fd = -1,
+			       .peer_fd = -1,
+			       .state_fd = -1,
+			       .exit_fd = -1,
+			       .holder_pidfd = -1,
+			       .inherited = { -1, -1 },
 			       .debug = cfg->debug };
 	int notify_fd = -1, err;
 	const char *what;
 
 	procs_init(&st);
+	/* Standbys are reaped by the kernel: the daemon never waits for one. */
+	signal(SIGCHLD, SIG_IGN);
 	if ((err = sdnotify_open(&notify_fd)))
 		log_warn("%s: %s: not notifying", SDNOTIFY_ENV, strerror(-err));
 	if ((err = policy_init(&st.pol, cfg, &cfg->err)) || (err = open_paths(cfg, &st)) ||
@@ -136,13 +152,25 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			unlinkat(cfg->state_fd, STATE_BYPASS_PIDFILE, 0);
 		if (notify_fd >= 0)
 			close(notify_fd);
-		daemon_free(&st);
+		bp_daemon_free(&st);
 		return EXIT_FAILURE;
 	}
+	/* Ready with its standby: a kill from then on cuts no caller off (standby.c). */
+	/* Probed as the daemon now is: a kernel may want a capability it no longer has. */
+	if (!cfg->allow_host_loopback && (err = twin_guard_probe(&st)))
+		log_warn("socket filters refused (%s): TCP twins go unguarded against a continued "
+			 "call raced (see rootlet-bypass(1))",
+			 strerror(-err));
+	st.inherited[0] = cfg->ready_fd;
+	st.inherited[1] = notify_fd;
+	if ((err = standby_start(&st)))
+		log_warn("no standby: %s", strerror(-err));
 	if ((err = ready_say(&cfg->ready_fd, notify_fd, &what)))
 		log_warn("%s: %s", what, strerror(-err));
+	st.inherited[0] = -1; /* closed by now: its number may be another fd's */
 	err = evloop_run(&st.ev);
+	standby_bye(&st);
 	sdnotify_stopping(&notify_fd);
-	daemon_free(&st);
+	bp_daemon_free(&st);
 	return err ? EXIT_FAILURE : 0;
 }

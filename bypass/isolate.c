@@ -26,8 +26,9 @@
  *    the holder's pidfd, the pid file.
  * 4. fs: lib/sandbox.c's empty read-only root; /proc is reached through its fd only.
  * 5. caps: CAP_SYS_PTRACE alone, and it counts only in the holder's userns.
- * 6. syscalls: the allow-list below.
- * 7. Ready is written; the loop runs until the exit fd, a signal or the holder's end.
+ * 6. syscalls: the allow-list below, and clone() refused any namespace flag.
+ * 7. A standby is forked (standby.c), sandboxed as this one is; ready is written; the loop
+ *    runs until the exit fd, a signal or the holder's end.
  */
 
 int bp_isolate_user(struct bp_cfg *cfg)
@@ -94,6 +95,16 @@ static const int allowed[] = {
 	SCMP_SYS(getsockname),
 	SCMP_SYS(connect),
 	SCMP_SYS(bind),
+	/* the standby (standby.c): forked, handed listener fds, recorded in its pid file */
+	SCMP_SYS(clone),
+	SCMP_SYS(set_robust_list),
+	SCMP_SYS(socketpair),
+	SCMP_SYS(sendmsg),
+	SCMP_SYS(renameat),
+	SCMP_SYS(unlinkat),
+	SCMP_SYS(epoll_create1), /* its own loop (lib/evloop's evloop_init()) */
+	SCMP_SYS(signalfd4),
+	SCMP_SYS(rt_sigaction),
 	/* libc and jansson; thread ids and raising signals; the listener's SO_PEERCRED check */
 	SECCOMP_ALLOW_LIBC,
 	SCMP_SYS(gettid),
@@ -101,9 +112,34 @@ static const int allowed[] = {
 	SCMP_SYS(geteuid),
 };
 
+/*
+ * clone() is allowed for the standby's fork alone: a clone that makes a namespace (what a
+ * compromised supervisor would want, its capabilities gone) is refused by a filter of its own,
+ * as one list cannot condition an argument.
+ */
+static const unsigned long clone_new[] = { CLONE_NEWUSER,  CLONE_NEWNS,	 CLONE_NEWNET,
+					   CLONE_NEWPID,   CLONE_NEWIPC, CLONE_NEWUTS,
+					   CLONE_NEWCGROUP };
+
+static int refuse_clone_namespaces(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int err = ctx ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < sizeof(clone_new) / sizeof(clone_new[0]) && !err; i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				       SCMP_A0(SCMP_CMP_MASKED_EQ, clone_new[i], clone_new[i]));
+	if (!err)
+		err = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return err;
+}
+
 int bp_isolate_syscalls(struct bp_cfg *cfg)
 {
-	int err = seccomp_allow(allowed, sizeof(allowed) / sizeof(allowed[0]), false);
+	int err = refuse_clone_namespaces();
 
+	if (!err)
+		err = seccomp_allow(allowed, sizeof(allowed) / sizeof(allowed[0]), false);
 	return err ? err_errno(&cfg->err, err, "seccomp") : 0;
 }

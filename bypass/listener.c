@@ -140,8 +140,33 @@ int listener_open(struct bp_state *st, int dir_fd, struct err *e)
 	if (!err && listen(st->listen_fd, LISTENER_BACKLOG) < 0)
 		err = -errno;
 	if (!err)
-		err = evloop_watch(&st->ev, st->listen_fd, EPOLLIN, listener_accept, st);
+		err = listener_watch(st);
 	return err ? err_errno(e, err, "%s", STATE_BYPASS_SOCKET) : 0;
+}
+
+/**
+ * listener_watch() - Accept clients on bypass.sock (again: a standby taking over)
+ * @st:		the daemon
+ *
+ * Return: 0 on success, negative errno
+ */
+int listener_watch(struct bp_state *st)
+{
+	return evloop_watch(&st->ev, st->listen_fd, EPOLLIN, listener_accept, st);
+}
+
+/**
+ * listener_clients_close() - Close the clients of bypass.sock: in a forked standby, whose
+ * copies they are, before its loop is replaced (the original serves them)
+ * @st:		the daemon
+ */
+void listener_clients_close(struct bp_state *st)
+{
+	for (int fd = 0; fd < st->ev.nrefs; fd++)
+		if (evloop_watched_by(&st->ev, fd, client_ready)) {
+			evloop_forget(&st->ev, fd);
+			close(fd);
+		}
 }
 
 void listener_close(struct bp_state *st)

@@ -32,8 +32,9 @@
  * caller's memory, and runs in the caller's own netns: whatever the caller changed by then,
  * it gets no more than a plain netns gives it.
  *
- * When this daemon dies, the listener fds close with it and every hooked call of the callers
- * fails with ENOSYS at once (the kernel's answer when no listener is left): never a hang.
+ * Every listener fd is held by the standby too (standby.c): a hooked call made while this
+ * daemon is killed waits for the standby to take over, rather than failing. Only when no
+ * process holds a listener any more does the kernel fail its hooked calls with ENOSYS.
  */
 
 struct bp_notifier {
@@ -80,23 +81,27 @@ static bool notif_pending(int fd, uint64_t id)
 static void dispatch(struct bp_state *st, int fd, const struct seccomp_notif *req)
 {
 	struct bp_call c = { .notify_fd = fd, .id = req->id, .pid = (int)req->pid };
-	int err;
+	int nr = req->data.nr, err;
 
 	c.fd = (int)req->data.args[0];
-	/* Not ours to judge (a bad pointer, a length the kernel refuses): the kernel says. */
-	if (read_addr(&c, &req->data) || !notif_pending(fd, req->id)) {
-		respond(st, &c, 0, true);
-		return;
+	/*
+	 * Another ABI (i386 under a runtime's profile naming it): its calls are never continued,
+	 * which would let one on a twin run in the host's netns; nor served, as a twin is made
+	 * only for the native ABI. Refused, as a kernel without them would.
+	 */
+	if (req->data.arch != seccomp_arch_native()) {
+		st->n.refused++;
+		err = respond(st, &c, -ENOSYS, false);
+	} else if (nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_sendmmsg) {
+		err = bypass_fastopen(st, &c);
+	} else if (nr != SYS_connect && nr != SYS_bind) {
+		err = respond(st, &c, 0, true);
+	} else if (read_addr(&c, &req->data) || !notif_pending(fd, req->id)) {
+		/* Not ours to judge (a bad pointer, a bad length): the kernel says. */
+		err = respond(st, &c, 0, true);
+	} else {
+		err = nr == SYS_connect ? bypass_connect(st, &c) : bypass_bind(st, &c);
 	}
-	/* A runtime's profile may cover other ABIs (i386 under x86_64): they go on inside. */
-	if (req->data.arch != seccomp_arch_native())
-		err = respond(st, &c, 0, true);
-	else if (req->data.nr == SYS_connect)
-		err = bypass_connect(st, &c);
-	else if (req->data.nr == SYS_bind)
-		err = bypass_bind(st, &c);
-	else
-		err = respond(st, &c, 0, true);
 	if (err && err != -ENOENT)
 		log_debug(st->debug, "pid %d: answering: %s", c.pid, strerror(-err));
 }
@@ -157,7 +162,8 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what)
 	n->fd = fd;
 	n->pid = pid;
 	n->st = st;
-	if ((err = evloop_watch(&st->ev, fd, EPOLLIN, notifier_ready, n))) {
+	/* A standby watches for the hang-up only: it reads no notification. */
+	if ((err = evloop_watch(&st->ev, fd, st->standby ? 0 : EPOLLIN, notifier_ready, n))) {
 		close(fd);
 		free(n);
 		return err;
@@ -166,6 +172,26 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what)
 	st->notifiers = n;
 	st->n.processes++;
 	log_debug(st->debug, "pid %d (%s): filter taken", pid, what);
+	if (!st->standby)
+		standby_send(st, fd, pid, what);
+	return 0;
+}
+
+/**
+ * notifier_watch_all() - Watch every listener fd as this process's role wants (standby.c): in
+ * a new loop, or once a standby takes over
+ * @st:		the daemon
+ *
+ * Return: 0 on success, negative errno
+ */
+int notifier_watch_all(struct bp_state *st)
+{
+	int err;
+
+	for (struct bp_notifier *n = st->notifiers; n; n = n->next)
+		if ((err = evloop_watch(&st->ev, n->fd, st->standby ? 0 : EPOLLIN, notifier_ready,
+					n)))
+			return err;
 	return 0;
 }
 

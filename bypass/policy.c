@@ -25,7 +25,9 @@
  *
  * A bind() is bypassed only for a port a --publish rule names, with the address the netns
  * would have had it on (any, or the netns's own): the twin is bound to the rule's host address
- * and port instead, and the service accepts host clients natively.
+ * and port instead, and the service accepts host clients natively. A UDP one only when host
+ * loopback is allowed, for the same reason as a UDP connect(): a bound UDP twin sends to any
+ * address. Without it rootlet-netns gives UDP rules to rootlet-portfwd instead.
  */
 
 #define BITS_PER_BYTE 8
@@ -210,7 +212,8 @@ enum bp_verdict policy_connect(const struct bp_policy *p, const struct sockaddr 
  * @to:		for BP_BYPASS: the rule's host address and port, in @sa's family
  * @to_len:	its length
  *
- * Return: BP_BYPASS for a port a --publish rule names, else BP_CONTINUE
+ * Return: BP_BYPASS for a port a --publish rule names (UDP: with host loopback allowed), else
+ *	   BP_CONTINUE
  */
 enum bp_verdict policy_bind(const struct bp_policy *p, const struct sockaddr *sa, socklen_t len,
 			    bool udp, struct sockaddr_storage *to, socklen_t *to_len)
@@ -219,7 +222,7 @@ enum bp_verdict policy_bind(const struct bp_policy *p, const struct sockaddr *sa
 	uint16_t port;
 	int family = addr_of(sa, len, addr, &port);
 
-	if (family == AF_UNSPEC || !port)
+	if (family == AF_UNSPEC || !port || (udp && !p->loopback))
 		return BP_CONTINUE;
 	/* Any address, or the netns's own on its slirp interface. */
 	if (!(family == AF_INET ? !*(uint32_t *)addr || is_addr(family, addr, SLIRP_GUEST4)

@@ -365,6 +365,31 @@ fail:
 }
 
 /**
+ * apiserver_pause() - Stop serving, the socket kept: in a forked copy of the daemon, whose loop
+ * is a new one (its clients, the original's, are closed here)
+ * @api:	the server
+ */
+void apiserver_pause(struct apiserver *api)
+{
+	for (int i = 0; i < APISERVER_CLIENTS_MAX; i++)
+		if (api->clients[i].fd >= 0)
+			client_close(api, &api->clients[i]);
+	evloop_timer_remove(api->loop, &api->deadline);
+	evloop_unwatch(api->loop, api->listen_fd);
+}
+
+/**
+ * apiserver_resume() - Serve again on the loop, after apiserver_pause()
+ * @api:	the server
+ *
+ * Return: 0 on success, negative errno
+ */
+int apiserver_resume(struct apiserver *api)
+{
+	return evloop_watch(api->loop, api->listen_fd, EPOLLIN, listener_event, api);
+}
+
+/**
  * apiserver_free() - Close every client and the listener, and remove the socket file
  * @api:	the server, or NULL
  */

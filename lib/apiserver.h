@@ -18,6 +18,8 @@ struct apiserver;
 
 struct apiserver *apiserver_new(const char *path, struct evloop *loop, apiserver_handler handle,
 				void *ctx, int *ret_err);
+void apiserver_pause(struct apiserver *api);
+int apiserver_resume(struct apiserver *api);
 void apiserver_free(struct apiserver *s);
 char *apiserver_error(const char *why);
 /* How far a client's request has been scanned for the end of its JSON value. */

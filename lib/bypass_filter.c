@@ -1,4 +1,5 @@
-/* The seccomp filter that hands a process's connect() and bind() to rootlet-bypass. */
+/* The seccomp filter that hands a process's connect(), bind() and fast-open sends to
+ * rootlet-bypass. */
 #include <errno.h>
 #include <jansson.h>
 #include <seccomp.h>
@@ -11,14 +12,132 @@
 #include "bypass_filter.h"
 
 /*
- * Only these two: a connect() is where an outbound socket's path is chosen, a bind() where a
- * published one's is. Every other call of every socket, and every call of a program that makes
- * none, stays in the kernel (the filter's cost is one BPF run per syscall).
+ * Theory of operation
+ *
+ * connect() is where an outbound socket's path is chosen, bind() where a published one's is:
+ * those two go to the supervisor, which may put a socket of the host's netns (a twin) in the
+ * caller's place. From then on every way a socket can be given a peer must stay the
+ * supervisor's, or a twin would reach from the host's netns what the netns keeps out (the
+ * host's loopback):
+ *
+ *  - connect(): notified.
+ *  - sendto(), sendmsg(), sendmmsg() with MSG_FASTOPEN: a TCP connect with data. Notified only
+ *    with that flag (the kernel reads a send's flags from the call's argument, never from the
+ *    msghdr), so a send costs nothing more than the BPF run.
+ *  - io_uring (IORING_OP_CONNECT, a send with MSG_FASTOPEN) runs outside seccomp altogether:
+ *    io_uring_setup, io_uring_enter and io_uring_register are refused, the last two for a ring
+ *    made elsewhere and passed in; a program sees a kernel without io_uring (ENOSYS).
+ *  - Another ABI's calls: i386's connect(), bind(), socketcall(), io_uring and MSG_FASTOPEN
+ *    sends are refused (ENOSYS); any other ABI (x32) is refused whole. A 32-bit program keeps
+ *    every other call, but its sockets are not bypassed.
+ *
+ * Every other call of every socket, and every call of a program that makes none, stays in the
+ * kernel: the filter's cost is one BPF run per syscall.
  */
 const char *const bypass_hooked[BYPASS_HOOKED_N] = { "connect", "bind" };
+const char *const bypass_send_hooked[BYPASS_SEND_N] = { "sendto", "sendmsg", "sendmmsg" };
+const unsigned bypass_send_flags_arg[BYPASS_SEND_N] = { 3, 2, 3 };
+const char *const bypass_refused[BYPASS_REFUSED_N] = { "io_uring_setup", "io_uring_enter",
+						       "io_uring_register" };
 
 /* User notification with SECCOMP_USER_NOTIF_FLAG_CONTINUE: libseccomp's API level 6. */
 #define BYPASS_API_LEVEL 6
+
+/* A send with MSG_FASTOPEN: the flags argument has that bit. */
+static int rule_fastopen(scmp_filter_ctx ctx, uint32_t action, size_t i)
+{
+	struct scmp_arg_cmp cmp = { .arg = bypass_send_flags_arg[i],
+				    .op = SCMP_CMP_MASKED_EQ,
+				    .datum_a = MSG_FASTOPEN,
+				    .datum_b = MSG_FASTOPEN };
+
+	return seccomp_rule_add_array(ctx, action,
+				      seccomp_syscall_resolve_name(bypass_send_hooked[i]), 1, &cmp);
+}
+
+/* The native ABI's rules: hooked calls notified, io_uring refused. */
+static int rules_native(scmp_filter_ctx ctx)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < BYPASS_HOOKED_N && !err; i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
+				       seccomp_syscall_resolve_name(bypass_hooked[i]), 0);
+	for (size_t i = 0; i < BYPASS_SEND_N && !err; i++)
+		err = rule_fastopen(ctx, SCMP_ACT_NOTIFY, i);
+	for (size_t i = 0; i < BYPASS_REFUSED_N && !err; i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				       seccomp_syscall_resolve_name(bypass_refused[i]), 0);
+	return err;
+}
+
+/* i386 under x86_64: every way to a peer refused, the rest of the ABI kept. */
+static int rules_compat(scmp_filter_ctx ctx)
+{
+	scmp_filter_ctx compat;
+	int err;
+
+	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
+		return 0;
+	compat = seccomp_init(SCMP_ACT_ALLOW);
+	if (!compat)
+		return -ENOMEM;
+	err = seccomp_arch_add(compat, SCMP_ARCH_X86);
+	if (!err)
+		err = seccomp_arch_remove(compat, SCMP_ARCH_NATIVE);
+	/* Names resolve to native numbers (socketcall's a pseudo one), translated for i386. */
+	for (size_t i = 0; i < BYPASS_HOOKED_N && !err; i++)
+		err = seccomp_rule_add(compat, SCMP_ACT_ERRNO(ENOSYS),
+				       seccomp_syscall_resolve_name(bypass_hooked[i]), 0);
+	if (!err)
+		err = seccomp_rule_add(compat, SCMP_ACT_ERRNO(ENOSYS),
+				       seccomp_syscall_resolve_name("socketcall"), 0);
+	for (size_t i = 0; i < BYPASS_SEND_N && !err; i++)
+		err = rule_fastopen(compat, SCMP_ACT_ERRNO(ENOSYS), i);
+	for (size_t i = 0; i < BYPASS_REFUSED_N && !err; i++)
+		err = seccomp_rule_add(compat, SCMP_ACT_ERRNO(ENOSYS),
+				       seccomp_syscall_resolve_name(bypass_refused[i]), 0);
+	/* seccomp_merge() wants both filters' attributes alike. */
+	for (int a = SCMP_FLTATR_ACT_BADARCH; a <= SCMP_FLTATR_CTL_NNP && !err; a++) {
+		uint32_t v;
+
+		if (!(err = seccomp_attr_get(ctx, (enum scmp_filter_attr)a, &v)))
+			err = seccomp_attr_set(compat, (enum scmp_filter_attr)a, v);
+	}
+	if (!err)
+		return seccomp_merge(ctx, compat); /* @compat is @ctx's now */
+	seccomp_release(compat);
+	return err;
+}
+
+/**
+ * bypass_filter_make() - The notify filter, not loaded
+ * @ret_ctx:	the filter (seccomp_release() it), with no_new_privs off
+ *
+ * Return: 0 on success, negative errno
+ */
+int bypass_filter_make(scmp_filter_ctx *ret_ctx)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int err;
+
+	if (!ctx)
+		return -ENOMEM;
+	/* An ABI the filter does not name (x32) is refused whole, never let through. */
+	err = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
+	if (!err)
+		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (!err)
+		err = rules_native(ctx);
+	if (!err)
+		err = rules_compat(ctx);
+	if (err) {
+		seccomp_release(ctx);
+		return err;
+	}
+	*ret_ctx = ctx;
+	return 0;
+}
 
 /**
  * bypass_filter_load() - Install the notify filter on this process, for what it execs next
@@ -33,22 +152,13 @@ const char *const bypass_hooked[BYPASS_HOOKED_N] = { "connect", "bind" };
 int bypass_filter_load(int *ret_fd)
 {
 	scmp_filter_ctx ctx;
-	int err = 0, fd;
+	int err, fd;
 
 	if (seccomp_api_get() < BYPASS_API_LEVEL)
 		return -EOPNOTSUPP;
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx)
-		return -ENOMEM;
-	for (size_t i = 0; i < BYPASS_HOOKED_N && !err; i++)
-		err = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
-				       seccomp_syscall_resolve_name(bypass_hooked[i]), 0);
-	/* Programs of another ABI (i386 on x86_64) run as they would without us. */
-	if (!err)
-		err = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
-	if (!err)
-		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (!err && (err = seccomp_load(ctx)) && (err == -EACCES || err == -EPERM) &&
+	if ((err = bypass_filter_make(&ctx)))
+		return err;
+	if ((err = seccomp_load(ctx)) && (err == -EACCES || err == -EPERM) &&
 	    !(err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1)))
 		err = seccomp_load(ctx);
 	if (!err) {

@@ -7,6 +7,8 @@
 #define ACT_ALLOW  "SCMP_ACT_ALLOW"
 #define ACT_LOG	   "SCMP_ACT_LOG"
 #define ACT_NOTIFY "SCMP_ACT_NOTIFY"
+#define ACT_ERRNO  "SCMP_ACT_ERRNO"
+#define CMP_MASKED "SCMP_CMP_MASKED_EQ"
 
 /*
  * Theory of operation
@@ -16,9 +18,16 @@
  * unconditionally: named by an allow rule with no argument or capability condition, or not
  * named at all under an allowing default. There, its name moves from the allow rule to our
  * notify rule (the supervisor either performs the call or lets it continue, so it is still
- * allowed). A call the profile refuses, or allows only under a condition, is left as it is and
- * not hooked: libseccomp takes one action per call, and ours must never open what the profile
- * closed.
+ * allowed). A call the profile refuses is left as it is and not hooked: ours must never open
+ * what the profile closed.
+ *
+ * A call the profile allows only under a condition (its arguments, a capability) cannot be
+ * hooked without changing what the condition means, and left alone it would let a
+ * supervisor's socket (a twin) be connected by the kernel: the merge is refused then.
+ *
+ * A flagged call (a send with MSG_FASTOPEN) gets two rules: notified with the flag, allowed
+ * without it. A refused call (io_uring, i386's socketcall) is taken out of every rule and
+ * refused by ours: whatever the profile did with it, it now fails.
  */
 
 static bool is_action(json_t *v, const char *action)
@@ -98,24 +107,84 @@ static void unname(json_t *syscalls, const char *name)
 	}
 }
 
+/* Whether @name is allowed on a condition only (an argument, a capability). */
+static bool conditioned(json_t *syscalls, const char *name, bool allowing)
+{
+	json_t *rule;
+	size_t i;
+
+	json_array_foreach(syscalls, i, rule)
+	{
+		if (!names_has(json_object_get(rule, "names"), name) || rule_plain_allow(rule))
+			continue;
+		/* A conditional allow, or a refusal on a condition under an allowing default. */
+		if (json_object_get(rule, "args") || json_object_get(rule, "includes") ||
+		    json_object_get(rule, "excludes"))
+			if (is_action(json_object_get(rule, "action"), ACT_ALLOW) || allowing)
+				return true;
+	}
+	return false;
+}
+
+/* Notify @name when argument @arg has @flag, allow it when not. */
+static int add_flagged(json_t *syscalls, const char *name, unsigned arg, unsigned long flag)
+{
+	json_t *allow = json_pack("{s:[s], s:s, s:[{s:i, s:I, s:I, s:s}]}", "names", name, "action",
+				  ACT_ALLOW, "args", "index", (int)arg, "value", (json_int_t)flag,
+				  "valueTwo", (json_int_t)0, "op", CMP_MASKED);
+	json_t *notify =
+		json_pack("{s:[s], s:s, s:[{s:i, s:I, s:I, s:s}]}", "names", name, "action",
+			  ACT_NOTIFY, "args", "index", (int)arg, "value", (json_int_t)flag,
+			  "valueTwo", (json_int_t)flag, "op", CMP_MASKED);
+
+	if (!allow || !notify || json_array_append_new(syscalls, allow) ||
+	    json_array_append_new(syscalls, notify)) {
+		json_decref(notify);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Every call of @spec->refused out of the profile's rules, and refused by one of ours. */
+static int add_refused(json_t *syscalls, const struct oci_notify *spec)
+{
+	json_t *names = json_array();
+
+	for (size_t i = 0; names && i < spec->n_refused; i++) {
+		unname(syscalls, spec->refused[i]);
+		json_array_append_new(names, json_string(spec->refused[i]));
+	}
+	if (!names || !spec->n_refused) {
+		json_decref(names);
+		return names ? 0 : -ENOMEM;
+	}
+	return json_array_append_new(syscalls,
+				     json_pack("{s:o, s:s, s:i}", "names", names, "action",
+					       ACT_ERRNO, "errnoRet", spec->refused_errno))
+		       ? -ENOMEM
+		       : 0;
+}
+
 /**
- * oci_seccomp_notify() - Hand @names to the listener at @listener in @config's seccomp profile
+ * oci_seccomp_notify() - Hand @spec's calls to the listener at @listener in @config's profile
  * @config:	the config object
  * @listener:	linux.seccomp.listenerPath
- * @names:	the calls to notify about
- * @n:		how many
- * @ret_hooked:	how many of them the profile let us hook (the others it restricts)
+ * @spec:	the calls to notify about (always, or on a flag) and to refuse
+ * @ret_hooked:	how many of @spec->hooked the profile let us hook (the others it refuses)
+ * @ret_unguarded: on -EPERM, the call the profile allows on a condition
  *
- * With no profile, one is made that allows everything but notifies about @names.
+ * With no profile, one is made that allows everything but @spec's rules.
  *
  * Return: 0 on success, -EINVAL if linux or its seccomp part is not of the OCI type, -EEXIST
- *	   if the profile has another listener already, -ENOMEM
+ *	   if the profile has another listener already, -EPERM if it allows a hooked or flagged
+ *	   call on a condition, -ENOMEM
  */
-int oci_seccomp_notify(json_t *config, const char *listener, const char *const *names, size_t n,
-		       size_t *ret_hooked)
+int oci_seccomp_notify(json_t *config, const char *listener, const struct oci_notify *spec,
+		       size_t *ret_hooked, const char **ret_unguarded)
 {
 	json_t *linux_obj = json_object_get(config, "linux"), *seccomp, *syscalls, *path, *moved;
 	bool allowing;
+	int err;
 
 	if (!linux_obj && json_object_set_new(config, "linux", linux_obj = json_object()))
 		return -ENOMEM;
@@ -139,19 +208,29 @@ int oci_seccomp_notify(json_t *config, const char *listener, const char *const *
 
 	allowing = is_action(json_object_get(seccomp, "defaultAction"), ACT_ALLOW) ||
 		   is_action(json_object_get(seccomp, "defaultAction"), ACT_LOG);
+	/* Checked whole first: a refused merge leaves the config as it was. */
+	for (size_t i = 0; i < spec->n_hooked + spec->n_flagged; i++) {
+		const char *name =
+			i < spec->n_hooked ? spec->hooked[i] : spec->flagged[i - spec->n_hooked];
+
+		if (!notified(syscalls, name) && conditioned(syscalls, name, allowing)) {
+			*ret_unguarded = name;
+			return -EPERM;
+		}
+	}
 	moved = json_array();
 	if (!moved)
 		return -ENOMEM;
 	*ret_hooked = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (notified(syscalls, names[i])) {
+	for (size_t i = 0; i < spec->n_hooked; i++) {
+		if (notified(syscalls, spec->hooked[i])) {
 			(*ret_hooked)++; /* ours already, from an earlier run of this */
 			continue;
 		}
-		if (!hookable(syscalls, names[i], allowing))
+		if (!hookable(syscalls, spec->hooked[i], allowing))
 			continue;
-		unname(syscalls, names[i]);
-		json_array_append_new(moved, json_string(names[i]));
+		unname(syscalls, spec->hooked[i]);
+		json_array_append_new(moved, json_string(spec->hooked[i]));
 		(*ret_hooked)++;
 	}
 	if (!json_array_size(moved))
@@ -159,6 +238,17 @@ int oci_seccomp_notify(json_t *config, const char *listener, const char *const *
 	else if (json_array_append_new(
 			 syscalls, json_pack("{s:o, s:s}", "names", moved, "action", ACT_NOTIFY)))
 		return -ENOMEM;
+	for (size_t i = 0; i < spec->n_flagged; i++) {
+		const char *name = spec->flagged[i];
+
+		if (notified(syscalls, name) || !hookable(syscalls, name, allowing))
+			continue;
+		unname(syscalls, name);
+		if ((err = add_flagged(syscalls, name, spec->flag_arg[i], spec->flag)))
+			return err;
+	}
+	if ((err = add_refused(syscalls, spec)))
+		return err;
 	if (*ret_hooked && json_object_set_new(seccomp, "listenerPath", json_string(listener)))
 		return -ENOMEM;
 	return 0;

@@ -1,5 +1,6 @@
 /* Pid files of helpers in a netns entry ("slirp.pid"): a pid and its start time. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,6 +37,27 @@ int pidfile_parse(const char *text, struct pidfile *ret)
 }
 
 /**
+ * pidfile_write_at() - Record @pid, with its start time read through @proc_fd, in @name
+ * @dir_fd:	the entry's directory
+ * @name:	file name, e.g. "slirp.pid"
+ * @pid:	process to record
+ * @proc_fd:	an fd of /proc (a sandboxed daemon has no path to it), or AT_FDCWD
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+int pidfile_write_at(int dir_fd, const char *name, pid_t pid, int proc_fd)
+{
+	unsigned long long start;
+	char text[64];
+	int err;
+
+	if ((err = proc_start_time_at(proc_fd, pid, &start)))
+		return err;
+	snprintf(text, sizeof(text), "%d %llu\n", (int)pid, start);
+	return file_write_state(dir_fd, name, text, strlen(text), PIDFILE_MODE);
+}
+
+/**
  * pidfile_write() - Record @pid, with its start time, in @name atomically
  * @dir_fd:	the entry's directory
  * @name:	file name, e.g. "slirp.pid"
@@ -45,14 +67,7 @@ int pidfile_parse(const char *text, struct pidfile *ret)
  */
 int pidfile_write(int dir_fd, const char *name, pid_t pid)
 {
-	unsigned long long start;
-	char text[64];
-	int err;
-
-	if ((err = proc_start_time(pid, &start)))
-		return err;
-	snprintf(text, sizeof(text), "%d %llu\n", (int)pid, start);
-	return file_write_state(dir_fd, name, text, strlen(text), PIDFILE_MODE);
+	return pidfile_write_at(dir_fd, name, pid, AT_FDCWD);
 }
 
 /**

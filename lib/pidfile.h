@@ -14,6 +14,7 @@ struct pidfile {
 
 int pidfile_parse(const char *text, struct pidfile *ret);
 int pidfile_write(int dir_fd, const char *name, pid_t pid);
+int pidfile_write_at(int dir_fd, const char *name, pid_t pid, int proc_fd);
 int pidfile_read(int dir_fd, const char *name, struct pidfile *ret);
 int pidfile_live(const struct pidfile *pf);
 int pidfile_stop(const struct pidfile *pf, int timeout_ms);

@@ -61,6 +61,30 @@ int proc_stat_start_time(const char *stat, unsigned long long *ret_start)
 }
 
 /**
+ * proc_start_time_at() - Read a process's start time through a /proc of our own
+ * @proc_fd:	an fd of /proc (a sandboxed daemon's), or AT_FDCWD for the path /proc
+ * @pid:	process id
+ * @ret_start:	set to the start time in clock ticks after boot
+ *
+ * Return: 0 on success, -ESRCH if there is no such process or it has exited, other errno
+ */
+int proc_start_time_at(int proc_fd, pid_t pid, unsigned long long *ret_start)
+{
+	char path[64], *buf;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s%d/stat", proc_fd == AT_FDCWD ? "/proc/" : "", (int)pid);
+	ret = file_read_small(proc_fd, path, &buf, NULL);
+	if (ret == -ENOENT)
+		return -ESRCH;
+	if (ret)
+		return ret;
+	ret = proc_stat_start_time(buf, ret_start);
+	free(buf);
+	return ret;
+}
+
+/**
  * proc_start_time() - Read a process's start time, which tells it apart from a reused pid
  * @pid:	process id
  * @ret_start:	set to the start time in clock ticks after boot
@@ -69,18 +93,7 @@ int proc_stat_start_time(const char *stat, unsigned long long *ret_start)
  */
 int proc_start_time(pid_t pid, unsigned long long *ret_start)
 {
-	char path[64], *buf;
-	int ret;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	ret = file_read_small(AT_FDCWD, path, &buf, NULL);
-	if (ret == -ENOENT)
-		return -ESRCH;
-	if (ret)
-		return ret;
-	ret = proc_stat_start_time(buf, ret_start);
-	free(buf);
-	return ret;
+	return proc_start_time_at(AT_FDCWD, pid, ret_start);
 }
 
 /**

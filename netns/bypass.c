@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bypass_filter.h"
+#include "fwdspec.h"
 #include "netns.h"
 #include "oci.h"
 
@@ -12,6 +14,26 @@
 #define BYPASS_ARGV_FIXED 10 /* its flags besides two per --publish */
 #define BYPASS_NUM_TEXT	  16
 #define BYPASS_META_MAX	  64
+
+/**
+ * bypass_publishes() - Whether rootlet-bypass takes --publish @spec (else rootlet-portfwd does)
+ * @cfg:	configuration (bypass, allow_host_loopback)
+ * @spec:	one --publish SPEC, checked already
+ *
+ * A published UDP port is bound by the bypass only where host loopback is allowed: a bound
+ * UDP socket of the host's netns may send to any address, the host's loopback too.
+ *
+ * Return: true for the bypass's rule
+ */
+bool bypass_publishes(const struct netns_cfg *cfg, const char *spec)
+{
+	struct fwd_spec s;
+	struct err e = { 0 };
+
+	if (!cfg->bypass)
+		return false;
+	return cfg->allow_host_loopback || (!spec_parse(spec, &s, &e) && s.proto != IPPROTO_UDP);
+}
 
 /**
  * bypass_start() - Run rootlet-bypass for the netns in @cfg, with its --publish rules
@@ -39,6 +61,8 @@ int bypass_start(struct netns_cfg *cfg, int dir_fd)
 	if (cfg->ipv6)
 		argv[argc++] = "--ipv6";
 	for (int i = 0; i < cfg->n_publish; i++) {
+		if (!bypass_publishes(cfg, cfg->publish[i]))
+			continue;
 		argv[argc++] = "--publish";
 		argv[argc++] = (char *)cfg->publish[i];
 	}
@@ -91,13 +115,27 @@ int bypass_exec_filter(struct netns_cfg *cfg, const char *listener)
  */
 int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener)
 {
+	static const char *const refused[] = { "io_uring_setup", "io_uring_enter",
+					       "io_uring_register", "socketcall" };
+	const struct oci_notify spec = {
+		.hooked = bypass_hooked,
+		.n_hooked = BYPASS_HOOKED_N,
+		.flagged = bypass_send_hooked,
+		.flag_arg = bypass_send_flags_arg,
+		.n_flagged = BYPASS_SEND_N,
+		.flag = MSG_FASTOPEN,
+		.refused = refused,
+		.n_refused = sizeof(refused) / sizeof(refused[0]),
+		.refused_errno = ENOSYS,
+	};
+	const char *unguarded = NULL;
 	size_t hooked;
 	int err;
 
 	if (access(listener, F_OK))
 		return err_make(&cfg->err, -ENOENT,
 				"no rootlet-bypass serves it (add it with --slirp --bypass)");
-	err = oci_seccomp_notify(config, listener, bypass_hooked, BYPASS_HOOKED_N, &hooked);
+	err = oci_seccomp_notify(config, listener, &spec, &hooked, &unguarded);
 	if (err == -EEXIST)
 		return err_make(&cfg->err, err,
 				"%s: linux.seccomp.listenerPath names another supervisor already",
@@ -106,15 +144,21 @@ int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener)
 		return err_make(&cfg->err, err,
 				"%s: linux.seccomp or its syscalls is not of the OCI type",
 				cfg->config_path);
+	if (err == -EPERM)
+		return err_make(
+			&cfg->err, err,
+			"%s: its seccomp profile allows %s on a condition, which the bypass "
+			"cannot hook: a bypassed socket would be unguarded",
+			cfg->config_path, unguarded);
 	if (err)
 		return err;
 	if (!hooked)
 		return err_make(&cfg->err, -EPERM,
-				"%s: its seccomp profile restricts connect and bind: nothing to "
+				"%s: its seccomp profile refuses connect and bind: nothing to "
 				"bypass",
 				cfg->config_path);
 	if (hooked < BYPASS_HOOKED_N)
 		snprintf(cfg->warning, sizeof(cfg->warning),
-			 "the profile restricts some of connect and bind: those are not bypassed");
+			 "the profile refuses one of connect and bind: it is not bypassed");
 	return 0;
 }

@@ -101,6 +101,7 @@ int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **arg
 		  int npass);
 int portfwd_start(struct netns_cfg *cfg, int dir_fd);
 int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd);
+bool bypass_publishes(const struct netns_cfg *cfg, const char *spec);
 int bypass_start(struct netns_cfg *cfg, int dir_fd);
 int bypass_exec_filter(struct netns_cfg *cfg, const char *listener);
 typedef struct json_t json_t;

@@ -42,7 +42,9 @@ static int portfwd_argv(struct netns_cfg *cfg, char *const *head, int n_head,
 	a->argv[a->argc++] = PORTFWD_BINARY;
 	for (int i = 0; i < n_head; i++)
 		a->argv[a->argc++] = head[i];
-	for (int i = 0; i < cfg->n_publish && !cfg->bypass; i++) {
+	for (int i = 0; i < cfg->n_publish; i++) {
+		if (bypass_publishes(cfg, cfg->publish[i]))
+			continue;
 		a->argv[a->argc++] = "--publish";
 		a->argv[a->argc++] = (char *)cfg->publish[i];
 	}
@@ -94,13 +96,17 @@ int portfwd_start(struct netns_cfg *cfg, int dir_fd)
  * portfwd_wanted() - Whether add starts rootlet-portfwd at all
  * @cfg:	configuration
  *
- * With --bypass the --publish rules are rootlet-bypass's; --publish-fd sockets are always ours.
+ * With --bypass the --publish rules are rootlet-bypass's but for UDP without host loopback
+ * (bypass_publishes()); --publish-fd sockets are always ours.
  *
  * Return: true when there is something for it to forward
  */
 bool portfwd_wanted(const struct netns_cfg *cfg)
 {
-	return (cfg->n_publish && !cfg->bypass) || cfg->n_publish_fd;
+	for (int i = 0; i < cfg->n_publish; i++)
+		if (!bypass_publishes(cfg, cfg->publish[i]))
+			return true;
+	return cfg->n_publish_fd > 0;
 }
 
 /**

@@ -270,6 +270,148 @@ test_host_loopback_is_out_of_reach_unless_allowed() {
 	[ "$RC" -ne 0 ] || fail "UDP reached the host's loopback: $OUT"
 }
 
+# The twin routes (issue 24): a socket of the host's netns in the netns's hands must never be
+# given a peer but by the supervisor. Each test gets a twin by binding a published port, with
+# host loopback NOT allowed, and aims it at a service that listens on the host's loopback only.
+
+test_a_published_udp_bind_never_reaches_host_loopback() {
+	secret=$(free_port)
+	serve udp $NET serve-echo udp 127.0.0.1 "$secret"
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:53/udp"
+	# Bound to the published port, then sendto() the host's loopback: a UDP twin would send
+	# from the host's netns and get the echo.
+	in_bypass bp python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+s.bind(("0.0.0.0", 53))
+s.sendto(b"x", ("127.0.0.1", int(sys.argv[1])))
+try:
+    print("reached", s.recvfrom(64)[0].decode())
+except (socket.timeout, ConnectionRefusedError):
+    print("unreached")' "$secret"
+	assert_eq "$OUT" unreached "a datagram to the host's loopback from the published UDP socket"
+	assert_eq "$(counter bp bypassed)" 0 "bypassed binds"
+}
+
+test_a_published_udp_port_without_host_loopback_is_forwarded_by_portfwd() {
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:5353/udp"
+	[ -e "$ROOTLET_STATE_DIR/bp/portfwd.pid" ] || fail "no rootlet-portfwd for the UDP rule"
+	bg echo "$NETNS" exec bp --bypass -- $NET serve-echo udp 0.0.0.0 5353
+	wait_until 10 "$NETNS exec bp -- ss -Hlun 'sport = :5353' | grep -q ."
+	ok $NET udp-connected 127.0.0.1 "$hp" 10
+	assert_match "$OUT" "ok=10$" "datagrams echoed through the published port"
+}
+
+test_fast_open_on_a_twin_never_reaches_host_loopback() {
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	# sendto(MSG_FASTOPEN) connects as it sends (net.ipv4.tcp_fastopen=1, the default).
+	in_bypass bp python3 -c '
+import errno, socket, sys
+s = socket.socket()
+s.bind(("0.0.0.0", 8081))
+print("bound=%d" % s.getsockname()[1], end=" ")
+try:
+    s.sendto(b"GET\n", socket.MSG_FASTOPEN, ("127.0.0.1", int(sys.argv[1])))
+    s.settimeout(3)
+    print("read=" + s.recv(64).decode())
+except OSError as e:
+    print("error=" + errno.errorcode[e.errno])' "$secret"
+	# EOPNOTSUPP, which Python names ENOTSUP (the same number on Linux).
+	assert_eq "$OUT" "bound=$hp error=ENOTSUP" "fast open on the twin"
+	# On a socket of the netns's own, fast open goes on inside as ever (nothing listens there).
+	in_bypass bp python3 -c '
+import errno, socket, sys
+s = socket.socket()
+try:
+    s.sendto(b"GET\n", socket.MSG_FASTOPEN, ("127.0.0.1", int(sys.argv[1])))
+    s.settimeout(3); s.recv(64)
+    print("read")
+except OSError as e:
+    print(errno.errorcode[e.errno])' "$secret"
+	assert_eq "$OUT" ECONNREFUSED "fast open on a socket of the netns"
+}
+
+# A listening twin shut down is back in the closed state, where the kernel would connect it:
+# every way to a peer is still the supervisor's (connect(AF_UNSPEC), connect(), fast open).
+test_a_twin_shut_down_or_disconnected_is_still_refused_a_peer() {
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	in_bypass bp python3 -c '
+import ctypes, errno, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def attempt(what, fn):
+    try:
+        fn()
+        print(what + "=ok", end=" ")
+    except OSError as e:
+        print(what + "=" + errno.errorcode[e.errno], end=" ")
+def unspec():
+    sa = (ctypes.c_ushort * 8)(socket.AF_UNSPEC)
+    if libc.connect(s.fileno(), sa, 16) < 0:
+        raise OSError(ctypes.get_errno(), "connect")
+s = socket.socket()
+s.bind(("0.0.0.0", 8081)); s.listen(4)
+print("bound=%d" % s.getsockname()[1], end=" ")
+s.shutdown(socket.SHUT_RD)
+attempt("unspec", unspec)
+attempt("connect", lambda: s.connect(("127.0.0.1", int(sys.argv[1]))))
+attempt("fastopen", lambda: s.sendto(b"GET", socket.MSG_FASTOPEN, ("127.0.0.1", int(sys.argv[1]))))
+s.settimeout(1)
+attempt("read", lambda: print(s.recv(64).decode(), end=" "))
+print()' "$secret"
+	assert_eq "$OUT" "bound=$hp unspec=ENETUNREACH connect=ENETUNREACH fastopen=ENOTSUP read=ENOTCONN " \
+		"the shut-down twin's ways to a peer"
+}
+
+test_io_uring_is_refused_under_the_filter() {
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	# IORING_OP_CONNECT on the twin would run past seccomp, from the host's netns.
+	in_bypass bp "$BUILD/tools/twinroute" io_uring 8081 "$secret"
+	assert_eq "$OUT" "bound=$hp error=ENOSYS" "io_uring's connect of the twin"
+}
+
+test_i386_calls_are_refused_under_the_filter() {
+	run "$BUILD/tools/twinroute" i386-getpid
+	[ "$OUT" = "getpid=ok" ] || skip "this kernel runs no i386 calls from 64-bit code (int \$0x80: exit $RC)"
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	# int $0x80 is the i386 ABI, which a filter for x86_64 alone would let through unhooked.
+	in_bypass bp "$BUILD/tools/twinroute" i386 8081 "$secret"
+	assert_eq "$OUT" "bound=$hp error=ENOSYS" "i386 connect() of the twin"
+	in_bypass bp "$BUILD/tools/twinroute" socketcall 8081 "$secret"
+	assert_eq "$OUT" "bound=$hp error=ENOSYS" "i386 socketcall(SYS_CONNECT) of the twin"
+	# The rest of the ABI is kept.
+	in_bypass bp "$BUILD/tools/twinroute" i386-getpid
+	assert_eq "$OUT" "getpid=ok" "i386 getpid()"
+}
+
+# A continued connect() is run by the kernel on whatever the fd number names by then: a
+# thread dup2()ing the twin over it has the kernel connect the twin from the host's netns. The
+# twin's locked receive filter drops the answer: the handshake never completes.
+test_a_twin_swapped_under_a_continued_connect_never_reaches_host_loopback() {
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	! grep -q "socket filters refused" "$ROOTLET_STATE_DIR/bp/bypass.log" ||
+		skip "this kernel refuses socket filters to the supervisor: the route stays open here"
+	in_bypass bp "$BUILD/tools/swaprace" 8081 "$secret" 20000
+	[ "$OUT" != "landed=0 reached=0" ] || skip "the race was not won in 20000 tries: nothing shown"
+	assert_eq "$OUT" "landed=1 reached=0" "the twin the kernel connected"
+}
+
 test_rewriting_the_address_under_the_call_redirects_nothing() {
 	bypass_netns bp --allow-host-loopback
 	pa=$(free_port)
@@ -283,23 +425,92 @@ test_rewriting_the_address_under_the_call_redirects_nothing() {
 	[[ $OUT =~ ^A=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] || fail "nothing reached A: $OUT"
 }
 
-test_killing_the_supervisor_fails_hooked_calls_and_show_says_so() {
+# pid_of NAME FILE: the pid a pid file of netns NAME records.
+pid_of() {
+	cut -d' ' -f1 "$ROOTLET_STATE_DIR/$1/$2"
+}
+
+# gone PID: the process has ended (a zombie awaiting init counts as ended).
+gone() {
+	! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# The issue's case: the supervisor killed, a command's connect() 2 s later is served by the
+# standby that took over, and a new standby is forked.
+test_a_killed_supervisor_is_replaced_by_its_standby_and_connects_work() {
 	bypass_netns bp --allow-host-loopback
 	port=$(free_port)
 	serve peer $NET serve-peer 127.0.0.1 "$port"
 	bg client "$NETNS" exec bp --bypass -- $NET connect-after 10.0.2.2 "$port" "$TEST_WORK/go" --timeout 20
 	cpid=$BG_PID
 	wait_until 10 "[ \"\$(counter bp filters)\" = 1 ]"
-	bpid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/bp/bypass.pid")
+	bpid=$(pid_of bp bypass.pid)
+	spid=$(pid_of bp bypass-standby.pid 2>/dev/null)
 	kill -9 "$bpid"
-	wait_until 5 "! kill -0 $bpid"
+	wait_until 5 "gone $bpid"
+	sleep 2
+	touch go
+	wait "$cpid"
+	assert_eq "$(cat client.out)" connected "the hooked connect() 2 s after the kill"
+	[ -n "$spid" ] || fail "no standby pid file"
+	wait_until 5 "[ \"\$(pid_of bp bypass.pid)\" = $spid ]"
+	assert_eq "$(counter bp bypassed)" 1 "connect()s the standby bypassed once it took over"
+	wait_until 5 "[ -e '$ROOTLET_STATE_DIR/bp/bypass-standby.pid' ]"
+	nspid=$(pid_of bp bypass-standby.pid)
+	[ "$nspid" != "$spid" ] && ! gone "$nspid" || fail "no new standby"
+	ok "$NETNS" show bp --json
+	assert_eq "$(echo "$OUT" | jq -r '[.helpers[] | select(.name | startswith("bypass")) | .state] | join(" ")')" \
+		"live live" "the supervisor and its standby in show"
+}
+
+test_a_killed_standby_is_forked_again() {
+	bypass_netns bp --allow-host-loopback
+	port=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$port"
+	spid=$(pid_of bp bypass-standby.pid)
+	kill -9 "$spid"
+	wait_until 5 "gone $spid"
+	wait_until 5 "[ -e '$ROOTLET_STATE_DIR/bp/bypass-standby.pid' ] && [ \"\$(pid_of bp bypass-standby.pid)\" != $spid ]"
+	nspid=$(pid_of bp bypass-standby.pid)
+	! gone "$nspid" || fail "the new standby $nspid is not running"
+	# A command under the filter from before the new fork: its listener is the new one's too.
+	bg client "$NETNS" exec bp --bypass -- $NET connect-after 10.0.2.2 "$port" "$TEST_WORK/go" --timeout 20
+	cpid=$BG_PID
+	wait_until 10 "[ \"\$(counter bp filters)\" = 1 ]"
+	kill -9 "$(pid_of bp bypass.pid)"
+	touch go
+	wait "$cpid"
+	assert_eq "$(cat client.out)" connected "a connect() once the supervisor was killed"
+	wait_until 5 "[ \"\$(pid_of bp bypass.pid)\" = $nspid ]"
+}
+
+test_killing_the_supervisor_and_its_standby_fails_hooked_calls_and_show_says_so() {
+	bypass_netns bp --allow-host-loopback
+	port=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$port"
+	bg client "$NETNS" exec bp --bypass -- $NET connect-after 10.0.2.2 "$port" "$TEST_WORK/go" --timeout 20
+	cpid=$BG_PID
+	wait_until 10 "[ \"\$(counter bp filters)\" = 1 ]"
+	bpid=$(pid_of bp bypass.pid)
+	spid=$(pid_of bp bypass-standby.pid)
+	kill -STOP "$spid"
+	kill -9 "$bpid" "$spid"
+	wait_until 5 "gone $bpid && gone $spid"
 	touch go
 	wait_until 10 "! kill -0 $cpid"
-	assert_eq "$(cat client.out)" "ENOSYS" "the hooked connect() after the kill"
+	assert_eq "$(cat client.out)" "ENOSYS" "the hooked connect() with no supervisor left"
 	ok "$NETNS" show bp --json
 	assert_eq "$(echo "$OUT" | jq -r '.helpers[] | select(.name == "bypass") | .state')" stale \
 		"the supervisor in show"
 	assert_eq "$(echo "$OUT" | jq -r '.bypass')" null "counters of a dead supervisor"
+}
+
+test_stopping_the_supervisor_stops_its_standby() {
+	bypass_netns bp
+	bpid=$(pid_of bp bypass.pid)
+	spid=$(pid_of bp bypass-standby.pid)
+	kill -TERM "$bpid"
+	wait_until 5 "gone $bpid && gone $spid"
 }
 
 test_show_lists_the_supervisor_and_its_counters() {
@@ -319,8 +530,9 @@ test_the_supervisor_ends_with_its_netns() {
 	bypass_netns bp
 	bpid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/bp/bypass.pid")
 	kill -0 "$bpid" || fail "no supervisor"
+	spid=$(cut -d' ' -f1 "$ROOTLET_STATE_DIR/bp/bypass-standby.pid")
 	kill -9 "$(holder_pid bp)"
-	wait_until 10 "! kill -0 $bpid || grep -q '^State:.*Z' /proc/$bpid/status"
+	wait_until 10 "gone $bpid && gone $spid"
 }
 
 test_bypass_options_are_checked() {

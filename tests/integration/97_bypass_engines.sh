@@ -83,6 +83,38 @@ test_crun_container_connects_through_the_bypass() {
 	container_is_bypassed crun
 }
 
+# The twin routes of 96_bypass.sh in a container: the merged profile gives the runtime the same
+# guard (fast-open sends notified, io_uring refused) as rootlet-netns exec's filter.
+container_twin_routes_are_closed() {
+	local runtime=$1 how=${2:-}
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	ok "$NETNS" add web --slirp --bypass --publish "127.0.0.1:$hp:8081"
+	bypass_bundle web sh -c "/btools/twinroute io_uring 8081 $secret
+python3 -c '
+import errno, socket
+s = socket.socket(); s.bind((\"0.0.0.0\", 8081))
+try:
+    s.sendto(b\"GET\", socket.MSG_FASTOPEN, (\"127.0.0.1\", $secret)); s.settimeout(3)
+    print(\"fastopen read=\" + s.recv(64).decode())
+except OSError as e:
+    print(\"fastopen error=\" + errno.errorcode[e.errno])'"
+	jq --arg b "$BUILD/tools" '.mounts += [{destination: "/btools", type: "bind", source: $b,
+		options: ["rbind", "ro"]}]' bundle/config.json >c.new && mv c.new bundle/config.json
+	run_bundle "$runtime" "$how"
+	assert_eq "$OUT" "bound=$hp error=ENOSYS"$'\n'"fastopen error=ENOTSUP" \
+		"io_uring and fast open on the container's twin"
+}
+
+test_crun_container_twin_routes_are_closed() {
+	container_twin_routes_are_closed crun
+}
+
+test_runc_container_twin_routes_are_closed() {
+	container_twin_routes_are_closed runc inside
+}
+
 test_oci_bypass_merges_into_the_profile_it_finds() {
 	ok "$NETNS" add web --slirp --bypass
 	mkdir bundle && (cd bundle && runc spec --rootless) || fail "runc spec failed"
@@ -95,18 +127,19 @@ test_oci_bypass_merges_into_the_profile_it_finds() {
 	out=$OUT
 	assert_eq "$(echo "$out" | jq -r .linux.seccomp.listenerPath)" "$ROOTLET_STATE_DIR/web/bypass.sock"
 	assert_eq "$(echo "$out" | jq -c '.linux.seccomp.syscalls')" \
-		'[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"},{"names":["ptrace"],"action":"SCMP_ACT_ERRNO","errnoRet":1},{"names":["connect","bind"],"action":"SCMP_ACT_NOTIFY"}]' \
-		"the rules after the merge"
+		'[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"},{"names":["ptrace"],"action":"SCMP_ACT_ERRNO","errnoRet":1},{"names":["connect","bind"],"action":"SCMP_ACT_NOTIFY"},{"names":["io_uring_setup","io_uring_enter","io_uring_register","socketcall"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]' \
+		"the rules after the merge (sendto is refused by this profile: no fast-open rule)"
 	assert_eq "$(echo "$out" | jq -r '.linux.seccomp.defaultAction, .linux.seccomp.architectures[0]')" \
 		$'SCMP_ACT_ERRNO\nSCMP_ARCH_X86_64' "the profile's own settings"
-	# A profile restricting connect by its arguments keeps it: only bind is hooked.
+	# A profile restricting connect by its arguments cannot be hooked there, and a published
+	# bind's socket could then be connected anywhere by the kernel: refused, file untouched.
 	jq '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["connect"],
 		action: "SCMP_ACT_ERRNO", args: [{index: 0, value: 99, op: "SCMP_CMP_EQ"}]}]}' \
 		bundle/config.json >config.json
-	ok "$NETNS" oci web config.json --bypass --in-place
-	assert_eq "$(jq -c '[.linux.seccomp.syscalls[] | select(.action == "SCMP_ACT_NOTIFY") | .names]' config.json)" \
-		'[["bind"]]' "hooked under a conditional connect rule"
-	assert_match "$ERR" "not bypassed" "the warning"
+	before=$(sha256sum config.json)
+	refused 1 "$NETNS" oci web config.json --bypass --in-place
+	assert_match "$ERR" "allows connect on a condition" "the refusal"
+	assert_eq "$(sha256sum config.json)" "$before" "the file after a refusal"
 	# Another supervisor's listener is not replaced.
 	jq '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/other.sock"}' \
 		bundle/config.json >config.json

@@ -161,7 +161,7 @@ TEST(bind_of_a_published_port_goes_to_its_host_address)
 
 TEST(bind_ranges_udp_and_dual_rules)
 {
-	struct bp_policy range = policy(false, false, NULL, "8000-8002:9000-9002/udp");
+	struct bp_policy range = policy(true, false, NULL, "8000-8002:9000-9002/udp");
 	struct bp_policy v6 = policy(false, false, NULL, "[::1]:7000:7000");
 
 	CHECK(bypassed_to(&range, true, "::", 9001, true, ":: 8001"));
@@ -169,6 +169,17 @@ TEST(bind_ranges_udp_and_dual_rules)
 	CHECK(continued(&range, true, "0.0.0.0", 9003, true));
 	CHECK(continued(&v6, true, "0.0.0.0", 7000, false));
 	CHECK(bypassed_to(&v6, true, "::", 7000, false, "::1 7000"));
+}
+
+/* A bound UDP twin may sendto() any address of the host's netns: its loopback too. */
+TEST(a_udp_bind_is_a_twin_only_when_host_loopback_is_allowed)
+{
+	struct bp_policy open = policy(true, false, NULL, "127.0.0.1:5353:53/udp"),
+			 closed = policy(false, false, NULL, "127.0.0.1:5353:53/udp");
+
+	CHECK(bypassed_to(&open, true, "0.0.0.0", 53, true, "127.0.0.1 5353"));
+	CHECK(continued(&closed, true, "0.0.0.0", 53, true));
+	CHECK(continued(&closed, true, "::", 53, true));
 }
 
 TEST(bad_rules_and_networks_are_refused)
@@ -197,4 +208,5 @@ UNIT_MAIN("bypass_policy", T(the_gateway_is_host_loopback_only_when_allowed),
 	  T(ipv6_only_with_ipv6_and_excluded_networks_stay_inside),
 	  T(malformed_addresses_continue_for_the_kernel_to_refuse),
 	  T(bind_of_a_published_port_goes_to_its_host_address), T(bind_ranges_udp_and_dual_rules),
+	  T(a_udp_bind_is_a_twin_only_when_host_loopback_is_allowed),
 	  T(bad_rules_and_networks_are_refused))

@@ -201,10 +201,13 @@ def pattern(n):
 
 
 def serve_sha(args):
-    """Per connection: read to EOF, reply with the sha256 of what came and the byte count."""
+    """Per connection: read to EOF, reply with the sha256 of what came and the byte count. With
+    --hold FILE, a connection is read only once FILE exists (a transfer that stays under way)."""
     s = tcp_listen(args, 16)
     while True:
         c, _ = s.accept()
+        while args.hold and not os.path.exists(args.hold):
+            time.sleep(0.02)
         with c:
             h, n = hashlib.sha256(), 0
             while True:
@@ -671,6 +674,7 @@ def main():
     p.add_argument("--timeout", type=float, default=3.0)
     p = endpoint_command(sub, "serve-sha", serve_sha)
     p.add_argument("--ready")
+    p.add_argument("--hold")
     p = endpoint_command(sub, "send-sha", send_sha)
     p.add_argument("mib", type=int)
     p.add_argument("--timeout", type=float, default=60.0)

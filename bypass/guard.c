@@ -1,0 +1,135 @@
+/* A twin's locked receive filter: whatever connects it, no answer from where it may not go. */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bypass.h"
+
+#ifndef SO_LOCK_FILTER
+#define SO_LOCK_FILTER 44
+#endif
+
+/*
+ * Theory of operation
+ *
+ * The seccomp filter hands the supervisor every call that gives a socket a peer, but one it
+ * continues is run by the kernel on whatever the caller's fd number names by then: a thread
+ * that dup2()s a twin over the number meanwhile has the kernel connect the twin, from the
+ * host's netns, where it likes (seccomp_unotify(2) warns of exactly this). So a TCP twin made
+ * where host loopback is not allowed also carries a receive filter, locked (SO_LOCK_FILTER:
+ * neither detached nor replaced by its holder, and inherited by the connections a listening
+ * one accepts), that drops every packet the policy's peers never send it:
+ *
+ *  - a connect()'s twin: anything from the host's loopback (127.0.0.0/8, ::1,
+ *    ::ffff:127.0.0.0/104);
+ *  - a published bind()'s twin, whose clients may be on the host's loopback: a SYN-ACK, which
+ *    only a connection it opens itself would get.
+ *
+ * A handshake the kernel starts from such a twin never completes: the peer sees a SYN and
+ * nothing more. Whatever the route (a continued call raced, or one the filter missed), the
+ * twin reaches nobody on the host's loopback.
+ *
+ * A kernel may refuse socket filters to an unprivileged process (EPERM; seen on a hardened VM
+ * kernel): twin_guard_probe() finds out once, and twins go unguarded there, with a warning,
+ * rather than published ports going unserved.
+ */
+
+#define NET_OFF(off) (SKF_NET_OFF + (off))
+#define IP4_SRC	     12
+#define IP6_SRC	     8
+#define TCP_FLAGS    13
+#define LOOPNET	     0x7f000000u
+#define LOOPMASK     0xff000000u
+#define V4MAPPED     0x0000ffffu
+#define SYNACK	     (TH_SYN | TH_ACK)
+#define ACCEPT	     0xffffffffu
+
+/* Drop what comes from 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104; take everything else. */
+static struct sock_filter no_loopback[] = {
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 3),
+	/* IPv4: the source's first byte */
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET_OFF(IP4_SRC)),
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, LOOPMASK),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, LOOPNET, 11, 10),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 9),
+	/* IPv6: ::1, or ::ffff:127.x.y.z */
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET_OFF(IP6_SRC)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 7),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET_OFF(IP6_SRC + 4)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET_OFF(IP6_SRC + 8)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, V4MAPPED, 5, 0),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET_OFF(IP6_SRC + 12)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 1, 0),
+	BPF_STMT(BPF_RET | BPF_K, ACCEPT),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+	/* v4-mapped: the last word's first byte */
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET_OFF(IP6_SRC + 12)),
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, LOOPMASK),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, LOOPNET, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+	BPF_STMT(BPF_RET | BPF_K, ACCEPT),
+};
+
+/* Drop a SYN-ACK (a filter runs with the TCP header at offset 0); take everything else. */
+static struct sock_filter no_synack[] = {
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, TCP_FLAGS),
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, SYNACK),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYNACK, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+	BPF_STMT(BPF_RET | BPF_K, ACCEPT),
+};
+
+static int lock_filter(int fd, bool published)
+{
+	struct sock_fprog prog = {
+		.len = published ? sizeof(no_synack) / sizeof(no_synack[0])
+				 : sizeof(no_loopback) / sizeof(no_loopback[0]),
+		.filter = published ? no_synack : no_loopback,
+	};
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) < 0)
+		return -errno;
+	return 0;
+}
+
+/**
+ * twin_guard() - Lock a receive filter on a TCP twin, where host loopback is not allowed
+ * @st:		the daemon (its policy; whether the kernel allows it)
+ * @s:		the caller's socket (its type)
+ * @twin:	the twin, not yet installed
+ * @published:	a published bind()'s twin (its clients may be on the host's loopback)
+ *
+ * Return: 0 on success (or nothing to guard), negative errno: the twin must not be installed
+ */
+int twin_guard(const struct bp_state *st, const struct bp_sock *s, int twin, bool published)
+{
+	if (st->pol.loopback || s->type != SOCK_STREAM || !st->guard)
+		return 0;
+	return lock_filter(twin, published);
+}
+
+/**
+ * twin_guard_probe() - Whether this kernel lets us lock a socket filter on a twin
+ * @st:		the daemon; st->guard set
+ *
+ * Return: 0, or the errno the kernel refused with (the twins go unguarded then)
+ */
+int twin_guard_probe(struct bp_state *st)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return -errno;
+	err = lock_filter(fd, false);
+	close(fd);
+	st->guard = !err;
+	return err;
+}
