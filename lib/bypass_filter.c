@@ -40,6 +40,25 @@ const unsigned bypass_send_flags_arg[BYPASS_SEND_N] = { 3, 2, 3 };
 const char *const bypass_refused[BYPASS_REFUSED_N] = { "io_uring_setup", "io_uring_enter",
 						       "io_uring_register" };
 
+/*
+ * For an OCI profile: the same rules, and socketcall refused too (i386's way to every socket
+ * call at once, its arguments in memory no filter reads), since a profile names its
+ * architectures and the runtime applies every rule to each of them.
+ */
+static const char *const oci_refused[] = { "io_uring_setup", "io_uring_enter", "io_uring_register",
+					   "socketcall" };
+const struct oci_notify bypass_oci_notify = {
+	.hooked = bypass_hooked,
+	.n_hooked = BYPASS_HOOKED_N,
+	.flagged = bypass_send_hooked,
+	.flag_arg = bypass_send_flags_arg,
+	.n_flagged = BYPASS_SEND_N,
+	.flag = MSG_FASTOPEN,
+	.refused = oci_refused,
+	.n_refused = sizeof(oci_refused) / sizeof(oci_refused[0]),
+	.refused_errno = ENOSYS,
+};
+
 /* User notification with SECCOMP_USER_NOTIF_FLAG_CONTINUE: libseccomp's API level 6. */
 #define BYPASS_API_LEVEL 6
 

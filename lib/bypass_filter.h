@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "oci.h"
+
 /* The calls rootlet-bypass is asked about: their names as libseccomp and OCI profiles say. */
 #define BYPASS_HOOKED_N 2
 extern const char *const bypass_hooked[BYPASS_HOOKED_N];
@@ -20,6 +22,9 @@ extern const char *const bypass_refused[BYPASS_REFUSED_N];
 /* The OCI runtime-spec's name for the one fd a listener is sent (ContainerProcessState). */
 #define BYPASS_FD_NAME	   "seccompFd"
 #define BYPASS_OCI_VERSION "1.0.2"
+
+/* The same rules for an OCI runtime's profile (rootlet-netns oci --bypass, rootlet-runtime). */
+extern const struct oci_notify bypass_oci_notify;
 
 int bypass_filter_make(scmp_filter_ctx *ret_ctx);
 int bypass_filter_load(int *ret_fd);

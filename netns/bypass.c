@@ -115,19 +115,6 @@ int bypass_exec_filter(struct netns_cfg *cfg, const char *listener)
  */
 int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener)
 {
-	static const char *const refused[] = { "io_uring_setup", "io_uring_enter",
-					       "io_uring_register", "socketcall" };
-	const struct oci_notify spec = {
-		.hooked = bypass_hooked,
-		.n_hooked = BYPASS_HOOKED_N,
-		.flagged = bypass_send_hooked,
-		.flag_arg = bypass_send_flags_arg,
-		.n_flagged = BYPASS_SEND_N,
-		.flag = MSG_FASTOPEN,
-		.refused = refused,
-		.n_refused = sizeof(refused) / sizeof(refused[0]),
-		.refused_errno = ENOSYS,
-	};
 	const char *unguarded = NULL;
 	size_t hooked;
 	int err;
@@ -135,7 +122,7 @@ int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener)
 	if (access(listener, F_OK))
 		return err_make(&cfg->err, -ENOENT,
 				"no rootlet-bypass serves it (add it with --slirp --bypass)");
-	err = oci_seccomp_notify(config, listener, &spec, &hooked, &unguarded);
+	err = oci_seccomp_notify(config, listener, &bypass_oci_notify, &hooked, &unguarded);
 	if (err == -EEXIST)
 		return err_make(&cfg->err, err,
 				"%s: linux.seccomp.listenerPath names another supervisor already",

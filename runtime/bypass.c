@@ -158,8 +158,9 @@ not_ours:
 static int bypass_merge(json_t *config, const char *config_path, const char *listener,
 			struct rt_ask *ask, struct err *e)
 {
+	const char *unguarded = NULL;
 	size_t hooked;
-	int err = oci_seccomp_notify(config, listener, bypass_hooked, BYPASS_HOOKED_N, &hooked);
+	int err = oci_seccomp_notify(config, listener, &bypass_oci_notify, &hooked, &unguarded);
 
 	if (err == -EEXIST)
 		return err_make(e, err, "%s: linux.seccomp.listenerPath names another supervisor",
@@ -167,6 +168,12 @@ static int bypass_merge(json_t *config, const char *config_path, const char *lis
 	if (err == -EINVAL)
 		return err_make(e, err, "%s: linux.seccomp or its syscalls is not of the OCI type",
 				config_path);
+	if (err == -EPERM)
+		return err_make(
+			e, err,
+			"%s: its seccomp profile allows %s on a condition, which the bypass "
+			"cannot hook: a bypassed socket would be unguarded",
+			config_path, unguarded);
 	if (err)
 		return err_errno(e, err, "%s", config_path);
 	if (!hooked)
