@@ -153,7 +153,8 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 		return err;
 	if ((err = ns_open_at(AT_FDCWD, user, CLONE_NEWUSER, &user_fd)))
 		return err_errno(&cfg->err, err, "%s", user);
-	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd, &c)
+	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd,
+				   cfg->owner ? &cfg->owner_st : NULL, &c)
 		   : same_userns(cfg, r, netns, user, user_fd);
 	close(user_fd);
 	if (made && err)
@@ -193,6 +194,10 @@ int net_alloc(struct net_cfg *cfg)
 	bool made;
 	json_t *a;
 
+	/* Read now, as the caller passed it: a pid that has since ended is refused. */
+	if (cfg->owner && (err = state_owner_of(cfg->owner, &cfg->owner_st)))
+		return err_make(&cfg->err, err, "--owner %d: %s", (int)cfg->owner,
+				err == -ESRCH ? "no such process" : strerror(-err));
 	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
 		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
 	if ((err = record_read(dir_fd, cfg->name, &r, &cfg->err)) ||

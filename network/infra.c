@@ -317,7 +317,7 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	user_fd = surviving_userns(r);
 	if (user_fd >= 0)
 		infra_legacy_stop(cfg, r, user_fd);
-	err = nsmake_start(cfg, cfg->infra_root, infra, user_fd, &m);
+	err = nsmake_start(cfg, cfg->infra_root, infra, user_fd, NULL, &m);
 	if (user_fd >= 0)
 		close(user_fd);
 	if (!err)

@@ -1,6 +1,7 @@
 /* rootlet-network: shared rootless networks for many containers, from a shell. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ enum {
 	OPT_HOST_LOOPBACK,
 	OPT_PUBLISH,
 	OPT_IP6,
+	OPT_OWNER,
 };
 
 struct verb {
@@ -69,7 +71,7 @@ static void usage(FILE *f)
 		"                       --force deallocates them first)\n"
 		"  alloc NET ID [--netns NAME|PATH] [--ip IP] [--ip6 IP] [--mac MAC] [--hostname "
 		"H]\n"
-		"               [--alias A]... [--publish SPEC]...\n"
+		"               [--alias A]... [--publish SPEC]... [--owner PID]\n"
 		"                       attach container ID (its netns made unless given): a veth\n"
 		"                       to the network's bridge; prints a CNI 1.0 result\n"
 		"  dealloc NET ID       detach it; the infra stops with the last one\n"
@@ -99,6 +101,8 @@ static void usage(FILE *f)
 		"digits,\n"
 		"                       '-', dots); unique on the network in any case\n"
 		"      --publish SPEC   alloc: forward host ports to it (as podman -p)\n"
+		"      --owner PID      alloc: the netns it makes is PID's: its holder ends with\n"
+		"                       PID, and gc detaches it once PID has ended (rootlet run's)\n"
 		"      --force          rm: even while attached, or with a corrupt record\n"
 		"  -j, --json           machine-readable output (create, ls)\n"
 		"  -h, --help           this text\n"
@@ -133,6 +137,10 @@ static int check_option_fits(const struct net_cfg *cfg)
 			"--netns, --ip, --mac, --hostname, --alias and --publish go with "
 			"alloc, not %s",
 			cfg->verb);
+	if (cfg->owner && strcmp(cfg->verb, "alloc"))
+		return usage_error("--owner goes with alloc, not %s", cfg->verb);
+	if (cfg->owner && cfg->netns_arg)
+		return usage_error("%s", "--owner goes with a netns alloc makes, not --netns");
 	if (cfg->host_loopback && !create)
 		return usage_error("--allow-host-loopback goes with create, not %s", cfg->verb);
 	if (cfg->force && strcmp(cfg->verb, "rm"))
@@ -197,6 +205,7 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		{ "alias", required_argument, NULL, OPT_ALIAS },
 		{ "allow-host-loopback", no_argument, NULL, OPT_HOST_LOOPBACK },
 		{ "publish", required_argument, NULL, OPT_PUBLISH },
+		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -266,6 +275,17 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 			if (cmdline_append(&cfg->aliases, &cfg->n_aliases, optarg))
 				return usage_error("--alias '%s': out of memory", optarg);
 			break;
+		case OPT_OWNER: {
+			char *end;
+			long pid;
+
+			errno = 0;
+			pid = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || pid <= 0 || pid > INT_MAX)
+				return usage_error("--owner '%s': not a process id", optarg);
+			cfg->owner = (pid_t)pid;
+			break;
+		}
 		default:
 			return cmdline_unknown_option("rootlet-network", argv);
 		}

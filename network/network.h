@@ -75,6 +75,8 @@ struct net_cfg {
 	int n_aliases;
 	const char **publish; /* alloc --publish SPEC */
 	int n_publish;
+	pid_t owner;			/* alloc --owner PID: the netns it makes is PID's */
+	struct state_owner owner_st;	/* ... and PID's start time, read at the start */
 	unsigned mtu;
 	char root[PATH_MAX];
 	char infra_root[PATH_MAX]; /* <root>/~infra */
@@ -187,7 +189,7 @@ struct net_nsmake {
 	bool published;
 };
 int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int userns_fd,
-		 struct net_nsmake *c);
+		 const struct state_owner *owner, struct net_nsmake *c);
 int nsmake_publish(struct net_cfg *cfg, const struct net_record *r, struct net_nsmake *c);
 void nsmake_abort(struct net_nsmake *c);
 int nsmake_sweep(struct net_cfg *cfg, struct json_t *a);
