@@ -145,6 +145,7 @@ bool attach_nameserver(const struct net_record *r, char *buf, size_t len);
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
 int infra_stop(struct net_cfg *cfg, const char *net);
 int infra_repair(struct net_cfg *cfg, int dir_fd, struct net_record *r);
+int infra_heal(struct net_cfg *cfg, const struct net_record *r);
 void infra_legacy_stop(struct net_cfg *cfg, const struct net_record *r, int user_fd);
 int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r);
 #define NET_ALIASES_MAX	     64 /* --alias given at most this many times */

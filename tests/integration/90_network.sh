@@ -729,3 +729,50 @@ test_an_infra_root_others_could_tamper_with_is_refused() {
 	rm "$ROOTLET_STATE_DIR/~infra"
 	ok "$NETWORK" alloc n c1
 }
+
+# daemon_pid NET FILE: the live pid in network NET's infra pid file FILE (dns.pid, slirp.pid), or
+# nothing.
+daemon_pid() {
+	local f p
+	f="$(infra_dir "$1")/$2"
+	[ -e "$f" ] || return 0
+	p=$(cut -d' ' -f1 "$f")
+	[ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" && echo "$p"
+}
+
+# Issue 24, F3: a killed rootlet-dns of a live infra is started again by the next verb
+# (is-idle here), and answers the containers' names again.
+test_a_killed_dns_responder_is_started_again_by_the_next_verb() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	old=$(daemon_pid n dns.pid)
+	[ -n "$old" ] || fail "no rootlet-dns runs for n"
+	kill -9 "$old"
+	wait_until 5 "[ -z \"\$(daemon_pid n dns.pid)\" ]"
+	ok "$NETWORK" is-idle n
+	new=$(daemon_pid n dns.pid)
+	[ -n "$new" ] || fail "no rootlet-dns runs for n after is-idle"
+	ok inside c2 $NET dns-query c1 10.89.0.1
+	assert_eq "$OUT" 10.89.0.2 "c1's name, answered by the new responder"
+}
+
+# Issue 24, F3: a killed rootlet-slirp of a live infra is started again by gc, and the
+# containers reach out through it again.
+test_a_killed_slirp_of_an_infra_is_started_again_by_gc() {
+	ok "$NETWORK" create n --allow-host-loopback
+	ok "$NETWORK" alloc n c1
+	old=$(daemon_pid n slirp.pid)
+	[ -n "$old" ] || fail "no rootlet-slirp runs for n"
+	kill -9 "$old"
+	wait_until 5 "[ -z \"\$(daemon_pid n slirp.pid)\" ]"
+	ok "$NETWORK" gc
+	new=$(daemon_pid n slirp.pid)
+	[ -n "$new" ] || fail "no rootlet-slirp runs for n after gc"
+	hport=$(free_port)
+	serve host $NET serve-echo tcp 127.0.0.1 "$hport"
+	ok inside c1 $NET echo-client tcp 10.0.2.2 "$hport" out-again --timeout 5
+	assert_eq "$OUT" out-again "c1 reaches the host through the new slirp"
+	ok "$NETWORK" gc
+	assert_eq "$(daemon_pid n slirp.pid)" "$new" "a second gc leaves the new slirp be"
+}
