@@ -17,6 +17,8 @@
 #define DNS_HOSTS_FILE	"hosts"
 #define DNS_HOSTS_MAX	(1024 * 1024)
 #define DNS_PENDING_MAX 256  /* queries forwarded and not yet answered: a socket each */
+/* ... of which one source address may hold this many: one container cannot take them all */
+#define DNS_PENDING_PER_SOURCE (DNS_PENDING_MAX / 4)
 #define DNS_UPSTREAM_MS 5000 /* a forwarded query's answer is awaited this long */
 #define DNS_TTL		0    /* containers come and go: nobody caches our answers */
 
