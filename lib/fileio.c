@@ -33,7 +33,7 @@ static int write_replace(int dir_fd, const char *name, const void *buf, size_t l
 	char tmp[256];
 	int fd, ret;
 
-	if (snprintf(tmp, sizeof(tmp), ".%s" FILEIO_TMP_INFIX "%d", name, (int)getpid()) >=
+	if (snprintf(tmp, sizeof(tmp), FILEIO_TMP_PREFIX "%s" FILEIO_TMP_INFIX "%d", name, (int)getpid()) >=
 	    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 

@@ -222,7 +222,7 @@ test_kill_9_of_network_create_and_rm_at_random_points() {
 	# The lock is free: a create completes, takes a subnet nobody has, and sweeps away the
 	# temporary files of the writers killed before their rename.
 	ok timeout 5 "$NETWORK" create after
-	left=$(find "$ROOTLET_STATE_DIR/~networks" -name '.*.tmp.*')
+	left=$(find "$ROOTLET_STATE_DIR/~networks" -name '~*.tmp.*')
 	[ -z "$left" ] || fail "temporary files left: $left"
 	ok "$NETWORK" ls --json
 	assert_eq "$(echo "$OUT" | jq '[.[].subnet] | unique | length')" "$(echo "$OUT" | jq length)" \

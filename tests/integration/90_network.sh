@@ -776,3 +776,15 @@ test_a_killed_slirp_of_an_infra_is_started_again_by_gc() {
 	ok "$NETWORK" gc
 	assert_eq "$(daemon_pid n slirp.pid)" "$new" "a second gc leaves the new slirp be"
 }
+
+# Issue 24, F4: a name may start with '.' and hold ".json.tmp.": its record is no temporary
+# file, and the next verb's sweep (under the lock) leaves it.
+test_a_network_named_like_a_temporary_file_stays() {
+	ok "$NETWORK" create .n.json.tmp.x
+	ok "$NETWORK" create other
+	ok "$NETWORK" inspect .n.json.tmp.x
+	assert_eq "$(echo "$OUT" | jq -r .name)" .n.json.tmp.x "the record after another verb"
+	ok "$NETWORK" alloc .n.json.tmp.x c9
+	ok "$NETWORK" dealloc .n.json.tmp.x c9
+	ok "$NETWORK" rm .n.json.tmp.x
+}
