@@ -190,6 +190,7 @@ int net_alloc(struct net_cfg *cfg)
 	struct in_addr ip;
 	struct in6_addr ip6;
 	uint8_t mac[6];
+	const char *owner;
 	int dir_fd, lock_fd, err;
 	bool made;
 	json_t *a;
@@ -218,12 +219,17 @@ int net_alloc(struct net_cfg *cfg)
 	}
 	if (r.ipv6 && (err = attach_pick_ip6(&r, cfg->ip6_arg, &ip6, &cfg->err)))
 		goto out;
-	if (cfg->mac_arg && attach_parse_mac(cfg->mac_arg, mac)) {
-		err = err_make(&cfg->err, -EINVAL, "--mac %s: not a unicast MAC", cfg->mac_arg);
+	/* --mac was checked as a MAC (main.c); here, that no other port of the bridge has it. */
+	if (cfg->mac_arg)
+		memcpy(mac, cfg->mac, sizeof(mac));
+	else
+		attach_mac(ip, cfg->id, mac);
+	if ((owner = attach_mac_owner(&r, mac))) {
+		err = err_make(&cfg->err, -EADDRINUSE, "%s%s: taken by %s",
+			       cfg->mac_arg ? "--mac " : "its MAC ",
+			       cfg->mac_arg ? cfg->mac_arg : "(from its address)", owner);
 		goto out;
 	}
-	if (!cfg->mac_arg)
-		attach_mac(ip, cfg->id, mac);
 	if ((err = resolve_netns(cfg, netns, sizeof(netns), &made)))
 		goto out;
 	if (made && !access(netns, F_OK)) {

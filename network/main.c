@@ -90,7 +90,8 @@ static void usage(FILE *f)
 		"      --gateway IP     the gateway's address in it; default its first\n"
 		"      --ipv6           IPv6 too; --subnet6 CIDR (/48 to /120), default the first\n"
 		"                       free fd89:0:0:N::/64\n"
-		"      --mtu N          the containers' MTU, 68 to 65520; default 65520\n"
+		"      --mtu N          the containers' MTU, 68 to 65520 (--ipv6: 1280 or more);\n"
+		"                       default 65520\n"
 		"      --internal       no outbound path\n"
 		"      --no-dns         no DNS responder for the containers' names\n"
 		"      --allow-host-loopback  containers reach the host's 127.0.0.1 as 10.0.2.2\n"
@@ -170,14 +171,17 @@ static int check_dns_name(const char *option, const char *name)
 	return usage_error("%s", msg);
 }
 
+/* Decimal digits only, no leading zero: "01500", "+1500" and " 1500" are no MTU. */
 static int parse_mtu(const char *text, unsigned *ret)
 {
 	char *end;
 	unsigned long v;
 
+	if (strspn(text, "0123456789") != strlen(text) || !*text || (text[0] == '0' && text[1]))
+		return -EINVAL;
 	errno = 0;
 	v = strtoul(text, &end, 10);
-	if (errno || *end || !*text || *text == '-' || v < NET_MTU_MIN || v > NET_MTU_MAX)
+	if (errno || *end || v < NET_MTU_MIN || v > NET_MTU_MAX)
 		return -EINVAL;
 	*ret = (unsigned)v;
 	return 0;
@@ -239,6 +243,7 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		case OPT_MTU:
 			if (parse_mtu(optarg, &cfg->mtu))
 				return usage_error("--mtu '%s': must be 68 to 65520", optarg);
+			cfg->mtu_arg = optarg;
 			break;
 		case OPT_INTERNAL:
 			cfg->internal = true;
@@ -297,6 +302,10 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 	cfg->verb = verb->name;
 	if ((err = check_option_fits(cfg)))
 		return err;
+	if (cfg->mac_arg && attach_parse_mac(cfg->mac_arg, cfg->mac))
+		return usage_error("--mac '%s': not a unicast MAC (six pairs of hex digits; not "
+				   "00:00:00:00:00:00, multicast or broadcast)",
+				   cfg->mac_arg);
 	if (cfg->hostname_arg && (err = check_dns_name("--hostname", cfg->hostname_arg)))
 		return err;
 	if (cfg->n_aliases > NET_ALIASES_MAX)

@@ -311,8 +311,8 @@ test_alloc_refuses_bad_input_and_changes_nothing() {
 	assert_match "$ERR" "taken \(the gateway\)$"
 	refused 1 "$NETWORK" alloc n c2 --ip 10.89.7.255
 	assert_match "$ERR" "the subnet's broadcast address$"
-	refused 1 "$NETWORK" alloc n c2 --mac 01:00:00:00:00:01
-	assert_match "$ERR" "--mac 01:00:00:00:00:01: not a unicast MAC$"
+	refused 2 "$NETWORK" alloc n c2 --mac 01:00:00:00:00:01
+	assert_match "$ERR" "--mac '01:00:00:00:00:01': not a unicast MAC"
 	refused 2 "$NETWORK" alloc n 'bad/id'
 	refused 2 "$NETWORK" alloc n
 	assert_match "$ERR" "alloc: ID missing"
@@ -787,4 +787,50 @@ test_a_network_named_like_a_temporary_file_stays() {
 	ok "$NETWORK" alloc .n.json.tmp.x c9
 	ok "$NETWORK" dealloc .n.json.tmp.x c9
 	ok "$NETWORK" rm .n.json.tmp.x
+}
+
+# Issue 24, F7: numbers are decimal digits with no leading zero (exit 2).
+test_a_prefix_or_mtu_with_a_leading_zero_is_a_usage_error() {
+	refused 2 "$NETWORK" create b --subnet 10.89.5.0/024
+	refused 2 "$NETWORK" create b --subnet 10.89.5.0/+24
+	refused 2 "$NETWORK" create b --ipv6 --subnet6 fd89:0:0:5::/064
+	refused 2 "$NETWORK" create b --mtu 01500
+	refused 2 "$NETWORK" create b --mtu +1500
+	refused 2 "$NETWORK" create b --mtu " 1500"
+	ok "$NETWORK" ls --json
+	assert_eq "$OUT" "[]" "networks after the refusals"
+}
+
+# Issue 24, F7: IPv6 subnets that cannot work as a network's own: IPv4-compatible ::/96
+# (deprecated) and NAT64's prefixes (DNS64 answers would land on the bridge).
+test_create_refuses_ipv4_compatible_and_nat64_subnet6s() {
+	local s
+	for s in ::a59:0/120 64:ff9b::/96 64:ff9b::/120 64:ff9b:1::/64; do
+		refused 2 "$NETWORK" create b --ipv6 --subnet6 "$s"
+		assert_match "$ERR" "^rootlet-network: create b: --subnet6 $s"
+	done
+	ok "$NETWORK" ls --json
+	assert_eq "$OUT" "[]" "networks after the refusals"
+}
+
+# Issue 24, F7: a MAC the kernel would refuse (all zeros: EIO) or that is no unicast one is a
+# usage error; one another container of the network has is refused (two bridge ports).
+test_alloc_refuses_a_zero_multicast_broadcast_or_taken_mac() {
+	local m
+	ok "$NETWORK" create n --subnet 10.89.7.0/24
+	ok "$NETWORK" alloc n c1 --mac 02:00:00:00:00:01
+	ok "$NETWORK" alloc n c2
+	mac2=$(echo "$OUT" | jq -r '.interfaces[0].mac')
+	before=$(cat "$ROOTLET_STATE_DIR/~networks/n.json")
+	for m in 00:00:00:00:00:00 ff:ff:ff:ff:ff:ff 33:33:00:00:00:01 01:00:5e:00:00:01; do
+		refused 2 "$NETWORK" alloc n c3 --mac "$m"
+		assert_match "$ERR" "--mac '$m': not a unicast MAC"
+	done
+	refused 1 "$NETWORK" alloc n c3 --mac 02:00:00:00:00:01
+	assert_eq "$ERR" "rootlet-network: alloc n c3: --mac 02:00:00:00:00:01: taken by c1"
+	refused 1 "$NETWORK" alloc n c3 --mac "${mac2^^}"
+	assert_match "$ERR" "taken by c2$"
+	assert_eq "$(cat "$ROOTLET_STATE_DIR/~networks/n.json")" "$before" "the record after refusals"
+	[ ! -e "$ROOTLET_STATE_DIR/c3" ] || fail "a refused alloc left netns c3"
+	ok "$NETWORK" alloc n c3 --mac 02:00:00:00:00:03
 }
