@@ -131,6 +131,9 @@ static int check_option_fits(const struct net_cfg *cfg)
 				   cfg->verb);
 	if (cfg->subnet6_arg && !cfg->ipv6)
 		return usage_error("%s", "--subnet6 needs --ipv6");
+	if (cfg->ipv6 && cfg->mtu && cfg->mtu < NET_MTU6_MIN)
+		return usage_error("--ipv6 needs an MTU of 1280 or more (--mtu %s is less)",
+				   cfg->mtu_arg);
 	if ((cfg->netns_arg || cfg->ip_arg || cfg->ip6_arg || cfg->mac_arg || cfg->hostname_arg ||
 	     cfg->n_aliases || cfg->n_publish) &&
 	    strcmp(cfg->verb, "alloc"))

@@ -789,6 +789,18 @@ test_a_network_named_like_a_temporary_file_stays() {
 	ok "$NETWORK" rm .n.json.tmp.x
 }
 
+# Issue 24, F6: IPv6 needs a link MTU of 1280 or more; below it every alloc would fail in the
+# kernel, so create refuses it (exit 2) and records nothing.
+test_an_ipv6_network_below_ipv6s_minimum_mtu_is_a_usage_error() {
+	refused 2 "$NETWORK" create v --ipv6 --mtu 100
+	assert_match "$ERR" "--ipv6 needs an MTU of 1280 or more"
+	refused 2 "$NETWORK" create v --ipv6 --mtu 1279
+	ok "$NETWORK" ls --json
+	assert_eq "$OUT" "[]" "networks after the refusals"
+	ok "$NETWORK" create v --ipv6 --mtu 1280
+	ok "$NETWORK" create w --mtu 100
+}
+
 # Issue 24, F7: numbers are decimal digits with no leading zero (exit 2).
 test_a_prefix_or_mtu_with_a_leading_zero_is_a_usage_error() {
 	refused 2 "$NETWORK" create b --subnet 10.89.5.0/024
