@@ -154,7 +154,7 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 	if ((err = ns_open_at(AT_FDCWD, user, CLONE_NEWUSER, &user_fd)))
 		return err_errno(&cfg->err, err, "%s", user);
 	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd,
-				   cfg->owner ? &cfg->owner_st : NULL, &c)
+				  cfg->owner ? &cfg->owner_st : NULL, &c)
 		   : same_userns(cfg, r, netns, user, user_fd);
 	close(user_fd);
 	if (made && err)

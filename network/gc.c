@@ -37,7 +37,8 @@ static bool owners_gone(struct net_cfg *cfg, json_t *a, const char *id)
 	int root_fd, dir_fd;
 	bool gone;
 
-	if (!json_is_true(json_object_get(a, "made")) || state_root_open(cfg->root, false, &root_fd))
+	if (!json_is_true(json_object_get(a, "made")) ||
+	    state_root_open(cfg->root, false, &root_fd))
 		return false;
 	dir_fd = openat(root_fd, id, DIR_OPEN_FLAGS);
 	close(root_fd);

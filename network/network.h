@@ -78,8 +78,8 @@ struct net_cfg {
 	int n_aliases;
 	const char **publish; /* alloc --publish SPEC */
 	int n_publish;
-	pid_t owner;			/* alloc --owner PID: the netns it makes is PID's */
-	struct state_owner owner_st;	/* ... and PID's start time, read at the start */
+	pid_t owner;		     /* alloc --owner PID: the netns it makes is PID's */
+	struct state_owner owner_st; /* ... and PID's start time, read at the start */
 	unsigned mtu;
 	char root[PATH_MAX];
 	char infra_root[PATH_MAX]; /* <root>/~infra */

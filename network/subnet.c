@@ -42,8 +42,7 @@ static int split(const char *text, char *addr, size_t len, unsigned max, unsigne
 	memcpy(addr, text, (size_t)(slash - text));
 	addr[slash - text] = '\0';
 	/* Digits only, no leading zero: "/024" is no prefix length. */
-	if (strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
-	    (slash[1] == '0' && slash[2]))
+	if (strspn(slash + 1, "0123456789") != strlen(slash + 1) || (slash[1] == '0' && slash[2]))
 		return -EINVAL;
 	errno = 0;
 	p = strtoul(slash + 1, &end, 10);
