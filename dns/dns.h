@@ -16,9 +16,11 @@
 #define DNS_NAME_MAX	256  /* a name as text, with its dot */
 #define DNS_HOSTS_FILE	"hosts"
 #define DNS_HOSTS_MAX	(1024 * 1024)
-#define DNS_PENDING_MAX 256  /* queries forwarded and not yet answered: a socket each */
-#define DNS_UPSTREAM_MS 5000 /* a forwarded query's answer is awaited this long */
-#define DNS_TTL		0    /* containers come and go: nobody caches our answers */
+#define DNS_PENDING_MAX 256 /* queries forwarded and not yet answered: a socket each */
+/* ... of which one source address may hold this many: one container cannot take them all */
+#define DNS_PENDING_PER_SOURCE (DNS_PENDING_MAX / 4)
+#define DNS_UPSTREAM_MS	       5000 /* a forwarded query's answer is awaited this long */
+#define DNS_TTL		       0    /* containers come and go: nobody caches our answers */
 
 #define DNS_HDR_LEN 12	      /* ID, flags, four counts */
 #define DNS_QD_MAX  (255 + 4) /* a question: its name (NS_MAXCDNAME), type, class */

@@ -23,7 +23,9 @@
  *    (match.c). Anything else on the socket is dropped and the answer still awaited.
  * A socket and a slot each query holds are bounded: at most DNS_PENDING_MAX wait at once, each
  * at most DNS_UPSTREAM_MS; a query finding no free slot, or that cannot be sent, gets SERVFAIL
- * at once: a flood makes the helper hold no more, and its senders learn so. A slot is freed
+ * at once: a flood makes the helper hold no more, and its senders learn so. One source address
+ * (one container; ports are its to choose) may hold at most DNS_PENDING_PER_SOURCE of them:
+ * past that it alone gets SERVFAIL, and the others' queries still find slots free. A slot is freed
  * with its socket closed when its answer comes, when the socket reports an error (the
  * resolver's port closed: SERVFAIL), or when its time is up (the client has retried by then).
  */
@@ -62,6 +64,17 @@ static void slot_free(struct dns_daemon *d, struct dns_pending *p)
 	evloop_forget(&d->ev, p->fd); /* closing takes it out of the epoll set */
 	close(p->fd);
 	p->used = false;
+}
+
+/* How many slots queries from @addr hold. */
+static size_t slots_of(const struct dns_daemon *d, struct in_addr addr)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < DNS_PENDING_MAX; i++)
+		if (d->pending[i].used && d->pending[i].client.sin_addr.s_addr == addr.s_addr)
+			n++;
+	return n;
 }
 
 static struct dns_pending *slot_find_free(struct dns_daemon *d)
@@ -121,6 +134,12 @@ void forward_query(struct dns_daemon *d, const uint8_t *q, size_t len,
 	ask.client_id = id_of(q);
 	ask.client_rd = ns_get16(q + DNS_FLAGS_OFF) & DNS_FLAG_RD;
 	ask.expire_ms = mono_ms() + DNS_UPSTREAM_MS;
+	if (slots_of(d, client->sin_addr) >= DNS_PENDING_PER_SOURCE) {
+		log_debug(d->cfg->debug, "%d queries of one source wait upstream: SERVFAIL",
+			  DNS_PENDING_PER_SOURCE);
+		servfail(d, &ask);
+		return;
+	}
 	p = slot_find_free(d);
 	if (!p) {
 		log_debug(d->cfg->debug, "%d queries wait upstream: SERVFAIL", DNS_PENDING_MAX);

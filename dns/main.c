@@ -16,9 +16,10 @@
 #include "fileio.h"
 #include "log.h"
 #include "pidfile.h"
+#include "state.h"
 #include "ready.h"
 
-#define DNS_PIDFILE "dns.pid"
+#define DNS_PIDFILE STATE_DNS_PIDFILE
 #define INOTIFY_BUF 4096
 
 enum {

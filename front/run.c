@@ -158,20 +158,32 @@ static int parse(int argc, char **argv, struct run_cfg *cfg)
  */
 static int add_netns(struct run_cfg *cfg)
 {
-	char *argv[RUN_ARGS_MAX + 4] = { cfg->netns };
+	char *argv[RUN_ARGS_MAX + 7] = { cfg->netns };
+	char me_text[sizeof("-2147483648")];
 	const char *listen_pid = getenv("LISTEN_PID");
 	bool ours = listen_pid && strtol(listen_pid, NULL, 10) == (long)getpid();
 	int status;
 	pid_t pid;
 
 	if (cfg->network) {
-		/* rootlet-network alloc NET NAME [--ip IP] [--alias A]...: its result not ours */
+		/*
+		 * rootlet-network alloc NET NAME [--ip IP] [--alias A]... --owner US: its result
+		 * not ours. The netns is ours (soon CMD's) from its making: killed at any point
+		 * from here, its holder ends with us and gc detaches it.
+		 */
+		int n = 4 + cfg->n_alloc;
+
 		argv[0] = cfg->network_bin;
 		argv[1] = "alloc";
 		argv[2] = (char *)cfg->network;
 		argv[3] = (char *)cfg->name;
 		memcpy(argv + 4, cfg->alloc, (size_t)cfg->n_alloc * sizeof(*argv));
-		argv[4 + cfg->n_alloc] = NULL;
+		if (!cfg->keep) {
+			snprintf(me_text, sizeof(me_text), "%d", (int)getpid());
+			argv[n++] = "--owner";
+			argv[n++] = me_text;
+		}
+		argv[n] = NULL;
 	} else {
 		memcpy(argv + 1, cfg->add, (size_t)cfg->n_add * sizeof(*argv));
 	}
@@ -305,7 +317,7 @@ static int start_teardown(struct run_cfg *cfg)
 
 /*
  * The teardown joins CMD among the entry's owners: gc removes an entry both have left (a root
- * netns has no holder to end with CMD). rootlet-network alloc records none: both go in here.
+ * netns has no holder to end with CMD). CMD (we) went in as add (or alloc) made it.
  */
 static int record_owners(struct run_cfg *cfg)
 {
@@ -319,10 +331,7 @@ static int record_owners(struct run_cfg *cfg)
 	close(root_fd);
 	if (dir_fd < 0)
 		return -errno;
-	if (cfg->network)
-		err = state_owner_add(dir_fd, getpid());
-	if (!err)
-		err = state_owner_add(dir_fd, cfg->teardown);
+	err = state_owner_add(dir_fd, cfg->teardown);
 	close(dir_fd);
 	return err;
 }

@@ -33,8 +33,8 @@ static int write_replace(int dir_fd, const char *name, const void *buf, size_t l
 	char tmp[256];
 	int fd, ret;
 
-	if (snprintf(tmp, sizeof(tmp), ".%s" FILEIO_TMP_INFIX "%d", name, (int)getpid()) >=
-	    (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), FILEIO_TMP_PREFIX "%s" FILEIO_TMP_INFIX "%d", name,
+		     (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 
 	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);

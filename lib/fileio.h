@@ -10,9 +10,13 @@
 
 /* state.json, uid_map and /proc/PID/stat all fit well within this; larger means corrupt. */
 #define FILEIO_SMALL_MAX (64 * 1024)
-/* file_write_atomic()'s and file_write_state()'s temporary file: ".<name>" FILEIO_TMP_INFIX "<pid>"
+/*
+ * file_write_atomic()'s and file_write_state()'s temporary file: FILEIO_TMP_PREFIX "<name>"
+ * FILEIO_TMP_INFIX "<pid>". '~' is no name character (lib/name.c): no netns, network or
+ * container name can make a file named so, so a sweep of temporary files never takes a record.
  */
-#define FILEIO_TMP_INFIX ".tmp."
+#define FILEIO_TMP_PREFIX "~"
+#define FILEIO_TMP_INFIX  ".tmp."
 
 int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode);
 int file_write_state(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode);

@@ -21,6 +21,7 @@
 #define STATE_BYPASS_SOCKET   "bypass.sock" /* a runtime's seccomp listenerPath */
 #define STATE_BYPASS_API      "bypass-api.sock"
 #define STATE_BYPASS_PIDFILE  "bypass.pid"
+#define STATE_DNS_PIDFILE     "dns.pid" /* a network infra's rootlet-dns */
 #define STATE_BYPASS_LOG      "bypass.log"
 #define STATE_FILE_MODE	      0600
 

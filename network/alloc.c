@@ -153,7 +153,8 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 		return err;
 	if ((err = ns_open_at(AT_FDCWD, user, CLONE_NEWUSER, &user_fd)))
 		return err_errno(&cfg->err, err, "%s", user);
-	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd, &c)
+	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd,
+				  cfg->owner ? &cfg->owner_st : NULL, &c)
 		   : same_userns(cfg, r, netns, user, user_fd);
 	close(user_fd);
 	if (made && err)
@@ -189,10 +190,15 @@ int net_alloc(struct net_cfg *cfg)
 	struct in_addr ip;
 	struct in6_addr ip6;
 	uint8_t mac[6];
+	const char *owner;
 	int dir_fd, lock_fd, err;
 	bool made;
 	json_t *a;
 
+	/* Read now, as the caller passed it: a pid that has since ended is refused. */
+	if (cfg->owner && (err = state_owner_of(cfg->owner, &cfg->owner_st)))
+		return err_make(&cfg->err, err, "--owner %d: %s", (int)cfg->owner,
+				err == -ESRCH ? "no such process" : strerror(-err));
 	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
 		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
 	if ((err = record_read(dir_fd, cfg->name, &r, &cfg->err)) ||
@@ -213,12 +219,17 @@ int net_alloc(struct net_cfg *cfg)
 	}
 	if (r.ipv6 && (err = attach_pick_ip6(&r, cfg->ip6_arg, &ip6, &cfg->err)))
 		goto out;
-	if (cfg->mac_arg && attach_parse_mac(cfg->mac_arg, mac)) {
-		err = err_make(&cfg->err, -EINVAL, "--mac %s: not a unicast MAC", cfg->mac_arg);
+	/* --mac was checked as a MAC (main.c); here, that no other port of the bridge has it. */
+	if (cfg->mac_arg)
+		memcpy(mac, cfg->mac, sizeof(mac));
+	else
+		attach_mac(ip, cfg->id, mac);
+	if ((owner = attach_mac_owner(&r, mac))) {
+		err = err_make(&cfg->err, -EADDRINUSE, "%s%s: taken by %s",
+			       cfg->mac_arg ? "--mac " : "its MAC ",
+			       cfg->mac_arg ? cfg->mac_arg : "(from its address)", owner);
 		goto out;
 	}
-	if (!cfg->mac_arg)
-		attach_mac(ip, cfg->id, mac);
 	if ((err = resolve_netns(cfg, netns, sizeof(netns), &made)))
 		goto out;
 	if (made && !access(netns, F_OK)) {

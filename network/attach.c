@@ -166,7 +166,8 @@ void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6])
 }
 
 /**
- * attach_parse_mac() - "02:42:ac:11:00:02" into bytes; a multicast MAC is refused
+ * attach_parse_mac() - "02:42:ac:11:00:02" into bytes; a multicast MAC (broadcast too) and
+ * 00:00:00:00:00:00 (the kernel's EIO at eth0's making) are refused
  * @text:	the MAC
  * @mac:	its bytes
  *
@@ -179,11 +180,41 @@ int attach_parse_mac(const char *text, uint8_t mac[6])
 
 	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
 		   &end) != 6 ||
-	    strlen(text) != strlen("00:00:00:00:00:00") || (b[0] & 1))
+	    strlen(text) != strlen("00:00:00:00:00:00") || (b[0] & 1) ||
+	    !(b[0] | b[1] | b[2] | b[3] | b[4] | b[5]))
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
 	return 0;
+}
+
+/**
+ * attach_mac_owner() - The container of @r whose MAC is @mac: two ports of one bridge must not
+ * share one
+ * @r:		the network
+ * @mac:	the MAC
+ *
+ * Return: its ID, or NULL when none has it
+ */
+const char *attach_mac_owner(const struct net_record *r, const uint8_t mac[6])
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(r->att, i, a)
+	{
+		const char *text = json_string_value(json_object_get(a, "mac"));
+		unsigned b[6];
+		char end;
+
+		if (!text || sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+				    &b[4], &b[5], &end) != 6)
+			continue;
+		if (b[0] == mac[0] && b[1] == mac[1] && b[2] == mac[2] && b[3] == mac[3] &&
+		    b[4] == mac[4] && b[5] == mac[5])
+			return json_string_value(json_object_get(a, "id")) ?: "?";
+	}
+	return NULL;
 }
 
 static bool veth_taken(const struct net_record *r, const char *veth)

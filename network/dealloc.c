@@ -106,7 +106,7 @@ int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const
 	return r->dns ? infra_write_hosts(cfg, r) : 0;
 }
 
-/* The record, locked and with dead allocs rolled back, for a verb on it. */
+/* The record, locked, dead allocs rolled back and dead daemons started again, for a verb. */
 static int open_network(struct net_cfg *cfg, struct net_record *r, int *dir_fd, int *lock_fd)
 {
 	int err;
@@ -114,7 +114,7 @@ static int open_network(struct net_cfg *cfg, struct net_record *r, int *dir_fd, 
 	if ((err = record_open_locked(cfg, false, dir_fd, lock_fd)))
 		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
 	if ((err = record_read(*dir_fd, cfg->name, r, &cfg->err)) ||
-	    (err = net_recover(cfg, *dir_fd, r))) {
+	    (err = net_recover(cfg, *dir_fd, r)) || (err = infra_heal(cfg, r))) {
 		record_clear(r);
 		close(*lock_fd);
 		close(*dir_fd);

@@ -7,8 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "network.h"
 #include "nsfd.h"
+#include "state.h"
+#include "statedir.h"
 
 /* Whether the attachment's netns still exists (its file opens as a netns). */
 static bool netns_there(json_t *a)
@@ -22,7 +25,31 @@ static bool netns_there(json_t *a)
 	return true;
 }
 
-/* One network: dead verbs' attachments, containers whose netns went, a dead infra. */
+/*
+ * Whether the netns alloc made for attachment @a (<root>/ID) has owners and every one has
+ * ended (alloc --owner: rootlet run's command, then its teardown): its container is gone, even
+ * though the entry may be there still (its holder's release found the lock busy, or it is
+ * rootlet-netns gc's to remove). So one gc, ours or rootlet-netns's first, leaves nothing.
+ */
+static bool owners_gone(struct net_cfg *cfg, json_t *a, const char *id)
+{
+	struct netns_state st;
+	int root_fd, dir_fd;
+	bool gone;
+
+	if (!json_is_true(json_object_get(a, "made")) ||
+	    state_root_open(cfg->root, false, &root_fd))
+		return false;
+	dir_fd = openat(root_fd, id, DIR_OPEN_FLAGS);
+	close(root_fd);
+	if (dir_fd < 0)
+		return false;
+	gone = !state_read(dir_fd, &st) && state_owners_gone(&st) == 1;
+	close(dir_fd);
+	return gone;
+}
+
+/* One network: dead verbs' attachments, containers whose netns or owners went, a dead infra. */
 static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigned *ret_dropped)
 {
 	size_t i = 0;
@@ -34,14 +61,15 @@ static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigne
 		json_t *a = json_array_get(r->att, i);
 		const char *v = json_string_value(json_object_get(a, "id"));
 		char id[NAME_MAX_LEN + 1];
+		/* An ID that is no name (a record edited by hand) has nothing we made: it goes. */
+		bool no_name = !v || name_check(v, NULL) ||
+			       snprintf(id, sizeof(id), "%s", v) >= (int)sizeof(id);
 
-		if (netns_there(a)) {
+		if (netns_there(a) && (no_name || !owners_gone(cfg, a, id))) {
 			i++;
 			continue;
 		}
-		/* An ID that is no name (a record edited by hand) has nothing we made: it goes. */
-		if (!v || name_check(v, NULL) ||
-		    snprintf(id, sizeof(id), "%s", v) >= (int)sizeof(id)) {
+		if (no_name) {
 			json_array_remove(r->att, i);
 			r->attached = (unsigned)json_array_size(r->att);
 			if ((err = record_create(dir_fd, r, &cfg->err)))

@@ -20,6 +20,7 @@
 #include "netlink.h"
 #include "network.h"
 #include "nsfd.h"
+#include "pidfile.h"
 #include "slirpnet.h"
 #include "state.h"
 #include "statedir.h"
@@ -277,6 +278,67 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
 	return net_daemon_spawn(cfg, infra, argv, SLIRP_LOG, d);
 }
 
+/* Whether the daemon of infra @infra that records itself in @pidfile runs (pid + start time);
+ * no pid file is none (rootlet-dns removes its own as it ends). */
+static bool daemon_live(struct net_cfg *cfg, const char *infra, const char *pidfile)
+{
+	char path[PATH_MAX];
+	struct pidfile pf;
+	int fd;
+	bool live;
+
+	if (infra_path(cfg, infra, NULL, path, sizeof(path)))
+		return true; /* cannot be told: left as it is */
+	fd = open(path, DIR_OPEN_FLAGS);
+	if (fd < 0)
+		return true;
+	live = !pidfile_read(fd, pidfile, &pf) && pidfile_live(&pf) != 0;
+	close(fd);
+	return live;
+}
+
+/*
+ * A live infra's rootlet-slirp and rootlet-dns that have died (kill -9, a crash) started again,
+ * not waited for (the caller's infra_wait() does, and tunes the new tap0). The holder outlives
+ * them: without this, the network would stay without a way out or without names for good.
+ */
+static int daemons_restart(struct net_cfg *cfg, const struct net_record *r)
+{
+	int err = 0;
+
+	if (!r->internal && !daemon_live(cfg, r->name, STATE_SLIRP_PIDFILE))
+		err = slirp_spawn(cfg, r, r->name, &cfg->starting[cfg->n_starting++]);
+	if (!err && r->dns && !daemon_live(cfg, r->name, STATE_DNS_PIDFILE))
+		err = dns_spawn(cfg, r, r->name, &cfg->starting[cfg->n_starting++]);
+	if (err) {
+		struct err why = cfg->err;
+
+		infra_wait(cfg, r);
+		cfg->err = why;
+		return err_wrap(&cfg->err, err, "infra %s", r->name);
+	}
+	return 0;
+}
+
+/**
+ * infra_heal() - A live infra's dead daemons started again and waited for: what every verb on
+ * a network with containers does (a dead infra is left to alloc and gc, which make it again)
+ * @cfg:	cfg->err on failure
+ * @r:		the network
+ *
+ * Return: 0, or a negative errno
+ */
+int infra_heal(struct net_cfg *cfg, const struct net_record *r)
+{
+	int err;
+
+	if (!r->attached || entry_live(cfg->infra_root, r->name) != 1)
+		return 0;
+	if ((err = daemons_restart(cfg, r)))
+		return err;
+	return cfg->n_starting ? infra_wait(cfg, r) : 0;
+}
+
 /**
  * infra_ensure() - The network's infra running: made on first use, repaired when found dead
  * @cfg:	the state root; cfg->err on failure; its daemons left starting in cfg->starting
@@ -290,6 +352,7 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
  *
  * rootlet-slirp and rootlet-dns are started, not waited for: their start overlaps the making
  * of the container's netns, and the caller's infra_wait() waits for them before it says ready.
+ * A live infra's dead daemon is started again likewise.
  *
  * Return: 0, or a negative errno (nothing of a new infra left then)
  */
@@ -306,7 +369,7 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	if ((live = entry_live(cfg->infra_root, infra)) < 0)
 		return err_errno(&cfg->err, live, "%s", cfg->infra_root);
 	if (live)
-		return 0;
+		return daemons_restart(cfg, r);
 	/* Stale, or half made: whatever is left of it goes first. */
 	if (infra_exists(cfg, infra)) {
 		netns_cmd(cfg, cfg->infra_root,
@@ -317,7 +380,7 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	user_fd = surviving_userns(r);
 	if (user_fd >= 0)
 		infra_legacy_stop(cfg, r, user_fd);
-	err = nsmake_start(cfg, cfg->infra_root, infra, user_fd, &m);
+	err = nsmake_start(cfg, cfg->infra_root, infra, user_fd, NULL, &m);
 	if (user_fd >= 0)
 		close(user_fd);
 	if (!err)

@@ -1,6 +1,7 @@
 /* rootlet-network: shared rootless networks for many containers, from a shell. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ enum {
 	OPT_HOST_LOOPBACK,
 	OPT_PUBLISH,
 	OPT_IP6,
+	OPT_OWNER,
 };
 
 struct verb {
@@ -69,7 +71,7 @@ static void usage(FILE *f)
 		"                       --force deallocates them first)\n"
 		"  alloc NET ID [--netns NAME|PATH] [--ip IP] [--ip6 IP] [--mac MAC] [--hostname "
 		"H]\n"
-		"               [--alias A]... [--publish SPEC]...\n"
+		"               [--alias A]... [--publish SPEC]... [--owner PID]\n"
 		"                       attach container ID (its netns made unless given): a veth\n"
 		"                       to the network's bridge; prints a CNI 1.0 result\n"
 		"  dealloc NET ID       detach it; the infra stops with the last one\n"
@@ -88,7 +90,8 @@ static void usage(FILE *f)
 		"      --gateway IP     the gateway's address in it; default its first\n"
 		"      --ipv6           IPv6 too; --subnet6 CIDR (/48 to /120), default the first\n"
 		"                       free fd89:0:0:N::/64\n"
-		"      --mtu N          the containers' MTU, 68 to 65520; default 65520\n"
+		"      --mtu N          the containers' MTU, 68 to 65520 (--ipv6: 1280 or more);\n"
+		"                       default 65520\n"
 		"      --internal       no outbound path\n"
 		"      --no-dns         no DNS responder for the containers' names\n"
 		"      --allow-host-loopback  containers reach the host's 127.0.0.1 as 10.0.2.2\n"
@@ -99,6 +102,9 @@ static void usage(FILE *f)
 		"digits,\n"
 		"                       '-', dots); unique on the network in any case\n"
 		"      --publish SPEC   alloc: forward host ports to it (as podman -p)\n"
+		"      --owner PID      alloc: the netns it makes is PID's: its holder ends with\n"
+		"                       PID, and gc detaches it once PID has ended (rootlet "
+		"run's)\n"
 		"      --force          rm: even while attached, or with a corrupt record\n"
 		"  -j, --json           machine-readable output (create, ls)\n"
 		"  -h, --help           this text\n"
@@ -126,6 +132,9 @@ static int check_option_fits(const struct net_cfg *cfg)
 				   cfg->verb);
 	if (cfg->subnet6_arg && !cfg->ipv6)
 		return usage_error("%s", "--subnet6 needs --ipv6");
+	if (cfg->ipv6 && cfg->mtu && cfg->mtu < NET_MTU6_MIN)
+		return usage_error("--ipv6 needs an MTU of 1280 or more (--mtu %s is less)",
+				   cfg->mtu_arg);
 	if ((cfg->netns_arg || cfg->ip_arg || cfg->ip6_arg || cfg->mac_arg || cfg->hostname_arg ||
 	     cfg->n_aliases || cfg->n_publish) &&
 	    strcmp(cfg->verb, "alloc"))
@@ -133,6 +142,10 @@ static int check_option_fits(const struct net_cfg *cfg)
 			"--netns, --ip, --mac, --hostname, --alias and --publish go with "
 			"alloc, not %s",
 			cfg->verb);
+	if (cfg->owner && strcmp(cfg->verb, "alloc"))
+		return usage_error("--owner goes with alloc, not %s", cfg->verb);
+	if (cfg->owner && cfg->netns_arg)
+		return usage_error("%s", "--owner goes with a netns alloc makes, not --netns");
 	if (cfg->host_loopback && !create)
 		return usage_error("--allow-host-loopback goes with create, not %s", cfg->verb);
 	if (cfg->force && strcmp(cfg->verb, "rm"))
@@ -162,14 +175,17 @@ static int check_dns_name(const char *option, const char *name)
 	return usage_error("%s", msg);
 }
 
+/* Decimal digits only, no leading zero: "01500", "+1500" and " 1500" are no MTU. */
 static int parse_mtu(const char *text, unsigned *ret)
 {
 	char *end;
 	unsigned long v;
 
+	if (strspn(text, "0123456789") != strlen(text) || !*text || (text[0] == '0' && text[1]))
+		return -EINVAL;
 	errno = 0;
 	v = strtoul(text, &end, 10);
-	if (errno || *end || !*text || *text == '-' || v < NET_MTU_MIN || v > NET_MTU_MAX)
+	if (errno || *end || v < NET_MTU_MIN || v > NET_MTU_MAX)
 		return -EINVAL;
 	*ret = (unsigned)v;
 	return 0;
@@ -197,6 +213,7 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		{ "alias", required_argument, NULL, OPT_ALIAS },
 		{ "allow-host-loopback", no_argument, NULL, OPT_HOST_LOOPBACK },
 		{ "publish", required_argument, NULL, OPT_PUBLISH },
+		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct verb *verb = NULL;
@@ -230,6 +247,7 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		case OPT_MTU:
 			if (parse_mtu(optarg, &cfg->mtu))
 				return usage_error("--mtu '%s': must be 68 to 65520", optarg);
+			cfg->mtu_arg = optarg;
 			break;
 		case OPT_INTERNAL:
 			cfg->internal = true;
@@ -266,6 +284,17 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 			if (cmdline_append(&cfg->aliases, &cfg->n_aliases, optarg))
 				return usage_error("--alias '%s': out of memory", optarg);
 			break;
+		case OPT_OWNER: {
+			char *end;
+			long pid;
+
+			errno = 0;
+			pid = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || pid <= 0 || pid > INT_MAX)
+				return usage_error("--owner '%s': not a process id", optarg);
+			cfg->owner = (pid_t)pid;
+			break;
+		}
 		default:
 			return cmdline_unknown_option("rootlet-network", argv);
 		}
@@ -277,6 +306,10 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 	cfg->verb = verb->name;
 	if ((err = check_option_fits(cfg)))
 		return err;
+	if (cfg->mac_arg && attach_parse_mac(cfg->mac_arg, cfg->mac))
+		return usage_error("--mac '%s': not a unicast MAC (six pairs of hex digits; not "
+				   "00:00:00:00:00:00, multicast or broadcast)",
+				   cfg->mac_arg);
 	if (cfg->hostname_arg && (err = check_dns_name("--hostname", cfg->hostname_arg)))
 		return err;
 	if (cfg->n_aliases > NET_ALIASES_MAX)

@@ -29,6 +29,7 @@
 #define NET_MTU_DEFAULT		65520 /* rootlet-slirp's, as rootlet's own callers pass it */
 #define NET_MTU_MIN		68
 #define NET_MTU_MAX		65520
+#define NET_MTU6_MIN		1280 /* IPv6's minimum link MTU (RFC 8200): below, no IPv6 address */
 #define NET_RECORD_MAX		(64 * 1024)
 #define NET_PREFIX_TEXT		sizeof("/4294967295") /* "/PREFIX" of any unsigned */
 #define NET_PREFIX_MIN		8		      /* a subnet no larger than a /8 ... */
@@ -71,10 +72,14 @@ struct net_cfg {
 	const char *id;	       /* alloc, dealloc, print-*: the container */
 	const char *netns_arg; /* alloc --netns NAME|PATH */
 	const char *ip_arg, *ip6_arg, *mac_arg, *hostname_arg;
+	uint8_t mac[6]; /* --mac, parsed and checked */
+	const char *mtu_arg;
 	const char **aliases;
 	int n_aliases;
 	const char **publish; /* alloc --publish SPEC */
 	int n_publish;
+	pid_t owner;		     /* alloc --owner PID: the netns it makes is PID's */
+	struct state_owner owner_st; /* ... and PID's start time, read at the start */
 	unsigned mtu;
 	char root[PATH_MAX];
 	char infra_root[PATH_MAX]; /* <root>/~infra */
@@ -135,6 +140,7 @@ int attach_pick_ip6(const struct net_record *r, const char *want, struct in6_add
 		    struct err *e);
 void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6]);
 int attach_parse_mac(const char *text, uint8_t mac[6]);
+const char *attach_mac_owner(const struct net_record *r, const uint8_t mac[6]);
 int attach_veth_name(const struct net_record *r, const char *id, char *buf, size_t len);
 struct json_t *attach_cni_result(const struct net_record *r, struct json_t *a);
 bool attach_nameserver(const struct net_record *r, char *buf, size_t len);
@@ -143,6 +149,7 @@ bool attach_nameserver(const struct net_record *r, char *buf, size_t len);
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
 int infra_stop(struct net_cfg *cfg, const char *net);
 int infra_repair(struct net_cfg *cfg, int dir_fd, struct net_record *r);
+int infra_heal(struct net_cfg *cfg, const struct net_record *r);
 void infra_legacy_stop(struct net_cfg *cfg, const struct net_record *r, int user_fd);
 int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r);
 #define NET_ALIASES_MAX	     64 /* --alias given at most this many times */
@@ -187,7 +194,7 @@ struct net_nsmake {
 	bool published;
 };
 int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int userns_fd,
-		 struct net_nsmake *c);
+		 const struct state_owner *owner, struct net_nsmake *c);
 int nsmake_publish(struct net_cfg *cfg, const struct net_record *r, struct net_nsmake *c);
 void nsmake_abort(struct net_nsmake *c);
 int nsmake_sweep(struct net_cfg *cfg, struct json_t *a);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,16 +63,20 @@ static int own_map(struct net_cfg *cfg, struct usermap *map)
  * @root:	the state root of the entry: cfg->root (a container's), cfg->infra_root (an infra's)
  * @name:	the entry's name
  * @userns_fd:	the user namespace to join (the caller's, left open), or -1
+ * @owner:	the process the netns is made for (alloc --owner: rootlet run's command), its
+ *		start time read when alloc began, or NULL: the holder ends with it, and it is
+ *		the entry's owner in state.json from the start, as rootlet-netns add --owner's
  * @c:		filled: the entry being built, the holder, its netns as c->net_fd
  *
  * Return: 0, or a negative errno (nothing left then)
  */
 int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int userns_fd,
-		 struct net_nsmake *c)
+		 const struct state_owner *owner, struct net_nsmake *c)
 {
 	struct holder_opts o = {
 		.root = root, .name = name, .userns_fd = userns_fd, .unshared = link_holder
 	};
+	struct state_owner now;
 	struct usermap map;
 	int err;
 
@@ -89,7 +94,22 @@ int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int us
 			goto fail;
 		o.map = &map;
 	}
-	if ((err = holder_spawn(&o, &c->st.holder_pid, &c->commit_fd, &cfg->err)))
+	/* A pidfd proven the owner's by the start time read before: the holder ends with it. */
+	if (owner) {
+		o.owner_pidfd = pidfd_open(owner->pid, 0);
+		o.owned = o.owner_pidfd >= 0;
+		if (!o.owned || state_owner_of(owner->pid, &now) || now.start != owner->start) {
+			err = err_make(&cfg->err, -ESRCH, "--owner %d: it has ended",
+				       (int)owner->pid);
+			goto fail;
+		}
+		c->st.owners[c->st.n_owners++] = *owner;
+	}
+	err = holder_spawn(&o, &c->st.holder_pid, &c->commit_fd, &cfg->err);
+	if (o.owned)
+		close(o.owner_pidfd);
+	o.owned = false;
+	if (err)
 		goto fail;
 	if ((err = proc_start_time(c->st.holder_pid, &c->st.holder_start)) ||
 	    (err = ns_open_at(c->b.dir_fd, STATE_NET, CLONE_NEWNET, &c->net_fd))) {
@@ -105,6 +125,8 @@ int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int us
 	c->st.created = (long long)time(NULL);
 	return 0;
 fail:
+	if (o.owned)
+		close(o.owner_pidfd);
 	nsmake_abort(c);
 	return err;
 }

@@ -30,7 +30,8 @@
 
 /*
  * Removes the temporary files of writers killed before their rename; the caller holds the
- * lock, so no writer is alive.
+ * lock, so no writer is alive. Only file_write_state()'s names: '~' leads them, which no
+ * network's name holds (a name may start with '.': ".n.json.tmp.x" is a network's record).
  */
 static void record_sweep(int dir_fd)
 {
@@ -40,7 +41,8 @@ static void record_sweep(int dir_fd)
 	if (dir_stream(dir_fd, &d))
 		return;
 	while ((de = readdir(d)))
-		if (de->d_name[0] == '.' && strstr(de->d_name, NET_RECORD_EXT FILEIO_TMP_INFIX))
+		if (!strncmp(de->d_name, FILEIO_TMP_PREFIX, strlen(FILEIO_TMP_PREFIX)) &&
+		    strstr(de->d_name, NET_RECORD_EXT FILEIO_TMP_INFIX))
 			unlinkat(dir_fd, de->d_name, 0);
 	closedir(d);
 }

@@ -41,9 +41,12 @@ static int split(const char *text, char *addr, size_t len, unsigned max, unsigne
 		return -EINVAL;
 	memcpy(addr, text, (size_t)(slash - text));
 	addr[slash - text] = '\0';
+	/* Digits only, no leading zero: "/024" is no prefix length. */
+	if (strspn(slash + 1, "0123456789") != strlen(slash + 1) || (slash[1] == '0' && slash[2]))
+		return -EINVAL;
 	errno = 0;
 	p = strtoul(slash + 1, &end, 10);
-	if (errno || *end || slash[1] == '-' || slash[1] == '+' || p > max)
+	if (errno || *end || p > max)
 		return -EINVAL;
 	*ret_prefix = (unsigned)p;
 	return 0;
@@ -217,6 +220,13 @@ static const struct {
 } reserved6[] = {
 	{ "::", 127, "::/127, the unspecified address and ::1, loopback" },
 	{ "::ffff:0:0", 96, "::ffff:0:0/96, IPv4-mapped addresses" },
+	/* The kernel takes ::a.b.c.d for sit's IPv4-compatible tunnel addresses (RFC 4291:
+	 * deprecated), and ::/96 holds ::1 */
+	{ "::", 96, "::/96, IPv4-compatible addresses (deprecated)" },
+	/* Meant for a NAT64 translator (RFC 6052, RFC 8215): a resolver's DNS64 answers there. */
+	{ "64:ff9b::", 96, "64:ff9b::/96, NAT64's well-known prefix" },
+	{ "64:ff9b:1::", 48, "64:ff9b:1::/48, NAT64's local-use prefix" },
+
 	{ "fe80::", 10, "fe80::/10, link-local" },
 	{ "ff00::", 8, "ff00::/8, multicast" },
 };
@@ -243,7 +253,9 @@ const char *subnet_reserved4(struct in_addr net, unsigned prefix)
 
 /**
  * subnet_reserved6() - What an IPv6 subnet meets that no container can use: ::1 (and ::),
- * IPv4-mapped addresses, link-local fe80::/10, multicast ff00::/8
+ * IPv4-mapped and IPv4-compatible addresses, NAT64's prefixes, link-local fe80::/10,
+ * multicast ff00::/8. The deprecated site-local fec0::/10 works (RFC 3879: unicast as any
+ * other; the kernel routes it, slirp's masquerade rewrites it on the way out): it is taken.
  * @net:	the network
  * @prefix:	its prefix length
  *

@@ -207,9 +207,11 @@ test_run_whose_command_and_teardown_are_killed_leaves_nothing() {
 	nothing_left kb "$PORT"
 }
 
-# On a network the netns is alloc's (no --owner to its holder); run records its owners after:
-# rootlet-netns gc removes the container's netns, rootlet-network gc its attachment.
-test_run_on_a_network_whose_command_and_teardown_are_killed_goes_at_gc() {
+# On a network the netns is CMD's from its making (alloc --owner): with the command and the
+# teardown killed, its holder ends with the command (no gc needed for that), and one
+# rootlet-network gc drops the attachment (issue 24, F2).
+attached='[.. | objects | select(has("attachments")) | .attachments[] | .id]'
+test_run_on_a_network_whose_command_and_teardown_are_killed_ends_its_holder() {
 	ok "$NETWORK" create n
 	"$ROOTLET" run --network n --name c -- sleep 100 &
 	pid=$!
@@ -217,16 +219,59 @@ test_run_on_a_network_whose_command_and_teardown_are_killed_goes_at_gc() {
 	wait_until 10 "[ -e '$ROOTLET_STATE_DIR/c' ] && grep -qx sleep /proc/$pid/comm"
 	teardown=$(pgrep -u "$(id -u)" -f -- "^rootlet teardown $pid ")
 	[ -n "$teardown" ] || fail "no teardown waits for $pid"
-	attached='[.. | objects | select(has("attachments")) | .attachments[] | .id]'
 	ok "$NETWORK" inspect n
 	assert_eq "$(echo "$OUT" | jq -c "$attached")" '["c"]' "attachments while it runs"
+	holder=$(holder_pid c)
 	kill -9 "$teardown" "$pid"
 	wait "$pid"
-	ok "$NETNS" gc
-	assert_eq "$OUT" "removed c"
+	wait_until 10 "[ ! -d /proc/$holder ] || grep -q '^State:.*Z' /proc/$holder/status"
 	ok "$NETWORK" gc
 	ok "$NETWORK" inspect n
 	assert_eq "$(echo "$OUT" | jq -c "$attached")" "[]" "attachments left"
+	[ ! -e "$ROOTLET_STATE_DIR/c" ] || fail "c's netns entry is left"
+}
+
+# alloc --owner PID: PID is the owner in state.json from the making (nothing left for run to
+# record in a window a kill -9 could hit), and the holder ends with PID.
+test_alloc_owner_is_recorded_at_the_making_and_the_holder_ends_with_it() {
+	ok "$NETWORK" create n
+	sleep 100 &
+	owner=$!
+	echo "$owner" >>"$TEST_WORK/bg.pids"
+	ok "$NETWORK" alloc n c --owner "$owner"
+	assert_eq "$(jq -c '[.owners[].pid]' "$ROOTLET_STATE_DIR/c/state.json")" "[$owner]" \
+		"the owners alloc recorded"
+	holder=$(holder_pid c)
+	assert_eq "$(awk '/^Pid:/ { print $2 }' "/proc/$holder/fdinfo/4")" "$owner" \
+		"the holder's pidfd's process"
+	refused 1 "$NETWORK" alloc n d --owner 999999999
+	assert_match "$ERR" "--owner 999999999: no such process"
+	refused 2 "$NETWORK" alloc n d --owner "$owner" --netns c
+	kill -9 "$owner"
+	wait "$owner"
+	wait_until 10 "[ ! -e '$ROOTLET_STATE_DIR/c' ]"
+	ok "$NETWORK" gc
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c "$attached")" "[]" "attachments left"
+}
+
+# A container netns whose every owner has ended while its holder runs (as an older rootlet run
+# left it): one rootlet-network gc, before any rootlet-netns gc, leaves nothing of it.
+test_one_network_gc_removes_a_container_whose_owners_ended() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c
+	ok "$NETWORK" alloc n keep
+	# An owner that has ended: no process has pid 999999999 (over any pid_max).
+	jq -c '.owners = [{pid: 999999999, start: 1}]' "$ROOTLET_STATE_DIR/c/state.json" \
+		>"$TEST_WORK/st" && cat "$TEST_WORK/st" >"$ROOTLET_STATE_DIR/c/state.json"
+	holder=$(holder_pid c)
+	ok "$NETWORK" gc
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c "$attached")" '["keep"]' "attachments after one gc"
+	[ ! -e "$ROOTLET_STATE_DIR/c" ] || fail "c's netns entry is left"
+	wait_until 5 "[ ! -d /proc/$holder ] || grep -q '^State:.*Z' /proc/$holder/status"
+	ok "$NETNS" gc
+	assert_eq "$OUT" "" "what rootlet-netns gc found left"
 }
 
 # The holder keeps a pidfd of its owner, and nothing else beyond stdio and its signalfd.

@@ -311,8 +311,8 @@ test_alloc_refuses_bad_input_and_changes_nothing() {
 	assert_match "$ERR" "taken \(the gateway\)$"
 	refused 1 "$NETWORK" alloc n c2 --ip 10.89.7.255
 	assert_match "$ERR" "the subnet's broadcast address$"
-	refused 1 "$NETWORK" alloc n c2 --mac 01:00:00:00:00:01
-	assert_match "$ERR" "--mac 01:00:00:00:00:01: not a unicast MAC$"
+	refused 2 "$NETWORK" alloc n c2 --mac 01:00:00:00:00:01
+	assert_match "$ERR" "--mac '01:00:00:00:00:01': not a unicast MAC"
 	refused 2 "$NETWORK" alloc n 'bad/id'
 	refused 2 "$NETWORK" alloc n
 	assert_match "$ERR" "alloc: ID missing"
@@ -728,4 +728,121 @@ test_an_infra_root_others_could_tamper_with_is_refused() {
 	[ ! -e "$ROOTLET_STATE_DIR/c1" ] || fail "a refused alloc left c1"
 	rm "$ROOTLET_STATE_DIR/~infra"
 	ok "$NETWORK" alloc n c1
+}
+
+# daemon_pid NET FILE: the live pid in network NET's infra pid file FILE (dns.pid, slirp.pid), or
+# nothing.
+daemon_pid() {
+	local f p
+	f="$(infra_dir "$1")/$2"
+	[ -e "$f" ] || return 0
+	p=$(cut -d' ' -f1 "$f")
+	[ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" && echo "$p"
+}
+
+# Issue 24, F3: a killed rootlet-dns of a live infra is started again by the next verb
+# (is-idle here), and answers the containers' names again.
+test_a_killed_dns_responder_is_started_again_by_the_next_verb() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	old=$(daemon_pid n dns.pid)
+	[ -n "$old" ] || fail "no rootlet-dns runs for n"
+	kill -9 "$old"
+	wait_until 5 "[ -z \"\$(daemon_pid n dns.pid)\" ]"
+	ok "$NETWORK" is-idle n
+	new=$(daemon_pid n dns.pid)
+	[ -n "$new" ] || fail "no rootlet-dns runs for n after is-idle"
+	ok inside c2 $NET dns-query c1 10.89.0.1
+	assert_eq "$OUT" 10.89.0.2 "c1's name, answered by the new responder"
+}
+
+# Issue 24, F3: a killed rootlet-slirp of a live infra is started again by gc, and the
+# containers reach out through it again.
+test_a_killed_slirp_of_an_infra_is_started_again_by_gc() {
+	ok "$NETWORK" create n --allow-host-loopback
+	ok "$NETWORK" alloc n c1
+	old=$(daemon_pid n slirp.pid)
+	[ -n "$old" ] || fail "no rootlet-slirp runs for n"
+	kill -9 "$old"
+	wait_until 5 "[ -z \"\$(daemon_pid n slirp.pid)\" ]"
+	ok "$NETWORK" gc
+	new=$(daemon_pid n slirp.pid)
+	[ -n "$new" ] || fail "no rootlet-slirp runs for n after gc"
+	hport=$(free_port)
+	serve host $NET serve-echo tcp 127.0.0.1 "$hport"
+	ok inside c1 $NET echo-client tcp 10.0.2.2 "$hport" out-again --timeout 5
+	assert_eq "$OUT" out-again "c1 reaches the host through the new slirp"
+	ok "$NETWORK" gc
+	assert_eq "$(daemon_pid n slirp.pid)" "$new" "a second gc leaves the new slirp be"
+}
+
+# Issue 24, F4: a name may start with '.' and hold ".json.tmp.": its record is no temporary
+# file, and the next verb's sweep (under the lock) leaves it.
+test_a_network_named_like_a_temporary_file_stays() {
+	ok "$NETWORK" create .n.json.tmp.x
+	ok "$NETWORK" create other
+	ok "$NETWORK" inspect .n.json.tmp.x
+	assert_eq "$(echo "$OUT" | jq -r .name)" .n.json.tmp.x "the record after another verb"
+	ok "$NETWORK" alloc .n.json.tmp.x c9
+	ok "$NETWORK" dealloc .n.json.tmp.x c9
+	ok "$NETWORK" rm .n.json.tmp.x
+}
+
+# Issue 24, F6: IPv6 needs a link MTU of 1280 or more; below it every alloc would fail in the
+# kernel, so create refuses it (exit 2) and records nothing.
+test_an_ipv6_network_below_ipv6s_minimum_mtu_is_a_usage_error() {
+	refused 2 "$NETWORK" create v --ipv6 --mtu 100
+	assert_match "$ERR" "--ipv6 needs an MTU of 1280 or more"
+	refused 2 "$NETWORK" create v --ipv6 --mtu 1279
+	ok "$NETWORK" ls --json
+	assert_eq "$OUT" "[]" "networks after the refusals"
+	ok "$NETWORK" create v --ipv6 --mtu 1280
+	ok "$NETWORK" create w --mtu 100
+}
+
+# Issue 24, F7: numbers are decimal digits with no leading zero (exit 2).
+test_a_prefix_or_mtu_with_a_leading_zero_is_a_usage_error() {
+	refused 2 "$NETWORK" create b --subnet 10.89.5.0/024
+	refused 2 "$NETWORK" create b --subnet 10.89.5.0/+24
+	refused 2 "$NETWORK" create b --ipv6 --subnet6 fd89:0:0:5::/064
+	refused 2 "$NETWORK" create b --mtu 01500
+	refused 2 "$NETWORK" create b --mtu +1500
+	refused 2 "$NETWORK" create b --mtu " 1500"
+	ok "$NETWORK" ls --json
+	assert_eq "$OUT" "[]" "networks after the refusals"
+}
+
+# Issue 24, F7: IPv6 subnets that cannot work as a network's own: IPv4-compatible ::/96
+# (deprecated) and NAT64's prefixes (DNS64 answers would land on the bridge).
+test_create_refuses_ipv4_compatible_and_nat64_subnet6s() {
+	local s
+	for s in ::a59:0/120 64:ff9b::/96 64:ff9b::/120 64:ff9b:1::/64; do
+		refused 2 "$NETWORK" create b --ipv6 --subnet6 "$s"
+		assert_match "$ERR" "^rootlet-network: create b: --subnet6 $s"
+	done
+	ok "$NETWORK" ls --json
+	assert_eq "$OUT" "[]" "networks after the refusals"
+}
+
+# Issue 24, F7: a MAC the kernel would refuse (all zeros: EIO) or that is no unicast one is a
+# usage error; one another container of the network has is refused (two bridge ports).
+test_alloc_refuses_a_zero_multicast_broadcast_or_taken_mac() {
+	local m
+	ok "$NETWORK" create n --subnet 10.89.7.0/24
+	ok "$NETWORK" alloc n c1 --mac 02:00:00:00:00:01
+	ok "$NETWORK" alloc n c2
+	mac2=$(echo "$OUT" | jq -r '.interfaces[0].mac')
+	before=$(cat "$ROOTLET_STATE_DIR/~networks/n.json")
+	for m in 00:00:00:00:00:00 ff:ff:ff:ff:ff:ff 33:33:00:00:00:01 01:00:5e:00:00:01; do
+		refused 2 "$NETWORK" alloc n c3 --mac "$m"
+		assert_match "$ERR" "--mac '$m': not a unicast MAC"
+	done
+	refused 1 "$NETWORK" alloc n c3 --mac 02:00:00:00:00:01
+	assert_eq "$ERR" "rootlet-network: alloc n c3: --mac 02:00:00:00:00:01: taken by c1"
+	refused 1 "$NETWORK" alloc n c3 --mac "${mac2^^}"
+	assert_match "$ERR" "taken by c2$"
+	assert_eq "$(cat "$ROOTLET_STATE_DIR/~networks/n.json")" "$before" "the record after refusals"
+	[ ! -e "$ROOTLET_STATE_DIR/c3" ] || fail "a refused alloc left netns c3"
+	ok "$NETWORK" alloc n c3 --mac 02:00:00:00:00:03
 }

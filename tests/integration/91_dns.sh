@@ -65,27 +65,71 @@ test_dns_upstream_answers_with_a_wrong_id_question_or_source_never_reach_the_cli
 	assert_eq "$OUT" "NOERROR 192.0.2.100"$'\n'"extra 0" "an honest answer"
 }
 
-test_dns_upstream_queries_past_the_limit_get_servfail_and_the_helper_keeps_serving() {
-	local limit base
-	limit=$(awk '$2 == "DNS_PENDING_MAX" { print $3 }' "$TOP/dns/dns.h")
-	[ -n "$limit" ] || fail "no DNS_PENDING_MAX in dns/dns.h"
-	assert_match "$(MANWIDTH=200 man -l "$TOP/man/rootlet-dns.1")" "at most $limit queries" \
+# dns_limits: DNS_PENDING_MAX and DNS_PENDING_PER_SOURCE in LIMIT and PER_SOURCE, as dns.h
+# says and as the man page says.
+dns_limits() {
+	LIMIT=$(awk '$2 == "DNS_PENDING_MAX" { print $3 }' "$TOP/dns/dns.h")
+	[ -n "$LIMIT" ] || fail "no DNS_PENDING_MAX in dns/dns.h"
+	grep -q 'define DNS_PENDING_PER_SOURCE (DNS_PENDING_MAX / 4)' "$TOP/dns/dns.h" ||
+		fail "DNS_PENDING_PER_SOURCE is not a quarter of DNS_PENDING_MAX in dns/dns.h"
+	PER_SOURCE=$((LIMIT / 4))
+	assert_match "$(MANWIDTH=200 man -l "$TOP/man/rootlet-dns.1")" "at most $LIMIT queries" \
 		"the man page's limit"
+	assert_match "$(MANWIDTH=200 man -l "$TOP/man/rootlet-dns.1")" "at most $PER_SOURCE queries" \
+		"the man page's limit per source"
+}
+
+# dns_sources N: N more addresses on netns d's lo, 10.77.5.11 on: clients of their own.
+dns_sources() {
+	local i
+	for i in $(seq 11 $((10 + $1))); do
+		ok in_d ip addr add "10.77.5.$i/32" dev lo
+	done
+}
+
+test_dns_upstream_queries_past_the_limit_get_servfail_and_the_helper_keeps_serving() {
+	local base i
+	dns_limits
 	dns_start
+	dns_sources 5
 	base=$(dns_fds)
-	# hold* is never answered: the first $limit wait upstream, the 20 after get SERVFAIL.
-	ok in_d $DNSUP burst $((limit + 20)) $DNS_LISTEN --log "$TEST_WORK/up.log"
-	assert_eq "$OUT" "SERVFAIL 20 first $limit" "answers to the burst"
-	assert_eq "$(wc -l <"$TEST_WORK/up.log")" $limit "queries upstream"
-	[ "$(dns_fds)" -le $((base + limit)) ] || fail "$(dns_fds) fds held, $base + $limit at most"
+	# hold* is never answered: four sources fill every slot, $PER_SOURCE each ...
+	for i in 11 12 13 14; do
+		: >"$TEST_WORK/up.log"
+		ok in_d $DNSUP burst $PER_SOURCE $DNS_LISTEN --log "$TEST_WORK/up.log" --source 10.77.5.$i
+		assert_eq "$OUT" "" "answers to source $i's burst (none: all wait upstream)"
+		assert_eq "$(wc -l <"$TEST_WORK/up.log")" $PER_SOURCE "source $i's queries upstream"
+	done
+	# ... and a fifth's 20 find none free.
+	: >"$TEST_WORK/up.log"
+	ok in_d $DNSUP burst 20 $DNS_LISTEN --log "$TEST_WORK/up.log" --source 10.77.5.15
+	assert_eq "$OUT" "SERVFAIL 20 first 0" "answers to the fifth source's burst"
+	assert_eq "$(wc -l <"$TEST_WORK/up.log")" 0 "its queries upstream"
+	[ "$(dns_fds)" -le $((base + LIMIT)) ] || fail "$(dns_fds) fds held, $base + $LIMIT at most"
 	dns_ask more.example
-	assert_eq "$OUT" "SERVFAIL"$'\n'"extra 0" "a forwarded name while $limit wait"
+	assert_eq "$OUT" "SERVFAIL"$'\n'"extra 0" "a forwarded name while $LIMIT wait"
 	dns_ask box
 	assert_eq "$OUT" "NOERROR 10.77.5.9"$'\n'"extra 0" "a container's name meanwhile"
 	# Each waits its lifetime, then its socket is closed and the helper forwards again.
 	wait_until 20 "'$NETNS' exec d -- $DNSUP ask later.example $DNS_LISTEN --linger 0 | grep -q '^NOERROR 192.0.2.100'"
 	wait_until 5 "[ \$(ls /proc/$DNS_PID/fd | wc -l) -eq $base ]"
 	kill -0 "$DNS_PID" || fail "rootlet-dns is gone"
+}
+
+# Issue 24 (DNS fairness): one container flooding rootlet-dns with queries the upstream never
+# answers holds at most its share of the slots; another's outside names still go upstream.
+test_dns_one_source_flooding_leaves_the_others_their_upstream_queries() {
+	dns_limits
+	dns_start
+	dns_sources 2
+	ok in_d $DNSUP burst 400 $DNS_LISTEN --log "$TEST_WORK/up.log" --source 10.77.5.11
+	flood=$OUT
+	ok in_d $DNSUP ask outside.example $DNS_LISTEN --source 10.77.5.12
+	assert_eq "$OUT" "NOERROR 192.0.2.100"$'\n'"extra 0" "another source's outside name"
+	assert_eq "$flood" "SERVFAIL $((400 - PER_SOURCE)) first $PER_SOURCE" \
+		"answers to the flooding source"
+	assert_eq "$(grep -c hold "$TEST_WORK/up.log")" $PER_SOURCE "the flood's queries upstream"
+	assert_eq "$(grep -c outside.example "$TEST_WORK/up.log")" 1 "the other's query upstream"
 }
 
 test_dns_upstream_port_closed_gives_servfail_at_once() {

@@ -96,7 +96,9 @@ TEST(reserved_ranges_are_named_and_private_ones_are_not)
 			       "255.255.255.252/30" };
 	const char *good4[] = { "10.89.0.0/24", "172.16.0.0/12", "192.168.0.0/16",
 				"100.64.0.0/10" };
-	const char *bad6[] = { "fe80::/64", "febf::/64", "ff02::/64", "::/64", "::ffff:0:0/96" };
+	const char *bad6[] = { "fe80::/64",    "febf::/64",	"ff02::/64",
+			       "::/64",	       "::ffff:0:0/96", "::a59:0/120",
+			       "64:ff9b::/96", "64:ff9b::/120", "64:ff9b:1::/64" };
 	const char *good6[] = { "fd89::/64", "2001:db8::/48", "fec0::/64" };
 	struct in6_addr net6;
 	struct in_addr net;

@@ -113,9 +113,17 @@ def describe(r):
     return rcode + (" " + socket.inet_ntoa(r[-4:]) if ancount else "")
 
 
+def client(args):
+    """A client's socket, from --source ADDR when given (another container, as it were)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if args.source:
+        s.bind((args.source, 0))
+    return s
+
+
 def ask(args):
     """One question; print the first answer to it, then 'extra N': datagrams after it."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = client(args)
     s.settimeout(args.timeout)
     ident = random.getrandbits(16)
     s.sendto(query(ident, args.name), (args.server, 53))
@@ -162,7 +170,7 @@ def burst(args):
     before it is either in the upstream's LOG or answered: a socket's buffer holds only so
     many); count the answers by rcode until none come for --quiet seconds: 'SERVFAIL 20 first
     256' lines (the rcode, how many, the first one's ID)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = client(args)
     counts, first = collections.Counter(), {}
 
     def take(timeout):
@@ -224,6 +232,7 @@ def main():
     p.add_argument("server")
     p.add_argument("--timeout", type=float, default=3.0)
     p.add_argument("--linger", type=float, default=0.3)
+    p.add_argument("--source")
     p.set_defaults(fn=ask)
     p = sub.add_parser("sequential")
     p.add_argument("n", type=int)
@@ -237,6 +246,7 @@ def main():
     p.add_argument("--chunk", type=int, default=32)
     p.add_argument("--quiet", type=float, default=0.5)
     p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--source")
     p.set_defaults(fn=burst)
     p = sub.add_parser("randomness")
     p.add_argument("log")
