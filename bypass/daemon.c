@@ -106,7 +106,7 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 /*
  * What the supervisor serves, decided once at its start (lib/bypass_guard.c): with host
  * loopback allowed, every twin; without it, TCP twins where each can be guarded, else none.
- * Said in one line at the start, and by the API (rootlet-netns show).
+ * Said in one line once set up (bp_run_daemon()), and by the API (rootlet-netns show).
  */
 static void serves_decide(struct bp_cfg *cfg, struct bp_state *st)
 {
@@ -127,11 +127,6 @@ static void serves_decide(struct bp_cfg *cfg, struct bp_state *st)
 			 "socket filters refused (%s) and host loopback not allowed",
 			 strerror(-err));
 	}
-	log_info("serving %s (%s)%s", st->serves, st->serves_why,
-		 cfg->allow_host_loopback || cfg->guard
-			 ? ""
-			 : ": no TCP twins, connect() and bind() continue inside, through slirp; "
-			   "published TCP ports are rootlet-portfwd's (rootlet-bypass(1))");
 }
 
 /**
@@ -188,6 +183,11 @@ int bp_run_daemon(struct bp_cfg *cfg)
 		bp_daemon_free(&st);
 		return EXIT_FAILURE;
 	}
+	log_info("serving %s (%s)%s", st.serves, st.serves_why,
+		 st.pol.tcp
+			 ? ""
+			 : ": no TCP twins, connect() and bind() continue inside, through slirp; "
+			   "published TCP ports are rootlet-portfwd's (rootlet-bypass(1))");
 	/* Ready with its standby: a kill from then on cuts no caller off (standby.c). */
 	st.inherited[0] = cfg->ready_fd;
 	st.inherited[1] = notify_fd;
