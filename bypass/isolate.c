@@ -2,10 +2,10 @@
 #include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bypass.h"
