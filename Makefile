@@ -171,9 +171,9 @@ $(B)/unit/test_bypass_filter: tests/unit/test_bypass_filter.c tests/unit/unit.h 
 
 # A twin's receive filter, against the kernel's loopback.
 $(B)/unit/test_bypass_guard: tests/unit/test_bypass_guard.c tests/unit/unit.h bypass/guard.c \
-		bypass/bypass.h
+		bypass/bypass.h lib/bypass_guard.c lib/bypass_guard.h
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ibypass -Ilib $< bypass/guard.c -o $@
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ibypass -Ilib $< bypass/guard.c lib/bypass_guard.c -o $@
 
 $(B)/unit/test_bypass_%: tests/unit/test_bypass_%.c tests/unit/unit.h bypass/policy.c bypass/bypass.h \
 		lib/fwdspec.c lib/err.c

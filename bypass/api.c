@@ -1,4 +1,5 @@
-/* rootlet-bypass's API: its counters, in the slirp API's envelope, for rootlet-netns show. */
+/* rootlet-bypass's API: its counters and what it serves, in the slirp API's envelope, for
+ * rootlet-netns show. */
 #include <jansson.h>
 #include <string.h>
 
@@ -15,10 +16,11 @@ static json_t *counters_json(const struct bp_state *st)
 		watching++;
 	for (const struct bp_pending *p = st->pending; p; p = pending_next(p))
 		pending++;
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "bypassed", (json_int_t)st->n.bypassed,
-			 "passed", (json_int_t)st->n.passed, "refused", (json_int_t)st->n.refused,
-			 "filters_taken", (json_int_t)st->n.processes, "filters",
-			 (json_int_t)watching, "connecting", (json_int_t)pending);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "bypassed",
+			 (json_int_t)st->n.bypassed, "passed", (json_int_t)st->n.passed, "refused",
+			 (json_int_t)st->n.refused, "filters_taken", (json_int_t)st->n.processes,
+			 "filters", (json_int_t)watching, "connecting", (json_int_t)pending,
+			 "serves", st->serves ? st->serves : "", "serves_why", st->serves_why);
 }
 
 /**

@@ -22,6 +22,7 @@ struct bp_cfg {
 	const char **exclude; /* --exclude CIDR */
 	int n_exclude;
 	bool allow_host_loopback;
+	bool guard; /* TCP twins can be guarded: lib's bypass_guard_probe(), at the start */
 	bool ipv6;
 	bool debug;
 	int ready_fd, exit_fd;
@@ -41,6 +42,7 @@ struct bp_net {
 struct bp_policy {
 	bool loopback; /* 10.0.2.2 (fd00::2) is the host's loopback, as slirp makes it */
 	bool ipv6;     /* the netns has IPv6 through slirp: nothing more by bypass */
+	bool tcp;      /* TCP twins: host loopback allowed, or each one guarded (guard.c) */
 	struct bp_net nets[BP_EXCLUDE_MAX + 2];
 	int n_nets;
 	struct fwd_spec publish[BP_PUBLISH_MAX];
@@ -122,7 +124,9 @@ struct bp_state {
 	int npool[2][2];
 	struct bp_notifier *notifiers;
 	struct bp_pending *pending;
-	bool guard; /* twins get twin_guard()'s filter: the kernel lets us */
+	bool guard; /* TCP twins get twin_guard()'s filter: the kernel lets us (cfg's guard) */
+	const char *serves;   /* what it serves, for the API: daemon.c's serves_decide() */
+	char serves_why[128]; /* ... and why */
 	bool debug;
 };
 
@@ -168,7 +172,6 @@ int twin_sock_flags(struct bp_state *st, const struct bp_call *c, struct bp_sock
 int twin_make(struct bp_state *st, const struct bp_sock *s, int *ret_fd);
 int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin);
 int twin_guard(const struct bp_state *st, const struct bp_sock *s, int twin, bool published);
-int twin_guard_probe(struct bp_state *st);
 int respond(struct bp_state *st, const struct bp_call *c, int error, bool cont);
 
 int bypass_connect(struct bp_state *st, const struct bp_call *c);

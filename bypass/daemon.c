@@ -10,6 +10,7 @@
 
 #include "apiserver.h"
 #include "bypass.h"
+#include "bypass_guard.h"
 #include "fileio.h"
 #include "log.h"
 #include "name.h"
@@ -102,6 +103,32 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	return 0;
 }
 
+/*
+ * What the supervisor serves, decided once at its start (lib/bypass_guard.c): with host
+ * loopback allowed, every twin; without it, TCP twins where each can be guarded, else none.
+ * Said in one line once set up (bp_run_daemon()), and by the API (rootlet-netns show).
+ */
+static void serves_decide(struct bp_cfg *cfg, struct bp_state *st)
+{
+	int err = cfg->allow_host_loopback ? 0 : bypass_guard_probe();
+
+	cfg->guard = !cfg->allow_host_loopback && !err;
+	st->guard = cfg->guard;
+	if (cfg->allow_host_loopback) {
+		st->serves = "TCP and UDP twins";
+		snprintf(st->serves_why, sizeof(st->serves_why), "host loopback allowed");
+	} else if (cfg->guard) {
+		st->serves = "TCP twins, each with a locked socket filter";
+		snprintf(st->serves_why, sizeof(st->serves_why),
+			 "host loopback not allowed: UDP continues inside");
+	} else {
+		st->serves = "no twins";
+		snprintf(st->serves_why, sizeof(st->serves_why),
+			 "socket filters refused (%s) and host loopback not allowed",
+			 strerror(-err));
+	}
+}
+
 /**
  * bp_daemon_free() - Everything the daemon holds, at its exit
  * @st:		the daemon
@@ -144,6 +171,7 @@ int bp_run_daemon(struct bp_cfg *cfg)
 	signal(SIGCHLD, SIG_IGN);
 	if ((err = sdnotify_open(&notify_fd)))
 		log_warn("%s: %s: not notifying", SDNOTIFY_ENV, strerror(-err));
+	serves_decide(cfg, &st);
 	if ((err = policy_init(&st.pol, cfg, &cfg->err)) || (err = open_paths(cfg, &st)) ||
 	    (err = bp_isolate_fs(cfg)) || (err = bp_isolate_caps(cfg)) ||
 	    (err = bp_isolate_syscalls(cfg))) {
@@ -155,12 +183,12 @@ int bp_run_daemon(struct bp_cfg *cfg)
 		bp_daemon_free(&st);
 		return EXIT_FAILURE;
 	}
+	log_info("serving %s (%s)%s", st.serves, st.serves_why,
+		 st.pol.tcp
+			 ? ""
+			 : ": no TCP twins, connect() and bind() continue inside, through slirp; "
+			   "published TCP ports are rootlet-portfwd's (rootlet-bypass(1))");
 	/* Ready with its standby: a kill from then on cuts no caller off (standby.c). */
-	/* Probed as the daemon now is: a kernel may want a capability it no longer has. */
-	if (!cfg->allow_host_loopback && (err = twin_guard_probe(&st)))
-		log_warn("socket filters refused (%s): TCP twins go unguarded against a continued "
-			 "call raced (see rootlet-bypass(1))",
-			 strerror(-err));
 	st.inherited[0] = cfg->ready_fd;
 	st.inherited[1] = notify_fd;
 	if ((err = standby_start(&st)))

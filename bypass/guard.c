@@ -7,10 +7,7 @@
 #include <unistd.h>
 
 #include "bypass.h"
-
-#ifndef SO_LOCK_FILTER
-#define SO_LOCK_FILTER 44
-#endif
+#include "bypass_guard.h"
 
 /*
  * Theory of operation
@@ -32,9 +29,12 @@
  * nothing more. Whatever the route (a continued call raced, or one the filter missed), the
  * twin reaches nobody on the host's loopback.
  *
- * A kernel may refuse socket filters to an unprivileged process (EPERM; seen on a hardened VM
- * kernel): twin_guard_probe() finds out once, and twins go unguarded there, with a warning,
- * rather than published ports going unserved.
+ * A kernel may refuse socket filters on TCP sockets to a process without CAP_NET_ADMIN (EPERM;
+ * seen on a hardened VM kernel). The supervisor then fails closed: lib/bypass_guard.c's probe,
+ * made at its start as rootlet-netns makes it, says so, and without host loopback no TCP twin
+ * is made at all (policy.c): a connect() and a published bind() continue inside, through
+ * slirp, and rootlet-netns gives the published TCP ports to rootlet-portfwd. An unguarded TCP
+ * twin is never installed: twin_guard() fails without the guard, and the call continues.
  */
 
 #define NET_OFF(off) (SKF_NET_OFF + (off))
@@ -87,17 +87,10 @@ static struct sock_filter no_synack[] = {
 
 static int lock_filter(int fd, bool published)
 {
-	struct sock_fprog prog = {
-		.len = published ? sizeof(no_synack) / sizeof(no_synack[0])
-				 : sizeof(no_loopback) / sizeof(no_loopback[0]),
-		.filter = published ? no_synack : no_loopback,
-	};
-	int one = 1;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) < 0)
-		return -errno;
-	return 0;
+	return published
+		       ? bypass_guard_lock(fd, no_synack, sizeof(no_synack) / sizeof(no_synack[0]))
+		       : bypass_guard_lock(fd, no_loopback,
+					   sizeof(no_loopback) / sizeof(no_loopback[0]));
 }
 
 /**
@@ -108,28 +101,11 @@ static int lock_filter(int fd, bool published)
  * @published:	a published bind()'s twin (its clients may be on the host's loopback)
  *
  * Return: 0 on success (or nothing to guard), negative errno: the twin must not be installed
+ *	   (-EPERM without the guard: the kernel refused it at the start)
  */
 int twin_guard(const struct bp_state *st, const struct bp_sock *s, int twin, bool published)
 {
-	if (st->pol.loopback || s->type != SOCK_STREAM || !st->guard)
+	if (st->pol.loopback || s->type != SOCK_STREAM)
 		return 0;
-	return lock_filter(twin, published);
-}
-
-/**
- * twin_guard_probe() - Whether this kernel lets us lock a socket filter on a twin
- * @st:		the daemon; st->guard set
- *
- * Return: 0, or the errno the kernel refused with (the twins go unguarded then)
- */
-int twin_guard_probe(struct bp_state *st)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err;
-
-	if (fd < 0)
-		return -errno;
-	err = lock_filter(fd, false);
-	close(fd);
-	st->guard = !err;
-	return err;
+	return st->guard ? lock_filter(twin, published) : -EPERM;
 }

@@ -1,12 +1,15 @@
 /* rootlet-bypass's privilege timeline, from start to sandboxed (the stages of lib/isolate.h). */
+#include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bypass.h"
+#include "bypass_guard.h"
 #include "isolate.h"
 #include "nsfd.h"
 #include "sandbox.h"
@@ -25,7 +28,12 @@
  * 3. paths (daemon.c): the entry, /proc (an fd, for fdinfo), bypass.sock and bypass-api.sock,
  *    the holder's pidfd, the pid file.
  * 4. fs: lib/sandbox.c's empty read-only root; /proc is reached through its fd only.
- * 5. caps: CAP_SYS_PTRACE alone, and it counts only in the holder's userns.
+ * 5. caps: CAP_SYS_PTRACE alone, and it counts only in the holder's userns; and CAP_NET_ADMIN
+ *    where the kernel wants it for a twin's guard (root in the host's userns, a root netns's
+ *    supervisor, on a kernel that refuses socket filters without it). Twins that the start's
+ *    probe found guardable must stay so once isolated, or the published TCP ports rootlet-netns
+ *    gave the supervisor would be nobody's: the probe is made again here, and a refusal now is
+ *    an error.
  * 6. syscalls: the allow-list below, and clone() refused any namespace flag.
  * 7. A standby is forked (standby.c), sandboxed as this one is; ready is written; the loop
  *    runs until the exit fd, a signal or the holder's end.
@@ -57,11 +65,35 @@ int bp_isolate_fs(struct bp_cfg *cfg)
 	return err ? err_errno(&cfg->err, err, "sandbox: %s", step) : 0;
 }
 
+/* Whether a twin's guard needs CAP_NET_ADMIN: tried with it lowered from the effective set. */
+static bool guard_needs_net_admin(void)
+{
+	bool needs;
+
+	capng_get_caps_process();
+	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN))
+		return false;
+	capng_update(CAPNG_DROP, CAPNG_EFFECTIVE, CAP_NET_ADMIN);
+	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
+		return true;
+	needs = bypass_guard_probe() != 0;
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE, CAP_NET_ADMIN);
+	capng_apply(CAPNG_SELECT_CAPS);
+	return needs;
+}
+
 int bp_isolate_caps(struct bp_cfg *cfg)
 {
-	static const int ptrace[] = { CAP_SYS_PTRACE };
+	static const int keep[] = { CAP_SYS_PTRACE, CAP_NET_ADMIN };
+	int err =
+		isolate_caps(keep, cfg->guard && guard_needs_net_admin() ? 2 : 1, false, &cfg->err);
 
-	return isolate_caps(ptrace, 1, false, &cfg->err);
+	if (!err && cfg->guard && (err = bypass_guard_probe()))
+		return err_make(&cfg->err, err,
+				"socket filters: allowed at the start, refused once isolated (%s); "
+				"give --allow-host-loopback",
+				strerror(-err));
+	return err;
 }
 
 /* Each entry says who needs it; anything else fails with EPERM. */

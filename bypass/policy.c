@@ -28,6 +28,12 @@
  * and port instead, and the service accepts host clients natively. A UDP one only when host
  * loopback is allowed, for the same reason as a UDP connect(): a bound UDP twin sends to any
  * address. Without it rootlet-netns gives UDP rules to rootlet-portfwd instead.
+ *
+ * TCP is bypassed without host loopback only where each twin can carry guard.c's locked
+ * filter: a continued call re-run on a twin swapped in meanwhile would reach the host's
+ * loopback otherwise. Where the kernel refuses the supervisor that filter, no TCP twin is made
+ * (connect() and bind() continue inside, as without the bypass) and rootlet-netns gives TCP
+ * rules to rootlet-portfwd too.
  */
 
 #define BITS_PER_BYTE 8
@@ -64,7 +70,7 @@ static int net_parse(const char *text, struct bp_net *ret)
 /**
  * policy_init() - The policy of a netns from the command line
  * @p:		filled
- * @cfg:	--allow-host-loopback, --ipv6, --exclude, --publish
+ * @cfg:	--allow-host-loopback, --ipv6, --exclude, --publish; whether twins can be guarded
  * @e:		what was wrong, on failure
  *
  * Return: 0 on success, -EINVAL with @e saying which value is wrong
@@ -75,6 +81,7 @@ int policy_init(struct bp_policy *p, const struct bp_cfg *cfg, struct err *e)
 
 	memset(p, 0, sizeof(*p));
 	p->loopback = cfg->allow_host_loopback;
+	p->tcp = cfg->allow_host_loopback || cfg->guard;
 	p->ipv6 = cfg->ipv6;
 	net_parse(SLIRP_NET4 "/24", &p->nets[p->n_nets++]);
 	net_parse(SLIRP_NET6 "/64", &p->nets[p->n_nets++]);
@@ -174,7 +181,8 @@ static void rewrite(const struct sockaddr *sa, socklen_t len, int family, const 
  * @to:		for BP_BYPASS: the peer in the host's netns
  * @to_len:	its length
  *
- * Return: BP_BYPASS, or BP_CONTINUE for a peer the netns reaches by itself (or only it may)
+ * Return: BP_BYPASS, or BP_CONTINUE for a peer the netns reaches by itself (or only it may),
+ *	   and for every TCP one where twins cannot be guarded
  */
 enum bp_verdict policy_connect(const struct bp_policy *p, const struct sockaddr *sa, socklen_t len,
 			       bool udp, struct sockaddr_storage *to, socklen_t *to_len)
@@ -183,7 +191,8 @@ enum bp_verdict policy_connect(const struct bp_policy *p, const struct sockaddr 
 	uint16_t port;
 	int family = addr_of(sa, len, addr, &port);
 
-	if (family == AF_UNSPEC || local_kind(family, addr) || (udp && !p->loopback))
+	if (family == AF_UNSPEC || local_kind(family, addr) || (udp && !p->loopback) ||
+	    (!udp && !p->tcp))
 		return BP_CONTINUE;
 	if (family == AF_INET6 && !p->ipv6)
 		return BP_CONTINUE;
@@ -212,8 +221,8 @@ enum bp_verdict policy_connect(const struct bp_policy *p, const struct sockaddr 
  * @to:		for BP_BYPASS: the rule's host address and port, in @sa's family
  * @to_len:	its length
  *
- * Return: BP_BYPASS for a port a --publish rule names (UDP: with host loopback allowed), else
- *	   BP_CONTINUE
+ * Return: BP_BYPASS for a port a --publish rule names (UDP: with host loopback allowed; TCP:
+ *	   with it or where twins can be guarded), else BP_CONTINUE
  */
 enum bp_verdict policy_bind(const struct bp_policy *p, const struct sockaddr *sa, socklen_t len,
 			    bool udp, struct sockaddr_storage *to, socklen_t *to_len)
@@ -222,7 +231,7 @@ enum bp_verdict policy_bind(const struct bp_policy *p, const struct sockaddr *sa
 	uint16_t port;
 	int family = addr_of(sa, len, addr, &port);
 
-	if (family == AF_UNSPEC || !port || (udp && !p->loopback))
+	if (family == AF_UNSPEC || !port || (udp && !p->loopback) || (!udp && !p->tcp))
 		return BP_CONTINUE;
 	/* Any address, or the netns's own on its slirp interface. */
 	if (!(family == AF_INET ? !*(uint32_t *)addr || is_addr(family, addr, SLIRP_GUEST4)

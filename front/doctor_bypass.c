@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bypass_guard.h"
 #include "doctor.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -58,6 +59,26 @@ static bool has_pidfd_thread(void)
 	return true;
 }
 
+/*
+ * Whether TCP twins can be guarded (lib/bypass_guard.c), asked as rootlet-netns and the
+ * supervisor ask it: where not, --bypass without --allow-host-loopback makes no TCP twin.
+ */
+static void check_bypass_guard(struct doctor *d)
+{
+	int err = bypass_guard_probe();
+
+	/* Either way the bypass is safe: failing closed costs speed, not a boundary. */
+	if (err)
+		doctor_result(d, DOCTOR_OK, "bypass twins", NULL,
+			      "socket filters refused (%s): without --allow-host-loopback, no TCP "
+			      "twin (connect() through slirp, published TCP ports by "
+			      "rootlet-portfwd)",
+			      strerror(-err));
+	else
+		doctor_result(d, DOCTOR_OK, "bypass twins", NULL,
+			      "TCP twins guarded by a locked socket filter without host loopback");
+}
+
 void check_bypass(struct doctor *d)
 {
 	const char *missing = !has_user_notif()	    ? "seccomp user notification (Linux 5.5)"
@@ -76,4 +97,6 @@ void check_bypass(struct doctor *d)
 		doctor_result(d, DOCTOR_OK, "bypass", NULL,
 			      "seccomp user notification, pidfd_getfd, SO_NETNS_COOKIE, "
 			      "PIDFD_THREAD");
+	if (!missing)
+		check_bypass_guard(d);
 }

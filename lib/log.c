@@ -27,6 +27,19 @@ void log_error(const char *fmt, ...)
 }
 
 /**
+ * log_info() - Print "prog: message" on stderr: what a daemon does, said once (its log)
+ * @fmt:	printf format of the message
+ */
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line("", fmt, ap);
+	va_end(ap);
+}
+
+/**
  * log_warn() - Print "prog: warning: message" on stderr
  * @fmt:	printf format of the message
  */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(bool enabled, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

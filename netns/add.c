@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bypass_guard.h"
 #include "strfmt.h"
 #include "fileio.h"
 #include "lock.h"
@@ -142,6 +143,9 @@ int netns_add(struct netns_cfg *cfg)
 				err == -ESRCH ? "no such process" : strerror(-err));
 	if (cfg->owner)
 		cfg->owner_start = st.owners[0].start;
+	/* Asked as rootlet-bypass asks it at its start: who serves published TCP ports. */
+	if (cfg->bypass && !cfg->allow_host_loopback)
+		cfg->bypass_unguarded = bypass_guard_probe() != 0;
 	if ((err = state_root_open(cfg->root, true, &root_fd)))
 		return err;
 	if (as_root) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "bypass_filter.h"
+#include "bypass_guard.h"
 #include "fwdspec.h"
 #include "netns.h"
 #include "oci.h"
@@ -17,11 +18,14 @@
 
 /**
  * bypass_publishes() - Whether rootlet-bypass takes --publish @spec (else rootlet-portfwd does)
- * @cfg:	configuration (bypass, allow_host_loopback)
+ * @cfg:	configuration (bypass, allow_host_loopback, bypass_unguarded)
  * @spec:	one --publish SPEC, checked already
  *
- * A published UDP port is bound by the bypass only where host loopback is allowed: a bound
- * UDP socket of the host's netns may send to any address, the host's loopback too.
+ * Where host loopback is allowed, every rule is the bypass's. Without it, a published UDP port
+ * is never the bypass's (a bound UDP socket of the host's netns may send to any address, the
+ * host's loopback too), and a TCP one only where its twin can be guarded (lib/bypass_guard.c:
+ * the kernel lets the supervisor lock a socket filter on it); else rootlet-portfwd's, and the
+ * supervisor, deciding alike, makes no TCP twin.
  *
  * Return: true for the bypass's rule
  */
@@ -32,7 +36,8 @@ bool bypass_publishes(const struct netns_cfg *cfg, const char *spec)
 
 	if (!cfg->bypass)
 		return false;
-	return cfg->allow_host_loopback || (!spec_parse(spec, &s, &e) && s.proto != IPPROTO_UDP);
+	return cfg->allow_host_loopback ||
+	       (!cfg->bypass_unguarded && !spec_parse(spec, &s, &e) && s.proto != IPPROTO_UDP);
 }
 
 /**

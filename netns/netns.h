@@ -36,6 +36,7 @@ struct netns_cfg {
 	unsigned long long owner_start; /* ... PID's start time, as recorded */
 	bool exist_ok;			/* add --exist-ok: keep a live one of the name */
 	bool bypass;			/* add/exec/oci --bypass */
+	bool bypass_unguarded;		/* add --bypass: no TCP twin can be guarded here */
 	bool cmd_failed;		/* exec: the command itself could not be run */
 	char root[PATH_MAX];		/* state root */
 	struct err err;			/* what went wrong, for main() to print */

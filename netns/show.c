@@ -172,13 +172,18 @@ static void show_print_human(json_t *obj)
 		       (int)json_integer_value(json_object_get(v, "guest_port")),
 		       (int)json_integer_value(json_object_get(v, "id")));
 
-	if (json_is_object(v = json_object_get(obj, "bypass")))
+	if (json_is_object(v = json_object_get(obj, "bypass"))) {
 		printf("  bypass   %lld bypassed, %lld passed through, %lld refused (%lld "
 		       "filters)\n",
 		       (long long)json_integer_value(json_object_get(v, "bypassed")),
 		       (long long)json_integer_value(json_object_get(v, "passed")),
 		       (long long)json_integer_value(json_object_get(v, "refused")),
 		       (long long)json_integer_value(json_object_get(v, "filters")));
+		if (json_is_string(json_object_get(v, "serves")))
+			printf("  bypass   serves: %s (%s)\n",
+			       json_string_value(json_object_get(v, "serves")),
+			       json_string_value(json_object_get(v, "serves_why")));
+	}
 	for (i = 0; (v = json_array_get(json_object_get(obj, "publish"), i)); i++)
 		printf("  publish  %s (portfwd, id %d, host port %d)\n",
 		       json_string_value(json_object_get(v, "spec")),

@@ -23,8 +23,11 @@ test_verbs_run_their_binaries() {
 test_doctor_reports_all_ok_on_this_machine() {
 	ok "$ROOTLET" doctor
 	assert_no_match "$OUT" "(^|"$'\n'")(fail|warn) " "doctor output"
-	assert_eq "$(echo "$OUT" | grep -c '^ok ')" 11 "checks that passed"
+	assert_eq "$(echo "$OUT" | grep -c '^ok ')" 12 "checks that passed"
 	assert_match "$OUT" "ok +bypass +seccomp user notification, pidfd_getfd" "the bypass's kernel"
+	# Whether TCP twins can be guarded: either way safe (without, none is made).
+	assert_match "$OUT" "ok +bypass twins +(TCP twins guarded|socket filters refused .*: without --allow-host-loopback, no TCP twin)" \
+		"the bypass's twins"
 	ok "$ROOTLET" doctor --json
 	assert_eq "$(echo "$OUT" | jq '[.[] | select(.status != "ok")] | length')" 0
 }

@@ -26,6 +26,27 @@ tap_tx() {
 	"$NETNS" exec "$1" -- awk '$1 == "tap0:" { print $11 }' /proc/net/dev
 }
 
+# filters_refused: whether this kernel refuses this (unprivileged) user a socket filter on a TCP
+# socket, as it refuses the supervisor: asked of the kernel itself, not of rootlet.
+filters_refused() {
+	python3 -c '
+import ctypes, errno, socket, struct, sys
+accept = ctypes.create_string_buffer(struct.pack("HBBI", 0x06, 0, 0, 0xffffffff))  # ret #-1
+prog = struct.pack("HxxxxxxQ", 1, ctypes.addressof(accept))
+try:
+    socket.socket().setsockopt(socket.SOL_SOCKET, 26, prog)  # SO_ATTACH_FILTER
+except OSError as e:
+    sys.exit(0 if e.errno == errno.EPERM else 2)
+sys.exit(1)'
+}
+
+# host_addr: the host's own address that is not loopback's (its packets go over lo, never off
+# the machine): a peer outside every netns the test makes, that slirp reaches without host
+# loopback.
+host_addr() {
+	ip -4 -o addr show scope global | awk '{ sub("/.*", "", $4); print $4; exit }'
+}
+
 # in_bypass NAME CMD...: CMD run in the netns under the supervisor; its output in OUT.
 in_bypass() {
 	local name=$1
@@ -271,8 +292,11 @@ test_host_loopback_is_out_of_reach_unless_allowed() {
 }
 
 # The twin routes (issue 24): a socket of the host's netns in the netns's hands must never be
-# given a peer but by the supervisor. Each test gets a twin by binding a published port, with
-# host loopback NOT allowed, and aims it at a service that listens on the host's loopback only.
+# given a peer but by the supervisor. Each test gets a twin by binding a published port and
+# aims it at a service that listens on the host's loopback only (127.0.0.1, which the netns's
+# own 127.0.0.1 never is). UDP without host loopback; TCP with it, so that a twin exists on
+# every kernel: without it a TCP twin is made only where the supervisor can lock a filter on it
+# (test_without_host_loopback_a_tcp_twin_is_made_only_where_it_can_be_guarded).
 
 test_a_published_udp_bind_never_reaches_host_loopback() {
 	secret=$(free_port)
@@ -308,7 +332,7 @@ test_fast_open_on_a_twin_never_reaches_host_loopback() {
 	secret=$(free_port)
 	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
 	hp=$(free_port)
-	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	bypass_netns bp --allow-host-loopback --publish "127.0.0.1:$hp:8081"
 	# sendto(MSG_FASTOPEN) connects as it sends (net.ipv4.tcp_fastopen=1, the default).
 	in_bypass bp python3 -c '
 import errno, socket, sys
@@ -342,7 +366,7 @@ test_a_twin_shut_down_or_disconnected_is_still_refused_a_peer() {
 	secret=$(free_port)
 	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
 	hp=$(free_port)
-	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	bypass_netns bp --allow-host-loopback --publish "127.0.0.1:$hp:8081"
 	in_bypass bp python3 -c '
 import ctypes, errno, socket, sys
 libc = ctypes.CDLL(None, use_errno=True)
@@ -374,7 +398,7 @@ test_io_uring_is_refused_under_the_filter() {
 	secret=$(free_port)
 	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
 	hp=$(free_port)
-	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	bypass_netns bp --allow-host-loopback --publish "127.0.0.1:$hp:8081"
 	# IORING_OP_CONNECT on the twin would run past seccomp, from the host's netns.
 	in_bypass bp "$BUILD/tools/twinroute" io_uring 8081 "$secret"
 	assert_eq "$OUT" "bound=$hp error=ENOSYS" "io_uring's connect of the twin"
@@ -386,7 +410,7 @@ test_i386_calls_are_refused_under_the_filter() {
 	secret=$(free_port)
 	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
 	hp=$(free_port)
-	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	bypass_netns bp --allow-host-loopback --publish "127.0.0.1:$hp:8081"
 	# int $0x80 is the i386 ABI, which a filter for x86_64 alone would let through unhooked.
 	in_bypass bp "$BUILD/tools/twinroute" i386 8081 "$secret"
 	assert_eq "$OUT" "bound=$hp error=ENOSYS" "i386 connect() of the twin"
@@ -398,18 +422,60 @@ test_i386_calls_are_refused_under_the_filter() {
 }
 
 # A continued connect() is run by the kernel on whatever the fd number names by then: a
-# thread dup2()ing the twin over it has the kernel connect the twin from the host's netns. The
-# twin's locked receive filter drops the answer: the handshake never completes.
+# thread dup2()ing the twin over it has the kernel connect the twin from the host's netns.
+# Without host loopback a TCP twin carries a locked receive filter that drops the answer (the
+# handshake never completes); where the kernel refuses the supervisor that filter, no TCP twin
+# is made at all: the bind continues inside, and there is nothing to swap in.
 test_a_twin_swapped_under_a_continued_connect_never_reaches_host_loopback() {
 	secret=$(free_port)
 	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
 	hp=$(free_port)
 	bypass_netns bp --publish "127.0.0.1:$hp:8081"
-	! grep -q "socket filters refused" "$ROOTLET_STATE_DIR/bp/bypass.log" ||
-		skip "this kernel refuses socket filters to the supervisor: the route stays open here"
 	in_bypass bp "$BUILD/tools/swaprace" 8081 "$secret" 20000
-	[ "$OUT" != "landed=0 reached=0" ] || skip "the race was not won in 20000 tries: nothing shown"
-	assert_eq "$OUT" "landed=1 reached=0" "the twin the kernel connected"
+	if filters_refused; then
+		assert_eq "$OUT" "twin=inside landed=0 reached=0" "the raced connect, with no twin to swap in"
+		assert_eq "$(counter bp bypassed)" 0 "twins made"
+		return
+	fi
+	[ "$OUT" != "twin=host landed=0 reached=0" ] || skip "the race was not won in 20000 tries: nothing shown"
+	assert_eq "$OUT" "twin=host landed=1 reached=0" "the twin the kernel connected"
+}
+
+# Fail closed: where the kernel refuses the supervisor a socket filter (an unprivileged process
+# on a hardened kernel), a TCP twin could not be guarded against the swap above, so none is
+# made without host loopback: a connect() goes through slirp, a published TCP port is
+# rootlet-portfwd's. Where the filter works, and with host loopback allowed, twins as ever.
+test_without_host_loopback_a_tcp_twin_is_made_only_where_it_can_be_guarded() {
+	addr=$(host_addr)
+	[ -n "$addr" ] || skip "the host has no address but loopback's: no peer outside the netns"
+	port=$(free_port)
+	serve peer $NET serve-peer "$addr" "$port" --with-port
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8080"
+	bg srv "$NETNS" exec bp --bypass -- $NET serve-peer 0.0.0.0 8080 --with-port
+	in_bypass bp $NET where "$addr" "$port"
+	if filters_refused; then
+		assert_match "$OUT" "^local=10\.0\.2\.100:[0-9]+ said=$addr:" "a connect outside, through slirp"
+		[ -e "$ROOTLET_STATE_DIR/bp/portfwd.pid" ] || fail "no rootlet-portfwd for the TCP rule"
+		wait_until 10 "$NETNS exec bp -- ss -Hltn 'sport = :8080' | grep -q ."
+		ok $NET whoami 127.0.0.1 "$hp" --bind 127.0.0.9
+		assert_match "$OUT" "^[0-9.]+:[0-9]+$" "the published port, served"
+		[[ $OUT != 127.0.0.9:* ]] || fail "the service saw the host's client natively: a twin"
+		assert_eq "$(counter bp bypassed)" 0 "twins made"
+		grep -q "no TCP twins" "$ROOTLET_STATE_DIR/bp/bypass.log" || fail "the supervisor did not say why"
+		ok "$NETNS" show bp
+		assert_match "$OUT" "bypass +serves: no twins" "what show says"
+	else
+		assert_match "$OUT" "^local=$addr:[0-9]+ said=$addr:" "a connect outside, a twin"
+		wait_until 10 "ss -Hltn 'src 127.0.0.1 and sport = :$hp' | grep -q ."
+		ok $NET whoami 127.0.0.1 "$hp" --bind 127.0.0.9
+		assert_match "$OUT" "^127\.0\.0\.9:[0-9]+$" "the peer the service saw"
+	fi
+	# With host loopback allowed: twins, whatever the kernel.
+	bypass_netns bp2 --allow-host-loopback
+	in_bypass bp2 $NET where "$addr" "$port"
+	assert_match "$OUT" "^local=$addr:[0-9]+ said=$addr:" "a connect outside, a twin"
+	assert_eq "$(counter bp2 bypassed)" 1 "twins made"
 }
 
 test_rewriting_the_address_under_the_call_redirects_nothing() {

@@ -90,7 +90,8 @@ container_twin_routes_are_closed() {
 	secret=$(free_port)
 	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
 	hp=$(free_port)
-	ok "$NETNS" add web --slirp --bypass --publish "127.0.0.1:$hp:8081"
+	# Host loopback allowed, so that a TCP twin exists on every kernel (96_bypass.sh).
+	ok "$NETNS" add web --slirp --bypass --allow-host-loopback --publish "127.0.0.1:$hp:8081"
 	bypass_bundle web sh -c "/btools/twinroute io_uring 8081 $secret
 python3 -c '
 import errno, socket
@@ -175,7 +176,9 @@ awk '\$1 == \"tap0:\" { print \"tx=\" \$11 }' /proc/net/dev"
 
 test_rootlet_run_bypass_publishes_by_the_command_own_bind() {
 	hp=$(free_port)
-	bg srv "$BUILD/rootlet" run --name rp --bypass --publish "127.0.0.1:$hp:8080" -- \
+	# Host loopback allowed: without it, a kernel that refuses the supervisor socket filters
+	# has the port forwarded by rootlet-portfwd instead (96_bypass.sh).
+	bg srv "$BUILD/rootlet" run --name rp --bypass --allow-host-loopback --publish "127.0.0.1:$hp:8080" -- \
 		$NET serve-peer 0.0.0.0 8080 --with-port
 	wait_until 10 "ss -Hltn 'src 127.0.0.1 and sport = :$hp' | grep -q ."
 	ok $NET whoami 127.0.0.1 "$hp" --bind 127.0.0.9

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bypass.h"
+#include "bypass_guard.h"
 #include "unit.h"
 
 #define WAIT_MS 300 /* a loopback handshake takes microseconds */
@@ -50,9 +51,7 @@ static bool connects(int fd, const struct sockaddr_in *to)
 /* The kernel lets this process lock a socket filter (not every kernel does, unprivileged). */
 static bool guard_available(void)
 {
-	struct bp_state probe = { 0 };
-
-	return !twin_guard_probe(&probe);
+	return !bypass_guard_probe();
 }
 
 TEST(a_connect_twin_never_completes_a_handshake_with_host_loopback)
@@ -111,6 +110,19 @@ TEST(the_filter_is_locked)
 	close(twin);
 }
 
+TEST(without_the_guard_no_tcp_twin_is_let_through_but_udp_and_host_loopback_are)
+{
+	struct bp_state unguarded = { .guard = false }, open = { .pol.loopback = true };
+	static const struct bp_sock udp = { .type = SOCK_DGRAM };
+	int twin = socket(AF_INET, SOCK_STREAM, 0);
+
+	CHECK(twin_guard(&unguarded, &tcp, twin, false) == -EPERM);
+	CHECK(twin_guard(&unguarded, &tcp, twin, true) == -EPERM);
+	CHECK(!twin_guard(&unguarded, &udp, twin, false));
+	CHECK(!twin_guard(&open, &tcp, twin, false));
+	close(twin);
+}
+
 TEST(nothing_is_filtered_where_host_loopback_is_allowed)
 {
 	struct bp_state open = { .guard = true, .pol.loopback = true };
@@ -131,11 +143,15 @@ int main(void)
 		T(the_filter_is_locked),
 		T(nothing_is_filtered_where_host_loopback_is_allowed),
 	};
+	static const struct unit_test always[] = {
+		T(without_the_guard_no_tcp_twin_is_let_through_but_udp_and_host_loopback_are),
+	};
+	int failed = unit_run("bypass_guard", always, sizeof(always) / sizeof(always[0]));
 
 	/* Some kernels refuse socket filters to an unprivileged process: nothing to test there. */
 	if (!guard_available()) {
 		printf("ok - unit bypass_guard: skipped: this kernel refuses us socket filters\n");
-		return 0;
+		return failed;
 	}
-	return unit_run("bypass_guard", tests, sizeof(tests) / sizeof(tests[0]));
+	return unit_run("bypass_guard", tests, sizeof(tests) / sizeof(tests[0])) || failed;
 }

@@ -9,9 +9,10 @@ struct want {
 	char to[INET6_ADDRSTRLEN + 8]; /* "ADDR PORT" for BP_BYPASS */
 };
 
+/* A netns's policy on a kernel that lets the supervisor guard its TCP twins. */
 static struct bp_policy policy(bool loopback, bool ipv6, const char *exclude, const char *publish)
 {
-	struct bp_cfg cfg = { .allow_host_loopback = loopback, .ipv6 = ipv6 };
+	struct bp_cfg cfg = { .allow_host_loopback = loopback, .ipv6 = ipv6, .guard = true };
 	const char *ex[] = { exclude }, *pub[] = { publish };
 	struct bp_policy p;
 	struct err e = { 0 };
@@ -182,6 +183,23 @@ TEST(a_udp_bind_is_a_twin_only_when_host_loopback_is_allowed)
 	CHECK(continued(&closed, true, "::", 53, true));
 }
 
+/* Fail closed: where the kernel refuses a twin's guard, no TCP twin without host loopback. */
+TEST(without_a_guard_tcp_is_a_twin_only_when_host_loopback_is_allowed)
+{
+	const char *pub[] = { "127.0.0.1:8080:80" };
+	struct bp_cfg closed_cfg = { .publish = pub, .n_publish = 1 },
+		      open_cfg = { .allow_host_loopback = true, .publish = pub, .n_publish = 1 };
+	struct bp_policy closed, open;
+	struct err e = { 0 };
+
+	CHECK(!policy_init(&closed, &closed_cfg, &e) && !policy_init(&open, &open_cfg, &e));
+	CHECK(continued(&closed, false, "192.0.2.1", 443, false));
+	CHECK(continued(&closed, false, "::ffff:192.0.2.1", 443, false));
+	CHECK(continued(&closed, true, "0.0.0.0", 80, false));
+	CHECK(bypassed_to(&open, false, "192.0.2.1", 443, false, "192.0.2.1 443"));
+	CHECK(bypassed_to(&open, true, "0.0.0.0", 80, false, "127.0.0.1 8080"));
+}
+
 TEST(bad_rules_and_networks_are_refused)
 {
 	struct bp_cfg cfg = { 0 };
@@ -209,4 +227,5 @@ UNIT_MAIN("bypass_policy", T(the_gateway_is_host_loopback_only_when_allowed),
 	  T(malformed_addresses_continue_for_the_kernel_to_refuse),
 	  T(bind_of_a_published_port_goes_to_its_host_address), T(bind_ranges_udp_and_dual_rules),
 	  T(a_udp_bind_is_a_twin_only_when_host_loopback_is_allowed),
+	  T(without_a_guard_tcp_is_a_twin_only_when_host_loopback_is_allowed),
 	  T(bad_rules_and_networks_are_refused))

@@ -59,6 +59,29 @@ test_root_racing_adds_one_wins() {
 	assert_eq "$(grep -c " $ROOTLET_STATE_DIR/" /proc/self/mountinfo)" 1 "nsfs mounts left"
 }
 
+# Root's own netns under the bypass: the kernel lets root lock a socket filter (CAP_NET_ADMIN,
+# which its supervisor keeps for that alone), so TCP twins are made without host loopback and
+# each is guarded: a twin dup2()ed under a continued connect() never completes a handshake
+# with the host's loopback, and a published port's clients still arrive natively.
+test_root_bypass_guards_its_tcp_twins_without_host_loopback() {
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	ok "$NETNS" add bp --slirp --bypass --publish "127.0.0.1:$hp:8081"
+	assert_match "$(cat "$ROOTLET_STATE_DIR/bp/bypass.log")" "serving TCP twins, each with a locked socket filter" \
+		"what the supervisor serves"
+	[ ! -e "$ROOTLET_STATE_DIR/bp/portfwd.pid" ] || fail "rootlet-portfwd serves the TCP rule"
+	ok "$NETNS" exec bp --bypass -- "$BUILD/tools/swaprace" 8081 "$secret" 20000
+	[ "$OUT" != "twin=host landed=0 reached=0" ] || skip "the race was not won in 20000 tries: nothing shown"
+	assert_eq "$OUT" "twin=host landed=1 reached=0" "the twin the kernel connected"
+	port=$(free_port)
+	ok "$NETNS" add pub --slirp --bypass --publish "127.0.0.1:$port:8080"
+	bg srv "$NETNS" exec pub --bypass -- $NET serve-peer 0.0.0.0 8080 --with-port
+	wait_until 10 "ss -Hltn 'src 127.0.0.1 and sport = :$port' | grep -q ."
+	ok $NET whoami 127.0.0.1 "$port" --bind 127.0.0.9
+	assert_match "$OUT" "^127\.0\.0\.9:[0-9]+$" "the peer the published service saw"
+}
+
 test_install_puts_binaries_holder_and_man_page_where_they_work() {
 	ok make -s -C "$TOP" install DESTDIR="$TEST_WORK/dest" PREFIX=/usr
 	dest=$TEST_WORK/dest/usr

@@ -21,9 +21,15 @@
  * 127.0.0.1:PEER_PORT, which the supervisor continues (an address the netns keeps inside),
  * while a second thread dup2()s the twin and the inside socket over SLOT in turn. When the
  * kernel runs a continued connect() on the twin, it connects from the host's netns. Stops once
- * the twin left its closed state ("landed"), waits 2 s, and prints "landed=0|1 reached=0|1"
- * (reached: the twin connected, and read what the peer said).
+ * the twin left its closed state ("landed"), waits 2 s, and prints
+ * "twin=host|inside landed=0|1 reached=0|1" (twin: whether the bind made a socket of another
+ * netns than the tool's own, the host's; reached: the twin connected, and read what the peer
+ * said).
  */
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 #define SLOT	     100
 #define SETTLE_MS    2000
@@ -50,6 +56,15 @@ static int tcp_state(int fd)
 	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ? -1 : ti.tcpi_state;
 }
 
+/* The netns a socket belongs to, as the kernel names it (0 if it cannot say). */
+static uint64_t netns_of(int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	return getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 ? 0 : cookie;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in local = { .sin_family = AF_INET }, peer = { .sin_family = AF_INET };
@@ -58,6 +73,7 @@ int main(int argc, char **argv)
 	pthread_t th;
 	char buf[64] = "";
 	int tries, landed = 0, reached = 0;
+	bool host;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: swaprace BIND_PORT PEER_PORT TRIES\n");
@@ -75,6 +91,7 @@ int main(int argc, char **argv)
 	/* A blocking connect() of the twin gives up soon: its answer may never come. */
 	setsockopt(twin, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof(wait));
 	inside = socket(AF_INET, SOCK_STREAM, 0);
+	host = netns_of(twin) != netns_of(inside);
 	pthread_create(&th, NULL, flip, NULL);
 	for (int i = 0; i < tries && !landed; i++) {
 		if (connect(SLOT, (struct sockaddr *)&peer, sizeof(peer)) < 0 &&
@@ -95,6 +112,7 @@ int main(int argc, char **argv)
 			reached = n > 0;
 		}
 	}
-	printf("landed=%d reached=%d%s%s\n", landed, reached, reached ? " read=" : "", buf);
+	printf("twin=%s landed=%d reached=%d%s%s\n", host ? "host" : "inside", landed, reached,
+	       reached ? " read=" : "", buf);
 	return 0;
 }
