@@ -224,7 +224,7 @@ lint:
 		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns bypass tests/unit
 
 # Test programs the integration suite runs (a racing client in C, for the bypass).
-TEST_TOOLS := $(B)/tools/racer
+TEST_TOOLS := $(B)/tools/racer $(B)/tools/churn
 $(B)/tools/%: tests/integration/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BASE) $< -o $@ -lpthread

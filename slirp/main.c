@@ -174,6 +174,7 @@ int main(int argc, char **argv)
 	int notify_fd = -1, err;
 	const char *what;
 
+	trim_heap_setup();
 	cfg_defaults(&cfg);
 	err = opts_parse(argc, argv, &cfg);
 	if (err == 1) {

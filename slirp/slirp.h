@@ -100,5 +100,7 @@ int slirp_isolate_sandbox(struct slirp_cfg *cfg);
 int slirp_isolate_syscalls(struct slirp_cfg *cfg);
 int seccomp_install(void);
 void trim_setup_pages(void);
+void trim_heap_setup(void);
+void trim_heap(void);
 
 #endif

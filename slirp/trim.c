@@ -1,5 +1,6 @@
-/* After setup: give back the resident pages of rootlet-slirp's own code that only setup ran. */
+/* Memory given back: the pages only setup ran, and the heap that connections leave behind. */
 #include <link.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -38,4 +39,34 @@ static int trim_program(struct dl_phdr_info *info, size_t size, void *data)
 void trim_setup_pages(void)
 {
 	dl_iterate_phdr(trim_program, NULL);
+}
+
+/*
+ * libslirp gives every TCP connection two socket buffers of 128 KiB (TCP_SNDSPACE and
+ * TCP_RCVSPACE in its tcp.h), of which a short connection touches a page or two. glibc serves
+ * the first from mmap and, once one is freed, raises its mmap threshold above them (the
+ * dynamic threshold): from then on they come from the heap, whose chunks are touched as they
+ * are split and merged and stay resident, and kept, after the connections are gone. Measured
+ * with 10,000 connections closed at once by their server, 50 at a time: 2.2 GB resident at
+ * the end, and still after their sockets had closed. A fixed threshold at their size keeps
+ * them in mappings of their own, each unmapped when freed: 161 MB at the end of the same
+ * round (the buffers of sockets in TIME_WAIT), 8.6 MB after. Frames' mbufs (up to 64 KiB at
+ * the largest MTU) stay below it, on the heap, recycled.
+ */
+#define TRIM_MMAP_THRESHOLD (128 * 1024)
+
+/**
+ * trim_heap_setup() - Keep libslirp's socket buffers out of the heap, for good
+ */
+void trim_heap_setup(void)
+{
+	mallopt(M_MMAP_THRESHOLD, TRIM_MMAP_THRESHOLD);
+}
+
+/**
+ * trim_heap() - Give back the free pages inside the heap (small chunks of closed connections)
+ */
+void trim_heap(void)
+{
+	malloc_trim(0);
 }
