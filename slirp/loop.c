@@ -42,6 +42,7 @@
 #define TAP_BATCH	64
 #define TAP_BATCH_BYTES (256 * 1024)
 #define LOOP_FD_GROW	64
+#define TRIM_FREED_MIN	256 /* sockets closed since the peak before the heap is trimmed */
 /* A virtio-net header and the largest segment TSO hands over, with its Ethernet header. */
 #define TAP_FRAME_MAX (sizeof(struct virtio_net_hdr) + 65536 + SLIRP_ETH_HLEN)
 
@@ -175,8 +176,12 @@ static void tap_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 		if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 		    finish_csum(l->frame + hdr, (size_t)n - hdr, &h))
 			continue;
-		slirp_input(l->slirp, l->frame + hdr, (int)((size_t)n - hdr));
 		bytes += (size_t)n;
+		if (!conns_from_guest(&l->conns, l->frame + hdr, (size_t)n - hdr, l->gro,
+				      l->tap_fd))
+			continue;
+		slirp_input(l->slirp, l->frame + hdr, (int)((size_t)n - hdr));
+		conns_input_done(&l->conns, l->slirp);
 	}
 }
 
@@ -196,6 +201,23 @@ void loop_timer_fire(struct evloop *ev, struct evloop_timer *t)
 		slirp_handle_timer(l->slirp, lt->id, lt->cb_opaque);
 }
 
+/*
+ * Once most of the sockets held at a peak are gone, the heap's free pages (their small
+ * chunks: libslirp's socket and TCP state, mbufs) go back to the kernel. Not on every close:
+ * malloc_trim() walks the whole heap.
+ */
+static void trim_after_close(struct loop *l)
+{
+	unsigned now = l->conns.total;
+
+	if (now > l->trim_peak)
+		l->trim_peak = now;
+	else if (l->trim_peak - now >= TRIM_FREED_MIN && now * 2 <= l->trim_peak) {
+		trim_heap();
+		l->trim_peak = now;
+	}
+}
+
 /* Before the wait: libslirp names its fds and its timeout; what it sent goes out now. */
 static int64_t prepare(struct evloop *ev, void *ctx)
 {
@@ -207,6 +229,7 @@ static int64_t prepare(struct evloop *ev, void *ctx)
 	slirp_pollfds_fill(l->slirp, &timeout, cb_add_poll, l);
 	sync_slirp_fds(l);
 	gro_flush(l->gro, l->tap_fd);
+	trim_after_close(l);
 	return timeout == UINT32_MAX ? -1 : (int64_t)timeout;
 }
 
@@ -271,6 +294,7 @@ void loop_free(struct loop *l)
 	}
 	free(l->fds);
 	free(l->frame);
+	conns_free(&l->conns);
 	gro_free(l->gro);
 	evloop_free(&l->ev);
 }
