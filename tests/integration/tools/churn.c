@@ -11,24 +11,25 @@
 #include <unistd.h>
 
 /*
- * Usage: churn serve IPV4 PORT
+ * Usage: churn serve IPV4 PORT [keep]
  *        churn connect IPV4 PORT COUNT PARALLEL [TIMEOUT_S]
- *        churn hold IPV4 PORT COUNT
+ *        churn hold IPV4 PORT COUNT SECONDS
  *
  * serve: accept every connection and close it at once, until killed (a busy container's
- * peer: the host's server that answers and hangs up).
+ * peer: the host's server that answers and hangs up); with "keep", keep each open instead.
  * connect: COUNT connections, PARALLEL at a time; each is done when the server's close
  * reaches it (end of file) and is closed then. Prints "ok N errors N refused N seconds S".
  * Any connection not finished TIMEOUT_S (default 30) after it was started counts as an error.
- * hold: COUNT connections made and kept open until stdin closes ("held N" once they all are).
+ * hold: COUNT connections tried one after the other and those made kept open for SECONDS;
+ * prints "held N refused N" once all were tried.
  */
 
-#define BACKLOG	      4096
-#define EVENTS	      256
-#define NSEC	      1000000000.0
-#define TIMEOUT_S     30.0
-#define PARALLEL_MAX  4096
-#define READ_BUF      512
+#define BACKLOG	     4096
+#define EVENTS	     256
+#define NSEC	     1000000000.0
+#define TIMEOUT_S    30.0
+#define PARALLEL_MAX 4096
+#define READ_BUF     512
 
 static double now(void)
 {
@@ -38,7 +39,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / NSEC;
 }
 
-static int serve(const struct sockaddr_in *at)
+static int serve(const struct sockaddr_in *at, bool keep)
 {
 	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 
@@ -52,7 +53,7 @@ static int serve(const struct sockaddr_in *at)
 	for (;;) {
 		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
-		if (c >= 0)
+		if (c >= 0 && !keep)
 			close(c);
 	}
 }
@@ -70,8 +71,7 @@ static int start_one(const struct sockaddr_in *to, int ep, struct slot *s)
 	if (s->fd < 0)
 		return -errno;
 	s->started = now();
-	if (connect(s->fd, (const struct sockaddr *)to, sizeof(*to)) < 0 &&
-	    errno != EINPROGRESS) {
+	if (connect(s->fd, (const struct sockaddr *)to, sizeof(*to)) < 0 && errno != EINPROGRESS) {
 		int err = -errno;
 
 		close(s->fd);
@@ -135,21 +135,24 @@ static int connects(const struct sockaddr_in *to, long count, int parallel, doub
 	return 0;
 }
 
-static int hold(const struct sockaddr_in *to, long count)
+static int hold(const struct sockaddr_in *to, long count, unsigned seconds)
 {
-	long held = 0;
-	char c;
+	long held = 0, refused = 0;
 
 	for (long i = 0; i < count; i++) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-		if (fd >= 0 && connect(fd, (const struct sockaddr *)to, sizeof(*to)) == 0)
+		if (fd >= 0 && connect(fd, (const struct sockaddr *)to, sizeof(*to)) == 0) {
 			held++;
+			continue;
+		}
+		refused += errno == ECONNREFUSED || errno == ECONNRESET;
+		if (fd >= 0)
+			close(fd);
 	}
-	printf("held %ld\n", held);
+	printf("held %ld refused %ld\n", held, refused);
 	fflush(stdout);
-	while (read(STDIN_FILENO, &c, 1) > 0)
-		;
+	sleep(seconds);
 	return 0;
 }
 
@@ -163,13 +166,13 @@ int main(int argc, char **argv)
 	}
 	to.sin_port = htons((uint16_t)atoi(argv[3]));
 	if (!strcmp(argv[1], "serve"))
-		return serve(&to);
+		return serve(&to, argc > 4 && !strcmp(argv[4], "keep"));
 	if (!strcmp(argv[1], "connect") && argc >= 6 && atoi(argv[5]) > 0 &&
 	    atoi(argv[5]) <= PARALLEL_MAX)
 		return connects(&to, atol(argv[4]), atoi(argv[5]),
 				argc > 6 ? atof(argv[6]) : TIMEOUT_S);
-	if (!strcmp(argv[1], "hold") && argc == 5)
-		return hold(&to, atol(argv[4]));
+	if (!strcmp(argv[1], "hold") && argc == 6)
+		return hold(&to, atol(argv[4]), (unsigned)atoi(argv[5]));
 	fprintf(stderr, "churn: bad arguments\n");
 	return 2;
 }
