@@ -252,7 +252,7 @@ $(B)/usernsfloor: scripts/usernsfloor.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(BASE) $< -o $@
 
-bench: deps all $(B)/benchclient $(B)/usernsfloor
+bench: deps all $(B)/benchclient $(B)/usernsfloor $(B)/tools/churn
 	scripts/bench.sh
 
 # contrib/systemd's units (user/ and system/), with the binaries' installed paths in them.
