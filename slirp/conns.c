@@ -76,6 +76,8 @@ struct pkt {
 	uint8_t src[CONNS_ADDR_LEN], dst[CONNS_ADDR_LEN];
 	uint16_t sport, dport; /* host order; 0 if not TCP or UDP */
 	uint8_t icmp_type;
+	bool frag;     /* an IPv4 fragment: its TCP flags may be in another one */
+	int tcp_flags; /* -1: not in this frame */
 };
 
 static void map_v4(uint8_t out[CONNS_ADDR_LEN], const uint8_t *a)
@@ -102,6 +104,7 @@ static bool pkt_parse(const uint8_t *f, size_t n, struct pkt *p)
 		map_v4(p->dst, ip + IP4_SRC_OFF + IP4_ADDR_LEN);
 		l4 = SLIRP_ETH_HLEN + (size_t)(ip[0] & 0xf) * 4;
 		memcpy(&frag, ip + IP4_FRAG_OFF, 2);
+		p->frag = ntohs(frag) & (IP_MF | IP_OFFMASK);
 		if (ntohs(frag) & IP_OFFMASK)
 			l4 = n; /* a later fragment: no ports */
 	} else if (type == htons(ETH_P_IPV6) && n >= SLIRP_ETH_HLEN + IP6_HLEN) {
@@ -110,11 +113,14 @@ static bool pkt_parse(const uint8_t *f, size_t n, struct pkt *p)
 		memcpy(p->src, ip + IP6_SRC_OFF, CONNS_ADDR_LEN);
 		memcpy(p->dst, ip + IP6_DST_OFF, CONNS_ADDR_LEN);
 		l4 = SLIRP_ETH_HLEN + IP6_HLEN;
+		p->frag = false; /* libslirp drops IPv6 extension headers, fragments among them */
 	} else {
 		return false;
 	}
 	p->sport = p->dport = 0;
 	p->icmp_type = 0;
+	p->tcp_flags =
+		p->proto == IPPROTO_TCP && n > l4 + TCP_FLAGS_OFF ? f[l4 + TCP_FLAGS_OFF] : -1;
 	if ((p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) && n >= l4 + 4) {
 		p->sport = (uint16_t)(f[l4] << 8 | f[l4 + 1]);
 		p->dport = (uint16_t)(f[l4 + 2] << 8 | f[l4 + 3]);
@@ -444,12 +450,25 @@ bool conns_from_guest(struct conns *c, const uint8_t *f, size_t n, struct gro *g
 		return true;
 	c->input = (struct conns_owner){ .guest = true, .proto = p.proto, .sport = p.sport };
 	memcpy(c->input.addr, p.src, CONNS_ADDR_LEN);
-	if (p.proto == IPPROTO_TCP && seg_parse(f, n, &s)) {
-		closing_from_guest(c, f, &s, &p);
-		if ((s.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && over_limit(c, &p)) {
+	if (p.proto == IPPROTO_TCP) {
+		bool parsed = seg_parse(f, n, &s);
+
+		if (parsed)
+			closing_from_guest(c, f, &s, &p);
+		/*
+		 * A SYN opens a socket. So may a frame whose flags are not all here (an IPv4
+		 * fragment: libslirp reassembles them), or not where seg_parse() looks (IP
+		 * options, which libslirp strips): past the limit, those are dropped.
+		 */
+		if (parsed && !p.frag && (s.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+		    over_limit(c, &p)) {
 			refuse_syn(f, &s, &p, g, tap_fd);
 			return false;
 		}
+		if ((!parsed || p.frag) &&
+		    (p.frag || p.tcp_flags < 0 || (p.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) &&
+		    over_limit(c, &p))
+			return false;
 	} else if (((p.proto == IPPROTO_UDP && p.dport != UDP_PORT_BOOTPS) ||
 		    (p.proto == IPPROTO_ICMP && p.icmp_type == ICMP_ECHO_REQ) ||
 		    (p.proto == IPPROTO_ICMPV6 && p.icmp_type == ICMP6_ECHO_REQ)) &&

@@ -134,3 +134,63 @@ test_one_container_holding_connections_leaves_the_other_its_own() {
 	assert_match "$OUT" "^ok 500 errors 0 " "c2's connections while c1 holds all it can"
 	assert_match "$(cat "$TEST_WORK/holder.out")" "^held 1024 refused 1076" "c1's share"
 }
+
+# raw_syn.py MODE SPORT DPORT: a SYN from 10.0.2.100 to 10.0.2.2 made by hand, with IPv4
+# options (MODE options) or cut into two fragments, the flags in the second (MODE frag).
+write_raw_syn() {
+	cat >"$TEST_WORK/raw_syn.py" <<-'PY'
+		import socket, struct, sys
+		def csum(b):
+		    b += b"\0" * (len(b) % 2)
+		    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
+		    while s >> 16:
+		        s = (s & 0xffff) + (s >> 16)
+		    return ~s & 0xffff
+		mode, sport, dport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+		src, dst = socket.inet_aton("10.0.2.100"), socket.inet_aton("10.0.2.2")
+		tcp = struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, 5 << 4, 0x02, 65535, 0, 0)
+		c = csum(src + dst + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
+		tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
+		def ip(payload, opts=b"", frag=0):
+		    ihl = 5 + len(opts) // 4
+		    return struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, 0, 4242, frag, 64, 6, 0, src,
+		                       dst) + opts + payload
+		s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+		if mode == "options":
+		    s.sendto(ip(tcp, b"\x01\x01\x01\x00"), ("10.0.2.2", 0))
+		else:
+		    s.sendto(ip(tcp[:8], frag=0x2000), ("10.0.2.2", 0))
+		    s.sendto(ip(tcp[8:], frag=1), ("10.0.2.2", 0))
+	PY
+	cat >"$TEST_WORK/count.py" <<-'PY'
+		import socket, sys
+		s = socket.socket()
+		s.bind(("127.0.0.1", int(sys.argv[1])))
+		s.listen(64)
+		open(sys.argv[2], "w").close()
+		held = []
+		while True:
+		    c, _ = s.accept()
+		    held.append(c)
+		    print(len(held), flush=True)
+	PY
+}
+
+# A SYN whose flags are not where the limit looks (after IPv4 options libslirp strips, or in a
+# second fragment libslirp reassembles) still counts: past the limit it opens nothing.
+test_hand_made_syns_past_the_limit_open_no_host_connection() {
+	local port
+	port=$(free_port)
+	write_raw_syn
+	bg counter python3 "$TEST_WORK/count.py" "$port" "$TEST_WORK/counter.ready"
+	wait_until 5 "[ -e '$TEST_WORK/counter.ready' ]"
+	ok "$NETNS" add web
+	slirp_compat web --max-sockets=64 --max-sockets-per-source=2
+	bg holder "$NETNS" exec web -- "$CHURN" hold 10.0.2.2 "$port" 2 60
+	wait_until 10 "grep -q held '$TEST_WORK/holder.out'"
+	assert_eq "$(cat "$TEST_WORK/holder.out")" "held 2 refused 0"
+	ok in_ns web python3 "$TEST_WORK/raw_syn.py" options 40001 "$port"
+	ok in_ns web python3 "$TEST_WORK/raw_syn.py" frag 40002 "$port"
+	sleep 1
+	assert_eq "$(tail -1 "$TEST_WORK/counter.out")" 2 "host connections made"
+}
