@@ -8,6 +8,7 @@
 
 #include "array.h"
 #include "csum.h"
+#include "hostfwd.h"
 #include "loop.h"
 #include "slirp.h"
 
@@ -177,6 +178,10 @@ static void tap_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 		    finish_csum(l->frame + hdr, (size_t)n - hdr, &h))
 			continue;
 		bytes += (size_t)n;
+		memcpy(l->guest_mac, l->frame + hdr + SLIRP_MAC_LEN, SLIRP_MAC_LEN);
+		l->guest_mac_known = true;
+		if (hostfwd_from_guest(l->fwd, l->frame + hdr, (size_t)n - hdr))
+			continue;
 		if (!conns_from_guest(&l->conns, l->frame + hdr, (size_t)n - hdr, l->gro,
 				      l->tap_fd))
 			continue;

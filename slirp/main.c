@@ -151,6 +151,7 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 	}
 	fwd->slirp = l->slirp;
 	fwd->cfg = cfg;
+	fwd->loop = l;
 	l->fwd = fwd;
 	if (cfg->api_path[0] &&
 	    !(l->api = apiserver_new(cfg->api_path, &l->ev, api_handle, l, &err))) {
