@@ -479,11 +479,12 @@ test_trickled_api_requests_cost_linear_time() {
 	[ "$used" -lt 50 ] || fail "the helper used $used ticks (0.01 s each) on trickled requests"
 }
 
-# slirp_noloop NAME: rootlet-slirp on NAME as rootlesskit runs it for docker, host loopback
-# disabled, its API socket in the test's directory.
+# slirp_noloop NAME: rootlet-slirp on NAME as rootlesskit runs it for docker (host loopback
+# disabled, sandbox and seccomp on), its API socket in the test's directory.
 slirp_noloop() {
 	bg slirp nsenter --preserve-credentials --user="$ROOTLET_STATE_DIR/$1/user" \
-		"$SLIRP" -c --disable-host-loopback --api-socket "$TEST_WORK/api.sock" \
+		"$SLIRP" -c --disable-host-loopback --enable-sandbox --enable-seccomp \
+		--api-socket "$TEST_WORK/api.sock" \
 		--netns-type=path "$ROOTLET_STATE_DIR/$1/net" tap0
 	wait_until 10 "[ -S '$TEST_WORK/api.sock' ]"
 }
