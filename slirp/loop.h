@@ -53,6 +53,7 @@ struct loop {
 	uint8_t guest_mac[6]; /* the last guest frame's source, for frames of our own */
 	bool guest_mac_known;
 	unsigned trim_peak; /* most sockets held since the heap was last trimmed */
+	int64_t trimmed_ms; /* when it was */
 };
 
 int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet);

@@ -6,6 +6,7 @@ CHURN_PARALLEL=50
 SETTLE_S=20         # after the last connection closed, RSS is back near its start ...
 RSS_SLACK_KIB=16384 # ... within this
 PEAK_MAX_KIB=131072 # and never above this on the way
+FDS_SLACK=25        # host sockets left a second after 500 connections (none but a few)
 
 in_ns() {
 	local name=$1
@@ -55,9 +56,11 @@ test_churn_of_short_connections_leaves_no_memory_behind() {
 }
 
 # A guest that closes after its peer leaves no host socket behind (libslirp's 10 s TIME_WAIT
-# held each, and its buffers, in the helper): a second after the churn, the fds are back.
+# held each, and its buffers, in the helper): a second after 500 such connections, the
+# helper's fds are back where they were, but for a few (a flow pushed out of conns.c's table
+# waits its TIME_WAIT out).
 test_connections_closed_by_the_host_leave_no_sockets_behind() {
-	local port pid before
+	local port pid before after
 	port=$(free_port)
 	bg server "$CHURN" serve 127.0.0.1 "$port"
 	wait_until 5 "grep -q listening '$TEST_WORK/server.out'"
@@ -67,7 +70,9 @@ test_connections_closed_by_the_host_leave_no_sockets_behind() {
 	ok in_ns web "$CHURN" connect 10.0.2.2 "$port" 500 "$CHURN_PARALLEL"
 	assert_match "$OUT" "^ok 500 errors 0 "
 	sleep 1
-	assert_eq "$(ls "/proc/$pid/fd" | wc -l)" "$before" "the helper's fds a second after"
+	after=$(ls "/proc/$pid/fd" | wc -l)
+	echo "fds: $before before, $after a second after"
+	[ "$after" -le $((before + FDS_SLACK)) ] || fail "$after fds a second after, from $before"
 }
 
 # held.py: N connections to an echo server held open, EXTRA more tried while they are, then
