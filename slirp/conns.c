@@ -225,6 +225,19 @@ void conns_fd_gone(struct conns *c, int fd)
 		*s = c->sources[--c->nsources];
 }
 
+/* Whether libslirp has a socket for @p's UDP flow already (it keys them by guest source). */
+static bool udp_known(const struct conns *c, const struct pkt *p)
+{
+	for (int fd = 0; fd < c->nowners; fd++) {
+		const struct conns_owner *o = &c->owners[fd];
+
+		if (o->guest && o->proto == IPPROTO_UDP && o->sport == p->sport &&
+		    !memcmp(o->addr, p->src, CONNS_ADDR_LEN))
+			return true;
+	}
+	return false;
+}
+
 /* Whether a new socket for @p's source is past a limit; the first of a burst is logged. */
 static bool over_limit(struct conns *c, const struct pkt *p)
 {
@@ -234,6 +247,9 @@ static bool over_limit(struct conns *c, const struct pkt *p)
 	int64_t now;
 
 	if (!source && !(c->max_sockets && c->total >= c->max_sockets))
+		return false;
+	/* Looked for only at the limit: a walk of every socket. */
+	if (p->proto == IPPROTO_UDP && udp_known(c, p))
 		return false;
 	c->refused++;
 	now = mono_ms();
@@ -247,19 +263,6 @@ static bool over_limit(struct conns *c, const struct pkt *p)
 	}
 	c->last_refusal_ms = now;
 	return true;
-}
-
-/* Whether libslirp has a socket for @p's UDP flow already (it keys them by guest source). */
-static bool udp_known(const struct conns *c, const struct pkt *p)
-{
-	for (int fd = 0; fd < c->nowners; fd++) {
-		const struct conns_owner *o = &c->owners[fd];
-
-		if (o->guest && o->proto == IPPROTO_UDP && o->sport == p->sport &&
-		    !memcmp(o->addr, p->src, CONNS_ADDR_LEN))
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -472,7 +475,7 @@ bool conns_from_guest(struct conns *c, const uint8_t *f, size_t n, struct gro *g
 	} else if (((p.proto == IPPROTO_UDP && p.dport != UDP_PORT_BOOTPS) ||
 		    (p.proto == IPPROTO_ICMP && p.icmp_type == ICMP_ECHO_REQ) ||
 		    (p.proto == IPPROTO_ICMPV6 && p.icmp_type == ICMP6_ECHO_REQ)) &&
-		   !(p.proto == IPPROTO_UDP && udp_known(c, &p)) && over_limit(c, &p)) {
+		   over_limit(c, &p)) {
 		return false;
 	}
 	c->in_input = true;

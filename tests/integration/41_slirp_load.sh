@@ -199,3 +199,32 @@ test_hand_made_syns_past_the_limit_open_no_host_connection() {
 	sleep 1
 	assert_eq "$(tail -1 "$TEST_WORK/counter.out")" 2 "host connections made"
 }
+
+# UDP flows count too: past the limit a datagram of a new flow (a source port libslirp has no
+# socket for) is dropped, and the flows already open keep being answered.
+test_past_the_socket_limit_new_udp_flows_are_dropped_and_open_ones_flow() {
+	local port
+	port=$(free_port)
+	serve echo $NET serve-echo udp 127.0.0.1 "$port"
+	ok "$NETNS" add web
+	slirp_compat web --max-sockets=64 --max-sockets-per-source=2
+	cat >"$TEST_WORK/flows.py" <<-'PY'
+		import socket, sys
+		port = int(sys.argv[1])
+		def flow():
+		    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		    s.settimeout(2)
+		    s.connect(("10.0.2.2", port))
+		    return s
+		def echoed(s, msg):
+		    s.send(msg)
+		    try:
+		        return s.recv(64) == msg
+		    except socket.timeout:
+		        return False
+		a, b, c = flow(), flow(), flow()
+		print(echoed(a, b"a1"), echoed(b, b"b1"), echoed(c, b"c1"), echoed(a, b"a2"), echoed(b, b"b2"))
+	PY
+	ok in_ns web python3 "$TEST_WORK/flows.py" "$port"
+	assert_eq "$OUT" "True True False True True" "flows a, b, c (past the limit), a, b"
+}
