@@ -502,6 +502,8 @@ test_udp_forward_on_loopback_without_host_loopback_answers_its_clients() {
 	assert_eq "$OUT" first-client "reply through the forward"
 	ok $NET echo-client udp 127.0.0.1 "$port" second-client
 	assert_eq "$OUT" second-client "a second client's reply"
+	run $NET steal-udp 127.0.0.1 "$port"
+	assert_eq "$OUT" "steal-udp: Address already in use" "second bind of the forward's port"
 	ok $NET api "$TEST_WORK/api.sock" '{"execute":"list_hostfwd"}'
 	assert_eq "$(echo "$OUT" | jq -c '[.entries[] | [.proto, .host_addr, .host_port, .guest_port]]')" \
 		"[[\"udp\",\"127.0.0.1\",$port,5353]]"
