@@ -112,6 +112,7 @@ test_past_the_socket_limit_new_connections_are_refused_and_held_ones_flow() {
 	assert_eq "$(grep -c 'refusing new connections from 10.0.2.100' "$TEST_WORK/slirp.out")" 1 \
 		"log lines for one burst"
 	# Under the limit, churn far past it in total is never refused: no socket is miscounted.
+	# (IPv6 sources count alike: test_past_the_socket_limit_holds_for_ipv6_too.)
 	bg server "$CHURN" serve 127.0.0.1 "$((port + 1))"
 	wait_until 5 "grep -q listening '$TEST_WORK/server.out'"
 	ok in_ns web "$CHURN" connect 10.0.2.2 "$((port + 1))" 1000 6
@@ -227,4 +228,17 @@ test_past_the_socket_limit_new_udp_flows_are_dropped_and_open_ones_flow() {
 	PY
 	ok in_ns web python3 "$TEST_WORK/flows.py" "$port"
 	assert_eq "$OUT" "True True False True True" "flows a, b, c (past the limit), a, b"
+}
+
+# The same limit over IPv6: fd00::100 is a guest address like any other.
+test_past_the_socket_limit_holds_for_ipv6_too() {
+	local port
+	port=$(free_port)
+	serve echo $NET serve-echo tcp ::1 "$port"
+	ok "$NETNS" add web
+	write_held_client
+	slirp_compat web --enable-ipv6 --max-sockets=64 --max-sockets-per-source=8
+	wait_until 10 "\"$NETNS\" exec web -- ip -6 addr show tap0 2>/dev/null | grep -q fd00::100"
+	ok in_ns web python3 "$TEST_WORK/held.py" fd00::2 "$port" 8 3
+	assert_eq "$OUT" "held 8 refused 3 of 3 echoed 8" "at the limit, over IPv6"
 }
