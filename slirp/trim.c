@@ -53,6 +53,10 @@ void trim_setup_pages(void)
  * a fifth of the helper's CPU, and page faults on every new buffer: 20 to 40% fewer
  * connections a second than with the buffers on the heap, recycled. So the threshold is fixed
  * above them (no dynamic surprises), and the heap is trimmed after sockets close (loop.c).
+ * What churn still costs is libslirp's: its tcp_mss() re-reserves both buffers at each
+ * connection's start, rounded up to a multiple of the MSS, and the realloc() copies 128 KiB,
+ * faulting in every page (60% of the helper's CPU under churn, in perf; its socket lists,
+ * short now that TIME_WAITs end early, do not show).
  */
 #define TRIM_MMAP_THRESHOLD (512 * 1024)
 
