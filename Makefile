@@ -129,7 +129,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 # Tests of a binary's own parsers link the few files of it they test.
-UNIT_SLIRP_SRCS := slirp/api_req.c slirp/opts.c slirp/seccomp.c slirp/gro.c slirp/csum.c
+UNIT_SLIRP_SRCS := slirp/api_req.c slirp/opts.c slirp/seccomp.c slirp/gro.c slirp/seg.c slirp/csum.c
 UNIT_SLIRP_PKGS := jansson libseccomp libcap-ng libnl-3.0 libnl-route-3.0
 
 # Not under the sanitizers: their runtime makes syscalls (sigaltstack, ptrace) the filter
@@ -250,9 +250,9 @@ lint:
 		--std=c11 --inline-suppr -D__GNUC__ -DROOTLET_VERSION=\"x\" -DLIBEXECDIR=\"x\" \
 		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns bypass runtime tests/unit
 
-# Test programs the integration suite runs (for the bypass: a racing client in C, and a twin
-# connected past connect()).
-TEST_TOOLS := $(B)/tools/racer $(B)/tools/twinroute $(B)/tools/swaprace
+# Test programs the integration suite runs: for the bypass, a racing client in C, a twin
+# connected past connect() and a twin swapped under a continued call; for slirp, the churn load.
+TEST_TOOLS := $(B)/tools/racer $(B)/tools/twinroute $(B)/tools/swaprace $(B)/tools/churn
 $(B)/tools/%: tests/integration/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BASE) $< -o $@ -lpthread
@@ -280,7 +280,7 @@ $(B)/usernsfloor: scripts/usernsfloor.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(BASE) $< -o $@
 
-bench: deps all $(B)/benchclient $(B)/usernsfloor
+bench: deps all $(B)/benchclient $(B)/usernsfloor $(B)/tools/churn
 	scripts/bench.sh
 
 # contrib/systemd's units (user/ and system/), with the binaries' installed paths in them.

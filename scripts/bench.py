@@ -16,6 +16,9 @@ and its teardown, beside slirp4netns+unshare+nsenter, pasta --config-net and roo
 inbound through socket activation (the host's socket handed to a server inside `rootlet run`)
 beside the plain loopback baseline, rootlet-portfwd, pasta and rootlesskit (benchclient's
 stream, conn/s and round trips).
+churn (bench_churn.py): 2 rounds of 10,000 short connections, 50 at a time, from a netns to a
+host server that closes each at once, through rootlet-slirp, slirp4netns and pasta: failures,
+connections/s per round, the helper's fds, peak RSS and RSS after.
 bypass (bench_bypass.py): outbound TCP through rootlet-bypass beside the kernel's loopback,
 rootlet-slirp, slirp4netns, pasta and rootlesskit; connect()'s p50 bypassed against the host's
 and the seccomp-notify floor; the filter's cost to a program without socket calls.
@@ -37,11 +40,13 @@ import time
 from bench_common import (BENCHCLIENT, NETNS, OLD_TOP, RUNS, SECONDS, Pasta, Slirpish, binary,
                           round_trips, sh)
 from bench_bypass import bench_bypass, print_bypass
+from bench_churn import bench_churn, print_churn
 from bench_front import bench_activation, bench_run, print_activation, print_run
 from bench_network import bench_network, print_network
 from bench_portfwd import bench_portfwd, print_portfwd
 
-# BENCH_ONLY=slirp, portfwd, network or bypass: one part, while working on it; make bench runs all.
+# BENCH_ONLY=slirp, churn, portfwd, network or bypass: one part, while working on it; make bench
+# runs all.
 ONLY = os.environ.get("BENCH_ONLY", "")
 IPERF_PORT = 15201
 ECHO_PORT = 15202
@@ -161,6 +166,7 @@ def main():
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.3)
     rows, rr, e2e, fwd, front_run, act, net, bp = [], {}, None, None, None, None, None, None
+    churn = None
     try:
         if ONLY in ("", "slirp"):
             print(f"bench: slirp, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
@@ -168,6 +174,9 @@ def main():
             e2e = bench_e2e()
             print("bench: rootlet run end to end", file=sys.stderr)
             front_run = bench_run()
+        if ONLY in ("", "churn"):
+            print("bench: slirp under connection churn", file=sys.stderr)
+            churn = bench_churn()
         if ONLY in ("", "portfwd"):
             print(f"bench: portfwd, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
             fwd = bench_portfwd()
@@ -188,6 +197,8 @@ def main():
 
     if e2e:
         print_slirp(rows, rr, e2e)
+    if churn:
+        print_churn(churn)
     if front_run:
         print_run(front_run)
     if fwd:

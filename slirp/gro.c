@@ -12,6 +12,7 @@
 
 #include "csum.h"
 #include "loop.h"
+#include "seg.h"
 #include "slirp.h"
 
 /*
@@ -38,98 +39,8 @@
  * window update) is never merged.
  */
 
-#define ETH_TYPE_OFF 12
-/* Offsets into the IP headers: frames are read by offset, their headers being unaligned */
-#define IP4_HLEN       20
-#define IP4_TOTLEN_OFF 2
-#define IP4_FRAG_OFF   6
-#define IP4_PROTO_OFF  9
-#define IP4_CSUM_OFF   10
-#define IP6_HLEN       40
-#define IP6_PLEN_OFF   4
-#define IP6_NXT_OFF    6
-/* ... and of source and destination address, together */
-#define IP4_ADDRS_OFF 12
-#define IP4_ADDRS_LEN 8
-#define IP6_ADDRS_OFF 8
-#define IP6_ADDRS_LEN 32
-/* Offsets into the TCP header */
-#define TCP_PORTS_LEN	4
-#define TCP_SEQ_OFF	4
-#define TCP_ACKSEQ_OFF	8
-#define TCP_ACKSEQ_DOFF 5 /* the acknowledgement number and the data offset byte */
-#define TCP_DOFF_OFF	12
-#define TCP_FLAGS_OFF	13
-#define TCP_WINDOW_OFF	14
-#define TCP_CSUM_OFF	16
-#define TCP_HLEN_MAX	60
-#define TCP_ACK		0x10
-#define TCP_PSH		0x08
-
 #define GRO_FRAME_MAX (SLIRP_ETH_HLEN + IP_MAXPACKET)
 #define GRO_ACK_MAX   (SLIRP_ETH_HLEN + IP6_HLEN + TCP_HLEN_MAX)
-
-/* Where a TCP segment's headers are, and what it carries. */
-struct seg {
-	int family;
-	size_t l3;	/* IP header offset */
-	size_t l4;	/* TCP header offset */
-	size_t payload; /* payload offset */
-	size_t len;	/* payload length */
-	uint32_t seq;
-	uint32_t ack;
-	uint8_t flags;
-};
-
-/* Whether @f is a TCP segment over IPv4 (no options, unfragmented) or IPv6 (no extension). */
-static bool parse(const uint8_t *f, size_t n, struct seg *s)
-{
-	uint16_t type;
-	size_t tcp_len;
-
-	if (n < SLIRP_ETH_HLEN)
-		return false;
-	memcpy(&type, f + ETH_TYPE_OFF, 2);
-	s->l3 = SLIRP_ETH_HLEN;
-	if (type == htons(ETH_P_IP)) {
-		uint16_t frag, tot;
-
-		if (n < s->l3 + IP4_HLEN || f[s->l3] != 0x45 ||
-		    f[s->l3 + IP4_PROTO_OFF] != IPPROTO_TCP)
-			return false; /* IPv4 without options only */
-		memcpy(&frag, f + s->l3 + IP4_FRAG_OFF, 2);
-		memcpy(&tot, f + s->l3 + IP4_TOTLEN_OFF, 2);
-		if (ntohs(frag) & (IP_MF | IP_OFFMASK) || ntohs(tot) != n - s->l3)
-			return false;
-		s->family = AF_INET;
-		s->l4 = s->l3 + IP4_HLEN;
-	} else if (type == htons(ETH_P_IPV6)) {
-		uint16_t plen;
-
-		if (n < s->l3 + IP6_HLEN || f[s->l3 + IP6_NXT_OFF] != IPPROTO_TCP)
-			return false;
-		memcpy(&plen, f + s->l3 + IP6_PLEN_OFF, 2);
-		if (ntohs(plen) != n - s->l3 - IP6_HLEN)
-			return false;
-		s->family = AF_INET6;
-		s->l4 = s->l3 + IP6_HLEN;
-	} else {
-		return false;
-	}
-	if (n < s->l4 + sizeof(struct tcphdr))
-		return false;
-	tcp_len = (size_t)(f[s->l4 + TCP_DOFF_OFF] >> 4) * 4; /* in 32-bit words */
-	s->flags = f[s->l4 + TCP_FLAGS_OFF];
-	if (tcp_len < sizeof(struct tcphdr) || n < s->l4 + tcp_len)
-		return false;
-	s->payload = s->l4 + tcp_len;
-	s->len = n - s->payload;
-	memcpy(&s->seq, f + s->l4 + TCP_SEQ_OFF, 4);
-	s->seq = ntohl(s->seq);
-	memcpy(&s->ack, f + s->l4 + TCP_ACKSEQ_OFF, 4);
-	s->ack = ntohl(s->ack);
-	return true;
-}
 
 /* Whether @s is data that may start or join a TSO frame: nothing but ACK and PSH set. */
 static bool mergeable_data(const struct seg *s)
@@ -333,7 +244,7 @@ void gro_send(struct gro *g, int tap_fd, const void *f, size_t n)
 {
 	const uint8_t *p = f;
 	struct seg s;
-	bool tcp = parse(p, n, &s);
+	bool tcp = seg_parse(p, n, &s);
 
 	if (!tcp || !pure_ack(&s))
 		g->data_out = true;

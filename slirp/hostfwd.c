@@ -106,6 +106,40 @@ static void default_guest(const struct hostfwd_table *t, struct api_request *r)
 	}
 }
 
+static void table_insert(struct hostfwd_table *t, struct hostfwd *f, const struct api_request *r,
+			 int *ret_id, int *ret_port)
+{
+	f->id = ++t->next_id;
+	f->udp = r->udp;
+	f->guest = r->guest;
+	f->next = t->head;
+	t->head = f;
+	*ret_id = f->id;
+	*ret_port = sockaddr_port(&f->host);
+}
+
+/* A UDP forward on IPv4 loopback served by udploop.c (see hostfwd_add()). */
+static int add_own(struct hostfwd_table *t, struct api_request *r, struct hostfwd *f, int *ret_id,
+		   int *ret_port, struct err *e)
+{
+	struct slirp_addrs a;
+	struct sockaddr_in bound;
+	int err;
+
+	slirp_addrs_derive(t->cfg, &a);
+	err = udploop_new(t->loop, (const struct sockaddr_in *)&r->host,
+			  (const struct sockaddr_in *)&r->guest, a.host, &bound, &f->own);
+	if (err) {
+		free(f);
+		return err_make(e, err, "add_hostfwd: cannot bind host port %u: %s",
+				sockaddr_port(&r->host), strerror(-err));
+	}
+	memcpy(&f->host, &bound, sizeof(bound));
+	t->nown++;
+	table_insert(t, f, r, ret_id, ret_port);
+	return 0;
+}
+
 /**
  * hostfwd_add() - Forward a host port to the guest
  * @t:		the table
@@ -131,24 +165,21 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 		return err_make(e, -EINVAL,
 				"add_hostfwd: bad arguments.host_addr (IPv6 needs --enable-ipv6)");
 	}
-	/*
-	 * libslirp 4.7 drops a guest's UDP reply to a host-loopback client unless host loopback
-	 * is allowed (slirp4netns shares it): a UDP forward on a loopback address, which only
-	 * such clients reach, could never carry a reply. Refused; on any other address it
-	 * serves the clients that come from elsewhere.
-	 */
-	if (r->udp && t->cfg->disable_host_loopback && sockaddr_is_loopback(&r->host)) {
-		return err_make(
-			e, -EINVAL,
-			"add_hostfwd: bad arguments.host_addr (a UDP forward on loopback needs "
-			"host "
-			"loopback allowed: libslirp drops its replies otherwise)");
-	}
 	if (!r->guest_given)
 		default_guest(t, r);
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	/*
+	 * A UDP forward on an IPv4 loopback address with host loopback disabled (docker's and
+	 * podman's slirp4netns port drivers ask for one): libslirp 4.7 would drop the guest's
+	 * replies to its clients, as it drops anything the guest sends to the host's loopback
+	 * then. Served by udploop.c instead, replies too. On IPv6 (::1) libslirp serves it, one
+	 * way (rootlet-slirp(1), BUGS).
+	 */
+	if (r->udp && t->cfg->disable_host_loopback && sockaddr_is_loopback(&r->host) &&
+	    r->host.ss_family == AF_INET && r->guest.ss_family == AF_INET)
+		return add_own(t, r, f, ret_id, ret_port, e);
 	if (r->host.ss_family == AF_INET6)
 		flags |= SLIRP_HOSTFWD_V6ONLY;
 
@@ -175,13 +206,7 @@ int hostfwd_add(struct hostfwd_table *t, struct api_request *r, int *ret_id, int
 		free(f);
 		return fd < 0 ? -EIO : err;
 	}
-	f->id = ++t->next_id;
-	f->udp = r->udp;
-	f->guest = r->guest;
-	f->next = t->head;
-	t->head = f;
-	*ret_id = f->id;
-	*ret_port = sockaddr_port(&f->host);
+	table_insert(t, f, r, ret_id, ret_port);
 	return 0;
 }
 
@@ -202,6 +227,13 @@ int hostfwd_remove(struct hostfwd_table *t, int id, struct err *e)
 
 		if (f->id != id)
 			continue;
+		if (f->own) {
+			udploop_free(f->own);
+			t->nown--;
+			*p = f->next;
+			free(f);
+			return 0;
+		}
 		if (f->host.ss_family == AF_INET6)
 			flags |= SLIRP_HOSTFWD_V6ONLY;
 		slirp_remove_hostxfwd(t->slirp, (struct sockaddr *)&f->host, sockaddr_len(&f->host),
@@ -246,6 +278,25 @@ void hostfwd_free(struct hostfwd_table *t)
 		struct hostfwd *f = t->head;
 
 		t->head = f->next;
+		udploop_free(f->own);
 		free(f);
 	}
+}
+
+/**
+ * hostfwd_from_guest() - Whether a guest frame is a reply one of our own forwards takes
+ * @t:		the table
+ * @f:		the Ethernet frame
+ * @n:		its length
+ *
+ * Return: true if it was taken (and must not go to libslirp)
+ */
+bool hostfwd_from_guest(struct hostfwd_table *t, const uint8_t *f, size_t n)
+{
+	if (!t || !t->nown)
+		return false;
+	for (struct hostfwd *h = t->head; h; h = h->next)
+		if (h->own && udploop_from_guest(h->own, f, n))
+			return true;
+	return false;
 }

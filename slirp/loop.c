@@ -8,7 +8,9 @@
 
 #include "array.h"
 #include "csum.h"
+#include "hostfwd.h"
 #include "loop.h"
+#include "monoclock.h"
 #include "slirp.h"
 
 /*
@@ -39,9 +41,10 @@
  * most TAP_BATCH, and no more than TAP_BATCH_BYTES, so that many small frames are taken in one
  * go while large ones do not hold back libslirp's ACKs to the guest.
  */
-#define TAP_BATCH	64
-#define TAP_BATCH_BYTES (256 * 1024)
-#define LOOP_FD_GROW	64
+#define TAP_BATCH	 64
+#define TAP_BATCH_BYTES	 (256 * 1024)
+#define LOOP_FD_GROW	 64
+#define TRIM_INTERVAL_MS 1000 /* between two trims of the heap */
 /* A virtio-net header and the largest segment TSO hands over, with its Ethernet header. */
 #define TAP_FRAME_MAX (sizeof(struct virtio_net_hdr) + 65536 + SLIRP_ETH_HLEN)
 
@@ -175,8 +178,16 @@ static void tap_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 		if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 		    finish_csum(l->frame + hdr, (size_t)n - hdr, &h))
 			continue;
-		slirp_input(l->slirp, l->frame + hdr, (int)((size_t)n - hdr));
 		bytes += (size_t)n;
+		memcpy(l->guest_mac, l->frame + hdr + SLIRP_MAC_LEN, SLIRP_MAC_LEN);
+		l->guest_mac_known = true;
+		if (hostfwd_from_guest(l->fwd, l->frame + hdr, (size_t)n - hdr))
+			continue;
+		if (!conns_from_guest(&l->conns, l->frame + hdr, (size_t)n - hdr, l->gro,
+				      l->tap_fd))
+			continue;
+		slirp_input(l->slirp, l->frame + hdr, (int)((size_t)n - hdr));
+		conns_input_done(&l->conns, l->slirp);
 	}
 }
 
@@ -196,17 +207,45 @@ void loop_timer_fire(struct evloop *ev, struct evloop_timer *t)
 		slirp_handle_timer(l->slirp, lt->id, lt->cb_opaque);
 }
 
+/*
+ * After sockets closed, the heap's free pages (their buffers and state) go back to the kernel:
+ * malloc_trim() once a second at most while they close (it walks the whole heap), and once
+ * more when they stop, the loop's sleep cut short for it. Returns the longest sleep allowed
+ * (ms), or -1.
+ */
+static int64_t trim_after_close(struct loop *l)
+{
+	unsigned now = l->conns.total;
+	int64_t ms = mono_ms(), wait;
+
+	if (now >= l->trim_peak) {
+		l->trim_peak = now;
+		return -1;
+	}
+	wait = l->trimmed_ms + TRIM_INTERVAL_MS - ms;
+	if (wait > 0)
+		return wait;
+	trim_heap();
+	l->trimmed_ms = ms;
+	l->trim_peak = now;
+	return -1;
+}
+
 /* Before the wait: libslirp names its fds and its timeout; what it sent goes out now. */
 static int64_t prepare(struct evloop *ev, void *ctx)
 {
 	struct loop *l = ctx;
 	uint32_t timeout = UINT32_MAX;
+	int64_t trim_ms;
 
 	(void)ev;
 	l->gen++;
 	slirp_pollfds_fill(l->slirp, &timeout, cb_add_poll, l);
 	sync_slirp_fds(l);
 	gro_flush(l->gro, l->tap_fd);
+	trim_ms = trim_after_close(l);
+	if (trim_ms >= 0 && (timeout == UINT32_MAX || trim_ms < (int64_t)timeout))
+		return trim_ms;
 	return timeout == UINT32_MAX ? -1 : (int64_t)timeout;
 }
 
@@ -271,6 +310,7 @@ void loop_free(struct loop *l)
 	}
 	free(l->fds);
 	free(l->frame);
+	conns_free(&l->conns);
 	gro_free(l->gro);
 	evloop_free(&l->ev);
 }

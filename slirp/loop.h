@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conns.h"
 #include "evloop.h"
 
 struct slirp_cfg;
@@ -46,8 +47,13 @@ struct loop {
 	uint32_t slirp_timeout; /* libslirp's, from this round's pollfds_fill */
 	struct loop_timer *timers;
 	bool debug;
-	uint8_t *frame;	 /* one tap frame */
-	struct gro *gro; /* frames to the guest, held to merge */
+	uint8_t *frame;	      /* one tap frame */
+	struct gro *gro;      /* frames to the guest, held to merge */
+	struct conns conns;   /* the host sockets the guest holds */
+	uint8_t guest_mac[6]; /* the last guest frame's source, for frames of our own */
+	bool guest_mac_known;
+	unsigned trim_peak; /* most sockets held since the heap was last trimmed */
+	int64_t trimmed_ms; /* when it was */
 };
 
 int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet);

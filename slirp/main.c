@@ -66,6 +66,10 @@ static void usage(FILE *f)
 		"--busy-poll=USEC         after giving the guest data, poll this long before "
 		"sleeping\n"
 		"                         (default 50, 0: never)\n"
+		"--max-sockets=N          host sockets the guest may hold at once; past it new\n"
+		"                         connections are refused (default 2048, 0: no limit)\n"
+		"--max-sockets-per-source=N  of them, from one guest address (default half of\n"
+		"                         --max-sockets)\n"
 		"--debug                  log details on stderr\n"
 		"-h, --help               show this help and exit\n"
 		"-v, --version            show version and exit\n"
@@ -91,6 +95,7 @@ static void cfg_defaults(struct slirp_cfg *cfg)
 	cfg->mtu = SLIRP_DEFAULT_MTU;
 	cfg->ready_fd = cfg->exit_fd = cfg->wait_fd = -1;
 	cfg->busy_poll_us = SLIRP_BUSY_POLL_US;
+	cfg->max_sockets = SLIRP_MAX_SOCKETS;
 	inet_pton(AF_INET, SLIRP_NET4, &cfg->net);
 	cfg->mask.s_addr = htonl(~0U << (32 - SLIRP_PREFIX4));
 	cfg->prefix = SLIRP_PREFIX4;
@@ -126,7 +131,8 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 		return err;
 	if ((err = tap_open_in_netns(cfg, &tap_fd)))
 		return err;
-	if ((err = loop_init(l, tap_fd, cfg->exit_fd, cfg->mtu, slirp_tap_vnet(cfg)))) {
+	if ((err = loop_init(l, tap_fd, cfg->exit_fd, cfg->mtu, slirp_tap_vnet(cfg))) ||
+	    (err = conns_init(&l->conns, cfg->max_sockets, cfg->max_per_source))) {
 		return err_errno(&cfg->err, err, "event loop");
 	}
 	/* While /proc is still ours: the holder that keeps a rootlet netns, if it is one. */
@@ -145,6 +151,7 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 	}
 	fwd->slirp = l->slirp;
 	fwd->cfg = cfg;
+	fwd->loop = l;
 	l->fwd = fwd;
 	if (cfg->api_path[0] &&
 	    !(l->api = apiserver_new(cfg->api_path, &l->ev, api_handle, l, &err))) {
@@ -174,6 +181,7 @@ int main(int argc, char **argv)
 	int notify_fd = -1, err;
 	const char *what;
 
+	trim_heap_setup();
 	cfg_defaults(&cfg);
 	err = opts_parse(argc, argv, &cfg);
 	if (err == 1) {

@@ -28,6 +28,8 @@ enum {
 	OPT_NETNS,
 	OPT_WAIT_FD,
 	OPT_BUSY_POLL,
+	OPT_MAX_SOCKETS,
+	OPT_MAX_PER_SOURCE,
 	OPT_DEBUG,
 	OPT_HELP,
 	OPT_TARGET_TYPE,
@@ -218,6 +220,8 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 		{ "netns", required_argument, NULL, OPT_NETNS },
 		{ "wait-fd", required_argument, NULL, OPT_WAIT_FD },
 		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
+		{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
+		{ "max-sockets-per-source", required_argument, NULL, OPT_MAX_PER_SOURCE },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "target-type", required_argument, NULL, OPT_TARGET_TYPE },
 		{ "help", no_argument, NULL, 'h' },
@@ -321,6 +325,17 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 				return bad(cfg, "--busy-poll (0 to 10000 microseconds)", optarg);
 			cfg->busy_poll_us = (unsigned)v;
 			break;
+		case OPT_MAX_SOCKETS:
+			if (opts_parse_uint(optarg, SLIRP_MAX_SOCKETS_MAX, &v))
+				return bad(cfg, "--max-sockets (0 to 1048576)", optarg);
+			cfg->max_sockets = (unsigned)v;
+			break;
+		case OPT_MAX_PER_SOURCE:
+			if (opts_parse_uint(optarg, SLIRP_MAX_SOCKETS_MAX, &v))
+				return bad(cfg, "--max-sockets-per-source (0 to 1048576)", optarg);
+			cfg->max_per_source = (unsigned)v;
+			cfg->max_per_source_set = true;
+			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
 			break;
@@ -372,6 +387,8 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 		if (nargs == 2)
 			snprintf(cfg->tapname, sizeof(cfg->tapname), "%s", argv[optind + 1]);
 	}
+	if (!cfg->max_per_source_set)
+		cfg->max_per_source = cfg->max_sockets / SLIRP_SOURCE_SHARE;
 	if (macaddress && !cfg->configure) {
 		return err_make(&cfg->err, -EINVAL, "--macaddress is only valid with -c");
 	}

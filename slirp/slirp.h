@@ -55,8 +55,11 @@ struct slirp_cfg {
 	/* how */
 	int ready_fd;
 	int exit_fd;
-	int wait_fd;	       /* --wait-fd: a byte on it before the namespaces are opened */
-	unsigned busy_poll_us; /* --busy-poll */
+	int wait_fd;		 /* --wait-fd: a byte on it before the namespaces are opened */
+	unsigned busy_poll_us;	 /* --busy-poll */
+	unsigned max_sockets;	 /* --max-sockets: host sockets the guest may hold; 0: no limit */
+	unsigned max_per_source; /* --max-sockets-per-source */
+	bool max_per_source_set;
 	char api_path[PATH_MAX];
 	bool enable_sandbox;
 	bool enable_seccomp;
@@ -76,6 +79,16 @@ void slirp_addrs_derive(const struct slirp_cfg *cfg, struct slirp_addrs *ret);
 /* --busy-poll: by default a little over a vCPU's wake-up on the machines measured */
 #define SLIRP_BUSY_POLL_US  50
 #define SLIRP_BUSY_POLL_MAX 10000
+
+/*
+ * --max-sockets: host sockets the guest's connections and flows may hold at once. Each costs
+ * an fd and, full, two 128 KiB buffers of libslirp's: 2048 bounds that at 512 MiB, and is
+ * twice what slirp4netns' 1024 fds allow. One guest address may hold half by default
+ * (--max-sockets-per-source), so one container of a shared network leaves the rest to others.
+ */
+#define SLIRP_MAX_SOCKETS     2048
+#define SLIRP_MAX_SOCKETS_MAX (1024 * 1024)
+#define SLIRP_SOURCE_SHARE    2
 
 /* Below this MTU the tap carries virtio-net headers and takes TSO segments (see tap.c). */
 #define SLIRP_TSO_MTU_BELOW 16384
@@ -100,5 +113,7 @@ int slirp_isolate_sandbox(struct slirp_cfg *cfg);
 int slirp_isolate_syscalls(struct slirp_cfg *cfg);
 int seccomp_install(void);
 void trim_setup_pages(void);
+void trim_heap_setup(void);
+void trim_heap(void);
 
 #endif

@@ -35,6 +35,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct loop *l = opaque;
 
+	conns_to_guest(&l->conns, buf, len);
 	gro_send(l->gro, l->tap_fd, buf, len);
 	return (ssize_t)len;
 }
@@ -110,11 +111,15 @@ static void cb_register_poll_fd(int fd, void *opaque)
 
 	if (fd >= 0 && fd < l->nfds)
 		l->fds[fd].registered = 0;
+	conns_fd_new(&l->conns, fd);
 }
 
 static void cb_unregister_poll_fd(int fd, void *opaque)
 {
-	loop_slirp_fd_gone(opaque, fd);
+	struct loop *l = opaque;
+
+	conns_fd_gone(&l->conns, fd);
+	loop_slirp_fd_gone(l, fd);
 }
 
 static void cb_notify(void *opaque)

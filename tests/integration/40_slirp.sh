@@ -431,18 +431,38 @@ test_forward_listeners_take_a_full_backlog() {
 	ok $NET many-echo 127.0.0.1 "$HOST_PORT" 200
 }
 
-# libslirp drops the replies to host-loopback UDP clients while host loopback is off: a UDP
-# forward on a loopback address could never answer, and is refused with the reason; one on
-# every address is taken (clients from elsewhere are answered).
-test_udp_forward_on_loopback_needs_host_loopback() {
-	ok "$NETNS" add web --slirp
-	sock=$ROOTLET_STATE_DIR/web/slirp.sock
-	for addr in 127.0.0.1 127.0.0.53; do
-		ok $NET api "$sock" "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_addr\":\"$addr\",\"host_port\":0,\"guest_port\":53}}"
-		assert_match "$(echo "$OUT" | jq -r .error.desc)" "host_addr.*needs host loopback allowed" "UDP on $addr"
+# A UDP forward on 127.0.0.1 with host loopback disabled, asked for as docker's slirp4netns
+# port driver asks (rootlesskit always passes --disable-host-loopback): taken, as slirp4netns
+# takes it, and the host's datagrams arrive in the guest.
+test_udp_forward_on_loopback_without_host_loopback_delivers_datagrams() {
+	local port
+	ok "$NETNS" add web
+	bg slirp nsenter --preserve-credentials --user="$ROOTLET_STATE_DIR/web/user" \
+		"$SLIRP" -c --disable-host-loopback --api-socket "$TEST_WORK/api.sock" \
+		--netns-type=path "$ROOTLET_STATE_DIR/web/net" tap0
+	wait_until 10 "[ -S '$TEST_WORK/api.sock' ]"
+	cat >"$TEST_WORK/sink.py" <<-'PY'
+		import socket, sys
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind(("0.0.0.0", 5514))
+		open(sys.argv[1], "w").close()
+		with open(sys.argv[2], "a") as out:
+		    while True:
+		        out.write(s.recv(512).decode() + "\n")
+		        out.flush()
+	PY
+	bg sink "$NETNS" exec web -- python3 "$TEST_WORK/sink.py" "$TEST_WORK/sink.ready" "$TEST_WORK/got"
+	wait_until 10 "[ -e '$TEST_WORK/sink.ready' ]"
+	port=$(free_port)
+	ok $NET api "$TEST_WORK/api.sock" "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_addr\":\"127.0.0.1\",\"host_port\":$port,\"guest_addr\":\"10.0.2.100\",\"guest_port\":5514}}"
+	assert_eq "$(echo "$OUT" | jq -r .return.id)" 1 "docker's request: $OUT"
+	for i in 1 2 3; do
+		python3 -c 'import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(sys.argv[1].encode(), ("127.0.0.1", int(sys.argv[2])))' "syslog $i" "$port"
 	done
-	slirp_hostfwd web udp 53 0.0.0.0
-	slirp_hostfwd web tcp 53
+	wait_until 5 "[ \$(wc -l <'$TEST_WORK/got') -ge 3 ]"
+	assert_eq "$(cat "$TEST_WORK/got")" $'syslog 1\nsyslog 2\nsyslog 3' "datagrams in the guest"
+	ok $NET api "$TEST_WORK/api.sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.53","host_port":0,"guest_port":53}}'
+	assert_match "$OUT" '"return"' "UDP on 127.0.0.53"
 }
 
 # API requests that trickle in cost the helper time linear in their bytes (each byte looked at
@@ -457,4 +477,75 @@ test_trickled_api_requests_cost_linear_time() {
 	used=$(($(cpu_ticks "$pid") - before))
 	echo "helper CPU: $used ticks"
 	[ "$used" -lt 50 ] || fail "the helper used $used ticks (0.01 s each) on trickled requests"
+}
+
+# slirp_noloop NAME: rootlet-slirp on NAME as rootlesskit runs it for docker (host loopback
+# disabled, sandbox and seccomp on), its API socket in the test's directory.
+slirp_noloop() {
+	bg slirp nsenter --preserve-credentials --user="$ROOTLET_STATE_DIR/$1/user" \
+		"$SLIRP" -c --disable-host-loopback --enable-sandbox --enable-seccomp \
+		--api-socket "$TEST_WORK/api.sock" \
+		--netns-type=path "$ROOTLET_STATE_DIR/$1/net" tap0
+	wait_until 10 "[ -S '$TEST_WORK/api.sock' ]"
+}
+
+# The same forward answers: a request-reply client on the host's loopback (DNS, say) gets the
+# guest's replies, which libslirp 4.7 dropped (slirp4netns 1.2 drops them too).
+test_udp_forward_on_loopback_without_host_loopback_answers_its_clients() {
+	local port
+	ok "$NETNS" add web
+	slirp_noloop web
+	serve guest in_ns web $NET serve-echo udp 0.0.0.0 5353
+	ok $NET api "$TEST_WORK/api.sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":0,"guest_addr":"10.0.2.100","guest_port":5353}}'
+	port=$(echo "$OUT" | jq -r .return.host_port)
+	ok $NET echo-client udp 127.0.0.1 "$port" first-client
+	assert_eq "$OUT" first-client "reply through the forward"
+	ok $NET echo-client udp 127.0.0.1 "$port" second-client
+	assert_eq "$OUT" second-client "a second client's reply"
+	run $NET steal-udp 127.0.0.1 "$port"
+	assert_eq "$OUT" "steal-udp: Address already in use" "second bind of the forward's port"
+	ok $NET api "$TEST_WORK/api.sock" '{"execute":"list_hostfwd"}'
+	assert_eq "$(echo "$OUT" | jq -c '[.entries[] | [.proto, .host_addr, .host_port, .guest_port]]')" \
+		"[[\"udp\",\"127.0.0.1\",$port,5353]]"
+	ok $NET api "$TEST_WORK/api.sock" '{"execute":"remove_hostfwd","arguments":{"id":1}}'
+	run $NET echo-client udp 127.0.0.1 "$port" gone --timeout 2
+	[ "$RC" -ne 0 ] || fail "the removed forward still answers"
+}
+
+# The reply path opens the host's loopback to nothing else: from the forward's own guest port,
+# a datagram to another loopback port (a UDP echo server of the host's) goes nowhere, while
+# the forward's client gets its reply.
+test_udp_loopback_forward_replies_reach_only_its_clients() {
+	local port hport
+	hport=$(free_port)
+	serve hostecho $NET serve-echo udp 127.0.0.1 "$hport"
+	ok "$NETNS" add web
+	slirp_noloop web
+	cat >"$TEST_WORK/guest.py" <<-'PY'
+		import socket, sys
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind(("0.0.0.0", 6000))
+		open(sys.argv[1], "w").close()
+		data, peer = s.recvfrom(512)
+		s.sendto(data + b"-back", peer)
+		for port in (int(sys.argv[2]), peer[1] + 1):
+		    s.sendto(b"leak", ("10.0.2.2", port))
+		s.settimeout(2)
+		try:
+		    print("reached", s.recvfrom(512))
+		except socket.timeout:
+		    print("silent")
+	PY
+	bg guest "$NETNS" exec web -- python3 "$TEST_WORK/guest.py" "$TEST_WORK/guest.ready" "$hport"
+	wait_until 10 "[ -e '$TEST_WORK/guest.ready' ]"
+	ok $NET api "$TEST_WORK/api.sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":0,"guest_port":6000}}'
+	port=$(echo "$OUT" | jq -r .return.host_port)
+	ok python3 -c 'import socket, sys
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+c.settimeout(5)
+c.sendto(b"hi", ("127.0.0.1", int(sys.argv[1])))
+print(c.recv(512).decode())' "$port"
+	assert_eq "$OUT" hi-back "the client's reply"
+	wait_until 5 "grep -q . '$TEST_WORK/guest.out'"
+	assert_eq "$(cat "$TEST_WORK/guest.out")" silent "the guest's datagrams to other loopback ports"
 }
