@@ -20,6 +20,29 @@ test_host_loopback_is_refused_by_default() {
 	[ "$RC" -ne 0 ] || fail "UDP to the host's loopback went through without --allow-host-loopback"
 }
 
+# libslirp's disable_host_loopback shuts only the gateway's translation to 127.0.0.1: a frame
+# written to the tap with the host's loopback itself as destination (127.0.0.0/8, 0.0.0.0, ::1,
+# ::, v4-mapped) was opened on the host like any destination, reaching another user's
+# loopback-only service. Such frames are dropped, with host loopback allowed or not; the same
+# raw SYN to the gateway with host loopback allowed shows the tool reaches the host at all.
+test_frames_addressed_to_the_hosts_loopback_never_reach_it() {
+	port=$(free_port)
+	serve v4 $NET serve-count 127.0.0.1 "$port" --log "$TEST_WORK/reached"
+	serve v6 $NET serve-count ::1 "$port" --log "$TEST_WORK/reached"
+	for flags in "" --allow-host-loopback; do
+		ok "$NETNS" add raw --slirp --ipv6 $flags
+		for dst in 127.0.0.1 127.1.2.3 0.0.0.0 ::1 :: ::ffff:127.0.0.1 ::ffff:0.0.0.0; do
+			ok in_ns raw $NET raw-syn "$dst" "$port"
+		done
+		sleep 1
+		[ ! -s "$TEST_WORK/reached" ] ||
+			fail "a raw SYN reached the host's loopback (${flags:-no flags}): $(cat "$TEST_WORK/reached")"
+		[ -n "$flags" ] || ok "$NETNS" del raw
+	done
+	ok in_ns raw $NET raw-syn 10.0.2.2 "$port"
+	wait_until 5 "[ -s '$TEST_WORK/reached' ]"
+}
+
 test_host_loopback_tcp_and_udp_with_allow_host_loopback() {
 	port=$(free_port)
 	serve tcp $NET serve-echo tcp 127.0.0.1 "$port"

@@ -4,6 +4,7 @@
 Every peer is on loopback or inside a namespace the test made; every wait is bounded.
 """
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -87,6 +88,56 @@ def serve_peer(args):
             if args.with_port:
                 said += f":{peer[1]}"
             c.sendall(said.encode())
+
+
+def serve_count(args):
+    """Accept TCP connections and log one line per connection to --log: who reached us."""
+    s = tcp_listen(args, 64)
+    while True:
+        c, peer = s.accept()
+        with open(args.log, "a") as log:
+            log.write(f"{peer[0]} {peer[1]}\n")
+        c.close()
+
+
+def inet_csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+def raw_syn(args):
+    """Write TCP SYNs to ADDR:PORT straight onto the tap, as a guest's own stack never would
+    (to the host's loopback, say), from slirp's guest address to slirp's gateway MAC."""
+    slirp_gw_mac = bytes.fromhex("52550a000202")  # libslirp's: 52:55 and 10.0.2.2
+    siocgifhwaddr = 0x8927  # /sys shows the host's netns: ask the netns's own kernel side
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as q:
+        req = fcntl.ioctl(q.fileno(), siocgifhwaddr, struct.pack("256s", args.dev.encode()))
+    own_mac = req[18:24]
+    fam = family_of(args.addr)
+    dst = socket.inet_pton(fam, args.addr)
+    src = socket.inet_pton(fam, "10.0.2.100" if fam == socket.AF_INET else "fd00::100")
+    tcp = struct.pack("!HHIIBBHHH", 40000 + args.port % 20000, args.port, 1, 0, 5 << 4, 0x02,
+                      64240, 0, 0)
+    if fam == socket.AF_INET:
+        pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
+        tcp = tcp[:16] + struct.pack("!H", inet_csum(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(tcp), 1, 0, 64, socket.IPPROTO_TCP, 0)
+        ip = ip[:10] + struct.pack("!H", inet_csum(ip + src + dst)) + src + dst
+        frame = slirp_gw_mac + own_mac + b"\x08\x00" + ip + tcp
+    else:
+        pseudo = src + dst + struct.pack("!IxxxB", len(tcp), socket.IPPROTO_TCP)
+        tcp = tcp[:16] + struct.pack("!H", inet_csum(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!IHBB", 6 << 28, len(tcp), socket.IPPROTO_TCP, 64) + src + dst
+        frame = slirp_gw_mac + own_mac + b"\x86\xdd" + ip + tcp
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((args.dev, 0))
+    for _ in range(args.count):
+        s.send(frame)
+        time.sleep(0.1)
 
 
 def whoami(args):
@@ -655,6 +706,12 @@ def main():
     p.add_argument("--ready")
     p.add_argument("--say")
     p.add_argument("--with-port", action="store_true")
+    p = endpoint_command(sub, "serve-count", serve_count)
+    p.add_argument("--ready")
+    p.add_argument("--log", required=True)
+    p = endpoint_command(sub, "raw-syn", raw_syn)
+    p.add_argument("--dev", default="tap0")
+    p.add_argument("--count", type=int, default=3)
     p = endpoint_command(sub, "whoami", whoami)
     p.add_argument("--bind")
     p.add_argument("--timeout", type=float, default=3.0)

@@ -1,0 +1,67 @@
+/* Guest frames addressed to the host's own loopback never reach libslirp. */
+#include <string.h>
+
+#include "hostguard.h"
+#include "seg.h"
+
+/*
+ * libslirp's disable_host_loopback stops only its own translation of the gateway (10.0.2.2,
+ * fd00::2) to 127.0.0.1 and ::1. A frame the guest writes to the tap with the host's loopback
+ * itself as destination (127.0.0.0/8, ::1, or 0.0.0.0 and ::, which the host's kernel takes
+ * as its own loopback when libslirp connects to them) is opened by libslirp as any other
+ * destination: a socket of the host's netns connected to a service that listens on loopback
+ * only, another user's too. No guest stack sends such a frame on the wire (those addresses
+ * are its own loopback's), so it is dropped here whatever the options: with host loopback
+ * allowed, the way to the host's loopback is the gateway's address, as in slirp4netns.
+ */
+
+#define ETH_HLEN      14
+#define ETH_P_IP_HI   0x08
+#define ETH_P_IP_LO   0x00
+#define ETH_P_IPV6_HI 0x86
+#define ETH_P_IPV6_LO 0xdd
+#define IP4_DST_OFF   16
+#define IP6_DST_OFF   24
+#define IP6_ADDR_LEN  16
+#define IP4_LOOPNET   127 /* 127.0.0.0/8 */
+#define IP4_THISNET   0	  /* 0.0.0.0/8: "this host" */
+#define V4MAPPED_PFX  12  /* ::ffff:0:0/96: ten zero bytes, then ff ff */
+#define V4MAPPED_FF   10
+
+/* Whether an IPv4 destination's first byte names the host itself: 127.0.0.0/8 or 0.0.0.0/8. */
+static bool ip4_is_host_itself(uint8_t first)
+{
+	return first == IP4_LOOPNET || first == IP4_THISNET;
+}
+
+static bool ip6_is_host_itself(const uint8_t *a)
+{
+	static const uint8_t zero[IP6_ADDR_LEN];
+
+	/* :: and ::1 */
+	if (!memcmp(a, zero, IP6_ADDR_LEN - 1) && a[IP6_ADDR_LEN - 1] <= 1)
+		return true;
+	/* ::ffff:127.x.y.z and ::ffff:0.x.y.z: the IPv4 ones, as a v4-mapped socket sees them */
+	return !memcmp(a, zero, V4MAPPED_FF) && a[V4MAPPED_FF] == 0xff &&
+	       a[V4MAPPED_FF + 1] == 0xff && ip4_is_host_itself(a[V4MAPPED_PFX]);
+}
+
+/**
+ * hostguard_drops() - Whether a guest frame is addressed to the host's own loopback
+ * @frame:	an Ethernet frame from the tap
+ * @len:	its length
+ *
+ * Return: true to drop it before libslirp sees it
+ */
+bool hostguard_drops(const uint8_t *frame, size_t len)
+{
+	if (len < ETH_HLEN)
+		return false;
+	if (frame[ETH_TYPE_OFF] == ETH_P_IP_HI && frame[ETH_TYPE_OFF + 1] == ETH_P_IP_LO)
+		return len >= ETH_HLEN + IP4_HLEN &&
+		       ip4_is_host_itself(frame[ETH_HLEN + IP4_DST_OFF]);
+	if (frame[ETH_TYPE_OFF] == ETH_P_IPV6_HI && frame[ETH_TYPE_OFF + 1] == ETH_P_IPV6_LO)
+		return len >= ETH_HLEN + IP6_HLEN &&
+		       ip6_is_host_itself(frame + ETH_HLEN + IP6_DST_OFF);
+	return false;
+}

@@ -1,0 +1,11 @@
+/* Guest frames addressed to the host's own loopback never reach libslirp. */
+#ifndef ROOTLET_SLIRP_HOSTGUARD_H
+#define ROOTLET_SLIRP_HOSTGUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+bool hostguard_drops(const uint8_t *frame, size_t len);
+
+#endif
