@@ -153,3 +153,23 @@ int cmdline_open_fd(const char *text, int *ret)
 	*ret = (int)v;
 	return 0;
 }
+
+/**
+ * cmdline_pid() - An option's process id (--owner): a decimal number above 0
+ * @text:	the option's value
+ * @ret:	the pid
+ *
+ * Return: 0, or -EINVAL if @text is no decimal process id
+ */
+int cmdline_pid(const char *text, pid_t *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || *end || end == text || v <= 0 || v > INT_MAX)
+		return -EINVAL;
+	*ret = (pid_t)v;
+	return 0;
+}

@@ -3,6 +3,7 @@
 #define ROOTLET_CMDLINE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define CMDLINE_OPT_TEXT   3 /* "-x" and its NUL */
 #define CMDLINE_EXIT_USAGE 2 /* DESIGN.md: 2 is a usage error, for every binary */
@@ -15,5 +16,6 @@ int cmdline_take_verb(const char *prog, int argc, char **argv, const void *table
 int cmdline_name_check(const char *prog, const char *verb, const char *name);
 int cmdline_append(const char ***list, int *n, const char *item);
 int cmdline_open_fd(const char *text, int *ret);
+int cmdline_pid(const char *text, pid_t *ret);
 
 #endif

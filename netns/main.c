@@ -312,17 +312,10 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		case OPT_EXIST_OK:
 			cfg->exist_ok = true;
 			break;
-		case OPT_OWNER: {
-			char *end;
-			long pid;
-
-			errno = 0;
-			pid = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || pid <= 0 || pid > INT_MAX)
+		case OPT_OWNER:
+			if (cmdline_pid(optarg, &cfg->owner))
 				return usage_error("--owner '%s': not a process id", optarg);
-			cfg->owner = (pid_t)pid;
 			break;
-		}
 		case OPT_PUBLISH_FD:
 			if ((err = take_publish_fd(cfg, optarg)))
 				return err;

@@ -284,17 +284,10 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 			if (cmdline_append(&cfg->aliases, &cfg->n_aliases, optarg))
 				return usage_error("--alias '%s': out of memory", optarg);
 			break;
-		case OPT_OWNER: {
-			char *end;
-			long pid;
-
-			errno = 0;
-			pid = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || pid <= 0 || pid > INT_MAX)
+		case OPT_OWNER:
+			if (cmdline_pid(optarg, &cfg->owner))
 				return usage_error("--owner '%s': not a process id", optarg);
-			cfg->owner = (pid_t)pid;
 			break;
-		}
 		default:
 			return cmdline_unknown_option("rootlet-network", argv);
 		}
