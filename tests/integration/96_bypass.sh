@@ -256,6 +256,50 @@ except TimeoutError:
 	assert_eq "$(counter bp bypassed)" 0 "twins installed"
 }
 
+# A caller's socket whose last reference is the supervisor's copy, with SO_LINGER {1, 120} and a
+# send queue its peer never takes: the kernel's last close of it would wait 120 s unless the
+# closer is exiting. Here the copy is an old twin held while its new twin connects (blocking,
+# to a server whose accept queue is full); the caller is killed meanwhile. Once that connect
+# ends, the copy is closed: another process's connect must still be served then.
+test_a_lingering_socket_closed_last_by_the_supervisor_does_not_stall_it() {
+	bypass_netns bp --allow-host-loopback
+	sink=$(free_port)
+	slow=$(free_port)
+	fast=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$fast"
+	bg sink python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+open(sys.argv[2], "w").close()
+keep = [s.accept()]  # never read
+time.sleep(60)' "$sink" "$TEST_WORK/sink.ready"
+	wait_until 10 "[ -e '$TEST_WORK/sink.ready' ]"
+	full_server "$slow"
+	run "$NETNS" exec bp --bypass -- python3 -c '
+import os, signal, socket, struct, sys, threading, time
+c = socket.socket(); c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+c.connect(("10.0.2.2", int(sys.argv[1])))
+c.setblocking(False)
+try:
+    while True:
+        c.send(b"x" * 4096)
+except BlockingIOError:
+    pass
+c.setblocking(True)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 120))
+threading.Thread(target=lambda: (time.sleep(0.5), os.kill(os.getpid(), signal.SIGKILL))).start()
+c.connect(("10.0.2.2", int(sys.argv[2])))  # pending in the loop when the caller is killed
+print("connected")' "$sink" "$slow"
+	[ "$RC" -ne 0 ] || fail "the caller was not killed during its connect: $OUT"
+	# The full server accepts 2 s on; the new twin's SYN is sent again 1 s and 3 s on.
+	sleep 5
+	run timeout 20 "$NETNS" exec bp --bypass -- python3 -c '
+import socket, sys
+c = socket.socket(); c.connect(("10.0.2.2", int(sys.argv[1]))); print("served")' "$fast"
+	assert_eq "$OUT" "served" "another process's connect after the lingering close"
+}
+
 test_a_program_without_sockets_runs_unchanged_under_the_filter() {
 	bypass_netns bp
 	head -c 1048576 /dev/urandom >data
