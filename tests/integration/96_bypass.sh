@@ -300,6 +300,46 @@ c = socket.socket(); c.connect(("10.0.2.2", int(sys.argv[1]))); print("served")'
 	assert_eq "$OUT" "served" "another process's connect after the lingering close"
 }
 
+# A client of bypass.sock that connects and sends nothing is dropped in time: its end sees the
+# supervisor hang up.
+test_a_bypass_sock_client_that_sends_nothing_is_dropped() {
+	bypass_netns bp
+	run timeout 30 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+print("dropped" if s.recv(1) == b"" else "sent something")' "$ROOTLET_STATE_DIR/bp/bypass.sock"
+	assert_eq "$OUT" "dropped" "a silent client of bypass.sock"
+}
+
+# Silent clients of bypass.sock, more than the supervisor has fds: it neither runs out nor
+# stops taking clients, and a command started under it meanwhile runs.
+test_a_flood_of_silent_bypass_sock_clients_does_not_keep_a_command_from_starting() {
+	bypass_netns bp
+	bg flood python3 -c '
+import resource, signal, socket, sys, time
+def give_up(*_):
+    raise TimeoutError
+signal.signal(signal.SIGALRM, give_up)
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+held = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX)
+    signal.setitimer(signal.ITIMER_REAL, 2)  # a blocking connect(): it waits for the backlog
+    try:
+        s.connect(sys.argv[1])
+    except OSError:
+        break
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    held.append(s)
+print(len(held), flush=True)
+open(sys.argv[3], "w").close()
+time.sleep(60)' "$ROOTLET_STATE_DIR/bp/bypass.sock" 1500 "$TEST_WORK/flood.ready"
+	wait_until 60 "[ -e '$TEST_WORK/flood.ready' ]"
+	run timeout 20 "$NETNS" exec bp --bypass -- echo started
+	assert_eq "$OUT" "started" "a command under the supervisor during the flood"
+}
+
 test_a_program_without_sockets_runs_unchanged_under_the_filter() {
 	bypass_netns bp
 	head -c 1048576 /dev/urandom >data
