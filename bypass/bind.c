@@ -28,14 +28,14 @@ int bypass_bind(struct bp_state *st, const struct bp_call *c)
 		return respond(st, c, 0, true);
 	if (s.host) {
 		st->n.refused++;
-		close(s.fd);
+		sock_release(s.fd);
 		return respond(st, c, -EINVAL, false);
 	}
 	if ((s.family != AF_INET && s.family != AF_INET6) ||
 	    (s.type != SOCK_STREAM && s.type != SOCK_DGRAM) || s.bound ||
 	    policy_bind(&st->pol, (struct sockaddr *)&c->addr, c->addr_len, s.type == SOCK_DGRAM,
 			&to, &to_len) != BP_BYPASS) {
-		close(s.fd);
+		sock_release(s.fd);
 		return respond(st, c, 0, true);
 	}
 	if ((err = twin_sock_flags(st, c, &s)) || (err = twin_make(st, &s, &twin)) ||
@@ -43,7 +43,7 @@ int bypass_bind(struct bp_state *st, const struct bp_call *c)
 		log_debug(st->debug, "pid %d fd %d: no twin: %s", c->pid, c->fd, strerror(-err));
 		if (twin >= 0)
 			close(twin);
-		close(s.fd);
+		sock_release(s.fd);
 		return respond(st, c, 0, true);
 	}
 	err = bind(twin, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;
@@ -56,6 +56,6 @@ int bypass_bind(struct bp_state *st, const struct bp_call *c)
 	log_debug(st->debug, "pid %d fd %d: published bind: %s", c->pid, c->fd,
 		  err ? strerror(-err) : "bypassed");
 	close(twin);
-	close(s.fd);
+	sock_release(s.fd);
 	return ret;
 }

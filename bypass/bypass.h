@@ -93,6 +93,16 @@ struct bp_defaults {
 	} opt[BP_OPTS_MAX];
 };
 
+/* bypass.sock's clients (listener.c): at most this many at once, each for this long. */
+#define BP_CLIENTS_MAX	     16
+#define BP_CLIENT_TIMEOUT_MS 5000
+#define BP_ACCEPT_RETRY_MS   1000 /* out of fds: accept again this late, or once a client goes */
+
+struct bp_client {
+	int fd; /* -1: a free slot */
+	int64_t deadline;
+};
+
 struct bp_notifier; /* one listener fd: a container's (or a command's) filter */
 struct bp_pending;  /* a blocking connect() under way in the host's netns */
 struct apiserver;
@@ -114,8 +124,11 @@ struct bp_state {
 	struct bp_policy pol;
 	struct bp_counters n;
 	int listen_fd; /* bypass.sock: runtimes and rootlet-netns exec hand us listener fds */
-	int proc_fd;   /* /proc, kept for fdinfo once the filesystem is gone */
-	uint64_t host_cookie; /* SO_NETNS_COOKIE of the host's netns: a twin's */
+	struct bp_client clients[BP_CLIENTS_MAX];
+	struct evloop_timer client_timer; /* the earliest client's deadline, or accepting again */
+	int64_t accept_at;		  /* out of fds: the listener unwatched until then; or 0 */
+	int proc_fd;			  /* /proc, kept for fdinfo once the filesystem is gone */
+	uint64_t host_cookie;		  /* SO_NETNS_COOKIE of the host's netns: a twin's */
 	struct apiserver *api;
 	struct bp_proc procs[BP_PROCS];
 	int next_proc;
@@ -173,6 +186,7 @@ int twin_make(struct bp_state *st, const struct bp_sock *s, int *ret_fd);
 int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin);
 int twin_guard(const struct bp_state *st, const struct bp_sock *s, int twin, bool published);
 int respond(struct bp_state *st, const struct bp_call *c, int error, bool cont);
+void sock_release(int fd);
 
 int bypass_connect(struct bp_state *st, const struct bp_call *c);
 int bypass_bind(struct bp_state *st, const struct bp_call *c);

@@ -48,7 +48,7 @@ static void pending_drop(struct bp_state *st, struct bp_pending *p)
 		}
 	evloop_unwatch(&st->ev, p->twin);
 	close(p->twin);
-	close(p->sock.fd);
+	sock_release(p->sock.fd);
 	free(p);
 }
 
@@ -176,7 +176,7 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c)
 	ret = cont ? respond(st, c, 0, true) : err == -ENOENT ? 0 : respond(st, c, err, false);
 	if (twin >= 0)
 		close(twin);
-	close(s.fd);
+	sock_release(s.fd);
 	return ret;
 }
 

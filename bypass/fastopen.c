@@ -25,7 +25,7 @@ int bypass_fastopen(struct bp_state *st, const struct bp_call *c)
 	if (twin_sock_get(st, c, &s))
 		return respond(st, c, 0, true); /* no socket of a kind we know: the kernel says */
 	host = s.host;
-	close(s.fd);
+	sock_release(s.fd);
 	if (!host)
 		return respond(st, c, 0, true);
 	st->n.refused++;

@@ -14,6 +14,7 @@
 #include "bypass.h"
 #include "bypass_filter.h"
 #include "log.h"
+#include "monoclock.h"
 #include "state.h"
 
 /*
@@ -23,6 +24,13 @@
  * runc and crun send it in one sendmsg() of a few KiB, and the fds travel with its first
  * byte. Only the user the daemon runs as may connect (the socket is 0600 in a 0700 entry,
  * and the peer's credentials are checked too).
+ *
+ * Clients never hold the loop or its fds: at most BP_CLIENTS_MAX at once, each given
+ * BP_CLIENT_TIMEOUT_MS to send (a client's message is read as soon as it is accepted, so one
+ * that sent at once never waits for a slot); a new client past the cap takes the slot of the
+ * one that waited longest. Out of fds (accept() fails with EMFILE or ENFILE, and epoll would
+ * report the listener ready for ever), the listener is unwatched until a client goes or
+ * BP_ACCEPT_RETRY_MS has passed; a connecting client waits in the backlog meanwhile.
  */
 
 #define LISTENER_BACKLOG  16
@@ -55,6 +63,46 @@ static int take_fd(const char *text, size_t len, int nfds, int *ret_pid, char *m
 	return found;
 }
 
+static void timer_update(struct bp_state *st)
+{
+	int64_t d = st->accept_at ? st->accept_at : -1;
+
+	for (int i = 0; i < BP_CLIENTS_MAX; i++)
+		if (st->clients[i].fd >= 0 && (d < 0 || st->clients[i].deadline < d))
+			d = st->clients[i].deadline;
+	if (d < 0)
+		evloop_timer_disarm(&st->client_timer);
+	else
+		evloop_timer_arm(&st->ev, &st->client_timer, d);
+}
+
+/* Accepting again after running out of fds. */
+static void accept_resume(struct bp_state *st)
+{
+	if (!st->accept_at)
+		return;
+	st->accept_at = 0;
+	if (listener_watch(st))
+		st->accept_at = mono_ms() + BP_ACCEPT_RETRY_MS;
+}
+
+static void client_drop(struct bp_state *st, struct bp_client *c)
+{
+	evloop_unwatch(&st->ev, c->fd);
+	close(c->fd);
+	c->fd = -1;
+	accept_resume(st);
+	timer_update(st);
+}
+
+static struct bp_client *client_of(struct bp_state *st, int fd)
+{
+	for (int i = 0; i < BP_CLIENTS_MAX; i++)
+		if (st->clients[i].fd == fd)
+			return &st->clients[i];
+	return NULL;
+}
+
 static void client_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 {
 	struct bp_state *st = obj;
@@ -69,6 +117,7 @@ static void client_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 			      .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
 	int fds[LISTENER_FDS_MAX], nfds = 0, pid = 0, at, err;
+	struct bp_client *cl;
 	ssize_t n;
 
 	(void)events;
@@ -94,23 +143,79 @@ static void client_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 	else if (at < 0 && n > 0)
 		log_warn("a client sent no %s", BYPASS_FD_NAME);
 	free(text);
+	if ((cl = client_of(st, fd))) {
+		client_drop(st, cl);
+		return;
+	}
 	evloop_unwatch(l, fd);
 	close(fd);
 }
 
+/* Clients run out of time: dropped, as if they had sent nothing. */
+static void client_expire(struct evloop *l, struct evloop_timer *t)
+{
+	struct bp_state *st = container_of(t, struct bp_state, client_timer);
+	int64_t now = mono_ms();
+
+	(void)l;
+	for (int i = 0; i < BP_CLIENTS_MAX; i++)
+		if (st->clients[i].fd >= 0 && st->clients[i].deadline <= now) {
+			log_warn("a client of %s sent nothing in time", STATE_BYPASS_SOCKET);
+			client_drop(st, &st->clients[i]);
+		}
+	if (st->accept_at && st->accept_at <= now)
+		accept_resume(st);
+	timer_update(st);
+}
+
+/* A slot for a new client: a free one, or the one that has waited longest. */
+static struct bp_client *client_slot(struct bp_state *st)
+{
+	struct bp_client *oldest = &st->clients[0];
+
+	for (int i = 0; i < BP_CLIENTS_MAX; i++) {
+		if (st->clients[i].fd < 0)
+			return &st->clients[i];
+		if (st->clients[i].deadline < oldest->deadline)
+			oldest = &st->clients[i];
+	}
+	log_warn("%d clients of %s at once: dropping the oldest", BP_CLIENTS_MAX,
+		 STATE_BYPASS_SOCKET);
+	client_drop(st, oldest);
+	return oldest;
+}
+
 static void listener_accept(struct evloop *l, void *obj, int fd, uint32_t events)
 {
+	struct bp_state *st = obj;
+	struct bp_client *slot;
 	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	socklen_t len;
 	int c;
 
 	(void)events;
-	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (c < 0)
-		return;
-	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid() ||
-	    evloop_watch(l, c, EPOLLIN, client_ready, obj))
-		close(c);
+	while ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0 || errno == EINTR ||
+	       errno == ECONNABORTED) {
+		if (c < 0)
+			continue;
+		len = sizeof(cred);
+		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    cred.uid != geteuid() || evloop_watch(l, c, EPOLLIN, client_ready, obj)) {
+			close(c);
+			continue;
+		}
+		slot = client_slot(st);
+		slot->fd = c;
+		slot->deadline = mono_ms() + BP_CLIENT_TIMEOUT_MS;
+		/* Its message is usually there already: served now, it never holds a slot. */
+		client_ready(l, obj, c, EPOLLIN);
+	}
+	if (errno == EMFILE || errno == ENFILE) {
+		log_warn("%s: %s: not accepting for a while", STATE_BYPASS_SOCKET, strerror(errno));
+		evloop_unwatch(l, fd);
+		st->accept_at = mono_ms() + BP_ACCEPT_RETRY_MS;
+	}
+	timer_update(st);
 }
 
 /**
@@ -130,6 +235,10 @@ int listener_open(struct bp_state *st, int dir_fd, struct err *e)
 	/* Bound through the entry's fd: no symlink on the way, and a short path. */
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dir_fd,
 		 STATE_BYPASS_SOCKET);
+	for (int i = 0; i < BP_CLIENTS_MAX; i++)
+		st->clients[i].fd = -1;
+	st->client_timer.fn = client_expire;
+	st->client_timer.expire_ms = -1;
 	st->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (st->listen_fd < 0)
 		return err_errno(e, -errno, "%s", STATE_BYPASS_SOCKET);
@@ -162,11 +271,16 @@ int listener_watch(struct bp_state *st)
  */
 void listener_clients_close(struct bp_state *st)
 {
-	for (int fd = 0; fd < st->ev.nrefs; fd++)
-		if (evloop_watched_by(&st->ev, fd, client_ready)) {
-			evloop_forget(&st->ev, fd);
-			close(fd);
+	for (int i = 0; i < BP_CLIENTS_MAX; i++)
+		if (st->clients[i].fd >= 0) {
+			evloop_forget(&st->ev, st->clients[i].fd);
+			close(st->clients[i].fd);
+			st->clients[i].fd = -1;
 		}
+	/* The loop it was armed on is replaced; the standby accepts anew when it takes over. */
+	st->client_timer.expire_ms = -1;
+	st->client_timer.linked = false;
+	st->accept_at = 0;
 }
 
 void listener_close(struct bp_state *st)

@@ -76,7 +76,7 @@ int twin_sock_get(struct bp_state *st, const struct bp_call *c, struct bp_sock *
 	ret->bound = sock_bound(&ss);
 	return 0;
 fail:
-	close(ret->fd);
+	sock_release(ret->fd);
 	ret->fd = -1;
 	return err == -ENOPROTOOPT ? -ENOTSOCK : err;
 }

@@ -256,6 +256,90 @@ except TimeoutError:
 	assert_eq "$(counter bp bypassed)" 0 "twins installed"
 }
 
+# A caller's socket whose last reference is the supervisor's copy, with SO_LINGER {1, 120} and a
+# send queue its peer never takes: the kernel's last close of it would wait 120 s unless the
+# closer is exiting. Here the copy is an old twin held while its new twin connects (blocking,
+# to a server whose accept queue is full); the caller is killed meanwhile. Once that connect
+# ends, the copy is closed: another process's connect must still be served then.
+test_a_lingering_socket_closed_last_by_the_supervisor_does_not_stall_it() {
+	bypass_netns bp --allow-host-loopback
+	sink=$(free_port)
+	slow=$(free_port)
+	fast=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$fast"
+	bg sink python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+open(sys.argv[2], "w").close()
+keep = [s.accept()]  # never read
+time.sleep(60)' "$sink" "$TEST_WORK/sink.ready"
+	wait_until 10 "[ -e '$TEST_WORK/sink.ready' ]"
+	full_server "$slow"
+	run "$NETNS" exec bp --bypass -- python3 -c '
+import os, signal, socket, struct, sys, threading, time
+c = socket.socket(); c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+c.connect(("10.0.2.2", int(sys.argv[1])))
+c.setblocking(False)
+try:
+    while True:
+        c.send(b"x" * 4096)
+except BlockingIOError:
+    pass
+c.setblocking(True)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 120))
+threading.Thread(target=lambda: (time.sleep(0.5), os.kill(os.getpid(), signal.SIGKILL))).start()
+c.connect(("10.0.2.2", int(sys.argv[2])))  # pending in the loop when the caller is killed
+print("connected")' "$sink" "$slow"
+	[ "$RC" -ne 0 ] || fail "the caller was not killed during its connect: $OUT"
+	# The full server accepts 2 s on; the new twin's SYN is sent again 1 s and 3 s on.
+	sleep 5
+	run timeout 20 "$NETNS" exec bp --bypass -- python3 -c '
+import socket, sys
+c = socket.socket(); c.connect(("10.0.2.2", int(sys.argv[1]))); print("served")' "$fast"
+	assert_eq "$OUT" "served" "another process's connect after the lingering close"
+}
+
+# A client of bypass.sock that connects and sends nothing is dropped in time: its end sees the
+# supervisor hang up.
+test_a_bypass_sock_client_that_sends_nothing_is_dropped() {
+	bypass_netns bp
+	run timeout 30 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+print("dropped" if s.recv(1) == b"" else "sent something")' "$ROOTLET_STATE_DIR/bp/bypass.sock"
+	assert_eq "$OUT" "dropped" "a silent client of bypass.sock"
+}
+
+# Silent clients of bypass.sock, more than the supervisor has fds: it neither runs out nor
+# stops taking clients, and a command started under it meanwhile runs.
+test_a_flood_of_silent_bypass_sock_clients_does_not_keep_a_command_from_starting() {
+	bypass_netns bp
+	bg flood python3 -c '
+import resource, signal, socket, sys, time
+def give_up(*_):
+    raise TimeoutError
+signal.signal(signal.SIGALRM, give_up)
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+held = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX)
+    signal.setitimer(signal.ITIMER_REAL, 2)  # a blocking connect(): it waits for the backlog
+    try:
+        s.connect(sys.argv[1])
+    except OSError:
+        break
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    held.append(s)
+print(len(held), flush=True)
+open(sys.argv[3], "w").close()
+time.sleep(60)' "$ROOTLET_STATE_DIR/bp/bypass.sock" 1500 "$TEST_WORK/flood.ready"
+	wait_until 60 "[ -e '$TEST_WORK/flood.ready' ]"
+	run timeout 20 "$NETNS" exec bp --bypass -- echo started
+	assert_eq "$OUT" "started" "a command under the supervisor during the flood"
+}
+
 test_a_program_without_sockets_runs_unchanged_under_the_filter() {
 	bypass_netns bp
 	head -c 1048576 /dev/urandom >data
