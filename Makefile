@@ -138,15 +138,15 @@ UNIT_SLIRP_PKGS := jansson libseccomp libcap-ng libnl-3.0 libnl-route-3.0
 # Not under the sanitizers: their runtime makes syscalls (sigaltstack, ptrace) the filter
 # refuses, which is just what the test proves.
 $(B)/unit/test_slirp_seccomp: tests/unit/test_slirp_seccomp.c tests/unit/unit.h slirp/seccomp.c \
-		lib/seccomp_allow.c
+		lib/seccomp_allow.c lib/err.c
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(BASE) -Itests/unit -Islirp $< slirp/seccomp.c lib/seccomp_allow.c -o $@ \
+	$(CC) -O1 -g $(BASE) -Itests/unit -Islirp $< slirp/seccomp.c lib/seccomp_allow.c lib/err.c -o $@ \
 		$(call pkg_libs,libseccomp)
 
-$(B)/unit/test_dns_seccomp: tests/unit/test_dns_seccomp.c tests/unit/unit.h dns/isolate.c $(LIB_SRCS) \
+$(B)/unit/test_dns_seccomp: tests/unit/test_dns_seccomp.c tests/unit/unit.h dns/seccomp.c $(LIB_SRCS) \
 		$(wildcard lib/*.h dns/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(BASE) -Itests/unit -Idns $(call pkg_cflags,$(LIB_PKGS)) $< dns/isolate.c \
+	$(CC) -O1 -g $(BASE) -Itests/unit -Idns $(call pkg_cflags,$(LIB_PKGS)) $< dns/seccomp.c \
 		$(LIB_SRCS) -o $@ $(call pkg_libs,$(LIB_PKGS))
 
 $(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h $(LIB_SRCS) $(UNIT_SLIRP_SRCS) \

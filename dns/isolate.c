@@ -3,9 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <stdio.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "dns.h"
@@ -13,7 +11,6 @@
 #include "isolate.h"
 #include "nsfd.h"
 #include "sandbox.h"
-#include "seccomp_allow.h"
 #include "state.h"
 #include "statedir.h"
 
@@ -26,31 +23,9 @@
  *            sockets are made later, one per forwarded query (forward.c);
  *  3. fs     an empty read-only root: the hosts file is read through the entry's fd only;
  *  4. caps   none kept (:53 is bound already);
- *  5. syscalls the list below;
+ *  5. syscalls seccomp.c's list;
  *  6. ready.
  */
-
-/* Each entry says who needs it; anything else fails with EPERM. */
-static const int allowed[] = {
-	/* the loop: epoll, signalfd, timers, the holder's pidfd */
-	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
-	SCMP_SYS(sched_getaffinity), /* lib/evloop: may busy-polling pay? */
-	SCMP_SYS(read), SCMP_SYS(close),
-	/* queries, answers, the upstream resolver */
-	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-	/* forward.c: a socket per forwarded query (socket() below), connected to the upstream
-	 * (a random port); its random ID from getrandom (in SECCOMP_ALLOW_LIBC) */
-	SCMP_SYS(connect),
-	/* the hosts file, re-read through the entry's fd when inotify says it changed */
-	SCMP_SYS(openat), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
-	/* libc (libresolv parses in memory only) */
-	SECCOMP_ALLOW_LIBC, SCMP_SYS(write), /* log lines on stderr */
-};
-
-/* forward.c's sockets, the one kind it makes: nothing else (TCP, IPv6, netlink, unix). */
-static const struct seccomp_allow_args allowed_args[] = {
-	{ SCMP_SYS(socket), 3, { AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0 } },
-};
 
 static int join(int dir_fd, const char *file, int type, struct dns_cfg *cfg)
 {
@@ -117,18 +92,4 @@ int dns_isolate_fs_caps(struct dns_cfg *cfg)
 	if (err)
 		return err_errno(&cfg->err, err, "sandbox: %s", step);
 	return isolate_caps(NULL, 0, false, &cfg->err);
-}
-
-/**
- * dns_isolate_syscalls() - Step 5: the allow-list
- * @cfg:	cfg->err on failure
- *
- * Return: 0, or a negative errno
- */
-int dns_isolate_syscalls(struct dns_cfg *cfg)
-{
-	int err = seccomp_allow_args(allowed, sizeof(allowed) / sizeof(allowed[0]), allowed_args,
-				     sizeof(allowed_args) / sizeof(allowed_args[0]), false);
-
-	return err ? err_errno(&cfg->err, err, "seccomp") : 0;
 }

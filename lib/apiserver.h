@@ -10,6 +10,13 @@
 #define APISERVER_TIMEOUT_MS  5000	  /* to send a whole request */
 #define APISERVER_CLIENTS_MAX 64
 
+/*
+ * What serving clients calls once the daemon runs (accept, recv, send, close), for the
+ * daemon's seccomp allow-list beside SECCOMP_ALLOW_EVLOOP; bind and listen are done before.
+ */
+#define SECCOMP_ALLOW_APISERVER                                                                    \
+	SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(close)
+
 /* Answers one request: a malloc()ed reply text, or NULL to drop the client. */
 typedef char *(*apiserver_handler)(void *ctx, const char *req, size_t len);
 

@@ -7,6 +7,15 @@
 #include <stdint.h>
 
 /* The object a timer (or any member) is embedded in. */
+/*
+ * What the running loop calls (its epoll set, signalfd reads, the busy-poll policy's CPU
+ * count, closing what it watched): every daemon's seccomp allow-list names this, as it names
+ * SECCOMP_ALLOW_LIBC, so a change to the loop is made here once (seccomp.h's SCMP_SYS).
+ */
+#define SECCOMP_ALLOW_EVLOOP                                                                       \
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),                          \
+		SCMP_SYS(sched_getaffinity), SCMP_SYS(read), SCMP_SYS(close)
+
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 struct evloop;

@@ -122,16 +122,3 @@ int pf_isolate_thread_caps(bool source_ip)
 
 	return isolate_caps(net_raw, source_ip ? 1 : 0, false, NULL);
 }
-
-/**
- * pf_isolate_syscalls() - Step 7: the allow-list (seccomp.c), in every thread
- * @cfg:	the command line; cfg->err on failure
- *
- * Return: 0 on success, negative errno
- */
-int pf_isolate_syscalls(struct pf_cfg *cfg)
-{
-	int err = pf_seccomp_install();
-
-	return err ? err_errno(&cfg->err, err, "seccomp") : 0;
-}

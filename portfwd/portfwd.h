@@ -143,7 +143,6 @@ void relay_event(struct evloop *ev, void *conn, int fd, uint32_t events);
 
 char *pf_api_handle(void *st, const char *buf, size_t len);
 
-int pf_seccomp_install(void);
 void pf_isolate_initial(void);
 const char *pf_ns_file(const struct pf_cfg *cfg, const char *file, const char *path);
 int pf_isolate_user(struct pf_cfg *cfg);

@@ -2,20 +2,16 @@
 #include <seccomp.h>
 #include <stdbool.h>
 
+#include "apiserver.h"
+#include "evloop.h"
 #include "portfwd.h"
 #include "seccomp_allow.h"
 
 /* Each entry says who needs it; anything else fails with EPERM, in every thread. */
 static const int allowed[] = {
-	/* the loop: epoll, signalfd, exit fd, API clients */
-	SCMP_SYS(epoll_wait),
-	SCMP_SYS(epoll_pwait),
-	SCMP_SYS(epoll_ctl),
-	SCMP_SYS(sched_getaffinity), /* lib/evloop: may busy-polling pay? */
-	SCMP_SYS(read),
-	SCMP_SYS(write),
-	SCMP_SYS(close),
-	SCMP_SYS(accept4),
+	SECCOMP_ALLOW_EVLOOP,
+	SECCOMP_ALLOW_APISERVER,
+	SCMP_SYS(write), /* log lines */
 	SCMP_SYS(fcntl),
 	SCMP_SYS(unlinkat), /* podman's reload socket, removed at exit through its dir's fd */
 	/* TCP relay: accepting, connecting inside, splicing through pipes */
@@ -36,8 +32,6 @@ static const int allowed[] = {
 	/* UDP flows; the netns thread's requests */
 	SCMP_SYS(recvmmsg),
 	SCMP_SYS(sendmmsg),
-	SCMP_SYS(sendto),
-	SCMP_SYS(recvfrom),
 	SCMP_SYS(sendmsg),
 	SCMP_SYS(recvmsg),
 	/* libc and jansson; the netns thread's id and raising signals in threads */
@@ -47,11 +41,14 @@ static const int allowed[] = {
 };
 
 /**
- * pf_seccomp_install() - Load the allow-list into every thread of the daemon
+ * pf_isolate_syscalls() - Stage 7: the allow-list, in every thread of the daemon
+ * @cfg:	the command line; cfg->err on failure
  *
- * Return: 0 on success, negative errno on failure
+ * Return: 0 on success, negative errno
  */
-int pf_seccomp_install(void)
+int pf_isolate_syscalls(struct pf_cfg *cfg)
 {
-	return seccomp_allow(allowed, sizeof(allowed) / sizeof(allowed[0]), true);
+	int err = seccomp_allow(allowed, sizeof(allowed) / sizeof(allowed[0]), true);
+
+	return err ? err_errno(&cfg->err, err, "seccomp") : 0;
 }

@@ -66,14 +66,13 @@ void slirp_isolate_initial(void)
 }
 
 /**
- * slirp_isolate_sandbox() - Stages 4 and 5: leave the filesystem behind, drop capabilities
+ * slirp_isolate_fs() - Stage 4: leave the filesystem behind (resolv.conf's directory kept)
  * @cfg:	configuration; cfg->err says which step failed
  *
  * Return: 0 on success (or without --enable-sandbox), negative errno on failure
  */
-int slirp_isolate_sandbox(struct slirp_cfg *cfg)
+int slirp_isolate_fs(struct slirp_cfg *cfg)
 {
-	static const int bind_low_ports[] = { CAP_NET_BIND_SERVICE };
 	const char *dirs[SANDBOX_DIRS_MAX], *step;
 	char real[PATH_MAX];
 	size_t n;
@@ -84,22 +83,23 @@ int slirp_isolate_sandbox(struct slirp_cfg *cfg)
 	n = resolv_dirs(real, dirs);
 	if ((err = sandbox_root(dirs, n, &step)))
 		return err_errno(&cfg->err, err, "sandbox: %s", step);
-	if ((err = isolate_caps(bind_low_ports, geteuid() == 0 ? 1 : 0, true, &cfg->err)))
-		return err_wrap(&cfg->err, err, "sandbox");
 	return 0;
 }
 
 /**
- * slirp_isolate_syscalls() - Stage 6: the seccomp allow-list
+ * slirp_isolate_caps() - Stage 5: every capability gone (as root, but binding low ports)
  * @cfg:	configuration; cfg->err says what failed
  *
- * Return: 0 on success (or without --enable-seccomp), negative errno on failure
+ * Return: 0 on success (or without --enable-sandbox), negative errno on failure
  */
-int slirp_isolate_syscalls(struct slirp_cfg *cfg)
+int slirp_isolate_caps(struct slirp_cfg *cfg)
 {
+	static const int bind_low_ports[] = { CAP_NET_BIND_SERVICE };
 	int err;
 
-	if (cfg->enable_seccomp && (err = seccomp_install()))
-		return err_errno(&cfg->err, err, "seccomp");
+	if (!cfg->enable_sandbox)
+		return 0;
+	if ((err = isolate_caps(bind_low_ports, geteuid() == 0 ? 1 : 0, true, &cfg->err)))
+		return err_wrap(&cfg->err, err, "sandbox");
 	return 0;
 }

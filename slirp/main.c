@@ -168,7 +168,8 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 					 STATE_SLIRP_PIDFILE);
 		}
 	}
-	if ((err = slirp_isolate_sandbox(cfg)) || (err = slirp_isolate_syscalls(cfg)))
+	if ((err = slirp_isolate_fs(cfg)) || (err = slirp_isolate_caps(cfg)) ||
+	    (err = slirp_isolate_syscalls(cfg)))
 		return err;
 	return 0;
 }

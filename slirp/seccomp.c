@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <seccomp.h>
 
+#include "apiserver.h"
+#include "evloop.h"
 #include "seccomp_allow.h"
 #include "slirp.h"
 
@@ -10,20 +12,15 @@
  * libslirp cannot exec, open files for writing, mount, ptrace or make namespaces.
  */
 static const int allowed[] = {
-	/* the loop: epoll, tap frames, signalfd, API clients */
-	SCMP_SYS(epoll_wait),
-	SCMP_SYS(epoll_pwait),
-	/* at exit: whether the holder is gone (tap_leave_to_netns()) */
+	SECCOMP_ALLOW_EVLOOP,
+	SECCOMP_ALLOW_APISERVER,
+	/* the loop's libslirp side: tap frames, the holder's check at exit
+	 * (tap_leave_to_netns()), the API's reply socket */
 	SCMP_SYS(poll),
 	SCMP_SYS(ppoll),
-	SCMP_SYS(epoll_ctl),
-	SCMP_SYS(sched_getaffinity), /* lib/evloop: may busy-polling pay? */
-	SCMP_SYS(read),
 	SCMP_SYS(write),
 	SCMP_SYS(readv),
 	SCMP_SYS(writev),
-	SCMP_SYS(close),
-	SCMP_SYS(accept4),
 	SCMP_SYS(accept),
 	SCMP_SYS(dup),
 	/* libslirp's sockets: outbound connections, host forwards, ICMP, DNS */
@@ -36,8 +33,6 @@ static const int allowed[] = {
 	SCMP_SYS(setsockopt),
 	SCMP_SYS(getsockopt),
 	SCMP_SYS(shutdown),
-	SCMP_SYS(sendto),
-	SCMP_SYS(recvfrom),
 	SCMP_SYS(sendmsg),
 	SCMP_SYS(recvmsg),
 	SCMP_SYS(sendmmsg),
@@ -50,36 +45,25 @@ static const int allowed[] = {
 	SCMP_SYS(fstat),
 	SCMP_SYS(statx),
 	SCMP_SYS(lseek),
-	/* time for timers and TCP */
-	SCMP_SYS(clock_gettime),
-	SCMP_SYS(gettimeofday),
+	/* glib's timers and libc; glib's thread ids */
 	SCMP_SYS(clock_nanosleep),
-	/* glib and libc: memory, randomness, locks */
-	SCMP_SYS(brk),
-	SCMP_SYS(mmap),
-	SCMP_SYS(munmap),
-	SCMP_SYS(mremap),
-	SCMP_SYS(madvise),
-	SCMP_SYS(mprotect),
-	SCMP_SYS(getrandom),
-	SCMP_SYS(futex),
-	SCMP_SYS(getpid),
+	SECCOMP_ALLOW_LIBC,
 	SCMP_SYS(gettid),
-	/* signals and the way out */
-	SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(restart_syscall),
-	SCMP_SYS(exit),
-	SCMP_SYS(exit_group),
 	SCMP_SYS(tgkill),
 };
 
 /**
- * seccomp_install() - Load the allow-list filter into this (single-threaded) process
+ * slirp_isolate_syscalls() - Stage 6: load the allow-list into this (single-threaded) process
+ * @cfg:	configuration; cfg->err says what failed
  *
- * Return: 0 on success, negative errno on failure
+ * Return: 0 on success (or without --enable-seccomp), negative errno on failure
  */
-int seccomp_install(void)
+int slirp_isolate_syscalls(struct slirp_cfg *cfg)
 {
-	return seccomp_allow(allowed, sizeof(allowed) / sizeof(allowed[0]), false);
+	int err;
+
+	if (!cfg->enable_seccomp)
+		return 0;
+	err = seccomp_allow(allowed, sizeof(allowed) / sizeof(allowed[0]), false);
+	return err ? err_errno(&cfg->err, err, "seccomp") : 0;
 }

@@ -109,9 +109,9 @@ void tap_leave_to_netns(int tap_fd, int owner_fd);
 int netconf_configure(const struct slirp_cfg *cfg);
 
 void slirp_isolate_initial(void);
-int slirp_isolate_sandbox(struct slirp_cfg *cfg);
-int slirp_isolate_syscalls(struct slirp_cfg *cfg);
-int seccomp_install(void);
+int slirp_isolate_fs(struct slirp_cfg *cfg);
+int slirp_isolate_caps(struct slirp_cfg *cfg);
+int slirp_isolate_syscalls(struct slirp_cfg *cfg); /* seccomp.c */
 void trim_setup_pages(void);
 void trim_heap_setup(void);
 void trim_heap(void);

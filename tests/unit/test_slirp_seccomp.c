@@ -16,7 +16,9 @@ static int under_filter(int (*probe)(void))
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		if (seccomp_install())
+		struct slirp_cfg cfg = { .enable_seccomp = true };
+
+		if (slirp_isolate_syscalls(&cfg))
 			_exit(100);
 		/* _exit: the sanitizers' exit-time work (ptrace for leak checks) is forbidden. */
 		_exit(probe());
