@@ -17,7 +17,8 @@ static int name_char_ok(char c)
  * @name:	candidate name
  * @e:		the reason when the name is refused (may be NULL)
  *
- * Return: 0 if @name is 1..NAME_MAX_LEN bytes of [A-Za-z0-9_.+-] and not "." or "..",
+ * Return: 0 if @name is 1..NAME_MAX_LEN bytes of [A-Za-z0-9_.+-], not "." or ".." and
+ *	   not beginning with '-',
  *	   -EINVAL otherwise
  */
 int name_check(const char *name, struct err *e)
@@ -33,6 +34,9 @@ int name_check(const char *name, struct err *e)
 		why = "'.' and '..' are not names";
 	else if (strchr(name, '/'))
 		why = "name contains '/'";
+	else if (name[0] == '-')
+		/* it would be read as an option where one binary passes it to another */
+		why = "a name may not begin with '-'";
 	else
 		for (size_t i = 0; i < len; i++)
 			if (!name_char_ok(name[i])) {

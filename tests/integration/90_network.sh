@@ -846,3 +846,23 @@ test_alloc_refuses_a_zero_multicast_broadcast_or_taken_mac() {
 	[ ! -e "$ROOTLET_STATE_DIR/c3" ] || fail "a refused alloc left netns c3"
 	ok "$NETWORK" alloc n c3 --mac 02:00:00:00:00:03
 }
+
+# Outside attack of issue 24: a name beginning with '-' reached rootlet-netns del as an
+# option (`dealloc n -- -h` printed del's help, kept the netns and dropped the record;
+# `-- --json` wedged the network). Network names and container IDs are netns names: a
+# leading '-' is a usage error, and nothing is made.
+test_a_name_beginning_with_a_dash_is_a_usage_error() {
+	local name
+	ok "$NETWORK" create n
+	for name in -h --help -V --json -x; do
+		refused 2 "$NETWORK" alloc n -- "$name"
+		assert_match "$ERR" "begin with '-'"
+		refused 2 "$NETWORK" create -- "$name"
+		refused 2 "$NETNS" add -- "$name"
+	done
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq -c '.attachments')" '[]' "n's attachments"
+	ok "$NETWORK" ls --json
+	assert_eq "$(echo "$OUT" | jq -c '[.[].name]')" '["n"]' "networks"
+	assert_eq "$(ls "$ROOTLET_STATE_DIR" | grep -c -- '^-' || true)" 0 "entries named with a dash"
+}
