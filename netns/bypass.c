@@ -8,13 +8,11 @@
 #include "bypass_filter.h"
 #include "bypass_guard.h"
 #include "fwdspec.h"
+#include "launch.h"
 #include "netns.h"
 #include "oci.h"
 
-#define BYPASS_BINARY	  "rootlet-bypass"
-#define BYPASS_ARGV_FIXED 10 /* its flags besides two per --publish */
-#define BYPASS_NUM_TEXT	  16
-#define BYPASS_META_MAX	  64
+#define BYPASS_META_MAX 64
 
 /**
  * bypass_publishes() - Whether rootlet-bypass takes --publish @spec (else rootlet-portfwd does)
@@ -51,33 +49,26 @@ bool bypass_publishes(const struct netns_cfg *cfg, const char *spec)
  */
 int bypass_start(struct netns_cfg *cfg, int dir_fd)
 {
-	char **argv = calloc(BYPASS_ARGV_FIXED + 2 * (size_t)cfg->n_publish, sizeof(*argv));
-	char ready[BYPASS_NUM_TEXT];
-	int argc = 0, err;
+	struct bypass_launch o = { .netns = cfg->name,
+				   .allow_host_loopback = cfg->allow_host_loopback,
+				   .ipv6 = cfg->ipv6,
+				   .debug = cfg->debug };
+	const char **rules = calloc((size_t)cfg->n_publish + 1, sizeof(*rules));
+	struct launch_argv a;
+	int err;
 
-	if (!argv)
+	if (!rules)
 		return -ENOMEM;
-	snprintf(ready, sizeof(ready), "%d", HELPER_READY_FD);
-	argv[argc++] = BYPASS_BINARY;
-	argv[argc++] = "--netns";
-	argv[argc++] = (char *)cfg->name;
-	if (cfg->allow_host_loopback)
-		argv[argc++] = "--allow-host-loopback";
-	if (cfg->ipv6)
-		argv[argc++] = "--ipv6";
-	for (int i = 0; i < cfg->n_publish; i++) {
-		if (!bypass_publishes(cfg, cfg->publish[i]))
-			continue;
-		argv[argc++] = "--publish";
-		argv[argc++] = (char *)cfg->publish[i];
-	}
-	if (cfg->debug)
-		argv[argc++] = "--debug";
-	argv[argc++] = "--ready-fd";
-	argv[argc++] = ready;
-	argv[argc] = NULL;
-	err = helper_launch(cfg, dir_fd, STATE_BYPASS_LOG, argv, NULL, 0);
-	free(argv);
+	for (int i = 0; i < cfg->n_publish; i++)
+		if (bypass_publishes(cfg, cfg->publish[i]))
+			rules[o.n_publish++] = cfg->publish[i];
+	o.publish = rules;
+	err = launch_bypass_argv(&o, &a);
+	free(rules);
+	if (err)
+		return err;
+	err = helper_launch(cfg, dir_fd, STATE_BYPASS_LOG, a.argv, NULL, 0);
+	argv_free(&a);
 	return err;
 }
 

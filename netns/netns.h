@@ -8,6 +8,7 @@
 #include "entry_build.h"
 #include "err.h"
 #include "holder.h"
+#include "launch.h"
 #include "state.h"
 
 #define NETNS_DETAIL_MAX 512
@@ -72,32 +73,16 @@ int helpers_each(int dir_fd, int (*fn)(const char *helper, const struct pidfile 
 int helpers_stop(int dir_fd);
 int slirp_start(struct netns_cfg *cfg, int dir_fd);
 
-/* A helper started and not yet waited for. */
-struct helper_proc {
-	pid_t pid;
-	int ready_fd;
-	int go_fd; /* helper_spawn_early(): its --wait-fd */
-	const char *log;
-	const char *name; /* its binary's name, as its messages begin */
-};
 int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
-		      struct helper_proc *h);
+		      struct launch_proc *h);
 bool portfwd_wanted(const struct netns_cfg *cfg);
 bool portfwd_early(const struct netns_cfg *cfg);
 int portfwd_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
-			struct helper_proc *h);
+			struct launch_proc *h);
 int helper_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv,
-		       const int *pass, int npass, struct helper_proc *h);
-int helper_go(struct helper_proc *h);
-int helper_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h, const char *pidfile);
-void helper_abort(struct helper_proc *h);
-#define HELPER_READY_FD 3  /* a helper writes "1" here once up */
-#define HELPER_WAIT_FD	4  /* an early helper reads its go byte here */
-#define HELPER_PASS_FD	5  /* fds handed on to a helper start here */
-#define HELPER_PASS_MAX 32 /* ... at most this many */
-int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, int wait_fd,
-		 const int *pass, int npass, struct helper_proc *h);
-int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h);
+		       const int *pass, int npass, struct launch_proc *h);
+int helper_finish(struct netns_cfg *cfg, int dir_fd, struct launch_proc *h, const char *pidfile);
+#define HELPER_PASS_MAX LAUNCH_PASS_MAX /* add --publish-fd: at most this many */
 int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, const int *pass,
 		  int npass);
 int portfwd_start(struct netns_cfg *cfg, int dir_fd);

@@ -5,68 +5,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "launch.h"
 #include "netns.h"
 #include "slirpnet.h"
+#include "strfmt.h"
 
-#define PORTFWD_BINARY	   "rootlet-portfwd"
-#define PORTFWD_ARGV_FIXED 16 /* rootlet-portfwd's besides two per --publish and --publish-fd */
-#define PORTFWD_NUM_TEXT   16
-
-/* rootlet-portfwd's command line after @head: the forwards, --source-ip, --ready-fd. */
-struct portfwd_argv {
-	char **argv, **fd_args;
-	int argc, n_fd_args;
-	char ready[PORTFWD_NUM_TEXT];
-};
-
-static void portfwd_argv_free(struct portfwd_argv *a)
+/* The --publish rules that are rootlet-portfwd's, in @ret (for free()); their count. */
+static int portfwd_rules(const struct netns_cfg *cfg, const char ***ret)
 {
-	for (int i = 0; i < a->n_fd_args; i++)
-		free(a->fd_args[i]);
-	free(a->fd_args);
-	free(a->argv);
+	const char **rules = calloc((size_t)cfg->n_publish + 1, sizeof(*rules));
+	int n = 0;
+
+	if (!rules)
+		return -ENOMEM;
+	for (int i = 0; i < cfg->n_publish; i++)
+		if (!bypass_publishes(cfg, cfg->publish[i]))
+			rules[n++] = cfg->publish[i];
+	*ret = rules;
+	return n;
 }
 
-static int portfwd_argv(struct netns_cfg *cfg, char *const *head, int n_head,
-			struct portfwd_argv *a)
+/* rootlet-portfwd's command line: @o's netns, @cfg's forwards and sockets, --source-ip. */
+static int portfwd_argv(const struct netns_cfg *cfg, struct portfwd_launch *o,
+			struct launch_argv *ret)
 {
-	size_t nargs = PORTFWD_ARGV_FIXED + 2 * (size_t)(cfg->n_publish + cfg->n_publish_fd);
+	const char **rules;
+	int n = portfwd_rules(cfg, &rules), err;
 
-	*a = (struct portfwd_argv){ 0 };
-	a->argv = calloc(nargs, sizeof(*a->argv));
-	a->fd_args = calloc((size_t)cfg->n_publish_fd + 1, sizeof(*a->fd_args));
-	if (!a->argv || !a->fd_args) {
-		portfwd_argv_free(a);
-		return -ENOMEM;
-	}
-	a->argv[a->argc++] = PORTFWD_BINARY;
-	for (int i = 0; i < n_head; i++)
-		a->argv[a->argc++] = head[i];
-	for (int i = 0; i < cfg->n_publish; i++) {
-		if (bypass_publishes(cfg, cfg->publish[i]))
-			continue;
-		a->argv[a->argc++] = "--publish";
-		a->argv[a->argc++] = (char *)cfg->publish[i];
-	}
-	/* Each inherited socket under the number it will have in rootlet-portfwd. */
-	for (int i = 0; i < cfg->n_publish_fd; i++) {
-		const char *rest = cfg->publish_fd[i] + strcspn(cfg->publish_fd[i], ":/");
-
-		if (asprintf(&a->fd_args[i], "%d%s", HELPER_PASS_FD + i, rest) < 0) {
-			portfwd_argv_free(a);
-			return -ENOMEM;
-		}
-		a->n_fd_args = i + 1;
-		a->argv[a->argc++] = "--publish-fd";
-		a->argv[a->argc++] = a->fd_args[i];
-	}
-	if (cfg->source_ip)
-		a->argv[a->argc++] = "--source-ip";
-	snprintf(a->ready, sizeof(a->ready), "%d", HELPER_READY_FD);
-	a->argv[a->argc++] = "--ready-fd";
-	a->argv[a->argc++] = a->ready;
-	a->argv[a->argc] = NULL;
-	return 0;
+	if (n < 0)
+		return n;
+	o->publish = rules;
+	o->n_publish = n;
+	o->publish_fd = cfg->publish_fd;
+	o->n_publish_fd = cfg->n_publish_fd;
+	o->source_ip = cfg->source_ip;
+	err = launch_portfwd_argv(o, ret);
+	free(rules);
+	return err;
 }
 
 /**
@@ -81,14 +56,15 @@ static int portfwd_argv(struct netns_cfg *cfg, char *const *head, int n_head,
  */
 int portfwd_start(struct netns_cfg *cfg, int dir_fd)
 {
-	char *head[] = { "--netns", (char *)cfg->name };
-	struct portfwd_argv a;
-	int err = portfwd_argv(cfg, head, sizeof(head) / sizeof(*head), &a);
+	struct portfwd_launch o = { .netns = cfg->name };
+	struct launch_argv a;
+	int err = portfwd_argv(cfg, &o, &a);
 
-	if (!err)
-		err = helper_launch(cfg, dir_fd, STATE_PORTFWD_LOG, a.argv, cfg->publish_fds,
-				    cfg->n_publish_fd);
-	portfwd_argv_free(&a);
+	if (err)
+		return err;
+	err = helper_launch(cfg, dir_fd, STATE_PORTFWD_LOG, a.argv, cfg->publish_fds,
+			    cfg->n_publish_fd);
+	argv_free(&a);
 	return err;
 }
 
@@ -128,11 +104,11 @@ bool portfwd_early(const struct netns_cfg *cfg)
 
 /**
  * portfwd_spawn_early() - Start rootlet-portfwd for a netns not made yet, to wait for
- * helper_go() once the namespaces exist and are mapped
+ * launch_go() once the namespaces exist and are mapped
  * @cfg:	configuration; cfg->err on failure
  * @dir_fd:	the entry's directory (not yet renamed), for the log
  * @dir_path:	its path, for the namespaces' links and the API socket
- * @h:		the helper, for helper_go(), helper_finish() or helper_abort()
+ * @h:		the helper, for launch_go(), helper_finish() or launch_abort()
  *
  * It ends with the holder (the net link names it). The API socket is bound in the entry by
  * path: helper_finish() before the rename. It writes no pid file of its own: helper_finish()
@@ -141,22 +117,25 @@ bool portfwd_early(const struct netns_cfg *cfg)
  * Return: 0 on success, negative errno
  */
 int portfwd_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
-			struct helper_proc *h)
+			struct launch_proc *h)
 {
-	char netns[PATH_MAX], userns[PATH_MAX], api[PATH_MAX], wait[PORTFWD_NUM_TEXT];
-	char *head[] = { "--netns", netns,	"--userns",   userns,	   "--api-socket",
-			 api,	    "--target", SLIRP_GUEST4, "--wait-fd", wait };
-	struct portfwd_argv a;
+	char netns[PATH_MAX], userns[PATH_MAX], api[PATH_MAX];
+	struct portfwd_launch o = { .netns = netns,
+				    .userns = userns,
+				    .api_socket = api,
+				    .target = SLIRP_GUEST4,
+				    .early = true };
+	struct launch_argv a;
 	int err;
 
-	snprintf(netns, sizeof(netns), "%s/%s", dir_path, STATE_NET);
-	snprintf(userns, sizeof(userns), "%s/%s", dir_path, STATE_USER);
-	snprintf(api, sizeof(api), "%s/%s", dir_path, STATE_PORTFWD_SOCKET);
-	snprintf(wait, sizeof(wait), "%d", HELPER_WAIT_FD);
-	if ((err = portfwd_argv(cfg, head, sizeof(head) / sizeof(*head), &a)))
+	if ((err = str_fmt(netns, sizeof(netns), "%s/%s", dir_path, STATE_NET)) ||
+	    (err = str_fmt(userns, sizeof(userns), "%s/%s", dir_path, STATE_USER)) ||
+	    (err = str_fmt(api, sizeof(api), "%s/%s", dir_path, STATE_PORTFWD_SOCKET)))
+		return err_errno(&cfg->err, err, "%s", dir_path);
+	if ((err = portfwd_argv(cfg, &o, &a)))
 		return err;
 	err = helper_spawn_early(cfg, dir_fd, STATE_PORTFWD_LOG, a.argv, cfg->publish_fds,
 				 cfg->n_publish_fd, h);
-	portfwd_argv_free(&a);
+	argv_free(&a);
 	return err;
 }
