@@ -95,16 +95,17 @@ static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct 
 		snprintf(st->userns, sizeof(st->userns), "%s", USERNS_HOST);
 		if ((err = rootns_create(dir_fd)))
 			return err;
-		if (cfg->slirp && (err = slirp_write_resolv(cfg, dir_fd)))
+		if (cfg->slirp && (err = write_slirp_resolv(cfg, dir_fd)))
 			return err;
 		return state_write(dir_fd, st);
 	}
 
 	/* Started first, so that their exec and libraries overlap the holder's making. */
-	if (cfg->slirp && ((err = slirp_spawn_early(cfg, dir_fd, dir_path, ctx->slirp)) ||
-			   (err = slirp_write_resolv(cfg, dir_fd))))
+	if (cfg->slirp && ((err = start_slirp_early(cfg, dir_fd, dir_path, ctx->slirp)) ||
+			   (err = write_slirp_resolv(cfg, dir_fd))))
 		return err;
-	if (portfwd_early(cfg) && (err = portfwd_spawn_early(cfg, dir_fd, dir_path, ctx->portfwd)))
+	if (starts_portfwd_early(cfg) &&
+	    (err = start_portfwd_early(cfg, dir_fd, dir_path, ctx->portfwd)))
 		return err;
 	snprintf(st->userns, sizeof(st->userns), "%s", cfg->userns_path ? USERNS_JOIN : USERNS_NEW);
 	if ((err = holder_spawn_for(cfg, &st->holder_pid, holder_unshared, ctx, &ctx->commit_fd)))
@@ -188,9 +189,9 @@ int netns_add(struct netns_cfg *cfg)
 	 * bypass's: the service's own bind() is made on the host's side. The lock we still hold
 	 * keeps del away until they are up or the entry is gone again.
 	 */
-	if ((cfg->slirp && as_root && (err = slirp_start(cfg, b.dir_fd))) ||
-	    (cfg->bypass && (err = bypass_start(cfg, b.dir_fd))) ||
-	    (portfwd.pid < 0 && portfwd_wanted(cfg) && (err = portfwd_start(cfg, b.dir_fd)))) {
+	if ((cfg->slirp && as_root && (err = start_slirp(cfg, b.dir_fd))) ||
+	    (cfg->bypass && (err = start_bypass(cfg, b.dir_fd))) ||
+	    (portfwd.pid < 0 && wants_portfwd(cfg) && (err = start_portfwd(cfg, b.dir_fd)))) {
 		if (!cfg->err.text[0])
 			err_errno(&cfg->err, err, "starting a helper");
 		helpers_stop(b.dir_fd);

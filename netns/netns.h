@@ -71,13 +71,13 @@ struct pidfile;
 int helpers_each(int dir_fd, int (*fn)(const char *helper, const struct pidfile *pf, void *data),
 		 void *data);
 int helpers_stop(int dir_fd);
-int slirp_start(struct netns_cfg *cfg, int dir_fd);
+int start_slirp(struct netns_cfg *cfg, int dir_fd);
 
-int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
+int start_slirp_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 		      struct launch_proc *h);
-bool portfwd_wanted(const struct netns_cfg *cfg);
-bool portfwd_early(const struct netns_cfg *cfg);
-int portfwd_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
+bool wants_portfwd(const struct netns_cfg *cfg);
+bool starts_portfwd_early(const struct netns_cfg *cfg);
+int start_portfwd_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 			struct launch_proc *h);
 int helper_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv,
 		       const int *pass, int npass, struct launch_proc *h);
@@ -85,13 +85,13 @@ int helper_finish(struct netns_cfg *cfg, int dir_fd, struct launch_proc *h, cons
 #define HELPER_PASS_MAX LAUNCH_PASS_MAX /* add --publish-fd: at most this many */
 int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, const int *pass,
 		  int npass);
-int portfwd_start(struct netns_cfg *cfg, int dir_fd);
-int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd);
-bool bypass_publishes(const struct netns_cfg *cfg, const char *spec);
-int bypass_start(struct netns_cfg *cfg, int dir_fd);
-int bypass_exec_filter(struct netns_cfg *cfg, const char *listener);
+int start_portfwd(struct netns_cfg *cfg, int dir_fd);
+int write_slirp_resolv(const struct netns_cfg *cfg, int dir_fd);
+bool publish_goes_to_bypass(const struct netns_cfg *cfg, const char *spec);
+int start_bypass(struct netns_cfg *cfg, int dir_fd);
+int under_bypass_exec(struct netns_cfg *cfg, const char *listener);
 typedef struct json_t json_t;
-int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener);
+int under_bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener);
 
 #define SLIRP_RESOLV_CONF "resolv.conf"
 

@@ -1,4 +1,4 @@
-/* add --slirp: start rootlet-slirp for a netns; the resolv.conf its commands get. */
+/* add --slirp: start rootlet-slirp for a netns (lib/launch); the resolv.conf its commands get. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,13 +14,13 @@
 #define SLIRP_RESOLV_MODE 0644 /* read by whatever uid runs inside the netns */
 
 /**
- * slirp_write_resolv() - Write <entry>/resolv.conf naming slirp's DNS forwarder
+ * write_slirp_resolv() - Write <entry>/resolv.conf naming slirp's DNS forwarder
  * @cfg:	configuration (ipv6)
  * @dir_fd:	the entry's directory
  *
  * Return: 0 on success, negative errno
  */
-int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd)
+int write_slirp_resolv(const struct netns_cfg *cfg, int dir_fd)
 {
 	char text[128];
 
@@ -38,7 +38,7 @@ static struct slirp_launch slirp_opts(const struct netns_cfg *cfg)
 }
 
 /**
- * slirp_start() - Run rootlet-slirp for the netns in @cfg with rootlet's safe defaults
+ * start_slirp() - Run rootlet-slirp for the netns in @cfg with rootlet's safe defaults
  * @cfg:	configuration (name, mtu, ipv6, allow_host_loopback); cfg->err on failure
  * @dir_fd:	the entry's directory, for the log
  *
@@ -47,7 +47,7 @@ static struct slirp_launch slirp_opts(const struct netns_cfg *cfg)
  *
  * Return: 0 on success, negative errno (no rootlet-slirp left running then)
  */
-int slirp_start(struct netns_cfg *cfg, int dir_fd)
+int start_slirp(struct netns_cfg *cfg, int dir_fd)
 {
 	struct slirp_launch o = slirp_opts(cfg);
 	struct launch_argv a;
@@ -62,8 +62,8 @@ int slirp_start(struct netns_cfg *cfg, int dir_fd)
 }
 
 /**
- * slirp_spawn_early() - Start rootlet-slirp for a netns not made yet, to wait for launch_go()
- * @cfg:	configuration, as for slirp_start(); cfg->err on failure
+ * start_slirp_early() - Start rootlet-slirp for a netns not made yet, to wait for launch_go()
+ * @cfg:	configuration, as for start_slirp(); cfg->err on failure
  * @dir_fd:	the entry's directory, not yet renamed into place
  * @dir_path:	its path: the namespaces' links and the API socket go in it
  * @h:		the helper, for launch_go(), helper_finish() or launch_abort()
@@ -74,7 +74,7 @@ int slirp_start(struct netns_cfg *cfg, int dir_fd)
  *
  * Return: 0 on success, negative errno
  */
-int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
+int start_slirp_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 		      struct launch_proc *h)
 {
 	char userns[PATH_MAX], netns[PATH_MAX], api[PATH_MAX];

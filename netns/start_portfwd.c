@@ -1,4 +1,4 @@
-/* add --publish and --publish-fd: start rootlet-portfwd for a netns, early or once it is named. */
+/* add --publish, --publish-fd: start rootlet-portfwd for a netns, early or once it is named. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@ static int portfwd_rules(const struct netns_cfg *cfg, const char ***ret)
 	if (!rules)
 		return -ENOMEM;
 	for (int i = 0; i < cfg->n_publish; i++)
-		if (!bypass_publishes(cfg, cfg->publish[i]))
+		if (!publish_goes_to_bypass(cfg, cfg->publish[i]))
 			rules[n++] = cfg->publish[i];
 	*ret = rules;
 	return n;
@@ -45,7 +45,7 @@ static int portfwd_argv(const struct netns_cfg *cfg, struct portfwd_launch *o,
 }
 
 /**
- * portfwd_start() - Run rootlet-portfwd for the netns in @cfg with its --publish forwards and
+ * start_portfwd() - Run rootlet-portfwd for the netns in @cfg with its --publish forwards and
  *		     the sockets of --publish-fd
  * @cfg:	configuration (name, publish); cfg->err on failure
  * @dir_fd:	the entry's directory, for the log
@@ -54,7 +54,7 @@ static int portfwd_argv(const struct netns_cfg *cfg, struct portfwd_launch *o,
  *
  * Return: 0 on success, negative errno (no rootlet-portfwd left running then)
  */
-int portfwd_start(struct netns_cfg *cfg, int dir_fd)
+int start_portfwd(struct netns_cfg *cfg, int dir_fd)
 {
 	struct portfwd_launch o = { .netns = cfg->name };
 	struct launch_argv a;
@@ -69,24 +69,24 @@ int portfwd_start(struct netns_cfg *cfg, int dir_fd)
 }
 
 /**
- * portfwd_wanted() - Whether add starts rootlet-portfwd at all
+ * wants_portfwd() - Whether add starts rootlet-portfwd at all
  * @cfg:	configuration
  *
  * With --bypass the --publish rules are rootlet-bypass's but for UDP without host loopback
- * (bypass_publishes()); --publish-fd sockets are always ours.
+ * (publish_goes_to_bypass()); --publish-fd sockets are always ours.
  *
  * Return: true when there is something for it to forward
  */
-bool portfwd_wanted(const struct netns_cfg *cfg)
+bool wants_portfwd(const struct netns_cfg *cfg)
 {
 	for (int i = 0; i < cfg->n_publish; i++)
-		if (!bypass_publishes(cfg, cfg->publish[i]))
+		if (!publish_goes_to_bypass(cfg, cfg->publish[i]))
 			return true;
 	return cfg->n_publish_fd > 0;
 }
 
 /**
- * portfwd_early() - Whether add starts rootlet-portfwd with rootlet-slirp, before the netns
+ * starts_portfwd_early() - Whether add starts rootlet-portfwd with rootlet-slirp, before the netns
  * exists, rather than after it is named
  * @cfg:	configuration
  *
@@ -97,13 +97,13 @@ bool portfwd_wanted(const struct netns_cfg *cfg)
  *
  * Return: true to start it early
  */
-bool portfwd_early(const struct netns_cfg *cfg)
+bool starts_portfwd_early(const struct netns_cfg *cfg)
 {
-	return cfg->slirp && !cfg->ipv6 && !cfg->source_ip && portfwd_wanted(cfg);
+	return cfg->slirp && !cfg->ipv6 && !cfg->source_ip && wants_portfwd(cfg);
 }
 
 /**
- * portfwd_spawn_early() - Start rootlet-portfwd for a netns not made yet, to wait for
+ * start_portfwd_early() - Start rootlet-portfwd for a netns not made yet, to wait for
  * launch_go() once the namespaces exist and are mapped
  * @cfg:	configuration; cfg->err on failure
  * @dir_fd:	the entry's directory (not yet renamed), for the log
@@ -116,7 +116,7 @@ bool portfwd_early(const struct netns_cfg *cfg)
  *
  * Return: 0 on success, negative errno
  */
-int portfwd_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
+int start_portfwd_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 			struct launch_proc *h)
 {
 	char netns[PATH_MAX], userns[PATH_MAX], api[PATH_MAX];
