@@ -114,12 +114,13 @@ int launch_spawn(const struct launch_opts *o, struct launch_proc *ret, struct er
 				LAUNCH_PASS_MAX);
 	if (binary_path(p.name, o->libexec, binary, sizeof(binary)))
 		return err_make(e, -ENOENT, "%s not found", p.name);
-	log_fd = openat(o->log_dir_fd, o->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			LAUNCH_LOG_MODE);
+	/* Never through a link: a log is a file of ours, made here. */
+	log_fd = openat(o->log_dir_fd, o->log,
+			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, LAUNCH_LOG_MODE);
 	if (log_fd < 0)
 		return err_errno(e, -errno, "%s's log %s", p.name, o->log);
 	/* Our own reader: the directory may be renamed, or the log replaced, meanwhile. */
-	p.log_fd = openat(o->log_dir_fd, o->log, O_RDONLY | O_CLOEXEC);
+	p.log_fd = openat(o->log_dir_fd, o->log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	/* A socket, not a pipe: a go to a helper that already died is EPIPE, not SIGPIPE. */
 	if (p.log_fd < 0 || pipe2(pipefd, O_CLOEXEC) < 0 ||
 	    (o->early && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)) {

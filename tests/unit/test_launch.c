@@ -287,6 +287,28 @@ TEST(an_early_helper_whose_starter_gives_up_ends)
 	log_dir_remove(dir, fd);
 }
 
+TEST(a_log_that_is_a_link_is_refused_and_its_target_untouched)
+{
+	char dir[64], target[96], *argv[] = { SELF, "ready", NULL };
+	int fd = log_dir(dir, sizeof(dir)), tfd;
+	struct launch_opts o = { .argv = argv, .log_dir_fd = fd, .log = LOG };
+	struct launch_proc p;
+	struct err e = { 0 };
+	struct stat st;
+
+	CHECK(fd >= 0);
+	snprintf(target, sizeof(target), "%s/target", dir);
+	tfd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	CHECK(tfd >= 0 && write(tfd, "keep\n", 5) == 5);
+	close(tfd);
+	CHECK(symlinkat("target", fd, LOG) == 0);
+	CHECK(launch_spawn(&o, &p, &e) == -ELOOP);
+	CHECK(p.pid == -1);
+	CHECK(stat(target, &st) == 0 && st.st_size == 5);
+	unlink(target);
+	log_dir_remove(dir, fd);
+}
+
 TEST(a_missing_binary_is_named)
 {
 	char *argv[] = { "rootlet-no-such-helper", NULL };
@@ -362,6 +384,7 @@ int main(int argc, char **argv)
 		T(a_helper_that_never_gets_ready_is_killed_at_the_timeout),
 		T(an_early_helper_waits_for_its_go),
 		T(an_early_helper_whose_starter_gives_up_ends),
+		T(a_log_that_is_a_link_is_refused_and_its_target_untouched),
 		T(a_missing_binary_is_named),
 	};
 
