@@ -14,7 +14,6 @@
 #include "fileio.h"
 #include "lock.h"
 #include "netns.h"
-#include "proc.h"
 #include "statedir.h"
 
 static void add_explain_exists(struct netns_cfg *cfg, int root_fd)
@@ -107,14 +106,12 @@ static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct 
 	if (starts_portfwd_early(cfg) &&
 	    (err = start_portfwd_early(cfg, dir_fd, dir_path, ctx->portfwd)))
 		return err;
-	snprintf(st->userns, sizeof(st->userns), "%s", cfg->userns_path ? USERNS_JOIN : USERNS_NEW);
-	if ((err = holder_spawn_for(cfg, &st->holder_pid, holder_unshared, ctx, &ctx->commit_fd)))
+	/* The holder, and its pid, start time and userns mode in @st: lib's one recipe. */
+	if ((err = holder_spawn_for(cfg, st, holder_unshared, ctx, &ctx->commit_fd)))
 		return err;
 	/* Mapped now: portfwd joins the user namespace as a whole process, and sandboxes there. */
 	if (ctx->portfwd->pid > 0 && launch_go(ctx->portfwd))
 		return helper_finish(cfg, dir_fd, ctx->portfwd, STATE_PORTFWD_PIDFILE) ?: -ECHILD;
-	if ((err = proc_start_time(st->holder_pid, &st->holder_start)))
-		return err;
 	return state_write(dir_fd, st);
 }
 

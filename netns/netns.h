@@ -58,8 +58,8 @@ int entry_remove(int root_fd, const char *dir_name, int dir_fd, const struct net
 int entry_ns_path(const struct netns_cfg *cfg, const char *file, char *buf, size_t len);
 
 /* lib/holder.h's holder_spawn() for add: --userns, or a new userns with the caller's maps. */
-int holder_spawn_for(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg,
-		     int *ret_commit_fd);
+int holder_spawn_for(struct netns_cfg *cfg, struct netns_state *st, holder_unshared_fn unshared,
+		     void *arg, int *ret_commit_fd);
 int holder_stop(const struct netns_state *st);
 #define HOLDER_STOP_TIMEOUT_MS 2000 /* SIGTERM's grace before SIGKILL */
 
