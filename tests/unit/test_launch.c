@@ -174,6 +174,34 @@ TEST(a_helper_that_says_ready_is_left_running)
 	log_dir_remove(dir, fd);
 }
 
+TEST(a_helper_gets_no_fd_of_ours_but_its_own)
+{
+	char dir[64], *argv[] = { SELF, "fds", NULL };
+	int fd = log_dir(dir, sizeof(dir)), null_fd = open("/dev/null", O_RDONLY);
+	/* Two handed on, one not: a lock, say, left inheritable. */
+	int passed[2] = { fcntl(null_fd, F_DUPFD, 100), fcntl(null_fd, F_DUPFD, 200) };
+	int leaked = fcntl(null_fd, F_DUPFD, 300);
+	struct launch_opts o = {
+		.argv = argv, .log_dir_fd = fd, .log = LOG, .pass = passed, .npass = 2
+	};
+	struct err e = { 0 };
+	pid_t pid = -1;
+
+	CHECK(fd >= 0 && passed[0] >= 0 && passed[1] >= 0 && leaked >= 0);
+	CHECK(launch_run(&o, GENEROUS_MS, &pid, &e) == 0);
+	if (e.code)
+		fprintf(stderr, "  got: %s\n", e.text);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	close(passed[0]);
+	close(passed[1]);
+	close(leaked);
+	close(null_fd);
+	log_dir_remove(dir, fd);
+}
+
 TEST(a_helper_that_exits_early_is_explained_by_its_last_log_line)
 {
 	char dir[64], *argv[] = { SELF, "fail", NULL };
@@ -343,6 +371,26 @@ static int helper(const char *mode)
 		pause();
 		return 0;
 	}
+	if (!strcmp(mode, "fds")) {
+		struct stat st;
+
+		/* 0-2, the ready pipe, the two handed on at 5 and 6 (a character device each). */
+		if (fcntl(LAUNCH_WAIT_FD, F_GETFD) >= 0 || fstat(LAUNCH_PASS_FD, &st) < 0 ||
+		    !S_ISCHR(st.st_mode) || fstat(LAUNCH_PASS_FD + 1, &st) < 0 ||
+		    !S_ISCHR(st.st_mode)) {
+			fprintf(stderr, SELF ": the fds handed on are not in place\n");
+			return 1;
+		}
+		for (int fd = LAUNCH_PASS_FD + 2; fd < 1024; fd++)
+			if (fcntl(fd, F_GETFD) >= 0) {
+				fprintf(stderr, SELF ": fd %d is open\n", fd);
+				return 1;
+			}
+		if (write(LAUNCH_READY_FD, "1", 1) != 1)
+			return 1;
+		pause();
+		return 0;
+	}
 	if (!strcmp(mode, "fail")) {
 		printf("starting, MTU=1500\n");
 		fflush(stdout);
@@ -378,6 +426,7 @@ int main(int argc, char **argv)
 		T(bypass_carries_its_policy_options),
 		T(dns_upstream_only_when_given),
 		T(a_helper_that_says_ready_is_left_running),
+		T(a_helper_gets_no_fd_of_ours_but_its_own),
 		T(a_helper_that_exits_early_is_explained_by_its_last_log_line),
 		T(a_helper_is_named_after_the_argv_it_was_started_with_is_freed),
 		T(a_helper_that_ends_without_a_word_says_so),
