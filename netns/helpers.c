@@ -8,6 +8,7 @@
 #include "launch.h"
 #include "netns.h"
 #include "pidfile.h"
+#include "strfmt.h"
 
 /* Helpers get this long to exit on SIGTERM before SIGKILL. */
 #define HELPER_STOP_TIMEOUT_MS 2000
@@ -113,6 +114,28 @@ int helper_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *log, char 
 				 .npass = npass };
 
 	return launch_spawn(&o, h, &cfg->err);
+}
+
+/**
+ * early_paths() - What an early helper is given in the entry being built (not yet renamed):
+ * its namespaces' links, and its API socket, which it binds there before it says ready
+ * @cfg:	configuration; cfg->err on failure
+ * @dir_path:	the entry's path
+ * @api:	the API socket's name in it
+ * @ret:	the three paths
+ *
+ * Return: 0, or -ENAMETOOLONG
+ */
+int early_paths(struct netns_cfg *cfg, const char *dir_path, const char *api,
+		struct early_paths *ret)
+{
+	int err;
+
+	if ((err = str_fmt(ret->net, sizeof(ret->net), "%s/%s", dir_path, STATE_NET)) ||
+	    (err = str_fmt(ret->user, sizeof(ret->user), "%s/%s", dir_path, STATE_USER)) ||
+	    (err = str_fmt(ret->api, sizeof(ret->api), "%s/%s", dir_path, api)))
+		return err_errno(&cfg->err, err, "%s", dir_path);
+	return 0;
 }
 
 /**

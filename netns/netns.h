@@ -82,6 +82,12 @@ int start_portfwd_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 int helper_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv,
 		       const int *pass, int npass, struct launch_proc *h);
 int helper_finish(struct netns_cfg *cfg, int dir_fd, struct launch_proc *h, const char *pidfile);
+/* An early helper's paths in the entry being built: its namespaces' links, its API socket. */
+struct early_paths {
+	char net[PATH_MAX], user[PATH_MAX], api[PATH_MAX];
+};
+int early_paths(struct netns_cfg *cfg, const char *dir_path, const char *api,
+		struct early_paths *ret);
 #define HELPER_PASS_MAX LAUNCH_PASS_MAX /* add --publish-fd: at most this many */
 int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, const int *pass,
 		  int npass);

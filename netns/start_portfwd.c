@@ -8,7 +8,6 @@
 #include "launch.h"
 #include "netns.h"
 #include "slirpnet.h"
-#include "strfmt.h"
 
 /* The --publish rules that are rootlet-portfwd's, in @ret (for free()); their count. */
 static int portfwd_rules(const struct netns_cfg *cfg, const char ***ret)
@@ -119,19 +118,17 @@ bool starts_portfwd_early(const struct netns_cfg *cfg)
 int start_portfwd_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 			struct launch_proc *h)
 {
-	char netns[PATH_MAX], userns[PATH_MAX], api[PATH_MAX];
-	struct portfwd_launch o = { .netns = netns,
-				    .userns = userns,
-				    .api_socket = api,
+	struct early_paths p;
+	struct portfwd_launch o = { .netns = p.net,
+				    .userns = p.user,
+				    .api_socket = p.api,
 				    .target = SLIRP_GUEST4,
 				    .early = true };
 	struct launch_argv a;
 	int err;
 
-	if ((err = str_fmt(netns, sizeof(netns), "%s/%s", dir_path, STATE_NET)) ||
-	    (err = str_fmt(userns, sizeof(userns), "%s/%s", dir_path, STATE_USER)) ||
-	    (err = str_fmt(api, sizeof(api), "%s/%s", dir_path, STATE_PORTFWD_SOCKET)))
-		return err_errno(&cfg->err, err, "%s", dir_path);
+	if ((err = early_paths(cfg, dir_path, STATE_PORTFWD_SOCKET, &p)))
+		return err;
 	if ((err = portfwd_argv(cfg, &o, &a)))
 		return err;
 	err = helper_spawn_early(cfg, dir_fd, STATE_PORTFWD_LOG, a.argv, cfg->publish_fds,

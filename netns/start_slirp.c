@@ -9,7 +9,6 @@
 #include "launch.h"
 #include "netns.h"
 #include "slirpnet.h"
-#include "strfmt.h"
 
 #define SLIRP_RESOLV_MODE 0644 /* read by whatever uid runs inside the netns */
 
@@ -77,18 +76,16 @@ int start_slirp(struct netns_cfg *cfg, int dir_fd)
 int start_slirp_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
 		      struct launch_proc *h)
 {
-	char userns[PATH_MAX], netns[PATH_MAX], api[PATH_MAX];
 	struct slirp_launch o = slirp_opts(cfg);
+	struct early_paths p;
 	struct launch_argv a;
 	int err;
 
-	if ((err = str_fmt(userns, sizeof(userns), "%s/%s", dir_path, STATE_USER)) ||
-	    (err = str_fmt(netns, sizeof(netns), "%s/%s", dir_path, STATE_NET)) ||
-	    (err = str_fmt(api, sizeof(api), "%s/%s", dir_path, STATE_SLIRP_SOCKET)))
-		return err_errno(&cfg->err, err, "%s", dir_path);
-	o.userns_path = userns;
-	o.netns_path = netns;
-	o.api_socket = api;
+	if ((err = early_paths(cfg, dir_path, STATE_SLIRP_SOCKET, &p)))
+		return err;
+	o.userns_path = p.user;
+	o.netns_path = p.net;
+	o.api_socket = p.api;
 	o.early = true;
 	if ((err = launch_slirp_argv(&o, &a)))
 		return err;
