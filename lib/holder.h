@@ -4,6 +4,7 @@
 #define ROOTLET_HOLDER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -45,6 +46,23 @@ struct holder_opts {
 };
 
 int holder_spawn(const struct holder_opts *o, pid_t *ret_pid, int *ret_commit_fd, struct err *e);
+
+/* What holder_entry_start() makes: the holder of an entry being built (holder_entry.c). */
+struct state_owner;
+struct holder_entry_opts {
+	const char *root; /* the state root and the entry's (final) name */
+	const char *name;
+	int userns_fd; /* a user namespace to join, or -1: a new one, mapped for us */
+	const struct state_owner *owner; /* the process it ends with (pid + start time), or NULL */
+	holder_unshared_fn unshared;	 /* as holder_opts' */
+	void *arg;
+};
+
+struct netns_state;
+struct usermap_diag;
+int holder_entry_start(const struct holder_entry_opts *o, struct netns_state *st,
+		       int *ret_commit_fd, char *warning, size_t warning_len, struct err *e);
+void holder_map_warning(const struct usermap_diag *diag, char *buf, size_t len);
 int holder_ready(int commit_fd);
 int holder_commit(int commit_fd);
 

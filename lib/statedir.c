@@ -42,7 +42,7 @@ static int runtime_dir_fallback(char *buf, size_t len)
  */
 int state_root_path(char *buf, size_t len)
 {
-	const char *dir = getenv("ROOTLET_STATE_DIR");
+	const char *dir = getenv(STATE_ROOT_ENV);
 	char runtime[PATH_MAX];
 	int n, err;
 

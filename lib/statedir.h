@@ -9,6 +9,7 @@
 #define STATE_DIR_MODE	       0700
 #define STATE_ROOT_FOR_ROOT    "/run/rootlet"
 #define STATE_USER_RUNTIME_DIR "/run/user" /* /run/user/UID: where XDG_RUNTIME_DIR is unset */
+#define STATE_ROOT_ENV	       "ROOTLET_STATE_DIR" /* the state root, first; a helper's */
 
 struct err;
 

@@ -14,7 +14,6 @@
 #include "fileio.h"
 #include "lock.h"
 #include "netns.h"
-#include "proc.h"
 #include "statedir.h"
 
 static void add_explain_exists(struct netns_cfg *cfg, int root_fd)
@@ -65,8 +64,8 @@ static int add_existing(struct netns_cfg *cfg, int root_fd)
 struct add_ctx {
 	struct netns_cfg *cfg;
 	int dir_fd;
-	struct helper_proc *slirp;   /* started early, or pid -1 */
-	struct helper_proc *portfwd; /* started early, or pid -1 */
+	struct launch_proc *slirp;   /* started early, or pid -1 */
+	struct launch_proc *portfwd; /* started early, or pid -1 */
 	int commit_fd;		     /* the holder waits for our commit on it, or -1 */
 };
 
@@ -79,7 +78,7 @@ static int holder_unshared(void *arg, pid_t holder)
 	if ((err = entry_build_link(a->dir_fd, holder)))
 		return err;
 	/* A helper that died already says why in its log: helper_finish() reads that. */
-	if (a->slirp->pid > 0 && helper_go(a->slirp))
+	if (a->slirp->pid > 0 && launch_go(a->slirp))
 		return helper_finish(a->cfg, a->dir_fd, a->slirp, STATE_SLIRP_PIDFILE) ?: -ECHILD;
 	return 0;
 }
@@ -95,25 +94,24 @@ static int add_populate(struct netns_cfg *cfg, int dir_fd, bool as_root, struct 
 		snprintf(st->userns, sizeof(st->userns), "%s", USERNS_HOST);
 		if ((err = rootns_create(dir_fd)))
 			return err;
-		if (cfg->slirp && (err = slirp_write_resolv(cfg, dir_fd)))
+		if (cfg->slirp && (err = write_slirp_resolv(cfg, dir_fd)))
 			return err;
 		return state_write(dir_fd, st);
 	}
 
 	/* Started first, so that their exec and libraries overlap the holder's making. */
-	if (cfg->slirp && ((err = slirp_spawn_early(cfg, dir_fd, dir_path, ctx->slirp)) ||
-			   (err = slirp_write_resolv(cfg, dir_fd))))
+	if (cfg->slirp && ((err = start_slirp_early(cfg, dir_fd, dir_path, ctx->slirp)) ||
+			   (err = write_slirp_resolv(cfg, dir_fd))))
 		return err;
-	if (portfwd_early(cfg) && (err = portfwd_spawn_early(cfg, dir_fd, dir_path, ctx->portfwd)))
+	if (starts_portfwd_early(cfg) &&
+	    (err = start_portfwd_early(cfg, dir_fd, dir_path, ctx->portfwd)))
 		return err;
-	snprintf(st->userns, sizeof(st->userns), "%s", cfg->userns_path ? USERNS_JOIN : USERNS_NEW);
-	if ((err = holder_spawn_for(cfg, &st->holder_pid, holder_unshared, ctx, &ctx->commit_fd)))
+	/* The holder, and its pid, start time and userns mode in @st: lib's one recipe. */
+	if ((err = holder_spawn_for(cfg, st, holder_unshared, ctx, &ctx->commit_fd)))
 		return err;
 	/* Mapped now: portfwd joins the user namespace as a whole process, and sandboxes there. */
-	if (ctx->portfwd->pid > 0 && helper_go(ctx->portfwd))
+	if (ctx->portfwd->pid > 0 && launch_go(ctx->portfwd))
 		return helper_finish(cfg, dir_fd, ctx->portfwd, STATE_PORTFWD_PIDFILE) ?: -ECHILD;
-	if ((err = proc_start_time(st->holder_pid, &st->holder_start)))
-		return err;
 	return state_write(dir_fd, st);
 }
 
@@ -131,8 +129,8 @@ int netns_add(struct netns_cfg *cfg)
 	struct netns_state st = { 0 };
 	int root_fd = -1, err;
 	bool as_root = geteuid() == 0 && !cfg->userns_path;
-	struct helper_proc slirp = { .pid = -1, .ready_fd = -1, .go_fd = -1 };
-	struct helper_proc portfwd = { .pid = -1, .ready_fd = -1, .go_fd = -1 };
+	struct launch_proc slirp = LAUNCH_PROC_NONE;
+	struct launch_proc portfwd = LAUNCH_PROC_NONE;
 	struct add_ctx ctx = { .cfg = cfg, .slirp = &slirp, .portfwd = &portfwd, .commit_fd = -1 };
 	struct entry_build b = { .dir_fd = -1, .lock_fd = -1 };
 	char tmp_path[PATH_MAX];
@@ -188,9 +186,9 @@ int netns_add(struct netns_cfg *cfg)
 	 * bypass's: the service's own bind() is made on the host's side. The lock we still hold
 	 * keeps del away until they are up or the entry is gone again.
 	 */
-	if ((cfg->slirp && as_root && (err = slirp_start(cfg, b.dir_fd))) ||
-	    (cfg->bypass && (err = bypass_start(cfg, b.dir_fd))) ||
-	    (portfwd.pid < 0 && portfwd_wanted(cfg) && (err = portfwd_start(cfg, b.dir_fd)))) {
+	if ((cfg->slirp && as_root && (err = start_slirp(cfg, b.dir_fd))) ||
+	    (cfg->bypass && (err = start_bypass(cfg, b.dir_fd))) ||
+	    (portfwd.pid < 0 && wants_portfwd(cfg) && (err = start_portfwd(cfg, b.dir_fd)))) {
 		if (!cfg->err.text[0])
 			err_errno(&cfg->err, err, "starting a helper");
 		helpers_stop(b.dir_fd);
@@ -204,8 +202,8 @@ int netns_add(struct netns_cfg *cfg)
 	ctx.commit_fd = -1;
 	goto out;
 fail:
-	helper_abort(&slirp);
-	helper_abort(&portfwd);
+	launch_abort(&slirp);
+	launch_abort(&portfwd);
 	if (st.holder_pid > 0) {
 		kill(st.holder_pid, SIGKILL);
 		waitpid(st.holder_pid, NULL, 0);

@@ -76,7 +76,7 @@ int netns_exec(struct netns_cfg *cfg)
 		return err;
 	if (has_resolv && (err = exec_bind_resolv(cfg, resolv)))
 		return err;
-	if (cfg->bypass && (err = bypass_exec_filter(cfg, listener)))
+	if (cfg->bypass && (err = under_bypass_exec(cfg, listener)))
 		return err;
 	execvp(cfg->cmd[0], cfg->cmd);
 	err = -errno;

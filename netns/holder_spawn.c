@@ -4,50 +4,35 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "holder.h"
 #include "netns.h"
 #include "nsfd.h"
 #include "pidfile.h"
-#include "usermap.h"
-
-/* Own uid to 0 and, when /etc/subuid and /etc/subgid allow, the subordinate ranges after it. */
-static int holder_map_build(struct netns_cfg *cfg, struct usermap *map)
-{
-	struct usermap_diag diag;
-	int err;
-
-	if ((err = usermap_build_own(map, &diag, &cfg->err)))
-		return err;
-	if (diag.fallback[0])
-		snprintf(cfg->warning, sizeof(cfg->warning), "%s", diag.fallback);
-	else if (diag.n_warn)
-		snprintf(cfg->warning, sizeof(cfg->warning), "%s", diag.warn[0]);
-	return 0;
-}
 
 /**
  * holder_spawn_for() - Start the holder of the entry @cfg adds: a new netns in a new userns
- * mapped for the caller, or in the one of --userns
- * @cfg:	configuration: name, root, userns_path; cfg->err, cfg->warning
- * @ret_pid:	set to the holder's pid once its namespaces exist (and are mapped)
+ * mapped for the caller, or in the one of --userns; lib's recipe, holder_entry_start()
+ * @cfg:	configuration: name, root, userns_path, owner; cfg->err, cfg->warning
+ * @st:		filled as holder_entry_start() fills it
  * @unshared:	called once its namespaces exist (before the maps, for a new userns), or NULL
  * @arg:	for @unshared
  * @ret_commit_fd: as holder_spawn()'s
  *
  * Return: 0 on success, negative errno on failure (no holder is left running then)
  */
-int holder_spawn_for(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg,
-		     int *ret_commit_fd)
+int holder_spawn_for(struct netns_cfg *cfg, struct netns_state *st, holder_unshared_fn unshared,
+		     void *arg, int *ret_commit_fd)
 {
-	struct holder_opts o = { .root = cfg->root,
-				 .name = cfg->name,
-				 .userns_fd = -1,
-				 .unshared = unshared,
-				 .arg = arg };
-	struct usermap map;
+	/* Its start time as add recorded it, when it began. */
+	struct state_owner owner = { .pid = cfg->owner, .start = cfg->owner_start };
+	struct holder_entry_opts o = { .root = cfg->root,
+				       .name = cfg->name,
+				       .userns_fd = -1,
+				       .owner = cfg->owner ? &owner : NULL,
+				       .unshared = unshared,
+				       .arg = arg };
 	int err;
 
 	if (cfg->userns_path &&
@@ -57,28 +42,8 @@ int holder_spawn_for(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn u
 				: err == -EINVAL ? "not a user namespace"
 						 : strerror(-err));
 	}
-	/* Parsed before the fork: the child does not wait for it. */
-	if (o.userns_fd < 0) {
-		if ((err = holder_map_build(cfg, &map)))
-			return err;
-		o.map = &map;
-	}
-	/* The owner's pidfd, proven its by the start time add recorded: the holder ends with it. */
-	if (cfg->owner) {
-		struct state_owner now;
-
-		o.owner_pidfd = pidfd_open(cfg->owner, 0);
-		o.owned = o.owner_pidfd >= 0;
-		if (!o.owned || state_owner_of(cfg->owner, &now) || now.start != cfg->owner_start) {
-			err = err_make(&cfg->err, -ESRCH, "--owner %d: it has ended",
-				       (int)cfg->owner);
-			goto out;
-		}
-	}
-	err = holder_spawn(&o, ret_pid, ret_commit_fd, &cfg->err);
-out:
-	if (o.owned)
-		close(o.owner_pidfd);
+	err = holder_entry_start(&o, st, ret_commit_fd, cfg->warning, sizeof(cfg->warning),
+				 &cfg->err);
 	if (o.userns_fd >= 0)
 		close(o.userns_fd);
 	return err;

@@ -8,6 +8,7 @@
 #include "entry_build.h"
 #include "err.h"
 #include "holder.h"
+#include "launch.h"
 #include "state.h"
 
 #define NETNS_DETAIL_MAX 512
@@ -57,8 +58,8 @@ int entry_remove(int root_fd, const char *dir_name, int dir_fd, const struct net
 int entry_ns_path(const struct netns_cfg *cfg, const char *file, char *buf, size_t len);
 
 /* lib/holder.h's holder_spawn() for add: --userns, or a new userns with the caller's maps. */
-int holder_spawn_for(struct netns_cfg *cfg, pid_t *ret_pid, holder_unshared_fn unshared, void *arg,
-		     int *ret_commit_fd);
+int holder_spawn_for(struct netns_cfg *cfg, struct netns_state *st, holder_unshared_fn unshared,
+		     void *arg, int *ret_commit_fd);
 int holder_stop(const struct netns_state *st);
 #define HOLDER_STOP_TIMEOUT_MS 2000 /* SIGTERM's grace before SIGKILL */
 
@@ -70,43 +71,33 @@ struct pidfile;
 int helpers_each(int dir_fd, int (*fn)(const char *helper, const struct pidfile *pf, void *data),
 		 void *data);
 int helpers_stop(int dir_fd);
-int slirp_start(struct netns_cfg *cfg, int dir_fd);
+int start_slirp(struct netns_cfg *cfg, int dir_fd);
 
-/* A helper started and not yet waited for. */
-struct helper_proc {
-	pid_t pid;
-	int ready_fd;
-	int go_fd; /* helper_spawn_early(): its --wait-fd */
-	const char *log;
-	const char *name; /* its binary's name, as its messages begin */
-};
-int slirp_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
-		      struct helper_proc *h);
-bool portfwd_wanted(const struct netns_cfg *cfg);
-bool portfwd_early(const struct netns_cfg *cfg);
-int portfwd_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
-			struct helper_proc *h);
+int start_slirp_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
+		      struct launch_proc *h);
+bool wants_portfwd(const struct netns_cfg *cfg);
+bool starts_portfwd_early(const struct netns_cfg *cfg);
+int start_portfwd_early(struct netns_cfg *cfg, int dir_fd, const char *dir_path,
+			struct launch_proc *h);
 int helper_spawn_early(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv,
-		       const int *pass, int npass, struct helper_proc *h);
-int helper_go(struct helper_proc *h);
-int helper_finish(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h, const char *pidfile);
-void helper_abort(struct helper_proc *h);
-#define HELPER_READY_FD 3  /* a helper writes "1" here once up */
-#define HELPER_WAIT_FD	4  /* an early helper reads its go byte here */
-#define HELPER_PASS_FD	5  /* fds handed on to a helper start here */
-#define HELPER_PASS_MAX 32 /* ... at most this many */
-int helper_spawn(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, int wait_fd,
-		 const int *pass, int npass, struct helper_proc *h);
-int helper_wait(struct netns_cfg *cfg, int dir_fd, struct helper_proc *h);
+		       const int *pass, int npass, struct launch_proc *h);
+int helper_finish(struct netns_cfg *cfg, int dir_fd, struct launch_proc *h, const char *pidfile);
+/* An early helper's paths in the entry being built: its namespaces' links, its API socket. */
+struct early_paths {
+	char net[PATH_MAX], user[PATH_MAX], api[PATH_MAX];
+};
+int early_paths(struct netns_cfg *cfg, const char *dir_path, const char *api,
+		struct early_paths *ret);
+#define HELPER_PASS_MAX LAUNCH_PASS_MAX /* add --publish-fd: at most this many */
 int helper_launch(struct netns_cfg *cfg, int dir_fd, const char *log, char **argv, const int *pass,
 		  int npass);
-int portfwd_start(struct netns_cfg *cfg, int dir_fd);
-int slirp_write_resolv(const struct netns_cfg *cfg, int dir_fd);
-bool bypass_publishes(const struct netns_cfg *cfg, const char *spec);
-int bypass_start(struct netns_cfg *cfg, int dir_fd);
-int bypass_exec_filter(struct netns_cfg *cfg, const char *listener);
+int start_portfwd(struct netns_cfg *cfg, int dir_fd);
+int write_slirp_resolv(const struct netns_cfg *cfg, int dir_fd);
+bool publish_goes_to_bypass(const struct netns_cfg *cfg, const char *spec);
+int start_bypass(struct netns_cfg *cfg, int dir_fd);
+int under_bypass_exec(struct netns_cfg *cfg, const char *listener);
 typedef struct json_t json_t;
-int bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener);
+int under_bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener);
 
 #define SLIRP_RESOLV_CONF "resolv.conf"
 

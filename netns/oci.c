@@ -59,7 +59,7 @@ int netns_oci(struct netns_cfg *cfg)
 		goto bad_config;
 	if (cfg->bypass &&
 	    ((err = entry_ns_path(cfg, STATE_BYPASS_SOCKET, listener, sizeof(listener))) ||
-	     (err = bypass_oci(cfg, config, listener))))
+	     (err = under_bypass_oci(cfg, config, listener))))
 		goto out;
 	if ((err = oci_save(config, cfg->config_path, cfg->in_place)))
 		err_errno(&cfg->err, err, "writing %s", cfg->config_path);

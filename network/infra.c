@@ -26,7 +26,6 @@
 #include "statedir.h"
 
 #define NETNS_BINARY   "rootlet-netns"
-#define NUM_TEXT       sizeof("4294967295")
 #define SYSCTL_FORWARD "/proc/sys/net/ipv4/ip_forward"
 /* Before slirp makes tap0, so that tap0 is born with it (the bridge was made before). */
 #define SYSCTL_PROXY_ARP "/proc/sys/net/ipv4/conf/default/proxy_arp"
@@ -35,10 +34,6 @@
  * and slirp, the one asker on tap0, holds the packet it asked for until then. Per device
  * only: a netns other than the host's has no neigh/default. */
 #define SYSCTL_PROXY_DELAY "/proc/sys/net/ipv4/neigh/" SLIRP_TAP "/proxy_delay"
-#define SLIRP_BINARY	   "rootlet-slirp"
-#define SLIRP_LOG	   "slirp.log"
-#define SLIRP_ARGS_FIXED   8 /* rootlet-slirp --netns NAME --configure --mtu N --enable-... */
-#define SLIRP_ARGS_MAX	   (SLIRP_ARGS_FIXED + 5)
 
 /*
  * Outbound, decided by measurement (ARCHITECTURE.md): the infra routes the containers' packets
@@ -257,25 +252,20 @@ bool infra_exists(struct net_cfg *cfg, const char *net)
  * to be inherited by the tap it makes.
  */
 static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
-		       struct net_daemon *d)
+		       struct launch_proc *d)
 {
-	char mtu[NUM_TEXT], ready[NUM_TEXT];
-	char *argv[SLIRP_ARGS_MAX] = { SLIRP_BINARY,	   "--netns",	      (char *)infra,
-				       "--configure",	   "--mtu",	      mtu,
-				       "--enable-sandbox", "--enable-seccomp" };
-	int n = SLIRP_ARGS_FIXED;
+	struct slirp_launch o = { .netns = infra,
+				  .mtu = r->mtu,
+				  .allow_host_loopback = r->host_loopback,
+				  .ipv6 = r->ipv6 };
+	struct launch_argv a;
+	int err;
 
-	if (snprintf(mtu, sizeof(mtu), "%u", r->mtu) >= (int)sizeof(mtu) ||
-	    snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD) >= (int)sizeof(ready))
-		return err_make(&cfg->err, -EOVERFLOW, "rootlet-slirp's arguments");
-	if (!r->host_loopback)
-		argv[n++] = "--disable-host-loopback";
-	if (r->ipv6)
-		argv[n++] = "--enable-ipv6";
-	argv[n++] = "--ready-fd";
-	argv[n++] = ready;
-	argv[n] = NULL;
-	return net_daemon_spawn(cfg, infra, argv, SLIRP_LOG, d);
+	if ((err = launch_slirp_argv(&o, &a)))
+		return err;
+	err = net_daemon_spawn(cfg, infra, a.argv, STATE_SLIRP_LOG, d);
+	argv_free(&a);
+	return err;
 }
 
 /* Whether the daemon of infra @infra that records itself in @pidfile runs (pid + start time);

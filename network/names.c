@@ -17,9 +17,7 @@
 #include "slirpnet.h"
 #include "state.h"
 
-#define DNS_BINARY	 "rootlet-dns"
 #define DNS_LOG		 "dns.log"
-#define NUM_TEXT	 sizeof("4294967295")
 #define HOSTS_FILE	 "hosts" /* what rootlet-dns answers from: "IP NAME..." lines */
 #define HOSTS_TEXT_START 4096
 
@@ -36,16 +34,22 @@
  * Return: 0 once started, or a negative errno
  */
 int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
-	      struct net_daemon *d)
+	      struct launch_proc *d)
 {
-	char gw[INET_ADDRSTRLEN], ready[NUM_TEXT];
-	char *argv[] = { DNS_BINARY, "--netns",	   (char *)infra, "--listen",
-			 gw,	     "--ready-fd", ready,	  r->internal ? NULL : "--upstream",
-			 SLIRP_DNS4, NULL };
-	if (!inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw)) ||
-	    snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD) >= (int)sizeof(ready))
-		return err_make(&cfg->err, -EOVERFLOW, "rootlet-dns's arguments");
-	return net_daemon_spawn(cfg, infra, argv, DNS_LOG, d);
+	char gw[INET_ADDRSTRLEN];
+	struct dns_launch o = { .netns = infra,
+				.listen = gw,
+				.upstream = r->internal ? NULL : SLIRP_DNS4 };
+	struct launch_argv a;
+	int err;
+
+	if (!inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw)))
+		return err_errno(&cfg->err, -errno, "rootlet-dns's --listen");
+	if ((err = launch_dns_argv(&o, &a)))
+		return err;
+	err = net_daemon_spawn(cfg, infra, a.argv, DNS_LOG, d);
+	argv_free(&a);
+	return err;
 }
 
 /*

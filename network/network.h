@@ -10,6 +10,7 @@
 
 #include "entry_build.h"
 #include "err.h"
+#include "launch.h"
 #include "name.h"
 #include "state.h"
 #include "usermap.h"
@@ -54,14 +55,6 @@ struct net_record {
 	struct json_t *att; /* the attachments (attach.c); record_clear() drops it */
 };
 
-/* A daemon of the infra, started and not yet waited for. */
-struct net_daemon {
-	pid_t pid;
-	int ready_fd; /* -1: not started, or waited for */
-	const char *name;
-	char log[PATH_MAX];
-};
-
 #define NET_INFRA_DAEMONS 2 /* rootlet-slirp and rootlet-dns */
 
 struct net_cfg {
@@ -88,7 +81,7 @@ struct net_cfg {
 	const char *warning; /* one line main() prints whatever the outcome, or NULL */
 	char warning_buf[USERMAP_MSG_MAX]; /* what @warning points to when it was composed */
 	/* the infra's daemons infra_ensure() started; infra_wait() waits for them */
-	struct net_daemon starting[NET_INFRA_DAEMONS];
+	struct launch_proc starting[NET_INFRA_DAEMONS];
 	int n_starting;
 };
 
@@ -157,13 +150,12 @@ int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r);
 #define NET_NAMES_MAX	     (NET_ALIASES_MAX + 2) /* a container's DNS names: ID, hostname, aliases */
 int names_check_free(struct net_cfg *cfg, const struct net_record *r);
 int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
-	      struct net_daemon *d);
-#define NET_DAEMON_READY_FD 3
-int net_daemon_start(struct net_cfg *cfg, const char *infra, char *const argv[], const char *log,
+	      struct launch_proc *d);
+int net_daemon_start(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
 		     pid_t *ret_pid);
-int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char *const argv[], const char *log,
-		     struct net_daemon *d);
-int net_daemon_wait(struct net_cfg *cfg, struct net_daemon *d);
+int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
+		     struct launch_proc *d);
+int net_daemon_wait(struct net_cfg *cfg, struct launch_proc *d);
 int infra_wait(struct net_cfg *cfg, const struct net_record *r);
 
 /* masq.c: outbound IPv6 masqueraded to slirp's guest address. */

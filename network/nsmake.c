@@ -7,17 +7,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "holder.h"
-#include "usermap.h"
 #include "network.h"
 #include "nsfd.h"
-#include "proc.h"
 #include "state.h"
 #include "statedir.h"
 
@@ -42,24 +38,11 @@ static int link_holder(void *arg, pid_t holder)
 	return entry_build_link(c->b.dir_fd, holder);
 }
 
-/* A new user namespace's maps: the caller's own ids, and its subordinate ranges if any. */
-static int own_map(struct net_cfg *cfg, struct usermap *map)
-{
-	struct usermap_diag diag;
-	int err = usermap_build_own(map, &diag, &cfg->err);
-
-	_Static_assert(sizeof(cfg->warning_buf) == sizeof(diag.fallback), "a warning is never cut");
-	if (!err && diag.fallback[0]) {
-		memcpy(cfg->warning_buf, diag.fallback, sizeof(cfg->warning_buf));
-		cfg->warning = cfg->warning_buf;
-	}
-	return err;
-}
-
 /**
  * nsmake_start() - A holder for the netns @name, in the user namespace of @userns_fd or a new
  * one mapped for us; its entry built, not yet published
- * @cfg:	cfg->err on failure, cfg->warning when a new userns gets only our own ids
+ * @cfg:	cfg->err on failure, cfg->warning when a new userns gets only our own ids, or a
+ *		line of /etc/subuid or /etc/subgid was skipped (holder_map_warning())
  * @root:	the state root of the entry: cfg->root (a container's), cfg->infra_root (an infra's)
  * @name:	the entry's name
  * @userns_fd:	the user namespace to join (the caller's, left open), or -1
@@ -73,60 +56,39 @@ static int own_map(struct net_cfg *cfg, struct usermap *map)
 int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int userns_fd,
 		 const struct state_owner *owner, struct net_nsmake *c)
 {
-	struct holder_opts o = {
-		.root = root, .name = name, .userns_fd = userns_fd, .unshared = link_holder
-	};
-	struct state_owner now;
-	struct usermap map;
+	struct holder_entry_opts o = { .root = root,
+				       .name = name,
+				       .userns_fd = userns_fd,
+				       .owner = owner,
+				       .unshared = link_holder,
+				       .arg = c };
+	char warning[sizeof(cfg->warning_buf)] = "";
 	int err;
 
 	*c = (struct net_nsmake){ .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
 	c->b.dir_fd = c->b.lock_fd = -1;
-	o.arg = c;
 	if ((err = state_root_open(root, true, &c->root_fd)))
 		return err_errno(&cfg->err, err, "%s", root);
 	if ((err = entry_build_begin(c->root_fd, &c->b))) {
 		err_errno(&cfg->err, err, "%s/" ENTRY_TMP_PREFIX, root);
 		goto fail;
 	}
-	if (userns_fd < 0) {
-		if ((err = own_map(cfg, &map)))
-			goto fail;
-		o.map = &map;
-	}
-	/* A pidfd proven the owner's by the start time read before: the holder ends with it. */
-	if (owner) {
-		o.owner_pidfd = pidfd_open(owner->pid, 0);
-		o.owned = o.owner_pidfd >= 0;
-		if (!o.owned || state_owner_of(owner->pid, &now) || now.start != owner->start) {
-			err = err_make(&cfg->err, -ESRCH, "--owner %d: it has ended",
-				       (int)owner->pid);
-			goto fail;
-		}
+	/* The owner is the entry's from the start, as rootlet-netns add --owner's. */
+	if (owner)
 		c->st.owners[c->st.n_owners++] = *owner;
-	}
-	err = holder_spawn(&o, &c->st.holder_pid, &c->commit_fd, &cfg->err);
-	if (o.owned)
-		close(o.owner_pidfd);
-	o.owned = false;
-	if (err)
+	if ((err = holder_entry_start(&o, &c->st, &c->commit_fd, warning, sizeof(warning),
+				      &cfg->err)))
 		goto fail;
-	if ((err = proc_start_time(c->st.holder_pid, &c->st.holder_start)) ||
-	    (err = ns_open_at(c->b.dir_fd, STATE_NET, CLONE_NEWNET, &c->net_fd))) {
+	if (warning[0]) {
+		memcpy(cfg->warning_buf, warning, sizeof(cfg->warning_buf));
+		cfg->warning = cfg->warning_buf;
+	}
+	if ((err = ns_open_at(c->b.dir_fd, STATE_NET, CLONE_NEWNET, &c->net_fd))) {
 		err_errno(&cfg->err, err, "the holder of %s", name);
 		goto fail;
 	}
-	if (snprintf(c->st.name, sizeof(c->st.name), "%s", name) >= (int)sizeof(c->st.name) ||
-	    snprintf(c->st.userns, sizeof(c->st.userns), "%s",
-		     userns_fd >= 0 ? USERNS_JOIN : USERNS_NEW) >= (int)sizeof(c->st.userns)) {
-		err = err_make(&cfg->err, -ENAMETOOLONG, "netns name %s too long", name);
-		goto fail;
-	}
-	c->st.created = (long long)time(NULL);
 	return 0;
 fail:
-	if (o.owned)
-		close(o.owner_pidfd);
 	nsmake_abort(c);
 	return err;
 }

@@ -5,18 +5,17 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fileio.h"
+#include "launch.h"
 #include "network.h"
 #include "pidfile.h"
 #include "state.h"
 
-#define PORTFWD_BINARY	"rootlet-portfwd"
-#define PUBLISH_ARGS	12 /* the fixed part of its command line */
 #define PUBLISH_STOP_MS 2000
-#define NUM_TEXT	sizeof("4294967295")
 
 /*
  * One rootlet-portfwd per container that publishes, in the infra's netns with --target the
@@ -45,46 +44,38 @@ static int file_names(const char *id, char *pid, char *log, size_t len)
  */
 int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 {
-	char net[PATH_MAX], user[PATH_MAX], ready[NUM_TEXT];
-	char pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
+	char net[PATH_MAX], user[PATH_MAX], pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
 	json_t *specs = json_object_get(a, "publish"), *spec;
 	const char *id = json_string_value(json_object_get(a, "id"));
+	struct portfwd_launch o = { .netns = net,
+				    .userns = user,
+				    .target = json_string_value(json_object_get(a, "ip")) };
 	size_t n = json_array_size(specs), i;
-	char **argv;
-	int err, fd, argc = 0;
+	const char **rules;
+	struct launch_argv args;
+	int err, fd;
 	pid_t pid;
 
 	if (!n || !id)
 		return 0;
-	if (!(argv = calloc(PUBLISH_ARGS + 2 * n, sizeof(*argv))))
-		return -ENOMEM;
-	if (snprintf(ready, sizeof(ready), "%d", NET_DAEMON_READY_FD) >= (int)sizeof(ready)) {
-		free(argv);
-		return -EOVERFLOW;
-	}
 	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
 	    (err = infra_path(cfg, r->name, STATE_NET, net, sizeof(net))) ||
 	    (err = infra_path(cfg, r->name, STATE_USER, user, sizeof(user))) ||
-	    (err = infra_path(cfg, r->name, NULL, dir, sizeof(dir)))) {
-		free(argv);
+	    (err = infra_path(cfg, r->name, NULL, dir, sizeof(dir))))
 		return err;
-	}
-	argv[argc++] = PORTFWD_BINARY;
-	argv[argc++] = "--netns";
-	argv[argc++] = net;
-	argv[argc++] = "--userns";
-	argv[argc++] = user;
-	argv[argc++] = "--target";
-	argv[argc++] = (char *)json_string_value(json_object_get(a, "ip"));
+	if (!(rules = calloc(n, sizeof(*rules))))
+		return -ENOMEM;
 	json_array_foreach(specs, i, spec)
 	{
-		argv[argc++] = "--publish";
-		argv[argc++] = (char *)json_string_value(spec);
+		rules[o.n_publish++] = json_string_value(spec);
 	}
-	argv[argc++] = "--ready-fd";
-	argv[argc++] = ready;
-	err = net_daemon_start(cfg, r->name, argv, log, &pid);
-	free(argv);
+	o.publish = rules;
+	err = launch_portfwd_argv(&o, &args);
+	free(rules);
+	if (err)
+		return err;
+	err = net_daemon_start(cfg, r->name, args.argv, log, &pid);
+	argv_free(&args);
 	if (err)
 		return err;
 	fd = open(dir, DIR_OPEN_FLAGS);
