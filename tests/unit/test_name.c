@@ -26,7 +26,8 @@ TEST(accepts_64_bytes_refuses_65)
 
 TEST(refuses_path_tricks_with_a_reason)
 {
-	const char *bad[] = { "", ".", "..", "a/b", "../x", "/", "a b", "a\nb", "é", "a:b", "-h", "--json", "-" };
+	const char *bad[] = { "",     ".", "..",  "a/b", "../x",   "/", "a b",
+			      "a\nb", "é", "a:b", "-h",	 "--json", "-" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct err e = { 0 };
 
