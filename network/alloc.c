@@ -44,7 +44,7 @@ static bool is_infra_netns(struct net_cfg *cfg, const struct net_record *r, int 
 	bool same;
 
 	if (infra_path(cfg, r->name, STATE_NET, path, sizeof(path)) ||
-	    ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &fd))
+	    state_ns_open_holder_checked(path, CLONE_NEWNET, &fd))
 		return false;
 	same = !fstat(fd, &a) && !fstat(net_fd, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 	close(fd);
@@ -61,7 +61,7 @@ static int same_userns(struct net_cfg *cfg, const struct net_record *r, const ch
 	struct stat a, b;
 	int net_fd, owner_fd = -1, err;
 
-	if ((err = ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &net_fd)))
+	if ((err = state_ns_open_holder_checked(path, CLONE_NEWNET, &net_fd)))
 		return err_make(&cfg->err, err, "--netns %s: not a network namespace", path);
 	if (is_infra_netns(cfg, r, net_fd)) {
 		close(net_fd);
@@ -151,7 +151,7 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 	if ((err = infra_ensure(cfg, dir_fd, r)) ||
 	    (err = infra_path(cfg, r->name, STATE_USER, user, sizeof(user))))
 		return err;
-	if ((err = ns_open_at(AT_FDCWD, user, CLONE_NEWUSER, &user_fd)))
+	if ((err = state_ns_open_holder_checked(user, CLONE_NEWUSER, &user_fd)))
 		return err_errno(&cfg->err, err, "%s", user);
 	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd,
 				  cfg->owner ? &cfg->owner_st : NULL, &c)

@@ -220,7 +220,7 @@ static int surviving_userns(const struct net_record *r)
 		int net_fd, user_fd;
 
 		if (!state || strcmp(state, "ready") || !netns ||
-		    ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &net_fd))
+		    state_ns_open_holder_checked(netns, CLONE_NEWNET, &net_fd))
 			continue;
 		user_fd = ioctl(net_fd, NS_GET_USERNS);
 		close(net_fd);

@@ -866,3 +866,45 @@ test_a_name_beginning_with_a_dash_is_a_usage_error() {
 	assert_eq "$(echo "$OUT" | jq -c '[.[].name]')" '["n"]' "networks"
 	assert_eq "$(ls "$ROOTLET_STATE_DIR" | grep -c -- '^-' || true)" 0 "entries named with a dash"
 }
+
+# Issue 24 (an outside attack): a container's netns file is a link to its holder's
+# /proc/PID/ns/net. Once the holder is dead, its pid can be taken by a process of another
+# network's container (d1's here), and the link then opens that container's netns: gc kept c1,
+# and the repair of a dead infra made the new infra in d1's user namespace and moved c1's eth0
+# into d1. Reproduced deterministically as the reuse looks to rootlet-network: c1's state.json
+# says pid D (d1's holder) with c1's holder's start time, and c1's links point at /proc/D/ns.
+test_a_reused_holder_pid_is_a_gone_container_never_another_networks_netns() {
+	local d dir
+	ok "$NETWORK" create na
+	ok "$NETWORK" create nb
+	ok "$NETWORK" alloc na c1
+	ok "$NETWORK" alloc na c2
+	ok "$NETWORK" alloc nb d1
+	d=$(holder_pid d1)
+	dir=$ROOTLET_STATE_DIR/c1
+	kill -9 "$(holder_pid c1)"
+	wait_until 5 "[ \"\$(netns_state c1)\" = stale ]"
+	jq --argjson p "$d" '.holder_pid = $p' "$dir/state.json" >"$TEST_WORK/c1.json" ||
+		fail "editing c1's state.json"
+	cat "$TEST_WORK/c1.json" >"$dir/state.json"
+	ln -sfn "/proc/$d/ns/net" "$dir/net"
+	ln -sfn "/proc/$d/ns/user" "$dir/user"
+	assert_eq "$(netns_state c1)" stale "c1, its pid reused"
+	ok "$NETWORK" gc
+	assert_eq "$OUT" "na: 1 dropped (their netns were gone)"
+	ok "$NETWORK" inspect na
+	assert_eq "$(echo "$OUT" | jq -r '[.attachments[].id] | join(" ")')" c2
+	# na's infra dies: its repair joins c2, never d1.
+	kill -9 "$(infra_holder_pid na)"
+	wait_until 5 "[ \"\$(infra_state na)\" = stale ]"
+	ok "$NETWORK" gc
+	ok inside d1 ip -o -4 addr show
+	assert_no_match "$OUT" "10\.89\.0\." "d1's addresses after na's repair"
+	assert_match "$OUT" "inet 10\.89\.1\.2/24" "d1's own address"
+	ok inside c2 ip -o -4 addr show dev eth0
+	assert_match "$OUT" "inet 10\.89\.0\.3/24" "c2, plumbed again by the repair"
+	ok "$NETWORK" alloc nb d2
+	serve echo inside d1 $NET serve-echo tcp 0.0.0.0 8080
+	ok inside d2 $NET echo-client tcp d1 8080 d1-intact
+	assert_eq "$OUT" d1-intact "d1 on its own network after na's repair"
+}
