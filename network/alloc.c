@@ -161,8 +161,8 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
 	if (err)
 		return err;
-	if ((err = plumb_container(cfg, r, a, c.net_fd)) || (err = publish_start(cfg, r, a)) ||
-	    (err = infra_wait(cfg, r))) {
+	if ((err = spoofguard_write(cfg, r)) || (err = plumb_container(cfg, r, a, c.net_fd)) ||
+	    (err = publish_start(cfg, r, a)) || (err = infra_wait(cfg, r))) {
 		if (made)
 			nsmake_abort(&c);
 		return err;
