@@ -61,8 +61,12 @@ static int same_userns(struct net_cfg *cfg, const struct net_record *r, const ch
 	struct stat a, b;
 	int net_fd, owner_fd = -1, err;
 
+	/* Only what is no namespace is called so: EACCES, ENOENT and the like are said as such. */
 	if ((err = state_ns_open_holder_checked(path, CLONE_NEWNET, &net_fd)))
-		return err_make(&cfg->err, err, "--netns %s: not a network namespace", path);
+		return err == -ENOTTY || err == -EINVAL
+			       ? err_make(&cfg->err, err, "--netns %s: not a network namespace",
+					  path)
+			       : err_errno(&cfg->err, err, "--netns %s", path);
 	if (is_infra_netns(cfg, r, net_fd)) {
 		close(net_fd);
 		return err_make(&cfg->err, -EINVAL,

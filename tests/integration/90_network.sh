@@ -1017,3 +1017,21 @@ test_a_datagram_from_slirps_dns_address_sent_by_a_container_never_reaches_the_in
 	sleep 1
 	[ "$(udp_in)" -gt "$after" ] || fail "a datagram from c1's own address was not counted either"
 }
+
+# An --ip or --ip6 that is no address is said to be none (it was "not in the subnet"), and a
+# --netns that cannot be opened says why (/proc/1/ns/net: permission denied, where it said
+# "not a network namespace"); a file that is no namespace is still called so.
+test_a_malformed_ip_or_an_unopenable_netns_is_named_as_such() {
+	ok "$NETWORK" create n --ipv6
+	ok "$NETWORK" alloc n c1
+	refused 1 "$NETWORK" alloc n c2 --ip abc
+	assert_eq "$ERR" "rootlet-network: alloc n c2: --ip abc: not an IPv4 address"
+	refused 1 "$NETWORK" alloc n c2 --ip6 abc
+	assert_eq "$ERR" "rootlet-network: alloc n c2: --ip6 abc: not an IPv6 address"
+	refused 1 "$NETWORK" alloc n c2 --netns /proc/1/ns/net
+	assert_eq "$ERR" "rootlet-network: alloc n c2: --netns /proc/1/ns/net: Permission denied"
+	echo x >"$TEST_WORK/plain"
+	refused 1 "$NETWORK" alloc n c2 --netns "$TEST_WORK/plain"
+	assert_eq "$ERR" "rootlet-network: alloc n c2: --netns $TEST_WORK/plain: not a network namespace"
+	[ ! -e "$ROOTLET_STATE_DIR/c2" ] || fail "a refused alloc left netns c2"
+}
