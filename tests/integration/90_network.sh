@@ -1035,3 +1035,17 @@ test_a_malformed_ip_or_an_unopenable_netns_is_named_as_such() {
 	assert_eq "$ERR" "rootlet-network: alloc n c2: --netns $TEST_WORK/plain: not a network namespace"
 	[ ! -e "$ROOTLET_STATE_DIR/c2" ] || fail "a refused alloc left netns c2"
 }
+
+# Issue 26, the same on an IPv6 network: a container's port passes its own IPv6 address (and
+# link-local, ::), not another of the subnet6 (fd89::110 here), to another container.
+test_a_container_sending_from_another_ipv6_address_of_its_subnet_reaches_nothing() {
+	ok "$NETWORK" create six --ipv6
+	ok "$NETWORK" alloc six c1
+	ok "$NETWORK" alloc six c2
+	serve peer inside c2 $NET serve-peer :: 8080
+	ok inside c1 ip addr add fd89::110/64 dev eth0 nodad
+	ok inside c1 $NET whoami fd89::3 8080 --bind fd89::2 --timeout 5
+	assert_eq "$OUT" fd89::2 "c1 from its own IPv6 address, to c2"
+	run inside c1 $NET whoami fd89::3 8080 --bind fd89::110 --timeout 2
+	[ "$RC" -ne 0 ] || fail "c1 reached c2 from fd89::110: $OUT"
+}
