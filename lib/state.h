@@ -59,6 +59,8 @@ bool state_is_host(const struct netns_state *st);
 int state_live(int dir_fd, const struct netns_state *st);
 int state_holder_pidfd(int dir_fd, int *ret_fd);
 int state_ns_open(int dir_fd, const struct netns_state *st, int *ret_user_fd, int *ret_net_fd);
+/* state_nsopen.c */
+int state_ns_open_holder_checked(const char *path, int nstype, int *ret_fd);
 
 /* state_owner.c */
 int state_owner_of(pid_t pid, struct state_owner *ret);

@@ -44,7 +44,7 @@ static bool is_infra_netns(struct net_cfg *cfg, const struct net_record *r, int 
 	bool same;
 
 	if (infra_path(cfg, r->name, STATE_NET, path, sizeof(path)) ||
-	    ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &fd))
+	    state_ns_open_holder_checked(path, CLONE_NEWNET, &fd))
 		return false;
 	same = !fstat(fd, &a) && !fstat(net_fd, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 	close(fd);
@@ -61,8 +61,12 @@ static int same_userns(struct net_cfg *cfg, const struct net_record *r, const ch
 	struct stat a, b;
 	int net_fd, owner_fd = -1, err;
 
-	if ((err = ns_open_at(AT_FDCWD, path, CLONE_NEWNET, &net_fd)))
-		return err_make(&cfg->err, err, "--netns %s: not a network namespace", path);
+	/* Only what is no namespace is called so: EACCES, ENOENT and the like are said as such. */
+	if ((err = state_ns_open_holder_checked(path, CLONE_NEWNET, &net_fd)))
+		return err == -ENOTTY || err == -EINVAL
+			       ? err_make(&cfg->err, err, "--netns %s: not a network namespace",
+					  path)
+			       : err_errno(&cfg->err, err, "--netns %s", path);
 	if (is_infra_netns(cfg, r, net_fd)) {
 		close(net_fd);
 		return err_make(&cfg->err, -EINVAL,
@@ -151,7 +155,7 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 	if ((err = infra_ensure(cfg, dir_fd, r)) ||
 	    (err = infra_path(cfg, r->name, STATE_USER, user, sizeof(user))))
 		return err;
-	if ((err = ns_open_at(AT_FDCWD, user, CLONE_NEWUSER, &user_fd)))
+	if ((err = state_ns_open_holder_checked(user, CLONE_NEWUSER, &user_fd)))
 		return err_errno(&cfg->err, err, "%s", user);
 	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd,
 				  cfg->owner ? &cfg->owner_st : NULL, &c)
@@ -161,8 +165,8 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
 	if (err)
 		return err;
-	if ((err = plumb_container(cfg, r, a, c.net_fd)) || (err = publish_start(cfg, r, a)) ||
-	    (err = infra_wait(cfg, r))) {
+	if ((err = spoofguard_write(cfg, r)) || (err = plumb_container(cfg, r, a, c.net_fd)) ||
+	    (err = publish_start(cfg, r, a)) || (err = infra_wait(cfg, r))) {
 		if (made)
 			nsmake_abort(&c);
 		return err;

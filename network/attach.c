@@ -86,8 +86,9 @@ int attach_pick_ip6(const struct net_record *r, const char *want, struct in6_add
 	uint32_t hosts = r->prefix6 > NET_PREFIX6_32BITS ? (1U << (128 - r->prefix6)) : UINT32_MAX;
 
 	if (want) {
-		if (inet_pton(AF_INET6, want, ret) != 1 ||
-		    !subnet_overlap6(ret, 128, &r->subnet6, r->prefix6))
+		if (inet_pton(AF_INET6, want, ret) != 1)
+			return err_make(e, -EINVAL, "--ip6 %s: not an IPv6 address", want);
+		if (!subnet_overlap6(ret, 128, &r->subnet6, r->prefix6))
 			return err_make(e, -EINVAL, "--ip6 %s: not in %s's IPv6 subnet", want,
 					r->name);
 		if (!memcmp(ret, &r->subnet6, sizeof(*ret)))
@@ -125,7 +126,9 @@ int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr 
 	if (want) {
 		uint32_t h;
 
-		if (inet_pton(AF_INET, want, ret) != 1 || ntohl(ret->s_addr) - net >= size)
+		if (inet_pton(AF_INET, want, ret) != 1)
+			return err_make(e, -EINVAL, "--ip %s: not an IPv4 address", want);
+		if (ntohl(ret->s_addr) - net >= size)
 			return err_make(e, -EINVAL, "--ip %s: not in %s's subnet", want, r->name);
 		h = ntohl(ret->s_addr) - net;
 		if (h == 0 || h == size - 1)

@@ -68,7 +68,8 @@ int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		return r->attached ? 0 : infra_stop(cfg, r->name);
 	if (!r->attached && (err = infra_stop(cfg, r->name)))
 		return err;
-	if ((err = record_create(dir_fd, r, &cfg->err)))
+	if ((err = record_create(dir_fd, r, &cfg->err)) ||
+	    (r->attached && (err = spoofguard_write(cfg, r))))
 		return err;
 	return r->attached && r->dns ? infra_write_hosts(cfg, r) : 0;
 }
@@ -103,6 +104,8 @@ int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const
 		return err;
 	if (!r->attached)
 		return infra_stop(cfg, r->name);
+	if ((err = spoofguard_write(cfg, r)))
+		return err;
 	return r->dns ? infra_write_hosts(cfg, r) : 0;
 }
 

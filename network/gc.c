@@ -19,7 +19,7 @@ static bool netns_there(json_t *a)
 	const char *netns = json_string_value(json_object_get(a, "netns"));
 	int fd;
 
-	if (!netns || ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &fd))
+	if (!netns || state_ns_open_holder_checked(netns, CLONE_NEWNET, &fd))
 		return false;
 	close(fd);
 	return true;

@@ -30,6 +30,10 @@
 /* Before slirp makes tap0, so that tap0 is born with it (the bridge was made before). */
 #define SYSCTL_PROXY_ARP "/proc/sys/net/ipv4/conf/default/proxy_arp"
 #define SYSCTL_FORWARD6	 "/proc/sys/net/ipv6/conf/all/forwarding"
+/* Strict reverse-path filter: what comes in on the bridge from an address routed out of tap0
+ * (10.0.2.3, slirp's DNS: a forged answer to rootlet-dns's upstream query) is dropped. */
+#define SYSCTL_RP_FILTER "/proc/sys/net/ipv4/conf/all/rp_filter"
+#define RP_FILTER_STRICT "1"
 /* A proxied ARP answer is otherwise held back up to 0.8 s (the anycast delay of RFC 4861),
  * and slirp, the one asker on tap0, holds the packet it asked for until then. Per device
  * only: a netns other than the host's has no neigh/default. */
@@ -177,7 +181,7 @@ static int bridge_up(struct net_cfg *cfg, const struct net_record *r, void *unus
 	    (err = netlink_link_up(sk, bridge, r->mtu, NULL, 0)))
 		err_errno(e, err, "bridge %s", NET_BRIDGE);
 	netlink_close(sk);
-	if (err || r->internal)
+	if (err || (err = write_sysctl(SYSCTL_RP_FILTER, RP_FILTER_STRICT, e)) || r->internal)
 		return err;
 	if ((err = write_sysctl(SYSCTL_FORWARD, "1", e)) ||
 	    (err = write_sysctl(SYSCTL_PROXY_ARP, "1", e)))
@@ -215,7 +219,7 @@ static int surviving_userns(const struct net_record *r)
 		int net_fd, user_fd;
 
 		if (!state || strcmp(state, "ready") || !netns ||
-		    ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &net_fd))
+		    state_ns_open_holder_checked(netns, CLONE_NEWNET, &net_fd))
 			continue;
 		user_fd = ioctl(net_fd, NS_GET_USERNS);
 		close(net_fd);
@@ -377,7 +381,7 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		err = nsmake_publish(cfg, NULL, &m);
 	if (err)
 		return err_wrap(&cfg->err, err, "starting infra %s", infra);
-	if ((err = net_in_child(cfg, bridge_up, r, NULL)) ||
+	if ((err = net_in_child(cfg, bridge_up, r, NULL)) || (err = spoofguard_write(cfg, r)) ||
 	    (!r->internal && (err = slirp_spawn(cfg, r, infra, &cfg->starting[cfg->n_starting++]))))
 		goto fail;
 	json_array_foreach(r->att, i, a)

@@ -51,8 +51,13 @@ void infra_legacy_stop(struct net_cfg *cfg, const struct net_record *r, int user
 	close(root_fd);
 	if (dir_fd < 0)
 		return;
+	/* Opened, then the holder checked: a pid reused in between is caught. */
 	same = !state_read(dir_fd, &st) && !strcmp(st.userns, USERNS_NEW) &&
-	       state_live(dir_fd, &st) > 0 && !ns_open_at(dir_fd, STATE_USER, CLONE_NEWUSER, &fd);
+	       !ns_open_at(dir_fd, STATE_USER, CLONE_NEWUSER, &fd);
+	if (same && state_live(dir_fd, &st) <= 0) {
+		close(fd);
+		same = false;
+	}
 	close(dir_fd);
 	if (!same)
 		return;

@@ -160,6 +160,9 @@ int infra_wait(struct net_cfg *cfg, const struct net_record *r);
 
 /* masq.c: outbound IPv6 masqueraded to slirp's guest address. */
 int masq_ipv6(struct err *e);
+
+/* spoofguard.c: each bridge port passes its container's own source addresses only. */
+int spoofguard_write(struct net_cfg *cfg, const struct net_record *r);
 typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, void *arg,
 			    struct err *e);
 int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, void *arg);

@@ -36,7 +36,7 @@ static int join_infra_ns(struct net_cfg *cfg, const struct net_record *r, const 
 	int fd, err;
 
 	if ((err = infra_path(cfg, r->name, file, path, sizeof(path))) ||
-	    (err = ns_open_at(AT_FDCWD, path, type, &fd)))
+	    (err = state_ns_open_holder_checked(path, type, &fd)))
 		return err_errno(e, err, "%s", path);
 	err = ns_join(fd, type) ? -errno : 0;
 	close(fd);
@@ -235,7 +235,7 @@ static int plumb(struct net_cfg *cfg, const struct net_record *r, void *arg, str
 		return err_make(e, -EBADMSG, "the attachment's MAC is corrupt");
 	/* Opened here, before we leave the host's mount and user namespaces behind. */
 	if (!netns || !veth ||
-	    (cnet_fd < 0 && (err = ns_open_at(AT_FDCWD, netns, CLONE_NEWNET, &cnet_fd))))
+	    (cnet_fd < 0 && (err = state_ns_open_holder_checked(netns, CLONE_NEWNET, &cnet_fd))))
 		return err_make(e, -ENOENT, "the container's netns %s is gone",
 				netns ? netns : "(none)");
 	if ((err = join_infra_ns(cfg, r, STATE_USER, CLONE_NEWUSER, e)))

@@ -866,3 +866,186 @@ test_a_name_beginning_with_a_dash_is_a_usage_error() {
 	assert_eq "$(echo "$OUT" | jq -c '[.[].name]')" '["n"]' "networks"
 	assert_eq "$(ls "$ROOTLET_STATE_DIR" | grep -c -- '^-' || true)" 0 "entries named with a dash"
 }
+
+# Issue 24 (an outside attack): a container's netns file is a link to its holder's
+# /proc/PID/ns/net. Once the holder is dead, its pid can be taken by a process of another
+# network's container (d1's here), and the link then opens that container's netns: gc kept c1,
+# and the repair of a dead infra made the new infra in d1's user namespace and moved c1's eth0
+# into d1. Reproduced deterministically as the reuse looks to rootlet-network: c1's state.json
+# says pid D (d1's holder) with c1's holder's start time, and c1's links point at /proc/D/ns.
+test_a_reused_holder_pid_is_a_gone_container_never_another_networks_netns() {
+	local d dir
+	ok "$NETWORK" create na
+	ok "$NETWORK" create nb
+	ok "$NETWORK" alloc na c1
+	ok "$NETWORK" alloc na c2
+	ok "$NETWORK" alloc nb d1
+	d=$(holder_pid d1)
+	dir=$ROOTLET_STATE_DIR/c1
+	kill -9 "$(holder_pid c1)"
+	wait_until 5 "[ \"\$(netns_state c1)\" = stale ]"
+	jq --argjson p "$d" '.holder_pid = $p' "$dir/state.json" >"$TEST_WORK/c1.json" ||
+		fail "editing c1's state.json"
+	cat "$TEST_WORK/c1.json" >"$dir/state.json"
+	ln -sfn "/proc/$d/ns/net" "$dir/net"
+	ln -sfn "/proc/$d/ns/user" "$dir/user"
+	assert_eq "$(netns_state c1)" stale "c1, its pid reused"
+	ok "$NETWORK" gc
+	assert_eq "$OUT" "na: 1 dropped (their netns were gone)"
+	ok "$NETWORK" inspect na
+	assert_eq "$(echo "$OUT" | jq -r '[.attachments[].id] | join(" ")')" c2
+	# na's infra dies: its repair joins c2, never d1.
+	kill -9 "$(infra_holder_pid na)"
+	wait_until 5 "[ \"\$(infra_state na)\" = stale ]"
+	ok "$NETWORK" gc
+	ok inside d1 ip -o -4 addr show
+	assert_no_match "$OUT" "10\.89\.0\." "d1's addresses after na's repair"
+	assert_match "$OUT" "inet 10\.89\.1\.2/24" "d1's own address"
+	ok inside c2 ip -o -4 addr show dev eth0
+	assert_match "$OUT" "inet 10\.89\.0\.3/24" "c2, plumbed again by the repair"
+	ok "$NETWORK" alloc nb d2
+	serve echo inside d1 $NET serve-echo tcp 0.0.0.0 8080
+	ok inside d2 $NET echo-client tcp d1 8080 d1-intact
+	assert_eq "$OUT" d1-intact "d1 on its own network after na's repair"
+}
+
+# Issue 26 (an outside attack): a container sends from an address of the subnet it does not
+# own (10.89.0.110, added to its eth0). The infra's bridge port passes its own address only:
+# nothing from another reaches the host through slirp, nor another container.
+test_a_container_sending_from_another_address_of_its_subnet_reaches_nothing() {
+	local hport
+	ok "$NETWORK" create n --allow-host-loopback
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	hport=$(free_port)
+	serve host $NET serve-peer 127.0.0.1 "$hport"
+	serve peer inside c2 $NET serve-peer 0.0.0.0 8080
+	ok inside c1 ip addr add 10.89.0.110/24 dev eth0
+	ok inside c1 $NET whoami 10.0.2.2 "$hport" --bind 10.89.0.2 --timeout 5
+	assert_eq "$OUT" 127.0.0.1 "c1 from its own address, to the host"
+	ok inside c1 $NET whoami 10.89.0.3 8080 --bind 10.89.0.2 --timeout 5
+	assert_eq "$OUT" 10.89.0.2 "c1 from its own address, to c2"
+	run inside c1 $NET whoami 10.0.2.2 "$hport" --bind 10.89.0.110 --timeout 2
+	[ "$RC" -ne 0 ] || fail "c1 reached the host from 10.89.0.110: $OUT"
+	run inside c1 $NET whoami 10.89.0.3 8080 --bind 10.89.0.110 --timeout 2
+	[ "$RC" -ne 0 ] || fail "c1 reached c2 from 10.89.0.110: $OUT"
+}
+
+# hold.py PORT SRC...: from each SRC, up to HOLD_PER_SOURCE connections to 10.0.2.2:PORT made
+# at once and kept; prints "SRC N" for each, then holds them until killed.
+write_hold_py() {
+	cat >"$TEST_WORK/hold.py" <<-'PY'
+		import resource, select, socket, sys, time
+		resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
+		port, held = int(sys.argv[1]), []
+		for src in sys.argv[2:]:
+		    pend = []
+		    for _ in range(1100):
+		        s = socket.socket()
+		        s.setblocking(False)
+		        s.bind((src, 0))
+		        s.connect_ex(("10.0.2.2", port))
+		        pend.append(s)
+		    deadline, ok, p = time.time() + 5, 0, select.poll()
+		    fds = {s.fileno(): s for s in pend}
+		    for fd in fds:
+		        p.register(fd, select.POLLOUT)
+		    while fds and time.time() < deadline:
+		        for fd, _ in p.poll(200):
+		            s = fds.pop(fd)
+		            p.unregister(fd)
+		            if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+		                held.append(s)
+		                ok += 1
+		    print(src, ok, flush=True)
+		print("holding", flush=True)
+		time.sleep(600)
+	PY
+}
+
+# Issue 26, "fair on a shared network": c1 holds as many host sockets as slirp lets one source
+# hold (--max-sockets-per-source, half of --max-sockets), then tries the same from two more
+# addresses of the subnet. Those never reach slirp, so c2's connections all succeed.
+test_a_container_spoofing_sources_cannot_take_a_shared_networks_slirp() {
+	local hport cport
+	ulimit -n "$(ulimit -Hn)"
+	ok "$NETWORK" create n --allow-host-loopback
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	hport=$(free_port)
+	bg server "$BUILD/tools/churn" serve 127.0.0.1 "$hport" keep
+	wait_until 5 "grep -q listening '$TEST_WORK/server.out'"
+	cport=$(free_port)
+	bg closer "$BUILD/tools/churn" serve 127.0.0.1 "$cport"
+	wait_until 5 "grep -q listening '$TEST_WORK/closer.out'"
+	ok inside c1 ip addr add 10.89.0.110/24 dev eth0
+	ok inside c1 ip addr add 10.89.0.111/24 dev eth0
+	write_hold_py
+	bg hold inside c1 python3 "$TEST_WORK/hold.py" "$hport" 10.89.0.2 10.89.0.110 10.89.0.111
+	wait_until 60 "grep -q holding '$TEST_WORK/hold.out'"
+	cat "$TEST_WORK/hold.out"
+	ok inside c2 "$BUILD/tools/churn" connect 10.0.2.2 "$cport" 200 20 10
+	assert_match "$OUT" "^ok 200 errors 0 refused 0 " "c2's connections while c1 holds its share"
+	assert_match "$(cat "$TEST_WORK/hold.out")" "10\.89\.0\.110 0" "c1's sockets from 10.89.0.110"
+}
+
+# Issue 26 (an outside attack, W1): a container sends UDP from 10.0.2.3:53 (slirp's DNS, on
+# tap0's side) to the infra, as an answer to rootlet-dns's upstream query would come. The
+# bridge port passes c1's own address only (and the infra's strict reverse-path filter would
+# drop it behind that): UDP in the infra never sees it, where a datagram from c1's own address
+# is seen.
+test_a_datagram_from_slirps_dns_address_sent_by_a_container_never_reaches_the_infra() {
+	local before after
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	cat >"$TEST_WORK/spoof.py" <<-'PY'
+		import socket, struct
+		s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+		src, dst = socket.inet_aton("10.0.2.3"), socket.inet_aton("10.89.0.1")
+		for port in range(40000, 40200):
+		    udp = struct.pack(">HHHH", 53, port, 12, 0) + b"spoo"
+		    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, src, dst)
+		    s.sendto(ip + udp, ("10.89.0.1", 0))
+	PY
+	udp_in() { infra exec n -- awk '/^Udp:/ { n++ } /^Udp:/ && n == 2 { print $2 + $3 + $4 }' /proc/net/snmp; }
+	before=$(udp_in)
+	ok inside c1 python3 "$TEST_WORK/spoof.py"
+	sleep 1
+	after=$(udp_in)
+	assert_eq "$((after - before))" 0 "UDP datagrams from 10.0.2.3 the infra took in (InDatagrams + NoPorts + InErrors)"
+	ok inside c1 python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"own", ("10.89.0.1", 40000))'
+	sleep 1
+	[ "$(udp_in)" -gt "$after" ] || fail "a datagram from c1's own address was not counted either"
+}
+
+# An --ip or --ip6 that is no address is said to be none (it was "not in the subnet"), and a
+# --netns that cannot be opened says why (/proc/1/ns/net: permission denied, where it said
+# "not a network namespace"); a file that is no namespace is still called so.
+test_a_malformed_ip_or_an_unopenable_netns_is_named_as_such() {
+	ok "$NETWORK" create n --ipv6
+	ok "$NETWORK" alloc n c1
+	refused 1 "$NETWORK" alloc n c2 --ip abc
+	assert_eq "$ERR" "rootlet-network: alloc n c2: --ip abc: not an IPv4 address"
+	refused 1 "$NETWORK" alloc n c2 --ip6 abc
+	assert_eq "$ERR" "rootlet-network: alloc n c2: --ip6 abc: not an IPv6 address"
+	refused 1 "$NETWORK" alloc n c2 --netns /proc/1/ns/net
+	assert_eq "$ERR" "rootlet-network: alloc n c2: --netns /proc/1/ns/net: Permission denied"
+	echo x >"$TEST_WORK/plain"
+	refused 1 "$NETWORK" alloc n c2 --netns "$TEST_WORK/plain"
+	assert_eq "$ERR" "rootlet-network: alloc n c2: --netns $TEST_WORK/plain: not a network namespace"
+	[ ! -e "$ROOTLET_STATE_DIR/c2" ] || fail "a refused alloc left netns c2"
+}
+
+# Issue 26, the same on an IPv6 network: a container's port passes its own IPv6 address (and
+# link-local, ::), not another of the subnet6 (fd89::110 here), to another container.
+test_a_container_sending_from_another_ipv6_address_of_its_subnet_reaches_nothing() {
+	ok "$NETWORK" create six --ipv6
+	ok "$NETWORK" alloc six c1
+	ok "$NETWORK" alloc six c2
+	serve peer inside c2 $NET serve-peer :: 8080
+	ok inside c1 ip addr add fd89::110/64 dev eth0 nodad
+	ok inside c1 $NET whoami fd89::3 8080 --bind fd89::2 --timeout 5
+	assert_eq "$OUT" fd89::2 "c1 from its own IPv6 address, to c2"
+	run inside c1 $NET whoami fd89::3 8080 --bind fd89::110 --timeout 2
+	[ "$RC" -ne 0 ] || fail "c1 reached c2 from fd89::110: $OUT"
+}

@@ -1,0 +1,358 @@
+/* A network's bridge ports: a container's frames carry its own addresses only (nftables, bridge).
+ */
+/* glibc's first: they tell the kernel's headers which of their definitions to leave out. */
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+#include <linux/if_ether.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_bridge.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "network.h"
+
+/*
+ * Theory of operation. The containers of a network share the infra: its routing to slirp,
+ * slirp's per-source socket limit, rootlet-dns. The infra's kernel routes what arrives on the
+ * bridge whatever its source address, so a container could send from another container's
+ * address (and take that one's share of slirp's sockets) or from an address of tap0's side
+ * (10.0.2.3: an answer to rootlet-dns's upstream query). The bridge hook sees the port a frame
+ * came in on, which the IP layer does not (it sees the bridge), so the infra holds
+ *   table bridge rootlet { chain ports { type filter hook prerouting priority -200;
+ *     iifname VETH ether type ip ip saddr IP accept
+ *     iifname VETH ether type arp arp saddr ip IP accept
+ *     (IPv6 networks) iifname VETH ether type ip6 ip6 saddr { IP6, fe80::/10, :: } accept
+ *     drop } }
+ * one accept per address of each attachment, pending ones too (a port gets its rules before
+ * its veth exists), and a drop for everything else a port sends (other addresses, other ether
+ * types, VLAN tags). Frames the infra itself sends pass the bridge's output hook, not this one.
+ * The table is written whole from the record in one transaction (deleted and made again), at
+ * every alloc and dealloc and when an infra is made, as the hosts file is: never half a table.
+ */
+#define GUARD_TABLE	  "rootlet"
+#define GUARD_CHAIN	  "ports"
+#define GUARD_TYPE	  "filter"
+#define GUARD_PRIO	  NF_BR_PRI_FILTER_BRIDGED
+#define ETH_TYPE_OFFSET	  12   /* the ether type in the Ethernet header */
+#define IP4_SADDR_OFFSET  12   /* in the IPv4 header */
+#define ARP_SPA_OFFSET	  14   /* the sender's IPv4 address in an Ethernet/IPv4 ARP packet */
+#define IP6_SADDR_OFFSET  8    /* in the IPv6 header */
+#define LINK_LOCAL6_BYTES 2    /* fe80::/10 is decided in the first two bytes */
+#define GUARD_RULES_FIXED 1    /* the last drop */
+#define GUARD_RULES_PER4  2    /* ip, arp */
+#define GUARD_RULES_PER6  3    /* its address, link-local, :: (DAD) */
+#define GUARD_MSGS_FIXED  6    /* begin, table made, deleted, made, chain, end */
+#define GUARD_MSG_BYTES	  1024 /* bounds one rule's message: 7 expressions of <= 16 bytes' data */
+
+struct guard_batch {
+	struct mnl_nlmsg_batch *b;
+	uint32_t seq;
+};
+
+static struct nlmsghdr *batch_msg(struct guard_batch *gb, uint16_t type, uint16_t flags)
+{
+	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(gb->b), type, NFPROTO_BRIDGE, flags,
+				     gb->seq++);
+}
+
+/* Adds @e to @r; false when it could not be made. */
+static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
+{
+	if (!e)
+		return false;
+	nftnl_rule_add_expr(r, e);
+	return true;
+}
+
+/* reg1 = @len bytes at @offset of header @base */
+static bool add_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	}
+	return add_expr(r, e);
+}
+
+/* reg1 &= @mask (@len bytes) */
+static bool add_mask(struct nftnl_rule *r, const void *mask, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+	static const uint8_t zero[sizeof(struct in6_addr)];
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
+	}
+	return add_expr(r, e);
+}
+
+/* reg1 == @data (@len bytes), else the next rule */
+static bool add_eq(struct nftnl_rule *r, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	}
+	return add_expr(r, e);
+}
+
+static bool add_verdict(struct nftnl_rule *r, int verdict)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	}
+	return add_expr(r, e);
+}
+
+/* `iifname @veth ether type @type` */
+static bool add_port_type(struct nftnl_rule *r, const char *veth, uint16_t type)
+{
+	char ifname[IFNAMSIZ] = { 0 }; /* compared whole, zeros after the name */
+	struct nftnl_expr *meta = nftnl_expr_alloc("meta");
+	uint16_t be_type = htons(type);
+
+	if (meta) {
+		nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
+		nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	}
+	strncpy(ifname, veth, sizeof(ifname) - 1);
+	return add_expr(r, meta) && add_eq(r, ifname, sizeof(ifname)) &&
+	       add_payload(r, NFT_PAYLOAD_LL_HEADER, ETH_TYPE_OFFSET, sizeof(be_type)) &&
+	       add_eq(r, &be_type, sizeof(be_type));
+}
+
+/* Appends @r to the batch (the last rule acknowledged by the caller's flags); frees it. */
+static void batch_rule(struct guard_batch *gb, struct nftnl_rule *r, uint16_t flags)
+{
+	nftnl_rule_nlmsg_build_payload(
+		batch_msg(gb, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | flags), r);
+	mnl_nlmsg_batch_next(gb->b);
+	nftnl_rule_free(r);
+}
+
+static struct nftnl_rule *rule_new(void)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (r) {
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, GUARD_TABLE);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, GUARD_CHAIN);
+		nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_BRIDGE);
+	}
+	return r;
+}
+
+/*
+ * `iifname @veth ether type @type <@len bytes at @offset of the network header> [& @mask]
+ * == @addr accept`
+ */
+static int port_rule(struct guard_batch *gb, const char *veth, uint16_t type, uint32_t offset,
+		     const void *addr, const void *mask, uint32_t len)
+{
+	struct nftnl_rule *r = rule_new();
+
+	if (!r)
+		return -ENOMEM;
+	if (!add_port_type(r, veth, type) ||
+	    !add_payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, len) ||
+	    (mask && !add_mask(r, mask, len)) || !add_eq(r, addr, len) ||
+	    !add_verdict(r, NF_ACCEPT)) {
+		nftnl_rule_free(r);
+		return -ENOMEM;
+	}
+	batch_rule(gb, r, 0);
+	return 0;
+}
+
+/* One attachment's accept rules; a corrupt one (no veth, an address that is none) gets none. */
+static int port_rules(struct guard_batch *gb, const struct net_record *rec, json_t *a)
+{
+	const char *veth = json_string_value(json_object_get(a, "veth"));
+	const char *ip = json_string_value(json_object_get(a, "ip"));
+	const char *ip6 = json_string_value(json_object_get(a, "ip6"));
+	static const uint8_t ll6[LINK_LOCAL6_BYTES] = { 0xfe, 0x80 },
+			     ll6_mask[LINK_LOCAL6_BYTES] = { 0xff, 0xc0 };
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+	struct in_addr a4;
+	struct in6_addr a6;
+	int err;
+
+	if (!veth || strlen(veth) >= IFNAMSIZ)
+		return 0;
+	if (ip && inet_pton(AF_INET, ip, &a4) == 1 &&
+	    ((err = port_rule(gb, veth, ETH_P_IP, IP4_SADDR_OFFSET, &a4, NULL, sizeof(a4))) ||
+	     (err = port_rule(gb, veth, ETH_P_ARP, ARP_SPA_OFFSET, &a4, NULL, sizeof(a4)))))
+		return err;
+	if (!rec->ipv6)
+		return 0;
+	if (ip6 && inet_pton(AF_INET6, ip6, &a6) == 1 &&
+	    (err = port_rule(gb, veth, ETH_P_IPV6, IP6_SADDR_OFFSET, &a6, NULL, sizeof(a6))))
+		return err;
+	if ((err = port_rule(gb, veth, ETH_P_IPV6, IP6_SADDR_OFFSET, ll6, ll6_mask,
+			     LINK_LOCAL6_BYTES)) ||
+	    (err = port_rule(gb, veth, ETH_P_IPV6, IP6_SADDR_OFFSET, &any6, NULL, sizeof(any6))))
+		return err;
+	return 0;
+}
+
+/* The table made (so that its delete cannot fail), deleted, made again with its chain. */
+static int table_start(struct guard_batch *gb)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	if (!t || !c) {
+		if (t)
+			nftnl_table_free(t);
+		if (c)
+			nftnl_chain_free(c);
+		return -ENOMEM;
+	}
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, GUARD_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, GUARD_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, GUARD_CHAIN);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, GUARD_TYPE);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_BR_PRE_ROUTING);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, GUARD_PRIO);
+
+	nftnl_batch_begin(mnl_nlmsg_batch_current(gb->b), gb->seq++);
+	mnl_nlmsg_batch_next(gb->b);
+	nftnl_table_nlmsg_build_payload(batch_msg(gb, NFT_MSG_NEWTABLE, NLM_F_CREATE), t);
+	mnl_nlmsg_batch_next(gb->b);
+	nftnl_table_nlmsg_build_payload(batch_msg(gb, NFT_MSG_DELTABLE, 0), t);
+	mnl_nlmsg_batch_next(gb->b);
+	nftnl_table_nlmsg_build_payload(batch_msg(gb, NFT_MSG_NEWTABLE, NLM_F_CREATE), t);
+	mnl_nlmsg_batch_next(gb->b);
+	nftnl_chain_nlmsg_build_payload(batch_msg(gb, NFT_MSG_NEWCHAIN, NLM_F_CREATE), c);
+	mnl_nlmsg_batch_next(gb->b);
+	nftnl_table_free(t);
+	nftnl_chain_free(c);
+	return 0;
+}
+
+static int guard_build(struct guard_batch *gb, const struct net_record *rec)
+{
+	struct nftnl_rule *drop = rule_new();
+	size_t i;
+	json_t *a;
+	int err;
+
+	if (!drop || !add_verdict(drop, NF_DROP)) {
+		if (drop)
+			nftnl_rule_free(drop);
+		return -ENOMEM;
+	}
+	if ((err = table_start(gb))) {
+		nftnl_rule_free(drop);
+		return err;
+	}
+	json_array_foreach(rec->att, i, a)
+	{
+		if ((err = port_rules(gb, rec, a))) {
+			nftnl_rule_free(drop);
+			return err;
+		}
+	}
+	/* The last one acknowledged: an error in any of them comes back on its own. */
+	batch_rule(gb, drop, NLM_F_ACK);
+	nftnl_batch_end(mnl_nlmsg_batch_current(gb->b), gb->seq++);
+	mnl_nlmsg_batch_next(gb->b);
+	return 0;
+}
+
+/* In a child joined to the infra: the table, written whole. */
+static int guard_write(struct net_cfg *cfg, const struct net_record *rec, void *unused,
+		       struct err *e)
+{
+	size_t rules =
+		GUARD_RULES_FIXED +
+		json_array_size(rec->att) * (GUARD_RULES_PER4 + (rec->ipv6 ? GUARD_RULES_PER6 : 0));
+	size_t size = (rules + GUARD_MSGS_FIXED) * GUARD_MSG_BYTES;
+	/* libmnl's batch wants room for one message past its limit. */
+	char *buf = malloc(size + MNL_SOCKET_BUFFER_SIZE);
+	struct guard_batch gb = { .seq = (uint32_t)time(NULL) };
+	struct mnl_socket *nl = NULL;
+	int err, sndbuf = (int)size;
+	unsigned portid;
+	ssize_t n;
+
+	(void)unused;
+	if ((err = join_infra(cfg, rec, e))) {
+		if (err != -ENOENT)
+			goto out;
+		/* A dead infra: no bridge to guard; the one made in its place is written anew. */
+		err_clear(e);
+		err = 0;
+		goto out;
+	}
+	if (!buf || !(gb.b = mnl_nlmsg_batch_start(buf, size))) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	if ((err = guard_build(&gb, rec)))
+		goto fail;
+	/* The whole table is one message of the socket: SO_SNDBUF bounds it (wmem_max). */
+	if (!(nl = mnl_socket_open(NETLINK_NETFILTER)) ||
+	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) ||
+	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, mnl_nlmsg_batch_head(gb.b), mnl_nlmsg_batch_size(gb.b)) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	portid = mnl_socket_get_portid(nl);
+	n = mnl_socket_recvfrom(nl, buf, size);
+	if (n < 0 || mnl_cb_run(buf, (size_t)n, 0, portid, NULL, NULL) < 0)
+		err = -errno;
+fail:
+	if (err)
+		err_errno(e, err, "nftables: the bridge ports' source addresses");
+out:
+	if (nl)
+		mnl_socket_close(nl);
+	if (gb.b)
+		mnl_nlmsg_batch_stop(gb.b);
+	free(buf);
+	return err;
+}
+
+/**
+ * spoofguard_write() - Each bridge port of network @r's infra passes only its container's own
+ * source addresses, from the record (every attachment, pending ones too); nothing when the
+ * network has no infra
+ * @cfg:	the state root; cfg->err on failure
+ * @r:		the network
+ *
+ * Return: 0, or a negative errno
+ */
+int spoofguard_write(struct net_cfg *cfg, const struct net_record *r)
+{
+	if (!infra_exists(cfg, r->name))
+		return 0;
+	return net_in_child(cfg, guard_write, r, NULL);
+}
