@@ -8,6 +8,7 @@
 
 #include "array.h"
 #include "csum.h"
+#include "fragguard.h"
 #include "hostfwd.h"
 #include "hostguard.h"
 #include "loop.h"
@@ -180,7 +181,8 @@ static void tap_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 		    finish_csum(l->frame + hdr, (size_t)n - hdr, &h))
 			continue;
 		bytes += (size_t)n;
-		if (hostguard_drops(l->frame + hdr, (size_t)n - hdr))
+		if (hostguard_drops(l->frame + hdr, (size_t)n - hdr) ||
+		    fragguard_drops(&l->frags, l->frame + hdr, (size_t)n - hdr))
 			continue;
 		memcpy(l->guest_mac, l->frame + hdr + SLIRP_MAC_LEN, SLIRP_MAC_LEN);
 		l->guest_mac_known = true;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "conns.h"
+#include "fragguard.h"
 #include "evloop.h"
 
 struct slirp_cfg;
@@ -50,6 +51,7 @@ struct loop {
 	uint8_t *frame;	      /* one tap frame */
 	struct gro *gro;      /* frames to the guest, held to merge */
 	struct conns conns;   /* the host sockets the guest holds */
+	struct fragguard frags; /* the guest's IP fragments, dropped */
 	uint8_t guest_mac[6]; /* the last guest frame's source, for frames of our own */
 	bool guest_mac_known;
 	unsigned trim_peak; /* most sockets held since the heap was last trimmed */

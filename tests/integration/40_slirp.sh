@@ -572,3 +572,21 @@ print(c.recv(512).decode())' "$port"
 	wait_until 5 "grep -q . '$TEST_WORK/guest.out'"
 	assert_eq "$(cat "$TEST_WORK/guest.out")" silent "the guest's datagrams to other loopback ports"
 }
+
+# One IPv4 fragment from the guest (offset 8 bytes, MF clear, nothing before it: 42 bytes on
+# the wire) made libslirp 4.7's reassembly crash the helper, and with it the network of every
+# container sharing it. Fragments never reach libslirp: the helper lives on and still answers,
+# for each protocol number and for IPv6's Fragment header too.
+test_a_lone_ip_fragment_from_the_guest_leaves_slirp_running() {
+	local pid frag state
+	ok "$NETNS" add web --slirp --ipv6
+	pid=$(slirp_pid web)
+	for frag in "10.0.2.2 53 --offset 1" "10.0.2.3 53 --offset 1 --more" "fd00::2 53 --offset 1"; do
+		ok in_ns web $NET raw-frag $frag
+		sleep 0.5
+		state=$(awk '$1 == "State:" { print $2 }' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$state" ] && [ "$state" != Z ] ||
+			fail "rootlet-slirp died after one IP fragment from the guest ($frag)"
+	done
+	ok in_ns web busybox ping -c 1 -W 2 10.0.2.2
+}

@@ -109,6 +109,41 @@ def inet_csum(data):
     return ~total & 0xFFFF
 
 
+def tap_macs(dev):
+    """libslirp's gateway MAC and the netns's own on DEV: a guest frame's two ends."""
+    slirp_gw_mac = bytes.fromhex("52550a000202")  # libslirp's: 52:55 and 10.0.2.2
+    siocgifhwaddr = 0x8927  # /sys shows the host's netns: ask the netns's own kernel side
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as q:
+        req = fcntl.ioctl(q.fileno(), siocgifhwaddr, struct.pack("256s", dev.encode()))
+    return slirp_gw_mac, req[18:24]
+
+
+def raw_frag(args):
+    """Write IP fragments to ADDR (PORT: UDP's, in a first fragment's header) onto the tap:
+    --count of them, each with its own IP ID, --offset in 8-byte units, MF when --more,
+    --size bytes of payload; to an IPv6 ADDR, behind a Fragment header."""
+    gw_mac, own_mac = tap_macs(args.dev)
+    fam = family_of(args.addr)
+    dst = socket.inet_pton(fam, args.addr)
+    src = socket.inet_pton(fam, "10.0.2.100" if fam == socket.AF_INET else "fd00::100")
+    payload = struct.pack("!HHHH", 40000, args.port, 8 + args.size, 0) + bytes(args.size - 8)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((args.dev, 0))
+    for ident in range(1, args.count + 1):
+        if fam == socket.AF_INET:
+            frag = (0x2000 if args.more else 0) | args.offset
+            ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(payload), ident & 0xFFFF, frag, 64,
+                             socket.IPPROTO_UDP, 0)
+            ip = ip[:10] + struct.pack("!H", inet_csum(ip + src + dst)) + src + dst
+            frame = gw_mac + own_mac + b"\x08\x00" + ip + payload
+        else:
+            fh = struct.pack("!BBHI", socket.IPPROTO_UDP, 0,
+                             (args.offset << 3) | (1 if args.more else 0), ident)
+            ip = struct.pack("!IHBB", 6 << 28, len(fh) + len(payload), 44, 64) + src + dst
+            frame = gw_mac + own_mac + b"\x86\xdd" + ip + fh + payload
+        s.send(frame)
+
+
 def raw_syn(args):
     """Write TCP SYNs to ADDR:PORT straight onto the tap, as a guest's own stack never would
     (to the host's loopback, say), from slirp's guest address to slirp's gateway MAC."""
@@ -709,6 +744,12 @@ def main():
     p = endpoint_command(sub, "serve-count", serve_count)
     p.add_argument("--ready")
     p.add_argument("--log", required=True)
+    p = endpoint_command(sub, "raw-frag", raw_frag)
+    p.add_argument("--dev", default="tap0")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--more", action="store_true")
+    p.add_argument("--size", type=int, default=8)
     p = endpoint_command(sub, "raw-syn", raw_syn)
     p.add_argument("--dev", default="tap0")
     p.add_argument("--count", type=int, default=3)
