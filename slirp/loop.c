@@ -14,6 +14,7 @@
 #include "loop.h"
 #include "monoclock.h"
 #include "slirp.h"
+#include "sockdiag.h"
 
 /*
  * Theory of operation
@@ -279,6 +280,8 @@ int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
 	int err;
 
 	l->tap_fd = tap_fd;
+	/* In the host's netns, before the sandbox: the netns of the forwards' sockets. */
+	l->diag_fd = sockdiag_open();
 	l->mtu = mtu;
 	l->vnet = vnet;
 	l->frame = malloc(TAP_FRAME_MAX);
@@ -314,6 +317,8 @@ void loop_free(struct loop *l)
 		free(t);
 	}
 	free(l->fds);
+	if (l->frame && l->diag_fd >= 0)
+		close(l->diag_fd); /* loop_init() ran: it opened it */
 	free(l->frame);
 	conns_free(&l->conns);
 	gro_free(l->gro);

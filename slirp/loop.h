@@ -48,11 +48,12 @@ struct loop {
 	uint32_t slirp_timeout; /* libslirp's, from this round's pollfds_fill */
 	struct loop_timer *timers;
 	bool debug;
-	uint8_t *frame;	      /* one tap frame */
-	struct gro *gro;      /* frames to the guest, held to merge */
-	struct conns conns;   /* the host sockets the guest holds */
+	uint8_t *frame;		/* one tap frame */
+	struct gro *gro;	/* frames to the guest, held to merge */
+	struct conns conns;	/* the host sockets the guest holds */
 	struct fragguard frags; /* the guest's IP fragments, dropped */
-	uint8_t guest_mac[6]; /* the last guest frame's source, for frames of our own */
+	int diag_fd;		/* NETLINK_SOCK_DIAG, for udploop.c's replies; -1 if none */
+	uint8_t guest_mac[6];	/* the last guest frame's source, for frames of our own */
 	bool guest_mac_known;
 	unsigned trim_peak; /* most sockets held since the heap was last trimmed */
 	int64_t trimmed_ms; /* when it was */
