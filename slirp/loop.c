@@ -187,7 +187,9 @@ static void tap_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 			continue;
 		memcpy(l->guest_mac, l->frame + hdr + SLIRP_MAC_LEN, SLIRP_MAC_LEN);
 		l->guest_mac_known = true;
-		if (hostfwd_from_guest(l->fwd, l->frame + hdr, (size_t)n - hdr))
+		if (hostfwd_from_guest(l->fwd, l->frame + hdr, (size_t)n - hdr) ||
+		    !seqguard_from_guest(&l->seqs, l->frame + hdr, (size_t)n - hdr,
+					 h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
 			continue;
 		if (!conns_from_guest(&l->conns, l->frame + hdr, (size_t)n - hdr, l->gro,
 				      l->tap_fd))
@@ -287,6 +289,8 @@ int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
 	l->frame = malloc(TAP_FRAME_MAX);
 	if (!l->frame || !(l->gro = gro_new(vnet)))
 		return -ENOMEM;
+	if ((err = seqguard_init(&l->seqs)))
+		return err;
 	if ((err = evloop_init(&l->ev, exit_fd)))
 		return err;
 	l->ev.hooks = (struct evloop_hooks){ .prepare = prepare, .finish = finish, .ctx = l };
@@ -321,6 +325,7 @@ void loop_free(struct loop *l)
 		close(l->diag_fd); /* loop_init() ran: it opened it */
 	free(l->frame);
 	conns_free(&l->conns);
+	seqguard_free(&l->seqs);
 	gro_free(l->gro);
 	evloop_free(&l->ev);
 }

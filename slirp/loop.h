@@ -9,6 +9,7 @@
 
 #include "conns.h"
 #include "fragguard.h"
+#include "seqguard.h"
 #include "evloop.h"
 
 struct slirp_cfg;
@@ -52,6 +53,7 @@ struct loop {
 	struct gro *gro;	/* frames to the guest, held to merge */
 	struct conns conns;	/* the host sockets the guest holds */
 	struct fragguard frags; /* the guest's IP fragments, dropped */
+	struct seqguard seqs;	/* the guest's TCP segments, in order */
 	int diag_fd;		/* NETLINK_SOCK_DIAG, for udploop.c's replies; -1 if none */
 	uint8_t guest_mac[6];	/* the last guest frame's source, for frames of our own */
 	bool guest_mac_known;

@@ -144,6 +144,50 @@ def raw_frag(args):
         s.send(frame)
 
 
+def raw_ooo(args):
+    """A TCP handshake with ADDR:PORT written onto the tap from --src (an address the netns
+    does not have, so that its kernel leaves libslirp's SYN-ACK alone), then --count one-byte
+    segments at every second sequence number: each past a gap. Prints the SYN-ACK's window."""
+    gw_mac, own_mac = tap_macs(args.dev)
+    src, dst = socket.inet_aton(args.src), socket.inet_aton(args.addr)
+    sport = 20000 + os.getpid() % 20000
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    s.bind((args.dev, 0))
+    # libslirp learns the source's MAC from its ARP request
+    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + own_mac + src + bytes(6) + \
+        socket.inet_aton("10.0.2.2")
+    s.send(b"\xff" * 6 + own_mac + b"\x08\x06" + arp)
+
+    def seg(seq, ack, flags, data=b""):
+        tcp = struct.pack("!HHIIBBHHH", sport, args.port, seq, ack, 5 << 4, flags, 64240, 0,
+                          0) + data
+        pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
+        tcp = tcp[:16] + struct.pack("!H", inet_csum(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64,
+                         socket.IPPROTO_TCP, 0)
+        ip = ip[:10] + struct.pack("!H", inet_csum(ip + src + dst)) + src + dst
+        return gw_mac + own_mac + b"\x08\x00" + ip + tcp
+
+    isn = 1000
+    s.send(seg(isn, 0, 0x02))
+    s.settimeout(args.timeout)
+    deadline = time.monotonic() + args.timeout
+    while True:
+        if time.monotonic() > deadline:
+            sys.exit("raw-ooo: no SYN-ACK")
+        d, a = s.recvfrom(70000)
+        if a[2] == socket.PACKET_OUTGOING or d[12:14] != b"\x08\x00" or d[23] != 6:
+            continue
+        t = d[14 + (d[14] & 15) * 4:]
+        if struct.unpack("!H", t[2:4])[0] == sport and t[13] & 0x12 == 0x12:
+            srv, win = struct.unpack("!I", t[4:8])[0], struct.unpack("!H", t[14:16])[0]
+            break
+    s.send(seg(isn + 1, srv + 1, 0x10))
+    for i in range(args.count):
+        s.send(seg(isn + 2 + 2 * i, srv + 1, 0x18, b"X"))
+    print("window", win)
+
+
 def raw_syn(args):
     """Write TCP SYNs to ADDR:PORT straight onto the tap, as a guest's own stack never would
     (to the host's loopback, say), from slirp's guest address to slirp's gateway MAC."""
@@ -750,6 +794,11 @@ def main():
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--more", action="store_true")
     p.add_argument("--size", type=int, default=8)
+    p = endpoint_command(sub, "raw-ooo", raw_ooo)
+    p.add_argument("--dev", default="tap0")
+    p.add_argument("--src", default="10.0.2.77")
+    p.add_argument("--count", type=int, default=30000)
+    p.add_argument("--timeout", type=float, default=5.0)
     p = endpoint_command(sub, "raw-syn", raw_syn)
     p.add_argument("--dev", default="tap0")
     p.add_argument("--count", type=int, default=3)
