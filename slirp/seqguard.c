@@ -28,6 +28,10 @@
  * flight when it sends), libslirp's own word for it. A segment that starts after it is dropped
  * before libslirp sees it; the guest's stack, if it was one, sends again from libslirp's ACK.
  *
+ * The mark moves no further than the right edge of the window libslirp last advertised: the
+ * part of a segment past it, which libslirp trims, perhaps without an ACK at once, must not
+ * make room for segments past libslirp's own next byte. A real stack sends within the window.
+ *
  * A segment that libslirp drops without acknowledging would move our mark past libslirp's:
  * those with a bad IP or TCP checksum, a zero TTL, or no ACK flag after the handshake are
  * dropped here instead; IPv4 TCP with options or trailing bytes (no guest stack sends them) too.
@@ -125,6 +129,7 @@ static struct seqflow *flow_add(struct seqguard *g, const uint8_t *key, uint32_t
 			e = &b[i];
 	memcpy(e->key, key, SEQGUARD_KEY_LEN);
 	e->used = true;
+	e->edge_known = false;
 	e->next = next;
 	e->used_at = g->clock;
 	return e;
@@ -220,6 +225,8 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 	e->used_at = g->clock;
 	if (seq_after(s.seq, e->next))
 		return drop(g, "out of order (a gap before them)");
+	if (e->edge_known && seq_after(end, e->edge))
+		end = e->edge; /* past the window: libslirp trims it */
 	if (seq_after(end, e->next))
 		e->next = end;
 	return true;
@@ -236,11 +243,16 @@ void seqguard_to_guest(struct seqguard *g, const uint8_t *f, size_t n)
 {
 	uint8_t key[SEQGUARD_KEY_LEN];
 	struct seqflow *e;
+	uint16_t win;
 	struct seg s;
 
 	if (!seg_parse(f, n, &s) || !(s.flags & TCP_ACK))
 		return;
 	flow_key(key, &s, f, false);
-	if ((e = flow_find(g, key)))
-		e->next = s.ack;
+	if (!(e = flow_find(g, key)))
+		return;
+	memcpy(&win, f + s.l4 + TCP_WINDOW_OFF, 2);
+	e->next = s.ack;
+	e->edge = s.ack + ntohs(win); /* libslirp has no window scaling */
+	e->edge_known = true;
 }

@@ -12,7 +12,9 @@
 struct seqflow {
 	uint8_t key[SEQGUARD_KEY_LEN];
 	bool used;
-	uint32_t next;	  /* the end of what went to libslirp, or libslirp's last ACK */
+	uint32_t next; /* the end of what went to libslirp, or libslirp's last ACK */
+	uint32_t edge; /* the right edge of libslirp's window, from its last ACK */
+	bool edge_known;
 	uint32_t used_at; /* seqguard's clock when last seen: the least recent goes first */
 };
 

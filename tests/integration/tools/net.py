@@ -158,14 +158,14 @@ def raw_ooo(args):
         socket.inet_aton("10.0.2.2")
     s.send(b"\xff" * 6 + own_mac + b"\x08\x06" + arp)
 
-    def seg(seq, ack, flags, data=b""):
+    def seg(seq, ack, flags, data=b"", opts=b""):
         tcp = struct.pack("!HHIIBBHHH", sport, args.port, seq, ack, 5 << 4, flags, 64240, 0,
                           0) + data
         pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
         tcp = tcp[:16] + struct.pack("!H", inet_csum(pseudo + tcp)) + tcp[18:]
-        ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64,
-                         socket.IPPROTO_TCP, 0)
-        ip = ip[:10] + struct.pack("!H", inet_csum(ip + src + dst)) + src + dst
+        ip = struct.pack("!BBHHHBBH", 0x45 + len(opts) // 4, 0, 20 + len(opts) + len(tcp), 1,
+                         0x4000, 64, socket.IPPROTO_TCP, 0)
+        ip = ip[:10] + struct.pack("!H", inet_csum(ip + src + dst + opts)) + src + dst + opts
         return gw_mac + own_mac + b"\x08\x00" + ip + tcp
 
     isn = 1000
@@ -183,8 +183,17 @@ def raw_ooo(args):
             srv, win = struct.unpack("!I", t[4:8])[0], struct.unpack("!H", t[14:16])[0]
             break
     s.send(seg(isn + 1, srv + 1, 0x10))
+    # --lead: before each, a large segment at the flow's next byte that libslirp drops
+    # without an ACK, whose end would have made room for it
+    lead = seg(isn + 1, srv + 1, 0x08 if args.lead == "no-ack" else 0x18,
+               b"L" * (2 * args.count + 2))
+    if args.lead == "bad-csum":
+        lead = lead[:50] + bytes([lead[50] ^ 0xFF]) + lead[51:]
     for i in range(args.count):
-        s.send(seg(isn + 2 + 2 * i, srv + 1, 0x18, b"X"))
+        if args.lead != "none":
+            s.send(lead)
+        s.send(seg(isn + 2 + 2 * i, srv + 1, 0x18, b"X",
+                   b"\x01\x01\x01\x00" if args.ip_options else b""))
     print("window", win)
 
 
@@ -797,6 +806,8 @@ def main():
     p = endpoint_command(sub, "raw-ooo", raw_ooo)
     p.add_argument("--dev", default="tap0")
     p.add_argument("--src", default="10.0.2.77")
+    p.add_argument("--lead", choices=["none", "bad-csum", "no-ack"], default="none")
+    p.add_argument("--ip-options", action="store_true")
     p.add_argument("--count", type=int, default=30000)
     p.add_argument("--timeout", type=float, default=5.0)
     p = endpoint_command(sub, "raw-syn", raw_syn)
