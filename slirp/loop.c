@@ -182,7 +182,7 @@ static void tap_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 		    finish_csum(l->frame + hdr, (size_t)n - hdr, &h))
 			continue;
 		bytes += (size_t)n;
-		if (hostguard_drops(l->frame + hdr, (size_t)n - hdr) ||
+		if (hostguard_drops(l->frame + hdr, (size_t)n - hdr, l->net, l->mask) ||
 		    fragguard_drops(&l->frags, l->frame + hdr, (size_t)n - hdr))
 			continue;
 		memcpy(l->guest_mac, l->frame + hdr + SLIRP_MAC_LEN, SLIRP_MAC_LEN);

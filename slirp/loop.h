@@ -39,7 +39,8 @@ struct loop {
 	int tap_fd;
 	int owner_fd; /* pidfd of the holder keeping a rootlet netns, or -1 */
 	unsigned mtu;
-	bool vnet; /* frames on the tap start with a struct virtio_net_hdr */
+	struct in_addr net, mask; /* the slirp network (--cidr) */
+	bool vnet;		  /* frames on the tap start with a struct virtio_net_hdr */
 	Slirp *slirp;
 	struct apiserver *api;
 	struct hostfwd_table *fwd; /* what API requests act on */

@@ -143,6 +143,8 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 					      : strerror(-err));
 	}
 	l->owner_fd = owner_fd;
+	l->net = cfg->net;
+	l->mask = cfg->mask;
 	l->debug = cfg->debug;
 	evloop_busy_poll(&l->ev, cfg->busy_poll_us);
 	l->slirp = stack_new(cfg, l);

@@ -646,3 +646,43 @@ print(c.recv(512).decode())' "$port" "$cport"
 	assert_eq "$(cat "$TEST_WORK/guest.out")" silent "the guest's datagram to the client's old port"
 	[ ! -s "$TEST_WORK/victim.out" ] || fail "the port's new owner heard the guest: $(cat "$TEST_WORK/victim.out")"
 }
+
+# TCP and UDP from the guest to the slirp network's own address and broadcast (10.0.2.0,
+# 10.0.2.255) went out of libslirp's host sockets by the host's routes. Here the "host" is a
+# network namespace of the test's own (unshare -rn) that has both addresses on lo, with a
+# listener on each protocol: nothing reaches them. The guest's netns is a child of it.
+test_frames_to_the_slirp_networks_own_and_broadcast_addresses_go_nowhere() {
+	cat >"$TEST_WORK/edge.sh" <<-'SH'
+		slirp=$1 net=$2 w=$3
+		trap 'kill $(jobs -p) 2>/dev/null' EXIT
+		exec >"$w/edge.log" 2>&1
+		ip link set lo up
+		ip addr add 10.0.2.255/32 dev lo
+		ip addr add 10.0.2.0/32 dev lo
+		python3 "$net" serve-count 0.0.0.0 7777 --log "$w/reached" --ready "$w/tcp.ready" &
+		python3 -c 'import socket, sys
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind(("0.0.0.0", 7778))
+		open(sys.argv[2], "w").close()
+		while True:
+		    d, peer = s.recvfrom(512)
+		    open(sys.argv[1], "a").write("udp from %s\n" % peer[0])' "$w/reached" "$w/udp.ready" &
+		unshare -n sleep 60 &
+		guest=/proc/$!/ns/net
+		"$slirp" -c --netns-type=path "$guest" tap0 >"$w/edge-slirp.out" 2>&1 &
+		for i in $(seq 50); do
+			[ -e "$w/tcp.ready" ] && [ -e "$w/udp.ready" ] &&
+				nsenter --net="$guest" ip -4 addr show tap0 | grep -q 10.0.2.100 && break
+			sleep 0.1
+		done
+		for dst in 10.0.2.255 10.0.2.0; do
+			nsenter --net="$guest" python3 "$net" raw-syn "$dst" 7777 --count 2
+			nsenter --net="$guest" python3 "$net" raw-frag "$dst" 7778 --size 16
+		done
+		# the same to the gateway: the tools and the path work
+		nsenter --net="$guest" python3 "$net" raw-frag 10.0.2.2 7778 --size 16
+		sleep 1
+	SH
+	ok unshare -rn bash "$TEST_WORK/edge.sh" "$SLIRP" "$TOP/tests/integration/tools/net.py" "$TEST_WORK"
+	assert_eq "$(cat "$TEST_WORK/reached")" "udp from 127.0.0.1" "what reached the host's listeners"
+}

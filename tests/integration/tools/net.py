@@ -126,7 +126,7 @@ def raw_frag(args):
     fam = family_of(args.addr)
     dst = socket.inet_pton(fam, args.addr)
     src = socket.inet_pton(fam, "10.0.2.100" if fam == socket.AF_INET else "fd00::100")
-    payload = struct.pack("!HHHH", 40000, args.port, 8 + args.size, 0) + bytes(args.size - 8)
+    payload = struct.pack("!HHHH", 40000, args.port, args.size, 0) + bytes(args.size - 8)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((args.dev, 0))
     for ident in range(1, args.count + 1):
