@@ -460,8 +460,9 @@ bool conns_from_guest(struct conns *c, const uint8_t *f, size_t n, struct gro *g
 			closing_from_guest(c, f, &s, &p);
 		/*
 		 * A SYN opens a socket. So may a frame whose flags are not all here (an IPv4
-		 * fragment: libslirp reassembles them), or not where seg_parse() looks (IP
-		 * options, which libslirp strips): past the limit, those are dropped.
+		 * fragment; fragguard.c drops them before this, kept as a second line), or not
+		 * where seg_parse() looks (IP options, which seqguard.c drops, libslirp would
+		 * strip): past the limit, those are dropped.
 		 */
 		if (parsed && !p.frag && (s.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
 		    over_limit(c, &p)) {

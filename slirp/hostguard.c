@@ -1,4 +1,5 @@
-/* Guest frames addressed to the host's own loopback never reach libslirp. */
+/* Guest frames addressed to the host's own loopback, or the network's edges, never reach libslirp.
+ */
 #include <string.h>
 
 #include "hostguard.h"
@@ -13,6 +14,11 @@
  * only, another user's too. No guest stack sends such a frame on the wire (those addresses
  * are its own loopback's), so it is dropped here whatever the options: with host loopback
  * allowed, the way to the host's loopback is the gateway's address, as in slirp4netns.
+ *
+ * Nor does a frame to the slirp network's own network address or its broadcast (10.0.2.0 and
+ * 10.0.2.255 by default): no host answers there, yet libslirp opened a host socket for them
+ * and sent on by the host's own routes, whatever they name that address. (255.255.255.255
+ * goes on: the guest's DHCP asks there.)
  */
 
 #define ETH_HLEN      14
@@ -46,20 +52,34 @@ static bool ip6_is_host_itself(const uint8_t *a)
 	       a[V4MAPPED_FF + 1] == 0xff && ip4_is_host_itself(a[V4MAPPED_PFX]);
 }
 
+/* Whether an IPv4 destination (network order) is @net's own address or its broadcast. */
+static bool ip4_is_net_edge(const uint8_t *dst, struct in_addr net, struct in_addr mask)
+{
+	uint32_t a;
+
+	memcpy(&a, dst, sizeof(a));
+	return (a & mask.s_addr) == (net.s_addr & mask.s_addr) &&
+	       ((a & ~mask.s_addr) == 0 || (a & ~mask.s_addr) == ~mask.s_addr);
+}
+
 /**
- * hostguard_drops() - Whether a guest frame is addressed to the host's own loopback
+ * hostguard_drops() - Whether a guest frame is addressed to the host's own loopback, or to
+ * the slirp network's own address or broadcast
  * @frame:	an Ethernet frame from the tap
  * @len:	its length
+ * @net:	the slirp network (--cidr)
+ * @mask:	its mask
  *
  * Return: true to drop it before libslirp sees it
  */
-bool hostguard_drops(const uint8_t *frame, size_t len)
+bool hostguard_drops(const uint8_t *frame, size_t len, struct in_addr net, struct in_addr mask)
 {
 	if (len < ETH_HLEN)
 		return false;
 	if (frame[ETH_TYPE_OFF] == ETH_P_IP_HI && frame[ETH_TYPE_OFF + 1] == ETH_P_IP_LO)
 		return len >= ETH_HLEN + IP4_HLEN &&
-		       ip4_is_host_itself(frame[ETH_HLEN + IP4_DST_OFF]);
+		       (ip4_is_host_itself(frame[ETH_HLEN + IP4_DST_OFF]) ||
+			ip4_is_net_edge(frame + ETH_HLEN + IP4_DST_OFF, net, mask));
 	if (frame[ETH_TYPE_OFF] == ETH_P_IPV6_HI && frame[ETH_TYPE_OFF + 1] == ETH_P_IPV6_LO)
 		return len >= ETH_HLEN + IP6_HLEN &&
 		       ip6_is_host_itself(frame + ETH_HLEN + IP6_DST_OFF);

@@ -8,11 +8,13 @@
 
 #include "array.h"
 #include "csum.h"
+#include "fragguard.h"
 #include "hostfwd.h"
 #include "hostguard.h"
 #include "loop.h"
 #include "monoclock.h"
 #include "slirp.h"
+#include "sockdiag.h"
 
 /*
  * Theory of operation
@@ -180,11 +182,14 @@ static void tap_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 		    finish_csum(l->frame + hdr, (size_t)n - hdr, &h))
 			continue;
 		bytes += (size_t)n;
-		if (hostguard_drops(l->frame + hdr, (size_t)n - hdr))
+		if (hostguard_drops(l->frame + hdr, (size_t)n - hdr, l->net, l->mask) ||
+		    fragguard_drops(&l->frags, l->frame + hdr, (size_t)n - hdr))
 			continue;
 		memcpy(l->guest_mac, l->frame + hdr + SLIRP_MAC_LEN, SLIRP_MAC_LEN);
 		l->guest_mac_known = true;
-		if (hostfwd_from_guest(l->fwd, l->frame + hdr, (size_t)n - hdr))
+		if (hostfwd_from_guest(l->fwd, l->frame + hdr, (size_t)n - hdr) ||
+		    !seqguard_from_guest(&l->seqs, l->frame + hdr, (size_t)n - hdr,
+					 h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
 			continue;
 		if (!conns_from_guest(&l->conns, l->frame + hdr, (size_t)n - hdr, l->gro,
 				      l->tap_fd))
@@ -277,11 +282,15 @@ int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
 	int err;
 
 	l->tap_fd = tap_fd;
+	/* In the host's netns, before the sandbox: the netns of the forwards' sockets. */
+	l->diag_fd = sockdiag_open();
 	l->mtu = mtu;
 	l->vnet = vnet;
 	l->frame = malloc(TAP_FRAME_MAX);
 	if (!l->frame || !(l->gro = gro_new(vnet)))
 		return -ENOMEM;
+	if ((err = seqguard_init(&l->seqs)))
+		return err;
 	if ((err = evloop_init(&l->ev, exit_fd)))
 		return err;
 	l->ev.hooks = (struct evloop_hooks){ .prepare = prepare, .finish = finish, .ctx = l };
@@ -312,8 +321,11 @@ void loop_free(struct loop *l)
 		free(t);
 	}
 	free(l->fds);
+	if (l->frame && l->diag_fd >= 0)
+		close(l->diag_fd); /* loop_init() ran: it opened it */
 	free(l->frame);
 	conns_free(&l->conns);
+	seqguard_free(&l->seqs);
 	gro_free(l->gro);
 	evloop_free(&l->ev);
 }

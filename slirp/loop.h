@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "conns.h"
+#include "fragguard.h"
+#include "seqguard.h"
 #include "evloop.h"
 
 struct slirp_cfg;
@@ -37,7 +39,8 @@ struct loop {
 	int tap_fd;
 	int owner_fd; /* pidfd of the holder keeping a rootlet netns, or -1 */
 	unsigned mtu;
-	bool vnet; /* frames on the tap start with a struct virtio_net_hdr */
+	struct in_addr net, mask; /* the slirp network (--cidr) */
+	bool vnet;		  /* frames on the tap start with a struct virtio_net_hdr */
 	Slirp *slirp;
 	struct apiserver *api;
 	struct hostfwd_table *fwd; /* what API requests act on */
@@ -47,10 +50,13 @@ struct loop {
 	uint32_t slirp_timeout; /* libslirp's, from this round's pollfds_fill */
 	struct loop_timer *timers;
 	bool debug;
-	uint8_t *frame;	      /* one tap frame */
-	struct gro *gro;      /* frames to the guest, held to merge */
-	struct conns conns;   /* the host sockets the guest holds */
-	uint8_t guest_mac[6]; /* the last guest frame's source, for frames of our own */
+	uint8_t *frame;		/* one tap frame */
+	struct gro *gro;	/* frames to the guest, held to merge */
+	struct conns conns;	/* the host sockets the guest holds */
+	struct fragguard frags; /* the guest's IP fragments, dropped */
+	struct seqguard seqs;	/* the guest's TCP segments, in order */
+	int diag_fd;		/* NETLINK_SOCK_DIAG, for udploop.c's replies; -1 if none */
+	uint8_t guest_mac[6];	/* the last guest frame's source, for frames of our own */
 	bool guest_mac_known;
 	unsigned trim_peak; /* most sockets held since the heap was last trimmed */
 	int64_t trimmed_ms; /* when it was */

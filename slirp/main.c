@@ -142,7 +142,13 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 				err == -ESRCH ? "its holder is gone (the netns is stale)"
 					      : strerror(-err));
 	}
+	if (l->diag_fd < 0)
+		log_warn("NETLINK_SOCK_DIAG: %s: the guest's replies through UDP forwards on "
+			 "loopback will be dropped",
+			 strerror(-l->diag_fd));
 	l->owner_fd = owner_fd;
+	l->net = cfg->net;
+	l->mask = cfg->mask;
 	l->debug = cfg->debug;
 	evloop_busy_poll(&l->ev, cfg->busy_poll_us);
 	l->slirp = stack_new(cfg, l);

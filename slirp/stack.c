@@ -36,6 +36,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	struct loop *l = opaque;
 
 	conns_to_guest(&l->conns, buf, len);
+	seqguard_to_guest(&l->seqs, buf, len);
 	gro_send(l->gro, l->tap_fd, buf, len);
 	return (ssize_t)len;
 }

@@ -15,6 +15,7 @@
 #include "monoclock.h"
 #include "seg.h"
 #include "slirp.h"
+#include "sockdiag.h"
 #include "udploop.h"
 
 /*
@@ -26,12 +27,18 @@
  * host socket is ours (bound as libslirp would, but never shared: no SO_REUSEADDR); a
  * datagram from a client goes to the guest as libslirp would send it, from the gateway's
  * address (10.0.2.2) and the client's port, to the forward's guest address and port, written
- * to the tap with the gateway's MAC. The client is remembered by that port. A datagram from
- * the guest is taken before libslirp sees it only if it is UDP from the forward's guest
- * address and port to the gateway, at the port of a client seen in the last UDPLOOP_IDLE_MS:
- * it goes to that client, from the forward's socket, and nowhere else. So the reply path
- * reaches only the host-loopback addresses and ports that sent to the forward, as a UDP
- * reply should; everything else the guest sends to the gateway is libslirp's, and dropped.
+ * to the tap with the gateway's MAC. The client is remembered by that port and by its socket:
+ * at its first datagram the kernel is asked (NETLINK_SOCK_DIAG's exact UDP lookup, the one
+ * delivery makes) which socket a datagram from the forward's address to the client's would
+ * reach, and that socket's cookie is kept. A datagram from the guest is taken before libslirp
+ * sees it only if it is UDP from the forward's guest address and port to the gateway, at the
+ * port of a client seen in the last UDPLOOP_IDLE_MS; it goes to that client, from the
+ * forward's socket, only if the same lookup still finds the same cookie. Otherwise the client
+ * closed its socket, and its port may be another's now (a loopback-only service of another
+ * user that bound it since): the client is forgotten and the datagram dropped. So the reply
+ * path reaches only the very sockets that sent to the forward, as a UDP reply should;
+ * everything else the guest sends to the gateway is libslirp's, and dropped. The netlink
+ * socket is opened with the loop, before the sandbox; sendto and recvfrom are the loop's.
  */
 
 #define UDPLOOP_IDLE_MS	  (240 * 1000) /* as libslirp's UDP flows (SO_EXPIRE) */
@@ -58,19 +65,45 @@ static struct udploop_client *client_by_port(struct udploop *u, uint16_t port, i
 	return NULL;
 }
 
-/* The client's slot: its own, else a free or the longest idle one. */
+/*
+ * The client's slot: its own, else a free or the longest idle one, with the cookie of the
+ * socket that a reply to its address would reach now (the one that sent, or one that took
+ * its port since). If none would, or the kernel cannot say, it is not remembered.
+ */
 static void client_seen(struct udploop *u, const struct sockaddr_in *from, int64_t now)
 {
 	struct udploop_client *c = client_by_port(u, ntohs(from->sin_port), now), *old;
+	uint64_t cookie;
 
-	if (!c) {
-		c = old = &u->clients[0];
-		for (int i = 1; i < UDPLOOP_CLIENTS && old->last_ms; i++)
-			if (u->clients[i].last_ms < old->last_ms)
-				c = old = &u->clients[i];
+	if (c) {
+		c->last_ms = now;
+		return;
 	}
+	if (sockdiag_udp4_receiver(u->loop->diag_fd, &u->bound, from, &cookie))
+		return;
+	c = old = &u->clients[0];
+	for (int i = 1; i < UDPLOOP_CLIENTS && old->last_ms; i++)
+		if (u->clients[i].last_ms < old->last_ms)
+			c = old = &u->clients[i];
 	c->addr = *from;
+	c->cookie = cookie;
 	c->last_ms = now;
+}
+
+/*
+ * Whether a reply to @c would reach the very socket that sent to the forward: a client that
+ * closed its socket leaves its port to whoever binds it next (another user's service), and
+ * a port alone would lead the guest to it. If not, the client is forgotten.
+ */
+static bool client_still_there(const struct udploop *u, struct udploop_client *c)
+{
+	uint64_t cookie;
+
+	if (!sockdiag_udp4_receiver(u->loop->diag_fd, &u->bound, &c->addr, &cookie) &&
+	    cookie == c->cookie)
+		return true;
+	c->last_ms = 0;
+	return false;
 }
 
 /* A client's datagram as libslirp would give it to the guest: from the gateway. */
@@ -177,6 +210,7 @@ int udploop_new(struct loop *l, const struct sockaddr_in *host, const struct soc
 		udploop_free(u);
 		return err;
 	}
+	u->bound = *ret_bound;
 	if ((err = evloop_watch(&l->ev, u->fd, EPOLLIN, host_event, u))) {
 		udploop_free(u);
 		return err;
@@ -238,6 +272,8 @@ bool udploop_from_guest(struct udploop *u, const uint8_t *f, size_t n)
 	if (ntohs(ulen) < UDP_HLEN || udp + ntohs(ulen) > n ||
 	    SLIRP_ETH_HLEN + (size_t)ntohs(tot) > n)
 		return true; /* malformed: dropped, as libslirp would */
+	if (!client_still_there(u, c))
+		return true; /* to a port its client left: dropped, as libslirp would */
 	sendto(u->fd, f + udp + UDP_HLEN, ntohs(ulen) - UDP_HLEN, MSG_DONTWAIT,
 	       (const struct sockaddr *)&c->addr, sizeof(c->addr));
 	return true;

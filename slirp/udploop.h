@@ -11,15 +11,17 @@
 
 struct loop;
 
-/* A client on the host's loopback, known by the port it sent from. */
+/* A client on the host's loopback: the port it sent from and the socket it sent with. */
 struct udploop_client {
 	struct sockaddr_in addr;
+	uint64_t cookie; /* the socket a datagram to addr reached when it first sent */
 	int64_t last_ms; /* 0: a free slot */
 };
 
 struct udploop {
 	struct loop *loop;
 	int fd;
+	struct sockaddr_in bound; /* the forward's host address and port */
 	struct sockaddr_in guest; /* where datagrams go in the guest */
 	uint32_t gateway;	  /* the address they come from, network order */
 	uint8_t *frame;

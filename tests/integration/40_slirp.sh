@@ -572,3 +572,117 @@ print(c.recv(512).decode())' "$port"
 	wait_until 5 "grep -q . '$TEST_WORK/guest.out'"
 	assert_eq "$(cat "$TEST_WORK/guest.out")" silent "the guest's datagrams to other loopback ports"
 }
+
+# One IPv4 fragment from the guest (offset 8 bytes, MF clear, nothing before it: 42 bytes on
+# the wire) made libslirp 4.7's reassembly crash the helper, and with it the network of every
+# container sharing it. Fragments never reach libslirp: the helper lives on and still answers,
+# for each protocol number and for IPv6's Fragment header too.
+test_a_lone_ip_fragment_from_the_guest_leaves_slirp_running() {
+	local pid frag state
+	ok "$NETNS" add web --slirp --ipv6
+	pid=$(slirp_pid web)
+	for frag in "10.0.2.2 53 --offset 1" "10.0.2.3 53 --offset 1 --more" "fd00::2 53 --offset 1"; do
+		ok in_ns web $NET raw-frag $frag
+		sleep 0.5
+		state=$(awk '$1 == "State:" { print $2 }' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$state" ] && [ "$state" != Z ] ||
+			fail "rootlet-slirp died after one IP fragment from the guest ($frag)"
+	done
+	ok in_ns web busybox ping -c 1 -W 2 10.0.2.2
+}
+
+# A client of the forward that sent from a port and closed its socket leaves the port to
+# whoever binds it next: another user's loopback-only service. The guest's datagram to that
+# port must not reach it (clients were known by port alone for 240 s, and the service's
+# answers, taken for a client's datagrams, kept the way open): a reply goes only to the very
+# socket that sent to the forward.
+test_udp_loopback_forward_replies_never_reach_a_later_owner_of_a_clients_port() {
+	local port cport
+	cport=$(free_port)
+	ok "$NETNS" add web
+	slirp_noloop web
+	cat >"$TEST_WORK/guest.py" <<-'PY'
+		import os, socket, sys, time
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind(("0.0.0.0", 6000))
+		open(sys.argv[1], "w").close()
+		data, peer = s.recvfrom(512)
+		s.sendto(data + b"-back", peer)
+		while not os.path.exists(sys.argv[2]):
+		    time.sleep(0.1)
+		s.sendto(b"leak", peer)
+		s.settimeout(2)
+		try:
+		    print("reached", s.recvfrom(512))
+		except socket.timeout:
+		    print("silent")
+	PY
+	bg guest "$NETNS" exec web -- python3 "$TEST_WORK/guest.py" "$TEST_WORK/guest.ready" "$TEST_WORK/go"
+	wait_until 10 "[ -e '$TEST_WORK/guest.ready' ]"
+	ok $NET api "$TEST_WORK/api.sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":0,"guest_port":6000}}'
+	port=$(echo "$OUT" | jq -r .return.host_port)
+	ok python3 -c 'import socket, sys
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+c.bind(("127.0.0.1", int(sys.argv[2])))
+c.settimeout(5)
+c.sendto(b"hi", ("127.0.0.1", int(sys.argv[1])))
+print(c.recv(512).decode())' "$port" "$cport"
+	assert_eq "$OUT" hi-back "the client's reply"
+	# The client is gone; a service that answers whatever it hears takes its port.
+	cat >"$TEST_WORK/victim.py" <<-'PY'
+		import socket, sys
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind(("127.0.0.1", int(sys.argv[1])))
+		open(sys.argv[2], "w").close()
+		while True:
+		    data, peer = s.recvfrom(512)
+		    print("heard", data, flush=True)
+		    s.sendto(b"secret", peer)
+	PY
+	bg victim python3 "$TEST_WORK/victim.py" "$cport" "$TEST_WORK/victim.ready"
+	wait_until 5 "[ -e '$TEST_WORK/victim.ready' ]"
+	touch "$TEST_WORK/go"
+	wait_until 5 "grep -q . '$TEST_WORK/guest.out'"
+	assert_eq "$(cat "$TEST_WORK/guest.out")" silent "the guest's datagram to the client's old port"
+	[ ! -s "$TEST_WORK/victim.out" ] || fail "the port's new owner heard the guest: $(cat "$TEST_WORK/victim.out")"
+}
+
+# TCP and UDP from the guest to the slirp network's own address and broadcast (10.0.2.0,
+# 10.0.2.255) went out of libslirp's host sockets by the host's routes. Here the "host" is a
+# network namespace of the test's own (unshare -rn) that has both addresses on lo, with a
+# listener on each protocol: nothing reaches them. The guest's netns is a child of it.
+test_frames_to_the_slirp_networks_own_and_broadcast_addresses_go_nowhere() {
+	cat >"$TEST_WORK/edge.sh" <<-'SH'
+		slirp=$1 net=$2 w=$3
+		trap 'kill $(jobs -p) 2>/dev/null' EXIT
+		exec >"$w/edge.log" 2>&1
+		ip link set lo up
+		ip addr add 10.0.2.255/32 dev lo
+		ip addr add 10.0.2.0/32 dev lo
+		python3 "$net" serve-count 0.0.0.0 7777 --log "$w/reached" --ready "$w/tcp.ready" &
+		python3 -c 'import socket, sys
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind(("0.0.0.0", 7778))
+		open(sys.argv[2], "w").close()
+		while True:
+		    d, peer = s.recvfrom(512)
+		    open(sys.argv[1], "a").write("udp from %s\n" % peer[0])' "$w/reached" "$w/udp.ready" &
+		unshare -n sleep 60 &
+		guest=/proc/$!/ns/net
+		"$slirp" -c --netns-type=path "$guest" tap0 >"$w/edge-slirp.out" 2>&1 &
+		for i in $(seq 50); do
+			[ -e "$w/tcp.ready" ] && [ -e "$w/udp.ready" ] &&
+				nsenter --net="$guest" ip -4 addr show tap0 | grep -q 10.0.2.100 && break
+			sleep 0.1
+		done
+		for dst in 10.0.2.255 10.0.2.0; do
+			nsenter --net="$guest" python3 "$net" raw-syn "$dst" 7777 --count 2
+			nsenter --net="$guest" python3 "$net" raw-frag "$dst" 7778 --size 16
+		done
+		# the same to the gateway: the tools and the path work
+		nsenter --net="$guest" python3 "$net" raw-frag 10.0.2.2 7778 --size 16
+		sleep 1
+	SH
+	ok unshare -rn bash "$TEST_WORK/edge.sh" "$SLIRP" "$TOP/tests/integration/tools/net.py" "$TEST_WORK"
+	assert_eq "$(cat "$TEST_WORK/reached")" "udp from 127.0.0.1" "what reached the host's listeners"
+}

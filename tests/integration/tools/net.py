@@ -109,6 +109,94 @@ def inet_csum(data):
     return ~total & 0xFFFF
 
 
+def tap_macs(dev):
+    """libslirp's gateway MAC and the netns's own on DEV: a guest frame's two ends."""
+    slirp_gw_mac = bytes.fromhex("52550a000202")  # libslirp's: 52:55 and 10.0.2.2
+    siocgifhwaddr = 0x8927  # /sys shows the host's netns: ask the netns's own kernel side
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as q:
+        req = fcntl.ioctl(q.fileno(), siocgifhwaddr, struct.pack("256s", dev.encode()))
+    return slirp_gw_mac, req[18:24]
+
+
+def raw_frag(args):
+    """Write IP fragments to ADDR (PORT: UDP's, in a first fragment's header) onto the tap:
+    --count of them, each with its own IP ID, --offset in 8-byte units, MF when --more,
+    --size bytes of payload; to an IPv6 ADDR, behind a Fragment header."""
+    gw_mac, own_mac = tap_macs(args.dev)
+    fam = family_of(args.addr)
+    dst = socket.inet_pton(fam, args.addr)
+    src = socket.inet_pton(fam, "10.0.2.100" if fam == socket.AF_INET else "fd00::100")
+    payload = struct.pack("!HHHH", 40000, args.port, args.size, 0) + bytes(args.size - 8)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((args.dev, 0))
+    for ident in range(1, args.count + 1):
+        if fam == socket.AF_INET:
+            frag = (0x2000 if args.more else 0) | args.offset
+            ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(payload), ident & 0xFFFF, frag, 64,
+                             socket.IPPROTO_UDP, 0)
+            ip = ip[:10] + struct.pack("!H", inet_csum(ip + src + dst)) + src + dst
+            frame = gw_mac + own_mac + b"\x08\x00" + ip + payload
+        else:
+            fh = struct.pack("!BBHI", socket.IPPROTO_UDP, 0,
+                             (args.offset << 3) | (1 if args.more else 0), ident)
+            ip = struct.pack("!IHBB", 6 << 28, len(fh) + len(payload), 44, 64) + src + dst
+            frame = gw_mac + own_mac + b"\x86\xdd" + ip + fh + payload
+        s.send(frame)
+
+
+def raw_ooo(args):
+    """A TCP handshake with ADDR:PORT written onto the tap from --src (an address the netns
+    does not have, so that its kernel leaves libslirp's SYN-ACK alone), then --count one-byte
+    segments at every second sequence number: each past a gap. Prints the SYN-ACK's window."""
+    gw_mac, own_mac = tap_macs(args.dev)
+    src, dst = socket.inet_aton(args.src), socket.inet_aton(args.addr)
+    sport = 20000 + os.getpid() % 20000
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    s.bind((args.dev, 0))
+    # libslirp learns the source's MAC from its ARP request
+    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + own_mac + src + bytes(6) + \
+        socket.inet_aton("10.0.2.2")
+    s.send(b"\xff" * 6 + own_mac + b"\x08\x06" + arp)
+
+    def seg(seq, ack, flags, data=b"", opts=b""):
+        tcp = struct.pack("!HHIIBBHHH", sport, args.port, seq, ack, 5 << 4, flags, 64240, 0,
+                          0) + data
+        pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
+        tcp = tcp[:16] + struct.pack("!H", inet_csum(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH", 0x45 + len(opts) // 4, 0, 20 + len(opts) + len(tcp), 1,
+                         0x4000, 64, socket.IPPROTO_TCP, 0)
+        ip = ip[:10] + struct.pack("!H", inet_csum(ip + src + dst + opts)) + src + dst + opts
+        return gw_mac + own_mac + b"\x08\x00" + ip + tcp
+
+    isn = 1000
+    s.send(seg(isn, 0, 0x02))
+    s.settimeout(args.timeout)
+    deadline = time.monotonic() + args.timeout
+    while True:
+        if time.monotonic() > deadline:
+            sys.exit("raw-ooo: no SYN-ACK")
+        d, a = s.recvfrom(70000)
+        if a[2] == socket.PACKET_OUTGOING or d[12:14] != b"\x08\x00" or d[23] != 6:
+            continue
+        t = d[14 + (d[14] & 15) * 4:]
+        if struct.unpack("!H", t[2:4])[0] == sport and t[13] & 0x12 == 0x12:
+            srv, win = struct.unpack("!I", t[4:8])[0], struct.unpack("!H", t[14:16])[0]
+            break
+    s.send(seg(isn + 1, srv + 1, 0x10))
+    # --lead: before each, a large segment at the flow's next byte that libslirp drops
+    # without an ACK, whose end would have made room for it
+    lead = seg(isn + 1, srv + 1, 0x08 if args.lead == "no-ack" else 0x18,
+               b"L" * (2 * args.count + 2))
+    if args.lead == "bad-csum":
+        lead = lead[:50] + bytes([lead[50] ^ 0xFF]) + lead[51:]
+    for i in range(args.count):
+        if args.lead != "none":
+            s.send(lead)
+        s.send(seg(isn + 2 + 2 * i, srv + 1, 0x18, b"X",
+                   b"\x01\x01\x01\x00" if args.ip_options else b""))
+    print("window", win)
+
+
 def raw_syn(args):
     """Write TCP SYNs to ADDR:PORT straight onto the tap, as a guest's own stack never would
     (to the host's loopback, say), from slirp's guest address to slirp's gateway MAC."""
@@ -709,6 +797,19 @@ def main():
     p = endpoint_command(sub, "serve-count", serve_count)
     p.add_argument("--ready")
     p.add_argument("--log", required=True)
+    p = endpoint_command(sub, "raw-frag", raw_frag)
+    p.add_argument("--dev", default="tap0")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--more", action="store_true")
+    p.add_argument("--size", type=int, default=8)
+    p = endpoint_command(sub, "raw-ooo", raw_ooo)
+    p.add_argument("--dev", default="tap0")
+    p.add_argument("--src", default="10.0.2.77")
+    p.add_argument("--lead", choices=["none", "bad-csum", "no-ack"], default="none")
+    p.add_argument("--ip-options", action="store_true")
+    p.add_argument("--count", type=int, default=30000)
+    p.add_argument("--timeout", type=float, default=5.0)
     p = endpoint_command(sub, "raw-syn", raw_syn)
     p.add_argument("--dev", default="tap0")
     p.add_argument("--count", type=int, default=3)
