@@ -330,3 +330,39 @@ test_an_images_annotations_ask_no_more_than_the_supervisor_offers() {
 	[ "$RC" -ne 0 ] || fail "the image's host-loopback ask was granted beyond the supervisor"
 	assert_match "$ERR" "does not allow host loopback" "the reason"
 }
+
+# The host-side supervisor: podman's own slirp4netns netns is no rootlet netns, and the wrapper
+# (run by podman in its user namespace, in the host's netns) hands the container to the
+# `rootlet-bypass --host` of that user namespace, starting it if none runs.
+# conmon runs the runtime without the test's ROOTLET_STATE_DIR: the user's state root it is.
+HOST_ROOT=/run/user/$(id -u)/rootlet
+
+host_api() {
+	local api
+	api=$(ls "$HOST_ROOT"/bypass@host-*.sock.api 2>/dev/null | head -n1)
+	[ -n "$api" ] || fail "no host supervisor's API in $HOST_ROOT: $(ls -a "$HOST_ROOT")"
+	echo "$api"
+}
+
+host_bypassed() {
+	$NET api "$(host_api)" '{"execute":"counters"}' | jq .return.bypassed
+}
+
+# where_slirp UNDER ARGS...: where a container of podman's default network connects from.
+where_slirp() {
+	local under=$1
+	shift
+	rtp "$under" run --rm --network slirp4netns "$@" "${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" \
+		$CNET where 10.0.2.2 "$IPORT"
+}
+
+test_podman_default_network_outbound_to_host_loopback_bypassed_by_the_host_supervisor() {
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	for under in crun runc; do
+		where_slirp "$under" --annotation io.rootlet.bypass=1 --runtime-flag bypass-host-loopback
+		[ "$RC" -eq 0 ] || fail "$under: podman run exited $RC: $ERR"
+		is_twin "$under"
+		[ "$(host_bypassed)" -gt 0 ] || fail "$under: the host supervisor counted nothing"
+	done
+}
