@@ -16,9 +16,9 @@
 #define BP_PUBLISH_MAX 64 /* --publish rules */
 
 struct bp_cfg {
-	const char *netns_arg; /* --netns NAME: a rootlet-netns entry */
-	bool host;	       /* --host: where the host's sockets are, each container by its own
-				  policy (host.c) */
+	const char *netns_arg;	/* --netns NAME: a rootlet-netns entry */
+	bool host;		/* --host: where the host's sockets are, each container by its own
+				   policy (host.c) */
 	const char *socket_arg; /* --socket PATH (--host) */
 	int idle_exit_s;	/* --idle-exit SECONDS (--host): 0 never */
 	char host_name[NAME_MAX + 1];	     /* --host: the socket's name in state_fd */
@@ -26,7 +26,7 @@ struct bp_cfg {
 	char host_standby_pid[NAME_MAX + 1]; /* ... its standby's */
 	char host_lock[NAME_MAX + 1];	     /* ... the lock a runtime wrapper holds meanwhile */
 	char host_api[NAME_MAX + 1];	     /* ... its API's */
-	const char **publish;  /* --publish SPEC, as many as given */
+	const char **publish;		     /* --publish SPEC, as many as given */
 	int n_publish;
 	const char **exclude; /* --exclude CIDR */
 	int n_exclude;
@@ -222,8 +222,8 @@ int bp_isolate_syscalls(struct bp_cfg *cfg);
 int bp_run_daemon(struct bp_cfg *cfg);
 int host_open_paths(struct bp_cfg *cfg, struct bp_state *st);
 #define host_cookie_init(st) bp_netns_cookie(&(st)->host_cookie)
-int host_policy(struct bp_state *st, const char *text, size_t len, int pid,
-		struct bp_policy **ret, int *ret_netdir);
+int host_policy(struct bp_state *st, const char *text, size_t len, int pid, struct bp_policy **ret,
+		int *ret_netdir);
 void host_routes(struct bp_policy *p, int netdir);
 void host_idle_update(struct bp_state *st);
 void host_unlink(struct bp_state *st);

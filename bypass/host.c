@@ -1,4 +1,5 @@
-/* rootlet-bypass --host: a supervisor where the host's sockets are, each container by its own policy. */
+/* rootlet-bypass --host: a supervisor where the host's sockets are, each container by its own
+ * policy. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -98,8 +99,8 @@ int host_open_paths(struct bp_cfg *cfg, struct bp_state *st)
 				 dir);
 	snprintf(cfg->host_name, sizeof(cfg->host_name), "%s", base);
 	snprintf(cfg->host_pid, sizeof(cfg->host_pid), "%s%s", base, PIDFILE_SUFFIX);
-	snprintf(cfg->host_standby_pid, sizeof(cfg->host_standby_pid), "%s%s%s", base,
-		 HOST_STANDBY, PIDFILE_SUFFIX);
+	snprintf(cfg->host_standby_pid, sizeof(cfg->host_standby_pid), "%s%s%s", base, HOST_STANDBY,
+		 PIDFILE_SUFFIX);
 	snprintf(cfg->host_lock, sizeof(cfg->host_lock), "%s%s", base, HOST_LOCK);
 	snprintf(cfg->host_api, sizeof(cfg->host_api), "%s%s", base, HOST_API);
 	/* One daemon per socket: a second one would take the first one's name from it. */
@@ -172,8 +173,7 @@ static char *read_net(int netdir, const char *name)
 	return buf;
 }
 
-static bool net_add(struct bp_policy *p, int family, const void *addr, size_t alen,
-		    unsigned prefix)
+static bool net_add(struct bp_policy *p, int family, const void *addr, size_t alen, unsigned prefix)
 {
 	struct bp_net *n;
 
@@ -206,8 +206,7 @@ static int routes4(struct bp_policy *p, int netdir)
 			p->no_ipv4 = false;
 			continue;
 		}
-		if (!net_add(p, AF_INET, &dest, sizeof(dest),
-			     (unsigned)__builtin_popcount(mask))) {
+		if (!net_add(p, AF_INET, &dest, sizeof(dest), (unsigned)__builtin_popcount(mask))) {
 			p->no_ipv4 = true; /* more than we hold: inside, every one */
 			break;
 		}
@@ -289,7 +288,8 @@ static bool has_routes(const struct bp_policy *p)
 /* io.rootlet.bypass.* of the state's annotations, as rootlet-runtime's are (runtime/bypass.c). */
 static int from_annotations(struct bp_policy *p, json_t *ann)
 {
-	const char *loop = json_string_value(json_object_get(ann, "io.rootlet.bypass.host-loopback"));
+	const char *loop =
+		json_string_value(json_object_get(ann, "io.rootlet.bypass.host-loopback"));
 	const char *pub = json_string_value(json_object_get(ann, "io.rootlet.bypass.publish"));
 	char spec[SPEC_TEXT_MAX + 1];
 
@@ -318,8 +318,8 @@ static int from_annotations(struct bp_policy *p, json_t *ann)
  *
  * Return: 0 on success, -EINVAL for a bad annotation or pid, negative errno
  */
-int host_policy(struct bp_state *st, const char *text, size_t len, int pid,
-		struct bp_policy **ret, int *ret_netdir)
+int host_policy(struct bp_state *st, const char *text, size_t len, int pid, struct bp_policy **ret,
+		int *ret_netdir)
 {
 	json_t *state = json_loadb(text, len, 0, NULL);
 	json_t *ann = json_object_get(json_object_get(state, "state"), "annotations");

@@ -31,7 +31,8 @@ static void usage(FILE *f)
 		"Usage: rootlet-bypass --netns NAME [--allow-host-loopback] [--ipv6]\n"
 		"                      [--publish SPEC]... [--exclude CIDR]... [--ready-fd FD]\n"
 		"                      [--exit-fd FD] [--debug]\n"
-		"       rootlet-bypass --host [--socket PATH] [--idle-exit SECONDS] [--ready-fd FD]\n"
+		"       rootlet-bypass --host [--socket PATH] [--idle-exit SECONDS] [--ready-fd "
+		"FD]\n"
 		"                      [--exit-fd FD] [--debug]\n"
 		"Serve the seccomp notifications of a rootlet netns's processes: a connect() to a\n"
 		"peer slirp would reach is made in the host's netns and its socket put in the\n"
@@ -154,9 +155,10 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 		return usage_error(cfg, "unexpected argument '%s'", argv[optind]);
 	if (cfg->host && (cfg->netns_arg || cfg->n_publish || cfg->n_exclude ||
 			  cfg->allow_host_loopback || cfg->ipv6))
-		return usage_error(cfg, "%s",
-				   "--host takes no --netns, --publish, --exclude, "
-				   "--allow-host-loopback or --ipv6: each container's own are used");
+		return usage_error(
+			cfg, "%s",
+			"--host takes no --netns, --publish, --exclude, "
+			"--allow-host-loopback or --ipv6: each container's own are used");
 	if (!cfg->host && (cfg->socket_arg || cfg->idle_exit_s))
 		return usage_error(cfg, "%s", "--socket and --idle-exit go with --host");
 	if (!cfg->host && !cfg->netns_arg)

@@ -39,7 +39,7 @@
 
 struct bp_notifier {
 	int fd;
-	int pid; /* the process that handed it to us, for the log */
+	int pid;	       /* the process that handed it to us, for the log */
 	struct bp_policy *pol; /* --host: the container's own (host.c), else NULL: st->pol */
 	int netdir;	       /* --host: its init's /proc/PID/net, until its routes are read */
 	struct bp_state *st;

@@ -200,12 +200,13 @@ static int host_asks(json_t *config, const struct rt_cfg *cfg, const struct rt_a
 	FILE *f;
 
 	if (ask->host_loopback != cfg->ask.host_loopback || ask->n_publish != cfg->ask.n_publish)
-		return err_make(e, -EPERM,
-				"annotations %s and %s: in the engine's own netns an image's "
-				"annotations cannot be told from yours; give %s's "
-				"--bypass-host-loopback and --bypass-publish (podman --runtime-flag, "
-				"Docker runtimeArgs)",
-				RT_ANN_HOST_LOOPBACK, RT_ANN_PUBLISH, RT_PROG);
+		return err_make(
+			e, -EPERM,
+			"annotations %s and %s: in the engine's own netns an image's "
+			"annotations cannot be told from yours; give %s's "
+			"--bypass-host-loopback and --bypass-publish (podman --runtime-flag, "
+			"Docker runtimeArgs)",
+			RT_ANN_HOST_LOOPBACK, RT_ANN_PUBLISH, RT_PROG);
 	if (!ann) {
 		ann = json_object();
 		if (json_object_set_new(config, "annotations", ann))

@@ -1,4 +1,5 @@
-/* rootlet-runtime: the host-side rootlet-bypass of the user namespace it runs in, started if none is. */
+/* rootlet-runtime: the host-side rootlet-bypass of the user namespace it runs in, started if none
+ * is. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -35,17 +36,17 @@
  * so it never ends between our finding it live and our runtime's handover.
  */
 
-#define HOST_PREFIX	"bypass@host-"
-#define HOST_SUFFIX	".sock"
-#define HOST_LOG	".log"
-#define HOST_LOCK	".lock"
-#define HOST_IDLE_S	"30"   /* the daemon ends this long after its last container */
-#define HOST_READY_MS	5000   /* its start, from exec to ready */
-#define HOST_LOCK_FD	256    /* the lock kept across the exec: above an engine's preserved fds */
-#define HOST_FD_MAX	(~0U)  /* close_range()'s "every fd from here" */
-#define HOST_LOG_MODE	0600
-#define HOST_NAME_LEN	64 /* bypass@host-INODE.sock */
-#define HOST_FILE_LEN	(HOST_NAME_LEN + 16) /* ... and a suffix */
+#define HOST_PREFIX   "bypass@host-"
+#define HOST_SUFFIX   ".sock"
+#define HOST_LOG      ".log"
+#define HOST_LOCK     ".lock"
+#define HOST_IDLE_S   "10"  /* the daemon ends this long after its last container */
+#define HOST_READY_MS 5000  /* its start, from exec to ready */
+#define HOST_LOCK_FD  256   /* the lock kept across the exec: above an engine's preserved fds */
+#define HOST_FD_MAX   (~0U) /* close_range()'s "every fd from here" */
+#define HOST_LOG_MODE 0600
+#define HOST_NAME_LEN 64		   /* bypass@host-INODE.sock */
+#define HOST_FILE_LEN (HOST_NAME_LEN + 16) /* ... and a suffix */
 
 /* The daemon, from a grandchild of ours: detached, fd 3 its ready pipe. */
 static void daemon_exec(const char *binary, const char *sock, int dir_fd, const char *log,

@@ -229,10 +229,8 @@ test_bypass_asked_beyond_the_supervisor_fails_the_create() {
 		--annotation io.rootlet.bypass.publish=127.0.0.1:1999:9090 "$ENG_IMAGE" sleep 0
 	[ "$RC" -ne 0 ] || fail "a port published beyond the supervisor"
 	assert_match "$ERR" "does not publish 127.0.0.1:1999:9090" "the reason"
-	# podman's own slirp4netns netns is not a rootlet netns.
-	rtp crun run --rm --network slirp4netns --annotation io.rootlet.bypass=1 "$ENG_IMAGE" sleep 0
-	[ "$RC" -ne 0 ] || fail "bypass in a netns that is not a rootlet one"
-	assert_match "$ERR" "not a rootlet netns" "the reason"
+	# (podman's own slirp4netns netns is no rootlet netns: the host-side supervisor serves it,
+	# test_podman_default_network_* below.)
 	# A rootlet netns with no supervisor.
 	ok "$NETNS" add plain --userns "/proc/$(cat "$ENG_DIR/tmp/pause.pid")/ns/user" --slirp
 	ok "$NETNS" path plain
@@ -365,4 +363,71 @@ test_podman_default_network_outbound_to_host_loopback_bypassed_by_the_host_super
 		is_twin "$under"
 		[ "$(host_bypassed)" -gt 0 ] || fail "$under: the host supervisor counted nothing"
 	done
+}
+
+host_filters() {
+	$NET api "$(host_api)" '{"execute":"counters"}' | jq .return.filters
+}
+
+# As slirp4netns does by podman's default (allow_host_loopback=false): 10.0.2.2 is no way to the
+# host's loopback unless the wrapper's own option says so.
+test_podman_default_network_without_host_loopback_10_0_2_2_is_refused_as_slirp_does() {
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	# A container under the supervisor keeps it running: its counters are one daemon's.
+	echo hkeep >>"$TEST_WORK/containers"
+	rtp crun run -d --name hkeep --network slirp4netns --annotation io.rootlet.bypass=1 \
+		"$ENG_IMAGE" sleep 1000
+	[ "$RC" -eq 0 ] || fail "podman run -d exited $RC: $ERR"
+	before=$(host_bypassed)
+	# What slirp4netns itself answers, without the bypass.
+	where_slirp crun
+	[ "$RC" -ne 0 ] || fail "slirp4netns let 10.0.2.2 reach the host's loopback: $OUT"
+	plain=$(echo "$ERR" | grep '^where:')
+	for under in crun runc; do
+		where_slirp "$under" --annotation io.rootlet.bypass=1
+		[ "$RC" -ne 0 ] || fail "$under: 10.0.2.2 reached the host's loopback: $OUT"
+		assert_eq "$(echo "$ERR" | grep '^where:')" "$plain" "$under: the connect()'s error"
+		# Served by the supervisor (which a test before may have left running): none bypassed.
+		[ "$(host_bypassed)" -eq "$before" ] ||
+			fail "$under: the host supervisor bypassed a connect() to 10.0.2.2"
+	done
+}
+
+# podman copies an image's annotations into config.json: in the engine's own netns only the
+# wrapper's options (--runtime-flag, Docker's runtimeArgs) grant host loopback or a host port.
+test_podman_default_network_annotations_cannot_grant_host_loopback_or_a_port() {
+	rtp crun run --rm --network slirp4netns --annotation io.rootlet.bypass=1 \
+		--annotation io.rootlet.bypass.host-loopback=1 "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "an annotation granted host loopback in podman's own netns"
+	assert_match "$ERR" "an image's annotations cannot be told from yours" "the reason"
+	rtp crun run --rm --network slirp4netns --annotation io.rootlet.bypass=1 \
+		--annotation "io.rootlet.bypass.publish=127.0.0.1:$(free_port):80" "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "an annotation published a port in podman's own netns"
+	mkdir ctx && echo "FROM $ENG_IMAGE" >ctx/Containerfile
+	ok podman build -q --format oci --annotation io.rootlet.bypass=1 \
+		--annotation io.rootlet.bypass.host-loopback=1 -t localhost/rootlet-bb-hostann ctx
+	rtp crun run --rm --network slirp4netns localhost/rootlet-bb-hostann sleep 0
+	podman rmi -f localhost/rootlet-bb-hostann >/dev/null 2>&1
+	[ "$RC" -ne 0 ] || fail "an image's annotation granted host loopback"
+	assert_match "$ERR" "cannot be told from yours" "the image's ask"
+}
+
+# A container killed -9: its listener hangs up, the supervisor drops it; idle, the supervisor
+# ends and leaves no socket, API or pid file.
+test_podman_container_killed_leaves_the_host_supervisor_nothing() {
+	for under in crun runc; do
+		echo "k$under" >>"$TEST_WORK/containers"
+		rtp "$under" run -d --name "k$under" --network slirp4netns \
+			--annotation io.rootlet.bypass=1 "$ENG_IMAGE" sleep 1000
+		[ "$RC" -eq 0 ] || fail "$under: podman run -d exited $RC: $ERR"
+		wait_until 10 "[ \"\$(host_filters)\" -ge 1 ]"
+		kill -9 "$(podman inspect --format '{{.State.Pid}}' "k$under")"
+		wait_until 10 "[ \"\$(host_filters)\" -eq 0 ]"
+		rtp "$under" rm -f "k$under"
+	done
+	pid=$(cut -d' ' -f1 "$(host_api | sed 's/\.api$/.pid/')")
+	wait_until 30 "! kill -0 $pid 2>/dev/null"
+	left=$(ls "$HOST_ROOT" | grep -E '^bypass@host-[0-9]+\.sock(\.api|\.pid|\.standby\.pid)?$' || true)
+	[ -z "$left" ] || fail "left after the supervisor's end: $left"
 }
