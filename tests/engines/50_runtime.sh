@@ -117,11 +117,11 @@ test_podman_run_exec_kill_stop_rm_through_crun_and_runc() {
 		rtp "$under" rm "$under"
 		[ "$RC" -eq 0 ] || fail "$under: podman rm exited $RC: $ERR"
 		# conmon's own cleanup (podman container cleanup, on the container's exit) may be the
-		# one that runs the runtime's delete, racing rm: give it its moment. Only for the
-		# default runtime: the cleanup's delete does not carry podman's --runtime-flag, so for a
-		# runc chosen by that flag it may go to crun and leave runc's state (issue 25: the
-		# wrapper must find the runtime that made a container; seen once in CI's full run).
-		[ "$under" = runc ] || wait_until 10 "[ ! -e '$state' ]"
+		# one that runs the runtime's delete, racing rm: give it its moment. Its delete does not
+		# carry podman's --runtime-flag: the wrapper finds the runtime that made the container
+		# in its create's record (test_a_later_verb_without_the_runtime_...).
+		wait_until 10 "[ ! -e '$state' ]"
+		[ ! -e "$HOST_ROOT/runtime@$id" ] || fail "$under: the record of its runtime is left"
 	done
 }
 
@@ -430,4 +430,27 @@ test_podman_container_killed_leaves_the_host_supervisor_nothing() {
 	wait_until 30 "! kill -0 $pid 2>/dev/null"
 	left=$(ls "$HOST_ROOT" | grep -E '^bypass@host-[0-9]+\.sock(\.api|\.pid|\.standby\.pid)?$' || true)
 	[ -z "$left" ] || fail "left after the supervisor's end: $left"
+}
+
+# A container made through runc (chosen by an option podman passes on some calls only) is
+# handled by runc on a later verb naming no runtime, as conmon's cleanup runs delete: create
+# records the runtime it chose, and delete takes the record away.
+test_a_later_verb_without_the_runtime_goes_to_the_runtime_that_made_the_container() {
+	make_rootfs bundle/rootfs
+	(cd bundle && runc spec --rootless) || fail "runc spec failed"
+	jq '.process.args = ["sleep", "100"] | .process.terminal = false' bundle/config.json \
+		>bundle/c.new && mv bundle/c.new bundle/config.json
+	id=rootlet-rec-$$
+	echo "$id" >>"$TEST_WORK/runc.ids"
+	# The container's stdio is create's: /dev/null, or it would hold the test's pipes.
+	"$RT" --runtime runc create --bundle bundle "$id" </dev/null >/dev/null 2>create.err ||
+		fail "create through runc failed: $(cat create.err)"
+	ok "$RT" state "$id"
+	assert_eq "$(echo "$OUT" | jq -r .status)" created "runc's state of its container"
+	run "$RT" delete --force "$id"
+	[ "$RC" -eq 0 ] || runc delete --force "$id"
+	[ "$RC" -eq 0 ] || fail "delete through the wrapper exited $RC: $ERR"
+	[ ! -e "$XDG_RUNTIME_DIR/runc/$id" ] || fail "runc's state of $id is left after delete"
+	refused 1 "$RT" --runtime runc state "$id"
+	[ -z "$(ls "$ROOTLET_STATE_DIR" 2>/dev/null | grep "^runtime@$id$")" ] || fail "the record is left"
 }
