@@ -297,6 +297,19 @@ int rt_bypass(const struct rt_cfg *cfg, const char *config_path, struct rt_ask *
 	}
 	if (path[0] == '/' && !rootlet_shaped(path) && !in_state_root(path)) {
 		/* An engine's own netns: the host-side supervisor, the asks only ours (host.c). */
+		const char *kit = getenv(RT_ENV_ROOTLESSKIT);
+
+		if (kit && *kit) {
+			err = err_make(
+				e, -EPERM,
+				"run inside rootlesskit (%s is set): a supervisor started here "
+				"would make its sockets in rootlesskit's netns, behind its "
+				"slirp, and 10.0.2.2 would be that netns's loopback; "
+				"a host-side supervisor for rootless Docker is not available "
+				"yet",
+				RT_ENV_ROOTLESSKIT);
+			goto out;
+		}
 		if ((err = host_asks(config, cfg, ask, e)) ||
 		    (err = rt_host_listener(listener, sizeof(listener), e)))
 			goto out;

@@ -8,10 +8,11 @@
 
 #include "err.h"
 
-#define RT_PROG	       "rootlet-runtime"
-#define RT_ENV	       "ROOTLET_RUNTIME" /* the real runtime, when no --runtime names it */
-#define RT_EXIT_FAILED 1
-#define RT_WARNING_MAX 256
+#define RT_PROG		   "rootlet-runtime"
+#define RT_ENV		   "ROOTLET_RUNTIME" /* the real runtime, when no --runtime names it */
+#define RT_EXIT_FAILED	   1
+#define RT_ENV_ROOTLESSKIT "ROOTLESSKIT_STATE_DIR" /* set for rootlesskit's child, inherited */
+#define RT_WARNING_MAX	   256
 
 /* The annotations that ask for the bypass (podman --annotation, Kubernetes pod annotations). */
 #define RT_ANN_BYPASS	     "io.rootlet.bypass"

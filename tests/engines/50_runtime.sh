@@ -454,3 +454,57 @@ test_a_later_verb_without_the_runtime_goes_to_the_runtime_that_made_the_containe
 	refused 1 "$RT" --runtime runc state "$id"
 	[ -z "$(ls "$ROOTLET_STATE_DIR" 2>/dev/null | grep "^runtime@$id$")" ] || fail "the record is left"
 }
+
+# What is bypassed follows the container's own routes: on a podman bridge network its subnet
+# is its own (another container there is reached through the bridge, never by a host socket,
+# which could not reach it), while 10.0.2.2 goes by its default route and is bypassed.
+test_podman_bridge_network_subnet_stays_inside_and_the_default_route_is_bypassed() {
+	echo rtbr >>"$TEST_WORK/networks"
+	ok podman network create --disable-dns rtbr
+	prun rtsrv --network rtbr "$ENG_IMAGE" $CNET serve-peer 0.0.0.0 8080 --with-port
+	sip=$(podman inspect --format '{{(index .NetworkSettings.Networks "rtbr").IPAddress}}' rtsrv)
+	[ -n "$sip" ] || fail "no address of the server on rtbr"
+	wait_until 10 "podman exec rtsrv $CNET whoami $sip 8080 >/dev/null 2>&1"
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	for under in crun runc; do
+		rtp "$under" run --rm --network rtbr --annotation io.rootlet.bypass=1 \
+			--runtime-flag bypass-host-loopback "${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" \
+			sh -c "$CNET where $sip 8080 && $CNET where 10.0.2.2 $IPORT"
+		[ "$RC" -eq 0 ] || fail "$under: podman run exited $RC: $OUT $ERR"
+		first=$(echo "$OUT" | head -n1)
+		assert_match "$first" "^local=${sip%.*}\.[0-9]+:[0-9]+ said=${sip%.*}\." \
+			"$under: the bridge peer, reached through the bridge"
+		OUT=$(echo "$OUT" | tail -n1)
+		is_twin "$under: 10.0.2.2 by the default route"
+	done
+}
+
+# A port the wrapper's option publishes: the container's bind() of it is a host socket on the
+# rule's address and port, and a host client reaches the service with its own address seen.
+test_podman_default_network_publish_option_binds_the_containers_port_on_the_host() {
+	hp=$(free_port)
+	echo hpub >>"$TEST_WORK/containers"
+	# Host loopback allowed: where the kernel refuses the supervisor socket filters, a TCP twin
+	# is made only then (rootlet-bypass(1)).
+	rtp crun run -d --name hpub --network slirp4netns --annotation io.rootlet.bypass=1 \
+		--runtime-flag bypass-host-loopback --runtime-flag "bypass-publish=127.0.0.1:$hp:8080" \
+		"${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" $CNET serve-peer 0.0.0.0 8080 --with-port
+	[ "$RC" -eq 0 ] || fail "podman run exited $RC: $ERR"
+	wait_until 10 "ss -Hltn 'src 127.0.0.1 and sport = :$hp' | grep -q ."
+	ok $NET whoami 127.0.0.1 "$hp" --bind 127.0.0.9
+	assert_match "$OUT" "^127\.0\.0\.9:[0-9]+$" "the peer the container saw"
+}
+
+# Inside rootlesskit (rootless Docker, containerd) the runtime runs in rootlesskit's netns: a
+# supervisor started there would serve nothing faster and map 10.0.2.2 to that netns's
+# loopback. Until a host-side one exists for it, create fails with the reason.
+test_inside_rootlesskit_the_bypass_is_refused_rather_than_served_from_its_netns() {
+	fake_runtime
+	rt_bundle /run/user/$(id -u)/netns/not-a-rootlet-one '{"io.rootlet.bypass": "1"}'
+	run rootlesskit --net=slirp4netns --slirp4netns-binary "$ENG_SLIRP" --disable-host-loopback \
+		"$RT" --runtime "$TEST_WORK/fake" create --bundle b id </dev/null
+	[ "$RC" -ne 0 ] || fail "the bypass was set up inside rootlesskit's netns: $OUT"
+	assert_match "$ERR" "rootlet-runtime: create: bypass: run inside rootlesskit" "the reason"
+	assert_no_match "$OUT" "argv=" "the runtime was run"
+}
