@@ -382,16 +382,19 @@ void host_unlink(struct bp_state *st)
 static void idle_expire(struct evloop *l, struct evloop_timer *t)
 {
 	struct bp_state *st = container_of(t, struct bp_state, idle);
-	int lock;
+	int lock, err;
 
 	if (!notifiers_none(st))
 		return;
-	if (lock_at(st->state_fd, st->host_cfg->host_lock, false, &lock)) {
+	err = lock_at(st->state_fd, st->host_cfg->host_lock, false, &lock);
+	if (err == -EWOULDBLOCK) {
 		evloop_timer_arm(l, t, mono_ms() + IDLE_RETRY_MS);
 		return;
 	}
+	/* No lock to be had otherwise (its directory removed): no wrapper can count on us. */
 	host_unlink(st);
-	close(lock);
+	if (!err)
+		close(lock);
 	log_info("no container for %lld s: exiting", (long long)(st->idle_exit_ms / MS_PER_S));
 	evloop_quit(l);
 }

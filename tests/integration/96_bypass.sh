@@ -729,3 +729,15 @@ test_host_mode_checks_its_options_its_directory_and_serves_one_per_socket() {
 	wait_until 10 "[ ! -e hs/h.sock.pid ] && [ ! -e hs/h.sock ] && [ ! -e hs/h.sock.api ]"
 	wait_until 10 "[ ! -e hs/h.sock.standby.pid ]"
 }
+
+# --idle-exit ends the daemon even when its directory was removed under it (a test's state
+# root, a runtime dir gone): it looped for ever retrying the lock before.
+test_host_mode_idle_exit_ends_it_even_with_its_directory_gone() {
+	mkdir hs2 && chmod 0700 hs2
+	bg host2 "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/hs2/h.sock" --idle-exit 1
+	wait_until 10 "[ -e hs2/h.sock.pid ] && [ -e hs2/h.sock.standby.pid ]"
+	pid=$(cut -d' ' -f1 hs2/h.sock.pid)
+	spid=$(cut -d' ' -f1 hs2/h.sock.standby.pid)
+	rm -rf hs2
+	wait_until 10 "! kill -0 $pid 2>/dev/null && ! kill -0 $spid 2>/dev/null"
+}
