@@ -26,7 +26,9 @@ struct bp_cfg {
 	char host_standby_pid[NAME_MAX + 1]; /* ... its standby's */
 	char host_lock[NAME_MAX + 1];	     /* ... the lock a runtime wrapper holds meanwhile */
 	char host_api[NAME_MAX + 1];	     /* ... its API's */
-	const char **publish;		     /* --publish SPEC, as many as given */
+	char host_run[NAME_MAX + 1];	     /* ... the lock it holds for its life */
+	int host_run_fd;
+	const char **publish; /* --publish SPEC, as many as given */
 	int n_publish;
 	const char **exclude; /* --exclude CIDR */
 	int n_exclude;

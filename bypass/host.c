@@ -51,6 +51,7 @@
 #define HOST_API      ".api"
 #define HOST_STANDBY  ".standby"
 #define HOST_LOCK     ".lock"
+#define HOST_RUN      ".run"
 #define IDLE_RETRY_MS 1000 /* a runtime wrapper holds the lock: look again this late */
 #define ROUTE_LINE    256
 #define ROUTE_FILE    "route"
@@ -72,7 +73,6 @@
 int host_open_paths(struct bp_cfg *cfg, struct bp_state *st)
 {
 	char dir[PATH_MAX], api[PATH_MAX], *slash;
-	struct pidfile pf;
 	const char *base;
 	int err;
 
@@ -103,10 +103,16 @@ int host_open_paths(struct bp_cfg *cfg, struct bp_state *st)
 		 PIDFILE_SUFFIX);
 	snprintf(cfg->host_lock, sizeof(cfg->host_lock), "%s%s", base, HOST_LOCK);
 	snprintf(cfg->host_api, sizeof(cfg->host_api), "%s%s", base, HOST_API);
-	/* One daemon per socket: a second one would take the first one's name from it. */
-	if (!pidfile_read(cfg->state_fd, cfg->host_pid, &pf) && pidfile_live(&pf) > 0)
-		return err_make(&cfg->err, -EEXIST, "%s/%s: served already by pid %d", dir, base,
-				(int)pf.pid);
+	/* One daemon per socket, holding <socket>.run for its life (its standby shares it): a
+	 * second one would take the first one's names from it. */
+	snprintf(cfg->host_run, sizeof(cfg->host_run), "%s%s", base, HOST_RUN);
+	err = lock_at(cfg->state_fd, cfg->host_run, false, &cfg->host_run_fd);
+	if (err == -EWOULDBLOCK)
+		return err_make(&cfg->err, -EEXIST,
+				"%s/%s: served already by another rootlet-bypass --host", dir,
+				base);
+	if (err)
+		return err_errno(&cfg->err, err, "%s/%s", dir, cfg->host_run);
 	st->pidfile = cfg->host_pid;
 	st->standby_pidfile = cfg->host_standby_pid;
 	if ((err = host_cookie_init(st)))

@@ -168,7 +168,9 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 
 int main(int argc, char **argv)
 {
-	static struct bp_cfg cfg = { .ready_fd = -1, .exit_fd = -1, .state_fd = -1 };
+	static struct bp_cfg cfg = {
+		.ready_fd = -1, .exit_fd = -1, .state_fd = -1, .host_run_fd = -1
+	};
 	struct bp_policy check;
 	int err = parse_args(argc, argv, &cfg);
 

@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "binpath.h"
-#include "lock.h"
 #include "pidfile.h"
 #include "runtime.h"
 #include "statedir.h"
@@ -29,11 +29,14 @@
  * user's 0700 state root: <root>/bypass@host-INODE.sock ('@': no netns name; list and gc pass
  * it by).
  *
- * Under the lock <socket>.lock: if its pid file names a live daemon, it is used; else one is
- * started (detached: its own session, stdio on /dev/null and its log file, no fd of the
- * engine's) and waited for until ready. The lock is then kept, across the exec, by the runtime
- * until it exits, its listener handed over: the daemon, ending once idle, takes that lock first,
- * so it never ends between our finding it live and our runtime's handover.
+ * Under a shared lock on <socket>.lock: if its pid file names a live daemon, it is used; else
+ * one is started (detached: its own session, stdio on /dev/null and its log file, no fd of the
+ * engine's) and waited for until ready; a daemon another wrapper started meanwhile wins (a
+ * daemon holds <socket>.run for its life: a second refuses to start), and is used. The shared
+ * lock is then kept, across the exec, by the runtime (and its container's init, until it execs
+ * the container's process): the daemon, ending once idle, takes that lock exclusively first,
+ * so it never ends between our finding it live and our runtime's handover. Shared: wrappers
+ * never wait for each other, nor for a container created and not yet started.
  */
 
 #define HOST_PREFIX   "bypass@host-"
@@ -137,13 +140,23 @@ int rt_host_listener(char *buf, size_t len, struct err *e)
 		return err_make(e, -ENAMETOOLONG, "%s/%s: too long", root, name);
 	if ((err = state_root_open(root, true, &root_fd)))
 		return err_errno(e, err, "%s", root);
-	if ((err = lock_at(root_fd, lock, true, &lock_fd))) {
+	lock_fd = openat(root_fd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, HOST_LOG_MODE);
+	while (lock_fd >= 0 && (err = flock(lock_fd, LOCK_SH) < 0 ? -errno : 0) == -EINTR)
+		;
+	if (lock_fd < 0 || err) {
+		err = lock_fd < 0 ? -errno : err;
+		if (lock_fd >= 0)
+			close(lock_fd);
 		close(root_fd);
 		return err_errno(e, err, "%s/%s", root, lock);
 	}
 	snprintf(pid, sizeof(pid), "%s" PIDFILE_SUFFIX, name);
-	if (pidfile_read(root_fd, pid, &pf) || pidfile_live(&pf) <= 0)
+	if (pidfile_read(root_fd, pid, &pf) || pidfile_live(&pf) <= 0) {
 		err = daemon_start(buf, root_fd, log, e);
+		/* Another wrapper's daemon, started meanwhile, serves as well. */
+		if (err && !pidfile_read(root_fd, pid, &pf) && pidfile_live(&pf) > 0)
+			err = 0;
+	}
 	close(root_fd);
 	/* Held by the runtime we become until it exits, its listener handed over. */
 	high = err ? -1 : fcntl(lock_fd, F_DUPFD, HOST_LOCK_FD);

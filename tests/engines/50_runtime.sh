@@ -508,3 +508,21 @@ test_inside_rootlesskit_the_bypass_is_refused_rather_than_served_from_its_netns(
 	assert_match "$ERR" "rootlet-runtime: create: bypass: run inside rootlesskit" "the reason"
 	assert_no_match "$OUT" "argv=" "the runtime was run"
 }
+
+# The lock rootlet-runtime holds across its runtime's handover (so that the supervisor does not
+# end meanwhile) stays with a container's init until it starts: shared, it keeps no other
+# bypassed container from starting (podman init: the runtime's create, no start).
+test_a_bypassed_container_created_and_not_started_keeps_no_other_from_running() {
+	for under in crun runc; do
+		echo "i$under" >>"$TEST_WORK/containers"
+		rtp "$under" create --name "i$under" --network slirp4netns --annotation io.rootlet.bypass=1 \
+			"$ENG_IMAGE" sleep 1000
+		[ "$RC" -eq 0 ] || fail "$under: podman create exited $RC: $ERR"
+		rtp "$under" init "i$under"
+		[ "$RC" -eq 0 ] || fail "$under: podman init exited $RC: $ERR"
+		run timeout 60 podman --runtime "$RT" --runtime-flag "runtime=$under" run --rm \
+			--network slirp4netns --annotation io.rootlet.bypass=1 "$ENG_IMAGE" sh -c "echo ran"
+		assert_eq "$OUT" ran "$under: another bypassed container, while one is created only ($RC: $ERR)"
+		rtp "$under" rm -f "i$under"
+	done
+}

@@ -721,7 +721,7 @@ test_host_mode_checks_its_options_its_directory_and_serves_one_per_socket() {
 	bg host "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/hs/h.sock"
 	wait_until 10 "[ -S hs/h.sock ] && [ -e hs/h.sock.pid ]"
 	refused 1 "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/hs/h.sock"
-	assert_match "$ERR" "served already by pid" "a second daemon on a live socket"
+	assert_match "$ERR" "served already by another" "a second daemon on a live socket"
 	[ -S hs/h.sock ] || fail "the second daemon took the first one's socket"
 	ok $NET api "$TEST_WORK/hs/h.sock.api" '{"execute":"counters"}'
 	assert_eq "$(echo "$OUT" | jq .return.filters)" 0 "no container yet"
