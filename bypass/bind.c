@@ -33,7 +33,7 @@ int bypass_bind(struct bp_state *st, const struct bp_call *c)
 	}
 	if ((s.family != AF_INET && s.family != AF_INET6) ||
 	    (s.type != SOCK_STREAM && s.type != SOCK_DGRAM) || s.bound ||
-	    policy_bind(&st->pol, (struct sockaddr *)&c->addr, c->addr_len, s.type == SOCK_DGRAM,
+	    policy_bind(st->pol_now, (struct sockaddr *)&c->addr, c->addr_len, s.type == SOCK_DGRAM,
 			&to, &to_len) != BP_BYPASS) {
 		sock_release(s.fd);
 		return respond(st, c, 0, true);

@@ -16,8 +16,19 @@
 #define BP_PUBLISH_MAX 64 /* --publish rules */
 
 struct bp_cfg {
-	const char *netns_arg; /* --netns NAME: a rootlet-netns entry */
-	const char **publish;  /* --publish SPEC, as many as given */
+	const char *netns_arg;	/* --netns NAME: a rootlet-netns entry */
+	bool host;		/* --host: where the host's sockets are, each container by its own
+				   policy (host.c) */
+	const char *socket_arg; /* --socket PATH (--host) */
+	int idle_exit_s;	/* --idle-exit SECONDS (--host): 0 never */
+	char host_name[NAME_MAX + 1];	     /* --host: the socket's name in state_fd */
+	char host_pid[NAME_MAX + 1];	     /* ... its pid file's */
+	char host_standby_pid[NAME_MAX + 1]; /* ... its standby's */
+	char host_lock[NAME_MAX + 1];	     /* ... the lock a runtime wrapper holds meanwhile */
+	char host_api[NAME_MAX + 1];	     /* ... its API's */
+	char host_run[NAME_MAX + 1];	     /* ... the lock it holds for its life */
+	int host_run_fd;
+	const char **publish; /* --publish SPEC, as many as given */
 	int n_publish;
 	const char **exclude; /* --exclude CIDR */
 	int n_exclude;
@@ -42,6 +53,7 @@ struct bp_net {
 struct bp_policy {
 	bool loopback; /* 10.0.2.2 (fd00::2) is the host's loopback, as slirp makes it */
 	bool ipv6;     /* the netns has IPv6 through slirp: nothing more by bypass */
+	bool no_ipv4;  /* a container with no IPv4 default route (host.c): every IPv4 peer inside */
 	bool tcp;      /* TCP twins: host loopback allowed, or each one guarded (guard.c) */
 	struct bp_net nets[BP_EXCLUDE_MAX + 2];
 	int n_nets;
@@ -122,6 +134,13 @@ struct bp_state {
 	int holder_pidfd; /* the netns's holder, or -1 */
 	int inherited[2]; /* the ready fd and NOTIFY_SOCKET's: the active's alone, or -1 */
 	struct bp_policy pol;
+	const struct bp_policy *pol_now; /* the call's: its container's (--host), else &pol */
+	bool host;			 /* --host (host.c) */
+	const char *pidfile;		 /* in state_fd: the active's and the standby's */
+	const char *standby_pidfile;
+	int64_t idle_exit_ms; /* --host: no container for this long ends it; 0 never */
+	struct evloop_timer idle;
+	const struct bp_cfg *host_cfg; /* --host: its files' names, removed at its end */
 	struct bp_counters n;
 	int listen_fd; /* bypass.sock: runtimes and rootlet-netns exec hand us listener fds */
 	struct bp_client clients[BP_CLIENTS_MAX];
@@ -143,11 +162,13 @@ struct bp_state {
 	bool debug;
 };
 
-int listener_open(struct bp_state *st, int dir_fd, struct err *e);
+int listener_open(struct bp_state *st, int dir_fd, const char *name, struct err *e);
+int bp_netns_cookie(uint64_t *ret);
 int listener_watch(struct bp_state *st);
 void listener_clients_close(struct bp_state *st);
 void listener_close(struct bp_state *st);
-int notifier_add(struct bp_state *st, int fd, int pid, const char *what);
+int notifier_add(struct bp_state *st, int fd, int pid, const char *what, struct bp_policy *pol,
+		 int netdir);
 int notifier_watch_all(struct bp_state *st);
 void notifier_free_all(struct bp_state *st);
 const struct bp_notifier *notifier_next(const struct bp_notifier *n);
@@ -201,10 +222,19 @@ int bp_isolate_caps(struct bp_cfg *cfg);
 int bp_isolate_syscalls(struct bp_cfg *cfg);
 
 int bp_run_daemon(struct bp_cfg *cfg);
+int host_open_paths(struct bp_cfg *cfg, struct bp_state *st);
+#define host_cookie_init(st) bp_netns_cookie(&(st)->host_cookie)
+int host_policy(struct bp_state *st, const char *text, size_t len, int pid, struct bp_policy **ret,
+		int *ret_netdir);
+void host_routes(struct bp_policy *p, int netdir);
+void host_idle_update(struct bp_state *st);
+void host_unlink(struct bp_state *st);
+bool notifiers_none(const struct bp_state *st);
 void bp_daemon_free(struct bp_state *st);
 
 int standby_start(struct bp_state *st);
-void standby_send(struct bp_state *st, int fd, int pid, const char *what);
+void standby_send(struct bp_state *st, int fd, int pid, const char *what,
+		  const struct bp_policy *pol);
 void standby_bye(struct bp_state *st);
 
 #endif

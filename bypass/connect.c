@@ -131,8 +131,8 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c)
 
 	if ((err = twin_sock_get(st, c, &s)))
 		return respond(st, c, 0, true); /* no socket of a kind we know: the kernel says */
-	v = policy_connect(&st->pol, (struct sockaddr *)&c->addr, c->addr_len, s.type == SOCK_DGRAM,
-			   &to, &to_len);
+	v = policy_connect(st->pol_now, (struct sockaddr *)&c->addr, c->addr_len,
+			   s.type == SOCK_DGRAM, &to, &to_len);
 	if ((s.family != AF_INET && s.family != AF_INET6) ||
 	    (s.type != SOCK_STREAM && s.type != SOCK_DGRAM) || (s.bound && !s.host)) {
 		cont = true;

@@ -51,7 +51,7 @@ static int open_entry(struct bp_cfg *cfg)
 }
 
 /* The host's netns, as a socket's SO_NETNS_COOKIE names it: a twin's is this one. */
-static int host_cookie(uint64_t *ret)
+int bp_netns_cookie(uint64_t *ret)
 {
 	socklen_t len = sizeof(*ret);
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
@@ -70,9 +70,11 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	char api[PATH_MAX];
 	int pidfd, err;
 
+	if (cfg->host)
+		return host_open_paths(cfg, st);
 	if ((err = open_entry(cfg)) || (err = bp_isolate_user(cfg)))
 		return err;
-	if ((err = host_cookie(&st->host_cookie)))
+	if ((err = bp_netns_cookie(&st->host_cookie)))
 		return err_errno(&cfg->err, err, "SO_NETNS_COOKIE (Linux 5.14)");
 	st->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (st->proc_fd < 0)
@@ -84,7 +86,7 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 		return err_errno(&cfg->err, err, "a socket's defaults");
 
 	twin_pool_refill(st);
-	if ((err = listener_open(st, cfg->state_fd, &cfg->err)))
+	if ((err = listener_open(st, cfg->state_fd, STATE_BYPASS_SOCKET, &cfg->err)))
 		return err;
 	snprintf(api, sizeof(api), "/proc/self/fd/%d/%s", cfg->state_fd, STATE_BYPASS_API);
 	if (!(st->api = apiserver_new(api, &st->ev, bp_api_handle, st, &err)))
@@ -114,7 +116,13 @@ static void serves_decide(struct bp_cfg *cfg, struct bp_state *st)
 
 	cfg->guard = !cfg->allow_host_loopback && !err;
 	st->guard = cfg->guard;
-	if (cfg->allow_host_loopback) {
+	if (cfg->host) {
+		st->serves = cfg->guard ? "each container by its own policy: TCP twins guarded"
+					: "each container by its own policy: twins only where host "
+					  "loopback is allowed";
+		snprintf(st->serves_why, sizeof(st->serves_why), "socket filters %s",
+			 cfg->guard ? "allowed" : "refused");
+	} else if (cfg->allow_host_loopback) {
 		st->serves = "TCP and UDP twins";
 		snprintf(st->serves_why, sizeof(st->serves_why), "host loopback allowed");
 	} else if (cfg->guard) {
@@ -135,6 +143,7 @@ static void serves_decide(struct bp_cfg *cfg, struct bp_state *st)
  */
 void bp_daemon_free(struct bp_state *st)
 {
+	host_unlink(st);
 	pending_free_all(st);
 	notifier_free_all(st);
 	procs_free(st);
@@ -162,10 +171,15 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			       .exit_fd = -1,
 			       .holder_pidfd = -1,
 			       .inherited = { -1, -1 },
+			       .host = cfg->host,
+			       .pidfile = STATE_BYPASS_PIDFILE,
+			       .standby_pidfile = BP_STANDBY_PIDFILE,
+			       .idle = { .expire_ms = -1 },
 			       .debug = cfg->debug };
 	int notify_fd = -1, err;
 	const char *what;
 
+	st.pol_now = &st.pol;
 	procs_init(&st);
 	/* Standbys are reaped by the kernel: the daemon never waits for one. */
 	signal(SIGCHLD, SIG_IGN);
@@ -177,14 +191,14 @@ int bp_run_daemon(struct bp_cfg *cfg)
 	    (err = bp_isolate_syscalls(cfg))) {
 		log_error("%s", err_why(&cfg->err, err));
 		if (cfg->state_fd >= 0)
-			unlinkat(cfg->state_fd, STATE_BYPASS_PIDFILE, 0);
+			unlinkat(cfg->state_fd, st.pidfile, 0);
 		if (notify_fd >= 0)
 			close(notify_fd);
 		bp_daemon_free(&st);
 		return EXIT_FAILURE;
 	}
 	log_info("serving %s (%s)%s", st.serves, st.serves_why,
-		 st.pol.tcp
+		 st.pol.tcp || cfg->host
 			 ? ""
 			 : ": no TCP twins, connect() and bind() continue inside, through slirp; "
 			   "published TCP ports are rootlet-portfwd's (rootlet-bypass(1))");

@@ -105,7 +105,9 @@ static int lock_filter(int fd, bool published)
  */
 int twin_guard(const struct bp_state *st, const struct bp_sock *s, int twin, bool published)
 {
-	if (st->pol.loopback || s->type != SOCK_STREAM)
+	const struct bp_policy *p = st->pol_now ? st->pol_now : &st->pol;
+
+	if (p->loopback || s->type != SOCK_STREAM)
 		return 0;
 	return st->guard ? lock_filter(twin, published) : -EPERM;
 }

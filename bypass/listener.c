@@ -116,7 +116,8 @@ static void client_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 			      .msg_iovlen = 1,
 			      .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
-	int fds[LISTENER_FDS_MAX], nfds = 0, pid = 0, at, err;
+	int fds[LISTENER_FDS_MAX], nfds = 0, pid = 0, netdir = -1, at, err;
+	struct bp_policy *pol = NULL;
 	struct bp_client *cl;
 	ssize_t n;
 
@@ -137,7 +138,10 @@ static void client_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 	for (int i = 0; i < nfds; i++)
 		if (i != at)
 			close(fds[i]);
-	if (at >= 0 && (err = notifier_add(st, fds[at], pid, meta)))
+	if (at >= 0 && st->host && (err = host_policy(st, text, (size_t)n, pid, &pol, &netdir))) {
+		log_warn("pid %d (%s): not served: %s", pid, meta, strerror(-err));
+		close(fds[at]); /* its calls fail with ENOSYS: never a host socket unasked */
+	} else if (at >= 0 && (err = notifier_add(st, fds[at], pid, meta, pol, netdir)))
 		log_warn("pid %d (%s): %s", pid, meta,
 			 err == -EBADF ? "not a seccomp listener fd" : strerror(-err));
 	else if (at < 0 && n > 0)
@@ -222,27 +226,27 @@ static void listener_accept(struct evloop *l, void *obj, int fd, uint32_t events
  * listener_open() - Bind bypass.sock in the entry and serve it
  * @st:		the daemon
  * @dir_fd:	the entry's directory
+ * @name:	the socket's name in it
  * @e:		what went wrong
  *
  * Return: 0 on success, negative errno
  */
-int listener_open(struct bp_state *st, int dir_fd, struct err *e)
+int listener_open(struct bp_state *st, int dir_fd, const char *name, struct err *e)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	mode_t mask;
 	int err;
 
 	/* Bound through the entry's fd: no symlink on the way, and a short path. */
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dir_fd,
-		 STATE_BYPASS_SOCKET);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dir_fd, name);
 	for (int i = 0; i < BP_CLIENTS_MAX; i++)
 		st->clients[i].fd = -1;
 	st->client_timer.fn = client_expire;
 	st->client_timer.expire_ms = -1;
 	st->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (st->listen_fd < 0)
-		return err_errno(e, -errno, "%s", STATE_BYPASS_SOCKET);
-	unlinkat(dir_fd, STATE_BYPASS_SOCKET, 0);
+		return err_errno(e, -errno, "%s", name);
+	unlinkat(dir_fd, name, 0);
 	mask = umask(~(mode_t)STATE_FILE_MODE & 0777);
 	err = bind(st->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? -errno : 0;
 	umask(mask);
@@ -250,7 +254,7 @@ int listener_open(struct bp_state *st, int dir_fd, struct err *e)
 		err = -errno;
 	if (!err)
 		err = listener_watch(st);
-	return err ? err_errno(e, err, "%s", STATE_BYPASS_SOCKET) : 0;
+	return err ? err_errno(e, err, "%s", name) : 0;
 }
 
 /**

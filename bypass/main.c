@@ -18,13 +18,21 @@ enum {
 	OPT_READY,
 	OPT_EXIT,
 	OPT_DEBUG,
+	OPT_HOST,
+	OPT_SOCKET,
+	OPT_IDLE,
 };
+
+#define IDLE_EXIT_MAX (24 * 3600) /* --idle-exit: a day at most */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: rootlet-bypass --netns NAME [--allow-host-loopback] [--ipv6]\n"
 		"                      [--publish SPEC]... [--exclude CIDR]... [--ready-fd FD]\n"
+		"                      [--exit-fd FD] [--debug]\n"
+		"       rootlet-bypass --host [--socket PATH] [--idle-exit SECONDS] [--ready-fd "
+		"FD]\n"
 		"                      [--exit-fd FD] [--debug]\n"
 		"Serve the seccomp notifications of a rootlet netns's processes: a connect() to a\n"
 		"peer slirp would reach is made in the host's netns and its socket put in the\n"
@@ -44,6 +52,12 @@ static void usage(FILE *f)
 		"address\n"
 		"                        and port (SPEC as rootlet-portfwd's, repeatable)\n"
 		"  --exclude CIDR        a network the netns reaches by itself (repeatable)\n"
+		"  --host                serve containers of an engine's own netns (podman's\n"
+		"                        slirp4netns, rootless Docker's) from this netns, each by\n"
+		"                        its annotations and its own routes (rootlet-runtime(1))\n"
+		"  --socket PATH         --host: the listener socket (default\n"
+		"                        $XDG_RUNTIME_DIR/rootlet/bypass@host.sock)\n"
+		"  --idle-exit SECONDS   --host: exit once no container was served this long\n"
 		"  --ready-fd FD         write 1 to FD once serving\n"
 		"  --exit-fd FD          exit when FD hangs up\n"
 		"  --debug               log each call on stderr\n"
@@ -70,6 +84,9 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 		{ "ready-fd", required_argument, NULL, OPT_READY },
 		{ "exit-fd", required_argument, NULL, OPT_EXIT },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "host", no_argument, NULL, OPT_HOST },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "idle-exit", required_argument, NULL, OPT_IDLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -107,6 +124,24 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 		case OPT_DEBUG:
 			cfg->debug = true;
 			break;
+		case OPT_HOST:
+			cfg->host = true;
+			break;
+		case OPT_SOCKET:
+			cfg->socket_arg = optarg;
+			break;
+		case OPT_IDLE: {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 0 || v > IDLE_EXIT_MAX)
+				return usage_error(cfg, "--idle-exit '%s': not 0..86400 seconds",
+						   optarg);
+			cfg->idle_exit_s = (int)v;
+			break;
+		}
 		case 'h':
 			return 1;
 		case 'V':
@@ -118,14 +153,24 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 	}
 	if (optind < argc)
 		return usage_error(cfg, "unexpected argument '%s'", argv[optind]);
-	if (!cfg->netns_arg)
-		return usage_error(cfg, "%s", "--netns NAME is needed");
+	if (cfg->host && (cfg->netns_arg || cfg->n_publish || cfg->n_exclude ||
+			  cfg->allow_host_loopback || cfg->ipv6))
+		return usage_error(
+			cfg, "%s",
+			"--host takes no --netns, --publish, --exclude, "
+			"--allow-host-loopback or --ipv6: each container's own are used");
+	if (!cfg->host && (cfg->socket_arg || cfg->idle_exit_s))
+		return usage_error(cfg, "%s", "--socket and --idle-exit go with --host");
+	if (!cfg->host && !cfg->netns_arg)
+		return usage_error(cfg, "%s", "--netns NAME (or --host) is needed");
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static struct bp_cfg cfg = { .ready_fd = -1, .exit_fd = -1, .state_fd = -1 };
+	static struct bp_cfg cfg = {
+		.ready_fd = -1, .exit_fd = -1, .state_fd = -1, .host_run_fd = -1
+	};
 	struct bp_policy check;
 	int err = parse_args(argc, argv, &cfg);
 

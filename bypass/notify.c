@@ -39,7 +39,9 @@
 
 struct bp_notifier {
 	int fd;
-	int pid; /* the process that handed it to us, for the log */
+	int pid;	       /* the process that handed it to us, for the log */
+	struct bp_policy *pol; /* --host: the container's own (host.c), else NULL: st->pol */
+	int netdir;	       /* --host: its init's /proc/PID/net, until its routes are read */
 	struct bp_state *st;
 	struct bp_notifier *next;
 };
@@ -53,7 +55,16 @@ static void notifier_drop(struct bp_state *st, struct bp_notifier *n)
 		}
 	evloop_unwatch(&st->ev, n->fd);
 	close(n->fd);
+	if (n->netdir >= 0)
+		close(n->netdir);
+	free(n->pol);
 	free(n);
+	host_idle_update(st);
+}
+
+bool notifiers_none(const struct bp_state *st)
+{
+	return !st->notifiers;
 }
 
 /* @c->addr from the caller's memory, once; 0 or a negative errno (the caller is gone). */
@@ -78,12 +89,20 @@ static bool notif_pending(int fd, uint64_t id)
 	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-static void dispatch(struct bp_state *st, int fd, const struct seccomp_notif *req)
+static void dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
+		     const struct seccomp_notif *req)
 {
 	struct bp_call c = { .notify_fd = fd, .id = req->id, .pid = (int)req->pid };
 	int nr = req->data.nr, err;
 
 	c.fd = (int)req->data.args[0];
+	/* --host: the container's routes, read at its first call (host.c says why). */
+	if (n->pol && n->netdir >= 0) {
+		host_routes(n->pol, n->netdir);
+		close(n->netdir);
+		n->netdir = -1;
+	}
+	st->pol_now = n->pol ? n->pol : &st->pol;
 	/*
 	 * Another ABI (i386 under a runtime's profile naming it): its calls are never continued,
 	 * which would let one on a twin run in the host's netns; nor served, as a twin is made
@@ -122,7 +141,7 @@ static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 	/* The kernel wants it zeroed. ENOENT: the caller was interrupted or ended since. */
 	memset(&req, 0, sizeof(req));
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
-		dispatch(st, fd, &req);
+		dispatch(st, n, fd, &req);
 		twin_pool_refill(st);
 		evloop_turn(l); /* a caller that connects tends to connect again soon */
 	}
@@ -134,10 +153,14 @@ static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events)
  * @fd:		the listener fd, ours from now on (closed on failure too)
  * @pid:	the process it came from, for the log
  * @what:	its name, for the log
+ * @pol:	--host: the container's policy, ours from now on (freed on failure too); NULL:
+ *		the daemon's
+ * @netdir:	--host: its init's /proc/PID/net, ours likewise; or -1
  *
  * Return: 0 on success, -EBADF if @fd is no seccomp listener, negative errno
  */
-int notifier_add(struct bp_state *st, int fd, int pid, const char *what)
+int notifier_add(struct bp_state *st, int fd, int pid, const char *what, struct bp_policy *pol,
+		 int netdir)
 {
 	struct bp_notifier *n;
 	uint64_t probe = 0;
@@ -145,13 +168,13 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what)
 
 	/* A listener fd knows SECCOMP_IOCTL_NOTIF_ID_VALID: ENOENT for an id never sent. */
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &probe) == 0 || errno != ENOENT) {
-		close(fd);
-		return -EBADF;
+		err = -EBADF;
+		goto fail;
 	}
 	n = calloc(1, sizeof(*n));
 	if (!n) {
-		close(fd);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto fail;
 	}
 	/*
 	 * Every hooked call is a hand-over and back (and a bypassed one a second time, for the fd
@@ -161,20 +184,28 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what)
 	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	n->fd = fd;
 	n->pid = pid;
+	n->pol = pol;
+	n->netdir = netdir;
 	n->st = st;
 	/* A standby watches for the hang-up only: it reads no notification. */
 	if ((err = evloop_watch(&st->ev, fd, st->standby ? 0 : EPOLLIN, notifier_ready, n))) {
-		close(fd);
 		free(n);
-		return err;
+		goto fail;
 	}
 	n->next = st->notifiers;
 	st->notifiers = n;
 	st->n.processes++;
+	host_idle_update(st);
 	log_debug(st->debug, "pid %d (%s): filter taken", pid, what);
 	if (!st->standby)
-		standby_send(st, fd, pid, what);
+		standby_send(st, fd, pid, what, pol);
 	return 0;
+fail:
+	close(fd);
+	if (netdir >= 0)
+		close(netdir);
+	free(pol);
+	return err;
 }
 
 /**

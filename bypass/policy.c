@@ -194,7 +194,7 @@ enum bp_verdict policy_connect(const struct bp_policy *p, const struct sockaddr 
 	if (family == AF_UNSPEC || local_kind(family, addr) || (udp && !p->loopback) ||
 	    (!udp && !p->tcp))
 		return BP_CONTINUE;
-	if (family == AF_INET6 && !p->ipv6)
+	if ((family == AF_INET6 && !p->ipv6) || (family == AF_INET && p->no_ipv4))
 		return BP_CONTINUE;
 	if (is_addr(family, addr, family == AF_INET ? SLIRP_HOST4 : SLIRP_HOST6)) {
 		uint8_t lo[16];

@@ -47,6 +47,8 @@ struct standby_msg {
 	char kind;
 	int pid;
 	char what[MSG_META_MAX];
+	bool has_pol; /* --host: the container's policy, as the active has it (host.c) */
+	struct bp_policy pol;
 };
 
 static void peer_event(struct evloop *l, void *obj, int fd, uint32_t events);
@@ -89,6 +91,8 @@ static int become_standby(struct bp_state *st, int peer)
 	twin_pool_free(st);
 	st->refork.expire_ms = -1;
 	st->refork.linked = false;
+	st->idle.expire_ms = -1;
+	st->idle.linked = false;
 	st->peer_fd = peer;
 	if ((err = evloop_watch(&st->ev, peer, EPOLLIN, peer_event, st)))
 		return err;
@@ -102,9 +106,9 @@ static void take_over(struct bp_state *st)
 
 	peer_close(st);
 	st->standby = false;
-	if ((err = pidfile_write_at(st->state_fd, STATE_BYPASS_PIDFILE, getpid(), st->proc_fd)))
-		log_warn("%s: %s", STATE_BYPASS_PIDFILE, strerror(-err));
-	unlinkat(st->state_fd, BP_STANDBY_PIDFILE, 0);
+	if ((err = pidfile_write_at(st->state_fd, st->pidfile, getpid(), st->proc_fd)))
+		log_warn("%s: %s", st->pidfile, strerror(-err));
+	unlinkat(st->state_fd, st->standby_pidfile, 0);
 	if ((err = notifier_watch_all(st)) || (err = listener_watch(st)) ||
 	    (err = apiserver_resume(st->api))) {
 		log_error("taking over: %s", strerror(-err));
@@ -112,6 +116,7 @@ static void take_over(struct bp_state *st)
 		return;
 	}
 	twin_pool_refill(st);
+	host_idle_update(st);
 	log_warn("the supervisor was killed: its standby (pid %d) serves now", (int)getpid());
 	if ((err = standby_start(st)))
 		log_warn("no standby: %s", strerror(-err));
@@ -133,7 +138,7 @@ static void standby_lost(struct bp_state *st)
 	int64_t at = st->forked_ms + BP_STANDBY_RETRY_MS, now = mono_ms();
 
 	peer_close(st);
-	unlinkat(st->state_fd, BP_STANDBY_PIDFILE, 0);
+	unlinkat(st->state_fd, st->standby_pidfile, 0);
 	st->refork.fn = refork;
 	evloop_timer_arm(&st->ev, &st->refork, at > now ? at : now);
 }
@@ -142,13 +147,17 @@ static void standby_lost(struct bp_state *st)
 static void take_listener(struct bp_state *st, const struct standby_msg *m, struct msghdr *msg)
 {
 	struct cmsghdr *c = CMSG_FIRSTHDR(msg);
+	struct bp_policy *pol = NULL;
 	int fd;
 
 	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
 	    c->cmsg_len != CMSG_LEN(sizeof(int)))
 		return;
 	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	notifier_add(st, fd, m->pid, m->what);
+	/* --host: a copy of its container's policy; none to be had, host.c's closed one. */
+	if (m->has_pol && (pol = malloc(sizeof(*pol))))
+		*pol = m->pol;
+	notifier_add(st, fd, m->pid, m->what, pol, -1);
 }
 
 static void peer_event(struct evloop *l, void *obj, int fd, uint32_t events)
@@ -179,7 +188,7 @@ static void peer_event(struct evloop *l, void *obj, int fd, uint32_t events)
 		if (st->standby)
 			evloop_quit(l);
 		else
-			unlinkat(st->state_fd, BP_STANDBY_PIDFILE, 0);
+			unlinkat(st->state_fd, st->standby_pidfile, 0);
 		return;
 	}
 	if (n > 0)
@@ -230,8 +239,8 @@ int standby_start(struct bp_state *st)
 	if ((err = evloop_watch(&st->ev, st->peer_fd, EPOLLIN, peer_event, st)))
 		return err;
 	/* Recorded, so that del stops it and every process of the entry is accounted for. */
-	if ((err = pidfile_write_at(st->state_fd, BP_STANDBY_PIDFILE, pid, st->proc_fd)))
-		log_warn("%s: %s", BP_STANDBY_PIDFILE, strerror(-err));
+	if ((err = pidfile_write_at(st->state_fd, st->standby_pidfile, pid, st->proc_fd)))
+		log_warn("%s: %s", st->standby_pidfile, strerror(-err));
 	return 0;
 }
 
@@ -241,8 +250,10 @@ int standby_start(struct bp_state *st)
  * @fd:		the listener fd
  * @pid:	the process it came from, for the log
  * @what:	its name, for the log
+ * @pol:	--host: its container's policy; NULL: the daemon's
  */
-void standby_send(struct bp_state *st, int fd, int pid, const char *what)
+void standby_send(struct bp_state *st, int fd, int pid, const char *what,
+		  const struct bp_policy *pol)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -259,6 +270,10 @@ void standby_send(struct bp_state *st, int fd, int pid, const char *what)
 	if (st->peer_fd < 0)
 		return; /* the next standby is a fork: it has the fd already */
 	snprintf(m.what, sizeof(m.what), "%s", what);
+	if (pol) {
+		m.has_pol = true;
+		m.pol = *pol;
+	}
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
@@ -278,6 +293,6 @@ void standby_bye(struct bp_state *st)
 	if (st->peer_fd >= 0 && send(st->peer_fd, &bye, sizeof(bye), MSG_NOSIGNAL) < 0)
 		log_debug(st->debug, "goodbye to the other supervisor: %s", strerror(errno));
 	if (!st->standby)
-		unlinkat(st->state_fd, BP_STANDBY_PIDFILE, 0);
+		unlinkat(st->state_fd, st->standby_pidfile, 0);
 	peer_close(st);
 }

@@ -155,6 +155,79 @@ not_ours:
 			path);
 }
 
+/* Whether @path reads as <root>/<name>/net: a rootlet netns's, or nothing we serve. */
+static bool rootlet_shaped(const char *path)
+{
+	char name[NAME_MAX_LEN + 1];
+	size_t len = strlen(path), suffix = strlen(NS_SUFFIX);
+	const char *start;
+
+	if (len <= suffix || strcmp(path + len - suffix, NS_SUFFIX))
+		return false;
+	for (start = path + len - suffix; start > path && start[-1] != '/'; start--)
+		;
+	if ((size_t)(path + len - suffix - start) > NAME_MAX_LEN)
+		return false;
+	snprintf(name, sizeof(name), "%.*s", (int)(path + len - suffix - start), start);
+	return !name_check(name, NULL);
+}
+
+/* Whether @path is below our state root: a rootlet netns's, or nothing we serve. */
+static bool in_state_root(const char *path)
+{
+	char root[PATH_MAX];
+	size_t len;
+
+	if (path[0] != '/' || state_root_path(root, sizeof(root)))
+		return true; /* judged as a rootlet netns's: refused */
+	len = strlen(root);
+	return !strncmp(path, root, len) && (path[len] == '/' || !path[len]);
+}
+
+/*
+ * In an engine's own netns the supervisor serves a container by the annotations of its state,
+ * and podman copies an image's annotations into config.json: an image must not grant itself the
+ * host's loopback or a host port. So there, host loopback and publish come from our options
+ * alone (podman --runtime-flag, Docker's runtimeArgs), and are written as the annotations the
+ * supervisor reads; the config asking for them itself is refused.
+ */
+static int host_asks(json_t *config, const struct rt_cfg *cfg, const struct rt_ask *ask,
+		     struct err *e)
+{
+	json_t *ann = json_object_get(config, "annotations");
+	char *list = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (ask->host_loopback != cfg->ask.host_loopback || ask->n_publish != cfg->ask.n_publish)
+		return err_make(
+			e, -EPERM,
+			"annotations %s and %s: in the engine's own netns an image's "
+			"annotations cannot be told from yours; give %s's "
+			"--bypass-host-loopback and --bypass-publish (podman --runtime-flag, "
+			"Docker runtimeArgs)",
+			RT_ANN_HOST_LOOPBACK, RT_ANN_PUBLISH, RT_PROG);
+	if (!ann) {
+		ann = json_object();
+		if (json_object_set_new(config, "annotations", ann))
+			return err_make(e, -ENOMEM, "out of memory");
+	}
+	if (!(f = open_memstream(&list, &len)))
+		return err_make(e, -ENOMEM, "out of memory");
+	for (int i = 0; i < ask->n_publish; i++)
+		fprintf(f, "%s%s", i ? "," : "", ask->publish[i]);
+	fclose(f);
+	if (json_object_set_new(ann, RT_ANN_HOST_LOOPBACK,
+				json_string(ask->host_loopback ? "1" : "0")) ||
+	    (ask->n_publish ? json_object_set_new(ann, RT_ANN_PUBLISH, json_string(list))
+			    : json_object_del(ann, RT_ANN_PUBLISH) && 0)) {
+		free(list);
+		return err_make(e, -ENOMEM, "out of memory");
+	}
+	free(list);
+	return 0;
+}
+
 static int bypass_merge(json_t *config, const char *config_path, const char *listener,
 			struct rt_ask *ask, struct err *e)
 {
@@ -222,10 +295,29 @@ int rt_bypass(const struct rt_cfg *cfg, const char *config_path, struct rt_ask *
 			       "network path; podman: --network ns:PATH)");
 		goto out;
 	}
-	if ((err = entry_of(path, root, name, &entry_fd, e)) ||
-	    (err = rt_supervisor_check(entry_fd, name, ask, e)))
+	if (path[0] == '/' && !rootlet_shaped(path) && !in_state_root(path)) {
+		/* An engine's own netns: the host-side supervisor, the asks only ours (host.c). */
+		const char *kit = getenv(RT_ENV_ROOTLESSKIT);
+
+		if (kit && *kit) {
+			err = err_make(
+				e, -EPERM,
+				"run inside rootlesskit (%s is set): a supervisor started here "
+				"would make its sockets in rootlesskit's netns, behind its "
+				"slirp, and 10.0.2.2 would be that netns's loopback; "
+				"a host-side supervisor for rootless Docker is not available "
+				"yet",
+				RT_ENV_ROOTLESSKIT);
+			goto out;
+		}
+		if ((err = host_asks(config, cfg, ask, e)) ||
+		    (err = rt_host_listener(listener, sizeof(listener), e)))
+			goto out;
+	} else if ((err = entry_of(path, root, name, &entry_fd, e)) ||
+		   (err = rt_supervisor_check(entry_fd, name, ask, e))) {
 		goto out;
-	if ((err = state_entry_path(listener, sizeof(listener), root, name, STATE_BYPASS_SOCKET))) {
+	} else if ((err = state_entry_path(listener, sizeof(listener), root, name,
+					   STATE_BYPASS_SOCKET))) {
 		err = err_errno(e, err, "%s", root);
 		goto out;
 	}

@@ -62,6 +62,36 @@ static int version(const char *option)
 	return RT_EXIT_FAILED;
 }
 
+/*
+ * The runtime: the one named (--runtime, $ROOTLET_RUNTIME); else, for a verb on a container
+ * made through us, the one its create chose (record.c); else the first on PATH. create and run
+ * record their choice.
+ */
+static int choose(const struct rt_cfg *cfg, struct rt_choice *choice, struct err *e)
+{
+	const char *id = rt_record_id(cfg), *env = getenv(RT_ENV);
+	char recorded[PATH_MAX];
+	int err;
+
+	if (!cfg->runtime && !(env && *env) && id && !rt_args_is_create(cfg) &&
+	    !rt_record_read(id, !strcmp(cfg->argv[cfg->verb], "delete"), recorded,
+			    sizeof(recorded))) {
+		if ((err = rt_choose(recorded, choice, e)))
+			return err_wrap(e, err, "the runtime that made %s", id);
+		choice->how = "the record of its create";
+		return 0;
+	}
+	if ((err = rt_choose(cfg->runtime, choice, e)))
+		return err;
+	if (id && !strcmp(cfg->argv[cfg->verb], "delete"))
+		rt_record_read(id, true, recorded,
+			       sizeof(recorded)); /* named: its record goes too */
+	if (id && rt_args_is_create(cfg) && (err = rt_record_write(id, choice->path)))
+		fprintf(stderr, "%s: warning: recording the runtime of %s: %s\n", RT_PROG, id,
+			strerror(-err));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char config[PATH_MAX];
@@ -80,7 +110,7 @@ int main(int argc, char **argv)
 	}
 	if (cfg.version)
 		return version(cfg.runtime);
-	if (rt_choose(cfg.runtime, &choice, &e)) {
+	if ((err = choose(&cfg, &choice, &e))) {
 		fprintf(stderr, "%s: %s\n", RT_PROG, err_text(&e));
 		return RT_EXIT_FAILED;
 	}

@@ -8,10 +8,11 @@
 
 #include "err.h"
 
-#define RT_PROG	       "rootlet-runtime"
-#define RT_ENV	       "ROOTLET_RUNTIME" /* the real runtime, when no --runtime names it */
-#define RT_EXIT_FAILED 1
-#define RT_WARNING_MAX 256
+#define RT_PROG		   "rootlet-runtime"
+#define RT_ENV		   "ROOTLET_RUNTIME" /* the real runtime, when no --runtime names it */
+#define RT_EXIT_FAILED	   1
+#define RT_ENV_ROOTLESSKIT "ROOTLESSKIT_STATE_DIR" /* set for rootlesskit's child, inherited */
+#define RT_WARNING_MAX	   256
 
 /* The annotations that ask for the bypass (podman --annotation, Kubernetes pod annotations). */
 #define RT_ANN_BYPASS	     "io.rootlet.bypass"
@@ -51,5 +52,9 @@ int rt_choose(const char *option, struct rt_choice *ret, struct err *e);
 int rt_bypass(const struct rt_cfg *cfg, const char *config_path, struct rt_ask *ask, struct err *e);
 int rt_supervisor_check(int entry_fd, const char *name, const struct rt_ask *ask, struct err *e);
 int rt_publish_add(struct rt_ask *ask, const char *list, struct err *e);
+int rt_host_listener(char *buf, size_t len, struct err *e);
+const char *rt_record_id(const struct rt_cfg *cfg);
+int rt_record_write(const char *id, const char *path);
+int rt_record_read(const char *id, bool remove, char *buf, size_t len);
 
 #endif

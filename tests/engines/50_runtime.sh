@@ -117,11 +117,11 @@ test_podman_run_exec_kill_stop_rm_through_crun_and_runc() {
 		rtp "$under" rm "$under"
 		[ "$RC" -eq 0 ] || fail "$under: podman rm exited $RC: $ERR"
 		# conmon's own cleanup (podman container cleanup, on the container's exit) may be the
-		# one that runs the runtime's delete, racing rm: give it its moment. Only for the
-		# default runtime: the cleanup's delete does not carry podman's --runtime-flag, so for a
-		# runc chosen by that flag it may go to crun and leave runc's state (issue 25: the
-		# wrapper must find the runtime that made a container; seen once in CI's full run).
-		[ "$under" = runc ] || wait_until 10 "[ ! -e '$state' ]"
+		# one that runs the runtime's delete, racing rm: give it its moment. Its delete does not
+		# carry podman's --runtime-flag: the wrapper finds the runtime that made the container
+		# in its create's record (test_a_later_verb_without_the_runtime_...).
+		wait_until 10 "[ ! -e '$state' ]"
+		[ ! -e "$HOST_ROOT/runtime@$id" ] || fail "$under: the record of its runtime is left"
 	done
 }
 
@@ -229,10 +229,8 @@ test_bypass_asked_beyond_the_supervisor_fails_the_create() {
 		--annotation io.rootlet.bypass.publish=127.0.0.1:1999:9090 "$ENG_IMAGE" sleep 0
 	[ "$RC" -ne 0 ] || fail "a port published beyond the supervisor"
 	assert_match "$ERR" "does not publish 127.0.0.1:1999:9090" "the reason"
-	# podman's own slirp4netns netns is not a rootlet netns.
-	rtp crun run --rm --network slirp4netns --annotation io.rootlet.bypass=1 "$ENG_IMAGE" sleep 0
-	[ "$RC" -ne 0 ] || fail "bypass in a netns that is not a rootlet one"
-	assert_match "$ERR" "not a rootlet netns" "the reason"
+	# (podman's own slirp4netns netns is no rootlet netns: the host-side supervisor serves it,
+	# test_podman_default_network_* below.)
 	# A rootlet netns with no supervisor.
 	ok "$NETNS" add plain --userns "/proc/$(cat "$ENG_DIR/tmp/pause.pid")/ns/user" --slirp
 	ok "$NETNS" path plain
@@ -329,4 +327,202 @@ test_an_images_annotations_ask_no_more_than_the_supervisor_offers() {
 	podman rmi -f localhost/rootlet-bb-ann >/dev/null 2>&1
 	[ "$RC" -ne 0 ] || fail "the image's host-loopback ask was granted beyond the supervisor"
 	assert_match "$ERR" "does not allow host loopback" "the reason"
+}
+
+# The host-side supervisor: podman's own slirp4netns netns is no rootlet netns, and the wrapper
+# (run by podman in its user namespace, in the host's netns) hands the container to the
+# `rootlet-bypass --host` of that user namespace, starting it if none runs.
+# conmon runs the runtime without the test's ROOTLET_STATE_DIR: the user's state root it is.
+HOST_ROOT=/run/user/$(id -u)/rootlet
+
+host_api() {
+	local api
+	api=$(ls "$HOST_ROOT"/bypass@host-*.sock.api 2>/dev/null | head -n1)
+	[ -n "$api" ] || fail "no host supervisor's API in $HOST_ROOT: $(ls -a "$HOST_ROOT")"
+	echo "$api"
+}
+
+host_bypassed() {
+	$NET api "$(host_api)" '{"execute":"counters"}' | jq .return.bypassed
+}
+
+# where_slirp UNDER ARGS...: where a container of podman's default network connects from.
+where_slirp() {
+	local under=$1
+	shift
+	rtp "$under" run --rm --network slirp4netns "$@" "${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" \
+		$CNET where 10.0.2.2 "$IPORT"
+}
+
+test_podman_default_network_outbound_to_host_loopback_bypassed_by_the_host_supervisor() {
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	for under in crun runc; do
+		where_slirp "$under" --annotation io.rootlet.bypass=1 --runtime-flag bypass-host-loopback
+		[ "$RC" -eq 0 ] || fail "$under: podman run exited $RC: $ERR"
+		is_twin "$under"
+		[ "$(host_bypassed)" -gt 0 ] || fail "$under: the host supervisor counted nothing"
+	done
+}
+
+host_filters() {
+	$NET api "$(host_api)" '{"execute":"counters"}' | jq .return.filters
+}
+
+# As slirp4netns does by podman's default (allow_host_loopback=false): 10.0.2.2 is no way to the
+# host's loopback unless the wrapper's own option says so.
+test_podman_default_network_without_host_loopback_10_0_2_2_is_refused_as_slirp_does() {
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	# A container under the supervisor keeps it running: its counters are one daemon's.
+	echo hkeep >>"$TEST_WORK/containers"
+	rtp crun run -d --name hkeep --network slirp4netns --annotation io.rootlet.bypass=1 \
+		"$ENG_IMAGE" sleep 1000
+	[ "$RC" -eq 0 ] || fail "podman run -d exited $RC: $ERR"
+	before=$(host_bypassed)
+	# What slirp4netns itself answers, without the bypass.
+	where_slirp crun
+	[ "$RC" -ne 0 ] || fail "slirp4netns let 10.0.2.2 reach the host's loopback: $OUT"
+	plain=$(echo "$ERR" | grep '^where:')
+	for under in crun runc; do
+		where_slirp "$under" --annotation io.rootlet.bypass=1
+		[ "$RC" -ne 0 ] || fail "$under: 10.0.2.2 reached the host's loopback: $OUT"
+		assert_eq "$(echo "$ERR" | grep '^where:')" "$plain" "$under: the connect()'s error"
+		# Served by the supervisor (which a test before may have left running): none bypassed.
+		[ "$(host_bypassed)" -eq "$before" ] ||
+			fail "$under: the host supervisor bypassed a connect() to 10.0.2.2"
+	done
+}
+
+# podman copies an image's annotations into config.json: in the engine's own netns only the
+# wrapper's options (--runtime-flag, Docker's runtimeArgs) grant host loopback or a host port.
+test_podman_default_network_annotations_cannot_grant_host_loopback_or_a_port() {
+	rtp crun run --rm --network slirp4netns --annotation io.rootlet.bypass=1 \
+		--annotation io.rootlet.bypass.host-loopback=1 "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "an annotation granted host loopback in podman's own netns"
+	assert_match "$ERR" "an image's annotations cannot be told from yours" "the reason"
+	rtp crun run --rm --network slirp4netns --annotation io.rootlet.bypass=1 \
+		--annotation "io.rootlet.bypass.publish=127.0.0.1:$(free_port):80" "$ENG_IMAGE" sleep 0
+	[ "$RC" -ne 0 ] || fail "an annotation published a port in podman's own netns"
+	mkdir ctx && echo "FROM $ENG_IMAGE" >ctx/Containerfile
+	ok podman build -q --format oci --annotation io.rootlet.bypass=1 \
+		--annotation io.rootlet.bypass.host-loopback=1 -t localhost/rootlet-bb-hostann ctx
+	rtp crun run --rm --network slirp4netns localhost/rootlet-bb-hostann sleep 0
+	podman rmi -f localhost/rootlet-bb-hostann >/dev/null 2>&1
+	[ "$RC" -ne 0 ] || fail "an image's annotation granted host loopback"
+	assert_match "$ERR" "cannot be told from yours" "the image's ask"
+}
+
+# A container killed -9: its listener hangs up, the supervisor drops it; idle, the supervisor
+# ends and leaves no socket, API or pid file.
+test_podman_container_killed_leaves_the_host_supervisor_nothing() {
+	for under in crun runc; do
+		echo "k$under" >>"$TEST_WORK/containers"
+		rtp "$under" run -d --name "k$under" --network slirp4netns \
+			--annotation io.rootlet.bypass=1 "$ENG_IMAGE" sleep 1000
+		[ "$RC" -eq 0 ] || fail "$under: podman run -d exited $RC: $ERR"
+		wait_until 10 "[ \"\$(host_filters)\" -ge 1 ]"
+		kill -9 "$(podman inspect --format '{{.State.Pid}}' "k$under")"
+		wait_until 10 "[ \"\$(host_filters)\" -eq 0 ]"
+		rtp "$under" rm -f "k$under"
+	done
+	pid=$(cut -d' ' -f1 "$(host_api | sed 's/\.api$/.pid/')")
+	wait_until 30 "! kill -0 $pid 2>/dev/null"
+	left=$(ls "$HOST_ROOT" | grep -E '^bypass@host-[0-9]+\.sock(\.api|\.pid|\.standby\.pid)?$' || true)
+	[ -z "$left" ] || fail "left after the supervisor's end: $left"
+}
+
+# A container made through runc (chosen by an option podman passes on some calls only) is
+# handled by runc on a later verb naming no runtime, as conmon's cleanup runs delete: create
+# records the runtime it chose, and delete takes the record away.
+test_a_later_verb_without_the_runtime_goes_to_the_runtime_that_made_the_container() {
+	make_rootfs bundle/rootfs
+	(cd bundle && runc spec --rootless) || fail "runc spec failed"
+	jq '.process.args = ["sleep", "100"] | .process.terminal = false' bundle/config.json \
+		>bundle/c.new && mv bundle/c.new bundle/config.json
+	id=rootlet-rec-$$
+	echo "$id" >>"$TEST_WORK/runc.ids"
+	# The container's stdio is create's: /dev/null, or it would hold the test's pipes.
+	"$RT" --runtime runc create --bundle bundle "$id" </dev/null >/dev/null 2>create.err ||
+		fail "create through runc failed: $(cat create.err)"
+	ok "$RT" state "$id"
+	assert_eq "$(echo "$OUT" | jq -r .status)" created "runc's state of its container"
+	run "$RT" delete --force "$id"
+	[ "$RC" -eq 0 ] || runc delete --force "$id"
+	[ "$RC" -eq 0 ] || fail "delete through the wrapper exited $RC: $ERR"
+	[ ! -e "$XDG_RUNTIME_DIR/runc/$id" ] || fail "runc's state of $id is left after delete"
+	refused 1 "$RT" --runtime runc state "$id"
+	[ -z "$(ls "$ROOTLET_STATE_DIR" 2>/dev/null | grep "^runtime@$id$")" ] || fail "the record is left"
+}
+
+# What is bypassed follows the container's own routes: on a podman bridge network its subnet
+# is its own (another container there is reached through the bridge, never by a host socket,
+# which could not reach it), while 10.0.2.2 goes by its default route and is bypassed.
+test_podman_bridge_network_subnet_stays_inside_and_the_default_route_is_bypassed() {
+	echo rtbr >>"$TEST_WORK/networks"
+	ok podman network create --disable-dns rtbr
+	prun rtsrv --network rtbr "$ENG_IMAGE" $CNET serve-peer 0.0.0.0 8080 --with-port
+	sip=$(podman inspect --format '{{(index .NetworkSettings.Networks "rtbr").IPAddress}}' rtsrv)
+	[ -n "$sip" ] || fail "no address of the server on rtbr"
+	wait_until 10 "podman exec rtsrv $CNET whoami $sip 8080 >/dev/null 2>&1"
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	for under in crun runc; do
+		rtp "$under" run --rm --network rtbr --annotation io.rootlet.bypass=1 \
+			--runtime-flag bypass-host-loopback "${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" \
+			sh -c "$CNET where $sip 8080 && $CNET where 10.0.2.2 $IPORT"
+		[ "$RC" -eq 0 ] || fail "$under: podman run exited $RC: $OUT $ERR"
+		first=$(echo "$OUT" | head -n1)
+		assert_match "$first" "^local=${sip%.*}\.[0-9]+:[0-9]+ said=${sip%.*}\." \
+			"$under: the bridge peer, reached through the bridge"
+		OUT=$(echo "$OUT" | tail -n1)
+		is_twin "$under: 10.0.2.2 by the default route"
+	done
+}
+
+# A port the wrapper's option publishes: the container's bind() of it is a host socket on the
+# rule's address and port, and a host client reaches the service with its own address seen.
+test_podman_default_network_publish_option_binds_the_containers_port_on_the_host() {
+	hp=$(free_port)
+	echo hpub >>"$TEST_WORK/containers"
+	# Host loopback allowed: where the kernel refuses the supervisor socket filters, a TCP twin
+	# is made only then (rootlet-bypass(1)).
+	rtp crun run -d --name hpub --network slirp4netns --annotation io.rootlet.bypass=1 \
+		--runtime-flag bypass-host-loopback --runtime-flag "bypass-publish=127.0.0.1:$hp:8080" \
+		"${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" $CNET serve-peer 0.0.0.0 8080 --with-port
+	[ "$RC" -eq 0 ] || fail "podman run exited $RC: $ERR"
+	wait_until 10 "ss -Hltn 'src 127.0.0.1 and sport = :$hp' | grep -q ."
+	ok $NET whoami 127.0.0.1 "$hp" --bind 127.0.0.9
+	assert_match "$OUT" "^127\.0\.0\.9:[0-9]+$" "the peer the container saw"
+}
+
+# Inside rootlesskit (rootless Docker, containerd) the runtime runs in rootlesskit's netns: a
+# supervisor started there would serve nothing faster and map 10.0.2.2 to that netns's
+# loopback. Until a host-side one exists for it, create fails with the reason.
+test_inside_rootlesskit_the_bypass_is_refused_rather_than_served_from_its_netns() {
+	fake_runtime
+	rt_bundle /run/user/$(id -u)/netns/not-a-rootlet-one '{"io.rootlet.bypass": "1"}'
+	run rootlesskit --net=slirp4netns --slirp4netns-binary "$ENG_SLIRP" --disable-host-loopback \
+		"$RT" --runtime "$TEST_WORK/fake" create --bundle b id </dev/null
+	[ "$RC" -ne 0 ] || fail "the bypass was set up inside rootlesskit's netns: $OUT"
+	assert_match "$ERR" "rootlet-runtime: create: bypass: run inside rootlesskit" "the reason"
+	assert_no_match "$OUT" "argv=" "the runtime was run"
+}
+
+# The lock rootlet-runtime holds across its runtime's handover (so that the supervisor does not
+# end meanwhile) stays with a container's init until it starts: shared, it keeps no other
+# bypassed container from starting (podman init: the runtime's create, no start).
+test_a_bypassed_container_created_and_not_started_keeps_no_other_from_running() {
+	for under in crun runc; do
+		echo "i$under" >>"$TEST_WORK/containers"
+		rtp "$under" create --name "i$under" --network slirp4netns --annotation io.rootlet.bypass=1 \
+			"$ENG_IMAGE" sleep 1000
+		[ "$RC" -eq 0 ] || fail "$under: podman create exited $RC: $ERR"
+		rtp "$under" init "i$under"
+		[ "$RC" -eq 0 ] || fail "$under: podman init exited $RC: $ERR"
+		run timeout 60 podman --runtime "$RT" --runtime-flag "runtime=$under" run --rm \
+			--network slirp4netns --annotation io.rootlet.bypass=1 "$ENG_IMAGE" sh -c "echo ran"
+		assert_eq "$OUT" ran "$under: another bypassed container, while one is created only ($RC: $ERR)"
+		rtp "$under" rm -f "i$under"
+	done
 }

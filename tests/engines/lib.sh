@@ -112,6 +112,9 @@ kind_teardown() {
 	if [ -f "$TEST_WORK/networks" ]; then
 		podman network rm -f $(cat "$TEST_WORK/networks") >/dev/null 2>&1
 	fi
+	for c in $(cat "$TEST_WORK/runc.ids" 2>/dev/null); do
+		runc delete --force "$c" >/dev/null 2>&1
+	done
 	for c in $(cat "$TEST_WORK/rootlesskit.pids" 2>/dev/null); do
 		kill "$c" 2>/dev/null
 	done

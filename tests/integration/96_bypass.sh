@@ -702,3 +702,42 @@ test_rootlet_bypass_has_help_version_and_a_man_page() {
 	assert_match "$OUT" "^rootlet-bypass [0-9]"
 	check_man_page rootlet-bypass
 }
+
+# rootlet-bypass --host (rootlet-runtime's host-side supervisor): its options, its socket's
+# directory (the user's, 0700), one daemon per socket, and its names gone when it ends.
+test_host_mode_checks_its_options_its_directory_and_serves_one_per_socket() {
+	refused 2 "$BUILD/rootlet-bypass" --host --netns web
+	assert_match "$ERR" "--host takes no --netns" "--host with --netns"
+	refused 2 "$BUILD/rootlet-bypass" --host --allow-host-loopback
+	refused 2 "$BUILD/rootlet-bypass" --netns web --socket /x.sock
+	assert_match "$ERR" "--socket and --idle-exit go with --host" "--socket without --host"
+	refused 2 "$BUILD/rootlet-bypass" --host --idle-exit soon
+	refused 2 "$BUILD/rootlet-bypass"
+	refused 1 "$BUILD/rootlet-bypass" --host --socket rel.sock
+	assert_match "$ERR" "not an absolute path" "a relative socket"
+	mkdir -p open hs && chmod 0755 open && chmod 0700 hs
+	refused 1 "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/open/h.sock"
+	assert_match "$ERR" "yours, mode 0700" "a directory others may enter"
+	bg host "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/hs/h.sock"
+	wait_until 10 "[ -S hs/h.sock ] && [ -e hs/h.sock.pid ]"
+	refused 1 "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/hs/h.sock"
+	assert_match "$ERR" "served already by another" "a second daemon on a live socket"
+	[ -S hs/h.sock ] || fail "the second daemon took the first one's socket"
+	ok $NET api "$TEST_WORK/hs/h.sock.api" '{"execute":"counters"}'
+	assert_eq "$(echo "$OUT" | jq .return.filters)" 0 "no container yet"
+	kill "$(cut -d' ' -f1 hs/h.sock.pid)"
+	wait_until 10 "[ ! -e hs/h.sock.pid ] && [ ! -e hs/h.sock ] && [ ! -e hs/h.sock.api ]"
+	wait_until 10 "[ ! -e hs/h.sock.standby.pid ]"
+}
+
+# --idle-exit ends the daemon even when its directory was removed under it (a test's state
+# root, a runtime dir gone): it looped for ever retrying the lock before.
+test_host_mode_idle_exit_ends_it_even_with_its_directory_gone() {
+	mkdir hs2 && chmod 0700 hs2
+	bg host2 "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/hs2/h.sock" --idle-exit 1
+	wait_until 10 "[ -e hs2/h.sock.pid ] && [ -e hs2/h.sock.standby.pid ]"
+	pid=$(cut -d' ' -f1 hs2/h.sock.pid)
+	spid=$(cut -d' ' -f1 hs2/h.sock.standby.pid)
+	rm -rf hs2
+	wait_until 10 "! kill -0 $pid 2>/dev/null && ! kill -0 $spid 2>/dev/null"
+}

@@ -116,6 +116,18 @@ TEST(peers_outside_are_bypassed_as_they_are)
 	CHECK(bypassed_to(&p, false, "::ffff:192.0.2.1", 443, false, "::ffff:192.0.2.1 443"));
 }
 
+/* --host: a container with no IPv4 default route keeps every IPv4 peer inside, 10.0.2.2 too. */
+TEST(no_ipv4_default_route_keeps_every_ipv4_peer_inside)
+{
+	struct bp_policy p = policy(true, true, NULL, NULL);
+
+	p.no_ipv4 = true;
+	CHECK(continued(&p, false, "10.0.2.2", 80, false));
+	CHECK(continued(&p, false, "::ffff:10.0.2.2", 80, false));
+	CHECK(continued(&p, false, "192.0.2.1", 443, false));
+	CHECK(bypassed_to(&p, false, "2001:db8::1", 443, false, "2001:db8::1 443"));
+}
+
 TEST(udp_only_when_host_loopback_is_allowed)
 {
 	struct bp_policy open = policy(true, false, NULL, NULL),
@@ -222,6 +234,7 @@ TEST(bad_rules_and_networks_are_refused)
 
 UNIT_MAIN("bypass_policy", T(the_gateway_is_host_loopback_only_when_allowed),
 	  T(what_the_netns_has_itself_stays_inside), T(peers_outside_are_bypassed_as_they_are),
+	  T(no_ipv4_default_route_keeps_every_ipv4_peer_inside),
 	  T(udp_only_when_host_loopback_is_allowed),
 	  T(ipv6_only_with_ipv6_and_excluded_networks_stay_inside),
 	  T(malformed_addresses_continue_for_the_kernel_to_refuse),

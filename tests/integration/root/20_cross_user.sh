@@ -123,3 +123,47 @@ test_a_state_root_inside_a_directory_another_user_can_change_is_refused() {
 	ok run_as "$OWNER" env ROOTLET_STATE_DIR="$TEST_WORK/sticky/rootlet" "$NETNS" add x
 	ok run_as "$OWNER" env ROOTLET_STATE_DIR="$TEST_WORK/sticky/rootlet" "$NETNS" del x
 }
+
+# rootlet-bypass --host (rootlet-runtime's host-side supervisor): its sockets are 0600 in the
+# owner's 0700 state root; and, were they reachable, a peer of another user is refused by its
+# credentials (SO_PEERCRED) before anything it sends is read.
+test_another_user_cannot_hand_the_host_supervisor_a_listener() {
+	setup_owner
+	# Its own 0700 directory, in a work directory the other user can pass through.
+	mkdir "$TEST_WORK/hs"
+	chown "$OWNER:" "$TEST_WORK/hs"
+	chmod 0700 "$TEST_WORK/hs"
+	HSOCK=$TEST_WORK/hs/h.sock
+	# A state naming "seccompFd", /dev/null in its place: read, the daemon logs that it is no
+	# listener; refused unread, it logs nothing.
+	cat >"$TEST_WORK/send.py" <<-'PY'
+		import json, os, socket, sys
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		s.connect(sys.argv[1])
+		state = {"ociVersion": "1.0.2", "fds": ["seccompFd"], "pid": os.getpid(),
+		         "metadata": sys.argv[2], "state": {"id": sys.argv[2], "annotations": {}}}
+		socket.send_fds(s, [json.dumps(state).encode()], [os.open("/dev/null", os.O_RDONLY)])
+		s.recv(1)
+	PY
+	chmod 0644 "$TEST_WORK/send.py"
+	run_as "$OWNER" "$BUILD/rootlet-bypass" --host --socket "$HSOCK" --idle-exit 60 \
+		</dev/null >/dev/null 2>"$TEST_WORK/host.log" &
+	wait_until 10 "[ -S '$HSOCK' ] && [ -e '$HSOCK.pid' ]"
+	trap 'kill $(cut -d" " -f1 "$HSOCK.pid" "$HSOCK.standby.pid" 2>/dev/null) 2>/dev/null; teardown_owner' EXIT
+	run other $NET api "$HSOCK.api" '{"execute":"counters"}' --timeout 2
+	[ "$RC" -ne 0 ] || fail "$OTHER talked to the host supervisor's API"
+	run other python3 "$TEST_WORK/send.py" "$HSOCK" other-direct
+	[ "$RC" -ne 0 ] || fail "$OTHER connected to the host supervisor's socket"
+	# Past the file modes (root opens them): the credentials still refuse the other user.
+	chmod 0711 "$TEST_WORK/hs"
+	chmod 0666 "$HSOCK"
+	run other python3 "$TEST_WORK/send.py" "$HSOCK" other-peer
+	assert_match "$ERR" "Connection reset|Broken pipe|^$" "the other user's connection"
+	ok owner python3 "$TEST_WORK/send.py" "$HSOCK" owner-peer
+	wait_until 5 "grep -q owner-peer '$TEST_WORK/host.log'"
+	assert_match "$(cat "$TEST_WORK/host.log")" "owner-peer\): not a seccomp listener fd" \
+		"the owner's state read"
+	if grep -q other-peer "$TEST_WORK/host.log"; then
+		fail "$OTHER's state was read: $(cat "$TEST_WORK/host.log")"
+	fi
+}
