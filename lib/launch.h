@@ -93,6 +93,7 @@ struct portfwd_launch {
 	const char *const
 		*publish_fd; /* FD[:...] specs: the sockets of launch_opts.pass, in order */
 	int n_publish_fd;
+	bool exit_with_pass; /* --exit-fd: the fd of launch_opts.pass after the publish_fd ones */
 	bool source_ip;
 	bool early; /* --wait-fd */
 };

@@ -150,7 +150,7 @@ int launch_slirp_argv(const struct slirp_launch *o, struct launch_argv *ret)
  * @ret:	the command line, for argv_free()
  *
  * A --publish-fd SPEC names the caller's fd: it is handed on at LAUNCH_PASS_FD + its index
- * (launch_opts.pass in the same order), and named so here.
+ * (launch_opts.pass in the same order), and named so here; the exit fd is handed on after them.
  *
  * Return: 0, or -ENOMEM
  */
@@ -182,6 +182,10 @@ int launch_portfwd_argv(const struct portfwd_launch *o, struct launch_argv *ret)
 
 		argv_add(&a, "--publish-fd");
 		argv_addf(&a, "%d%s", LAUNCH_PASS_FD + i, spec + strcspn(spec, ":/"));
+	}
+	if (o->exit_with_pass) {
+		argv_add(&a, "--exit-fd");
+		argv_addf(&a, "%d", LAUNCH_PASS_FD + o->n_publish_fd);
 	}
 	if (o->source_ip)
 		argv_add(&a, "--source-ip");

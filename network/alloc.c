@@ -166,7 +166,7 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 	if (err)
 		return err;
 	if ((err = spoofguard_write(cfg, r)) || (err = plumb_container(cfg, r, a, c.net_fd)) ||
-	    (err = publish_start(cfg, r, a)) || (err = infra_wait(cfg, r))) {
+	    (err = publish_start(cfg, r, a, made ? &c.st : NULL)) || (err = infra_wait(cfg, r))) {
 		if (made)
 			nsmake_abort(&c);
 		return err;

@@ -18,6 +18,8 @@
  *		state root: its output goes to @log there
  * @argv:	its name (found beside us, or in LIBEXECDIR) and arguments (lib/launch's builders)
  * @log:	its log's file name in the entry
+ * @pass:	fds handed on to it from LAUNCH_PASS_FD (@npass of them)
+ * @npass:	how many
  * @d:		the started daemon
  *
  * With nothing of ours but the ready pipe: not the networks' lock, which it would otherwise
@@ -26,11 +28,14 @@
  * Return: 0, or a negative errno
  */
 int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
-		     struct launch_proc *d)
+		     const int *pass, int npass, struct launch_proc *d)
 {
-	struct launch_opts o = {
-		.argv = argv, .libexec = BINPATH_LIBEXEC, .log = log, .state_root = cfg->infra_root
-	};
+	struct launch_opts o = { .argv = argv,
+				 .libexec = BINPATH_LIBEXEC,
+				 .log = log,
+				 .state_root = cfg->infra_root,
+				 .pass = pass,
+				 .npass = npass };
 	char dir[PATH_MAX];
 	int err;
 
@@ -62,15 +67,17 @@ int net_daemon_wait(struct net_cfg *cfg, struct launch_proc *d)
  * @infra:	the infra's entry
  * @argv:	the daemon's name and arguments
  * @log:	its log's file name in the entry
+ * @pass:	fds handed on to it from LAUNCH_PASS_FD (@npass of them)
+ * @npass:	how many
  * @ret_pid:	its pid
  *
  * Return: 0 once ready, or a negative errno (it is killed then)
  */
 int net_daemon_start(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
-		     pid_t *ret_pid)
+		     const int *pass, int npass, pid_t *ret_pid)
 {
 	struct launch_proc d;
-	int err = net_daemon_spawn(cfg, infra, argv, log, &d);
+	int err = net_daemon_spawn(cfg, infra, argv, log, pass, npass, &d);
 
 	if (!err && !(err = net_daemon_wait(cfg, &d)))
 		*ret_pid = d.pid;

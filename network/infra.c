@@ -267,7 +267,7 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
 
 	if ((err = launch_slirp_argv(&o, &a)))
 		return err;
-	err = net_daemon_spawn(cfg, infra, a.argv, STATE_SLIRP_LOG, d);
+	err = net_daemon_spawn(cfg, infra, a.argv, STATE_SLIRP_LOG, NULL, 0, d);
 	argv_free(&a);
 	return err;
 }
@@ -389,7 +389,7 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		const char *state = json_string_value(json_object_get(a, "state"));
 
 		if (state && !strcmp(state, "ready") &&
-		    (plumb_container(cfg, r, a, -1) || publish_start(cfg, r, a)))
+		    (plumb_container(cfg, r, a, -1) || publish_start(cfg, r, a, NULL)))
 			err_clear(&cfg->err); /* its netns is gone: dealloc or gc drops it */
 	}
 	if (r->dns && ((err = infra_write_hosts(cfg, r)) ||

@@ -47,7 +47,7 @@ int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra
 		return err_errno(&cfg->err, -errno, "rootlet-dns's --listen");
 	if ((err = launch_dns_argv(&o, &a)))
 		return err;
-	err = net_daemon_spawn(cfg, infra, a.argv, DNS_LOG, d);
+	err = net_daemon_spawn(cfg, infra, a.argv, DNS_LOG, NULL, 0, d);
 	argv_free(&a);
 	return err;
 }

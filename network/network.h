@@ -152,9 +152,9 @@ int names_check_free(struct net_cfg *cfg, const struct net_record *r);
 int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
 	      struct launch_proc *d);
 int net_daemon_start(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
-		     pid_t *ret_pid);
+		     const int *pass, int npass, pid_t *ret_pid);
 int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
-		     struct launch_proc *d);
+		     const int *pass, int npass, struct launch_proc *d);
 int net_daemon_wait(struct net_cfg *cfg, struct launch_proc *d);
 int infra_wait(struct net_cfg *cfg, const struct net_record *r);
 
@@ -169,7 +169,8 @@ int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *
 int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e);
 int plumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a, int net_fd);
 int unplumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
-int publish_start(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
+int publish_start(struct net_cfg *cfg, const struct net_record *r, struct json_t *a,
+		  const struct netns_state *st);
 int publish_stop(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int netns_cmd(struct net_cfg *cfg, const char *root, char *const argv[]);
 int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, char *buf,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -14,6 +15,7 @@
 #include "network.h"
 #include "pidfile.h"
 #include "state.h"
+#include "strfmt.h"
 
 #define PUBLISH_STOP_MS 2000
 
@@ -21,8 +23,11 @@
  * One rootlet-portfwd per container that publishes, in the infra's netns with --target the
  * container's address: two containers may publish the same container port on different host
  * ports. Given the infra's net file (a link to its holder's /proc/PID/ns/net), it ends with the
- * infra's holder by itself; its pid file portfwd-ID.pid in the infra's entry is what dealloc,
- * and rootlet-netns del of the infra, stop it by.
+ * infra's holder by itself; given a pidfd of the container's holder as its --exit-fd, it ends
+ * with the container's netns too, however that ends: an alloc killed before the pid file below
+ * was written, its netns rolled back, leaves no forwarder of a port to an address the next
+ * alloc is given. Its pid file portfwd-ID.pid in the infra's entry is what dealloc, and
+ * rootlet-netns del of the infra, stop it by.
  */
 
 /* Its pid file and log in the infra's entry; -ENAMETOOLONG for an ID that is no name. */
@@ -34,15 +39,53 @@ static int file_names(const char *id, char *pid, char *log, size_t len)
 	return a < 0 || (size_t)a >= len || b < 0 || (size_t)b >= len ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * A pidfd of the container's holder: @st's while alloc makes the netns (not yet in place), else
+ * the one state.json records beside the attachment's netns file, checked by its start time;
+ * -1 for a netns that is no entry of ours (a bind mount, a path of the caller's).
+ */
+static int holder_pidfd(const json_t *a, const struct netns_state *st, int *ret_fd)
+{
+	const char *netns = json_string_value(json_object_get(a, "netns"));
+	struct pidfile pf;
+	char dir[PATH_MAX];
+	const char *slash;
+	int dir_fd, fd, err;
+
+	*ret_fd = -1;
+	if (st) {
+		pf = (struct pidfile){ .pid = st->holder_pid, .start = st->holder_start };
+		if ((fd = pidfd_open(pf.pid, 0)) < 0)
+			return -errno;
+		if (pidfile_live(&pf) != 1) {
+			close(fd);
+			return -ESRCH;
+		}
+		*ret_fd = fd;
+		return 0;
+	}
+	if (!netns || !(slash = strrchr(netns, '/')) || strcmp(slash + 1, STATE_NET))
+		return 0;
+	if ((err = str_fmt(dir, sizeof(dir), "%.*s", (int)(slash - netns), netns)))
+		return err;
+	if ((dir_fd = open(dir, DIR_OPEN_FLAGS)) < 0)
+		return -errno;
+	err = state_holder_pidfd(dir_fd, ret_fd);
+	close(dir_fd);
+	return err == -ENOENT ? 0 : err; /* no state.json: no entry of ours */
+}
+
 /**
  * publish_start() - Forward the attachment's "publish" SPECs to the container
  * @cfg:	the state root; cfg->err on failure (a port taken, a bad SPEC)
  * @r:		the network, its infra up
  * @a:		the attachment
+ * @st:		the state of the netns alloc is making, not yet in place; NULL for one that is
  *
  * Return: 0 (also with nothing to publish), or a negative errno
  */
-int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a)
+int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a,
+		  const struct netns_state *st)
 {
 	char net[PATH_MAX], user[PATH_MAX], pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
 	json_t *specs = json_object_get(a, "publish"), *spec;
@@ -53,7 +96,7 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 	size_t n = json_array_size(specs), i;
 	const char **rules;
 	struct launch_argv args;
-	int err, fd;
+	int err, fd, holder_fd;
 	pid_t pid;
 
 	if (!n || !id)
@@ -63,18 +106,30 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 	    (err = infra_path(cfg, r->name, STATE_USER, user, sizeof(user))) ||
 	    (err = infra_path(cfg, r->name, NULL, dir, sizeof(dir))))
 		return err;
-	if (!(rules = calloc(n, sizeof(*rules))))
+	if ((err = holder_pidfd(a, st, &holder_fd)))
+		return err_errno(&cfg->err, err, "the holder of %s", id);
+	if (!(rules = calloc(n, sizeof(*rules)))) {
+		if (holder_fd >= 0)
+			close(holder_fd);
 		return -ENOMEM;
+	}
 	json_array_foreach(specs, i, spec)
 	{
 		rules[o.n_publish++] = json_string_value(spec);
 	}
 	o.publish = rules;
+	o.exit_with_pass = holder_fd >= 0;
 	err = launch_portfwd_argv(&o, &args);
 	free(rules);
-	if (err)
+	if (err) {
+		if (holder_fd >= 0)
+			close(holder_fd);
 		return err;
-	err = net_daemon_start(cfg, r->name, args.argv, log, &pid);
+	}
+	err = net_daemon_start(cfg, r->name, args.argv, log, &holder_fd, holder_fd >= 0 ? 1 : 0,
+			       &pid);
+	if (holder_fd >= 0)
+		close(holder_fd);
 	argv_free(&args);
 	if (err)
 		return err;

@@ -1049,3 +1049,22 @@ test_a_container_sending_from_another_ipv6_address_of_its_subnet_reaches_nothing
 	run inside c1 $NET whoami fd89::3 8080 --bind fd89::110 --timeout 2
 	[ "$RC" -ne 0 ] || fail "c1 reached c2 from fd89::110: $OUT"
 }
+
+# Outside attack of issue 24: an alloc killed once its container's rootlet-portfwd was started,
+# before its pid file was written, left a forwarder nothing recorded, still forwarding the
+# host port to the address the next alloc was given. A container's rootlet-portfwd serves
+# that container's netns: it ends with the netns's holder, however the holder ends.
+test_a_containers_portfwd_ends_with_its_netns() {
+	local port pf holder
+	port=$(free_port)
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1 --publish "127.0.0.1:$port:80"
+	pf=$(cut -d' ' -f1 "$(infra_dir n)/portfwd-c1.pid")
+	kill -0 "$pf" || fail "c1's rootlet-portfwd is not running"
+	holder=$(holder_pid c1)
+	kill -9 "$holder"
+	wait_until 10 "! kill -0 $pf"
+	ok python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', $port))"
+	ok "$NETWORK" gc
+	ok "$NETWORK" alloc n c2 --publish "127.0.0.1:$port:80"
+}
