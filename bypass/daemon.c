@@ -12,6 +12,7 @@
 #include "bypass.h"
 #include "bypass_guard.h"
 #include "fileio.h"
+#include "isolate.h"
 #include "log.h"
 #include "name.h"
 #include "pidfile.h"
@@ -166,6 +167,7 @@ int bp_run_daemon(struct bp_cfg *cfg)
 	int notify_fd = -1, err;
 	const char *what;
 
+	isolate_undumpable(); /* first: the standby, forked later, inherits it */
 	procs_init(&st);
 	/* Standbys are reaped by the kernel: the daemon never waits for one. */
 	signal(SIGCHLD, SIG_IGN);

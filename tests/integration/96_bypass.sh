@@ -580,6 +580,24 @@ pid_of() {
 	cut -d' ' -f1 "$ROOTLET_STATE_DIR/$1/$2"
 }
 
+# A command of the netns is root in the userns its helpers joined, and runs as their uid: were
+# they dumpable, it could ptrace them or take their host-netns sockets with pidfd_getfd()
+# (isolate_undumpable()). The supervisor, its standby, slirp and portfwd (a UDP port published
+# without host loopback is portfwd's) are all out of its reach.
+test_a_command_of_the_netns_cannot_take_fds_from_or_ptrace_its_helpers() {
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081/udp"
+	pids=
+	for f in bypass.pid bypass-standby.pid slirp.pid portfwd.pid; do
+		wait_until 5 "[ -s '$ROOTLET_STATE_DIR/bp/$f' ]"
+		pids="$pids $(pid_of bp $f)"
+	done
+	in_bypass bp "$BUILD/tools/reachin" $pids
+	for pid in $pids; do
+		assert_match "$OUT" "(^|"$'\n'")$pid getfd=EPERM ptrace=EPERM("$'\n'"|$)" "reaching into $pid"
+	done
+}
+
 # gone PID: the process has ended (a zombie awaiting init counts as ended).
 gone() {
 	! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
