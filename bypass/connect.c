@@ -49,7 +49,24 @@ static void pending_drop(struct bp_state *st, struct bp_pending *p)
 	evloop_unwatch(&st->ev, p->twin);
 	close(p->twin);
 	sock_release(p->sock.fd);
+	inflight_clear(st, p->call.slot);
+	st->n_pending--;
 	free(p);
+}
+
+/**
+ * pending_holds() - Whether a connect() waiting in the loop holds @slot of the shared table
+ * @st:		the daemon
+ * @slot:	a slot, or -1
+ *
+ * Return: true if so (it is cleared once that connect() is answered)
+ */
+bool pending_holds(const struct bp_state *st, int slot)
+{
+	for (const struct bp_pending *p = st->pending; slot >= 0 && p; p = p->next)
+		if (p->call.slot == slot)
+			return true;
+	return false;
 }
 
 /* The outcome of a connect() under way: installed and answered, or answered with its error. */
@@ -110,6 +127,7 @@ static int wait_connected(struct bp_state *st, const struct bp_call *c, const st
 	}
 	p->next = st->pending;
 	st->pending = p;
+	st->n_pending++;
 	return 0;
 }
 

@@ -83,6 +83,8 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	evloop_busy_poll(&st->ev, BP_BUSY_POLL_US);
 	if ((err = twin_defaults_init(st)))
 		return err_errno(&cfg->err, err, "a socket's defaults");
+	if ((err = inflight_init(st)))
+		return err_errno(&cfg->err, err, "the table of calls in hand");
 
 	twin_pool_refill(st);
 	if ((err = listener_open(st, cfg->state_fd, &cfg->err)))
@@ -137,6 +139,7 @@ static void serves_decide(struct bp_cfg *cfg, struct bp_state *st)
 void bp_daemon_free(struct bp_state *st)
 {
 	pending_free_all(st);
+	inflight_free(st);
 	notifier_free_all(st);
 	procs_free(st);
 	twin_pool_free(st);

@@ -631,6 +631,36 @@ test_a_killed_supervisor_is_replaced_by_its_standby_and_connects_work() {
 		"live live" "the supervisor and its standby in show"
 }
 
+# Issue 24: a blocking connect() the supervisor was waiting for (a server whose accept queue is
+# full, accepting 2 s on) when it was killed. The standby that takes over handles the call again
+# (inflight.c): it ends connected, as without the kill, not hung until the command's end. The
+# caller's own alarm (20 s) says "hung" instead.
+test_a_blocking_connect_under_way_when_the_supervisor_is_killed_ends_as_without_the_kill() {
+	bypass_netns bp --allow-host-loopback
+	slow=$(free_port)
+	full_server "$slow"
+	bg client "$NETNS" exec bp --bypass -- python3 -c '
+import signal, socket, sys
+def hung(*_):
+    raise TimeoutError
+signal.signal(signal.SIGALRM, hung)
+signal.alarm(20)
+c = socket.socket()
+try:
+    c.connect(("10.0.2.2", int(sys.argv[1])))
+    print("connected", c.getpeername()[1] == int(sys.argv[1]))
+except TimeoutError:
+    print("hung")
+except OSError as e:
+    print("error", e.errno)' "$slow"
+	cpid=$BG_PID
+	wait_until 10 "[ \"\$(counter bp connecting)\" = 1 ]"
+	bpid=$(pid_of bp bypass.pid)
+	kill -9 "$bpid"
+	wait "$cpid"
+	assert_eq "$(cat client.out)" "connected True" "the connect() under way at the kill"
+}
+
 test_a_killed_standby_is_forked_again() {
 	bypass_netns bp --allow-host-loopback
 	port=$(free_port)
