@@ -78,6 +78,7 @@ struct bp_counters {
 #define BP_POOL		4   /* twins made ahead, per family and type */
 #define BP_PENDING_MAX	64  /* blocking connect()s waiting in the loop at once; past it, refused */
 #define BP_INFLIGHT	(BP_PENDING_MAX + 1) /* received, unanswered: those and the one in hand */
+#define BP_SWEEP_MS	500 /* a waiting connect() whose caller gave up is dropped this late */
 
 /* A caller seen lately (procs.c). */
 struct bp_proc {
@@ -147,6 +148,7 @@ struct bp_state {
 	struct bp_notifier *notifiers;
 	struct bp_pending *pending;
 	int n_pending;
+	struct evloop_timer sweep;    /* pending_sweep(), while connect()s wait */
 	struct bp_inflight *inflight; /* BP_INFLIGHT slots, MAP_SHARED with the standby */
 	bool guard; /* TCP twins get twin_guard()'s filter: the kernel lets us (cfg's guard) */
 	const char *serves;   /* what it serves, for the API: daemon.c's serves_decide() */
@@ -205,6 +207,7 @@ int bypass_bind(struct bp_state *st, const struct bp_call *c);
 int bypass_fastopen(struct bp_state *st, const struct bp_call *c);
 void pending_free_all(struct bp_state *st);
 bool pending_holds(const struct bp_state *st, int slot);
+void pending_sweep(struct bp_state *st);
 
 int inflight_init(struct bp_state *st);
 int inflight_add(struct bp_state *st, const struct seccomp_notif *req);

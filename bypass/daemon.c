@@ -165,6 +165,7 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			       .state_fd = -1,
 			       .exit_fd = -1,
 			       .holder_pidfd = -1,
+			       .sweep = { .expire_ms = -1 },
 			       .inherited = { -1, -1 },
 			       .debug = cfg->debug };
 	int notify_fd = -1, err;

@@ -151,6 +151,9 @@ static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 	/* The kernel wants it zeroed. ENOENT: the caller was interrupted or ended since. */
 	memset(&req, 0, sizeof(req));
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
+		/* A restarted connect() is a new call: the twin of the old one goes first. */
+		if (st->pending)
+			pending_sweep(st);
 		handle(st, fd, &req);
 		twin_pool_refill(st);
 		evloop_turn(l); /* a caller that connects tends to connect again soon */

@@ -97,6 +97,8 @@ static int become_standby(struct bp_state *st, int peer)
 	twin_pool_free(st);
 	st->refork.expire_ms = -1;
 	st->refork.linked = false;
+	st->sweep.expire_ms = -1;
+	st->sweep.linked = false;
 	st->peer_fd = peer;
 	if ((err = evloop_watch(&st->ev, peer, EPOLLIN, peer_event, st)))
 		return err;

@@ -233,6 +233,36 @@ while time.time() < end:
 	wait_until 10 "[ -e '$TEST_WORK/full.ready' ]"
 }
 
+# Issue 24: a blocking connect() to a peer that never answers, restarted on a signal every
+# millisecond, is a new notification each time. Each one's twin is dropped once its call is no
+# longer valid, and at most BP_PENDING_MAX (64) wait at once, two fds each: the supervisor's fds
+# stay bounded (it had 1,024 in seconds), and a new command under it is still served.
+test_a_connect_restarted_every_millisecond_leaves_the_supervisor_fds_bounded() {
+	bypass_netns bp --allow-host-loopback
+	dead=$(free_port)
+	bg dead python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
+fill = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1]))); fill.append(c)
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$dead" "$TEST_WORK/dead.ready"
+	wait_until 10 "[ -e '$TEST_WORK/dead.ready' ]"
+	spid=$(pid_of bp bypass.pid)
+	base=$(fd_count "$spid")
+	in_bypass bp "$BUILD/tools/fdflood" 10.0.2.2 "$dead" 5 "$spid"
+	[[ $OUT =~ max_fds=([0-9]+) ]] || fail "no count: $OUT"
+	echo "supervisor fds: $base before, ${BASH_REMATCH[1]} at most in the flood"
+	[ "${BASH_REMATCH[1]}" -le $((base + 2 * 64 + 16)) ] ||
+		fail "the supervisor held ${BASH_REMATCH[1]} fds in the flood ($base before)"
+	port=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$port"
+	before=$(counter bp bypassed)
+	in_bypass bp $NET where 10.0.2.2 "$port"
+	assert_eq "$(counter bp bypassed)" $((before + 1)) "a new command's connect() bypassed"
+}
+
 test_an_interrupted_connect_never_gets_its_twin() {
 	bypass_netns bp --allow-host-loopback
 	slow=$(free_port)
