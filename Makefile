@@ -254,8 +254,10 @@ lint:
 		-Ilib --suppress=missingIncludeSystem lib netns uidmap slirp portfwd network front dns bypass runtime tests/unit
 
 # Test programs the integration suite runs: for the bypass, a racing client in C, a twin
-# connected past connect() and a twin swapped under a continued call; for slirp, the churn load.
-TEST_TOOLS := $(B)/tools/racer $(B)/tools/twinroute $(B)/tools/swaprace $(B)/tools/churn
+# connected past connect() and a twin swapped under a continued call, a container reaching into
+# a helper (reachin), a connect() restarted every millisecond (fdflood); for slirp, the churn load.
+TEST_TOOLS := $(B)/tools/racer $(B)/tools/twinroute $(B)/tools/swaprace $(B)/tools/churn \
+	$(B)/tools/reachin $(B)/tools/fdflood
 $(B)/tools/%: tests/integration/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BASE) $< -o $@ -lpthread

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/seccomp.h>
 #include <sys/socket.h>
 
 #include "err.h"
@@ -87,6 +88,9 @@ struct bp_counters {
 #define BP_BUSY_POLL_US 50  /* after a call, look for the next this long before sleeping */
 #define BP_OPTS_MAX	16  /* socket options copied to a twin */
 #define BP_POOL		4   /* twins made ahead, per family and type */
+#define BP_PENDING_MAX	64  /* blocking connect()s waiting in the loop at once; past it, refused */
+#define BP_INFLIGHT	(BP_PENDING_MAX + 1) /* received, unanswered: those and the one in hand */
+#define BP_SWEEP_MS	500 /* a waiting connect() whose caller gave up is dropped this late */
 
 /* A caller seen lately (procs.c). */
 struct bp_proc {
@@ -113,6 +117,12 @@ struct bp_defaults {
 struct bp_client {
 	int fd; /* -1: a free slot */
 	int64_t deadline;
+};
+
+/* A notification received and not yet answered, shared with the standby (inflight.c). */
+struct bp_inflight {
+	uint64_t used;
+	struct seccomp_notif req;
 };
 
 struct bp_notifier; /* one listener fd: a container's (or a command's) filter */
@@ -156,6 +166,9 @@ struct bp_state {
 	int npool[2][2];
 	struct bp_notifier *notifiers;
 	struct bp_pending *pending;
+	int n_pending;
+	struct evloop_timer sweep;    /* pending_sweep(), while connect()s wait */
+	struct bp_inflight *inflight; /* BP_INFLIGHT slots, MAP_SHARED with the standby */
 	bool guard; /* TCP twins get twin_guard()'s filter: the kernel lets us (cfg's guard) */
 	const char *serves;   /* what it serves, for the API: daemon.c's serves_decide() */
 	char serves_why[128]; /* ... and why */
@@ -178,8 +191,9 @@ const struct bp_pending *pending_next(const struct bp_pending *p);
 struct bp_call {
 	int notify_fd;
 	uint64_t id;
-	int pid; /* the calling thread */
-	int fd;	 /* its socket's number, in its table */
+	int pid;  /* the calling thread */
+	int fd;	  /* its socket's number, in its table */
+	int slot; /* its record in the shared table (inflight.c), or -1 */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 };
@@ -213,6 +227,15 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c);
 int bypass_bind(struct bp_state *st, const struct bp_call *c);
 int bypass_fastopen(struct bp_state *st, const struct bp_call *c);
 void pending_free_all(struct bp_state *st);
+bool pending_holds(const struct bp_state *st, int slot);
+void pending_sweep(struct bp_state *st);
+
+int inflight_init(struct bp_state *st);
+int inflight_add(struct bp_state *st, const struct seccomp_notif *req);
+void inflight_clear(struct bp_state *st, int slot);
+bool inflight_take(struct bp_state *st, int *from, struct seccomp_notif *ret);
+void inflight_free(struct bp_state *st);
+void notifier_replay(struct bp_state *st);
 
 char *bp_api_handle(void *ctx, const char *req, size_t len);
 

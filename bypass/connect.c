@@ -5,10 +5,12 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "bypass.h"
 #include "log.h"
+#include "monoclock.h"
 
 /*
  * Theory of operation
@@ -22,7 +24,12 @@
  *  - blocking: the twin waits in the loop (struct bp_pending) until the handshake ends, then
  *    is installed (on success) and the caller answered with the outcome. Other calls are
  *    served meanwhile. A caller interrupted by a signal restarts its connect(), a new
- *    notification; the old one's twin is dropped when installing it finds the call gone.
+ *    notification; the old one's twin is dropped as soon as its notification is found no
+ *    longer valid (SECCOMP_IOCTL_NOTIF_ID_VALID): at each new notification and every
+ *    BP_SWEEP_MS while any waits, else a caller restarting its connect() on a signal every
+ *    millisecond would fill our fd table with twins. At most BP_PENDING_MAX wait at once: the
+ *    next gets ENOBUFS, never the netns's path (a connect() the policy bypasses must not
+ *    quietly go through slirp instead).
  *
  * A socket that is a twin already (SO_NETNS_COOKIE is the host's) must never be connected
  * from the caller's side to anything the policy keeps inside (the host's loopback, say): its
@@ -49,7 +56,24 @@ static void pending_drop(struct bp_state *st, struct bp_pending *p)
 	evloop_unwatch(&st->ev, p->twin);
 	close(p->twin);
 	sock_release(p->sock.fd);
+	inflight_clear(st, p->call.slot);
+	st->n_pending--;
 	free(p);
+}
+
+/**
+ * pending_holds() - Whether a connect() waiting in the loop holds @slot of the shared table
+ * @st:		the daemon
+ * @slot:	a slot, or -1
+ *
+ * Return: true if so (it is cleared once that connect() is answered)
+ */
+bool pending_holds(const struct bp_state *st, int slot)
+{
+	for (const struct bp_pending *p = st->pending; slot >= 0 && p; p = p->next)
+		if (p->call.slot == slot)
+			return true;
+	return false;
 }
 
 /* The outcome of a connect() under way: installed and answered, or answered with its error. */
@@ -92,13 +116,43 @@ void pending_free_all(struct bp_state *st)
 		pending_drop(st, st->pending);
 }
 
+/**
+ * pending_sweep() - Drop every waiting connect() whose caller gave up (interrupted, or gone)
+ * @st:		the daemon
+ *
+ * Its twin is closed and nothing answered: the kernel has no such call any more.
+ */
+void pending_sweep(struct bp_state *st)
+{
+	struct bp_pending *p = st->pending, *next;
+
+	for (; p; p = next) {
+		next = p->next;
+		if (ioctl(p->call.notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &p->call.id) < 0)
+			pending_drop(st, p);
+	}
+}
+
+static void sweep_expire(struct evloop *l, struct evloop_timer *t)
+{
+	struct bp_state *st = container_of(t, struct bp_state, sweep);
+
+	pending_sweep(st);
+	if (st->pending)
+		evloop_timer_arm(l, t, mono_ms() + BP_SWEEP_MS);
+}
+
 static int wait_connected(struct bp_state *st, const struct bp_call *c, const struct bp_sock *s,
 			  int twin)
 {
-	struct bp_pending *p = calloc(1, sizeof(*p));
+	struct bp_pending *p;
 	int err;
 
-	if (!p)
+	if (st->n_pending >= BP_PENDING_MAX)
+		pending_sweep(st);
+	if (st->n_pending >= BP_PENDING_MAX)
+		return -ENOBUFS;
+	if (!(p = calloc(1, sizeof(*p))))
 		return -ENOMEM;
 	p->call = *c;
 	p->sock = *s;
@@ -110,6 +164,11 @@ static int wait_connected(struct bp_state *st, const struct bp_call *c, const st
 	}
 	p->next = st->pending;
 	st->pending = p;
+	st->n_pending++;
+	if (st->sweep.expire_ms < 0 || !st->sweep.linked) {
+		st->sweep.fn = sweep_expire;
+		evloop_timer_arm(&st->ev, &st->sweep, mono_ms() + BP_SWEEP_MS);
+	}
 	return 0;
 }
 
@@ -160,7 +219,7 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c)
 			if (poll(&pfd, 1, 0) == 1 &&
 			    !getsockopt(twin, SOL_SOCKET, SO_ERROR, &error, &len))
 				err = -error;
-			else if (!wait_connected(st, c, &s, twin))
+			else if (!(err = wait_connected(st, c, &s, twin)))
 				return 0;
 		}
 		/* Done (UDP, a refused or non-blocking TCP connect): install, answer as it did. */

@@ -12,6 +12,7 @@
 #include "bypass.h"
 #include "bypass_guard.h"
 #include "fileio.h"
+#include "isolate.h"
 #include "log.h"
 #include "name.h"
 #include "pidfile.h"
@@ -84,6 +85,8 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	evloop_busy_poll(&st->ev, BP_BUSY_POLL_US);
 	if ((err = twin_defaults_init(st)))
 		return err_errno(&cfg->err, err, "a socket's defaults");
+	if ((err = inflight_init(st)))
+		return err_errno(&cfg->err, err, "the table of calls in hand");
 
 	twin_pool_refill(st);
 	if ((err = listener_open(st, cfg->state_fd, STATE_BYPASS_SOCKET, &cfg->err)))
@@ -145,6 +148,7 @@ void bp_daemon_free(struct bp_state *st)
 {
 	host_unlink(st);
 	pending_free_all(st);
+	inflight_free(st);
 	notifier_free_all(st);
 	procs_free(st);
 	twin_pool_free(st);
@@ -170,6 +174,7 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			       .state_fd = -1,
 			       .exit_fd = -1,
 			       .holder_pidfd = -1,
+			       .sweep = { .expire_ms = -1 },
 			       .inherited = { -1, -1 },
 			       .host = cfg->host,
 			       .pidfile = STATE_BYPASS_PIDFILE,
@@ -179,6 +184,7 @@ int bp_run_daemon(struct bp_cfg *cfg)
 	int notify_fd = -1, err;
 	const char *what;
 
+	isolate_undumpable(); /* first: the standby, forked later, inherits it */
 	st.pol_now = &st.pol;
 	procs_init(&st);
 	/* Standbys are reaped by the kernel: the daemon never waits for one. */

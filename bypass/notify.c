@@ -90,9 +90,9 @@ static bool notif_pending(int fd, uint64_t id)
 }
 
 static void dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
-		     const struct seccomp_notif *req)
+		     const struct seccomp_notif *req, int slot)
 {
-	struct bp_call c = { .notify_fd = fd, .id = req->id, .pid = (int)req->pid };
+	struct bp_call c = { .notify_fd = fd, .id = req->id, .pid = (int)req->pid, .slot = slot };
 	int nr = req->data.nr, err;
 
 	c.fd = (int)req->data.args[0];
@@ -125,6 +125,36 @@ static void dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 		log_debug(st->debug, "pid %d: answering: %s", c.pid, strerror(-err));
 }
 
+/* A notification, recorded in the shared table until answered (inflight.c), and handled. */
+static void handle(struct bp_state *st, struct bp_notifier *n, int fd,
+		   const struct seccomp_notif *req)
+{
+	int slot = inflight_add(st, req);
+
+	dispatch(st, n, fd, req, slot);
+	if (!pending_holds(st, slot))
+		inflight_clear(st, slot);
+}
+
+/**
+ * notifier_replay() - Handle again the calls a killed active received and left unanswered
+ * @st:		the daemon, having just taken over
+ */
+void notifier_replay(struct bp_state *st)
+{
+	struct seccomp_notif req;
+	int from = 0;
+
+	while (inflight_take(st, &from, &req))
+		for (struct bp_notifier *n = st->notifiers; n; n = n->next)
+			if (notif_pending(n->fd, req.id)) {
+				log_debug(st->debug, "pid %d: its call handled again",
+					  (int)req.pid);
+				handle(st, n, n->fd, &req);
+				break;
+			}
+}
+
 static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 {
 	struct bp_notifier *n = obj;
@@ -141,7 +171,10 @@ static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 	/* The kernel wants it zeroed. ENOENT: the caller was interrupted or ended since. */
 	memset(&req, 0, sizeof(req));
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
-		dispatch(st, n, fd, &req);
+		/* A restarted connect() is a new call: the twin of the old one goes first. */
+		if (st->pending)
+			pending_sweep(st);
+		handle(st, n, fd, &req);
 		twin_pool_refill(st);
 		evloop_turn(l); /* a caller that connects tends to connect again soon */
 	}

@@ -34,9 +34,10 @@
  *  - A clean end (SIGTERM, as del sends both; the exit fd; the holder's end) says goodbye on
  *    the socketpair first, and the other ends too instead of taking over.
  *
- * What a kill loses: the notifications the killed one had received and not answered (the
- * kernel counts them as delivered: their callers wait until a signal interrupts the call), the
- * blocking connect()s it was waiting for (the same), and its counters since the fork.
+ * What a kill loses: its counters since the fork. The notifications the killed one had
+ * received and not answered (the kernel counts them as delivered), and the blocking connect()s
+ * it was waiting for, are in the table it shared with us (inflight.c): handled again here, once
+ * serving, so that no caller waits for an answer nobody will give.
  */
 
 #define MSG_LISTENER 'L'
@@ -65,6 +66,7 @@ static void peer_close(struct bp_state *st)
 /* In the forked copy: a loop of its own, and nothing of the active's but what it must hold. */
 static int become_standby(struct bp_state *st, int peer)
 {
+	struct bp_inflight *inflight;
 	int err;
 
 	st->standby = true;
@@ -85,14 +87,22 @@ static int become_standby(struct bp_state *st, int peer)
 	    (st->holder_pidfd >= 0 && (err = evloop_quit_on(&st->ev, st->holder_pidfd))))
 		return err;
 	evloop_busy_poll(&st->ev, BP_BUSY_POLL_US);
-	/* The active's: its connect()s under way, its clients, its twins made ahead. */
+	/*
+	 * The active's: its connect()s under way, its clients, its twins made ahead. Their
+	 * records in the shared table stay: the active still answers them.
+	 */
+	inflight = st->inflight;
+	st->inflight = NULL;
 	pending_free_all(st);
+	st->inflight = inflight;
 	apiserver_pause(st->api);
 	twin_pool_free(st);
 	st->refork.expire_ms = -1;
 	st->refork.linked = false;
 	st->idle.expire_ms = -1;
 	st->idle.linked = false;
+	st->sweep.expire_ms = -1;
+	st->sweep.linked = false;
 	st->peer_fd = peer;
 	if ((err = evloop_watch(&st->ev, peer, EPOLLIN, peer_event, st)))
 		return err;
@@ -118,6 +128,7 @@ static void take_over(struct bp_state *st)
 	twin_pool_refill(st);
 	host_idle_update(st);
 	log_warn("the supervisor was killed: its standby (pid %d) serves now", (int)getpid());
+	notifier_replay(st);
 	if ((err = standby_start(st)))
 		log_warn("no standby: %s", strerror(-err));
 }

@@ -199,12 +199,17 @@ static int default_protocol(int type)
 /**
  * twin_pool_refill() - Make the twins the next calls will take, once a call is answered
  * @st:		the daemon
+ *
+ * Only of the kinds the policy makes twins of (UDP with host loopback allowed, TCP when
+ * allowed or guarded): a socket of the host's netns held for nothing is one more thing to
+ * steal, should anyone reach into us (isolate_undumpable() says why nobody can).
  */
 void twin_pool_refill(struct bp_state *st)
 {
 	for (int v6 = 0; v6 < 2; v6++)
 		for (int dgram = 0; dgram < 2; dgram++)
-			while (st->npool[v6][dgram] < BP_POOL) {
+			while ((dgram ? st->pol.loopback : st->pol.tcp) &&
+			       st->npool[v6][dgram] < BP_POOL) {
 				int fd = socket(v6 ? AF_INET6 : AF_INET,
 						(dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK |
 							SOCK_CLOEXEC,

@@ -55,6 +55,7 @@ int dns_isolate_user_net(struct dns_cfg *cfg, int *ret_dir_fd, int *ret_holder_f
 	char root[PATH_MAX];
 	int root_fd, dir_fd, err;
 
+	isolate_undumpable();
 	if ((err = state_root_path(root, sizeof(root))) ||
 	    (err = state_root_open(root, false, &root_fd)))
 		return err_errno(&cfg->err, err, "the state directory");

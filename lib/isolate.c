@@ -7,6 +7,22 @@
 #include "isolate.h"
 
 /**
+ * isolate_undumpable() - Nobody but root of the host may ptrace us or take our fds
+ *
+ * A daemon runs as its user, and most join a user namespace where a container is root: both
+ * of ptrace's checks (the same uid, CAP_SYS_PTRACE in our credentials' userns) and Yama's pass
+ * for the container, so pidfd_getfd() and PTRACE_SEIZE would hand it our host-netns sockets.
+ * Not dumpable, the kernel asks CAP_SYS_PTRACE in the userns we were exec'd in (mm->user_ns,
+ * the host's side) too. A process reads its own /proc/self all the same; children forked after
+ * inherit it, an exec would reset it (none does). Called first, before any socket or join.
+ * PR_SET_DUMPABLE with 0 cannot fail.
+ */
+void isolate_undumpable(void)
+{
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/**
  * isolate_caps() - Drop every capability but @keep, and set no_new_privs
  * @keep:	capabilities to keep (effective and permitted), or NULL
  * @n_keep:	how many

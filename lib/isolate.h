@@ -11,7 +11,8 @@ struct err;
  * Every rootlet daemon goes through the same stages, in this order, each in its own isolate.c
  * (slirp/isolate.c, portfwd/isolate.c; the holder's is netns/holder.c's holder_isolate()):
  *
- *  initial   as started: resources raised while they still can be (open-files limit)
+ *  initial   as started: isolate_undumpable() first, then resources raised while they still
+ *            can be (open-files limit)
  *  user      the user namespace the work is done in, joined while there is one thread
  *  paths     every path the daemon will ever use, opened (sockets bound, pid file written)
  *  fs        sandbox_root(): a mount namespace with an empty read-only root
@@ -21,6 +22,7 @@ struct err;
  * Ready is written only after the last stage, so nothing a client sends meets a daemon that is
  * not yet isolated.
  */
+void isolate_undumpable(void);
 int isolate_caps(const int *keep, size_t n_keep, bool bounding, struct err *e);
 
 #endif

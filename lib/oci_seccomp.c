@@ -5,7 +5,6 @@
 #include "oci.h"
 
 #define ACT_ALLOW  "SCMP_ACT_ALLOW"
-#define ACT_LOG	   "SCMP_ACT_LOG"
 #define ACT_NOTIFY "SCMP_ACT_NOTIFY"
 #define ACT_ERRNO  "SCMP_ACT_ERRNO"
 #define CMP_MASKED "SCMP_CMP_MASKED_EQ"
@@ -15,15 +14,19 @@
  *
  * The runtime's profile (podman's default, say) stays whole: every rule it has keeps its
  * effect. A call may be handed to the listener only where the profile lets it through
- * unconditionally: named by an allow rule with no argument or capability condition, or not
- * named at all under an allowing default. There, its name moves from the allow rule to our
- * notify rule (the supervisor either performs the call or lets it continue, so it is still
- * allowed). A call the profile refuses is left as it is and not hooked: ours must never open
- * what the profile closed.
+ * unconditionally: named by a rule with no argument or capability condition whose action lets
+ * it run (ALLOW, LOG, TRACE, NOTIFY: anything but ERRNO, KILL and TRAP), or not named at all
+ * under such a default. There, its name moves from that rule to our notify rule (the
+ * supervisor either performs the call or lets it continue, so it is still allowed): no rule
+ * that lets it run survives beside ours, or the kernel would take that one (LOG's precedence
+ * is above NOTIFY's) and a twin would be connected unchecked. A call the profile refuses is
+ * left as it is and not hooked: ours must never open what the profile closed.
  *
- * A call the profile allows only under a condition (its arguments, a capability) cannot be
- * hooked without changing what the condition means, and left alone it would let a
- * supervisor's socket (a twin) be connected by the kernel: the merge is refused then.
+ * A call the profile lets run only under a condition (its arguments, a capability; a NOTIFY
+ * rule of its own on fd 9999 is one) cannot be hooked without changing what the condition
+ * means, and left alone it would let a twin be connected by the kernel: the merge is refused
+ * then. Our own rules of an earlier merge (a plain notify rule, a flagged call's pair) are
+ * taken out first and made again, so that only they are trusted as ours.
  *
  * A flagged call (a send with MSG_FASTOPEN) gets two rules: notified with the flag, allowed
  * without it. A refused call (io_uring, i386's socketcall) is taken out of every rule and
@@ -45,15 +48,32 @@ static bool names_has(json_t *names, const char *name)
 	return false;
 }
 
-/* A rule that lets @name through whatever its arguments and the caller's capabilities. */
-static bool rule_plain_allow(json_t *rule)
+/* Whether an action (a rule's or the default's) fails the call rather than letting it run. */
+static bool refusing(json_t *action)
+{
+	static const char *const refusals[] = { ACT_ERRNO, "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+						"SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP" };
+
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (is_action(action, refusals[i]))
+			return true;
+	return false;
+}
+
+/* A rule with no argument or capability condition. */
+static bool rule_unconditioned(json_t *rule)
 {
 	json_t *args = json_object_get(rule, "args");
 	json_t *inc = json_object_get(rule, "includes"), *exc = json_object_get(rule, "excludes");
 
-	return is_action(json_object_get(rule, "action"), ACT_ALLOW) &&
-	       (!args || json_array_size(args) == 0) && (!inc || json_object_size(inc) == 0) &&
+	return (!args || json_array_size(args) == 0) && (!inc || json_object_size(inc) == 0) &&
 	       (!exc || json_object_size(exc) == 0);
+}
+
+/* A rule that lets @name run whatever its arguments and the caller's capabilities. */
+static bool rule_plain_allow(json_t *rule)
+{
+	return !refusing(json_object_get(rule, "action")) && rule_unconditioned(rule);
 }
 
 /* Whether @name may be hooked in @syscalls under @allowing (the default lets calls through). */
@@ -74,19 +94,55 @@ static bool hookable(json_t *syscalls, const char *name, bool allowing)
 	return allowed;
 }
 
-/* Whether a notify rule names @name already. */
-static bool notified(json_t *syscalls, const char *name)
+/* Whether @rule is one of a flagged call's pair (add_flagged()): names @name alone, on @arg. */
+static bool rule_ours_flagged(json_t *rule, const char *name, unsigned arg, unsigned long flag)
 {
-	json_t *rule;
-	size_t i;
+	json_t *names = json_object_get(rule, "names"), *args = json_object_get(rule, "args");
+	json_t *cmp = json_array_get(args, 0), *action = json_object_get(rule, "action");
+	bool notify = is_action(action, ACT_NOTIFY);
 
-	json_array_foreach(syscalls, i,
-			   rule) if (is_action(json_object_get(rule, "action"), ACT_NOTIFY) &&
-				     names_has(json_object_get(rule, "names"), name)) return true;
-	return false;
+	return json_array_size(names) == 1 && names_has(names, name) &&
+	       (notify || is_action(action, ACT_ALLOW)) && json_array_size(args) == 1 &&
+	       json_object_size(rule) == 3 && json_object_size(cmp) == 4 &&
+	       json_integer_value(json_object_get(cmp, "index")) == (json_int_t)arg &&
+	       json_integer_value(json_object_get(cmp, "value")) == (json_int_t)flag &&
+	       json_integer_value(json_object_get(cmp, "valueTwo")) ==
+		       (json_int_t)(notify ? flag : 0) &&
+	       is_action(json_object_get(cmp, "op"), CMP_MASKED);
 }
 
-/* Takes @name out of every (plain allow) rule naming it; rules left naming nothing go. */
+/*
+ * Our rules of an earlier merge, out: @name out of every plain notify rule, or (@flagged) the
+ * pair add_flagged() made for it. Whatever else names it is the profile's, and judged as such.
+ */
+static void unname_ours(json_t *syscalls, const char *name, bool flagged, unsigned arg,
+			unsigned long flag)
+{
+	for (size_t i = 0; i < json_array_size(syscalls);) {
+		json_t *rule = json_array_get(syscalls, i), *names = json_object_get(rule, "names");
+
+		if (flagged && rule_ours_flagged(rule, name, arg, flag)) {
+			json_array_remove(syscalls, i);
+			continue;
+		}
+		if (!flagged && is_action(json_object_get(rule, "action"), ACT_NOTIFY) &&
+		    rule_unconditioned(rule))
+			for (size_t j = 0; j < json_array_size(names);) {
+				json_t *v = json_array_get(names, j);
+
+				if (json_is_string(v) && !strcmp(json_string_value(v), name))
+					json_array_remove(names, j);
+				else
+					j++;
+			}
+		if (json_is_array(names) && json_array_size(names) == 0)
+			json_array_remove(syscalls, i);
+		else
+			i++;
+	}
+}
+
+/* Takes @name out of every (plain allowing) rule naming it; rules left naming nothing go. */
 static void unname(json_t *syscalls, const char *name)
 {
 	for (size_t i = 0; i < json_array_size(syscalls);) {
@@ -115,13 +171,12 @@ static bool conditioned(json_t *syscalls, const char *name, bool allowing)
 
 	json_array_foreach(syscalls, i, rule)
 	{
-		if (!names_has(json_object_get(rule, "names"), name) || rule_plain_allow(rule))
+		if (!names_has(json_object_get(rule, "names"), name) || rule_unconditioned(rule))
 			continue;
-		/* A conditional allow, or a refusal on a condition under an allowing default. */
-		if (json_object_get(rule, "args") || json_object_get(rule, "includes") ||
-		    json_object_get(rule, "excludes"))
-			if (is_action(json_object_get(rule, "action"), ACT_ALLOW) || allowing)
-				return true;
+		/* One that lets it run on a condition, or refuses it on one under a default that
+		 * lets it run. */
+		if (!refusing(json_object_get(rule, "action")) || allowing)
+			return true;
 	}
 	return false;
 }
@@ -183,6 +238,7 @@ int oci_seccomp_notify(json_t *config, const char *listener, const struct oci_no
 		       size_t *ret_hooked, const char **ret_unguarded)
 {
 	json_t *linux_obj = json_object_get(config, "linux"), *seccomp, *syscalls, *path, *moved;
+	json_t *check;
 	bool allowing;
 	int err;
 
@@ -206,27 +262,33 @@ int oci_seccomp_notify(json_t *config, const char *listener, const struct oci_no
 	if (!json_is_array(syscalls))
 		return -EINVAL;
 
-	allowing = is_action(json_object_get(seccomp, "defaultAction"), ACT_ALLOW) ||
-		   is_action(json_object_get(seccomp, "defaultAction"), ACT_LOG);
-	/* Checked whole first: a refused merge leaves the config as it was. */
+	allowing = !refusing(json_object_get(seccomp, "defaultAction"));
+	/* Checked whole first, on a copy: a refused merge leaves the config as it was. */
+	check = json_deep_copy(syscalls);
+	if (!check)
+		return -ENOMEM;
 	for (size_t i = 0; i < spec->n_hooked + spec->n_flagged; i++) {
-		const char *name =
-			i < spec->n_hooked ? spec->hooked[i] : spec->flagged[i - spec->n_hooked];
+		bool flagged = i >= spec->n_hooked;
+		const char *name = flagged ? spec->flagged[i - spec->n_hooked] : spec->hooked[i];
 
-		if (!notified(syscalls, name) && conditioned(syscalls, name, allowing)) {
+		unname_ours(check, name, flagged, flagged ? spec->flag_arg[i - spec->n_hooked] : 0,
+			    spec->flag);
+		if (conditioned(check, name, allowing)) {
+			json_decref(check);
 			*ret_unguarded = name;
 			return -EPERM;
 		}
 	}
+	json_decref(check);
+	for (size_t i = 0; i < spec->n_hooked; i++)
+		unname_ours(syscalls, spec->hooked[i], false, 0, 0);
+	for (size_t i = 0; i < spec->n_flagged; i++)
+		unname_ours(syscalls, spec->flagged[i], true, spec->flag_arg[i], spec->flag);
 	moved = json_array();
 	if (!moved)
 		return -ENOMEM;
 	*ret_hooked = 0;
 	for (size_t i = 0; i < spec->n_hooked; i++) {
-		if (notified(syscalls, spec->hooked[i])) {
-			(*ret_hooked)++; /* ours already, from an earlier run of this */
-			continue;
-		}
 		if (!hookable(syscalls, spec->hooked[i], allowing))
 			continue;
 		unname(syscalls, spec->hooked[i]);
@@ -241,7 +303,7 @@ int oci_seccomp_notify(json_t *config, const char *listener, const struct oci_no
 	for (size_t i = 0; i < spec->n_flagged; i++) {
 		const char *name = spec->flagged[i];
 
-		if (notified(syscalls, name) || !hookable(syscalls, name, allowing))
+		if (!hookable(syscalls, name, allowing))
 			continue;
 		unname(syscalls, name);
 		if ((err = add_flagged(syscalls, name, spec->flag_arg[i], spec->flag)))

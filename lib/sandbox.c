@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -35,23 +36,41 @@
 #define SANDBOX_TMPFS_SZ "size=64k,mode=0755"
 #define ID_MAP_TEXT	 64
 
-/* A userns of our own, with our ids mapped to themselves, so that nothing else changes. */
+/*
+ * A userns of our own, with our ids mapped to themselves, so that nothing else changes.
+ *
+ * A daemon is not dumpable (isolate_undumpable()), and then /proc/self's files are root's of
+ * the userns we were exec'd in: our own maps cannot be written. Dumpable again for those three
+ * writes only; we are in no userns a container is root of (we would have CAP_SYS_ADMIN and not
+ * be here), but one that runs as our uid could seize us meanwhile (no Yama): a tracer found
+ * once we are not dumpable again fails the sandbox, and the daemon exits.
+ */
 static int own_userns(void)
 {
 	char map[ID_MAP_TEXT];
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	int err;
+	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), err;
 
 	if (unshare(CLONE_NEWUSER) < 0)
 		return -errno;
-	if ((err = proc_write(0, "setgroups", "deny")))
-		return err;
+	if (dumpable != 1 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return -errno;
+	err = proc_write(0, "setgroups", "deny");
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-	if ((err = proc_write(0, "uid_map", map)))
-		return err;
+	if (!err)
+		err = proc_write(0, "uid_map", map);
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-	return proc_write(0, "gid_map", map);
+	if (!err)
+		err = proc_write(0, "gid_map", map);
+	if (dumpable != 1) {
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		long tracer = 1;
+
+		if (!err && (proc_status_kib(getpid(), "TracerPid", &tracer) || tracer))
+			err = -EPERM;
+	}
+	return err;
 }
 
 /* mkdir -p of @path's components below the new root (which exists). */

@@ -39,6 +39,7 @@
  */
 void pf_isolate_initial(void)
 {
+	isolate_undumpable();
 	proc_raise_nofile();
 }
 

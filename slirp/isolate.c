@@ -62,6 +62,7 @@ static size_t resolv_dirs(char real[PATH_MAX], const char *dirs[SANDBOX_DIRS_MAX
  */
 void slirp_isolate_initial(void)
 {
+	isolate_undumpable();
 	proc_raise_nofile();
 }
 

@@ -43,7 +43,7 @@ test_churn_of_short_connections_leaves_no_memory_behind() {
 	start=$(kib "$pid" VmRSS)
 	for round in 1 2; do
 		ok in_ns web "$CHURN" connect 10.0.2.2 "$port" "$CHURN_COUNT" "$CHURN_PARALLEL"
-		echo "round $round: $OUT; RSS $(kib "$pid" VmRSS) KiB, fds $(ls "/proc/$pid/fd" | wc -l)"
+		echo "round $round: $OUT; RSS $(kib "$pid" VmRSS) KiB, fds $(fd_count "$pid")"
 		assert_match "$OUT" "^ok $CHURN_COUNT errors 0 " "round $round"
 	done
 	peak=$(kib "$pid" VmHWM)
@@ -66,11 +66,11 @@ test_connections_closed_by_the_host_leave_no_sockets_behind() {
 	wait_until 5 "grep -q listening '$TEST_WORK/server.out'"
 	ok "$NETNS" add web --slirp --allow-host-loopback
 	pid=$(slirp_pid web)
-	before=$(ls "/proc/$pid/fd" | wc -l)
+	before=$(fd_count "$pid")
 	ok in_ns web "$CHURN" connect 10.0.2.2 "$port" 500 "$CHURN_PARALLEL"
 	assert_match "$OUT" "^ok 500 errors 0 "
 	sleep 1
-	after=$(ls "/proc/$pid/fd" | wc -l)
+	after=$(fd_count "$pid")
 	echo "fds: $before before, $after a second after"
 	[ "$after" -le $((before + FDS_SLACK)) ] || fail "$after fds a second after, from $before"
 }

@@ -3,7 +3,7 @@
 
 # fds PID: how many fds PID has open.
 fds() {
-	ls "/proc/$1/fd" | wc -l
+	fd_count "$1"
 }
 
 # settled_fds PID BASE: within 10 s, PID's fd count is back to BASE.

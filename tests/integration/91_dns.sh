@@ -32,7 +32,15 @@ dns_ask() {
 }
 
 dns_fds() {
-	ls "/proc/$DNS_PID/fd" | wc -l
+	fd_count "$DNS_PID"
+}
+
+# rootlet-dns joined the netns's userns, where its processes are root as the same uid: not
+# dumpable, it is out of their reach (pidfd_getfd() of its sockets, PTRACE_SEIZE).
+test_dns_a_process_of_its_netns_cannot_take_its_fds_or_ptrace_it() {
+	dns_start
+	ok in_d "$BUILD/tools/reachin" "$DNS_PID"
+	assert_eq "$OUT" "$DNS_PID getfd=EPERM ptrace=EPERM" "reaching into rootlet-dns"
 }
 
 test_dns_upstream_queries_have_random_ids_and_source_ports() {
@@ -112,7 +120,7 @@ test_dns_upstream_queries_past_the_limit_get_servfail_and_the_helper_keeps_servi
 	assert_eq "$OUT" "NOERROR 10.77.5.9"$'\n'"extra 0" "a container's name meanwhile"
 	# Each waits its lifetime, then its socket is closed and the helper forwards again.
 	wait_until 20 "'$NETNS' exec d -- $DNSUP ask later.example $DNS_LISTEN --linger 0 | grep -q '^NOERROR 192.0.2.100'"
-	wait_until 5 "[ \$(ls /proc/$DNS_PID/fd | wc -l) -eq $base ]"
+	wait_until 5 "[ \$(fd_count $DNS_PID) -eq $base ]"
 	kill -0 "$DNS_PID" || fail "rootlet-dns is gone"
 }
 

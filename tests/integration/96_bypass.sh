@@ -233,6 +233,36 @@ while time.time() < end:
 	wait_until 10 "[ -e '$TEST_WORK/full.ready' ]"
 }
 
+# Issue 24: a blocking connect() to a peer that never answers, restarted on a signal every
+# millisecond, is a new notification each time. Each one's twin is dropped once its call is no
+# longer valid, and at most BP_PENDING_MAX (64) wait at once, two fds each: the supervisor's fds
+# stay bounded (it had 1,024 in seconds), and a new command under it is still served.
+test_a_connect_restarted_every_millisecond_leaves_the_supervisor_fds_bounded() {
+	bypass_netns bp --allow-host-loopback
+	dead=$(free_port)
+	bg dead python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
+fill = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1]))); fill.append(c)
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$dead" "$TEST_WORK/dead.ready"
+	wait_until 10 "[ -e '$TEST_WORK/dead.ready' ]"
+	spid=$(pid_of bp bypass.pid)
+	base=$(fd_count "$spid")
+	in_bypass bp "$BUILD/tools/fdflood" 10.0.2.2 "$dead" 5 "$spid"
+	[[ $OUT =~ max_fds=([0-9]+) ]] || fail "no count: $OUT"
+	echo "supervisor fds: $base before, ${BASH_REMATCH[1]} at most in the flood"
+	[ "${BASH_REMATCH[1]}" -le $((base + 2 * 64 + 16)) ] ||
+		fail "the supervisor held ${BASH_REMATCH[1]} fds in the flood ($base before)"
+	port=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$port"
+	before=$(counter bp bypassed)
+	in_bypass bp $NET where 10.0.2.2 "$port"
+	assert_eq "$(counter bp bypassed)" $((before + 1)) "a new command's connect() bypassed"
+}
+
 test_an_interrupted_connect_never_gets_its_twin() {
 	bypass_netns bp --allow-host-loopback
 	slow=$(free_port)
@@ -580,6 +610,24 @@ pid_of() {
 	cut -d' ' -f1 "$ROOTLET_STATE_DIR/$1/$2"
 }
 
+# A command of the netns is root in the userns its helpers joined, and runs as their uid: were
+# they dumpable, it could ptrace them or take their host-netns sockets with pidfd_getfd()
+# (isolate_undumpable()). The supervisor, its standby, slirp and portfwd (a UDP port published
+# without host loopback is portfwd's) are all out of its reach.
+test_a_command_of_the_netns_cannot_take_fds_from_or_ptrace_its_helpers() {
+	hp=$(free_port)
+	bypass_netns bp --publish "127.0.0.1:$hp:8081/udp"
+	pids=
+	for f in bypass.pid bypass-standby.pid slirp.pid portfwd.pid; do
+		wait_until 5 "[ -s '$ROOTLET_STATE_DIR/bp/$f' ]"
+		pids="$pids $(pid_of bp $f)"
+	done
+	in_bypass bp "$BUILD/tools/reachin" $pids
+	for pid in $pids; do
+		assert_match "$OUT" "(^|"$'\n'")$pid getfd=EPERM ptrace=EPERM("$'\n'"|$)" "reaching into $pid"
+	done
+}
+
 # gone PID: the process has ended (a zombie awaiting init counts as ended).
 gone() {
 	! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
@@ -611,6 +659,36 @@ test_a_killed_supervisor_is_replaced_by_its_standby_and_connects_work() {
 	ok "$NETNS" show bp --json
 	assert_eq "$(echo "$OUT" | jq -r '[.helpers[] | select(.name | startswith("bypass")) | .state] | join(" ")')" \
 		"live live" "the supervisor and its standby in show"
+}
+
+# Issue 24: a blocking connect() the supervisor was waiting for (a server whose accept queue is
+# full, accepting 2 s on) when it was killed. The standby that takes over handles the call again
+# (inflight.c): it ends connected, as without the kill, not hung until the command's end. The
+# caller's own alarm (20 s) says "hung" instead.
+test_a_blocking_connect_under_way_when_the_supervisor_is_killed_ends_as_without_the_kill() {
+	bypass_netns bp --allow-host-loopback
+	slow=$(free_port)
+	full_server "$slow"
+	bg client "$NETNS" exec bp --bypass -- python3 -c '
+import signal, socket, sys
+def hung(*_):
+    raise TimeoutError
+signal.signal(signal.SIGALRM, hung)
+signal.alarm(20)
+c = socket.socket()
+try:
+    c.connect(("10.0.2.2", int(sys.argv[1])))
+    print("connected", c.getpeername()[1] == int(sys.argv[1]))
+except TimeoutError:
+    print("hung")
+except OSError as e:
+    print("error", e.errno)' "$slow"
+	cpid=$BG_PID
+	wait_until 10 "[ \"\$(counter bp connecting)\" = 1 ]"
+	bpid=$(pid_of bp bypass.pid)
+	kill -9 "$bpid"
+	wait "$cpid"
+	assert_eq "$(cat client.out)" "connected True" "the connect() under way at the kill"
 }
 
 test_a_killed_standby_is_forked_again() {

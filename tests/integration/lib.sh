@@ -191,6 +191,18 @@ cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
+# fd_count PID: how many fds PID has open, as the kernel counts them (the size of /proc/PID/fd,
+# Linux 6.2). A rootlet daemon is not dumpable (lib/isolate.c): its fd directory, root and cwd
+# are not ours to read, but this count and its mountinfo are.
+fd_count() {
+	stat -c %s "/proc/$1/fd"
+}
+
+# mounts_of PID: PID's mounts as "MOUNT-POINT OPTIONS", one a line, its root first.
+mounts_of() {
+	awk '{ print $5, $6 }' "/proc/$1/mountinfo"
+}
+
 # A TCP port that was free on 127.0.0.1 a moment ago.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

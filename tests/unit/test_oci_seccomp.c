@@ -143,6 +143,55 @@ TEST(sends_are_notified_on_their_flag_and_refused_calls_refused)
 	free(got);
 }
 
+/* Issue 24 (A): a notify rule of the profile's own, on one fd, is no hook of ours. */
+TEST(a_conditional_notify_rule_of_the_profile_refuses_the_merge)
+{
+	size_t n;
+	char *got = merge("{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			  "\"syscalls\":[{\"names\":[\"connect\",\"sendto\",\"sendmsg\","
+			  "\"sendmmsg\"],\"action\":\"SCMP_ACT_NOTIFY\",\"args\":[{\"index\":0,"
+			  "\"value\":9999,\"op\":\"SCMP_CMP_EQ\"}]}]}}}",
+			  &n);
+
+	CHECK(!strcmp(got, "error -1 connect")); /* EPERM */
+	free(got);
+}
+
+/* Issue 24 (B): LOG (or TRACE) lets connect run: it moves to our notify rule, none survives. */
+TEST(a_call_the_profile_logs_or_traces_is_hooked_and_its_rule_loses_it)
+{
+	CHECK(merges_to("{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			"\"syscalls\":[{\"names\":[\"connect\",\"read\"],\"action\":"
+			"\"SCMP_ACT_LOG\"},{\"names\":[\"bind\"],\"action\":"
+			"\"SCMP_ACT_TRACE\"}]}}}",
+			"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+			"\"action\":\"SCMP_ACT_LOG\"},{\"names\":[\"connect\",\"bind\"],"
+			"\"action\":\"SCMP_ACT_NOTIFY\"}],\"listenerPath\":\"/run/x/bypass.sock\"}",
+			2));
+}
+
+/* A flagged call's notify rule of the profile's own, on other arguments, is not ours either. */
+TEST(a_profile_notify_rule_on_a_flagged_call_refuses_the_merge)
+{
+	static const char *const flagged[] = { "sendto" };
+	static const unsigned flag_arg[] = { 3 };
+	const struct oci_notify spec = { .hooked = hooked,
+					 .n_hooked = 2,
+					 .flagged = flagged,
+					 .flag_arg = flag_arg,
+					 .n_flagged = 1,
+					 .flag = 0x20000000 };
+	size_t n;
+	char *got = merge_spec("{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			       "\"syscalls\":[{\"names\":[\"sendto\"],\"action\":"
+			       "\"SCMP_ACT_NOTIFY\",\"args\":[{\"index\":0,\"value\":9999,"
+			       "\"op\":\"SCMP_CMP_EQ\"}]}]}}}",
+			       &spec, &n);
+
+	CHECK(!strcmp(got, "error -1 sendto"));
+	free(got);
+}
+
 TEST(merging_twice_changes_nothing_more)
 {
 	size_t n;
@@ -178,4 +227,7 @@ UNIT_MAIN("oci_seccomp", T(no_profile_gets_one_that_allows_all_but_notifies),
 	  T(a_call_the_profile_refuses_is_not_hooked),
 	  T(a_call_the_profile_conditions_refuses_the_merge),
 	  T(sends_are_notified_on_their_flag_and_refused_calls_refused),
+	  T(a_conditional_notify_rule_of_the_profile_refuses_the_merge),
+	  T(a_call_the_profile_logs_or_traces_is_hooked_and_its_rule_loses_it),
+	  T(a_profile_notify_rule_on_a_flagged_call_refuses_the_merge),
 	  T(merging_twice_changes_nothing_more), T(another_listener_or_a_wrong_type_is_refused))
