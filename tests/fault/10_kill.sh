@@ -10,16 +10,17 @@ ROOTLET=$BUILD/rootlet
 FAULT_SEED=${FAULT_SEED:-1}
 FAULT_TRIES=${FAULT_TRIES:-20}
 
-# Our processes of this state root and of its networks' infras (<root>/~infra, the state root
-# their daemons are given): pid and what they are. Zombies (dead, awaiting reaping by init) do
-# not count.
+# Our processes started since this test began: the suite runs one test at a time, and the
+# daemons are not dumpable (their environ, where ROOTLET_STATE_DIR would say whose they are, is
+# not ours to read), so a rootlet process born after the test's first moment is the test's.
+# Zombies (dead, awaiting reaping by init) do not count.
+TEST_BORN=$(cut -d' ' -f22 /proc/self/stat)
 state_procs() {
-	local pid
+	local pid born
 	for pid in $(pgrep -u "$(id -u)" -f -- 'rootlet-(netns-holder|slirp|portfwd|bypass|dns)( |$)'); do
 		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && continue
-		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
-			grep -qx -e "ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR" \
-				-e "ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR/~infra" || continue
+		born=$(cut -d' ' -f22 "/proc/$pid/stat" 2>/dev/null) || continue
+		[ -n "$born" ] && [ "$born" -ge "$TEST_BORN" ] || continue
 		echo "$pid"
 	done
 }
