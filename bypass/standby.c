@@ -104,7 +104,7 @@ static void take_over(struct bp_state *st)
 	st->standby = false;
 	if ((err = pidfile_write_at(st->state_fd, STATE_BYPASS_PIDFILE, getpid(), st->proc_fd)))
 		log_warn("%s: %s", STATE_BYPASS_PIDFILE, strerror(-err));
-	unlinkat(st->state_fd, BP_STANDBY_PIDFILE, 0);
+	unlinkat(st->state_fd, STATE_BYPASS_STANDBY_PIDFILE, 0);
 	if ((err = notifier_watch_all(st)) || (err = listener_watch(st)) ||
 	    (err = apiserver_resume(st->api))) {
 		log_error("taking over: %s", strerror(-err));
@@ -133,7 +133,7 @@ static void standby_lost(struct bp_state *st)
 	int64_t at = st->forked_ms + BP_STANDBY_RETRY_MS, now = mono_ms();
 
 	peer_close(st);
-	unlinkat(st->state_fd, BP_STANDBY_PIDFILE, 0);
+	unlinkat(st->state_fd, STATE_BYPASS_STANDBY_PIDFILE, 0);
 	st->refork.fn = refork;
 	evloop_timer_arm(&st->ev, &st->refork, at > now ? at : now);
 }
@@ -179,7 +179,7 @@ static void peer_event(struct evloop *l, void *obj, int fd, uint32_t events)
 		if (st->standby)
 			evloop_quit(l);
 		else
-			unlinkat(st->state_fd, BP_STANDBY_PIDFILE, 0);
+			unlinkat(st->state_fd, STATE_BYPASS_STANDBY_PIDFILE, 0);
 		return;
 	}
 	if (n > 0)
@@ -230,8 +230,8 @@ int standby_start(struct bp_state *st)
 	if ((err = evloop_watch(&st->ev, st->peer_fd, EPOLLIN, peer_event, st)))
 		return err;
 	/* Recorded, so that del stops it and every process of the entry is accounted for. */
-	if ((err = pidfile_write_at(st->state_fd, BP_STANDBY_PIDFILE, pid, st->proc_fd)))
-		log_warn("%s: %s", BP_STANDBY_PIDFILE, strerror(-err));
+	if ((err = pidfile_write_at(st->state_fd, STATE_BYPASS_STANDBY_PIDFILE, pid, st->proc_fd)))
+		log_warn("%s: %s", STATE_BYPASS_STANDBY_PIDFILE, strerror(-err));
 	return 0;
 }
 
@@ -278,6 +278,6 @@ void standby_bye(struct bp_state *st)
 	if (st->peer_fd >= 0 && send(st->peer_fd, &bye, sizeof(bye), MSG_NOSIGNAL) < 0)
 		log_debug(st->debug, "goodbye to the other supervisor: %s", strerror(errno));
 	if (!st->standby)
-		unlinkat(st->state_fd, BP_STANDBY_PIDFILE, 0);
+		unlinkat(st->state_fd, STATE_BYPASS_STANDBY_PIDFILE, 0);
 	peer_close(st);
 }

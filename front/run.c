@@ -20,12 +20,11 @@
 #include "state.h"
 #include "statedir.h"
 
-#define RUN_ARGS_MAX	  256 /* netns add's arguments: --publish and its kind, two each */
-#define RUN_FD_MOVE	  64  /* fds handed to teardown are moved above LISTEN_FDS's first */
-#define RUN_NAME_MAX	  32
-#define RUN_ADD_FIXED	  3 /* add NAME --slirp */
-#define RUN_PID_TEXT	  sizeof("-2147483648")
-#define NOTIFY_RELAY_FILE "notify.sock"
+#define RUN_ARGS_MAX  256 /* netns add's arguments: --publish and its kind, two each */
+#define RUN_FD_MOVE   64  /* fds handed to teardown are moved above LISTEN_FDS's first */
+#define RUN_NAME_MAX  32
+#define RUN_ADD_FIXED 3 /* add NAME --slirp */
+#define RUN_PID_TEXT  sizeof("-2147483648")
 
 enum notify_mode {
 	NOTIFY_AUTO, /* relay when NOTIFY_SOCKET is set */
@@ -219,7 +218,7 @@ static int open_relay(struct run_cfg *cfg)
 	mode_t mask;
 
 	if ((err = state_root_path(root, sizeof(root))) ||
-	    (err = state_entry_path(path, sizeof(path), root, cfg->name, NOTIFY_RELAY_FILE)))
+	    (err = state_entry_path(path, sizeof(path), root, cfg->name, STATE_NOTIFY_SOCKET)))
 		return err;
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;

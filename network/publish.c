@@ -28,8 +28,8 @@
 /* Its pid file and log in the infra's entry; -ENAMETOOLONG for an ID that is no name. */
 static int file_names(const char *id, char *pid, char *log, size_t len)
 {
-	int a = snprintf(pid, len, "portfwd-%s%s", id, PIDFILE_SUFFIX);
-	int b = snprintf(log, len, "portfwd-%s.log", id);
+	int a = snprintf(pid, len, STATE_PORTFWD_ID_PIDFILE, id);
+	int b = snprintf(log, len, STATE_PORTFWD_ID_LOG, id);
 
 	return a < 0 || (size_t)a >= len || b < 0 || (size_t)b >= len ? -ENAMETOOLONG : 0;
 }

@@ -24,7 +24,6 @@ struct pf_cfg {
 	const char *target_arg;
 	char net_path[PATH_MAX];
 	char user_path[PATH_MAX];
-	char state_dir[PATH_MAX]; /* "" for a netns given by path */
 	int state_fd;		  /* the entry, opened without following symlinks; or -1 */
 	bool api_in_state;	  /* the API socket is the entry's own (no --api-socket) */
 	char api_path[PATH_MAX];

@@ -394,8 +394,19 @@ test_dns_responder_answers_names_forwards_the_rest_and_rereads_its_hosts() {
 	refused 2 "$BUILD/rootlet-dns" --netns d
 	assert_match "$ERR" "--netns NAME and --listen IP are needed"
 	refused 1 "$BUILD/rootlet-dns" --netns nosuch --listen 10.77.5.1
-	assert_match "$ERR" "^rootlet-dns: netns nosuch: No such file or directory$"
+	assert_match "$ERR" "^rootlet-dns: no netns nosuch$"
 	check_man_page rootlet-dns
+}
+
+# rootlet-dns's --netns is a name checked before it touches a path, as every helper's: a
+# NAME of '..' or with a '/' never opens what lies outside the state root.
+test_dns_refuses_a_netns_that_is_no_name_before_any_path() {
+	mkdir -p "$ROOTLET_STATE_DIR"
+	chmod 0700 "$ROOTLET_STATE_DIR"
+	for name in .. ../x a/b ''; do
+		refused 1 "$BUILD/rootlet-dns" --netns "$name" --listen 10.77.5.1
+		assert_match "$ERR" "^rootlet-dns: invalid netns name '"
+	done
 }
 
 test_publish_reaches_the_right_container_and_two_can_publish_one_port() {
