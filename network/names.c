@@ -16,6 +16,7 @@
 #include "network.h"
 #include "slirpnet.h"
 #include "state.h"
+#include "statedir.h"
 
 #define HOSTS_TEXT_START 4096
 
@@ -197,7 +198,7 @@ int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 			goto out;
 		}
 	}
-	if ((err = infra_path(cfg, r->name, NULL, dir, sizeof(dir))))
+	if ((err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
 		goto out;
 	fd = open(dir, DIR_OPEN_FLAGS);
 	if (fd < 0) {

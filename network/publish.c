@@ -14,6 +14,7 @@
 #include "network.h"
 #include "pidfile.h"
 #include "state.h"
+#include "statedir.h"
 
 #define PUBLISH_STOP_MS 2000
 
@@ -59,9 +60,9 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 	if (!n || !id)
 		return 0;
 	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
-	    (err = infra_path(cfg, r->name, STATE_NET, net, sizeof(net))) ||
-	    (err = infra_path(cfg, r->name, STATE_USER, user, sizeof(user))) ||
-	    (err = infra_path(cfg, r->name, NULL, dir, sizeof(dir))))
+	    (err = state_entry_path(net, sizeof(net), cfg->infra_root, r->name, STATE_NET)) ||
+	    (err = state_entry_path(user, sizeof(user), cfg->infra_root, r->name, STATE_USER)) ||
+	    (err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
 		return err;
 	if (!(rules = calloc(n, sizeof(*rules))))
 		return -ENOMEM;
@@ -103,7 +104,7 @@ int publish_stop(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 	if (!id || !json_array_size(json_object_get(a, "publish")))
 		return 0;
 	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
-	    (err = infra_path(cfg, r->name, NULL, dir, sizeof(dir))))
+	    (err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
 		return err;
 	fd = open(dir, DIR_OPEN_FLAGS);
 	if (fd < 0)
