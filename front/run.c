@@ -15,6 +15,7 @@
 
 #include "binpath.h"
 #include "fileio.h"
+#include "fwdspec.h"
 #include "front.h"
 #include "sdnotify.h"
 #include "state.h"
@@ -108,6 +109,12 @@ static int parse(int argc, char **argv, struct run_cfg *cfg)
 			} else if (!strcmp(a, "--notify") && parse_notify(cfg, argv[++i]))
 				return -EINVAL;
 			else if (valued) {
+				struct err why = { 0 };
+
+				/* Parsed here: a bad SPEC is ours to refuse, before add. */
+				if (!strcmp(a, "--publish") &&
+				    spec_check_publish(argv[i + 1], &why))
+					return usage_error("%s", err_text(&why));
 				cfg->publish_fd |= !strcmp(a, "--publish-fd");
 				cfg->add[cfg->n_add++] = argv[i];
 				cfg->add[cfg->n_add++] = argv[++i];

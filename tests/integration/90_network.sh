@@ -435,6 +435,29 @@ test_publish_reaches_the_right_container_and_two_can_publish_one_port() {
 	[ ! -e "$ROOTLET_STATE_DIR/c3" ] || fail "a refused alloc left c3"
 }
 
+# alloc parses its --publish SPECs as it reads them: a bad one is a usage error (exit 2, the
+# SPEC named) before anything is made: no infra, no container netns, no record change, no
+# process (a first alloc, and one on a network whose infra runs).
+test_alloc_with_a_bad_publish_spec_is_a_usage_error_and_changes_nothing() {
+	ok "$NETWORK" create fresh
+	record=$(cat "$ROOTLET_STATE_DIR/~networks/fresh.json")
+	refused 2 "$NETWORK" alloc fresh c1 --publish 127.0.0.1:0:80 --publish 8080:80/sctp
+	assert_match "$ERR" "^rootlet-network: --publish '8080:80/sctp': protocol must be tcp or udp"
+	assert_eq "$(cat "$ROOTLET_STATE_DIR/~networks/fresh.json")" "$record" "fresh's record"
+	[ ! -e "$ROOTLET_STATE_DIR/~infra/fresh" ] || fail "an infra was made"
+	[ ! -e "$ROOTLET_STATE_DIR/c1" ] || fail "c1's netns was made"
+	assert_eq "$(state_root_procs)" "" "processes left"
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c0
+	record=$(cat "$ROOTLET_STATE_DIR/~networks/n.json")
+	procs=$(state_root_procs | sort)
+	refused 2 "$NETWORK" alloc n c2 --publish 70000:80
+	assert_match "$ERR" "^rootlet-network: --publish '70000:80': host port must be"
+	assert_eq "$(cat "$ROOTLET_STATE_DIR/~networks/n.json")" "$record" "n's record"
+	[ ! -e "$ROOTLET_STATE_DIR/c2" ] || fail "c2's netns was made"
+	assert_eq "$(state_root_procs | sort)" "$procs" "the processes"
+}
+
 test_an_ipv6_network_gives_containers_ipv6_between_them() {
 	ok "$NETWORK" create six --ipv6
 	ok "$NETWORK" alloc six c1

@@ -109,6 +109,19 @@ live_holders() {
 	echo "$n"
 }
 
+# The user's rootlet processes (holders, helpers) started for this test's state root or its
+# infras' (<root>/~infra), as their environment says: what a refused command must not leave.
+state_root_procs() {
+	local pid
+	for pid in $(pgrep -u "$(id -u)" '^rootlet'); do
+		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && continue
+		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
+			grep -qxF -e "ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR" \
+				-e "ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR/~infra" && echo "$pid"
+	done
+	return 0
+}
+
 # The holder pid of a netns, from list --json.
 holder_pid() {
 	"$NETNS" list --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .holder_pid'
