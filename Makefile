@@ -161,9 +161,10 @@ $(B)/unit/test_network_%: tests/unit/test_network_%.c tests/unit/unit.h network/
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Inetwork $(call pkg_cflags,$(LIB_PKGS)) $< \
 		network/subnet.c network/attach.c $(LIB_SRCS) -o $@ $(call pkg_libs,$(LIB_PKGS))
 
-$(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h lib/fwdspec.c lib/fwdspec.h lib/err.c
+$(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h lib/fwdspec.c lib/fwdspec.h lib/err.c \
+		lib/name.c
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< lib/fwdspec.c lib/err.c -o $@
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Iportfwd $< lib/fwdspec.c lib/err.c lib/name.c -o $@
 
 # The filter's rules, read back from libseccomp (the i386 ones cannot run on every machine).
 $(B)/unit/test_bypass_filter: tests/unit/test_bypass_filter.c tests/unit/unit.h lib/bypass_filter.c \
@@ -179,9 +180,10 @@ $(B)/unit/test_bypass_guard: tests/unit/test_bypass_guard.c tests/unit/unit.h by
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ibypass -Ilib $< bypass/guard.c lib/bypass_guard.c -o $@
 
 $(B)/unit/test_bypass_%: tests/unit/test_bypass_%.c tests/unit/unit.h bypass/policy.c bypass/bypass.h \
-		lib/fwdspec.c lib/err.c
+		lib/fwdspec.c lib/err.c lib/name.c
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ibypass $< bypass/policy.c lib/fwdspec.c lib/err.c -o $@
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Ibypass $< bypass/policy.c lib/fwdspec.c lib/err.c lib/name.c \
+		-o $@
 
 $(B)/unit/test_dns_%: tests/unit/test_dns_%.c tests/unit/unit.h dns/answer.c dns/table.c dns/match.c \
 		dns/dns.h

@@ -130,7 +130,6 @@ struct bp_pending;  /* a blocking connect() under way in the host's netns */
 struct apiserver;
 
 /* The standby (standby.c): a forked copy holding every listener fd, to take over. */
-#define BP_STANDBY_PIDFILE  "bypass-standby.pid"
 #define BP_STANDBY_RETRY_MS 1000 /* a standby that died sooner is forked again this late */
 
 struct bp_state {

@@ -14,13 +14,12 @@
 #include "fileio.h"
 #include "isolate.h"
 #include "log.h"
-#include "name.h"
 #include "pidfile.h"
 #include "proc.h"
 #include "ready.h"
 #include "sdnotify.h"
 #include "state.h"
-#include "statedir.h"
+#include "state_entry.h"
 
 /* The privilege timeline these steps follow is in isolate.c. */
 
@@ -31,24 +30,14 @@
 /* The entry of --netns NAME, opened without following a symlink. */
 static int open_entry(struct bp_cfg *cfg)
 {
-	char root[PATH_MAX];
-	int root_fd, err;
+	struct state_entry entry;
+	int err;
 
-	if ((err = name_check(cfg->netns_arg, &cfg->err)))
-		return err_wrap(&cfg->err, err, "invalid netns name");
-	if ((err = state_root_path(root, sizeof(root))))
-		return err_make(&cfg->err, err, "no state directory (XDG_RUNTIME_DIR)");
-	if ((err = state_entry_path(cfg->state_dir, sizeof(cfg->state_dir), root, cfg->netns_arg,
-				    NULL)))
-		return err_errno(&cfg->err, err, "netns %s", cfg->netns_arg);
-	if ((err = state_root_open(root, false, &root_fd)))
-		return err_errno(&cfg->err, err, "%s", root);
-	cfg->state_fd = openat(root_fd, cfg->netns_arg, DIR_OPEN_FLAGS);
-	err = cfg->state_fd < 0 ? -errno : 0;
-	close(root_fd);
-	if (err == -ENOENT)
-		return err_make(&cfg->err, err, "no netns %s", cfg->netns_arg);
-	return err ? err_errno(&cfg->err, err, "%s", cfg->state_dir) : 0;
+	if ((err = state_entry_open(cfg->netns_arg, &entry, &cfg->err)))
+		return err;
+	cfg->state_fd = entry.dir_fd;
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", entry.path.dir);
+	return 0;
 }
 
 /* The host's netns, as a socket's SO_NETNS_COOKIE names it: a twin's is this one. */
@@ -178,7 +167,7 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			       .inherited = { -1, -1 },
 			       .host = cfg->host,
 			       .pidfile = STATE_BYPASS_PIDFILE,
-			       .standby_pidfile = BP_STANDBY_PIDFILE,
+			       .standby_pidfile = STATE_BYPASS_STANDBY_PIDFILE,
 			       .idle = { .expire_ms = -1 },
 			       .debug = cfg->debug };
 	int notify_fd = -1, err;

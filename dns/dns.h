@@ -14,7 +14,6 @@
 #define DNS_PORT	53
 #define DNS_MSG_MAX	4096 /* a UDP query or answer, EDNS0 sizes included */
 #define DNS_NAME_MAX	256  /* a name as text, with its dot */
-#define DNS_HOSTS_FILE	"hosts"
 #define DNS_HOSTS_MAX	(1024 * 1024)
 #define DNS_PENDING_MAX 256 /* queries forwarded and not yet answered: a socket each */
 /* ... of which one source address may hold this many: one container cannot take them all */

@@ -12,7 +12,7 @@
 #include "nsfd.h"
 #include "sandbox.h"
 #include "state.h"
-#include "statedir.h"
+#include "state_entry.h"
 
 /*
  * Theory of operation, in lib/isolate.h's stages:
@@ -52,18 +52,13 @@ static int join(int dir_fd, const char *file, int type, struct dns_cfg *cfg)
  */
 int dns_isolate_user_net(struct dns_cfg *cfg, int *ret_dir_fd, int *ret_holder_fd)
 {
-	char root[PATH_MAX];
-	int root_fd, dir_fd, err;
+	struct state_entry entry;
+	int dir_fd, err;
 
 	isolate_undumpable();
-	if ((err = state_root_path(root, sizeof(root))) ||
-	    (err = state_root_open(root, false, &root_fd)))
-		return err_errno(&cfg->err, err, "the state directory");
-	dir_fd = openat(root_fd, cfg->netns, DIR_OPEN_FLAGS);
-	err = dir_fd < 0 ? -errno : 0;
-	close(root_fd);
-	if (err)
-		return err_errno(&cfg->err, err, "netns %s", cfg->netns);
+	if ((err = state_entry_open(cfg->netns, &entry, &cfg->err)))
+		return err;
+	dir_fd = entry.dir_fd;
 	if ((err = state_holder_pidfd(dir_fd, ret_holder_fd)))
 		err = err_make(&cfg->err, err, "netns %s: %s", cfg->netns,
 			       err == -ESRCH ? "stale" : "no state");

@@ -19,7 +19,6 @@
 #include "state.h"
 #include "ready.h"
 
-#define DNS_PIDFILE STATE_DNS_PIDFILE
 #define INOTIFY_BUF 4096
 
 enum {
@@ -114,10 +113,10 @@ static void reload(struct dns_daemon *d)
 	struct dns_table t = { 0 };
 	char *text = NULL;
 	size_t len;
-	int err = file_read_max(d->dir_fd, DNS_HOSTS_FILE, DNS_HOSTS_MAX, &text, &len);
+	int err = file_read_max(d->dir_fd, STATE_HOSTS, DNS_HOSTS_MAX, &text, &len);
 
 	if (err && err != -ENOENT) {
-		log_warn("%s: %s; keeping the names I have", DNS_HOSTS_FILE, strerror(-err));
+		log_warn("%s: %s; keeping the names I have", STATE_HOSTS, strerror(-err));
 		return;
 	}
 	if (table_parse(text ? text : "", &t)) {
@@ -143,7 +142,7 @@ static void hosts_changed(struct evloop *l, void *obj, int fd, uint32_t events)
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 
-			hosts |= ev->len && !strcmp(ev->name, DNS_HOSTS_FILE);
+			hosts |= ev->len && !strcmp(ev->name, STATE_HOSTS);
 			p += sizeof(*ev) + ev->len;
 		}
 	if (hosts)
@@ -228,8 +227,8 @@ static int setup(struct dns_daemon *d, struct dns_cfg *cfg)
 	if ((err = evloop_watch(&d->ev, d->udp_fd, EPOLLIN, query, d)) ||
 	    (err = evloop_watch(&d->ev, d->inotify_fd, EPOLLIN, hosts_changed, d)))
 		return err_errno(&cfg->err, err, "event loop");
-	if ((err = pidfile_write(d->dir_fd, DNS_PIDFILE, getpid())))
-		return err_errno(&cfg->err, err, "%s", DNS_PIDFILE);
+	if ((err = pidfile_write(d->dir_fd, STATE_DNS_PIDFILE, getpid())))
+		return err_errno(&cfg->err, err, "%s", STATE_DNS_PIDFILE);
 	return 0;
 }
 
@@ -251,7 +250,7 @@ int main(int argc, char **argv)
 	    (err = dns_isolate_syscalls(&cfg))) {
 		log_error("%s", err_why(&cfg.err, err));
 		if (d.dir_fd >= 0)
-			unlinkat(d.dir_fd, DNS_PIDFILE, 0);
+			unlinkat(d.dir_fd, STATE_DNS_PIDFILE, 0);
 		return EXIT_FAILURE;
 	}
 	if ((err = ready_say(&cfg.ready_fd, -1, &what)))

@@ -7,6 +7,7 @@
 
 #include "doctor.h"
 #include "front.h"
+#include "log.h"
 
 static const char *const status_names[] = {
 	[DOCTOR_OK] = "ok", [DOCTOR_WARN] = "warn", [DOCTOR_FAIL] = "fail"
@@ -91,7 +92,7 @@ int front_doctor(int argc, char **argv)
 			else
 				d.subgid = argv[++i];
 		} else {
-			front_error("doctor: unknown option '%s'; see 'rootlet help'", argv[i]);
+			log_error("doctor: unknown option '%s'; see 'rootlet help'", argv[i]);
 			return FRONT_EXIT_USAGE;
 		}
 	}

@@ -11,8 +11,6 @@
 #define FRONT_EXIT_CANNOT_RUN 126 /* the binary is there and cannot be run, as a shell says */
 #define FRONT_EXIT_NOT_FOUND  127 /* ... or is not there */
 
-void front_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 int front_run(int argc, char **argv);
 int front_doctor(int argc, char **argv);
 int front_teardown(int argc, char **argv);

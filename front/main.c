@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include "binpath.h"
+#include "err.h"
 #include "front.h"
+#include "log.h"
 
 static void usage(void)
 {
@@ -47,17 +49,21 @@ static void usage(void)
 static int exec_verb(const char *verb, char **argv)
 {
 	char name[NAME_MAX], path[PATH_MAX];
+	struct err e = { 0 };
 	int err;
 
 	snprintf(name, sizeof(name), "rootlet-%s", verb);
 	if ((err = binary_path(name, NULL, path, sizeof(path)))) {
-		front_error("%s: %s", name, strerror(-err));
+		err_errno(&e, err, "%s", name);
+		log_error("%s", err_text(&e));
 		return err == -ENOENT ? FRONT_EXIT_NOT_FOUND : FRONT_EXIT_RUN;
 	}
 	argv[0] = name;
 	execv(path, argv);
-	front_error("%s: %s", path, strerror(errno));
-	return errno == ENOENT ? FRONT_EXIT_NOT_FOUND : FRONT_EXIT_CANNOT_RUN;
+	err = -errno;
+	err_errno(&e, err, "%s", path);
+	log_error("%s", err_text(&e));
+	return err == -ENOENT ? FRONT_EXIT_NOT_FOUND : FRONT_EXIT_CANNOT_RUN;
 }
 
 int main(int argc, char **argv)
@@ -66,7 +72,7 @@ int main(int argc, char **argv)
 	const char *verb;
 
 	if (argc < 2) {
-		front_error("no verb given; see 'rootlet help'");
+		log_error("no verb given; see 'rootlet help'");
 		return FRONT_EXIT_USAGE;
 	}
 	verb = argv[1];
@@ -87,6 +93,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
 		if (!strcmp(verb, passed[i]))
 			return exec_verb(verb, argv + 1);
-	front_error("unknown verb '%s'; see 'rootlet help'", verb);
+	log_error("unknown verb '%s'; see 'rootlet help'", verb);
 	return FRONT_EXIT_USAGE;
 }

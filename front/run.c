@@ -15,17 +15,18 @@
 
 #include "binpath.h"
 #include "fileio.h"
+#include "fwdspec.h"
 #include "front.h"
+#include "log.h"
 #include "sdnotify.h"
 #include "state.h"
-#include "statedir.h"
+#include "state_entry.h"
 
-#define RUN_ARGS_MAX	  256 /* netns add's arguments: --publish and its kind, two each */
-#define RUN_FD_MOVE	  64  /* fds handed to teardown are moved above LISTEN_FDS's first */
-#define RUN_NAME_MAX	  32
-#define RUN_ADD_FIXED	  3 /* add NAME --slirp */
-#define RUN_PID_TEXT	  sizeof("-2147483648")
-#define NOTIFY_RELAY_FILE "notify.sock"
+#define RUN_ARGS_MAX  256 /* netns add's arguments: --publish and its kind, two each */
+#define RUN_FD_MOVE   64  /* fds handed to teardown are moved above LISTEN_FDS's first */
+#define RUN_NAME_MAX  32
+#define RUN_ADD_FIXED 3 /* add NAME --slirp */
+#define RUN_PID_TEXT  sizeof("-2147483648")
 
 enum notify_mode {
 	NOTIFY_AUTO, /* relay when NOTIFY_SOCKET is set */
@@ -52,14 +53,23 @@ struct run_cfg {
 	int relay_fd, to_fd;	  /* the relay socket given to CMD, the real one; or -1 */
 	char owner[RUN_PID_TEXT]; /* add --owner: this process, soon CMD */
 	pid_t teardown;		  /* the companion, once forked */
+	struct err err;		  /* what failed, for front_run() to print */
 };
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fputs("rootlet: run: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("; see 'rootlet help'\n", stderr);
+	struct err e = { 0 };
+
+	err_make(&e, -EINVAL, fmt, arg);
+	log_error("run: %s; see 'rootlet help'", err_text(&e));
 	return -EINVAL;
+}
+
+/* The one line of a failure after the command line: "rootlet: run: <what>: <why>". */
+static int run_failed(struct run_cfg *cfg, int status)
+{
+	log_error("run: %s", err_text(&cfg->err));
+	return status;
 }
 
 static int parse_notify(struct run_cfg *cfg, const char *mode)
@@ -109,6 +119,12 @@ static int parse(int argc, char **argv, struct run_cfg *cfg)
 			} else if (!strcmp(a, "--notify") && parse_notify(cfg, argv[++i]))
 				return -EINVAL;
 			else if (valued) {
+				struct err why = { 0 };
+
+				/* Parsed here: a bad SPEC is ours to refuse, before add. */
+				if (!strcmp(a, "--publish") &&
+				    spec_check_publish(argv[i + 1], &why))
+					return usage_error("%s", err_text(&why));
 				cfg->publish_fd |= !strcmp(a, "--publish-fd");
 				cfg->add[cfg->n_add++] = argv[i];
 				cfg->add[cfg->n_add++] = argv[++i];
@@ -199,8 +215,8 @@ static int add_netns(struct run_cfg *cfg)
 		if (cfg->network && null_fd >= 0)
 			dup2(null_fd, STDOUT_FILENO);
 		execv(argv[0], argv);
-		fprintf(stderr, "rootlet: run: %s: %s\n", cfg->netns, strerror(errno));
-		_exit(FRONT_EXIT_NOT_FOUND);
+		err_errno(&cfg->err, -errno, "%s", argv[0]);
+		_exit(run_failed(cfg, FRONT_EXIT_NOT_FOUND));
 	}
 	if (pid < 0)
 		return -errno;
@@ -214,12 +230,14 @@ static int add_netns(struct run_cfg *cfg)
 static int open_relay(struct run_cfg *cfg)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char root[PATH_MAX], path[PATH_MAX];
+	struct state_entry entry;
+	char path[PATH_MAX];
 	int one = 1, err;
 	mode_t mask;
 
-	if ((err = state_root_path(root, sizeof(root))) ||
-	    (err = state_entry_path(path, sizeof(path), root, cfg->name, NOTIFY_RELAY_FILE)))
+	if ((err = state_entry_find(cfg->name, &entry, &cfg->err)) ||
+	    (err = state_entry_path(path, sizeof(path), entry.root, cfg->name,
+				    STATE_NOTIFY_SOCKET)))
 		return err;
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
@@ -321,18 +339,15 @@ static int start_teardown(struct run_cfg *cfg)
  */
 static int record_owners(struct run_cfg *cfg)
 {
-	char root[PATH_MAX];
-	int root_fd, dir_fd, err;
+	struct state_entry entry;
+	int err;
 
-	if ((err = state_root_path(root, sizeof(root))) ||
-	    (err = state_root_open(root, false, &root_fd)))
-		return err;
-	dir_fd = openat(root_fd, cfg->name, DIR_OPEN_FLAGS);
-	close(root_fd);
-	if (dir_fd < 0)
-		return -errno;
-	err = state_owner_add(dir_fd, cfg->teardown);
-	close(dir_fd);
+	if ((err = state_entry_open(cfg->name, &entry, &cfg->err)))
+		return err_wrap(&cfg->err, err, "recording the teardown as an owner");
+	if ((err = state_owner_add(entry.dir_fd, cfg->teardown)))
+		err_wrap(&cfg->err, err, "recording the teardown as an owner of %s",
+			 entry.path.dir);
+	state_entry_close(&entry);
 	return err;
 }
 
@@ -373,24 +388,21 @@ int front_run(int argc, char **argv)
 	if ((err = binary_path("rootlet-netns", NULL, cfg.netns, sizeof(cfg.netns))) ||
 	    (cfg.network && (err = binary_path("rootlet-network", NULL, cfg.network_bin,
 					       sizeof(cfg.network_bin))))) {
-		front_error("run: our binaries: %s", strerror(-err));
-		return FRONT_EXIT_RUN;
+		err_wrap(&cfg.err, err, "our binaries");
+		return run_failed(&cfg, FRONT_EXIT_RUN);
 	}
 	if (add_netns(&cfg))
 		return FRONT_EXIT_RUN; /* rootlet-netns add said why */
 	if ((err = setup_notify(&cfg)) ||
 	    ((!cfg.keep || cfg.relay_fd >= 0) && (err = start_teardown(&cfg)))) {
-		front_error("run: %s: %s", cfg.relay_fd >= 0 ? "notify relay" : "teardown",
-			    strerror(-err));
+		err_wrap(&cfg.err, err, "%s", cfg.relay_fd >= 0 ? "notify relay" : "teardown");
 		if (!cfg.keep)
 			undo(&cfg);
-		return FRONT_EXIT_RUN;
+		return run_failed(&cfg, FRONT_EXIT_RUN);
 	}
 	/* On failure the teardown, already waiting for us, removes the entry as we exit. */
-	if (!cfg.keep && (err = record_owners(&cfg))) {
-		front_error("run: recording the teardown as an owner: %s", strerror(-err));
-		return FRONT_EXIT_RUN;
-	}
+	if (!cfg.keep && record_owners(&cfg))
+		return run_failed(&cfg, FRONT_EXIT_RUN);
 	if (cfg.relay_fd >= 0)
 		close(cfg.relay_fd);
 	if (cfg.to_fd >= 0)
@@ -416,7 +428,7 @@ int front_run(int argc, char **argv)
 		exec_argv[n] = NULL;
 		execv(cfg.netns, exec_argv);
 	}
-	err = errno;
-	front_error("run: %s: %s", cfg.netns, strerror(err));
-	return err == ENOENT ? FRONT_EXIT_NOT_FOUND : FRONT_EXIT_CANNOT_RUN;
+	err = -errno;
+	err_errno(&cfg.err, err, "%s", cfg.netns);
+	return run_failed(&cfg, err == -ENOENT ? FRONT_EXIT_NOT_FOUND : FRONT_EXIT_CANNOT_RUN);
 }

@@ -13,6 +13,7 @@
 
 #include "fileio.h"
 #include "front.h"
+#include "log.h"
 #include "sdnotify.h"
 
 #define FD_ARGS	      3	 /* PIDFD RELAY_FD TO_FD */
@@ -154,7 +155,7 @@ int front_teardown(int argc, char **argv)
 
 	if (argc != 2 + FD_ARGS + 3 &&
 	    !(argc == 2 + FD_ARGS + 4 && !strcmp(argv[2 + FD_ARGS], "dealloc"))) {
-		front_error("teardown: is run's own, not for use by hand");
+		log_error("teardown: is run's own, not for use by hand");
 		return FRONT_EXIT_USAGE;
 	}
 	main_pid = (pid_t)strtol(argv[1], NULL, 10);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fwdspec.h"
+#include "name.h"
 
 #define PORT_MAX 65535
 
@@ -183,4 +184,25 @@ void spec_format(const struct fwd_spec *s, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s%s:%s/%s", host, s->host_port ? hports : "", ports,
 			 s->proto == IPPROTO_UDP ? "udp" : "tcp");
+}
+
+/**
+ * spec_check_publish() - A --publish SPEC checked where the command line is read, so that a
+ * bad one is a usage error before anything is made (rootlet-netns add, rootlet run,
+ * rootlet-network alloc), rather than a helper's failure once the netns exists
+ * @text:	the option's value
+ * @e:		"--publish 'SPEC': why" when it is no SPEC
+ *
+ * Return: 0, or -EINVAL
+ */
+int spec_check_publish(const char *text, struct err *e)
+{
+	char quoted[NAME_QUOTE_MAX];
+	struct fwd_spec spec;
+	int err;
+
+	if (!(err = spec_parse(text, &spec, e)))
+		return 0;
+	name_quote(text, quoted, sizeof(quoted));
+	return err_wrap(e, err, "--publish '%s'", quoted);
 }

@@ -23,6 +23,7 @@ struct fwd_spec {
 };
 
 int spec_parse(const char *text, struct fwd_spec *ret, struct err *e);
+int spec_check_publish(const char *text, struct err *e);
 void spec_format(const struct fwd_spec *s, char *buf, size_t len);
 int fwdspec_fd(const char *text, int *ret_fd, struct fwd_spec *ret_spec, struct err *e);
 

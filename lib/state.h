@@ -12,18 +12,26 @@
 #define STATE_NET  "net"
 #define STATE_USER "user"
 /* The helpers' files in an entry: DESIGN.md's layout, spelled here only. */
-#define STATE_SLIRP_SOCKET    "slirp.sock"
-#define STATE_SLIRP_PIDFILE   "slirp.pid"
-#define STATE_SLIRP_LOG	      "slirp.log"
-#define STATE_PORTFWD_SOCKET  "portfwd.sock"
-#define STATE_PORTFWD_PIDFILE "portfwd.pid"
-#define STATE_PORTFWD_LOG     "portfwd.log"
-#define STATE_BYPASS_SOCKET   "bypass.sock" /* a runtime's seccomp listenerPath */
-#define STATE_BYPASS_API      "bypass-api.sock"
-#define STATE_BYPASS_PIDFILE  "bypass.pid"
-#define STATE_DNS_PIDFILE     "dns.pid" /* a network infra's rootlet-dns */
-#define STATE_BYPASS_LOG      "bypass.log"
-#define STATE_FILE_MODE	      0600
+#define STATE_SLIRP_SOCKET	     "slirp.sock"
+#define STATE_SLIRP_PIDFILE	     "slirp.pid"
+#define STATE_SLIRP_LOG		     "slirp.log"
+#define STATE_PORTFWD_SOCKET	     "portfwd.sock"
+#define STATE_PORTFWD_PIDFILE	     "portfwd.pid"
+#define STATE_PORTFWD_LOG	     "portfwd.log"
+#define STATE_BYPASS_SOCKET	     "bypass.sock" /* a runtime's seccomp listenerPath */
+#define STATE_BYPASS_API	     "bypass-api.sock"
+#define STATE_BYPASS_PIDFILE	     "bypass.pid"
+#define STATE_BYPASS_LOG	     "bypass.log"
+#define STATE_BYPASS_STANDBY_PIDFILE "bypass-standby.pid"
+#define STATE_RESOLV_CONF	     "resolv.conf" /* exec binds it over /etc/resolv.conf */
+#define STATE_NOTIFY_SOCKET	     "notify.sock" /* rootlet run's relay of the command's sd_notify */
+/* A network infra's entry: its rootlet-dns, the names it answers, each container's portfwd. */
+#define STATE_DNS_PIDFILE	 "dns.pid"
+#define STATE_DNS_LOG		 "dns.log"
+#define STATE_HOSTS		 "hosts"	  /* "ADDRESS NAME..." lines */
+#define STATE_PORTFWD_ID_PIDFILE "portfwd-%s.pid" /* a format: %s, the container's ID */
+#define STATE_PORTFWD_ID_LOG	 "portfwd-%s.log"
+#define STATE_FILE_MODE		 0600
 
 /* How the netns's user namespace came to be. */
 #define USERNS_NEW	"new"  /* made by add, mapped for the caller */

@@ -68,7 +68,7 @@ int netns_exec(struct netns_cfg *cfg)
 	bool has_resolv;
 	int err;
 
-	if ((err = entry_ns_path(cfg, SLIRP_RESOLV_CONF, resolv, sizeof(resolv))) ||
+	if ((err = entry_ns_path(cfg, STATE_RESOLV_CONF, resolv, sizeof(resolv))) ||
 	    (err = entry_ns_path(cfg, STATE_BYPASS_SOCKET, listener, sizeof(listener))))
 		return err;
 	has_resolv = !access(resolv, R_OK);

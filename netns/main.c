@@ -321,6 +321,8 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 				return err;
 			break;
 		case OPT_PUBLISH:
+			if (spec_check_publish(optarg, &cfg->err))
+				return usage_error("%s", err_text(&cfg->err));
 			if (cmdline_append(&cfg->publish, &cfg->n_publish, optarg))
 				return usage_error("--publish '%s': out of memory", optarg);
 			break;

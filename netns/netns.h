@@ -99,8 +99,6 @@ int under_bypass_exec(struct netns_cfg *cfg, const char *listener);
 typedef struct json_t json_t;
 int under_bypass_oci(struct netns_cfg *cfg, json_t *config, const char *listener);
 
-#define SLIRP_RESOLV_CONF "resolv.conf"
-
 void format_time_iso(long long secs, char *buf, size_t len);
 #define TIME_ISO_MAX 32
 

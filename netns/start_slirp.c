@@ -25,7 +25,7 @@ int write_slirp_resolv(const struct netns_cfg *cfg, int dir_fd)
 
 	snprintf(text, sizeof(text), "nameserver %s\n%s", SLIRP_DNS4,
 		 cfg->ipv6 ? "nameserver " SLIRP_DNS6 "\n" : "");
-	return file_write_state(dir_fd, SLIRP_RESOLV_CONF, text, strlen(text), SLIRP_RESOLV_MODE);
+	return file_write_state(dir_fd, STATE_RESOLV_CONF, text, strlen(text), SLIRP_RESOLV_MODE);
 }
 
 /* rootlet-slirp's options from @cfg: MTU, host loopback, IPv6. */

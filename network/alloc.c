@@ -43,7 +43,7 @@ static bool is_infra_netns(struct net_cfg *cfg, const struct net_record *r, int 
 	int fd;
 	bool same;
 
-	if (infra_path(cfg, r->name, STATE_NET, path, sizeof(path)) ||
+	if (state_entry_path(path, sizeof(path), cfg->infra_root, r->name, STATE_NET) ||
 	    state_ns_open_holder_checked(path, CLONE_NEWNET, &fd))
 		return false;
 	same = !fstat(fd, &a) && !fstat(net_fd, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
@@ -129,7 +129,7 @@ static int resolve_netns(struct net_cfg *cfg, char *path, size_t len, bool *made
 {
 	*made = !cfg->netns_arg;
 	if (!cfg->netns_arg)
-		return netns_entry_path(cfg, cfg->id, STATE_NET, path, len);
+		return state_entry_path(path, len, cfg->root, cfg->id, STATE_NET);
 	if (strchr(cfg->netns_arg, '/')) {
 		if (snprintf(path, len, "%s", cfg->netns_arg) >= (int)len)
 			return err_make(&cfg->err, -ENAMETOOLONG, "--netns: path too long");
@@ -138,7 +138,7 @@ static int resolve_netns(struct net_cfg *cfg, char *path, size_t len, bool *made
 	if (name_check(cfg->netns_arg, NULL))
 		return err_make(&cfg->err, -EINVAL, "--netns %s: not a netns name or path",
 				cfg->netns_arg);
-	return netns_entry_path(cfg, cfg->netns_arg, STATE_NET, path, len);
+	return state_entry_path(path, len, cfg->root, cfg->netns_arg, STATE_NET);
 }
 
 /*
@@ -153,7 +153,7 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 	int user_fd, err;
 
 	if ((err = infra_ensure(cfg, dir_fd, r)) ||
-	    (err = infra_path(cfg, r->name, STATE_USER, user, sizeof(user))))
+	    (err = state_entry_path(user, sizeof(user), cfg->infra_root, r->name, STATE_USER)))
 		return err;
 	if ((err = state_ns_open_holder_checked(user, CLONE_NEWUSER, &user_fd)))
 		return err_errno(&cfg->err, err, "%s", user);

@@ -10,6 +10,7 @@
 #include "launch.h"
 #include "network.h"
 #include "state.h"
+#include "statedir.h"
 
 /**
  * net_daemon_spawn() - Start a daemon of ours detached; net_daemon_wait() waits for its ready
@@ -40,7 +41,7 @@ int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char **argv, const 
 	int err;
 
 	*d = (struct launch_proc)LAUNCH_PROC_NONE;
-	if ((err = infra_path(cfg, infra, NULL, dir, sizeof(dir))))
+	if ((err = state_entry_path(dir, sizeof(dir), cfg->infra_root, infra, NULL)))
 		return err_errno(&cfg->err, err, "%s/%s", cfg->infra_root, infra);
 	if ((o.log_dir_fd = open(dir, DIR_OPEN_FLAGS)) < 0)
 		return err_errno(&cfg->err, -errno, "%s", dir);

@@ -48,36 +48,6 @@
  */
 
 /**
- * netns_entry_path() - <root>/NAME[/FILE] of a rootlet-netns entry
- * @cfg:	the state root
- * @name:	the entry
- * @file:	a file of it, or NULL
- * @buf:	the path
- * @len:	its size
- *
- * Return: 0, or -ENAMETOOLONG
- */
-int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, char *buf, size_t len)
-{
-	return state_entry_path(buf, len, cfg->root, name, file);
-}
-
-/**
- * infra_path() - <root>/~infra/NET[/FILE]: network @net's infra entry, or a file of it
- * @cfg:	the state root
- * @net:	the network
- * @file:	a file of it, or NULL
- * @buf:	the path
- * @len:	its size
- *
- * Return: 0, or -ENAMETOOLONG
- */
-int infra_path(struct net_cfg *cfg, const char *net, const char *file, char *buf, size_t len)
-{
-	return state_entry_path(buf, len, cfg->infra_root, net, file);
-}
-
-/**
  * infra_check_name() - Whether network @net's infra fits this state root: the longest path
  * of it that becomes a socket address (slirp's API socket) within sun_path
  * @cfg:	the state root; cfg->err and cfg->usage when it does not
@@ -89,7 +59,7 @@ int infra_check_name(struct net_cfg *cfg, const char *net)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-	if (!infra_path(cfg, net, STATE_SLIRP_SOCKET, path, sizeof(path)))
+	if (!state_entry_path(path, sizeof(path), cfg->infra_root, net, STATE_SLIRP_SOCKET))
 		return 0;
 	cfg->usage = true;
 	return err_make(&cfg->err, -ENAMETOOLONG,
@@ -281,7 +251,7 @@ static bool daemon_live(struct net_cfg *cfg, const char *infra, const char *pidf
 	int fd;
 	bool live;
 
-	if (infra_path(cfg, infra, NULL, path, sizeof(path)))
+	if (state_entry_path(path, sizeof(path), cfg->infra_root, infra, NULL))
 		return true; /* cannot be told: left as it is */
 	fd = open(path, DIR_OPEN_FLAGS);
 	if (fd < 0)

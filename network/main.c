@@ -8,6 +8,7 @@
 
 #include "cmdline.h"
 #include "dnsname.h"
+#include "fwdspec.h"
 #include "log.h"
 #include "network.h"
 #include "statedir.h"
@@ -277,6 +278,8 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 			cfg->host_loopback = true;
 			break;
 		case OPT_PUBLISH:
+			if (spec_check_publish(optarg, &cfg->err))
+				return usage_error("%s", err_text(&cfg->err));
 			if (cmdline_append(&cfg->publish, &cfg->n_publish, optarg))
 				return usage_error("--publish '%s': out of memory", optarg);
 			break;

@@ -16,9 +16,8 @@
 #include "network.h"
 #include "slirpnet.h"
 #include "state.h"
+#include "statedir.h"
 
-#define DNS_LOG		 "dns.log"
-#define HOSTS_FILE	 "hosts" /* what rootlet-dns answers from: "IP NAME..." lines */
 #define HOSTS_TEXT_START 4096
 
 /**
@@ -47,7 +46,7 @@ int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra
 		return err_errno(&cfg->err, -errno, "rootlet-dns's --listen");
 	if ((err = launch_dns_argv(&o, &a)))
 		return err;
-	err = net_daemon_spawn(cfg, infra, a.argv, DNS_LOG, NULL, 0, d);
+	err = net_daemon_spawn(cfg, infra, a.argv, STATE_DNS_LOG, NULL, 0, d);
 	argv_free(&a);
 	return err;
 }
@@ -199,17 +198,17 @@ int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 			goto out;
 		}
 	}
-	if ((err = infra_path(cfg, r->name, NULL, dir, sizeof(dir))))
+	if ((err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
 		goto out;
 	fd = open(dir, DIR_OPEN_FLAGS);
 	if (fd < 0) {
 		err = errno == ENOENT ? 0 : -errno;
 		goto out;
 	}
-	err = file_write_state(fd, HOSTS_FILE, text, used, STATE_FILE_MODE);
+	err = file_write_state(fd, STATE_HOSTS, text, used, STATE_FILE_MODE);
 	close(fd);
 	if (err)
-		err_errno(&cfg->err, err, "%s/%s", dir, HOSTS_FILE);
+		err_errno(&cfg->err, err, "%s/%s", dir, STATE_HOSTS);
 out:
 	free(text);
 	json_decref(seen4);

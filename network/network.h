@@ -173,9 +173,6 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, struct json_t
 		  const struct netns_state *st);
 int publish_stop(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int netns_cmd(struct net_cfg *cfg, const char *root, char *const argv[]);
-int netns_entry_path(struct net_cfg *cfg, const char *name, const char *file, char *buf,
-		     size_t len);
-int infra_path(struct net_cfg *cfg, const char *net, const char *file, char *buf, size_t len);
 int infra_check_name(struct net_cfg *cfg, const char *net);
 bool infra_exists(struct net_cfg *cfg, const char *net);
 int infra_sweep(struct net_cfg *cfg, int dir_fd);

@@ -17,7 +17,6 @@
 #include "state.h"
 #include "statedir.h"
 
-#define RESOLV_CONF "resolv.conf" /* what rootlet-netns exec binds over /etc/resolv.conf */
 
 /*
  * Theory of operation. What `rootlet-netns add NAME [--userns PATH]` makes (a holder, the
@@ -102,7 +101,7 @@ static int write_resolv(int dir_fd, const struct net_record *r)
 		return 0;
 	if (snprintf(text, sizeof(text), "nameserver %s\n", ns) >= (int)sizeof(text))
 		return -EOVERFLOW;
-	return file_write_state(dir_fd, RESOLV_CONF, text, strlen(text), STATE_FILE_MODE);
+	return file_write_state(dir_fd, STATE_RESOLV_CONF, text, strlen(text), STATE_FILE_MODE);
 }
 
 /**

@@ -15,6 +15,7 @@
 #include "network.h"
 #include "nsfd.h"
 #include "state.h"
+#include "statedir.h"
 
 #define MAC_LEN NETLINK_MAC_LEN
 
@@ -35,7 +36,7 @@ static int join_infra_ns(struct net_cfg *cfg, const struct net_record *r, const 
 	char path[PATH_MAX];
 	int fd, err;
 
-	if ((err = infra_path(cfg, r->name, file, path, sizeof(path))) ||
+	if ((err = state_entry_path(path, sizeof(path), cfg->infra_root, r->name, file)) ||
 	    (err = state_ns_open_holder_checked(path, type, &fd)))
 		return err_errno(e, err, "%s", path);
 	err = ns_join(fd, type) ? -errno : 0;

@@ -15,6 +15,7 @@
 #include "network.h"
 #include "pidfile.h"
 #include "state.h"
+#include "statedir.h"
 #include "strfmt.h"
 
 #define PUBLISH_STOP_MS 2000
@@ -33,8 +34,8 @@
 /* Its pid file and log in the infra's entry; -ENAMETOOLONG for an ID that is no name. */
 static int file_names(const char *id, char *pid, char *log, size_t len)
 {
-	int a = snprintf(pid, len, "portfwd-%s%s", id, PIDFILE_SUFFIX);
-	int b = snprintf(log, len, "portfwd-%s.log", id);
+	int a = snprintf(pid, len, STATE_PORTFWD_ID_PIDFILE, id);
+	int b = snprintf(log, len, STATE_PORTFWD_ID_LOG, id);
 
 	return a < 0 || (size_t)a >= len || b < 0 || (size_t)b >= len ? -ENAMETOOLONG : 0;
 }
@@ -102,9 +103,9 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a,
 	if (!n || !id)
 		return 0;
 	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
-	    (err = infra_path(cfg, r->name, STATE_NET, net, sizeof(net))) ||
-	    (err = infra_path(cfg, r->name, STATE_USER, user, sizeof(user))) ||
-	    (err = infra_path(cfg, r->name, NULL, dir, sizeof(dir))))
+	    (err = state_entry_path(net, sizeof(net), cfg->infra_root, r->name, STATE_NET)) ||
+	    (err = state_entry_path(user, sizeof(user), cfg->infra_root, r->name, STATE_USER)) ||
+	    (err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
 		return err;
 	if ((err = holder_pidfd(a, st, &holder_fd)))
 		return err_errno(&cfg->err, err, "the holder of %s", id);
@@ -158,7 +159,7 @@ int publish_stop(struct net_cfg *cfg, const struct net_record *r, json_t *a)
 	if (!id || !json_array_size(json_object_get(a, "publish")))
 		return 0;
 	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
-	    (err = infra_path(cfg, r->name, NULL, dir, sizeof(dir))))
+	    (err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
 		return err;
 	fd = open(dir, DIR_OPEN_FLAGS);
 	if (fd < 0)

@@ -10,10 +10,7 @@
 #include "cmdline.h"
 #include "fileio.h"
 #include "log.h"
-#include "name.h"
 #include "portfwd.h"
-#include "state.h"
-#include "statedir.h"
 
 #define EXIT_USAGE 2
 
@@ -207,62 +204,6 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 	}
 	if (!cfg->netns_arg)
 		return usage_error(cfg, "%s", "--netns NAME|PATH or a verb is needed");
-	return 0;
-}
-
-/* A NAME is a rootlet-netns entry; anything with a '/' is a path. */
-int pf_resolve_netns(struct pf_cfg *cfg)
-{
-	struct state_paths p;
-	char root[PATH_MAX];
-	int err, root_fd;
-
-	if (strchr(cfg->netns_arg, '/')) {
-		snprintf(cfg->net_path, sizeof(cfg->net_path), "%s", cfg->netns_arg);
-		if (cfg->userns_arg)
-			snprintf(cfg->user_path, sizeof(cfg->user_path), "%s", cfg->userns_arg);
-		return 0;
-	}
-	if ((err = name_check(cfg->netns_arg, &cfg->err))) {
-		return err_wrap(&cfg->err, err, "invalid netns name");
-	}
-	if ((err = state_root_path(root, sizeof(root)))) {
-		return err == -ENOENT ? state_root_missing(&cfg->err)
-				      : err_errno(&cfg->err, err, "the state directory");
-	}
-	if ((err = state_paths(root, cfg->netns_arg, &p)))
-		return err_errno(&cfg->err, err, "netns %s", cfg->netns_arg);
-	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", p.dir);
-	snprintf(cfg->net_path, sizeof(cfg->net_path), "%s", p.net);
-	snprintf(cfg->user_path, sizeof(cfg->user_path), "%s", p.user);
-	if (!cfg->api_path[0]) {
-		snprintf(cfg->api_path, sizeof(cfg->api_path), "%s", p.portfwd_socket);
-		cfg->api_in_state = true;
-	}
-	/* Opened without following a symlink, root and entry alike: nothing lands elsewhere. */
-	if ((err = state_root_open(root, false, &root_fd))) {
-		if (err == -EPERM)
-			return state_root_refused(root, &cfg->err);
-		return err_make(&cfg->err, err, "%s: %s", root,
-				err == -ENOENT ? "no state directory (no netns made yet)"
-				: err == -ELOOP || err == -ENOTDIR
-					? "not a directory (a symlink?): refused"
-					: strerror(-err));
-	}
-	cfg->state_fd = openat(root_fd, cfg->netns_arg, DIR_OPEN_FLAGS);
-	err = cfg->state_fd < 0 ? -errno : 0;
-	close(root_fd);
-	if (err == -ENOENT)
-		err_make(&cfg->err, -ENOENT, "no netns %s", cfg->netns_arg);
-	else if (err == -ELOOP || err == -ENOTDIR)
-		err_make(&cfg->err, err, "%s is not a directory (a symlink?): refused",
-			 cfg->state_dir);
-	else if (err)
-		err_errno(&cfg->err, err, "%s", cfg->state_dir);
-	if (err)
-		return err;
-	if (faccessat(cfg->state_fd, STATE_USER, F_OK, AT_SYMLINK_NOFOLLOW))
-		cfg->user_path[0] = '\0'; /* a root netns */
 	return 0;
 }
 

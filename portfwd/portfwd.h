@@ -24,9 +24,8 @@ struct pf_cfg {
 	const char *target_arg;
 	char net_path[PATH_MAX];
 	char user_path[PATH_MAX];
-	char state_dir[PATH_MAX]; /* "" for a netns given by path */
-	int state_fd;		  /* the entry, opened without following symlinks; or -1 */
-	bool api_in_state;	  /* the API socket is the entry's own (no --api-socket) */
+	int state_fd;	   /* the entry, opened without following symlinks; or -1 */
+	bool api_in_state; /* the API socket is the entry's own (no --api-socket) */
 	char api_path[PATH_MAX];
 	const char **publish; /* as many as given: podman passes one per -p */
 	int n_publish;
@@ -155,13 +154,13 @@ int pf_isolate_syscalls(struct pf_cfg *cfg);
 int rootlessport_config(struct pf_cfg *cfg);
 int rootlessport_parse(const char *buf, size_t len, struct pf_cfg *cfg);
 void pf_cfg_free_rootlessport(struct pf_cfg *cfg);
+int pf_resolve_netns(struct pf_cfg *cfg);
 
 int reload_open(struct pf_state *st, const char *dir, const char *name, struct err *e);
 void reload_close(struct pf_state *st);
 
 int pf_loop_init(struct pf_state *st, int exit_fd);
 int pf_loop_watch_nsock(struct pf_state *st);
-int pf_resolve_netns(struct pf_cfg *cfg);
 int pf_run_daemon(struct pf_cfg *cfg);
 int pf_run_client(struct pf_cfg *cfg);
 

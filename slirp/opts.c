@@ -12,7 +12,7 @@
 #include "cmdline.h"
 #include "slirp.h"
 #include "state.h"
-#include "statedir.h"
+#include "state_entry.h"
 
 enum {
 	OPT_CIDR = 256,
@@ -151,25 +151,18 @@ static int parse_outbound(const char *text, int family, void *ret_addr)
 /* The rootlet form: every path comes from the netns's entry in the state root. */
 static int resolve_rootlet_name(struct slirp_cfg *cfg)
 {
-	struct state_paths p;
-	char root[PATH_MAX];
+	struct state_entry entry;
+	struct state_paths *p = &entry.path;
 	int err;
 
-	if ((err = name_check(cfg->rootlet_name, &cfg->err))) {
-		return err_wrap(&cfg->err, err, "--netns: invalid name");
-	}
-	if ((err = state_root_path(root, sizeof(root)))) {
-		return err_make(&cfg->err, err,
-				"--netns: no state directory (XDG_RUNTIME_DIR unset)");
-	}
-	if ((err = state_paths(root, cfg->rootlet_name, &p)))
-		return err_errno(&cfg->err, err, "--netns %s", cfg->rootlet_name);
-	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", p.dir);
-	snprintf(cfg->netns_path, sizeof(cfg->netns_path), "%s", p.net);
+	if ((err = state_entry_find(cfg->rootlet_name, &entry, &cfg->err)))
+		return err_wrap(&cfg->err, err, "--netns");
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", p->dir);
+	snprintf(cfg->netns_path, sizeof(cfg->netns_path), "%s", p->net);
 	if (!cfg->userns_path[0] && geteuid() != 0)
-		snprintf(cfg->userns_path, sizeof(cfg->userns_path), "%s", p.user);
+		snprintf(cfg->userns_path, sizeof(cfg->userns_path), "%s", p->user);
 	if (!cfg->api_path[0])
-		snprintf(cfg->api_path, sizeof(cfg->api_path), "%s", p.slirp_socket);
+		snprintf(cfg->api_path, sizeof(cfg->api_path), "%s", p->slirp_socket);
 	cfg->netns_type = NETNS_TYPE_PATH;
 	cfg->configure = true;
 	return 0;

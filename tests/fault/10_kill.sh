@@ -10,19 +10,11 @@ ROOTLET=$BUILD/rootlet
 FAULT_SEED=${FAULT_SEED:-1}
 FAULT_TRIES=${FAULT_TRIES:-20}
 
-# Our processes started since this test began: the suite runs one test at a time, and the
-# daemons are not dumpable (their environ, where ROOTLET_STATE_DIR would say whose they are, is
-# not ours to read), so a rootlet process born after the test's first moment is the test's.
-# Zombies (dead, awaiting reaping by init) do not count.
-TEST_BORN=$(cut -d' ' -f22 /proc/self/stat)
+# Our processes started since this test began (lib.sh's state_root_procs), holders and the
+# daemons; zombies do not count.
 state_procs() {
-	local pid born
-	for pid in $(pgrep -u "$(id -u)" -f -- 'rootlet-(netns-holder|slirp|portfwd|bypass|dns)( |$)'); do
-		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && continue
-		born=$(cut -d' ' -f22 "/proc/$pid/stat" 2>/dev/null) || continue
-		[ -n "$born" ] && [ "$born" -ge "$TEST_BORN" ] || continue
-		echo "$pid"
-	done
+	pgrep -u "$(id -u)" -f -- 'rootlet-(netns-holder|slirp|portfwd|bypass|dns)( |$)' |
+		grep -xFf <(state_root_procs) || true
 }
 
 # The pids that live entries account for: holders, and helpers in their pid files; the

@@ -223,6 +223,22 @@ test_bad_names_are_refused_and_leave_nothing() {
 		fail "state left behind: $(ls -A "$ROOTLET_STATE_DIR")"
 }
 
+# A bad --publish SPEC is a usage error where the command line is read (exit 2, the SPEC named),
+# before anything is made: no entry, no holder, no helper.
+test_add_with_a_bad_publish_spec_is_a_usage_error_and_makes_nothing() {
+	for spec in 8080:80/sctp 70000:80 1.2.3:8080:80 '[::1]8080:80'; do
+		refused 2 "$NETNS" add web --slirp --publish 127.0.0.1:0:80 --publish "$spec"
+		assert_match "$ERR" "^rootlet-netns: --publish '${spec//[/\\[}': " "the message"
+	done
+	# A SPEC that would break the one line is quoted in it.
+	refused 2 "$NETNS" add web --publish $'80\nrootlet-netns: forged'
+	assert_match "$ERR" "--publish '80\\\\x0arootlet-netns: forged': " "the quoted SPEC"
+	[ -z "$(ls -A "$ROOTLET_STATE_DIR" 2>/dev/null)" ] ||
+		fail "state made: $(ls -A "$ROOTLET_STATE_DIR")"
+	assert_eq "$(live_holders)" 0 "holders"
+	assert_eq "$(state_root_procs)" "" "processes left"
+}
+
 test_usage_errors_exit_2_with_one_line() {
 	refused 2 "$NETNS" frob
 	assert_match "$ERR" "unknown verb 'frob'"

@@ -89,6 +89,18 @@ test_run_exits_with_the_commands_status_and_leaves_nothing() {
 	assert_match "$OUT" $'\n''0$' "root of the user namespace"
 }
 
+# rootlet run parses its --publish SPECs itself: a bad one is its usage error (exit 2, the SPEC
+# named), before rootlet-netns add, and the command never runs.
+test_run_with_a_bad_publish_spec_is_a_usage_error_and_makes_nothing() {
+	refused 2 "$ROOTLET" run --publish 127.0.0.1:0:80 --publish 8080:80/sctp -- touch "$TEST_WORK/ran"
+	assert_match "$ERR" "^rootlet: run: --publish '8080:80/sctp': protocol must be tcp or udp"
+	[ ! -e "$TEST_WORK/ran" ] || fail "the command ran"
+	[ -z "$(ls -A "$ROOTLET_STATE_DIR" 2>/dev/null)" ] ||
+		fail "state made: $(ls -A "$ROOTLET_STATE_DIR")"
+	assert_eq "$(live_holders)" 0 "holders"
+	assert_eq "$(state_root_procs)" "" "processes left"
+}
+
 test_run_sigterm_reaches_the_command_and_everything_goes() {
 	port=$(free_port)
 	"$ROOTLET" run --name r --publish "127.0.0.1:$port:80" -- sleep 100 &

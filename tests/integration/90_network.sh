@@ -394,8 +394,19 @@ test_dns_responder_answers_names_forwards_the_rest_and_rereads_its_hosts() {
 	refused 2 "$BUILD/rootlet-dns" --netns d
 	assert_match "$ERR" "--netns NAME and --listen IP are needed"
 	refused 1 "$BUILD/rootlet-dns" --netns nosuch --listen 10.77.5.1
-	assert_match "$ERR" "^rootlet-dns: netns nosuch: No such file or directory$"
+	assert_match "$ERR" "^rootlet-dns: no netns nosuch$"
 	check_man_page rootlet-dns
+}
+
+# rootlet-dns's --netns is a name checked before it touches a path, as every helper's: a
+# NAME of '..' or with a '/' never opens what lies outside the state root.
+test_dns_refuses_a_netns_that_is_no_name_before_any_path() {
+	mkdir -p "$ROOTLET_STATE_DIR"
+	chmod 0700 "$ROOTLET_STATE_DIR"
+	for name in .. ../x a/b ''; do
+		refused 1 "$BUILD/rootlet-dns" --netns "$name" --listen 10.77.5.1
+		assert_match "$ERR" "^rootlet-dns: invalid netns name '"
+	done
 }
 
 test_publish_reaches_the_right_container_and_two_can_publish_one_port() {
@@ -422,6 +433,29 @@ test_publish_reaches_the_right_container_and_two_can_publish_one_port() {
 	refused 1 "$NETWORK" alloc n c3 --publish "127.0.0.1:$p3:8080"
 	assert_match "$ERR" "port $p3"
 	[ ! -e "$ROOTLET_STATE_DIR/c3" ] || fail "a refused alloc left c3"
+}
+
+# alloc parses its --publish SPECs as it reads them: a bad one is a usage error (exit 2, the
+# SPEC named) before anything is made: no infra, no container netns, no record change, no
+# process (a first alloc, and one on a network whose infra runs).
+test_alloc_with_a_bad_publish_spec_is_a_usage_error_and_changes_nothing() {
+	ok "$NETWORK" create fresh
+	record=$(cat "$ROOTLET_STATE_DIR/~networks/fresh.json")
+	refused 2 "$NETWORK" alloc fresh c1 --publish 127.0.0.1:0:80 --publish 8080:80/sctp
+	assert_match "$ERR" "^rootlet-network: --publish '8080:80/sctp': protocol must be tcp or udp"
+	assert_eq "$(cat "$ROOTLET_STATE_DIR/~networks/fresh.json")" "$record" "fresh's record"
+	[ ! -e "$ROOTLET_STATE_DIR/~infra/fresh" ] || fail "an infra was made"
+	[ ! -e "$ROOTLET_STATE_DIR/c1" ] || fail "c1's netns was made"
+	assert_eq "$(state_root_procs)" "" "processes left"
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c0
+	record=$(cat "$ROOTLET_STATE_DIR/~networks/n.json")
+	procs=$(state_root_procs | sort)
+	refused 2 "$NETWORK" alloc n c2 --publish 70000:80
+	assert_match "$ERR" "^rootlet-network: --publish '70000:80': host port must be"
+	assert_eq "$(cat "$ROOTLET_STATE_DIR/~networks/n.json")" "$record" "n's record"
+	[ ! -e "$ROOTLET_STATE_DIR/c2" ] || fail "c2's netns was made"
+	assert_eq "$(state_root_procs | sort)" "$procs" "the processes"
 }
 
 test_an_ipv6_network_gives_containers_ipv6_between_them() {

@@ -109,6 +109,20 @@ live_holders() {
 	echo "$n"
 }
 
+# The user's rootlet processes (holders, helpers) born since this test began: what a refused
+# command must not leave. Tests run one at a time; the daemons are not dumpable, so their
+# environ (which would say whose state root they serve) is not ours to read.
+TEST_BORN=$(cut -d' ' -f22 /proc/self/stat)
+state_root_procs() {
+	local pid born
+	for pid in $(pgrep -u "$(id -u)" '^rootlet'); do
+		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && continue
+		born=$(cut -d' ' -f22 "/proc/$pid/stat" 2>/dev/null) || continue
+		[ -n "$born" ] && [ "$born" -ge "$TEST_BORN" ] && echo "$pid"
+	done
+	return 0
+}
+
 # The holder pid of a netns, from list --json.
 holder_pid() {
 	"$NETNS" list --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .holder_pid'
