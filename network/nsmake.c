@@ -17,7 +17,6 @@
 #include "state.h"
 #include "statedir.h"
 
-
 /*
  * Theory of operation. What `rootlet-netns add NAME [--userns PATH]` makes (a holder, the
  * entry naming its namespaces and state.json), made here without its exec (about 1.5 ms),
