@@ -88,9 +88,12 @@ struct bp_counters {
 #define BP_BUSY_POLL_US 50  /* after a call, look for the next this long before sleeping */
 #define BP_OPTS_MAX	16  /* socket options copied to a twin */
 #define BP_POOL		4   /* twins made ahead, per family and type */
-#define BP_PENDING_MAX	64  /* blocking connect()s waiting in the loop at once; past it, refused */
-#define BP_INFLIGHT	(BP_PENDING_MAX + 1) /* received, unanswered: those and the one in hand */
-#define BP_SWEEP_MS	500 /* a waiting connect() whose caller gave up is dropped this late */
+/* One listener's blocking connect()s waiting at once; past it, refused. */
+#define BP_PENDING_MAX 64
+/* ... and every listener's (--host serves many containers): what the fd table is sized for */
+#define BP_PENDING_TOTAL_MAX 512
+#define BP_INFLIGHT	     (BP_PENDING_TOTAL_MAX + 1) /* received, unanswered, and the one in hand */
+#define BP_SWEEP_MS	     500 /* a waiting connect() whose caller gave up is dropped this late */
 
 /* A caller seen lately (procs.c). */
 struct bp_proc {

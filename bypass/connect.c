@@ -27,9 +27,11 @@
  *    notification; the old one's twin is dropped as soon as its notification is found no
  *    longer valid (SECCOMP_IOCTL_NOTIF_ID_VALID): at each new notification and every
  *    BP_SWEEP_MS while any waits, else a caller restarting its connect() on a signal every
- *    millisecond would fill our fd table with twins. At most BP_PENDING_MAX wait at once: the
- *    next gets ENOBUFS, never the netns's path (a connect() the policy bypasses must not
- *    quietly go through slirp instead).
+ *    millisecond would fill our fd table with twins. At most BP_PENDING_MAX of one listener
+ *    (one command, one container) wait at once, and BP_PENDING_TOTAL_MAX of all: the next
+ *    gets ENOBUFS, never the netns's path (a connect() the policy bypasses must not quietly
+ *    go through slirp instead). The bound is the listener's, so that one container's waiting
+ *    connects never refuse another's.
  *
  * A socket that is a twin already (SO_NETNS_COOKIE is the host's) must never be connected
  * from the caller's side to anything the policy keeps inside (the host's loopback, say): its
@@ -142,15 +144,27 @@ static void sweep_expire(struct evloop *l, struct evloop_timer *t)
 		evloop_timer_arm(l, t, mono_ms() + BP_SWEEP_MS);
 }
 
+/* Whether another connect() of @notify_fd's listener may wait, or one more of all. */
+static bool pending_room(const struct bp_state *st, int notify_fd)
+{
+	int n = 0;
+
+	if (st->n_pending >= BP_PENDING_TOTAL_MAX)
+		return false;
+	for (const struct bp_pending *p = st->pending; p; p = p->next)
+		n += p->call.notify_fd == notify_fd;
+	return n < BP_PENDING_MAX;
+}
+
 static int wait_connected(struct bp_state *st, const struct bp_call *c, const struct bp_sock *s,
 			  int twin)
 {
 	struct bp_pending *p;
 	int err;
 
-	if (st->n_pending >= BP_PENDING_MAX)
+	if (!pending_room(st, c->notify_fd))
 		pending_sweep(st);
-	if (st->n_pending >= BP_PENDING_MAX)
+	if (!pending_room(st, c->notify_fd))
 		return -ENOBUFS;
 	if (!(p = calloc(1, sizeof(*p))))
 		return -ENOMEM;

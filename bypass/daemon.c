@@ -174,6 +174,7 @@ int bp_run_daemon(struct bp_cfg *cfg)
 	const char *what;
 
 	isolate_undumpable(); /* first: the standby, forked later, inherits it */
+	proc_raise_nofile();  /* twins and callers' sockets: two fds a waiting connect() */
 	st.pol_now = &st.pol;
 	procs_init(&st);
 	/* Standbys are reaped by the kernel: the daemon never waits for one. */

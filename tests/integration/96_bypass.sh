@@ -819,3 +819,50 @@ test_host_mode_idle_exit_ends_it_even_with_its_directory_gone() {
 	rm -rf hs2
 	wait_until 10 "! kill -0 $pid 2>/dev/null && ! kill -0 $spid 2>/dev/null"
 }
+
+# Outside attack of issue 24 (second round): the bound on connect()s waiting in the loop was
+# one for the whole supervisor, so one command's 64 connects to a peer that never answers
+# made every other command's bypassed connect() fail with ENOBUFS (in --host mode, one
+# supervisor serves every container of a user namespace). The bound is per listener: one
+# command can only make its own connects fail.
+test_one_commands_waiting_connects_never_refuse_anothers() {
+	bypass_netns bp --allow-host-loopback
+	dead=$(free_port)
+	bg dead python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
+fill = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1]))); fill.append(c)
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$dead" "$TEST_WORK/dead.ready"
+	wait_until 10 "[ -e '$TEST_WORK/dead.ready' ]"
+	bg hog "$NETNS" exec bp --bypass -- python3 -c '
+import socket, sys, threading, time
+def hang():
+    try:
+        socket.create_connection(("10.0.2.2", int(sys.argv[1])), timeout=None)
+    except OSError as e:
+        print("refused", e, flush=True)
+for _ in range(80):
+    threading.Thread(target=hang, daemon=True).start()
+time.sleep(40)' "$dead"
+	# Past the bound, the hog's own connects are refused: the bound is reached.
+	wait_until 20 "grep -q 'No buffer space' '$TEST_WORK/hog.out'"
+	# Another command's blocking connect() to the same peer waits its turn (a signal ends it),
+	# never refused at once.
+	in_bypass bp python3 -c '
+import signal, socket, sys
+def give_up(*_):
+    raise TimeoutError
+signal.signal(signal.SIGALRM, give_up)
+signal.setitimer(signal.ITIMER_REAL, 2)
+try:
+    socket.socket().connect(("10.0.2.2", int(sys.argv[1])))
+    print("connected")
+except TimeoutError:
+    print("waited")
+except OSError as e:
+    print("refused", e.strerror)' "$dead"
+	assert_eq "$OUT" "waited" "another command's blocking connect() while the hog waits"
+}
