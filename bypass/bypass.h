@@ -182,8 +182,7 @@ int bp_netns_cookie(uint64_t *ret);
 int listener_watch(struct bp_state *st);
 void listener_clients_close(struct bp_state *st);
 void listener_close(struct bp_state *st);
-int notifier_add(struct bp_state *st, int fd, int pid, const char *what, struct bp_policy *pol,
-		 int netdir);
+int notifier_add(struct bp_state *st, int fd, int pid, const char *what, struct bp_policy *pol);
 int notifier_watch_all(struct bp_state *st);
 void notifier_free_all(struct bp_state *st);
 const struct bp_notifier *notifier_next(const struct bp_notifier *n);
@@ -249,9 +248,7 @@ int bp_isolate_syscalls(struct bp_cfg *cfg);
 int bp_run_daemon(struct bp_cfg *cfg);
 int host_open_paths(struct bp_cfg *cfg, struct bp_state *st);
 #define host_cookie_init(st) bp_netns_cookie(&(st)->host_cookie)
-int host_policy(struct bp_state *st, const char *text, size_t len, int pid, struct bp_policy **ret,
-		int *ret_netdir);
-void host_routes(struct bp_policy *p, int netdir);
+int host_policy(struct bp_state *st, const char *text, size_t len, int pid, struct bp_policy **ret);
 void host_idle_update(struct bp_state *st);
 void host_unlink(struct bp_state *st);
 bool notifiers_none(const struct bp_state *st);

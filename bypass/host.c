@@ -36,11 +36,11 @@
  *    routes the host has to the same addresses. No default route of a family: nothing of it is
  *    bypassed. More routes than a policy holds: the family is kept inside (failing closed).
  *
- * An engine may configure a container's network after the runtime's create (podman starts
- * slirp4netns for a netns the runtime made): a container with no route at all at the handover
- * has its routes read again at its first hooked call, from the same /proc/PID/net (a directory
- * fd of its init, opened at the handover, so never another process's). Until then, and in a
- * standby that took over a container handed after its fork, nothing is bypassed.
+ * The routes are read once, at the handover, through a directory fd of its init's
+ * /proc/PID/net (never another process's): a container with no route then has nothing
+ * bypassed, whatever routes it makes itself later (it is root in its netns: were they read at
+ * its first hooked call, a container of no network could give itself a default route by ioctl
+ * and every address slirp reaches). podman's networks are up by then.
  *
  * A container's policy ends with its listener (its processes all gone). With --idle-exit, the
  * daemon ends once no container has been served for that long: the runtime wrapper starts one
@@ -276,19 +276,13 @@ static int routes6(struct bp_policy *p, int netdir)
  *
  * Fails closed: a table that cannot be read keeps its family inside.
  */
-void host_routes(struct bp_policy *p, int netdir)
+static void host_routes(struct bp_policy *p, int netdir)
 {
 	p->n_nets = 0;
 	p->no_ipv4 = true;
 	p->ipv6 = false;
 	routes4(p, netdir);
 	routes6(p, netdir);
-}
-
-/* Whether the container has any route yet (else its engine sets its network up later). */
-static bool has_routes(const struct bp_policy *p)
-{
-	return p->n_nets || !p->no_ipv4 || p->ipv6;
 }
 
 /* io.rootlet.bypass.* of the state's annotations, as rootlet-runtime's are (runtime/bypass.c). */
@@ -319,13 +313,10 @@ static int from_annotations(struct bp_policy *p, json_t *ann)
  * @len:	its length
  * @pid:	its "pid": the container's init
  * @ret:	the policy, allocated
- * @ret_netdir:	its init's /proc/PID/net when its routes are to be read again at its first
- *		call, else -1
  *
  * Return: 0 on success, -EINVAL for a bad annotation or pid, negative errno
  */
-int host_policy(struct bp_state *st, const char *text, size_t len, int pid, struct bp_policy **ret,
-		int *ret_netdir)
+int host_policy(struct bp_state *st, const char *text, size_t len, int pid, struct bp_policy **ret)
 {
 	json_t *state = json_loadb(text, len, 0, NULL);
 	json_t *ann = json_object_get(json_object_get(state, "state"), "annotations");
@@ -352,15 +343,11 @@ int host_policy(struct bp_state *st, const char *text, size_t len, int pid, stru
 	}
 	p->tcp = p->loopback || st->guard;
 	host_routes(p, netdir);
-	if (has_routes(p)) {
-		close(netdir);
-		netdir = -1;
-	}
+	close(netdir);
 	log_debug(st->debug, "pid %d: host loopback %s, %d published, %d networks inside%s%s", pid,
 		  p->loopback ? "allowed" : "not allowed", p->n_publish, p->n_nets,
 		  p->no_ipv4 ? ", no IPv4 default route" : "", p->ipv6 ? ", IPv6" : "");
 	*ret = p;
-	*ret_netdir = netdir;
 	return 0;
 }
 

@@ -116,7 +116,7 @@ static void client_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 			      .msg_iovlen = 1,
 			      .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
-	int fds[LISTENER_FDS_MAX], nfds = 0, pid = 0, netdir = -1, at, err;
+	int fds[LISTENER_FDS_MAX], nfds = 0, pid = 0, at, err;
 	struct bp_policy *pol = NULL;
 	struct bp_client *cl;
 	ssize_t n;
@@ -138,10 +138,10 @@ static void client_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 	for (int i = 0; i < nfds; i++)
 		if (i != at)
 			close(fds[i]);
-	if (at >= 0 && st->host && (err = host_policy(st, text, (size_t)n, pid, &pol, &netdir))) {
+	if (at >= 0 && st->host && (err = host_policy(st, text, (size_t)n, pid, &pol))) {
 		log_warn("pid %d (%s): not served: %s", pid, meta, strerror(-err));
 		close(fds[at]); /* its calls fail with ENOSYS: never a host socket unasked */
-	} else if (at >= 0 && (err = notifier_add(st, fds[at], pid, meta, pol, netdir)))
+	} else if (at >= 0 && (err = notifier_add(st, fds[at], pid, meta, pol)))
 		log_warn("pid %d (%s): %s", pid, meta,
 			 err == -EBADF ? "not a seccomp listener fd" : strerror(-err));
 	else if (at < 0 && n > 0)

@@ -41,7 +41,6 @@ struct bp_notifier {
 	int fd;
 	int pid;	       /* the process that handed it to us, for the log */
 	struct bp_policy *pol; /* --host: the container's own (host.c), else NULL: st->pol */
-	int netdir;	       /* --host: its init's /proc/PID/net, until its routes are read */
 	struct bp_state *st;
 	struct bp_notifier *next;
 };
@@ -55,8 +54,6 @@ static void notifier_drop(struct bp_state *st, struct bp_notifier *n)
 		}
 	evloop_unwatch(&st->ev, n->fd);
 	close(n->fd);
-	if (n->netdir >= 0)
-		close(n->netdir);
 	free(n->pol);
 	free(n);
 	host_idle_update(st);
@@ -96,12 +93,6 @@ static void dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 	int nr = req->data.nr, err;
 
 	c.fd = (int)req->data.args[0];
-	/* --host: the container's routes, read at its first call (host.c says why). */
-	if (n->pol && n->netdir >= 0) {
-		host_routes(n->pol, n->netdir);
-		close(n->netdir);
-		n->netdir = -1;
-	}
 	st->pol_now = n->pol ? n->pol : &st->pol;
 	/*
 	 * Another ABI (i386 under a runtime's profile naming it): its calls are never continued,
@@ -188,12 +179,10 @@ static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events)
  * @what:	its name, for the log
  * @pol:	--host: the container's policy, ours from now on (freed on failure too); NULL:
  *		the daemon's
- * @netdir:	--host: its init's /proc/PID/net, ours likewise; or -1
  *
  * Return: 0 on success, -EBADF if @fd is no seccomp listener, negative errno
  */
-int notifier_add(struct bp_state *st, int fd, int pid, const char *what, struct bp_policy *pol,
-		 int netdir)
+int notifier_add(struct bp_state *st, int fd, int pid, const char *what, struct bp_policy *pol)
 {
 	struct bp_notifier *n;
 	uint64_t probe = 0;
@@ -218,7 +207,6 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what, struct 
 	n->fd = fd;
 	n->pid = pid;
 	n->pol = pol;
-	n->netdir = netdir;
 	n->st = st;
 	/* A standby watches for the hang-up only: it reads no notification. */
 	if ((err = evloop_watch(&st->ev, fd, st->standby ? 0 : EPOLLIN, notifier_ready, n))) {
@@ -235,8 +223,6 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what, struct 
 	return 0;
 fail:
 	close(fd);
-	if (netdir >= 0)
-		close(netdir);
 	free(pol);
 	return err;
 }

@@ -168,7 +168,7 @@ static void take_listener(struct bp_state *st, const struct standby_msg *m, stru
 	/* --host: a copy of its container's policy; none to be had, host.c's closed one. */
 	if (m->has_pol && (pol = malloc(sizeof(*pol))))
 		*pol = m->pol;
-	notifier_add(st, fd, m->pid, m->what, pol, -1);
+	notifier_add(st, fd, m->pid, m->what, pol);
 }
 
 static void peer_event(struct evloop *l, void *obj, int fd, uint32_t events)

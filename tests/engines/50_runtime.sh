@@ -526,3 +526,47 @@ test_a_bypassed_container_created_and_not_started_keeps_no_other_from_running() 
 		rtp "$under" rm -f "i$under"
 	done
 }
+
+# A second outside attack of issue 24: a container with no route at all when its listener was
+# handed over (a netns of no network: here one made in podman's user namespace, given as
+# --network ns:PATH) had its routes read at its first hooked call, after it had added a
+# default route of its own: the way to every address slirp would reach, from a container of no
+# network, and an image's io.rootlet.bypass=1 was enough. A container's policy is its routes at
+# the handover: none, nothing bypassed, whatever it does after.
+# lo up and a default route through it by ioctl (SIOCSIFFLAGS, SIOCADDRT): no hooked call
+# (iproute2 would bind its netlink socket, a hooked call, before the route is there).
+ROUTE_BY_IOCTL='
+import ctypes, fcntl, socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+flags = struct.unpack("16sh", fcntl.ioctl(s, 0x8913, struct.pack("16sh", b"lo", 0))[:18])[1]
+fcntl.ioctl(s, 0x8914, struct.pack("16sh", b"lo", flags | 1))
+dev = ctypes.create_string_buffer(b"lo")
+any4 = struct.pack("HH4s8x", socket.AF_INET, 0, bytes(4))
+rt = struct.pack("L16s16s16sHhLPhPLLH", 0, any4, any4, any4, 1, 0, 0, 0, 0,
+                 ctypes.addressof(dev), 0, 0, 0)
+fcntl.ioctl(s, 0x890B, rt + bytes(120 - len(rt)))
+print("routed")'
+
+test_podman_container_of_no_network_gets_no_host_socket_whatever_routes_it_adds() {
+	local hostip tag holder
+	hostip=$(ip -4 -o addr show scope global | awk '{ print $4 }' | cut -d/ -f1 | head -n1)
+	[ -n "$hostip" ] || skip "no global IPv4 address on this host to serve on"
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 0.0.0.0 "$IPORT" --with-port
+	for under in crun runc; do
+		# A netns of no network, in podman's user namespace, named by a path of ours.
+		tag=$((RANDOM + 100000))
+		bg "emptyns-$under" podman unshare unshare -n sleep "$tag"
+		wait_until 20 "pgrep -u $(id -u) -f -x 'sleep $tag'"
+		holder=$(pgrep -u "$(id -u)" -f -x "sleep $tag")
+		ln -s "/proc/$holder/ns/net" "$TEST_WORK/emptyns-$under"
+		# Host loopback allowed: TCP twins are made even where the kernel refuses their guard.
+		rtp "$under" run --rm --network "ns:$TEST_WORK/emptyns-$under" --cap-add NET_ADMIN \
+			--annotation io.rootlet.bypass=1 --runtime-flag bypass-host-loopback \
+			"${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" \
+			sh -c "python3 -c '$ROUTE_BY_IOCTL' && $CNET where $hostip $IPORT"
+		assert_match "$OUT" "routed" "$under: the container's own default route (podman: $RC $ERR)"
+		assert_no_match "$OUT" "said=" "$under: a container of no network reached the host"
+		kill "$holder"
+	done
+}
