@@ -46,6 +46,7 @@
 #define SEQGUARD_WAYS	 8
 #define BURST_GAP_MS	 1000 /* drops this close together are one burst, one line */
 #define IP4_TTL_OFF	 8
+#define IP6_NEXT_OFF	 6 /* the next header */
 #define IP6_HLIM_OFF	 7
 #define IP6_SRC_OFF	 8
 #define IP4_ADDR_LEN	 4
@@ -84,7 +85,7 @@ void seqguard_free(struct seqguard *g)
 	g->flows = NULL;
 }
 
-/* The flow's key: guest address and port, remote address and port (IPv4 mapped). */
+/* The flow's key: guest address and port, remote address and port, and the family. */
 static void flow_key(uint8_t *key, const struct seg *s, const uint8_t *f, bool from_guest)
 {
 	const uint8_t *a = f + s->l3 + (s->family == AF_INET ? IP4_ADDRS_OFF : IP6_SRC_OFF);
@@ -97,6 +98,7 @@ static void flow_key(uint8_t *key, const struct seg *s, const uint8_t *f, bool f
 	memcpy(key + 2 * ADDR_LEN - alen, remote, alen);
 	memcpy(key + 2 * ADDR_LEN, from_guest ? ports : ports + 2, 2);
 	memcpy(key + 2 * ADDR_LEN + 2, from_guest ? ports + 2 : ports, 2);
+	key[2 * ADDR_LEN + 4] = s->family == AF_INET ? 4 : 6;
 }
 
 static struct seqflow *bucket(const struct seqguard *g, const uint8_t *key)
@@ -170,15 +172,22 @@ static bool drop(struct seqguard *g, const char *why)
 }
 
 /* IPv4 TCP that seg_parse() does not take: options, trailing bytes, a malformed header. */
-static bool ip4_tcp(const uint8_t *f, size_t n)
+/*
+ * Whether a frame seg_parse() refused is TCP all the same (IPv4 with options or trailing bytes,
+ * IPv6 with bytes after its payload): libslirp would queue it, so it never passes unchecked.
+ */
+static bool ip_tcp(const uint8_t *f, size_t n)
 {
 	uint16_t type;
 
 	if (n < SLIRP_ETH_HLEN + IP4_HLEN)
 		return false;
 	memcpy(&type, f + ETH_TYPE_OFF, 2);
-	return type == htons(ETH_P_IP) && f[SLIRP_ETH_HLEN] >> 4 == 4 &&
-	       f[SLIRP_ETH_HLEN + IP4_PROTO_OFF] == IPPROTO_TCP;
+	if (type == htons(ETH_P_IP))
+		return f[SLIRP_ETH_HLEN] >> 4 == 4 &&
+		       f[SLIRP_ETH_HLEN + IP4_PROTO_OFF] == IPPROTO_TCP;
+	return type == htons(ETH_P_IPV6) && n >= SLIRP_ETH_HLEN + IP6_HLEN &&
+	       f[SLIRP_ETH_HLEN] >> 4 == 6 && f[SLIRP_ETH_HLEN + IP6_NEXT_OFF] == IPPROTO_TCP;
 }
 
 /**
@@ -199,7 +208,10 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 	struct seg s;
 
 	if (!seg_parse(f, n, &s))
-		return ip4_tcp(f, n) ? drop(g, "IPv4 options or a malformed header") : true;
+		return ip_tcp(f, n)
+			       ? drop(g,
+				      "IP options, bytes after the segment or a malformed header")
+			       : true;
 	end = s.seq + (uint32_t)s.len + (s.flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
 	g->clock++;
 	flow_key(key, &s, f, true);

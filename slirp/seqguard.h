@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SEQGUARD_KEY_LEN 36 /* guest and remote address (16 each), guest and remote port */
+/* guest and remote address (16 each), guest and remote port, the family (no IPv4 flow is the
+ * IPv6 flow of its IPv4-compatible addresses) */
+#define SEQGUARD_KEY_LEN 37
 
 /* One TCP flow: where the guest's next byte must start. */
 struct seqflow {
