@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,4 +219,28 @@ int dir_remove_contents(int dir_fd)
 	}
 	closedir(dir);
 	return ret;
+}
+
+/**
+ * file_sweep_tmp() - Remove the temporary files of @name that writers killed before their
+ * rename left (file_write_state()'s, file_write_atomic()'s)
+ * @dir_fd:	the directory
+ * @name:	the file they were writing
+ *
+ * Only for a file whose writers hold a lock the caller holds: no writer is alive then.
+ */
+void file_sweep_tmp(int dir_fd, const char *name)
+{
+	char prefix[NAME_MAX + 1];
+	struct dirent *de;
+	DIR *d;
+
+	if (snprintf(prefix, sizeof(prefix), FILEIO_TMP_PREFIX "%s" FILEIO_TMP_INFIX, name) >=
+		    (int)sizeof(prefix) ||
+	    dir_stream(dir_fd, &d))
+		return;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix)))
+			unlinkat(dir_fd, de->d_name, 0);
+	closedir(d);
 }

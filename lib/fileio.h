@@ -26,5 +26,6 @@ int dir_remove_contents(int dir_fd);
 
 #include <dirent.h>
 int dir_stream(int dir_fd, DIR **ret_dir);
+void file_sweep_tmp(int dir_fd, const char *name);
 
 #endif

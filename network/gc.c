@@ -85,7 +85,9 @@ static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigne
 		return err;
 	if (cfg->n_starting)
 		return infra_wait(cfg, r);
-	return infra_repair(cfg, dir_fd, r); /* live: but whole? */
+	if ((err = infra_repair(cfg, dir_fd, r))) /* live: but whole? */
+		return err;
+	return r->dns ? infra_write_hosts(cfg, r) : 0; /* and what a killed writer of it left */
 }
 
 /**

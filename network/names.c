@@ -205,6 +205,8 @@ int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 		err = errno == ENOENT ? 0 : -errno;
 		goto out;
 	}
+	/* Its writers hold the networks' lock, which we do: what a killed one left goes. */
+	file_sweep_tmp(fd, STATE_HOSTS);
 	err = file_write_state(fd, STATE_HOSTS, text, used, STATE_FILE_MODE);
 	close(fd);
 	if (err)

@@ -1103,3 +1103,15 @@ test_a_containers_portfwd_ends_with_its_netns() {
 	ok "$NETWORK" gc
 	ok "$NETWORK" alloc n c2 --publish "127.0.0.1:$port:80"
 }
+
+# A second outside attack of issue 24: an alloc killed while it wrote the infra's hosts file left
+# its temporary file (~hosts.tmp.PID), and gc kept it. Writers of the hosts file hold the
+# networks' lock, so whoever holds it next removes what a dead writer left.
+test_gc_removes_the_hosts_file_a_killed_writer_left() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	touch "$(infra_dir n)/~hosts.tmp.99999"
+	ok "$NETWORK" gc
+	[ ! -e "$(infra_dir n)/~hosts.tmp.99999" ] || fail "gc kept a dead writer's temporary file"
+	[ -e "$(infra_dir n)/hosts" ] || fail "gc took the hosts file itself"
+}
