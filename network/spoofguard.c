@@ -44,10 +44,11 @@
  * its veth exists), and a drop for everything else a port sends (other addresses, other ether
  * types, VLAN tags). The MAC is in every rule: a frame under another container's MAC would
  * teach the bridge that MAC on this port, and its frames would come here. RAs and Redirects
- * are the gateway's to send; an NA says where its target is, so a container's names its own
- * addresses only (a link-local one is its own as far as its MAC tells). Frames the infra itself sends pass the bridge's output hook, not this one.
- * The table is written whole from the record in one transaction (deleted and made again), at
- * every alloc and dealloc and when an infra is made, as the hosts file is: never half a table.
+ * are the gateway's to send; an NA says where its target is, so a container's NA names its own
+ * addresses only (a link-local one is its own as far as its MAC tells). Frames the infra
+ * itself sends pass the bridge's output hook, not this one. The table is written whole from
+ * the record in one transaction (deleted and made again), at every alloc and dealloc and when
+ * an infra is made, as the hosts file is: never half a table.
  */
 #define GUARD_TABLE	  "rootlet"
 #define GUARD_CHAIN	  "ports"
