@@ -3,6 +3,7 @@
 /* glibc's first: they tell the kernel's headers which of their definitions to leave out. */
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/icmp6.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,15 +32,23 @@
  * (10.0.2.3: an answer to rootlet-dns's upstream query). The bridge hook sees the port a frame
  * came in on, which the IP layer does not (it sees the bridge), so the infra holds
  *   table bridge rootlet { chain ports { type filter hook prerouting priority -200;
- *     iifname VETH ether type ip ip saddr IP accept
- *     iifname VETH ether type arp arp saddr ip IP accept
- *     (IPv6 networks) iifname VETH ether type ip6 ip6 saddr { IP6, fe80::/10, :: } accept
+ *     iifname VETH ether saddr MAC ether type ip ip saddr IP accept
+ *     iifname VETH ether saddr MAC ether type arp arp saddr ip IP arp saddr ether MAC accept
+ *     (IPv6 networks, each rule starting `iifname VETH ether saddr MAC ether type ip6`)
+ *     ... meta l4proto ipv6-icmp icmpv6 type { nd-router-advert, nd-redirect } drop
+ *     ... meta l4proto ipv6-icmp icmpv6 type nd-neighbor-advert
+ *         @th,64,10 != fe80::/10 @th,64,128 != IP6 drop
+ *     ... ip6 saddr { IP6, fe80::/10, :: } accept
  *     drop } }
  * one accept per address of each attachment, pending ones too (a port gets its rules before
  * its veth exists), and a drop for everything else a port sends (other addresses, other ether
- * types, VLAN tags). Frames the infra itself sends pass the bridge's output hook, not this one.
- * The table is written whole from the record in one transaction (deleted and made again), at
- * every alloc and dealloc and when an infra is made, as the hosts file is: never half a table.
+ * types, VLAN tags). The MAC is in every rule: a frame under another container's MAC would
+ * teach the bridge that MAC on this port, and its frames would come here. RAs and Redirects
+ * are the gateway's to send; an NA says where its target is, so a container's NA names its own
+ * addresses only (a link-local one is its own as far as its MAC tells). Frames the infra
+ * itself sends pass the bridge's output hook, not this one. The table is written whole from
+ * the record in one transaction (deleted and made again), at every alloc and dealloc and when
+ * an infra is made, as the hosts file is: never half a table.
  */
 #define GUARD_TABLE	  "rootlet"
 #define GUARD_CHAIN	  "ports"
@@ -47,14 +56,18 @@
 #define GUARD_PRIO	  NF_BR_PRI_FILTER_BRIDGED
 #define ETH_TYPE_OFFSET	  12   /* the ether type in the Ethernet header */
 #define IP4_SADDR_OFFSET  12   /* in the IPv4 header */
+#define ETH_SADDR_OFFSET  6    /* the source MAC in the Ethernet header */
+#define ARP_SHA_OFFSET	  8    /* the sender's MAC in an Ethernet/IPv4 ARP packet */
 #define ARP_SPA_OFFSET	  14   /* the sender's IPv4 address in an Ethernet/IPv4 ARP packet */
+#define ICMP6_TYPE_OFFSET 0    /* in the ICMPv6 header */
+#define NA_TARGET_OFFSET  8    /* a Neighbor Advertisement's target address */
 #define IP6_SADDR_OFFSET  8    /* in the IPv6 header */
 #define LINK_LOCAL6_BYTES 2    /* fe80::/10 is decided in the first two bytes */
 #define GUARD_RULES_FIXED 1    /* the last drop */
 #define GUARD_RULES_PER4  2    /* ip, arp */
-#define GUARD_RULES_PER6  3    /* its address, link-local, :: (DAD) */
+#define GUARD_RULES_PER6  6    /* RA, redirect, NA drops; its address, link-local, :: (DAD) */
 #define GUARD_MSGS_FIXED  6    /* begin, table made, deleted, made, chain, end */
-#define GUARD_MSG_BYTES	  1024 /* bounds one rule's message: 7 expressions of <= 16 bytes' data */
+#define GUARD_MSG_BYTES	  2048 /* bounds one rule's message: 16 expressions of <= 16 bytes' data */
 
 struct guard_batch {
 	struct mnl_nlmsg_batch *b;
@@ -106,15 +119,32 @@ static bool add_mask(struct nftnl_rule *r, const void *mask, uint32_t len)
 	return add_expr(r, e);
 }
 
-/* reg1 == @data (@len bytes), else the next rule */
-static bool add_eq(struct nftnl_rule *r, const void *data, uint32_t len)
+/* reg1 @op @data (@len bytes), else the next rule */
+static bool add_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
 
 	if (e) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
 		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	}
+	return add_expr(r, e);
+}
+
+static bool add_eq(struct nftnl_rule *r, const void *data, uint32_t len)
+{
+	return add_cmp(r, NFT_CMP_EQ, data, len);
+}
+
+/* reg1 = meta @key */
+static bool add_meta(struct nftnl_rule *r, uint32_t key)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
 	}
 	return add_expr(r, e);
 }
@@ -130,19 +160,37 @@ static bool add_verdict(struct nftnl_rule *r, int verdict)
 	return add_expr(r, e);
 }
 
-/* `iifname @veth ether type @type` */
-static bool add_port_type(struct nftnl_rule *r, const char *veth, uint16_t type)
+/* A bridge port and the one MAC its container's frames may carry. */
+struct port {
+	const char *veth;
+	uint8_t mac[ETH_ALEN];
+};
+
+/*
+ * One match of a rule: `<@len bytes at @offset of header @base> [& @mask] @op @data`; a NULL
+ * @data ends a list of them.
+ */
+struct match {
+	uint32_t base, offset, len, op;
+	const void *data, *mask;
+};
+
+static bool add_match(struct nftnl_rule *r, const struct match *m)
+{
+	return add_payload(r, m->base, m->offset, m->len) &&
+	       (!m->mask || add_mask(r, m->mask, m->len)) && add_cmp(r, m->op, m->data, m->len);
+}
+
+/* `iifname @p->veth ether saddr @p->mac ether type @type` */
+static bool add_port_type(struct nftnl_rule *r, const struct port *p, uint16_t type)
 {
 	char ifname[IFNAMSIZ] = { 0 }; /* compared whole, zeros after the name */
-	struct nftnl_expr *meta = nftnl_expr_alloc("meta");
 	uint16_t be_type = htons(type);
 
-	if (meta) {
-		nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
-		nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	}
-	strncpy(ifname, veth, sizeof(ifname) - 1);
-	return add_expr(r, meta) && add_eq(r, ifname, sizeof(ifname)) &&
+	strncpy(ifname, p->veth, sizeof(ifname) - 1);
+	return add_meta(r, NFT_META_IIFNAME) && add_eq(r, ifname, sizeof(ifname)) &&
+	       add_payload(r, NFT_PAYLOAD_LL_HEADER, ETH_SADDR_OFFSET, ETH_ALEN) &&
+	       add_eq(r, p->mac, ETH_ALEN) &&
 	       add_payload(r, NFT_PAYLOAD_LL_HEADER, ETH_TYPE_OFFSET, sizeof(be_type)) &&
 	       add_eq(r, &be_type, sizeof(be_type));
 }
@@ -169,20 +217,23 @@ static struct nftnl_rule *rule_new(void)
 }
 
 /*
- * `iifname @veth ether type @type <@len bytes at @offset of the network header> [& @mask]
- * == @addr accept`
+ * `iifname VETH ether saddr MAC ether type @type [meta l4proto ipv6-icmp] @m... @verdict`;
+ * the l4proto (the kernel's, past any extension headers) when @icmp6, for a transport header.
  */
-static int port_rule(struct guard_batch *gb, const char *veth, uint16_t type, uint32_t offset,
-		     const void *addr, const void *mask, uint32_t len)
+static int port_rule(struct guard_batch *gb, const struct port *p, uint16_t type, bool icmp6,
+		     const struct match *m, int verdict)
 {
 	struct nftnl_rule *r = rule_new();
+	const uint8_t l4 = IPPROTO_ICMPV6;
+	bool ok;
 
 	if (!r)
 		return -ENOMEM;
-	if (!add_port_type(r, veth, type) ||
-	    !add_payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, len) ||
-	    (mask && !add_mask(r, mask, len)) || !add_eq(r, addr, len) ||
-	    !add_verdict(r, NF_ACCEPT)) {
+	ok = add_port_type(r, p, type) &&
+	     (!icmp6 || (add_meta(r, NFT_META_L4PROTO) && add_eq(r, &l4, sizeof(l4))));
+	for (; ok && m->data; m++)
+		ok = add_match(r, m);
+	if (!ok || !add_verdict(r, verdict)) {
 		nftnl_rule_free(r);
 		return -ENOMEM;
 	}
@@ -190,33 +241,96 @@ static int port_rule(struct guard_batch *gb, const char *veth, uint16_t type, ui
 	return 0;
 }
 
-/* One attachment's accept rules; a corrupt one (no veth, an address that is none) gets none. */
+/* One address accepted: `... <@len bytes at @offset of the network header> [& @mask] == @addr` */
+static int addr_rule(struct guard_batch *gb, const struct port *p, uint16_t type, uint32_t offset,
+		     const void *addr, const void *mask, uint32_t len)
+{
+	const struct match m[] = {
+		{ NFT_PAYLOAD_NETWORK_HEADER, offset, len, NFT_CMP_EQ, addr, mask }, { 0 }
+	};
+
+	return port_rule(gb, p, type, false, m, NF_ACCEPT);
+}
+
+/* `... icmpv6 type @type drop` */
+static int icmp6_drop(struct guard_batch *gb, const struct port *p, uint8_t type)
+{
+	const struct match m[] = { { NFT_PAYLOAD_TRANSPORT_HEADER, ICMP6_TYPE_OFFSET, sizeof(type),
+				     NFT_CMP_EQ, &type, NULL },
+				   { 0 } };
+
+	return port_rule(gb, p, ETH_P_IPV6, true, m, NF_DROP);
+}
+
+/*
+ * A Neighbor Advertisement for any address but @ip6 (none when NULL) and the link-local ones
+ * dropped: a container says where its own addresses are, not where the gateway's or another
+ * container's are. A link-local target is its own as far as the port can tell (the Ethernet
+ * source, its MAC, is checked).
+ */
+static int na_drop(struct guard_batch *gb, const struct port *p, const struct in6_addr *ip6)
+{
+	static const uint8_t na = ND_NEIGHBOR_ADVERT, ll6[LINK_LOCAL6_BYTES] = { 0xfe, 0x80 },
+			     ll6_mask[LINK_LOCAL6_BYTES] = { 0xff, 0xc0 };
+	const struct match m[] = { { NFT_PAYLOAD_TRANSPORT_HEADER, ICMP6_TYPE_OFFSET, sizeof(na),
+				     NFT_CMP_EQ, &na, NULL },
+				   { NFT_PAYLOAD_TRANSPORT_HEADER, NA_TARGET_OFFSET,
+				     LINK_LOCAL6_BYTES, NFT_CMP_NEQ, ll6, ll6_mask },
+				   { NFT_PAYLOAD_TRANSPORT_HEADER, NA_TARGET_OFFSET, sizeof(*ip6),
+				     NFT_CMP_NEQ, ip6, NULL },
+				   { 0 } };
+
+	return port_rule(gb, p, ETH_P_IPV6, true, m, NF_DROP);
+}
+
+/* An ARP packet from @p: its sender (IPv4 and MAC) is the container's. */
+static int arp_rule(struct guard_batch *gb, const struct port *p, const struct in_addr *a4)
+{
+	const struct match m[] = {
+		{ NFT_PAYLOAD_NETWORK_HEADER, ARP_SPA_OFFSET, sizeof(*a4), NFT_CMP_EQ, a4, NULL },
+		{ NFT_PAYLOAD_NETWORK_HEADER, ARP_SHA_OFFSET, ETH_ALEN, NFT_CMP_EQ, p->mac, NULL },
+		{ 0 }
+	};
+
+	return port_rule(gb, p, ETH_P_ARP, false, m, NF_ACCEPT);
+}
+
+/*
+ * One attachment's rules; a corrupt one (no veth, no MAC, an address that is none) gets none
+ * for what is corrupt, and its port's frames meet the drop.
+ */
 static int port_rules(struct guard_batch *gb, const struct net_record *rec, json_t *a)
 {
-	const char *veth = json_string_value(json_object_get(a, "veth"));
 	const char *ip = json_string_value(json_object_get(a, "ip"));
 	const char *ip6 = json_string_value(json_object_get(a, "ip6"));
+	const char *mac = json_string_value(json_object_get(a, "mac"));
 	static const uint8_t ll6[LINK_LOCAL6_BYTES] = { 0xfe, 0x80 },
 			     ll6_mask[LINK_LOCAL6_BYTES] = { 0xff, 0xc0 };
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+	struct port p = { .veth = json_string_value(json_object_get(a, "veth")) };
+	bool has6;
 	struct in_addr a4;
 	struct in6_addr a6;
 	int err;
 
-	if (!veth || strlen(veth) >= IFNAMSIZ)
+	if (!p.veth || strlen(p.veth) >= IFNAMSIZ || !mac || attach_parse_mac(mac, p.mac))
 		return 0;
 	if (ip && inet_pton(AF_INET, ip, &a4) == 1 &&
-	    ((err = port_rule(gb, veth, ETH_P_IP, IP4_SADDR_OFFSET, &a4, NULL, sizeof(a4))) ||
-	     (err = port_rule(gb, veth, ETH_P_ARP, ARP_SPA_OFFSET, &a4, NULL, sizeof(a4)))))
+	    ((err = addr_rule(gb, &p, ETH_P_IP, IP4_SADDR_OFFSET, &a4, NULL, sizeof(a4))) ||
+	     (err = arp_rule(gb, &p, &a4))))
 		return err;
 	if (!rec->ipv6)
 		return 0;
-	if (ip6 && inet_pton(AF_INET6, ip6, &a6) == 1 &&
-	    (err = port_rule(gb, veth, ETH_P_IPV6, IP6_SADDR_OFFSET, &a6, NULL, sizeof(a6))))
+	/* Router Advertisements and Redirects: the gateway's to send, never a container's. */
+	has6 = ip6 && inet_pton(AF_INET6, ip6, &a6) == 1;
+	if ((err = icmp6_drop(gb, &p, ND_ROUTER_ADVERT)) ||
+	    (err = icmp6_drop(gb, &p, ND_REDIRECT)) || (err = na_drop(gb, &p, has6 ? &a6 : &any6)))
 		return err;
-	if ((err = port_rule(gb, veth, ETH_P_IPV6, IP6_SADDR_OFFSET, ll6, ll6_mask,
+	if (has6 && (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &a6, NULL, sizeof(a6))))
+		return err;
+	if ((err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, ll6, ll6_mask,
 			     LINK_LOCAL6_BYTES)) ||
-	    (err = port_rule(gb, veth, ETH_P_IPV6, IP6_SADDR_OFFSET, &any6, NULL, sizeof(any6))))
+	    (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &any6, NULL, sizeof(any6))))
 		return err;
 	return 0;
 }

@@ -1085,6 +1085,130 @@ test_a_container_sending_from_another_ipv6_address_of_its_subnet_reaches_nothing
 	[ "$RC" -ne 0 ] || fail "c1 reached c2 from fd89::110: $OUT"
 }
 
+# raw.py: frames made by hand on a container's eth0 (AF_PACKET), as an attacker in it sends them.
+#   steal VICTIM_MAC SECS: IPv4 from its own address under VICTIM_MAC, broadcast, every 50 ms;
+#     prints "taken N", the frames for VICTIM_MAC that came to it meanwhile
+#   na TARGET / ra: an unsolicited override Neighbor Advertisement (TARGET is at our MAC) / a
+#     high-preference Router Advertisement of fd66::/64, from its link-local to ff02::1, 4 times
+write_raw_py() {
+	cat >"$TEST_WORK/raw.py" <<-'PY'
+		import fcntl, socket, struct, sys, time
+		IF, SIOCGIFHWADDR, SIOCGIFADDR = "eth0", 0x8927, 0x8915
+		SK = socket.socket()
+		def ifreq(req):
+		    return fcntl.ioctl(SK.fileno(), req, struct.pack("256s", IF.encode()))
+		MAC = ifreq(SIOCGIFHWADDR)[18:24]
+		def csum(b):
+		    b += b"\0" * (len(b) % 2)
+		    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+		    while s >> 16:
+		        s = (s & 0xFFFF) + (s >> 16)
+		    return ~s & 0xFFFF
+		r = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+		r.bind((IF, 0))
+		if sys.argv[1] == "steal":
+		    victim, end = bytes.fromhex(sys.argv[2].replace(":", "")), time.time() + float(sys.argv[3])
+		    me, gw = ifreq(SIOCGIFADDR)[20:24], socket.inet_aton("10.89.0.1")
+		    udp = struct.pack("!HHHH", 40000, 9, 12, 0) + b"ping"
+		    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0, me, gw)
+		    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + udp
+		    r.settimeout(0.05)
+		    taken = 0
+		    while time.time() < end:
+		        r.send(b"\xff" * 6 + victim + b"\x08\x00" + ip)
+		        try:
+		            while True:
+		                d, a = r.recvfrom(70000)
+		                taken += a[2] != socket.PACKET_OUTGOING and d[0:6] == victim
+		        except socket.timeout:
+		            pass
+		    print("taken", taken)
+		    sys.exit(0)
+		ll = [l.split()[0] for l in open("/proc/net/if_inet6") if l.split()[5] == IF and l.startswith("fe80")][0]
+		src, dst = bytes.fromhex(ll), socket.inet_pton(socket.AF_INET6, "ff02::1")
+		if sys.argv[1] == "na":
+		    icmp = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + socket.inet_pton(socket.AF_INET6, sys.argv[2])
+		    icmp += struct.pack("!BB", 2, 1) + MAC
+		else:
+		    icmp = struct.pack("!BBHBBHII", 134, 0, 0, 64, 0x08, 1800, 0, 0) + struct.pack("!BB", 1, 1) + MAC
+		    icmp += struct.pack("!BBBBIII", 3, 4, 64, 0xC0, 86400, 14400, 0) + socket.inet_pton(socket.AF_INET6, "fd66::")
+		ph = src + dst + struct.pack("!I3xB", len(icmp), 58)
+		icmp = icmp[:2] + struct.pack("!H", csum(ph + icmp)) + icmp[4:]
+		ip6 = struct.pack("!IHBB", 0x60000000, len(icmp), 58, 255) + src + dst + icmp
+		for _ in range(4):
+		    r.send(b"\x33\x33\x00\x00\x00\x01" + MAC + b"\x86\xdd" + ip6)
+		    time.sleep(0.25)
+		print("sent", ll)
+	PY
+}
+
+# container_mac NS: its eth0's MAC (/sys is the namespace of whoever mounted it: not NS's)
+container_mac() {
+	inside "$1" ip -o link show dev eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
+}
+
+# Outside attack of issue 26: c1 sent frames under c2's MAC (from its own address, which its port
+# let through); the bridge learnt c2's MAC on c1's port and gave c1 c2's traffic. A port passes
+# only frames from its container's own MAC.
+test_a_container_sending_under_another_containers_mac_takes_none_of_its_traffic() {
+	local hport mac2
+	ok "$NETWORK" create n --allow-host-loopback
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	hport=$(free_port)
+	serve host $NET serve-peer 127.0.0.1 "$hport"
+	write_raw_py
+	mac2=$(container_mac c2)
+	ok "$NETWORK" alloc n c3
+	# c2 only listens (it sends no frame to move its MAC back); c3 sends to it.
+	bg sink inside c2 python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("", 9999))
+while True:
+    s.recv(100)'
+	bg steal inside c1 python3 "$TEST_WORK/raw.py" steal "$mac2" 4
+	ok inside c3 python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(150):
+    s.sendto(b"for c2", ("10.89.0.3", 9999))
+    time.sleep(0.02)'
+	wait_until 15 "grep -q taken '$TEST_WORK/steal.out'"
+	cat "$TEST_WORK/steal.out"
+	grep -qx "taken 0" "$TEST_WORK/steal.out" || fail "c1 took c2's frames: $(cat "$TEST_WORK/steal.out")"
+	ok inside c2 $NET whoami 10.0.2.2 "$hport" --timeout 5
+	assert_eq "$OUT" 127.0.0.1 "c2 to the host, after"
+	ok inside c1 $NET whoami 10.0.2.2 "$hport" --timeout 5
+	assert_eq "$OUT" 127.0.0.1 "c1 to the host, under its own MAC"
+}
+
+# Outside attack of issue 26: c1 advertised the gateway's IPv6 address at its own MAC (c2's
+# neighbour cache took it) and advertised itself a router of fd66::/64 (c2 took a default route
+# and an address). A port drops Router Advertisements, Redirects and Neighbor Advertisements of
+# any address but its container's own.
+test_a_container_cannot_claim_the_gateways_ipv6_address_nor_advertise_a_router() {
+	local mac1
+	ok "$NETWORK" create six --ipv6
+	ok "$NETWORK" alloc six c1
+	ok "$NETWORK" alloc six c2
+	serve peer inside c2 $NET serve-peer :: 8080
+	write_raw_py
+	mac1=$(container_mac c1)
+	echo "c1's MAC: $mac1"
+	ok inside c2 python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b"x", ("fd89::1", 9))'
+	wait_until 5 "inside c2 ip -6 neigh show fd89::1 dev eth0 | grep -q lladdr"
+	ok inside c1 python3 "$TEST_WORK/raw.py" na fd89::1
+	ok inside c2 ip -6 neigh show fd89::1 dev eth0
+	echo "c2's neighbour fd89::1: $OUT"
+	case $OUT in *"$mac1"*) fail "c2 has the gateway at c1's MAC: $OUT" ;; esac
+	ok inside c1 python3 "$TEST_WORK/raw.py" ra
+	ok inside c2 ip -6 addr show dev eth0
+	case $OUT in *fd66:*) fail "c2 took an address of c1's advertised prefix: $OUT" ;; esac
+	ok inside c2 ip -6 route show default
+	case $OUT in *fe80:*) fail "c2 took a default route from c1: $OUT" ;; esac
+	ok inside c1 $NET whoami fd89::3 8080 --bind fd89::2 --timeout 5
+	assert_eq "$OUT" fd89::2 "c1 to c2, its own neighbour discovery passed"
+}
+
 # Outside attack of issue 24: an alloc killed once its container's rootlet-portfwd was started,
 # before its pid file was written, left a forwarder nothing recorded, still forwarding the
 # host port to the address the next alloc was given. A container's rootlet-portfwd serves
