@@ -233,13 +233,9 @@ while time.time() < end:
 	wait_until 10 "[ -e '$TEST_WORK/full.ready' ]"
 }
 
-# Issue 24: a blocking connect() to a peer that never answers, restarted on a signal every
-# millisecond, is a new notification each time. Each one's twin is dropped once its call is no
-# longer valid, and at most BP_PENDING_MAX (64) wait at once, two fds each: the supervisor's fds
-# stay bounded (it had 1,024 in seconds), and a new command under it is still served.
-test_a_connect_restarted_every_millisecond_leaves_the_supervisor_fds_bounded() {
-	bypass_netns bp --allow-host-loopback
-	dead=$(free_port)
+# dead_server PORT: a peer on 127.0.0.1:PORT whose accept queue is full for 60 s: a connect()
+# to it waits (its SYNs unanswered).
+dead_server() {
 	bg dead python3 -c '
 import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
@@ -247,8 +243,18 @@ fill = []
 for _ in range(3):
     c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1]))); fill.append(c)
 open(sys.argv[2], "w").close()
-time.sleep(60)' "$dead" "$TEST_WORK/dead.ready"
+time.sleep(60)' "$1" "$TEST_WORK/dead.ready"
 	wait_until 10 "[ -e '$TEST_WORK/dead.ready' ]"
+}
+
+# Issue 24: a blocking connect() to a peer that never answers, restarted on a signal every
+# millisecond, is a new notification each time. Each one's twin is dropped once its call is no
+# longer valid, and at most BP_PENDING_MAX (64) wait at once, two fds each: the supervisor's fds
+# stay bounded (it had 1,024 in seconds), and a new command under it is still served.
+test_a_connect_restarted_every_millisecond_leaves_the_supervisor_fds_bounded() {
+	bypass_netns bp --allow-host-loopback
+	dead=$(free_port)
+	dead_server "$dead"
 	spid=$(pid_of bp bypass.pid)
 	base=$(fd_count "$spid")
 	in_bypass bp "$BUILD/tools/fdflood" 10.0.2.2 "$dead" 5 "$spid"
@@ -828,15 +834,7 @@ test_host_mode_idle_exit_ends_it_even_with_its_directory_gone() {
 test_one_commands_waiting_connects_never_refuse_anothers() {
 	bypass_netns bp --allow-host-loopback
 	dead=$(free_port)
-	bg dead python3 -c '
-import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
-fill = []
-for _ in range(3):
-    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1]))); fill.append(c)
-open(sys.argv[2], "w").close()
-time.sleep(60)' "$dead" "$TEST_WORK/dead.ready"
-	wait_until 10 "[ -e '$TEST_WORK/dead.ready' ]"
+	dead_server "$dead"
 	bg hog "$NETNS" exec bp --bypass -- python3 -c '
 import socket, sys, threading, time
 def hang():
