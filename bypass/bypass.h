@@ -178,6 +178,7 @@ struct bp_state {
 };
 
 int listener_open(struct bp_state *st, int dir_fd, const char *name, struct err *e);
+int bp_open_loop(struct bp_cfg *cfg, struct bp_state *st, const char *name);
 int bp_netns_cookie(uint64_t *ret);
 int listener_watch(struct bp_state *st);
 void listener_clients_close(struct bp_state *st);

@@ -54,6 +54,33 @@ int bp_netns_cookie(uint64_t *ret)
 	return err;
 }
 
+/**
+ * bp_open_loop() - What either mode serves with: /proc, the loop, the twins' defaults and pool,
+ * the table of calls in hand (shared with the standby), the listener socket @name
+ * @cfg:	cfg->err on failure
+ * @st:		the daemon
+ * @name:	the listener socket's name in cfg->state_fd
+ *
+ * Return: 0, or a negative errno
+ */
+int bp_open_loop(struct bp_cfg *cfg, struct bp_state *st, const char *name)
+{
+	int err;
+
+	st->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->proc_fd < 0)
+		return err_errno(&cfg->err, -errno, "/proc");
+	if ((err = evloop_init(&st->ev, cfg->exit_fd)))
+		return err_errno(&cfg->err, err, "event loop");
+	evloop_busy_poll(&st->ev, BP_BUSY_POLL_US);
+	if ((err = twin_defaults_init(st)))
+		return err_errno(&cfg->err, err, "a socket's defaults");
+	if ((err = inflight_init(st)))
+		return err_errno(&cfg->err, err, "the table of calls in hand");
+	twin_pool_refill(st);
+	return listener_open(st, cfg->state_fd, name, &cfg->err);
+}
+
 /* Steps 2 and 3: the holder's userns, then every path the daemon will ever use. */
 static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 {
@@ -66,19 +93,7 @@ static int open_paths(struct bp_cfg *cfg, struct bp_state *st)
 		return err;
 	if ((err = bp_netns_cookie(&st->host_cookie)))
 		return err_errno(&cfg->err, err, "SO_NETNS_COOKIE (Linux 5.14)");
-	st->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (st->proc_fd < 0)
-		return err_errno(&cfg->err, -errno, "/proc");
-	if ((err = evloop_init(&st->ev, cfg->exit_fd)))
-		return err_errno(&cfg->err, err, "event loop");
-	evloop_busy_poll(&st->ev, BP_BUSY_POLL_US);
-	if ((err = twin_defaults_init(st)))
-		return err_errno(&cfg->err, err, "a socket's defaults");
-	if ((err = inflight_init(st)))
-		return err_errno(&cfg->err, err, "the table of calls in hand");
-
-	twin_pool_refill(st);
-	if ((err = listener_open(st, cfg->state_fd, STATE_BYPASS_SOCKET, &cfg->err)))
+	if ((err = bp_open_loop(cfg, st, STATE_BYPASS_SOCKET)))
 		return err;
 	snprintf(api, sizeof(api), "/proc/self/fd/%d/%s", cfg->state_fd, STATE_BYPASS_API);
 	if (!(st->api = apiserver_new(api, &st->ev, bp_api_handle, st, &err)))

@@ -117,16 +117,7 @@ int host_open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	st->standby_pidfile = cfg->host_standby_pid;
 	if ((err = host_cookie_init(st)))
 		return err_errno(&cfg->err, err, "SO_NETNS_COOKIE (Linux 5.14)");
-	st->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (st->proc_fd < 0)
-		return err_errno(&cfg->err, -errno, "/proc");
-	if ((err = evloop_init(&st->ev, cfg->exit_fd)))
-		return err_errno(&cfg->err, err, "event loop");
-	evloop_busy_poll(&st->ev, BP_BUSY_POLL_US);
-	if ((err = twin_defaults_init(st)))
-		return err_errno(&cfg->err, err, "a socket's defaults");
-	twin_pool_refill(st);
-	if ((err = listener_open(st, cfg->state_fd, cfg->host_name, &cfg->err)))
+	if ((err = bp_open_loop(cfg, st, cfg->host_name)))
 		return err;
 	st->host_cfg = cfg;
 	st->state_fd = cfg->state_fd;
