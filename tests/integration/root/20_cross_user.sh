@@ -35,6 +35,9 @@ teardown_owner() {
 	for name in $(owner "$NETNS" list --json 2>/dev/null | jq -r '.[].name'); do
 		owner "$NETNS" del "$name" >/dev/null 2>&1
 	done
+	# A del that could not run (a binary rebuilt under the test, say) leaves no holder either:
+	# its helpers end with it.
+	pkill -KILL -u "$OWNER" -f -- "rootlet-netns-holder $OWNER_STATE " 2>/dev/null
 	rm -rf "$OWNER_STATE"
 }
 
