@@ -160,7 +160,8 @@ int netlink_bridge_add(struct nl_sock *sk, const char *name)
 	if (!msg)
 		return -ENOMEM;
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(msg, IFLA_IFNAME, name) < 0 || !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
 	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
 	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
 	    nla_put(msg, IFLA_BR_MULTI_BOOLOPT, sizeof(opts), &opts) < 0)
