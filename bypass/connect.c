@@ -31,7 +31,9 @@
  *    (one command, one container) wait at once, and BP_PENDING_TOTAL_MAX of all: the next
  *    gets ENOBUFS, never the netns's path (a connect() the policy bypasses must not quietly
  *    go through slirp instead). The bound is the listener's, so that one container's waiting
- *    connects never refuse another's.
+ *    connects never refuse another's; when the bound of all is reached, the listener holding
+ *    the most gives up its newest to one holding fewer (pending_make_room()), so that eight
+ *    containers' waits cannot refuse a ninth's either.
  *
  * A socket that is a twin already (SO_NETNS_COOKIE is the host's) must never be connected
  * from the caller's side to anything the policy keeps inside (the host's loopback, say): its
@@ -144,16 +146,50 @@ static void sweep_expire(struct evloop *l, struct evloop_timer *t)
 		evloop_timer_arm(l, t, mono_ms() + BP_SWEEP_MS);
 }
 
-/* Whether another connect() of @notify_fd's listener may wait, or one more of all. */
-static bool pending_room(const struct bp_state *st, int notify_fd)
+/* How many connect()s of @notify_fd's listener wait. */
+static int pending_of(const struct bp_state *st, int notify_fd)
 {
 	int n = 0;
 
-	if (st->n_pending >= BP_PENDING_TOTAL_MAX)
-		return false;
 	for (const struct bp_pending *p = st->pending; p; p = p->next)
 		n += p->call.notify_fd == notify_fd;
-	return n < BP_PENDING_MAX;
+	return n;
+}
+
+/*
+ * The bound of all is reached: the newest waiting connect() of the listener holding the most
+ * is refused, if that one holds at least two more than @mine. So the waits converge to equal
+ * shares, and any listener gets room while the supervisor serves fewer than
+ * BP_PENDING_TOTAL_MAX of them.
+ */
+static bool pending_make_room(struct bp_state *st, int mine)
+{
+	struct bp_pending *most = NULL;
+	int most_n = 0;
+
+	for (struct bp_pending *p = st->pending; p; p = p->next) {
+		int n = pending_of(st, p->call.notify_fd);
+
+		if (n > most_n) {
+			most = p; /* the list is newest first: its first of that listener */
+			most_n = n;
+		}
+	}
+	if (!most || most_n < mine + 2)
+		return false;
+	finish(st, &most->call, &most->sock, most->twin, -ENOBUFS);
+	pending_drop(st, most);
+	return true;
+}
+
+/* Whether another connect() of @notify_fd's listener may wait (room made if need be). */
+static bool pending_room(struct bp_state *st, int notify_fd)
+{
+	int mine = pending_of(st, notify_fd);
+
+	if (mine >= BP_PENDING_MAX)
+		return false;
+	return st->n_pending < BP_PENDING_TOTAL_MAX || pending_make_room(st, mine);
 }
 
 static int wait_connected(struct bp_state *st, const struct bp_call *c, const struct bp_sock *s,

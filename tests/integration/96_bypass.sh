@@ -832,10 +832,27 @@ test_host_mode_idle_exit_ends_it_even_with_its_directory_gone() {
 # supervisor serves every container of a user namespace). The bound is per listener: one
 # command can only make its own connects fail.
 test_one_commands_waiting_connects_never_refuse_anothers() {
+	waiting_connects_scene 1
+}
+
+# Past the first fix, eight commands of 64 waiting connects each filled the supervisor's bound
+# of all (512), and a ninth command's connect() was refused at once. When the bound of all is
+# reached, a command holding fewer than another gets room: the newest waiting connect of the
+# command holding the most is refused (ENOBUFS) in its place.
+test_many_commands_waiting_connects_never_refuse_another_commands() {
+	waiting_connects_scene 8
+}
+
+# waiting_connects_scene HOGS: HOGS commands under one supervisor each start 80 blocking
+# connects to a peer that never answers; another command's blocking connect() must wait its
+# turn (a signal ends it), not be refused at once.
+waiting_connects_scene() {
+	local i
 	bypass_netns bp --allow-host-loopback
 	dead=$(free_port)
 	dead_server "$dead"
-	bg hog "$NETNS" exec bp --bypass -- python3 -c '
+	for ((i = 1; i <= $1; i++)); do
+		bg "hog$i" "$NETNS" exec bp --bypass -- python3 -c '
 import socket, sys, threading, time
 def hang():
     try:
@@ -845,8 +862,9 @@ def hang():
 for _ in range(80):
     threading.Thread(target=hang, daemon=True).start()
 time.sleep(40)' "$dead"
-	# Past the bound, the hog's own connects are refused: the bound is reached.
-	wait_until 20 "grep -q 'No buffer space' '$TEST_WORK/hog.out'"
+		# Past its bound, each hog's own connects are refused: the bound is reached.
+		wait_until 20 "grep -q 'No buffer space' '$TEST_WORK/hog$i.out'"
+	done
 	# Another command's blocking connect() to the same peer waits its turn (a signal ends it),
 	# never refused at once.
 	in_bypass bp python3 -c '
@@ -862,5 +880,5 @@ except TimeoutError:
     print("waited")
 except OSError as e:
     print("refused", e.strerror)' "$dead"
-	assert_eq "$OUT" "waited" "another command's blocking connect() while the hog waits"
+	assert_eq "$OUT" "waited" "another command's blocking connect() while $1 hog(s) wait"
 }
