@@ -22,6 +22,9 @@ connections/s per round, the helper's fds, peak RSS and RSS after.
 bypass (bench_bypass.py): outbound TCP through rootlet-bypass beside the kernel's loopback,
 rootlet-slirp, slirp4netns, pasta and rootlesskit; connect()'s p50 bypassed against the host's
 and the seccomp-notify floor; the filter's cost to a program without socket calls.
+runtime (bench_runtime.py): podman through rootlet-runtime: outbound and inbound TCP with the
+bypass beside podman's slirp4netns, rootlet-slirp, rootlessport and the kernel's loopback;
+container start with the wrapper, with and without the bypass, beside crun alone.
 network (bench_network.py): container to container on one rootlet-network beside the same path
 made by hand (two veths to a bridge) and a veth pair, alloc's latency (first: the median over
 every network made; warm; the 100th) and the infra's RSS.
@@ -44,8 +47,9 @@ from bench_churn import bench_churn, print_churn
 from bench_front import bench_activation, bench_run, print_activation, print_run
 from bench_network import bench_network, print_network
 from bench_portfwd import bench_portfwd, print_portfwd
+from bench_runtime import bench_runtime, print_runtime
 
-# BENCH_ONLY=slirp, churn, portfwd, network or bypass: one part, while working on it; make bench
+# BENCH_ONLY=slirp, churn, portfwd, network, bypass or runtime: one part, while working on it; make bench
 # runs all.
 ONLY = os.environ.get("BENCH_ONLY", "")
 IPERF_PORT = 15201
@@ -166,7 +170,7 @@ def main():
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.3)
     rows, rr, e2e, fwd, front_run, act, net, bp = [], {}, None, None, None, None, None, None
-    churn = None
+    churn, rt = None, None
     try:
         if ONLY in ("", "slirp"):
             print(f"bench: slirp, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
@@ -187,6 +191,9 @@ def main():
             net = bench_network()
         if ONLY in ("", "bypass"):
             bp = bench_bypass(IPERF_PORT)
+        if ONLY in ("", "runtime"):
+            print("bench: podman through rootlet-runtime", file=sys.stderr)
+            rt = bench_runtime()
     finally:
         iperf_server.terminate()
         # Whatever a failed step left: every netns of the bench's own state root goes.
@@ -209,6 +216,8 @@ def main():
         print_network(net)
     if bp:
         print_bypass(bp)
+    if rt:
+        print_runtime(rt)
     if OLD_TOP:
         print_old_new(rows, fwd)
 
