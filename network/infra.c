@@ -122,7 +122,15 @@ static int entry_live(const char *root, const char *name)
 	return err < 0 ? 0 : err;
 }
 
-static int write_sysctl(const char *path, const char *value, struct err *e)
+/**
+ * write_sysctl() - Set a sysctl of this process's netns
+ * @path:	its file under /proc/sys
+ * @value:	the text written
+ * @e:		the path, when it fails
+ *
+ * Return: 0, or negative errno
+ */
+int write_sysctl(const char *path, const char *value, struct err *e)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
 

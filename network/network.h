@@ -167,6 +167,7 @@ typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, voi
 			    struct err *e);
 int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, void *arg);
 int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e);
+int write_sysctl(const char *path, const char *value, struct err *e);
 int plumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a, int net_fd);
 int unplumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
 int publish_start(struct net_cfg *cfg, const struct net_record *r, struct json_t *a,

@@ -18,6 +18,7 @@
 #include "statedir.h"
 
 #define MAC_LEN NETLINK_MAC_LEN
+#define SYSCTL_PORT_IPV6_FMT "/proc/sys/net/ipv6/conf/%s/disable_ipv6"
 
 /*
  * Theory of operation. The netns of every container of a network and the network's infra
@@ -79,6 +80,20 @@ static int drop_old_eth0(struct err *e)
 	return err == -ENODEV ? 0 : err ? err_errno(e, err, "deleting an old %s", NET_IFNAME) : 0;
 }
 
+/*
+ * A bridge port takes no IPv6 itself: a frame to a link-local group (01:80:c2:00:00:0X) is
+ * passed up on the port before any bridge hook sees it, and IPv6 (which has no reverse-path
+ * filter) would take it there from any source address, the gateway's answers going to whoever
+ * it names. Done before eth0 is up: nothing comes from the container before.
+ */
+static int port_no_ipv6(const char *veth, struct err *e)
+{
+	char path[sizeof(SYSCTL_PORT_IPV6_FMT) + IFNAMSIZ];
+
+	snprintf(path, sizeof(path), SYSCTL_PORT_IPV6_FMT, veth);
+	return write_sysctl(path, "1", e);
+}
+
 /* In the infra: the veth at the network's MTU, its end on the bridge and up, eth0 born in the
  * container's netns with its MAC. */
 static int make_veth(const char *veth, int cnet_fd, unsigned mtu, const uint8_t mac[MAC_LEN],
@@ -110,7 +125,7 @@ static int make_veth(const char *veth, int cnet_fd, unsigned mtu, const uint8_t 
 	else if (err)
 		err_errno(e, err, "making veth %s on %s", veth, NET_BRIDGE);
 	netlink_close(sk);
-	return err;
+	return err ? err : port_no_ipv6(veth, e);
 }
 
 /* eth0's IPv6 address (no DAD: the network's IPAM made it unique) and default route (none on

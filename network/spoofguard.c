@@ -37,15 +37,16 @@
  *     (IPv6 networks, each rule starting `iifname VETH ether saddr MAC ether type ip6`)
  *     ... meta l4proto ipv6-icmp icmpv6 type { nd-router-advert, nd-redirect } drop
  *     ... meta l4proto ipv6-icmp icmpv6 type nd-neighbor-advert
- *         @th,64,10 != fe80::/10 @th,64,128 != IP6 drop
- *     ... ip6 saddr { IP6, fe80::/10, :: } accept
+ *         @th,64,128 != LL @th,64,128 != IP6 drop
+ *     ... ip6 saddr { IP6, LL, :: } accept
  *     drop } }
  * one accept per address of each attachment, pending ones too (a port gets its rules before
  * its veth exists), and a drop for everything else a port sends (other addresses, other ether
  * types, VLAN tags). The MAC is in every rule: a frame under another container's MAC would
  * teach the bridge that MAC on this port, and its frames would come here. RAs and Redirects
  * are the gateway's to send; an NA says where its target is, so a container's NA names its own
- * addresses only (a link-local one is its own as far as its MAC tells). Frames the infra
+ * addresses only. LL is the container's link-local address, the EUI-64 one of its MAC (a
+ * container that gives itself another is not heard on IPv6 from it). Frames the infra
  * itself sends pass the bridge's output hook, not this one. The table is written whole from
  * the record in one transaction (deleted and made again), at every alloc and dealloc and when
  * an infra is made, as the hosts file is: never half a table.
@@ -62,7 +63,7 @@
 #define ICMP6_TYPE_OFFSET 0    /* in the ICMPv6 header */
 #define NA_TARGET_OFFSET  8    /* a Neighbor Advertisement's target address */
 #define IP6_SADDR_OFFSET  8    /* in the IPv6 header */
-#define LINK_LOCAL6_BYTES 2    /* fe80::/10 is decided in the first two bytes */
+#define EUI64_UL_BIT	  0x02 /* the universal/local bit, inverted in a modified EUI-64 */
 #define GUARD_RULES_FIXED 1    /* the last drop */
 #define GUARD_RULES_PER4  2    /* ip, arp */
 #define GUARD_RULES_PER6  6    /* RA, redirect, NA drops; its address, link-local, :: (DAD) */
@@ -263,24 +264,43 @@ static int icmp6_drop(struct guard_batch *gb, const struct port *p, uint8_t type
 }
 
 /*
- * A Neighbor Advertisement for any address but @ip6 (none when NULL) and the link-local ones
- * dropped: a container says where its own addresses are, not where the gateway's or another
- * container's are. A link-local target is its own as far as the port can tell (the Ethernet
- * source, its MAC, is checked).
+ * A Neighbor Advertisement for any address but @ip6 (none when NULL) and the port's link-local
+ * @ll dropped: a container says where its own addresses are, not where the gateway's or
+ * another container's are (another's link-local address included).
  */
-static int na_drop(struct guard_batch *gb, const struct port *p, const struct in6_addr *ip6)
+static int na_drop(struct guard_batch *gb, const struct port *p, const struct in6_addr *ip6,
+		   const struct in6_addr *ll)
 {
-	static const uint8_t na = ND_NEIGHBOR_ADVERT, ll6[LINK_LOCAL6_BYTES] = { 0xfe, 0x80 },
-			     ll6_mask[LINK_LOCAL6_BYTES] = { 0xff, 0xc0 };
+	static const uint8_t na = ND_NEIGHBOR_ADVERT;
 	const struct match m[] = { { NFT_PAYLOAD_TRANSPORT_HEADER, ICMP6_TYPE_OFFSET, sizeof(na),
 				     NFT_CMP_EQ, &na, NULL },
-				   { NFT_PAYLOAD_TRANSPORT_HEADER, NA_TARGET_OFFSET,
-				     LINK_LOCAL6_BYTES, NFT_CMP_NEQ, ll6, ll6_mask },
+				   { NFT_PAYLOAD_TRANSPORT_HEADER, NA_TARGET_OFFSET, sizeof(*ll),
+				     NFT_CMP_NEQ, ll, NULL },
 				   { NFT_PAYLOAD_TRANSPORT_HEADER, NA_TARGET_OFFSET, sizeof(*ip6),
 				     NFT_CMP_NEQ, ip6, NULL },
 				   { 0 } };
 
 	return port_rule(gb, p, ETH_P_IPV6, true, m, NF_DROP);
+}
+
+/*
+ * The link-local address a port's container has: fe80:: and the modified EUI-64 of its MAC
+ * (RFC 4291 appendix A), as the kernel makes it in a new netns (addr_gen_mode 0). Tied to the
+ * MAC, no container can speak from, or advertise, another's.
+ */
+static void link_local_of(const uint8_t mac[ETH_ALEN], struct in6_addr *ll)
+{
+	memset(ll, 0, sizeof(*ll));
+	ll->s6_addr[0] = 0xfe;
+	ll->s6_addr[1] = 0x80;
+	ll->s6_addr[8] = mac[0] ^ EUI64_UL_BIT;
+	ll->s6_addr[9] = mac[1];
+	ll->s6_addr[10] = mac[2];
+	ll->s6_addr[11] = 0xff;
+	ll->s6_addr[12] = 0xfe;
+	ll->s6_addr[13] = mac[3];
+	ll->s6_addr[14] = mac[4];
+	ll->s6_addr[15] = mac[5];
 }
 
 /* An ARP packet from @p: its sender (IPv4 and MAC) is the container's. */
@@ -304,13 +324,11 @@ static int port_rules(struct guard_batch *gb, const struct net_record *rec, json
 	const char *ip = json_string_value(json_object_get(a, "ip"));
 	const char *ip6 = json_string_value(json_object_get(a, "ip6"));
 	const char *mac = json_string_value(json_object_get(a, "mac"));
-	static const uint8_t ll6[LINK_LOCAL6_BYTES] = { 0xfe, 0x80 },
-			     ll6_mask[LINK_LOCAL6_BYTES] = { 0xff, 0xc0 };
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 	struct port p = { .veth = json_string_value(json_object_get(a, "veth")) };
 	bool has6;
 	struct in_addr a4;
-	struct in6_addr a6;
+	struct in6_addr a6, ll;
 	int err;
 
 	if (!p.veth || strlen(p.veth) >= IFNAMSIZ || !mac || attach_parse_mac(mac, p.mac))
@@ -323,13 +341,14 @@ static int port_rules(struct guard_batch *gb, const struct net_record *rec, json
 		return 0;
 	/* Router Advertisements and Redirects: the gateway's to send, never a container's. */
 	has6 = ip6 && inet_pton(AF_INET6, ip6, &a6) == 1;
+	link_local_of(p.mac, &ll);
 	if ((err = icmp6_drop(gb, &p, ND_ROUTER_ADVERT)) ||
-	    (err = icmp6_drop(gb, &p, ND_REDIRECT)) || (err = na_drop(gb, &p, has6 ? &a6 : &any6)))
+	    (err = icmp6_drop(gb, &p, ND_REDIRECT)) ||
+	    (err = na_drop(gb, &p, has6 ? &a6 : &any6, &ll)))
 		return err;
 	if (has6 && (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &a6, NULL, sizeof(a6))))
 		return err;
-	if ((err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, ll6, ll6_mask,
-			     LINK_LOCAL6_BYTES)) ||
+	if ((err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &ll, NULL, sizeof(ll))) ||
 	    (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &any6, NULL, sizeof(any6))))
 		return err;
 	return 0;

@@ -1091,6 +1091,9 @@ test_a_container_sending_from_another_ipv6_address_of_its_subnet_reaches_nothing
 #     prints "taken N", the frames for VICTIM_MAC that came to it meanwhile
 #   na TARGET / ra: an unsolicited override Neighbor Advertisement (TARGET is at our MAC) / a
 #     high-preference Router Advertisement of fd66::/64, from its link-local to ff02::1, 4 times
+#   echo6 SRC DST DSTMAC: an ICMPv6 echo request from SRC to DST (marked ECHO-SPOOF), in a frame
+#     to DSTMAC, 4 times
+#   sniff SECS: prints "got N", the frames marked ECHO-SPOOF that came to it meanwhile
 write_raw_py() {
 	cat >"$TEST_WORK/raw.py" <<-'PY'
 		import fcntl, socket, struct, sys, time
@@ -1129,6 +1132,27 @@ write_raw_py() {
 		        except socket.timeout:
 		            pass
 		    print("taken", taken)
+		    sys.exit(0)
+		if sys.argv[1] == "sniff":
+		    r.settimeout(0.2)
+		    got, end = 0, time.time() + float(sys.argv[2])
+		    while time.time() < end:
+		        try:
+		            got += b"ECHO-SPOOF" in r.recv(70000)
+		        except socket.timeout:
+		            pass
+		    print("got", got)
+		    sys.exit(0)
+		if sys.argv[1] == "echo6":
+		    src, dst = (socket.inet_pton(socket.AF_INET6, a) for a in sys.argv[2:4])
+		    icmp = struct.pack("!BBHHH", 128, 0, 0, 7, 1) + b"ECHO-SPOOF"
+		    ph = src + dst + struct.pack("!I3xB", len(icmp), 58)
+		    icmp = icmp[:2] + struct.pack("!H", csum(ph + icmp)) + icmp[4:]
+		    ip6 = struct.pack("!IHBB", 0x60000000, len(icmp), 58, 64) + src + dst + icmp
+		    for _ in range(4):
+		        r.send(bytes.fromhex(sys.argv[4].replace(":", "")) + MAC + b"\x86\xdd" + ip6)
+		        time.sleep(0.25)
+		    print("sent")
 		    sys.exit(0)
 		ll = [l.split()[0] for l in open("/proc/net/if_inet6") if l.split()[5] == IF and l.startswith("fe80")][0]
 		src, dst = bytes.fromhex(ll), socket.inet_pton(socket.AF_INET6, "ff02::1")
@@ -1226,6 +1250,65 @@ test_a_container_cannot_claim_the_gateways_ipv6_address_nor_advertise_a_router()
 	case $OUT in *fe80:*) fail "c2 took a default route from c1: $OUT" ;; esac
 	ok inside c1 $NET whoami fd89::3 8080 --bind fd89::2 --timeout 5
 	assert_eq "$OUT" fd89::2 "c1 to c2, its own neighbour discovery passed"
+}
+
+# link_local NS: its eth0's link-local IPv6 address
+link_local() {
+	inside "$1" ip -6 -o addr show dev eth0 scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\).*/\1/p'
+}
+
+# Fourth outside attack of issue 24: NAs for any link-local target passed a port, so c1 told c3
+# that c2's link-local address was at c1's MAC, and took c3's datagrams for c2. A port's NA and
+# IPv6 source may be its own link-local address only, the EUI-64 one of its MAC.
+test_a_container_cannot_claim_another_containers_link_local_address() {
+	local mac1 ll2
+	ok "$NETWORK" create six --ipv6
+	for c in c1 c2 c3; do ok "$NETWORK" alloc six $c; done
+	write_raw_py
+	mac1=$(container_mac c1)
+	ll2=$(link_local c2)
+	[ -n "$ll2" ] || fail "c2 has no link-local address"
+	ok inside c3 python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.sendto(b"x", (sys.argv[1], 9, 0, socket.if_nametoindex("eth0")))' "$ll2"
+	wait_until 5 "inside c3 ip -6 neigh show $ll2 dev eth0 | grep -q lladdr"
+	ok inside c1 python3 "$TEST_WORK/raw.py" na "$ll2"
+	ok inside c3 ip -6 neigh show "$ll2" dev eth0
+	echo "c3's neighbour $ll2 (c2's link-local): $OUT"
+	case $OUT in *"$mac1"*) fail "c3 has c2's link-local address at c1's MAC: $OUT" ;; esac
+	ok inside c3 python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.sendto(b"x", (sys.argv[1], 9, 0, socket.if_nametoindex("eth0")))' "$(link_local c1)"
+	wait_until 5 "inside c3 ip -6 neigh show $(link_local c1) dev eth0 | grep -q '$mac1'"
+}
+
+# Fourth outside attack of issue 24: a frame to a link-local group (01:80:c2:00:00:0e, ...03) is
+# passed up on the bridge port before any bridge hook, and the port took IPv6 from any source:
+# c1 sent echo requests from c2's address to the gateway and the infra answered c2. Bridge
+# ports take no IPv6 themselves.
+test_ipv6_from_another_containers_address_to_a_link_local_group_gets_no_answer() {
+	ok "$NETWORK" create six --ipv6
+	ok "$NETWORK" alloc six c1
+	ok "$NETWORK" alloc six c2
+	write_raw_py
+	bg sniff inside c2 python3 "$TEST_WORK/raw.py" sniff 5
+	sleep 0.5
+	for group in 01:80:c2:00:00:0e 01:80:c2:00:00:03; do
+		ok inside c1 python3 "$TEST_WORK/raw.py" echo6 fd89::3 fd89::1 "$group"
+	done
+	wait_until 15 "grep -q got '$TEST_WORK/sniff.out'"
+	cat "$TEST_WORK/sniff.out"
+	grep -qx "got 0" "$TEST_WORK/sniff.out" ||
+		fail "the infra answered c1's requests in c2's name: $(cat "$TEST_WORK/sniff.out")"
+	# c2's own echo request is answered (the kernel fills in a raw ICMPv6 socket's checksum).
+	ok inside c2 python3 -c 'import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.settimeout(3)
+s.sendto(bytes([128, 0, 0, 0, 0, 7, 0, 1]) + b"own", ("fd89::1", 0))
+while s.recv(100)[0] != 129:
+    pass
+print("answered")'
+	assert_eq "$OUT" answered "c2's own echo request to the gateway"
 }
 
 # Outside attack of issue 24: an alloc killed once its container's rootlet-portfwd was started,
