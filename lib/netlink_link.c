@@ -1,9 +1,11 @@
 /* Links of shared networks over rtnetlink (libnl-route-3): veth pairs, bridges, moving links. */
 #include <errno.h>
 #include <linux/if.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
-#include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 
 #include "netlink.h"
@@ -128,25 +130,48 @@ out:
 }
 
 /**
- * netlink_bridge_add() - Make a bridge
+ * netlink_bridge_add() - Make a bridge that learns no address from a link-local frame
  * @sk:		from netlink_open()
  * @name:	its name
  *
  * Unlike libnl's rtnl_link_bridge_add(), a name already taken is an error, not a change of
  * that link: two callers racing for one bridge learn which of them made it.
  *
+ * Frames to the link-local groups (01:80:c2:00:00:0X: LLDP, 802.1X, ...) are taken by the
+ * bridge before any nftables bridge hook sees them, and by default it learns their source
+ * MAC: a port could claim another port's MAC that way, past spoofguard's checks. So the
+ * bridge is born with no_linklocal_learn. libnl-route-3 has no setter for the bridge's
+ * boolean options, so the request is put together with libnl's message calls.
+ *
  * Return: 0 on success, -EEXIST if the name is taken, negative errno
  */
 int netlink_bridge_add(struct nl_sock *sk, const char *name)
 {
-	struct rtnl_link *link = rtnl_link_bridge_alloc();
-	int err;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct br_boolopt_multi opts = {
+		.optval = 1U << BR_BOOLOPT_NO_LL_LEARN,
+		.optmask = 1U << BR_BOOLOPT_NO_LL_LEARN,
+	};
+	struct nlattr *info, *data;
+	struct nl_msg *msg;
+	int err = -ENOMEM;
 
-	if (!link)
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (!msg)
 		return -ENOMEM;
-	rtnl_link_set_name(link, name);
-	err = netlink_errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
-	rtnl_link_put(link);
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    nla_put(msg, IFLA_BR_MULTI_BOOLOPT, sizeof(opts), &opts) < 0)
+		goto out;
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, info);
+	/* nl_send_sync() frees the message whatever happens */
+	return netlink_errno(nl_send_sync(sk, msg));
+out:
+	nlmsg_free(msg);
 	return err;
 }
 

@@ -289,7 +289,7 @@ int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
 	l->frame = malloc(TAP_FRAME_MAX);
 	if (!l->frame || !(l->gro = gro_new(vnet)))
 		return -ENOMEM;
-	if ((err = seqguard_init(&l->seqs)))
+	if ((err = seqguard_init(&l->seqs, mtu)))
 		return err;
 	if ((err = evloop_init(&l->ev, exit_fd)))
 		return err;

@@ -8,9 +8,12 @@
 #include "seg.h"
 #include "slirp.h"
 
+#define IP_VERSION_SHIFT 4 /* the version is the first byte's high nibble */
+#define IP6_VERSION	 6
+
 /**
  * seg_parse() - Whether @f is a TCP segment over IPv4 (no options, unfragmented) or IPv6 (no
- * extension header), and where its parts are
+ * extension header, version 6: libslirp drops any other), and where its parts are
  * @f:		an Ethernet frame
  * @n:		its length
  * @s:		the segment's layout, filled in when it is one
@@ -41,7 +44,8 @@ bool seg_parse(const uint8_t *f, size_t n, struct seg *s)
 	} else if (type == htons(ETH_P_IPV6)) {
 		uint16_t plen;
 
-		if (n < s->l3 + IP6_HLEN || f[s->l3 + IP6_NXT_OFF] != IPPROTO_TCP)
+		if (n < s->l3 + IP6_HLEN || f[s->l3] >> IP_VERSION_SHIFT != IP6_VERSION ||
+		    f[s->l3 + IP6_NXT_OFF] != IPPROTO_TCP)
 			return false;
 		memcpy(&plen, f + s->l3 + IP6_PLEN_OFF, 2);
 		if (ntohs(plen) != n - s->l3 - IP6_HLEN)

@@ -34,7 +34,8 @@
  *
  * A segment that libslirp drops without acknowledging would move our mark past libslirp's:
  * those with a bad IP or TCP checksum, a zero TTL, or no ACK flag after the handshake are
- * dropped here instead; IPv4 TCP with options or trailing bytes (no guest stack sends them) too.
+ * dropped here instead; IPv4 TCP with options or trailing bytes, IP of a wrong version and IPv6
+ * longer than libslirp's MTU (no guest stack sends them) too.
  *
  * Flows live in a table of SEQGUARD_BUCKETS buckets of SEQGUARD_WAYS, by a hash with a random
  * seed; a new flow takes its bucket's least recently seen slot. A segment of a flow not in the
@@ -62,11 +63,13 @@ static bool seq_after(uint32_t a, uint32_t b)
 /**
  * seqguard_init() - An empty table
  * @g:		the guard, zeroed
+ * @mtu:	libslirp's MTU
  *
  * Return: 0, or negative errno
  */
-int seqguard_init(struct seqguard *g)
+int seqguard_init(struct seqguard *g, unsigned mtu)
 {
+	g->mtu = mtu;
 	g->flows = calloc((size_t)SEQGUARD_BUCKETS * SEQGUARD_WAYS, sizeof(*g->flows));
 	if (!g->flows)
 		return -ENOMEM;
@@ -171,10 +174,10 @@ static bool drop(struct seqguard *g, const char *why)
 	return false;
 }
 
-/* IPv4 TCP that seg_parse() does not take: options, trailing bytes, a malformed header. */
 /*
- * Whether a frame seg_parse() refused is TCP all the same (IPv4 with options or trailing bytes,
- * IPv6 with bytes after its payload): libslirp would queue it, so it never passes unchecked.
+ * Whether a frame seg_parse() refused says TCP all the same (IPv4 with options or trailing
+ * bytes, IPv6 with bytes after its payload, either with a wrong version): libslirp would queue
+ * some of them and drop others unread, so none passes unchecked. No real stack sends one.
  */
 static bool ip_tcp(const uint8_t *f, size_t n)
 {
@@ -184,10 +187,9 @@ static bool ip_tcp(const uint8_t *f, size_t n)
 		return false;
 	memcpy(&type, f + ETH_TYPE_OFF, 2);
 	if (type == htons(ETH_P_IP))
-		return f[SLIRP_ETH_HLEN] >> 4 == 4 &&
-		       f[SLIRP_ETH_HLEN + IP4_PROTO_OFF] == IPPROTO_TCP;
+		return f[SLIRP_ETH_HLEN + IP4_PROTO_OFF] == IPPROTO_TCP;
 	return type == htons(ETH_P_IPV6) && n >= SLIRP_ETH_HLEN + IP6_HLEN &&
-	       f[SLIRP_ETH_HLEN] >> 4 == 6 && f[SLIRP_ETH_HLEN + IP6_NEXT_OFF] == IPPROTO_TCP;
+	       f[SLIRP_ETH_HLEN + IP6_NEXT_OFF] == IPPROTO_TCP;
 }
 
 /**
@@ -212,6 +214,8 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 			       ? drop(g,
 				      "IP options, bytes after the segment or a malformed header")
 			       : true;
+	if (s.family == AF_INET6 && n - s.l3 > g->mtu)
+		return drop(g, "IPv6 longer than the MTU (libslirp drops it unread)");
 	end = s.seq + (uint32_t)s.len + (s.flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
 	g->clock++;
 	flow_key(key, &s, f, true);

@@ -26,9 +26,10 @@ struct seqguard {
 	uint32_t clock;
 	unsigned long dropped;
 	int64_t last_ms; /* the last drop: a burst is logged once */
+	unsigned mtu;	 /* libslirp's: it drops a longer IPv6 packet */
 };
 
-int seqguard_init(struct seqguard *g);
+int seqguard_init(struct seqguard *g, unsigned mtu);
 void seqguard_free(struct seqguard *g);
 bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool csum_done);
 void seqguard_to_guest(struct seqguard *g, const uint8_t *f, size_t n);

@@ -1086,7 +1086,8 @@ test_a_container_sending_from_another_ipv6_address_of_its_subnet_reaches_nothing
 }
 
 # raw.py: frames made by hand on a container's eth0 (AF_PACKET), as an attacker in it sends them.
-#   steal VICTIM_MAC SECS: IPv4 from its own address under VICTIM_MAC, broadcast, every 50 ms;
+#   steal VICTIM_MAC SECS [lldp]: IPv4 from its own address under VICTIM_MAC, broadcast, every
+#     50 ms (with lldp: an LLDP frame to the link-local group 01:80:c2:00:00:0e instead);
 #     prints "taken N", the frames for VICTIM_MAC that came to it meanwhile
 #   na TARGET / ra: an unsolicited override Neighbor Advertisement (TARGET is at our MAC) / a
 #     high-preference Router Advertisement of fd66::/64, from its link-local to ff02::1, 4 times
@@ -1112,10 +1113,15 @@ write_raw_py() {
 		    udp = struct.pack("!HHHH", 40000, 9, 12, 0) + b"ping"
 		    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0, me, gw)
 		    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + udp
+		    frame = b"\xff" * 6 + victim + b"\x08\x00" + ip
+		    if sys.argv[4:] == ["lldp"]:
+		        # chassis id, port id, TTL, end: the TLVs of an LLDPDU
+		        tlvs = b"\x02\x07\x04" + victim + b"\x04\x02\x07\x31\x06\x02\x00\x78\x00\x00"
+		        frame = b"\x01\x80\xc2\x00\x00\x0e" + victim + b"\x88\xcc" + tlvs
 		    r.settimeout(0.05)
 		    taken = 0
 		    while time.time() < end:
-		        r.send(b"\xff" * 6 + victim + b"\x08\x00" + ip)
+		        r.send(frame)
 		        try:
 		            while True:
 		                d, a = r.recvfrom(70000)
@@ -1147,10 +1153,9 @@ container_mac() {
 	inside "$1" ip -o link show dev eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
 }
 
-# Outside attack of issue 26: c1 sent frames under c2's MAC (from its own address, which its port
-# let through); the bridge learnt c2's MAC on c1's port and gave c1 c2's traffic. A port passes
-# only frames from its container's own MAC.
-test_a_container_sending_under_another_containers_mac_takes_none_of_its_traffic() {
+# mac_theft_scene [lldp]: c1 sends frames under c2's MAC (raw.py steal) while c3 sends to c2;
+# fails if c1 was given any of c2's frames, or if c1 or c2 lost its own way out.
+mac_theft_scene() {
 	local hport mac2
 	ok "$NETWORK" create n --allow-host-loopback
 	ok "$NETWORK" alloc n c1
@@ -1166,7 +1171,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("", 9999))
 while True:
     s.recv(100)'
-	bg steal inside c1 python3 "$TEST_WORK/raw.py" steal "$mac2" 4
+	bg steal inside c1 python3 "$TEST_WORK/raw.py" steal "$mac2" 4 "$@"
 	ok inside c3 python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for _ in range(150):
@@ -1179,6 +1184,20 @@ for _ in range(150):
 	assert_eq "$OUT" 127.0.0.1 "c2 to the host, after"
 	ok inside c1 $NET whoami 10.0.2.2 "$hport" --timeout 5
 	assert_eq "$OUT" 127.0.0.1 "c1 to the host, under its own MAC"
+}
+
+# Outside attack of issue 26: c1 sent frames under c2's MAC (from its own address, which its port
+# let through); the bridge learnt c2's MAC on c1's port and gave c1 c2's traffic. A port passes
+# only frames from its container's own MAC.
+test_a_container_sending_under_another_containers_mac_takes_none_of_its_traffic() {
+	mac_theft_scene
+}
+
+# Third outside attack of issue 26: frames to a link-local group (LLDP, 01:80:c2:00:00:0e) are
+# taken by the bridge before any nftables bridge hook, and it learnt their source MAC: c1 took
+# c2's MAC that way. The bridge learns from no link-local frame.
+test_a_container_sending_link_local_frames_under_another_containers_mac_takes_none_of_its_traffic() {
+	mac_theft_scene lldp
 }
 
 # Outside attack of issue 26: c1 advertised the gateway's IPv6 address at its own MAC (c2's

@@ -12,6 +12,7 @@
 
 #define ETH 14
 #define BUF 2048
+#define MTU 1500
 
 /*
  * A guest's frame with a TCP segment from @src to @dst (IPv4 or IPv6 text), @flags, @seq, @len
@@ -88,7 +89,7 @@ TEST(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6)
 {
 	struct seqguard g = { 0 };
 
-	CHECK(seqguard_init(&g) == 0);
+	CHECK(seqguard_init(&g, MTU) == 0);
 	CHECK(!gap_passes(failed, &g, AF_INET, "10.0.2.100", "192.0.2.9"));
 	CHECK(!gap_passes(failed, &g, AF_INET6, "fd00::100", "fd77::9"));
 	seqguard_free(&g);
@@ -105,7 +106,7 @@ TEST(a_tcp_frame_with_bytes_after_its_packet_is_dropped)
 	uint8_t f[BUF];
 	size_t n;
 
-	CHECK(seqguard_init(&g) == 0);
+	CHECK(seqguard_init(&g, MTU) == 0);
 	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 2);
 	CHECK(!seqguard_from_guest(&g, f, n, false));
 	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 2);
@@ -125,7 +126,7 @@ TEST(an_ipv6_syn_never_moves_the_mark_of_the_ipv4_flow_of_the_same_addresses)
 	uint8_t f[BUF];
 	size_t n;
 
-	CHECK(seqguard_init(&g) == 0);
+	CHECK(seqguard_init(&g, MTU) == 0);
 	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 1000, SYN, 0, 0);
 	CHECK(seqguard_from_guest(&g, f, n, false));
 	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 1001, ACK, 1, 0);
@@ -137,6 +138,61 @@ TEST(an_ipv6_syn_never_moves_the_mark_of_the_ipv4_flow_of_the_same_addresses)
 	seqguard_free(&g);
 }
 
+/* An IPv6 flow opened by the guest: SYN at 1000, one byte at 1001; its next byte is 1002. */
+static void open_ipv6_flow(int *failed, struct seqguard *g)
+{
+	uint8_t f[BUF];
+	size_t n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0);
+
+	CHECK(seqguard_from_guest(g, f, n, false));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1001, ACK, 1, 0);
+	CHECK(seqguard_from_guest(g, f, n, false));
+}
+
+/*
+ * Third outside attack of issue 26: an IPv6 frame whose version nibble was 0 passed as a TCP
+ * segment and moved the flow's mark, but libslirp drops it unread: the next segment past a
+ * gap then passed. Such a frame never reaches libslirp, and the mark stays.
+ */
+TEST(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark)
+{
+	struct seqguard g = { 0 };
+	uint8_t f[BUF];
+	size_t n;
+
+	CHECK(seqguard_init(&g, MTU) == 0);
+	open_ipv6_flow(failed, &g);
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, 100, 0);
+	f[ETH] &= 0x0f; /* version 0 */
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1102, ACK, 1, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	seqguard_free(&g);
+}
+
+/*
+ * Same class: libslirp drops an IPv6 packet longer than its MTU (with an ICMPv6 Packet Too
+ * Big), so such a segment must not move the mark either.
+ */
+TEST(an_ipv6_segment_longer_than_the_mtu_neither_passes_nor_moves_the_mark)
+{
+	struct seqguard g = { 0 };
+	uint8_t f[BUF];
+	size_t n;
+
+	CHECK(seqguard_init(&g, MTU) == 0);
+	open_ipv6_flow(failed, &g);
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002 + MTU, ACK, 1, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU - 60, 0);
+	CHECK(seqguard_from_guest(&g, f, n, false));
+	seqguard_free(&g);
+}
+
 UNIT_MAIN("slirp-seqguard", T(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6),
 	  T(a_tcp_frame_with_bytes_after_its_packet_is_dropped),
-	  T(an_ipv6_syn_never_moves_the_mark_of_the_ipv4_flow_of_the_same_addresses))
+	  T(an_ipv6_syn_never_moves_the_mark_of_the_ipv4_flow_of_the_same_addresses),
+	  T(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark),
+	  T(an_ipv6_segment_longer_than_the_mtu_neither_passes_nor_moves_the_mark))
