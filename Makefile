@@ -150,8 +150,8 @@ $(B)/unit/test_dns_seccomp: tests/unit/test_dns_seccomp.c tests/unit/unit.h dns/
 	$(CC) -O1 -g $(BASE) -Itests/unit -Idns $(call pkg_cflags,$(LIB_PKGS)) $< dns/seccomp.c \
 		$(LIB_SRCS) -o $@ $(call pkg_libs,$(LIB_PKGS))
 
-$(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h $(LIB_SRCS) $(UNIT_SLIRP_SRCS) \
-		$(wildcard lib/*.h slirp/*.h)
+$(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h tests/unit/frame.h $(LIB_SRCS) \
+		$(UNIT_SLIRP_SRCS) $(wildcard lib/*.h slirp/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Islirp $(call pkg_cflags,$(UNIT_SLIRP_PKGS) slirp) $< \
 		$(LIB_SRCS) $(UNIT_SLIRP_SRCS) -o $@ $(call pkg_libs,$(UNIT_SLIRP_PKGS))

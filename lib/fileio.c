@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,22 +226,24 @@ int dir_remove_contents(int dir_fd)
  * file_sweep_tmp() - Remove the temporary files of @name that writers killed before their
  * rename left (file_write_state()'s, file_write_atomic()'s)
  * @dir_fd:	the directory
- * @name:	the file they were writing
+ * @name:	the file they were writing; a '*' in it stands for any name ("*.json": every
+ *		record's), as in fnmatch(3)
  *
- * Only for a file whose writers hold a lock the caller holds: no writer is alive then.
+ * Only for files whose writers hold a lock the caller holds: no writer is alive then. A
+ * temporary file's FILEIO_TMP_PREFIX leads no name a user can give, so no record is taken.
  */
 void file_sweep_tmp(int dir_fd, const char *name)
 {
-	char prefix[NAME_MAX + 1];
+	char pattern[NAME_MAX + 1];
 	struct dirent *de;
 	DIR *d;
 
-	if (snprintf(prefix, sizeof(prefix), FILEIO_TMP_PREFIX "%s" FILEIO_TMP_INFIX, name) >=
-		    (int)sizeof(prefix) ||
+	if (snprintf(pattern, sizeof(pattern), FILEIO_TMP_PREFIX "%s" FILEIO_TMP_INFIX "*", name) >=
+		    (int)sizeof(pattern) ||
 	    dir_stream(dir_fd, &d))
 		return;
 	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, prefix, strlen(prefix)))
+		if (!fnmatch(pattern, de->d_name, 0))
 			unlinkat(dir_fd, de->d_name, 0);
 	closedir(d);
 }

@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,15 +53,8 @@ void holder_map_warning(const struct usermap_diag *diag, char *buf, size_t len)
 /* A pidfd of @owner, proven its by the start time recorded before: the holder ends with it. */
 static int owner_pidfd(const struct state_owner *owner, int *ret_fd, struct err *e)
 {
-	struct state_owner now;
-	int fd = pidfd_open(owner->pid, 0);
-
-	if (fd < 0 || state_owner_of(owner->pid, &now) || now.start != owner->start) {
-		if (fd >= 0)
-			close(fd);
+	if (proc_pidfd_open(owner->pid, owner->start, ret_fd))
 		return err_make(e, -ESRCH, "--owner %d: it has ended", (int)owner->pid);
-	}
-	*ret_fd = fd;
 	return 0;
 }
 

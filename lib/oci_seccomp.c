@@ -112,6 +112,28 @@ static bool rule_ours_flagged(json_t *rule, const char *name, unsigned arg, unsi
 }
 
 /*
+ * Takes @name (NULL: nothing) out of the names of rule @i of @syscalls; a rule left naming
+ * nothing goes. Returns whether it went.
+ */
+static bool names_drop(json_t *syscalls, size_t i, const char *name)
+{
+	json_t *names = json_object_get(json_array_get(syscalls, i), "names");
+
+	for (size_t j = 0; name && j < json_array_size(names);) {
+		json_t *v = json_array_get(names, j);
+
+		if (json_is_string(v) && !strcmp(json_string_value(v), name))
+			json_array_remove(names, j);
+		else
+			j++;
+	}
+	if (!json_is_array(names) || json_array_size(names) != 0)
+		return false;
+	json_array_remove(syscalls, i);
+	return true;
+}
+
+/*
  * Our rules of an earlier merge, out: @name out of every plain notify rule, or (@flagged) the
  * pair add_flagged() made for it. Whatever else names it is the profile's, and judged as such.
  */
@@ -119,25 +141,16 @@ static void unname_ours(json_t *syscalls, const char *name, bool flagged, unsign
 			unsigned long flag)
 {
 	for (size_t i = 0; i < json_array_size(syscalls);) {
-		json_t *rule = json_array_get(syscalls, i), *names = json_object_get(rule, "names");
+		json_t *rule = json_array_get(syscalls, i);
+		bool ours;
 
 		if (flagged && rule_ours_flagged(rule, name, arg, flag)) {
 			json_array_remove(syscalls, i);
 			continue;
 		}
-		if (!flagged && is_action(json_object_get(rule, "action"), ACT_NOTIFY) &&
-		    rule_unconditioned(rule))
-			for (size_t j = 0; j < json_array_size(names);) {
-				json_t *v = json_array_get(names, j);
-
-				if (json_is_string(v) && !strcmp(json_string_value(v), name))
-					json_array_remove(names, j);
-				else
-					j++;
-			}
-		if (json_is_array(names) && json_array_size(names) == 0)
-			json_array_remove(syscalls, i);
-		else
+		ours = !flagged && is_action(json_object_get(rule, "action"), ACT_NOTIFY) &&
+		       rule_unconditioned(rule);
+		if (!names_drop(syscalls, i, ours ? name : NULL))
 			i++;
 	}
 }
@@ -145,22 +158,9 @@ static void unname_ours(json_t *syscalls, const char *name, bool flagged, unsign
 /* Takes @name out of every (plain allowing) rule naming it; rules left naming nothing go. */
 static void unname(json_t *syscalls, const char *name)
 {
-	for (size_t i = 0; i < json_array_size(syscalls);) {
-		json_t *names = json_object_get(json_array_get(syscalls, i), "names");
-
-		for (size_t j = 0; j < json_array_size(names);) {
-			json_t *v = json_array_get(names, j);
-
-			if (json_is_string(v) && !strcmp(json_string_value(v), name))
-				json_array_remove(names, j);
-			else
-				j++;
-		}
-		if (json_is_array(names) && json_array_size(names) == 0)
-			json_array_remove(syscalls, i);
-		else
+	for (size_t i = 0; i < json_array_size(syscalls);)
+		if (!names_drop(syscalls, i, name))
 			i++;
-	}
 }
 
 /* Whether @name is allowed on a condition only (an argument, a capability). */

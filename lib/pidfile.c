@@ -122,22 +122,17 @@ static int wait_pidfd(int pidfd, int timeout_ms)
  * @pf:		the pid file's content
  * @timeout_ms:	how long to wait after each signal
  *
- * The pidfd is opened before the start time is checked, so a signal can reach only the
- * recorded process, never one that reused its pid.
+ * Signals go through proc_pidfd_open()'s pidfd, so they can reach only the recorded process,
+ * never one that reused its pid.
  *
  * Return: 0 once it is gone (or already was), negative errno on failure
  */
 int pidfile_stop(const struct pidfile *pf, int timeout_ms)
 {
-	unsigned long long start;
-	int pidfd, err = 0;
+	int pidfd, err = proc_pidfd_open(pf->pid, pf->start, &pidfd);
 
-	pidfd = pidfd_open(pf->pid, 0);
-	if (pidfd < 0)
-		return errno == ESRCH ? 0 : -errno;
-	if (proc_start_time(pf->pid, &start) || start != pf->start)
-		goto out;
-
+	if (err)
+		return err == -ESRCH ? 0 : err;
 	if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH) {
 		err = -errno;
 		goto out;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -94,6 +95,39 @@ int proc_start_time_at(int proc_fd, pid_t pid, unsigned long long *ret_start)
 int proc_start_time(pid_t pid, unsigned long long *ret_start)
 {
 	return proc_start_time_at(AT_FDCWD, pid, ret_start);
+}
+
+/**
+ * proc_pidfd_open() - A pidfd of the process that runs as @pid and started at @start
+ * @pid:	process id
+ * @start:	its start time, as proc_start_time() read it when it was recorded
+ * @ret_fd:	set to the pidfd; -1 on failure
+ *
+ * The pidfd is taken first and the start time read after: a match then proves that the pid
+ * was the recorded process's all along (it started before, and runs still), so the pidfd is
+ * its and never a process's that reused the pid.
+ *
+ * Return: 0 on success, -ESRCH if it has exited or the pid is someone else's now, other
+ * negative errno (pidfd_open()'s, proc_start_time()'s)
+ */
+int proc_pidfd_open(pid_t pid, unsigned long long start, int *ret_fd)
+{
+	unsigned long long now;
+	int fd, err;
+
+	*ret_fd = -1;
+	fd = pidfd_open(pid, 0);
+	if (fd < 0)
+		return -errno;
+	err = proc_start_time(pid, &now);
+	if (!err && now != start)
+		err = -ESRCH;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*ret_fd = fd;
+	return 0;
 }
 
 /**

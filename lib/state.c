@@ -9,13 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "nsfd.h"
-#include "pidfile.h"
 #include "proc.h"
 #include "state.h"
 
@@ -227,7 +225,6 @@ int state_live(int dir_fd, const struct netns_state *st)
 int state_ns_open(int dir_fd, const struct netns_state *st, int *ret_user_fd, int *ret_net_fd)
 {
 	int pidfd = -1, user_fd = -1, net_fd = -1, err;
-	unsigned long long start;
 	struct pollfd pfd;
 	char path[64];
 
@@ -239,15 +236,8 @@ int state_ns_open(int dir_fd, const struct netns_state *st, int *ret_user_fd, in
 		return 0;
 	}
 
-	pidfd = pidfd_open(st->holder_pid, 0);
-	if (pidfd < 0)
-		return -errno;
-	if ((err = proc_start_time(st->holder_pid, &start)))
-		goto out;
-	if (start != st->holder_start) {
-		err = -ESRCH;
-		goto out;
-	}
+	if ((err = proc_pidfd_open(st->holder_pid, st->holder_start, &pidfd)))
+		return err;
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)st->holder_pid);
 	if ((err = ns_open_at(AT_FDCWD, path, CLONE_NEWUSER, &user_fd)))
 		goto out;
@@ -287,21 +277,13 @@ out:
 int state_holder_pidfd(int dir_fd, int *ret_fd)
 {
 	struct netns_state st;
-	struct pidfile pf;
-	int err, fd;
+	int err;
 
 	*ret_fd = -1;
 	if ((err = state_read(dir_fd, &st)))
 		return err;
 	if (state_is_host(&st))
 		return 0;
-	fd = pidfd_open(st.holder_pid, 0);
-	pf = (struct pidfile){ .pid = st.holder_pid, .start = st.holder_start };
-	if (fd < 0 || pidfile_live(&pf) != 1) {
-		if (fd >= 0)
-			close(fd);
-		return -ESRCH;
-	}
-	*ret_fd = fd;
-	return 0;
+	/* Whatever kept it from being watched, it cannot be: the entry counts as stale. */
+	return proc_pidfd_open(st.holder_pid, st.holder_start, ret_fd) ? -ESRCH : 0;
 }

@@ -34,10 +34,15 @@ def kib(pid, field):
 
 
 def fds(pid):
+    """How many fds @pid has open, as the kernel counts them: the size of /proc/PID/fd (Linux
+    6.2), which a stat() reads even of a process that is not dumpable (rootlet-slirp and pasta
+    are not), whose fd directory root alone may list (tests/integration/lib.sh's fd_count).
+    Before 6.2 that size is 0, and the listing is tried; -1 when neither can be read."""
     try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
+        size = os.stat(f"/proc/{pid}/fd").st_size
+        return size if size > 0 else len(os.listdir(f"/proc/{pid}/fd"))
     except OSError:
-        return -1  # a helper in a user namespace of its own is not ours to look into
+        return -1
 
 
 def one_run(h, run):
@@ -68,8 +73,7 @@ def one_run(h, run):
 
 
 def bench_churn():
-    # As the issue ran them (HELPER -c ... tap0), no sandbox: its own user namespace would hide
-    # the helper's fds from us.
+    # As the issue ran them (HELPER -c ... tap0), no sandbox.
     helpers = [Slirpish(binary("rootlet-slirp"), "rootlet-slirp", []),
                Slirpish(shutil.which("slirp4netns"), "slirp4netns", []),
                Pasta()]

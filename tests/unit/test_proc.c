@@ -1,5 +1,7 @@
-/* Unit tests of /proc parsing: start time (the pid-reuse guard) and zombies. */
+/* Unit tests of /proc parsing: start time (the pid-reuse guard), zombies, pidfds proven by it. */
 #include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -46,5 +48,37 @@ TEST(own_start_time_is_stable_and_status_has_rss)
 	CHECK(proc_status_kib(getpid(), "NoSuchField", &rss) == -ENODATA);
 }
 
+TEST(pidfd_is_taken_for_the_recorded_start_time_only)
+{
+	unsigned long long start = 0;
+	int fd = -2;
+
+	CHECK(proc_start_time(getpid(), &start) == 0);
+	CHECK(proc_pidfd_open(getpid(), start, &fd) == 0 && fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	/* The same pid with another start time is a process that reused it: not ours to watch. */
+	CHECK(proc_pidfd_open(getpid(), start + 1, &fd) == -ESRCH && fd == -1);
+}
+
+TEST(pidfd_of_an_exited_process_is_refused)
+{
+	unsigned long long start = 0;
+	pid_t child = fork();
+	int fd = -2;
+
+	if (child == 0)
+		pause();
+	CHECK(child > 0 && proc_start_time(child, &start) == 0);
+	kill(child, SIGKILL);
+	/* Not reaped yet: a zombie, which pidfd_open() still takes, has ended all the same. */
+	CHECK(waitid(P_PID, child, NULL, WEXITED | WNOWAIT) == 0);
+	CHECK(proc_pidfd_open(child, start, &fd) == -ESRCH && fd == -1);
+	waitpid(child, NULL, 0);
+	CHECK(proc_pidfd_open(child, start, &fd) == -ESRCH && fd == -1);
+}
+
 UNIT_MAIN("proc", T(start_time_read_after_tricky_comm), T(zombie_counts_as_exited),
-	  T(malformed_stat_refused), T(own_start_time_is_stable_and_status_has_rss))
+	  T(malformed_stat_refused), T(own_start_time_is_stable_and_status_has_rss),
+	  T(pidfd_is_taken_for_the_recorded_start_time_only),
+	  T(pidfd_of_an_exited_process_is_refused))

@@ -1,13 +1,8 @@
 /* Unit tests of rootlet-slirp's coalescing of TCP segments and ACKs to the guest (slirp/gro.c). */
-#include <arpa/inet.h>
-#include <netinet/ip.h>
-#include <netinet/ip6.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
-#include <linux/if_ether.h>
 #include <linux/virtio_net.h>
 
+#include "frame.h"
 #include "loop.h"
 #include "slirp.h"
 #include "unit.h"
@@ -16,58 +11,42 @@
 #define MSS 1000
 #define BUF 70000
 
+/* A segment of @family's flow from port @sport to the guest's port 40000, acknowledging 7. */
+static struct frame_tcp flow(int family, uint16_t sport)
+{
+	bool v4 = family == AF_INET;
+
+	return (struct frame_tcp){ .family = family,
+				   .src = v4 ? "10.0.2.2" : "fd00::2",
+				   .dst = v4 ? "10.0.2.100" : "fd00::100",
+				   .sport = sport,
+				   .dport = 40000,
+				   .window = 1000,
+				   .ack = 7 };
+}
+
 /* An Ethernet frame with a TCP segment: @flags, @seq, @len bytes of payload @fill. */
 static size_t segment(uint8_t *f, int family, uint16_t sport, uint32_t seq, uint8_t flags,
 		      size_t len, uint8_t fill)
 {
-	size_t l3 = ETH, l4 = l3 + (family == AF_INET ? 20 : 40);
-	uint16_t type = htons(family == AF_INET ? ETH_P_IP : ETH_P_IPV6);
-	struct tcphdr th = { .source = htons(sport),
-			     .dest = htons(40000),
-			     .seq = htonl(seq),
-			     .ack_seq = htonl(7),
-			     .doff = 5,
-			     .window = htons(1000) };
+	struct frame_tcp s = flow(family, sport);
 
-	memset(f, 0, l4 + sizeof(th) + len);
-	memset(f, 0xaa, 12);
-	memcpy(f + 12, &type, 2);
-	/* Headers are built aligned and copied in: after Ethernet's 14 bytes they are not. */
-	if (family == AF_INET) {
-		struct iphdr ip = { .version = 4,
-				    .ihl = 5,
-				    .ttl = 64,
-				    .protocol = IPPROTO_TCP,
-				    .tot_len = htons((uint16_t)(20 + sizeof(th) + len)),
-				    .saddr = htonl(0x0a000202),
-				    .daddr = htonl(0x0a000264) };
-
-		memcpy(f + l3, &ip, sizeof(ip));
-	} else {
-		struct ip6_hdr ip6 = { 0 };
-
-		ip6.ip6_vfc = 0x60;
-		ip6.ip6_nxt = IPPROTO_TCP;
-		ip6.ip6_hlim = 64;
-		ip6.ip6_plen = htons((uint16_t)(sizeof(th) + len));
-		inet_pton(AF_INET6, "fd00::2", &ip6.ip6_src);
-		inet_pton(AF_INET6, "fd00::100", &ip6.ip6_dst);
-		memcpy(f + l3, &ip6, sizeof(ip6));
-	}
-	memcpy(f + l4, &th, sizeof(th));
-	f[l4 + 13] = flags;
-	memset(f + l4 + sizeof(th), fill, len);
-	return l4 + sizeof(th) + len;
+	s.seq = seq;
+	s.flags = flags;
+	s.len = len;
+	s.fill = fill;
+	return frame_tcp(f, &s);
 }
 
 /* A pure ACK of @family's flow from port @sport: sequence @seq, acknowledging @ack. */
 static size_t pure_ack(uint8_t *f, int family, uint16_t sport, uint32_t seq, uint32_t ack)
 {
-	size_t n = segment(f, family, sport, seq, TH_ACK, 0, 0);
-	uint32_t v = htonl(ack);
+	struct frame_tcp s = flow(family, sport);
 
-	memcpy(f + ETH + (family == AF_INET ? 20 : 40) + 8, &v, 4);
-	return n;
+	s.seq = seq;
+	s.ack = ack;
+	s.flags = TH_ACK;
+	return frame_tcp(f, &s);
 }
 
 /* The acknowledgement number of the IPv4 segment in @f. */
@@ -88,32 +67,15 @@ static uint16_t be16_at(const uint8_t *f, size_t off)
 	return ntohs(v);
 }
 
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	uint16_t w;
-
-	for (; len >= 2; p += 2, len -= 2) {
-		memcpy(&w, p, 2);
-		sum += w;
-	}
-	if (len)
-		sum += htons((uint16_t)(*p << 8));
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
 /* Finishes a NEEDS_CSUM frame as the kernel would, then checks it against the pseudo-header. */
 static int tcp_csum_ok(uint8_t *f, size_t n, const struct virtio_net_hdr *h, int family)
 {
 	uint16_t tcp_len = (uint16_t)(n - h->csum_start), c;
-	uint32_t sum;
 
-	c = (uint16_t)~sum16(f + h->csum_start, n - h->csum_start, 0);
+	c = (uint16_t)~frame_sum(f + h->csum_start, n - h->csum_start, 0);
 	memcpy(f + h->csum_start + h->csum_offset, &c, 2);
-	sum = family == AF_INET ? sum16(f + ETH + 12, 8, 0) : sum16(f + ETH + 8, 32, 0);
-	sum += htons(IPPROTO_TCP) + htons(tcp_len);
-	return sum16(f + h->csum_start, tcp_len, sum) == 0xffff;
+	return frame_sum(f + h->csum_start, tcp_len, frame_pseudo_sum(f, family, tcp_len)) ==
+	       0xffff;
 }
 
 /* One frame written to a plain "tap": its length. */
@@ -186,7 +148,7 @@ TEST(contiguous_segments_become_one_tso_frame_with_valid_checksums)
 	CHECK(h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && h.hdr_len == ETH + 40);
 	CHECK(h.csum_start == ETH + 20 && h.csum_offset == 16);
 	CHECK(be16_at(r.out, ETH + 2) == 40 + 3 * MSS);
-	CHECK(sum16(r.out + ETH, 20, 0) == 0xffff); /* IP header checksum */
+	CHECK(frame_sum(r.out + ETH, 20, 0) == 0xffff); /* IP header checksum */
 	CHECK(r.out[ETH + 40] == 'a' && r.out[ETH + 40 + MSS] == 'b' &&
 	      r.out[ETH + 40 + 3 * MSS - 1] == 'c');
 	CHECK(n > 0 && tcp_csum_ok(r.out, (size_t)n, &h, AF_INET));

@@ -1,12 +1,5 @@
 /* Unit tests of rootlet-slirp's order guard on the guest's TCP segments (slirp/seqguard.c). */
-#include <arpa/inet.h>
-#include <netinet/ip.h>
-#include <netinet/ip6.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <linux/if_ether.h>
-
-#include "csum.h"
+#include "frame.h"
 #include "seqguard.h"
 #include "unit.h"
 
@@ -22,50 +15,18 @@
 static size_t segment(uint8_t *f, int family, const char *src, const char *dst, uint32_t seq,
 		      uint8_t flags, size_t len, size_t pad)
 {
-	size_t l3 = ETH, l4 = l3 + (family == AF_INET ? 20 : 40), tl = 20 + len;
-	uint16_t type = htons(family == AF_INET ? ETH_P_IP : ETH_P_IPV6), sum16;
-	struct tcphdr th = { .source = htons(40000),
-			     .dest = htons(7001),
-			     .seq = htonl(seq),
-			     .ack_seq = htonl(1),
-			     .doff = 5,
-			     .window = htons(65535) };
-	uint64_t sum;
-
-	memset(f, 0, l4 + tl + pad);
-	memset(f, 0xaa, 12);
-	memcpy(f + 12, &type, 2);
-	if (family == AF_INET) {
-		struct iphdr ip = { .version = 4,
-				    .ihl = 5,
-				    .ttl = 64,
-				    .protocol = IPPROTO_TCP,
-				    .tot_len = htons((uint16_t)(20 + tl)) };
-
-		inet_pton(AF_INET, src, &ip.saddr);
-		inet_pton(AF_INET, dst, &ip.daddr);
-		ip.check = (uint16_t)~csum_fold(csum_add((uint8_t *)&ip, sizeof(ip), 0));
-		memcpy(f + l3, &ip, sizeof(ip));
-		sum = csum_add(f + l3 + 12, 8, 0);
-	} else {
-		struct ip6_hdr ip6 = { 0 };
-
-		ip6.ip6_vfc = 0x60;
-		ip6.ip6_nxt = IPPROTO_TCP;
-		ip6.ip6_hlim = 64;
-		ip6.ip6_plen = htons((uint16_t)tl);
-		inet_pton(AF_INET6, src, &ip6.ip6_src);
-		inet_pton(AF_INET6, dst, &ip6.ip6_dst);
-		memcpy(f + l3, &ip6, sizeof(ip6));
-		sum = csum_add(f + l3 + 8, 32, 0);
-	}
-	memcpy(f + l4, &th, sizeof(th));
-	f[l4 + 13] = flags;
-	memset(f + l4 + 20, 'x', len);
-	sum += htons(IPPROTO_TCP) + htons((uint16_t)tl);
-	sum16 = (uint16_t)~csum_fold(csum_add(f + l4, tl, sum));
-	memcpy(f + l4 + 16, &sum16, 2);
-	return l4 + tl + pad;
+	return frame_tcp(f, &(struct frame_tcp){ .family = family,
+						 .src = src,
+						 .dst = dst,
+						 .sport = 40000,
+						 .dport = 7001,
+						 .window = 65535,
+						 .seq = seq,
+						 .ack = 1,
+						 .flags = flags,
+						 .len = len,
+						 .fill = 'x',
+						 .pad = pad });
 }
 
 #define SYN 0x02
