@@ -80,7 +80,7 @@
 #define HEX_BASE      16
 #define HOST_PREFIX   "bypass@host-" /* --engine-pid: bypass@host-INODE.sock, the wrapper's name */
 #define ENGINE_NS     "ns/user"
-#define ENGINE_GONE_MS 1000 /* the engine ended: idle this long ends us */
+#define ENGINE_END_MS 1000 /* the engine ended: idle this long ends us */
 
 /*
  * --engine-pid: the engine's user namespace joined (its pidfd kept, checked live after the
@@ -129,8 +129,8 @@ static void engine_gone(struct evloop *l, void *obj, int fd, uint32_t events)
 	evloop_unwatch(l, fd);
 	log_info("the engine (pid %d) ended: exiting once no container is served",
 		 (int)st->host_cfg->engine_pid);
-	if (!st->idle_exit_ms || st->idle_exit_ms > ENGINE_GONE_MS)
-		st->idle_exit_ms = ENGINE_GONE_MS;
+	if (!st->idle_exit_ms || st->idle_exit_ms > ENGINE_END_MS)
+		st->idle_exit_ms = ENGINE_END_MS;
 	host_idle_update(st);
 }
 

@@ -155,7 +155,8 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || v <= 0 || v > INT_MAX)
-				return usage_error(cfg, "--engine-pid '%s': not a process id", optarg);
+				return usage_error(cfg, "--engine-pid '%s': not a process id",
+						   optarg);
 			cfg->engine_pid = (pid_t)v;
 			break;
 		}
@@ -177,7 +178,8 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 			"--host takes no --netns, --publish, --exclude, "
 			"--allow-host-loopback or --ipv6: each container's own are used");
 	if (!cfg->host && (cfg->socket_arg || cfg->idle_exit_s || cfg->engine_pid))
-		return usage_error(cfg, "%s", "--socket, --idle-exit and --engine-pid go with --host");
+		return usage_error(cfg, "%s",
+				   "--socket, --idle-exit and --engine-pid go with --host");
 	if (!cfg->host && !cfg->netns_arg)
 		return usage_error(cfg, "%s", "--netns NAME (or --host) is needed");
 	return 0;

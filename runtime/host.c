@@ -39,18 +39,18 @@
  * never wait for each other, nor for a container created and not yet started.
  */
 
-#define HOST_PREFIX   "bypass@host-"
-#define HOST_SUFFIX   ".sock"
-#define HOST_LOG      ".log"
-#define HOST_LOCK     ".lock"
-#define HOST_IDLE_S   "10"  /* the daemon ends this long after its last container */
-#define HOST_READY_MS 5000  /* its start, from exec to ready */
-#define HOST_LOCK_FD  256   /* the lock kept across the exec: above an engine's preserved fds */
-#define HOST_FD_MAX   (~0U) /* close_range()'s "every fd from here" */
-#define HOST_LOG_MODE 0600
-#define HOST_NAME_LEN 64		   /* bypass@host-INODE.sock */
-#define HOST_FILE_LEN (HOST_NAME_LEN + 16) /* ... and a suffix */
-#define HOST_KIT_CHILD "child_pid"	   /* in $ROOTLESSKIT_STATE_DIR: its child's pid */
+#define HOST_PREFIX    "bypass@host-"
+#define HOST_SUFFIX    ".sock"
+#define HOST_LOG       ".log"
+#define HOST_LOCK      ".lock"
+#define HOST_IDLE_S    "10"  /* the daemon ends this long after its last container */
+#define HOST_READY_MS  5000  /* its start, from exec to ready */
+#define HOST_LOCK_FD   256   /* the lock kept across the exec: above an engine's preserved fds */
+#define HOST_FD_MAX    (~0U) /* close_range()'s "every fd from here" */
+#define HOST_LOG_MODE  0600
+#define HOST_NAME_LEN  64		    /* bypass@host-INODE.sock */
+#define HOST_FILE_LEN  (HOST_NAME_LEN + 16) /* ... and a suffix */
+#define HOST_KIT_CHILD "child_pid"	    /* in $ROOTLESSKIT_STATE_DIR: its child's pid */
 #define HOST_PID_TEXT  24
 
 /* The daemon, from a grandchild of ours: detached, fd 3 its ready pipe. */

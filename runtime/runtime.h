@@ -48,6 +48,7 @@ struct rt_cfg {
 int rt_args_parse(int argc, char **argv, struct rt_cfg *cfg, struct err *e);
 bool rt_args_is_create(const struct rt_cfg *cfg);
 int rt_args_config_path(const struct rt_cfg *cfg, char *buf, size_t len);
+const char *rt_args_global(const struct rt_cfg *cfg, const char *name);
 int rt_choose(const char *option, struct rt_choice *ret, struct err *e);
 int rt_bypass(const struct rt_cfg *cfg, const char *config_path, struct rt_ask *ask, struct err *e);
 int rt_supervisor_check(int entry_fd, const char *name, const struct rt_ask *ask, struct err *e);

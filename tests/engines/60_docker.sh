@@ -90,6 +90,7 @@ test_docker_exec_stop_rm_through_the_bypass_leave_nothing() {
 		id=$OUT
 		pid=$("$DOCKER" inspect --format '{{.State.Pid}}' "d$under")
 		wait_until 10 "[ \"\$(host_counter filters)\" -ge 1 ]"
+		[ -e "$ROOTLET_STATE_DIR/runtime@$id" ] || fail "$under: no record of its runtime"
 		run "$DOCKER" exec "d$under" sh -c 'echo exec-ok; exit 3'
 		assert_eq "$RC" 3 "$under: docker exec's status"
 		assert_eq "$OUT" exec-ok "$under: exec's output"
@@ -122,13 +123,15 @@ test_dockerd_killed_leaves_the_supervisor_nothing_once_its_containers_are_gone()
 }
 
 # Inside rootlesskit with no supervisor in the host's netns, create fails with what to start
-# (one never starts one itself: it would be in rootlesskit's netns, behind its slirp).
+# (one never starts one itself: it would be in rootlesskit's netns, behind its slirp). Docker
+# shows it: the wrapper writes its line to runc's --log file too, where containerd reads it.
 test_docker_without_a_host_supervisor_the_create_fails_naming_what_to_start() {
 	docker_up
 	kill "$(cut -d' ' -f1 "$HOST_SOCK.pid")"
 	wait_until 10 "[ ! -e '$HOST_SOCK.pid' ]"
 	drun --rm --runtime rootlet-runc "$ENG_IMAGE" true
 	[ "$RC" -ne 0 ] || fail "a container ran with no supervisor"
+	assert_match "$ERR" "rootlet-runtime: create: bypass: no rootlet-bypass --host serves this rootlesskit's user namespace \([0-9]+\); start one in the host's netns: rootlet-bypass --host --engine-pid [0-9]+" "what Docker says"
 	[ ! -e "$HOST_SOCK.pid" ] || fail "a supervisor was started inside rootlesskit"
 	drun --rm --runtime rootlet-runc --network none "$ENG_IMAGE" true
 	[ "$RC" -ne 0 ] || fail "a container of no network ran with no supervisor"
