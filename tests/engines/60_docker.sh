@@ -136,3 +136,25 @@ test_docker_without_a_host_supervisor_the_create_fails_naming_what_to_start() {
 	drun --rm --runtime rootlet-runc --network none "$ENG_IMAGE" true
 	[ "$RC" -ne 0 ] || fail "a container of no network ran with no supervisor"
 }
+
+# Docker's other networks name no netns path either: --network host shares rootlesskit's netns
+# (its default route is slirp's: 10.0.2.2 bypassed to the host's loopback, as asked), and
+# --network none has no route at all (nothing bypassed: the connect() fails inside, as without
+# the bypass, and the supervisor counts nothing).
+test_docker_host_and_none_networks_are_served_by_their_own_routes() {
+	docker_up
+	IPORT=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$IPORT" --with-port
+	drun --rm --runtime rootlet-runc --network host "${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" \
+		$CNET where 10.0.2.2 "$IPORT"
+	[ "$RC" -eq 0 ] || fail "--network host: docker run exited $RC: $ERR"
+	is_twin "--network host"
+	drun --rm --network none "${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" $CNET where 10.0.2.2 "$IPORT"
+	plain=$(echo "$ERR" | grep '^where:')
+	before=$(host_counter bypassed)
+	drun --rm --runtime rootlet-runc --network none "${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" \
+		$CNET where 10.0.2.2 "$IPORT"
+	[ "$RC" -ne 0 ] || fail "--network none reached the host: $OUT"
+	assert_eq "$(echo "$ERR" | grep '^where:')" "$plain" "--network none: the connect()'s error"
+	assert_eq "$(host_counter bypassed)" "$before" "--network none: connect()s bypassed"
+}
