@@ -22,6 +22,7 @@ struct bp_cfg {
 				   policy (host.c) */
 	const char *socket_arg; /* --socket PATH (--host) */
 	int idle_exit_s;	/* --idle-exit SECONDS (--host): 0 never */
+	pid_t engine_pid;	/* --engine-pid PID (--host): its userns joined, its end awaited */
 	char host_name[NAME_MAX + 1];	     /* --host: the socket's name in state_fd */
 	char host_pid[NAME_MAX + 1];	     /* ... its pid file's */
 	char host_standby_pid[NAME_MAX + 1]; /* ... its standby's */
@@ -151,6 +152,7 @@ struct bp_state {
 	const char *pidfile;		 /* in state_fd: the active's and the standby's */
 	const char *standby_pidfile;
 	int64_t idle_exit_ms; /* --host: no container for this long ends it; 0 never */
+	int engine_pidfd;     /* --engine-pid: the engine, until it ends; or -1 */
 	struct evloop_timer idle;
 	const struct bp_cfg *host_cfg; /* --host: its files' names, removed at its end */
 	struct bp_counters n;
@@ -252,6 +254,7 @@ int host_open_paths(struct bp_cfg *cfg, struct bp_state *st);
 int host_policy(struct bp_state *st, const char *text, size_t len, int pid, struct bp_policy **ret);
 void host_idle_update(struct bp_state *st);
 void host_unlink(struct bp_state *st);
+int host_engine_watch(struct bp_state *st);
 bool notifiers_none(const struct bp_state *st);
 void bp_daemon_free(struct bp_state *st);
 

@@ -178,6 +178,7 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			       .state_fd = -1,
 			       .exit_fd = -1,
 			       .holder_pidfd = -1,
+			       .engine_pidfd = -1,
 			       .sweep = { .expire_ms = -1 },
 			       .inherited = { -1, -1 },
 			       .host = cfg->host,

@@ -5,9 +5,14 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <net/route.h>
+#include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apiserver.h"
@@ -15,6 +20,7 @@
 #include "lock.h"
 #include "log.h"
 #include "monoclock.h"
+#include "nsfd.h"
 #include "pidfile.h"
 #include "state.h"
 #include "statedir.h"
@@ -45,6 +51,17 @@
  * A container's policy ends with its listener (its processes all gone). With --idle-exit, the
  * daemon ends once no container has been served for that long: the runtime wrapper starts one
  * per user namespace when none runs (rootlet-runtime(1)).
+ *
+ * --engine-pid: rootless Docker runs its runtime inside rootlesskit's user *and* network
+ * namespaces, where a daemon the wrapper started would make its twins behind rootlesskit's
+ * slirp. So there the user starts us in the host's netns, naming the engine (dockerd), and we
+ * join the engine's user namespace before anything else is opened there: in it we are root, as
+ * a daemon podman's wrapper started is in podman's, with CAP_SYS_PTRACE over its containers
+ * and a sandbox of our own; only the user who owns that namespace may join it (setns() wants
+ * CAP_SYS_ADMIN over it). Our socket is then named for that namespace, the name the wrapper
+ * inside computes from its own (bypass@host-INODE.sock), and our peers' credentials are
+ * checked in it: its root is the user, anyone else is unmapped. Once the engine has ended
+ * (kill -9 too) and no container of it is served, we end as an idle daemon does.
  */
 
 #define HOST_SOCKET   "bypass@host.sock" /* '@': no netns name, so list and gc pass it by */
@@ -61,6 +78,75 @@
 #define MS_PER_S      1000
 #define BITS_PER_BYTE 8
 #define HEX_BASE      16
+#define HOST_PREFIX   "bypass@host-" /* --engine-pid: bypass@host-INODE.sock, the wrapper's name */
+#define ENGINE_NS     "ns/user"
+#define ENGINE_END_MS 1000 /* the engine ended: idle this long ends us */
+
+/*
+ * --engine-pid: the engine's user namespace joined (its pidfd kept, checked live after the
+ * namespace was opened, so the namespace is that process's), and the default socket named for
+ * that namespace.
+ */
+static int engine_join(struct bp_cfg *cfg, struct bp_state *st, char *name, size_t len)
+{
+	char path[PATH_MAX];
+	struct pollfd alive;
+	struct stat ns;
+	int fd, err;
+
+	st->engine_pidfd = pidfd_open(cfg->engine_pid, 0);
+	if (st->engine_pidfd < 0)
+		return err_errno(&cfg->err, -errno, "--engine-pid %d", (int)cfg->engine_pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)cfg->engine_pid, ENGINE_NS);
+	if ((err = ns_open_at(AT_FDCWD, path, CLONE_NEWUSER, &fd)))
+		return err_errno(&cfg->err, err, "--engine-pid %d: %s", (int)cfg->engine_pid, path);
+	alive = (struct pollfd){ .fd = st->engine_pidfd, .events = POLLIN };
+	if (poll(&alive, 1, 0) != 0) {
+		close(fd);
+		return err_make(&cfg->err, -ESRCH, "--engine-pid %d: ended", (int)cfg->engine_pid);
+	}
+	if (fstat(fd, &ns) < 0) {
+		err = -errno;
+		close(fd);
+		return err_errno(&cfg->err, err, "%s", path);
+	}
+	snprintf(name, len, HOST_PREFIX "%lu.sock", (unsigned long)ns.st_ino);
+	err = ns_is_ours(fd, CLONE_NEWUSER) ? 0 : ns_join(fd, CLONE_NEWUSER);
+	close(fd);
+	if (err == -EPERM)
+		return err_make(&cfg->err, err,
+				"--engine-pid %d: its user namespace is not one of yours",
+				(int)cfg->engine_pid);
+	return err ? err_errno(&cfg->err, err, "joining %s", path) : 0;
+}
+
+/* The engine ended: once no container of it is served, the daemon ends (host_idle_update()). */
+static void engine_gone(struct evloop *l, void *obj, int fd, uint32_t events)
+{
+	struct bp_state *st = obj;
+
+	(void)events;
+	evloop_unwatch(l, fd);
+	log_info("the engine (pid %d) ended: exiting once no container is served",
+		 (int)st->host_cfg->engine_pid);
+	if (!st->idle_exit_ms || st->idle_exit_ms > ENGINE_END_MS)
+		st->idle_exit_ms = ENGINE_END_MS;
+	host_idle_update(st);
+}
+
+/**
+ * host_engine_watch() - --engine-pid: await the engine's end (the active, and a standby taking
+ * over, its loop a new one)
+ * @st:		the daemon
+ *
+ * Return: 0 on success (or no engine), negative errno
+ */
+int host_engine_watch(struct bp_state *st)
+{
+	if (!st->host || st->engine_pidfd < 0)
+		return 0;
+	return evloop_watch(&st->ev, st->engine_pidfd, EPOLLIN | EPOLLHUP, engine_gone, st);
+}
 
 /**
  * host_open_paths() - --host's step 3: the socket's directory, bypass@host.sock (or --socket),
@@ -72,7 +158,7 @@
  */
 int host_open_paths(struct bp_cfg *cfg, struct bp_state *st)
 {
-	char dir[PATH_MAX], api[PATH_MAX], *slash;
+	char dir[PATH_MAX], api[PATH_MAX], engine_name[NAME_MAX + 1], *slash;
 	const char *base;
 	int err;
 
@@ -89,12 +175,22 @@ int host_open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	} else {
 		base = HOST_SOCKET;
 	}
+	if (cfg->engine_pid) {
+		/* Its socket's directory is opened, and judged, in the host's user namespace. */
+		if ((err = state_root_open(dir, !cfg->socket_arg, &cfg->state_fd)))
+			return err_errno(&cfg->err, err,
+					 "%s (the socket's directory: yours, mode 0700)", dir);
+		if ((err = engine_join(cfg, st, engine_name, sizeof(engine_name))))
+			return err;
+		if (!cfg->socket_arg)
+			base = engine_name;
+	}
 	if (!*base || strchr(base, '/') ||
 	    strlen(base) + sizeof(HOST_STANDBY PIDFILE_SUFFIX) > sizeof(cfg->host_name))
 		return err_make(&cfg->err, -EINVAL, "--socket: no usable file name");
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", dir);
 	/* Ours and 0700 (made so when it is the default state root): only we may connect. */
-	if ((err = state_root_open(dir, !cfg->socket_arg, &cfg->state_fd)))
+	if (cfg->state_fd < 0 && (err = state_root_open(dir, !cfg->socket_arg, &cfg->state_fd)))
 		return err_errno(&cfg->err, err, "%s (the socket's directory: yours, mode 0700)",
 				 dir);
 	snprintf(cfg->host_name, sizeof(cfg->host_name), "%s", base);
@@ -131,6 +227,8 @@ int host_open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	st->exit_fd = cfg->exit_fd;
 	st->idle_exit_ms = (int64_t)cfg->idle_exit_s * MS_PER_S;
 	host_idle_update(st);
+	if ((err = host_engine_watch(st)))
+		return err_errno(&cfg->err, err, "watching the engine");
 	if ((err = pidfile_write(cfg->state_fd, st->pidfile, getpid())))
 		return err_errno(&cfg->err, err, "pid file");
 	return 0;

@@ -1,6 +1,7 @@
 /* rootlet-bypass: serve a netns's connect() and bind() from the host's netns where slirp would. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ enum {
 	OPT_HOST,
 	OPT_SOCKET,
 	OPT_IDLE,
+	OPT_ENGINE_PID,
 };
 
 #define IDLE_EXIT_MAX (24 * 3600) /* --idle-exit: a day at most */
@@ -31,9 +33,9 @@ static void usage(FILE *f)
 		"Usage: rootlet-bypass --netns NAME [--allow-host-loopback] [--ipv6]\n"
 		"                      [--publish SPEC]... [--exclude CIDR]... [--ready-fd FD]\n"
 		"                      [--exit-fd FD] [--debug]\n"
-		"       rootlet-bypass --host [--socket PATH] [--idle-exit SECONDS] [--ready-fd "
-		"FD]\n"
-		"                      [--exit-fd FD] [--debug]\n"
+		"       rootlet-bypass --host [--engine-pid PID] [--socket PATH] [--idle-exit "
+		"SECONDS]\n"
+		"                      [--ready-fd FD] [--exit-fd FD] [--debug]\n"
 		"Serve the seccomp notifications of a rootlet netns's processes: a connect() to a\n"
 		"peer slirp would reach is made in the host's netns and its socket put in the\n"
 		"caller's place; a bind() of a published port is made on the host's side. The "
@@ -58,6 +60,9 @@ static void usage(FILE *f)
 		"  --socket PATH         --host: the listener socket (default\n"
 		"                        $XDG_RUNTIME_DIR/rootlet/bypass@host.sock)\n"
 		"  --idle-exit SECONDS   --host: exit once no container was served this long\n"
+		"  --engine-pid PID      --host: serve the engine PID runs in rootlesskit's user\n"
+		"                        namespace (rootless Docker's dockerd), from this netns;\n"
+		"                        exit once PID has ended and no container is served\n"
 		"  --ready-fd FD         write 1 to FD once serving\n"
 		"  --exit-fd FD          exit when FD hangs up\n"
 		"  --debug               log each call on stderr\n"
@@ -87,6 +92,7 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 		{ "host", no_argument, NULL, OPT_HOST },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "idle-exit", required_argument, NULL, OPT_IDLE },
+		{ "engine-pid", required_argument, NULL, OPT_ENGINE_PID },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -142,6 +148,18 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 			cfg->idle_exit_s = (int)v;
 			break;
 		}
+		case OPT_ENGINE_PID: {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v <= 0 || v > INT_MAX)
+				return usage_error(cfg, "--engine-pid '%s': not a process id",
+						   optarg);
+			cfg->engine_pid = (pid_t)v;
+			break;
+		}
 		case 'h':
 			return 1;
 		case 'V':
@@ -159,8 +177,9 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 			cfg, "%s",
 			"--host takes no --netns, --publish, --exclude, "
 			"--allow-host-loopback or --ipv6: each container's own are used");
-	if (!cfg->host && (cfg->socket_arg || cfg->idle_exit_s))
-		return usage_error(cfg, "%s", "--socket and --idle-exit go with --host");
+	if (!cfg->host && (cfg->socket_arg || cfg->idle_exit_s || cfg->engine_pid))
+		return usage_error(cfg, "%s",
+				   "--socket, --idle-exit and --engine-pid go with --host");
 	if (!cfg->host && !cfg->netns_arg)
 		return usage_error(cfg, "%s", "--netns NAME (or --host) is needed");
 	return 0;

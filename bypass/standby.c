@@ -120,7 +120,7 @@ static void take_over(struct bp_state *st)
 		log_warn("%s: %s", st->pidfile, strerror(-err));
 	unlinkat(st->state_fd, st->standby_pidfile, 0);
 	if ((err = notifier_watch_all(st)) || (err = listener_watch(st)) ||
-	    (err = apiserver_resume(st->api))) {
+	    (err = apiserver_resume(st->api)) || (err = host_engine_watch(st))) {
 		log_error("taking over: %s", strerror(-err));
 		evloop_quit(&st->ev);
 		return;

@@ -209,3 +209,28 @@ int rt_args_config_path(const struct rt_cfg *cfg, char *buf, size_t len)
 		   : snprintf(buf, len, "%s/config.json", bundle);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+/**
+ * rt_args_global() - The value of one of the runtime's global options (before the verb)
+ * @cfg:	parsed by rt_args_parse()
+ * @name:	its name, without dashes ("log", "log-format")
+ *
+ * Return: the last value given, or NULL
+ */
+const char *rt_args_global(const struct rt_cfg *cfg, const char *name)
+{
+	const char *found = NULL;
+	int end = cfg->verb ? cfg->verb : cfg->argc;
+
+	for (int i = 1; i < end; i++) {
+		const char *arg = cfg->argv[i], *eq = strchr(arg, '=');
+
+		if (arg[0] != '-' || !opt_is(arg, name))
+			continue;
+		if (eq)
+			found = eq + 1;
+		else if (i + 1 < end)
+			found = cfg->argv[++i];
+	}
+	return found;
+}

@@ -279,7 +279,8 @@ int rt_bypass(const struct rt_cfg *cfg, const char *config_path, struct rt_ask *
 {
 	char root[PATH_MAX], name[NAME_MAX_LEN + 1], listener[PATH_MAX];
 	json_t *config = NULL;
-	const char *path;
+	const char *path, *kit;
+	bool inside_kit;
 	int entry_fd = -1, err;
 
 	if ((err = oci_load(config_path, &config, e)))
@@ -289,29 +290,22 @@ int rt_bypass(const struct rt_cfg *cfg, const char *config_path, struct rt_ask *
 	if (!ask->bypass)
 		goto out;
 	path = netns_path(config);
-	if (!path) {
+	kit = getenv(RT_ENV_ROOTLESSKIT);
+	inside_kit = kit && *kit;
+	if (!path && !inside_kit) {
 		err = err_make(e, -EINVAL,
 			       "the container is in no rootlet netns (linux.namespaces names no "
 			       "network path; podman: --network ns:PATH)");
 		goto out;
 	}
-	if (path[0] == '/' && !rootlet_shaped(path) && !in_state_root(path)) {
-		/* An engine's own netns: the host-side supervisor, the asks only ours (host.c). */
-		const char *kit = getenv(RT_ENV_ROOTLESSKIT);
-
-		if (kit && *kit) {
-			err = err_make(
-				e, -EPERM,
-				"run inside rootlesskit (%s is set): a supervisor started here "
-				"would make its sockets in rootlesskit's netns, behind its "
-				"slirp, and 10.0.2.2 would be that netns's loopback; "
-				"a host-side supervisor for rootless Docker is not available "
-				"yet",
-				RT_ENV_ROOTLESSKIT);
-			goto out;
-		}
+	if (!path || (path[0] == '/' && !rootlet_shaped(path) && !in_state_root(path))) {
+		/*
+		 * An engine's own netns: the host-side supervisor, the asks only ours (host.c).
+		 * Inside rootlesskit (rootless Docker) that is a network of the engine's too: a
+		 * new netns its hook sets up (docker0's), or rootlesskit's own (--network host).
+		 */
 		if ((err = host_asks(config, cfg, ask, e)) ||
-		    (err = rt_host_listener(listener, sizeof(listener), e)))
+		    (err = rt_host_listener(listener, sizeof(listener), !inside_kit, e)))
 			goto out;
 	} else if ((err = entry_of(path, root, name, &entry_fd, e)) ||
 		   (err = rt_supervisor_check(entry_fd, name, ask, e))) {

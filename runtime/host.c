@@ -39,17 +39,19 @@
  * never wait for each other, nor for a container created and not yet started.
  */
 
-#define HOST_PREFIX   "bypass@host-"
-#define HOST_SUFFIX   ".sock"
-#define HOST_LOG      ".log"
-#define HOST_LOCK     ".lock"
-#define HOST_IDLE_S   "10"  /* the daemon ends this long after its last container */
-#define HOST_READY_MS 5000  /* its start, from exec to ready */
-#define HOST_LOCK_FD  256   /* the lock kept across the exec: above an engine's preserved fds */
-#define HOST_FD_MAX   (~0U) /* close_range()'s "every fd from here" */
-#define HOST_LOG_MODE 0600
-#define HOST_NAME_LEN 64		   /* bypass@host-INODE.sock */
-#define HOST_FILE_LEN (HOST_NAME_LEN + 16) /* ... and a suffix */
+#define HOST_PREFIX    "bypass@host-"
+#define HOST_SUFFIX    ".sock"
+#define HOST_LOG       ".log"
+#define HOST_LOCK      ".lock"
+#define HOST_IDLE_S    "10"  /* the daemon ends this long after its last container */
+#define HOST_READY_MS  5000  /* its start, from exec to ready */
+#define HOST_LOCK_FD   256   /* the lock kept across the exec: above an engine's preserved fds */
+#define HOST_FD_MAX    (~0U) /* close_range()'s "every fd from here" */
+#define HOST_LOG_MODE  0600
+#define HOST_NAME_LEN  64		    /* bypass@host-INODE.sock */
+#define HOST_FILE_LEN  (HOST_NAME_LEN + 16) /* ... and a suffix */
+#define HOST_KIT_CHILD "child_pid"	    /* in $ROOTLESSKIT_STATE_DIR: its child's pid */
+#define HOST_PID_TEXT  24
 
 /* The daemon, from a grandchild of ours: detached, fd 3 its ready pipe. */
 static void daemon_exec(const char *binary, const char *sock, int dir_fd, const char *log,
@@ -112,16 +114,42 @@ static int daemon_start(const char *sock, int dir_fd, const char *log, struct er
 	return 0;
 }
 
+/*
+ * Inside rootlesskit no supervisor is started: it would run in rootlesskit's netns. Say what
+ * to start in the host's netns, with the pid rootlesskit records of its child (the engine's
+ * ancestor in that user namespace: any process of it does).
+ */
+static int not_started(unsigned long userns, struct err *e)
+{
+	const char *kit = getenv(RT_ENV_ROOTLESSKIT);
+	char path[PATH_MAX], child[HOST_PID_TEXT] = "PID";
+	ssize_t n = -1;
+	int fd;
+
+	if (kit && snprintf(path, sizeof(path), "%s/%s", kit, HOST_KIT_CHILD) < (int)sizeof(path) &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, child, sizeof(child) - 1);
+		close(fd);
+	}
+	if (n > 0)
+		child[strcspn(child, "\n")] = '\0';
+	return err_make(e, -ESRCH,
+			"no rootlet-bypass --host serves this rootlesskit's user namespace (%lu); "
+			"start one in the host's netns: rootlet-bypass --host --engine-pid %s",
+			userns, n > 0 ? child : "PID");
+}
+
 /**
  * rt_host_listener() - The listenerPath of the host-side supervisor of our user namespace,
  * started if none runs; its lock kept for the runtime
  * @buf:	the socket's path
  * @len:	its size
+ * @start:	start one if none runs (not inside rootlesskit: it would be in rootlesskit's netns)
  * @e:		why there is none
  *
- * Return: 0 on success, negative errno
+ * Return: 0 on success, -ESRCH with none running and @start false, negative errno
  */
-int rt_host_listener(char *buf, size_t len, struct err *e)
+int rt_host_listener(char *buf, size_t len, bool start, struct err *e)
 {
 	char root[PATH_MAX], name[HOST_NAME_LEN], lock[HOST_FILE_LEN], log[HOST_FILE_LEN],
 		pid[HOST_FILE_LEN];
@@ -151,7 +179,9 @@ int rt_host_listener(char *buf, size_t len, struct err *e)
 		return err_errno(e, err, "%s/%s", root, lock);
 	}
 	snprintf(pid, sizeof(pid), "%s" PIDFILE_SUFFIX, name);
-	if (pidfile_read(root_fd, pid, &pf) || pidfile_live(&pf) <= 0) {
+	if ((pidfile_read(root_fd, pid, &pf) || pidfile_live(&pf) <= 0) && !start) {
+		err = not_started(ns.st_ino, e);
+	} else if (pidfile_read(root_fd, pid, &pf) || pidfile_live(&pf) <= 0) {
 		err = daemon_start(buf, root_fd, log, e);
 		/* Another wrapper's daemon, started meanwhile, serves as well. */
 		if (err && !pidfile_read(root_fd, pid, &pf) && pidfile_live(&pf) > 0)

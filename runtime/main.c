@@ -1,8 +1,11 @@
 /* rootlet-runtime: runc's command line, the real runtime run in our place; the bypass on create. */
 #include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmdline.h"
@@ -42,6 +45,41 @@ static void usage(void)
 	       "Exit: the runtime's own status; 1 if the runtime cannot be run or the bypass\n"
 	       "cannot be set up; 2 usage. See rootlet-runtime(1).\n",
 	       RT_PROG, RT_ENV, RT_ANN_BYPASS, RT_ANN_HOST_LOOPBACK, RT_ANN_PUBLISH);
+}
+
+#define RT_LOG_MODE 0600
+#define RT_LINE_MAX 1024
+#define RT_TIME_LEN 32
+
+/*
+ * Our one line, also where the engine reads the runtime's errors: runc's --log FILE with
+ * --log-format json, one JSON object a line (containerd's shim reports the last error there;
+ * Docker shows it). stderr alone would be lost: the shim does not show a runtime's stderr.
+ */
+static void runtime_log(const struct rt_cfg *cfg, const char *line)
+{
+	const char *path = rt_args_global(cfg, "log"), *format = rt_args_global(cfg, "log-format");
+	char when[RT_TIME_LEN];
+	struct tm tm;
+	time_t now = time(NULL);
+	json_t *entry;
+	char *text;
+	int fd;
+
+	fprintf(stderr, "%s\n", line);
+	if (!path || !format || strcmp(format, "json") || !gmtime_r(&now, &tm) ||
+	    !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return;
+	entry = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", line, "time", when);
+	text = entry ? json_dumps(entry, JSON_COMPACT) : NULL;
+	fd = text ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, RT_LOG_MODE)
+		  : -1;
+	if (fd >= 0) {
+		dprintf(fd, "%s\n", text);
+		close(fd);
+	}
+	free(text);
+	json_decref(entry);
 }
 
 /* Our version and the choice, then the runtime's own --version in our place. */
@@ -123,8 +161,11 @@ int main(int argc, char **argv)
 			return RT_EXIT_FAILED;
 		}
 		if (rt_bypass(&cfg, config, &ask, &e)) {
-			fprintf(stderr, "%s: %s: bypass: %s\n", RT_PROG, cfg.argv[cfg.verb],
-				err_text(&e));
+			char line[RT_LINE_MAX];
+
+			snprintf(line, sizeof(line), "%s: %s: bypass: %s", RT_PROG,
+				 cfg.argv[cfg.verb], err_text(&e));
+			runtime_log(&cfg, line);
 			return RT_EXIT_FAILED;
 		}
 		if (ask.warning[0])

@@ -48,11 +48,12 @@ struct rt_cfg {
 int rt_args_parse(int argc, char **argv, struct rt_cfg *cfg, struct err *e);
 bool rt_args_is_create(const struct rt_cfg *cfg);
 int rt_args_config_path(const struct rt_cfg *cfg, char *buf, size_t len);
+const char *rt_args_global(const struct rt_cfg *cfg, const char *name);
 int rt_choose(const char *option, struct rt_choice *ret, struct err *e);
 int rt_bypass(const struct rt_cfg *cfg, const char *config_path, struct rt_ask *ask, struct err *e);
 int rt_supervisor_check(int entry_fd, const char *name, const struct rt_ask *ask, struct err *e);
 int rt_publish_add(struct rt_ask *ask, const char *list, struct err *e);
-int rt_host_listener(char *buf, size_t len, struct err *e);
+int rt_host_listener(char *buf, size_t len, bool start, struct err *e);
 const char *rt_record_id(const struct rt_cfg *cfg);
 int rt_record_write(const char *id, const char *path);
 int rt_record_read(const char *id, bool remove, char *buf, size_t len);

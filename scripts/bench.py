@@ -25,6 +25,9 @@ and the seccomp-notify floor; the filter's cost to a program without socket call
 runtime (bench_runtime.py): podman through rootlet-runtime: outbound and inbound TCP with the
 bypass beside podman's slirp4netns, rootlet-slirp, rootlessport and the kernel's loopback;
 container start with the wrapper, with and without the bypass, beside crun alone.
+docker (bench_docker.py): rootless Docker (dockerd-rootless.sh) through rootlet-runtime: outbound
+TCP from a container through the bypass beside the kernel's loopback; a container's start with
+runc alone, through the wrapper, and with the bypass.
 network (bench_network.py): container to container on one rootlet-network beside the same path
 made by hand (two veths to a bridge) and a veth pair, alloc's latency (first: the median over
 every network made; warm; the 100th) and the infra's RSS.
@@ -44,12 +47,14 @@ from bench_common import (BENCHCLIENT, NETNS, OLD_TOP, RUNS, SECONDS, Pasta, Sli
                           round_trips, sh)
 from bench_bypass import bench_bypass, print_bypass
 from bench_churn import bench_churn, print_churn
+from bench_docker import bench_docker, print_docker
 from bench_front import bench_activation, bench_run, print_activation, print_run
 from bench_network import bench_network, print_network
 from bench_portfwd import bench_portfwd, print_portfwd
 from bench_runtime import bench_runtime, print_runtime
 
-# BENCH_ONLY=slirp, churn, portfwd, network, bypass or runtime: one part, while working on it; make bench
+# BENCH_ONLY=slirp, churn, portfwd, network, bypass, runtime or docker: one part, while working on
+# it; make bench
 # runs all.
 ONLY = os.environ.get("BENCH_ONLY", "")
 IPERF_PORT = 15201
@@ -170,7 +175,7 @@ def main():
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.3)
     rows, rr, e2e, fwd, front_run, act, net, bp = [], {}, None, None, None, None, None, None
-    churn, rt = None, None
+    churn = rt = dock = None
     try:
         if ONLY in ("", "slirp"):
             print(f"bench: slirp, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
@@ -194,6 +199,8 @@ def main():
         if ONLY in ("", "runtime"):
             print("bench: podman through rootlet-runtime", file=sys.stderr)
             rt = bench_runtime()
+        if ONLY in ("", "docker"):
+            dock = bench_docker(IPERF_PORT)
     finally:
         iperf_server.terminate()
         # Whatever a failed step left: every netns of the bench's own state root goes.
@@ -218,6 +225,8 @@ def main():
         print_bypass(bp)
     if rt:
         print_runtime(rt)
+    if dock:
+        print_docker(dock)
     if OLD_TOP:
         print_old_new(rows, fwd)
 

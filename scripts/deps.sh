@@ -10,8 +10,10 @@ lint_pkgs=(clang-format cppcheck)
 test_pkgs=(libldns-dev clang libclang-rt-14-dev uidmap runc crun busybox-static iproute2 procps util-linux passwd jq python3 tmux
 	man-db systemd)
 # The engines the suite runs (tests/engines): podman with its network stack and helpers; the
-# CNI plugins check a CNI result as their prevResult.
-engine_pkgs=(podman conmon catatonit netavark aardvark-dns iptables containernetworking-plugins)
+# CNI plugins check a CNI result as their prevResult; docker.io for rootless Docker
+# (dockerd-rootless.sh, run by the test user; root's own dockerd is kept from starting).
+engine_pkgs=(podman conmon catatonit netavark aardvark-dns iptables containernetworking-plugins
+	docker.io)
 # The tools `make bench` compares against, and its load generator.
 bench_pkgs=(slirp4netns passt rootlesskit iperf3)
 
@@ -31,5 +33,13 @@ fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# No service is started by the install (docker.io's root dockerd and containerd): a
+# policy-rc.d that refuses every start, for the install's length only, unless one is there.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# rootlet deps.sh: no service starts during the install\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -498,15 +498,19 @@ test_podman_default_network_publish_option_binds_the_containers_port_on_the_host
 
 # Inside rootlesskit (rootless Docker, containerd) the runtime runs in rootlesskit's netns: a
 # supervisor started there would serve nothing faster and map 10.0.2.2 to that netns's
-# loopback. Until a host-side one exists for it, create fails with the reason.
-test_inside_rootlesskit_the_bypass_is_refused_rather_than_served_from_its_netns() {
+# loopback. The one that serves it runs in the host's netns (rootlet-bypass --host
+# --engine-pid, 60_docker.sh); with none running, create fails naming what to start, and the
+# wrapper starts none itself.
+test_inside_rootlesskit_with_no_host_supervisor_create_fails_naming_what_to_start() {
 	fake_runtime
 	rt_bundle /run/user/$(id -u)/netns/not-a-rootlet-one '{"io.rootlet.bypass": "1"}'
 	run rootlesskit --net=slirp4netns --slirp4netns-binary "$ENG_SLIRP" --disable-host-loopback \
 		"$RT" --runtime "$TEST_WORK/fake" create --bundle b id </dev/null
 	[ "$RC" -ne 0 ] || fail "the bypass was set up inside rootlesskit's netns: $OUT"
-	assert_match "$ERR" "rootlet-runtime: create: bypass: run inside rootlesskit" "the reason"
+	assert_match "$ERR" "rootlet-runtime: create: bypass: no rootlet-bypass --host serves this rootlesskit's user namespace \([0-9]+\); start one in the host's netns: rootlet-bypass --host --engine-pid [0-9]+" "the reason"
 	assert_no_match "$OUT" "argv=" "the runtime was run"
+	left=$(ls "$ROOTLET_STATE_DIR" 2>/dev/null | grep -E '^bypass@host-[0-9]+\.sock(\.pid)?$' || true)
+	[ -z "$left" ] || fail "a supervisor was started inside rootlesskit: $left"
 }
 
 # The lock rootlet-runtime holds across its runtime's handover (so that the supervisor does not

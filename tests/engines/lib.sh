@@ -118,6 +118,7 @@ kind_teardown() {
 	for c in $(cat "$TEST_WORK/rootlesskit.pids" 2>/dev/null); do
 		kill "$c" 2>/dev/null
 	done
+	docker_down
 }
 
 # What the engines suite leaves once it has run: podman's pause process and containers.
@@ -127,4 +128,85 @@ engines_cleanup() {
 	podman pod rm -a -f -t 0 >/dev/null 2>&1
 	[ -f "$ENG_DIR/tmp/pause.pid" ] && kill "$(cat "$ENG_DIR/tmp/pause.pid")" 2>/dev/null
 	return 0
+}
+
+# Rootless Docker (Debian's docker.io): dockerd-rootless.sh runs dockerd and containerd inside
+# rootlesskit's user and network namespaces, behind slirp4netns, with its own data root, exec
+# root and socket (short: containerd's sockets are below it). Its runtimes are rootlet-runtime:
+# `rootlet` as daemon.json would have it, and one over each real runtime with host loopback.
+# The host-side supervisor for its containers runs in the host's netns, beside it.
+DOCKER=/usr/bin/docker
+DOCKERD_ROOTLESS=/usr/share/docker.io/contrib/dockerd-rootless.sh
+
+docker_up() {
+	[ -x "$DOCKERD_ROOTLESS" ] && [ -x "$DOCKER" ] ||
+		skip "docker.io is not installed (make deps installs it)"
+	DK_RUN=$XDG_RUNTIME_DIR/dk$$
+	local rt=$BUILD/rootlet-runtime
+	cat >"$TEST_WORK/daemon.json" <<-EOF2
+		{"storage-driver": "vfs",
+		 "runtimes": {
+		  "rootlet": {"path": "$rt", "runtimeArgs": ["--bypass"]},
+		  "rootlet-runc": {"path": "$rt", "runtimeArgs": ["--runtime", "runc", "--bypass",
+		    "--bypass-host-loopback"]},
+		  "rootlet-crun": {"path": "$rt", "runtimeArgs": ["--runtime", "crun", "--bypass",
+		    "--bypass-host-loopback"]}}}
+	EOF2
+	echo "DK_RUN=$DK_RUN" >"$TEST_WORK/docker.env"
+	export DOCKER_HOST=unix://$DK_RUN.sock DOCKER_CONFIG=$TEST_WORK/.docker
+	PATH=/usr/bin:/usr/sbin:/bin:/sbin setsid "$DOCKERD_ROOTLESS" --data-root "$TEST_WORK/dd" \
+		--exec-root "$DK_RUN" -H "$DOCKER_HOST" --pidfile "$DK_RUN.pid" \
+		--config-file "$TEST_WORK/daemon.json" </dev/null >"$TEST_WORK/dockerd.log" 2>&1 &
+	echo "RK_PID=$!" >>"$TEST_WORK/docker.env"
+	wait_until 60 "$DOCKER info" || fail "dockerd did not start: $(tail -5 "$TEST_WORK/dockerd.log")"
+	DOCKERD_PID=$(cat "$DK_RUN.pid")
+	setsid "$BUILD/rootlet-bypass" --host --engine-pid "$DOCKERD_PID" </dev/null \
+		>"$TEST_WORK/host.log" 2>&1 &
+	echo "HOST_PID=$!" >>"$TEST_WORK/docker.env"
+	HOST_SOCK=$ROOTLET_STATE_DIR/bypass@host-$(stat -L -c %i "/proc/$DOCKERD_PID/ns/user").sock
+	wait_until 10 "[ -S '$HOST_SOCK.api' ]"
+	docker_image
+}
+
+# The busybox image, imported from a tarball (there is no registry).
+docker_image() {
+	make_rootfs "$TEST_WORK/dkroot"
+	for a in httpd nc hostname timeout wget seq; do
+		ln -sf busybox "$TEST_WORK/dkroot/bin/$a"
+	done
+	ln -s usr/lib "$TEST_WORK/dkroot/lib"
+	ln -s usr/lib64 "$TEST_WORK/dkroot/lib64"
+	mkdir -p "$TEST_WORK/dkroot/usr"
+	# Root's inside: the user's own id outside, so that the user can remove the data root.
+	tar -C "$TEST_WORK/dkroot" --owner=0 --group=0 --numeric-owner -cf "$TEST_WORK/dkroot.tar" .
+	ok "$DOCKER" import "$TEST_WORK/dkroot.tar" "$ENG_IMAGE"
+}
+
+# Everything docker_up started, and what its containers left: dockerd stopped as its user
+# would (its containers removed first), then whatever is left of rootlesskit, slirp4netns,
+# containerd, its shims and their containers killed; the supervisor ends with its engine.
+docker_down() {
+	[ -f "$TEST_WORK/docker.env" ] || return 0
+	local DK_RUN RK_PID HOST_PID p
+	. "$TEST_WORK/docker.env"
+	export DOCKER_HOST=unix://$DK_RUN.sock DOCKER_CONFIG=$TEST_WORK/.docker
+	if timeout 5 "$DOCKER" info >/dev/null 2>&1; then
+		timeout 30 "$DOCKER" rm -f $("$DOCKER" ps -aq) >/dev/null 2>&1
+		kill "$(cat "$DK_RUN.pid")" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$RK_PID" 2>/dev/null || break; sleep 0.1; done
+	fi
+	# Leftovers: containerd and its shims name the exec root; a shim's children are its
+	# containers; rootlesskit's are its child and slirp4netns.
+	for p in $(pgrep -u "$(id -u)" -f -- "${DK_RUN}([/ .]|$)") $RK_PID; do
+		pkill -KILL -P "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	for _ in $(seq 50); do kill -0 "$HOST_PID" 2>/dev/null || break; sleep 0.1; done
+	kill "$HOST_PID" 2>/dev/null
+	# dockerd leaves directories of mode 0600 there.
+	chmod -R u+rwx "$DK_RUN" 2>/dev/null
+	rm -rf "$DK_RUN" "$DK_RUN.sock" "$DK_RUN.pid"
+	# Files a container made as another of its users are the user's subordinate ids'.
+	rootlesskit --net=host rm -rf "$TEST_WORK/dd" >/dev/null 2>&1
+	rm -f "$TEST_WORK/docker.env"
 }

@@ -339,3 +339,32 @@ test_contrib_system_socket_and_service_verify() {
 	run systemd-analyze verify "$UNITS/system/broken@1.service"
 	[ "$RC" -ne 0 ] || fail "systemd-analyze verify passed a unit that cannot run"
 }
+
+# contrib's unit beside rootless Docker's docker.service: it verifies (with the docker.service
+# dockerd-rootless-setuptool.sh would have written), and what it runs, given dockerd's pid
+# file, is a supervisor in this netns serving that engine's user namespace: READY=1 from the
+# main process, its socket named for the engine's namespace; it ends with the engine.
+test_contrib_docker_unit_verifies_and_serves_the_engine_in_its_pid_file() {
+	install_units
+	unit=$UNITS/user/rootlet-bypass-docker.service
+	printf '[Service]\nExecStart=/bin/true\n' >"$UNITS/user/docker.service"
+	ok systemd-analyze --user verify "$unit"
+	assert_eq "$OUT" "" "systemd-analyze's complaints"
+	# The engine: a process in a user namespace of ours, as dockerd in rootlesskit's.
+	tag=$((RANDOM + 300000))
+	bg engine unshare --user --map-root-user sleep "$tag"
+	wait_until 10 "pgrep -u $(id -u) -f -x 'sleep $tag'"
+	engine=$(pgrep -u "$(id -u)" -f -x "sleep $tag")
+	mkdir -m 0700 xrd
+	echo "$engine" >xrd/docker.pid
+	notify_listener
+	cmd=$(sed -n 's/^ExecStart=//p' "$unit" | sed 's/\$\$/$/g')
+	bg main env NOTIFY_SOCKET="$NOTIFY" XDG_RUNTIME_DIR="$TEST_WORK/xrd" bash -c "exec $cmd"
+	wait_until 10 "grep -q READY=1 notify.out"
+	assert_eq "$(grep READY=1 notify.out | tail -1)" "from=$BG_PID READY=1 MAINPID=$BG_PID"
+	sock=$ROOTLET_STATE_DIR/bypass@host-$(stat -L -c %i "/proc/$engine/ns/user").sock
+	[ -S "$sock" ] || fail "no $sock: $(ls "$ROOTLET_STATE_DIR")"
+	kill "$engine"
+	wait_until 10 "! kill -0 $BG_PID 2>/dev/null || grep -q zombie /proc/$BG_PID/status"
+	[ ! -e "$sock" ] || fail "$sock left after the engine's end"
+}

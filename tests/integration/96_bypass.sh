@@ -794,7 +794,10 @@ test_host_mode_checks_its_options_its_directory_and_serves_one_per_socket() {
 	assert_match "$ERR" "--host takes no --netns" "--host with --netns"
 	refused 2 "$BUILD/rootlet-bypass" --host --allow-host-loopback
 	refused 2 "$BUILD/rootlet-bypass" --netns web --socket /x.sock
-	assert_match "$ERR" "--socket and --idle-exit go with --host" "--socket without --host"
+	assert_match "$ERR" "--socket, --idle-exit and --engine-pid go with --host" "--socket without --host"
+	refused 2 "$BUILD/rootlet-bypass" --netns web --engine-pid 1
+	refused 2 "$BUILD/rootlet-bypass" --host --engine-pid 0
+	assert_match "$ERR" "--engine-pid '0': not a process id" "a bad engine pid"
 	refused 2 "$BUILD/rootlet-bypass" --host --idle-exit soon
 	refused 2 "$BUILD/rootlet-bypass"
 	refused 1 "$BUILD/rootlet-bypass" --host --socket rel.sock
@@ -802,6 +805,12 @@ test_host_mode_checks_its_options_its_directory_and_serves_one_per_socket() {
 	mkdir -p open hs && chmod 0755 open && chmod 0700 hs
 	refused 1 "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/open/h.sock"
 	assert_match "$ERR" "yours, mode 0700" "a directory others may enter"
+	# An engine that is gone (a pid that is not, or the engine ended) is nothing to serve.
+	sleep 0 & gone=$!
+	wait "$gone"
+	refused 1 "$BUILD/rootlet-bypass" --host --engine-pid "$gone" --socket "$TEST_WORK/hs/e.sock"
+	assert_match "$ERR" "--engine-pid $gone" "an engine that has ended"
+	[ ! -e hs/e.sock ] || fail "a socket for an engine that has ended"
 	bg host "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/hs/h.sock"
 	wait_until 10 "[ -S hs/h.sock ] && [ -e hs/h.sock.pid ]"
 	refused 1 "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/hs/h.sock"

@@ -170,3 +170,63 @@ test_another_user_cannot_hand_the_host_supervisor_a_listener() {
 		fail "$OTHER's state was read: $(cat "$TEST_WORK/host.log")"
 	fi
 }
+
+# rootlet-bypass --host --engine-pid (rootless Docker's supervisor, in the host's netns): it
+# joins the engine's user namespace, where the owner is root and every other user unmapped.
+# Another user can neither serve that engine (its namespace is not theirs to join) nor hand the
+# owner's supervisor a listener: the socket's modes keep them out, and past them the
+# credentials, read in the joined namespace, refuse them before anything they send is read.
+test_another_user_cannot_serve_or_reach_an_engines_host_supervisor() {
+	id -u "$OTHER" >/dev/null 2>&1 || skip "no second user $OTHER (scripts/test-setup.sh makes it)"
+	chmod 0755 "$TEST_WORK"
+	mkdir "$TEST_WORK/hs" "$TEST_WORK/os"
+	chown "$OWNER:" "$TEST_WORK/hs"
+	chown "$OTHER:" "$TEST_WORK/os"
+	chmod 0700 "$TEST_WORK/hs" "$TEST_WORK/os"
+	HSOCK=$TEST_WORK/hs/h.sock
+	cat >"$TEST_WORK/send.py" <<-'PY'
+		import json, os, socket, sys
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		s.connect(sys.argv[1])
+		state = {"ociVersion": "1.0.2", "fds": ["seccompFd"], "pid": os.getpid(),
+		         "metadata": sys.argv[2], "state": {"id": sys.argv[2], "annotations": {}}}
+		socket.send_fds(s, [json.dumps(state).encode()], [os.open("/dev/null", os.O_RDONLY)])
+		s.recv(1)
+	PY
+	chmod 0644 "$TEST_WORK/send.py"
+	# The owner's "engine": a process in a user namespace of the owner's, as rootlesskit's child.
+	tag=$((RANDOM + 200000))
+	run_as "$OWNER" unshare --user --map-root-user sleep "$tag" </dev/null >/dev/null 2>&1 &
+	wait_until 10 "pgrep -u $OWNER -f -x 'sleep $tag'"
+	engine=$(pgrep -u "$OWNER" -f -x "sleep $tag")
+	trap 'kill $(cut -d" " -f1 "$HSOCK.pid" "$HSOCK.standby.pid" 2>/dev/null) $engine 2>/dev/null' EXIT
+	run run_as "$OTHER" "$BUILD/rootlet-bypass" --host --engine-pid "$engine" \
+		--socket "$TEST_WORK/os/h.sock"
+	[ "$RC" -eq 1 ] || fail "$OTHER served the owner's engine (exit $RC): $ERR"
+	assert_match "$ERR" "--engine-pid $engine" "the refusal names the engine"
+	run_as "$OWNER" "$BUILD/rootlet-bypass" --host --engine-pid "$engine" --socket "$HSOCK" \
+		</dev/null >/dev/null 2>"$TEST_WORK/host.log" &
+	wait_until 10 "[ -S '$HSOCK' ] && [ -e '$HSOCK.pid' ]"
+	hpid=$(cut -d' ' -f1 "$HSOCK.pid")
+	assert_eq "$(stat -L -c %i "/proc/$hpid/ns/user")" "$(stat -L -c %i "/proc/$engine/ns/user")" \
+		"the supervisor's user namespace"
+	assert_eq "$(stat -L -c %i "/proc/$hpid/ns/net")" "$(stat -L -c %i /proc/self/ns/net)" \
+		"the supervisor's netns (the host's)"
+	run run_as "$OTHER" python3 "$TEST_WORK/send.py" "$HSOCK" other-direct
+	[ "$RC" -ne 0 ] || fail "$OTHER connected to the supervisor's socket"
+	chmod 0711 "$TEST_WORK/hs"
+	chmod 0666 "$HSOCK"
+	run run_as "$OTHER" python3 "$TEST_WORK/send.py" "$HSOCK" other-peer
+	assert_match "$ERR" "Connection reset|Broken pipe|^$" "the other user's connection"
+	ok run_as "$OWNER" python3 "$TEST_WORK/send.py" "$HSOCK" owner-peer
+	wait_until 5 "grep -q owner-peer '$TEST_WORK/host.log'"
+	assert_match "$(cat "$TEST_WORK/host.log")" "owner-peer\): not a seccomp listener fd" \
+		"the owner's state read"
+	if grep -q other-peer "$TEST_WORK/host.log"; then
+		fail "$OTHER's state was read: $(cat "$TEST_WORK/host.log")"
+	fi
+	# The engine's end, nothing served: the supervisor ends, its names gone.
+	kill "$engine"
+	wait_until 15 "! kill -0 $hpid 2>/dev/null || grep -q zombie /proc/$hpid/status"
+	[ ! -e "$HSOCK" ] && [ ! -e "$HSOCK.pid" ] || fail "left after the engine's end: $(ls "$TEST_WORK/hs")"
+}
