@@ -54,8 +54,7 @@ from bench_portfwd import bench_portfwd, print_portfwd
 from bench_runtime import bench_runtime, print_runtime
 
 # BENCH_ONLY=slirp, churn, portfwd, network, bypass, runtime or docker: one part, while working on
-# it; make bench
-# runs all.
+# it; make bench runs all.
 ONLY = os.environ.get("BENCH_ONLY", "")
 IPERF_PORT = 15201
 ECHO_PORT = 15202
