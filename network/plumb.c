@@ -17,7 +17,7 @@
 #include "state.h"
 #include "statedir.h"
 
-#define MAC_LEN NETLINK_MAC_LEN
+#define MAC_LEN		     NETLINK_MAC_LEN
 #define SYSCTL_PORT_IPV6_FMT "/proc/sys/net/ipv6/conf/%s/disable_ipv6"
 
 /*
