@@ -18,7 +18,8 @@
  * Nor does a frame to the slirp network's own network address or its broadcast (10.0.2.0 and
  * 10.0.2.255 by default): no host answers there, yet libslirp opened a host socket for them
  * and sent on by the host's own routes, whatever they name that address. (255.255.255.255
- * goes on: the guest's DHCP asks there.)
+ * goes on: the guest's DHCP asks there.) Nor one to an IPv4-mapped IPv6 address, which is
+ * each of those again.
  */
 
 #define ETH_HLEN      14
@@ -31,8 +32,7 @@
 #define IP6_ADDR_LEN  16
 #define IP4_LOOPNET   127 /* 127.0.0.0/8 */
 #define IP4_THISNET   0	  /* 0.0.0.0/8: "this host" */
-#define V4MAPPED_PFX  12  /* ::ffff:0:0/96: ten zero bytes, then ff ff */
-#define V4MAPPED_FF   10
+#define V4MAPPED_FF   10  /* ::ffff:0:0/96: ten zero bytes, then ff ff */
 
 /* Whether an IPv4 destination's first byte names the host itself: 127.0.0.0/8 or 0.0.0.0/8. */
 static bool ip4_is_host_itself(uint8_t first)
@@ -47,9 +47,13 @@ static bool ip6_is_host_itself(const uint8_t *a)
 	/* :: and ::1 */
 	if (!memcmp(a, zero, IP6_ADDR_LEN - 1) && a[IP6_ADDR_LEN - 1] <= 1)
 		return true;
-	/* ::ffff:127.x.y.z and ::ffff:0.x.y.z: the IPv4 ones, as a v4-mapped socket sees them */
+	/*
+	 * ::ffff:0:0/96, IPv4-mapped: an API's spelling of an IPv4 address, never on the wire. To
+	 * libslirp's IPv6 socket it is that IPv4 address, past the IPv4 checks here and libslirp's
+	 * own (127.x.y.z, the network's edges, the gateway and its DNS): every one is dropped.
+	 */
 	return !memcmp(a, zero, V4MAPPED_FF) && a[V4MAPPED_FF] == 0xff &&
-	       a[V4MAPPED_FF + 1] == 0xff && ip4_is_host_itself(a[V4MAPPED_PFX]);
+	       a[V4MAPPED_FF + 1] == 0xff;
 }
 
 /* Whether an IPv4 destination (network order) is @net's own address or its broadcast. */

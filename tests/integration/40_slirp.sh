@@ -649,7 +649,8 @@ print(c.recv(512).decode())' "$port" "$cport"
 }
 
 # TCP and UDP from the guest to the slirp network's own address and broadcast (10.0.2.0,
-# 10.0.2.255) went out of libslirp's host sockets by the host's routes. Here the "host" is a
+# 10.0.2.255) went out of libslirp's host sockets by the host's routes; so did TCP to them as
+# IPv4-mapped IPv6 addresses (::ffff:10.0.2.255, a fourth outside attack). Here the "host" is a
 # network namespace of the test's own (unshare -rn) that has both addresses on lo, with a
 # listener on each protocol: nothing reaches them. The guest's netns is a child of it.
 test_frames_to_the_slirp_networks_own_and_broadcast_addresses_go_nowhere() {
@@ -670,7 +671,7 @@ test_frames_to_the_slirp_networks_own_and_broadcast_addresses_go_nowhere() {
 		    open(sys.argv[1], "a").write("udp from %s\n" % peer[0])' "$w/reached" "$w/udp.ready" &
 		unshare -n sleep 60 &
 		guest=/proc/$!/ns/net
-		"$slirp" -c --netns-type=path "$guest" tap0 >"$w/edge-slirp.out" 2>&1 &
+		"$slirp" -c --enable-ipv6 --netns-type=path "$guest" tap0 >"$w/edge-slirp.out" 2>&1 &
 		for i in $(seq 50); do
 			[ -e "$w/tcp.ready" ] && [ -e "$w/udp.ready" ] &&
 				nsenter --net="$guest" ip -4 addr show tap0 | grep -q 10.0.2.100 && break
@@ -679,6 +680,8 @@ test_frames_to_the_slirp_networks_own_and_broadcast_addresses_go_nowhere() {
 		for dst in 10.0.2.255 10.0.2.0; do
 			nsenter --net="$guest" python3 "$net" raw-syn "$dst" 7777 --count 2
 			nsenter --net="$guest" python3 "$net" raw-frag "$dst" 7778 --size 16
+			# the same IPv4 address, IPv4-mapped in IPv6 (libslirp's IPv6 socket reaches it)
+			nsenter --net="$guest" python3 "$net" raw-syn "::ffff:$dst" 7777 --count 2
 		done
 		# the same to the gateway: the tools and the path work
 		nsenter --net="$guest" python3 "$net" raw-frag 10.0.2.2 7778 --size 16
