@@ -67,7 +67,9 @@ static void usage(FILE *f)
 		"sleeping\n"
 		"                         (default 50, 0: never)\n"
 		"--max-sockets=N          host sockets the guest may hold at once; past it new\n"
-		"                         connections are refused (default 2048, 0: no limit)\n"
+		"                         connections are refused (default: what 400 MiB of full\n"
+		"                         buffers hold, at most 2048: 1067 at MTU 65520, 1596 at\n"
+		"                         1500; 0: no limit)\n"
 		"--max-sockets-per-source=N  of them, from one guest address (default half of\n"
 		"                         --max-sockets)\n"
 		"--debug                  log details on stderr\n"
@@ -95,7 +97,6 @@ static void cfg_defaults(struct slirp_cfg *cfg)
 	cfg->mtu = SLIRP_DEFAULT_MTU;
 	cfg->ready_fd = cfg->exit_fd = cfg->wait_fd = -1;
 	cfg->busy_poll_us = SLIRP_BUSY_POLL_US;
-	cfg->max_sockets = SLIRP_MAX_SOCKETS;
 	inet_pton(AF_INET, SLIRP_NET4, &cfg->net);
 	cfg->mask.s_addr = htonl(~0U << (32 - SLIRP_PREFIX4));
 	cfg->prefix = SLIRP_PREFIX4;

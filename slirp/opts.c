@@ -168,6 +168,19 @@ static int resolve_rootlet_name(struct slirp_cfg *cfg)
 	return 0;
 }
 
+/*
+ * --max-sockets' default at @mtu: as many as SLIRP_BUFFER_BUDGET holds when every one's two
+ * buffers are full (slirp.h), at most SLIRP_MAX_SOCKETS.
+ */
+static unsigned default_max_sockets(unsigned mtu)
+{
+	unsigned mss = mtu > SLIRP_TCPIP_HLEN ? mtu - SLIRP_TCPIP_HLEN : 1;
+	unsigned long buffer = ((SLIRP_TCP_SPACE + mss - 1) / mss) * (unsigned long)mss;
+	unsigned long n = SLIRP_BUFFER_BUDGET / (2 * buffer);
+
+	return n < SLIRP_MAX_SOCKETS ? (unsigned)n : SLIRP_MAX_SOCKETS;
+}
+
 static int bad(struct slirp_cfg *cfg, const char *what, const char *value)
 {
 	return err_make(&cfg->err, -EINVAL, "%s: invalid value '%s'", what, value);
@@ -322,6 +335,7 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 			if (opts_parse_uint(optarg, SLIRP_MAX_SOCKETS_MAX, &v))
 				return bad(cfg, "--max-sockets (0 to 1048576)", optarg);
 			cfg->max_sockets = (unsigned)v;
+			cfg->max_sockets_set = true;
 			break;
 		case OPT_MAX_PER_SOURCE:
 			if (opts_parse_uint(optarg, SLIRP_MAX_SOCKETS_MAX, &v))
@@ -380,6 +394,8 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 		if (nargs == 2)
 			snprintf(cfg->tapname, sizeof(cfg->tapname), "%s", argv[optind + 1]);
 	}
+	if (!cfg->max_sockets_set)
+		cfg->max_sockets = default_max_sockets(cfg->mtu);
 	if (!cfg->max_per_source_set)
 		cfg->max_per_source = cfg->max_sockets / SLIRP_SOURCE_SHARE;
 	if (macaddress && !cfg->configure) {

@@ -55,9 +55,10 @@ struct slirp_cfg {
 	/* how */
 	int ready_fd;
 	int exit_fd;
-	int wait_fd;		 /* --wait-fd: a byte on it before the namespaces are opened */
-	unsigned busy_poll_us;	 /* --busy-poll */
-	unsigned max_sockets;	 /* --max-sockets: host sockets the guest may hold; 0: no limit */
+	int wait_fd;	       /* --wait-fd: a byte on it before the namespaces are opened */
+	unsigned busy_poll_us; /* --busy-poll */
+	unsigned max_sockets;  /* --max-sockets: host sockets the guest may hold; 0: no limit */
+	bool max_sockets_set;
 	unsigned max_per_source; /* --max-sockets-per-source */
 	bool max_per_source_set;
 	char api_path[PATH_MAX];
@@ -82,12 +83,18 @@ void slirp_addrs_derive(const struct slirp_cfg *cfg, struct slirp_addrs *ret);
 
 /*
  * --max-sockets: host sockets the guest's connections and flows may hold at once. Each costs
- * an fd and, full, two 128 KiB buffers of libslirp's: 2048 bounds that at 512 MiB, and is
- * twice what slirp4netns' 1024 fds allow. One guest address may hold half by default
+ * an fd and, full, two buffers of libslirp's, each 128 KiB rounded up to a multiple of the
+ * MSS: 256 KiB a connection at MTU 1500, 384 KiB at 65520. The default keeps those buffers
+ * within SLIRP_BUFFER_BUDGET (with the rest of the helper, under 512 MB however a guest holds
+ * them: 1,067 sockets at MTU 65520, 1,596 at 1500), and at most SLIRP_MAX_SOCKETS (twice what
+ * slirp4netns' 1024 fds allow). One guest address may hold half by default
  * (--max-sockets-per-source), so one container of a shared network leaves the rest to others.
  */
 #define SLIRP_MAX_SOCKETS     2048
 #define SLIRP_MAX_SOCKETS_MAX (1024 * 1024)
+#define SLIRP_BUFFER_BUDGET   (400UL << 20)
+#define SLIRP_TCP_SPACE	      (128U << 10) /* libslirp's TCP_SNDSPACE and TCP_RCVSPACE */
+#define SLIRP_TCPIP_HLEN      40	   /* libslirp's MSS: the MTU less IPv4 and TCP headers */
 #define SLIRP_SOURCE_SHARE    2
 
 /* Below this MTU the tap carries virtio-net headers and takes TSO segments (see tap.c). */

@@ -119,6 +119,38 @@ test_past_the_socket_limit_new_connections_are_refused_and_held_ones_flow() {
 	assert_match "$OUT" "^ok 1000 errors 0 refused 0 " "churn under the limit"
 }
 
+# Fourth outside attack of issue 26: a guest holding every connection it could get, from four
+# addresses of its own (it may add them to tap0), made the helper hold 748 MB at MTU 65520,
+# where each connection's two buffers, full, are 128 KiB rounded up to the MSS (65480): 196,440
+# bytes each. By default the helper holds no more connections than 400 MiB of them.
+test_at_mtu_65520_the_default_socket_limit_bounds_the_buffers_a_guest_can_fill() {
+	local port held
+	ulimit -n "$(ulimit -Hn)"
+	port=$(free_port)
+	bg keeper "$CHURN" serve 127.0.0.1 "$port" keep
+	wait_until 5 "grep -q listening '$TEST_WORK/keeper.out'"
+	ok "$NETNS" add web
+	slirp_compat web --mtu 65520
+	for a in 101 102 103; do ok in_ns web ip addr add "10.0.2.$a/24" dev tap0; done
+	ok in_ns web python3 -c 'import socket, sys
+held = []
+for src in ("10.0.2.100", "10.0.2.101", "10.0.2.102", "10.0.2.103"):
+    for _ in range(700):
+        c = socket.socket()
+        c.bind((src, 0))
+        try:
+            c.connect(("10.0.2.2", int(sys.argv[1])))
+            held.append(c)
+        except OSError:
+            c.close()
+print(len(held))' "$port"
+	held=$OUT
+	echo "held $held connections"
+	[ "$held" -ge 1000 ] || fail "held only $held connections"
+	[ $((held * 2 * 196440)) -le $((400 << 20)) ] ||
+		fail "held $held connections: $((held * 2 * 196440)) bytes of libslirp's buffers when full"
+}
+
 # Two containers on one network share its rootlet-slirp: one holding every connection it can
 # get takes no more than its share (half, by default), and the other's all go through.
 test_one_container_holding_connections_leaves_the_other_its_own() {
@@ -138,7 +170,8 @@ test_one_container_holding_connections_leaves_the_other_its_own() {
 	ok "$NETNS" exec c2 -- "$CHURN" connect 10.0.2.2 "$churn_port" 500 20
 	echo "c2: $OUT"
 	assert_match "$OUT" "^ok 500 errors 0 " "c2's connections while c1 holds all it can"
-	assert_match "$(cat "$TEST_WORK/holder.out")" "^held 1024 refused 1076" "c1's share"
+	# Half of the default --max-sockets at the network's MTU 65520 (1067: rootlet-slirp(1)).
+	assert_match "$(cat "$TEST_WORK/holder.out")" "^held 533 refused 1567" "c1's share"
 }
 
 # raw_syn.py MODE SPORT DPORT: a SYN from 10.0.2.100 to 10.0.2.2 made by hand, with IPv4
