@@ -280,7 +280,8 @@ test_udp_5000_clients_each_a_flow_and_the_flow_table_stays_bounded() {
 	[ "$fds" -le $((before + 4096 + 8)) ] || fail "$((fds - before)) fds for flows: more than 4096"
 }
 
-# udp_left_client HOSTIP ADDR: a client on ADDR sends once to a UDP forward published on
+# udp_left_client HOSTIP ADDR [connect]: a client on ADDR (connected to the forward if asked)
+# sends once to a UDP forward published on
 # HOSTIP (empty: every address, both families) and closes its socket; a service that answers whatever it hears binds the client's
 # address and port; the container sends to its old client. Fails if the service heard it.
 udp_left_client() {
@@ -315,8 +316,10 @@ print(s.getsockname()[1])' "$2")
 c = socket.socket(socket.AF_INET6 if ":" in sys.argv[3] else socket.AF_INET, socket.SOCK_DGRAM)
 c.bind((sys.argv[3], int(sys.argv[2])))
 c.settimeout(5)
+if sys.argv[4:]:
+    c.connect((sys.argv[3], int(sys.argv[1])))
 c.sendto(b"hi", (sys.argv[3], int(sys.argv[1])))
-print(c.recv(512).decode())' "$port" "$cport" "$2"
+print(c.recv(512).decode())' "$port" "$cport" "$2" ${3:+"$3"}
 	assert_eq "$OUT" hi-back "the client's reply"
 	# The client is gone; a service that answers whatever it hears takes its port.
 	cat >"$TEST_WORK/victim.py" <<-'PY'
@@ -354,6 +357,12 @@ test_udp_replies_never_reach_a_later_owner_of_a_clients_port_over_ipv6() {
 # source is routing's pick: the same lookup, made as IPv4.
 test_udp_replies_never_reach_a_later_owner_of_a_clients_port_on_a_dual_stack_wildcard() {
 	udp_left_client "" 127.0.0.1
+}
+
+# A connected client (a resolver's, say) is found by the lookup only from the reply's own
+# source address, which on a listener of every address is routing's pick.
+test_udp_replies_never_reach_a_later_owner_of_a_connected_clients_port() {
+	udp_left_client "" 127.0.0.1 connect
 }
 
 # Ephemeral ports come round again: a new socket given the port of a client that left, while
