@@ -21,6 +21,7 @@
 #include "ready.h"
 #include "sandbox.h"
 #include "sdnotify.h"
+#include "sockdiag.h"
 #include "state.h"
 #include "statedir.h"
 
@@ -94,7 +95,14 @@ static int daemon_setup(struct pf_cfg *cfg, struct pf_state *st)
 	struct pf_forward *f;
 
 	pf_isolate_initial();
-	if ((err = open_paths(cfg, st, &net_fd)) || (err = pf_isolate_fs(cfg)))
+	if ((err = open_paths(cfg, st, &net_fd)))
+		goto out;
+	/* In the listeners' netns, before the sandbox: UDP replies go only to their clients. */
+	st->diag_fd = sockdiag_open();
+	if (st->diag_fd < 0)
+		log_warn("NETLINK_SOCK_DIAG: %s: UDP forwards will drop their clients' datagrams",
+			 strerror(-st->diag_fd));
+	if ((err = pf_isolate_fs(cfg)))
 		goto out;
 	err = nsock_start(&st->ns, net_fd, cfg->target_arg, cfg->source_ip, &cfg->err);
 	st->source_ip = cfg->source_ip;
@@ -130,6 +138,8 @@ static void daemon_free(struct pf_state *st)
 	udp_free(st);
 	apiserver_free(st->api);
 	reload_close(st);
+	if (st->diag_fd >= 0)
+		close(st->diag_fd);
 	evloop_free(&st->ev);
 }
 
@@ -144,6 +154,7 @@ int pf_run_daemon(struct pf_cfg *cfg)
 	struct pf_state st = { .ev = { .epfd = -1, .signal_fd = -1 },
 			       .debug = cfg->debug,
 			       .reload_fd = -1,
+			       .diag_fd = -1,
 			       .reload_dir_fd = -1 };
 	const char *what;
 	int notify_fd = -1, err;

@@ -23,6 +23,7 @@
  * directory (opened without following symlinks, then used by fd only), the API and reload sockets,
  * state.json and the holder's pidfd, the one /proc file a refused bind's message quotes, and the
  * pid file (our start time is read from /proc; the file is taken back if a later step fails).
+ * Then the NETLINK_SOCK_DIAG socket, in the listeners' netns (udp.c: who a reply reaches).
  * 4. fs, the sandbox (lib/sandbox.c): a mount namespace whose root is empty and read-only; the
  *    host's filesystem is gone for good. Still one thread, as unshare needs.
  * 5. caps: the netns thread starts (nsock.c): it joins the netns and keeps CAP_NET_RAW

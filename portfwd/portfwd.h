@@ -107,6 +107,7 @@ struct pf_state {
 	int n_pipes;
 	bool relayed;	       /* a TCP connection came: keep the pools filled */
 	struct udp_table *udp; /* UDP flows, made on first use */
+	int diag_fd;	       /* NETLINK_SOCK_DIAG: who a UDP reply reaches (udp.c) */
 	int reload_fd;	       /* podman's reload socket, or -1 */
 	int reload_dir_fd;     /* the directory it is in, to remove it at exit */
 	const char *reload_name;

@@ -34,6 +34,9 @@ static const int allowed[] = {
 	SCMP_SYS(sendmmsg),
 	SCMP_SYS(sendmsg),
 	SCMP_SYS(recvmsg),
+	/* who a UDP reply would reach (lib/sockdiag.c); a wildcard listener's source, probed */
+	SCMP_SYS(sendto),
+	SCMP_SYS(recvfrom),
 	/* libc and jansson; the netns thread's id and raising signals in threads */
 	SECCOMP_ALLOW_LIBC,
 	SCMP_SYS(gettid),

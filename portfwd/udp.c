@@ -1,5 +1,7 @@
 /* UDP forwards: a flow per client address, each with a connected socket inside the netns. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -7,8 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "monoclock.h"
 #include "portfwd.h"
+#include "sockaddr.h"
+#include "sockdiag.h"
 
 /*
  * Theory of operation
@@ -22,7 +27,22 @@
  * cannot line up on one chain), and kept in a list from least to most recently used: a flow
  * idle for UDP_IDLE_MS is at the head, so expiry looks at the expired ones only. At
  * UDP_FLOWS_MAX flows the least recently used one makes room, as a NAT's table does: a flood
- * of source addresses costs a bounded number of sockets.
+ * of source addresses costs a bounded number of sockets. Only the client's datagrams keep a
+ * flow: the container's, however many, do not, so a flow its client left ends.
+ *
+ * A client is its address and port, and the port is free again once the client closes its
+ * socket: whoever binds it next (another user's loopback-only service) would get the
+ * container's datagrams, from the published port. So a flow of a published port (not of a
+ * --reverse one, whose clients are inside) also knows its client's socket: when the flow is
+ * made, the kernel is asked (NETLINK_SOCK_DIAG's exact UDP lookup, lib/sockdiag.c, the one
+ * delivery makes on lo) which socket a datagram from the listener's address, as routing picks
+ * it for the client, to the client's address would reach, and its cookie is kept (0: none, a
+ * client that is not on this host, or that left already). Before each batch of replies the
+ * same lookup is made: a different answer means the client's socket is gone (or another took the
+ * port), and the flow is closed with its replies. A client's datagram to a flow is checked
+ * the same way (once a batch): a new socket that was given a port a flow's client left, as
+ * ephemeral ports are, gets a flow of its own rather than a closed one. The netlink socket is
+ * opened before the sandbox (daemon.c); sendto and recvfrom are in the allow-list.
  */
 
 #define UDP_BATCH	  32
@@ -39,7 +59,11 @@ struct udp_flow {
 	struct pf_listener *l;
 	struct sockaddr_storage client;
 	socklen_t client_len;
-	int64_t last;
+	int64_t last;		       /* the client's last datagram */
+	bool guarded;		       /* replies go only to the socket below */
+	uint64_t receiver;	       /* the cookie of the socket replies reach; 0: none */
+	struct sockaddr_storage reply; /* where replies come from, for the lookup */
+	uint64_t checked;	       /* the listener batch that last found it the same */
 	uint64_t hash;
 	struct udp_flow *chain;		/* next in the hash bucket */
 	struct udp_flow *older, *newer; /* the use list */
@@ -51,6 +75,7 @@ struct udp_table {
 	size_t count;
 	uint64_t seed;
 	struct udp_flow *oldest, *newest;
+	uint64_t batch; /* the listeners' batches, counted */
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_storage addrs[UDP_BATCH];
@@ -184,6 +209,66 @@ static struct udp_flow *flow_find(struct udp_table *t, struct pf_listener *l,
 	return NULL;
 }
 
+/*
+ * Where the listener's datagrams to @client come from: its own address, or the one routing
+ * picks for @client when it is bound to a wildcard (a connected socket's, the same pick).
+ */
+static int reply_source(const struct pf_listener *l, const struct sockaddr_storage *client,
+			struct sockaddr_storage *ret)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)ret;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ret;
+	struct sockaddr_storage probe_addr;
+	socklen_t len = sizeof(*ret);
+	uint16_t port;
+	int fd, err = 0;
+
+	if (getsockname(l->fd, (struct sockaddr *)ret, &len) < 0)
+		return -errno;
+	if (ret->ss_family != client->ss_family)
+		return -EAFNOSUPPORT;
+	if ((ret->ss_family == AF_INET && a4->sin_addr.s_addr != htonl(INADDR_ANY)) ||
+	    (ret->ss_family == AF_INET6 && memcmp(&a6->sin6_addr, &any6, sizeof(any6))))
+		return 0;
+	port = sockaddr_port(ret);
+	fd = socket(client->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	len = sizeof(probe_addr);
+	if (fd < 0 || connect(fd, (const struct sockaddr *)client, sockaddr_len(client)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&probe_addr, &len) < 0)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		return err;
+	*ret = probe_addr;
+	sockaddr_set_port(ret, port);
+	return 0;
+}
+
+/* The cookie of the socket a reply to @f's client would reach now; 0 if none would. */
+static int flow_receiver(const struct pf_state *st, const struct udp_flow *f, uint64_t *ret)
+{
+	int err = sockdiag_udp_receiver(st->diag_fd, &f->reply, &f->client, ret);
+
+	if (err == -ENOENT) {
+		*ret = 0;
+		return 0;
+	}
+	return err;
+}
+
+/*
+ * Whether a reply still reaches the socket it reached when @f was made (its client's); the
+ * kernel's failure to say counts as no.
+ */
+static bool flow_receiver_same(const struct pf_state *st, const struct udp_flow *f)
+{
+	uint64_t cookie;
+
+	return !f->guarded || (!flow_receiver(st, f, &cookie) && cookie == f->receiver);
+}
+
 static struct udp_flow *flow_new(struct pf_state *st, struct udp_table *t, struct pf_listener *l,
 				 const struct sockaddr_storage *a, socklen_t alen)
 {
@@ -212,6 +297,14 @@ static struct udp_flow *flow_new(struct pf_state *st, struct udp_table *t, struc
 	f->l = l;
 	f->client = *a;
 	f->client_len = alen;
+	/* The kernel cannot say which socket the replies reach: no flow, the datagram dropped. */
+	f->guarded = !l->fwd->reverse;
+	if (f->guarded && (reply_source(l, a, &f->reply) || flow_receiver(st, f, &f->receiver))) {
+		evloop_unwatch(&st->ev, f->fd);
+		close(f->fd);
+		free(f);
+		return NULL;
+	}
 	f->hash = flow_hash(t, l, a, alen);
 	if (t->count >= t->nbuckets * UDP_LOAD)
 		table_grow(t);
@@ -250,6 +343,7 @@ void udp_listener_event(struct evloop *ev, void *listener, int fd, uint32_t even
 	struct pf_listener *l = listener;
 	struct udp_table *t = table_get(st);
 	int64_t now = mono_ms();
+	char text[INET6_ADDRSTRLEN];
 	int n;
 
 	(void)events;
@@ -257,12 +351,23 @@ void udp_listener_event(struct evloop *ev, void *listener, int fd, uint32_t even
 		return;
 	batch_reset(t, true);
 	n = recvmmsg(fd, t->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	t->batch++;
 	for (int i = 0; i < n; i++) {
 		struct msghdr *h = &t->msgs[i].msg_hdr;
 		struct udp_flow *f = flow_find(t, l, h->msg_name, h->msg_namelen);
 
+		if (f && f->checked != t->batch && !flow_receiver_same(st, f)) {
+			log_debug(st->debug,
+				  "UDP flow of %s port %u: a new socket has its port: "
+				  "a new flow",
+				  sockaddr_addr_text(&f->client, text, sizeof(text)),
+				  sockaddr_port(&f->client));
+			flow_close(st, t, f);
+			f = NULL;
+		}
 		if (!f && !(f = flow_new(st, t, l, h->msg_name, h->msg_namelen)))
 			continue;
+		f->checked = t->batch;
 		flow_touch(t, f, now);
 		/* A full queue inside drops the datagram, as a network would. */
 		if (send(f->fd, h->msg_iov->iov_base, t->msgs[i].msg_len, MSG_DONTWAIT) < 0)
@@ -280,8 +385,10 @@ void udp_listener_event(struct evloop *ev, void *listener, int fd, uint32_t even
  */
 void udp_flow_event(struct evloop *ev, void *flow, int fd, uint32_t events)
 {
-	struct udp_table *t = pf_of(ev)->udp;
+	struct pf_state *st = pf_of(ev);
+	struct udp_table *t = st->udp;
 	struct udp_flow *f = flow;
+	char text[INET6_ADDRSTRLEN];
 	int n;
 
 	(void)events;
@@ -289,12 +396,22 @@ void udp_flow_event(struct evloop *ev, void *flow, int fd, uint32_t events)
 	n = recvmmsg(fd, t->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
+	/* One batch, one client: a socket that took its port gets none of it. */
+	if (!flow_receiver_same(st, f)) {
+		log_debug(st->debug,
+			  "UDP flow of %s port %u: the socket a reply would reach is no longer its "
+			  "client's: flow closed",
+			  sockaddr_addr_text(&f->client, text, sizeof(text)),
+			  sockaddr_port(&f->client));
+		flow_close(st, t, f);
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		t->iov[i].iov_len = t->msgs[i].msg_len;
 		t->msgs[i].msg_hdr.msg_name = &f->client;
 		t->msgs[i].msg_hdr.msg_namelen = f->client_len;
 	}
-	flow_touch(t, f, mono_ms());
+	/* No flow_touch(): the container's datagrams alone do not keep a flow its client left. */
 	sendmmsg(f->l->fd, t->msgs, (unsigned)n, MSG_DONTWAIT);
 }
 

@@ -280,6 +280,155 @@ test_udp_5000_clients_each_a_flow_and_the_flow_table_stays_bounded() {
 	[ "$fds" -le $((before + 4096 + 8)) ] || fail "$((fds - before)) fds for flows: more than 4096"
 }
 
+# udp_left_client HOSTIP ADDR [connect]: a client on ADDR (connected to the forward if asked)
+# sends once to a UDP forward published on
+# HOSTIP (empty: every address, both families) and closes its socket; a service that answers whatever it hears binds the client's
+# address and port; the container sends to its old client. Fails if the service heard it.
+udp_left_client() {
+	local port cport
+	pf_netns
+	ok "$NETNS" exec web -- ip addr add fd00:77::1/128 dev lo
+	cport=$(python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+print(s.getsockname()[1])' "$2")
+	cat >"$TEST_WORK/guest.py" <<-'PY'
+		import os, socket, sys, time
+		s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+		s.bind(("::", 7000))
+		open(sys.argv[1], "w").close()
+		data, peer = s.recvfrom(512)
+		s.sendto(data + b"-back", peer)
+		while not os.path.exists(sys.argv[2]):
+		    time.sleep(0.1)
+		s.sendto(b"leak", peer)
+		s.settimeout(2)
+		try:
+		    print("reached", s.recvfrom(512))
+		except socket.timeout:
+		    print("silent")
+	PY
+	bg guest "$NETNS" exec web -- python3 "$TEST_WORK/guest.py" "$TEST_WORK/guest.ready" "$TEST_WORK/go"
+	wait_until 10 "[ -e '$TEST_WORK/guest.ready' ]"
+	pf_daemon --publish "${1:+$1:}0:7000/udp" --debug
+	port=$(host_port_of 1)
+	ok python3 -c 'import socket, sys
+c = socket.socket(socket.AF_INET6 if ":" in sys.argv[3] else socket.AF_INET, socket.SOCK_DGRAM)
+c.bind((sys.argv[3], int(sys.argv[2])))
+c.settimeout(5)
+if sys.argv[4:]:
+    c.connect((sys.argv[3], int(sys.argv[1])))
+c.sendto(b"hi", (sys.argv[3], int(sys.argv[1])))
+print(c.recv(512).decode())' "$port" "$cport" "$2" ${3:+"$3"}
+	assert_eq "$OUT" hi-back "the client's reply"
+	# The client is gone; a service that answers whatever it hears takes its port.
+	cat >"$TEST_WORK/victim.py" <<-'PY'
+		import socket, sys
+		s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind((sys.argv[1], int(sys.argv[2])))
+		open(sys.argv[3], "w").close()
+		while True:
+		    data, peer = s.recvfrom(512)
+		    print("heard", data, peer, flush=True)
+		    s.sendto(b"secret", peer)
+	PY
+	bg victim python3 "$TEST_WORK/victim.py" "$2" "$cport" "$TEST_WORK/victim.ready"
+	wait_until 5 "[ -e '$TEST_WORK/victim.ready' ]"
+	touch "$TEST_WORK/go"
+	wait_until 5 "grep -q . '$TEST_WORK/guest.out'"
+	[ ! -s "$TEST_WORK/victim.out" ] || fail "the port's new owner heard the container: $(cat "$TEST_WORK/victim.out")"
+	assert_eq "$(cat "$TEST_WORK/guest.out")" silent "the container's datagram to the client's old port"
+	assert_eq "$(grep -c 'no longer its client' "$TEST_WORK/pf.err")" 1 "debug lines for the closed flow"
+}
+
+# A UDP client closes its socket; whoever binds its address and port next (another user's
+# loopback-only service) must not get the container's datagrams from the published port (the
+# flow knew its client by address alone, so the container could reach that service): a reply
+# goes only to the very socket that sent to the forward, and the flow ends when it is gone.
+test_udp_replies_never_reach_a_later_owner_of_a_clients_port() {
+	udp_left_client 127.0.0.1 127.0.0.1
+}
+
+test_udp_replies_never_reach_a_later_owner_of_a_clients_port_over_ipv6() {
+	udp_left_client '[::1]' ::1
+}
+
+# On a dual-stack listener of every address, the IPv4 client is an IPv4-mapped address and the reply's
+# source is routing's pick: the same lookup, made as IPv4.
+test_udp_replies_never_reach_a_later_owner_of_a_clients_port_on_a_dual_stack_wildcard() {
+	udp_left_client "" 127.0.0.1
+}
+
+# A connected client (a resolver's, say) is found by the lookup only from the reply's own
+# source address, which on a listener of every address is routing's pick.
+test_udp_replies_never_reach_a_later_owner_of_a_connected_clients_port() {
+	udp_left_client "" 127.0.0.1 connect
+}
+
+# Ephemeral ports come round again: a new socket given the port of a client that left, while
+# that client's flow is still kept, gets its own replies (a flow of its own).
+test_udp_a_new_socket_on_a_port_a_client_left_gets_its_own_replies() {
+	local cport
+	pf_netns
+	serve udp "$NETNS" exec web -- $NET serve-echo udp 0.0.0.0 5353
+	pf_daemon --publish 127.0.0.1:0:5353/udp --debug
+	cport=$(free_port)
+	for who in first second; do
+		ok python3 -c 'import socket, sys
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+c.bind(("127.0.0.1", int(sys.argv[2])))
+c.settimeout(5)
+c.sendto(sys.argv[3].encode(), ("127.0.0.1", int(sys.argv[1])))
+print(c.recv(512).decode())' "$(host_port_of 1)" "$cport" "$who"
+		assert_eq "$OUT" "$who" "the $who socket on port $cport"
+	done
+	assert_eq "$(grep -c 'a new socket has its port' "$TEST_WORK/pf.err")" 1 "debug lines"
+}
+
+# A UDP flow is kept alive by its client's datagrams alone. The container's own datagrams (a
+# keepalive every half second here) refreshed it too, so it never expired and the container
+# could wait as long as it liked for the client's port to change hands. The client here keeps
+# its socket and sends once: after the idle limit (60 s) nothing more reaches it.
+test_udp_flow_expires_when_only_the_container_sends() {
+	local port
+	pf_netns
+	cat >"$TEST_WORK/keepalive.py" <<-'PY'
+		import socket, sys, time
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind(("0.0.0.0", 7000))
+		open(sys.argv[1], "w").close()
+		data, peer = s.recvfrom(512)
+		while True:
+		    try:
+		        s.sendto(b"keepalive", peer)
+		    except OSError:
+		        pass
+		    time.sleep(0.5)
+	PY
+	bg guest "$NETNS" exec web -- python3 "$TEST_WORK/keepalive.py" "$TEST_WORK/guest.ready"
+	wait_until 10 "[ -e '$TEST_WORK/guest.ready' ]"
+	pf_daemon --publish 127.0.0.1:0:7000/udp
+	port=$(host_port_of 1)
+	# Heard in the first 10 s (the flow works), and from 62 s to 66 s (it should be gone).
+	ok python3 -c 'import socket, sys, time
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+c.bind(("127.0.0.1", 0))
+c.sendto(b"hi", ("127.0.0.1", int(sys.argv[1])))
+t0 = time.monotonic()
+early = late = 0
+while time.monotonic() - t0 < 66:
+    c.settimeout(max(0.01, 66 - (time.monotonic() - t0)))
+    try:
+        c.recv(512)
+    except socket.timeout:
+        break
+    t = time.monotonic() - t0
+    early += t < 10
+    late += t >= 62
+print(early > 0, late)' "$port"
+	assert_eq "$OUT" "True 0" "keepalives heard early, and after the idle limit"
+}
+
 test_rootlessport_drop_in_binds_signals_ready_forwards_and_exits() {
 	pf_netns
 	serve udp "$NETNS" exec web -- $NET serve-echo udp 0.0.0.0 5353
