@@ -11,18 +11,17 @@
 #define NETNS_BINARY "rootlet-netns"
 
 /* The veth, and the netns if alloc made it; a part already gone is no failure. */
-static int detach(struct net_cfg *cfg, const struct net_record *r, json_t *a)
+static int detach(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a)
 {
-	const char *id = json_string_value(json_object_get(a, "id"));
 	int err = publish_stop(cfg, r, a);
 
 	if (!err)
 		err = unplumb_container(cfg, r, a);
 	if (err && strstr(cfg->err.text, "No such file"))
 		err = 0; /* no infra left to hold the veth */
-	if (!err && json_is_true(json_object_get(a, "made")) && id) {
+	if (!err && a->made && a->id[0]) {
 		err = netns_cmd(cfg, cfg->root,
-				(char *[]){ NETNS_BINARY, "del", (char *)id, NULL });
+				(char *[]){ NETNS_BINARY, "del", (char *)a->id, NULL });
 		if (err && strstr(cfg->err.text, "no such netns"))
 			err = 0;
 	}
@@ -48,21 +47,19 @@ int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	size_t i = 0;
 	int err;
 
-	while (i < json_array_size(r->att)) {
-		json_t *a = json_array_get(r->att, i);
-		const char *state = json_string_value(json_object_get(a, "state"));
+	while (i < r->attached) {
+		struct net_attach *a = &r->att[i];
 
-		if (state && !strcmp(state, "ready")) {
+		if (a->state == ATT_READY) {
 			i++;
 			continue;
 		}
 		if ((err = detach(cfg, r, a)) || (err = nsmake_sweep(cfg, a)))
 			return err_wrap(&cfg->err, err, "rolling back a killed alloc of %s",
-					json_string_value(json_object_get(a, "id")));
-		json_array_remove(r->att, i);
+					a->id[0] ? a->id : "?");
+		att_remove(r, a);
 		changed = true;
 	}
-	r->attached = (unsigned)json_array_size(r->att);
 	/* A dealloc killed once it wrote its last container out, before it stopped the infra. */
 	if (!changed)
 		return r->attached ? 0 : infra_stop(cfg, r->name);
@@ -86,20 +83,16 @@ int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r)
  */
 int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const char *id)
 {
-	json_t *a = attach_find(r, id);
-	size_t i;
+	struct net_attach *a = attach_find(r, id);
 	int err;
 
 	if (!a)
 		return err_make(&cfg->err, -ENOENT, "%s is not attached to %s", id, r->name);
 	/* Said first: killed from here on, the next command finishes what we began. */
-	json_object_set_new(a, "state", json_string("removing"));
+	a->state = ATT_REMOVING;
 	if ((err = record_create(dir_fd, r, &cfg->err)) || (err = detach(cfg, r, a)))
 		return err;
-	for (i = 0; json_array_get(r->att, i) != a; i++)
-		;
-	json_array_remove(r->att, i);
-	r->attached = (unsigned)json_array_size(r->att);
+	att_remove(r, a);
 	if ((err = record_create(dir_fd, r, &cfg->err)))
 		return err;
 	if (!r->attached)
@@ -172,14 +165,15 @@ static int print_of(struct net_cfg *cfg, bool path)
 {
 	struct net_record r = { 0 };
 	int dir_fd, lock_fd, err;
-	json_t *a, *res;
+	const struct net_attach *a;
+	json_t *res;
 
 	if ((err = open_network(cfg, &r, &dir_fd, &lock_fd)))
 		return err;
 	if (!(a = attach_find(&r, cfg->id)))
 		err = err_make(&cfg->err, -ENOENT, "%s is not attached to %s", cfg->id, r.name);
 	else if (path)
-		record_print(json_pack("{s:O}", "path", json_object_get(a, "netns")));
+		record_print(json_pack("{s:s}", "path", a->netns));
 	else if (!(res = attach_cni_result(&r, a)))
 		err = err_make(&cfg->err, -EBADMSG, "%s's attachment is corrupt; dealloc it",
 			       cfg->id);

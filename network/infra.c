@@ -179,17 +179,12 @@ static int tap_tune(struct net_cfg *cfg, const struct net_record *r, void *unuse
  */
 static int surviving_userns(const struct net_record *r)
 {
-	size_t i;
-	json_t *a;
-
-	json_array_foreach(r->att, i, a)
-	{
-		const char *state = json_string_value(json_object_get(a, "state"));
-		const char *netns = json_string_value(json_object_get(a, "netns"));
+	for (size_t i = 0; i < r->attached; i++) {
+		const struct net_attach *a = &r->att[i];
 		int net_fd, user_fd;
 
-		if (!state || strcmp(state, "ready") || !netns ||
-		    state_ns_open_holder_checked(netns, CLONE_NEWNET, &net_fd))
+		if (a->state != ATT_READY || !a->netns[0] ||
+		    state_ns_open_holder_checked(a->netns, CLONE_NEWNET, &net_fd))
 			continue;
 		user_fd = ioctl(net_fd, NS_GET_USERNS);
 		close(net_fd);
@@ -325,8 +320,6 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	const char *infra = r->name; /* its netns, in <root>/~infra */
 	struct net_nsmake m;
 	int live, err, user_fd;
-	size_t i;
-	json_t *a;
 
 	(void)dir_fd;
 	/* -EPERM: a root others could write, or a symlink (state_root_open()). */
@@ -354,14 +347,10 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	if ((err = net_in_child(cfg, bridge_up, r, NULL)) || (err = spoofguard_write(cfg, r)) ||
 	    (!r->internal && (err = slirp_spawn(cfg, r, infra, &cfg->starting[cfg->n_starting++]))))
 		goto fail;
-	json_array_foreach(r->att, i, a)
-	{
-		const char *state = json_string_value(json_object_get(a, "state"));
-
-		if (state && !strcmp(state, "ready") &&
-		    (plumb_container(cfg, r, a, -1) || publish_start(cfg, r, a, NULL)))
+	for (size_t i = 0; i < r->attached; i++)
+		if (r->att[i].state == ATT_READY && (plumb_container(cfg, r, &r->att[i], -1) ||
+						     publish_start(cfg, r, &r->att[i], NULL)))
 			err_clear(&cfg->err); /* its netns is gone: dealloc or gc drops it */
-	}
 	if (r->dns && ((err = infra_write_hosts(cfg, r)) ||
 		       (err = dns_spawn(cfg, r, infra, &cfg->starting[cfg->n_starting++]))))
 		goto fail;

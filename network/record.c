@@ -179,9 +179,7 @@ static int record_parse(const char *text, size_t len, struct net_record *r)
 	r->dns = dns;
 	r->host_loopback = loopback;
 	r->created = created;
-	r->attached = (unsigned)json_array_size(att);
-	r->att = json_incref(att);
-	err = 0;
+	err = att_list_from_json(att, r);
 out:
 	json_decref(root);
 	return err;
@@ -213,7 +211,7 @@ static json_t *addr_json(int family, const void *a)
  */
 json_t *record_json(const struct net_record *r)
 {
-	json_t *att = r->att ? json_deep_copy(r->att) : json_array();
+	json_t *att = att_list_to_json(r);
 	json_t *o = json_pack("{s:s, s:o, s:o, s:b, s:I, s:b, s:b, s:b, s:I, s:o}", "name", r->name,
 			      "subnet", cidr_json(AF_INET, &r->subnet, r->prefix), "gateway",
 			      addr_json(AF_INET, &r->gateway), "ipv6", r->ipv6, "mtu",
@@ -234,8 +232,7 @@ json_t *record_json(const struct net_record *r)
  */
 void record_clear(struct net_record *r)
 {
-	json_decref(r->att);
-	r->att = NULL;
+	att_list_clear(r);
 }
 
 /**

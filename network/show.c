@@ -60,7 +60,7 @@ int net_ls(struct net_cfg *cfg)
 			char cidr[CIDR_TEXT_MAX], gw[INET_ADDRSTRLEN];
 
 			inet_ntop(AF_INET, &rs[i].gateway, gw, sizeof(gw));
-			printf("%-20s %-18s %-15s %u\n", rs[i].name,
+			printf("%-20s %-18s %-15s %zu\n", rs[i].name,
 			       cidr_text(&rs[i], cidr, sizeof(cidr)), gw, rs[i].attached);
 		}
 	}

@@ -299,34 +299,32 @@ static int arp_rule(struct guard_batch *gb, const struct port *p, const struct i
  * One attachment's rules; a corrupt one (no veth, no MAC, an address that is none) gets none
  * for what is corrupt, and its port's frames meet the drop.
  */
-static int port_rules(struct guard_batch *gb, const struct net_record *rec, json_t *a)
+static int port_rules(struct guard_batch *gb, const struct net_record *rec,
+		      const struct net_attach *a)
 {
-	const char *ip = json_string_value(json_object_get(a, "ip"));
-	const char *ip6 = json_string_value(json_object_get(a, "ip6"));
-	const char *mac = json_string_value(json_object_get(a, "mac"));
 	static const uint8_t ll6[LINK_LOCAL6_BYTES] = { 0xfe, 0x80 },
 			     ll6_mask[LINK_LOCAL6_BYTES] = { 0xff, 0xc0 };
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-	struct port p = { .veth = json_string_value(json_object_get(a, "veth")) };
-	bool has6;
-	struct in_addr a4;
-	struct in6_addr a6;
+	struct port p = { .veth = a->veth };
+	bool has6 = a->has_ip6;
 	int err;
 
-	if (!p.veth || strlen(p.veth) >= IFNAMSIZ || !mac || attach_parse_mac(mac, p.mac))
+	if (!a->veth[0] || !a->has_mac)
 		return 0;
-	if (ip && inet_pton(AF_INET, ip, &a4) == 1 &&
-	    ((err = addr_rule(gb, &p, ETH_P_IP, IP4_SADDR_OFFSET, &a4, NULL, sizeof(a4))) ||
-	     (err = arp_rule(gb, &p, &a4))))
+	memcpy(p.mac, a->mac, sizeof(p.mac));
+	if (a->has_ip &&
+	    ((err = addr_rule(gb, &p, ETH_P_IP, IP4_SADDR_OFFSET, &a->ip, NULL, sizeof(a->ip))) ||
+	     (err = arp_rule(gb, &p, &a->ip))))
 		return err;
 	if (!rec->ipv6)
 		return 0;
 	/* Router Advertisements and Redirects: the gateway's to send, never a container's. */
-	has6 = ip6 && inet_pton(AF_INET6, ip6, &a6) == 1;
 	if ((err = icmp6_drop(gb, &p, ND_ROUTER_ADVERT)) ||
-	    (err = icmp6_drop(gb, &p, ND_REDIRECT)) || (err = na_drop(gb, &p, has6 ? &a6 : &any6)))
+	    (err = icmp6_drop(gb, &p, ND_REDIRECT)) ||
+	    (err = na_drop(gb, &p, has6 ? &a->ip6 : &any6)))
 		return err;
-	if (has6 && (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &a6, NULL, sizeof(a6))))
+	if (has6 &&
+	    (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &a->ip6, NULL, sizeof(a->ip6))))
 		return err;
 	if ((err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, ll6, ll6_mask,
 			     LINK_LOCAL6_BYTES)) ||
@@ -373,8 +371,6 @@ static int table_start(struct guard_batch *gb)
 static int guard_build(struct guard_batch *gb, const struct net_record *rec)
 {
 	struct nftnl_rule *drop = rule_new();
-	size_t i;
-	json_t *a;
 	int err;
 
 	if (!drop || !add_verdict(drop, NF_DROP)) {
@@ -386,13 +382,11 @@ static int guard_build(struct guard_batch *gb, const struct net_record *rec)
 		nftnl_rule_free(drop);
 		return err;
 	}
-	json_array_foreach(rec->att, i, a)
-	{
-		if ((err = port_rules(gb, rec, a))) {
+	for (size_t i = 0; i < rec->attached; i++)
+		if ((err = port_rules(gb, rec, &rec->att[i]))) {
 			nftnl_rule_free(drop);
 			return err;
 		}
-	}
 	/* The last one acknowledged: an error in any of them comes back on its own. */
 	batch_rule(gb, drop, NLM_F_ACK);
 	nftnl_batch_end(mnl_nlmsg_batch_current(gb->b), gb->seq++);
@@ -404,9 +398,8 @@ static int guard_build(struct guard_batch *gb, const struct net_record *rec)
 static int guard_write(struct net_cfg *cfg, const struct net_record *rec, void *unused,
 		       struct err *e)
 {
-	size_t rules =
-		GUARD_RULES_FIXED +
-		json_array_size(rec->att) * (GUARD_RULES_PER4 + (rec->ipv6 ? GUARD_RULES_PER6 : 0));
+	size_t rules = GUARD_RULES_FIXED +
+		       rec->attached * (GUARD_RULES_PER4 + (rec->ipv6 ? GUARD_RULES_PER6 : 0));
 	size_t size = (rules + GUARD_MSGS_FIXED) * GUARD_MSG_BYTES;
 	/* libmnl's batch wants room for one message past its limit. */
 	char *buf = malloc(size + MNL_SOCKET_BUFFER_SIZE);
