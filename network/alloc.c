@@ -32,15 +32,13 @@
  */
 
 /* Whether the netns @net_fd is the infra's own (given by path, it is in the right userns). */
-static bool is_infra_netns(struct net_cfg *cfg, const struct net_record *r, int net_fd)
+static bool is_infra_netns(const struct net_record *r, int net_fd)
 {
-	char path[PATH_MAX];
 	struct stat a, b;
 	int fd;
 	bool same;
 
-	if (state_entry_path(path, sizeof(path), cfg->infra_root, r->name, STATE_NET) ||
-	    state_ns_open_holder_checked(path, CLONE_NEWNET, &fd))
+	if (state_ns_open_holder_checked(r->infra.net, CLONE_NEWNET, &fd))
 		return false;
 	same = !fstat(fd, &a) && !fstat(net_fd, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 	close(fd);
@@ -63,7 +61,7 @@ static int same_userns(struct net_cfg *cfg, const struct net_record *r, const ch
 			       ? err_make(&cfg->err, err, "--netns %s: not a network namespace",
 					  path)
 			       : err_errno(&cfg->err, err, "--netns %s", path);
-	if (is_infra_netns(cfg, r, net_fd)) {
+	if (is_infra_netns(r, net_fd)) {
 		close(net_fd);
 		return err_make(&cfg->err, -EINVAL,
 				"--netns %s: network %s's infra, not a container's netns", path,
@@ -144,12 +142,11 @@ static int resolve_netns(struct net_cfg *cfg, char *path, size_t len, bool *made
 static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, struct net_attach *a,
 		  bool made)
 {
-	char user[PATH_MAX];
+	const char *user = r->infra.user;
 	struct net_nsmake c = { .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
 	int user_fd, err;
 
-	if ((err = infra_ensure(cfg, dir_fd, r)) ||
-	    (err = state_entry_path(user, sizeof(user), cfg->infra_root, r->name, STATE_USER)))
+	if ((err = infra_ensure(cfg, dir_fd, r)))
 		return err;
 	if ((err = state_ns_open_holder_checked(user, CLONE_NEWUSER, &user_fd)))
 		return err_errno(&cfg->err, err, "%s", user);
@@ -201,7 +198,7 @@ int net_alloc(struct net_cfg *cfg)
 				err == -ESRCH ? "no such process" : strerror(-err));
 	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
 		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
-	if ((err = record_read(dir_fd, cfg->name, &r, &cfg->err)) ||
+	if ((err = record_read(dir_fd, cfg->infra_root, cfg->name, &r, &cfg->err)) ||
 	    (err = net_recover(cfg, dir_fd, &r)))
 		goto out;
 	if (attach_find(&r, cfg->id)) {

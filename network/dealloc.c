@@ -13,7 +13,7 @@
 /* The veth, and the netns if alloc made it; a part already gone is no failure. */
 static int detach(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a)
 {
-	int err = publish_stop(cfg, r, a);
+	int err = publish_stop(r, a);
 
 	if (!err)
 		err = unplumb_container(cfg, r, a);
@@ -62,8 +62,8 @@ int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	}
 	/* A dealloc killed once it wrote its last container out, before it stopped the infra. */
 	if (!changed)
-		return r->attached ? 0 : infra_stop(cfg, r->name);
-	if (!r->attached && (err = infra_stop(cfg, r->name)))
+		return r->attached ? 0 : infra_stop(cfg, r->infra.name);
+	if (!r->attached && (err = infra_stop(cfg, r->infra.name)))
 		return err;
 	if ((err = record_create(dir_fd, r, &cfg->err)) ||
 	    (r->attached && (err = spoofguard_write(cfg, r))))
@@ -96,7 +96,7 @@ int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const
 	if ((err = record_create(dir_fd, r, &cfg->err)))
 		return err;
 	if (!r->attached)
-		return infra_stop(cfg, r->name);
+		return infra_stop(cfg, r->infra.name);
 	if ((err = spoofguard_write(cfg, r)))
 		return err;
 	return r->dns ? infra_write_hosts(cfg, r) : 0;
@@ -109,7 +109,7 @@ static int open_network(struct net_cfg *cfg, struct net_record *r, int *dir_fd, 
 
 	if ((err = record_open_locked(cfg, false, dir_fd, lock_fd)))
 		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
-	if ((err = record_read(*dir_fd, cfg->name, r, &cfg->err)) ||
+	if ((err = record_read(*dir_fd, cfg->infra_root, cfg->name, r, &cfg->err)) ||
 	    (err = net_recover(cfg, *dir_fd, r)) || (err = infra_heal(cfg, r))) {
 		record_clear(r);
 		close(*lock_fd);

@@ -76,7 +76,7 @@ static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigne
 		(*ret_dropped)++;
 	}
 	if (!r->attached)
-		return infra_stop(cfg, r->name);
+		return infra_stop(cfg, r->infra.name);
 	if ((err = infra_ensure(cfg, dir_fd, r)))
 		return err;
 	if (cfg->n_starting)
@@ -104,7 +104,7 @@ int net_gc(struct net_cfg *cfg)
 
 	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
 		return err == -ENOENT ? 0 : err;
-	if ((err = record_list(dir_fd, &rs, &n, &cfg->err)))
+	if ((err = record_list(dir_fd, cfg->infra_root, &rs, &n, &cfg->err)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned dropped = 0;

@@ -23,8 +23,7 @@
 /**
  * dns_spawn() - rootlet-dns in the infra, detached, its stderr in the entry's dns.log
  * @cfg:	the state root; cfg->err on failure
- * @r:		the network
- * @infra:	its infra's netns name
+ * @r:		the network, its infra
  * @d:		the daemon, for infra_wait()
  *
  * It records itself in dns.pid, so rootlet-netns del stops it with the infra, and it ends
@@ -32,11 +31,10 @@
  *
  * Return: 0 once started, or a negative errno
  */
-int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
-	      struct launch_proc *d)
+int dns_spawn(struct net_cfg *cfg, const struct net_record *r, struct launch_proc *d)
 {
 	char gw[INET_ADDRSTRLEN];
-	struct dns_launch o = { .netns = infra,
+	struct dns_launch o = { .netns = r->infra.name,
 				.listen = gw,
 				.upstream = r->internal ? NULL : SLIRP_DNS4 };
 	struct launch_argv a;
@@ -46,7 +44,7 @@ int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra
 		return err_errno(&cfg->err, -errno, "rootlet-dns's --listen");
 	if ((err = launch_dns_argv(&o, &a)))
 		return err;
-	err = net_daemon_spawn(cfg, infra, a.argv, STATE_DNS_LOG, NULL, 0, d);
+	err = net_daemon_spawn(cfg, &r->infra, a.argv, STATE_DNS_LOG, NULL, 0, d);
 	argv_free(&a);
 	return err;
 }
@@ -159,7 +157,7 @@ static bool append_lines(char **buf, size_t *used, size_t *size, const char *add
  */
 int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 {
-	char dir[PATH_MAX];
+	const char *dir = r->infra.dir;
 	size_t used = 0, size = HOSTS_TEXT_START;
 	char *text = malloc(size);
 	json_t *seen4 = json_object(), *seen6 = json_object();
@@ -186,8 +184,6 @@ int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 			goto out;
 		}
 	}
-	if ((err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
-		goto out;
 	fd = open(dir, DIR_OPEN_FLAGS);
 	if (fd < 0) {
 		err = errno == ENOENT ? 0 : -errno;

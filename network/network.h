@@ -40,6 +40,17 @@
 #define NET_PREFIX6_MIN		48
 #define NET_PREFIX6_MAX		120
 
+/*
+ * A network's infra: the rootlet netns entry <root>/~infra/NAME, its paths computed once
+ * (infra_init()) when the record is read, and passed down from there.
+ */
+struct net_infra {
+	char name[NAME_MAX_LEN + 1]; /* its entry's name: the network's */
+	char dir[PATH_MAX];	     /* <root>/~infra/NAME */
+	char net[PATH_MAX];	     /* .../net, its holder's netns */
+	char user[PATH_MAX];	     /* .../user, its holder's user namespace */
+};
+
 /* attachment.c: one container's attachment, a typed record; its JSON is spelled there only. */
 enum att_state {
 	ATT_PENDING,  /* alloc is making it (or died doing so: rolled back) */
@@ -82,6 +93,7 @@ struct net_record {
 	int64_t created;	/* seconds since the epoch */
 	size_t attached;	/* containers attached: @att's length */
 	struct net_attach *att; /* the attachments; record_clear() frees them */
+	struct net_infra infra; /* where its infra is (record_read() fills it) */
 };
 
 #define NET_INFRA_DAEMONS 2 /* rootlet-slirp and rootlet-dns */
@@ -141,10 +153,12 @@ int record_dir_open(struct net_cfg *cfg, bool create, int *ret_fd);
 int record_open_locked(struct net_cfg *cfg, bool create, int *ret_dir_fd, int *ret_lock_fd);
 struct json_t;
 void record_print(struct json_t *o);
-int record_read(int dir_fd, const char *name, struct net_record *ret, struct err *e);
+int record_read(int dir_fd, const char *infra_root, const char *name, struct net_record *ret,
+		struct err *e);
 int record_create(int dir_fd, const struct net_record *r, struct err *e);
 int record_remove(int dir_fd, const char *name);
-int record_list(int dir_fd, struct net_record **ret, size_t *ret_n, struct err *e);
+int record_list(int dir_fd, const char *infra_root, struct net_record **ret, size_t *ret_n,
+		struct err *e);
 struct json_t *record_json(const struct net_record *r);
 void record_clear(struct net_record *r);
 void record_list_free(struct net_record *list, size_t n);
@@ -179,6 +193,7 @@ struct json_t *attach_cni_result(const struct net_record *r, const struct net_at
 bool attach_nameserver(const struct net_record *r, char *buf, size_t len);
 
 /* infra.c, plumb.c: the infra netns, its bridge, and a container's veth into it. */
+int infra_init(struct net_infra *in, const char *infra_root, const char *name);
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
 int infra_stop(struct net_cfg *cfg, const char *net);
 int infra_repair(struct net_cfg *cfg, int dir_fd, struct net_record *r);
@@ -189,12 +204,11 @@ int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r);
 #define NET_ALIASES_MAX_TEXT "64"
 #define NET_NAMES_MAX	     (NET_ALIASES_MAX + 2) /* a container's DNS names: ID, hostname, aliases */
 int names_check_free(struct net_cfg *cfg, const struct net_record *r);
-int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
-	      struct launch_proc *d);
-int net_daemon_start(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
-		     const int *pass, int npass, pid_t *ret_pid);
-int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
-		     const int *pass, int npass, struct launch_proc *d);
+int dns_spawn(struct net_cfg *cfg, const struct net_record *r, struct launch_proc *d);
+int net_daemon_start(struct net_cfg *cfg, const struct net_infra *infra, char **argv,
+		     const char *log, const int *pass, int npass, pid_t *ret_pid);
+int net_daemon_spawn(struct net_cfg *cfg, const struct net_infra *infra, char **argv,
+		     const char *log, const int *pass, int npass, struct launch_proc *d);
 int net_daemon_wait(struct net_cfg *cfg, struct launch_proc *d);
 int infra_wait(struct net_cfg *cfg, const struct net_record *r);
 
@@ -206,13 +220,13 @@ int spoofguard_write(struct net_cfg *cfg, const struct net_record *r);
 typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, void *arg,
 			    struct err *e);
 int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, void *arg);
-int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e);
+int join_infra(const struct net_record *r, struct err *e);
 int plumb_container(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a,
 		    int net_fd);
 int unplumb_container(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a);
 int publish_start(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a,
 		  const struct netns_state *st);
-int publish_stop(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a);
+int publish_stop(const struct net_record *r, const struct net_attach *a);
 int netns_cmd(struct net_cfg *cfg, const char *root, char *const argv[]);
 int infra_check_name(struct net_cfg *cfg, const char *net);
 bool infra_exists(struct net_cfg *cfg, const char *net);

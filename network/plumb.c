@@ -29,15 +29,13 @@
  * struct err on a pipe; nothing of it outlives the call.
  */
 
-/* Into one namespace of the infra, its user namespace ("user") or its netns ("net"). */
-static int join_infra_ns(struct net_cfg *cfg, const struct net_record *r, const char *file,
-			 int type, struct err *e)
+/* Into one namespace of the infra, its user namespace or its netns. */
+static int join_infra_ns(const struct net_record *r, int type, struct err *e)
 {
-	char path[PATH_MAX];
+	const char *path = type == CLONE_NEWUSER ? r->infra.user : r->infra.net;
 	int fd, err;
 
-	if ((err = state_entry_path(path, sizeof(path), cfg->infra_root, r->name, file)) ||
-	    (err = state_ns_open_holder_checked(path, type, &fd)))
+	if ((err = state_ns_open_holder_checked(path, type, &fd)))
 		return err_errno(e, err, "%s", path);
 	err = ns_join(fd, type) ? -errno : 0;
 	close(fd);
@@ -47,17 +45,16 @@ static int join_infra_ns(struct net_cfg *cfg, const struct net_record *r, const 
 /**
  * join_infra() - Move this process (a child: it stays there) into the infra's user namespace,
  * then its netns
- * @cfg:	the state root
- * @r:		the network
+ * @r:		the network, its infra
  * @e:		why not
  *
  * Return: 0, or a negative errno
  */
-int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e)
+int join_infra(const struct net_record *r, struct err *e)
 {
-	int err = join_infra_ns(cfg, r, STATE_USER, CLONE_NEWUSER, e);
+	int err = join_infra_ns(r, CLONE_NEWUSER, e);
 
-	return err ? err : join_infra_ns(cfg, r, STATE_NET, CLONE_NEWNET, e);
+	return err ? err : join_infra_ns(r, CLONE_NEWNET, e);
 }
 
 /*
@@ -223,6 +220,7 @@ static int plumb(struct net_cfg *cfg, const struct net_record *r, void *arg, str
 	bool again = a->state == ATT_READY;
 	int cnet_fd = job->net_fd, err;
 
+	(void)cfg;
 	if (!a->has_mac)
 		return err_make(e, -EBADMSG, "the attachment's MAC is corrupt");
 	/* Opened here, before we leave the host's mount and user namespaces behind. */
@@ -230,11 +228,11 @@ static int plumb(struct net_cfg *cfg, const struct net_record *r, void *arg, str
 	    (cnet_fd < 0 && (err = state_ns_open_holder_checked(netns, CLONE_NEWNET, &cnet_fd))))
 		return err_make(e, -ENOENT, "the container's netns %s is gone",
 				netns[0] ? netns : "(none)");
-	if ((err = join_infra_ns(cfg, r, STATE_USER, CLONE_NEWUSER, e)))
+	if ((err = join_infra_ns(r, CLONE_NEWUSER, e)))
 		goto out;
 	if (again && ((err = join_fd(cnet_fd, netns, e)) || (err = drop_old_eth0(e))))
 		goto out;
-	if ((err = join_infra_ns(cfg, r, STATE_NET, CLONE_NEWNET, e)) ||
+	if ((err = join_infra_ns(r, CLONE_NEWNET, e)) ||
 	    (err = make_veth(a->veth, cnet_fd, r->mtu, a->mac, e)) ||
 	    (err = join_fd(cnet_fd, netns, e)))
 		goto out;
@@ -251,7 +249,8 @@ static int unplumb(struct net_cfg *cfg, const struct net_record *r, void *arg, s
 	struct nl_sock *sk = NULL;
 	int err, ifindex;
 
-	if (!veth[0] || (err = join_infra(cfg, r, e)))
+	(void)cfg;
+	if (!veth[0] || (err = join_infra(r, e)))
 		return veth[0] ? err : 0;
 	if ((err = netlink_open(&sk)))
 		return err_errno(e, err, "netlink");

@@ -87,10 +87,9 @@ static int holder_pidfd(const char *netns, const struct netns_state *st, int *re
 int publish_start(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a,
 		  const struct netns_state *st)
 {
-	char net[PATH_MAX], user[PATH_MAX], pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
-	char ip[INET_ADDRSTRLEN];
+	char pidname[NAME_MAX], log[NAME_MAX], ip[INET_ADDRSTRLEN];
 	const char *id = a->id;
-	struct portfwd_launch o = { .netns = net, .userns = user, .target = ip };
+	struct portfwd_launch o = { .netns = r->infra.net, .userns = r->infra.user, .target = ip };
 	size_t n = a->n_publish;
 	struct launch_argv args;
 	int err, fd, holder_fd;
@@ -100,10 +99,7 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, const struct 
 		return 0;
 	if (!a->has_ip || !inet_ntop(AF_INET, &a->ip, ip, sizeof(ip)))
 		return err_make(&cfg->err, -EBADMSG, "%s's address is corrupt", id);
-	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
-	    (err = state_entry_path(net, sizeof(net), cfg->infra_root, r->name, STATE_NET)) ||
-	    (err = state_entry_path(user, sizeof(user), cfg->infra_root, r->name, STATE_USER)) ||
-	    (err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
+	if ((err = file_names(id, pidname, log, sizeof(pidname))))
 		return err;
 	if ((err = holder_pidfd(a->netns, st, &holder_fd)))
 		return err_errno(&cfg->err, err, "the holder of %s", id);
@@ -115,14 +111,14 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, const struct 
 			close(holder_fd);
 		return err;
 	}
-	err = net_daemon_start(cfg, r->name, args.argv, log, &holder_fd, holder_fd >= 0 ? 1 : 0,
+	err = net_daemon_start(cfg, &r->infra, args.argv, log, &holder_fd, holder_fd >= 0 ? 1 : 0,
 			       &pid);
 	if (holder_fd >= 0)
 		close(holder_fd);
 	argv_free(&args);
 	if (err)
 		return err;
-	fd = open(dir, DIR_OPEN_FLAGS);
+	fd = open(r->infra.dir, DIR_OPEN_FLAGS);
 	err = fd < 0 ? -errno : pidfile_write(fd, pidname, pid);
 	if (fd >= 0)
 		close(fd);
@@ -131,25 +127,23 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, const struct 
 
 /**
  * publish_stop() - Stop the container's rootlet-portfwd, if it has one
- * @cfg:	the state root
  * @r:		the network
  * @a:		the attachment
  *
  * Return: 0 (also when none runs or the infra is gone), or a negative errno
  */
-int publish_stop(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a)
+int publish_stop(const struct net_record *r, const struct net_attach *a)
 {
-	char pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
+	char pidname[NAME_MAX], log[NAME_MAX];
 	const char *id = a->id;
 	struct pidfile pf;
 	int fd, err;
 
 	if (!id[0] || !a->n_publish)
 		return 0;
-	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
-	    (err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
+	if ((err = file_names(id, pidname, log, sizeof(pidname))))
 		return err;
-	fd = open(dir, DIR_OPEN_FLAGS);
+	fd = open(r->infra.dir, DIR_OPEN_FLAGS);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	err = pidfile_read(fd, pidname, &pf);

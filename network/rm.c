@@ -20,7 +20,7 @@ int net_rm(struct net_cfg *cfg)
 
 	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
 		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
-	err = record_read(dir_fd, cfg->name, &r, &cfg->err);
+	err = record_read(dir_fd, cfg->infra_root, cfg->name, &r, &cfg->err);
 	if (err == -EBADMSG && cfg->force)
 		err = 0;
 	else if (!err)

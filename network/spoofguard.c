@@ -409,8 +409,9 @@ static int guard_write(struct net_cfg *cfg, const struct net_record *rec, void *
 	unsigned portid;
 	ssize_t n;
 
+	(void)cfg;
 	(void)unused;
-	if ((err = join_infra(cfg, rec, e))) {
+	if ((err = join_infra(rec, e))) {
 		if (err != -ENOENT)
 			goto out;
 		/* A dead infra: no bridge to guard; the one made in its place is written anew. */
@@ -459,7 +460,7 @@ out:
  */
 int spoofguard_write(struct net_cfg *cfg, const struct net_record *r)
 {
-	if (!infra_exists(cfg, r->name))
+	if (!infra_exists(cfg, r->infra.name))
 		return 0;
 	return net_in_child(cfg, guard_write, r, NULL);
 }
