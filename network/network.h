@@ -250,7 +250,11 @@ int nsmake_sweep(struct net_cfg *cfg, const struct net_attach *a);
 int net_alloc(struct net_cfg *cfg);
 int net_dealloc(struct net_cfg *cfg);
 int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const char *id);
+/* recover.c: what killed verbs left, put right by the next one under the lock. */
+int net_detach(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a);
 int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r);
+int net_open(struct net_cfg *cfg, struct net_record *r, int *dir_fd, int *lock_fd);
+void net_close(struct net_record *r, int dir_fd, int lock_fd);
 int net_is_idle(struct net_cfg *cfg);
 int net_gc(struct net_cfg *cfg);
 int net_print_netns_path(struct net_cfg *cfg);
