@@ -157,10 +157,10 @@ $(B)/unit/test_slirp_%: tests/unit/test_slirp_%.c tests/unit/unit.h tests/unit/f
 		$(LIB_SRCS) $(UNIT_SLIRP_SRCS) -o $@ $(call pkg_libs,$(UNIT_SLIRP_PKGS))
 
 $(B)/unit/test_network_%: tests/unit/test_network_%.c tests/unit/unit.h network/subnet.c \
-		network/attach.c network/network.h $(LIB_SRCS)
+		network/attach.c network/attachment.c network/network.h $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit -Inetwork $(call pkg_cflags,$(LIB_PKGS)) $< \
-		network/subnet.c network/attach.c $(LIB_SRCS) -o $@ $(call pkg_libs,$(LIB_PKGS))
+		network/subnet.c network/attach.c network/attachment.c $(LIB_SRCS) -o $@ $(call pkg_libs,$(LIB_PKGS))
 
 $(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h lib/fwdspec.c lib/fwdspec.h lib/err.c \
 		lib/name.c

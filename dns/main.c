@@ -237,8 +237,7 @@ int main(int argc, char **argv)
 	static struct dns_cfg cfg = { .ready_fd = -1 };
 	/* Zeroed (bss), set below: its query slots' pages stay untouched until used. */
 	static struct dns_daemon d;
-	int err;
-	const char *what;
+	int err, no_notify = -1; /* it says nothing to systemd, as before */
 
 	if (parse(argc, argv, &cfg))
 		return CMDLINE_EXIT_USAGE;
@@ -253,9 +252,7 @@ int main(int argc, char **argv)
 			unlinkat(d.dir_fd, STATE_DNS_PIDFILE, 0);
 		return EXIT_FAILURE;
 	}
-	if ((err = ready_say(&cfg.ready_fd, -1, &what)))
-		log_warn("%s: %s", what, strerror(-err));
-	err = evloop_run(&d.ev);
+	err = ready_serve(&d.ev, &cfg.ready_fd, &no_notify);
 	table_free(&d.table);
 	evloop_free(&d.ev);
 	return err ? EXIT_FAILURE : 0;

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "evloop.h"
+#include "log.h"
 #include "ready.h"
 #include "sdnotify.h"
 
@@ -37,6 +39,30 @@ int ready_say(int *ready_fd, int notify_fd, const char **ret_what)
 		err = e2;
 		*ret_what = SDNOTIFY_ENV;
 	}
+	return err;
+}
+
+/**
+ * ready_serve() - A daemon's tail, once it is set up and isolated: say ready, run its loop
+ * until something ends it, then say STOPPING=1 to systemd
+ * @ev:		the loop, its handlers watched
+ * @ready_fd:	--ready-fd, or -1; closed and -1 afterwards
+ * @notify_fd:	from sdnotify_open(), or -1; closed and -1 afterwards
+ *
+ * A ready that cannot be said (nobody reads the ready fd any more, NOTIFY_SOCKET gone) is the
+ * one line it prints, a warning: the daemon still serves whoever reaches it.
+ *
+ * Return: evloop_run()'s: 0 on a requested end, a negative errno on failure
+ */
+int ready_serve(struct evloop *ev, int *ready_fd, int *notify_fd)
+{
+	const char *what = "";
+	int err;
+
+	if ((err = ready_say(ready_fd, *notify_fd, &what)))
+		log_warn("%s: %s", what, strerror(-err));
+	err = evloop_run(ev);
+	sdnotify_stopping(notify_fd);
 	return err;
 }
 

@@ -7,5 +7,7 @@
 
 int ready_say(int *ready_fd, int notify_fd, const char **ret_what);
 int ready_wait_go(int *wait_fd);
+struct evloop;
+int ready_serve(struct evloop *ev, int *ready_fd, int *notify_fd);
 
 #endif

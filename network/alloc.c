@@ -20,10 +20,6 @@
 #include "state.h"
 #include "statedir.h"
 
-#define MAC_TEXT_MAX   sizeof("00:00:00:00:00:00")
-#define ATTACH_PENDING "pending"
-#define ATTACH_READY   "ready"
-
 /*
  * Theory of operation. alloc holds the networks' lock from start to end. It first writes the
  * attachment as "pending" (its address taken, its veth and netns named), then makes the
@@ -36,15 +32,13 @@
  */
 
 /* Whether the netns @net_fd is the infra's own (given by path, it is in the right userns). */
-static bool is_infra_netns(struct net_cfg *cfg, const struct net_record *r, int net_fd)
+static bool is_infra_netns(const struct net_record *r, int net_fd)
 {
-	char path[PATH_MAX];
 	struct stat a, b;
 	int fd;
 	bool same;
 
-	if (state_entry_path(path, sizeof(path), cfg->infra_root, r->name, STATE_NET) ||
-	    state_ns_open_holder_checked(path, CLONE_NEWNET, &fd))
+	if (state_ns_open_holder_checked(r->infra.net, CLONE_NEWNET, &fd))
 		return false;
 	same = !fstat(fd, &a) && !fstat(net_fd, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 	close(fd);
@@ -67,7 +61,7 @@ static int same_userns(struct net_cfg *cfg, const struct net_record *r, const ch
 			       ? err_make(&cfg->err, err, "--netns %s: not a network namespace",
 					  path)
 			       : err_errno(&cfg->err, err, "--netns %s", path);
-	if (is_infra_netns(cfg, r, net_fd)) {
+	if (is_infra_netns(r, net_fd)) {
 		close(net_fd);
 		return err_make(&cfg->err, -EINVAL,
 				"--netns %s: network %s's infra, not a container's netns", path,
@@ -89,40 +83,40 @@ static int same_userns(struct net_cfg *cfg, const struct net_record *r, const ch
 }
 
 /* The attachment, pending: everything it will need is named before anything is made. */
-static json_t *new_attachment(struct net_cfg *cfg, const struct net_record *r, struct in_addr ip,
-			      const struct in6_addr *ip6, const uint8_t mac[6], const char *netns,
-			      bool made)
+static int new_attachment(struct net_cfg *cfg, const struct net_record *r, struct in_addr ip,
+			  const struct in6_addr *ip6, const uint8_t mac[NET_MAC_LEN],
+			  const char *netns, bool made, struct net_attach *a)
 {
-	char ip_text[INET_ADDRSTRLEN], mac_text[MAC_TEXT_MAX], veth[IFNAMSIZ];
-	char ip6_text[INET6_ADDRSTRLEN];
 	/* Its hostname: --hostname, else its ID when that is a DNS name; else it has none. */
 	const char *host = cfg->hostname_arg	    ? cfg->hostname_arg
 			   : dnsname_valid(cfg->id) ? cfg->id
 						    : NULL;
-	json_t *o;
-	json_t *aliases = json_array(), *publish = json_array();
 
-	inet_ntop(AF_INET, &ip, ip_text, sizeof(ip_text));
-	if (snprintf(mac_text, sizeof(mac_text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-		     mac[2], mac[3], mac[4], mac[5]) >= (int)sizeof(mac_text) ||
-	    attach_veth_name(r, cfg->id, veth, sizeof(veth))) {
-		json_decref(aliases);
-		json_decref(publish);
-		return NULL;
-	}
-	for (int i = 0; i < cfg->n_aliases; i++)
-		json_array_append_new(aliases, json_string(cfg->aliases[i]));
-	for (int i = 0; i < cfg->n_publish; i++)
-		json_array_append_new(publish, json_string(cfg->publish[i]));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o, s:I}", "id", cfg->id, "state",
-		      ATTACH_PENDING, "ip", ip_text, "mac", mac_text, "netns", netns, "made", made,
-		      "veth", veth, "aliases", aliases, "publish", publish, "alloc_pid",
-		      (json_int_t)getpid());
-	if (o && host)
-		json_object_set_new(o, "hostname", json_string(host));
-	if (o && ip6 && inet_ntop(AF_INET6, ip6, ip6_text, sizeof(ip6_text)))
-		json_object_set_new(o, "ip6", json_string(ip6_text));
-	return o;
+	*a = (struct net_attach){ .state = ATT_PENDING,
+				  .has_ip = true,
+				  .ip = ip,
+				  .has_ip6 = ip6 != NULL,
+				  .has_mac = true,
+				  .made = made,
+				  .alloc_pid = getpid() };
+	if (ip6)
+		a->ip6 = *ip6;
+	memcpy(a->mac, mac, NET_MAC_LEN);
+	if (snprintf(a->id, sizeof(a->id), "%s", cfg->id) >= (int)sizeof(a->id) ||
+	    snprintf(a->netns, sizeof(a->netns), "%s", netns) >= (int)sizeof(a->netns) ||
+	    attach_veth_name(r, cfg->id, a->veth, sizeof(a->veth)))
+		return -ENAMETOOLONG;
+	if ((host && !(a->hostname = strdup(host))) ||
+	    (cfg->n_aliases && !(a->aliases = calloc((size_t)cfg->n_aliases, sizeof(char *)))) ||
+	    (cfg->n_publish && !(a->publish = calloc((size_t)cfg->n_publish, sizeof(char *)))))
+		return -ENOMEM;
+	for (; a->n_aliases < (size_t)cfg->n_aliases; a->n_aliases++)
+		if (!(a->aliases[a->n_aliases] = strdup(cfg->aliases[a->n_aliases])))
+			return -ENOMEM;
+	for (; a->n_publish < (size_t)cfg->n_publish; a->n_publish++)
+		if (!(a->publish[a->n_publish] = strdup(cfg->publish[a->n_publish])))
+			return -ENOMEM;
+	return 0;
 }
 
 static int resolve_netns(struct net_cfg *cfg, char *path, size_t len, bool *made)
@@ -145,21 +139,20 @@ static int resolve_netns(struct net_cfg *cfg, char *path, size_t len, bool *made
  * After the pending record is written: the infra, the netns (its holder execs while eth0 is
  * plumbed), the veth; the netns published; then ready.
  */
-static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t *a, bool made)
+static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, struct net_attach *a,
+		  bool made)
 {
-	char user[PATH_MAX];
-	const char *netns = json_string_value(json_object_get(a, "netns"));
+	const char *user = r->infra.user;
 	struct net_nsmake c = { .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
 	int user_fd, err;
 
-	if ((err = infra_ensure(cfg, dir_fd, r)) ||
-	    (err = state_entry_path(user, sizeof(user), cfg->infra_root, r->name, STATE_USER)))
+	if ((err = infra_ensure(cfg, dir_fd, r)))
 		return err;
 	if ((err = state_ns_open_holder_checked(user, CLONE_NEWUSER, &user_fd)))
 		return err_errno(&cfg->err, err, "%s", user);
 	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd,
 				  cfg->owner ? &cfg->owner_st : NULL, &c)
-		   : same_userns(cfg, r, netns, user, user_fd);
+		   : same_userns(cfg, r, a->netns, user, user_fd);
 	close(user_fd);
 	if (made && err)
 		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
@@ -173,8 +166,8 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, json_t 
 	}
 	if (made && (err = nsmake_publish(cfg, r, &c)))
 		return err_wrap(&cfg->err, err, "making netns %s", cfg->id);
-	json_object_set_new(a, "state", json_string(ATTACH_READY));
-	json_object_del(a, "alloc_pid");
+	a->state = ATT_READY;
+	a->alloc_pid = 0;
 	if ((err = record_create(dir_fd, r, &cfg->err)))
 		return err;
 	return r->dns ? infra_write_hosts(cfg, r) : 0;
@@ -193,11 +186,11 @@ int net_alloc(struct net_cfg *cfg)
 	struct net_record r = { 0 };
 	struct in_addr ip;
 	struct in6_addr ip6;
-	uint8_t mac[6];
+	uint8_t mac[NET_MAC_LEN];
 	const char *owner;
 	int dir_fd, lock_fd, err;
 	bool made;
-	json_t *a;
+	struct net_attach new, *a;
 
 	/* Read now, as the caller passed it: a pid that has since ended is refused. */
 	if (cfg->owner && (err = state_owner_of(cfg->owner, &cfg->owner_st)))
@@ -205,7 +198,7 @@ int net_alloc(struct net_cfg *cfg)
 				err == -ESRCH ? "no such process" : strerror(-err));
 	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
 		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
-	if ((err = record_read(dir_fd, cfg->name, &r, &cfg->err)) ||
+	if ((err = record_read(dir_fd, cfg->infra_root, cfg->name, &r, &cfg->err)) ||
 	    (err = net_recover(cfg, dir_fd, &r)))
 		goto out;
 	if (attach_find(&r, cfg->id)) {
@@ -241,11 +234,13 @@ int net_alloc(struct net_cfg *cfg)
 			       "a netns %s exists; give it with --netns, or another ID", cfg->id);
 		goto out;
 	}
-	if (!(a = new_attachment(cfg, &r, ip, r.ipv6 ? &ip6 : NULL, mac, netns, made)) ||
-	    json_array_append_new(r.att, a)) {
-		err = err_make(&cfg->err, -ENOMEM, "out of memory");
+	if ((err = new_attachment(cfg, &r, ip, r.ipv6 ? &ip6 : NULL, mac, netns, made, &new)) ||
+	    (err = att_append(&r, &new))) {
+		att_clear(&new);
+		err = err_errno(&cfg->err, err, "%s's attachment", cfg->id);
 		goto out;
 	}
+	a = &r.att[r.attached - 1];
 	if ((err = record_create(dir_fd, &r, &cfg->err)))
 		goto out;
 	if ((err = attach(cfg, dir_fd, &r, a, made))) {

@@ -17,56 +17,33 @@
  * @r:		the record
  * @id:		the container
  *
- * Return: the JSON object (borrowed), or NULL
+ * Return: the attachment (one of r->att), or NULL
  */
-json_t *attach_find(const struct net_record *r, const char *id)
+struct net_attach *attach_find(const struct net_record *r, const char *id)
 {
-	size_t i;
-	json_t *a;
-
-	json_array_foreach(r->att, i, a)
-	{
-		const char *v = json_string_value(json_object_get(a, "id"));
-
-		if (v && !strcmp(v, id))
-			return a;
-	}
+	for (size_t i = 0; i < r->attached; i++)
+		if (r->att[i].id[0] && !strcmp(r->att[i].id, id))
+			return &r->att[i];
 	return NULL;
 }
 
 static bool ip_taken(const struct net_record *r, struct in_addr ip)
 {
-	size_t i;
-	json_t *a;
-
 	if (ip.s_addr == r->gateway.s_addr)
 		return true;
-	json_array_foreach(r->att, i, a)
-	{
-		struct in_addr other;
-		const char *v = json_string_value(json_object_get(a, "ip"));
-
-		if (v && inet_pton(AF_INET, v, &other) == 1 && other.s_addr == ip.s_addr)
+	for (size_t i = 0; i < r->attached; i++)
+		if (r->att[i].has_ip && r->att[i].ip.s_addr == ip.s_addr)
 			return true;
-	}
 	return false;
 }
 
 static bool ip6_taken(const struct net_record *r, const struct in6_addr *ip)
 {
-	size_t i;
-	json_t *a;
-
 	if (!memcmp(ip, &r->gateway6, sizeof(*ip)))
 		return true;
-	json_array_foreach(r->att, i, a)
-	{
-		struct in6_addr other;
-		const char *v = json_string_value(json_object_get(a, "ip6"));
-
-		if (v && inet_pton(AF_INET6, v, &other) == 1 && !memcmp(&other, ip, sizeof(other)))
+	for (size_t i = 0; i < r->attached; i++)
+		if (r->att[i].has_ip6 && !memcmp(&r->att[i].ip6, ip, sizeof(*ip)))
 			return true;
-	}
 	return false;
 }
 
@@ -201,37 +178,17 @@ int attach_parse_mac(const char *text, uint8_t mac[6])
  */
 const char *attach_mac_owner(const struct net_record *r, const uint8_t mac[6])
 {
-	size_t i;
-	json_t *a;
-
-	json_array_foreach(r->att, i, a)
-	{
-		const char *text = json_string_value(json_object_get(a, "mac"));
-		unsigned b[6];
-		char end;
-
-		if (!text || sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-				    &b[4], &b[5], &end) != 6)
-			continue;
-		if (b[0] == mac[0] && b[1] == mac[1] && b[2] == mac[2] && b[3] == mac[3] &&
-		    b[4] == mac[4] && b[5] == mac[5])
-			return json_string_value(json_object_get(a, "id")) ?: "?";
-	}
+	for (size_t i = 0; i < r->attached; i++)
+		if (r->att[i].has_mac && !memcmp(r->att[i].mac, mac, NET_MAC_LEN))
+			return r->att[i].id[0] ? r->att[i].id : "?";
 	return NULL;
 }
 
 static bool veth_taken(const struct net_record *r, const char *veth)
 {
-	size_t i;
-	json_t *a;
-
-	json_array_foreach(r->att, i, a)
-	{
-		const char *v = json_string_value(json_object_get(a, "veth"));
-
-		if (v && !strcmp(v, veth))
+	for (size_t i = 0; i < r->attached; i++)
+		if (!strcmp(r->att[i].veth, veth))
 			return true;
-	}
 	return false;
 }
 
@@ -250,7 +207,7 @@ int attach_veth_name(const struct net_record *r, const char *id, char *buf, size
 {
 	uint32_t h = fnv(id, FNV_OFFSET);
 
-	for (size_t i = 0; i <= json_array_size(r->att); i++, h = h * FNV_PRIME + 1) {
+	for (size_t i = 0; i <= r->attached; i++, h = h * FNV_PRIME + 1) {
 		int n = snprintf(buf, len, NET_VETH_PREFIX "%08x", h);
 
 		if (n < 0 || (size_t)n >= len)
@@ -286,37 +243,33 @@ bool attach_nameserver(const struct net_record *r, char *buf, size_t len)
  * Return: {"cniVersion", "interfaces", "ips", "routes", "dns"}, new; NULL for an attachment
  * whose address is corrupt (or without memory)
  */
-json_t *attach_cni_result(const struct net_record *r, json_t *a)
+json_t *attach_cni_result(const struct net_record *r, const struct net_attach *a)
 {
 	char gw[INET_ADDRSTRLEN], ip[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + NET_PREFIX_TEXT];
-	char ns[INET_ADDRSTRLEN];
+	char ns[INET_ADDRSTRLEN], mac[NET_MAC_TEXT];
 	bool has_ns = attach_nameserver(r, ns, sizeof(ns));
-	const char *ip_text = json_string_value(json_object_get(a, "ip"));
-	const char *ip6_text = json_string_value(json_object_get(a, "ip6"));
-	struct in_addr addr;
-	struct in6_addr addr6;
 	json_t *res, *routes;
 
-	/* Written back from its parsed form: a record edited by hand cannot put text here. */
-	if (!ip_text || inet_pton(AF_INET, ip_text, &addr) != 1 ||
-	    !inet_ntop(AF_INET, &addr, ip, sizeof(ip)) ||
+	/* From its parsed form: a record edited by hand cannot put text here. */
+	if (!a->has_ip || !a->has_mac || !a->netns[0] ||
+	    !inet_ntop(AF_INET, &a->ip, ip, sizeof(ip)) ||
 	    !inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw)) ||
 	    snprintf(cidr, sizeof(cidr), "%s/%u", ip, r->prefix) >= (int)sizeof(cidr))
 		return NULL;
 	/* An internal network has no default route (as podman's): the gateway is on the link. */
 	routes = r->internal ? json_array()
 			     : json_pack("[{s:s, s:s}]", "dst", "0.0.0.0/0", "gw", gw);
-	res = json_pack("{s:s, s:[{s:s, s:O, s:O}], s:[{s:s, s:s, s:i}], s:o, s:o}", "cniVersion",
-			"1.0.0", "interfaces", "name", NET_IFNAME, "mac", json_object_get(a, "mac"),
-			"sandbox", json_object_get(a, "netns"), "ips", "address", cidr, "gateway",
-			gw, "interface", 0, "routes", routes, "dns",
-			has_ns ? json_pack("{s:[s]}", "nameservers", ns) : json_object());
-	if (res && ip6_text && r->ipv6 && inet_pton(AF_INET6, ip6_text, &addr6) == 1) {
+	att_format_mac(a->mac, mac, sizeof(mac));
+	res = json_pack("{s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:i}], s:o, s:o}", "cniVersion",
+			"1.0.0", "interfaces", "name", NET_IFNAME, "mac", mac, "sandbox", a->netns,
+			"ips", "address", cidr, "gateway", gw, "interface", 0, "routes", routes,
+			"dns", has_ns ? json_pack("{s:[s]}", "nameservers", ns) : json_object());
+	if (res && a->has_ip6 && r->ipv6) {
 		char gw6[INET6_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
 		char cidr6[INET6_ADDRSTRLEN + NET_PREFIX_TEXT];
 
 		if (!inet_ntop(AF_INET6, &r->gateway6, gw6, sizeof(gw6)) ||
-		    !inet_ntop(AF_INET6, &addr6, ip6, sizeof(ip6)) ||
+		    !inet_ntop(AF_INET6, &a->ip6, ip6, sizeof(ip6)) ||
 		    snprintf(cidr6, sizeof(cidr6), "%s/%u", ip6, r->prefix6) >=
 			    (int)sizeof(cidr6)) {
 			json_decref(res);

@@ -158,14 +158,14 @@ int net_create(struct net_cfg *cfg)
 	if ((err = infra_check_name(cfg, cfg->name)) ||
 	    (err = record_open_locked(cfg, true, &dir_fd, &lock_fd)))
 		return err;
-	err = record_read(dir_fd, cfg->name, &old, NULL);
+	err = record_read(dir_fd, cfg->infra_root, cfg->name, &old, NULL);
 	if (!err)
 		record_clear(&old);
 	if (err != -ENOENT) {
 		err = err_make(&cfg->err, -EEXIST, "exists");
 		goto out;
 	}
-	if ((err = record_list(dir_fd, &others, &n, &cfg->err)) ||
+	if ((err = record_list(dir_fd, cfg->infra_root, &others, &n, &cfg->err)) ||
 	    (err = fill(cfg, others, n, &r)) || (err = record_create(dir_fd, &r, &cfg->err)))
 		goto out;
 	if (cfg->json)

@@ -15,8 +15,8 @@
 /**
  * net_daemon_spawn() - Start a daemon of ours detached; net_daemon_wait() waits for its ready
  * @cfg:	the state root; cfg->err on failure
- * @infra:	the infra's entry in <root>/~infra, whose root the daemon is given as its
- *		state root: its output goes to @log there
+ * @infra:	the infra, whose entry's root (<root>/~infra) the daemon is given as its
+ *		state root: its output goes to @log in the entry
  * @argv:	its name (found beside us, or in LIBEXECDIR) and arguments (lib/launch's builders)
  * @log:	its log's file name in the entry
  * @pass:	fds handed on to it from LAUNCH_PASS_FD (@npass of them)
@@ -28,8 +28,8 @@
  *
  * Return: 0, or a negative errno
  */
-int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
-		     const int *pass, int npass, struct launch_proc *d)
+int net_daemon_spawn(struct net_cfg *cfg, const struct net_infra *infra, char **argv,
+		     const char *log, const int *pass, int npass, struct launch_proc *d)
 {
 	struct launch_opts o = { .argv = argv,
 				 .libexec = BINPATH_LIBEXEC,
@@ -37,14 +37,11 @@ int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char **argv, const 
 				 .state_root = cfg->infra_root,
 				 .pass = pass,
 				 .npass = npass };
-	char dir[PATH_MAX];
 	int err;
 
 	*d = (struct launch_proc)LAUNCH_PROC_NONE;
-	if ((err = state_entry_path(dir, sizeof(dir), cfg->infra_root, infra, NULL)))
-		return err_errno(&cfg->err, err, "%s/%s", cfg->infra_root, infra);
-	if ((o.log_dir_fd = open(dir, DIR_OPEN_FLAGS)) < 0)
-		return err_errno(&cfg->err, -errno, "%s", dir);
+	if ((o.log_dir_fd = open(infra->dir, DIR_OPEN_FLAGS)) < 0)
+		return err_errno(&cfg->err, -errno, "%s", infra->dir);
 	err = launch_spawn(&o, d, &cfg->err);
 	close(o.log_dir_fd);
 	return err;
@@ -74,8 +71,8 @@ int net_daemon_wait(struct net_cfg *cfg, struct launch_proc *d)
  *
  * Return: 0 once ready, or a negative errno (it is killed then)
  */
-int net_daemon_start(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
-		     const int *pass, int npass, pid_t *ret_pid)
+int net_daemon_start(struct net_cfg *cfg, const struct net_infra *infra, char **argv,
+		     const char *log, const int *pass, int npass, pid_t *ret_pid)
 {
 	struct launch_proc d;
 	int err = net_daemon_spawn(cfg, infra, argv, log, pass, npass, &d);

@@ -14,12 +14,11 @@
 #include "statedir.h"
 
 /* Whether the attachment's netns still exists (its file opens as a netns). */
-static bool netns_there(json_t *a)
+static bool netns_there(const struct net_attach *a)
 {
-	const char *netns = json_string_value(json_object_get(a, "netns"));
 	int fd;
 
-	if (!netns || state_ns_open_holder_checked(netns, CLONE_NEWNET, &fd))
+	if (!a->netns[0] || state_ns_open_holder_checked(a->netns, CLONE_NEWNET, &fd))
 		return false;
 	close(fd);
 	return true;
@@ -31,22 +30,35 @@ static bool netns_there(json_t *a)
  * though the entry may be there still (its holder's release found the lock busy, or it is
  * rootlet-netns gc's to remove). So one gc, ours or rootlet-netns's first, leaves nothing.
  */
-static bool owners_gone(struct net_cfg *cfg, json_t *a, const char *id)
+static bool owners_gone(struct net_cfg *cfg, const struct net_attach *a)
 {
 	struct netns_state st;
 	int root_fd, dir_fd;
 	bool gone;
 
-	if (!json_is_true(json_object_get(a, "made")) ||
-	    state_root_open(cfg->root, false, &root_fd))
+	if (!a->made || state_root_open(cfg->root, false, &root_fd))
 		return false;
-	dir_fd = openat(root_fd, id, DIR_OPEN_FLAGS);
+	dir_fd = openat(root_fd, a->id, DIR_OPEN_FLAGS);
 	close(root_fd);
 	if (dir_fd < 0)
 		return false;
 	gone = !state_read(dir_fd, &st) && state_owners_gone(&st) == 1;
 	close(dir_fd);
 	return gone;
+}
+
+/*
+ * What a writer of the infra's hosts file killed before its rename left (~hosts.tmp.PID):
+ * its writers hold the networks' lock, which we do, so none of them is alive.
+ */
+static void sweep_hosts_tmp(const struct net_record *r)
+{
+	int fd = open(r->infra.dir, DIR_OPEN_FLAGS);
+
+	if (fd < 0)
+		return;
+	file_sweep_tmp(fd, STATE_HOSTS);
+	close(fd);
 }
 
 /* One network: dead verbs' attachments, containers whose netns or owners went, a dead infra. */
@@ -57,21 +69,19 @@ static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigne
 
 	if ((err = net_recover(cfg, dir_fd, r)))
 		return err;
-	while (i < json_array_size(r->att)) {
-		json_t *a = json_array_get(r->att, i);
-		const char *v = json_string_value(json_object_get(a, "id"));
-		char id[NAME_MAX_LEN + 1];
+	while (i < r->attached) {
+		struct net_attach *a = &r->att[i];
+		char id[sizeof(a->id)];
 		/* An ID that is no name (a record edited by hand) has nothing we made: it goes. */
-		bool no_name = !v || name_check(v, NULL) ||
-			       snprintf(id, sizeof(id), "%s", v) >= (int)sizeof(id);
+		bool no_name = !a->id[0];
 
-		if (netns_there(a) && (no_name || !owners_gone(cfg, a, id))) {
+		if (netns_there(a) && (no_name || !owners_gone(cfg, a))) {
 			i++;
 			continue;
 		}
+		memcpy(id, a->id, sizeof(id));
 		if (no_name) {
-			json_array_remove(r->att, i);
-			r->attached = (unsigned)json_array_size(r->att);
+			att_remove(r, a);
 			if ((err = record_create(dir_fd, r, &cfg->err)))
 				return err;
 		} else if ((err = net_dealloc_one(cfg, dir_fd, r, id))) {
@@ -80,14 +90,15 @@ static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigne
 		(*ret_dropped)++;
 	}
 	if (!r->attached)
-		return infra_stop(cfg, r->name);
+		return infra_stop(cfg, r->infra.name);
 	if ((err = infra_ensure(cfg, dir_fd, r)))
 		return err;
 	if (cfg->n_starting)
 		return infra_wait(cfg, r);
 	if ((err = infra_repair(cfg, dir_fd, r))) /* live: but whole? */
 		return err;
-	return r->dns ? infra_write_hosts(cfg, r) : 0; /* and what a killed writer of it left */
+	sweep_hosts_tmp(r);
+	return 0;
 }
 
 /**
@@ -108,7 +119,7 @@ int net_gc(struct net_cfg *cfg)
 
 	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
 		return err == -ENOENT ? 0 : err;
-	if ((err = record_list(dir_fd, &rs, &n, &cfg->err)))
+	if ((err = record_list(dir_fd, cfg->infra_root, &rs, &n, &cfg->err)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned dropped = 0;

@@ -48,6 +48,28 @@
  */
 
 /**
+ * infra_init() - Where network @name's infra is: its entry in @infra_root and the namespaces
+ * in it, computed once for every verb to pass down
+ * @in:		filled
+ * @infra_root:	<root>/~infra
+ * @name:	the network's name (a checked name: the entry's is the same)
+ *
+ * Return: 0, or -ENAMETOOLONG
+ */
+int infra_init(struct net_infra *in, const char *infra_root, const char *name)
+{
+	int err;
+
+	if (snprintf(in->name, sizeof(in->name), "%s", name) >= (int)sizeof(in->name))
+		return -ENAMETOOLONG;
+	if ((err = state_entry_path(in->dir, sizeof(in->dir), infra_root, name, NULL)) ||
+	    (err = state_entry_path(in->net, sizeof(in->net), infra_root, name, STATE_NET)) ||
+	    (err = state_entry_path(in->user, sizeof(in->user), infra_root, name, STATE_USER)))
+		return err;
+	return 0;
+}
+
+/**
  * infra_check_name() - Whether network @net's infra fits this state root: the longest path
  * of it that becomes a socket address (slirp's API socket) within sun_path
  * @cfg:	the state root; cfg->err and cfg->usage when it does not
@@ -147,8 +169,9 @@ static int bridge_up(struct net_cfg *cfg, const struct net_record *r, void *unus
 	struct nl_sock *sk = NULL;
 	int err, bridge;
 
+	(void)cfg;
 	(void)unused;
-	if ((err = join_infra(cfg, r, e)))
+	if ((err = join_infra(r, e)))
 		return err;
 	if ((err = netlink_open(&sk)))
 		return err_errno(e, err, "netlink");
@@ -174,8 +197,9 @@ static int tap_tune(struct net_cfg *cfg, const struct net_record *r, void *unuse
 {
 	int err;
 
+	(void)cfg;
 	(void)unused;
-	if ((err = join_infra(cfg, r, e)))
+	if ((err = join_infra(r, e)))
 		return err;
 	return write_sysctl(SYSCTL_PROXY_DELAY, "0", e);
 }
@@ -187,17 +211,12 @@ static int tap_tune(struct net_cfg *cfg, const struct net_record *r, void *unuse
  */
 static int surviving_userns(const struct net_record *r)
 {
-	size_t i;
-	json_t *a;
-
-	json_array_foreach(r->att, i, a)
-	{
-		const char *state = json_string_value(json_object_get(a, "state"));
-		const char *netns = json_string_value(json_object_get(a, "netns"));
+	for (size_t i = 0; i < r->attached; i++) {
+		const struct net_attach *a = &r->att[i];
 		int net_fd, user_fd;
 
-		if (!state || strcmp(state, "ready") || !netns ||
-		    state_ns_open_holder_checked(netns, CLONE_NEWNET, &net_fd))
+		if (a->state != ATT_READY || !a->netns[0] ||
+		    state_ns_open_holder_checked(a->netns, CLONE_NEWNET, &net_fd))
 			continue;
 		user_fd = ioctl(net_fd, NS_GET_USERNS);
 		close(net_fd);
@@ -233,10 +252,9 @@ bool infra_exists(struct net_cfg *cfg, const char *net)
  * itself in the entry and ends with the holder. The bridge is up already, and proxy ARP set
  * to be inherited by the tap it makes.
  */
-static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
-		       struct launch_proc *d)
+static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, struct launch_proc *d)
 {
-	struct slirp_launch o = { .netns = infra,
+	struct slirp_launch o = { .netns = r->infra.name,
 				  .mtu = r->mtu,
 				  .allow_host_loopback = r->host_loopback,
 				  .ipv6 = r->ipv6 };
@@ -245,23 +263,20 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, const ch
 
 	if ((err = launch_slirp_argv(&o, &a)))
 		return err;
-	err = net_daemon_spawn(cfg, infra, a.argv, STATE_SLIRP_LOG, NULL, 0, d);
+	err = net_daemon_spawn(cfg, &r->infra, a.argv, STATE_SLIRP_LOG, NULL, 0, d);
 	argv_free(&a);
 	return err;
 }
 
-/* Whether the daemon of infra @infra that records itself in @pidfile runs (pid + start time);
- * no pid file is none (rootlet-dns removes its own as it ends). */
-static bool daemon_live(struct net_cfg *cfg, const char *infra, const char *pidfile)
+/* Whether the daemon of @infra that records itself in @pidfile runs (pid + start time); no pid
+ * file is none (rootlet-dns removes its own as it ends). */
+static bool daemon_live(const struct net_infra *infra, const char *pidfile)
 {
-	char path[PATH_MAX];
 	struct pidfile pf;
 	int fd;
 	bool live;
 
-	if (state_entry_path(path, sizeof(path), cfg->infra_root, infra, NULL))
-		return true; /* cannot be told: left as it is */
-	fd = open(path, DIR_OPEN_FLAGS);
+	fd = open(infra->dir, DIR_OPEN_FLAGS);
 	if (fd < 0)
 		return true;
 	live = !pidfile_read(fd, pidfile, &pf) && pidfile_live(&pf) != 0;
@@ -278,10 +293,10 @@ static int daemons_restart(struct net_cfg *cfg, const struct net_record *r)
 {
 	int err = 0;
 
-	if (!r->internal && !daemon_live(cfg, r->name, STATE_SLIRP_PIDFILE))
-		err = slirp_spawn(cfg, r, r->name, &cfg->starting[cfg->n_starting++]);
-	if (!err && r->dns && !daemon_live(cfg, r->name, STATE_DNS_PIDFILE))
-		err = dns_spawn(cfg, r, r->name, &cfg->starting[cfg->n_starting++]);
+	if (!r->internal && !daemon_live(&r->infra, STATE_SLIRP_PIDFILE))
+		err = slirp_spawn(cfg, r, &cfg->starting[cfg->n_starting++]);
+	if (!err && r->dns && !daemon_live(&r->infra, STATE_DNS_PIDFILE))
+		err = dns_spawn(cfg, r, &cfg->starting[cfg->n_starting++]);
 	if (err) {
 		struct err why = cfg->err;
 
@@ -304,7 +319,7 @@ int infra_heal(struct net_cfg *cfg, const struct net_record *r)
 {
 	int err;
 
-	if (!r->attached || entry_live(cfg->infra_root, r->name) != 1)
+	if (!r->attached || entry_live(cfg->infra_root, r->infra.name) != 1)
 		return 0;
 	if ((err = daemons_restart(cfg, r)))
 		return err;
@@ -330,11 +345,9 @@ int infra_heal(struct net_cfg *cfg, const struct net_record *r)
  */
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 {
-	const char *infra = r->name; /* its netns, in <root>/~infra */
+	const char *infra = r->infra.name;
 	struct net_nsmake m;
 	int live, err, user_fd;
-	size_t i;
-	json_t *a;
 
 	(void)dir_fd;
 	/* -EPERM: a root others could write, or a symlink (state_root_open()). */
@@ -360,18 +373,14 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	if (err)
 		return err_wrap(&cfg->err, err, "starting infra %s", infra);
 	if ((err = net_in_child(cfg, bridge_up, r, NULL)) || (err = spoofguard_write(cfg, r)) ||
-	    (!r->internal && (err = slirp_spawn(cfg, r, infra, &cfg->starting[cfg->n_starting++]))))
+	    (!r->internal && (err = slirp_spawn(cfg, r, &cfg->starting[cfg->n_starting++]))))
 		goto fail;
-	json_array_foreach(r->att, i, a)
-	{
-		const char *state = json_string_value(json_object_get(a, "state"));
-
-		if (state && !strcmp(state, "ready") &&
-		    (plumb_container(cfg, r, a, -1) || publish_start(cfg, r, a, NULL)))
+	for (size_t i = 0; i < r->attached; i++)
+		if (r->att[i].state == ATT_READY && (plumb_container(cfg, r, &r->att[i], -1) ||
+						     publish_start(cfg, r, &r->att[i], NULL)))
 			err_clear(&cfg->err); /* its netns is gone: dealloc or gc drops it */
-	}
 	if (r->dns && ((err = infra_write_hosts(cfg, r)) ||
-		       (err = dns_spawn(cfg, r, infra, &cfg->starting[cfg->n_starting++]))))
+		       (err = dns_spawn(cfg, r, &cfg->starting[cfg->n_starting++]))))
 		goto fail;
 	return 0;
 fail:
@@ -407,9 +416,10 @@ int infra_wait(struct net_cfg *cfg, const struct net_record *r)
 		first = cfg->err;
 	if (!first.code)
 		return 0;
-	netns_cmd(cfg, cfg->infra_root, (char *[]){ NETNS_BINARY, "del", (char *)r->name, NULL });
+	netns_cmd(cfg, cfg->infra_root,
+		  (char *[]){ NETNS_BINARY, "del", (char *)r->infra.name, NULL });
 	cfg->err = first;
-	return err_wrap(&cfg->err, first.code, "infra %s", r->name);
+	return err_wrap(&cfg->err, first.code, "infra %s", r->infra.name);
 }
 
 /**

@@ -75,8 +75,9 @@ static int bridge_there(struct net_cfg *cfg, const struct net_record *r, void *u
 	struct nl_sock *sk = NULL;
 	int err, bridge;
 
+	(void)cfg;
 	(void)unused;
-	if ((err = join_infra(cfg, r, e)))
+	if ((err = join_infra(r, e)))
 		return err;
 	if ((err = netlink_open(&sk)))
 		return err_errno(e, err, "netlink");
@@ -103,7 +104,7 @@ int infra_repair(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 		return 0;
 	}
 	err_clear(&cfg->err);
-	if ((err = infra_stop(cfg, r->name)) || (err = infra_ensure(cfg, dir_fd, r)))
+	if ((err = infra_stop(cfg, r->infra.name)) || (err = infra_ensure(cfg, dir_fd, r)))
 		return err;
 	return infra_wait(cfg, r);
 }

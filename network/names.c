@@ -23,8 +23,7 @@
 /**
  * dns_spawn() - rootlet-dns in the infra, detached, its stderr in the entry's dns.log
  * @cfg:	the state root; cfg->err on failure
- * @r:		the network
- * @infra:	its infra's netns name
+ * @r:		the network, its infra
  * @d:		the daemon, for infra_wait()
  *
  * It records itself in dns.pid, so rootlet-netns del stops it with the infra, and it ends
@@ -32,11 +31,10 @@
  *
  * Return: 0 once started, or a negative errno
  */
-int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
-	      struct launch_proc *d)
+int dns_spawn(struct net_cfg *cfg, const struct net_record *r, struct launch_proc *d)
 {
 	char gw[INET_ADDRSTRLEN];
-	struct dns_launch o = { .netns = infra,
+	struct dns_launch o = { .netns = r->infra.name,
 				.listen = gw,
 				.upstream = r->internal ? NULL : SLIRP_DNS4 };
 	struct launch_argv a;
@@ -46,7 +44,7 @@ int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra
 		return err_errno(&cfg->err, -errno, "rootlet-dns's --listen");
 	if ((err = launch_dns_argv(&o, &a)))
 		return err;
-	err = net_daemon_spawn(cfg, infra, a.argv, STATE_DNS_LOG, NULL, 0, d);
+	err = net_daemon_spawn(cfg, &r->infra, a.argv, STATE_DNS_LOG, NULL, 0, d);
 	argv_free(&a);
 	return err;
 }
@@ -55,29 +53,22 @@ int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra
  * The DNS names of attachment @a, in order: its ID when it is a DNS name, its hostname, its
  * aliases. Anything else a record may hold (a record edited by hand) is no name.
  */
-static size_t att_names(json_t *a, const char **out, size_t max)
+static size_t att_names(const struct net_attach *a, const char **out, size_t max)
 {
-	const char *id = json_string_value(json_object_get(a, "id"));
-	const char *host = json_string_value(json_object_get(a, "hostname"));
-	size_t n = 0, k;
-	json_t *v;
+	size_t n = 0;
 
-	if (id && dnsname_valid(id) && n < max)
-		out[n++] = id;
-	if (host && dnsname_valid(host) && n < max)
-		out[n++] = host;
-	json_array_foreach(json_object_get(a, "aliases"), k, v)
-	{
-		const char *alias = json_string_value(v);
-
-		if (alias && dnsname_valid(alias) && n < max)
-			out[n++] = alias;
-	}
+	if (a->id[0] && dnsname_valid(a->id) && n < max)
+		out[n++] = a->id;
+	if (a->hostname && dnsname_valid(a->hostname) && n < max)
+		out[n++] = a->hostname;
+	for (size_t k = 0; k < a->n_aliases; k++)
+		if (dnsname_valid(a->aliases[k]) && n < max)
+			out[n++] = a->aliases[k];
 	return n;
 }
 
 /* Whether attachment @a answers to @name, in any case (DNS's). */
-static bool att_answers(json_t *a, const char *name)
+static bool att_answers(const struct net_attach *a, const char *name)
 {
 	const char *names[NET_NAMES_MAX];
 	size_t n = att_names(a, names, NET_NAMES_MAX);
@@ -91,17 +82,12 @@ static bool att_answers(json_t *a, const char *name)
 /* @name (the ID's when @is_id) free on @r, or the error saying whose it is. */
 static int name_free(struct net_cfg *cfg, const struct net_record *r, const char *name, bool is_id)
 {
-	size_t i;
-	json_t *a;
-
-	json_array_foreach(r->att, i, a)
-	{
-		if (!att_answers(a, name))
+	for (size_t i = 0; i < r->attached; i++) {
+		if (!att_answers(&r->att[i], name))
 			continue;
-		return err_make(&cfg->err, -EEXIST,
-				"the name %s is taken on %s (by %s); give another %s", name,
-				r->name, json_string_value(json_object_get(a, "id")),
-				is_id ? "ID" : "name");
+		return err_make(
+			&cfg->err, -EEXIST, "the name %s is taken on %s (by %s); give another %s",
+			name, r->name, r->att[i].id[0] ? r->att[i].id : "?", is_id ? "ID" : "name");
 	}
 	return 0;
 }
@@ -171,10 +157,10 @@ static bool append_lines(char **buf, size_t *used, size_t *size, const char *add
  */
 int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 {
-	char dir[PATH_MAX];
-	size_t i, used = 0, size = HOSTS_TEXT_START;
+	const char *dir = r->infra.dir;
+	size_t used = 0, size = HOSTS_TEXT_START;
 	char *text = malloc(size);
-	json_t *a, *seen4 = json_object(), *seen6 = json_object();
+	json_t *seen4 = json_object(), *seen6 = json_object();
 	int fd, err = 0;
 
 	if (!text || !seen4 || !seen6) {
@@ -182,24 +168,22 @@ int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r)
 		goto out;
 	}
 	text[0] = '\0';
-	json_array_foreach(r->att, i, a)
-	{
-		const char *state = json_string_value(json_object_get(a, "state"));
-		const char *ip = json_string_value(json_object_get(a, "ip"));
-		const char *ip6 = json_string_value(json_object_get(a, "ip6"));
+	for (size_t i = 0; i < r->attached; i++) {
+		const struct net_attach *a = &r->att[i];
+		char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
 		const char *names[NET_NAMES_MAX];
 		size_t n = att_names(a, names, NET_NAMES_MAX);
 
-		if (!state || strcmp(state, "ready"))
+		if (a->state != ATT_READY)
 			continue;
-		if ((ip && !append_lines(&text, &used, &size, ip, names, n, seen4)) ||
-		    (ip6 && !append_lines(&text, &used, &size, ip6, names, n, seen6))) {
+		if ((a->has_ip && inet_ntop(AF_INET, &a->ip, ip, sizeof(ip)) &&
+		     !append_lines(&text, &used, &size, ip, names, n, seen4)) ||
+		    (a->has_ip6 && inet_ntop(AF_INET6, &a->ip6, ip6, sizeof(ip6)) &&
+		     !append_lines(&text, &used, &size, ip6, names, n, seen6))) {
 			err = -ENOMEM;
 			goto out;
 		}
 	}
-	if ((err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
-		goto out;
 	fd = open(dir, DIR_OPEN_FLAGS);
 	if (fd < 0) {
 		err = errno == ENOENT ? 0 : -errno;

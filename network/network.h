@@ -3,11 +3,13 @@
 #define ROOTLET_NETWORK_H
 
 #include <limits.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dnsname.h"
 #include "entry_build.h"
 #include "err.h"
 #include "launch.h"
@@ -38,6 +40,44 @@
 #define NET_PREFIX6_MIN		48
 #define NET_PREFIX6_MAX		120
 
+/*
+ * A network's infra: the rootlet netns entry <root>/~infra/NAME, its paths computed once
+ * (infra_init()) when the record is read, and passed down from there.
+ */
+struct net_infra {
+	char name[NAME_MAX_LEN + 1]; /* its entry's name: the network's */
+	char dir[PATH_MAX];	     /* <root>/~infra/NAME */
+	char net[PATH_MAX];	     /* .../net, its holder's netns */
+	char user[PATH_MAX];	     /* .../user, its holder's user namespace */
+};
+
+/* attachment.c: one container's attachment, a typed record; its JSON is spelled there only. */
+enum att_state {
+	ATT_PENDING,  /* alloc is making it (or died doing so: rolled back) */
+	ATT_READY,    /* plumbed, published, in the hosts file */
+	ATT_REMOVING, /* dealloc is taking it down (or died doing so: finished) */
+};
+#define NET_MAC_LEN 6
+struct net_attach {
+	/* A name (NAME_MAX_LEN), "" when the record's is none (edited by hand); sized for
+	 * dnsname_valid(), which reads up to a DNS name's length. */
+	char id[DNSNAME_MAX + 1];
+	enum att_state state;
+	bool has_ip, has_ip6, has_mac; /* false: missing or corrupt in the record */
+	struct in_addr ip;
+	struct in6_addr ip6;
+	uint8_t mac[NET_MAC_LEN];
+	char netns[PATH_MAX]; /* its netns file; "" when none */
+	bool made;	      /* alloc made the netns (<root>/ID): dealloc deletes it */
+	char veth[IFNAMSIZ];  /* the infra's end; "" when none */
+	char *hostname;	      /* or NULL */
+	char **aliases;	      /* its --alias names */
+	size_t n_aliases;
+	char **publish; /* its --publish SPECs */
+	size_t n_publish;
+	pid_t alloc_pid; /* a pending one's alloc, for what it left being built; else 0 */
+};
+
 /* A network's record: what create said; what alloc attaches is added later. */
 struct net_record {
 	char name[NAME_MAX_LEN + 1];
@@ -47,12 +87,13 @@ struct net_record {
 	struct in6_addr subnet6, gateway6;
 	unsigned prefix6;
 	unsigned mtu;
-	bool internal;	    /* no outbound path */
-	bool dns;	    /* a DNS responder for the containers' names */
-	bool host_loopback; /* containers reach the host's loopback through slirp */
-	int64_t created;    /* seconds since the epoch */
-	unsigned attached;  /* containers attached (the attachment list's length) */
-	struct json_t *att; /* the attachments (attach.c); record_clear() drops it */
+	bool internal;		/* no outbound path */
+	bool dns;		/* a DNS responder for the containers' names */
+	bool host_loopback;	/* containers reach the host's loopback through slirp */
+	int64_t created;	/* seconds since the epoch */
+	size_t attached;	/* containers attached: @att's length */
+	struct net_attach *att; /* the attachments; record_clear() frees them */
+	struct net_infra infra; /* where its infra is (record_read() fills it) */
 };
 
 #define NET_INFRA_DAEMONS 2 /* rootlet-slirp and rootlet-dns */
@@ -109,22 +150,35 @@ int subnet_host_routes(struct subnet4 **ret, size_t *ret_n);
 
 /* record.c: one file per network, under its lock. */
 int record_dir_open(struct net_cfg *cfg, bool create, int *ret_fd);
-struct json_t;
 int record_open_locked(struct net_cfg *cfg, bool create, int *ret_dir_fd, int *ret_lock_fd);
+struct json_t;
 void record_print(struct json_t *o);
-int record_read(int dir_fd, const char *name, struct net_record *ret, struct err *e);
+int record_read(int dir_fd, const char *infra_root, const char *name, struct net_record *ret,
+		struct err *e);
 int record_create(int dir_fd, const struct net_record *r, struct err *e);
 int record_remove(int dir_fd, const char *name);
-int record_list(int dir_fd, struct net_record **ret, size_t *ret_n, struct err *e);
+int record_list(int dir_fd, const char *infra_root, struct net_record **ret, size_t *ret_n,
+		struct err *e);
 struct json_t *record_json(const struct net_record *r);
 void record_clear(struct net_record *r);
 void record_list_free(struct net_record *list, size_t n);
+
+int att_from_json(struct json_t *o, struct net_attach *a);
+struct json_t *att_to_json(const struct net_attach *a);
+int att_list_from_json(struct json_t *arr, struct net_record *r);
+struct json_t *att_list_to_json(const struct net_record *r);
+void att_clear(struct net_attach *a);
+void att_list_clear(struct net_record *r);
+int att_append(struct net_record *r, struct net_attach *a);
+void att_remove(struct net_record *r, struct net_attach *a);
+void att_format_mac(const uint8_t mac[NET_MAC_LEN], char *buf, size_t len);
+#define NET_MAC_TEXT sizeof("00:00:00:00:00:00")
 
 /* attach.c: the attachment list, addresses handed out in it. */
 #define NET_IFNAME	"eth0"	   /* the container's end */
 #define NET_VETH_PREFIX "rl"	   /* the infra's end: rl + 8 hex digits of a hash of the ID */
 #define NET_BRIDGE	"rootlet0" /* the network's bridge in the infra */
-struct json_t *attach_find(const struct net_record *r, const char *id);
+struct net_attach *attach_find(const struct net_record *r, const char *id);
 int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr *ret,
 		   struct err *e);
 #define NET_PICK6_MAX	   65536 /* IPv6 candidates looked at: a network has fewer containers */
@@ -135,10 +189,11 @@ void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6]);
 int attach_parse_mac(const char *text, uint8_t mac[6]);
 const char *attach_mac_owner(const struct net_record *r, const uint8_t mac[6]);
 int attach_veth_name(const struct net_record *r, const char *id, char *buf, size_t len);
-struct json_t *attach_cni_result(const struct net_record *r, struct json_t *a);
+struct json_t *attach_cni_result(const struct net_record *r, const struct net_attach *a);
 bool attach_nameserver(const struct net_record *r, char *buf, size_t len);
 
 /* infra.c, plumb.c: the infra netns, its bridge, and a container's veth into it. */
+int infra_init(struct net_infra *in, const char *infra_root, const char *name);
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
 int infra_stop(struct net_cfg *cfg, const char *net);
 int infra_repair(struct net_cfg *cfg, int dir_fd, struct net_record *r);
@@ -149,12 +204,11 @@ int infra_write_hosts(struct net_cfg *cfg, const struct net_record *r);
 #define NET_ALIASES_MAX_TEXT "64"
 #define NET_NAMES_MAX	     (NET_ALIASES_MAX + 2) /* a container's DNS names: ID, hostname, aliases */
 int names_check_free(struct net_cfg *cfg, const struct net_record *r);
-int dns_spawn(struct net_cfg *cfg, const struct net_record *r, const char *infra,
-	      struct launch_proc *d);
-int net_daemon_start(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
-		     const int *pass, int npass, pid_t *ret_pid);
-int net_daemon_spawn(struct net_cfg *cfg, const char *infra, char **argv, const char *log,
-		     const int *pass, int npass, struct launch_proc *d);
+int dns_spawn(struct net_cfg *cfg, const struct net_record *r, struct launch_proc *d);
+int net_daemon_start(struct net_cfg *cfg, const struct net_infra *infra, char **argv,
+		     const char *log, const int *pass, int npass, pid_t *ret_pid);
+int net_daemon_spawn(struct net_cfg *cfg, const struct net_infra *infra, char **argv,
+		     const char *log, const int *pass, int npass, struct launch_proc *d);
 int net_daemon_wait(struct net_cfg *cfg, struct launch_proc *d);
 int infra_wait(struct net_cfg *cfg, const struct net_record *r);
 
@@ -166,13 +220,14 @@ int spoofguard_write(struct net_cfg *cfg, const struct net_record *r);
 typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, void *arg,
 			    struct err *e);
 int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, void *arg);
-int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e);
+int join_infra(const struct net_record *r, struct err *e);
 int write_sysctl(const char *path, const char *value, struct err *e);
-int plumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a, int net_fd);
-int unplumb_container(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
-int publish_start(struct net_cfg *cfg, const struct net_record *r, struct json_t *a,
+int plumb_container(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a,
+		    int net_fd);
+int unplumb_container(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a);
+int publish_start(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a,
 		  const struct netns_state *st);
-int publish_stop(struct net_cfg *cfg, const struct net_record *r, struct json_t *a);
+int publish_stop(const struct net_record *r, const struct net_attach *a);
 int netns_cmd(struct net_cfg *cfg, const char *root, char *const argv[]);
 int infra_check_name(struct net_cfg *cfg, const char *net);
 bool infra_exists(struct net_cfg *cfg, const char *net);
@@ -191,12 +246,16 @@ int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int us
 		 const struct state_owner *owner, struct net_nsmake *c);
 int nsmake_publish(struct net_cfg *cfg, const struct net_record *r, struct net_nsmake *c);
 void nsmake_abort(struct net_nsmake *c);
-int nsmake_sweep(struct net_cfg *cfg, struct json_t *a);
+int nsmake_sweep(struct net_cfg *cfg, const struct net_attach *a);
 
 int net_alloc(struct net_cfg *cfg);
 int net_dealloc(struct net_cfg *cfg);
 int net_dealloc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, const char *id);
+/* recover.c: what killed verbs left, put right by the next one under the lock. */
+int net_detach(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a);
 int net_recover(struct net_cfg *cfg, int dir_fd, struct net_record *r);
+int net_open(struct net_cfg *cfg, struct net_record *r, int *dir_fd, int *lock_fd);
+void net_close(struct net_record *r, int dir_fd, int lock_fd);
 int net_is_idle(struct net_cfg *cfg);
 int net_gc(struct net_cfg *cfg);
 int net_print_netns_path(struct net_cfg *cfg);

@@ -166,9 +166,9 @@ void nsmake_abort(struct net_nsmake *c)
  *
  * Return: 0, or a negative errno
  */
-int nsmake_sweep(struct net_cfg *cfg, json_t *a)
+int nsmake_sweep(struct net_cfg *cfg, const struct net_attach *a)
 {
-	json_int_t pid = json_integer_value(json_object_get(a, "alloc_pid"));
+	pid_t pid = a->alloc_pid;
 	const char *roots[] = { cfg->root, cfg->infra_root };
 	int root_fd, err;
 
@@ -178,7 +178,7 @@ int nsmake_sweep(struct net_cfg *cfg, json_t *a)
 		/* None, or one we refuse (others', a symlink): nothing of ours was built in it. */
 		if (state_root_open(roots[i], false, &root_fd))
 			continue;
-		err = entry_build_sweep(root_fd, (pid_t)pid);
+		err = entry_build_sweep(root_fd, pid);
 		close(root_fd);
 		if (err < 0)
 			return err;

@@ -30,15 +30,13 @@
  * struct err on a pipe; nothing of it outlives the call.
  */
 
-/* Into one namespace of the infra, its user namespace ("user") or its netns ("net"). */
-static int join_infra_ns(struct net_cfg *cfg, const struct net_record *r, const char *file,
-			 int type, struct err *e)
+/* Into one namespace of the infra, its user namespace or its netns. */
+static int join_infra_ns(const struct net_record *r, int type, struct err *e)
 {
-	char path[PATH_MAX];
+	const char *path = type == CLONE_NEWUSER ? r->infra.user : r->infra.net;
 	int fd, err;
 
-	if ((err = state_entry_path(path, sizeof(path), cfg->infra_root, r->name, file)) ||
-	    (err = state_ns_open_holder_checked(path, type, &fd)))
+	if ((err = state_ns_open_holder_checked(path, type, &fd)))
 		return err_errno(e, err, "%s", path);
 	err = ns_join(fd, type) ? -errno : 0;
 	close(fd);
@@ -48,17 +46,16 @@ static int join_infra_ns(struct net_cfg *cfg, const struct net_record *r, const 
 /**
  * join_infra() - Move this process (a child: it stays there) into the infra's user namespace,
  * then its netns
- * @cfg:	the state root
- * @r:		the network
+ * @r:		the network, its infra
  * @e:		why not
  *
  * Return: 0, or a negative errno
  */
-int join_infra(struct net_cfg *cfg, const struct net_record *r, struct err *e)
+int join_infra(const struct net_record *r, struct err *e)
 {
-	int err = join_infra_ns(cfg, r, STATE_USER, CLONE_NEWUSER, e);
+	int err = join_infra_ns(r, CLONE_NEWUSER, e);
 
-	return err ? err : join_infra_ns(cfg, r, STATE_NET, CLONE_NEWNET, e);
+	return err ? err : join_infra_ns(r, CLONE_NEWNET, e);
 }
 
 /*
@@ -130,16 +127,13 @@ static int make_veth(const char *veth, int cnet_fd, unsigned mtu, const uint8_t 
 
 /* eth0's IPv6 address (no DAD: the network's IPAM made it unique) and default route (none on
  * an internal network, as podman's have none: nothing is reached through the gateway). */
-static int set_up_ipv6(struct nl_sock *sk, const struct net_record *r, int eth0, const char *ip6,
-		       struct err *e)
+static int set_up_ipv6(struct nl_sock *sk, const struct net_record *r, int eth0,
+		       const struct in6_addr *ip6, struct err *e)
 {
 	struct netlink_route route = { .family = AF_INET6, .gw = &r->gateway6, .ifindex = eth0 };
-	struct in6_addr addr;
 	int err;
 
-	if (inet_pton(AF_INET6, ip6, &addr) != 1)
-		return err_make(e, -EBADMSG, "the attachment's IPv6 address is corrupt");
-	if ((err = netlink_addr_add(sk, eth0, AF_INET6, &addr, r->prefix6)))
+	if ((err = netlink_addr_add(sk, eth0, AF_INET6, ip6, r->prefix6)))
 		return err_errno(e, err, "configuring %s's IPv6 address", NET_IFNAME);
 	if (!r->internal && (err = netlink_route_add(sk, &route)))
 		return err_errno(e, err, "adding the IPv6 default route via %s's gateway on %s",
@@ -149,22 +143,19 @@ static int set_up_ipv6(struct nl_sock *sk, const struct net_record *r, int eth0,
 
 /* In the container's netns: eth0 (its MTU and MAC set already) and lo up, the address, the
  * default route unless the network is internal. */
-static int set_up_eth0(const struct net_record *r, json_t *a, struct err *e)
+static int set_up_eth0(const struct net_record *r, const struct net_attach *a, struct err *e)
 {
-	const char *ip = json_string_value(json_object_get(a, "ip"));
-	const char *ip6 = r->ipv6 ? json_string_value(json_object_get(a, "ip6")) : NULL;
 	struct netlink_route route = { .family = AF_INET, .gw = &r->gateway };
 	struct nl_sock *sk = NULL;
-	struct in_addr addr;
 	int err, eth0, lo;
 
-	if (!ip || inet_pton(AF_INET, ip, &addr) != 1)
+	if (!a->has_ip)
 		return err_make(e, -EBADMSG, "the attachment's address is corrupt");
 	if ((err = netlink_open(&sk)))
 		return err_errno(e, err, "netlink");
 	if ((err = netlink_link_index(sk, NET_IFNAME, &eth0)) ||
 	    (err = netlink_link_up(sk, eth0, 0, NULL, 0)) ||
-	    (err = netlink_addr_add(sk, eth0, AF_INET, &addr, r->prefix)))
+	    (err = netlink_addr_add(sk, eth0, AF_INET, &a->ip, r->prefix)))
 		err_errno(e, err, "configuring %s", NET_IFNAME);
 	else if ((err = netlink_link_index(sk, "lo", &lo)) ||
 		 (err = netlink_link_up(sk, lo, 0, NULL, 0)))
@@ -172,8 +163,8 @@ static int set_up_eth0(const struct net_record *r, json_t *a, struct err *e)
 	else if (!r->internal && ((route.ifindex = eth0), (err = netlink_route_add(sk, &route))))
 		err_errno(e, err, "adding the default route via %s's gateway on %s", r->name,
 			  NET_IFNAME);
-	if (!err && ip6)
-		err = set_up_ipv6(sk, r, eth0, ip6, e);
+	if (!err && r->ipv6 && a->has_ip6)
+		err = set_up_ipv6(sk, r, eth0, &a->ip6, e);
 	netlink_close(sk);
 	return err;
 }
@@ -231,37 +222,36 @@ static int join_fd(int fd, const char *netns, struct err *e)
 
 /* What plumb() is given: the attachment, and its netns when the caller has it open. */
 struct plumb_job {
-	json_t *a;
+	const struct net_attach *a;
 	int net_fd; /* or -1: the attachment's netns path is opened */
 };
 
 static int plumb(struct net_cfg *cfg, const struct net_record *r, void *arg, struct err *e)
 {
 	const struct plumb_job *job = arg;
-	const char *netns = json_string_value(json_object_get(job->a, "netns"));
-	const char *veth = json_string_value(json_object_get(job->a, "veth"));
-	const char *state = json_string_value(json_object_get(job->a, "state"));
-	const char *mac_text = json_string_value(json_object_get(job->a, "mac"));
+	const struct net_attach *a = job->a;
+	const char *netns = a->netns;
 	/* Only a ready attachment is plumbed again (a repair); a new one leaves eth0 alone. */
-	bool again = state && !strcmp(state, "ready");
+	bool again = a->state == ATT_READY;
 	int cnet_fd = job->net_fd, err;
-	uint8_t mac[MAC_LEN];
 
-	if (!mac_text || attach_parse_mac(mac_text, mac))
+	(void)cfg;
+	if (!a->has_mac)
 		return err_make(e, -EBADMSG, "the attachment's MAC is corrupt");
 	/* Opened here, before we leave the host's mount and user namespaces behind. */
-	if (!netns || !veth ||
+	if (!netns[0] || !a->veth[0] ||
 	    (cnet_fd < 0 && (err = state_ns_open_holder_checked(netns, CLONE_NEWNET, &cnet_fd))))
 		return err_make(e, -ENOENT, "the container's netns %s is gone",
-				netns ? netns : "(none)");
-	if ((err = join_infra_ns(cfg, r, STATE_USER, CLONE_NEWUSER, e)))
+				netns[0] ? netns : "(none)");
+	if ((err = join_infra_ns(r, CLONE_NEWUSER, e)))
 		goto out;
 	if (again && ((err = join_fd(cnet_fd, netns, e)) || (err = drop_old_eth0(e))))
 		goto out;
-	if ((err = join_infra_ns(cfg, r, STATE_NET, CLONE_NEWNET, e)) ||
-	    (err = make_veth(veth, cnet_fd, r->mtu, mac, e)) || (err = join_fd(cnet_fd, netns, e)))
+	if ((err = join_infra_ns(r, CLONE_NEWNET, e)) ||
+	    (err = make_veth(a->veth, cnet_fd, r->mtu, a->mac, e)) ||
+	    (err = join_fd(cnet_fd, netns, e)))
 		goto out;
-	err = set_up_eth0(r, job->a, e);
+	err = set_up_eth0(r, a, e);
 out:
 	close(cnet_fd);
 	return err;
@@ -269,13 +259,14 @@ out:
 
 static int unplumb(struct net_cfg *cfg, const struct net_record *r, void *arg, struct err *e)
 {
-	json_t *a = arg;
-	const char *veth = json_string_value(json_object_get(a, "veth"));
+	const struct net_attach *a = arg;
+	const char *veth = a->veth;
 	struct nl_sock *sk = NULL;
 	int err, ifindex;
 
-	if (!veth || (err = join_infra(cfg, r, e)))
-		return veth ? err : 0;
+	(void)cfg;
+	if (!veth[0] || (err = join_infra(r, e)))
+		return veth[0] ? err : 0;
 	if ((err = netlink_open(&sk)))
 		return err_errno(e, err, "netlink");
 	err = netlink_link_index(sk, veth, &ifindex);
@@ -294,7 +285,8 @@ static int unplumb(struct net_cfg *cfg, const struct net_record *r, void *arg, s
  *
  * Return: 0, or a negative errno
  */
-int plumb_container(struct net_cfg *cfg, const struct net_record *r, json_t *a, int net_fd)
+int plumb_container(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a,
+		    int net_fd)
 {
 	struct plumb_job job = { .a = a, .net_fd = net_fd };
 
@@ -309,7 +301,7 @@ int plumb_container(struct net_cfg *cfg, const struct net_record *r, json_t *a, 
  *
  * Return: 0, or a negative errno
  */
-int unplumb_container(struct net_cfg *cfg, const struct net_record *r, json_t *a)
+int unplumb_container(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a)
 {
-	return net_in_child(cfg, unplumb, r, a);
+	return net_in_child(cfg, unplumb, r, (void *)a);
 }

@@ -45,9 +45,8 @@ static int file_names(const char *id, char *pid, char *log, size_t len)
  * the one state.json records beside the attachment's netns file, checked by its start time;
  * -1 for a netns that is no entry of ours (a bind mount, a path of the caller's).
  */
-static int holder_pidfd(const json_t *a, const struct netns_state *st, int *ret_fd)
+static int holder_pidfd(const char *netns, const struct netns_state *st, int *ret_fd)
 {
-	const char *netns = json_string_value(json_object_get(a, "netns"));
 	struct pidfile pf;
 	char dir[PATH_MAX];
 	const char *slash;
@@ -85,56 +84,41 @@ static int holder_pidfd(const json_t *a, const struct netns_state *st, int *ret_
  *
  * Return: 0 (also with nothing to publish), or a negative errno
  */
-int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a,
+int publish_start(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a,
 		  const struct netns_state *st)
 {
-	char net[PATH_MAX], user[PATH_MAX], pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
-	json_t *specs = json_object_get(a, "publish"), *spec;
-	const char *id = json_string_value(json_object_get(a, "id"));
-	struct portfwd_launch o = { .netns = net,
-				    .userns = user,
-				    .target = json_string_value(json_object_get(a, "ip")) };
-	size_t n = json_array_size(specs), i;
-	const char **rules;
+	char pidname[NAME_MAX], log[NAME_MAX], ip[INET_ADDRSTRLEN];
+	const char *id = a->id;
+	struct portfwd_launch o = { .netns = r->infra.net, .userns = r->infra.user, .target = ip };
+	size_t n = a->n_publish;
 	struct launch_argv args;
 	int err, fd, holder_fd;
 	pid_t pid;
 
-	if (!n || !id)
+	if (!n || !id[0])
 		return 0;
-	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
-	    (err = state_entry_path(net, sizeof(net), cfg->infra_root, r->name, STATE_NET)) ||
-	    (err = state_entry_path(user, sizeof(user), cfg->infra_root, r->name, STATE_USER)) ||
-	    (err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
+	if (!a->has_ip || !inet_ntop(AF_INET, &a->ip, ip, sizeof(ip)))
+		return err_make(&cfg->err, -EBADMSG, "%s's address is corrupt", id);
+	if ((err = file_names(id, pidname, log, sizeof(pidname))))
 		return err;
-	if ((err = holder_pidfd(a, st, &holder_fd)))
+	if ((err = holder_pidfd(a->netns, st, &holder_fd)))
 		return err_errno(&cfg->err, err, "the holder of %s", id);
-	if (!(rules = calloc(n, sizeof(*rules)))) {
-		if (holder_fd >= 0)
-			close(holder_fd);
-		return -ENOMEM;
-	}
-	json_array_foreach(specs, i, spec)
-	{
-		rules[o.n_publish++] = json_string_value(spec);
-	}
-	o.publish = rules;
+	o.publish = (const char *const *)a->publish;
+	o.n_publish = (int)n;
 	o.exit_with_pass = holder_fd >= 0;
-	err = launch_portfwd_argv(&o, &args);
-	free(rules);
-	if (err) {
+	if ((err = launch_portfwd_argv(&o, &args))) {
 		if (holder_fd >= 0)
 			close(holder_fd);
 		return err;
 	}
-	err = net_daemon_start(cfg, r->name, args.argv, log, &holder_fd, holder_fd >= 0 ? 1 : 0,
+	err = net_daemon_start(cfg, &r->infra, args.argv, log, &holder_fd, holder_fd >= 0 ? 1 : 0,
 			       &pid);
 	if (holder_fd >= 0)
 		close(holder_fd);
 	argv_free(&args);
 	if (err)
 		return err;
-	fd = open(dir, DIR_OPEN_FLAGS);
+	fd = open(r->infra.dir, DIR_OPEN_FLAGS);
 	err = fd < 0 ? -errno : pidfile_write(fd, pidname, pid);
 	if (fd >= 0)
 		close(fd);
@@ -143,25 +127,23 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, json_t *a,
 
 /**
  * publish_stop() - Stop the container's rootlet-portfwd, if it has one
- * @cfg:	the state root
  * @r:		the network
  * @a:		the attachment
  *
  * Return: 0 (also when none runs or the infra is gone), or a negative errno
  */
-int publish_stop(struct net_cfg *cfg, const struct net_record *r, json_t *a)
+int publish_stop(const struct net_record *r, const struct net_attach *a)
 {
-	char pidname[NAME_MAX], log[NAME_MAX], dir[PATH_MAX];
-	const char *id = json_string_value(json_object_get(a, "id"));
+	char pidname[NAME_MAX], log[NAME_MAX];
+	const char *id = a->id;
 	struct pidfile pf;
 	int fd, err;
 
-	if (!id || !json_array_size(json_object_get(a, "publish")))
+	if (!id[0] || !a->n_publish)
 		return 0;
-	if ((err = file_names(id, pidname, log, sizeof(pidname))) ||
-	    (err = state_entry_path(dir, sizeof(dir), cfg->infra_root, r->name, NULL)))
+	if ((err = file_names(id, pidname, log, sizeof(pidname))))
 		return err;
-	fd = open(dir, DIR_OPEN_FLAGS);
+	fd = open(r->infra.dir, DIR_OPEN_FLAGS);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	err = pidfile_read(fd, pidname, &pf);

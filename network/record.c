@@ -179,9 +179,7 @@ static int record_parse(const char *text, size_t len, struct net_record *r)
 	r->dns = dns;
 	r->host_loopback = loopback;
 	r->created = created;
-	r->attached = (unsigned)json_array_size(att);
-	r->att = json_incref(att);
-	err = 0;
+	err = att_list_from_json(att, r);
 out:
 	json_decref(root);
 	return err;
@@ -213,7 +211,7 @@ static json_t *addr_json(int family, const void *a)
  */
 json_t *record_json(const struct net_record *r)
 {
-	json_t *att = r->att ? json_deep_copy(r->att) : json_array();
+	json_t *att = att_list_to_json(r);
 	json_t *o = json_pack("{s:s, s:o, s:o, s:b, s:I, s:b, s:b, s:b, s:I, s:o}", "name", r->name,
 			      "subnet", cidr_json(AF_INET, &r->subnet, r->prefix), "gateway",
 			      addr_json(AF_INET, &r->gateway), "ipv6", r->ipv6, "mtu",
@@ -234,8 +232,7 @@ json_t *record_json(const struct net_record *r)
  */
 void record_clear(struct net_record *r)
 {
-	json_decref(r->att);
-	r->att = NULL;
+	att_list_clear(r);
 }
 
 /**
@@ -253,13 +250,15 @@ void record_list_free(struct net_record *list, size_t n)
 /**
  * record_read() - Read the record of @name
  * @dir_fd:	<root>/~networks
+ * @infra_root:	<root>/~infra, where its infra is (ret->infra)
  * @name:	the network
  * @ret:	the record
  * @e:		what went wrong
  *
  * Return: 0, -ENOENT (no such network), -EBADMSG (a corrupt record), negative errno
  */
-int record_read(int dir_fd, const char *name, struct net_record *ret, struct err *e)
+int record_read(int dir_fd, const char *infra_root, const char *name, struct net_record *ret,
+		struct err *e)
 {
 	char file[NAME_FILE_MAX], *text;
 	size_t len;
@@ -272,9 +271,14 @@ int record_read(int dir_fd, const char *name, struct net_record *ret, struct err
 				      : err_errno(e, err, "reading %s", file);
 	err = record_parse(text, len, ret);
 	free(text);
-	return err ? err_make(e, err, "%s is corrupt; 'rootlet-network rm --force %s' removes it",
-			      file, name)
-		   : 0;
+	if (err)
+		return err_make(e, err, "%s is corrupt; 'rootlet-network rm --force %s' removes it",
+				file, name);
+	if ((err = infra_init(&ret->infra, infra_root, ret->name))) {
+		record_clear(ret);
+		return err_make(e, err, "%s's infra: its paths are too long", name);
+	}
+	return 0;
 }
 
 /**
@@ -333,13 +337,15 @@ int record_remove(int dir_fd, const char *name)
 /**
  * record_list() - Every readable record, by name; corrupt ones are left out
  * @dir_fd:	<root>/~networks
+ * @infra_root:	<root>/~infra
  * @ret:	a malloc()ed array
  * @ret_n:	its length
  * @e:		what went wrong
  *
  * Return: 0, or a negative errno
  */
-int record_list(int dir_fd, struct net_record **ret, size_t *ret_n, struct err *e)
+int record_list(int dir_fd, const char *infra_root, struct net_record **ret, size_t *ret_n,
+		struct err *e)
 {
 	struct net_record *out = NULL, r;
 	struct dirent *de;
@@ -359,7 +365,7 @@ int record_list(int dir_fd, struct net_record **ret, size_t *ret_n, struct err *
 			continue;
 		memcpy(name, de->d_name, len - ext);
 		name[len - ext] = '\0';
-		if (record_read(dir_fd, name, &r, NULL))
+		if (record_read(dir_fd, infra_root, name, &r, NULL))
 			continue;
 		if (!(grown = realloc(out, (n + 1) * sizeof(*out)))) {
 			record_clear(&r);

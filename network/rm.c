@@ -20,22 +20,21 @@ int net_rm(struct net_cfg *cfg)
 
 	if ((err = record_open_locked(cfg, false, &dir_fd, &lock_fd)))
 		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
-	err = record_read(dir_fd, cfg->name, &r, &cfg->err);
+	err = record_read(dir_fd, cfg->infra_root, cfg->name, &r, &cfg->err);
 	if (err == -EBADMSG && cfg->force)
 		err = 0;
 	else if (!err)
 		err = net_recover(cfg, dir_fd, &r);
 	if (!err && r.attached && !cfg->force)
 		err = err_make(&cfg->err, -EBUSY,
-			       "%u containers attached; dealloc them, or rm --force", r.attached);
-	while (!err && r.att && json_array_size(r.att)) {
-		const char *v = json_string_value(json_object_get(json_array_get(r.att, 0), "id"));
-		char id[NAME_MAX_LEN + 1];
+			       "%zu containers attached; dealloc them, or rm --force", r.attached);
+	while (!err && r.attached) {
+		char id[sizeof(r.att[0].id)];
 
 		/* An ID that is no name (a record edited by hand) has nothing we made. */
-		if (!v || name_check(v, NULL) ||
-		    snprintf(id, sizeof(id), "%s", v) >= (int)sizeof(id))
-			json_array_remove(r.att, 0);
+		memcpy(id, r.att[0].id, sizeof(id));
+		if (!id[0])
+			att_remove(&r, &r.att[0]);
 		else
 			err = net_dealloc_one(cfg, dir_fd, &r, id);
 	}

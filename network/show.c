@@ -40,7 +40,7 @@ int net_ls(struct net_cfg *cfg)
 
 	err = record_dir_open(cfg, false, &dir_fd);
 	if (!err) {
-		err = record_list(dir_fd, &rs, &n, &cfg->err);
+		err = record_list(dir_fd, cfg->infra_root, &rs, &n, &cfg->err);
 		close(dir_fd);
 	} else if (err == -ENOENT) {
 		err = 0; /* no network made yet */
@@ -60,7 +60,7 @@ int net_ls(struct net_cfg *cfg)
 			char cidr[CIDR_TEXT_MAX], gw[INET_ADDRSTRLEN];
 
 			inet_ntop(AF_INET, &rs[i].gateway, gw, sizeof(gw));
-			printf("%-20s %-18s %-15s %u\n", rs[i].name,
+			printf("%-20s %-18s %-15s %zu\n", rs[i].name,
 			       cidr_text(&rs[i], cidr, sizeof(cidr)), gw, rs[i].attached);
 		}
 	}
@@ -81,7 +81,7 @@ int net_inspect(struct net_cfg *cfg)
 
 	if ((err = record_dir_open(cfg, false, &dir_fd)))
 		return err == -ENOENT ? err_make(&cfg->err, err, "no such network") : err;
-	err = record_read(dir_fd, cfg->name, &r, &cfg->err);
+	err = record_read(dir_fd, cfg->infra_root, cfg->name, &r, &cfg->err);
 	close(dir_fd);
 	if (err)
 		return err;

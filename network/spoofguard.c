@@ -9,20 +9,16 @@
 #include <errno.h>
 #include <jansson.h>
 #include <libmnl/libmnl.h>
-#include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
-#include <libnftnl/table.h>
 #include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter_bridge.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 
 #include "network.h"
+#include "nft.h"
 
 /*
  * Theory of operation. The containers of a network share the infra: its routing to slirp,
@@ -69,17 +65,6 @@
 #define GUARD_RULES_PER6  6    /* RA, redirect, NA drops; its address, link-local, :: (DAD) */
 #define GUARD_MSGS_FIXED  6    /* begin, table made, deleted, made, chain, end */
 #define GUARD_MSG_BYTES	  2048 /* bounds one rule's message: 16 expressions of <= 16 bytes' data */
-
-struct guard_batch {
-	struct mnl_nlmsg_batch *b;
-	uint32_t seq;
-};
-
-static struct nlmsghdr *batch_msg(struct guard_batch *gb, uint16_t type, uint16_t flags)
-{
-	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(gb->b), type, NFPROTO_BRIDGE, flags,
-				     gb->seq++);
-}
 
 /* Adds @e to @r; false when it could not be made. */
 static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
@@ -197,11 +182,9 @@ static bool add_port_type(struct nftnl_rule *r, const struct port *p, uint16_t t
 }
 
 /* Appends @r to the batch (the last rule acknowledged by the caller's flags); frees it. */
-static void batch_rule(struct guard_batch *gb, struct nftnl_rule *r, uint16_t flags)
+static void batch_rule(struct nft_batch *gb, struct nftnl_rule *r, uint16_t flags)
 {
-	nftnl_rule_nlmsg_build_payload(
-		batch_msg(gb, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | flags), r);
-	mnl_nlmsg_batch_next(gb->b);
+	nft_rule(gb, flags, r);
 	nftnl_rule_free(r);
 }
 
@@ -221,7 +204,7 @@ static struct nftnl_rule *rule_new(void)
  * `iifname VETH ether saddr MAC ether type @type [meta l4proto ipv6-icmp] @m... @verdict`;
  * the l4proto (the kernel's, past any extension headers) when @icmp6, for a transport header.
  */
-static int port_rule(struct guard_batch *gb, const struct port *p, uint16_t type, bool icmp6,
+static int port_rule(struct nft_batch *gb, const struct port *p, uint16_t type, bool icmp6,
 		     const struct match *m, int verdict)
 {
 	struct nftnl_rule *r = rule_new();
@@ -243,7 +226,7 @@ static int port_rule(struct guard_batch *gb, const struct port *p, uint16_t type
 }
 
 /* One address accepted: `... <@len bytes at @offset of the network header> [& @mask] == @addr` */
-static int addr_rule(struct guard_batch *gb, const struct port *p, uint16_t type, uint32_t offset,
+static int addr_rule(struct nft_batch *gb, const struct port *p, uint16_t type, uint32_t offset,
 		     const void *addr, const void *mask, uint32_t len)
 {
 	const struct match m[] = {
@@ -254,7 +237,7 @@ static int addr_rule(struct guard_batch *gb, const struct port *p, uint16_t type
 }
 
 /* `... icmpv6 type @type drop` */
-static int icmp6_drop(struct guard_batch *gb, const struct port *p, uint8_t type)
+static int icmp6_drop(struct nft_batch *gb, const struct port *p, uint8_t type)
 {
 	const struct match m[] = { { NFT_PAYLOAD_TRANSPORT_HEADER, ICMP6_TYPE_OFFSET, sizeof(type),
 				     NFT_CMP_EQ, &type, NULL },
@@ -268,7 +251,7 @@ static int icmp6_drop(struct guard_batch *gb, const struct port *p, uint8_t type
  * @ll dropped: a container says where its own addresses are, not where the gateway's or
  * another container's are (another's link-local address included).
  */
-static int na_drop(struct guard_batch *gb, const struct port *p, const struct in6_addr *ip6,
+static int na_drop(struct nft_batch *gb, const struct port *p, const struct in6_addr *ip6,
 		   const struct in6_addr *ll)
 {
 	static const uint8_t na = ND_NEIGHBOR_ADVERT;
@@ -304,7 +287,7 @@ static void link_local_of(const uint8_t mac[ETH_ALEN], struct in6_addr *ll)
 }
 
 /* An ARP packet from @p: its sender (IPv4 and MAC) is the container's. */
-static int arp_rule(struct guard_batch *gb, const struct port *p, const struct in_addr *a4)
+static int arp_rule(struct nft_batch *gb, const struct port *p, const struct in_addr *a4)
 {
 	const struct match m[] = {
 		{ NFT_PAYLOAD_NETWORK_HEADER, ARP_SPA_OFFSET, sizeof(*a4), NFT_CMP_EQ, a4, NULL },
@@ -319,34 +302,32 @@ static int arp_rule(struct guard_batch *gb, const struct port *p, const struct i
  * One attachment's rules; a corrupt one (no veth, no MAC, an address that is none) gets none
  * for what is corrupt, and its port's frames meet the drop.
  */
-static int port_rules(struct guard_batch *gb, const struct net_record *rec, json_t *a)
+static int port_rules(struct nft_batch *gb, const struct net_record *rec,
+		      const struct net_attach *a)
 {
-	const char *ip = json_string_value(json_object_get(a, "ip"));
-	const char *ip6 = json_string_value(json_object_get(a, "ip6"));
-	const char *mac = json_string_value(json_object_get(a, "mac"));
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-	struct port p = { .veth = json_string_value(json_object_get(a, "veth")) };
-	bool has6;
-	struct in_addr a4;
-	struct in6_addr a6, ll;
+	struct port p = { .veth = a->veth };
+	bool has6 = a->has_ip6;
+	struct in6_addr ll;
 	int err;
 
-	if (!p.veth || strlen(p.veth) >= IFNAMSIZ || !mac || attach_parse_mac(mac, p.mac))
+	if (!a->veth[0] || !a->has_mac)
 		return 0;
-	if (ip && inet_pton(AF_INET, ip, &a4) == 1 &&
-	    ((err = addr_rule(gb, &p, ETH_P_IP, IP4_SADDR_OFFSET, &a4, NULL, sizeof(a4))) ||
-	     (err = arp_rule(gb, &p, &a4))))
+	memcpy(p.mac, a->mac, sizeof(p.mac));
+	if (a->has_ip &&
+	    ((err = addr_rule(gb, &p, ETH_P_IP, IP4_SADDR_OFFSET, &a->ip, NULL, sizeof(a->ip))) ||
+	     (err = arp_rule(gb, &p, &a->ip))))
 		return err;
 	if (!rec->ipv6)
 		return 0;
 	/* Router Advertisements and Redirects: the gateway's to send, never a container's. */
-	has6 = ip6 && inet_pton(AF_INET6, ip6, &a6) == 1;
 	link_local_of(p.mac, &ll);
 	if ((err = icmp6_drop(gb, &p, ND_ROUTER_ADVERT)) ||
 	    (err = icmp6_drop(gb, &p, ND_REDIRECT)) ||
-	    (err = na_drop(gb, &p, has6 ? &a6 : &any6, &ll)))
+	    (err = na_drop(gb, &p, has6 ? &a->ip6 : &any6, &ll)))
 		return err;
-	if (has6 && (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &a6, NULL, sizeof(a6))))
+	if (has6 &&
+	    (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &a->ip6, NULL, sizeof(a->ip6))))
 		return err;
 	if ((err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &ll, NULL, sizeof(ll))) ||
 	    (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &any6, NULL, sizeof(any6))))
@@ -354,46 +335,17 @@ static int port_rules(struct guard_batch *gb, const struct net_record *rec, json
 	return 0;
 }
 
-/* The table made (so that its delete cannot fail), deleted, made again with its chain. */
-static int table_start(struct guard_batch *gb)
-{
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nftnl_chain *c = nftnl_chain_alloc();
+static const struct nft_base_chain guard_chain = { .table = GUARD_TABLE,
+						   .chain = GUARD_CHAIN,
+						   .type = GUARD_TYPE,
+						   .hook = NF_BR_PRE_ROUTING,
+						   .prio = GUARD_PRIO };
 
-	if (!t || !c) {
-		if (t)
-			nftnl_table_free(t);
-		if (c)
-			nftnl_chain_free(c);
-		return -ENOMEM;
-	}
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, GUARD_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, GUARD_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, GUARD_CHAIN);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, GUARD_TYPE);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_BR_PRE_ROUTING);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, GUARD_PRIO);
-
-	nftnl_batch_begin(mnl_nlmsg_batch_current(gb->b), gb->seq++);
-	mnl_nlmsg_batch_next(gb->b);
-	nftnl_table_nlmsg_build_payload(batch_msg(gb, NFT_MSG_NEWTABLE, NLM_F_CREATE), t);
-	mnl_nlmsg_batch_next(gb->b);
-	nftnl_table_nlmsg_build_payload(batch_msg(gb, NFT_MSG_DELTABLE, 0), t);
-	mnl_nlmsg_batch_next(gb->b);
-	nftnl_table_nlmsg_build_payload(batch_msg(gb, NFT_MSG_NEWTABLE, NLM_F_CREATE), t);
-	mnl_nlmsg_batch_next(gb->b);
-	nftnl_chain_nlmsg_build_payload(batch_msg(gb, NFT_MSG_NEWCHAIN, NLM_F_CREATE), c);
-	mnl_nlmsg_batch_next(gb->b);
-	nftnl_table_free(t);
-	nftnl_chain_free(c);
-	return 0;
-}
-
-static int guard_build(struct guard_batch *gb, const struct net_record *rec)
+/* The table written whole (made, deleted, made again with its chain), every port's rules, the
+ * drop. */
+static int guard_build(struct nft_batch *gb, const struct net_record *rec)
 {
 	struct nftnl_rule *drop = rule_new();
-	size_t i;
-	json_t *a;
 	int err;
 
 	if (!drop || !add_verdict(drop, NF_DROP)) {
@@ -401,21 +353,17 @@ static int guard_build(struct guard_batch *gb, const struct net_record *rec)
 			nftnl_rule_free(drop);
 		return -ENOMEM;
 	}
-	if ((err = table_start(gb))) {
+	if ((err = nft_table_start(gb, &guard_chain, true))) {
 		nftnl_rule_free(drop);
 		return err;
 	}
-	json_array_foreach(rec->att, i, a)
-	{
-		if ((err = port_rules(gb, rec, a))) {
+	for (size_t i = 0; i < rec->attached; i++)
+		if ((err = port_rules(gb, rec, &rec->att[i]))) {
 			nftnl_rule_free(drop);
 			return err;
 		}
-	}
 	/* The last one acknowledged: an error in any of them comes back on its own. */
 	batch_rule(gb, drop, NLM_F_ACK);
-	nftnl_batch_end(mnl_nlmsg_batch_current(gb->b), gb->seq++);
-	mnl_nlmsg_batch_next(gb->b);
 	return 0;
 }
 
@@ -423,55 +371,25 @@ static int guard_build(struct guard_batch *gb, const struct net_record *rec)
 static int guard_write(struct net_cfg *cfg, const struct net_record *rec, void *unused,
 		       struct err *e)
 {
-	size_t rules =
-		GUARD_RULES_FIXED +
-		json_array_size(rec->att) * (GUARD_RULES_PER4 + (rec->ipv6 ? GUARD_RULES_PER6 : 0));
+	size_t rules = GUARD_RULES_FIXED +
+		       rec->attached * (GUARD_RULES_PER4 + (rec->ipv6 ? GUARD_RULES_PER6 : 0));
 	size_t size = (rules + GUARD_MSGS_FIXED) * GUARD_MSG_BYTES;
-	/* libmnl's batch wants room for one message past its limit. */
-	char *buf = malloc(size + MNL_SOCKET_BUFFER_SIZE);
-	struct guard_batch gb = { .seq = (uint32_t)time(NULL) };
-	struct mnl_socket *nl = NULL;
-	int err, sndbuf = (int)size;
-	unsigned portid;
-	ssize_t n;
+	struct nft_batch gb;
+	int err;
 
+	(void)cfg;
 	(void)unused;
-	if ((err = join_infra(cfg, rec, e))) {
+	if ((err = join_infra(rec, e))) {
 		if (err != -ENOENT)
-			goto out;
+			return err;
 		/* A dead infra: no bridge to guard; the one made in its place is written anew. */
 		err_clear(e);
-		err = 0;
-		goto out;
+		return 0;
 	}
-	if (!buf || !(gb.b = mnl_nlmsg_batch_start(buf, size))) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	if ((err = guard_build(&gb, rec)))
-		goto fail;
-	/* The whole table is one message of the socket: SO_SNDBUF bounds it (wmem_max). */
-	if (!(nl = mnl_socket_open(NETLINK_NETFILTER)) ||
-	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) ||
-	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, mnl_nlmsg_batch_head(gb.b), mnl_nlmsg_batch_size(gb.b)) < 0) {
-		err = -errno;
-		goto fail;
-	}
-	portid = mnl_socket_get_portid(nl);
-	n = mnl_socket_recvfrom(nl, buf, size);
-	if (n < 0 || mnl_cb_run(buf, (size_t)n, 0, portid, NULL, NULL) < 0)
-		err = -errno;
-fail:
-	if (err)
-		err_errno(e, err, "nftables: the bridge ports' source addresses");
-out:
-	if (nl)
-		mnl_socket_close(nl);
-	if (gb.b)
-		mnl_nlmsg_batch_stop(gb.b);
-	free(buf);
-	return err;
+	if (!(err = nft_begin(&gb, NFPROTO_BRIDGE, size)) && !(err = guard_build(&gb, rec)))
+		err = nft_commit(&gb);
+	nft_free(&gb);
+	return err ? err_errno(e, err, "nftables: the bridge ports' source addresses") : 0;
 }
 
 /**
@@ -485,7 +403,7 @@ out:
  */
 int spoofguard_write(struct net_cfg *cfg, const struct net_record *r)
 {
-	if (!infra_exists(cfg, r->name))
+	if (!infra_exists(cfg, r->infra.name))
 		return 0;
 	return net_in_child(cfg, guard_write, r, NULL);
 }

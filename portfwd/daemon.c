@@ -156,7 +156,6 @@ int pf_run_daemon(struct pf_cfg *cfg)
 			       .reload_fd = -1,
 			       .diag_fd = -1,
 			       .reload_dir_fd = -1 };
-	const char *what;
 	int notify_fd = -1, err;
 
 	/* Not as rootlessport: podman's NOTIFY_SOCKET is podman's to answer. */
@@ -178,10 +177,7 @@ int pf_run_daemon(struct pf_cfg *cfg)
 		log_error("%s", err_why(&cfg->err, err));
 		goto fail;
 	}
-	if ((err = ready_say(&cfg->ready_fd, notify_fd, &what)))
-		log_warn("%s: %s", what, strerror(-err));
-	err = evloop_run(&st.ev);
-	sdnotify_stopping(&notify_fd);
+	err = ready_serve(&st.ev, &cfg->ready_fd, &notify_fd);
 	daemon_free(&st);
 	return err ? EXIT_FAILURE : 0;
 fail:

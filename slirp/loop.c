@@ -298,17 +298,6 @@ int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet)
 }
 
 /**
- * loop_run() - Forward until the exit fd hangs up or a signal asks us to stop
- * @l:		the loop, with slirp and api set
- *
- * Return: 0 on a requested exit, negative errno on failure
- */
-int loop_run(struct loop *l)
-{
-	return evloop_run(&l->ev);
-}
-
-/**
  * loop_free() - Release what loop_init() and libslirp's timers took
  * @l:		the loop
  */

@@ -65,7 +65,6 @@ struct loop {
 int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet);
 void loop_slirp_fd_gone(struct loop *l, int fd);
 void loop_timer_fire(struct evloop *ev, struct evloop_timer *t);
-int loop_run(struct loop *l);
 void loop_free(struct loop *l);
 
 Slirp *stack_new(const struct slirp_cfg *cfg, struct loop *l);

@@ -187,7 +187,6 @@ int main(int argc, char **argv)
 	struct hostfwd_table fwd = { 0 };
 	struct loop l = { .ev = { .epfd = -1, .signal_fd = -1 }, .tap_fd = -1, .owner_fd = -1 };
 	int notify_fd = -1, err;
-	const char *what;
 
 	trim_heap_setup();
 	cfg_defaults(&cfg);
@@ -223,12 +222,9 @@ int main(int argc, char **argv)
 	}
 	printf("starting slirp, MTU=%u\n", cfg.mtu);
 	fflush(stdout);
-	if ((err = ready_say(&cfg.ready_fd, notify_fd, &what)))
-		log_warn("%s: %s", what, strerror(-err));
 	log_debug(cfg.debug, "forwarding %s in %s", cfg.tapname, cfg.netns_path);
 	trim_setup_pages();
-	err = loop_run(&l) ? EXIT_FAILURE : 0;
-	sdnotify_stopping(&notify_fd);
+	err = ready_serve(&l.ev, &cfg.ready_fd, &notify_fd) ? EXIT_FAILURE : 0;
 	tap_leave_to_netns(l.tap_fd, l.owner_fd);
 out:
 	apiserver_free(l.api);

@@ -6,7 +6,7 @@
 #include "network.h"
 #include "unit.h"
 
-/* A /29 (six hosts) with gateway .1 and the given attachments' "ip"s. */
+/* A /29 (six hosts) with gateway .1 and the given attachments, parsed as a record's are. */
 static void small_net(struct net_record *r, const char *ips)
 {
 	memset(r, 0, sizeof(*r));
@@ -18,7 +18,11 @@ static void small_net(struct net_record *r, const char *ips)
 	inet_pton(AF_INET6, "fd89::", &r->subnet6);
 	inet_pton(AF_INET6, "fd89::1", &r->gateway6);
 	r->prefix6 = 64;
-	r->att = json_loads(ips, 0, NULL);
+	json_t *arr = json_loads(ips, 0, NULL);
+
+	/* A list that does not parse is left empty: the CHECKs on it fail. */
+	att_list_from_json(arr, r);
+	json_decref(arr);
 }
 
 static bool is4(struct in_addr a, const char *text)
@@ -36,12 +40,12 @@ TEST(lowest_free_address_skips_the_gateway_and_the_taken)
 	small_net(&r, "[{\"id\":\"a\",\"ip\":\"10.89.0.2\"},{\"id\":\"b\",\"ip\":\"10.89.0.4\"}]");
 	CHECK(attach_pick_ip(&r, NULL, &ip, NULL) == 0 && is4(ip, "10.89.0.3"));
 	CHECK(attach_find(&r, "b") && !attach_find(&r, "c"));
-	json_decref(r.att);
+	att_list_clear(&r);
 	/* .2 to .6 taken: a /29 has nothing left (.7 is its broadcast). */
 	small_net(&r, "[{\"ip\":\"10.89.0.2\"},{\"ip\":\"10.89.0.3\"},{\"ip\":\"10.89.0.4\"},"
 		      "{\"ip\":\"10.89.0.5\"},{\"ip\":\"10.89.0.6\"}]");
 	CHECK(attach_pick_ip(&r, NULL, &ip, NULL) == -ENOSPC);
-	json_decref(r.att);
+	att_list_clear(&r);
 }
 
 TEST(a_static_address_is_refused_with_its_reason)
@@ -58,7 +62,7 @@ TEST(a_static_address_is_refused_with_its_reason)
 	CHECK(attach_pick_ip(&r, "10.89.0.7", &ip, &e) == -EINVAL && strstr(e.text, "broadcast"));
 	CHECK(attach_pick_ip(&r, "10.89.0.8", &ip, &e) == -EINVAL && strstr(e.text, "not in"));
 	CHECK(attach_pick_ip(&r, "nonsense", &ip, &e) == -EINVAL);
-	json_decref(r.att);
+	att_list_clear(&r);
 }
 
 TEST(ipv6_addresses_come_from_the_subnet6)
@@ -74,7 +78,7 @@ TEST(ipv6_addresses_come_from_the_subnet6)
 	CHECK(attach_pick_ip6(&r, "fd89::1", &ip6, &e) == -EADDRINUSE);
 	CHECK(attach_pick_ip6(&r, "fd00::5", &ip6, &e) == -EINVAL);
 	CHECK(attach_pick_ip6(&r, "fd89::", &ip6, &e) == -EINVAL);
-	json_decref(r.att);
+	att_list_clear(&r);
 	/* A /119: hosts ::1 (the gateway) to ::1ff; with ::2 to ::1ff taken, none is left. */
 	small_net(&r, "[]");
 	r.prefix6 = 119;
@@ -83,10 +87,12 @@ TEST(ipv6_addresses_come_from_the_subnet6)
 
 		CHECK(attach_pick_ip6(&r, NULL, &ip6, NULL) == 0);
 		inet_ntop(AF_INET6, &ip6, text, sizeof(text));
-		json_array_append_new(r.att, json_pack("{s:s}", "ip6", text));
+		struct net_attach a = { .has_ip6 = true, .ip6 = ip6 };
+
+		CHECK(att_append(&r, &a) == 0);
 	}
 	CHECK(attach_pick_ip6(&r, NULL, &ip6, NULL) == -ENOSPC);
-	json_decref(r.att);
+	att_list_clear(&r);
 }
 
 TEST(macs_are_unicast_and_names_fit_an_interface)
@@ -111,7 +117,7 @@ TEST(macs_are_unicast_and_names_fit_an_interface)
 	CHECK(strlen(veth) < 16 && !strcmp(veth, again));
 	CHECK(attach_veth_name(&r, "another", again, sizeof(again)) == 0);
 	CHECK(strcmp(veth, again) != 0);
-	json_decref(r.att);
+	att_list_clear(&r);
 }
 
 /* Two IDs whose 32-bit hashes meet (anyone can find such a pair) get two veths: the second
@@ -123,12 +129,12 @@ TEST(a_veth_name_taken_on_the_network_is_not_given_again)
 
 	small_net(&r, "[]");
 	CHECK(attach_veth_name(&r, "c1", first, sizeof(first)) == 0);
-	json_decref(r.att);
+	att_list_clear(&r);
 	snprintf(att, sizeof(att), "[{\"id\":\"other\",\"veth\":\"%s\"}]", first);
 	small_net(&r, att);
 	CHECK(attach_veth_name(&r, "c1", second, sizeof(second)) == 0);
 	CHECK(strcmp(first, second) != 0 && strlen(second) < 16);
-	json_decref(r.att);
+	att_list_clear(&r);
 }
 
 /* podman's internal networks have no default route: neither has the CNI result of one. */
@@ -140,18 +146,20 @@ TEST(an_internal_networks_cni_result_has_no_route)
 	small_net(&r, "[{\"id\":\"a\",\"ip\":\"10.89.0.2\",\"ip6\":\"fd89::2\",\"mac\":\"02:00:00:"
 		      "00:00:02\","
 		      "\"netns\":\"/x\"}]");
-	res = attach_cni_result(&r, json_array_get(r.att, 0));
+	res = attach_cni_result(&r, &r.att[0]);
 	CHECK(res && json_array_size(json_object_get(res, "routes")) == 2);
 	json_decref(res);
 	r.internal = true;
-	res = attach_cni_result(&r, json_array_get(r.att, 0));
+	res = attach_cni_result(&r, &r.att[0]);
 	CHECK(res && json_array_size(json_object_get(res, "routes")) == 0 &&
 	      json_array_size(json_object_get(res, "ips")) == 2);
 	json_decref(res);
 	/* An address that is not one (a record edited by hand) gives no result. */
-	json_object_set_new(json_array_get(r.att, 0), "ip", json_string("10.89.0.2/../x"));
-	CHECK(!attach_cni_result(&r, json_array_get(r.att, 0)));
-	json_decref(r.att);
+	att_list_clear(&r);
+	small_net(&r, "[{\"id\":\"a\",\"ip\":\"10.89.0.2/../x\",\"mac\":\"02:00:00:00:00:02\","
+		      "\"netns\":\"/x\"}]");
+	CHECK(!attach_cni_result(&r, &r.att[0]));
+	att_list_clear(&r);
 }
 
 UNIT_MAIN("network_attach", T(lowest_free_address_skips_the_gateway_and_the_taken),
