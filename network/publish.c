@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "launch.h"
 #include "network.h"
 #include "pidfile.h"
+#include "proc.h"
 #include "state.h"
 #include "statedir.h"
 #include "strfmt.h"
@@ -47,23 +47,13 @@ static int file_names(const char *id, char *pid, char *log, size_t len)
  */
 static int holder_pidfd(const char *netns, const struct netns_state *st, int *ret_fd)
 {
-	struct pidfile pf;
 	char dir[PATH_MAX];
 	const char *slash;
-	int dir_fd, fd, err;
+	int dir_fd, err;
 
 	*ret_fd = -1;
-	if (st) {
-		pf = (struct pidfile){ .pid = st->holder_pid, .start = st->holder_start };
-		if ((fd = pidfd_open(pf.pid, 0)) < 0)
-			return -errno;
-		if (pidfile_live(&pf) != 1) {
-			close(fd);
-			return -ESRCH;
-		}
-		*ret_fd = fd;
-		return 0;
-	}
+	if (st)
+		return proc_pidfd_open(st->holder_pid, st->holder_start, ret_fd);
 	if (!netns || !(slash = strrchr(netns, '/')) || strcmp(slash + 1, STATE_NET))
 		return 0;
 	if ((err = str_fmt(dir, sizeof(dir), "%.*s", (int)(slash - netns), netns)))

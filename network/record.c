@@ -22,30 +22,11 @@
  * or one name. Records are replaced whole (write to a temporary file, rename), so a
  * reader sees the old record or the new one, and a kill -9 leaves one of them, and perhaps its
  * temporary file: records are written only under the lock, so whoever holds it next removes
- * what a dead writer left (record_sweep()).
+ * what a dead writer left (file_sweep_tmp()).
  */
 
 #define NET_DIR_LOCK  "~lock"
 #define NAME_FILE_MAX (NAME_MAX_LEN + sizeof(NET_RECORD_EXT))
-
-/*
- * Removes the temporary files of writers killed before their rename; the caller holds the
- * lock, so no writer is alive. Only file_write_state()'s names: '~' leads them, which no
- * network's name holds (a name may start with '.': ".n.json.tmp.x" is a network's record).
- */
-static void record_sweep(int dir_fd)
-{
-	struct dirent *de;
-	DIR *d;
-
-	if (dir_stream(dir_fd, &d))
-		return;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, FILEIO_TMP_PREFIX, strlen(FILEIO_TMP_PREFIX)) &&
-		    strstr(de->d_name, NET_RECORD_EXT FILEIO_TMP_INFIX))
-			unlinkat(dir_fd, de->d_name, 0);
-	closedir(d);
-}
 
 /**
  * record_dir_open() - Open <root>/~networks, refusing symlinks and others' directories
@@ -105,7 +86,8 @@ int record_open_locked(struct net_cfg *cfg, bool create, int *ret_dir_fd, int *r
 	 * daemons close every fd they do not need.
 	 */
 	fcntl(*ret_lock_fd, F_SETFD, 0);
-	record_sweep(*ret_dir_fd);
+	/* the caller holds the lock: no writer is alive */
+	file_sweep_tmp(*ret_dir_fd, "*" NET_RECORD_EXT);
 	return 0;
 }
 
