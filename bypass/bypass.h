@@ -241,6 +241,7 @@ void pending_sweep(struct bp_state *st);
 int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len);
 int reader_getfd(struct bp_state *st, int pidfd, int fd, int *ret_fd);
 int reader_abandon(struct bp_state *st);
+void reader_stop(struct bp_state *st);
 void reader_free(struct bp_state *st);
 void notifier_stuck_forget(struct bp_state *st);
 

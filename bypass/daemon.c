@@ -154,7 +154,7 @@ void bp_daemon_free(struct bp_state *st)
 	pending_free_all(st);
 	inflight_free(st);
 	notifier_free_all(st);
-	reader_free(st);
+	reader_stop(st);
 	procs_free(st);
 	twin_pool_free(st);
 	listener_close(st);

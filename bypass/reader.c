@@ -339,8 +339,29 @@ int reader_abandon(struct bp_state *st)
 }
 
 /**
+ * reader_stop() - At the daemon's end: the reader told so, and waited for (at most
+ * BP_READ_TIMEOUT_MS: a stuck one is left to end when its read returns), so that whoever
+ * stops the daemon finds no reader of it left
+ * @st:		the daemon
+ */
+void reader_stop(struct bp_state *st)
+{
+	if (st->reader_fd >= 0 && !shutdown(st->reader_fd, SHUT_WR)) {
+		struct pollfd p = { .fd = st->reader_fd, .events = POLLIN };
+		char c;
+
+		/* Its end, closed at its exit: the hang-up, or EOF. */
+		while (poll(&p, 1, BP_READ_TIMEOUT_MS) == 1 &&
+		       recv(st->reader_fd, &c, sizeof(c), MSG_DONTWAIT) > 0)
+			;
+	}
+	reader_free(st);
+}
+
+/**
  * reader_free() - Let the reader go (it ends once it reads the end); in a standby, the
- * active's reader, which must see the active's end alone
+ * active's reader, which must see the active's end alone (never shut down: the socket is the
+ * active's too)
  * @st:		the daemon
  */
 void reader_free(struct bp_state *st)
