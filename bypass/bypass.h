@@ -175,7 +175,9 @@ struct bp_state {
 	struct bp_inflight *inflight; /* BP_INFLIGHT slots, MAP_SHARED with the standby */
 	int reader_fd;		      /* the reader process's socket (reader.c), or -1 */
 	int reader_stuck;	      /* ... one the call in hand gave up on, for its listener */
-	uint32_t reader_seq;	      /* its last request's number */
+	int fetched_fd;	     /* the call in hand's socket, copied with its address, or -1 */
+	int fetched_err;     /* ... or why not: -ECANCELED if never tried */
+	uint32_t reader_seq; /* its last request's number */
 	bool guard; /* TCP twins get twin_guard()'s filter: the kernel lets us (cfg's guard) */
 	const char *serves;   /* what it serves, for the API: daemon.c's serves_decide() */
 	char serves_why[128]; /* ... and why */
@@ -218,6 +220,7 @@ struct bp_sock {
 void procs_init(struct bp_state *st);
 void procs_free(struct bp_state *st);
 int procs_getfd(struct bp_state *st, int tid, int fd, int *ret_fd);
+int procs_pidfd(struct bp_state *st, int tid, bool fresh, int *ret_pidfd);
 int procs_cloexec(struct bp_state *st, int tid, int fd, bool *ret);
 int twin_defaults_init(struct bp_state *st);
 void twin_pool_refill(struct bp_state *st);
@@ -238,7 +241,8 @@ void pending_free_all(struct bp_state *st);
 bool pending_holds(const struct bp_state *st, int slot);
 void pending_sweep(struct bp_state *st);
 
-int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len);
+int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len, int pidfd,
+		int fd, int *ret_fd, int *ret_fd_err);
 int reader_getfd(struct bp_state *st, int pidfd, int fd, int *ret_fd);
 int reader_abandon(struct bp_state *st);
 void reader_stop(struct bp_state *st);

@@ -178,6 +178,8 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			       .peer_fd = -1,
 			       .reader_fd = -1,
 			       .reader_stuck = -1,
+			       .fetched_fd = -1,
+			       .fetched_err = -ECANCELED,
 			       .state_fd = -1,
 			       .exit_fd = -1,
 			       .holder_pidfd = -1,

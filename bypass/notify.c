@@ -72,22 +72,40 @@ bool notifiers_none(const struct bp_state *st)
 }
 
 /*
- * @c->addr from the caller's memory, once, by the reader (reader.c); 0, -EINVAL (a bad length
- * or pointer), -EFAULT (unreadable, or the caller gone), -ETIMEDOUT (the read is stuck), or
- * another negative errno (no reader to be had).
+ * @c->addr from the caller's memory, once, by the reader (reader.c), and a copy of its socket
+ * in the same round (st->fetched_fd, for twin_sock_get()); 0, -EINVAL (a bad length or
+ * pointer), -EFAULT (unreadable, or the caller gone), -ETIMEDOUT (the read is stuck), or -EAGAIN
+ * (no reader to be had).
  */
 static int read_addr(struct bp_state *st, struct bp_call *c, const struct seccomp_data *d)
 {
 	socklen_t len = (socklen_t)d->args[2];
-	int err;
+	int err, pidfd;
 
 	if (!d->args[1] || len < sizeof(sa_family_t) || len > sizeof(c->addr))
 		return -EINVAL;
 	memset(&c->addr, 0, sizeof(c->addr));
-	if ((err = reader_read(st, c->pid, d->args[1], &c->addr, len)))
-		return err;
+	/* A pidfd kept for a task of the same number that has ended: ESRCH, once more afresh. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (procs_pidfd(st, c->pid, attempt > 0, &pidfd))
+			pidfd = -1; /* twin_sock_get() tries again, and says */
+		if ((err = reader_read(st, c->pid, d->args[1], &c->addr, len, pidfd, c->fd,
+				       &st->fetched_fd, &st->fetched_err)))
+			return err;
+		if (st->fetched_err != -ESRCH || pidfd < 0)
+			break;
+	}
 	c->addr_len = len;
 	return 0;
+}
+
+/* The copy read_addr() made and no one took (a call continued before it was looked at). */
+static void fetched_drop(struct bp_state *st)
+{
+	if (st->fetched_fd >= 0)
+		sock_release(st->fetched_fd);
+	st->fetched_fd = -1;
+	st->fetched_err = -ECANCELED;
 }
 
 /* The stuck reader of @obj's listener has returned (answered late) or ended: reads again. */
@@ -179,6 +197,7 @@ static void dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 	} else {
 		err = nr == SYS_connect ? bypass_connect(st, &c) : bypass_bind(st, &c);
 	}
+	fetched_drop(st);
 	if (err && err != -ENOENT)
 		log_debug(st->debug, "pid %d: answering: %s", c.pid, strerror(-err));
 	if (st->reader_stuck >= 0)

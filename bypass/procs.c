@@ -97,6 +97,26 @@ int procs_getfd(struct bp_state *st, int tid, int fd, int *ret_fd)
 }
 
 /**
+ * procs_pidfd() - The pidfd of thread @tid, kept in its slot
+ * @st:		the daemon
+ * @tid:	the calling thread
+ * @fresh:	opened again: the one kept named an earlier task of that number (ESRCH)
+ * @ret_pidfd:	the slot's: not ours to close
+ *
+ * Return: 0 on success, negative errno
+ */
+int procs_pidfd(struct bp_state *st, int tid, bool fresh, int *ret_pidfd)
+{
+	struct bp_proc *p;
+	int err = 0;
+
+	if (!(p = slot_of(st, tid, fresh, &err)))
+		return err;
+	*ret_pidfd = p->pidfd;
+	return 0;
+}
+
+/**
  * procs_cloexec() - The close-on-exec flag of fd @fd in thread @tid's table
  * @st:		the daemon
  * @tid:	the calling thread, whose slot procs_getfd() just opened

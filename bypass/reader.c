@@ -45,10 +45,16 @@
  * end gone, its answer fails and its next request reads the end). A fork is a call's cost
  * only for the first read and after an abandoned one; the reader is reaped by the kernel, as
  * SIGCHLD is ignored.
+ *
+ * What it costs: a connect() or bind() is one round to the reader (its address and its
+ * socket's copy together), a fast open one (the copy); the answer is looked for
+ * BP_BUSY_POLL_US before the loop sleeps on it. On the project's loaded 2-core VM a hooked
+ * UDP connect() continued inside took about 70-100 us against 40-45 us before (a rough loop
+ * of 2000, not make bench).
  */
 
 enum reader_op {
-	READER_READ,  /* process_vm_readv() of @addr, @len */
+	READER_READ,  /* process_vm_readv() of @addr, @len; and READER_GETFD's, if a pidfd came */
 	READER_GETFD, /* pidfd_getfd() of @fd, the pidfd passed along: a socket, or nothing */
 };
 
@@ -63,7 +69,8 @@ struct reader_req {
 
 struct reader_rep {
 	uint32_t seq;
-	int err;
+	int err;    /* the read's, or the copy's (READER_GETFD) */
+	int fd_err; /* READER_READ's copy: 0 (the fd passed along), or why none */
 	char data[sizeof(struct sockaddr_storage)];
 };
 
@@ -163,18 +170,20 @@ static void __attribute__((noreturn)) reader_main(int sock)
 			_exit(0);
 		memset(&r, 0, sizeof(r));
 		r.seq = q.seq;
-		if (q.op == READER_READ)
+		if (q.op == READER_READ) {
 			r.err = reader_do_read(&q, &r);
-		else if (q.op == READER_GETFD)
+			r.fd_err = r.err ? -ECANCELED : reader_do_getfd(&q, pidfd, &f);
+		} else if (q.op == READER_GETFD) {
 			r.err = reader_do_getfd(&q, pidfd, &f);
-		else
+		} else {
 			r.err = -EINVAL;
+		}
 		if (pidfd >= 0)
 			close(pidfd);
 		n = send_with_fd(sock, &r, sizeof(r), f, 0);
+		/* A socket: its copy is in the message now, or the supervisor is gone. */
 		if (f >= 0)
-			close(f); /* a socket: its copy is in the message, or the supervisor is gone
-				   */
+			close(f);
 		if (n != sizeof(r))
 			_exit(0);
 	}
@@ -237,6 +246,20 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 		reader_free(st);
 		return -EAGAIN;
 	}
+	/* The answer is usually there within microseconds: looked for before sleeping. */
+	for (int64_t spin_end = mono_us() + BP_BUSY_POLL_US; mono_us() < spin_end;) {
+		ssize_t n = recv_with_fd(st->reader_fd, r, sizeof(*r), ret_fd, MSG_DONTWAIT);
+
+		if (n == sizeof(*r) && r->seq == q->seq)
+			return 0;
+		if (n >= 0 || errno != EAGAIN) {
+			if (*ret_fd >= 0)
+				close(*ret_fd);
+			*ret_fd = -1;
+			reader_free(st);
+			return -EAGAIN;
+		}
+	}
 	deadline = mono_ms() + BP_READ_TIMEOUT_MS;
 	for (;;) {
 		struct pollfd p = { .fd = st->reader_fd, .events = POLLIN };
@@ -265,32 +288,52 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 }
 
 /**
- * reader_read() - Copy @len bytes at @addr in thread @pid's memory, off the loop
+ * reader_read() - Copy @len bytes at @addr in thread @pid's memory, off the loop; and with
+ * them, in the same round, a copy of the caller's socket (as reader_getfd())
  * @st:		the daemon
  * @pid:	the calling thread
  * @addr:	the address in its memory
  * @buf:	where the bytes go
  * @len:	how many: at most a sockaddr_storage
+ * @pidfd:	the calling thread's pidfd, or -1: no copy wanted
+ * @fd:		its fd to copy
+ * @ret_fd:	ours, the same open file (a socket), or -1
+ * @ret_fd_err:	0 with a copy, or why none (-ECANCELED: none tried)
  *
  * Return: 0 on success; -EFAULT if the memory is unreadable (or the caller gone); -ETIMEDOUT
  *	   if the read did not return in BP_READ_TIMEOUT_MS (the reader, still reading, is left
  *	   in st->reader_stuck for the call's listener); -EAGAIN if no reader could be had
  */
-int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len)
+int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len, int pidfd,
+		int fd, int *ret_fd, int *ret_fd_err)
 {
-	struct reader_req q = { .op = READER_READ, .pid = pid, .addr = addr, .len = (uint32_t)len };
+	struct reader_req q = {
+		.op = READER_READ, .pid = pid, .fd = fd, .addr = addr, .len = (uint32_t)len
+	};
 	struct reader_rep r;
-	int err, fd;
+	int err;
 
+	*ret_fd = -1;
+	*ret_fd_err = -ECANCELED;
 	if (len > sizeof(r.data))
 		return -EINVAL;
-	if ((err = reader_call(st, &q, -1, &r, &fd)))
+	if ((err = reader_call(st, &q, pidfd, &r, ret_fd)))
 		return err;
-	if (fd >= 0)
-		close(fd);
-	if (!r.err)
-		memcpy(buf, r.data, len);
-	return r.err;
+	if (!r.fd_err && *ret_fd < 0)
+		r.fd_err = -EIO;
+	if (r.fd_err && *ret_fd >= 0) {
+		close(*ret_fd);
+		*ret_fd = -1;
+	}
+	*ret_fd_err = pidfd < 0 ? -ECANCELED : r.fd_err;
+	if (r.err) {
+		if (*ret_fd >= 0)
+			close(*ret_fd);
+		*ret_fd = -1;
+		return r.err;
+	}
+	memcpy(buf, r.data, len);
+	return 0;
 }
 
 /**

@@ -60,8 +60,17 @@ int twin_sock_get(struct bp_state *st, const struct bp_call *c, struct bp_sock *
 	int err;
 
 	memset(ret, 0, sizeof(*ret));
-	if ((err = procs_getfd(st, c->pid, c->fd, &ret->fd)))
+	if (st->fetched_err != -ECANCELED) {
+		/* Copied with the address (notify.c), in the same round to the reader. */
+		ret->fd = st->fetched_fd;
+		err = st->fetched_err;
+		st->fetched_fd = -1;
+		st->fetched_err = -ECANCELED;
+		if (err)
+			return err;
+	} else if ((err = procs_getfd(st, c->pid, c->fd, &ret->fd))) {
 		return err;
+	}
 	if (getsockname(ret->fd, (struct sockaddr *)&ss, &len) < 0) {
 		err = -errno;
 		goto fail;
