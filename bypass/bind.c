@@ -25,7 +25,7 @@ int bypass_bind(struct bp_state *st, const struct bp_call *c)
 	int twin = -1, err, ret;
 
 	if ((err = twin_sock_get(st, c, &s)))
-		return respond(st, c, 0, true);
+		return twin_sock_unknown(st, c, err);
 	if (s.host) {
 		st->n.refused++;
 		sock_release(s.fd);

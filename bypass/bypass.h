@@ -95,6 +95,8 @@ struct bp_counters {
 #define BP_PENDING_TOTAL_MAX 512
 #define BP_INFLIGHT	     (BP_PENDING_TOTAL_MAX + 1) /* received, unanswered, and the one in hand */
 #define BP_SWEEP_MS	     500 /* a waiting connect() whose caller gave up is dropped this late */
+/* A read of a caller's memory (reader.c) not back this late is abandoned: the call gets EFAULT */
+#define BP_READ_TIMEOUT_MS 250
 
 /* A caller seen lately (procs.c). */
 struct bp_proc {
@@ -173,6 +175,11 @@ struct bp_state {
 	int n_pending;
 	struct evloop_timer sweep;    /* pending_sweep(), while connect()s wait */
 	struct bp_inflight *inflight; /* BP_INFLIGHT slots, MAP_SHARED with the standby */
+	int reader_fd;		      /* the reader process's socket (reader.c), or -1 */
+	int reader_stuck;	      /* ... one the call in hand gave up on, for its listener */
+	int fetched_fd;	     /* the call in hand's socket, copied with its address, or -1 */
+	int fetched_err;     /* ... or why not: -ECANCELED if never tried */
+	uint32_t reader_seq; /* its last request's number */
 	bool guard; /* TCP twins get twin_guard()'s filter: the kernel lets us (cfg's guard) */
 	const char *serves;   /* what it serves, for the API: daemon.c's serves_decide() */
 	char serves_why[128]; /* ... and why */
@@ -215,11 +222,13 @@ struct bp_sock {
 void procs_init(struct bp_state *st);
 void procs_free(struct bp_state *st);
 int procs_getfd(struct bp_state *st, int tid, int fd, int *ret_fd);
+int procs_pidfd(struct bp_state *st, int tid, bool fresh, int *ret_pidfd);
 int procs_cloexec(struct bp_state *st, int tid, int fd, bool *ret);
 int twin_defaults_init(struct bp_state *st);
 void twin_pool_refill(struct bp_state *st);
 void twin_pool_free(struct bp_state *st);
 int twin_sock_get(struct bp_state *st, const struct bp_call *c, struct bp_sock *ret);
+int twin_sock_unknown(struct bp_state *st, const struct bp_call *c, int err);
 int twin_sock_flags(struct bp_state *st, const struct bp_call *c, struct bp_sock *s);
 int twin_make(struct bp_state *st, const struct bp_sock *s, int *ret_fd);
 int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin);
@@ -233,6 +242,14 @@ int bypass_fastopen(struct bp_state *st, const struct bp_call *c);
 void pending_free_all(struct bp_state *st);
 bool pending_holds(const struct bp_state *st, int slot);
 void pending_sweep(struct bp_state *st);
+
+int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len, int pidfd,
+		int fd, int *ret_fd, int *ret_fd_err);
+int reader_getfd(struct bp_state *st, int pidfd, int fd, int *ret_fd);
+int reader_abandon(struct bp_state *st);
+void reader_stop(struct bp_state *st);
+void reader_free(struct bp_state *st);
+void notifier_stuck_forget(struct bp_state *st);
 
 int inflight_init(struct bp_state *st);
 int inflight_add(struct bp_state *st, const struct seccomp_notif *req);

@@ -239,7 +239,7 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c)
 	int twin = -1, err, ret;
 
 	if ((err = twin_sock_get(st, c, &s)))
-		return respond(st, c, 0, true); /* no socket of a kind we know: the kernel says */
+		return twin_sock_unknown(st, c, err);
 	v = policy_connect(st->pol_now, (struct sockaddr *)&c->addr, c->addr_len,
 			   s.type == SOCK_DGRAM, &to, &to_len);
 	if ((s.family != AF_INET && s.family != AF_INET6) ||

@@ -154,6 +154,7 @@ void bp_daemon_free(struct bp_state *st)
 	pending_free_all(st);
 	inflight_free(st);
 	notifier_free_all(st);
+	reader_stop(st);
 	procs_free(st);
 	twin_pool_free(st);
 	listener_close(st);
@@ -175,6 +176,10 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			       .listen_fd = -1,
 			       .proc_fd = -1,
 			       .peer_fd = -1,
+			       .reader_fd = -1,
+			       .reader_stuck = -1,
+			       .fetched_fd = -1,
+			       .fetched_err = -ECANCELED,
 			       .state_fd = -1,
 			       .exit_fd = -1,
 			       .holder_pidfd = -1,

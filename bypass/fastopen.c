@@ -21,9 +21,10 @@ int bypass_fastopen(struct bp_state *st, const struct bp_call *c)
 {
 	struct bp_sock s;
 	bool host;
+	int err;
 
-	if (twin_sock_get(st, c, &s))
-		return respond(st, c, 0, true); /* no socket of a kind we know: the kernel says */
+	if ((err = twin_sock_get(st, c, &s)))
+		return twin_sock_unknown(st, c, err);
 	host = s.host;
 	sock_release(s.fd);
 	if (!host)

@@ -7,7 +7,6 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "bypass.h"
@@ -25,12 +24,15 @@
  * Theory of operation
  *
  * A notification names the calling thread, the syscall and its raw arguments. Its sockaddr is
- * in the caller's memory: it is copied here once with process_vm_readv(), and the
- * notification's id is checked still pending after the copy (the kernel's guard against a
+ * in the caller's memory: it is copied here once, by the reader process with process_vm_readv()
+ * (reader.c: never by the loop, which a page the caller never lets be read would hang), and
+ * the notification's id is checked still pending after the copy (the kernel's guard against a
  * pid that was reused meanwhile: a copy from another process would be discarded). From then
- * on only the copy is used. A call answered with CONTINUE is re-read by the kernel from the
- * caller's memory, and runs in the caller's own netns: whatever the caller changed by then,
- * it gets no more than a plain netns gives it.
+ * on only the copy is used. A copy not back in BP_READ_TIMEOUT_MS is answered EFAULT, and so
+ * is every later connect() and bind() of the same listener, unread, until that read has
+ * returned: one stuck reader a listener at most. A call answered with CONTINUE is re-read by the
+ * kernel from the caller's memory, and runs in the caller's own netns: whatever the caller changed
+ * by then, it gets no more than a plain netns gives it.
  *
  * Every listener fd is held by the standby too (standby.c): a hooked call made while this
  * daemon is killed waits for the standby to take over, rather than failing. Only when no
@@ -41,6 +43,7 @@ struct bp_notifier {
 	int fd;
 	int pid;	       /* the process that handed it to us, for the log */
 	struct bp_policy *pol; /* --host: the container's own (host.c), else NULL: st->pol */
+	int stuck_fd;	       /* the reader its last read left stuck (reader.c), or -1 */
 	struct bp_state *st;
 	struct bp_notifier *next;
 };
@@ -54,6 +57,10 @@ static void notifier_drop(struct bp_state *st, struct bp_notifier *n)
 		}
 	evloop_unwatch(&st->ev, n->fd);
 	close(n->fd);
+	if (n->stuck_fd >= 0) {
+		evloop_unwatch(&st->ev, n->stuck_fd);
+		close(n->stuck_fd);
+	}
 	free(n->pol);
 	free(n);
 	host_idle_update(st);
@@ -64,20 +71,85 @@ bool notifiers_none(const struct bp_state *st)
 	return !st->notifiers;
 }
 
-/* @c->addr from the caller's memory, once; 0 or a negative errno (the caller is gone). */
-static int read_addr(struct bp_call *c, const struct seccomp_data *d)
+/*
+ * @c->addr from the caller's memory, once, by the reader (reader.c), and a copy of its socket
+ * in the same round (st->fetched_fd, for twin_sock_get()); 0, -EINVAL (a bad length or
+ * pointer), -EFAULT (unreadable, or the caller gone), -ETIMEDOUT (the read is stuck), or -EAGAIN
+ * (no reader to be had).
+ */
+static int read_addr(struct bp_state *st, struct bp_call *c, const struct seccomp_data *d)
 {
 	socklen_t len = (socklen_t)d->args[2];
-	struct iovec local = { .iov_base = &c->addr, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)d->args[1], .iov_len = len };
+	int err, pidfd;
 
 	if (!d->args[1] || len < sizeof(sa_family_t) || len > sizeof(c->addr))
 		return -EINVAL;
 	memset(&c->addr, 0, sizeof(c->addr));
-	if (process_vm_readv(c->pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
-		return -EFAULT;
+	/* A pidfd kept for a task of the same number that has ended: ESRCH, once more afresh. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (procs_pidfd(st, c->pid, attempt > 0, &pidfd))
+			pidfd = -1; /* twin_sock_get() tries again, and says */
+		if ((err = reader_read(st, c->pid, d->args[1], &c->addr, len, pidfd, c->fd,
+				       &st->fetched_fd, &st->fetched_err)))
+			return err;
+		if (st->fetched_err != -ESRCH || pidfd < 0)
+			break;
+	}
 	c->addr_len = len;
 	return 0;
+}
+
+/* The copy read_addr() made and no one took (a call continued before it was looked at). */
+static void fetched_drop(struct bp_state *st)
+{
+	if (st->fetched_fd >= 0)
+		sock_release(st->fetched_fd);
+	st->fetched_fd = -1;
+	st->fetched_err = -ECANCELED;
+}
+
+/* The stuck reader of @obj's listener has returned (answered late) or ended: reads again. */
+static void stuck_gone(struct evloop *l, void *obj, int fd, uint32_t events)
+{
+	struct bp_notifier *n = obj;
+
+	(void)events;
+	log_debug(n->st->debug, "pid %d: its stuck read has returned", n->pid);
+	evloop_unwatch(l, fd);
+	close(fd);
+	n->stuck_fd = -1;
+}
+
+/* A read (or a copy of a fd) of @n's call did not return in time: its reader is @n's until it
+ * does. */
+static void notifier_stuck(struct bp_state *st, struct bp_notifier *n)
+{
+	int fd = reader_abandon(st);
+
+	log_warn("pid %d: a caller's memory or fd not had after %d ms: its filter's connect(), "
+		 "bind() and fast opens fail until that reader returns",
+		 n->pid, BP_READ_TIMEOUT_MS);
+	if (fd < 0)
+		return;
+	if (evloop_watch(&st->ev, fd, EPOLLIN, stuck_gone, n)) {
+		close(fd); /* unwatched: its listener reads again at once, one stuck reader more */
+		return;
+	}
+	n->stuck_fd = fd;
+}
+
+/**
+ * notifier_stuck_forget() - In a forked standby: close the active's stuck readers' sockets,
+ * unwatched (the epoll set was the active's), so that each sees the active's end alone
+ * @st:		the standby
+ */
+void notifier_stuck_forget(struct bp_state *st)
+{
+	for (struct bp_notifier *n = st->notifiers; n; n = n->next)
+		if (n->stuck_fd >= 0) {
+			close(n->stuck_fd);
+			n->stuck_fd = -1;
+		}
 }
 
 /* Whether call @id still waits for our answer on @fd: its caller is the one it named. */
@@ -90,7 +162,9 @@ static void dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 		     const struct seccomp_notif *req, int slot)
 {
 	struct bp_call c = { .notify_fd = fd, .id = req->id, .pid = (int)req->pid, .slot = slot };
-	int nr = req->data.nr, err;
+	int nr = req->data.nr, err, rerr;
+	bool addr = nr == SYS_connect || nr == SYS_bind; /* a sockaddr to read */
+	bool send = nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_sendmmsg; /* fast open */
 
 	c.fd = (int)req->data.args[0];
 	st->pol_now = n->pol ? n->pol : &st->pol;
@@ -102,18 +176,32 @@ static void dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 	if (req->data.arch != seccomp_arch_native()) {
 		st->n.refused++;
 		err = respond(st, &c, -ENOSYS, false);
-	} else if (nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_sendmmsg) {
+	} else if (n->stuck_fd >= 0 && (addr || send)) {
+		/* A reader of its is still stuck: none more for it meanwhile (reader.c). */
+		st->n.refused++;
+		err = respond(st, &c, addr ? -EFAULT : -EOPNOTSUPP, false);
+	} else if (send) {
 		err = bypass_fastopen(st, &c);
-	} else if (nr != SYS_connect && nr != SYS_bind) {
+	} else if (!addr) {
 		err = respond(st, &c, 0, true);
-	} else if (read_addr(&c, &req->data) || !notif_pending(fd, req->id)) {
+	} else if ((rerr = read_addr(st, &c, &req->data)) == -ETIMEDOUT) {
+		st->n.refused++;
+		err = respond(st, &c, -EFAULT, false);
+	} else if (rerr && rerr != -EINVAL && rerr != -EFAULT) {
+		/* No reader (the user's process limit): never a read in the loop. */
+		st->n.refused++;
+		err = respond(st, &c, -EAGAIN, false);
+	} else if (rerr || !notif_pending(fd, req->id)) {
 		/* Not ours to judge (a bad pointer, a bad length): the kernel says. */
 		err = respond(st, &c, 0, true);
 	} else {
 		err = nr == SYS_connect ? bypass_connect(st, &c) : bypass_bind(st, &c);
 	}
+	fetched_drop(st);
 	if (err && err != -ENOENT)
 		log_debug(st->debug, "pid %d: answering: %s", c.pid, strerror(-err));
+	if (st->reader_stuck >= 0)
+		notifier_stuck(st, n);
 }
 
 /* A notification, recorded in the shared table until answered (inflight.c), and handled. */
@@ -205,6 +293,7 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what, struct 
 	 */
 	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	n->fd = fd;
+	n->stuck_fd = -1;
 	n->pid = pid;
 	n->pol = pol;
 	n->st = st;

@@ -79,7 +79,8 @@ static struct bp_proc *slot_of(struct bp_state *st, int tid, bool fresh, int *re
  * @fd:		its fd
  * @ret_fd:	ours, the same open file
  *
- * Return: 0 on success, negative errno (the caller or its fd gone)
+ * Return: 0 on success, -ENOTSOCK if the fd is no socket, -ETIMEDOUT if the copy was not had in
+ *	   time (reader.c), negative errno (the caller or its fd gone)
  */
 int procs_getfd(struct bp_state *st, int tid, int fd, int *ret_fd)
 {
@@ -89,10 +90,30 @@ int procs_getfd(struct bp_state *st, int tid, int fd, int *ret_fd)
 	for (int attempt = 0; attempt < 2 && err == -ESRCH; attempt++) {
 		if (!(p = slot_of(st, tid, attempt > 0, &err)))
 			return err;
-		*ret_fd = pidfd_getfd(p->pidfd, fd, 0);
-		err = *ret_fd < 0 ? -errno : 0;
+		/* By the reader (reader.c): a copy of a file not a socket is closed there. */
+		err = reader_getfd(st, p->pidfd, fd, ret_fd);
 	}
 	return err;
+}
+
+/**
+ * procs_pidfd() - The pidfd of thread @tid, kept in its slot
+ * @st:		the daemon
+ * @tid:	the calling thread
+ * @fresh:	opened again: the one kept named an earlier task of that number (ESRCH)
+ * @ret_pidfd:	the slot's: not ours to close
+ *
+ * Return: 0 on success, negative errno
+ */
+int procs_pidfd(struct bp_state *st, int tid, bool fresh, int *ret_pidfd)
+{
+	struct bp_proc *p;
+	int err = 0;
+
+	if (!(p = slot_of(st, tid, fresh, &err)))
+		return err;
+	*ret_pidfd = p->pidfd;
+	return 0;
 }
 
 /**

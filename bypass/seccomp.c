@@ -19,7 +19,8 @@ static const int allowed[] = {
 	/* the listener fds: receive, check, add an fd, answer */
 	SCMP_SYS(ioctl),
 	/* a call: the caller's sockaddr, its socket, its fd flags (openat below /proc's fd) */
-	SCMP_SYS(process_vm_readv),
+	SCMP_SYS(process_vm_readv), /* by the reader process (reader.c) alone */
+	SCMP_SYS(close_range),	    /* ... forked with nothing of ours but its socket */
 	SCMP_SYS(pidfd_open),
 	SCMP_SYS(pidfd_getfd),
 	SCMP_SYS(openat),

@@ -97,6 +97,9 @@ static int become_standby(struct bp_state *st, int peer)
 	st->inflight = inflight;
 	apiserver_pause(st->api);
 	twin_pool_free(st);
+	/* The active's reader, and the ones it abandoned: each must see the active's end alone. */
+	reader_free(st);
+	notifier_stuck_forget(st);
 	st->refork.expire_ms = -1;
 	st->refork.linked = false;
 	st->idle.expire_ms = -1;

@@ -49,8 +49,8 @@ static bool sock_bound(const struct sockaddr_storage *ss)
  * protocol, netns and options are read from it directly: what a decision needs, and no more
  * (a call continued inside is answered sooner so). twin_sock_flags() adds what a twin needs.
  *
- * Return: 0 on success, -ENOTSOCK if the fd is no socket, negative errno (the caller or its fd
- *	   gone)
+ * Return: 0 on success, -ENOTSOCK if the fd is no socket, -ETIMEDOUT if its copy was not had in
+ *	   time (reader.c), negative errno (the caller or its fd gone)
  */
 int twin_sock_get(struct bp_state *st, const struct bp_call *c, struct bp_sock *ret)
 {
@@ -60,8 +60,17 @@ int twin_sock_get(struct bp_state *st, const struct bp_call *c, struct bp_sock *
 	int err;
 
 	memset(ret, 0, sizeof(*ret));
-	if ((err = procs_getfd(st, c->pid, c->fd, &ret->fd)))
+	if (st->fetched_err != -ECANCELED) {
+		/* Copied with the address (notify.c), in the same round to the reader. */
+		ret->fd = st->fetched_fd;
+		err = st->fetched_err;
+		st->fetched_fd = -1;
+		st->fetched_err = -ECANCELED;
+		if (err)
+			return err;
+	} else if ((err = procs_getfd(st, c->pid, c->fd, &ret->fd))) {
 		return err;
+	}
 	if (getsockname(ret->fd, (struct sockaddr *)&ss, &len) < 0) {
 		err = -errno;
 		goto fail;
@@ -79,6 +88,26 @@ fail:
 	sock_release(ret->fd);
 	ret->fd = -1;
 	return err == -ENOPROTOOPT ? -ENOTSOCK : err;
+}
+
+/**
+ * twin_sock_unknown() - Answer a call whose socket twin_sock_get() could not have
+ * @st:		the daemon
+ * @c:		the call
+ * @err:	twin_sock_get()'s error
+ *
+ * No socket of a kind we know (no socket, the caller gone): continued, the kernel says. A copy
+ * not had in time (-ETIMEDOUT, reader.c) is answered EFAULT, and none to be had for want of a
+ * reader (-EAGAIN) EAGAIN: never continued, as it may be a twin.
+ *
+ * Return: 0 when answered, negative errno if the caller went away
+ */
+int twin_sock_unknown(struct bp_state *st, const struct bp_call *c, int err)
+{
+	if (err != -ETIMEDOUT && err != -EAGAIN)
+		return respond(st, c, 0, true);
+	st->n.refused++;
+	return respond(st, c, err == -ETIMEDOUT ? -EFAULT : -EAGAIN, false);
 }
 
 /**

@@ -18,15 +18,19 @@ state_procs() {
 }
 
 # The pids that live entries account for: holders, and helpers in their pid files; the
-# infras' too.
+# infras' too. A supervisor's reader (bypass/reader.c, the fork that reads its callers'
+# memory) is recorded nowhere: it is accounted for as a child of a recorded supervisor.
 listed_pids() {
-	local name root
+	local name root pid
 	for root in "$ROOTLET_STATE_DIR" "$ROOTLET_STATE_DIR/~infra"; do
 		ROOTLET_STATE_DIR=$root "$NETNS" list --json |
 			jq -r '.[] | select(.state == "live") | .holder_pid'
 		for name in $(ROOTLET_STATE_DIR=$root "$NETNS" list --json |
 			jq -r '.[] | select(.state == "live") | .name'); do
 			cat "$root/$name"/*.pid 2>/dev/null | cut -d' ' -f1
+			for pid in $(cat "$root/$name"/bypass*.pid 2>/dev/null | cut -d' ' -f1); do
+				pgrep -P "$pid" -f -- '^rootlet-bypass ' || true
+			done
 		done
 	done
 }

@@ -1,0 +1,128 @@
+# rootlet-bypass against a caller whose sockaddr is on a FUSE page never read (the fourth
+# outside attack on issue 24). Root sets the scene: /dev/fuse is root's alone here (mode 0600,
+# left as it is), so root mounts the FUSE filesystem (allow_other) and serves it. The netns,
+# its supervisor and every try run as the test user.
+
+OWNER=${ROOTLET_TEST_USER:-rootlet-test}
+
+owner() {
+	run_as "$OWNER" env ROOTLET_STATE_DIR="$OWNER_STATE" "$@"
+}
+
+# A netns of the test user's with the supervisor, and root's FUSE file at $FUSE_FILE whose
+# READ is never answered (and its FLUSH neither, with "flush": a close() of it waits).
+setup_fuse_bypass() {
+	[ -c /dev/fuse ] || skip "no /dev/fuse"
+	[ -d /sys/fs/fuse/connections ] || skip "no fusectl at /sys/fs/fuse/connections"
+	OWNER_STATE=/run/user/$(id -u "$OWNER")/rootlet-fuse-$(basename "$TEST_WORK")
+	chmod 0755 "$TEST_WORK"
+	MNT=$TEST_WORK/fuse
+	mkdir -m 0755 "$MNT"
+	trap teardown_fuse_bypass EXIT
+	"$BUILD/tools/fusehang" serve "$MNT" ${1:-} >"$TEST_WORK/fuse.out" 2>"$TEST_WORK/fuse.log" &
+	FUSE_PID=$!
+	wait_until 10 "grep -q mounted '$TEST_WORK/fuse.out'"
+	FUSE_CONN=$(mountpoint -d "$MNT" | cut -d: -f2)
+	FUSE_FILE=$MNT/f
+	ok owner "$NETNS" add n1 --slirp --bypass
+}
+
+teardown_fuse_bypass() {
+	local name
+	# Whatever waits on the page (an unfixed supervisor) is let go first: the connection
+	# aborted, its server killed, the mount gone.
+	[ -n "${FUSE_CONN:-}" ] && echo 1 >"/sys/fs/fuse/connections/$FUSE_CONN/abort" 2>/dev/null
+	[ -n "${FUSE_PID:-}" ] && kill -9 "$FUSE_PID" 2>/dev/null
+	umount -l "$MNT" 2>/dev/null
+	for name in $(owner "$NETNS" list --json 2>/dev/null | jq -r '.[].name'); do
+		owner "$NETNS" del "$name" >/dev/null 2>&1
+	done
+	pkill -KILL -u "$OWNER" -f -- "rootlet-netns-holder $OWNER_STATE " 2>/dev/null
+	rm -rf "$OWNER_STATE"
+}
+
+# The stuck command: its connect()'s sockaddr on the page nobody answers, once it is asked for.
+start_stuck_connect() {
+	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" connect "$FUSE_FILE" \
+		>"$TEST_WORK/stuck.out" 2>&1 &
+	STUCK_PID=$!
+	wait_until 10 "grep -q READ '$TEST_WORK/fuse.log'"
+}
+
+# Another command's connect() under the same supervisor: served (by the netns, 10.0.2.3 is
+# slirp's), or hung (the timeout's 124).
+other_connect() {
+	run timeout 10 runuser -u "$OWNER" -- env -i PATH=/usr/bin:/bin \
+		XDG_RUNTIME_DIR="/run/user/$(id -u "$OWNER")" ROOTLET_STATE_DIR="$OWNER_STATE" \
+		"$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" name 10.0.2.3
+	assert_eq "$RC:$OUT" "0:connect: ok" "$1"
+}
+
+pid_of_bypass() {
+	cut -d' ' -f1 "$OWNER_STATE/n1/$1"
+}
+
+# The supervisor never reads a caller's memory itself: a reader it waits for a bounded time
+# does. Another command's connect() is served while the page is unanswered, and the stuck
+# command's connect() fails with EFAULT rather than waiting forever.
+test_bypass_a_sockaddr_on_an_unanswered_fuse_page_fails_and_hangs_no_other_command() {
+	setup_fuse_bypass
+	start_stuck_connect
+	other_connect "another command's connect() while the FUSE page is unanswered"
+	wait_until 10 "grep -q 'connect:' '$TEST_WORK/stuck.out'"
+	assert_eq "$(cat "$TEST_WORK/stuck.out")" "connect: Bad address" \
+		"the connect() whose sockaddr cannot be read"
+	kill "$STUCK_PID" 2>/dev/null || true
+}
+
+# The attacker's second finding: kill -9 of a supervisor stuck on the page left it in D state
+# with its listener fds, and its standby never took over. With the read in a reader process,
+# the supervisor ends, its standby serves, and connect()s are served again.
+test_bypass_supervisor_killed_while_a_read_is_stuck_is_replaced_by_its_standby() {
+	setup_fuse_bypass
+	start_stuck_connect
+	bpid=$(pid_of_bypass bypass.pid)
+	spid=$(pid_of_bypass bypass-standby.pid)
+	kill -9 "$bpid"
+	wait_until 10 "! [ -d /proc/$bpid ] || grep -q '^State:.*Z' /proc/$bpid/status"
+	wait_until 10 "[ \"\$(cut -d' ' -f1 '$OWNER_STATE/n1/bypass.pid')\" = $spid ]"
+	other_connect "a connect() once the standby took over"
+	kill "$STUCK_PID" 2>/dev/null || true
+}
+
+# One stuck reader a listener at most: the stuck command's next connect() fails at once,
+# unread; once its read has returned (the FUSE connection aborted), its connect()s are served
+# again.
+test_bypass_a_listener_with_a_stuck_read_is_refused_unread_until_that_read_returns() {
+	setup_fuse_bypass
+	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" connect "$FUSE_FILE" \
+		10.0.2.3 "$TEST_WORK/go" >"$TEST_WORK/stuck.out" 2>&1 &
+	STUCK_PID=$!
+	wait_until 10 "[ \$(grep -c 'connect:' '$TEST_WORK/stuck.out') -ge 2 ]"
+	assert_eq "$(cat "$TEST_WORK/stuck.out")" "connect: Bad address
+connect: Bad address" "the page's connect(), then the same command's ordinary one"
+	echo 1 >"/sys/fs/fuse/connections/$FUSE_CONN/abort"
+	touch "$TEST_WORK/go"
+	wait_until 15 "[ \$(grep -c 'connect:' '$TEST_WORK/stuck.out') -ge 3 ]"
+	assert_eq "$(sed -n 3p "$TEST_WORK/stuck.out")" "connect: ok" \
+		"the same command's connect() once the stuck read has returned"
+	kill "$STUCK_PID" 2>/dev/null || true
+}
+
+# The same wait by another route: connect() on the fd of the FUSE file itself. The supervisor
+# took a copy of the caller's fd (pidfd_getfd) to see what socket it was, found none and closed
+# it, and a FUSE file's close() waits for its FLUSH, never answered. The copy is now taken by
+# the reader, which passes back a socket alone and closes anything else itself: here its close
+# waits, so the call fails with EFAULT like a read not had in time, and the others are served.
+test_bypass_a_connect_on_a_fuse_file_fd_hangs_no_other_command() {
+	setup_fuse_bypass flush
+	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" fdconnect "$FUSE_FILE" \
+		10.0.2.3 >"$TEST_WORK/stuck.out" 2>&1 &
+	STUCK_PID=$!
+	wait_until 10 "grep -q FLUSH '$TEST_WORK/fuse.log'"
+	other_connect "another command's connect() while a FLUSH is unanswered"
+	wait_until 10 "grep -q 'connect:' '$TEST_WORK/stuck.out'"
+	assert_eq "$(cat "$TEST_WORK/stuck.out")" "connect: Bad address" \
+		"the connect() on the FUSE file's fd (its copy's close() waits in the reader)"
+	kill "$STUCK_PID" 2>/dev/null || true
+}
