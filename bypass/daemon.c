@@ -192,7 +192,6 @@ int bp_run_daemon(struct bp_cfg *cfg)
 			       .idle = { .expire_ms = -1 },
 			       .debug = cfg->debug };
 	int notify_fd = -1, err;
-	const char *what;
 
 	isolate_undumpable(); /* first: the standby, forked later, inherits it */
 	proc_raise_nofile();  /* twins and callers' sockets: two fds a waiting connect() */
@@ -224,12 +223,9 @@ int bp_run_daemon(struct bp_cfg *cfg)
 	st.inherited[1] = notify_fd;
 	if ((err = standby_start(&st)))
 		log_warn("no standby: %s", strerror(-err));
-	if ((err = ready_say(&cfg->ready_fd, notify_fd, &what)))
-		log_warn("%s: %s", what, strerror(-err));
-	st.inherited[0] = -1; /* closed by now: its number may be another fd's */
-	err = evloop_run(&st.ev);
+	st.inherited[0] = -1; /* ready_serve() closes it: its number may be another fd's then */
+	err = ready_serve(&st.ev, &cfg->ready_fd, &notify_fd);
 	standby_bye(&st);
-	sdnotify_stopping(&notify_fd);
 	bp_daemon_free(&st);
 	return err ? EXIT_FAILURE : 0;
 }
