@@ -47,20 +47,6 @@ static bool owners_gone(struct net_cfg *cfg, const struct net_attach *a)
 	return gone;
 }
 
-/*
- * What a writer of the infra's hosts file killed before its rename left (~hosts.tmp.PID):
- * its writers hold the networks' lock, which we do, so none of them is alive.
- */
-static void sweep_hosts_tmp(const struct net_record *r)
-{
-	int fd = open(r->infra.dir, DIR_OPEN_FLAGS);
-
-	if (fd < 0)
-		return;
-	file_sweep_tmp(fd, STATE_HOSTS);
-	close(fd);
-}
-
 /* One network: dead verbs' attachments, containers whose netns or owners went, a dead infra. */
 static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigned *ret_dropped)
 {
@@ -97,8 +83,12 @@ static int gc_one(struct net_cfg *cfg, int dir_fd, struct net_record *r, unsigne
 		return infra_wait(cfg, r);
 	if ((err = infra_repair(cfg, dir_fd, r))) /* live: but whole? */
 		return err;
-	sweep_hosts_tmp(r);
-	return 0;
+	/*
+	 * alloc and dealloc save the record before they write the hosts file: one killed in
+	 * between left the file out of step with a record recovery finds whole. Written again
+	 * from the record (which also sweeps what a killed writer left).
+	 */
+	return r->dns ? infra_write_hosts(cfg, r) : 0;
 }
 
 /**
