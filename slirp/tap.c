@@ -32,7 +32,9 @@ struct tap_report {
  * 64 KiB with their checksum left to us (TSO), whatever the MTU: one read and one slirp_input()
  * where there would be forty. libslirp takes such a segment whole; the loop finishes its
  * checksum. At a jumbo MTU segments are large already, and the guest's kernel checksums them
- * while it copies them, cheaper than a pass of ours: there the tap stays plain.
+ * while it copies them, cheaper than a pass of ours: there the tap stays plain. IPv4 only:
+ * libslirp drops an IPv6 packet longer than its MTU (the guest's IPv6 uploads stalled after
+ * their first window), so the guest's kernel cuts its IPv6 segments itself.
  */
 static int tap_create(const char *name, bool vnet, int *ret_fd)
 {
@@ -46,7 +48,7 @@ static int tap_create(const char *name, bool vnet, int *ret_fd)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
 	    (vnet && (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0 ||
-		      ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0))) {
+		      ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) < 0))) {
 		err = -errno;
 		close(fd);
 		return err;

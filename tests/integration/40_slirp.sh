@@ -355,7 +355,8 @@ test_add_slirp_into_a_joined_userns() {
 
 # Below MTU 16384 libslirp's segments to the guest are coalesced into TSO frames (slirp/gro.c):
 # data into the netns over IPv4 and IPv6, through a forward and on the guest's own
-# connections, and out of it, must arrive intact; the tap shows frames larger than the MTU.
+# connections, and out of it over both, must arrive intact; the tap shows frames larger than
+# the MTU.
 test_mtu_1500_coalesced_transfers_arrive_intact() {
 	ok "$NETNS" add web --slirp --mtu 1500 --ipv6 --allow-host-loopback
 	serve sha in_ns web $NET serve-sha 0.0.0.0 8000
@@ -370,6 +371,11 @@ test_mtu_1500_coalesced_transfers_arrive_intact() {
 	ph=$(free_port)
 	serve hsha $NET serve-sha 127.0.0.1 "$ph"
 	ok in_ns web $NET send-sha 10.0.2.2 "$ph" 64
+	# Out over IPv6 too: the guest's TSO frames over IPv6 were longer than the MTU, which
+	# libslirp drops (review of issue 26's order guard: 14,400 bytes went, then nothing).
+	ph6=$(free_port)
+	serve hsha6 $NET serve-sha ::1 "$ph6"
+	ok in_ns web timeout 60 $NET send-sha fd00::2 "$ph6" 64
 	ok in_ns web ip -j -s link show tap0
 	avg=$(echo "$OUT" | jq '.[0].stats64.rx.bytes / .[0].stats64.rx.packets | floor')
 	[ "$avg" -gt 1500 ] || fail "frames into the netns average $avg bytes: not coalesced"
