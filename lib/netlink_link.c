@@ -130,9 +130,11 @@ out:
 }
 
 /**
- * netlink_bridge_add() - Make a bridge that learns no address from a link-local frame
+ * netlink_bridge_add() - Make a bridge with its own MAC that learns no address from a
+ * link-local frame
  * @sk:		from netlink_open()
  * @name:	its name
+ * @mac:	its MAC (NETLINK_MAC_LEN bytes)
  *
  * Unlike libnl's rtnl_link_bridge_add(), a name already taken is an error, not a change of
  * that link: two callers racing for one bridge learn which of them made it.
@@ -140,12 +142,15 @@ out:
  * Frames to the link-local groups (01:80:c2:00:00:0X: LLDP, 802.1X, ...) are taken by the
  * bridge before any nftables bridge hook sees them, and by default it learns their source
  * MAC: a port could claim another port's MAC that way, past spoofguard's checks. So the
- * bridge is born with no_linklocal_learn. libnl-route-3 has no setter for the bridge's
- * boolean options, so the request is put together with libnl's message calls.
+ * bridge is born with no_linklocal_learn. A bridge whose MAC is not set takes its lowest
+ * port's, and changes it when that port goes: its neighbours' caches then name a MAC nobody
+ * has, whose frames the bridge floods to every port (another container reads them). So its
+ * MAC is set at birth. libnl-route-3 has no setter for the bridge's boolean options, so the
+ * request is put together with libnl's message calls.
  *
  * Return: 0 on success, -EEXIST if the name is taken, negative errno
  */
-int netlink_bridge_add(struct nl_sock *sk, const char *name)
+int netlink_bridge_add(struct nl_sock *sk, const char *name, const uint8_t *mac)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct br_boolopt_multi opts = {
@@ -161,6 +166,7 @@ int netlink_bridge_add(struct nl_sock *sk, const char *name)
 		return -ENOMEM;
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put(msg, IFLA_ADDRESS, NETLINK_MAC_LEN, mac) < 0 ||
 	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
 	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
 	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||

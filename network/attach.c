@@ -169,6 +169,19 @@ int attach_parse_mac(const char *text, uint8_t mac[6])
 }
 
 /**
+ * attach_bridge_mac() - The MAC of the network's bridge, the gateway's: local, unicast, from
+ * the gateway's address; no container's (theirs carry their own address)
+ * @r:		the network
+ * @mac:	the MAC
+ */
+void attach_bridge_mac(const struct net_record *r, uint8_t mac[6])
+{
+	mac[0] = MAC_LOCAL;
+	mac[1] = 0;
+	memcpy(mac + 2, &r->gateway.s_addr, sizeof(r->gateway.s_addr));
+}
+
+/**
  * attach_mac_owner() - The container of @r whose MAC is @mac: two ports of one bridge must not
  * share one
  * @r:		the network
@@ -178,6 +191,11 @@ int attach_parse_mac(const char *text, uint8_t mac[6])
  */
 const char *attach_mac_owner(const struct net_record *r, const uint8_t mac[6])
 {
+	uint8_t bridge[NET_MAC_LEN];
+
+	attach_bridge_mac(r, bridge);
+	if (!memcmp(bridge, mac, NET_MAC_LEN))
+		return "the network's gateway";
 	for (size_t i = 0; i < r->attached; i++)
 		if (r->att[i].has_mac && !memcmp(r->att[i].mac, mac, NET_MAC_LEN))
 			return r->att[i].id[0] ? r->att[i].id : "?";

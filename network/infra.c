@@ -167,6 +167,7 @@ int write_sysctl(const char *path, const char *value, struct err *e)
 static int bridge_up(struct net_cfg *cfg, const struct net_record *r, void *unused, struct err *e)
 {
 	struct nl_sock *sk = NULL;
+	uint8_t mac[NET_MAC_LEN];
 	int err, bridge;
 
 	(void)cfg;
@@ -175,7 +176,8 @@ static int bridge_up(struct net_cfg *cfg, const struct net_record *r, void *unus
 		return err;
 	if ((err = netlink_open(&sk)))
 		return err_errno(e, err, "netlink");
-	if ((err = netlink_bridge_add(sk, NET_BRIDGE)) ||
+	attach_bridge_mac(r, mac);
+	if ((err = netlink_bridge_add(sk, NET_BRIDGE, mac)) ||
 	    (err = netlink_link_index(sk, NET_BRIDGE, &bridge)) ||
 	    (err = netlink_addr_add(sk, bridge, AF_INET, &r->gateway, r->prefix)) ||
 	    (r->ipv6 && (err = netlink_addr_add(sk, bridge, AF_INET6, &r->gateway6, r->prefix6))) ||

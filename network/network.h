@@ -186,6 +186,7 @@ int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr 
 int attach_pick_ip6(const struct net_record *r, const char *want, struct in6_addr *ret,
 		    struct err *e);
 void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6]);
+void attach_bridge_mac(const struct net_record *r, uint8_t mac[6]);
 int attach_parse_mac(const char *text, uint8_t mac[6]);
 const char *attach_mac_owner(const struct net_record *r, const uint8_t mac[6]);
 int attach_veth_name(const struct net_record *r, const char *id, char *buf, size_t len);

@@ -21,9 +21,10 @@ int net_detach(struct net_cfg *cfg, const struct net_record *r, const struct net
 {
 	int err = publish_stop(r, a);
 
-	if (!err)
-		err = unplumb_container(cfg, r, a);
-	if (err && strstr(cfg->err.text, "No such file"))
+	if (err)
+		return err_errno(&cfg->err, err, "stopping %s's rootlet-portfwd", a->id);
+	err = unplumb_container(cfg, r, a);
+	if (err == -ENOENT)
 		err = 0; /* no infra left to hold the veth */
 	if (!err && a->made && a->id[0]) {
 		err = netns_cmd(cfg, cfg->root,

@@ -1252,6 +1252,30 @@ test_a_container_cannot_claim_the_gateways_ipv6_address_nor_advertise_a_router()
 	assert_eq "$OUT" fd89::2 "c1 to c2, its own neighbour discovery passed"
 }
 
+# gateway_mac NS: the MAC NS's neighbour cache has for the gateway 10.89.0.1, asked afresh
+gateway_mac() {
+	inside "$1" ip neigh flush dev eth0
+	inside "$1" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("10.89.0.1", 9))'
+	wait_until 5 "inside $1 ip neigh show 10.89.0.1 dev eth0 | grep -q lladdr"
+	inside "$1" ip neigh show 10.89.0.1 dev eth0 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p'
+}
+
+# Fifth outside attack: the bridge took its lowest port's MAC, so when that container went the
+# gateway's MAC changed; the others' caches named a MAC nobody had, whose frames the bridge
+# flooded to every port (another container read them). The gateway's MAC is its own, 02:00
+# and its IPv4 address, whoever comes and goes.
+test_the_gateways_mac_is_its_own_whoever_comes_and_goes() {
+	ok "$NETWORK" create n
+	for c in c1 c2 c3; do ok "$NETWORK" alloc n $c; done
+	assert_eq "$(gateway_mac c3)" 02:00:0a:59:00:01 "the gateway's MAC with three containers"
+	ok "$NETWORK" dealloc n c1
+	ok "$NETWORK" dealloc n c2
+	ok "$NETWORK" alloc n c4
+	assert_eq "$(gateway_mac c3)" 02:00:0a:59:00:01 "the gateway's MAC after two left and one came"
+	refused 1 "$NETWORK" alloc n c5 --mac 02:00:0a:59:00:01
+	assert_match "$ERR" "gateway" "a container given the gateway's MAC"
+}
+
 # link_local NS: its eth0's link-local IPv6 address
 link_local() {
 	inside "$1" ip -6 -o addr show dev eth0 scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\).*/\1/p'

@@ -56,6 +56,7 @@ static void link_ops(int *failed)
 	struct rtnl_link *l;
 	struct nl_sock *sk, *sk_b;
 	const uint8_t peer_mac[NETLINK_MAC_LEN] = { 0x02, 0x42, 0x0a, 0x59, 0x00, 0x07 };
+	const uint8_t bridge_mac[NETLINK_MAC_LEN] = { 0x02, 0x00, 0x0a, 0x59, 0x00, 0x01 };
 	int a, b, br, v0, m1;
 
 	if (two_netns(&a, &b)) {
@@ -64,8 +65,8 @@ static void link_ops(int *failed)
 		return;
 	}
 	CHECK(netlink_open(&sk) == 0);
-	CHECK(netlink_bridge_add(sk, "rb0") == 0);
-	CHECK(netlink_bridge_add(sk, "rb0") == -EEXIST);
+	CHECK(netlink_bridge_add(sk, "rb0", bridge_mac) == 0);
+	CHECK(netlink_bridge_add(sk, "rb0", bridge_mac) == -EEXIST);
 	CHECK((br = index_of(sk, "rb0")) > 0);
 	CHECK(index_of(sk, "nosuch0") == -ENODEV);
 
@@ -79,6 +80,13 @@ static void link_ops(int *failed)
 	l = dumped(sk, &v, "rv0");
 	CHECK(l && rtnl_link_get_master(l) == br && (rtnl_link_get_flags(l) & IFF_UP) &&
 	      rtnl_link_get_mtu(l) == 1400);
+	rtnl_link_put(l);
+	netlink_view_free(&v);
+	/* The bridge keeps the MAC it was made with, whatever its ports' are. */
+	l = dumped(sk, &v, "rb0");
+	CHECK(l && rtnl_link_get_addr(l) &&
+	      nl_addr_get_len(rtnl_link_get_addr(l)) == NETLINK_MAC_LEN &&
+	      !memcmp(nl_addr_get_binary_addr(rtnl_link_get_addr(l)), bridge_mac, NETLINK_MAC_LEN));
 	rtnl_link_put(l);
 	netlink_view_free(&v);
 
