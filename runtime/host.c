@@ -131,8 +131,10 @@ static int not_started(unsigned long userns, struct err *e)
 		n = read(fd, child, sizeof(child) - 1);
 		close(fd);
 	}
-	if (n > 0)
+	if (n > 0) {
+		child[n] = '\0'; /* rootlesskit writes no newline after the pid */
 		child[strcspn(child, "\n")] = '\0';
+	}
 	return err_make(e, -ESRCH,
 			"no rootlet-bypass --host serves this rootlesskit's user namespace (%lu); "
 			"start one in the host's netns: rootlet-bypass --host --engine-pid %s",
