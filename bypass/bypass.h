@@ -249,6 +249,7 @@ int reader_getfd(struct bp_state *st, int pidfd, int fd, int *ret_fd);
 int reader_abandon(struct bp_state *st);
 void reader_stop(struct bp_state *st);
 void reader_free(struct bp_state *st);
+void reader_close(int sock);
 void notifier_stuck_forget(struct bp_state *st);
 
 int inflight_init(struct bp_state *st);

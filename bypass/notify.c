@@ -116,7 +116,7 @@ static void stuck_gone(struct evloop *l, void *obj, int fd, uint32_t events)
 	(void)events;
 	log_debug(n->st->debug, "pid %d: its stuck read has returned", n->pid);
 	evloop_unwatch(l, fd);
-	close(fd);
+	reader_close(fd); /* its late answer's socket copy, released */
 	n->stuck_fd = -1;
 }
 

@@ -218,11 +218,41 @@ static int reader_start(struct bp_state *st)
 	return 0;
 }
 
+/**
+ * reader_close() - Close a reader's socket of the active supervisor's, and every socket copy
+ * a late answer left queued in it through sock_release(): the copy may be the caller's last
+ * reference (it closed its own meanwhile), whose close would wait out its SO_LINGER here
+ * @sock:	the socket; -1 is nothing
+ */
+void reader_close(int sock)
+{
+	struct reader_rep r;
+	int fd;
+
+	if (sock < 0)
+		return;
+	while (recv_with_fd(sock, &r, sizeof(r), &fd, MSG_DONTWAIT) > 0)
+		if (fd >= 0)
+			sock_release(fd);
+	close(sock);
+}
+
+/* The reader gone wrong (dead, or out of step): every copy it sent released, then let go. */
+static int reader_lost(struct bp_state *st, int *ret_fd)
+{
+	if (*ret_fd >= 0)
+		sock_release(*ret_fd);
+	*ret_fd = -1;
+	reader_close(st->reader_fd);
+	reader_close(st->reader_stuck);
+	st->reader_fd = st->reader_stuck = -1;
+	return -EAGAIN;
+}
+
 /* Not back in time: the reader is the call's listener's now (notify.c takes it), and gone. */
 static int reader_give_up(struct bp_state *st)
 {
-	if (st->reader_stuck >= 0)
-		close(st->reader_stuck);
+	reader_close(st->reader_stuck);
 	st->reader_stuck = st->reader_fd;
 	st->reader_fd = -1;
 	return -ETIMEDOUT;
@@ -252,13 +282,8 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 
 		if (n == sizeof(*r) && r->seq == q->seq)
 			return 0;
-		if (n >= 0 || errno != EAGAIN) {
-			if (*ret_fd >= 0)
-				close(*ret_fd);
-			*ret_fd = -1;
-			reader_free(st);
-			return -EAGAIN;
-		}
+		if (n >= 0 || errno != EAGAIN)
+			return reader_lost(st, ret_fd);
 	}
 	deadline = mono_ms() + BP_READ_TIMEOUT_MS;
 	for (;;) {
@@ -275,14 +300,8 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 		n = recv_with_fd(st->reader_fd, r, sizeof(*r), ret_fd, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
-		if (n != sizeof(*r) || r->seq != q->seq) {
-			/* A reader gone, or an answer not to this request: never trusted again. */
-			if (*ret_fd >= 0)
-				close(*ret_fd);
-			*ret_fd = -1;
-			reader_free(st);
-			return -EAGAIN;
-		}
+		if (n != sizeof(*r) || r->seq != q->seq)
+			return reader_lost(st, ret_fd); /* never trusted again */
 		return 0;
 	}
 }
