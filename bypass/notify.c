@@ -59,7 +59,7 @@ static void notifier_drop(struct bp_state *st, struct bp_notifier *n)
 	close(n->fd);
 	if (n->stuck_fd >= 0) {
 		evloop_unwatch(&st->ev, n->stuck_fd);
-		close(n->stuck_fd);
+		reader_close(n->stuck_fd); /* a late answer's socket copy, released */
 	}
 	free(n->pol);
 	free(n);
