@@ -109,11 +109,9 @@ static int bridge_up(struct net_cfg *cfg, const struct net_record *r, void *unus
 
 	(void)cfg;
 	(void)unused;
-	if ((err = join_infra_netlink(r, &sk, e)))
+	if ((err = join_infra_bridge(r, true, &sk, &bridge, e)))
 		return err;
-	if ((err = netlink_bridge_add(sk, NET_BRIDGE)) ||
-	    (err = netlink_link_index(sk, NET_BRIDGE, &bridge)) ||
-	    (err = netlink_addr_add(sk, bridge, AF_INET, &r->gateway, r->prefix)) ||
+	if ((err = netlink_addr_add(sk, bridge, AF_INET, &r->gateway, r->prefix)) ||
 	    (r->ipv6 && (err = netlink_addr_add(sk, bridge, AF_INET6, &r->gateway6, r->prefix6))) ||
 	    (err = netlink_link_up(sk, bridge, r->mtu, NULL, 0)))
 		err_errno(e, err, "bridge %s", NET_BRIDGE);

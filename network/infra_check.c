@@ -25,11 +25,9 @@ static int bridge_there(struct net_cfg *cfg, const struct net_record *r, void *u
 
 	(void)cfg;
 	(void)unused;
-	if ((err = join_infra_netlink(r, &sk, e)))
-		return err;
-	err = netlink_link_index(sk, NET_BRIDGE, &bridge);
+	err = join_infra_bridge(r, false, &sk, &bridge, e);
 	netlink_close(sk);
-	return err ? err_errno(e, err, "%s", NET_BRIDGE) : 0;
+	return err;
 }
 
 /**

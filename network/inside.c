@@ -112,15 +112,18 @@ int write_sysctl(const char *path, const char *value, struct err *e)
 }
 
 /**
- * join_infra_netlink() - Move this process (a child) into the infra's namespaces, and open
- * netlink there
+ * join_infra_bridge() - Move this process (a child) into the infra's namespaces, open netlink
+ * there and find the infra's bridge, made first when @make
  * @r:		the network, its infra
- * @sk:		the socket, for netlink_close()
+ * @make:	add the bridge (the infra being made), or only look for it
+ * @sk:		the socket, for netlink_close(); NULL on failure
+ * @bridge:	the bridge's ifindex
  * @e:		why not
  *
- * Return: 0, or a negative errno
+ * Return: 0, or a negative errno (-ENODEV: no bridge)
  */
-int join_infra_netlink(const struct net_record *r, struct nl_sock **sk, struct err *e)
+int join_infra_bridge(const struct net_record *r, bool make, struct nl_sock **sk, int *bridge,
+		      struct err *e)
 {
 	int err;
 
@@ -128,5 +131,12 @@ int join_infra_netlink(const struct net_record *r, struct nl_sock **sk, struct e
 		return err;
 	if ((err = netlink_open(sk)))
 		return err_errno(e, err, "netlink");
+	if ((make && (err = netlink_bridge_add(*sk, NET_BRIDGE))) ||
+	    (err = netlink_link_index(*sk, NET_BRIDGE, bridge))) {
+		netlink_close(*sk);
+		*sk = NULL;
+		return make ? err_errno(e, err, "bridge %s", NET_BRIDGE)
+			    : err_errno(e, err, "%s", NET_BRIDGE);
+	}
 	return 0;
 }

@@ -204,7 +204,8 @@ typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, voi
 int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, void *arg);
 int join_infra_ns(const struct net_record *r, int type, struct err *e);
 int join_infra(const struct net_record *r, struct err *e);
-int join_infra_netlink(const struct net_record *r, struct nl_sock **sk, struct err *e);
+int join_infra_bridge(const struct net_record *r, bool make, struct nl_sock **sk, int *bridge,
+		      struct err *e);
 int write_sysctl(const char *path, const char *value, struct err *e);
 
 /* infra.c, infra_check.c, plumb.c: the infra netns, its bridge, and a container's veth into it. */
