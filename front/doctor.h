@@ -24,6 +24,7 @@ struct doctor {
 	int n;
 };
 
+/* doctor_result.c, below the run (doctor.c) and the checks (doctor_checks.c, doctor_bypass.c). */
 void doctor_result(struct doctor *d, enum doctor_status status, const char *check, const char *fix,
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -168,6 +168,29 @@ int state_root_open(const char *path, bool create, int *ret_fd)
 }
 
 /**
+ * state_root_stream() - The state root opened (as state_root_open(), never made) with a
+ * readdir() stream on it: the walk over every entry (list, gc)
+ * @path:	the state root
+ * @ret_fd:	the root, to close()
+ * @ret_dir:	the stream, to closedir()
+ *
+ * Return: 0, -ENOENT when there is no state root yet, or another negative errno
+ */
+int state_root_stream(const char *path, int *ret_fd, DIR **ret_dir)
+{
+	int fd, err;
+
+	if ((err = state_root_open(path, false, &fd)))
+		return err;
+	if ((err = dir_stream(fd, ret_dir))) {
+		close(fd);
+		return err;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/**
  * state_root_missing() - Say why a user has no state root, and what to set
  * @e:		filled with the reason
  *

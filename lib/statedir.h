@@ -2,6 +2,7 @@
 #ifndef ROOTLET_STATEDIR_H
 #define ROOTLET_STATEDIR_H
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@ struct err;
 
 int state_root_path(char *buf, size_t len);
 int state_root_open(const char *path, bool create, int *ret_fd);
+int state_root_stream(const char *path, int *ret_fd, DIR **ret_dir);
 int state_root_missing(struct err *e);
 int state_root_refused(const char *path, struct err *e);
 int state_entry_path(char *buf, size_t len, const char *root, const char *name, const char *file);

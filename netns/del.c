@@ -17,33 +17,30 @@
  */
 static int del_broken(struct netns_cfg *cfg)
 {
-	int root_fd = -1, dir_fd = -1, lock_fd = -1, err;
+	struct entry e = { .root_fd = -1, .dir_fd = -1, .lock_fd = -1 };
+	int err;
 
-	if ((err = state_root_open(cfg->root, false, &root_fd)))
+	if ((err = state_root_open(cfg->root, false, &e.root_fd)))
 		return err;
-	dir_fd = openat(root_fd, cfg->name, DIR_OPEN_FLAGS);
-	if (dir_fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+	e.dir_fd = openat(e.root_fd, cfg->name, DIR_OPEN_FLAGS);
+	if (e.dir_fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
 		/* Not an entry at all: the name itself goes, never what it points to. */
-		err = unlinkat(root_fd, cfg->name, 0) < 0 ? -errno : 0;
+		err = unlinkat(e.root_fd, cfg->name, 0) < 0 ? -errno : 0;
 		goto out;
 	}
-	if (dir_fd < 0) {
+	if (e.dir_fd < 0) {
 		err = -errno;
 		goto out;
 	}
-	if ((err = lock_at(dir_fd, STATE_LOCK, true, &lock_fd)))
+	if ((err = lock_at(e.dir_fd, STATE_LOCK, true, &e.lock_fd)))
 		goto out;
-	if ((err = orphan_stop(dir_fd, cfg->root, cfg->name, NULL))) {
+	if ((err = orphan_stop(e.dir_fd, cfg->root, cfg->name, NULL))) {
 		err_errno(&cfg->err, err, "stopping its processes");
 		goto out;
 	}
-	err = entry_remove(root_fd, cfg->name, dir_fd, NULL);
+	err = entry_remove(e.root_fd, cfg->name, e.dir_fd, NULL);
 out:
-	if (lock_fd >= 0)
-		close(lock_fd);
-	if (dir_fd >= 0)
-		close(dir_fd);
-	close(root_fd);
+	entry_close(&e);
 	return err;
 }
 

@@ -92,15 +92,11 @@ int netns_gc(struct netns_cfg *cfg)
 	struct dirent *de;
 	DIR *dir;
 
-	err = state_root_open(cfg->root, false, &root_fd);
+	err = state_root_stream(cfg->root, &root_fd, &dir);
 	if (err == -ENOENT)
 		return 0;
 	if (err)
 		return err;
-	if ((err = dir_stream(root_fd, &dir))) {
-		close(root_fd);
-		return err;
-	}
 	while ((de = readdir(dir))) {
 		bool is_tmp = !strncmp(de->d_name, ENTRY_TMP_PREFIX, strlen(ENTRY_TMP_PREFIX));
 

@@ -55,7 +55,7 @@ static int list_collect(const char *root, struct list_row **ret_rows, size_t *re
 	struct dirent *de;
 	DIR *dir;
 
-	err = state_root_open(root, false, &root_fd);
+	err = state_root_stream(root, &root_fd, &dir);
 	if (err == -ENOENT) {
 		*ret_rows = NULL;
 		*ret_n = 0;
@@ -63,10 +63,6 @@ static int list_collect(const char *root, struct list_row **ret_rows, size_t *re
 	}
 	if (err)
 		return err;
-	if ((err = dir_stream(root_fd, &dir))) {
-		close(root_fd);
-		return err;
-	}
 	while ((de = readdir(dir))) {
 		/* Not only directories: a symlink or file under a name shows up, as corrupt. */
 		if (name_check(de->d_name, NULL))

@@ -146,29 +146,6 @@ void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6])
 }
 
 /**
- * attach_parse_mac() - "02:42:ac:11:00:02" into bytes; a multicast MAC (broadcast too) and
- * 00:00:00:00:00:00 (the kernel's EIO at eth0's making) are refused
- * @text:	the MAC
- * @mac:	its bytes
- *
- * Return: 0, or -EINVAL
- */
-int attach_parse_mac(const char *text, uint8_t mac[6])
-{
-	unsigned b[6];
-	char end;
-
-	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &end) != 6 ||
-	    strlen(text) != strlen("00:00:00:00:00:00") || (b[0] & 1) ||
-	    !(b[0] | b[1] | b[2] | b[3] | b[4] | b[5]))
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
-}
-
-/**
  * attach_bridge_mac() - The MAC of the network's bridge, the gateway's: local, unicast, from
  * the gateway's address; no container's (theirs carry their own address)
  * @r:		the network

@@ -84,6 +84,29 @@ static json_t *strv_json(char *const *v, size_t n)
 }
 
 /**
+ * att_parse_mac() - "02:42:ac:11:00:02" into bytes; a multicast MAC (broadcast too) and
+ * 00:00:00:00:00:00 (the kernel's EIO at eth0's making) are refused
+ * @text:	the MAC
+ * @mac:	its bytes
+ *
+ * Return: 0, or -EINVAL
+ */
+int att_parse_mac(const char *text, uint8_t mac[NET_MAC_LEN])
+{
+	unsigned b[6];
+	char end;
+
+	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &end) != 6 ||
+	    strlen(text) != strlen("00:00:00:00:00:00") || (b[0] & 1) ||
+	    !(b[0] | b[1] | b[2] | b[3] | b[4] | b[5]))
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+/**
  * att_format_mac() - A MAC as "02:42:ac:11:00:02"
  * @mac:	its bytes
  * @buf:	the text
@@ -120,7 +143,7 @@ int att_from_json(json_t *o, struct net_attach *a)
 	v = json_string_value(json_object_get(o, "ip6"));
 	a->has_ip6 = v && inet_pton(AF_INET6, v, &a->ip6) == 1;
 	v = json_string_value(json_object_get(o, "mac"));
-	a->has_mac = v && !attach_parse_mac(v, a->mac);
+	a->has_mac = v && !att_parse_mac(v, a->mac);
 	str_field(o, "netns", a->netns, sizeof(a->netns));
 	a->made = json_is_true(json_object_get(o, "made"));
 	str_field(o, "veth", a->veth, sizeof(a->veth));

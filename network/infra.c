@@ -48,49 +48,6 @@
  */
 
 /**
- * infra_init() - Where network @name's infra is: its entry in @infra_root and the namespaces
- * in it, computed once for every verb to pass down
- * @in:		filled
- * @infra_root:	<root>/~infra
- * @name:	the network's name (a checked name: the entry's is the same)
- *
- * Return: 0, or -ENAMETOOLONG
- */
-int infra_init(struct net_infra *in, const char *infra_root, const char *name)
-{
-	int err;
-
-	if (snprintf(in->name, sizeof(in->name), "%s", name) >= (int)sizeof(in->name))
-		return -ENAMETOOLONG;
-	if ((err = state_entry_path(in->dir, sizeof(in->dir), infra_root, name, NULL)) ||
-	    (err = state_entry_path(in->net, sizeof(in->net), infra_root, name, STATE_NET)) ||
-	    (err = state_entry_path(in->user, sizeof(in->user), infra_root, name, STATE_USER)))
-		return err;
-	return 0;
-}
-
-/**
- * infra_check_name() - Whether network @net's infra fits this state root: the longest path
- * of it that becomes a socket address (slirp's API socket) within sun_path
- * @cfg:	the state root; cfg->err and cfg->usage when it does not
- * @net:	the network's name, a valid name
- *
- * Return: 0, or -ENAMETOOLONG
- */
-int infra_check_name(struct net_cfg *cfg, const char *net)
-{
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-
-	if (!state_entry_path(path, sizeof(path), cfg->infra_root, net, STATE_SLIRP_SOCKET))
-		return 0;
-	cfg->usage = true;
-	return err_make(&cfg->err, -ENAMETOOLONG,
-			"too long for this state root: its infra's socket %s/%s/%s would be over "
-			"%zu bytes; give a shorter name",
-			cfg->infra_root, net, STATE_SLIRP_SOCKET, sizeof(path) - 1);
-}
-
-/**
  * netns_cmd() - Run rootlet-netns (beside us) with @argv on state root @root, its error as
  * ours when it fails
  * @cfg:	cfg->err: its message, "rootlet-netns: " taken off
@@ -144,42 +101,17 @@ static int entry_live(const char *root, const char *name)
 	return err < 0 ? 0 : err;
 }
 
-/**
- * write_sysctl() - Set a sysctl of this process's netns
- * @path:	its file under /proc/sys
- * @value:	the text written
- * @e:		the path, when it fails
- *
- * Return: 0, or negative errno
- */
-int write_sysctl(const char *path, const char *value, struct err *e)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-		err = err_errno(e, -errno, "%s", path);
-	if (fd >= 0)
-		close(fd);
-	return err;
-}
-
 /* In a child in the infra's user namespace: the bridge, the gateway's address, forwarding. */
 static int bridge_up(struct net_cfg *cfg, const struct net_record *r, void *unused, struct err *e)
 {
 	struct nl_sock *sk = NULL;
-	uint8_t mac[NET_MAC_LEN];
 	int err, bridge;
 
 	(void)cfg;
 	(void)unused;
-	if ((err = join_infra(r, e)))
+	if ((err = join_infra_bridge(r, true, &sk, &bridge, e)))
 		return err;
-	if ((err = netlink_open(&sk)))
-		return err_errno(e, err, "netlink");
-	attach_bridge_mac(r, mac);
-	if ((err = netlink_bridge_add(sk, NET_BRIDGE, mac)) ||
-	    (err = netlink_link_index(sk, NET_BRIDGE, &bridge)) ||
-	    (err = netlink_addr_add(sk, bridge, AF_INET, &r->gateway, r->prefix)) ||
+	if ((err = netlink_addr_add(sk, bridge, AF_INET, &r->gateway, r->prefix)) ||
 	    (r->ipv6 && (err = netlink_addr_add(sk, bridge, AF_INET6, &r->gateway6, r->prefix6))) ||
 	    (err = netlink_link_up(sk, bridge, r->mtu, NULL, 0)))
 		err_errno(e, err, "bridge %s", NET_BRIDGE);
@@ -226,26 +158,6 @@ static int surviving_userns(const struct net_record *r)
 			return user_fd;
 	}
 	return -1;
-}
-
-/**
- * infra_exists() - Whether network @net has an infra entry at all (live or not), in an infras'
- * root that is ours (not others', not a symlink: we make nothing in another)
- * @cfg:	the state root
- * @net:	the network
- *
- * Return: true if so
- */
-bool infra_exists(struct net_cfg *cfg, const char *net)
-{
-	int root_fd;
-	bool there;
-
-	if (state_root_open(cfg->infra_root, false, &root_fd))
-		return false;
-	there = !faccessat(root_fd, net, F_OK, AT_SYMLINK_NOFOLLOW);
-	close(root_fd);
-	return there;
 }
 
 /*
@@ -444,4 +356,54 @@ int infra_stop(struct net_cfg *cfg, const char *net)
 		return 0;
 	}
 	return err;
+}
+
+/**
+ * infra_legacy_stop() - Stop an old build's infra of network @r: <root>/net.NAME, the name cut
+ * to 64 bytes
+ * @cfg:	the state root
+ * @r:		the network
+ * @user_fd:	the user namespace its containers live in
+ *
+ * It is recognised by what only it can be: the entry whose holder made (userns "new") the
+ * user namespace @user_fd, in which the network's containers live; a container's netns in it
+ * was made joining it ("join"), whatever its name. Its holder, slirp and DNS responder are
+ * stopped before the new infra takes the containers over; anything else by that name is left.
+ */
+void infra_legacy_stop(struct net_cfg *cfg, const struct net_record *r, int user_fd)
+{
+	char name[NAME_MAX_LEN + 1];
+	size_t plen = strlen(NET_LEGACY_INFRA_PREFIX), nlen = strlen(r->name);
+	struct stat want, have;
+	struct netns_state st;
+	int root_fd, dir_fd, fd;
+	bool same;
+
+	/* The old build's snprintf() into NAME_MAX_LEN + 1 bytes: cut as it cut. */
+	if (nlen > NAME_MAX_LEN - plen)
+		nlen = NAME_MAX_LEN - plen;
+	memcpy(name, NET_LEGACY_INFRA_PREFIX, plen);
+	memcpy(name + plen, r->name, nlen);
+	name[plen + nlen] = '\0';
+	if (state_root_open(cfg->root, false, &root_fd))
+		return;
+	dir_fd = openat(root_fd, name, DIR_OPEN_FLAGS);
+	close(root_fd);
+	if (dir_fd < 0)
+		return;
+	/* Opened, then the holder checked: a pid reused in between is caught. */
+	same = !state_read(dir_fd, &st) && !strcmp(st.userns, USERNS_NEW) &&
+	       !ns_open_at(dir_fd, STATE_USER, CLONE_NEWUSER, &fd);
+	if (same && state_live(dir_fd, &st) <= 0) {
+		close(fd);
+		same = false;
+	}
+	close(dir_fd);
+	if (!same)
+		return;
+	same = !fstat(fd, &have) && !fstat(user_fd, &want) && have.st_ino == want.st_ino &&
+	       have.st_dev == want.st_dev;
+	close(fd);
+	if (same && netns_cmd(cfg, cfg->root, (char *[]){ NETNS_BINARY, "del", name, NULL }))
+		err_clear(&cfg->err); /* not stopped: 'rootlet-netns del' of it by hand */
 }

@@ -16,58 +16,6 @@
 #include "state.h"
 #include "statedir.h"
 
-#define NETNS_BINARY "rootlet-netns"
-
-/**
- * infra_legacy_stop() - Stop an old build's infra of network @r: <root>/net.NAME, the name cut
- * to 64 bytes
- * @cfg:	the state root
- * @r:		the network
- * @user_fd:	the user namespace its containers live in
- *
- * It is recognised by what only it can be: the entry whose holder made (userns "new") the
- * user namespace @user_fd, in which the network's containers live; a container's netns in it
- * was made joining it ("join"), whatever its name. Its holder, slirp and DNS responder are
- * stopped before the new infra takes the containers over; anything else by that name is left.
- */
-void infra_legacy_stop(struct net_cfg *cfg, const struct net_record *r, int user_fd)
-{
-	char name[NAME_MAX_LEN + 1];
-	size_t plen = strlen(NET_LEGACY_INFRA_PREFIX), nlen = strlen(r->name);
-	struct stat want, have;
-	struct netns_state st;
-	int root_fd, dir_fd, fd;
-	bool same;
-
-	/* The old build's snprintf() into NAME_MAX_LEN + 1 bytes: cut as it cut. */
-	if (nlen > NAME_MAX_LEN - plen)
-		nlen = NAME_MAX_LEN - plen;
-	memcpy(name, NET_LEGACY_INFRA_PREFIX, plen);
-	memcpy(name + plen, r->name, nlen);
-	name[plen + nlen] = '\0';
-	if (state_root_open(cfg->root, false, &root_fd))
-		return;
-	dir_fd = openat(root_fd, name, DIR_OPEN_FLAGS);
-	close(root_fd);
-	if (dir_fd < 0)
-		return;
-	/* Opened, then the holder checked: a pid reused in between is caught. */
-	same = !state_read(dir_fd, &st) && !strcmp(st.userns, USERNS_NEW) &&
-	       !ns_open_at(dir_fd, STATE_USER, CLONE_NEWUSER, &fd);
-	if (same && state_live(dir_fd, &st) <= 0) {
-		close(fd);
-		same = false;
-	}
-	close(dir_fd);
-	if (!same)
-		return;
-	same = !fstat(fd, &have) && !fstat(user_fd, &want) && have.st_ino == want.st_ino &&
-	       have.st_dev == want.st_dev;
-	close(fd);
-	if (same && netns_cmd(cfg, cfg->root, (char *[]){ NETNS_BINARY, "del", name, NULL }))
-		err_clear(&cfg->err); /* not stopped: 'rootlet-netns del' of it by hand */
-}
-
 /* In a child in the infra: whether its bridge is there (-ENODEV when not). */
 static int bridge_there(struct net_cfg *cfg, const struct net_record *r, void *unused,
 			struct err *e)
@@ -77,13 +25,9 @@ static int bridge_there(struct net_cfg *cfg, const struct net_record *r, void *u
 
 	(void)cfg;
 	(void)unused;
-	if ((err = join_infra(r, e)))
-		return err;
-	if ((err = netlink_open(&sk)))
-		return err_errno(e, err, "netlink");
-	err = netlink_link_index(sk, NET_BRIDGE, &bridge);
+	err = join_infra_bridge(r, false, &sk, &bridge, e);
 	netlink_close(sk);
-	return err ? err_errno(e, err, "%s", NET_BRIDGE) : 0;
+	return err;
 }
 
 /**

@@ -302,7 +302,7 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 	cfg->verb = verb->name;
 	if ((err = check_option_fits(cfg)))
 		return err;
-	if (cfg->mac_arg && attach_parse_mac(cfg->mac_arg, cfg->mac))
+	if (cfg->mac_arg && att_parse_mac(cfg->mac_arg, cfg->mac))
 		return usage_error("--mac '%s': not a unicast MAC (six pairs of hex digits; not "
 				   "00:00:00:00:00:00, multicast or broadcast)",
 				   cfg->mac_arg);

@@ -171,6 +171,7 @@ void att_clear(struct net_attach *a);
 void att_list_clear(struct net_record *r);
 int att_append(struct net_record *r, struct net_attach *a);
 void att_remove(struct net_record *r, struct net_attach *a);
+int att_parse_mac(const char *text, uint8_t mac[NET_MAC_LEN]);
 void att_format_mac(const uint8_t mac[NET_MAC_LEN], char *buf, size_t len);
 #define NET_MAC_TEXT sizeof("00:00:00:00:00:00")
 
@@ -187,14 +188,28 @@ int attach_pick_ip6(const struct net_record *r, const char *want, struct in6_add
 		    struct err *e);
 void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6]);
 void attach_bridge_mac(const struct net_record *r, uint8_t mac[6]);
-int attach_parse_mac(const char *text, uint8_t mac[6]);
 const char *attach_mac_owner(const struct net_record *r, const uint8_t mac[6]);
 int attach_veth_name(const struct net_record *r, const char *id, char *buf, size_t len);
 struct json_t *attach_cni_result(const struct net_record *r, const struct net_attach *a);
 bool attach_nameserver(const struct net_record *r, char *buf, size_t len);
 
-/* infra.c, plumb.c: the infra netns, its bridge, and a container's veth into it. */
+/* infra_where.c: where a network's infra is, whether its paths fit, whether it is there. */
 int infra_init(struct net_infra *in, const char *infra_root, const char *name);
+int infra_check_name(struct net_cfg *cfg, const char *net);
+bool infra_exists(struct net_cfg *cfg, const char *net);
+
+/* inside.c: a child in the infra's namespaces (below infra.c, plumb.c, spoofguard.c). */
+struct nl_sock;
+typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, void *arg,
+			    struct err *e);
+int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, void *arg);
+int join_infra_ns(const struct net_record *r, int type, struct err *e);
+int join_infra(const struct net_record *r, struct err *e);
+int join_infra_bridge(const struct net_record *r, bool make, struct nl_sock **sk, int *bridge,
+		      struct err *e);
+int write_sysctl(const char *path, const char *value, struct err *e);
+
+/* infra.c, infra_check.c, plumb.c: the infra netns, its bridge, and a container's veth into it. */
 int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r);
 int infra_stop(struct net_cfg *cfg, const char *net);
 int infra_repair(struct net_cfg *cfg, int dir_fd, struct net_record *r);
@@ -218,11 +233,6 @@ int masq_ipv6(struct err *e);
 
 /* spoofguard.c: each bridge port passes its container's own source addresses only. */
 int spoofguard_write(struct net_cfg *cfg, const struct net_record *r);
-typedef int (*net_child_fn)(struct net_cfg *cfg, const struct net_record *r, void *arg,
-			    struct err *e);
-int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, void *arg);
-int join_infra(const struct net_record *r, struct err *e);
-int write_sysctl(const char *path, const char *value, struct err *e);
 int plumb_container(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a,
 		    int net_fd);
 int unplumb_container(struct net_cfg *cfg, const struct net_record *r, const struct net_attach *a);
@@ -230,8 +240,6 @@ int publish_start(struct net_cfg *cfg, const struct net_record *r, const struct 
 		  const struct netns_state *st);
 int publish_stop(const struct net_record *r, const struct net_attach *a);
 int netns_cmd(struct net_cfg *cfg, const char *root, char *const argv[]);
-int infra_check_name(struct net_cfg *cfg, const char *net);
-bool infra_exists(struct net_cfg *cfg, const char *net);
 int infra_sweep(struct net_cfg *cfg, int dir_fd);
 
 /* nsmake.c: a rootlet netns entry (the infra's, a container's) made without rootlet-netns. */

@@ -30,34 +30,6 @@
  * struct err on a pipe; nothing of it outlives the call.
  */
 
-/* Into one namespace of the infra, its user namespace or its netns. */
-static int join_infra_ns(const struct net_record *r, int type, struct err *e)
-{
-	const char *path = type == CLONE_NEWUSER ? r->infra.user : r->infra.net;
-	int fd, err;
-
-	if ((err = state_ns_open_holder_checked(path, type, &fd)))
-		return err_errno(e, err, "%s", path);
-	err = ns_join(fd, type) ? -errno : 0;
-	close(fd);
-	return err ? err_errno(e, err, "joining %s", path) : 0;
-}
-
-/**
- * join_infra() - Move this process (a child: it stays there) into the infra's user namespace,
- * then its netns
- * @r:		the network, its infra
- * @e:		why not
- *
- * Return: 0, or a negative errno
- */
-int join_infra(const struct net_record *r, struct err *e)
-{
-	int err = join_infra_ns(r, CLONE_NEWUSER, e);
-
-	return err ? err : join_infra_ns(r, CLONE_NEWNET, e);
-}
-
 /*
  * In the container's netns: an eth0 left from an infra that died. Its netns is destroyed by
  * the kernel in the background, so the old pair may still be there when a new infra plumbs the
@@ -167,52 +139,6 @@ static int set_up_eth0(const struct net_record *r, const struct net_attach *a, s
 		err = set_up_ipv6(sk, r, eth0, &a->ip6, e);
 	netlink_close(sk);
 	return err;
-}
-
-/**
- * net_in_child() - Run @fn in a child, which may change namespaces; its struct err comes back
- * on a pipe
- * @cfg:	cfg->err: the child's, when it fails
- * @fn:		what the child does, with @r and @arg
- * @r:		the network
- * @arg:	what else @fn needs, or NULL
- *
- * Return: 0 when the child succeeded, else its (or our) negative errno
- */
-int net_in_child(struct net_cfg *cfg, net_child_fn fn, const struct net_record *r, void *arg)
-{
-	struct err child_err = { 0 };
-	int pipefd[2], status, err;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		err = fn(cfg, r, arg, &child_err);
-		if (err && write(pipefd[1], &child_err, sizeof(child_err)) < 0)
-			_exit(2);
-		_exit(err ? 1 : 0);
-	}
-	close(pipefd[1]);
-	if (pid < 0) {
-		close(pipefd[0]);
-		return -errno;
-	}
-	if (read(pipefd[0], &child_err, sizeof(child_err)) != (ssize_t)sizeof(child_err))
-		child_err.code = 0;
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (child_err.code) {
-		cfg->err = child_err;
-		return child_err.code;
-	}
-	return err_make(&cfg->err, -ECHILD, "a child in the network's namespaces failed");
 }
 
 static int join_fd(int fd, const char *netns, struct err *e)

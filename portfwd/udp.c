@@ -269,6 +269,23 @@ static bool flow_receiver_same(const struct pf_state *st, const struct udp_flow 
 	return !f->guarded || (!flow_receiver(st, f, &cookie) && cookie == f->receiver);
 }
 
+/*
+ * Whether @f is kept: a reply still reaches its client's socket. If not it is closed, @why
+ * logged: another socket took the client's port, and gets none of the flow.
+ */
+static bool flow_kept(struct pf_state *st, struct udp_table *t, struct udp_flow *f, const char *why)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (flow_receiver_same(st, f))
+		return true;
+	log_debug(st->debug, "UDP flow of %s port %u: %s",
+		  sockaddr_addr_text(&f->client, text, sizeof(text)), sockaddr_port(&f->client),
+		  why);
+	flow_close(st, t, f);
+	return false;
+}
+
 static struct udp_flow *flow_new(struct pf_state *st, struct udp_table *t, struct pf_listener *l,
 				 const struct sockaddr_storage *a, socklen_t alen)
 {
@@ -343,7 +360,6 @@ void udp_listener_event(struct evloop *ev, void *listener, int fd, uint32_t even
 	struct pf_listener *l = listener;
 	struct udp_table *t = table_get(st);
 	int64_t now = mono_ms();
-	char text[INET6_ADDRSTRLEN];
 	int n;
 
 	(void)events;
@@ -356,15 +372,9 @@ void udp_listener_event(struct evloop *ev, void *listener, int fd, uint32_t even
 		struct msghdr *h = &t->msgs[i].msg_hdr;
 		struct udp_flow *f = flow_find(t, l, h->msg_name, h->msg_namelen);
 
-		if (f && f->checked != t->batch && !flow_receiver_same(st, f)) {
-			log_debug(st->debug,
-				  "UDP flow of %s port %u: a new socket has its port: "
-				  "a new flow",
-				  sockaddr_addr_text(&f->client, text, sizeof(text)),
-				  sockaddr_port(&f->client));
-			flow_close(st, t, f);
+		if (f && f->checked != t->batch &&
+		    !flow_kept(st, t, f, "a new socket has its port: a new flow"))
 			f = NULL;
-		}
 		if (!f && !(f = flow_new(st, t, l, h->msg_name, h->msg_namelen)))
 			continue;
 		f->checked = t->batch;
@@ -388,7 +398,6 @@ void udp_flow_event(struct evloop *ev, void *flow, int fd, uint32_t events)
 	struct pf_state *st = pf_of(ev);
 	struct udp_table *t = st->udp;
 	struct udp_flow *f = flow;
-	char text[INET6_ADDRSTRLEN];
 	int n;
 
 	(void)events;
@@ -397,15 +406,10 @@ void udp_flow_event(struct evloop *ev, void *flow, int fd, uint32_t events)
 	if (n <= 0)
 		return;
 	/* One batch, one client: a socket that took its port gets none of it. */
-	if (!flow_receiver_same(st, f)) {
-		log_debug(st->debug,
-			  "UDP flow of %s port %u: the socket a reply would reach is no longer its "
-			  "client's: flow closed",
-			  sockaddr_addr_text(&f->client, text, sizeof(text)),
-			  sockaddr_port(&f->client));
-		flow_close(st, t, f);
+	if (!flow_kept(st, t, f,
+		       "the socket a reply would reach is no longer its client's: "
+		       "flow closed"))
 		return;
-	}
 	for (int i = 0; i < n; i++) {
 		t->iov[i].iov_len = t->msgs[i].msg_len;
 		t->msgs[i].msg_hdr.msg_name = &f->client;

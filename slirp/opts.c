@@ -403,3 +403,22 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 	}
 	return 0;
 }
+
+/**
+ * slirp_addrs_derive() - The addresses of the virtual network, from --cidr
+ * @cfg:	configuration
+ * @ret:	gateway (host) at +2, DNS at +3, DHCP start at +15, guest at +100; IPv6 fixed
+ */
+void slirp_addrs_derive(const struct slirp_cfg *cfg, struct slirp_addrs *ret)
+{
+	uint32_t net = ntohl(cfg->net.s_addr);
+
+	ret->host.s_addr = htonl(net + SLIRP_OFFSET_HOST);
+	ret->dns.s_addr = htonl(net + SLIRP_OFFSET_DNS);
+	ret->dhcp.s_addr = htonl(net + SLIRP_OFFSET_DHCP);
+	ret->guest.s_addr = htonl(net + SLIRP_OFFSET_GUEST);
+	inet_pton(AF_INET6, SLIRP_NET6, &ret->prefix6);
+	inet_pton(AF_INET6, SLIRP_HOST6, &ret->host6);
+	inet_pton(AF_INET6, SLIRP_DNS6, &ret->dns6);
+	inet_pton(AF_INET6, SLIRP_GUEST6, &ret->guest6);
+}

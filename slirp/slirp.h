@@ -69,7 +69,7 @@ struct slirp_cfg {
 	struct err err; /* what went wrong, for main() to print */
 };
 
-/* Addresses derived from the configuration, as the guest sees them. */
+/* Addresses derived from the configuration (opts.c), as the guest sees them. */
 struct slirp_addrs {
 	struct in_addr host, dns, dhcp, guest;
 	struct in6_addr prefix6, host6, dns6, guest6;

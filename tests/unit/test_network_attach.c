@@ -106,10 +106,10 @@ TEST(macs_are_unicast_and_names_fit_an_interface)
 	inet_pton(AF_INET, "10.89.0.2", &ip);
 	attach_mac(ip, "c1", mac);
 	CHECK((mac[0] & 1) == 0 && (mac[0] & 2) == 2 && !memcmp(mac + 2, &ip.s_addr, 4));
-	CHECK(attach_parse_mac("02:00:00:00:00:42", mac) == 0 && mac[5] == 0x42);
-	CHECK(attach_parse_mac("01:00:00:00:00:42", mac) == -EINVAL);
-	CHECK(attach_parse_mac("02:00:00:00:00", mac) == -EINVAL);
-	CHECK(attach_parse_mac("02:00:00:00:00:42:11", mac) == -EINVAL);
+	CHECK(att_parse_mac("02:00:00:00:00:42", mac) == 0 && mac[5] == 0x42);
+	CHECK(att_parse_mac("01:00:00:00:00:42", mac) == -EINVAL);
+	CHECK(att_parse_mac("02:00:00:00:00", mac) == -EINVAL);
+	CHECK(att_parse_mac("02:00:00:00:00:42:11", mac) == -EINVAL);
 	CHECK(attach_veth_name(&r, "a-container-id-longer-than-an-interface-name-could-be", veth,
 			       sizeof(veth)) == 0);
 	CHECK(attach_veth_name(&r, "a-container-id-longer-than-an-interface-name-could-be", again,
