@@ -113,13 +113,16 @@ class RootlessDocker:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def start_ms(d, runtime):
-    samples = []
+def start_ms(d, ways):
+    """Interleaved (A, B, C, A, B, C, ...): drift in dockerd or the host spreads over each way
+    alike. Each way's median."""
+    samples = {label: [] for label, _ in ways}
     for _ in range(START_RUNS):
-        t0 = time.monotonic()
-        d.docker("run", "--rm", *(["--runtime", runtime] if runtime else []), IMAGE, "true")
-        samples.append((time.monotonic() - t0) * 1000)
-    return statistics.median(samples)
+        for label, runtime in ways:
+            t0 = time.monotonic()
+            d.docker("run", "--rm", *(["--runtime", runtime] if runtime else []), IMAGE, "true")
+            samples[label].append((time.monotonic() - t0) * 1000)
+    return {label: statistics.median(v) for label, v in samples.items()}
 
 
 def bench_docker(iperf_port):
@@ -142,9 +145,8 @@ def bench_docker(iperf_port):
             print(f"  docker outbound: run {run + 1} of {RUNS} done", file=sys.stderr,
                   flush=True)
         res["outbound"] = {k: statistics.median(v) for k, v in res["outbound"].items()}
-        res["start"] = {label: start_ms(d, runtime) for label, runtime in
-                        (("runc", None), ("rootlet-runtime, no bypass", "rootlet-plain"),
-                         ("rootlet-runtime --bypass", "rootlet"))}
+        res["start"] = start_ms(d, (("runc", None), ("rootlet-runtime, no bypass", "rootlet-plain"),
+                                    ("rootlet-runtime --bypass", "rootlet")))
     finally:
         d.stop()
     return res
