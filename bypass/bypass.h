@@ -244,7 +244,10 @@ bool pending_holds(const struct bp_state *st, int slot);
 void pending_sweep(struct bp_state *st);
 
 int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len, int pidfd,
-		int fd, int *ret_fd, int *ret_fd_err);
+		int fd, int *ret_fd, int *ret_fd_err, int *ret_sock, uint32_t *ret_seq);
+int reader_collect(int sock, uint32_t seq, bool pidfd, void *buf, size_t len, int *ret_fd,
+		   int *ret_fd_err);
+void reader_keep(struct bp_state *st, int sock);
 int reader_getfd(struct bp_state *st, int pidfd, int fd, int *ret_fd);
 int reader_abandon(struct bp_state *st);
 void reader_stop(struct bp_state *st);
