@@ -500,6 +500,14 @@ int notifier_watch_all(struct bp_state *st)
  */
 void notifier_free_all(struct bp_state *st)
 {
+	/* A held read's reader waited for too: the daemon's stop leaves none behind. */
+	for (struct bp_notifier *n = st->notifiers; n; n = n->next)
+		if (n->held.sock >= 0) {
+			evloop_unwatch(&st->ev, n->held.sock);
+			evloop_timer_remove(&st->ev, &n->held.timer);
+			reader_end(n->held.sock);
+			n->held.sock = -1;
+		}
 	while (st->notifiers)
 		notifier_drop(st, st->notifiers);
 }

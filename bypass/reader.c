@@ -35,15 +35,16 @@
  * answered by then is not waited for: the reader becomes the call's (reader_read()'s
  * -EINPROGRESS), notify.c holds the call and watches the reader's socket, the next request of
  * anyone takes or forks another reader (readers in flight: one a listener at most), and
- * reader_collect() takes the answer; the reader is then the idle one again (reader_keep()), or
- * let go if another is. A copy alone (READER_GETFD: a fast open, a twin's socket not had with
- * its address) is still waited for in the loop, at most BP_READ_TIMEOUT_MS. Past that the reader
- * is abandoned: its socket is handed to the caller's listener (notify.c), the call is answered with
- * an error (EFAULT; never continued, as a twin whose copy was not had in time would run in the
- * host's netns), and the next request forks a new reader. The listener's further hooked calls are
- * answered unread, without a copy of their fd (connect() and bind() EFAULT, a fast open
- * EOPNOTSUPP), until that reader has returned and gone (its socket hangs up, or its late answer
- * arrives): a container holds at most one stuck reader, and only its own calls fail meanwhile.
+ * reader_collect() takes the answer; the reader is then the current one again, or a spare (at
+ * most BP_READERS_SPARE, taken before a fork: reader_keep()), or let go. A copy alone
+ * (READER_GETFD: a fast open, a twin's socket not had with its address) is still waited for in the
+ * loop, at most BP_READ_TIMEOUT_MS. Past that the reader is abandoned: its socket is handed to the
+ * caller's listener (notify.c), the call is answered with an error (EFAULT; never continued, as a
+ * twin whose copy was not had in time would run in the host's netns), and the next request forks a
+ * new reader. The listener's further hooked calls are answered unread, without a copy of their fd
+ * (connect() and bind() EFAULT, a fast open EOPNOTSUPP), until that reader has returned and gone
+ * (its socket hangs up, or its late answer arrives): a container holds at most one stuck reader,
+ * and only its own calls fail meanwhile.
  *
  * A reader stuck is a process apart: it holds no listener fd, no pid file, no lock, nothing
  * of the supervisor's but its socket. kill -9 of the supervisor ends the supervisor at once,
@@ -275,6 +276,8 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 	int64_t deadline;
 
 	*ret_fd = -1;
+	if (st->reader_fd < 0 && st->n_reader_spare > 0)
+		st->reader_fd = st->reader_spare[--st->n_reader_spare];
 	if (st->reader_fd < 0 && reader_start(st))
 		return -EAGAIN; /* no process or fd for a reader: the user's limits */
 	q->seq = ++st->reader_seq;
@@ -412,8 +415,9 @@ int reader_collect(int sock, uint32_t seq, bool pidfd, void *buf, size_t len, in
 }
 
 /**
- * reader_keep() - A reader whose held read has answered: the idle one again, or let go (it
- * ends) if another is idle already
+ * reader_keep() - A reader whose held read has answered: the current one again, or a spare
+ * (up to BP_READERS_SPARE: a caller whose reads are all held, each just past the busy-poll,
+ * would otherwise cost a fork a call), or let go (it ends)
  * @st:		the daemon
  * @sock:	its socket, unwatched
  */
@@ -421,6 +425,8 @@ void reader_keep(struct bp_state *st, int sock)
 {
 	if (st->reader_fd < 0)
 		st->reader_fd = sock;
+	else if (st->n_reader_spare < BP_READERS_SPARE)
+		st->reader_spare[st->n_reader_spare++] = sock;
 	else
 		reader_close(sock);
 }
@@ -471,22 +477,36 @@ int reader_abandon(struct bp_state *st)
 }
 
 /**
- * reader_stop() - At the daemon's end: the reader told so, and waited for (at most
- * BP_READ_TIMEOUT_MS: a stuck one is left to end when its read returns), so that whoever
- * stops the daemon finds no reader of it left
- * @st:		the daemon
+ * reader_end() - At the daemon's end: a reader told so (its socket shut down) and waited for,
+ * at most BP_READ_TIMEOUT_MS (a stuck one is left to end when its read returns), then let go
+ * @sock:	its socket; -1 is nothing
  */
-void reader_stop(struct bp_state *st)
+void reader_end(int sock)
 {
-	if (st->reader_fd >= 0 && !shutdown(st->reader_fd, SHUT_WR)) {
-		struct pollfd p = { .fd = st->reader_fd, .events = POLLIN };
+	if (sock >= 0 && !shutdown(sock, SHUT_WR)) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
 		char c;
 
 		/* Its end, closed at its exit: the hang-up, or EOF. */
 		while (poll(&p, 1, BP_READ_TIMEOUT_MS) == 1 &&
-		       recv(st->reader_fd, &c, sizeof(c), MSG_DONTWAIT) > 0)
+		       recv(sock, &c, sizeof(c), MSG_DONTWAIT) > 0)
 			;
 	}
+	if (sock >= 0)
+		close(sock);
+}
+
+/**
+ * reader_stop() - At the daemon's end: its readers, the current one and the spares, ended
+ * (reader_end()), so that whoever stops the daemon finds no reader of it left
+ * @st:		the daemon
+ */
+void reader_stop(struct bp_state *st)
+{
+	reader_end(st->reader_fd);
+	st->reader_fd = -1;
+	while (st->n_reader_spare > 0)
+		reader_end(st->reader_spare[--st->n_reader_spare]);
 	reader_free(st);
 }
 
@@ -503,4 +523,6 @@ void reader_free(struct bp_state *st)
 	if (st->reader_stuck >= 0)
 		close(st->reader_stuck);
 	st->reader_fd = st->reader_stuck = -1;
+	while (st->n_reader_spare > 0)
+		close(st->reader_spare[--st->n_reader_spare]);
 }
