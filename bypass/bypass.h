@@ -97,6 +97,8 @@ struct bp_counters {
 #define BP_SWEEP_MS	     500 /* a waiting connect() whose caller gave up is dropped this late */
 /* A read of a caller's memory (reader.c) not back this late is abandoned: the call gets EFAULT */
 #define BP_READ_TIMEOUT_MS 250
+/* Readers back from a held read kept idle besides the current one: a fork spared a read held */
+#define BP_READERS_SPARE 4
 
 /* A caller seen lately (procs.c). */
 struct bp_proc {
@@ -177,6 +179,8 @@ struct bp_state {
 	struct bp_inflight *inflight; /* BP_INFLIGHT slots, MAP_SHARED with the standby */
 	int reader_fd;		      /* the reader process's socket (reader.c), or -1 */
 	int reader_stuck;	      /* ... one the call in hand gave up on, for its listener */
+	int reader_spare[BP_READERS_SPARE]; /* idle readers back from held reads ... */
+	int n_reader_spare;		    /* ... how many */
 	int fetched_fd;	     /* the call in hand's socket, copied with its address, or -1 */
 	int fetched_err;     /* ... or why not: -ECANCELED if never tried */
 	uint32_t reader_seq; /* its last request's number */
@@ -244,9 +248,13 @@ bool pending_holds(const struct bp_state *st, int slot);
 void pending_sweep(struct bp_state *st);
 
 int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len, int pidfd,
-		int fd, int *ret_fd, int *ret_fd_err);
+		int fd, int *ret_fd, int *ret_fd_err, int *ret_sock, uint32_t *ret_seq);
+int reader_collect(int sock, uint32_t seq, bool pidfd, void *buf, size_t len, int *ret_fd,
+		   int *ret_fd_err);
+void reader_keep(struct bp_state *st, int sock);
 int reader_getfd(struct bp_state *st, int pidfd, int fd, int *ret_fd);
 int reader_abandon(struct bp_state *st);
+void reader_end(int sock);
 void reader_stop(struct bp_state *st);
 void reader_free(struct bp_state *st);
 void reader_close(int sock);

@@ -11,6 +11,7 @@
 
 #include "bypass.h"
 #include "log.h"
+#include "monoclock.h"
 
 /* Linux 6.6: the caller and the supervisor hand over on one CPU, as a direct switch. */
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -28,8 +29,12 @@
  * (reader.c: never by the loop, which a page the caller never lets be read would hang), and
  * the notification's id is checked still pending after the copy (the kernel's guard against a
  * pid that was reused meanwhile: a copy from another process would be discarded). From then
- * on only the copy is used. A copy not back in BP_READ_TIMEOUT_MS is answered EFAULT, and so
- * is every later connect() and bind() of the same listener, unread, until that read has
+ * on only the copy is used. A read not answered within BP_BUSY_POLL_US is not waited for:
+ * the call is held (struct bp_held, in its notifier, with its notification), its listener is
+ * read no more (its later calls wait in the kernel, in order), and the loop serves the others;
+ * held_ready() goes on from there once the reader answers. Its record stays in the shared
+ * table meanwhile. A copy not back in BP_READ_TIMEOUT_MS (held_expire()) is answered EFAULT,
+ * and so is every later connect() and bind() of the same listener, unread, until that read has
  * returned: one stuck reader a listener at most. A call answered with CONTINUE is re-read by the
  * kernel from the caller's memory, and runs in the caller's own netns: whatever the caller changed
  * by then, it gets no more than a plain netns gives it.
@@ -39,11 +44,23 @@
  * process holds a listener any more does the kernel fail its hooked calls with ENOSYS.
  */
 
+/* A call whose read is under way off the loop (at most one a listener), and where it stopped. */
+struct bp_held {
+	int sock;     /* the reader's socket, the read's until it answers; -1: none held */
+	uint32_t seq; /* its request's number */
+	bool pidfd;   /* a copy of the caller's socket was asked for too */
+	int attempt;  /* read_addr()'s: 1 with a fresh pidfd */
+	struct seccomp_notif req;
+	struct bp_call c;
+	struct evloop_timer timer; /* BP_READ_TIMEOUT_MS after the request */
+};
+
 struct bp_notifier {
 	int fd;
 	int pid;	       /* the process that handed it to us, for the log */
 	struct bp_policy *pol; /* --host: the container's own (host.c), else NULL: st->pol */
 	int stuck_fd;	       /* the reader its last read left stuck (reader.c), or -1 */
+	struct bp_held held;
 	struct bp_state *st;
 	struct bp_notifier *next;
 };
@@ -57,6 +74,13 @@ static void notifier_drop(struct bp_state *st, struct bp_notifier *n)
 		}
 	evloop_unwatch(&st->ev, n->fd);
 	close(n->fd);
+	if (n->held.sock >= 0) {
+		/* Its callers are gone (or the daemon ends): the call is no one's to answer. */
+		evloop_unwatch(&st->ev, n->held.sock);
+		evloop_timer_remove(&st->ev, &n->held.timer);
+		reader_close(n->held.sock);
+		inflight_clear(st, n->held.c.slot);
+	}
 	if (n->stuck_fd >= 0) {
 		evloop_unwatch(&st->ev, n->stuck_fd);
 		reader_close(n->stuck_fd); /* a late answer's socket copy, released */
@@ -71,26 +95,63 @@ bool notifiers_none(const struct bp_state *st)
 	return !st->notifiers;
 }
 
+static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events);
+static void held_ready(struct evloop *l, void *obj, int fd, uint32_t events);
+
+/*
+ * A read of @n's call not answered at once: the call held, the loop free meanwhile. @n's
+ * listener is read no more until it is answered (its later calls wait in the kernel, in order);
+ * its hang-up is still seen. 0, or -EAGAIN (the reader let go: not watched).
+ */
+static int held_arm(struct bp_state *st, struct bp_notifier *n)
+{
+	if (evloop_watch(&st->ev, n->held.sock, EPOLLIN, held_ready, n) ||
+	    evloop_watch(&st->ev, n->fd, 0, notifier_ready, n)) {
+		evloop_unwatch(&st->ev, n->held.sock);
+		reader_close(n->held.sock);
+		n->held.sock = -1;
+		evloop_watch(&st->ev, n->fd, EPOLLIN, notifier_ready, n); /* as it was */
+		return -EAGAIN;
+	}
+	evloop_timer_arm(&st->ev, &n->held.timer, mono_ms() + BP_READ_TIMEOUT_MS);
+	return 0;
+}
+
 /*
  * @c->addr from the caller's memory, once, by the reader (reader.c), and a copy of its socket
  * in the same round (st->fetched_fd, for twin_sock_get()); 0, -EINVAL (a bad length or
- * pointer), -EFAULT (unreadable, or the caller gone), -ETIMEDOUT (the read is stuck), or -EAGAIN
- * (no reader to be had).
+ * pointer), -EFAULT (unreadable, or the caller gone), -ETIMEDOUT (the read is stuck), -EAGAIN
+ * (no reader to be had), or -EINPROGRESS: not answered at once, the call held in @n->held
+ * (only if @n holds none: a standby's replay may bring more than one call of a listener, the
+ * others waited for as before).
  */
-static int read_addr(struct bp_state *st, struct bp_call *c, const struct seccomp_data *d)
+static int read_addr(struct bp_state *st, struct bp_notifier *n, struct bp_call *c,
+		     const struct seccomp_notif *req, int attempt)
 {
+	const struct seccomp_data *d = &req->data;
 	socklen_t len = (socklen_t)d->args[2];
+	bool hold = n->held.sock < 0;
 	int err, pidfd;
 
 	if (!d->args[1] || len < sizeof(sa_family_t) || len > sizeof(c->addr))
 		return -EINVAL;
-	memset(&c->addr, 0, sizeof(c->addr));
+	if (!attempt)
+		memset(&c->addr, 0, sizeof(c->addr));
 	/* A pidfd kept for a task of the same number that has ended: ESRCH, once more afresh. */
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (; attempt < 2; attempt++) {
 		if (procs_pidfd(st, c->pid, attempt > 0, &pidfd))
 			pidfd = -1; /* twin_sock_get() tries again, and says */
-		if ((err = reader_read(st, c->pid, d->args[1], &c->addr, len, pidfd, c->fd,
-				       &st->fetched_fd, &st->fetched_err)))
+		err = reader_read(st, c->pid, d->args[1], &c->addr, len, pidfd, c->fd,
+				  &st->fetched_fd, &st->fetched_err, hold ? &n->held.sock : NULL,
+				  &n->held.seq);
+		if (err == -EINPROGRESS) {
+			n->held.pidfd = pidfd >= 0;
+			n->held.attempt = attempt;
+			n->held.req = *req;
+			n->held.c = *c;
+			return held_arm(st, n) ?: -EINPROGRESS;
+		}
+		if (err)
 			return err;
 		if (st->fetched_err != -ESRCH || pidfd < 0)
 			break;
@@ -145,11 +206,19 @@ static void notifier_stuck(struct bp_state *st, struct bp_notifier *n)
  */
 void notifier_stuck_forget(struct bp_state *st)
 {
-	for (struct bp_notifier *n = st->notifiers; n; n = n->next)
+	for (struct bp_notifier *n = st->notifiers; n; n = n->next) {
 		if (n->stuck_fd >= 0) {
 			close(n->stuck_fd);
 			n->stuck_fd = -1;
 		}
+		/* A held call's record stays in the shared table: replayed if the active dies. */
+		if (n->held.sock >= 0) {
+			close(n->held.sock);
+			n->held.sock = -1;
+		}
+		n->held.timer.expire_ms = -1;
+		n->held.timer.linked = false;
+	}
 }
 
 /* Whether call @id still waits for our answer on @fd: its caller is the one it named. */
@@ -158,7 +227,41 @@ static bool notif_pending(int fd, uint64_t id)
 	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-static void dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
+/* A connect() or bind() past its read (@rerr, read_addr()'s), answered or under way. */
+static void dispatch_addr(struct bp_state *st, struct bp_notifier *n, struct bp_call *c, int nr,
+			  int rerr)
+{
+	int err;
+
+	if (rerr == -ETIMEDOUT) {
+		st->n.refused++;
+		err = respond(st, c, -EFAULT, false);
+	} else if (rerr && rerr != -EINVAL && rerr != -EFAULT) {
+		/* No reader (the user's process limit): never a read in the loop. */
+		st->n.refused++;
+		err = respond(st, c, -EAGAIN, false);
+	} else if (rerr || !notif_pending(c->notify_fd, c->id)) {
+		/* Not ours to judge (a bad pointer, a bad length): the kernel says. */
+		err = respond(st, c, 0, true);
+	} else {
+		err = nr == SYS_connect ? bypass_connect(st, c) : bypass_bind(st, c);
+	}
+	fetched_drop(st);
+	if (err && err != -ENOENT)
+		log_debug(st->debug, "pid %d: answering: %s", c->pid, strerror(-err));
+	if (st->reader_stuck >= 0)
+		notifier_stuck(st, n);
+}
+
+/* Dispatched: its record cleared, unless a connect() under way holds it. */
+static void dispatched(struct bp_state *st, int slot)
+{
+	if (!pending_holds(st, slot))
+		inflight_clear(st, slot);
+}
+
+/* Whether the call is held, its read under way (its record kept: held_ready() goes on). */
+static bool dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 		     const struct seccomp_notif *req, int slot)
 {
 	struct bp_call c = { .notify_fd = fd, .id = req->id, .pid = (int)req->pid, .slot = slot };
@@ -184,24 +287,77 @@ static void dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 		err = bypass_fastopen(st, &c);
 	} else if (!addr) {
 		err = respond(st, &c, 0, true);
-	} else if ((rerr = read_addr(st, &c, &req->data)) == -ETIMEDOUT) {
-		st->n.refused++;
-		err = respond(st, &c, -EFAULT, false);
-	} else if (rerr && rerr != -EINVAL && rerr != -EFAULT) {
-		/* No reader (the user's process limit): never a read in the loop. */
-		st->n.refused++;
-		err = respond(st, &c, -EAGAIN, false);
-	} else if (rerr || !notif_pending(fd, req->id)) {
-		/* Not ours to judge (a bad pointer, a bad length): the kernel says. */
-		err = respond(st, &c, 0, true);
+	} else if ((rerr = read_addr(st, n, &c, req, 0)) == -EINPROGRESS) {
+		log_debug(st->debug, "pid %d: its read is under way, the call held", c.pid);
+		return true;
 	} else {
-		err = nr == SYS_connect ? bypass_connect(st, &c) : bypass_bind(st, &c);
+		dispatch_addr(st, n, &c, nr, rerr);
+		return false;
 	}
 	fetched_drop(st);
 	if (err && err != -ENOENT)
 		log_debug(st->debug, "pid %d: answering: %s", c.pid, strerror(-err));
 	if (st->reader_stuck >= 0)
-		notifier_stuck(st, n);
+		notifier_stuck(st, n); /* a fast open's copy not had in time */
+	return false;
+}
+
+/* @n's held call goes on (its read answered, or not in time): its listener read again after. */
+static void held_resume(struct bp_state *st, struct bp_notifier *n, int rerr)
+{
+	struct bp_call c = n->held.c;
+	struct seccomp_notif req = n->held.req;
+
+	n->held.sock = -1;
+	if (!rerr && st->fetched_err == -ESRCH && n->held.pidfd && !n->held.attempt) {
+		/* The pidfd was of an ended task of the same number: once more, afresh. */
+		fetched_drop(st);
+		if ((rerr = read_addr(st, n, &c, &req, 1)) == -EINPROGRESS)
+			return;
+	} else if (!rerr) {
+		c.addr_len = (socklen_t)req.data.args[2];
+	}
+	st->pol_now = n->pol ? n->pol : &st->pol;
+	dispatch_addr(st, n, &c, req.data.nr, rerr);
+	dispatched(st, c.slot);
+	if (evloop_watch(&st->ev, n->fd, EPOLLIN, notifier_ready, n))
+		log_warn("pid %d: its filter not watched again: its calls wait", n->pid);
+	twin_pool_refill(st);
+}
+
+/* The held read of @obj's call has answered (or its reader is lost). */
+static void held_ready(struct evloop *l, void *obj, int fd, uint32_t events)
+{
+	struct bp_notifier *n = obj;
+	struct bp_state *st = n->st;
+	int err =
+		reader_collect(fd, n->held.seq, n->held.pidfd, &n->held.c.addr,
+			       (size_t)n->held.req.data.args[2], &st->fetched_fd, &st->fetched_err);
+
+	(void)events;
+	if (err == -EINPROGRESS)
+		return;
+	evloop_timer_remove(l, &n->held.timer);
+	evloop_unwatch(l, fd);
+	if (err == -EPIPE) {
+		reader_close(fd);
+		err = -EAGAIN;
+	} else {
+		reader_keep(st, fd);
+	}
+	held_resume(st, n, err);
+}
+
+/* The held read of @t's call not back in BP_READ_TIMEOUT_MS: EFAULT, its reader abandoned. */
+static void held_expire(struct evloop *l, struct evloop_timer *t)
+{
+	struct bp_notifier *n = container_of(t, struct bp_notifier, held.timer);
+	struct bp_state *st = n->st;
+
+	evloop_timer_remove(l, t);
+	evloop_unwatch(l, n->held.sock);
+	st->reader_stuck = n->held.sock; /* notifier_stuck() takes it */
+	held_resume(st, n, -ETIMEDOUT);
 }
 
 /* A notification, recorded in the shared table until answered (inflight.c), and handled. */
@@ -210,9 +366,8 @@ static void handle(struct bp_state *st, struct bp_notifier *n, int fd,
 {
 	int slot = inflight_add(st, req);
 
-	dispatch(st, n, fd, req, slot);
-	if (!pending_holds(st, slot))
-		inflight_clear(st, slot);
+	if (!dispatch(st, n, fd, req, slot))
+		dispatched(st, slot);
 }
 
 /**
@@ -247,6 +402,8 @@ static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 		notifier_drop(st, n);
 		return;
 	}
+	if (n->held.sock >= 0)
+		return; /* an event fetched before it was paused: its call is held */
 	/* The kernel wants it zeroed. ENOENT: the caller was interrupted or ended since. */
 	memset(&req, 0, sizeof(req));
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
@@ -294,6 +451,9 @@ int notifier_add(struct bp_state *st, int fd, int pid, const char *what, struct 
 	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	n->fd = fd;
 	n->stuck_fd = -1;
+	n->held.sock = -1;
+	n->held.timer.fn = held_expire;
+	n->held.timer.expire_ms = -1;
 	n->pid = pid;
 	n->pol = pol;
 	n->st = st;
@@ -340,6 +500,14 @@ int notifier_watch_all(struct bp_state *st)
  */
 void notifier_free_all(struct bp_state *st)
 {
+	/* A held read's reader waited for too: the daemon's stop leaves none behind. */
+	for (struct bp_notifier *n = st->notifiers; n; n = n->next)
+		if (n->held.sock >= 0) {
+			evloop_unwatch(&st->ev, n->held.sock);
+			evloop_timer_remove(&st->ev, &n->held.timer);
+			reader_end(n->held.sock);
+			n->held.sock = -1;
+		}
 	while (st->notifiers)
 		notifier_drop(st, st->notifiers);
 }

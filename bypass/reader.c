@@ -31,13 +31,20 @@
  * process (forked from the supervisor: its credentials, its CAP_SYS_PTRACE, its sandbox; every
  * fd closed but its end of a socketpair) does the process_vm_readv() for it, and the
  * pidfd_getfd() (passing back a socket, closing anything else itself), one request at a time. The
- * loop sends the request and waits for the answer at most BP_READ_TIMEOUT_MS. Past that the reader
- * is abandoned: its socket is handed to the caller's listener (notify.c), the call is answered with
- * an error (EFAULT; never continued, as a twin whose copy was not had in time would run in the
- * host's netns), and the next request forks a new reader. The listener's further hooked calls are
- * answered unread, without a copy of their fd (connect() and bind() EFAULT, a fast open
- * EOPNOTSUPP), until that reader has returned and gone (its socket hangs up, or its late answer
- * arrives): a container holds at most one stuck reader, and only its own calls fail meanwhile.
+ * loop sends the request and looks for the answer BP_BUSY_POLL_US. A read (READER_READ) not
+ * answered by then is not waited for: the reader becomes the call's (reader_read()'s
+ * -EINPROGRESS), notify.c holds the call and watches the reader's socket, the next request of
+ * anyone takes or forks another reader (readers in flight: one a listener at most), and
+ * reader_collect() takes the answer; the reader is then the current one again, or a spare (at
+ * most BP_READERS_SPARE, taken before a fork: reader_keep()), or let go. A copy alone
+ * (READER_GETFD: a fast open, a twin's socket not had with its address) is still waited for in the
+ * loop, at most BP_READ_TIMEOUT_MS. Past that the reader is abandoned: its socket is handed to the
+ * caller's listener (notify.c), the call is answered with an error (EFAULT; never continued, as a
+ * twin whose copy was not had in time would run in the host's netns), and the next request forks a
+ * new reader. The listener's further hooked calls are answered unread, without a copy of their fd
+ * (connect() and bind() EFAULT, a fast open EOPNOTSUPP), until that reader has returned and gone
+ * (its socket hangs up, or its late answer arrives): a container holds at most one stuck reader,
+ * and only its own calls fail meanwhile.
  *
  * A reader stuck is a process apart: it holds no listener fd, no pid file, no lock, nothing
  * of the supervisor's but its socket. kill -9 of the supervisor ends the supervisor at once,
@@ -47,10 +54,9 @@
  * SIGCHLD is ignored.
  *
  * What it costs: a connect() or bind() is one round to the reader (its address and its
- * socket's copy together), a fast open one (the copy); the answer is looked for
- * BP_BUSY_POLL_US before the loop sleeps on it. On the project's loaded 2-core VM a hooked
- * UDP connect() continued inside took about 70-100 us against 40-45 us before (a rough loop
- * of 2000, not make bench).
+ * socket's copy together), a fast open one (the copy). On the project's loaded 2-core VM a
+ * hooked UDP connect() continued inside took about 70-100 us against 40-45 us before (a rough
+ * loop of 2000, not make bench).
  */
 
 enum reader_op {
@@ -260,14 +266,18 @@ static int reader_give_up(struct bp_state *st)
 
 /*
  * Request @q of the reader (@pass passed along, if not -1), and its answer in @r (a fd in
- * *@ret_fd, or -1), waited for at most BP_READ_TIMEOUT_MS.
+ * *@ret_fd, or -1), waited for at most BP_READ_TIMEOUT_MS. With @ret_sock, an answer not there
+ * within BP_BUSY_POLL_US is not waited for: the reader is the caller's, in *@ret_sock (the
+ * request's number in *@ret_seq), for reader_collect(), and -EINPROGRESS returned.
  */
 static int reader_call(struct bp_state *st, struct reader_req *q, int pass, struct reader_rep *r,
-		       int *ret_fd)
+		       int *ret_fd, int *ret_sock, uint32_t *ret_seq)
 {
 	int64_t deadline;
 
 	*ret_fd = -1;
+	if (st->reader_fd < 0 && st->n_reader_spare > 0)
+		st->reader_fd = st->reader_spare[--st->n_reader_spare];
 	if (st->reader_fd < 0 && reader_start(st))
 		return -EAGAIN; /* no process or fd for a reader: the user's limits */
 	q->seq = ++st->reader_seq;
@@ -284,6 +294,13 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 			return 0;
 		if (n >= 0 || errno != EAGAIN)
 			return reader_lost(st, ret_fd);
+	}
+	if (ret_sock) {
+		/* Off the loop: the next request, of whoever, gets another reader. */
+		*ret_sock = st->reader_fd;
+		*ret_seq = q->seq;
+		st->reader_fd = -1;
+		return -EINPROGRESS;
 	}
 	deadline = mono_ms() + BP_READ_TIMEOUT_MS;
 	for (;;) {
@@ -306,6 +323,27 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 	}
 }
 
+/* A READER_READ's answer @r: the bytes in @buf, the copy (if @pidfd was passed) in *@ret_fd. */
+static int read_answer(struct reader_rep *r, bool pidfd, void *buf, size_t len, int *ret_fd,
+		       int *ret_fd_err)
+{
+	if (!r->fd_err && *ret_fd < 0)
+		r->fd_err = -EIO;
+	if (r->fd_err && *ret_fd >= 0) {
+		close(*ret_fd);
+		*ret_fd = -1;
+	}
+	*ret_fd_err = pidfd ? r->fd_err : -ECANCELED;
+	if (r->err) {
+		if (*ret_fd >= 0)
+			close(*ret_fd);
+		*ret_fd = -1;
+		return r->err;
+	}
+	memcpy(buf, r->data, len);
+	return 0;
+}
+
 /**
  * reader_read() - Copy @len bytes at @addr in thread @pid's memory, off the loop; and with
  * them, in the same round, a copy of the caller's socket (as reader_getfd())
@@ -319,12 +357,17 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
  * @ret_fd:	ours, the same open file (a socket), or -1
  * @ret_fd_err:	0 with a copy, or why none (-ECANCELED: none tried)
  *
+ * @ret_sock:	NULL: the answer waited for; else an answer not had at once is left to come
+ *		(-EINPROGRESS): the reader's socket, the call's now, for reader_collect()
+ * @ret_seq:	... and its request's number
+ *
  * Return: 0 on success; -EFAULT if the memory is unreadable (or the caller gone); -ETIMEDOUT
  *	   if the read did not return in BP_READ_TIMEOUT_MS (the reader, still reading, is left
- *	   in st->reader_stuck for the call's listener); -EAGAIN if no reader could be had
+ *	   in st->reader_stuck for the call's listener); -EINPROGRESS (with @ret_sock) if it
+ *	   did not return at once; -EAGAIN if no reader could be had
  */
 int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len, int pidfd,
-		int fd, int *ret_fd, int *ret_fd_err)
+		int fd, int *ret_fd, int *ret_fd_err, int *ret_sock, uint32_t *ret_seq)
 {
 	struct reader_req q = {
 		.op = READER_READ, .pid = pid, .fd = fd, .addr = addr, .len = (uint32_t)len
@@ -336,23 +379,56 @@ int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t l
 	*ret_fd_err = -ECANCELED;
 	if (len > sizeof(r.data))
 		return -EINVAL;
-	if ((err = reader_call(st, &q, pidfd, &r, ret_fd)))
+	if ((err = reader_call(st, &q, pidfd, &r, ret_fd, ret_sock, ret_seq)))
 		return err;
-	if (!r.fd_err && *ret_fd < 0)
-		r.fd_err = -EIO;
-	if (r.fd_err && *ret_fd >= 0) {
-		close(*ret_fd);
-		*ret_fd = -1;
-	}
-	*ret_fd_err = pidfd < 0 ? -ECANCELED : r.fd_err;
-	if (r.err) {
+	return read_answer(&r, pidfd >= 0, buf, len, ret_fd, ret_fd_err);
+}
+
+/**
+ * reader_collect() - The answer of a read reader_read() left to come, once its socket is
+ * readable
+ * @sock:	the reader's socket
+ * @seq:	the request's number
+ * @pidfd:	whether a copy was asked for
+ * @buf, @len, @ret_fd, @ret_fd_err: as reader_read()'s
+ *
+ * Return: -EINPROGRESS if nothing is there yet (@sock still the caller's); -EPIPE if the
+ *	   reader is lost (dead, or out of step: @sock to be let go with reader_close());
+ *	   else the read's outcome as reader_read()'s, @sock for reader_keep()
+ */
+int reader_collect(int sock, uint32_t seq, bool pidfd, void *buf, size_t len, int *ret_fd,
+		   int *ret_fd_err)
+{
+	struct reader_rep r;
+	ssize_t n = recv_with_fd(sock, &r, sizeof(r), ret_fd, MSG_DONTWAIT);
+
+	*ret_fd_err = -ECANCELED;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EINPROGRESS;
+	if (n != sizeof(r) || r.seq != seq) {
 		if (*ret_fd >= 0)
-			close(*ret_fd);
+			sock_release(*ret_fd);
 		*ret_fd = -1;
-		return r.err;
+		return -EPIPE;
 	}
-	memcpy(buf, r.data, len);
-	return 0;
+	return read_answer(&r, pidfd, buf, len, ret_fd, ret_fd_err);
+}
+
+/**
+ * reader_keep() - A reader whose held read has answered: the current one again, or a spare
+ * (up to BP_READERS_SPARE: a caller whose reads are all held, each just past the busy-poll,
+ * would otherwise cost a fork a call), or let go (it ends)
+ * @st:		the daemon
+ * @sock:	its socket, unwatched
+ */
+void reader_keep(struct bp_state *st, int sock)
+{
+	if (st->reader_fd < 0)
+		st->reader_fd = sock;
+	else if (st->n_reader_spare < BP_READERS_SPARE)
+		st->reader_spare[st->n_reader_spare++] = sock;
+	else
+		reader_close(sock);
 }
 
 /**
@@ -374,7 +450,7 @@ int reader_getfd(struct bp_state *st, int pidfd, int fd, int *ret_fd)
 	struct reader_rep r;
 	int err;
 
-	if ((err = reader_call(st, &q, pidfd, &r, ret_fd)))
+	if ((err = reader_call(st, &q, pidfd, &r, ret_fd, NULL, NULL)))
 		return err;
 	if (r.err || *ret_fd < 0) {
 		if (*ret_fd >= 0)
@@ -401,22 +477,36 @@ int reader_abandon(struct bp_state *st)
 }
 
 /**
- * reader_stop() - At the daemon's end: the reader told so, and waited for (at most
- * BP_READ_TIMEOUT_MS: a stuck one is left to end when its read returns), so that whoever
- * stops the daemon finds no reader of it left
- * @st:		the daemon
+ * reader_end() - At the daemon's end: a reader told so (its socket shut down) and waited for,
+ * at most BP_READ_TIMEOUT_MS (a stuck one is left to end when its read returns), then let go
+ * @sock:	its socket; -1 is nothing
  */
-void reader_stop(struct bp_state *st)
+void reader_end(int sock)
 {
-	if (st->reader_fd >= 0 && !shutdown(st->reader_fd, SHUT_WR)) {
-		struct pollfd p = { .fd = st->reader_fd, .events = POLLIN };
+	if (sock >= 0 && !shutdown(sock, SHUT_WR)) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
 		char c;
 
 		/* Its end, closed at its exit: the hang-up, or EOF. */
 		while (poll(&p, 1, BP_READ_TIMEOUT_MS) == 1 &&
-		       recv(st->reader_fd, &c, sizeof(c), MSG_DONTWAIT) > 0)
+		       recv(sock, &c, sizeof(c), MSG_DONTWAIT) > 0)
 			;
 	}
+	if (sock >= 0)
+		close(sock);
+}
+
+/**
+ * reader_stop() - At the daemon's end: its readers, the current one and the spares, ended
+ * (reader_end()), so that whoever stops the daemon finds no reader of it left
+ * @st:		the daemon
+ */
+void reader_stop(struct bp_state *st)
+{
+	reader_end(st->reader_fd);
+	st->reader_fd = -1;
+	while (st->n_reader_spare > 0)
+		reader_end(st->reader_spare[--st->n_reader_spare]);
 	reader_free(st);
 }
 
@@ -433,4 +523,6 @@ void reader_free(struct bp_state *st)
 	if (st->reader_stuck >= 0)
 		close(st->reader_stuck);
 	st->reader_fd = st->reader_stuck = -1;
+	while (st->n_reader_spare > 0)
+		close(st->reader_spare[--st->n_reader_spare]);
 }

@@ -126,3 +126,49 @@ test_bypass_a_connect_on_a_fuse_file_fd_hangs_no_other_command() {
 		"the connect() on the FUSE file's fd (its copy's close() waits in the reader)"
 	kill "$STUCK_PID" 2>/dev/null || true
 }
+
+# The fifth outside attack: sockaddrs on pages its own FUSE server answers in 200 ms, under
+# BP_READ_TIMEOUT_MS (never abandoned, never refused). The supervisor waited for each read in
+# its loop, and every other command's hooked call waited behind it. Now a read not answered at
+# once is held off the loop: another command's connect() is served while a slow read is under
+# way. Said by order, not by time: some connect() of the other command began after a READ came
+# to the FUSE server and ended before that READ was answered (CLOCK_MONOTONIC, one clock for
+# all). A supervisor that waits in its loop for the read cannot serve anything in between.
+test_bypass_a_slow_read_of_one_command_does_not_hold_another_commands_connect() {
+	setup_fuse_bypass "slow 200"
+	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" slowconnect "$FUSE_FILE" 40 \
+		>"$TEST_WORK/slow.out" 2>&1 &
+	SLOW_PID=$!
+	wait_until 10 "grep -q READ '$TEST_WORK/fuse.log'"
+	run timeout 20 runuser -u "$OWNER" -- env -i PATH=/usr/bin:/bin \
+		XDG_RUNTIME_DIR="/run/user/$(id -u "$OWNER")" ROOTLET_STATE_DIR="$OWNER_STATE" \
+		"$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" times 10.0.2.3 20
+	assert_eq "$RC" 0 "the other command's connect()s"
+	assert_eq "$(grep -vc ' ok$' <<<"$OUT")" 0 "the other command's connect()s all ok"
+	wait "$SLOW_PID" 2>/dev/null || true
+	assert_match "$(cat "$TEST_WORK/slow.out")" "connect: ok" \
+		"the slow command's connect()s, read in 200 ms, are served"
+	inside=$(awk 'FNR == NR { if ($1 == "READ") r = $2; else if ($1 == "ANSWERED") { rs[n] = r; as[n++] = $2 } next }
+		$1 == "CONNECT" { for (i = 0; i < n; i++) if (rs[i] < $2 && $3 < as[i]) { c++; break } }
+		END { print c + 0 }' "$TEST_WORK/fuse.log" - <<<"$OUT")
+	assert_match "$inside" '^[1-9]' \
+		"connect()s of the other command served while a slow READ was unanswered"
+}
+
+# A call held for its read stays in the shared table: the supervisor killed -9 while it is
+# held, its standby takes over and handles it again. Every connect() of the slow command is
+# served, none lost with the supervisor that held it.
+test_bypass_a_call_held_for_its_read_is_replayed_by_the_standby_when_the_supervisor_is_killed() {
+	setup_fuse_bypass "slow 200"
+	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" slowconnect "$FUSE_FILE" 6 \
+		>"$TEST_WORK/slow.out" 2>&1 &
+	SLOW_PID=$!
+	bpid=$(pid_of_bypass bypass.pid)
+	spid=$(pid_of_bypass bypass-standby.pid)
+	wait_until 10 "[ \$(grep -c READ '$TEST_WORK/fuse.log') -ge 2 ]"
+	kill -9 "$bpid"
+	wait_until 10 "[ \"\$(cut -d' ' -f1 '$OWNER_STATE/n1/bypass.pid')\" = $spid ]"
+	wait_until 20 "! kill -0 $SLOW_PID 2>/dev/null"
+	assert_eq "$(sort "$TEST_WORK/slow.out" | uniq -c | sed 's/^ *//')" "6 connect: ok" \
+		"the slow command's connect()s, one held when its supervisor was killed"
+}

@@ -2,10 +2,17 @@
  * A FUSE file whose pages are never read, and a connect() whose sockaddr is one of them: what
  * the bypass supervisor must read without hanging (the fourth outside attack on issue 24).
  *
- *   fusehang serve MOUNTPOINT [flush]
+ *   fusehang serve MOUNTPOINT [flush | slow MS]
  *				(root) mount a one-file FUSE filesystem there (allow_other),
  *				print "mounted", then answer everything but READ (and FLUSH, with
- *				"flush": every close() of the file waits), forever
+ *				"flush": every close() of the file waits), forever. With "slow MS":
+ *				every READ answered after MS ms, each page beginning with the
+ *				sockaddr 10.0.2.3 port 53, and "READ <us>" and "ANSWERED <us>"
+ *				logged (CLOCK_MONOTONIC) as each comes and is answered
+ *   fusehang slowconnect FILE N	N connect()s of UDP sockets, each one's sockaddr on a page
+ *				of FILE not read before; each answer printed
+ *   fusehang times ADDR N	N connect()s to ADDR port 53, sockaddr in ordinary memory,
+ *				PAUSE_US apart, each printed "CONNECT <start us> <end us> <answer>"
  *   fusehang fdconnect FILE ADDR	connect() FILE's fd (no socket) to ADDR port 53: what the
  *				supervisor takes a copy of, and closes
  *   fusehang connect FILE [ADDR GO]
@@ -31,20 +38,24 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#define FILE_SIZE 4096
-#define FILE_INO  2
-#define PORT	  53
-#define RETRY_MAX 100	 /* connect()s after GO ... */
-#define RETRY_US  100000 /* ... this far apart */
-#define GO_MAX	  300	 /* GO looked for this many times, RETRY_US apart, before giving up */
+#define FILE_SIZE  4096
+#define FILE_PAGES 1024 /* the file's length, in FILE_SIZE pages: slowconnect's at most */
+#define PAUSE_US   20000
+#define REPLY_MAX  65536
+#define FILE_INO   2
+#define PORT	   53
+#define RETRY_MAX  100	  /* connect()s after GO ... */
+#define RETRY_US   100000 /* ... this far apart */
+#define GO_MAX	   300	  /* GO looked for this many times, RETRY_US apart, before giving up */
 
 static int dev = -1;
 
 static void reply(uint64_t unique, int error, const void *data, size_t len)
 {
-	char buf[sizeof(struct fuse_out_header) + 256];
+	static char buf[sizeof(struct fuse_out_header) + REPLY_MAX];
 	struct fuse_out_header *h = (void *)buf;
 
 	if (len > sizeof(buf) - sizeof(*h))
@@ -64,12 +75,37 @@ static void fill_attr(struct fuse_attr *a, uint64_t ino)
 	a->ino = ino;
 	a->mode = ino == FUSE_ROOT_ID ? (S_IFDIR | 0755) : (S_IFREG | 0644);
 	a->nlink = 1;
-	a->size = ino == FUSE_ROOT_ID ? 0 : FILE_SIZE;
-	a->blocks = 8;
+	a->size = ino == FUSE_ROOT_ID ? 0 : (uint64_t)FILE_SIZE * FILE_PAGES;
+	a->blocks = (uint64_t)FILE_SIZE * FILE_PAGES / 512;
 	a->blksize = FILE_SIZE;
 }
 
-static int serve(const char *mnt, bool hang_flush)
+static long long now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+/* A READ of @size bytes, answered after @delay_ms: a sockaddr at the start of every page. */
+static void slow_read(uint64_t unique, uint32_t size, int delay_ms)
+{
+	static char data[REPLY_MAX];
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(PORT) };
+	size_t len = size < sizeof(data) ? size : sizeof(data);
+
+	fprintf(stderr, "READ %lld\n", now_us());
+	inet_pton(AF_INET, "10.0.2.3", &sin.sin_addr);
+	memset(data, 0, sizeof(data));
+	for (size_t off = 0; off + sizeof(sin) <= len; off += FILE_SIZE)
+		memcpy(data + off, &sin, sizeof(sin));
+	usleep((useconds_t)delay_ms * 1000);
+	reply(unique, 0, data, len);
+	fprintf(stderr, "ANSWERED %lld\n", now_us());
+}
+
+static int serve(const char *mnt, bool hang_flush, int slow_ms)
 {
 	static char buf[FUSE_MIN_READ_BUFFER * 2];
 	char opts[128];
@@ -127,6 +163,11 @@ static int serve(const char *mnt, bool hang_flush)
 			break;
 		}
 		case FUSE_READ:
+			if (slow_ms > 0) {
+				slow_read(in->unique, ((struct fuse_read_in *)(in + 1))->size,
+					  slow_ms);
+				break;
+			}
 			/* Read, never answered: whoever faults the page waits, uninterruptible. */
 			fprintf(stderr, "fusehang: READ from pid %u, never answered\n", in->pid);
 			break;
@@ -183,8 +224,40 @@ int main(int argc, char **argv)
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(PORT) };
 
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "serve"))
-		return serve(argv[2], argc == 4 && !strcmp(argv[3], "flush"));
+		return serve(argv[2], argc == 4 && !strcmp(argv[3], "flush"), 0);
+	if (argc == 5 && !strcmp(argv[1], "serve") && !strcmp(argv[3], "slow"))
+		return serve(argv[2], false, atoi(argv[4]));
+	setvbuf(stderr, NULL, _IOLBF, 0);
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 4 && !strcmp(argv[1], "slowconnect")) {
+		int f = open(argv[2], O_RDONLY | O_CLOEXEC), n = atoi(argv[3]);
+		char *p;
+
+		if (f < 0 || n < 1 || n > FILE_PAGES) {
+			fprintf(stderr, "fusehang: slowconnect: %s\n",
+				f < 0 ? strerror(errno) : "N");
+			return 1;
+		}
+		p = mmap(NULL, (size_t)FILE_SIZE * FILE_PAGES, PROT_READ, MAP_SHARED, f, 0);
+		if (p == MAP_FAILED) {
+			perror("fusehang: mmap");
+			return 1;
+		}
+		for (int i = 0; i < n; i++)
+			try_connect((const struct sockaddr *)(p + (size_t)i * FILE_SIZE), true);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "times") &&
+	    inet_pton(AF_INET, argv[2], &sin.sin_addr) == 1) {
+		for (int i = 0; i < atoi(argv[3]); i++) {
+			long long t0 = now_us();
+			int err = try_connect((struct sockaddr *)&sin, false);
+
+			printf("CONNECT %lld %lld %s\n", t0, now_us(), err ? strerror(err) : "ok");
+			usleep(PAUSE_US);
+		}
+		return 0;
+	}
 	if ((argc == 3 || argc == 5) && !strcmp(argv[1], "connect")) {
 		int f = open(argv[2], O_RDONLY | O_CLOEXEC);
 		void *p;
@@ -220,7 +293,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "name") &&
 	    inet_pton(AF_INET, argv[2], &sin.sin_addr) == 1)
 		return try_connect((struct sockaddr *)&sin, true) ? 1 : 0;
-	fprintf(stderr, "usage: fusehang serve MOUNTPOINT [flush] | connect FILE [ADDR GO] | "
-			"fdconnect FILE ADDR | name ADDR\n");
+	fprintf(stderr,
+		"usage: fusehang serve MOUNTPOINT [flush | slow MS] | connect FILE [ADDR GO] | "
+		"fdconnect FILE ADDR | name ADDR | slowconnect FILE N | times ADDR N\n");
 	return 2;
 }
