@@ -663,7 +663,7 @@ test_frames_to_the_slirp_networks_own_and_broadcast_addresses_go_nowhere() {
 	cat >"$TEST_WORK/edge.sh" <<-'SH'
 		slirp=$1 net=$2 w=$3
 		trap 'kill $(jobs -p) 2>/dev/null' EXIT
-		exec >"$w/edge.log" 2>&1
+		exec 3>&2 >"$w/edge.log" 2>&1
 		ip link set lo up
 		ip addr add 10.0.2.255/32 dev lo
 		ip addr add 10.0.2.0/32 dev lo
@@ -677,12 +677,17 @@ test_frames_to_the_slirp_networks_own_and_broadcast_addresses_go_nowhere() {
 		    open(sys.argv[1], "a").write("udp from %s\n" % peer[0])' "$w/reached" "$w/udp.ready" &
 		unshare -n sleep 60 &
 		guest=/proc/$!/ns/net
+		# until unshare has run, that path is still this netns: slirp would put tap0 here
+		while [ "$(readlink "$guest")" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.01; done
 		"$slirp" -c --enable-ipv6 --netns-type=path "$guest" tap0 >"$w/edge-slirp.out" 2>&1 &
-		for i in $(seq 50); do
+		# CI's two cores may be busy with the rest of the suite: wait long, and say so if not ready
+		ready=
+		for i in $(seq 300); do
 			[ -e "$w/tcp.ready" ] && [ -e "$w/udp.ready" ] &&
-				nsenter --net="$guest" ip -4 addr show tap0 | grep -q 10.0.2.100 && break
+				nsenter --net="$guest" ip -4 addr show tap0 | grep -q 10.0.2.100 && ready=1 && break
 			sleep 0.1
 		done
+		[ -n "$ready" ] || { echo "listeners or rootlet-slirp not ready after 30 s: $(cat "$w/edge-slirp.out")" >&3; exit 1; }
 		for dst in 10.0.2.255 10.0.2.0; do
 			nsenter --net="$guest" python3 "$net" raw-syn "$dst" 7777 --count 2
 			nsenter --net="$guest" python3 "$net" raw-frag "$dst" 7778 --size 16
@@ -691,6 +696,11 @@ test_frames_to_the_slirp_networks_own_and_broadcast_addresses_go_nowhere() {
 		done
 		# the same to the gateway: the tools and the path work
 		nsenter --net="$guest" python3 "$net" raw-frag 10.0.2.2 7778 --size 16
+		# the frames before it took the same path: once it is heard, a second more lets any late one land
+		for i in $(seq 150); do
+			grep -q . "$w/reached" 2>/dev/null && break
+			sleep 0.1
+		done
 		sleep 1
 	SH
 	ok unshare -rn bash "$TEST_WORK/edge.sh" "$SLIRP" "$TOP/tests/integration/tools/net.py" "$TEST_WORK"
