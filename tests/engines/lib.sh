@@ -77,9 +77,11 @@ echo_server() {
 	echo "python3 $TOP/tests/integration/tools/net.py serve-echo $1 :: $2"
 }
 
-# reaches PROTO ADDR PORT: a message echoes back through the forward within 10 s.
+# reaches PROTO ADDR PORT: a message echoes back through the forward within 30 s.
+# Long, because a container's servers start slowly when CI's two cores are busy (65 python
+# servers took more than 10 s once); one that never answers still fails, only later.
 reaches() {
-	wait_until 10 "$NET echo-client $1 $2 $3 hello-$3 --timeout 1"
+	wait_until 30 "$NET echo-client $1 $2 $3 hello-$3 --timeout 1"
 }
 
 # refused_at PROTO ADDR PORT: nothing echoes back.
