@@ -1,6 +1,9 @@
 /* rootlet-dns's other names: forwarded to the upstream resolver (slirp's), its answers back. */
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
@@ -26,8 +29,14 @@
  * at once: a flood makes the helper hold no more, and its senders learn so. One source address
  * (one container; ports are its to choose) may hold at most DNS_PENDING_PER_SOURCE of them:
  * past that it alone gets SERVFAIL, and the others' queries still find slots free. A slot is freed
- * with its socket closed when its answer comes, when the socket reports an error (the
- * resolver's port closed: SERVFAIL), or when its time is up (the client has retried by then).
+ * with its socket closed when its answer comes, when the resolver itself says its port is
+ * closed (SERVFAIL), or when its time is up (the client has retried by then).
+ *
+ * An ICMP error is believed only from the resolver's own address. The kernel hands a connected
+ * socket any ICMP error that quotes its datagram, whoever sent it: a container of the network,
+ * sweeping the ephemeral ports with port-unreachables under its own address, turned other
+ * containers' pending queries into SERVFAIL (an outside attack). So each socket takes its
+ * errors with their sender (IP_RECVERR, the offender), and the others are dropped unheeded.
  */
 
 #define DNS_FLAG_QR	 0x8000
@@ -99,7 +108,8 @@ static int send_upstream(struct dns_daemon *d, struct dns_pending *p, const uint
 		return -errno; /* EMFILE: the fd limit is below DNS_PENDING_MAX's needs */
 	memcpy(msg, q, len);
 	ns_put16(id, msg);
-	if (connect(fd, (const struct sockaddr *)&d->upstream, sizeof(d->upstream)) < 0 ||
+	if (setsockopt(fd, IPPROTO_IP, IP_RECVERR, &(int){ 1 }, sizeof(int)) < 0 ||
+	    connect(fd, (const struct sockaddr *)&d->upstream, sizeof(d->upstream)) < 0 ||
 	    send(fd, msg, len, MSG_DONTWAIT) < 0) {
 		err = -errno; /* no route yet to slirp's tap: SERVFAIL, the client asks again */
 		close(fd);
@@ -157,6 +167,42 @@ void forward_query(struct dns_daemon *d, const uint8_t *q, size_t len,
 		evloop_timer_arm(&d->ev, &d->expiry, p->expire_ms);
 }
 
+/*
+ * Whether an ICMP error queued on @fd came from the upstream resolver's address; every error
+ * queued is read (epoll says EPOLLERR while one is left).
+ */
+static bool from_upstream(struct dns_daemon *d, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in))];
+		struct cmsghdr align;
+	} ctl;
+	bool theirs = false;
+
+	for (;;) {
+		struct msghdr mh = { .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+		struct sock_extended_err *ee;
+		struct sockaddr_in who;
+		struct cmsghdr *c;
+
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return theirs;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_RECVERR)
+				continue;
+			ee = (struct sock_extended_err *)CMSG_DATA(c);
+			memcpy(&who, SO_EE_OFFENDER(ee), sizeof(who));
+			if (ee->ee_origin == SO_EE_ORIGIN_ICMP && who.sin_family == AF_INET &&
+			    who.sin_addr.s_addr == d->upstream.sin_addr.s_addr)
+				theirs = true;
+			else
+				log_debug(d->cfg->debug,
+					  "upstream: an ICMP error from %s, not the resolver: ignored",
+					  inet_ntoa(who.sin_addr));
+		}
+	}
+}
+
 /**
  * answered() - A datagram on a query's socket: passed on if it answers that query
  * @l:		the loop
@@ -195,9 +241,10 @@ static void answered(struct evloop *l, void *obj, int fd, uint32_t events)
 		slot_free(d, p);
 		return;
 	}
-	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-		/* An ICMP error for our socket (ECONNREFUSED: nothing on the resolver's port). */
-		log_debug(d->cfg->debug, "upstream: %s: SERVFAIL", strerror(errno));
+	/* Every error queued is read, the resolver's or not: else EPOLLERR would call again. */
+	if (from_upstream(d, fd)) {
+		/* The resolver's own ICMP error (ECONNREFUSED: nothing on its port). */
+		log_debug(d->cfg->debug, "upstream: the resolver's port is closed: SERVFAIL");
 		servfail(d, p);
 		slot_free(d, p);
 	}

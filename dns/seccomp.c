@@ -15,6 +15,8 @@ static const int allowed[] = {
 	/* forward.c: a socket per forwarded query (socket() below), connected to the upstream
 	 * (a random port); its random ID from getrandom (in SECCOMP_ALLOW_LIBC) */
 	SCMP_SYS(connect),
+	/* forward.c: IP_RECVERR on each, to know who sent an ICMP error */
+	SCMP_SYS(setsockopt),
 	/* the hosts file, re-read through the entry's fd when inotify says it changed */
 	SCMP_SYS(openat), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 	/* libc (libresolv parses in memory only) */

@@ -148,3 +148,19 @@ test_dns_upstream_port_closed_gives_servfail_at_once() {
 	assert_eq "$OUT" "SERVFAIL"$'\n'"extra 0" "the answer"
 	assert_eq "$(dns_fds)" "$base" "fds after"
 }
+
+# A container of the network swept the ephemeral ports with ICMP port-unreachables quoting
+# rootlet-dns's queries to the resolver, under its own address, and turned the other
+# containers' pending queries into SERVFAIL (an outside attack): the kernel hands a connected
+# socket any such error. Only the resolver's own is believed; the query waits for its answer.
+test_dns_an_icmp_error_from_anyone_but_the_resolver_leaves_the_query_waiting() {
+	local port
+	dns_start
+	bg asker in_d $DNSUP ask late.example $DNS_LISTEN --timeout 8
+	wait_until 5 "grep -q ' late.example\$' '$TEST_WORK/up.log'"
+	port=$(awk '$3 == "late.example" { print $2 }' "$TEST_WORK/up.log")
+	# from the listening address, as a container's own; quoting each source the socket may have
+	ok in_d $DNSUP icmp-unreach $DNS_UPSTREAM 53 "$port" 127.0.0.1 $DNS_LISTEN --from $DNS_LISTEN
+	wait_until 10 "grep -q '^extra' '$TEST_WORK/asker.out'"
+	assert_eq "$(cat "$TEST_WORK/asker.out")" "NOERROR 192.0.2.100"$'\n'"extra 0" "the answer"
+}

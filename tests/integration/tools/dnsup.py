@@ -2,12 +2,15 @@
 """rootlet-dns's upstream and its clients, for the tests of what it forwards.
 
 upstream: a resolver on ADDR:53 that logs every query it gets ("ID PORT NAME") and answers by
-the query's name: "hold*" never; "CASE.spoof.*" first a forged answer of that CASE (a wrong ID,
-question or source) carrying 192.0.2.<CASE's number>, then the right one; anything else the
-right one, 192.0.2.100 (A), at once.
+the query's name: "hold*" never; "late*" the right one after LATE_SECONDS; "CASE.spoof.*"
+first a forged answer of that CASE (a wrong ID, question or source) carrying
+192.0.2.<CASE's number>, then the right one; anything else the right one, 192.0.2.100 (A), at
+once.
 
 ask, sequential, burst: clients of rootlet-dns (their own IDs, checked on every answer).
 randomness: what the log says of the IDs and source ports rootlet-dns used.
+icmp-unreach: ICMP port-unreachables quoting a UDP datagram, sent from an address of our
+choosing, as a container forging them would.
 """
 import argparse
 import collections
@@ -17,9 +20,13 @@ import select
 import socket
 import struct
 import sys
+import threading
 import time
 
 RIGHT = "192.0.2.100"
+LATE_SECONDS = 2.0
+ICMP_UNREACH, ICMP_PORT_UNREACH = 3, 3
+UDP_HLEN = 8
 T_A, T_AAAA, T_TXT, C_IN, C_CH = 1, 28, 16, 1, 3
 RCODES = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}
 # The forged answers, each answered with its own address (192.0.2.N) so a leak says which.
@@ -94,6 +101,10 @@ def upstream(args):
         log.write("%d %d %s\n" % (ident, peer[1], name))
         labels = name.lower().split(".")
         if labels[0].startswith("hold"):
+            continue
+        if labels[0].startswith("late"):
+            threading.Timer(LATE_SECONDS, main.sendto,
+                            (answer(ident, name, qtype, qclass, RIGHT), peer)).start()
             continue
         if len(labels) > 1 and labels[1] == "spoof" and labels[0] in SPOOFS:
             msg, via = forge(labels[0], ident, name, qtype, qclass)
@@ -217,6 +228,33 @@ def randomness(args):
     return 0
 
 
+def checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def icmp_unreach(args):
+    """For each quoted source address: a port-unreachable to it, quoting a datagram from it
+    (port --sport) to DST:DPORT, sent from --from."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.bind((args.source, 0))
+    for src in args.quoted_src:
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + UDP_HLEN + 20, 0, 0, 64,
+                         socket.IPPROTO_UDP, 0, socket.inet_aton(src),
+                         socket.inet_aton(args.dst))
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        quoted = ip + struct.pack("!HHHH", args.sport, args.dport, UDP_HLEN + 20, 0)
+        head = struct.pack("!BBHI", ICMP_UNREACH, ICMP_PORT_UNREACH, 0, 0)
+        msg = head + quoted
+        msg = msg[:2] + struct.pack("!H", checksum(msg)) + msg[4:]
+        s.sendto(msg, (src, 0))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(required=True)
@@ -248,6 +286,13 @@ def main():
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--source")
     p.set_defaults(fn=burst)
+    p = sub.add_parser("icmp-unreach")
+    p.add_argument("dst")
+    p.add_argument("dport", type=int)
+    p.add_argument("sport", type=int)
+    p.add_argument("quoted_src", nargs="+")
+    p.add_argument("--from", dest="source", required=True)
+    p.set_defaults(fn=icmp_unreach)
     p = sub.add_parser("randomness")
     p.add_argument("log")
     p.set_defaults(fn=randomness)
