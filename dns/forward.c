@@ -197,7 +197,8 @@ static bool from_upstream(struct dns_daemon *d, int fd)
 				theirs = true;
 			else
 				log_debug(d->cfg->debug,
-					  "upstream: an ICMP error from %s, not the resolver: ignored",
+					  "upstream: an ICMP error from %s, not the resolver: "
+					  "ignored",
 					  inet_ntoa(who.sin_addr));
 		}
 	}
