@@ -34,6 +34,8 @@
  *     ... meta l4proto ipv6-icmp icmpv6 type { nd-router-advert, nd-redirect } drop
  *     ... meta l4proto ipv6-icmp icmpv6 type nd-neighbor-advert
  *         @th,64,128 != LL @th,64,128 != IP6 drop
+ *     ... ip6 saddr :: meta l4proto ipv6-icmp icmpv6 type nd-neighbor-solicit
+ *         @th,64,128 != LL @th,64,128 != IP6 drop
  *     ... ip6 saddr { IP6, LL, :: } accept
  *     drop } }
  * one accept per address of each attachment, pending ones too (a port gets its rules before
@@ -41,7 +43,8 @@
  * types, VLAN tags). The MAC is in every rule: a frame under another container's MAC would
  * teach the bridge that MAC on this port, and its frames would come here. RAs and Redirects
  * are the gateway's to send; an NA says where its target is, so a container's NA names its own
- * addresses only. LL is the container's link-local address, the EUI-64 one of its MAC (a
+ * addresses only; an NS from :: (duplicate address detection) makes a container coming up give
+ * its target up, so it too names the sender's own addresses only. LL is the container's link-local address, the EUI-64 one of its MAC (a
  * container that gives itself another is not heard on IPv6 from it). Frames the infra
  * itself sends pass the bridge's output hook, not this one. The table is written whole from
  * the record in one transaction (deleted and made again), at every alloc and dealloc and when
@@ -57,12 +60,12 @@
 #define ARP_SHA_OFFSET	  8    /* the sender's MAC in an Ethernet/IPv4 ARP packet */
 #define ARP_SPA_OFFSET	  14   /* the sender's IPv4 address in an Ethernet/IPv4 ARP packet */
 #define ICMP6_TYPE_OFFSET 0    /* in the ICMPv6 header */
-#define NA_TARGET_OFFSET  8    /* a Neighbor Advertisement's target address */
+#define ND_TARGET_OFFSET  8    /* a Neighbor Solicitation's or Advertisement's target */
 #define IP6_SADDR_OFFSET  8    /* in the IPv6 header */
 #define EUI64_UL_BIT	  0x02 /* the universal/local bit, inverted in a modified EUI-64 */
 #define GUARD_RULES_FIXED 1    /* the last drop */
 #define GUARD_RULES_PER4  2    /* ip, arp */
-#define GUARD_RULES_PER6  6    /* RA, redirect, NA drops; its address, link-local, :: (DAD) */
+#define GUARD_RULES_PER6  7    /* RA, redirect, NA, DAD drops; its address, link-local, :: */
 #define GUARD_MSGS_FIXED  6    /* begin, table made, deleted, made, chain, end */
 #define GUARD_MSG_BYTES	  2048 /* bounds one rule's message: 16 expressions of <= 16 bytes' data */
 
@@ -247,7 +250,7 @@ static int icmp6_drop(struct nft_batch *gb, const struct port *p, uint8_t type)
 }
 
 /*
- * A Neighbor Advertisement for any address but @ip6 (none when NULL) and the port's link-local
+ * A Neighbor Advertisement for any address but @ip6 (none when ::) and the port's link-local
  * @ll dropped: a container says where its own addresses are, not where the gateway's or
  * another container's are (another's link-local address included).
  */
@@ -257,9 +260,32 @@ static int na_drop(struct nft_batch *gb, const struct port *p, const struct in6_
 	static const uint8_t na = ND_NEIGHBOR_ADVERT;
 	const struct match m[] = { { NFT_PAYLOAD_TRANSPORT_HEADER, ICMP6_TYPE_OFFSET, sizeof(na),
 				     NFT_CMP_EQ, &na, NULL },
-				   { NFT_PAYLOAD_TRANSPORT_HEADER, NA_TARGET_OFFSET, sizeof(*ll),
+				   { NFT_PAYLOAD_TRANSPORT_HEADER, ND_TARGET_OFFSET, sizeof(*ll),
 				     NFT_CMP_NEQ, ll, NULL },
-				   { NFT_PAYLOAD_TRANSPORT_HEADER, NA_TARGET_OFFSET, sizeof(*ip6),
+				   { NFT_PAYLOAD_TRANSPORT_HEADER, ND_TARGET_OFFSET, sizeof(*ip6),
+				     NFT_CMP_NEQ, ip6, NULL },
+				   { 0 } };
+
+	return port_rule(gb, p, ETH_P_IPV6, true, m, NF_DROP);
+}
+
+/*
+ * A Neighbor Solicitation from :: (duplicate address detection's) for any address but @ip6
+ * and @ll dropped: answered by no one but the address's owner, it makes a container coming up
+ * give that address up, so a container probes for its own addresses only.
+ */
+static int dad_drop(struct nft_batch *gb, const struct port *p, const struct in6_addr *ip6,
+		    const struct in6_addr *ll)
+{
+	static const uint8_t ns = ND_NEIGHBOR_SOLICIT;
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+	const struct match m[] = { { NFT_PAYLOAD_NETWORK_HEADER, IP6_SADDR_OFFSET, sizeof(any6),
+				     NFT_CMP_EQ, &any6, NULL },
+				   { NFT_PAYLOAD_TRANSPORT_HEADER, ICMP6_TYPE_OFFSET, sizeof(ns),
+				     NFT_CMP_EQ, &ns, NULL },
+				   { NFT_PAYLOAD_TRANSPORT_HEADER, ND_TARGET_OFFSET, sizeof(*ll),
+				     NFT_CMP_NEQ, ll, NULL },
+				   { NFT_PAYLOAD_TRANSPORT_HEADER, ND_TARGET_OFFSET, sizeof(*ip6),
 				     NFT_CMP_NEQ, ip6, NULL },
 				   { 0 } };
 
@@ -324,7 +350,8 @@ static int port_rules(struct nft_batch *gb, const struct net_record *rec,
 	link_local_of(p.mac, &ll);
 	if ((err = icmp6_drop(gb, &p, ND_ROUTER_ADVERT)) ||
 	    (err = icmp6_drop(gb, &p, ND_REDIRECT)) ||
-	    (err = na_drop(gb, &p, has6 ? &a->ip6 : &any6, &ll)))
+	    (err = na_drop(gb, &p, has6 ? &a->ip6 : &any6, &ll)) ||
+	    (err = dad_drop(gb, &p, has6 ? &a->ip6 : &any6, &ll)))
 		return err;
 	if (has6 &&
 	    (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &a->ip6, NULL, sizeof(a->ip6))))

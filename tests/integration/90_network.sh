@@ -1143,6 +1143,21 @@ write_raw_py() {
 		            pass
 		    print("got", got)
 		    sys.exit(0)
+		if sys.argv[1] == "dad":
+		    # Neighbor Solicitations from :: for a target, as its duplicate address detection
+		    tgt, end = socket.inet_pton(socket.AF_INET6, sys.argv[2]), time.time() + float(sys.argv[3])
+		    src = bytes(16)
+		    dst = socket.inet_pton(socket.AF_INET6, "ff02::1:ff00:0")[:13] + tgt[13:]
+		    icmp = struct.pack("!BBHI", 135, 0, 0, 0) + tgt
+		    icmp = icmp[:2] + struct.pack("!H", csum(src + dst + struct.pack("!I3xB", len(icmp), 58) + icmp)) + icmp[4:]
+		    ip6 = struct.pack("!IHBB", 0x60000000, len(icmp), 58, 255) + src + dst + icmp
+		    sent = 0
+		    while time.time() < end:
+		        r.send(b"\x33\x33" + dst[12:] + MAC + b"\x86\xdd" + ip6)
+		        sent += 1
+		        time.sleep(0.02)
+		    print("sent", sent)
+		    sys.exit(0)
 		if sys.argv[1] == "echo6":
 		    src, dst = (socket.inet_pton(socket.AF_INET6, a) for a in sys.argv[2:4])
 		    icmp = struct.pack("!BBHHH", 128, 0, 0, 7, 1) + b"ECHO-SPOOF"
@@ -1304,6 +1319,25 @@ s.sendto(b"x", (sys.argv[1], 9, 0, socket.if_nametoindex("eth0")))' "$ll2"
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.sendto(b"x", (sys.argv[1], 9, 0, socket.if_nametoindex("eth0")))' "$(link_local c1)"
 	wait_until 5 "inside c3 ip -6 neigh show $(link_local c1) dev eth0 | grep -q '$mac1'"
+}
+
+# Sixth outside attack: a container sent Neighbor Solicitations from :: (duplicate address
+# detection's) for the link-local address of a container being made, which failed DAD and was
+# left with no usable link-local address (a port is heard from its EUI-64 one only). From ::, a
+# port may probe for its own addresses only.
+test_a_container_cannot_fail_another_containers_duplicate_address_detection() {
+	local mac=02:42:0a:59:00:33 ll=fe80::42:aff:fe59:33
+	ok "$NETWORK" create six --ipv6
+	ok "$NETWORK" alloc six c1
+	write_raw_py
+	bg dad inside c1 python3 "$TEST_WORK/raw.py" dad "$ll" 20
+	sleep 0.5
+	ok "$NETWORK" alloc six c3 --mac "$mac"
+	# DAD ends, one way or the other, about a second after eth0 is up
+	wait_until 10 "inside c3 ip -6 -o addr show dev eth0 scope link | grep -q '$ll' &&
+		! inside c3 ip -6 -o addr show dev eth0 scope link | grep -v dadfailed | grep -q tentative"
+	ok inside c3 ip -6 -o addr show dev eth0 scope link
+	assert_no_match "$OUT" dadfailed "c3's link-local address"
 }
 
 # Fourth outside attack of issue 24: a frame to a link-local group (01:80:c2:00:00:0e, ...03) is
