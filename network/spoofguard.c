@@ -44,11 +44,12 @@
  * teach the bridge that MAC on this port, and its frames would come here. RAs and Redirects
  * are the gateway's to send; an NA says where its target is, so a container's NA names its own
  * addresses only; an NS from :: (duplicate address detection) makes a container coming up give
- * its target up, so it too names the sender's own addresses only. LL is the container's link-local address, the EUI-64 one of its MAC (a
- * container that gives itself another is not heard on IPv6 from it). Frames the infra
- * itself sends pass the bridge's output hook, not this one. The table is written whole from
- * the record in one transaction (deleted and made again), at every alloc and dealloc and when
- * an infra is made, as the hosts file is: never half a table.
+ * its target up, so it too names the sender's own addresses only. LL is the container's
+ * link-local address, the EUI-64 one of its MAC (a container that gives itself another is not
+ * heard on IPv6 from it). Frames the infra itself sends pass the bridge's output hook, not
+ * this one. The table is written whole from the record in one transaction (deleted and made
+ * again), at every alloc and dealloc and when an infra is made, as the hosts file is: never
+ * half a table.
  */
 #define GUARD_TABLE	  "rootlet"
 #define GUARD_CHAIN	  "ports"
