@@ -19,31 +19,14 @@ import struct
 import sys
 import time
 
+from dnswire import encode_name, parse_query
+
 RIGHT = "192.0.2.100"
 T_A, T_AAAA, T_TXT, C_IN, C_CH = 1, 28, 16, 1, 3
 RCODES = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}
 # The forged answers, each answered with its own address (192.0.2.N) so a leak says which.
 SPOOFS = ["wrongid", "wrongname", "wrongtype", "wrongclass", "wrongport", "wrongaddr",
           "noquestion", "notananswer"]
-
-
-def encode_name(name):
-    out = b""
-    for label in name.split("."):
-        out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-def parse_query(q):
-    """ID, flags, the name (as sent), type, class and the question's end of a DNS message."""
-    ident, flags, qd = struct.unpack("!HHH", q[:6])
-    pos, labels = 12, []
-    while q[pos]:
-        n = q[pos]
-        labels.append(q[pos + 1:pos + 1 + n].decode())
-        pos += n + 1
-    qtype, qclass = struct.unpack("!HH", q[pos + 1:pos + 5])
-    return ident, flags, ".".join(labels), qtype, qclass, pos + 5
 
 
 def answer(ident, name, qtype, qclass, addr, qd=1, flags=0x8180):

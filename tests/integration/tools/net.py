@@ -17,6 +17,8 @@ import sys
 import threading
 import time
 
+from dnswire import encode_name, parse_query
+
 TIMEOUT = 10.0
 CHUNK = 1 << 16
 
@@ -620,15 +622,9 @@ def steal_udp(args):
 
 def dns_answer(query, table):
     """A reply to a one-question DNS query: the A/AAAA record from table, else NXDOMAIN."""
-    ident, flags, qd = struct.unpack("!HHH", query[:6])
-    pos, labels = 12, []
-    while query[pos]:
-        n = query[pos]
-        labels.append(query[pos + 1:pos + 1 + n].decode())
-        pos += n + 1
-    qtype, _ = struct.unpack("!HH", query[pos + 1:pos + 5])
-    question = query[12:pos + 5]
-    name = ".".join(labels).lower()
+    ident, _, name, qtype, _, end = parse_query(query)
+    question = query[12:end]
+    name = name.lower()
     addr = table.get((name, qtype))
     if addr is None:
         return struct.pack("!HHHHHH", ident, 0x8183, 1, 0, 0, 0) + question
@@ -657,9 +653,7 @@ def dns_query(args):
     """Ask SERVER for NAME (A, or AAAA with --aaaa) over UDP; print the address."""
     qtype = 28 if args.aaaa else 1
     q = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
-    for label in args.name.split("."):
-        q += bytes([len(label)]) + label.encode()
-    q += b"\0" + struct.pack("!HH", qtype, 1)
+    q += encode_name(args.name) + struct.pack("!HH", qtype, 1)
     s = socket.socket(family_of(args.server), socket.SOCK_DGRAM)
     s.settimeout(args.timeout)
     try:
