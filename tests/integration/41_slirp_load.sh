@@ -18,20 +18,23 @@ kib() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
-# serve_holding PORT: a host server on 127.0.0.1:PORT that accepts connections and never reads.
+# serve_holding NAME PORT: a host server on 127.0.0.1:PORT that accepts connections and never
+# reads; after each it prints how many it holds (NAME.out).
 serve_holding() {
 	cat >"$TEST_WORK/hold.py" <<-'PY'
 		import socket, sys
 		s = socket.socket()
 		s.bind(("127.0.0.1", int(sys.argv[1])))
-		s.listen(16)
+		s.listen(64)
 		open(sys.argv[2], "w").close()
 		held = []
 		while True:
-		    held.append(s.accept())
+		    c, _ = s.accept()
+		    held.append(c)
+		    print(len(held), flush=True)
 	PY
-	bg hold python3 "$TEST_WORK/hold.py" "$1" "$TEST_WORK/hold.ready"
-	wait_until 5 "[ -e '$TEST_WORK/hold.ready' ]"
+	bg "$1" python3 "$TEST_WORK/hold.py" "$2" "$TEST_WORK/$1.ready"
+	wait_until 5 "[ -e '$TEST_WORK/$1.ready' ]"
 }
 
 # rss_settles_near START WHAT: a second after WHAT, rootlet-slirp's RSS is within RSS_SLACK_KIB
@@ -227,18 +230,6 @@ write_raw_syn() {
 		    s.sendto(ip(tcp[:8], frag=0x2000), ("10.0.2.2", 0))
 		    s.sendto(ip(tcp[8:], frag=1), ("10.0.2.2", 0))
 	PY
-	cat >"$TEST_WORK/count.py" <<-'PY'
-		import socket, sys
-		s = socket.socket()
-		s.bind(("127.0.0.1", int(sys.argv[1])))
-		s.listen(64)
-		open(sys.argv[2], "w").close()
-		held = []
-		while True:
-		    c, _ = s.accept()
-		    held.append(c)
-		    print(len(held), flush=True)
-	PY
 }
 
 # A SYN whose flags are not where the limit looks (after IPv4 options libslirp strips, or in a
@@ -247,8 +238,7 @@ test_hand_made_syns_past_the_limit_open_no_host_connection() {
 	local port
 	port=$(free_port)
 	write_raw_syn
-	bg counter python3 "$TEST_WORK/count.py" "$port" "$TEST_WORK/counter.ready"
-	wait_until 5 "[ -e '$TEST_WORK/counter.ready' ]"
+	serve_holding counter "$port"
 	ok "$NETNS" add web
 	slirp_compat web --max-sockets=64 --max-sockets-per-source=2
 	bg holder "$NETNS" exec web -- "$CHURN" hold 10.0.2.2 "$port" 2 60
@@ -330,7 +320,7 @@ OOO_SEGS=30000
 test_out_of_order_tcp_segments_from_the_guest_hold_no_memory_in_slirp() {
 	local port start i
 	port=$(free_port)
-	serve_holding "$port"
+	serve_holding hold "$port"
 	ok "$NETNS" add web
 	slirp_compat web --mtu 65520
 	start=$(kib "$SLIRP_PID" VmRSS)
@@ -373,7 +363,7 @@ test_ordinary_tcp_transfers_lose_no_segment_to_the_order_guard() {
 test_segments_libslirp_drops_silently_open_no_room_for_out_of_order_ones() {
 	local port start lead i=0
 	port=$(free_port)
-	serve_holding "$port"
+	serve_holding hold "$port"
 	ok "$NETNS" add web
 	slirp_compat web --mtu 65520
 	start=$(kib "$SLIRP_PID" VmRSS)
