@@ -100,3 +100,19 @@ int cmdline_usage_why(const char *prog, struct err *e, int code)
 	log_error("%s; see '%s --help'", err_why(e, code), prog);
 	return CMDLINE_EXIT_USAGE;
 }
+
+/**
+ * cmdline_exit_failed() - A failed verb's exit status: an exec verb's as env(1)'s, else 1
+ * @exec_verb:	the verb runs a command (rootlet-netns exec, rootlet-uidmap exec)
+ * @cmd_failed:	the command itself could not be run (execvp() failed)
+ * @code:	the negative errno the verb returned
+ *
+ * Return: CMDLINE_EXIT_EXEC_NOTFOUND or _CANNOT when the command could not be run,
+ * CMDLINE_EXIT_EXEC_OWN when an exec verb failed before it, else EXIT_FAILURE
+ */
+int cmdline_exit_failed(bool exec_verb, bool cmd_failed, int code)
+{
+	if (cmd_failed)
+		return code == -ENOENT ? CMDLINE_EXIT_EXEC_NOTFOUND : CMDLINE_EXIT_EXEC_CANNOT;
+	return exec_verb ? CMDLINE_EXIT_EXEC_OWN : EXIT_FAILURE;
+}

@@ -3,6 +3,7 @@
 #define ROOTLET_CMDLINE_MAIN_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cmdline.h"
@@ -28,5 +29,6 @@ int cmdline_operand(const char *prog, const char *verb, const char *what, int ar
 		    const char **ret);
 int cmdline_long(const char *text, long min, long max, long *ret);
 int cmdline_usage_why(const char *prog, struct err *e, int code);
+int cmdline_exit_failed(bool exec_verb, bool cmd_failed, int code);
 
 #endif

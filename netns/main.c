@@ -360,11 +360,11 @@ int main(int argc, char **argv)
 	if (err == -ENOENT) {
 		state_root_missing(&cfg.err);
 		log_error("%s: %s", cfg.verb, err_text(&cfg.err));
-		return verb->extra_args < 0 ? CMDLINE_EXIT_EXEC_OWN : EXIT_FAILURE;
+		return cmdline_exit_failed(verb->extra_args < 0, false, err);
 	}
 	if (err) {
 		log_error("%s: state directory: %s", cfg.verb, strerror(-err));
-		return verb->extra_args < 0 ? CMDLINE_EXIT_EXEC_OWN : EXIT_FAILURE;
+		return cmdline_exit_failed(verb->extra_args < 0, false, err);
 	}
 	log_debug(cfg.debug, "state root %s", cfg.root);
 
@@ -384,7 +384,5 @@ int main(int argc, char **argv)
 	else
 		err_wrap(&cfg.err, err, "%s", cfg.verb);
 	log_error("%s", err_text(&cfg.err));
-	if (cfg.cmd_failed)
-		return err == -ENOENT ? CMDLINE_EXIT_EXEC_NOTFOUND : CMDLINE_EXIT_EXEC_CANNOT;
-	return verb->extra_args < 0 ? CMDLINE_EXIT_EXEC_OWN : EXIT_FAILURE;
+	return cmdline_exit_failed(verb->extra_args < 0, cfg.cmd_failed, err);
 }

@@ -196,24 +196,23 @@ int main(int argc, char **argv)
 	static struct uidmap_cfg cfg = { .opts = { .subuid_path = SUBUID_PATH,
 						   .subgid_path = SUBGID_PATH } };
 	const struct verb *verb = NULL;
-	int err, failed;
+	bool exec_verb;
+	int err;
 
 	if ((err = parse_args(argc, argv, &cfg, &verb)))
 		return err;
-	failed = verb->min_args < 0 ? CMDLINE_EXIT_EXEC_OWN : EXIT_FAILURE;
+	exec_verb = verb->min_args < 0;
 	if ((err = resolve_user(&cfg))) {
 		log_error("%s: %s", cfg.verb, err_why(&cfg.err, err));
-		return failed;
+		return cmdline_exit_failed(exec_verb, false, err);
 	}
 	if (build_map(&cfg))
-		return failed;
+		return cmdline_exit_failed(exec_verb, false, err);
 
 	err = verb->fn(&cfg);
 	if (!err)
 		return 0;
 	err_wrap(&cfg.err, err, "%s", cfg.verb);
 	log_error("%s", err_text(&cfg.err));
-	if (cfg.cmd_failed)
-		return err == -ENOENT ? CMDLINE_EXIT_EXEC_NOTFOUND : CMDLINE_EXIT_EXEC_CANNOT;
-	return failed;
+	return cmdline_exit_failed(exec_verb, cfg.cmd_failed, err);
 }
