@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "bypass.h"
-#include "cmdline.h"
+#include "cmdline_main.h"
 #include "log.h"
 
 enum {
@@ -97,10 +97,12 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct cmdline_prog prog = { "rootlet-bypass", usage };
 	char bad[CMDLINE_OPT_TEXT];
+	long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+	while ((c = cmdline_next(&prog, argc, argv, "hV", opts)) != -1) {
 		switch (c) {
 		case OPT_NETNS:
 			cfg->netns_arg = optarg;
@@ -136,34 +138,17 @@ static int parse_args(int argc, char **argv, struct bp_cfg *cfg)
 		case OPT_SOCKET:
 			cfg->socket_arg = optarg;
 			break;
-		case OPT_IDLE: {
-			char *end;
-			long v;
-
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 0 || v > IDLE_EXIT_MAX)
+		case OPT_IDLE:
+			if (cmdline_long(optarg, 0, IDLE_EXIT_MAX, &v))
 				return usage_error(cfg, "--idle-exit '%s': not 0..86400 seconds",
 						   optarg);
 			cfg->idle_exit_s = (int)v;
 			break;
-		}
-		case OPT_ENGINE_PID: {
-			char *end;
-			long v;
-
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v <= 0 || v > INT_MAX)
+		case OPT_ENGINE_PID:
+			if (cmdline_pid(optarg, &cfg->engine_pid))
 				return usage_error(cfg, "--engine-pid '%s': not a process id",
 						   optarg);
-			cfg->engine_pid = (pid_t)v;
 			break;
-		}
-		case 'h':
-			return 1;
-		case 'V':
-			return 2;
 		default:
 			return usage_error(cfg, "unknown or incomplete option '%s'",
 					   cmdline_bad_option(argv, bad));
@@ -193,18 +178,8 @@ int main(int argc, char **argv)
 	struct bp_policy check;
 	int err = parse_args(argc, argv, &cfg);
 
-	if (err == 1) {
-		usage(stdout);
-		return 0;
-	}
-	if (err == 2) {
-		printf("rootlet-bypass %s\n", ROOTLET_VERSION);
-		return 0;
-	}
 	/* Rules and networks are checked here, so that a typo is a usage error. */
-	if (err || (err = policy_init(&check, &cfg, &cfg.err))) {
-		log_error("%s; see 'rootlet-bypass --help'", err_why(&cfg.err, err));
-		return CMDLINE_EXIT_USAGE;
-	}
+	if (err || (err = policy_init(&check, &cfg, &cfg.err)))
+		return cmdline_usage_why("rootlet-bypass", &cfg.err, err);
 	return bp_run_daemon(&cfg);
 }

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "strfmt.h"
-#include "cmdline.h"
+#include "cmdline_main.h"
 #include "dns.h"
 #include "fileio.h"
 #include "log.h"
@@ -29,23 +29,24 @@ enum {
 	OPT_DEBUG,
 };
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	printf("Usage: rootlet-dns --netns NAME --listen IP [--upstream IP] [--ready-fd FD] "
-	       "[--debug]\n"
-	       "A shared network's DNS responder, run by rootlet-network in the network's infra\n"
-	       "netns: the containers' names (the entry's hosts file, re-read when it changes)\n"
-	       "answered, any other name forwarded to the upstream resolver.\n"
-	       "\n"
-	       "  --netns NAME      the infra's rootlet netns (joined, user namespace first)\n"
-	       "  --listen IP       the address to answer on, port 53 (the gateway's)\n"
-	       "  --upstream IP     where other names go (slirp's 10.0.2.3); none: NXDOMAIN\n"
-	       "  --ready-fd FD     write 1 to FD once answering\n"
-	       "  --debug           log each query on stderr\n"
-	       "  -h, --help        this text\n"
-	       "  -V, --version     print the version\n"
-	       "\n"
-	       "Exit: 0 on SIGTERM or when the netns's holder exits, 1 failed, 2 usage.\n");
+	fprintf(f,
+		"Usage: rootlet-dns --netns NAME --listen IP [--upstream IP] [--ready-fd FD] "
+		"[--debug]\n"
+		"A shared network's DNS responder, run by rootlet-network in the network's infra\n"
+		"netns: the containers' names (the entry's hosts file, re-read when it changes)\n"
+		"answered, any other name forwarded to the upstream resolver.\n"
+		"\n"
+		"  --netns NAME      the infra's rootlet netns (joined, user namespace first)\n"
+		"  --listen IP       the address to answer on, port 53 (the gateway's)\n"
+		"  --upstream IP     where other names go (slirp's 10.0.2.3); none: NXDOMAIN\n"
+		"  --ready-fd FD     write 1 to FD once answering\n"
+		"  --debug           log each query on stderr\n"
+		"  -h, --help        this text\n"
+		"  -V, --version     print the version\n"
+		"\n"
+		"Exit: 0 on SIGTERM or when the netns's holder exits, 1 failed, 2 usage.\n");
 }
 
 static int parse(int argc, char **argv, struct dns_cfg *cfg)
@@ -60,50 +61,43 @@ static int parse(int argc, char **argv, struct dns_cfg *cfg)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct cmdline_prog prog = { "rootlet-dns", usage };
 	bool listen = false;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+	while ((c = cmdline_next(&prog, argc, argv, "hV", opts)) != -1) {
 		switch (c) {
 		case OPT_NETNS:
 			cfg->netns = optarg;
 			break;
 		case OPT_LISTEN:
 			if (inet_pton(AF_INET, optarg, &cfg->listen) != 1)
-				return cmdline_usage("rootlet-dns",
+				return cmdline_usage(prog.name,
 						     "--listen '%s': not an IPv4 address", optarg);
 			listen = true;
 			break;
 		case OPT_UPSTREAM:
 			if (inet_pton(AF_INET, optarg, &cfg->upstream) != 1)
-				return cmdline_usage("rootlet-dns",
-						     "--upstream '%s': not an IPv4 address",
-						     optarg);
+				return cmdline_usage(
+					prog.name, "--upstream '%s': not an IPv4 address", optarg);
 			break;
 		case OPT_READY:
 			if (cmdline_open_fd(optarg, &cfg->ready_fd))
-				return cmdline_usage("rootlet-dns",
-						     "--ready-fd '%s': not an open fd", optarg);
+				return cmdline_usage(prog.name, "--ready-fd '%s': not an open fd",
+						     optarg);
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
 			break;
-		case 'h':
-			usage();
-			exit(0);
-		case 'V':
-			printf("rootlet-dns %s\n", ROOTLET_VERSION);
-			exit(0);
 		default:
-			return cmdline_unknown_option("rootlet-dns", argv);
+			return cmdline_unknown_option(prog.name, argv);
 		}
 	}
 	if (optind < argc)
-		return cmdline_usage("rootlet-dns", "unexpected argument '%s'", argv[optind]);
+		return cmdline_usage(prog.name, "unexpected argument '%s'", argv[optind]);
 	if (!cfg->netns || !listen)
-		return cmdline_usage("rootlet-dns", "%s",
-				     "--netns NAME and --listen IP are needed");
+		return cmdline_usage(prog.name, "%s", "--netns NAME and --listen IP are needed");
 	return 0;
 }
 

@@ -8,18 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmdline.h"
+#include "cmdline_main.h"
 #include "fwdspec.h"
 #include "log.h"
 #include "netns.h"
 #include "sdlisten.h"
 #include "statedir.h"
-
-#define EXIT_USAGE CMDLINE_EXIT_USAGE
-/* exec: as env(1) and podman do, so they cannot be taken for the command's own status. */
-#define EXIT_EXEC_OWN	   125
-#define EXIT_EXEC_CANNOT   126
-#define EXIT_EXEC_NOTFOUND 127
 
 enum {
 	OPT_IN_PLACE = 256,
@@ -254,19 +248,14 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 		{ "exist-ok", no_argument, NULL, OPT_EXIST_OK },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct cmdline_prog prog = { "rootlet-netns", usage };
 	const struct verb *verb = NULL;
 	const void *found;
 	int c, nargs, err;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hVj", opts, NULL)) != -1) {
+	while ((c = cmdline_next(&prog, argc, argv, "hVj", opts)) != -1) {
 		switch (c) {
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("rootlet-netns %s\n", ROOTLET_VERSION);
-			exit(0);
 		case 'j':
 			cfg->json = true;
 			break;
@@ -327,26 +316,20 @@ static int parse_args(int argc, char **argv, struct netns_cfg *cfg, const struct
 				return usage_error("--publish '%s': out of memory", optarg);
 			break;
 		default:
-			return cmdline_unknown_option("rootlet-netns", argv);
+			return cmdline_unknown_option(prog.name, argv);
 		}
 	}
-	if ((err = cmdline_take_verb("rootlet-netns", argc, argv, verbs,
-				     sizeof(verbs) / sizeof(verbs[0]), sizeof(verbs[0]), &found)))
+	if ((err = cmdline_take_verb(prog.name, argc, argv, CMDLINE_TABLE(verbs), &found)))
 		return err;
 	verb = found;
 	cfg->verb = verb->name;
 	if ((err = check_option_fits(cfg)))
 		return err;
 
+	if (verb->takes_name &&
+	    (err = cmdline_operand(prog.name, cfg->verb, "NAME", argc, argv, &cfg->name)))
+		return err;
 	nargs = argc - optind;
-	if (verb->takes_name) {
-		if (nargs < 1)
-			return usage_error("%s: NAME missing", cfg->verb);
-		cfg->name = argv[optind++];
-		nargs--;
-		if (cmdline_name_check("rootlet-netns", cfg->verb, cfg->name))
-			return EXIT_USAGE;
-	}
 	if (verb->extra_args < 0) {
 		if (nargs < 1)
 			return usage_error("%s: command missing after NAME --", cfg->verb);
@@ -377,11 +360,11 @@ int main(int argc, char **argv)
 	if (err == -ENOENT) {
 		state_root_missing(&cfg.err);
 		log_error("%s: %s", cfg.verb, err_text(&cfg.err));
-		return verb->extra_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;
+		return cmdline_exit_failed(verb->extra_args < 0, false, err);
 	}
 	if (err) {
 		log_error("%s: state directory: %s", cfg.verb, strerror(-err));
-		return verb->extra_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;
+		return cmdline_exit_failed(verb->extra_args < 0, false, err);
 	}
 	log_debug(cfg.debug, "state root %s", cfg.root);
 
@@ -401,7 +384,5 @@ int main(int argc, char **argv)
 	else
 		err_wrap(&cfg.err, err, "%s", cfg.verb);
 	log_error("%s", err_text(&cfg.err));
-	if (cfg.cmd_failed)
-		return err == -ENOENT ? EXIT_EXEC_NOTFOUND : EXIT_EXEC_CANNOT;
-	return verb->extra_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;
+	return cmdline_exit_failed(verb->extra_args < 0, cfg.cmd_failed, err);
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include "cmdline_main.h"
 #include "dnsname.h"
 #include "fwdspec.h"
 #include "log.h"
@@ -217,19 +217,14 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct cmdline_prog prog = { "rootlet-network", usage };
 	const struct verb *verb = NULL;
 	const void *found;
-	int c, nargs, err;
+	int c, err;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hVj", opts, NULL)) != -1) {
+	while ((c = cmdline_next(&prog, argc, argv, "hVj", opts)) != -1) {
 		switch (c) {
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("rootlet-network %s\n", ROOTLET_VERSION);
-			exit(0);
 		case 'j':
 			cfg->json = true;
 			break;
@@ -292,11 +287,10 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 				return usage_error("--owner '%s': not a process id", optarg);
 			break;
 		default:
-			return cmdline_unknown_option("rootlet-network", argv);
+			return cmdline_unknown_option(prog.name, argv);
 		}
 	}
-	if ((err = cmdline_take_verb("rootlet-network", argc, argv, verbs,
-				     sizeof(verbs) / sizeof(verbs[0]), sizeof(verbs[0]), &found)))
+	if ((err = cmdline_take_verb(prog.name, argc, argv, CMDLINE_TABLE(verbs), &found)))
 		return err;
 	verb = found;
 	cfg->verb = verb->name;
@@ -313,24 +307,13 @@ static int parse_args(int argc, char **argv, struct net_cfg *cfg, const struct v
 	for (int i = 0; i < cfg->n_aliases; i++)
 		if ((err = check_dns_name("--alias", cfg->aliases[i])))
 			return err;
-	nargs = argc - optind;
-	if (verb->takes_name) {
-		if (nargs < 1)
-			return usage_error("%s: NAME missing", cfg->verb);
-		cfg->name = argv[optind++];
-		nargs--;
-		if (cmdline_name_check("rootlet-network", cfg->verb, cfg->name))
-			return EXIT_USAGE;
-	}
-	if (verb->takes_id) {
-		if (nargs < 1)
-			return usage_error("%s: ID missing", cfg->verb);
-		cfg->id = argv[optind++];
-		nargs--;
-		if (cmdline_name_check("rootlet-network", cfg->verb, cfg->id))
-			return EXIT_USAGE;
-	}
-	if (nargs)
+	if (verb->takes_name &&
+	    (err = cmdline_operand(prog.name, cfg->verb, "NAME", argc, argv, &cfg->name)))
+		return err;
+	if (verb->takes_id &&
+	    (err = cmdline_operand(prog.name, cfg->verb, "ID", argc, argv, &cfg->id)))
+		return err;
+	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	*ret_verb = verb;
 	return 0;

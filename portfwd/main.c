@@ -7,12 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmdline.h"
+#include "cmdline_main.h"
 #include "fileio.h"
 #include "log.h"
 #include "portfwd.h"
-
-#define EXIT_USAGE 2
 
 enum {
 	OPT_NETNS = 256,
@@ -83,21 +81,9 @@ static int usage_error(struct pf_cfg *cfg, const char *fmt, const char *arg)
 	return err_make(&cfg->err, -EINVAL, fmt, arg);
 }
 
-static int parse_nonneg(const char *text, int *ret)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || *end || end == text || v < 0 || v > INT32_MAX)
-		return -EINVAL;
-	*ret = (int)v;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 {
+	static const struct cmdline_prog prog = { "rootlet-portfwd", usage };
 	char bad[CMDLINE_OPT_TEXT];
 	static const struct option opts[] = {
 		{ "netns", required_argument, NULL, OPT_NETNS },
@@ -118,10 +104,11 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	long v;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jhV", opts, NULL)) != -1) {
+	while ((c = cmdline_next(&prog, argc, argv, "jhV", opts)) != -1) {
 		switch (c) {
 		case OPT_NETNS:
 			cfg->netns_arg = optarg;
@@ -166,19 +153,15 @@ static int parse_args(int argc, char **argv, struct pf_cfg *cfg)
 			cfg->source_ip = true;
 			break;
 		case OPT_BUSY_POLL:
-			if (parse_nonneg(optarg, &cfg->busy_poll_us) ||
-			    cfg->busy_poll_us > PF_BUSY_POLL_MAX)
+			if (cmdline_long(optarg, 0, PF_BUSY_POLL_MAX, &v))
 				return usage_error(cfg,
 						   "--busy-poll '%s': not 0 to 10000 microseconds",
 						   optarg);
+			cfg->busy_poll_us = (int)v;
 			break;
 		case 'j':
 			cfg->json = true;
 			break;
-		case 'h':
-			return 1;
-		case 'V':
-			return 2;
 		default:
 			return usage_error(cfg, "unknown or incomplete option '%s'",
 					   cmdline_bad_option(argv, bad));
@@ -238,19 +221,7 @@ int main(int argc, char **argv)
 		cfg.rootlessport = true;
 		return run_rootlessport(&cfg);
 	}
-	err = parse_args(argc, argv, &cfg);
-
-	if (err == 1) {
-		usage(stdout);
-		return 0;
-	}
-	if (err == 2) {
-		printf("rootlet-portfwd %s\n", ROOTLET_VERSION);
-		return 0;
-	}
-	if (err) {
-		log_error("%s; see 'rootlet-portfwd --help'", err_why(&cfg.err, err));
-		return EXIT_USAGE;
-	}
+	if ((err = parse_args(argc, argv, &cfg)))
+		return cmdline_usage_why("rootlet-portfwd", &cfg.err, err);
 	return cfg.verb ? pf_run_client(&cfg) : pf_run_daemon(&cfg);
 }

@@ -44,7 +44,7 @@ import sys
 import time
 
 from bench_common import (BENCHCLIENT, NETNS, OLD_TOP, RUNS, SECONDS, Pasta, Slirpish, binary,
-                          round_trips, sh)
+                          proc_kib, round_trips, sh)
 from bench_bypass import bench_bypass, print_bypass
 from bench_churn import bench_churn, print_churn
 from bench_docker import bench_docker, print_docker
@@ -64,14 +64,6 @@ IDLE_SECONDS = 2.0
 SETTLE_SECONDS = 0.1
 E2E_RUNS = 20
 RR_MTU = 65520  # round trips are measured at this MTU only: 64 bytes fit either
-
-
-def proc_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def cpu_ticks(pid):

@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 
-from bench_common import BENCHCLIENT, NETNS, PIN_CPU, RUNS, SECONDS, Pasta, Slirpish, sh
+from bench_common import (BENCHCLIENT, NETNS, PIN_CPU, RUNS, SECONDS, Pasta, Slirpish, print_outbound,
+                          sh)
 from bench_portfwd import free_port
 
 SETTLE_SECONDS = 0.1
@@ -175,10 +176,7 @@ def print_bypass(res):
     print()
     print("bypass: outbound TCP, iperf3 netns -> host loopback, Gbit/s (ratio to the kernel's "
           "own loopback)")
-    out = res["outbound"]
-    base = out["loopback (kernel)"]
-    for label, gbit in out.items():
-        print(f"  {label:<20} {gbit:7.2f} ({gbit / base if base else 0:4.2f}x)")
+    print_outbound(res["outbound"], 20)
     print()
     print(f"bypass: connect() p50, us, median of {RUNS} runs of {CONNECTS}; 'inside': to a "
           "server in the netns, continued by the supervisor (the seccomp-notify floor)")

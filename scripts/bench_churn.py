@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from bench_common import BUILD, NETNS, OLD_TOP, Pasta, Slirpish, binary, sh
+from bench_common import BUILD, NETNS, OLD_TOP, Pasta, Slirpish, binary, proc_kib, sh
 
 CHURN = os.path.join(BUILD, "tools", "churn")
 COUNT = int(os.environ.get("BENCH_CHURN_COUNT", "10000"))
@@ -23,14 +23,6 @@ CHURN_SETTLE_S = 15
 CHURN_PORT = 15203
 ROUND_TIMEOUT_S = 300
 MTU = 1500
-
-
-def kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def fds(pid):
@@ -51,7 +43,7 @@ def one_run(h, run):
     sh(NETNS, "add", name)
     try:
         pid, _ = h.start(name, MTU)
-        r = {"start": kib(pid, "VmRSS")}
+        r = {"start": proc_kib(pid, "VmRSS")}
         for rnd in (1, 2):
             out = sh(NETNS, "exec", name, "--", CHURN, "connect", h.gateway, str(CHURN_PORT),
                      str(COUNT), str(PARALLEL), check=False, timeout=ROUND_TIMEOUT_S).stdout
@@ -63,9 +55,9 @@ def one_run(h, run):
             r[f"err{rnd}"] = errors
             r[f"cps{rnd}"] = COUNT / seconds if seconds else 0.0
             r[f"fds{rnd}"] = fds(pid)
-        r["peak"] = kib(pid, "VmHWM")
+        r["peak"] = proc_kib(pid, "VmHWM")
         time.sleep(CHURN_SETTLE_S)
-        r["after"] = kib(pid, "VmRSS")
+        r["after"] = proc_kib(pid, "VmRSS")
         h.stop()
         return r
     finally:

@@ -24,6 +24,22 @@ PINGPONG_COUNT = 5000
 PIN_CPU = 0
 
 
+def proc_kib(pid, field="VmRSS"):
+    """A /proc/PID/status field in KiB (VmRSS, VmHWM, RssAnon); 0 if it has none."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def print_outbound(out, width):
+    """Rows of LABEL: Gbit/s and its ratio to out["loopback (kernel)"], LABEL WIDTH wide."""
+    base = out["loopback (kernel)"]
+    for label, gbit in out.items():
+        print(f"  {label:<{width}} {gbit:7.2f} ({gbit / base if base else 0:4.2f}x)")
+
+
 def sh(*args, check=True, **kw):
     return subprocess.run(args, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, **kw)

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from bench_common import BUILD, RUNS, SECONDS, sh
+from bench_common import BUILD, RUNS, SECONDS, print_outbound, sh
 from bench_bypass import iperf_args, iperf_gbit
 
 DOCKER = "/usr/bin/docker"
@@ -166,10 +166,7 @@ def print_docker(res):
     print()
     print("rootless Docker (dockerd-rootless.sh, slirp4netns): outbound TCP, iperf3 container -> "
           "host loopback, Gbit/s (ratio to the kernel's own loopback)")
-    out = res["outbound"]
-    base = out["loopback (kernel)"]
-    for label, gbit in out.items():
-        print(f"  {label:<28} {gbit:7.2f} ({gbit / base if base else 0:4.2f}x)")
+    print_outbound(res["outbound"], 28)
     print("  (docker's own path: none, its slirp4netns refuses the host's loopback)")
     print()
     print(f"rootless Docker: docker run --rm IMAGE true, ms, median of {START_RUNS} "

@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 
-from bench_common import (BENCHCLIENT, BUILD, NETNS, RUNS, SECONDS, measure, netns_path, sh)
+from bench_common import (BENCHCLIENT, BUILD, NETNS, RUNS, SECONDS, measure, netns_path, proc_kib,
+                          sh)
 from bench_portfwd import IPERF_IN, ECHO_IN, veth_ceiling
 
 NETWORK = os.path.join(BUILD, "rootlet-network")
@@ -20,14 +21,11 @@ SERVER_WAIT = 0.5
 
 
 def kib(pid, field="VmRSS"):
+    """proc_kib(), 0 for a process gone (or not found: pid 0)."""
     try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
+        return proc_kib(pid, field)
     except OSError:
-        pass
-    return 0
+        return 0
 
 
 def pid_of(entry, file):

@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "apiserver.h"
+#include "cmdline_main.h"
 #include "hostfwd.h"
 #include "log.h"
 #include "loop.h"
@@ -200,7 +201,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (err) {
-		log_error("%s; see 'rootlet-slirp --help'", err_why(&cfg.err, err));
+		cmdline_usage_why("rootlet-slirp", &cfg.err, err);
 		return cfg.rootlet_name ? EXIT_USAGE : EXIT_USAGE_COMPAT;
 	}
 	if (check_fd(&cfg, cfg.ready_fd, "--ready-fd") ||

@@ -7,14 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmdline.h"
+#include "cmdline_main.h"
 #include "log.h"
 #include "uidmap.h"
-
-#define EXIT_USAGE	   CMDLINE_EXIT_USAGE
-#define EXIT_EXEC_OWN	   125
-#define EXIT_EXEC_CANNOT   126
-#define EXIT_EXEC_NOTFOUND 127
 
 enum {
 	OPT_SUBUID = 256,
@@ -71,19 +66,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return cmdline_usage("rootlet-uidmap", fmt, arg);
 }
 
-static int parse_pid(const char *text, pid_t *ret)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || *end || end == text || v <= 0 || v > INT32_MAX)
-		return -EINVAL;
-	*ret = (pid_t)v;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct uidmap_cfg *cfg, const struct verb **ret)
 {
 	static const struct option opts[] = {
@@ -97,19 +79,14 @@ static int parse_args(int argc, char **argv, struct uidmap_cfg *cfg, const struc
 		{ "in-place", no_argument, NULL, OPT_IN_PLACE },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct cmdline_prog prog = { "rootlet-uidmap", usage };
 	const struct verb *verb = NULL;
 	const void *found;
 	int c, nargs, err;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hVj", opts, NULL)) != -1) {
+	while ((c = cmdline_next(&prog, argc, argv, "hVj", opts)) != -1) {
 		switch (c) {
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("rootlet-uidmap %s\n", ROOTLET_VERSION);
-			exit(0);
 		case 'j':
 			cfg->json = true;
 			break;
@@ -129,11 +106,10 @@ static int parse_args(int argc, char **argv, struct uidmap_cfg *cfg, const struc
 			cfg->in_place = true;
 			break;
 		default:
-			return cmdline_unknown_option("rootlet-uidmap", argv);
+			return cmdline_unknown_option(prog.name, argv);
 		}
 	}
-	if ((err = cmdline_take_verb("rootlet-uidmap", argc, argv, verbs,
-				     sizeof(verbs) / sizeof(verbs[0]), sizeof(verbs[0]), &found)))
+	if ((err = cmdline_take_verb(prog.name, argc, argv, CMDLINE_TABLE(verbs), &found)))
 		return err;
 	verb = found;
 	cfg->verb = verb->name;
@@ -154,7 +130,7 @@ static int parse_args(int argc, char **argv, struct uidmap_cfg *cfg, const struc
 	} else if (!strcmp(verb->name, "show") && nargs) {
 		cfg->user_arg = argv[optind];
 	} else if (!strcmp(verb->name, "apply")) {
-		if (parse_pid(argv[optind], &cfg->pid))
+		if (cmdline_pid(argv[optind], &cfg->pid))
 			return usage_error("apply: '%s' is not a pid", argv[optind]);
 	} else if (!strcmp(verb->name, "oci")) {
 		cfg->config_path = argv[optind];
@@ -171,7 +147,7 @@ static int resolve_user(struct uidmap_cfg *cfg)
 
 	if (cfg->user_arg) {
 		pw = getpwnam(cfg->user_arg);
-		if (!pw && !parse_pid(cfg->user_arg, &num))
+		if (!pw && !cmdline_pid(cfg->user_arg, &num))
 			pw = getpwuid((uid_t)num);
 		if (!pw) {
 			return err_make(&cfg->err, -ENOENT, "no such user '%s'", cfg->user_arg);
@@ -220,24 +196,23 @@ int main(int argc, char **argv)
 	static struct uidmap_cfg cfg = { .opts = { .subuid_path = SUBUID_PATH,
 						   .subgid_path = SUBGID_PATH } };
 	const struct verb *verb = NULL;
-	int err, failed;
+	bool exec_verb;
+	int err;
 
 	if ((err = parse_args(argc, argv, &cfg, &verb)))
 		return err;
-	failed = verb->min_args < 0 ? EXIT_EXEC_OWN : EXIT_FAILURE;
+	exec_verb = verb->min_args < 0;
 	if ((err = resolve_user(&cfg))) {
 		log_error("%s: %s", cfg.verb, err_why(&cfg.err, err));
-		return failed;
+		return cmdline_exit_failed(exec_verb, false, err);
 	}
 	if (build_map(&cfg))
-		return failed;
+		return cmdline_exit_failed(exec_verb, false, err);
 
 	err = verb->fn(&cfg);
 	if (!err)
 		return 0;
 	err_wrap(&cfg.err, err, "%s", cfg.verb);
 	log_error("%s", err_text(&cfg.err));
-	if (cfg.cmd_failed)
-		return err == -ENOENT ? EXIT_EXEC_NOTFOUND : EXIT_EXEC_CANNOT;
-	return failed;
+	return cmdline_exit_failed(exec_verb, cfg.cmd_failed, err);
 }

@@ -608,45 +608,14 @@ test_udp_loopback_forward_replies_never_reach_a_later_owner_of_a_clients_port() 
 	cport=$(free_port)
 	ok "$NETNS" add web
 	slirp_noloop web
-	cat >"$TEST_WORK/guest.py" <<-'PY'
-		import os, socket, sys, time
-		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-		s.bind(("0.0.0.0", 6000))
-		open(sys.argv[1], "w").close()
-		data, peer = s.recvfrom(512)
-		s.sendto(data + b"-back", peer)
-		while not os.path.exists(sys.argv[2]):
-		    time.sleep(0.1)
-		s.sendto(b"leak", peer)
-		s.settimeout(2)
-		try:
-		    print("reached", s.recvfrom(512))
-		except socket.timeout:
-		    print("silent")
-	PY
-	bg guest "$NETNS" exec web -- python3 "$TEST_WORK/guest.py" "$TEST_WORK/guest.ready" "$TEST_WORK/go"
+	bg guest "$NETNS" exec web -- $NET udp-echo-leak 0.0.0.0 6000 --ready "$TEST_WORK/guest.ready" --go "$TEST_WORK/go"
 	wait_until 10 "[ -e '$TEST_WORK/guest.ready' ]"
 	ok $NET api "$TEST_WORK/api.sock" '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":0,"guest_port":6000}}'
 	port=$(echo "$OUT" | jq -r .return.host_port)
-	ok python3 -c 'import socket, sys
-c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-c.bind(("127.0.0.1", int(sys.argv[2])))
-c.settimeout(5)
-c.sendto(b"hi", ("127.0.0.1", int(sys.argv[1])))
-print(c.recv(512).decode())' "$port" "$cport"
+	ok $NET udp-from 127.0.0.1 "$port" hi --bind-port "$cport"
 	assert_eq "$OUT" hi-back "the client's reply"
 	# The client is gone; a service that answers whatever it hears takes its port.
-	cat >"$TEST_WORK/victim.py" <<-'PY'
-		import socket, sys
-		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-		s.bind(("127.0.0.1", int(sys.argv[1])))
-		open(sys.argv[2], "w").close()
-		while True:
-		    data, peer = s.recvfrom(512)
-		    print("heard", data, flush=True)
-		    s.sendto(b"secret", peer)
-	PY
-	bg victim python3 "$TEST_WORK/victim.py" "$cport" "$TEST_WORK/victim.ready"
+	bg victim $NET udp-answer-all 127.0.0.1 "$cport" --ready "$TEST_WORK/victim.ready"
 	wait_until 5 "[ -e '$TEST_WORK/victim.ready' ]"
 	touch "$TEST_WORK/go"
 	wait_until 5 "grep -q . '$TEST_WORK/guest.out'"

@@ -18,6 +18,35 @@ kib() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
+# serve_holding NAME PORT: a host server on 127.0.0.1:PORT that accepts connections and never
+# reads; after each it prints how many it holds (NAME.out).
+serve_holding() {
+	cat >"$TEST_WORK/hold.py" <<-'PY'
+		import socket, sys
+		s = socket.socket()
+		s.bind(("127.0.0.1", int(sys.argv[1])))
+		s.listen(64)
+		open(sys.argv[2], "w").close()
+		held = []
+		while True:
+		    c, _ = s.accept()
+		    held.append(c)
+		    print(len(held), flush=True)
+	PY
+	bg "$1" python3 "$TEST_WORK/hold.py" "$2" "$TEST_WORK/$1.ready"
+	wait_until 5 "[ -e '$TEST_WORK/$1.ready' ]"
+}
+
+# rss_settles_near START WHAT: a second after WHAT, rootlet-slirp's RSS is within RSS_SLACK_KIB
+# of START (KiB).
+rss_settles_near() {
+	local after
+	sleep 1
+	after=$(kib "$SLIRP_PID" VmRSS)
+	echo "RSS: $1 KiB before, $after KiB after $2"
+	[ "$after" -le $(($1 + RSS_SLACK_KIB)) ] || fail "RSS $after KiB after $2, from $1 KiB"
+}
+
 # slirp_compat NAME ARGS...: rootlet-slirp on netns NAME as rootlesskit starts it (from the
 # host, the netns by path), with ARGS; waits until tap0 has the guest's address.
 slirp_compat() {
@@ -201,18 +230,6 @@ write_raw_syn() {
 		    s.sendto(ip(tcp[:8], frag=0x2000), ("10.0.2.2", 0))
 		    s.sendto(ip(tcp[8:], frag=1), ("10.0.2.2", 0))
 	PY
-	cat >"$TEST_WORK/count.py" <<-'PY'
-		import socket, sys
-		s = socket.socket()
-		s.bind(("127.0.0.1", int(sys.argv[1])))
-		s.listen(64)
-		open(sys.argv[2], "w").close()
-		held = []
-		while True:
-		    c, _ = s.accept()
-		    held.append(c)
-		    print(len(held), flush=True)
-	PY
 }
 
 # A SYN whose flags are not where the limit looks (after IPv4 options libslirp strips, or in a
@@ -221,8 +238,7 @@ test_hand_made_syns_past_the_limit_open_no_host_connection() {
 	local port
 	port=$(free_port)
 	write_raw_syn
-	bg counter python3 "$TEST_WORK/count.py" "$port" "$TEST_WORK/counter.ready"
-	wait_until 5 "[ -e '$TEST_WORK/counter.ready' ]"
+	serve_holding counter "$port"
 	ok "$NETNS" add web
 	slirp_compat web --max-sockets=64 --max-sockets-per-source=2
 	bg holder "$NETNS" exec web -- "$CHURN" hold 10.0.2.2 "$port" 2 60
@@ -283,16 +299,12 @@ test_past_the_socket_limit_holds_for_ipv6_too() {
 FRAG_COUNT=1500
 FRAG_SIZE=30000
 test_ip_fragments_from_the_guest_hold_no_memory_in_slirp() {
-	local start after
+	local start
 	ok "$NETNS" add web
 	slirp_compat web --mtu 65520
 	start=$(kib "$SLIRP_PID" VmRSS)
 	ok in_ns web $NET raw-frag 10.0.2.3 53 --more --count "$FRAG_COUNT" --size "$FRAG_SIZE"
-	sleep 1
-	after=$(kib "$SLIRP_PID" VmRSS)
-	echo "RSS: $start KiB before, $after KiB after $FRAG_COUNT fragments of $FRAG_SIZE bytes"
-	[ "$after" -le $((start + RSS_SLACK_KIB)) ] ||
-		fail "RSS $after KiB after the fragments, from $start KiB"
+	rss_settles_near "$start" "$FRAG_COUNT fragments of $FRAG_SIZE bytes"
 	grep -q "dropping IP fragments from the guest" "$TEST_WORK/slirp.out" ||
 		fail "the drops were not logged: $(cat "$TEST_WORK/slirp.out")"
 }
@@ -306,20 +318,9 @@ test_ip_fragments_from_the_guest_hold_no_memory_in_slirp() {
 OOO_CONNS=2
 OOO_SEGS=30000
 test_out_of_order_tcp_segments_from_the_guest_hold_no_memory_in_slirp() {
-	local port start after i
+	local port start i
 	port=$(free_port)
-	cat >"$TEST_WORK/hold.py" <<-'PY'
-		import socket, sys
-		s = socket.socket()
-		s.bind(("127.0.0.1", int(sys.argv[1])))
-		s.listen(16)
-		open(sys.argv[2], "w").close()
-		held = []
-		while True:
-		    held.append(s.accept())
-	PY
-	bg hold python3 "$TEST_WORK/hold.py" "$port" "$TEST_WORK/hold.ready"
-	wait_until 5 "[ -e '$TEST_WORK/hold.ready' ]"
+	serve_holding hold "$port"
 	ok "$NETNS" add web
 	slirp_compat web --mtu 65520
 	start=$(kib "$SLIRP_PID" VmRSS)
@@ -328,11 +329,7 @@ test_out_of_order_tcp_segments_from_the_guest_hold_no_memory_in_slirp() {
 	done
 	# the same with IP options (libslirp strips them; no guest stack sends them)
 	ok in_ns web $NET raw-ooo 10.0.2.2 "$port" --src 10.0.2.79 --count "$OOO_SEGS" --ip-options
-	sleep 1
-	after=$(kib "$SLIRP_PID" VmRSS)
-	echo "RSS: $start KiB before, $after KiB after $((OOO_CONNS + 1)) x $OOO_SEGS out-of-order segments"
-	[ "$after" -le $((start + RSS_SLACK_KIB)) ] ||
-		fail "RSS $after KiB after the out-of-order segments, from $start KiB"
+	rss_settles_near "$start" "$((OOO_CONNS + 1)) x $OOO_SEGS out-of-order segments"
 	grep -q "dropping TCP segments from the guest: out of order" "$TEST_WORK/slirp.out" ||
 		fail "the drops were not logged: $(cat "$TEST_WORK/slirp.out")"
 }
@@ -364,20 +361,9 @@ test_ordinary_tcp_transfers_lose_no_segment_to_the_order_guard() {
 # inside the room it would have made (libslirp's answer to each closes the room again, but the
 # next such segment would open it). They are dropped before libslirp: RSS stays within 16 MiB.
 test_segments_libslirp_drops_silently_open_no_room_for_out_of_order_ones() {
-	local port start after lead i=0
+	local port start lead i=0
 	port=$(free_port)
-	cat >"$TEST_WORK/hold.py" <<-'PY'
-		import socket, sys
-		s = socket.socket()
-		s.bind(("127.0.0.1", int(sys.argv[1])))
-		s.listen(16)
-		open(sys.argv[2], "w").close()
-		held = []
-		while True:
-		    held.append(s.accept())
-	PY
-	bg hold python3 "$TEST_WORK/hold.py" "$port" "$TEST_WORK/hold.ready"
-	wait_until 5 "[ -e '$TEST_WORK/hold.ready' ]"
+	serve_holding hold "$port"
 	ok "$NETNS" add web
 	slirp_compat web --mtu 65520
 	start=$(kib "$SLIRP_PID" VmRSS)
@@ -386,9 +372,5 @@ test_segments_libslirp_drops_silently_open_no_room_for_out_of_order_ones() {
 		ok in_ns web $NET raw-ooo 10.0.2.2 "$port" --src "10.0.2.$((80 + i))" --lead "$lead" \
 			--count "$OOO_SEGS"
 	done
-	sleep 1
-	after=$(kib "$SLIRP_PID" VmRSS)
-	echo "RSS: $start KiB before, $after KiB after"
-	[ "$after" -le $((start + RSS_SLACK_KIB)) ] ||
-		fail "RSS $after KiB after segments behind silently dropped ones, from $start KiB"
+	rss_settles_near "$start" "segments behind silently dropped ones"
 }

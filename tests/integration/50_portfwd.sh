@@ -292,47 +292,14 @@ udp_left_client() {
 s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 0))
 print(s.getsockname()[1])' "$2")
-	cat >"$TEST_WORK/guest.py" <<-'PY'
-		import os, socket, sys, time
-		s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-		s.bind(("::", 7000))
-		open(sys.argv[1], "w").close()
-		data, peer = s.recvfrom(512)
-		s.sendto(data + b"-back", peer)
-		while not os.path.exists(sys.argv[2]):
-		    time.sleep(0.1)
-		s.sendto(b"leak", peer)
-		s.settimeout(2)
-		try:
-		    print("reached", s.recvfrom(512))
-		except socket.timeout:
-		    print("silent")
-	PY
-	bg guest "$NETNS" exec web -- python3 "$TEST_WORK/guest.py" "$TEST_WORK/guest.ready" "$TEST_WORK/go"
+	bg guest "$NETNS" exec web -- $NET udp-echo-leak :: 7000 --ready "$TEST_WORK/guest.ready" --go "$TEST_WORK/go"
 	wait_until 10 "[ -e '$TEST_WORK/guest.ready' ]"
 	pf_daemon --publish "${1:+$1:}0:7000/udp" --debug
 	port=$(host_port_of 1)
-	ok python3 -c 'import socket, sys
-c = socket.socket(socket.AF_INET6 if ":" in sys.argv[3] else socket.AF_INET, socket.SOCK_DGRAM)
-c.bind((sys.argv[3], int(sys.argv[2])))
-c.settimeout(5)
-if sys.argv[4:]:
-    c.connect((sys.argv[3], int(sys.argv[1])))
-c.sendto(b"hi", (sys.argv[3], int(sys.argv[1])))
-print(c.recv(512).decode())' "$port" "$cport" "$2" ${3:+"$3"}
+	ok $NET udp-from "$2" "$port" hi --bind-port "$cport" ${3:+--connect}
 	assert_eq "$OUT" hi-back "the client's reply"
 	# The client is gone; a service that answers whatever it hears takes its port.
-	cat >"$TEST_WORK/victim.py" <<-'PY'
-		import socket, sys
-		s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
-		s.bind((sys.argv[1], int(sys.argv[2])))
-		open(sys.argv[3], "w").close()
-		while True:
-		    data, peer = s.recvfrom(512)
-		    print("heard", data, peer, flush=True)
-		    s.sendto(b"secret", peer)
-	PY
-	bg victim python3 "$TEST_WORK/victim.py" "$2" "$cport" "$TEST_WORK/victim.ready"
+	bg victim $NET udp-answer-all "$2" "$cport" --ready "$TEST_WORK/victim.ready"
 	wait_until 5 "[ -e '$TEST_WORK/victim.ready' ]"
 	touch "$TEST_WORK/go"
 	wait_until 5 "grep -q . '$TEST_WORK/guest.out'"

@@ -250,9 +250,8 @@ test_run_on_a_network_whose_command_and_teardown_are_killed_ends_its_holder() {
 # record in a window a kill -9 could hit), and the holder ends with PID.
 test_alloc_owner_is_recorded_at_the_making_and_the_holder_ends_with_it() {
 	ok "$NETWORK" create n
-	sleep 100 &
-	owner=$!
-	echo "$owner" >>"$TEST_WORK/bg.pids"
+	bg owner sleep 100
+	owner=$BG_PID
 	ok "$NETWORK" alloc n c --owner "$owner"
 	assert_eq "$(jq -c '[.owners[].pid]' "$ROOTLET_STATE_DIR/c/state.json")" "[$owner]" \
 		"the owners alloc recorded"
@@ -291,9 +290,8 @@ test_one_network_gc_removes_a_container_whose_owners_ended() {
 
 # The holder keeps a pidfd of its owner, and nothing else beyond stdio and its signalfd.
 test_add_owner_holder_ends_with_its_owner() {
-	sleep 100 &
-	owner=$!
-	echo "$owner" >>"$TEST_WORK/bg.pids"
+	bg owner sleep 100
+	owner=$BG_PID
 	ok "$NETNS" add o --slirp --owner "$owner"
 	holder=$(holder_pid o)
 	assert_eq "$(readlink "/proc/$holder/fd/4")" "anon_inode:[pidfd]" "the holder's fd 4"
@@ -321,9 +319,8 @@ test_run_records_its_command_and_teardown_as_owners_with_start_times() {
 # A pid is never trusted alone: the owner's pid alive with another start time is another
 # process, and the entry is gc's.
 test_gc_removes_a_netns_whose_owners_pid_was_reused() {
-	sleep 100 &
-	owner=$!
-	echo "$owner" >>"$TEST_WORK/bg.pids"
+	bg owner sleep 100
+	owner=$BG_PID
 	ok "$NETNS" add o --slirp --owner "$owner"
 	ok "$NETNS" gc
 	assert_eq "$OUT" "" "what gc removed while the owner runs"

@@ -582,11 +582,7 @@ try:
     print(s.recvfrom(64)[0].decode())
 except OSError:
     print("nothing")'
-	ok inside c2 python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(3):
-    s.sendto(b"from-b", ("10.89.0.2", 9999))
-    time.sleep(0.3)'
+	ok inside c2 $NET send-udp 10.89.0.2 9999 from-b --count 3 --interval 0.3
 	wait_until 10 "grep -q . udp1.out"
 	assert_eq "$(cat udp1.out)" nothing "what c1 received from a container of $b"
 	serve echo2 inside c2 $NET serve-echo tcp 0.0.0.0 8080
@@ -1211,11 +1207,7 @@ s.bind(("", 9999))
 while True:
     s.recv(100)'
 	bg steal inside c1 python3 "$TEST_WORK/raw.py" steal "$mac2" 4 "$@"
-	ok inside c3 python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(150):
-    s.sendto(b"for c2", ("10.89.0.3", 9999))
-    time.sleep(0.02)'
+	ok inside c3 $NET send-udp 10.89.0.3 9999 "for c2" --count 150 --interval 0.02
 	wait_until 15 "grep -q taken '$TEST_WORK/steal.out'"
 	cat "$TEST_WORK/steal.out"
 	grep -qx "taken 0" "$TEST_WORK/steal.out" || fail "c1 took c2's frames: $(cat "$TEST_WORK/steal.out")"

@@ -6,27 +6,17 @@
 #include <string.h>
 
 #include "dns.h"
+#include "dnsquery.h"
 #include "unit.h"
 
 static const char *hosts = "10.89.0.2 c1 Web www\n10.89.0.3 c2\nfd89::2 c1 Web www\ngarbage\n";
 
+#define QUERY_ID 0x4242
+
 /* A query for @name of @type, as a resolver sends it. */
 static size_t query(const char *name, ldns_rr_type type, uint8_t *buf, size_t len)
 {
-	ldns_pkt *p = NULL;
-	uint8_t *wire = NULL;
-	size_t n = 0;
-
-	if (ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, LDNS_RD) != LDNS_STATUS_OK)
-		return 0;
-	ldns_pkt_set_id(p, 0x4242);
-	ldns_pkt2wire(&wire, p, &n);
-	ldns_pkt_free(p);
-	if (n > len)
-		n = 0;
-	memcpy(buf, wire, n);
-	LDNS_FREE(wire);
-	return n;
+	return dnsquery(name, type, LDNS_RR_CLASS_IN, QUERY_ID, buf, len);
 }
 
 /* The verdict, and the answer decoded when there is one. */
@@ -43,30 +33,29 @@ static enum dns_verdict ask(const struct dns_table *t, const char *name, ldns_rr
 	return v;
 }
 
-static bool answers_a(ldns_pkt *p, const char *addr)
+/* One answer, @family's address @addr, in the response to our query, authoritative. */
+static bool answers(ldns_pkt *p, int family, const char *addr)
 {
 	ldns_rr_list *an = p ? ldns_pkt_answer(p) : NULL;
-	struct in_addr want;
+	size_t len = family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+	struct in6_addr want; /* room for either */
 	ldns_rdf *rdf;
 
-	if (!an || ldns_rr_list_rr_count(an) != 1 || inet_pton(AF_INET, addr, &want) != 1)
+	if (!an || ldns_rr_list_rr_count(an) != 1 || inet_pton(family, addr, &want) != 1)
 		return false;
 	rdf = ldns_rr_rdf(ldns_rr_list_rr(an, 0), 0);
-	return ldns_rdf_size(rdf) == 4 && !memcmp(ldns_rdf_data(rdf), &want, 4) &&
-	       ldns_pkt_id(p) == 0x4242 && ldns_pkt_qr(p) && ldns_pkt_aa(p);
+	return ldns_rdf_size(rdf) == len && !memcmp(ldns_rdf_data(rdf), &want, len) &&
+	       ldns_pkt_id(p) == QUERY_ID && ldns_pkt_qr(p) && ldns_pkt_aa(p);
+}
+
+static bool answers_a(ldns_pkt *p, const char *addr)
+{
+	return answers(p, AF_INET, addr);
 }
 
 static bool answers_aaaa(ldns_pkt *p, const char *addr)
 {
-	ldns_rr_list *an = p ? ldns_pkt_answer(p) : NULL;
-	struct in6_addr want;
-	ldns_rdf *rdf;
-
-	if (!an || ldns_rr_list_rr_count(an) != 1 || inet_pton(AF_INET6, addr, &want) != 1)
-		return false;
-	rdf = ldns_rr_rdf(ldns_rr_list_rr(an, 0), 0);
-	return ldns_rdf_size(rdf) == sizeof(want) &&
-	       !memcmp(ldns_rdf_data(rdf), &want, sizeof(want));
+	return answers(p, AF_INET6, addr);
 }
 
 TEST(names_ids_hostnames_and_aliases_in_any_case)

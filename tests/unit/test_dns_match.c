@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dns.h"
+#include "dnsquery.h"
 #include "unit.h"
 
 #define OUR_ID	  0xbeef
@@ -11,23 +12,10 @@
 #define QD_OFF	  4
 #define AN_OFF	  6
 
-/* The wire form of a query for @name of @type and @class, by ldns (not our code). */
+/* The wire form of our query for @name of @type and @class. */
 static size_t query(const char *name, ldns_rr_type type, ldns_rr_class class, uint8_t *buf)
 {
-	ldns_pkt *p = NULL;
-	uint8_t *wire = NULL;
-	size_t n = 0;
-
-	if (ldns_pkt_query_new_frm_str(&p, name, type, class, LDNS_RD) != LDNS_STATUS_OK)
-		return 0;
-	ldns_pkt_set_id(p, OUR_ID);
-	ldns_pkt2wire(&wire, p, &n);
-	ldns_pkt_free(p);
-	if (n > DNS_MSG_MAX)
-		n = 0;
-	memcpy(buf, wire, n);
-	LDNS_FREE(wire);
-	return n;
+	return dnsquery(name, type, class, OUR_ID, buf, DNS_MSG_MAX);
 }
 
 /* What the upstream answers to @name/@type/@class under @id: the query, made a response with

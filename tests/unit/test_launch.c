@@ -32,16 +32,24 @@ static const char *joined(char **argv)
 	return buf;
 }
 
+/* Whether the command line @a holds is @want, written out; @a is freed either way. */
+static bool argv_is(struct launch_argv *a, const char *want)
+{
+	bool same = !strcmp(joined(a->argv), want);
+
+	argv_free(a);
+	return same;
+}
+
 TEST(slirp_by_name_has_the_safe_defaults)
 {
 	struct slirp_launch o = { .netns = "web", .mtu = 1500 };
 	struct launch_argv a;
 
 	CHECK(launch_slirp_argv(&o, &a) == 0);
-	CHECK(!strcmp(joined(a.argv), "rootlet-slirp --netns web --configure --mtu 1500 "
-				      "--enable-sandbox --enable-seccomp --disable-host-loopback "
-				      "--ready-fd 3"));
-	argv_free(&a);
+	CHECK(argv_is(&a, "rootlet-slirp --netns web --configure --mtu 1500 "
+			  "--enable-sandbox --enable-seccomp --disable-host-loopback "
+			  "--ready-fd 3"));
 }
 
 TEST(slirp_early_by_path_waits_and_names_netns_and_tap_last)
@@ -56,12 +64,10 @@ TEST(slirp_early_by_path_waits_and_names_netns_and_tap_last)
 	struct launch_argv a;
 
 	CHECK(launch_slirp_argv(&o, &a) == 0);
-	CHECK(!strcmp(
-		joined(a.argv),
-		"rootlet-slirp --netns-type=path --userns-path=/r/~add.1/user --api-socket "
-		"/r/~add.1/slirp.sock --configure --mtu 65520 --enable-sandbox "
-		"--enable-seccomp --enable-ipv6 --wait-fd 4 --ready-fd 3 /r/~add.1/net tap0"));
-	argv_free(&a);
+	CHECK(argv_is(
+		&a, "rootlet-slirp --netns-type=path --userns-path=/r/~add.1/user --api-socket "
+		    "/r/~add.1/slirp.sock --configure --mtu 65520 --enable-sandbox "
+		    "--enable-seccomp --enable-ipv6 --wait-fd 4 --ready-fd 3 /r/~add.1/net tap0"));
 }
 
 TEST(portfwd_publish_fd_is_renumbered_to_the_passed_fd)
@@ -77,10 +83,9 @@ TEST(portfwd_publish_fd_is_renumbered_to_the_passed_fd)
 	struct launch_argv a;
 
 	CHECK(launch_portfwd_argv(&o, &a) == 0);
-	CHECK(!strcmp(joined(a.argv), "rootlet-portfwd --netns web --publish 8080:80 --publish "
-				      "53/udp --publish-fd 5:80/tcp --publish-fd 6 --source-ip "
-				      "--ready-fd 3"));
-	argv_free(&a);
+	CHECK(argv_is(&a, "rootlet-portfwd --netns web --publish 8080:80 --publish "
+			  "53/udp --publish-fd 5:80/tcp --publish-fd 6 --source-ip "
+			  "--ready-fd 3"));
 }
 
 TEST(portfwd_by_path_with_target)
@@ -96,10 +101,9 @@ TEST(portfwd_by_path_with_target)
 	struct launch_argv a;
 
 	CHECK(launch_portfwd_argv(&o, &a) == 0);
-	CHECK(!strcmp(joined(a.argv), "rootlet-portfwd --netns /i/net --userns /i/user "
-				      "--api-socket /i/portfwd.sock --target 10.0.2.100 "
-				      "--publish 8080:80 --wait-fd 4 --ready-fd 3"));
-	argv_free(&a);
+	CHECK(argv_is(&a, "rootlet-portfwd --netns /i/net --userns /i/user "
+			  "--api-socket /i/portfwd.sock --target 10.0.2.100 "
+			  "--publish 8080:80 --wait-fd 4 --ready-fd 3"));
 }
 
 TEST(bypass_carries_its_policy_options)
@@ -114,9 +118,8 @@ TEST(bypass_carries_its_policy_options)
 	struct launch_argv a;
 
 	CHECK(launch_bypass_argv(&o, &a) == 0);
-	CHECK(!strcmp(joined(a.argv), "rootlet-bypass --netns web --allow-host-loopback --ipv6 "
-				      "--publish 8080:80 --debug --ready-fd 3"));
-	argv_free(&a);
+	CHECK(argv_is(&a, "rootlet-bypass --netns web --allow-host-loopback --ipv6 "
+			  "--publish 8080:80 --debug --ready-fd 3"));
 }
 
 TEST(dns_upstream_only_when_given)
@@ -125,13 +128,11 @@ TEST(dns_upstream_only_when_given)
 	struct launch_argv a;
 
 	CHECK(launch_dns_argv(&o, &a) == 0);
-	CHECK(!strcmp(joined(a.argv), "rootlet-dns --netns net1 --listen 10.89.0.1 --upstream "
-				      "10.0.2.3 --ready-fd 3"));
-	argv_free(&a);
+	CHECK(argv_is(&a, "rootlet-dns --netns net1 --listen 10.89.0.1 --upstream "
+			  "10.0.2.3 --ready-fd 3"));
 	o.upstream = NULL;
 	CHECK(launch_dns_argv(&o, &a) == 0);
-	CHECK(!strcmp(joined(a.argv), "rootlet-dns --netns net1 --listen 10.89.0.1 --ready-fd 3"));
-	argv_free(&a);
+	CHECK(argv_is(&a, "rootlet-dns --netns net1 --listen 10.89.0.1 --ready-fd 3"));
 }
 
 /* A temporary directory for the helper's log, and the options to run this binary in @mode. */
@@ -146,6 +147,15 @@ static void log_dir_remove(const char *path, int fd)
 	unlinkat(fd, LOG, 0);
 	close(fd);
 	rmdir(path);
+}
+
+/* A helper left running, if one was started: killed and waited for. */
+static void reap(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 }
 
 static bool gone(pid_t pid)
@@ -167,10 +177,7 @@ TEST(a_helper_that_says_ready_is_left_running)
 	CHECK(launch_run(&o, GENEROUS_MS, &pid, &e) == 0);
 	CHECK(pid > 0 && !gone(pid));
 	CHECK(e.code == 0);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
+	reap(pid);
 	log_dir_remove(dir, fd);
 }
 
@@ -191,10 +198,7 @@ TEST(a_helper_gets_no_fd_of_ours_but_its_own)
 	CHECK(launch_run(&o, GENEROUS_MS, &pid, &e) == 0);
 	if (e.code)
 		fprintf(stderr, "  got: %s\n", e.text);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
+	reap(pid);
 	close(passed[0]);
 	close(passed[1]);
 	close(leaked);
@@ -291,10 +295,7 @@ TEST(an_early_helper_waits_for_its_go)
 			  SHORT_MS, &e) == -ETIMEDOUT);
 	CHECK(launch_go(&p) == 0);
 	CHECK(launch_wait(&p, GENEROUS_MS, &e) == 0);
-	if (p.pid > 0) {
-		kill(p.pid, SIGKILL);
-		waitpid(p.pid, NULL, 0);
-	}
+	reap(p.pid);
 	log_dir_remove(dir, fd);
 }
 

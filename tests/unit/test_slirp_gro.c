@@ -131,6 +131,11 @@ static void send_seg(struct rig *r, int family, uint16_t sport, uint32_t seq, ui
 	gro_send(r->g, r->sv[0], r->f, segment(r->f, family, sport, seq, flags, len, fill));
 }
 
+static void send_ack(struct rig *r, int family, uint16_t sport, uint32_t seq, uint32_t ack)
+{
+	gro_send(r->g, r->sv[0], r->f, pure_ack(r->f, family, sport, seq, ack));
+}
+
 TEST(contiguous_segments_become_one_tso_frame_with_valid_checksums)
 {
 	struct virtio_net_hdr h = { 0 };
@@ -255,7 +260,7 @@ TEST(advancing_pure_acks_leave_only_the_latest_with_either_tap)
 
 	rig_up(&r);
 	for (uint32_t ack = 1000; ack <= 3000; ack += 1000)
-		gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, ack));
+		send_ack(&r, AF_INET, 80, 5, ack);
 	CHECK(next(r.sv[1], &h, r.out) < 0); /* held until the flush */
 	gro_flush(r.g, r.sv[0]);
 	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 3000);
@@ -265,7 +270,7 @@ TEST(advancing_pure_acks_leave_only_the_latest_with_either_tap)
 
 	rig_up_tap(&r, false);
 	for (uint32_t ack = 1000; ack <= 3000; ack += 1000)
-		gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, ack));
+		send_ack(&r, AF_INET, 80, 5, ack);
 	gro_flush(r.g, r.sv[0]);
 	CHECK(next_plain(r.sv[1], r.out) == ETH + 40 && ack_of(r.out) == 3000);
 	CHECK(!memcmp(r.out, r.f, ETH + 40));
@@ -279,11 +284,11 @@ TEST(duplicate_older_and_other_acks_are_never_merged)
 	struct rig r;
 
 	rig_up(&r);
-	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 1000));
-	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 1000)); /* a duplicate ACK */
-	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 900));  /* older */
-	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 81, 5, 2000)); /* another flow */
-	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 81, 6, 3000)); /* another sequence */
+	send_ack(&r, AF_INET, 80, 5, 1000);
+	send_ack(&r, AF_INET, 80, 5, 1000); /* a duplicate ACK */
+	send_ack(&r, AF_INET, 80, 5, 900);  /* older */
+	send_ack(&r, AF_INET, 81, 5, 2000); /* another flow */
+	send_ack(&r, AF_INET, 81, 6, 3000); /* another sequence */
 	gro_flush(r.g, r.sv[0]);
 	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 1000);
 	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 1000);
@@ -299,7 +304,7 @@ TEST(a_held_ack_goes_out_before_what_follows_and_a_plain_tap_merges_no_data)
 	struct rig r;
 
 	rig_up_tap(&r, false);
-	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 1000));
+	send_ack(&r, AF_INET, 80, 5, 1000);
 	send_seg(&r, AF_INET, 80, 5, TH_ACK, MSS, 'a');
 	send_seg(&r, AF_INET, 80, 5 + MSS, TH_ACK, MSS, 'b');
 	CHECK(next_plain(r.sv[1], r.out) == ETH + 40 && ack_of(r.out) == 1000);
@@ -316,8 +321,8 @@ TEST(only_what_is_not_a_bare_ack_counts_as_data_for_the_guest)
 
 	rig_up_tap(&r, false);
 	CHECK(!gro_data_out(r.g));
-	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 1000));
-	gro_send(r.g, r.sv[0], r.f, pure_ack(r.f, AF_INET, 80, 5, 2000));
+	send_ack(&r, AF_INET, 80, 5, 1000);
+	send_ack(&r, AF_INET, 80, 5, 2000);
 	CHECK(!gro_data_out(r.g)); /* acknowledgements alone: the loop does not poll */
 	send_seg(&r, AF_INET, 80, 5, TH_ACK, MSS, 'a');
 	CHECK(gro_data_out(r.g));

@@ -32,18 +32,23 @@ static size_t segment(uint8_t *f, int family, const char *src, const char *dst, 
 #define SYN 0x02
 #define ACK 0x10
 
+/* That segment, in a frame of its own: does the guard let it through? */
+static bool passes(struct seqguard *g, int family, const char *src, const char *dst, uint32_t seq,
+		   uint8_t flags, size_t len, size_t pad)
+{
+	uint8_t f[BUF];
+	size_t n = segment(f, family, src, dst, seq, flags, len, pad);
+
+	return seqguard_from_guest(g, f, n, false);
+}
+
 /* A flow opened by the guest (SYN at 1000), then a segment past a gap: dropped? */
 static bool gap_passes(int *failed, struct seqguard *g, int family, const char *src,
 		       const char *dst)
 {
-	uint8_t f[BUF];
-	size_t n = segment(f, family, src, dst, 1000, SYN, 0, 0);
-
-	CHECK(seqguard_from_guest(g, f, n, false));
-	n = segment(f, family, src, dst, 1001, ACK, 1, 0);
-	CHECK(seqguard_from_guest(g, f, n, false));
-	n = segment(f, family, src, dst, 1100, ACK, 1, 0); /* a gap of 98 bytes before it */
-	return seqguard_from_guest(g, f, n, false);
+	CHECK(passes(g, family, src, dst, 1000, SYN, 0, 0));
+	CHECK(passes(g, family, src, dst, 1001, ACK, 1, 0));
+	return passes(g, family, src, dst, 1100, ACK, 1, 0); /* a gap of 98 bytes before it */
 }
 
 TEST(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6)
@@ -64,16 +69,11 @@ TEST(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6)
 TEST(a_tcp_frame_with_bytes_after_its_packet_is_dropped)
 {
 	struct seqguard g = { 0 };
-	uint8_t f[BUF];
-	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 2);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 2);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 2);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 2));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 2));
+	CHECK(!passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 2));
 	seqguard_free(&g);
 }
 
@@ -84,30 +84,20 @@ TEST(a_tcp_frame_with_bytes_after_its_packet_is_dropped)
 TEST(an_ipv6_syn_never_moves_the_mark_of_the_ipv4_flow_of_the_same_addresses)
 {
 	struct seqguard g = { 0 };
-	uint8_t f[BUF];
-	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 1000, SYN, 0, 0);
-	CHECK(seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 1001, ACK, 1, 0);
-	CHECK(seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "::10.0.2.77", "::192.0.2.9", 5000, SYN, 0, 0);
-	CHECK(seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 5001, ACK, 1, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
+	CHECK(passes(&g, AF_INET, "10.0.2.77", "192.0.2.9", 1000, SYN, 0, 0));
+	CHECK(passes(&g, AF_INET, "10.0.2.77", "192.0.2.9", 1001, ACK, 1, 0));
+	CHECK(passes(&g, AF_INET6, "::10.0.2.77", "::192.0.2.9", 5000, SYN, 0, 0));
+	CHECK(!passes(&g, AF_INET, "10.0.2.77", "192.0.2.9", 5001, ACK, 1, 0));
 	seqguard_free(&g);
 }
 
 /* An IPv6 flow opened by the guest: SYN at 1000, one byte at 1001; its next byte is 1002. */
 static void open_ipv6_flow(int *failed, struct seqguard *g)
 {
-	uint8_t f[BUF];
-	size_t n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0);
-
-	CHECK(seqguard_from_guest(g, f, n, false));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1001, ACK, 1, 0);
-	CHECK(seqguard_from_guest(g, f, n, false));
+	CHECK(passes(g, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0));
+	CHECK(passes(g, AF_INET6, "fd00::100", "fd77::9", 1001, ACK, 1, 0));
 }
 
 /*
@@ -126,8 +116,7 @@ TEST(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark)
 	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, 100, 0);
 	f[ETH] &= 0x0f; /* version 0 */
 	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1102, ACK, 1, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1102, ACK, 1, 0));
 	seqguard_free(&g);
 }
 
@@ -138,17 +127,12 @@ TEST(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark)
 TEST(an_ipv6_segment_longer_than_the_mtu_neither_passes_nor_moves_the_mark)
 {
 	struct seqguard g = { 0 };
-	uint8_t f[BUF];
-	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
 	open_ipv6_flow(failed, &g);
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002 + MTU, ACK, 1, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU - 60, 0);
-	CHECK(seqguard_from_guest(&g, f, n, false));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU, 0));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002 + MTU, ACK, 1, 0));
+	CHECK(passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU - 60, 0));
 	seqguard_free(&g);
 }
 

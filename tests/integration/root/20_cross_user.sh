@@ -127,18 +127,10 @@ test_a_state_root_inside_a_directory_another_user_can_change_is_refused() {
 	ok run_as "$OWNER" env ROOTLET_STATE_DIR="$TEST_WORK/sticky/rootlet" "$NETNS" del x
 }
 
-# rootlet-bypass --host (rootlet-runtime's host-side supervisor): its sockets are 0600 in the
-# owner's 0700 state root; and, were they reachable, a peer of another user is refused by its
-# credentials (SO_PEERCRED) before anything it sends is read.
-test_another_user_cannot_hand_the_host_supervisor_a_listener() {
-	setup_owner
-	# Its own 0700 directory, in a work directory the other user can pass through.
-	mkdir "$TEST_WORK/hs"
-	chown "$OWNER:" "$TEST_WORK/hs"
-	chmod 0700 "$TEST_WORK/hs"
-	HSOCK=$TEST_WORK/hs/h.sock
-	# A state naming "seccompFd", /dev/null in its place: read, the daemon logs that it is no
-	# listener; refused unread, it logs nothing.
+# write_state_sender: $TEST_WORK/send.py SOCKET ID, which any user may run: it hands a host
+# supervisor's SOCKET a state naming "seccompFd" (container ID), /dev/null in its place. Read,
+# the daemon logs that it is no listener; refused unread, it logs nothing.
+write_state_sender() {
 	cat >"$TEST_WORK/send.py" <<-'PY'
 		import json, os, socket, sys
 		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -149,6 +141,19 @@ test_another_user_cannot_hand_the_host_supervisor_a_listener() {
 		s.recv(1)
 	PY
 	chmod 0644 "$TEST_WORK/send.py"
+}
+
+# rootlet-bypass --host (rootlet-runtime's host-side supervisor): its sockets are 0600 in the
+# owner's 0700 state root; and, were they reachable, a peer of another user is refused by its
+# credentials (SO_PEERCRED) before anything it sends is read.
+test_another_user_cannot_hand_the_host_supervisor_a_listener() {
+	setup_owner
+	# Its own 0700 directory, in a work directory the other user can pass through.
+	mkdir "$TEST_WORK/hs"
+	chown "$OWNER:" "$TEST_WORK/hs"
+	chmod 0700 "$TEST_WORK/hs"
+	HSOCK=$TEST_WORK/hs/h.sock
+	write_state_sender
 	run_as "$OWNER" "$BUILD/rootlet-bypass" --host --socket "$HSOCK" --idle-exit 60 \
 		</dev/null >/dev/null 2>"$TEST_WORK/host.log" &
 	wait_until 10 "[ -S '$HSOCK' ] && [ -e '$HSOCK.pid' ]"
@@ -184,16 +189,7 @@ test_another_user_cannot_serve_or_reach_an_engines_host_supervisor() {
 	chown "$OTHER:" "$TEST_WORK/os"
 	chmod 0700 "$TEST_WORK/hs" "$TEST_WORK/os"
 	HSOCK=$TEST_WORK/hs/h.sock
-	cat >"$TEST_WORK/send.py" <<-'PY'
-		import json, os, socket, sys
-		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-		s.connect(sys.argv[1])
-		state = {"ociVersion": "1.0.2", "fds": ["seccompFd"], "pid": os.getpid(),
-		         "metadata": sys.argv[2], "state": {"id": sys.argv[2], "annotations": {}}}
-		socket.send_fds(s, [json.dumps(state).encode()], [os.open("/dev/null", os.O_RDONLY)])
-		s.recv(1)
-	PY
-	chmod 0644 "$TEST_WORK/send.py"
+	write_state_sender
 	# The owner's "engine": a process in a user namespace of the owner's, as rootlesskit's child.
 	tag=$((RANDOM + 200000))
 	run_as "$OWNER" unshare --user --map-root-user sleep "$tag" </dev/null >/dev/null 2>&1 &

@@ -23,6 +23,8 @@ import sys
 import threading
 import time
 
+from dnswire import encode_name, parse_query
+
 RIGHT = "192.0.2.100"
 LATE_SECONDS = 2.0
 ICMP_UNREACH, ICMP_PORT_UNREACH = 3, 3
@@ -32,25 +34,6 @@ RCODES = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}
 # The forged answers, each answered with its own address (192.0.2.N) so a leak says which.
 SPOOFS = ["wrongid", "wrongname", "wrongtype", "wrongclass", "wrongport", "wrongaddr",
           "noquestion", "notananswer"]
-
-
-def encode_name(name):
-    out = b""
-    for label in name.split("."):
-        out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-def parse_query(q):
-    """ID, flags, the name (as sent), type, class and the question's end of a DNS message."""
-    ident, flags, qd = struct.unpack("!HHH", q[:6])
-    pos, labels = 12, []
-    while q[pos]:
-        n = q[pos]
-        labels.append(q[pos + 1:pos + 1 + n].decode())
-        pos += n + 1
-    qtype, qclass = struct.unpack("!HH", q[pos + 1:pos + 5])
-    return ident, flags, ".".join(labels), qtype, qclass, pos + 5
 
 
 def answer(ident, name, qtype, qclass, addr, qd=1, flags=0x8180):

@@ -17,6 +17,8 @@ import sys
 import threading
 import time
 
+from dnswire import encode_name, parse_query
+
 TIMEOUT = 10.0
 CHUNK = 1 << 16
 
@@ -282,6 +284,60 @@ def udp_sendto(args):
     got, peer = c.recvfrom(CHUNK)
     print(f"local={c.getsockname()[0]} from={peer[0]}")
     return 0 if got == b"sendto" else 1
+
+
+def send_udp(args):
+    """Send MESSAGE COUNT times (--count), INTERVAL seconds apart (--interval); expect nothing."""
+    s = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    for _ in range(args.count):
+        s.sendto(args.message.encode(), (args.addr, args.port))
+        time.sleep(args.interval)
+    return 0
+
+
+def udp_from(args):
+    """Send MESSAGE from --bind-port (on ADDR's loopback side: ADDR's family, bound to ADDR),
+    connected first with --connect; print the reply."""
+    c = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    if args.bind_port is not None:
+        c.bind((args.addr, args.bind_port))
+    c.settimeout(args.timeout)
+    if args.connect:
+        c.connect((args.addr, args.port))
+    c.sendto(args.message.encode(), (args.addr, args.port))
+    print(c.recv(512).decode())
+    return 0
+
+
+def udp_echo_leak(args):
+    """A guest's or container's UDP service that echoes one datagram (with "-back"), then, once
+    the file GO exists, sends "leak" to that datagram's sender: print what answers in 2 s,
+    "reached (DATA, PEER)", or "silent"."""
+    s = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    s.bind((args.addr, args.port))
+    ready(args.ready)
+    data, peer = s.recvfrom(512)
+    s.sendto(data + b"-back", peer)
+    while not os.path.exists(args.go):
+        time.sleep(0.1)
+    s.sendto(b"leak", peer)
+    s.settimeout(2)
+    try:
+        print("reached", s.recvfrom(512))
+    except socket.timeout:
+        print("silent")
+    return 0
+
+
+def udp_answer_all(args):
+    """A service that answers whatever it hears with "secret", printing "heard DATA PEER"."""
+    s = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    s.bind((args.addr, args.port))
+    ready(args.ready)
+    while True:
+        data, peer = s.recvfrom(512)
+        print("heard", data, peer, flush=True)
+        s.sendto(b"secret", peer)
 
 
 def connect_after(args):
@@ -566,15 +622,9 @@ def steal_udp(args):
 
 def dns_answer(query, table):
     """A reply to a one-question DNS query: the A/AAAA record from table, else NXDOMAIN."""
-    ident, flags, qd = struct.unpack("!HHH", query[:6])
-    pos, labels = 12, []
-    while query[pos]:
-        n = query[pos]
-        labels.append(query[pos + 1:pos + 1 + n].decode())
-        pos += n + 1
-    qtype, _ = struct.unpack("!HH", query[pos + 1:pos + 5])
-    question = query[12:pos + 5]
-    name = ".".join(labels).lower()
+    ident, _, name, qtype, _, end = parse_query(query)
+    question = query[12:end]
+    name = name.lower()
     addr = table.get((name, qtype))
     if addr is None:
         return struct.pack("!HHHHHH", ident, 0x8183, 1, 0, 0, 0) + question
@@ -603,9 +653,7 @@ def dns_query(args):
     """Ask SERVER for NAME (A, or AAAA with --aaaa) over UDP; print the address."""
     qtype = 28 if args.aaaa else 1
     q = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
-    for label in args.name.split("."):
-        q += bytes([len(label)]) + label.encode()
-    q += b"\0" + struct.pack("!HH", qtype, 1)
+    q += encode_name(args.name) + struct.pack("!HH", qtype, 1)
     s = socket.socket(family_of(args.server), socket.SOCK_DGRAM)
     s.settimeout(args.timeout)
     try:
@@ -824,6 +872,20 @@ def main():
     p.add_argument("--timeout", type=float, default=3.0)
     p = endpoint_command(sub, "udp-sendto", udp_sendto)
     p.add_argument("--timeout", type=float, default=3.0)
+    p = endpoint_command(sub, "udp-from", udp_from)
+    p.add_argument("message")
+    p.add_argument("--bind-port", type=int)
+    p.add_argument("--connect", action="store_true")
+    p.add_argument("--timeout", type=float, default=5.0)
+    p = endpoint_command(sub, "udp-echo-leak", udp_echo_leak)
+    p.add_argument("--ready")
+    p.add_argument("--go", required=True)
+    p = endpoint_command(sub, "udp-answer-all", udp_answer_all)
+    p.add_argument("--ready")
+    p = endpoint_command(sub, "send-udp", send_udp)
+    p.add_argument("message")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--interval", type=float, default=0.0)
     p = endpoint_command(sub, "connect-after", connect_after)
     p.add_argument("wait")
     p.add_argument("--timeout", type=float, default=10.0)
