@@ -79,7 +79,8 @@ struct slirp_launch {
 	unsigned mtu;
 	bool allow_host_loopback;
 	bool ipv6;
-	bool early; /* --wait-fd */
+	bool early;		  /* --wait-fd */
+	const char *masq6_subnet; /* --masq6-subnet (a shared network's infra), or NULL */
 };
 
 /* rootlet-portfwd. */

@@ -135,6 +135,8 @@ int launch_slirp_argv(const struct slirp_launch *o, struct launch_argv *ret)
 		argv_add(&a, "--disable-host-loopback");
 	if (o->ipv6)
 		argv_add(&a, "--enable-ipv6");
+	if (o->masq6_subnet)
+		argv_addf(&a, "--masq6-subnet=%s", o->masq6_subnet);
 	argv_pipes(&a, o->early);
 	/* slirp4netns' positional arguments: the netns's path and the tap's name. */
 	if (!o->netns) {

@@ -121,7 +121,7 @@ static int bridge_up(struct net_cfg *cfg, const struct net_record *r, void *unus
 	if ((err = write_sysctl(SYSCTL_FORWARD, "1", e)) ||
 	    (err = write_sysctl(SYSCTL_PROXY_ARP, "1", e)))
 		return err;
-	if (r->ipv6 && ((err = write_sysctl(SYSCTL_FORWARD6, "1", e)) || (err = masq_ipv6(e))))
+	if (r->ipv6 && (err = write_sysctl(SYSCTL_FORWARD6, "1", e)))
 		return err;
 	return 0;
 }
@@ -172,9 +172,16 @@ static int slirp_spawn(struct net_cfg *cfg, const struct net_record *r, struct l
 				  .mtu = r->mtu,
 				  .allow_host_loopback = r->host_loopback,
 				  .ipv6 = r->ipv6 };
+	char subnet[2 * INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
 	struct launch_argv a;
 	int err;
 
+	/* Its containers' IPv6 comes masqueraded, their shares told apart by port (masq.c). */
+	if (r->ipv6) {
+		inet_ntop(AF_INET, &r->subnet, net, sizeof(net));
+		snprintf(subnet, sizeof(subnet), "%s/%u", net, r->prefix);
+		o.masq6_subnet = subnet;
+	}
 	if ((err = launch_slirp_argv(&o, &a)))
 		return err;
 	err = net_daemon_spawn(cfg, &r->infra, a.argv, STATE_SLIRP_LOG, NULL, 0, d);

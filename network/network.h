@@ -228,8 +228,8 @@ int net_daemon_spawn(struct net_cfg *cfg, const struct net_infra *infra, char **
 int net_daemon_wait(struct net_cfg *cfg, struct launch_proc *d);
 int infra_wait(struct net_cfg *cfg, const struct net_record *r);
 
-/* masq.c: outbound IPv6 masqueraded to slirp's guest address. */
-int masq_ipv6(struct err *e);
+/* masq.c: outbound IPv6 masqueraded to slirp's guest address, a port range a container. */
+int masq_write(const struct net_record *rec, struct err *e);
 
 /* spoofguard.c: each bridge port passes its container's own source addresses only. */
 int spoofguard_write(struct net_cfg *cfg, const struct net_record *r);

@@ -417,13 +417,17 @@ static int guard_write(struct net_cfg *cfg, const struct net_record *rec, void *
 	if (!(err = nft_begin(&gb, NFPROTO_BRIDGE, size)) && !(err = guard_build(&gb, rec)))
 		err = nft_commit(&gb);
 	nft_free(&gb);
-	return err ? err_errno(e, err, "nftables: the bridge ports' source addresses") : 0;
+	if (err)
+		return err_errno(e, err, "nftables: the bridge ports' source addresses");
+	/* Each container's range of masqueraded IPv6 ports follows the same record. */
+	return rec->ipv6 && !rec->internal ? masq_write(rec, e) : 0;
 }
 
 /**
  * spoofguard_write() - Each bridge port of network @r's infra passes only its container's own
- * source addresses, from the record (every attachment, pending ones too); nothing when the
- * network has no infra
+ * source addresses, from the record (every attachment, pending ones too), and on an IPv6
+ * network each container's IPv6 leaves tap0 with its own source ports (masq.c); nothing when
+ * the network has no infra
  * @cfg:	the state root; cfg->err on failure
  * @r:		the network
  *

@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "seg.h"
 #include "slirp.h"
+#include "slirpnet.h"
 
 /*
  * Theory of operation
@@ -30,7 +31,14 @@
  * guest that keeps knocking at the limit gets a line per burst, not per connection.
  *
  * Per source, because on a shared network one rootlet-slirp serves every container: one of
- * them opening connections as fast as it can must not take the sockets the others need.
+ * them opening connections as fast as it can must not take the sockets the others need. Its
+ * IPv4 comes as itself (routed); its IPv6 comes masqueraded as the infra's one address, with
+ * a source port of the container's own range (network/masq.c, lib/masq6.h). With
+ * --masq6-subnet a frame's source is its owner: an IPv6 one from the guest's own address
+ * counts for the container whose range its source port is in, an IPv4 one of the subnet for
+ * itself (the range's first address, on a subnet larger than the split: those containers
+ * share one share), so a container's two families are one share; the infra's own ports count
+ * as the infra's address.
  *
  * libslirp keeps a TCP connection that the host side closed first in TIME_WAIT for 2 * MSL
  * (10 s), with its host socket and both 128 KiB buffers: a container whose peers hang up
@@ -74,7 +82,8 @@ struct pkt {
 	int family;
 	uint8_t proto;
 	uint8_t src[CONNS_ADDR_LEN], dst[CONNS_ADDR_LEN];
-	uint16_t sport, dport; /* host order; 0 if not TCP or UDP */
+	uint8_t owner[CONNS_ADDR_LEN]; /* whose share it counts in (src, or --masq6-subnet's) */
+	uint16_t sport, dport;	       /* host order; 0 if not TCP or UDP */
 	uint8_t icmp_type;
 	bool frag;     /* an IPv4 fragment: its TCP flags may be in another one */
 	int tcp_flags; /* -1: not in this frame */
@@ -130,18 +139,46 @@ static bool pkt_parse(const uint8_t *f, size_t n, struct pkt *p)
 	return true;
 }
 
+/* @p's owner: its source, or with --masq6-subnet the container it counts for. */
+static void pkt_owner(const struct conns *c, struct pkt *p)
+{
+	struct in_addr ip;
+
+	memcpy(p->owner, p->src, CONNS_ADDR_LEN);
+	if (!c->masq6)
+		return;
+	if (p->family == AF_INET) {
+		memcpy(&ip, p->src + sizeof(v4mapped), IP4_ADDR_LEN);
+		if (masq6_in_subnet(&c->split, ip)) {
+			ip = masq6_owner(&c->split, ip);
+			map_v4(p->owner, (const uint8_t *)&ip);
+		}
+	} else if ((p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) &&
+		   !memcmp(p->src, c->guest6, CONNS_ADDR_LEN) &&
+		   masq6_port_owner(&c->split, p->sport, &ip)) {
+		map_v4(p->owner, (const uint8_t *)&ip);
+	}
+}
+
 /**
  * conns_init() - Start counting
  * @c:			the state, zeroed
  * @max_sockets:	host sockets the guest may make libslirp hold at once (0: no limit)
  * @max_per_source:	of them, from one guest address (0: no limit)
+ * @masq6:		--masq6-subnet's split, or NULL
  *
  * Return: 0, or -ENOMEM
  */
-int conns_init(struct conns *c, unsigned max_sockets, unsigned max_per_source)
+int conns_init(struct conns *c, unsigned max_sockets, unsigned max_per_source,
+	       const struct masq6_split *masq6)
 {
 	c->max_sockets = max_sockets;
 	c->max_per_source = max_per_source;
+	if (masq6) {
+		c->masq6 = true;
+		c->split = *masq6;
+		inet_pton(AF_INET6, SLIRP_GUEST6, c->guest6);
+	}
 	c->closing = calloc(CONNS_CLOSING_SLOTS, sizeof(*c->closing));
 	return c->closing ? 0 : -ENOMEM;
 }
@@ -232,7 +269,7 @@ static bool udp_known(const struct conns *c, const struct pkt *p)
 		const struct conns_owner *o = &c->owners[fd];
 
 		if (o->guest && o->proto == IPPROTO_UDP && o->sport == p->sport &&
-		    !memcmp(o->addr, p->src, CONNS_ADDR_LEN))
+		    !memcmp(o->addr, p->owner, CONNS_ADDR_LEN))
 			return true;
 	}
 	return false;
@@ -241,7 +278,7 @@ static bool udp_known(const struct conns *c, const struct pkt *p)
 /* Whether a new socket for @p's source is past a limit; the first of a burst is logged. */
 static bool over_limit(struct conns *c, const struct pkt *p)
 {
-	const struct conns_source *s = source_find(c, p->src);
+	const struct conns_source *s = source_find(c, p->owner);
 	bool source = c->max_per_source && s && s->count >= c->max_per_source;
 	char text[INET6_ADDRSTRLEN];
 	int64_t now;
@@ -254,7 +291,9 @@ static bool over_limit(struct conns *c, const struct pkt *p)
 	c->refused++;
 	now = mono_ms();
 	if (!c->last_refusal_ms || now - c->last_refusal_ms > BURST_GAP_MS) {
-		inet_ntop(p->family, p->family == AF_INET ? p->src + sizeof(v4mapped) : p->src,
+		bool v4 = !memcmp(p->owner, v4mapped, sizeof(v4mapped));
+
+		inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? p->owner + sizeof(v4mapped) : p->owner,
 			  text, sizeof(text));
 		log_warn("refusing new connections from %s: %s (%lu refused so far)", text,
 			 source ? "it holds --max-sockets-per-source host sockets"
@@ -451,8 +490,9 @@ bool conns_from_guest(struct conns *c, const uint8_t *f, size_t n, struct gro *g
 	c->in_input = false;
 	if (!pkt_parse(f, n, &p))
 		return true;
+	pkt_owner(c, &p);
 	c->input = (struct conns_owner){ .guest = true, .proto = p.proto, .sport = p.sport };
-	memcpy(c->input.addr, p.src, CONNS_ADDR_LEN);
+	memcpy(c->input.addr, p.owner, CONNS_ADDR_LEN);
 	if (p.proto == IPPROTO_TCP) {
 		bool parsed = seg_parse(f, n, &s);
 

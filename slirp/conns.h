@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "masq6.h"
+
 #define CONNS_ADDR_LEN	    16 /* IPv6, or IPv4 mapped into it */
 #define CONNS_CLOSING_SLOTS 1024
 #define CONNS_REAP_MAX	    64
@@ -48,7 +50,10 @@ struct conns_reap {
 
 struct conns {
 	unsigned max_sockets, max_per_source; /* 0: no limit */
-	unsigned total;			      /* host sockets guest frames made, held now */
+	bool masq6; /* --masq6-subnet: sources counted by the shared network's split */
+	struct masq6_split split;
+	uint8_t guest6[CONNS_ADDR_LEN]; /* the infra's tap0, which its containers' IPv6 leaves as */
+	unsigned total;			/* host sockets guest frames made, held now */
 	struct conns_source *sources;
 	size_t nsources, sources_cap;
 	struct conns_owner *owners; /* by fd */
@@ -63,7 +68,8 @@ struct conns {
 	unsigned long reaped;
 };
 
-int conns_init(struct conns *c, unsigned max_sockets, unsigned max_per_source);
+int conns_init(struct conns *c, unsigned max_sockets, unsigned max_per_source,
+	       const struct masq6_split *masq6);
 void conns_free(struct conns *c);
 bool conns_from_guest(struct conns *c, const uint8_t *f, size_t n, struct gro *g, int tap_fd);
 void conns_input_done(struct conns *c, Slirp *slirp);

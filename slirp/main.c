@@ -73,6 +73,10 @@ static void usage(FILE *f)
 		"                         1500; 0: no limit)\n"
 		"--max-sockets-per-source=N  of them, from one guest address (default half of\n"
 		"                         --max-sockets)\n"
+		"--masq6-subnet=SUBNET    a shared network's infra: IPv6 from the guest's own\n"
+		"                         address counts, by source port, in the share of the\n"
+		"                         container of IPv4 subnet SUBNET whose port range it is\n"
+		"                         in (rootlet-network's split; rootlet-slirp(1))\n"
 		"--debug                  log details on stderr\n"
 		"-h, --help               show this help and exit\n"
 		"-v, --version            show version and exit\n"
@@ -134,7 +138,8 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 	if ((err = tap_open_in_netns(cfg, &tap_fd)))
 		return err;
 	if ((err = loop_init(l, tap_fd, cfg->exit_fd, cfg->mtu, slirp_tap_vnet(cfg))) ||
-	    (err = conns_init(&l->conns, cfg->max_sockets, cfg->max_per_source))) {
+	    (err = conns_init(&l->conns, cfg->max_sockets, cfg->max_per_source,
+			      cfg->have_masq6 ? &cfg->masq6 : NULL))) {
 		return err_errno(&cfg->err, err, "event loop");
 	}
 	/* While /proc is still ours: the holder that keeps a rootlet netns, if it is one. */

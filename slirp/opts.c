@@ -30,6 +30,7 @@ enum {
 	OPT_BUSY_POLL,
 	OPT_MAX_SOCKETS,
 	OPT_MAX_PER_SOURCE,
+	OPT_MASQ6_SUBNET,
 	OPT_DEBUG,
 	OPT_HELP,
 	OPT_TARGET_TYPE,
@@ -195,6 +196,26 @@ static int copy_path(struct slirp_cfg *cfg, char *dst, size_t len, const char *w
 	return 0;
 }
 
+/* --masq6-subnet: "10.89.0.0/24", the shared network's IPv4 subnet, and its split (masq6.h). */
+static int parse_masq6(const char *text, struct masq6_split *ret)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *slash = strchr(text, '/');
+	unsigned long prefix;
+	struct in_addr net;
+
+	if (!slash || (size_t)(slash - text) >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, text, (size_t)(slash - text));
+	addr[slash - text] = '\0';
+	if (inet_pton(AF_INET, addr, &net) != 1 || opts_parse_uint(slash + 1, 32, &prefix) ||
+	    prefix < MASQ6_PREFIX_MIN || prefix > MASQ6_PREFIX_MAX ||
+	    ntohl(net.s_addr) & ~(~0U << (32 - prefix)))
+		return -EINVAL;
+	masq6_split_init(ret, net, (unsigned)prefix);
+	return 0;
+}
+
 /**
  * opts_parse() - Parse the command line into @cfg
  * @argc:	argument count
@@ -228,6 +249,7 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
 		{ "max-sockets-per-source", required_argument, NULL, OPT_MAX_PER_SOURCE },
+		{ "masq6-subnet", required_argument, NULL, OPT_MASQ6_SUBNET },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "target-type", required_argument, NULL, OPT_TARGET_TYPE },
 		{ "help", no_argument, NULL, 'h' },
@@ -342,6 +364,13 @@ int opts_parse(int argc, char **argv, struct slirp_cfg *cfg)
 				return bad(cfg, "--max-sockets-per-source (0 to 1048576)", optarg);
 			cfg->max_per_source = (unsigned)v;
 			cfg->max_per_source_set = true;
+			break;
+		case OPT_MASQ6_SUBNET:
+			if (parse_masq6(optarg, &cfg->masq6))
+				return bad(cfg,
+					   "--masq6-subnet (an IPv4 network address, /8 to /30)",
+					   optarg);
+			cfg->have_masq6 = true;
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;

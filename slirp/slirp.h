@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "masq6.h"
 #include "name.h"
 #include "slirpnet.h"
 
@@ -61,6 +62,8 @@ struct slirp_cfg {
 	bool max_sockets_set;
 	unsigned max_per_source; /* --max-sockets-per-source */
 	bool max_per_source_set;
+	bool have_masq6; /* --masq6-subnet: a shared network's infra */
+	struct masq6_split masq6;
 	char api_path[PATH_MAX];
 	bool enable_sandbox;
 	bool enable_seccomp;

@@ -203,6 +203,43 @@ test_one_container_holding_connections_leaves_the_other_its_own() {
 	assert_match "$(cat "$TEST_WORK/holder.out")" "^held 533 refused 1567" "c1's share"
 }
 
+# On an --ipv6 network every container's IPv6 leaves the infra masqueraded as slirp's one guest
+# address: one container holding all the IPv6 and IPv4 connections it can get (the fourth
+# outside attack: its IPv4 share and what was the whole network's IPv6 share, 1,066 of 1,067)
+# still takes no more than its one share of both together, and the other's connections of
+# both families go through.
+test_one_container_holding_ipv6_and_ipv4_connections_leaves_the_other_its_own() {
+	local hold4 hold6 churn4 churn6 held4 held6
+	ulimit -n "$(ulimit -Hn)"
+	hold4=$(free_port)
+	hold6=$(free_port)
+	churn4=$(free_port)
+	churn6=$(free_port)
+	bg keeper4 "$CHURN" serve 127.0.0.1 "$hold4" keep
+	bg keeper6 "$CHURN" serve ::1 "$hold6" keep
+	bg server4 "$CHURN" serve 127.0.0.1 "$churn4"
+	bg server6 "$CHURN" serve ::1 "$churn6"
+	wait_until 5 "grep -q listening '$TEST_WORK/keeper4.out' && grep -q listening '$TEST_WORK/keeper6.out' && grep -q listening '$TEST_WORK/server4.out' && grep -q listening '$TEST_WORK/server6.out'"
+	ok "$NETWORK" create n --ipv6 --allow-host-loopback
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	bg holder6 "$NETNS" exec c1 -- "$CHURN" hold fd00::2 "$hold6" 2100 90
+	wait_until 60 "grep -q held '$TEST_WORK/holder6.out'"
+	bg holder4 "$NETNS" exec c1 -- "$CHURN" hold 10.0.2.2 "$hold4" 2100 90
+	wait_until 60 "grep -q held '$TEST_WORK/holder4.out'"
+	echo "c1: IPv6 $(cat "$TEST_WORK/holder6.out"), IPv4 $(cat "$TEST_WORK/holder4.out")"
+	ok "$NETNS" exec c2 -- "$CHURN" connect fd00::2 "$churn6" 300 20
+	echo "c2 IPv6: $OUT"
+	assert_match "$OUT" "^ok 300 errors 0 " "c2's IPv6 connections while c1 holds all it can"
+	ok "$NETNS" exec c2 -- "$CHURN" connect 10.0.2.2 "$churn4" 300 20
+	echo "c2 IPv4: $OUT"
+	assert_match "$OUT" "^ok 300 errors 0 " "c2's IPv4 connections while c1 holds all it can"
+	# Both families together: half of the default --max-sockets at MTU 65520 (1067).
+	held6=$(awk '{print $2}' "$TEST_WORK/holder6.out")
+	held4=$(awk '{print $2}' "$TEST_WORK/holder4.out")
+	assert_eq "$((held6 + held4))" 533 "c1's one share of both families"
+}
+
 # raw_syn.py MODE SPORT DPORT: a SYN from 10.0.2.100 to 10.0.2.2 made by hand, with IPv4
 # options (MODE options) or cut into two fragments, the flags in the second (MODE frag).
 write_raw_syn() {

@@ -1020,6 +1020,100 @@ test_a_container_spoofing_sources_cannot_take_a_shared_networks_slirp() {
 	assert_match "$(cat "$TEST_WORK/hold.out")" "10\.89\.0\.110 0" "c1's sockets from 10.89.0.110"
 }
 
+# sniff.py tcp|udp PORT...: in the infra, each TCP SYN (or UDP datagram) slirp gets on tap0
+# for one of the PORTs, as "syn SOURCE SPORT".
+write_sniff_masq_py() {
+	cat >"$TEST_WORK/sniff.py" <<-'PY'
+		import socket, struct, sys
+		# ETH_P_ALL: a socket of one protocol gets no outgoing frames.
+		s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+		s.bind(("tap0", 0))
+		proto = {"tcp": 6, "udp": 17}[sys.argv[1]]
+		ports = {int(p) for p in sys.argv[2:]}
+		print("sniffing", flush=True)
+		while True:
+		    f, addr = s.recvfrom(65536)
+		    if (addr[2] != socket.PACKET_OUTGOING or len(f) < 14 + 40 + 8 or
+		            f[12:14] != b"\x86\xdd" or f[14 + 6] != proto):
+		        continue
+		    sport, dport = struct.unpack("!HH", f[54:58])
+		    if dport in ports and (proto == 17 or f[54 + 13] & 0x12 == 0x02):
+		        print("syn", socket.inet_ntop(socket.AF_INET6, f[22:38]), sport, flush=True)
+	PY
+}
+
+# Issue 26: a container's IPv6 leaves the infra masqueraded as tap0's one address, with a
+# source port of the container's own range (lib/masq6.h: 2048 + (IPv4 host number mod 64) *
+# 992), by which rootlet-slirp counts its share. c1 (10.89.0.2: 4032-5023) binds ports of
+# c2's range (10.89.0.3: 5024-6015), one of them twice towards two host ports, and ports of
+# its own: every SYN of c1's on tap0 (what slirp sees) has a source port of c1's range.
+test_a_container_cannot_send_its_ipv6_from_another_containers_port_range() {
+	local p1 p2
+	ok "$NETWORK" create n --ipv6 --allow-host-loopback
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	ok inside c1 ip -4 -o addr show dev eth0
+	assert_match "$OUT" "inet 10\.89\.0\.2/" "c1's IPv4 address"
+	ok inside c2 ip -4 -o addr show dev eth0
+	assert_match "$OUT" "inet 10\.89\.0\.3/" "c2's IPv4 address"
+	p1=$(free_port)
+	p2=$(free_port)
+	write_sniff_masq_py
+	cat >"$TEST_WORK/bind.py" <<-'PY'
+		import socket, sys
+		held = []
+		for spec in sys.argv[1:]:
+		    sport, dport = (int(x) for x in spec.split(":"))
+		    s = socket.socket(socket.AF_INET6)
+		    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		    s.bind(("::", sport))
+		    s.settimeout(5)
+		    s.connect(("fd00::2", dport))
+		    held.append(s)
+		print("connected", len(held), flush=True)
+	PY
+	bg keep1 "$BUILD/tools/churn" serve ::1 "$p1" keep
+	bg keep2 "$BUILD/tools/churn" serve ::1 "$p2" keep
+	bg sniff env ROOTLET_STATE_DIR="$ROOTLET_STATE_DIR/~infra" "$NETNS" exec n -- \
+		python3 "$TEST_WORK/sniff.py" tcp "$p1" "$p2"
+	wait_until 5 "grep -q listening '$TEST_WORK/keep1.out' && grep -q listening '$TEST_WORK/keep2.out' && grep -q sniffing '$TEST_WORK/sniff.out'"
+	ok inside c1 python3 "$TEST_WORK/bind.py" "5024:$p1" "5024:$p2" "6015:$p1" "5500:$p2" \
+		"4032:$p1" "5023:$p2"
+	assert_eq "$OUT" "connected 6"
+	wait_until 5 "[ \$(grep -c '^syn' '$TEST_WORK/sniff.out') -ge 6 ]"
+	cat "$TEST_WORK/sniff.out"
+	awk '/^syn/ && ($2 != "fd00::100" || $3 < 4032 || $3 > 5023) { bad = 1 } END { exit bad }' \
+		"$TEST_WORK/sniff.out" || fail "a SYN of c1's on tap0 from outside its range 4032-5023"
+}
+
+# The same for UDP: c1's datagrams from ports of c2's range and of its own reach tap0 from
+# ports of c1's range only.
+test_a_container_cannot_send_its_ipv6_udp_from_another_containers_port_range() {
+	local p1
+	ok "$NETWORK" create n --ipv6 --allow-host-loopback
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	ok inside c1 ip -4 -o addr show dev eth0
+	assert_match "$OUT" "inet 10\.89\.0\.2/" "c1's IPv4 address"
+	p1=$(free_port)
+	write_sniff_masq_py
+	bg sniff env ROOTLET_STATE_DIR="$ROOTLET_STATE_DIR/~infra" "$NETNS" exec n -- \
+		python3 "$TEST_WORK/sniff.py" udp "$p1"
+	wait_until 5 "grep -q sniffing '$TEST_WORK/sniff.out'"
+	ok inside c1 python3 -c '
+import socket, sys
+for sport in (5024, 5500, 6015, 4032, 5023):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("::", sport))
+    s.sendto(b"x", ("fd00::2", int(sys.argv[1])))
+    s.close()
+print("sent")' "$p1"
+	wait_until 5 "[ \$(grep -c '^syn' '$TEST_WORK/sniff.out') -ge 5 ]"
+	cat "$TEST_WORK/sniff.out"
+	awk '/^syn/ && ($2 != "fd00::100" || $3 < 4032 || $3 > 5023) { bad = 1 } END { exit bad }' \
+		"$TEST_WORK/sniff.out" || fail "a datagram of c1's on tap0 from outside its range 4032-5023"
+}
+
 # Issue 26 (an outside attack, W1): a container sends UDP from 10.0.2.3:53 (slirp's DNS, on
 # tap0's side) to the infra, as an answer to rootlet-dns's upstream query would come. The
 # bridge port passes c1's own address only (and the infra's strict reverse-path filter would

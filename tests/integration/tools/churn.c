@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 /*
- * Usage: churn serve IPV4 PORT [keep]
- *        churn connect IPV4 PORT COUNT PARALLEL [TIMEOUT_S]
- *        churn hold IPV4 PORT COUNT SECONDS
+ * Usage: churn serve ADDR PORT [keep]
+ *        churn connect ADDR PORT COUNT PARALLEL [TIMEOUT_S]
+ *        churn hold ADDR PORT COUNT SECONDS
+ *
+ * ADDR: an IPv4 or an IPv6 address.
  *
  * serve: accept every connection and close it at once, until killed (a busy container's
  * peer: the host's server that answers and hangs up); with "keep", keep each open instead.
@@ -31,6 +33,16 @@
 #define PARALLEL_MAX 4096
 #define READ_BUF     512
 
+/* An IPv4 or IPv6 address and port. */
+struct addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} u;
+	socklen_t len;
+};
+
 static double now(void)
 {
 	struct timespec ts;
@@ -39,12 +51,12 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / NSEC;
 }
 
-static int serve(const struct sockaddr_in *at, bool keep)
+static int serve(const struct addr *at, bool keep)
 {
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	int lfd = socket(at->u.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(lfd, (const struct sockaddr *)at, sizeof(*at)) || listen(lfd, BACKLOG)) {
+	    bind(lfd, &at->u.sa, at->len) || listen(lfd, BACKLOG)) {
 		fprintf(stderr, "churn: serve: %s\n", strerror(errno));
 		return 1;
 	}
@@ -63,15 +75,15 @@ struct slot {
 	double started;
 };
 
-static int start_one(const struct sockaddr_in *to, int ep, struct slot *s)
+static int start_one(const struct addr *to, int ep, struct slot *s)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
 
-	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s->fd = socket(to->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		return -errno;
 	s->started = now();
-	if (connect(s->fd, (const struct sockaddr *)to, sizeof(*to)) < 0 && errno != EINPROGRESS) {
+	if (connect(s->fd, &to->u.sa, to->len) < 0 && errno != EINPROGRESS) {
 		int err = -errno;
 
 		close(s->fd);
@@ -83,7 +95,7 @@ static int start_one(const struct sockaddr_in *to, int ep, struct slot *s)
 	return 0;
 }
 
-static int connects(const struct sockaddr_in *to, long count, int parallel, double timeout)
+static int connects(const struct addr *to, long count, int parallel, double timeout)
 {
 	struct slot *slots = calloc((size_t)parallel, sizeof(*slots));
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -135,14 +147,14 @@ static int connects(const struct sockaddr_in *to, long count, int parallel, doub
 	return 0;
 }
 
-static int hold(const struct sockaddr_in *to, long count, unsigned seconds)
+static int hold(const struct addr *to, long count, unsigned seconds)
 {
 	long held = 0, refused = 0;
 
 	for (long i = 0; i < count; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int fd = socket(to->u.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-		if (fd >= 0 && connect(fd, (const struct sockaddr *)to, sizeof(*to)) == 0) {
+		if (fd >= 0 && connect(fd, &to->u.sa, to->len) == 0) {
 			held++;
 			continue;
 		}
@@ -158,13 +170,21 @@ static int hold(const struct sockaddr_in *to, long count, unsigned seconds)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct addr to = { .u.in = { .sin_family = AF_INET }, .len = sizeof(to.u.in) };
+	uint16_t port;
 
-	if (argc < 4 || inet_pton(AF_INET, argv[2], &to.sin_addr) != 1) {
-		fprintf(stderr, "Usage: churn serve|connect|hold IPV4 PORT [COUNT [PARALLEL]]\n");
+	if (argc >= 4 && inet_pton(AF_INET6, argv[2], &to.u.in6.sin6_addr) == 1) {
+		to.u.in6.sin6_family = AF_INET6;
+		to.len = sizeof(to.u.in6);
+	} else if (argc < 4 || inet_pton(AF_INET, argv[2], &to.u.in.sin_addr) != 1) {
+		fprintf(stderr, "Usage: churn serve|connect|hold ADDR PORT [COUNT [PARALLEL]]\n");
 		return 2;
 	}
-	to.sin_port = htons((uint16_t)atoi(argv[3]));
+	port = htons((uint16_t)atoi(argv[3]));
+	if (to.u.sa.sa_family == AF_INET6)
+		to.u.in6.sin6_port = port;
+	else
+		to.u.in.sin_port = port;
 	if (!strcmp(argv[1], "serve"))
 		return serve(&to, argc > 4 && !strcmp(argv[4], "keep"));
 	if (!strcmp(argv[1], "connect") && argc >= 6 && atoi(argv[5]) > 0 &&
