@@ -27,11 +27,15 @@
  * parent maps: the same ids, the same files, the same owner on the host.
  */
 
+/* The longest line of a map: three 32-bit ids. */
+#define MAP_LINE_MAX sizeof("4294967295 4294967295 4294967295\n")
+
 /* The parent's ranges (as seen from inside it) mapped 1:1 into the child @pid, for @file. */
 static int map_identity(pid_t pid, const char *file)
 {
 	struct idmap_range r[IDMAP_MAX_RANGES];
-	char path[sizeof("/proc/2147483647/uid_map")], text[IDMAP_MAX_RANGES * 33 + 1];
+	char path[sizeof("/proc/2147483647/uid_map")],
+		text[IDMAP_MAX_RANGES * (MAP_LINE_MAX - 1) + 1];
 	size_t n, len = 0;
 	ssize_t w;
 	int fd, err;
