@@ -14,6 +14,7 @@
 #include "binpath.h"
 #include "holder.h"
 #include "usermap.h"
+#include "userns_child.h"
 
 /* A holder is ready in about a millisecond; this only bounds a wedged one. */
 #define HOLDER_READY_TIMEOUT_MS 10000
@@ -76,7 +77,13 @@ holder_child(const char *holder, const struct holder_opts *o, int report_fd)
 
 	if (o->owned && owner < 0)
 		goto fail;
-	if (o->userns_fd >= 0) {
+	if (o->userns_fd >= 0 && o->child) {
+		/* Its own user namespace below the one joined: the parent maps it (holder_spawn).
+		 */
+		if (setns(o->userns_fd, CLONE_NEWUSER) < 0 ||
+		    unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0 || drop_bounding_set())
+			goto fail;
+	} else if (o->userns_fd >= 0) {
 		if (setns(o->userns_fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNET) < 0)
 			goto fail;
 	} else if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0 || drop_bounding_set()) {
@@ -138,6 +145,8 @@ int holder_spawn(const struct holder_opts *o, pid_t *ret_pid, int *ret_commit_fd
 	if (o->unshared && (err = o->unshared(o->arg, pid)))
 		goto out;
 	if (o->userns_fd < 0 && (err = usermap_apply(pid, o->map, e)))
+		goto out;
+	if (o->userns_fd >= 0 && o->child && (err = userns_child_map(pid, o->userns_fd, e)))
 		goto out;
 out:
 	if (err && pid > 0) {

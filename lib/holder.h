@@ -37,6 +37,7 @@ struct holder_opts {
 	const char *root; /* the state root and the entry's (final) name: the holder's argv */
 	const char *name;
 	int userns_fd;		     /* a user namespace to join, or -1: a new one, ... */
+	bool child;		     /* with userns_fd: a new one below it, mapped 1:1 */
 	const struct usermap *map;   /* ... mapped with this */
 	holder_unshared_fn unshared; /* called once its namespaces exist (before a new one's
 					maps), or NULL */
@@ -53,6 +54,7 @@ struct holder_entry_opts {
 	const char *root; /* the state root and the entry's (final) name */
 	const char *name;
 	int userns_fd; /* a user namespace to join, or -1: a new one, mapped for us */
+	bool child;    /* with userns_fd: a user namespace of its own below that one */
 	const struct state_owner *owner; /* the process it ends with (pid + start time), or NULL */
 	holder_unshared_fn unshared;	 /* as holder_opts' */
 	void *arg;

@@ -77,6 +77,7 @@ int holder_entry_start(const struct holder_entry_opts *o, struct netns_state *st
 	struct holder_opts h = { .root = o->root,
 				 .name = o->name,
 				 .userns_fd = o->userns_fd,
+				 .child = o->child && o->userns_fd >= 0,
 				 .unshared = o->unshared,
 				 .arg = o->arg };
 	char line[USERMAP_MSG_MAX];
@@ -112,7 +113,9 @@ int holder_entry_start(const struct holder_entry_opts *o, struct netns_state *st
 	}
 	st->holder_pid = pid;
 	snprintf(st->userns, sizeof(st->userns), "%s",
-		 o->userns_fd >= 0 ? USERNS_JOIN : USERNS_NEW);
+		 h.child	     ? USERNS_CHILD
+		 : o->userns_fd >= 0 ? USERNS_JOIN
+				     : USERNS_NEW);
 	st->created = (long long)time(NULL);
 	*ret_commit_fd = commit_fd;
 	return 0;

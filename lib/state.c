@@ -80,7 +80,7 @@ int state_parse(const char *text, struct netns_state *ret)
 	if (name_check(name, NULL) || pid < 0 || pid > INT32_MAX || start < 0)
 		goto out;
 	if (strcmp(userns, USERNS_NEW) && strcmp(userns, USERNS_JOIN) &&
-	    strcmp(userns, USERNS_HOST))
+	    strcmp(userns, USERNS_CHILD) && strcmp(userns, USERNS_HOST))
 		goto out;
 	if ((pid == 0) != !strcmp(userns, USERNS_HOST))
 		goto out;

@@ -34,10 +34,14 @@
 #define STATE_FILE_MODE		 0600
 
 /* How the netns's user namespace came to be. */
-#define USERNS_NEW	"new"  /* made by add, mapped for the caller */
-#define USERNS_JOIN	"join" /* joined from --userns PATH */
-#define USERNS_HOST	"host" /* root: no userns, the netns is an nsfs bind mount */
+#define USERNS_NEW	"new"	/* made by add, mapped for the caller */
+#define USERNS_JOIN	"join"	/* joined from --userns PATH */
+#define USERNS_CHILD	"child" /* its own, a child of a network's (issue 24), mapped 1:1 */
+#define USERNS_HOST	"host"	/* root: no userns, the netns is an nsfs bind mount */
 #define USERNS_MODE_MAX 8
+
+/* rootlet-network's infras' own state root inside a user's: <root>/~infra/NETWORK. */
+#define STATE_INFRA_DIR "~infra"
 
 /* rootlet run's command and its teardown; room for one more (see state_owner_add()). */
 #define STATE_OWNERS_MAX 3

@@ -19,6 +19,7 @@
 #include "nsfd.h"
 #include "state.h"
 #include "statedir.h"
+#include "userns_child.h"
 
 /*
  * Theory of operation. alloc holds the networks' lock from start to end. It first writes the
@@ -46,14 +47,17 @@ static bool is_infra_netns(const struct net_record *r, int net_fd)
 }
 
 /*
- * The user namespace of the netns at @path is the infra's, @user (open as @user_fd): else no
- * veth can join them. The infra's own netns is not a container's.
+ * The user namespace of the netns at @path is strictly below the network's, @user (open as
+ * @user_fd): the infra's plumbing has its rights over it (a veth joins the two), and a process
+ * with CAP_NET_ADMIN there has none over the infra's netns or another container's. One in the
+ * network's own user namespace would have them (issue 24: a bridge port deleted through
+ * IFLA_TARGET_NETNSID), so it is refused, as is one not below it. The infra's own netns is not
+ * a container's.
  */
 static int same_userns(struct net_cfg *cfg, const struct net_record *r, const char *path,
 		       const char *user, int user_fd)
 {
-	struct stat a, b;
-	int net_fd, owner_fd = -1, err;
+	int net_fd, owner_fd = -1, err, depth;
 
 	/* Only what is no namespace is called so: EACCES, ENOENT and the like are said as such. */
 	if ((err = state_ns_open_holder_checked(path, CLONE_NEWNET, &net_fd)))
@@ -68,17 +72,26 @@ static int same_userns(struct net_cfg *cfg, const struct net_record *r, const ch
 				r->name);
 	}
 	owner_fd = ioctl(net_fd, NS_GET_USERNS);
+	err = owner_fd < 0 ? -errno : 0;
 	close(net_fd);
-	err = owner_fd < 0 || fstat(owner_fd, &a) || fstat(user_fd, &b) ? -errno : 0;
-	if (owner_fd >= 0)
-		close(owner_fd);
 	if (err)
 		return err_errno(&cfg->err, err, "--netns %s: its user namespace", path);
-	if (a.st_ino != b.st_ino || a.st_dev != b.st_dev)
-		return err_make(&cfg->err, -EXDEV,
-				"--netns %s: not in the user namespace of %s's infra (make it with "
-				"'rootlet-netns add NAME --userns %s')",
+	depth = userns_depth_below(owner_fd, user_fd);
+	close(owner_fd);
+	if (depth == 0)
+		return err_make(&cfg->err, -EPERM,
+				"--netns %s: in the user namespace of %s's infra, where it could "
+				"administer the network; make it with 'rootlet-netns add NAME "
+				"--userns %s', which gives it one of its own",
 				path, r->name, user);
+	if (depth == -ENOENT)
+		return err_make(
+			&cfg->err, -EXDEV,
+			"--netns %s: not below the user namespace of %s's infra (make it with "
+			"'rootlet-netns add NAME --userns %s')",
+			path, r->name, user);
+	if (depth < 0)
+		return err_errno(&cfg->err, depth, "--netns %s: its user namespace", path);
 	return 0;
 }
 
@@ -150,7 +163,7 @@ static int attach(struct net_cfg *cfg, int dir_fd, struct net_record *r, struct 
 		return err;
 	if ((err = state_ns_open_holder_checked(user, CLONE_NEWUSER, &user_fd)))
 		return err_errno(&cfg->err, err, "%s", user);
-	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd,
+	err = made ? nsmake_start(cfg, cfg->root, cfg->id, user_fd, true,
 				  cfg->owner ? &cfg->owner_st : NULL, &c)
 		   : same_userns(cfg, r, a->netns, user, user_fd);
 	close(user_fd);

@@ -24,6 +24,7 @@
 #include "slirpnet.h"
 #include "state.h"
 #include "statedir.h"
+#include "userns_child.h"
 
 #define NETNS_BINARY   "rootlet-netns"
 #define SYSCTL_FORWARD "/proc/sys/net/ipv4/ip_forward"
@@ -139,23 +140,30 @@ static int tap_tune(struct net_cfg *cfg, const struct net_record *r, void *unuse
 }
 
 /*
- * The user namespace the containers still attached live in, as an fd; -1 when none of them is
- * left. A new infra must join it: a veth can only
- * be made across two netns of one user namespace.
+ * The network's user namespace, which the containers still attached live below, as an fd; -1
+ * when none of them is left. A new infra must join it: the infra's plumbing makes a veth
+ * across two netns only with capabilities over both. A container's netns has a user namespace
+ * of its own, a child of the network's (an older build's is in the network's itself): the
+ * network's is its ancestor whose parent is ours, the one we made it in.
  */
 static int surviving_userns(const struct net_record *r)
 {
 	for (size_t i = 0; i < r->attached; i++) {
 		const struct net_attach *a = &r->att[i];
-		int net_fd, user_fd;
+		int net_fd, user_fd, top_fd;
 
 		if (a->state != ATT_READY || !a->netns[0] ||
 		    state_ns_open_holder_checked(a->netns, CLONE_NEWNET, &net_fd))
 			continue;
 		user_fd = ioctl(net_fd, NS_GET_USERNS);
 		close(net_fd);
-		if (user_fd >= 0)
-			return user_fd;
+		if (user_fd < 0)
+			continue;
+		if (userns_top(user_fd, &top_fd))
+			top_fd = -1;
+		close(user_fd);
+		if (top_fd >= 0)
+			return top_fd;
 	}
 	return -1;
 }
@@ -286,7 +294,7 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	user_fd = surviving_userns(r);
 	if (user_fd >= 0)
 		infra_legacy_stop(cfg, r, user_fd);
-	err = nsmake_start(cfg, cfg->infra_root, infra, user_fd, NULL, &m);
+	err = nsmake_start(cfg, cfg->infra_root, infra, user_fd, false, NULL, &m);
 	if (user_fd >= 0)
 		close(user_fd);
 	if (!err)

@@ -24,7 +24,7 @@
  * No netns name and no container ID can reach into it, and a network's name is its infra's
  * whole (an old build's infra was <root>/net.NAME, cut to 64 bytes: see infra_legacy_stop()).
  */
-#define NET_INFRA_DIR		"~infra"
+#define NET_INFRA_DIR		STATE_INFRA_DIR
 #define NET_LEGACY_INFRA_PREFIX "net."
 #define NET_STATE_ROOT_ENV	"ROOTLET_STATE_DIR" /* how our children find their state root */
 #define NET_RECORD_EXT		".json"
@@ -251,7 +251,7 @@ struct net_nsmake {
 	int net_fd;    /* its netns, to use before it is published */
 	bool published;
 };
-int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int userns_fd,
+int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int userns_fd, bool child,
 		 const struct state_owner *owner, struct net_nsmake *c);
 int nsmake_publish(struct net_cfg *cfg, const struct net_record *r, struct net_nsmake *c);
 void nsmake_abort(struct net_nsmake *c);

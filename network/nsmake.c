@@ -37,13 +37,16 @@ static int link_holder(void *arg, pid_t holder)
 }
 
 /**
- * nsmake_start() - A holder for the netns @name, in the user namespace of @userns_fd or a new
- * one mapped for us; its entry built, not yet published
+ * nsmake_start() - A holder for the netns @name, in the user namespace of @userns_fd (or one
+ * of its own below it) or a new one mapped for us; its entry built, not yet published
  * @cfg:	cfg->err on failure, cfg->warning when a new userns gets only our own ids, or a
  *		line of /etc/subuid or /etc/subgid was skipped (holder_map_warning())
  * @root:	the state root of the entry: cfg->root (a container's), cfg->infra_root (an infra's)
  * @name:	the entry's name
  * @userns_fd:	the user namespace to join (the caller's, left open), or -1
+ * @child:	with @userns_fd: the netns gets a user namespace of its own below it, mapped 1:1
+ *		(a container's: the infra's plumbing keeps its rights over it, and the
+ *		container gets none over the infra or another container)
  * @owner:	the process the netns is made for (alloc --owner: rootlet run's command), its
  *		start time read when alloc began, or NULL: the holder ends with it, and it is
  *		the entry's owner in state.json from the start, as rootlet-netns add --owner's
@@ -51,12 +54,13 @@ static int link_holder(void *arg, pid_t holder)
  *
  * Return: 0, or a negative errno (nothing left then)
  */
-int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int userns_fd,
+int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int userns_fd, bool child,
 		 const struct state_owner *owner, struct net_nsmake *c)
 {
 	struct holder_entry_opts o = { .root = root,
 				       .name = name,
 				       .userns_fd = userns_fd,
+				       .child = child,
 				       .owner = owner,
 				       .unshared = link_holder,
 				       .arg = c };

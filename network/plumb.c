@@ -21,10 +21,12 @@
 #define SYSCTL_PORT_IPV6_FMT "/proc/sys/net/ipv6/conf/%s/disable_ipv6"
 
 /*
- * Theory of operation. The netns of every container of a network and the network's infra
- * netns belong to one user namespace, the infra holder's: only a process with CAP_NET_ADMIN
- * over both ends may make a veth across them. A child of ours joins that user namespace (we
- * own it: we are its root there), then the infra's netns, makes the veth there with its peer
+ * Theory of operation. The network's infra netns belongs to the network's user namespace, the
+ * infra holder's, and each container's netns to a user namespace of its own below it (or, an
+ * older build's, to the network's itself): only a process with CAP_NET_ADMIN over both ends
+ * may make a veth across them, and root of the network's user namespace has it over its
+ * descendants' netns. A child of ours joins the network's user namespace (we own it: we are
+ * its root there), then the infra's netns, makes the veth there with its peer
  * born in the container's netns, puts the infra's end on the bridge, then moves itself into
  * the container's netns to give eth0 its address, MAC and default route. The child reports a
  * struct err on a pipe; nothing of it outlives the call.

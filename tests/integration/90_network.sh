@@ -321,7 +321,7 @@ test_alloc_refuses_bad_input_and_changes_nothing() {
 	refused 1 "$NETWORK" print-netns-path n c9
 	ok "$NETNS" add foreign
 	refused 1 "$NETWORK" alloc n c2 --netns foreign
-	assert_match "$ERR" "not in the user namespace of n's infra"
+	assert_match "$ERR" "not below the user namespace of n's infra"
 	refused 2 "$NETWORK" create m --ip 10.0.0.1
 	assert_eq "$(cat "$ROOTLET_STATE_DIR/~networks/n.json")" "$before" "the record after refusals"
 	[ ! -e "$ROOTLET_STATE_DIR/c2" ] || fail "a refused alloc left netns c2"
@@ -1499,4 +1499,115 @@ test_gc_removes_the_hosts_file_a_killed_writer_left() {
 	ok "$NETWORK" gc
 	[ ! -e "$(infra_dir n)/~hosts.tmp.99999" ] || fail "gc kept a dead writer's temporary file"
 	[ -e "$(infra_dir n)/hosts" ] || fail "gc took the hosts file itself"
+}
+
+# Issue 24: each container's netns has a user namespace of its own, a child of the network's.
+# A process with CAP_NET_ADMIN there (the container's root, rootlet-netns exec as an engine
+# runs it) has none over the infra's netns or another container's: every route across is
+# tried from inside c1 against the infra and c2 by tests/integration/tools/nsattack.py.
+ATTACK="python3 $TOP/tests/integration/tools/nsattack.py"
+
+# two_containers: network n with c1 and c2 attached; VETH2 is c2's bridge port.
+two_containers() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	VETH2=$(jq -r '.attachments[] | select(.id == "c2") | .veth' "$ROOTLET_STATE_DIR/~networks/n.json")
+}
+
+# holder_pid NETNS: the pid of a container netns's holder.
+holder_pid() {
+	"$NETNS" list --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .holder_pid'
+}
+
+# attack ROUTE ARGS...: the route tried from inside c1; OUT is nsattack's one line.
+attack() {
+	ok inside c1 $ATTACK "$@"
+	assert_match "$OUT" "^refused: " "from c1's netns: $OUT"
+}
+
+test_a_container_cannot_delete_another_containers_bridge_port_by_the_infras_netns_id() {
+	two_containers
+	attack target-del "$VETH2"
+	ok infra exec n -- ip link show dev "$VETH2"
+	ok inside c2 ip link show dev eth0
+}
+
+# (RTM_SETLINK takes no IFLA_TARGET_NETNSID: the bridge is looked up in the caller's own netns,
+# ENODEV; RTM_NEWLINK makes a link where the id says.)
+test_a_container_cannot_make_a_link_in_the_infra_by_its_netns_id() {
+	two_containers
+	attack target-create evil0
+	run infra exec n -- ip link show dev evil0
+	[ "$RC" -ne 0 ] || fail "c1 made a link in the infra"
+}
+
+test_a_container_cannot_list_the_infras_links_by_its_netns_id() {
+	two_containers
+	attack target-list
+}
+
+test_a_container_cannot_join_the_infras_or_another_containers_namespaces() {
+	two_containers
+	attack setns "$(infra_holder_pid n)" net
+	attack setns "$(infra_holder_pid n)" user
+	attack setns "$(holder_pid c2)" net
+	attack setns "$(holder_pid c2)" user
+}
+
+test_a_container_cannot_move_a_link_into_the_infra_or_another_container() {
+	two_containers
+	ok inside c1 ip link add x0 type veth peer name x1
+	attack move-into x1 "$(infra_holder_pid n)"
+	attack move-into x1 "$(holder_pid c2)"
+	run infra exec n -- ip link show dev x1
+	[ "$RC" -ne 0 ] || fail "x1 reached the infra"
+}
+
+test_a_container_cannot_reach_another_container_by_a_netns_id_it_gives_it() {
+	two_containers
+	attack forged-nsid-del "$(holder_pid c2)" eth0
+	ok inside c2 ip link show dev eth0
+}
+
+# The netns alloc makes is in a user namespace below the network's (its "userns" mode
+# "child"), and rootlet-netns add --userns NETWORK'S makes one likewise; what an engine joins
+# (rootlet-netns exec, path --user) is that one.
+test_a_containers_netns_has_a_user_namespace_of_its_own_below_the_networks() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok "$NETNS" add mine --userns "$(infra_dir n)/user"
+	netuser=$(stat -L -c %i "$(infra_dir n)/user")
+	for ns in c1 mine; do
+		ok "$NETNS" show "$ns" --json
+		assert_eq "$(echo "$OUT" | jq -r .userns_mode)" child "$ns's userns mode"
+		ok "$NETNS" path "$ns" --user
+		[ "$(stat -L -c %i "$OUT")" != "$netuser" ] || fail "$ns is in the network's userns"
+	done
+	ok inside c1 cat /proc/self/uid_map
+	assert_eq "$(echo "$OUT" | awk '{print $1, $2}' | sort -u | awk '$1 != $2')" "" "mapped 1:1"
+	ok "$NETWORK" alloc n c2 --netns mine
+	ok "$NETNS" exec mine -- ip -o -4 addr show dev eth0
+	assert_match "$OUT" "10\.89\.0\.[0-9]+/24"
+}
+
+# A netns in the network's own user namespace would give its container the network: refused,
+# saying how to make one that is not.
+test_alloc_refuses_a_netns_in_the_networks_own_user_namespace() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	# exec and unshare exec in turn: the sleeper is the pid itself, in a netns of its own.
+	ROOTLET_STATE_DIR=$ROOTLET_STATE_DIR/~infra "$NETNS" exec n -- unshare -n sleep 60 &
+	pid=$!
+	for _ in $(seq 50); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] && break
+		sleep 0.1
+	done
+	[ "$(cat "/proc/$pid/comm")" = sleep ] || fail "no sleeper in the infra's userns"
+	refused 1 "$NETWORK" alloc n c2 --netns "/proc/$pid/ns/net"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	assert_match "$ERR" "in the user namespace of n's infra, where it could administer the network; make it with 'rootlet-netns add NAME --userns "
+	ok "$NETWORK" inspect n
+	assert_eq "$(echo "$OUT" | jq '.attachments | length')" 1 "nothing attached"
 }
