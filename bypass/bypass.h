@@ -206,9 +206,10 @@ const struct bp_pending *pending_next(const struct bp_pending *p);
 struct bp_call {
 	int notify_fd;
 	uint64_t id;
-	int pid;  /* the calling thread */
-	int fd;	  /* its socket's number, in its table */
-	int slot; /* its record in the shared table (inflight.c), or -1 */
+	int pid;      /* the calling thread */
+	int fd;	      /* its socket's number, in its table */
+	int slot;     /* its record in the shared table (inflight.c), or -1 */
+	int *waiting; /* its listener's connect()s waiting in the loop (connect.c counts them) */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 };
@@ -244,6 +245,7 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c);
 int bypass_bind(struct bp_state *st, const struct bp_call *c);
 int bypass_fastopen(struct bp_state *st, const struct bp_call *c);
 void pending_free_all(struct bp_state *st);
+void pending_free_of(struct bp_state *st, int notify_fd);
 bool pending_holds(const struct bp_state *st, int slot);
 void pending_sweep(struct bp_state *st);
 

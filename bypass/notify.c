@@ -60,6 +60,7 @@ struct bp_notifier {
 	int pid;	       /* the process that handed it to us, for the log */
 	struct bp_policy *pol; /* --host: the container's own (host.c), else NULL: st->pol */
 	int stuck_fd;	       /* the reader its last read left stuck (reader.c), or -1 */
+	int waiting;	       /* its blocking connect()s waiting in the loop (connect.c) */
 	struct bp_held held;
 	struct bp_state *st;
 	struct bp_notifier *next;
@@ -72,6 +73,8 @@ static void notifier_drop(struct bp_state *st, struct bp_notifier *n)
 			*pp = n->next;
 			break;
 		}
+	/* Its waiting connect()s are no one's either: gone before the count they point at. */
+	pending_free_of(st, n->fd);
 	evloop_unwatch(&st->ev, n->fd);
 	close(n->fd);
 	if (n->held.sock >= 0) {
@@ -264,7 +267,11 @@ static void dispatched(struct bp_state *st, int slot)
 static bool dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 		     const struct seccomp_notif *req, int slot)
 {
-	struct bp_call c = { .notify_fd = fd, .id = req->id, .pid = (int)req->pid, .slot = slot };
+	struct bp_call c = { .notify_fd = fd,
+			     .id = req->id,
+			     .pid = (int)req->pid,
+			     .slot = slot,
+			     .waiting = &n->waiting };
 	int nr = req->data.nr, err, rerr;
 	bool addr = nr == SYS_connect || nr == SYS_bind; /* a sockaddr to read */
 	bool send = nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_sendmmsg; /* fast open */
