@@ -283,12 +283,27 @@ int host_policy(struct bp_state *st, const char *text, size_t len, int pid, stru
 void host_idle_update(struct bp_state *st);
 void host_unlink(struct bp_state *st);
 int host_engine_watch(struct bp_state *st);
-bool notifiers_none(const struct bp_state *st);
 void bp_daemon_free(struct bp_state *st);
 
 int standby_start(struct bp_state *st);
+void standby_bye(struct bp_state *st);
+
+/* The socketpair's messages (standby_link.c). */
+#define STANDBY_LISTENER 'L'
+#define STANDBY_BYE	 'B'
+#define STANDBY_META_MAX 64
+
+/* A listener fd the active took, as the standby receives it. */
+struct standby_listener {
+	int fd;
+	int pid;
+	char what[STANDBY_META_MAX];
+	struct bp_policy *pol;
+};
+
 void standby_send(struct bp_state *st, int fd, int pid, const char *what,
 		  const struct bp_policy *pol);
-void standby_bye(struct bp_state *st);
+int standby_send_bye(int peer);
+int standby_recv(int peer, uint32_t events, struct standby_listener *ret);
 
 #endif

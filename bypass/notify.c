@@ -93,11 +93,6 @@ static void notifier_drop(struct bp_state *st, struct bp_notifier *n)
 	host_idle_update(st);
 }
 
-bool notifiers_none(const struct bp_state *st)
-{
-	return !st->notifiers;
-}
-
 static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events);
 static void held_ready(struct evloop *l, void *obj, int fd, uint32_t events);
 
