@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bypass.h"
+#include "fdpass.h"
 #include "monoclock.h"
 
 /*
@@ -80,52 +81,6 @@ struct reader_rep {
 	char data[sizeof(struct sockaddr_storage)];
 };
 
-union reader_ctl {
-	char buf[CMSG_SPACE(sizeof(int))];
-	struct cmsghdr align;
-};
-
-/* One message on @sock with @fd passed along (none if -1). */
-static ssize_t send_with_fd(int sock, const void *msg, size_t len, int fd, int flags)
-{
-	union reader_ctl ctl;
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
-}
-
-/* One message from @sock, and the fd passed along in *@ret_fd (-1 if none). */
-static ssize_t recv_with_fd(int sock, void *msg, size_t len, int *ret_fd, int flags)
-{
-	union reader_ctl ctl;
-	struct iovec iov = { .iov_base = msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = ctl.buf,
-			     .msg_controllen = sizeof(ctl.buf) };
-	struct cmsghdr *c;
-	ssize_t n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
-
-	*ret_fd = -1;
-	if (n >= 0 && (c = CMSG_FIRSTHDR(&mh)) && c->cmsg_level == SOL_SOCKET &&
-	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-	return n;
-}
-
 static int reader_do_read(const struct reader_req *q, struct reader_rep *r)
 {
 	struct iovec local = { .iov_base = r->data, .iov_len = q->len };
@@ -168,7 +123,7 @@ static void __attribute__((noreturn)) reader_main(int sock)
 
 	for (;;) {
 		int pidfd, f = -1;
-		ssize_t n = recv_with_fd(sock, &q, sizeof(q), &pidfd, 0);
+		ssize_t n = fdpass_recv_one(sock, &q, sizeof(q), &pidfd, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -186,7 +141,7 @@ static void __attribute__((noreturn)) reader_main(int sock)
 		}
 		if (pidfd >= 0)
 			close(pidfd);
-		n = send_with_fd(sock, &r, sizeof(r), f, 0);
+		n = fdpass_send_one(sock, &r, sizeof(r), f, 0);
 		/* A socket: its copy is in the message now, or the supervisor is gone. */
 		if (f >= 0)
 			close(f);
@@ -237,7 +192,7 @@ void reader_close(int sock)
 
 	if (sock < 0)
 		return;
-	while (recv_with_fd(sock, &r, sizeof(r), &fd, MSG_DONTWAIT) > 0)
+	while (fdpass_recv_one(sock, &r, sizeof(r), &fd, MSG_DONTWAIT) > 0)
 		if (fd >= 0)
 			sock_release(fd);
 	close(sock);
@@ -281,14 +236,14 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 	if (st->reader_fd < 0 && reader_start(st))
 		return -EAGAIN; /* no process or fd for a reader: the user's limits */
 	q->seq = ++st->reader_seq;
-	if (send_with_fd(st->reader_fd, q, sizeof(*q), pass, MSG_DONTWAIT) != sizeof(*q)) {
+	if (fdpass_send_one(st->reader_fd, q, sizeof(*q), pass, MSG_DONTWAIT) != sizeof(*q)) {
 		/* A reader that died (or a full socket: never, one request at a time). */
 		reader_free(st);
 		return -EAGAIN;
 	}
 	/* The answer is usually there within microseconds: looked for before sleeping. */
 	for (int64_t spin_end = mono_us() + BP_BUSY_POLL_US; mono_us() < spin_end;) {
-		ssize_t n = recv_with_fd(st->reader_fd, r, sizeof(*r), ret_fd, MSG_DONTWAIT);
+		ssize_t n = fdpass_recv_one(st->reader_fd, r, sizeof(*r), ret_fd, MSG_DONTWAIT);
 
 		if (n == sizeof(*r) && r->seq == q->seq)
 			return 0;
@@ -314,7 +269,7 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 			return reader_give_up(st);
 		if (!p.revents)
 			continue;
-		n = recv_with_fd(st->reader_fd, r, sizeof(*r), ret_fd, MSG_DONTWAIT);
+		n = fdpass_recv_one(st->reader_fd, r, sizeof(*r), ret_fd, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n != sizeof(*r) || r->seq != q->seq)
@@ -400,7 +355,7 @@ int reader_collect(int sock, uint32_t seq, bool pidfd, void *buf, size_t len, in
 		   int *ret_fd_err)
 {
 	struct reader_rep r;
-	ssize_t n = recv_with_fd(sock, &r, sizeof(r), ret_fd, MSG_DONTWAIT);
+	ssize_t n = fdpass_recv_one(sock, &r, sizeof(r), ret_fd, MSG_DONTWAIT);
 
 	*ret_fd_err = -ECANCELED;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
