@@ -12,6 +12,7 @@
 #include "bypass.h"
 #include "log.h"
 #include "monoclock.h"
+#include "notifier.h"
 
 /* Linux 6.6: the caller and the supervisor hand over on one CPU, as a direct switch. */
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -43,55 +44,6 @@
  * daemon is killed waits for the standby to take over, rather than failing. Only when no
  * process holds a listener any more does the kernel fail its hooked calls with ENOSYS.
  */
-
-/* A call whose read is under way off the loop (at most one a listener), and where it stopped. */
-struct bp_held {
-	int sock;     /* the reader's socket, the read's until it answers; -1: none held */
-	uint32_t seq; /* its request's number */
-	bool pidfd;   /* a copy of the caller's socket was asked for too */
-	int attempt;  /* read_addr()'s: 1 with a fresh pidfd */
-	struct seccomp_notif req;
-	struct bp_call c;
-	struct evloop_timer timer; /* BP_READ_TIMEOUT_MS after the request */
-};
-
-struct bp_notifier {
-	int fd;
-	int pid;	       /* the process that handed it to us, for the log */
-	struct bp_policy *pol; /* --host: the container's own (host.c), else NULL: st->pol */
-	int stuck_fd;	       /* the reader its last read left stuck (reader.c), or -1 */
-	int waiting;	       /* its blocking connect()s waiting in the loop (connect.c) */
-	struct bp_held held;
-	struct bp_state *st;
-	struct bp_notifier *next;
-};
-
-static void notifier_drop(struct bp_state *st, struct bp_notifier *n)
-{
-	for (struct bp_notifier **pp = &st->notifiers; *pp; pp = &(*pp)->next)
-		if (*pp == n) {
-			*pp = n->next;
-			break;
-		}
-	/* Its waiting connect()s are no one's either: gone before the count they point at. */
-	pending_free_of(st, n->fd);
-	evloop_unwatch(&st->ev, n->fd);
-	close(n->fd);
-	if (n->held.sock >= 0) {
-		/* Its callers are gone (or the daemon ends): the call is no one's to answer. */
-		evloop_unwatch(&st->ev, n->held.sock);
-		evloop_timer_remove(&st->ev, &n->held.timer);
-		reader_close(n->held.sock);
-		inflight_clear(st, n->held.c.slot);
-	}
-	if (n->stuck_fd >= 0) {
-		evloop_unwatch(&st->ev, n->stuck_fd);
-		reader_close(n->stuck_fd); /* a late answer's socket copy, released */
-	}
-	free(n->pol);
-	free(n);
-	host_idle_update(st);
-}
 
 static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events);
 static void held_ready(struct evloop *l, void *obj, int fd, uint32_t events);
@@ -156,73 +108,6 @@ static int read_addr(struct bp_state *st, struct bp_notifier *n, struct bp_call 
 	}
 	c->addr_len = len;
 	return 0;
-}
-
-/* The copy read_addr() made and no one took (a call continued before it was looked at). */
-static void fetched_drop(struct bp_state *st)
-{
-	if (st->fetched_fd >= 0)
-		sock_release(st->fetched_fd);
-	st->fetched_fd = -1;
-	st->fetched_err = -ECANCELED;
-}
-
-/* The stuck reader of @obj's listener has returned (answered late) or ended: reads again. */
-static void stuck_gone(struct evloop *l, void *obj, int fd, uint32_t events)
-{
-	struct bp_notifier *n = obj;
-
-	(void)events;
-	log_debug(n->st->debug, "pid %d: its stuck read has returned", n->pid);
-	evloop_unwatch(l, fd);
-	reader_close(fd); /* its late answer's socket copy, released */
-	n->stuck_fd = -1;
-}
-
-/* A read (or a copy of a fd) of @n's call did not return in time: its reader is @n's until it
- * does. */
-static void notifier_stuck(struct bp_state *st, struct bp_notifier *n)
-{
-	int fd = reader_abandon(st);
-
-	log_warn("pid %d: a caller's memory or fd not had after %d ms: its filter's connect(), "
-		 "bind() and fast opens fail until that reader returns",
-		 n->pid, BP_READ_TIMEOUT_MS);
-	if (fd < 0)
-		return;
-	if (evloop_watch(&st->ev, fd, EPOLLIN, stuck_gone, n)) {
-		close(fd); /* unwatched: its listener reads again at once, one stuck reader more */
-		return;
-	}
-	n->stuck_fd = fd;
-}
-
-/**
- * notifier_stuck_forget() - In a forked standby: close the active's stuck readers' sockets,
- * unwatched (the epoll set was the active's), so that each sees the active's end alone
- * @st:		the standby
- */
-void notifier_stuck_forget(struct bp_state *st)
-{
-	for (struct bp_notifier *n = st->notifiers; n; n = n->next) {
-		if (n->stuck_fd >= 0) {
-			close(n->stuck_fd);
-			n->stuck_fd = -1;
-		}
-		/* A held call's record stays in the shared table: replayed if the active dies. */
-		if (n->held.sock >= 0) {
-			close(n->held.sock);
-			n->held.sock = -1;
-		}
-		n->held.timer.expire_ms = -1;
-		n->held.timer.linked = false;
-	}
-}
-
-/* Whether call @id still waits for our answer on @fd: its caller is the one it named. */
-static bool notif_pending(int fd, uint64_t id)
-{
-	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 /* A connect() or bind() past its read (@rerr, read_addr()'s), answered or under way. */
@@ -494,27 +379,4 @@ int notifier_watch_all(struct bp_state *st)
 					n)))
 			return err;
 	return 0;
-}
-
-/**
- * notifier_free_all() - Close every listener fd, at exit (their hooked calls fail from then)
- * @st:		the daemon
- */
-void notifier_free_all(struct bp_state *st)
-{
-	/* A held read's reader waited for too: the daemon's stop leaves none behind. */
-	for (struct bp_notifier *n = st->notifiers; n; n = n->next)
-		if (n->held.sock >= 0) {
-			evloop_unwatch(&st->ev, n->held.sock);
-			evloop_timer_remove(&st->ev, &n->held.timer);
-			reader_end(n->held.sock);
-			n->held.sock = -1;
-		}
-	while (st->notifiers)
-		notifier_drop(st, st->notifiers);
-}
-
-const struct bp_notifier *notifier_next(const struct bp_notifier *n)
-{
-	return n->next;
 }
