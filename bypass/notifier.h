@@ -5,12 +5,13 @@
 
 #include "bypass.h"
 
-/* A call whose read is under way off the loop (at most one a listener), and where it stopped. */
+/* A call whose read (or fd copy) is under way off the loop (at most one a listener), and where
+ * it stopped. */
 struct bp_held {
 	int sock;     /* the reader's socket, the read's until it answers; -1: none held */
 	uint32_t seq; /* its request's number */
 	bool pidfd;   /* a copy of the caller's socket was asked for too */
-	int attempt;  /* read_addr()'s: 1 with a fresh pidfd */
+	int attempt;  /* fetch()'s: 1 with a fresh pidfd */
 	struct seccomp_notif req;
 	struct bp_call c;
 	struct evloop_timer timer; /* BP_READ_TIMEOUT_MS after the request */

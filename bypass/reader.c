@@ -37,15 +37,16 @@
  * -EINPROGRESS), notify.c holds the call and watches the reader's socket, the next request of
  * anyone takes or forks another reader (readers in flight: one a listener at most), and
  * reader_collect() takes the answer; the reader is then the current one again, or a spare (at
- * most BP_READERS_SPARE, taken before a fork: reader_keep()), or let go. A copy alone
- * (READER_GETFD: a fast open, a twin's socket not had with its address) is still waited for in the
- * loop, at most BP_READ_TIMEOUT_MS. Past that the reader is abandoned: its socket is handed to the
- * caller's listener (notify.c), the call is answered with an error (EFAULT; never continued, as a
- * twin whose copy was not had in time would run in the host's netns), and the next request forks a
- * new reader. The listener's further hooked calls are answered unread, without a copy of their fd
- * (connect() and bind() EFAULT, a fast open EOPNOTSUPP), until that reader has returned and gone
- * (its socket hangs up, or its late answer arrives): a container holds at most one stuck reader,
- * and only its own calls fail meanwhile.
+ * most BP_READERS_SPARE, taken before a fork: reader_keep()), or let go. A fast open's copy
+ * alone (READER_GETFD, reader_read() with no bytes to read) is held the same way. Only a copy not
+ * had with its call's address (no pidfd then: reader_getfd()) is waited for in the loop, at most
+ * BP_READ_TIMEOUT_MS. A read or copy not back in BP_READ_TIMEOUT_MS, held or waited for, has its
+ * reader abandoned: its socket is handed to the caller's listener (notify.c), the call is
+ * answered with an error (EFAULT; never continued, as a twin whose copy was not had in time would
+ * run in the host's netns), and the next request forks a new reader. The listener's further hooked
+ * calls are answered unread, without a copy of their fd (connect() and bind() EFAULT, a fast open
+ * EOPNOTSUPP), until that reader has returned and gone (its socket hangs up, or its late answer
+ * arrives): a container holds at most one stuck reader, and only its own calls fail meanwhile.
  *
  * A reader stuck is a process apart: it holds no listener fd, no pid file, no lock, nothing
  * of the supervisor's but its socket. kill -9 of the supervisor ends the supervisor at once,
@@ -64,6 +65,8 @@ enum reader_op {
 	READER_READ,  /* process_vm_readv() of @addr, @len; and READER_GETFD's, if a pidfd came */
 	READER_GETFD, /* pidfd_getfd() of @fd, the pidfd passed along: a socket, or nothing */
 };
+/* Either answers with struct reader_rep: the read's outcome in err (0 for READER_GETFD), the
+ * copy's in fd_err. */
 
 struct reader_req {
 	uint32_t seq;
@@ -76,8 +79,8 @@ struct reader_req {
 
 struct reader_rep {
 	uint32_t seq;
-	int err;    /* the read's, or the copy's (READER_GETFD) */
-	int fd_err; /* READER_READ's copy: 0 (the fd passed along), or why none */
+	int err;    /* the read's */
+	int fd_err; /* the copy's: 0 (the fd passed along), or why none */
 	char data[sizeof(struct sockaddr_storage)];
 };
 
@@ -131,11 +134,9 @@ static void __attribute__((noreturn)) reader_main(int sock)
 			_exit(0);
 		memset(&r, 0, sizeof(r));
 		r.seq = q.seq;
-		if (q.op == READER_READ) {
-			r.err = reader_do_read(&q, &r);
+		if (q.op == READER_READ || q.op == READER_GETFD) {
+			r.err = q.op == READER_READ ? reader_do_read(&q, &r) : 0;
 			r.fd_err = r.err ? -ECANCELED : reader_do_getfd(&q, pidfd, &f);
-		} else if (q.op == READER_GETFD) {
-			r.err = reader_do_getfd(&q, pidfd, &f);
 		} else {
 			r.err = -EINVAL;
 		}
@@ -278,7 +279,8 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 	}
 }
 
-/* A READER_READ's answer @r: the bytes in @buf, the copy (if @pidfd was passed) in *@ret_fd. */
+/* An answer @r: the bytes in @buf (none for a copy alone), the copy (if @pidfd was passed) in
+ * *@ret_fd. */
 static int read_answer(struct reader_rep *r, bool pidfd, void *buf, size_t len, int *ret_fd,
 		       int *ret_fd_err)
 {
@@ -295,7 +297,8 @@ static int read_answer(struct reader_rep *r, bool pidfd, void *buf, size_t len, 
 		*ret_fd = -1;
 		return r->err;
 	}
-	memcpy(buf, r->data, len);
+	if (len)
+		memcpy(buf, r->data, len);
 	return 0;
 }
 
@@ -306,7 +309,8 @@ static int read_answer(struct reader_rep *r, bool pidfd, void *buf, size_t len, 
  * @pid:	the calling thread
  * @addr:	the address in its memory
  * @buf:	where the bytes go
- * @len:	how many: at most a sockaddr_storage
+ * @len:	how many: at most a sockaddr_storage; 0 for the copy alone (a fast open's), no
+ *		memory read
  * @pidfd:	the calling thread's pidfd, or -1: no copy wanted
  * @fd:		its fd to copy
  * @ret_fd:	ours, the same open file (a socket), or -1
@@ -324,9 +328,11 @@ static int read_answer(struct reader_rep *r, bool pidfd, void *buf, size_t len, 
 int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len, int pidfd,
 		int fd, int *ret_fd, int *ret_fd_err, int *ret_sock, uint32_t *ret_seq)
 {
-	struct reader_req q = {
-		.op = READER_READ, .pid = pid, .fd = fd, .addr = addr, .len = (uint32_t)len
-	};
+	struct reader_req q = { .op = len ? READER_READ : READER_GETFD,
+				.pid = pid,
+				.fd = fd,
+				.addr = addr,
+				.len = (uint32_t)len };
 	struct reader_rep r;
 	int err;
 
@@ -394,26 +400,18 @@ void reader_keep(struct bp_state *st, int sock)
  * @ret_fd:	ours, the same open file (a socket)
  *
  * A copy of any other file would be closed by the loop, and a close may wait (a FUSE file's
- * FLUSH, never answered): the reader closes it instead.
+ * FLUSH, never answered): the reader closes it instead. Waited for in the loop, at most
+ * BP_READ_TIMEOUT_MS: only a copy not had with its call's address (no pidfd then, procs.c); a
+ * fast open's is held off the loop as a read is (reader_read() with @len 0, notify.c).
  *
  * Return: 0 on success; -ENOTSOCK if the fd is no socket; -ETIMEDOUT and -EAGAIN as
  *	   reader_read(); another negative errno (the caller or its fd gone)
  */
 int reader_getfd(struct bp_state *st, int pidfd, int fd, int *ret_fd)
 {
-	struct reader_req q = { .op = READER_GETFD, .fd = fd };
-	struct reader_rep r;
-	int err;
+	int fd_err, err = reader_read(st, 0, 0, NULL, 0, pidfd, fd, ret_fd, &fd_err, NULL, NULL);
 
-	if ((err = reader_call(st, &q, pidfd, &r, ret_fd, NULL, NULL)))
-		return err;
-	if (r.err || *ret_fd < 0) {
-		if (*ret_fd >= 0)
-			close(*ret_fd);
-		*ret_fd = -1;
-		return r.err ? r.err : -EIO;
-	}
-	return 0;
+	return err ? err : fd_err;
 }
 
 /**
