@@ -169,9 +169,9 @@ $(B)/unit/test_portfwd_%: tests/unit/test_portfwd_%.c tests/unit/unit.h lib/fwds
 
 # The filter's rules, read back from libseccomp (the i386 ones cannot run on every machine).
 $(B)/unit/test_bypass_filter: tests/unit/test_bypass_filter.c tests/unit/unit.h lib/bypass_filter.c \
-		lib/bypass_filter.h
+		lib/bypass_filter.h lib/fdpass.c lib/fdpass.h
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit $< lib/bypass_filter.c -o $@ \
+	$(CC) -O1 -g $(SAN) $(BASE) -Itests/unit $< lib/bypass_filter.c lib/fdpass.c -o $@ \
 		$(call pkg_libs,libseccomp jansson)
 
 # A twin's receive filter, against the kernel's loopback.

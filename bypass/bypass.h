@@ -206,9 +206,10 @@ const struct bp_pending *pending_next(const struct bp_pending *p);
 struct bp_call {
 	int notify_fd;
 	uint64_t id;
-	int pid;  /* the calling thread */
-	int fd;	  /* its socket's number, in its table */
-	int slot; /* its record in the shared table (inflight.c), or -1 */
+	int pid;      /* the calling thread */
+	int fd;	      /* its socket's number, in its table */
+	int slot;     /* its record in the shared table (inflight.c), or -1 */
+	int *waiting; /* its listener's connect()s waiting in the loop (connect.c counts them) */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 };
@@ -244,6 +245,7 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c);
 int bypass_bind(struct bp_state *st, const struct bp_call *c);
 int bypass_fastopen(struct bp_state *st, const struct bp_call *c);
 void pending_free_all(struct bp_state *st);
+void pending_free_of(struct bp_state *st, int notify_fd);
 bool pending_holds(const struct bp_state *st, int slot);
 void pending_sweep(struct bp_state *st);
 
@@ -281,12 +283,27 @@ int host_policy(struct bp_state *st, const char *text, size_t len, int pid, stru
 void host_idle_update(struct bp_state *st);
 void host_unlink(struct bp_state *st);
 int host_engine_watch(struct bp_state *st);
-bool notifiers_none(const struct bp_state *st);
 void bp_daemon_free(struct bp_state *st);
 
 int standby_start(struct bp_state *st);
+void standby_bye(struct bp_state *st);
+
+/* The socketpair's messages (standby_link.c). */
+#define STANDBY_LISTENER 'L'
+#define STANDBY_BYE	 'B'
+#define STANDBY_META_MAX 64
+
+/* A listener fd the active took, as the standby receives it. */
+struct standby_listener {
+	int fd;
+	int pid;
+	char what[STANDBY_META_MAX];
+	struct bp_policy *pol;
+};
+
 void standby_send(struct bp_state *st, int fd, int pid, const char *what,
 		  const struct bp_policy *pol);
-void standby_bye(struct bp_state *st);
+int standby_send_bye(int peer);
+int standby_recv(int peer, uint32_t events, struct standby_listener *ret);
 
 #endif

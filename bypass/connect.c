@@ -62,6 +62,7 @@ static void pending_drop(struct bp_state *st, struct bp_pending *p)
 	sock_release(p->sock.fd);
 	inflight_clear(st, p->call.slot);
 	st->n_pending--;
+	(*p->call.waiting)--;
 	free(p);
 }
 
@@ -121,6 +122,23 @@ void pending_free_all(struct bp_state *st)
 }
 
 /**
+ * pending_free_of() - Drop the connect()s under way of one listener, at its end (their callers
+ * are gone: nothing answered)
+ * @st:		the daemon
+ * @notify_fd:	the listener fd, still open
+ */
+void pending_free_of(struct bp_state *st, int notify_fd)
+{
+	struct bp_pending *p = st->pending, *next;
+
+	for (; p; p = next) {
+		next = p->next;
+		if (p->call.notify_fd == notify_fd)
+			pending_drop(st, p);
+	}
+}
+
+/**
  * pending_sweep() - Drop every waiting connect() whose caller gave up (interrupted, or gone)
  * @st:		the daemon
  *
@@ -146,16 +164,6 @@ static void sweep_expire(struct evloop *l, struct evloop_timer *t)
 		evloop_timer_arm(l, t, mono_ms() + BP_SWEEP_MS);
 }
 
-/* How many connect()s of @notify_fd's listener wait. */
-static int pending_of(const struct bp_state *st, int notify_fd)
-{
-	int n = 0;
-
-	for (const struct bp_pending *p = st->pending; p; p = p->next)
-		n += p->call.notify_fd == notify_fd;
-	return n;
-}
-
 /*
  * The bound of all is reached: the newest waiting connect() of the listener holding the most
  * is refused, if that one holds at least two more than @mine. So the waits converge to equal
@@ -167,14 +175,11 @@ static bool pending_make_room(struct bp_state *st, int mine)
 	struct bp_pending *most = NULL;
 	int most_n = 0;
 
-	for (struct bp_pending *p = st->pending; p; p = p->next) {
-		int n = pending_of(st, p->call.notify_fd);
-
-		if (n > most_n) {
+	for (struct bp_pending *p = st->pending; p; p = p->next)
+		if (*p->call.waiting > most_n) {
 			most = p; /* the list is newest first: its first of that listener */
-			most_n = n;
+			most_n = *p->call.waiting;
 		}
-	}
 	if (!most || most_n < mine + 2)
 		return false;
 	finish(st, &most->call, &most->sock, most->twin, -ENOBUFS);
@@ -182,10 +187,10 @@ static bool pending_make_room(struct bp_state *st, int mine)
 	return true;
 }
 
-/* Whether another connect() of @notify_fd's listener may wait (room made if need be). */
-static bool pending_room(struct bp_state *st, int notify_fd)
+/* Whether another connect() of @c's listener may wait (room made if need be). */
+static bool pending_room(struct bp_state *st, const struct bp_call *c)
 {
-	int mine = pending_of(st, notify_fd);
+	int mine = *c->waiting;
 
 	if (mine >= BP_PENDING_MAX)
 		return false;
@@ -198,9 +203,9 @@ static int wait_connected(struct bp_state *st, const struct bp_call *c, const st
 	struct bp_pending *p;
 	int err;
 
-	if (!pending_room(st, c->notify_fd))
+	if (!pending_room(st, c))
 		pending_sweep(st);
-	if (!pending_room(st, c->notify_fd))
+	if (!pending_room(st, c))
 		return -ENOBUFS;
 	if (!(p = calloc(1, sizeof(*p))))
 		return -ENOMEM;
@@ -215,6 +220,7 @@ static int wait_connected(struct bp_state *st, const struct bp_call *c, const st
 	p->next = st->pending;
 	st->pending = p;
 	st->n_pending++;
+	(*c->waiting)++;
 	if (st->sweep.expire_ms < 0 || !st->sweep.linked) {
 		st->sweep.fn = sweep_expire;
 		evloop_timer_arm(&st->ev, &st->sweep, mono_ms() + BP_SWEEP_MS);

@@ -13,6 +13,7 @@
 
 #include "bypass.h"
 #include "bypass_filter.h"
+#include "fdpass.h"
 #include "log.h"
 #include "monoclock.h"
 #include "state.h"
@@ -35,7 +36,7 @@
 
 #define LISTENER_BACKLOG  16
 #define STATE_MSG_MAX	  (64 * 1024)
-#define LISTENER_FDS_MAX  8
+#define LISTENER_FDS_MAX  FDPASS_MAX
 #define LISTENER_META_MAX 64
 
 /* The fd at the index "fds" gives "seccompFd"; the others are closed. */
@@ -106,34 +107,19 @@ static struct bp_client *client_of(struct bp_state *st, int fd)
 static void client_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 {
 	struct bp_state *st = obj;
-	union {
-		char buf[CMSG_SPACE(LISTENER_FDS_MAX * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	char *text = malloc(STATE_MSG_MAX), meta[LISTENER_META_MAX];
-	struct iovec iov = { .iov_base = text, .iov_len = STATE_MSG_MAX };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = ctl.buf,
-			      .msg_controllen = sizeof(ctl.buf) };
 	int fds[LISTENER_FDS_MAX], nfds = 0, pid = 0, at, err;
 	struct bp_policy *pol = NULL;
 	struct bp_client *cl;
 	ssize_t n;
 
 	(void)events;
-	n = text ? recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) : -1;
+	n = text ? fdpass_recv(fd, text, STATE_MSG_MAX, fds, LISTENER_FDS_MAX, &nfds, MSG_DONTWAIT)
+		 : -1;
 	if (n < 0 && errno == EAGAIN) {
 		free(text);
 		return;
 	}
-	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int more = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-
-			for (int i = 0; i < more && nfds < LISTENER_FDS_MAX; i++)
-				memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-		}
 	at = n > 0 ? take_fd(text, (size_t)n, nfds, &pid, meta, sizeof(meta)) : -EBADMSG;
 	for (int i = 0; i < nfds; i++)
 		if (i != at)

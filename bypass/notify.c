@@ -12,6 +12,7 @@
 #include "bypass.h"
 #include "log.h"
 #include "monoclock.h"
+#include "notifier.h"
 
 /* Linux 6.6: the caller and the supervisor hand over on one CPU, as a direct switch. */
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -29,71 +30,22 @@
  * (reader.c: never by the loop, which a page the caller never lets be read would hang), and
  * the notification's id is checked still pending after the copy (the kernel's guard against a
  * pid that was reused meanwhile: a copy from another process would be discarded). From then
- * on only the copy is used. A read not answered within BP_BUSY_POLL_US is not waited for:
- * the call is held (struct bp_held, in its notifier, with its notification), its listener is
- * read no more (its later calls wait in the kernel, in order), and the loop serves the others;
- * held_ready() goes on from there once the reader answers. Its record stays in the shared
- * table meanwhile. A copy not back in BP_READ_TIMEOUT_MS (held_expire()) is answered EFAULT,
- * and so is every later connect() and bind() of the same listener, unread, until that read has
- * returned: one stuck reader a listener at most. A call answered with CONTINUE is re-read by the
- * kernel from the caller's memory, and runs in the caller's own netns: whatever the caller changed
- * by then, it gets no more than a plain netns gives it.
+ * on only the copy is used. A fast open (a send with MSG_FASTOPEN) has no address read, only
+ * its fd's copy, by the same reader in the same way. A read (or a fast open's copy) not
+ * answered within BP_BUSY_POLL_US is not waited for: the call is held (struct bp_held, in its
+ * notifier, with its notification), its listener is read no more (its later calls wait in the
+ * kernel, in order), and the loop serves the others; held_ready() goes on from there once the
+ * reader answers. Its record stays in the shared table meanwhile. A copy not back in
+ * BP_READ_TIMEOUT_MS (held_expire()) is answered EFAULT, and so is every later connect() and bind()
+ * of the same listener, unread, until that read has returned: one stuck reader a listener at most.
+ * A call answered with CONTINUE is re-read by the kernel from the caller's memory, and runs in the
+ * caller's own netns: whatever the caller changed by then, it gets no more than a plain netns gives
+ * it.
  *
  * Every listener fd is held by the standby too (standby.c): a hooked call made while this
  * daemon is killed waits for the standby to take over, rather than failing. Only when no
  * process holds a listener any more does the kernel fail its hooked calls with ENOSYS.
  */
-
-/* A call whose read is under way off the loop (at most one a listener), and where it stopped. */
-struct bp_held {
-	int sock;     /* the reader's socket, the read's until it answers; -1: none held */
-	uint32_t seq; /* its request's number */
-	bool pidfd;   /* a copy of the caller's socket was asked for too */
-	int attempt;  /* read_addr()'s: 1 with a fresh pidfd */
-	struct seccomp_notif req;
-	struct bp_call c;
-	struct evloop_timer timer; /* BP_READ_TIMEOUT_MS after the request */
-};
-
-struct bp_notifier {
-	int fd;
-	int pid;	       /* the process that handed it to us, for the log */
-	struct bp_policy *pol; /* --host: the container's own (host.c), else NULL: st->pol */
-	int stuck_fd;	       /* the reader its last read left stuck (reader.c), or -1 */
-	struct bp_held held;
-	struct bp_state *st;
-	struct bp_notifier *next;
-};
-
-static void notifier_drop(struct bp_state *st, struct bp_notifier *n)
-{
-	for (struct bp_notifier **pp = &st->notifiers; *pp; pp = &(*pp)->next)
-		if (*pp == n) {
-			*pp = n->next;
-			break;
-		}
-	evloop_unwatch(&st->ev, n->fd);
-	close(n->fd);
-	if (n->held.sock >= 0) {
-		/* Its callers are gone (or the daemon ends): the call is no one's to answer. */
-		evloop_unwatch(&st->ev, n->held.sock);
-		evloop_timer_remove(&st->ev, &n->held.timer);
-		reader_close(n->held.sock);
-		inflight_clear(st, n->held.c.slot);
-	}
-	if (n->stuck_fd >= 0) {
-		evloop_unwatch(&st->ev, n->stuck_fd);
-		reader_close(n->stuck_fd); /* a late answer's socket copy, released */
-	}
-	free(n->pol);
-	free(n);
-	host_idle_update(st);
-}
-
-bool notifiers_none(const struct bp_state *st)
-{
-	return !st->notifiers;
-}
 
 static void notifier_ready(struct evloop *l, void *obj, int fd, uint32_t events);
 static void held_ready(struct evloop *l, void *obj, int fd, uint32_t events);
@@ -117,23 +69,30 @@ static int held_arm(struct bp_state *st, struct bp_notifier *n)
 	return 0;
 }
 
+/* Whether syscall @nr carries a sockaddr to read (connect(), bind()); else a fast open's send. */
+static bool has_addr(int nr)
+{
+	return nr == SYS_connect || nr == SYS_bind;
+}
+
 /*
- * @c->addr from the caller's memory, once, by the reader (reader.c), and a copy of its socket
- * in the same round (st->fetched_fd, for twin_sock_get()); 0, -EINVAL (a bad length or
- * pointer), -EFAULT (unreadable, or the caller gone), -ETIMEDOUT (the read is stuck), -EAGAIN
+ * What the call needs of its caller, once, by the reader (reader.c): a connect()'s or bind()'s
+ * @c->addr from its memory and a copy of its socket in the same round; a fast open's copy
+ * alone. The copy goes to st->fetched_fd (for twin_sock_get()). 0, -EINVAL (a bad length or
+ * pointer), -EFAULT (unreadable, or the caller gone), -ETIMEDOUT (the reader is stuck), -EAGAIN
  * (no reader to be had), or -EINPROGRESS: not answered at once, the call held in @n->held
  * (only if @n holds none: a standby's replay may bring more than one call of a listener, the
  * others waited for as before).
  */
-static int read_addr(struct bp_state *st, struct bp_notifier *n, struct bp_call *c,
-		     const struct seccomp_notif *req, int attempt)
+static int fetch(struct bp_state *st, struct bp_notifier *n, struct bp_call *c,
+		 const struct seccomp_notif *req, int attempt)
 {
 	const struct seccomp_data *d = &req->data;
-	socklen_t len = (socklen_t)d->args[2];
-	bool hold = n->held.sock < 0;
+	bool addr = has_addr(d->nr), hold = n->held.sock < 0;
+	socklen_t len = addr ? (socklen_t)d->args[2] : 0;
 	int err, pidfd;
 
-	if (!d->args[1] || len < sizeof(sa_family_t) || len > sizeof(c->addr))
+	if (addr && (!d->args[1] || len < sizeof(sa_family_t) || len > sizeof(c->addr)))
 		return -EINVAL;
 	if (!attempt)
 		memset(&c->addr, 0, sizeof(c->addr));
@@ -141,7 +100,9 @@ static int read_addr(struct bp_state *st, struct bp_notifier *n, struct bp_call 
 	for (; attempt < 2; attempt++) {
 		if (procs_pidfd(st, c->pid, attempt > 0, &pidfd))
 			pidfd = -1; /* twin_sock_get() tries again, and says */
-		err = reader_read(st, c->pid, d->args[1], &c->addr, len, pidfd, c->fd,
+		if (!addr && pidfd < 0)
+			return 0; /* nothing to ask the reader: twin_sock_get()'s then */
+		err = reader_read(st, c->pid, addr ? d->args[1] : 0, &c->addr, len, pidfd, c->fd,
 				  &st->fetched_fd, &st->fetched_err, hold ? &n->held.sock : NULL,
 				  &n->held.seq);
 		if (err == -EINPROGRESS) {
@@ -160,80 +121,19 @@ static int read_addr(struct bp_state *st, struct bp_notifier *n, struct bp_call 
 	return 0;
 }
 
-/* The copy read_addr() made and no one took (a call continued before it was looked at). */
-static void fetched_drop(struct bp_state *st)
-{
-	if (st->fetched_fd >= 0)
-		sock_release(st->fetched_fd);
-	st->fetched_fd = -1;
-	st->fetched_err = -ECANCELED;
-}
-
-/* The stuck reader of @obj's listener has returned (answered late) or ended: reads again. */
-static void stuck_gone(struct evloop *l, void *obj, int fd, uint32_t events)
-{
-	struct bp_notifier *n = obj;
-
-	(void)events;
-	log_debug(n->st->debug, "pid %d: its stuck read has returned", n->pid);
-	evloop_unwatch(l, fd);
-	reader_close(fd); /* its late answer's socket copy, released */
-	n->stuck_fd = -1;
-}
-
-/* A read (or a copy of a fd) of @n's call did not return in time: its reader is @n's until it
- * does. */
-static void notifier_stuck(struct bp_state *st, struct bp_notifier *n)
-{
-	int fd = reader_abandon(st);
-
-	log_warn("pid %d: a caller's memory or fd not had after %d ms: its filter's connect(), "
-		 "bind() and fast opens fail until that reader returns",
-		 n->pid, BP_READ_TIMEOUT_MS);
-	if (fd < 0)
-		return;
-	if (evloop_watch(&st->ev, fd, EPOLLIN, stuck_gone, n)) {
-		close(fd); /* unwatched: its listener reads again at once, one stuck reader more */
-		return;
-	}
-	n->stuck_fd = fd;
-}
-
-/**
- * notifier_stuck_forget() - In a forked standby: close the active's stuck readers' sockets,
- * unwatched (the epoll set was the active's), so that each sees the active's end alone
- * @st:		the standby
- */
-void notifier_stuck_forget(struct bp_state *st)
-{
-	for (struct bp_notifier *n = st->notifiers; n; n = n->next) {
-		if (n->stuck_fd >= 0) {
-			close(n->stuck_fd);
-			n->stuck_fd = -1;
-		}
-		/* A held call's record stays in the shared table: replayed if the active dies. */
-		if (n->held.sock >= 0) {
-			close(n->held.sock);
-			n->held.sock = -1;
-		}
-		n->held.timer.expire_ms = -1;
-		n->held.timer.linked = false;
-	}
-}
-
-/* Whether call @id still waits for our answer on @fd: its caller is the one it named. */
-static bool notif_pending(int fd, uint64_t id)
-{
-	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
-}
-
-/* A connect() or bind() past its read (@rerr, read_addr()'s), answered or under way. */
-static void dispatch_addr(struct bp_state *st, struct bp_notifier *n, struct bp_call *c, int nr,
-			  int rerr)
+/* A call past its fetch (@rerr, fetch()'s), answered or under way. */
+static void answer(struct bp_state *st, struct bp_notifier *n, struct bp_call *c, int nr, int rerr)
 {
 	int err;
 
-	if (rerr == -ETIMEDOUT) {
+	if (!has_addr(nr)) {
+		/* A fast open: its copy's failure is twin_sock_unknown()'s to answer. */
+		if (rerr) {
+			fetched_drop(st);
+			st->fetched_err = rerr;
+		}
+		err = bypass_fastopen(st, c);
+	} else if (rerr == -ETIMEDOUT) {
 		st->n.refused++;
 		err = respond(st, c, -EFAULT, false);
 	} else if (rerr && rerr != -EINVAL && rerr != -EFAULT) {
@@ -264,9 +164,13 @@ static void dispatched(struct bp_state *st, int slot)
 static bool dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 		     const struct seccomp_notif *req, int slot)
 {
-	struct bp_call c = { .notify_fd = fd, .id = req->id, .pid = (int)req->pid, .slot = slot };
+	struct bp_call c = { .notify_fd = fd,
+			     .id = req->id,
+			     .pid = (int)req->pid,
+			     .slot = slot,
+			     .waiting = &n->waiting };
 	int nr = req->data.nr, err, rerr;
-	bool addr = nr == SYS_connect || nr == SYS_bind; /* a sockaddr to read */
+	bool addr = has_addr(nr); /* a sockaddr to read */
 	bool send = nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_sendmmsg; /* fast open */
 
 	c.fd = (int)req->data.args[0];
@@ -283,22 +187,18 @@ static bool dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 		/* A reader of its is still stuck: none more for it meanwhile (reader.c). */
 		st->n.refused++;
 		err = respond(st, &c, addr ? -EFAULT : -EOPNOTSUPP, false);
-	} else if (send) {
-		err = bypass_fastopen(st, &c);
-	} else if (!addr) {
+	} else if (!addr && !send) {
 		err = respond(st, &c, 0, true);
-	} else if ((rerr = read_addr(st, n, &c, req, 0)) == -EINPROGRESS) {
-		log_debug(st->debug, "pid %d: its read is under way, the call held", c.pid);
+	} else if ((rerr = fetch(st, n, &c, req, 0)) == -EINPROGRESS) {
+		log_debug(st->debug, "pid %d: its %s is under way, the call held", c.pid,
+			  addr ? "read" : "fd's copy");
 		return true;
 	} else {
-		dispatch_addr(st, n, &c, nr, rerr);
+		answer(st, n, &c, nr, rerr);
 		return false;
 	}
-	fetched_drop(st);
 	if (err && err != -ENOENT)
 		log_debug(st->debug, "pid %d: answering: %s", c.pid, strerror(-err));
-	if (st->reader_stuck >= 0)
-		notifier_stuck(st, n); /* a fast open's copy not had in time */
 	return false;
 }
 
@@ -312,13 +212,13 @@ static void held_resume(struct bp_state *st, struct bp_notifier *n, int rerr)
 	if (!rerr && st->fetched_err == -ESRCH && n->held.pidfd && !n->held.attempt) {
 		/* The pidfd was of an ended task of the same number: once more, afresh. */
 		fetched_drop(st);
-		if ((rerr = read_addr(st, n, &c, &req, 1)) == -EINPROGRESS)
+		if ((rerr = fetch(st, n, &c, &req, 1)) == -EINPROGRESS)
 			return;
-	} else if (!rerr) {
+	} else if (!rerr && has_addr(req.data.nr)) {
 		c.addr_len = (socklen_t)req.data.args[2];
 	}
 	st->pol_now = n->pol ? n->pol : &st->pol;
-	dispatch_addr(st, n, &c, req.data.nr, rerr);
+	answer(st, n, &c, req.data.nr, rerr);
 	dispatched(st, c.slot);
 	if (evloop_watch(&st->ev, n->fd, EPOLLIN, notifier_ready, n))
 		log_warn("pid %d: its filter not watched again: its calls wait", n->pid);
@@ -332,7 +232,8 @@ static void held_ready(struct evloop *l, void *obj, int fd, uint32_t events)
 	struct bp_state *st = n->st;
 	int err =
 		reader_collect(fd, n->held.seq, n->held.pidfd, &n->held.c.addr,
-			       (size_t)n->held.req.data.args[2], &st->fetched_fd, &st->fetched_err);
+			       has_addr(n->held.req.data.nr) ? (size_t)n->held.req.data.args[2] : 0,
+			       &st->fetched_fd, &st->fetched_err);
 
 	(void)events;
 	if (err == -EINPROGRESS)
@@ -492,27 +393,4 @@ int notifier_watch_all(struct bp_state *st)
 					n)))
 			return err;
 	return 0;
-}
-
-/**
- * notifier_free_all() - Close every listener fd, at exit (their hooked calls fail from then)
- * @st:		the daemon
- */
-void notifier_free_all(struct bp_state *st)
-{
-	/* A held read's reader waited for too: the daemon's stop leaves none behind. */
-	for (struct bp_notifier *n = st->notifiers; n; n = n->next)
-		if (n->held.sock >= 0) {
-			evloop_unwatch(&st->ev, n->held.sock);
-			evloop_timer_remove(&st->ev, &n->held.timer);
-			reader_end(n->held.sock);
-			n->held.sock = -1;
-		}
-	while (st->notifiers)
-		notifier_drop(st, st->notifiers);
-}
-
-const struct bp_notifier *notifier_next(const struct bp_notifier *n)
-{
-	return n->next;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bypass.h"
+#include "fdpass.h"
 #include "monoclock.h"
 
 /*
@@ -36,15 +37,16 @@
  * -EINPROGRESS), notify.c holds the call and watches the reader's socket, the next request of
  * anyone takes or forks another reader (readers in flight: one a listener at most), and
  * reader_collect() takes the answer; the reader is then the current one again, or a spare (at
- * most BP_READERS_SPARE, taken before a fork: reader_keep()), or let go. A copy alone
- * (READER_GETFD: a fast open, a twin's socket not had with its address) is still waited for in the
- * loop, at most BP_READ_TIMEOUT_MS. Past that the reader is abandoned: its socket is handed to the
- * caller's listener (notify.c), the call is answered with an error (EFAULT; never continued, as a
- * twin whose copy was not had in time would run in the host's netns), and the next request forks a
- * new reader. The listener's further hooked calls are answered unread, without a copy of their fd
- * (connect() and bind() EFAULT, a fast open EOPNOTSUPP), until that reader has returned and gone
- * (its socket hangs up, or its late answer arrives): a container holds at most one stuck reader,
- * and only its own calls fail meanwhile.
+ * most BP_READERS_SPARE, taken before a fork: reader_keep()), or let go. A fast open's copy
+ * alone (READER_GETFD, reader_read() with no bytes to read) is held the same way. Only a copy not
+ * had with its call's address (no pidfd then: reader_getfd()) is waited for in the loop, at most
+ * BP_READ_TIMEOUT_MS. A read or copy not back in BP_READ_TIMEOUT_MS, held or waited for, has its
+ * reader abandoned: its socket is handed to the caller's listener (notify.c), the call is
+ * answered with an error (EFAULT; never continued, as a twin whose copy was not had in time would
+ * run in the host's netns), and the next request forks a new reader. The listener's further hooked
+ * calls are answered unread, without a copy of their fd (connect() and bind() EFAULT, a fast open
+ * EOPNOTSUPP), until that reader has returned and gone (its socket hangs up, or its late answer
+ * arrives): a container holds at most one stuck reader, and only its own calls fail meanwhile.
  *
  * A reader stuck is a process apart: it holds no listener fd, no pid file, no lock, nothing
  * of the supervisor's but its socket. kill -9 of the supervisor ends the supervisor at once,
@@ -63,6 +65,8 @@ enum reader_op {
 	READER_READ,  /* process_vm_readv() of @addr, @len; and READER_GETFD's, if a pidfd came */
 	READER_GETFD, /* pidfd_getfd() of @fd, the pidfd passed along: a socket, or nothing */
 };
+/* Either answers with struct reader_rep: the read's outcome in err (0 for READER_GETFD), the
+ * copy's in fd_err. */
 
 struct reader_req {
 	uint32_t seq;
@@ -75,56 +79,10 @@ struct reader_req {
 
 struct reader_rep {
 	uint32_t seq;
-	int err;    /* the read's, or the copy's (READER_GETFD) */
-	int fd_err; /* READER_READ's copy: 0 (the fd passed along), or why none */
+	int err;    /* the read's */
+	int fd_err; /* the copy's: 0 (the fd passed along), or why none */
 	char data[sizeof(struct sockaddr_storage)];
 };
-
-union reader_ctl {
-	char buf[CMSG_SPACE(sizeof(int))];
-	struct cmsghdr align;
-};
-
-/* One message on @sock with @fd passed along (none if -1). */
-static ssize_t send_with_fd(int sock, const void *msg, size_t len, int fd, int flags)
-{
-	union reader_ctl ctl;
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
-}
-
-/* One message from @sock, and the fd passed along in *@ret_fd (-1 if none). */
-static ssize_t recv_with_fd(int sock, void *msg, size_t len, int *ret_fd, int flags)
-{
-	union reader_ctl ctl;
-	struct iovec iov = { .iov_base = msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = ctl.buf,
-			     .msg_controllen = sizeof(ctl.buf) };
-	struct cmsghdr *c;
-	ssize_t n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
-
-	*ret_fd = -1;
-	if (n >= 0 && (c = CMSG_FIRSTHDR(&mh)) && c->cmsg_level == SOL_SOCKET &&
-	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-	return n;
-}
 
 static int reader_do_read(const struct reader_req *q, struct reader_rep *r)
 {
@@ -168,7 +126,7 @@ static void __attribute__((noreturn)) reader_main(int sock)
 
 	for (;;) {
 		int pidfd, f = -1;
-		ssize_t n = recv_with_fd(sock, &q, sizeof(q), &pidfd, 0);
+		ssize_t n = fdpass_recv_one(sock, &q, sizeof(q), &pidfd, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -176,17 +134,15 @@ static void __attribute__((noreturn)) reader_main(int sock)
 			_exit(0);
 		memset(&r, 0, sizeof(r));
 		r.seq = q.seq;
-		if (q.op == READER_READ) {
-			r.err = reader_do_read(&q, &r);
+		if (q.op == READER_READ || q.op == READER_GETFD) {
+			r.err = q.op == READER_READ ? reader_do_read(&q, &r) : 0;
 			r.fd_err = r.err ? -ECANCELED : reader_do_getfd(&q, pidfd, &f);
-		} else if (q.op == READER_GETFD) {
-			r.err = reader_do_getfd(&q, pidfd, &f);
 		} else {
 			r.err = -EINVAL;
 		}
 		if (pidfd >= 0)
 			close(pidfd);
-		n = send_with_fd(sock, &r, sizeof(r), f, 0);
+		n = fdpass_send_one(sock, &r, sizeof(r), f, 0);
 		/* A socket: its copy is in the message now, or the supervisor is gone. */
 		if (f >= 0)
 			close(f);
@@ -237,7 +193,7 @@ void reader_close(int sock)
 
 	if (sock < 0)
 		return;
-	while (recv_with_fd(sock, &r, sizeof(r), &fd, MSG_DONTWAIT) > 0)
+	while (fdpass_recv_one(sock, &r, sizeof(r), &fd, MSG_DONTWAIT) > 0)
 		if (fd >= 0)
 			sock_release(fd);
 	close(sock);
@@ -281,14 +237,14 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 	if (st->reader_fd < 0 && reader_start(st))
 		return -EAGAIN; /* no process or fd for a reader: the user's limits */
 	q->seq = ++st->reader_seq;
-	if (send_with_fd(st->reader_fd, q, sizeof(*q), pass, MSG_DONTWAIT) != sizeof(*q)) {
+	if (fdpass_send_one(st->reader_fd, q, sizeof(*q), pass, MSG_DONTWAIT) != sizeof(*q)) {
 		/* A reader that died (or a full socket: never, one request at a time). */
 		reader_free(st);
 		return -EAGAIN;
 	}
 	/* The answer is usually there within microseconds: looked for before sleeping. */
 	for (int64_t spin_end = mono_us() + BP_BUSY_POLL_US; mono_us() < spin_end;) {
-		ssize_t n = recv_with_fd(st->reader_fd, r, sizeof(*r), ret_fd, MSG_DONTWAIT);
+		ssize_t n = fdpass_recv_one(st->reader_fd, r, sizeof(*r), ret_fd, MSG_DONTWAIT);
 
 		if (n == sizeof(*r) && r->seq == q->seq)
 			return 0;
@@ -314,7 +270,7 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 			return reader_give_up(st);
 		if (!p.revents)
 			continue;
-		n = recv_with_fd(st->reader_fd, r, sizeof(*r), ret_fd, MSG_DONTWAIT);
+		n = fdpass_recv_one(st->reader_fd, r, sizeof(*r), ret_fd, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n != sizeof(*r) || r->seq != q->seq)
@@ -323,7 +279,8 @@ static int reader_call(struct bp_state *st, struct reader_req *q, int pass, stru
 	}
 }
 
-/* A READER_READ's answer @r: the bytes in @buf, the copy (if @pidfd was passed) in *@ret_fd. */
+/* An answer @r: the bytes in @buf (none for a copy alone), the copy (if @pidfd was passed) in
+ * *@ret_fd. */
 static int read_answer(struct reader_rep *r, bool pidfd, void *buf, size_t len, int *ret_fd,
 		       int *ret_fd_err)
 {
@@ -340,7 +297,8 @@ static int read_answer(struct reader_rep *r, bool pidfd, void *buf, size_t len, 
 		*ret_fd = -1;
 		return r->err;
 	}
-	memcpy(buf, r->data, len);
+	if (len)
+		memcpy(buf, r->data, len);
 	return 0;
 }
 
@@ -351,7 +309,8 @@ static int read_answer(struct reader_rep *r, bool pidfd, void *buf, size_t len, 
  * @pid:	the calling thread
  * @addr:	the address in its memory
  * @buf:	where the bytes go
- * @len:	how many: at most a sockaddr_storage
+ * @len:	how many: at most a sockaddr_storage; 0 for the copy alone (a fast open's), no
+ *		memory read
  * @pidfd:	the calling thread's pidfd, or -1: no copy wanted
  * @fd:		its fd to copy
  * @ret_fd:	ours, the same open file (a socket), or -1
@@ -369,9 +328,11 @@ static int read_answer(struct reader_rep *r, bool pidfd, void *buf, size_t len, 
 int reader_read(struct bp_state *st, int pid, uint64_t addr, void *buf, size_t len, int pidfd,
 		int fd, int *ret_fd, int *ret_fd_err, int *ret_sock, uint32_t *ret_seq)
 {
-	struct reader_req q = {
-		.op = READER_READ, .pid = pid, .fd = fd, .addr = addr, .len = (uint32_t)len
-	};
+	struct reader_req q = { .op = len ? READER_READ : READER_GETFD,
+				.pid = pid,
+				.fd = fd,
+				.addr = addr,
+				.len = (uint32_t)len };
 	struct reader_rep r;
 	int err;
 
@@ -400,7 +361,7 @@ int reader_collect(int sock, uint32_t seq, bool pidfd, void *buf, size_t len, in
 		   int *ret_fd_err)
 {
 	struct reader_rep r;
-	ssize_t n = recv_with_fd(sock, &r, sizeof(r), ret_fd, MSG_DONTWAIT);
+	ssize_t n = fdpass_recv_one(sock, &r, sizeof(r), ret_fd, MSG_DONTWAIT);
 
 	*ret_fd_err = -ECANCELED;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -439,26 +400,18 @@ void reader_keep(struct bp_state *st, int sock)
  * @ret_fd:	ours, the same open file (a socket)
  *
  * A copy of any other file would be closed by the loop, and a close may wait (a FUSE file's
- * FLUSH, never answered): the reader closes it instead.
+ * FLUSH, never answered): the reader closes it instead. Waited for in the loop, at most
+ * BP_READ_TIMEOUT_MS: only a copy not had with its call's address (no pidfd then, procs.c); a
+ * fast open's is held off the loop as a read is (reader_read() with @len 0, notify.c).
  *
  * Return: 0 on success; -ENOTSOCK if the fd is no socket; -ETIMEDOUT and -EAGAIN as
  *	   reader_read(); another negative errno (the caller or its fd gone)
  */
 int reader_getfd(struct bp_state *st, int pidfd, int fd, int *ret_fd)
 {
-	struct reader_req q = { .op = READER_GETFD, .fd = fd };
-	struct reader_rep r;
-	int err;
+	int fd_err, err = reader_read(st, 0, 0, NULL, 0, pidfd, fd, ret_fd, &fd_err, NULL, NULL);
 
-	if ((err = reader_call(st, &q, pidfd, &r, ret_fd, NULL, NULL)))
-		return err;
-	if (r.err || *ret_fd < 0) {
-		if (*ret_fd >= 0)
-			close(*ret_fd);
-		*ret_fd = -1;
-		return r.err ? r.err : -EIO;
-	}
-	return 0;
+	return err ? err : fd_err;
 }
 
 /**

@@ -24,7 +24,8 @@
  * a standby: a fork of it, made once it is sandboxed (no exec, and no way to one: it has the
  * configuration, the fds and the sandbox already). The standby serves nothing: its own loop
  * watches a socketpair to the active, the holder, the exit fd, signals, and each listener fd
- * for its hang-up alone. Each listener fd the active takes is sent to it on the socketpair.
+ * for its hang-up alone. Each listener fd the active takes is sent to it on the socketpair
+ * (standby_link.c).
  *
  *  - The active killed: the socketpair hangs up with no goodbye. Hooked calls wait meanwhile
  *    (the standby holds the listeners). The standby takes over: bypass.pid names it, it serves
@@ -39,18 +40,6 @@
  * it was waiting for, are in the table it shared with us (inflight.c): handled again here, once
  * serving, so that no caller waits for an answer nobody will give.
  */
-
-#define MSG_LISTENER 'L'
-#define MSG_BYE	     'B'
-#define MSG_META_MAX 64
-
-struct standby_msg {
-	char kind;
-	int pid;
-	char what[MSG_META_MAX];
-	bool has_pol; /* --host: the container's policy, as the active has it (host.c) */
-	struct bp_policy pol;
-};
 
 static void peer_event(struct evloop *l, void *obj, int fd, uint32_t events);
 
@@ -157,46 +146,25 @@ static void standby_lost(struct bp_state *st)
 	evloop_timer_arm(&st->ev, &st->refork, at > now ? at : now);
 }
 
-/* A listener fd the active took: held here too. */
-static void take_listener(struct bp_state *st, const struct standby_msg *m, struct msghdr *msg)
-{
-	struct cmsghdr *c = CMSG_FIRSTHDR(msg);
-	struct bp_policy *pol = NULL;
-	int fd;
-
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return;
-	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	/* --host: a copy of its container's policy; none to be had, host.c's closed one. */
-	if (m->has_pol && (pol = malloc(sizeof(*pol))))
-		*pol = m->pol;
-	notifier_add(st, fd, m->pid, m->what, pol);
-}
-
 static void peer_event(struct evloop *l, void *obj, int fd, uint32_t events)
 {
 	struct bp_state *st = obj;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct standby_msg m = { 0 };
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = ctl.buf,
-			      .msg_controllen = sizeof(ctl.buf) };
-	ssize_t n = (events & EPOLLIN) ? recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) : 0;
+	struct standby_listener m;
+	int kind = standby_recv(fd, events, &m);
 
-	if (n < 0 && errno == EAGAIN)
+	if (kind == -EAGAIN)
 		return;
-	if (n > 0 && m.kind == MSG_LISTENER && st->standby) {
-		m.what[sizeof(m.what) - 1] = '\0';
-		take_listener(st, &m, &msg);
+	if (kind == STANDBY_LISTENER && st->standby) {
+		/* A listener fd the active took: held here too. */
+		notifier_add(st, m.fd, m.pid, m.what, m.pol);
 		return;
 	}
-	if (n > 0 && m.kind == MSG_BYE) {
+	if (kind == STANDBY_LISTENER) {
+		close(m.fd);
+		free(m.pol);
+		return;
+	}
+	if (kind == STANDBY_BYE) {
 		/* A clean end of the other: this one ends too. */
 		peer_close(st);
 		if (st->standby)
@@ -205,7 +173,7 @@ static void peer_event(struct evloop *l, void *obj, int fd, uint32_t events)
 			unlinkat(st->state_fd, st->standby_pidfile, 0);
 		return;
 	}
-	if (n > 0)
+	if (kind >= 0)
 		return;
 	if (st->standby)
 		take_over(st);
@@ -259,53 +227,15 @@ int standby_start(struct bp_state *st)
 }
 
 /**
- * standby_send() - Hand the standby a listener fd the active took
- * @st:		the active
- * @fd:		the listener fd
- * @pid:	the process it came from, for the log
- * @what:	its name, for the log
- * @pol:	--host: its container's policy; NULL: the daemon's
- */
-void standby_send(struct bp_state *st, int fd, int pid, const char *what,
-		  const struct bp_policy *pol)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct standby_msg m = { .kind = MSG_LISTENER, .pid = pid };
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = ctl.buf,
-			      .msg_controllen = sizeof(ctl.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	if (st->peer_fd < 0)
-		return; /* the next standby is a fork: it has the fd already */
-	snprintf(m.what, sizeof(m.what), "%s", what);
-	if (pol) {
-		m.has_pol = true;
-		m.pol = *pol;
-	}
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(st->peer_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		log_warn("handing pid %d's filter to the standby: %s", pid, strerror(errno));
-}
-
-/**
  * standby_bye() - Tell the other process of the pair that this one ends cleanly
  * @st:		the daemon
  */
 void standby_bye(struct bp_state *st)
 {
-	char bye = MSG_BYE;
+	int err;
 
-	if (st->peer_fd >= 0 && send(st->peer_fd, &bye, sizeof(bye), MSG_NOSIGNAL) < 0)
-		log_debug(st->debug, "goodbye to the other supervisor: %s", strerror(errno));
+	if (st->peer_fd >= 0 && (err = standby_send_bye(st->peer_fd)))
+		log_debug(st->debug, "goodbye to the other supervisor: %s", strerror(-err));
 	if (!st->standby)
 		unlinkat(st->state_fd, st->standby_pidfile, 0);
 	peer_close(st);

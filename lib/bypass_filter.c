@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bypass_filter.h"
+#include "fdpass.h"
 
 /*
  * Theory of operation
@@ -234,13 +235,6 @@ int bypass_listener_connect(const char *listener, int *ret_sock)
  */
 int bypass_filter_send(int sock, int notify_fd, pid_t pid, const char *metadata)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cmsg;
 	char *text;
 	json_t *state;
 	int err = 0;
@@ -256,19 +250,10 @@ int bypass_filter_send(int sock, int notify_fd, pid_t pid, const char *metadata)
 		close(sock);
 		return -ENOMEM;
 	}
-	iov.iov_base = text;
-	iov.iov_len = strlen(text);
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &notify_fd, sizeof(int));
-	n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	n = fdpass_send_one(sock, text, strlen(text), notify_fd, 0);
 	if (n < 0)
 		err = -errno;
-	else if (n != (ssize_t)iov.iov_len)
+	else if (n != (ssize_t)strlen(text))
 		err = -EIO;
 	close(sock);
 	free(text);

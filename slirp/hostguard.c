@@ -40,7 +40,12 @@ static bool ip4_is_host_itself(uint8_t first)
 	return first == IP4_LOOPNET || first == IP4_THISNET;
 }
 
-static bool ip6_is_host_itself(const uint8_t *a)
+/*
+ * Whether an IPv6 destination is the unspecified address (::), the loopback (::1), or an
+ * IPv4-mapped one (::ffff:0:0/96): only the first two are the host itself, the third is any
+ * IPv4 address in another spelling.
+ */
+static bool ip6_is_unspec_loopback_or_v4mapped(const uint8_t *a)
 {
 	static const uint8_t zero[IP6_ADDR_LEN];
 
@@ -86,6 +91,6 @@ bool hostguard_drops(const uint8_t *frame, size_t len, struct in_addr net, struc
 			ip4_is_net_edge(frame + ETH_HLEN + IP4_DST_OFF, net, mask));
 	if (frame[ETH_TYPE_OFF] == ETH_P_IPV6_HI && frame[ETH_TYPE_OFF + 1] == ETH_P_IPV6_LO)
 		return len >= ETH_HLEN + IP6_HLEN &&
-		       ip6_is_host_itself(frame + ETH_HLEN + IP6_DST_OFF);
+		       ip6_is_unspec_loopback_or_v4mapped(frame + ETH_HLEN + IP6_DST_OFF);
 	return false;
 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "nsfd.h"
 #include "slirp.h"
 
@@ -68,9 +69,7 @@ static int tap_child(void *opaque)
 	struct slirp_cfg *cfg = ((struct tap_child_arg *)opaque)->cfg;
 	int sock = ((struct tap_child_arg *)opaque)->sock;
 	struct tap_report rep = { 0 };
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t sent;
 	int user_fd = -1, net_fd = -1, tap_fd = -1, err;
 
 	if (cfg->userns_path[0] &&
@@ -107,15 +106,10 @@ static int tap_child(void *opaque)
 		err_errno(&rep.err, err, "configuring %s", cfg->tapname);
 		goto report;
 	}
-	msg.msg_control = cbuf;
-	msg.msg_controllen = sizeof(cbuf);
-	CMSG_FIRSTHDR(&msg)->cmsg_level = SOL_SOCKET;
-	CMSG_FIRSTHDR(&msg)->cmsg_type = SCM_RIGHTS;
-	CMSG_FIRSTHDR(&msg)->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&msg)), &tap_fd, sizeof(int));
 report:
 	rep.err.code = err;
-	_exit(sendmsg(sock, &msg, 0) == (ssize_t)sizeof(rep) && !err ? 0 : 1);
+	sent = fdpass_send_one(sock, &rep, sizeof(rep), err ? -1 : tap_fd, 0);
+	_exit(sent == (ssize_t)sizeof(rep) && !err ? 0 : 1);
 }
 
 /**
@@ -131,15 +125,8 @@ report:
 int tap_open_in_netns(struct slirp_cfg *cfg, int *ret_tap_fd)
 {
 	struct tap_report rep = { .err = { .code = -EPROTO } };
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cmsg;
 	struct tap_child_arg arg;
-	int sv[2], status, err;
+	int sv[2], status, err, fd;
 	void *stack;
 	ssize_t n;
 	pid_t child;
@@ -169,21 +156,23 @@ int tap_open_in_netns(struct slirp_cfg *cfg, int *ret_tap_fd)
 		close(sv[0]);
 		return err;
 	}
-	n = recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC);
+	n = fdpass_recv_one(sv[0], &rep, sizeof(rep), &fd, 0);
 	close(sv[0]);
 	waitpid(child, &status, 0);
+	if (n != (ssize_t)sizeof(rep) && fd >= 0)
+		close(fd);
 	if (n != (ssize_t)sizeof(rep))
 		return err_make(&cfg->err, -ECHILD, "the tap child died");
 	if (rep.err.code) {
+		if (fd >= 0)
+			close(fd);
 		rep.err.text[sizeof(rep.err.text) - 1] = '\0';
 		cfg->err = rep.err;
 		return rep.err.code;
 	}
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) {
+	if (fd < 0)
 		return err_make(&cfg->err, -EPROTO, "the tap child sent no fd");
-	}
-	memcpy(ret_tap_fd, CMSG_DATA(cmsg), sizeof(int));
+	*ret_tap_fd = fd;
 	return 0;
 }
 

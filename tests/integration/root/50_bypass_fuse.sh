@@ -135,24 +135,35 @@ test_bypass_a_connect_on_a_fuse_file_fd_hangs_no_other_command() {
 # to the FUSE server and ended before that READ was answered (CLOCK_MONOTONIC, one clock for
 # all). A supervisor that waits in its loop for the read cannot serve anything in between.
 test_bypass_a_slow_read_of_one_command_does_not_hold_another_commands_connect() {
-	setup_fuse_bypass "slow 200"
-	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" slowconnect "$FUSE_FILE" 40 \
+	slow_command_scene "slow 200" slowconnect READ
+	assert_match "$(cat "$TEST_WORK/slow.out")" "connect: ok" \
+		"the slow command's connect()s, read in 200 ms, are served"
+}
+
+# slow_command_scene SERVE CALLS EVENT: the FUSE server as "fusehang serve MNT SERVE", the slow
+# command (fusehang CALLS FILE 40, its output in slow.out) started; once the server has logged
+# EVENT (READ, FLUSH), another command's 20 connect()s, each served; then, the slow command
+# ended, some of them began after an EVENT came and ended before it was answered
+# (CLOCK_MONOTONIC, one clock for all): a supervisor that waits in its loop for the slow
+# request serves nothing in between.
+slow_command_scene() {
+	local inside event=$3
+	setup_fuse_bypass "$1"
+	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" "$2" "$FUSE_FILE" 40 \
 		>"$TEST_WORK/slow.out" 2>&1 &
 	SLOW_PID=$!
-	wait_until 10 "grep -q READ '$TEST_WORK/fuse.log'"
+	wait_until 10 "grep -q $event '$TEST_WORK/fuse.log'"
 	run timeout 20 runuser -u "$OWNER" -- env -i PATH=/usr/bin:/bin \
 		XDG_RUNTIME_DIR="/run/user/$(id -u "$OWNER")" ROOTLET_STATE_DIR="$OWNER_STATE" \
 		"$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" times 10.0.2.3 20
 	assert_eq "$RC" 0 "the other command's connect()s"
 	assert_eq "$(grep -vc ' ok$' <<<"$OUT")" 0 "the other command's connect()s all ok"
 	wait "$SLOW_PID" 2>/dev/null || true
-	assert_match "$(cat "$TEST_WORK/slow.out")" "connect: ok" \
-		"the slow command's connect()s, read in 200 ms, are served"
-	inside=$(awk 'FNR == NR { if ($1 == "READ") r = $2; else if ($1 == "ANSWERED") { rs[n] = r; as[n++] = $2 } next }
+	inside=$(awk -v ev="$event" 'FNR == NR { if ($1 == ev) r = $2; else if ($1 == "ANSWERED") { rs[n] = r; as[n++] = $2 } next }
 		$1 == "CONNECT" { for (i = 0; i < n; i++) if (rs[i] < $2 && $3 < as[i]) { c++; break } }
 		END { print c + 0 }' "$TEST_WORK/fuse.log" - <<<"$OUT")
 	assert_match "$inside" '^[1-9]' \
-		"connect()s of the other command served while a slow READ was unanswered"
+		"connect()s of the other command served while a slow $event was unanswered"
 }
 
 # A call held for its read stays in the shared table: the supervisor killed -9 while it is
@@ -171,4 +182,36 @@ test_bypass_a_call_held_for_its_read_is_replayed_by_the_standby_when_the_supervi
 	wait_until 20 "! kill -0 $SLOW_PID 2>/dev/null"
 	assert_eq "$(sort "$TEST_WORK/slow.out" | uniq -c | sed 's/^ *//')" "6 connect: ok" \
 		"the slow command's connect()s, one held when its supervisor was killed"
+}
+
+# Issue 24's residual: the copy of a fast open's fd (the supervisor's look at which socket the
+# send is on) was still waited for in the loop, up to BP_READ_TIMEOUT_MS, while every other
+# command's hooked calls waited behind it. The fd here is the FUSE file's own, whose every
+# close() waits for a FLUSH its server answers in 100 ms (well under BP_READ_TIMEOUT_MS: a copy
+# abandoned would free the loop by itself): the reader takes the copy, finds no
+# socket and closes it. Now the copy is held off the loop as a slow read is: another command's
+# connect() is served while that FLUSH is under way. Said by order, as the slow read's test:
+# some connect() of the other command began after a FLUSH came to the FUSE server and ended
+# before it was answered. A supervisor that waits for the copy in its loop serves nothing then.
+test_bypass_a_slow_fd_copy_of_a_fast_open_does_not_hold_another_commands_connect() {
+	slow_command_scene "slowflush 100" fastopen FLUSH
+	assert_match "$(cat "$TEST_WORK/slow.out")" "fastopen: Socket operation on non-socket" \
+		"the fast opens on a file's fd, their copies had in 100 ms: the kernel's own answer"
+}
+
+# The same copy never had (its FLUSH never answered): held past BP_READ_TIMEOUT_MS, the fast
+# open fails with EFAULT, never continued (on a twin it would run in the host's netns); the
+# reader is the listener's until it returns, and the command's next fast open is refused
+# unread (EOPNOTSUPP). Another command's connect() is served meanwhile.
+test_bypass_a_fast_open_whose_fd_copy_never_returns_fails_and_hangs_no_other_command() {
+	setup_fuse_bypass flush
+	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" fastopen "$FUSE_FILE" 2 \
+		>"$TEST_WORK/stuck.out" 2>&1 &
+	STUCK_PID=$!
+	wait_until 10 "grep -q FLUSH '$TEST_WORK/fuse.log'"
+	other_connect "another command's connect() while a fast open's FLUSH is unanswered"
+	wait_until 10 "[ \$(grep -c 'fastopen:' '$TEST_WORK/stuck.out') -ge 2 ]"
+	assert_eq "$(cat "$TEST_WORK/stuck.out")" "fastopen: Bad address
+fastopen: Operation not supported" "the fast open whose copy never returned, then the next"
+	kill "$STUCK_PID" 2>/dev/null || true
 }

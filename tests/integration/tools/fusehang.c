@@ -2,13 +2,18 @@
  * A FUSE file whose pages are never read, and a connect() whose sockaddr is one of them: what
  * the bypass supervisor must read without hanging (the fourth outside attack on issue 24).
  *
- *   fusehang serve MOUNTPOINT [flush | slow MS]
+ *   fusehang serve MOUNTPOINT [flush | slow MS | slowflush MS]
  *				(root) mount a one-file FUSE filesystem there (allow_other),
  *				print "mounted", then answer everything but READ (and FLUSH, with
  *				"flush": every close() of the file waits), forever. With "slow MS":
  *				every READ answered after MS ms, each page beginning with the
  *				sockaddr 10.0.2.3 port 53, and "READ <us>" and "ANSWERED <us>"
- *				logged (CLOCK_MONOTONIC) as each comes and is answered
+ *				logged (CLOCK_MONOTONIC) as each comes and is answered. With
+ *				"slowflush MS": every FLUSH (a close() of the file) answered after
+ *				MS ms, "FLUSH <us>" and "ANSWERED <us>" logged
+ *   fusehang fastopen FILE N	N sendto()s with MSG_FASTOPEN to 10.0.2.3 port 53 on FILE's fd
+ *				(no socket): what the supervisor takes a copy of, and closes; each
+ *				answer printed "fastopen: <why>"
  *   fusehang slowconnect FILE N	N connect()s of UDP sockets, each one's sockaddr on a page
  *				of FILE not read before; each answer printed
  *   fusehang times ADDR N	N connect()s to ADDR port 53, sockaddr in ordinary memory,
@@ -105,7 +110,16 @@ static void slow_read(uint64_t unique, uint32_t size, int delay_ms)
 	fprintf(stderr, "ANSWERED %lld\n", now_us());
 }
 
-static int serve(const char *mnt, bool hang_flush, int slow_ms)
+/* A FLUSH answered after @delay_ms: a close() of the file waits that long. */
+static void slow_flush(uint64_t unique, int delay_ms)
+{
+	fprintf(stderr, "FLUSH %lld\n", now_us());
+	usleep((useconds_t)delay_ms * 1000);
+	reply(unique, 0, NULL, 0);
+	fprintf(stderr, "ANSWERED %lld\n", now_us());
+}
+
+static int serve(const char *mnt, bool hang_flush, int slow_ms, int flush_ms)
 {
 	static char buf[FUSE_MIN_READ_BUFFER * 2];
 	char opts[128];
@@ -172,6 +186,10 @@ static int serve(const char *mnt, bool hang_flush, int slow_ms)
 			fprintf(stderr, "fusehang: READ from pid %u, never answered\n", in->pid);
 			break;
 		case FUSE_FLUSH:
+			if (flush_ms > 0) {
+				slow_flush(in->unique, flush_ms);
+				break;
+			}
 			if (!hang_flush) {
 				reply(in->unique, 0, NULL, 0);
 				break;
@@ -224,9 +242,11 @@ int main(int argc, char **argv)
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(PORT) };
 
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "serve"))
-		return serve(argv[2], argc == 4 && !strcmp(argv[3], "flush"), 0);
+		return serve(argv[2], argc == 4 && !strcmp(argv[3], "flush"), 0, 0);
 	if (argc == 5 && !strcmp(argv[1], "serve") && !strcmp(argv[3], "slow"))
-		return serve(argv[2], false, atoi(argv[4]));
+		return serve(argv[2], false, atoi(argv[4]), 0);
+	if (argc == 5 && !strcmp(argv[1], "serve") && !strcmp(argv[3], "slowflush"))
+		return serve(argv[2], false, 0, atoi(argv[4]));
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc == 4 && !strcmp(argv[1], "slowconnect")) {
@@ -290,11 +310,30 @@ int main(int argc, char **argv)
 			printf("connect: ok\n");
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "fastopen")) {
+		int f = open(argv[2], O_RDONLY | O_CLOEXEC);
+
+		if (f < 0) {
+			perror("fusehang: open");
+			return 1;
+		}
+		inet_pton(AF_INET, "10.0.2.3", &sin.sin_addr);
+		for (int i = 0; i < atoi(argv[3]); i++) {
+			if (sendto(f, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sin, sizeof(sin)) <
+			    0)
+				printf("fastopen: %s\n", strerror(errno));
+			else
+				printf("fastopen: sent\n");
+		}
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "name") &&
 	    inet_pton(AF_INET, argv[2], &sin.sin_addr) == 1)
 		return try_connect((struct sockaddr *)&sin, true) ? 1 : 0;
 	fprintf(stderr,
-		"usage: fusehang serve MOUNTPOINT [flush | slow MS] | connect FILE [ADDR GO] | "
-		"fdconnect FILE ADDR | name ADDR | slowconnect FILE N | times ADDR N\n");
+		"usage: fusehang serve MOUNTPOINT [flush | slow MS | slowflush MS] | connect FILE "
+		"[ADDR GO] | fdconnect FILE ADDR | fastopen FILE N | name ADDR | slowconnect FILE "
+		"N | "
+		"times ADDR N\n");
 	return 2;
 }
