@@ -194,7 +194,9 @@ static void tap_event(struct evloop *ev, void *obj, int fd, uint32_t events)
 		if (!conns_from_guest(&l->conns, l->frame + hdr, (size_t)n - hdr, l->gro,
 				      l->tap_fd))
 			continue;
+		seqguard_input(&l->seqs, true);
 		slirp_input(l->slirp, l->frame + hdr, (int)((size_t)n - hdr));
+		seqguard_input(&l->seqs, false);
 		conns_input_done(&l->conns, l->slirp);
 	}
 }

