@@ -251,46 +251,29 @@ static int icmp6_drop(struct nft_batch *gb, const struct port *p, uint8_t type)
 }
 
 /*
- * A Neighbor Advertisement for any address but @ip6 (none when ::) and the port's link-local
- * @ll dropped: a container says where its own addresses are, not where the gateway's or
- * another container's are (another's link-local address included).
+ * A Neighbor Advertisement (@type ND_NEIGHBOR_ADVERT), or a Neighbor Solicitation from ::
+ * (ND_NEIGHBOR_SOLICIT: duplicate address detection's), for any address but @ip6 (none when ::)
+ * and the port's link-local @ll dropped. An NA says where its target is, and a DAD probe
+ * answered by no one but the target's owner makes a container coming up give its address up:
+ * so a container says where its own addresses are, and probes for them, not the gateway's or
+ * another container's (another's link-local address included).
  */
-static int na_drop(struct nft_batch *gb, const struct port *p, const struct in6_addr *ip6,
-		   const struct in6_addr *ll)
+static int nd_target_drop(struct nft_batch *gb, const struct port *p, uint8_t type,
+			  const struct in6_addr *ip6, const struct in6_addr *ll)
 {
-	static const uint8_t na = ND_NEIGHBOR_ADVERT;
-	const struct match m[] = { { NFT_PAYLOAD_TRANSPORT_HEADER, ICMP6_TYPE_OFFSET, sizeof(na),
-				     NFT_CMP_EQ, &na, NULL },
-				   { NFT_PAYLOAD_TRANSPORT_HEADER, ND_TARGET_OFFSET, sizeof(*ll),
-				     NFT_CMP_NEQ, ll, NULL },
-				   { NFT_PAYLOAD_TRANSPORT_HEADER, ND_TARGET_OFFSET, sizeof(*ip6),
-				     NFT_CMP_NEQ, ip6, NULL },
-				   { 0 } };
-
-	return port_rule(gb, p, ETH_P_IPV6, true, m, NF_DROP);
-}
-
-/*
- * A Neighbor Solicitation from :: (duplicate address detection's) for any address but @ip6
- * and @ll dropped: answered by no one but the address's owner, it makes a container coming up
- * give that address up, so a container probes for its own addresses only.
- */
-static int dad_drop(struct nft_batch *gb, const struct port *p, const struct in6_addr *ip6,
-		    const struct in6_addr *ll)
-{
-	static const uint8_t ns = ND_NEIGHBOR_SOLICIT;
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 	const struct match m[] = { { NFT_PAYLOAD_NETWORK_HEADER, IP6_SADDR_OFFSET, sizeof(any6),
 				     NFT_CMP_EQ, &any6, NULL },
-				   { NFT_PAYLOAD_TRANSPORT_HEADER, ICMP6_TYPE_OFFSET, sizeof(ns),
-				     NFT_CMP_EQ, &ns, NULL },
+				   { NFT_PAYLOAD_TRANSPORT_HEADER, ICMP6_TYPE_OFFSET, sizeof(type),
+				     NFT_CMP_EQ, &type, NULL },
 				   { NFT_PAYLOAD_TRANSPORT_HEADER, ND_TARGET_OFFSET, sizeof(*ll),
 				     NFT_CMP_NEQ, ll, NULL },
 				   { NFT_PAYLOAD_TRANSPORT_HEADER, ND_TARGET_OFFSET, sizeof(*ip6),
 				     NFT_CMP_NEQ, ip6, NULL },
 				   { 0 } };
 
-	return port_rule(gb, p, ETH_P_IPV6, true, m, NF_DROP);
+	/* Only a solicitation is checked by its source: an NA from anywhere names its target. */
+	return port_rule(gb, p, ETH_P_IPV6, true, type == ND_NEIGHBOR_SOLICIT ? m : m + 1, NF_DROP);
 }
 
 /*
@@ -351,8 +334,8 @@ static int port_rules(struct nft_batch *gb, const struct net_record *rec,
 	link_local_of(p.mac, &ll);
 	if ((err = icmp6_drop(gb, &p, ND_ROUTER_ADVERT)) ||
 	    (err = icmp6_drop(gb, &p, ND_REDIRECT)) ||
-	    (err = na_drop(gb, &p, has6 ? &a->ip6 : &any6, &ll)) ||
-	    (err = dad_drop(gb, &p, has6 ? &a->ip6 : &any6, &ll)))
+	    (err = nd_target_drop(gb, &p, ND_NEIGHBOR_ADVERT, has6 ? &a->ip6 : &any6, &ll)) ||
+	    (err = nd_target_drop(gb, &p, ND_NEIGHBOR_SOLICIT, has6 ? &a->ip6 : &any6, &ll)))
 		return err;
 	if (has6 &&
 	    (err = addr_rule(gb, &p, ETH_P_IPV6, IP6_SADDR_OFFSET, &a->ip6, NULL, sizeof(a->ip6))))
