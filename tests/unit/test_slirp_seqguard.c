@@ -52,6 +52,26 @@ static bool syn_in(struct seqguard *g, const uint8_t *f, size_t n, int fd)
 	return pass;
 }
 
+/* That segment, in a frame of its own: does the guard let it through? */
+static bool passes(struct seqguard *g, int family, const char *src, const char *dst, uint32_t seq,
+		   uint8_t flags, size_t len, size_t pad)
+{
+	uint8_t f[BUF];
+	size_t n = segment(f, family, src, dst, seq, flags, len, pad);
+
+	return seqguard_from_guest(g, f, n, false);
+}
+
+/* That SYN going into libslirp, which opens @fd for it: does it pass? */
+static bool syn_opens(struct seqguard *g, int fd, int family, const char *src, const char *dst,
+		      uint32_t seq)
+{
+	uint8_t f[BUF];
+	size_t n = segment(f, family, src, dst, seq, SYN, 0, 0);
+
+	return syn_in(g, f, n, fd);
+}
+
 /* A flow opened by the guest (SYN at 1000), then a segment past a gap: dropped? */
 static bool gap_passes(int *failed, struct seqguard *g, int family, const char *src,
 		       const char *dst)
@@ -60,8 +80,7 @@ static bool gap_passes(int *failed, struct seqguard *g, int family, const char *
 	size_t n = segment(f, family, src, dst, 1000, SYN, 0, 0);
 
 	CHECK(syn_in(g, f, n, family == AF_INET ? FD_REAL : FD_REAL + 1));
-	n = segment(f, family, src, dst, 1001, ACK, 1, 0);
-	CHECK(seqguard_from_guest(g, f, n, false));
+	CHECK(passes(g, family, src, dst, 1001, ACK, 1, 0));
 	n = segment(f, family, src, dst, 1100, ACK, 1, 0); /* a gap of 98 bytes before it */
 	return seqguard_from_guest(g, f, n, false);
 }
@@ -84,16 +103,11 @@ TEST(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6)
 TEST(a_tcp_frame_with_bytes_after_its_packet_is_dropped)
 {
 	struct seqguard g = { 0 };
-	uint8_t f[BUF];
-	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 2);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 2);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 2);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 2));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 2));
+	CHECK(!passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 2));
 	seqguard_free(&g);
 }
 
@@ -104,18 +118,12 @@ TEST(a_tcp_frame_with_bytes_after_its_packet_is_dropped)
 TEST(an_ipv6_syn_never_moves_the_mark_of_the_ipv4_flow_of_the_same_addresses)
 {
 	struct seqguard g = { 0 };
-	uint8_t f[BUF];
-	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 1000, SYN, 0, 0);
-	CHECK(syn_in(&g, f, n, FD_REAL));
-	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 1001, ACK, 1, 0);
-	CHECK(seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "::10.0.2.77", "::192.0.2.9", 5000, SYN, 0, 0);
-	CHECK(syn_in(&g, f, n, FD_REAL + 1));
-	n = segment(f, AF_INET, "10.0.2.77", "192.0.2.9", 5001, ACK, 1, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
+	CHECK(syn_opens(&g, FD_REAL, AF_INET, "10.0.2.77", "192.0.2.9", 1000));
+	CHECK(passes(&g, AF_INET, "10.0.2.77", "192.0.2.9", 1001, ACK, 1, 0));
+	CHECK(syn_opens(&g, FD_REAL + 1, AF_INET6, "::10.0.2.77", "::192.0.2.9", 5000));
+	CHECK(!passes(&g, AF_INET, "10.0.2.77", "192.0.2.9", 5001, ACK, 1, 0));
 	seqguard_free(&g);
 }
 
@@ -126,8 +134,7 @@ static void open_ipv6_flow(int *failed, struct seqguard *g)
 	size_t n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0);
 
 	CHECK(syn_in(g, f, n, FD_REAL));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1001, ACK, 1, 0);
-	CHECK(seqguard_from_guest(g, f, n, false));
+	CHECK(passes(g, AF_INET6, "fd00::100", "fd77::9", 1001, ACK, 1, 0));
 }
 
 /*
@@ -146,8 +153,7 @@ TEST(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark)
 	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, 100, 0);
 	f[ETH] &= 0x0f; /* version 0 */
 	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1102, ACK, 1, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1102, ACK, 1, 0));
 	seqguard_free(&g);
 }
 
@@ -158,17 +164,12 @@ TEST(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark)
 TEST(an_ipv6_segment_longer_than_the_mtu_neither_passes_nor_moves_the_mark)
 {
 	struct seqguard g = { 0 };
-	uint8_t f[BUF];
-	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
 	open_ipv6_flow(failed, &g);
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002 + MTU, ACK, 1, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU - 60, 0);
-	CHECK(seqguard_from_guest(&g, f, n, false));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU, 0));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002 + MTU, ACK, 1, 0));
+	CHECK(passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU - 60, 0));
 	seqguard_free(&g);
 }
 
@@ -203,19 +204,15 @@ TEST(made_up_flows_never_push_a_held_flow_out_of_the_guard)
 	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1000, SYN, 0, 0);
-	CHECK(syn_in(&g, f, n, FD_REAL));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0);
-	CHECK(syn_in(&g, f, n, FD_REAL + 1));
+	CHECK(syn_opens(&g, FD_REAL, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
+	CHECK(syn_opens(&g, FD_REAL + 1, AF_INET6, "fd00::100", "fd77::9", 1000));
 	for (int i = 0; i < MADE_UP_FLOWS; i++) {
 		n = made_up(f, (uint16_t)(1024 + i % 16384), (uint16_t)(7000 + i / 16384));
 		CHECK(seqguard_from_guest(&g, f, n, false));
 	}
 	CHECK(g.flows.live == 2);
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
+	CHECK(!passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 0));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 0));
 	seqguard_free(&g);
 }
 
@@ -227,15 +224,11 @@ TEST(made_up_flows_never_push_a_held_flow_out_of_the_guard)
 TEST(a_syn_that_opens_no_socket_starts_no_mark)
 {
 	struct seqguard g = { 0 };
-	uint8_t f[BUF];
-	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1000, SYN, 0, 0);
-	CHECK(syn_in(&g, f, n, -1));
+	CHECK(syn_opens(&g, -1, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
 	CHECK(g.flows.live == 0);
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 0);
-	CHECK(seqguard_from_guest(&g, f, n, false));
+	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 0));
 	CHECK(g.flows.live == 0);
 	seqguard_free(&g);
 }
@@ -251,8 +244,7 @@ TEST(a_socket_opened_on_a_frame_that_is_no_syn_is_no_flows)
 	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1000, SYN, 0, 0);
-	CHECK(syn_in(&g, f, n, -1));
+	CHECK(syn_opens(&g, -1, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
 	n = made_up(f, 1024, 7000);
 	CHECK(seqguard_from_guest(&g, f, n, false));
 	seqguard_input(&g, true);
@@ -269,19 +261,14 @@ TEST(a_socket_opened_on_a_frame_that_is_no_syn_is_no_flows)
 TEST(a_flows_mark_goes_with_its_socket)
 {
 	struct seqguard g = { 0 };
-	uint8_t f[BUF];
-	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1000, SYN, 0, 0);
-	CHECK(syn_in(&g, f, n, FD_REAL));
+	CHECK(syn_opens(&g, FD_REAL, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
 	seqguard_fd_gone(&g, FD_REAL);
 	CHECK(g.flows.live == 0);
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0);
-	CHECK(syn_in(&g, f, n, FD_REAL));
+	CHECK(syn_opens(&g, FD_REAL, AF_INET6, "fd00::100", "fd77::9", 1000));
 	CHECK(g.flows.live == 1);
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
+	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 0));
 	seqguard_free(&g);
 }
 
@@ -292,23 +279,17 @@ TEST(a_flows_mark_goes_with_its_socket)
 TEST(a_syn_that_ends_a_time_wait_guards_the_new_connection)
 {
 	struct seqguard g = { 0 };
-	uint8_t f[BUF];
-	size_t n;
 
 	CHECK(seqguard_init(&g, MTU) == 0);
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 1000, SYN, 0, 0);
-	CHECK(syn_in(&g, f, n, FD_REAL));
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 90000, SYN, 0, 0);
-	CHECK(seqguard_from_guest(&g, f, n, false));
+	CHECK(syn_opens(&g, FD_REAL, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
+	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 90000, SYN, 0, 0));
 	seqguard_input(&g, true);
 	seqguard_fd_gone(&g, FD_REAL);
 	seqguard_fd_new(&g, FD_REAL + 1);
 	seqguard_input(&g, false);
 	CHECK(g.flows.live == 1);
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 90100, ACK, 1, 0);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	n = segment(f, AF_INET, "10.0.2.100", "192.0.2.9", 90001, ACK, 1, 0);
-	CHECK(seqguard_from_guest(&g, f, n, false));
+	CHECK(!passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 90100, ACK, 1, 0));
+	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 90001, ACK, 1, 0));
 	seqguard_free(&g);
 }
 
