@@ -212,39 +212,36 @@ print(refused, c.getsockname()[0], "late" if time.time() - t > 1 else "early")' 
 		fail "a fast connect waited $(cat "$TEST_WORK/fastc.out") s behind the slow one"
 }
 
-# full_server PORT: a server whose accept queue is full: a SYN to it is dropped until it starts
-# accepting, 2 s on.
-full_server() {
-	bg full python3 -c '
+# queue_full NAME PORT FULL ACCEPTING: a server on 127.0.0.1:PORT whose accept queue is full
+# for FULL seconds (a SYN to it dropped), then accepting for ACCEPTING seconds.
+queue_full() {
+	bg "$1" python3 -c '
 import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
 fill = []
 for _ in range(3):
     c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1]))); fill.append(c)
 open(sys.argv[2], "w").close()
-time.sleep(2)
+time.sleep(float(sys.argv[3]))
 s.setblocking(False)
-end = time.time() + 15
+end = time.time() + float(sys.argv[4])
 while time.time() < end:
     try:
         s.accept()
     except BlockingIOError:
-        time.sleep(0.01)' "$1" "$TEST_WORK/full.ready"
-	wait_until 10 "[ -e '$TEST_WORK/full.ready' ]"
+        time.sleep(0.01)' "$2" "$TEST_WORK/$1.ready" "$3" "$4"
+	wait_until 10 "[ -e '$TEST_WORK/$1.ready' ]"
+}
+
+# full_server PORT: a SYN to it is dropped until it starts accepting, 2 s on.
+full_server() {
+	queue_full full "$1" 2 15
 }
 
 # dead_server PORT: a peer on 127.0.0.1:PORT whose accept queue is full for 60 s: a connect()
 # to it waits (its SYNs unanswered).
 dead_server() {
-	bg dead python3 -c '
-import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
-fill = []
-for _ in range(3):
-    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1]))); fill.append(c)
-open(sys.argv[2], "w").close()
-time.sleep(60)' "$1" "$TEST_WORK/dead.ready"
-	wait_until 10 "[ -e '$TEST_WORK/dead.ready' ]"
+	queue_full dead "$1" 60 0
 }
 
 # Issue 24: a blocking connect() to a peer that never answers, restarted on a signal every
