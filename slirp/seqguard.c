@@ -193,7 +193,13 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 		return drop(g, "a bad checksum or TTL");
 	e = flows_find(&g->flows, key);
 	if (s.flags & TCP_SYN) {
-		if (e) {
+		/*
+		 * Only the guest's SYN-ACK to a forward's SYN starts a mark here: on a flow past
+		 * its handshake libslirp drops a SYN unanswered (no ACK) or for a new connection
+		 * (TIME_WAIT), whose socket takes the pending mark below; moving this one would
+		 * let the next segment past libslirp's own next byte in (seventh outside attack).
+		 */
+		if (e && !e->mark_known) {
 			e->next = end;
 			e->mark_known = true;
 		}

@@ -293,6 +293,24 @@ TEST(a_syn_that_ends_a_time_wait_guards_the_new_connection)
 	seqguard_free(&g);
 }
 
+/*
+ * Seventh outside attack: a SYN (no ACK) on an established flow moved its mark to the SYN's
+ * end; libslirp drops such a segment unanswered, so a segment past libslirp's next byte then
+ * passed and was queued, 63 kB a byte. A SYN moves no known mark.
+ */
+TEST(a_syn_on_an_established_flow_never_moves_its_mark)
+{
+	struct seqguard g = { 0 };
+
+	CHECK(seqguard_init(&g, MTU) == 0);
+	CHECK(syn_opens(&g, FD_REAL, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
+	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1001, ACK, 1, 0));
+	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 5000, SYN, 0, 0));
+	CHECK(!passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 5001, ACK, 1, 0));
+	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1002, ACK, 1, 0));
+	seqguard_free(&g);
+}
+
 /* A TCP connection on loopback: its accepted end, whose peer's port is *@port. */
 static int accepted(uint16_t *port)
 {
@@ -381,4 +399,5 @@ UNIT_MAIN("slirp-seqguard", T(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6),
 	  T(a_socket_opened_on_a_frame_that_is_no_syn_is_no_flows),
 	  T(a_flows_mark_goes_with_its_socket),
 	  T(a_syn_that_ends_a_time_wait_guards_the_new_connection),
+	  T(a_syn_on_an_established_flow_never_moves_its_mark),
 	  T(a_forwarded_connection_is_guarded_from_libslirps_syn))
