@@ -34,6 +34,15 @@ struct loop_timer {
 	struct loop_timer *next;
 };
 
+/* libslirp's log lines, a burst at most logged (glog.c) */
+struct glog_limit {
+	bool debug;
+	int64_t window_ms;
+	unsigned lines, left_out;
+};
+
+void glog_limit_install(struct glog_limit *g, bool debug);
+
 struct loop {
 	struct evloop ev;
 	int tap_fd;
@@ -60,6 +69,7 @@ struct loop {
 	bool guest_mac_known;
 	unsigned trim_peak; /* most sockets held since the heap was last trimmed */
 	int64_t trimmed_ms; /* when it was */
+	struct glog_limit glog;
 };
 
 int loop_init(struct loop *l, int tap_fd, int exit_fd, unsigned mtu, bool vnet);

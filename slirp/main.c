@@ -158,6 +158,7 @@ static int slirp_setup(struct slirp_cfg *cfg, struct loop *l, struct hostfwd_tab
 	l->mask = cfg->mask;
 	l->debug = cfg->debug;
 	evloop_busy_poll(&l->ev, cfg->busy_poll_us);
+	glog_limit_install(&l->glog, cfg->debug);
 	l->slirp = stack_new(cfg, l);
 	if (!l->slirp) {
 		return err_make(&cfg->err, -EINVAL, "libslirp refused the configuration");
