@@ -35,7 +35,8 @@
  * pidfd_getfd(). The reader then finds no socket and closes the copy, and may wait in the FLUSH
  * for ever: one stuck reader per race won, a process of the user's own (counted against its
  * process limit), unkillable until the FUSE connection is aborted (its server, the caller's, ends
- * or is aborted through /sys/fs/fuse/connections). The rest of this holds for that race.
+ * or is aborted through /sys/fs/fuse/connections). What follows (a reader abandoned, its
+ * listener refused meanwhile) holds for that race as for a read.
  *
  * So the loop never reads a caller's memory, nor holds a file of its but a socket. A reader
  * process (forked from the supervisor: its credentials, its CAP_SYS_PTRACE, its sandbox; every
@@ -62,9 +63,8 @@
  * and its standby takes over; the reader ends whenever its read returns (its socket's other
  * end gone, its answer fails and its next request reads the end). A read or a FLUSH returns
  * once its FUSE server answers or its connection ends; a FLUSH, which kill -9 does not end, is
- * had only by the race above. A fork is a call's cost
- * only for the first read and after an abandoned one; the reader is reaped by the kernel, as
- * SIGCHLD is ignored.
+ * had only by the race above. A fork is a call's cost only for the first read and after an
+ * abandoned one; the reader is reaped by the kernel, as SIGCHLD is ignored.
  *
  * What it costs: a connect() or bind() is one round to the reader (its address and its
  * socket's copy together), a fast open one (the copy). On the project's loaded 2-core VM a

@@ -123,6 +123,15 @@ test_bypass_a_connect_on_a_fuse_file_fd_whose_flush_never_returns_leaves_no_proc
 		"the connect() on the FUSE file's fd: continued, the kernel's answer"
 }
 
+# The same by bind() on the FUSE file's fd, its FLUSH never answered: no copy, the kernel's
+# ENOTSOCK, nothing of rootlet-bypass's left after del.
+test_bypass_a_bind_on_a_fuse_file_fd_whose_flush_never_returns_leaves_no_process_after_del() {
+	fuse_fd_call_scene fdbind 10.0.2.15 1
+	no_bypass_process_after_del
+	assert_eq "$(cat "$TEST_WORK/stuck.out")" "bind: Socket operation on non-socket" \
+		"the bind() on the FUSE file's fd: continued, the kernel's answer"
+}
+
 # The same by a fast open: sendto(MSG_FASTOPEN) on the FUSE file's fd, its FLUSH never
 # answered. Its copy, closed by a reader, left that reader stuck past `rootlet-netns del`; now
 # none is taken: the kernel's ENOTSOCK, and nothing of rootlet-bypass's is left after del.
@@ -144,21 +153,37 @@ fuse_fd_call_scene() {
 	wait_until 10 "[ \$(grep -c ': ' '$TEST_WORK/stuck.out') -ge $3 ]"
 }
 
-# rootlet-bypass's processes of the test user: its supervisor, its standby, their readers (forked
-# from them, the same command line).
-bypass_processes() {
-	pgrep -u "$OWNER" -f -- rootlet-bypass | tr '\n' ' '
+# This netns's rootlet-bypass processes: its supervisor, its standby and their readers (forked
+# from them), as they are now.
+bypass_tree() {
+	local pids p
+	pids="$(pid_of_bypass bypass.pid) $(pid_of_bypass bypass-standby.pid)"
+	for p in $pids; do
+		pids="$pids $(pgrep -P "$p" | tr '\n' ' ')"
+	done
+	echo $pids
 }
 
-# `rootlet-netns del n1`, then no process of rootlet-bypass's left (waited for a while: del does
-# not wait for its supervisor's end).
+# Which of the pids given are still alive rootlet-bypass processes (not a zombie, not a pid
+# reused by another command).
+alive_bypass() {
+	local p
+	for p in "$@"; do
+		grep -qs rootlet-bypass "/proc/$p/cmdline" && ! grep -qs '^State:.*Z' "/proc/$p/status" &&
+			printf '%s ' "$p"
+	done
+}
+
+# `rootlet-netns del n1`, then no process of its rootlet-bypass's left, readers included (waited
+# for a while: del does not wait for its supervisor's end).
 no_bypass_process_after_del() {
+	local pids deadline=$((SECONDS + 10))
+	pids=$(bypass_tree)
 	ok owner "$NETNS" del n1
-	local deadline=$((SECONDS + 10))
-	while [ -n "$(bypass_processes)" ] && [ $SECONDS -lt $deadline ]; do
+	while [ -n "$(alive_bypass $pids)" ] && [ $SECONDS -lt $deadline ]; do
 		sleep 0.1
 	done
-	assert_eq "$(bypass_processes)" "" "rootlet-bypass's processes left after rootlet-netns del"
+	assert_eq "$(alive_bypass $pids)" "" "rootlet-bypass's processes left after rootlet-netns del"
 }
 
 # The fifth outside attack: sockaddrs on pages its own FUSE server answers in 200 ms, under
