@@ -84,11 +84,13 @@ struct bp_counters {
 	uint64_t processes; /* listener fds taken (containers, commands) */
 };
 
-#define BP_PROCS	16  /* callers whose pidfd and fdinfo directory are kept */
+#define BP_PROCS	16  /* callers whose pidfd, fd and fdinfo directories are kept */
 #define BP_FDINFO_MAX	256 /* /proc/PID/fdinfo/FD of a socket: its first lines */
 #define BP_BUSY_POLL_US 50  /* after a call, look for the next this long before sleeping */
 #define BP_OPTS_MAX	16  /* socket options copied to a twin */
 #define BP_POOL		4   /* twins made ahead, per family and type */
+/* How the link /proc/PID/fd/FD of a socket begins (sockfs's d_dname): no other file's does. */
+#define BP_SOCK_LINK "socket:["
 /* One listener's blocking connect()s waiting at once; past it, refused. */
 #define BP_PENDING_MAX 64
 /* ... and every listener's (--host serves many containers): what the fd table is sized for */
@@ -104,6 +106,7 @@ struct bp_counters {
 struct bp_proc {
 	int tid;
 	int pidfd;
+	int fds;    /* its /proc/TID/fd (O_PATH): whether an fd is a socket, by its link */
 	int fdinfo; /* its /proc/TID/fdinfo */
 };
 
@@ -227,6 +230,7 @@ struct bp_sock {
 void procs_init(struct bp_state *st);
 void procs_free(struct bp_state *st);
 int procs_getfd(struct bp_state *st, int tid, int fd, int *ret_fd);
+int procs_sock(struct bp_state *st, int tid, int fd);
 int procs_pidfd(struct bp_state *st, int tid, bool fresh, int *ret_pidfd);
 int procs_cloexec(struct bp_state *st, int tid, int fd, bool *ret);
 int twin_defaults_init(struct bp_state *st);

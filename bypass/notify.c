@@ -78,11 +78,12 @@ static bool has_addr(int nr)
 /*
  * What the call needs of its caller, once, by the reader (reader.c): a connect()'s or bind()'s
  * @c->addr from its memory and a copy of its socket in the same round; a fast open's copy
- * alone. The copy goes to st->fetched_fd (for twin_sock_get()). 0, -EINVAL (a bad length or
- * pointer), -EFAULT (unreadable, or the caller gone), -ETIMEDOUT (the reader is stuck), -EAGAIN
- * (no reader to be had), or -EINPROGRESS: not answered at once, the call held in @n->held
- * (only if @n holds none: a standby's replay may bring more than one call of a listener, the
- * others waited for as before).
+ * alone. The copy goes to st->fetched_fd (for twin_sock_get()); an fd that is no socket is not
+ * copied, nor the address read: st->fetched_err says -ENOTSOCK (the call continued). 0, -EINVAL (a
+ * bad length or pointer), -EFAULT (unreadable, or the caller gone), -ETIMEDOUT (the reader is
+ * stuck), -EAGAIN (no reader to be had), or -EINPROGRESS: not answered at once, the call held in
+ * @n->held (only if @n holds none: a standby's replay may bring more than one call of a listener,
+ * the others waited for as before).
  */
 static int fetch(struct bp_state *st, struct bp_notifier *n, struct bp_call *c,
 		 const struct seccomp_notif *req, int attempt)
@@ -102,6 +103,13 @@ static int fetch(struct bp_state *st, struct bp_notifier *n, struct bp_call *c,
 			pidfd = -1; /* twin_sock_get() tries again, and says */
 		if (!addr && pidfd < 0)
 			return 0; /* nothing to ask the reader: twin_sock_get()'s then */
+		/* A file not a socket is never copied (reader.c): the kernel answers the call. */
+		if (pidfd >= 0 && (err = procs_sock(st, c->pid, c->fd))) {
+			if (err == -ESRCH && !attempt)
+				continue; /* perhaps an earlier task of that number: afresh */
+			st->fetched_err = err;
+			break;
+		}
 		err = reader_read(st, c->pid, addr ? d->args[1] : 0, &c->addr, len, pidfd, c->fd,
 				  &st->fetched_fd, &st->fetched_err, hold ? &n->held.sock : NULL,
 				  &n->held.seq);

@@ -1,4 +1,5 @@
-/* The callers seen lately: a pidfd and an fdinfo directory each, kept for their next call. */
+/* The callers seen lately: a pidfd, an fd and an fdinfo directory each, kept for their next call.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,20 +16,22 @@
 
 /*
  * A process that connects once tends to connect again: opening its pidfd and walking
- * /proc/PID/fdinfo every time is a third of a call's cost. Both are kept per thread id, in a
- * few slots reused in turn. Both name the task itself, not the number: once it has ended,
- * pidfd_getfd() fails with ESRCH and a lookup in its fdinfo directory with ENOENT, even when a
- * new task has the same number, and the slot is opened again for the task the notification
- * names (whose id was checked pending after its address was read).
+ * /proc/PID/fd and /proc/PID/fdinfo every time is a third of a call's cost. All three are kept
+ * per thread id, in a few slots reused in turn. They name the task itself, not the number: once
+ * it has ended, pidfd_getfd() fails with ESRCH and a lookup in its fd or fdinfo directory with
+ * ENOENT, even when a new task has the same number, and the slot is opened again for the task
+ * the notification names (whose id was checked pending after its address was read).
  */
 
 static void slot_close(struct bp_proc *p)
 {
 	if (p->pidfd >= 0)
 		close(p->pidfd);
+	if (p->fds >= 0)
+		close(p->fds);
 	if (p->fdinfo >= 0)
 		close(p->fdinfo);
-	p->pidfd = p->fdinfo = -1;
+	p->pidfd = p->fds = p->fdinfo = -1;
 	p->tid = 0;
 }
 
@@ -42,9 +45,12 @@ static int slot_open(struct bp_state *st, struct bp_proc *p, int tid)
 		p->pidfd = pidfd_open(tid, 0);
 	if (p->pidfd < 0)
 		return -errno;
+	snprintf(path, sizeof(path), "%d/fd", tid);
+	p->fds = openat(st->proc_fd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "%d/fdinfo", tid);
-	p->fdinfo = openat(st->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (p->fdinfo < 0) {
+	if (p->fds >= 0)
+		p->fdinfo = openat(st->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->fds < 0 || p->fdinfo < 0) {
 		int err = -errno;
 
 		slot_close(p);
@@ -72,6 +78,48 @@ static struct bp_proc *slot_of(struct bp_state *st, int tid, bool fresh, int *re
 	return *ret_err ? NULL : p;
 }
 
+/*
+ * Whether fd @fd of @p's task is a socket, by the link of /proc/TID/fd/FD alone: a readlink
+ * that asks nothing of the file's filesystem (a FUSE file's server is never called), where a
+ * copy's close() of a FUSE file waits for its FLUSH, for ever if it is never answered. 0 for a
+ * socket, -ENOTSOCK for anything else, -ESRCH if the task or its fd is gone (ENOENT).
+ */
+static int slot_sock(const struct bp_proc *p, int fd)
+{
+	char name[16], link[sizeof(BP_SOCK_LINK)];
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%d", fd);
+	n = readlinkat(p->fds, name, link, sizeof(link));
+	if (n < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	/* Read as far as the prefix (the link is cut there): sockfs's own name alone begins so. */
+	if (n < (ssize_t)strlen(BP_SOCK_LINK) || memcmp(link, BP_SOCK_LINK, strlen(BP_SOCK_LINK)))
+		return -ENOTSOCK;
+	return 0;
+}
+
+/**
+ * procs_sock() - Whether fd @fd of thread @tid is a socket, its fd not copied
+ * @st:		the daemon
+ * @tid:	the calling thread, whose slot procs_pidfd() just opened
+ * @fd:		its fd
+ *
+ * Asked before any copy of a caller's fd (reader.c): a file that is no socket is never copied.
+ *
+ * Return: 0 for a socket, -ENOTSOCK if the fd is none, -ESRCH if the task or its fd is gone
+ *	   (perhaps a task of the same number: open its slot afresh), negative errno
+ */
+int procs_sock(struct bp_state *st, int tid, int fd)
+{
+	struct bp_proc *p;
+	int err = 0;
+
+	if (!(p = slot_of(st, tid, false, &err)))
+		return err;
+	return slot_sock(p, fd);
+}
+
 /**
  * procs_getfd() - A copy of fd @fd of thread @tid
  * @st:		the daemon
@@ -79,8 +127,8 @@ static struct bp_proc *slot_of(struct bp_state *st, int tid, bool fresh, int *re
  * @fd:		its fd
  * @ret_fd:	ours, the same open file
  *
- * Return: 0 on success, -ENOTSOCK if the fd is no socket, -ETIMEDOUT if the copy was not had in
- *	   time (reader.c), negative errno (the caller or its fd gone)
+ * Return: 0 on success, -ENOTSOCK if the fd is no socket (never copied then), -ETIMEDOUT if
+ *	   the copy was not had in time (reader.c), negative errno (the caller or its fd gone)
  */
 int procs_getfd(struct bp_state *st, int tid, int fd, int *ret_fd)
 {
@@ -90,8 +138,9 @@ int procs_getfd(struct bp_state *st, int tid, int fd, int *ret_fd)
 	for (int attempt = 0; attempt < 2 && err == -ESRCH; attempt++) {
 		if (!(p = slot_of(st, tid, attempt > 0, &err)))
 			return err;
-		/* By the reader (reader.c): a copy of a file not a socket is closed there. */
-		err = reader_getfd(st, p->pidfd, fd, ret_fd);
+		/* No copy of a file not a socket; one swapped in since is closed by the reader. */
+		if (!(err = slot_sock(p, fd)))
+			err = reader_getfd(st, p->pidfd, fd, ret_fd);
 	}
 	return err;
 }
@@ -155,7 +204,7 @@ int procs_cloexec(struct bp_state *st, int tid, int fd, bool *ret)
 void procs_init(struct bp_state *st)
 {
 	for (int i = 0; i < BP_PROCS; i++) {
-		st->procs[i].pidfd = st->procs[i].fdinfo = -1;
+		st->procs[i].pidfd = st->procs[i].fds = st->procs[i].fdinfo = -1;
 		st->procs[i].tid = 0;
 	}
 }

@@ -26,7 +26,17 @@
  * The same goes for a copy of a caller's fd that is no socket: the supervisor's close() of a
  * FUSE file sends a FLUSH and waits for its answer (fuse_flush(), a forced request: killed or
  * not, the task waits), and a caller's connect() on such an fd would have the loop take a copy
- * (pidfd_getfd) and close it.
+ * (pidfd_getfd) and close it. Nor may the reader take it: a reader stuck in a FLUSH cannot be
+ * killed, and outlives its supervisor, its holder and `rootlet-netns del`. So no copy of a file
+ * that is no socket is asked for: first the link of /proc/TID/fd/FD is read (procs.c; a readlink
+ * asks nothing of the file's filesystem), and a link that is not "socket:[...]" has the call
+ * answered as for no socket (continued: the kernel says ENOTSOCK), no copy taken. What is left
+ * is a race: the caller dup2()s a FUSE file onto FD between that look and the reader's
+ * pidfd_getfd(). The reader then finds no socket and closes the copy, and may wait in the FLUSH
+ * for ever: one stuck reader per race won, a process of the user's own (counted against its
+ * process limit), unkillable until the FUSE connection is aborted (its server, the caller's, ends
+ * or is aborted through /sys/fs/fuse/connections). What follows (a reader abandoned, its
+ * listener refused meanwhile) holds for that race as for a read.
  *
  * So the loop never reads a caller's memory, nor holds a file of its but a socket. A reader
  * process (forked from the supervisor: its credentials, its CAP_SYS_PTRACE, its sandbox; every
@@ -51,9 +61,10 @@
  * A reader stuck is a process apart: it holds no listener fd, no pid file, no lock, nothing
  * of the supervisor's but its socket. kill -9 of the supervisor ends the supervisor at once,
  * and its standby takes over; the reader ends whenever its read returns (its socket's other
- * end gone, its answer fails and its next request reads the end). A fork is a call's cost
- * only for the first read and after an abandoned one; the reader is reaped by the kernel, as
- * SIGCHLD is ignored.
+ * end gone, its answer fails and its next request reads the end). A read or a FLUSH returns
+ * once its FUSE server answers or its connection ends; a FLUSH, which kill -9 does not end, is
+ * had only by the race above. A fork is a call's cost only for the first read and after an
+ * abandoned one; the reader is reaped by the kernel, as SIGCHLD is ignored.
  *
  * What it costs: a connect() or bind() is one round to the reader (its address and its
  * socket's copy together), a fast open one (the copy). On the project's loaded 2-core VM a

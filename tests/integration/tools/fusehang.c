@@ -19,7 +19,8 @@
  *   fusehang times ADDR N	N connect()s to ADDR port 53, sockaddr in ordinary memory,
  *				PAUSE_US apart, each printed "CONNECT <start us> <end us> <answer>"
  *   fusehang fdconnect FILE ADDR	connect() FILE's fd (no socket) to ADDR port 53: what the
- *				supervisor takes a copy of, and closes
+ *				supervisor took a copy of, and closed; printed "connect: <why>"
+ *   fusehang fdbind FILE ADDR	the same by bind() to ADDR port 53, printed "bind: <why>"
  *   fusehang connect FILE [ADDR GO]
  *				connect() a UDP socket with its sockaddr in an mmap of FILE;
  *				print "connect: ok" or "connect: <why>". With ADDR: then a
@@ -296,18 +297,21 @@ int main(int argc, char **argv)
 			return then_connect(&sin, argv[4]);
 		return 0;
 	}
-	if (argc == 4 && !strcmp(argv[1], "fdconnect") &&
+	if (argc == 4 && (!strcmp(argv[1], "fdconnect") || !strcmp(argv[1], "fdbind")) &&
 	    inet_pton(AF_INET, argv[3], &sin.sin_addr) == 1) {
-		int f = open(argv[2], O_RDONLY | O_CLOEXEC);
+		bool bnd = !strcmp(argv[1], "fdbind");
+		int f = open(argv[2], O_RDONLY | O_CLOEXEC), r;
 
 		if (f < 0) {
 			perror("fusehang: open");
 			return 1;
 		}
-		if (connect(f, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-			printf("connect: %s\n", strerror(errno));
+		r = bnd ? bind(f, (struct sockaddr *)&sin, sizeof(sin))
+			: connect(f, (struct sockaddr *)&sin, sizeof(sin));
+		if (r < 0)
+			printf("%s: %s\n", bnd ? "bind" : "connect", strerror(errno));
 		else
-			printf("connect: ok\n");
+			printf("%s: ok\n", bnd ? "bind" : "connect");
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "fastopen")) {
@@ -332,8 +336,7 @@ int main(int argc, char **argv)
 		return try_connect((struct sockaddr *)&sin, true) ? 1 : 0;
 	fprintf(stderr,
 		"usage: fusehang serve MOUNTPOINT [flush | slow MS | slowflush MS] | connect FILE "
-		"[ADDR GO] | fdconnect FILE ADDR | fastopen FILE N | name ADDR | slowconnect FILE "
-		"N | "
-		"times ADDR N\n");
+		"[ADDR GO] | fdconnect FILE ADDR | fdbind FILE ADDR | fastopen FILE N | name "
+		"ADDR | slowconnect FILE N | times ADDR N\n");
 	return 2;
 }
