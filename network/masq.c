@@ -44,52 +44,19 @@
 #define MASQ_MSGS_FIXED	 6    /* begin, table made, deleted, made, chain, end */
 #define MASQ_MSG_BYTES	 1024 /* bounds one rule's message: 6 expressions of <= 16 bytes' data */
 
-static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
-{
-	if (!e)
-		return false;
-	nftnl_rule_add_expr(r, e);
-	return true;
-}
-
-/* reg1 == @len bytes of @data */
-static bool add_cmp(struct nftnl_rule *r, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
-
-	if (!e)
-		return false;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-	return add_expr(r, e);
-}
-
 /* `ip6 saddr @ip6` */
 static bool add_saddr(struct nftnl_rule *r, const struct in6_addr *ip6)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("payload");
-
-	if (!e)
-		return false;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, IP6_SADDR_OFFSET);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, sizeof(*ip6));
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	return add_expr(r, e) && add_cmp(r, ip6, sizeof(*ip6));
+	return nft_add_payload(r, NFT_PAYLOAD_NETWORK_HEADER, IP6_SADDR_OFFSET, sizeof(*ip6)) &&
+	       nft_add_eq(r, ip6, sizeof(*ip6));
 }
 
 /* `oifname "tap0"` */
 static bool add_oifname(struct nftnl_rule *r)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("meta");
 	char ifname[IFNAMSIZ] = SLIRP_TAP; /* compared whole, zeros after the name */
 
-	if (!e)
-		return false;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_OIFNAME);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	return add_expr(r, e) && add_cmp(r, ifname, sizeof(ifname));
+	return nft_add_meta(r, NFT_META_OIFNAME) && nft_add_eq(r, ifname, sizeof(ifname));
 }
 
 /* @reg = @port, in network order, as the masquerade reads it */
@@ -102,7 +69,7 @@ static bool add_port(struct nftnl_rule *r, uint32_t reg, uint16_t port)
 		return false;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, reg);
 	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &be, sizeof(be));
-	return add_expr(r, e);
+	return nft_add_expr(r, e);
 }
 
 /* `masquerade to :@lo-@hi` */
@@ -116,7 +83,7 @@ static bool add_masq(struct nftnl_rule *r, uint16_t lo, uint16_t hi)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_MASQ_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_MASQ_REG_PROTO_MIN, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_MASQ_REG_PROTO_MAX, NFT_REG_2);
-	return add_expr(r, e);
+	return nft_add_expr(r, e);
 }
 
 /* One rule into the batch: [ip6 saddr @ip6] oifname "tap0" masquerade to :@lo-@hi */

@@ -31,4 +31,14 @@ void nft_rule(struct nft_batch *nb, uint16_t flags, struct nftnl_rule *r);
 int nft_commit(struct nft_batch *nb);
 void nft_free(struct nft_batch *nb);
 
+/* nft_expr.c: each appends one expression to @r; false when it could not be made */
+struct nftnl_expr;
+bool nft_add_expr(struct nftnl_rule *r, struct nftnl_expr *e);
+bool nft_add_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t len);
+bool nft_add_mask(struct nftnl_rule *r, const void *mask, uint32_t len);
+bool nft_add_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len);
+bool nft_add_eq(struct nftnl_rule *r, const void *data, uint32_t len);
+bool nft_add_meta(struct nftnl_rule *r, uint32_t key);
+bool nft_add_verdict(struct nftnl_rule *r, int verdict);
+
 #endif

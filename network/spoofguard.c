@@ -70,86 +70,6 @@
 #define GUARD_MSGS_FIXED  6    /* begin, table made, deleted, made, chain, end */
 #define GUARD_MSG_BYTES	  2048 /* bounds one rule's message: 16 expressions of <= 16 bytes' data */
 
-/* Adds @e to @r; false when it could not be made. */
-static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
-{
-	if (!e)
-		return false;
-	nftnl_rule_add_expr(r, e);
-	return true;
-}
-
-/* reg1 = @len bytes at @offset of header @base */
-static bool add_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t len)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("payload");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	}
-	return add_expr(r, e);
-}
-
-/* reg1 &= @mask (@len bytes) */
-static bool add_mask(struct nftnl_rule *r, const void *mask, uint32_t len)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
-	static const uint8_t zero[sizeof(struct in6_addr)];
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
-	}
-	return add_expr(r, e);
-}
-
-/* reg1 @op @data (@len bytes), else the next rule */
-static bool add_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-	}
-	return add_expr(r, e);
-}
-
-static bool add_eq(struct nftnl_rule *r, const void *data, uint32_t len)
-{
-	return add_cmp(r, NFT_CMP_EQ, data, len);
-}
-
-/* reg1 = meta @key */
-static bool add_meta(struct nftnl_rule *r, uint32_t key)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("meta");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	}
-	return add_expr(r, e);
-}
-
-static bool add_verdict(struct nftnl_rule *r, int verdict)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
-	}
-	return add_expr(r, e);
-}
-
 /* A bridge port and the one MAC its container's frames may carry. */
 struct port {
 	const char *veth;
@@ -167,8 +87,9 @@ struct match {
 
 static bool add_match(struct nftnl_rule *r, const struct match *m)
 {
-	return add_payload(r, m->base, m->offset, m->len) &&
-	       (!m->mask || add_mask(r, m->mask, m->len)) && add_cmp(r, m->op, m->data, m->len);
+	return nft_add_payload(r, m->base, m->offset, m->len) &&
+	       (!m->mask || nft_add_mask(r, m->mask, m->len)) &&
+	       nft_add_cmp(r, m->op, m->data, m->len);
 }
 
 /* `iifname @p->veth ether saddr @p->mac ether type @type` */
@@ -178,11 +99,11 @@ static bool add_port_type(struct nftnl_rule *r, const struct port *p, uint16_t t
 	uint16_t be_type = htons(type);
 
 	strncpy(ifname, p->veth, sizeof(ifname) - 1);
-	return add_meta(r, NFT_META_IIFNAME) && add_eq(r, ifname, sizeof(ifname)) &&
-	       add_payload(r, NFT_PAYLOAD_LL_HEADER, ETH_SADDR_OFFSET, ETH_ALEN) &&
-	       add_eq(r, p->mac, ETH_ALEN) &&
-	       add_payload(r, NFT_PAYLOAD_LL_HEADER, ETH_TYPE_OFFSET, sizeof(be_type)) &&
-	       add_eq(r, &be_type, sizeof(be_type));
+	return nft_add_meta(r, NFT_META_IIFNAME) && nft_add_eq(r, ifname, sizeof(ifname)) &&
+	       nft_add_payload(r, NFT_PAYLOAD_LL_HEADER, ETH_SADDR_OFFSET, ETH_ALEN) &&
+	       nft_add_eq(r, p->mac, ETH_ALEN) &&
+	       nft_add_payload(r, NFT_PAYLOAD_LL_HEADER, ETH_TYPE_OFFSET, sizeof(be_type)) &&
+	       nft_add_eq(r, &be_type, sizeof(be_type));
 }
 
 /* Appends @r to the batch (the last rule acknowledged by the caller's flags); frees it. */
@@ -218,10 +139,10 @@ static int port_rule(struct nft_batch *gb, const struct port *p, uint16_t type, 
 	if (!r)
 		return -ENOMEM;
 	ok = add_port_type(r, p, type) &&
-	     (!icmp6 || (add_meta(r, NFT_META_L4PROTO) && add_eq(r, &l4, sizeof(l4))));
+	     (!icmp6 || (nft_add_meta(r, NFT_META_L4PROTO) && nft_add_eq(r, &l4, sizeof(l4))));
 	for (; ok && m->data; m++)
 		ok = add_match(r, m);
-	if (!ok || !add_verdict(r, verdict)) {
+	if (!ok || !nft_add_verdict(r, verdict)) {
 		nftnl_rule_free(r);
 		return -ENOMEM;
 	}
@@ -359,7 +280,7 @@ static int guard_build(struct nft_batch *gb, const struct net_record *rec)
 	struct nftnl_rule *drop = rule_new();
 	int err;
 
-	if (!drop || !add_verdict(drop, NF_DROP)) {
+	if (!drop || !nft_add_verdict(drop, NF_DROP)) {
 		if (drop)
 			nftnl_rule_free(drop);
 		return -ENOMEM;
