@@ -10,6 +10,7 @@
 #include "array.h"
 #include "conns.h"
 #include "csum.h"
+#include "fnv.h"
 #include "log.h"
 #include "monoclock.h"
 #include "loop.h"
@@ -71,9 +72,6 @@
 #define OWNERS_GROW	64
 #define FRAME_RST_MAX	(ETH_HLEN_BYTES + IP6_HLEN + TCP_HLEN_MIN)
 #define BURST_GAP_MS	1000 /* refusals this close together are one burst, one line */
-
-#define FNV_OFFSET 2166136261u
-#define FNV_PRIME  16777619u
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -394,11 +392,7 @@ static void flow_key(uint8_t *key, const uint8_t *guest, const uint8_t *remote, 
 
 static struct conns_closing *slot(struct conns *c, const uint8_t *key)
 {
-	uint32_t h = FNV_OFFSET;
-
-	for (size_t i = 0; i < sizeof(c->closing->key); i++)
-		h = (h ^ key[i]) * FNV_PRIME;
-	return &c->closing[h % CONNS_CLOSING_SLOTS];
+	return &c->closing[fnv1a(FNV1A_OFFSET, key, sizeof(c->closing->key)) % CONNS_CLOSING_SLOTS];
 }
 
 /* The guest's side of a closing connection: its FIN after libslirp's, or its RST. */
