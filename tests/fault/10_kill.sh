@@ -85,6 +85,16 @@ kill_at_random() {
 	wait "$pid" 2>/dev/null
 }
 
+# What is left live can still be deleted whole, its helpers and supervisor too: every entry
+# deleted, no process of ours is left.
+del_every_netns() {
+	local name
+	for name in $("$NETNS" list --json | jq -r '.[].name'); do
+		ok "$NETNS" del "$name"
+	done
+	[ -z "$(state_procs)" ] || fail "processes left after del: $(state_procs | tr '\n' ' ')"
+}
+
 # RANDOM from the seed: the same delays on every run with the same FAULT_SEED.
 seeded() {
 	RANDOM=$((FAULT_SEED * 7919 + $1))
@@ -111,12 +121,8 @@ test_kill_9_of_holder_slirp_and_portfwd_mid_traffic() {
 		esac
 	done
 	check_invariant "${ports[@]}"
-	# What is left live can still be deleted whole.
-	for name in $("$NETNS" list --json | jq -r '.[].name'); do
-		ok "$NETNS" del "$name"
-	done
+	del_every_netns
 	check_invariant "${ports[@]}"
-	[ -z "$(state_procs)" ] || fail "processes left after del: $(state_procs)"
 }
 
 test_kill_9_of_add_at_random_points() {
@@ -167,11 +173,7 @@ test_kill_9_of_add_and_run_with_bypass_at_random_points() {
 	wait "$again"
 	assert_eq "$(cat again.out)" connected "a connect() after the second kill"
 	check_invariant
-	# What is left live can still be deleted whole, its supervisor too.
-	for name in $("$NETNS" list --json | jq -r '.[].name'); do
-		ok "$NETNS" del "$name"
-	done
-	[ -z "$(state_procs)" ] || fail "processes left after del: $(state_procs | tr '\n' ' ')"
+	del_every_netns
 }
 
 test_kill_9_of_del_at_random_points() {
