@@ -3,22 +3,14 @@
 # left as it is), so root mounts the FUSE filesystem (allow_other) and serves it. The netns,
 # its supervisor and every try run as the test user.
 
-OWNER=${ROOTLET_TEST_USER:-rootlet-test}
-
-owner() {
-	run_as "$OWNER" env ROOTLET_STATE_DIR="$OWNER_STATE" "$@"
-}
-
 # A netns of the test user's with the supervisor, and root's FUSE file at $FUSE_FILE whose
 # READ is never answered (and its FLUSH neither, with "flush": a close() of it waits).
 setup_fuse_bypass() {
 	[ -c /dev/fuse ] || skip "no /dev/fuse"
 	[ -d /sys/fs/fuse/connections ] || skip "no fusectl at /sys/fs/fuse/connections"
-	OWNER_STATE=/run/user/$(id -u "$OWNER")/rootlet-fuse-$(basename "$TEST_WORK")
-	chmod 0755 "$TEST_WORK"
 	MNT=$TEST_WORK/fuse
+	owner_scene fuse teardown_fuse_bypass
 	mkdir -m 0755 "$MNT"
-	trap teardown_fuse_bypass EXIT
 	"$BUILD/tools/fusehang" serve "$MNT" ${1:-} >"$TEST_WORK/fuse.out" 2>"$TEST_WORK/fuse.log" &
 	FUSE_PID=$!
 	wait_until 10 "grep -q mounted '$TEST_WORK/fuse.out'"
@@ -28,17 +20,12 @@ setup_fuse_bypass() {
 }
 
 teardown_fuse_bypass() {
-	local name
 	# Whatever waits on the page (an unfixed supervisor) is let go first: the connection
 	# aborted, its server killed, the mount gone.
 	[ -n "${FUSE_CONN:-}" ] && echo 1 >"/sys/fs/fuse/connections/$FUSE_CONN/abort" 2>/dev/null
 	[ -n "${FUSE_PID:-}" ] && kill -9 "$FUSE_PID" 2>/dev/null
 	umount -l "$MNT" 2>/dev/null
-	for name in $(owner "$NETNS" list --json 2>/dev/null | jq -r '.[].name'); do
-		owner "$NETNS" del "$name" >/dev/null 2>&1
-	done
-	pkill -KILL -u "$OWNER" -f -- "rootlet-netns-holder $OWNER_STATE " 2>/dev/null
-	rm -rf "$OWNER_STATE"
+	teardown_owner
 }
 
 # The stuck command: its connect()'s sockaddr on the page nobody answers, once it is asked for.
