@@ -28,12 +28,20 @@ teardown_fuse_bypass() {
 	teardown_owner
 }
 
-# The stuck command: its connect()'s sockaddr on the page nobody answers, once it is asked for.
+# start_stuck_connect [ADDR GO]: the stuck command, its connect()'s sockaddr on the page nobody
+# answers, once it is asked for; with ADDR and GO, it then connects to ADDR, and again once GO
+# exists (fusehang's connect).
 start_stuck_connect() {
-	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" connect "$FUSE_FILE" \
+	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" connect "$FUSE_FILE" "$@" \
 		>"$TEST_WORK/stuck.out" 2>&1 &
 	STUCK_PID=$!
 	wait_until 10 "grep -q READ '$TEST_WORK/fuse.log'"
+}
+
+# stuck_says N TEXT WHAT: once the stuck command has answered N connect()s, its output is TEXT.
+stuck_says() {
+	wait_until 10 "[ \$(grep -c 'connect:' '$TEST_WORK/stuck.out') -ge $1 ]"
+	assert_eq "$(cat "$TEST_WORK/stuck.out")" "$2" "$3"
 }
 
 # Another command's connect() under the same supervisor: served (by the netns, 10.0.2.3 is
@@ -56,9 +64,7 @@ test_bypass_a_sockaddr_on_an_unanswered_fuse_page_fails_and_hangs_no_other_comma
 	setup_fuse_bypass
 	start_stuck_connect
 	other_connect "another command's connect() while the FUSE page is unanswered"
-	wait_until 10 "grep -q 'connect:' '$TEST_WORK/stuck.out'"
-	assert_eq "$(cat "$TEST_WORK/stuck.out")" "connect: Bad address" \
-		"the connect() whose sockaddr cannot be read"
+	stuck_says 1 "connect: Bad address" "the connect() whose sockaddr cannot be read"
 	kill "$STUCK_PID" 2>/dev/null || true
 }
 
@@ -82,11 +88,8 @@ test_bypass_supervisor_killed_while_a_read_is_stuck_is_replaced_by_its_standby()
 # again.
 test_bypass_a_listener_with_a_stuck_read_is_refused_unread_until_that_read_returns() {
 	setup_fuse_bypass
-	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" connect "$FUSE_FILE" \
-		10.0.2.3 "$TEST_WORK/go" >"$TEST_WORK/stuck.out" 2>&1 &
-	STUCK_PID=$!
-	wait_until 10 "[ \$(grep -c 'connect:' '$TEST_WORK/stuck.out') -ge 2 ]"
-	assert_eq "$(cat "$TEST_WORK/stuck.out")" "connect: Bad address
+	start_stuck_connect 10.0.2.3 "$TEST_WORK/go"
+	stuck_says 2 "connect: Bad address
 connect: Bad address" "the page's connect(), then the same command's ordinary one"
 	echo 1 >"/sys/fs/fuse/connections/$FUSE_CONN/abort"
 	touch "$TEST_WORK/go"
