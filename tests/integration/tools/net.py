@@ -608,30 +608,43 @@ def udp_echoed(s, msg, addr, port):
     return None if got == msg else "came back different"
 
 
+def udp_echo_each(args, what, message, own_socket):
+    """N datagrams, message(i) the i-th, each echoed intact before the next goes: from one
+    socket, or (own_socket) each from a socket (a port) of its own. Exit 1 at the first that
+    is not, naming it "WHAT i"."""
+    s = None
+    try:
+        for i in range(args.n):
+            if s is None or own_socket:
+                if s:
+                    s.close()
+                s = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+                s.settimeout(args.timeout)
+            why = udp_echoed(s, message(i), args.addr, args.port)
+            if why:
+                print(f"{args.cmd_name}: {what} {i}: {why}", file=sys.stderr)
+                return 1
+    finally:
+        if s:
+            s.close()
+    return 0
+
+
 def udp_clients(args):
     """N clients one after another, each from a socket (a port) of its own: one datagram each,
     echoed intact. Exit 1 at the first that is not."""
-    for i in range(args.n):
-        with socket.socket(family_of(args.addr), socket.SOCK_DGRAM) as s:
-            s.settimeout(args.timeout)
-            why = udp_echoed(s, f"client {i}".encode(), args.addr, args.port)
-            if why:
-                print(f"udp-clients: client {i}: {why}", file=sys.stderr)
-                return 1
+    if udp_echo_each(args, "client", lambda i: f"client {i}".encode(), own_socket=True):
+        return 1
     print(f"{args.n} clients echoed")
     return 0
 
 
 def udp_many(args):
     """N datagrams, each different, each echoed intact before the next goes."""
-    s = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
-    s.settimeout(args.timeout)
-    for i in range(args.n):
-        msg = hashlib.sha256(str(i).encode()).hexdigest().encode() * (1 + i % 16)
-        why = udp_echoed(s, msg, args.addr, args.port)
-        if why:
-            print(f"udp-many: datagram {i}: {why}", file=sys.stderr)
-            return 1
+    if udp_echo_each(args, "datagram",
+                     lambda i: hashlib.sha256(str(i).encode()).hexdigest().encode() * (1 + i % 16),
+                     own_socket=False):
+        return 1
     print(f"{args.n} datagrams echoed intact")
     return 0
 
