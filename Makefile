@@ -133,8 +133,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 # Tests of a binary's own parsers link the few files of it they test.
 UNIT_SLIRP_SRCS := slirp/api_req.c slirp/opts.c slirp/seccomp.c slirp/gro.c slirp/seg.c slirp/csum.c \
-		   slirp/seqguard.c slirp/flows.c
-UNIT_SLIRP_PKGS := jansson libseccomp libcap-ng libnl-3.0 libnl-route-3.0
+		   slirp/seqguard.c slirp/flows.c slirp/conns.c
+UNIT_SLIRP_PKGS := jansson libseccomp libcap-ng libnl-3.0 libnl-route-3.0 slirp
 
 # Not under the sanitizers: their runtime makes syscalls (sigaltstack, ptrace) the filter
 # refuses, which is just what the test proves.

@@ -5,12 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "network.h"
 #include "slirpnet.h"
 
-#define FNV_OFFSET 2166136261U /* FNV-1a: a short, stable name for an ID of any length */
-#define FNV_PRIME  16777619U
-#define MAC_LOCAL  0x02 /* locally administered, unicast */
+#define MAC_LOCAL 0x02 /* locally administered, unicast */
 
 /**
  * attach_find() - The attachment of container @id
@@ -125,11 +124,10 @@ int attach_pick_ip(const struct net_record *r, const char *want, struct in_addr 
 	return err_make(e, -ENOSPC, "no free address left in %s", r->name);
 }
 
-static uint32_t fnv(const char *s, uint32_t h)
+/* A short name for an ID of any length, the same on every run: unseeded FNV-1a. */
+static uint32_t id_hash(const char *id)
 {
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * FNV_PRIME;
-	return h;
+	return fnv1a(FNV1A_OFFSET, id, strlen(id));
 }
 
 /**
@@ -141,7 +139,7 @@ static uint32_t fnv(const char *s, uint32_t h)
 void attach_mac(struct in_addr ip, const char *id, uint8_t mac[6])
 {
 	mac[0] = MAC_LOCAL;
-	mac[1] = (uint8_t)fnv(id, FNV_OFFSET);
+	mac[1] = (uint8_t)id_hash(id);
 	memcpy(mac + 2, &ip.s_addr, 4);
 }
 
@@ -200,9 +198,9 @@ static bool veth_taken(const struct net_record *r, const char *veth)
  */
 int attach_veth_name(const struct net_record *r, const char *id, char *buf, size_t len)
 {
-	uint32_t h = fnv(id, FNV_OFFSET);
+	uint32_t h = id_hash(id);
 
-	for (size_t i = 0; i <= r->attached; i++, h = h * FNV_PRIME + 1) {
+	for (size_t i = 0; i <= r->attached; i++, h = h * FNV1A_PRIME + 1) {
 		int n = snprintf(buf, len, NET_VETH_PREFIX "%08x", h);
 
 		if (n < 0 || (size_t)n >= len)

@@ -159,6 +159,20 @@ def bench_e2e():
     return times
 
 
+def say(what):
+    """One line on stderr of what make bench measures now."""
+    print(f"bench: {what}", file=sys.stderr)
+
+
+def chosen(part, what=None):
+    """Whether BENCH_ONLY lets @part run; if so, says @what (a part that says its own, none)."""
+    if ONLY not in ("", part):
+        return False
+    if what:
+        say(what)
+    return True
+
+
 def main():
     os.environ.setdefault("ROOTLET_STATE_DIR",
                           os.path.join(os.environ["XDG_RUNTIME_DIR"], f"rootlet-bench-{os.getpid()}"))
@@ -168,29 +182,24 @@ def main():
     rows, rr, e2e, fwd, front_run, act, net, bp = [], {}, None, None, None, None, None, None
     churn = rt = dock = None
     try:
-        if ONLY in ("", "slirp"):
-            print(f"bench: slirp, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
+        if chosen("slirp", f"slirp, {RUNS} runs of {SECONDS}s each (medians)"):
             bench_slirp(rows, rr)
             e2e = bench_e2e()
-            print("bench: rootlet run end to end", file=sys.stderr)
+            say("rootlet run end to end")
             front_run = bench_run()
-        if ONLY in ("", "churn"):
-            print("bench: slirp under connection churn", file=sys.stderr)
+        if chosen("churn", "slirp under connection churn"):
             churn = bench_churn()
-        if ONLY in ("", "portfwd"):
-            print(f"bench: portfwd, {RUNS} runs of {SECONDS}s each (medians)", file=sys.stderr)
+        if chosen("portfwd", f"portfwd, {RUNS} runs of {SECONDS}s each (medians)"):
             fwd = bench_portfwd()
-            print("bench: inbound through socket activation", file=sys.stderr)
+            say("inbound through socket activation")
             act = bench_activation()
-        if ONLY in ("", "network"):
-            print("bench: shared networks", file=sys.stderr)
+        if chosen("network", "shared networks"):
             net = bench_network()
-        if ONLY in ("", "bypass"):
+        if chosen("bypass"):
             bp = bench_bypass(IPERF_PORT)
-        if ONLY in ("", "runtime"):
-            print("bench: podman through rootlet-runtime", file=sys.stderr)
+        if chosen("runtime", "podman through rootlet-runtime"):
             rt = bench_runtime()
-        if ONLY in ("", "docker"):
+        if chosen("docker"):
             dock = bench_docker(IPERF_PORT)
     finally:
         iperf_server.terminate()

@@ -13,12 +13,12 @@ import subprocess
 import sys
 import time
 
-from bench_common import BUILD, NETNS, OLD_TOP, Pasta, Slirpish, binary, proc_kib, sh
+from bench_common import BUILD, NETNS, OLD_TOP, Pasta, Slirpish, binary, env_int, proc_kib, sh
 
 CHURN = os.path.join(BUILD, "tools", "churn")
-COUNT = int(os.environ.get("BENCH_CHURN_COUNT", "10000"))
-PARALLEL = int(os.environ.get("BENCH_CHURN_PARALLEL", "50"))
-CHURN_RUNS = int(os.environ.get("BENCH_CHURN_RUNS", "3"))
+COUNT = env_int("BENCH_CHURN_COUNT", 10000)
+PARALLEL = env_int("BENCH_CHURN_PARALLEL", 50)
+CHURN_RUNS = env_int("BENCH_CHURN_RUNS", 3)
 CHURN_SETTLE_S = 15
 CHURN_PORT = 15203
 ROUND_TIMEOUT_S = 300

@@ -14,8 +14,15 @@ NETNS = os.path.join(BUILD, "rootlet-netns")
 NETPY = os.path.join(TOP, "tests", "integration", "tools", "net.py")
 # BENCH_OLD_TOP: another tree's build (say, the last release's), benched beside this one.
 OLD_TOP = os.environ.get("BENCH_OLD_TOP", "")
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
+
+
+def env_int(name, default):
+    """The whole number in environment variable @name (a BENCH_* knob), or @default."""
+    return int(os.environ.get(name, str(default)))
+
+
+RUNS = env_int("BENCH_RUNS", 5)
+SECONDS = env_int("BENCH_SECONDS", 3)
 READY_TIMEOUT = 10.0
 EXIT_TIMEOUT = 5.0
 CPS_SECONDS = 2

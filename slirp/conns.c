@@ -5,11 +5,13 @@
 #include <netinet/ip.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <linux/if_ether.h>
 
 #include "array.h"
 #include "conns.h"
 #include "csum.h"
+#include "fnv.h"
 #include "log.h"
 #include "monoclock.h"
 #include "loop.h"
@@ -71,9 +73,6 @@
 #define OWNERS_GROW	64
 #define FRAME_RST_MAX	(ETH_HLEN_BYTES + IP6_HLEN + TCP_HLEN_MIN)
 #define BURST_GAP_MS	1000 /* refusals this close together are one burst, one line */
-
-#define FNV_OFFSET 2166136261u
-#define FNV_PRIME  16777619u
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -167,7 +166,7 @@ static void pkt_owner(const struct conns *c, struct pkt *p)
  * @max_per_source:	of them, from one guest address (0: no limit)
  * @masq6:		--masq6-subnet's split, or NULL
  *
- * Return: 0, or -ENOMEM
+ * Return: 0, or -ENOMEM (or getrandom()'s negative errno)
  */
 int conns_init(struct conns *c, unsigned max_sockets, unsigned max_per_source,
 	       const struct masq6_split *masq6)
@@ -179,6 +178,8 @@ int conns_init(struct conns *c, unsigned max_sockets, unsigned max_per_source,
 		c->split = *masq6;
 		inet_pton(AF_INET6, SLIRP_GUEST6, c->guest6);
 	}
+	if (getrandom(&c->seed, sizeof(c->seed), 0) != sizeof(c->seed))
+		return -errno;
 	c->closing = calloc(CONNS_CLOSING_SLOTS, sizeof(*c->closing));
 	return c->closing ? 0 : -ENOMEM;
 }
@@ -394,11 +395,7 @@ static void flow_key(uint8_t *key, const uint8_t *guest, const uint8_t *remote, 
 
 static struct conns_closing *slot(struct conns *c, const uint8_t *key)
 {
-	uint32_t h = FNV_OFFSET;
-
-	for (size_t i = 0; i < sizeof(c->closing->key); i++)
-		h = (h ^ key[i]) * FNV_PRIME;
-	return &c->closing[h % CONNS_CLOSING_SLOTS];
+	return &c->closing[fnv1a(c->seed, key, sizeof(c->closing->key)) % CONNS_CLOSING_SLOTS];
 }
 
 /* The guest's side of a closing connection: its FIN after libslirp's, or its RST. */

@@ -63,6 +63,7 @@ struct conns {
 	int64_t last_refusal_ms; /* a burst of refusals is logged once */
 	unsigned long refused;
 	struct conns_closing *closing; /* CONNS_CLOSING_SLOTS, by hash of the flow */
+	uint32_t seed;		       /* that hash's secret: no guest can aim at one slot */
 	struct conns_reap reap[CONNS_REAP_MAX];
 	int nreap;
 	unsigned long reaped;

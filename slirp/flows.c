@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "array.h"
+#include "fnv.h"
 #include "flows.h"
 
 /*
@@ -20,7 +21,6 @@
 
 #define FLOWS_BUCKETS_MIN 256
 #define FLOWS_GROW	  64 /* fd entries added at once */
-#define FNV_PRIME	  16777619u
 
 /**
  * flows_init() - No flow yet
@@ -54,10 +54,8 @@ void flows_free(struct flows *t)
 
 static size_t bucket_of(const struct flows *t, const uint8_t *key)
 {
-	uint32_t h = t->seed;
+	uint32_t h = fnv1a(t->seed, key, FLOW_KEY_LEN);
 
-	for (size_t i = 0; i < FLOW_KEY_LEN; i++)
-		h = (h ^ key[i]) * FNV_PRIME;
 	h ^= h >> 16;
 	return h & (t->nbuckets - 1);
 }

@@ -85,9 +85,26 @@ kill_at_random() {
 	wait "$pid" 2>/dev/null
 }
 
-# RANDOM from the seed: the same delays on every run with the same FAULT_SEED.
+# What is left live can still be deleted whole, its helpers and supervisor too: every entry
+# deleted, no process of ours is left.
+del_every_netns() {
+	local name
+	for name in $("$NETNS" list --json | jq -r '.[].name'); do
+		ok "$NETNS" del "$name"
+	done
+	[ -z "$(state_procs)" ] || fail "processes left after del: $(state_procs | tr '\n' ' ')"
+}
+
+# RANDOM from the seed: the same delays on every run with the same FAULT_SEED. No port used yet.
 seeded() {
 	RANDOM=$((FAULT_SEED * 7919 + $1))
+	ports=()
+}
+
+# next_port: a free port in $port, remembered in ports for check_invariant.
+next_port() {
+	port=$(free_port)
+	ports+=("$port")
 }
 
 # pause_ms MAX: sleep a seeded 0 to MAX-1 milliseconds.
@@ -97,10 +114,8 @@ pause_ms() {
 
 test_kill_9_of_holder_slirp_and_portfwd_mid_traffic() {
 	seeded 1
-	ports=()
 	for victim in holder slirp portfwd; do
-		port=$(free_port)
-		ports+=("$port")
+		next_port
 		ok "$NETNS" add "$victim" --slirp --publish "127.0.0.1:$port:80"
 		serve "sha-$victim" "$NETNS" exec "$victim" -- $NET serve-sha 0.0.0.0 80
 		bg "send-$victim" $NET send-sha 127.0.0.1 "$port" 256 --timeout 20
@@ -111,20 +126,14 @@ test_kill_9_of_holder_slirp_and_portfwd_mid_traffic() {
 		esac
 	done
 	check_invariant "${ports[@]}"
-	# What is left live can still be deleted whole.
-	for name in $("$NETNS" list --json | jq -r '.[].name'); do
-		ok "$NETNS" del "$name"
-	done
+	del_every_netns
 	check_invariant "${ports[@]}"
-	[ -z "$(state_procs)" ] || fail "processes left after del: $(state_procs)"
 }
 
 test_kill_9_of_add_at_random_points() {
 	seeded 2
-	ports=()
 	for i in $(seq "$FAULT_TRIES"); do
-		port=$(free_port)
-		ports+=("$port")
+		next_port
 		kill_at_random 40 "$NETNS" add "a$i" --slirp --publish "127.0.0.1:$port:80"
 	done
 	check_invariant "${ports[@]}"
@@ -167,19 +176,13 @@ test_kill_9_of_add_and_run_with_bypass_at_random_points() {
 	wait "$again"
 	assert_eq "$(cat again.out)" connected "a connect() after the second kill"
 	check_invariant
-	# What is left live can still be deleted whole, its supervisor too.
-	for name in $("$NETNS" list --json | jq -r '.[].name'); do
-		ok "$NETNS" del "$name"
-	done
-	[ -z "$(state_procs)" ] || fail "processes left after del: $(state_procs | tr '\n' ' ')"
+	del_every_netns
 }
 
 test_kill_9_of_del_at_random_points() {
 	seeded 3
-	ports=()
 	for i in $(seq "$FAULT_TRIES"); do
-		port=$(free_port)
-		ports+=("$port")
+		next_port
 		ok "$NETNS" add "d$i" --slirp --publish "127.0.0.1:$port:80"
 		kill_at_random 30 "$NETNS" del "d$i"
 	done
@@ -188,10 +191,8 @@ test_kill_9_of_del_at_random_points() {
 
 test_kill_9_of_rootlet_run_at_random_points() {
 	seeded 4
-	ports=()
 	for i in $(seq "$FAULT_TRIES"); do
-		port=$(free_port)
-		ports+=("$port")
+		next_port
 		kill_at_random 60 "$ROOTLET" run --name "r$i" --publish "127.0.0.1:$port:80" -- sleep 2
 	done
 	check_invariant "${ports[@]}"
@@ -202,10 +203,8 @@ test_kill_9_of_rootlet_run_at_random_points() {
 # no entry. Before owners were recorded, each netns whose teardown died stayed live for ever.
 test_kill_9_of_rootlet_run_teardown_at_random_points() {
 	seeded 9
-	ports=()
 	for i in $(seq "$FAULT_TRIES"); do
-		port=$(free_port)
-		ports+=("$port")
+		next_port
 		"$ROOTLET" run --name "t$i" --publish "127.0.0.1:$port:80" -- sleep 1 \
 			>/dev/null 2>&1 </dev/null &
 		pid=$!

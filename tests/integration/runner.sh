@@ -12,7 +12,10 @@ label=$kind
 case $kind in
 rootless) files=("$here"/[0-9]*_*.sh) ;;
 fault) files=("$here"/../fault/[0-9]*_*.sh) ;;
-root) files=("$here"/root/[0-9]*_*.sh) ;;
+root)
+	files=("$here"/root/[0-9]*_*.sh)
+	libs="$libs source '$here/root/lib.sh';"
+	;;
 engines | engines-root)
 	# Real podman, rootlesskit, runc and crun; their own helpers' set-up and teardown too.
 	# engines-root: root sets the scene (a mount namespace), then drops to the test user.

@@ -42,6 +42,19 @@ static bool acts(const char *text, const char *arch, const char *syscall, const 
 	return !strncmp(act + strlen("action "), action, strlen(action));
 }
 
+/* Whether each of the NULL-ended @syscalls gets @action in @arch's block; the first that does
+ * not is named. */
+static bool all_act(const char *text, const char *arch, const char *action,
+		    const char *const *syscalls)
+{
+	for (; *syscalls; syscalls++)
+		if (!acts(text, arch, *syscalls, action)) {
+			fprintf(stderr, "  %s: not %s\n", *syscalls, action);
+			return false;
+		}
+	return true;
+}
+
 #define X86_64	      "# filter for arch x86_64"
 #define X86	      "# filter for arch x86 "
 #define NOTIFY	      "0x7fc00000"
@@ -51,11 +64,9 @@ TEST(native_connect_bind_and_fast_open_sends_are_notified)
 {
 	char *t = pfc();
 
-	CHECK(acts(t, X86_64, "\"connect\"", NOTIFY));
-	CHECK(acts(t, X86_64, "\"bind\"", NOTIFY));
-	CHECK(acts(t, X86_64, "\"sendto\"", NOTIFY));
-	CHECK(acts(t, X86_64, "\"sendmsg\"", NOTIFY));
-	CHECK(acts(t, X86_64, "\"sendmmsg\"", NOTIFY));
+	CHECK(all_act(t, X86_64, NOTIFY,
+		      (const char *[]){ "\"connect\"", "\"bind\"", "\"sendto\"", "\"sendmsg\"",
+					"\"sendmmsg\"", NULL }));
 	/* On MSG_FASTOPEN alone: the flags' bit is tested, sendto's and sendmmsg's a3, sendmsg's a2
 	 */
 	CHECK(strstr(strstr(t, "\"sendto\""), "$a3.lo32 & 0x20000000 == 536870912") != NULL);
@@ -67,9 +78,9 @@ TEST(io_uring_is_refused)
 {
 	char *t = pfc();
 
-	CHECK(acts(t, X86_64, "\"io_uring_setup\"", ENOSYS_ACTION));
-	CHECK(acts(t, X86_64, "\"io_uring_enter\"", ENOSYS_ACTION));
-	CHECK(acts(t, X86_64, "\"io_uring_register\"", ENOSYS_ACTION));
+	CHECK(all_act(t, X86_64, ENOSYS_ACTION,
+		      (const char *[]){ "\"io_uring_setup\"", "\"io_uring_enter\"",
+					"\"io_uring_register\"", NULL }));
 	free(t);
 }
 
@@ -77,11 +88,10 @@ TEST(i386_ways_to_a_peer_are_refused_and_other_abis_whole)
 {
 	char *t = pfc();
 
-	CHECK(acts(t, X86, "\"connect\" (362)", ENOSYS_ACTION));
-	CHECK(acts(t, X86, "\"bind\" (361)", ENOSYS_ACTION));
-	CHECK(acts(t, X86, "\"socketcall\" (102)", ENOSYS_ACTION));
-	CHECK(acts(t, X86, "\"sendto\" (369)", ENOSYS_ACTION));
-	CHECK(acts(t, X86, "\"io_uring_setup\" (425)", ENOSYS_ACTION));
+	CHECK(all_act(t, X86, ENOSYS_ACTION,
+		      (const char *[]){ "\"connect\" (362)", "\"bind\" (361)",
+					"\"socketcall\" (102)", "\"sendto\" (369)",
+					"\"io_uring_setup\" (425)", NULL }));
 	CHECK(strstr(t, "# invalid architecture action\naction ERRNO(38);") != NULL);
 	free(t);
 }

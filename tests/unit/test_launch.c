@@ -32,11 +32,15 @@ static const char *joined(char **argv)
 	return buf;
 }
 
-/* Whether the command line @a holds is @want, written out; @a is freed either way. */
-static bool argv_is(struct launch_argv *a, const char *want)
+/* Whether the command line was built (@built, launch_*_argv()'s return) and the one @a holds
+ * is @want, written out; @a is freed either way. */
+static bool argv_is(int built, struct launch_argv *a, const char *want)
 {
-	bool same = !strcmp(joined(a->argv), want);
+	bool same;
 
+	if (built)
+		return false;
+	same = !strcmp(joined(a->argv), want);
 	argv_free(a);
 	return same;
 }
@@ -46,10 +50,10 @@ TEST(slirp_by_name_has_the_safe_defaults)
 	struct slirp_launch o = { .netns = "web", .mtu = 1500 };
 	struct launch_argv a;
 
-	CHECK(launch_slirp_argv(&o, &a) == 0);
-	CHECK(argv_is(&a, "rootlet-slirp --netns web --configure --mtu 1500 "
-			  "--enable-sandbox --enable-seccomp --disable-host-loopback "
-			  "--ready-fd 3"));
+	CHECK(argv_is(launch_slirp_argv(&o, &a), &a,
+		      "rootlet-slirp --netns web --configure --mtu 1500 "
+		      "--enable-sandbox --enable-seccomp --disable-host-loopback "
+		      "--ready-fd 3"));
 }
 
 TEST(slirp_early_by_path_waits_and_names_netns_and_tap_last)
@@ -63,11 +67,11 @@ TEST(slirp_early_by_path_waits_and_names_netns_and_tap_last)
 				  .early = true };
 	struct launch_argv a;
 
-	CHECK(launch_slirp_argv(&o, &a) == 0);
 	CHECK(argv_is(
-		&a, "rootlet-slirp --netns-type=path --userns-path=/r/~add.1/user --api-socket "
-		    "/r/~add.1/slirp.sock --configure --mtu 65520 --enable-sandbox "
-		    "--enable-seccomp --enable-ipv6 --wait-fd 4 --ready-fd 3 /r/~add.1/net tap0"));
+		launch_slirp_argv(&o, &a), &a,
+		"rootlet-slirp --netns-type=path --userns-path=/r/~add.1/user --api-socket "
+		"/r/~add.1/slirp.sock --configure --mtu 65520 --enable-sandbox "
+		"--enable-seccomp --enable-ipv6 --wait-fd 4 --ready-fd 3 /r/~add.1/net tap0"));
 }
 
 TEST(portfwd_publish_fd_is_renumbered_to_the_passed_fd)
@@ -82,10 +86,10 @@ TEST(portfwd_publish_fd_is_renumbered_to_the_passed_fd)
 				    .source_ip = true };
 	struct launch_argv a;
 
-	CHECK(launch_portfwd_argv(&o, &a) == 0);
-	CHECK(argv_is(&a, "rootlet-portfwd --netns web --publish 8080:80 --publish "
-			  "53/udp --publish-fd 5:80/tcp --publish-fd 6 --source-ip "
-			  "--ready-fd 3"));
+	CHECK(argv_is(launch_portfwd_argv(&o, &a), &a,
+		      "rootlet-portfwd --netns web --publish 8080:80 --publish "
+		      "53/udp --publish-fd 5:80/tcp --publish-fd 6 --source-ip "
+		      "--ready-fd 3"));
 }
 
 TEST(portfwd_by_path_with_target)
@@ -100,10 +104,10 @@ TEST(portfwd_by_path_with_target)
 				    .early = true };
 	struct launch_argv a;
 
-	CHECK(launch_portfwd_argv(&o, &a) == 0);
-	CHECK(argv_is(&a, "rootlet-portfwd --netns /i/net --userns /i/user "
-			  "--api-socket /i/portfwd.sock --target 10.0.2.100 "
-			  "--publish 8080:80 --wait-fd 4 --ready-fd 3"));
+	CHECK(argv_is(launch_portfwd_argv(&o, &a), &a,
+		      "rootlet-portfwd --netns /i/net --userns /i/user "
+		      "--api-socket /i/portfwd.sock --target 10.0.2.100 "
+		      "--publish 8080:80 --wait-fd 4 --ready-fd 3"));
 }
 
 TEST(bypass_carries_its_policy_options)
@@ -117,9 +121,9 @@ TEST(bypass_carries_its_policy_options)
 				   .debug = true };
 	struct launch_argv a;
 
-	CHECK(launch_bypass_argv(&o, &a) == 0);
-	CHECK(argv_is(&a, "rootlet-bypass --netns web --allow-host-loopback --ipv6 "
-			  "--publish 8080:80 --debug --ready-fd 3"));
+	CHECK(argv_is(launch_bypass_argv(&o, &a), &a,
+		      "rootlet-bypass --netns web --allow-host-loopback --ipv6 "
+		      "--publish 8080:80 --debug --ready-fd 3"));
 }
 
 TEST(dns_upstream_only_when_given)
@@ -127,15 +131,15 @@ TEST(dns_upstream_only_when_given)
 	struct dns_launch o = { .netns = "net1", .listen = "10.89.0.1", .upstream = "10.0.2.3" };
 	struct launch_argv a;
 
-	CHECK(launch_dns_argv(&o, &a) == 0);
-	CHECK(argv_is(&a, "rootlet-dns --netns net1 --listen 10.89.0.1 --upstream "
-			  "10.0.2.3 --ready-fd 3"));
+	CHECK(argv_is(launch_dns_argv(&o, &a), &a,
+		      "rootlet-dns --netns net1 --listen 10.89.0.1 --upstream "
+		      "10.0.2.3 --ready-fd 3"));
 	o.upstream = NULL;
-	CHECK(launch_dns_argv(&o, &a) == 0);
-	CHECK(argv_is(&a, "rootlet-dns --netns net1 --listen 10.89.0.1 --ready-fd 3"));
+	CHECK(argv_is(launch_dns_argv(&o, &a), &a,
+		      "rootlet-dns --netns net1 --listen 10.89.0.1 --ready-fd 3"));
 }
 
-/* A temporary directory for the helper's log, and the options to run this binary in @mode. */
+/* A temporary directory for the helper's log. */
 static int log_dir(char *path, size_t len)
 {
 	snprintf(path, len, "/tmp/test_launch.XXXXXX");
@@ -163,179 +167,176 @@ static bool gone(pid_t pid)
 	return kill(pid, 0) < 0 && errno == ESRCH;
 }
 
+/* This binary as a helper run in one mode, its log in a temporary directory of its own. */
+struct run {
+	char dir[64];
+	char *argv[3];
+	int fd; /* the log's directory */
+	struct launch_opts o;
+	struct launch_proc p;
+	struct err e;
+};
+
+/* @r set to run this binary in @mode: whether its log's directory was made. */
+static bool run_in(struct run *r, const char *mode)
+{
+	*r = (struct run){ .argv = { SELF, (char *)mode, NULL } };
+	r->fd = log_dir(r->dir, sizeof(r->dir));
+	r->o = (struct launch_opts){ .argv = r->argv, .log_dir_fd = r->fd, .log = LOG };
+	return r->fd >= 0;
+}
+
+static void run_done(struct run *r)
+{
+	log_dir_remove(r->dir, r->fd);
+}
+
 TEST(a_helper_that_says_ready_is_left_running)
 {
-	char dir[64], *argv[] = { SELF, "ready", NULL };
-	int fd = log_dir(dir, sizeof(dir));
-	struct launch_opts o = {
-		.argv = argv, .log_dir_fd = fd, .log = LOG, .state_root = STATE_ROOT_IN
-	};
-	struct err e = { 0 };
+	struct run r;
 	pid_t pid = -1;
 
-	CHECK(fd >= 0);
-	CHECK(launch_run(&o, GENEROUS_MS, &pid, &e) == 0);
+	CHECK(run_in(&r, "ready"));
+	r.o.state_root = STATE_ROOT_IN;
+	CHECK(launch_run(&r.o, GENEROUS_MS, &pid, &r.e) == 0);
 	CHECK(pid > 0 && !gone(pid));
-	CHECK(e.code == 0);
+	CHECK(r.e.code == 0);
 	reap(pid);
-	log_dir_remove(dir, fd);
+	run_done(&r);
 }
 
 TEST(a_helper_gets_no_fd_of_ours_but_its_own)
 {
-	char dir[64], *argv[] = { SELF, "fds", NULL };
-	int fd = log_dir(dir, sizeof(dir)), null_fd = open("/dev/null", O_RDONLY);
+	struct run r;
+	int null_fd = open("/dev/null", O_RDONLY);
 	/* Two handed on, one not: a lock, say, left inheritable. */
 	int passed[2] = { fcntl(null_fd, F_DUPFD, 100), fcntl(null_fd, F_DUPFD, 200) };
 	int leaked = fcntl(null_fd, F_DUPFD, 300);
-	struct launch_opts o = {
-		.argv = argv, .log_dir_fd = fd, .log = LOG, .pass = passed, .npass = 2
-	};
-	struct err e = { 0 };
 	pid_t pid = -1;
 
-	CHECK(fd >= 0 && passed[0] >= 0 && passed[1] >= 0 && leaked >= 0);
-	CHECK(launch_run(&o, GENEROUS_MS, &pid, &e) == 0);
-	if (e.code)
-		fprintf(stderr, "  got: %s\n", e.text);
+	CHECK(run_in(&r, "fds"));
+	r.o.pass = passed;
+	r.o.npass = 2;
+	CHECK(passed[0] >= 0 && passed[1] >= 0 && leaked >= 0);
+	CHECK(launch_run(&r.o, GENEROUS_MS, &pid, &r.e) == 0);
+	if (r.e.code)
+		fprintf(stderr, "  got: %s\n", r.e.text);
 	reap(pid);
 	close(passed[0]);
 	close(passed[1]);
 	close(leaked);
 	close(null_fd);
-	log_dir_remove(dir, fd);
+	run_done(&r);
 }
 
 TEST(a_helper_that_exits_early_is_explained_by_its_last_log_line)
 {
-	char dir[64], *argv[] = { SELF, "fail", NULL };
-	int fd = log_dir(dir, sizeof(dir));
-	struct launch_opts o = { .argv = argv, .log_dir_fd = fd, .log = LOG };
-	struct err e = { 0 };
+	struct run r;
 	pid_t pid = -1;
 
-	CHECK(fd >= 0);
-	CHECK(launch_run(&o, GENEROUS_MS, &pid, &e) == -ECHILD);
+	CHECK(run_in(&r, "fail"));
+	CHECK(launch_run(&r.o, GENEROUS_MS, &pid, &r.e) == -ECHILD);
 	CHECK(pid == -1);
-	CHECK(!strcmp(e.text, "starting " SELF ": configuring tap0: Invalid argument"));
-	if (strcmp(e.text, "starting " SELF ": configuring tap0: Invalid argument"))
-		fprintf(stderr, "  got: %s\n", e.text);
-	log_dir_remove(dir, fd);
+	CHECK(!strcmp(r.e.text, "starting " SELF ": configuring tap0: Invalid argument"));
+	if (strcmp(r.e.text, "starting " SELF ": configuring tap0: Invalid argument"))
+		fprintf(stderr, "  got: %s\n", r.e.text);
+	run_done(&r);
 }
 
 TEST(a_helper_is_named_after_the_argv_it_was_started_with_is_freed)
 {
-	char dir[64];
-	int fd = log_dir(dir, sizeof(dir));
 	struct launch_argv a = { 0 };
-	struct launch_opts o = { .log_dir_fd = fd, .log = LOG };
-	struct launch_proc p;
-	struct err e = { 0 };
+	struct run r;
 
-	CHECK(fd >= 0);
+	CHECK(run_in(&r, "fail"));
 	argv_add(&a, SELF);
 	argv_add(&a, "fail");
-	o.argv = a.argv;
-	CHECK(launch_spawn(&o, &p, &e) == 0);
+	r.o.argv = a.argv;
+	CHECK(launch_spawn(&r.o, &r.p, &r.e) == 0);
 	argv_free(&a); /* as the callers free it, once it runs */
-	CHECK(launch_wait(&p, GENEROUS_MS, &e) == -ECHILD);
-	CHECK(!strcmp(e.text, "starting " SELF ": configuring tap0: Invalid argument"));
-	log_dir_remove(dir, fd);
+	CHECK(launch_wait(&r.p, GENEROUS_MS, &r.e) == -ECHILD);
+	CHECK(!strcmp(r.e.text, "starting " SELF ": configuring tap0: Invalid argument"));
+	run_done(&r);
 }
 
 TEST(a_helper_that_ends_without_a_word_says_so)
 {
-	char dir[64], *argv[] = { SELF, "silent", NULL };
-	int fd = log_dir(dir, sizeof(dir));
-	struct launch_opts o = { .argv = argv, .log_dir_fd = fd, .log = LOG };
-	struct err e = { 0 };
+	struct run r;
 	pid_t pid = -1;
 
-	CHECK(fd >= 0);
-	CHECK(launch_run(&o, GENEROUS_MS, &pid, &e) == -ECHILD);
-	CHECK(!strcmp(e.text, "starting " SELF ": it ended without a word"));
-	log_dir_remove(dir, fd);
+	CHECK(run_in(&r, "silent"));
+	CHECK(launch_run(&r.o, GENEROUS_MS, &pid, &r.e) == -ECHILD);
+	CHECK(!strcmp(r.e.text, "starting " SELF ": it ended without a word"));
+	run_done(&r);
 }
 
 TEST(a_helper_that_never_gets_ready_is_killed_at_the_timeout)
 {
-	char dir[64], *argv[] = { SELF, "hang", NULL };
-	int fd = log_dir(dir, sizeof(dir));
-	struct launch_opts o = { .argv = argv, .log_dir_fd = fd, .log = LOG };
-	struct launch_proc p;
-	struct err e = { 0 };
+	struct run r;
 	pid_t pid;
 
-	CHECK(fd >= 0);
-	CHECK(launch_spawn(&o, &p, &e) == 0);
-	pid = p.pid;
-	CHECK(launch_wait(&p, SHORT_MS, &e) == -ETIMEDOUT);
-	CHECK(!strcmp(e.text, "starting " SELF ": not ready after 0.200 s"));
-	CHECK(p.pid == -1 && p.ready_fd == -1 && p.log_fd == -1);
+	CHECK(run_in(&r, "hang"));
+	CHECK(launch_spawn(&r.o, &r.p, &r.e) == 0);
+	pid = r.p.pid;
+	CHECK(launch_wait(&r.p, SHORT_MS, &r.e) == -ETIMEDOUT);
+	CHECK(!strcmp(r.e.text, "starting " SELF ": not ready after 0.200 s"));
+	CHECK(r.p.pid == -1 && r.p.ready_fd == -1 && r.p.log_fd == -1);
 	CHECK(gone(pid)); /* killed and reaped */
-	log_dir_remove(dir, fd);
+	run_done(&r);
 }
 
 TEST(an_early_helper_waits_for_its_go)
 {
-	char dir[64], *argv[] = { SELF, "early", NULL };
-	int fd = log_dir(dir, sizeof(dir));
-	struct launch_opts o = { .argv = argv, .log_dir_fd = fd, .log = LOG, .early = true };
-	struct launch_proc p;
-	struct err e = { 0 };
+	struct run r;
 
-	CHECK(fd >= 0);
-	CHECK(launch_spawn(&o, &p, &e) == 0);
+	CHECK(run_in(&r, "early"));
+	r.o.early = true;
+	CHECK(launch_spawn(&r.o, &r.p, &r.e) == 0);
 	/* Not ready before its go: it is still waiting for it. */
 	CHECK(launch_wait(&(struct launch_proc){ .pid = -1,
-						 .ready_fd = dup(p.ready_fd),
+						 .ready_fd = dup(r.p.ready_fd),
 						 .go_fd = -1,
 						 .log_fd = -1,
 						 .name = SELF },
-			  SHORT_MS, &e) == -ETIMEDOUT);
-	CHECK(launch_go(&p) == 0);
-	CHECK(launch_wait(&p, GENEROUS_MS, &e) == 0);
-	reap(p.pid);
-	log_dir_remove(dir, fd);
+			  SHORT_MS, &r.e) == -ETIMEDOUT);
+	CHECK(launch_go(&r.p) == 0);
+	CHECK(launch_wait(&r.p, GENEROUS_MS, &r.e) == 0);
+	reap(r.p.pid);
+	run_done(&r);
 }
 
 TEST(an_early_helper_whose_starter_gives_up_ends)
 {
-	char dir[64], *argv[] = { SELF, "early", NULL };
-	int fd = log_dir(dir, sizeof(dir));
-	struct launch_opts o = { .argv = argv, .log_dir_fd = fd, .log = LOG, .early = true };
-	struct launch_proc p;
-	struct err e = { 0 };
+	struct run r;
 
-	CHECK(fd >= 0);
-	CHECK(launch_spawn(&o, &p, &e) == 0);
-	close(p.go_fd); /* end of file on its --wait-fd */
-	p.go_fd = -1;
-	CHECK(launch_wait(&p, GENEROUS_MS, &e) == -ECHILD);
-	CHECK(!strcmp(e.text, "starting " SELF ": no go: end of file"));
-	log_dir_remove(dir, fd);
+	CHECK(run_in(&r, "early"));
+	r.o.early = true;
+	CHECK(launch_spawn(&r.o, &r.p, &r.e) == 0);
+	close(r.p.go_fd); /* end of file on its --wait-fd */
+	r.p.go_fd = -1;
+	CHECK(launch_wait(&r.p, GENEROUS_MS, &r.e) == -ECHILD);
+	CHECK(!strcmp(r.e.text, "starting " SELF ": no go: end of file"));
+	run_done(&r);
 }
 
 TEST(a_log_that_is_a_link_is_refused_and_its_target_untouched)
 {
-	char dir[64], target[96], *argv[] = { SELF, "ready", NULL };
-	int fd = log_dir(dir, sizeof(dir)), tfd;
-	struct launch_opts o = { .argv = argv, .log_dir_fd = fd, .log = LOG };
-	struct launch_proc p;
-	struct err e = { 0 };
+	char target[96];
+	struct run r;
 	struct stat st;
+	int tfd;
 
-	CHECK(fd >= 0);
-	snprintf(target, sizeof(target), "%s/target", dir);
+	CHECK(run_in(&r, "ready"));
+	snprintf(target, sizeof(target), "%s/target", r.dir);
 	tfd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	CHECK(tfd >= 0 && write(tfd, "keep\n", 5) == 5);
 	close(tfd);
-	CHECK(symlinkat("target", fd, LOG) == 0);
-	CHECK(launch_spawn(&o, &p, &e) == -ELOOP);
-	CHECK(p.pid == -1);
+	CHECK(symlinkat("target", r.fd, LOG) == 0);
+	CHECK(launch_spawn(&r.o, &r.p, &r.e) == -ELOOP);
+	CHECK(r.p.pid == -1);
 	CHECK(stat(target, &st) == 0 && st.st_size == 5);
 	unlink(target);
-	log_dir_remove(dir, fd);
+	run_done(&r);
 }
 
 TEST(a_missing_binary_is_named)

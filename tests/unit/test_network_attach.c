@@ -137,6 +137,31 @@ TEST(a_veth_name_taken_on_the_network_is_not_given_again)
 	att_list_clear(&r);
 }
 
+/*
+ * A container's veth and MAC are named from its ID by FNV-1a (offset basis, no secret): the
+ * names a network's records and a host's links already hold are those; the same ID must keep
+ * giving them (these are what rootlet-network has given "c1" since its first release).
+ */
+TEST(an_ids_veth_and_mac_are_those_it_was_always_given)
+{
+	struct net_record r;
+	struct in_addr ip = { .s_addr = htonl(0x0a590002) };
+	char first[32], second[32], att[128];
+	uint8_t mac[6];
+
+	attach_mac(ip, "c1", mac);
+	CHECK(mac[1] == 0xd9);
+	small_net(&r, "[]");
+	CHECK(attach_veth_name(&r, "c1", first, sizeof(first)) == 0);
+	CHECK(!strcmp(first, "rl8829dfd9"));
+	att_list_clear(&r);
+	snprintf(att, sizeof(att), "[{\"id\":\"other\",\"veth\":\"%s\"}]", first);
+	small_net(&r, att);
+	CHECK(attach_veth_name(&r, "c1", second, sizeof(second)) == 0);
+	CHECK(!strcmp(second, "rl32eb629c"));
+	att_list_clear(&r);
+}
+
 /* podman's internal networks have no default route: neither has the CNI result of one. */
 TEST(an_internal_networks_cni_result_has_no_route)
 {
@@ -166,4 +191,5 @@ UNIT_MAIN("network_attach", T(lowest_free_address_skips_the_gateway_and_the_take
 	  T(a_static_address_is_refused_with_its_reason), T(ipv6_addresses_come_from_the_subnet6),
 	  T(macs_are_unicast_and_names_fit_an_interface),
 	  T(a_veth_name_taken_on_the_network_is_not_given_again),
+	  T(an_ids_veth_and_mac_are_those_it_was_always_given),
 	  T(an_internal_networks_cni_result_has_no_route))

@@ -98,6 +98,7 @@ struct rig {
 	int sv[2];
 	struct gro *g;
 	uint8_t *f, *out;
+	struct virtio_net_hdr h; /* the last frame's, read by rig_next() */
 };
 
 static void rig_up_tap(struct rig *r, bool vnet)
@@ -109,6 +110,7 @@ static void rig_up_tap(struct rig *r, bool vnet)
 	r->g = gro_new(vnet);
 	r->f = malloc(BUF);
 	r->out = malloc(BUF);
+	r->h = (struct virtio_net_hdr){ 0 };
 }
 
 static void rig_up(struct rig *r)
@@ -125,6 +127,24 @@ static void rig_down(struct rig *r)
 	close(r->sv[1]);
 }
 
+/* The next frame the "tap" got, in r->out and r->h: its length (-1: none). */
+static ssize_t rig_next(struct rig *r)
+{
+	return next(r->sv[1], &r->h, r->out);
+}
+
+/* Whether the next frame is IPv4's, @len bytes long, its TCP payload starting with @fill. */
+static bool rig_next_is(struct rig *r, ssize_t len, uint8_t fill)
+{
+	return rig_next(r) == len && r->out[ETH + 40] == fill;
+}
+
+/* Whether the next frame is a pure IPv4 ACK acknowledging @ack. */
+static bool rig_next_acks(struct rig *r, uint32_t ack)
+{
+	return rig_next(r) == ETH + 40 && ack_of(r->out) == ack;
+}
+
 static void send_seg(struct rig *r, int family, uint16_t sport, uint32_t seq, uint8_t flags,
 		     size_t len, uint8_t fill)
 {
@@ -138,32 +158,30 @@ static void send_ack(struct rig *r, int family, uint16_t sport, uint32_t seq, ui
 
 TEST(contiguous_segments_become_one_tso_frame_with_valid_checksums)
 {
-	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 	ssize_t n;
 
 	rig_up(&r);
 	for (int i = 0; i < 3; i++)
 		send_seg(&r, AF_INET, 80, 100 + i * MSS, TH_ACK, MSS, (uint8_t)('a' + i));
-	CHECK(next(r.sv[1], &h, r.out) < 0); /* held until the flush */
+	CHECK(rig_next(&r) < 0); /* held until the flush */
 	gro_flush(r.g, r.sv[0]);
-	n = next(r.sv[1], &h, r.out);
+	n = rig_next(&r);
 	CHECK(n == ETH + 40 + 3 * MSS);
-	CHECK(h.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && h.gso_size == MSS);
-	CHECK(h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && h.hdr_len == ETH + 40);
-	CHECK(h.csum_start == ETH + 20 && h.csum_offset == 16);
+	CHECK(r.h.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && r.h.gso_size == MSS);
+	CHECK(r.h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && r.h.hdr_len == ETH + 40);
+	CHECK(r.h.csum_start == ETH + 20 && r.h.csum_offset == 16);
 	CHECK(be16_at(r.out, ETH + 2) == 40 + 3 * MSS);
 	CHECK(frame_sum(r.out + ETH, 20, 0) == 0xffff); /* IP header checksum */
 	CHECK(r.out[ETH + 40] == 'a' && r.out[ETH + 40 + MSS] == 'b' &&
 	      r.out[ETH + 40 + 3 * MSS - 1] == 'c');
-	CHECK(n > 0 && tcp_csum_ok(r.out, (size_t)n, &h, AF_INET));
-	CHECK(next(r.sv[1], &h, r.out) < 0);
+	CHECK(n > 0 && tcp_csum_ok(r.out, (size_t)n, &r.h, AF_INET));
+	CHECK(rig_next(&r) < 0);
 	rig_down(&r);
 }
 
 TEST(a_single_segment_goes_as_it_is)
 {
-	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 	size_t len;
 
@@ -171,15 +189,14 @@ TEST(a_single_segment_goes_as_it_is)
 	len = segment(r.f, AF_INET, 80, 5, TH_ACK, 300, 'x');
 	gro_send(r.g, r.sv[0], r.f, len);
 	gro_flush(r.g, r.sv[0]);
-	CHECK(next(r.sv[1], &h, r.out) == (ssize_t)len);
-	CHECK(h.gso_type == VIRTIO_NET_HDR_GSO_NONE && h.flags == 0);
+	CHECK(rig_next(&r) == (ssize_t)len);
+	CHECK(r.h.gso_type == VIRTIO_NET_HDR_GSO_NONE && r.h.flags == 0);
 	CHECK(!memcmp(r.out, r.f, len));
 	rig_down(&r);
 }
 
 TEST(gaps_other_flows_and_pure_acks_keep_frames_apart_in_order)
 {
-	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 
 	rig_up(&r);
@@ -189,18 +206,17 @@ TEST(gaps_other_flows_and_pure_acks_keep_frames_apart_in_order)
 	send_seg(&r, AF_INET, 81, 100 + 4 * MSS, TH_ACK, 0, 0);	    /* a pure ACK */
 	send_seg(&r, AF_INET, 81, 100 + 4 * MSS, TH_ACK | TH_FIN, MSS, 'd');
 	gro_flush(r.g, r.sv[0]);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'a');
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'b');
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'c');
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'd');
-	CHECK(next(r.sv[1], &h, r.out) < 0);
+	CHECK(rig_next_is(&r, ETH + 40 + MSS, 'a'));
+	CHECK(rig_next_is(&r, ETH + 40 + MSS, 'b'));
+	CHECK(rig_next_is(&r, ETH + 40 + MSS, 'c'));
+	CHECK(rig_next(&r) == ETH + 40);
+	CHECK(rig_next_is(&r, ETH + 40 + MSS, 'd'));
+	CHECK(rig_next(&r) < 0);
 	rig_down(&r);
 }
 
 TEST(a_short_or_pushed_segment_ends_the_frame)
 {
-	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 
 	rig_up(&r);
@@ -210,16 +226,15 @@ TEST(a_short_or_pushed_segment_ends_the_frame)
 	send_seg(&r, AF_INET, 80, 3 * MSS, TH_ACK, MSS / 2, 'd');
 	send_seg(&r, AF_INET, 80, 3 * MSS + MSS / 2, TH_ACK, MSS, 'e');
 	gro_flush(r.g, r.sv[0]);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + 2 * MSS);
+	CHECK(rig_next(&r) == ETH + 40 + 2 * MSS);
 	CHECK(r.out[ETH + 20 + 13] & TH_PUSH);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS + MSS / 2 && h.gso_size == MSS);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 + MSS && r.out[ETH + 40] == 'e');
+	CHECK(rig_next(&r) == ETH + 40 + MSS + MSS / 2 && r.h.gso_size == MSS);
+	CHECK(rig_next_is(&r, ETH + 40 + MSS, 'e'));
 	rig_down(&r);
 }
 
 TEST(ipv6_segments_merge_too)
 {
-	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 	ssize_t n;
 
@@ -227,16 +242,15 @@ TEST(ipv6_segments_merge_too)
 	send_seg(&r, AF_INET6, 80, 9, TH_ACK, MSS, 'a');
 	send_seg(&r, AF_INET6, 80, 9 + MSS, TH_ACK, MSS, 'b');
 	gro_flush(r.g, r.sv[0]);
-	n = next(r.sv[1], &h, r.out);
-	CHECK(n == ETH + 60 + 2 * MSS && h.gso_type == VIRTIO_NET_HDR_GSO_TCPV6);
+	n = rig_next(&r);
+	CHECK(n == ETH + 60 + 2 * MSS && r.h.gso_type == VIRTIO_NET_HDR_GSO_TCPV6);
 	CHECK(be16_at(r.out, ETH + 4) == 20 + 2 * MSS);
-	CHECK(n > 0 && tcp_csum_ok(r.out, (size_t)n, &h, AF_INET6));
+	CHECK(n > 0 && tcp_csum_ok(r.out, (size_t)n, &r.h, AF_INET6));
 	rig_down(&r);
 }
 
 TEST(a_frame_stops_short_of_64_kib)
 {
-	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 	int frames = 0;
 	ssize_t n;
@@ -245,7 +259,7 @@ TEST(a_frame_stops_short_of_64_kib)
 	for (int i = 0; i < 100; i++)
 		send_seg(&r, AF_INET, 80, (uint32_t)(i * MSS), TH_ACK, MSS, 'z');
 	gro_flush(r.g, r.sv[0]);
-	while ((n = next(r.sv[1], &h, r.out)) >= 0) {
+	while ((n = rig_next(&r)) >= 0) {
 		CHECK(n - ETH <= IP_MAXPACKET);
 		frames++;
 	}
@@ -255,17 +269,16 @@ TEST(a_frame_stops_short_of_64_kib)
 
 TEST(advancing_pure_acks_leave_only_the_latest_with_either_tap)
 {
-	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 
 	rig_up(&r);
 	for (uint32_t ack = 1000; ack <= 3000; ack += 1000)
 		send_ack(&r, AF_INET, 80, 5, ack);
-	CHECK(next(r.sv[1], &h, r.out) < 0); /* held until the flush */
+	CHECK(rig_next(&r) < 0); /* held until the flush */
 	gro_flush(r.g, r.sv[0]);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 3000);
-	CHECK(h.gso_type == VIRTIO_NET_HDR_GSO_NONE && h.flags == 0);
-	CHECK(next(r.sv[1], &h, r.out) < 0);
+	CHECK(rig_next_acks(&r, 3000));
+	CHECK(r.h.gso_type == VIRTIO_NET_HDR_GSO_NONE && r.h.flags == 0);
+	CHECK(rig_next(&r) < 0);
 	rig_down(&r);
 
 	rig_up_tap(&r, false);
@@ -280,7 +293,6 @@ TEST(advancing_pure_acks_leave_only_the_latest_with_either_tap)
 
 TEST(duplicate_older_and_other_acks_are_never_merged)
 {
-	struct virtio_net_hdr h = { 0 };
 	struct rig r;
 
 	rig_up(&r);
@@ -290,12 +302,12 @@ TEST(duplicate_older_and_other_acks_are_never_merged)
 	send_ack(&r, AF_INET, 81, 5, 2000); /* another flow */
 	send_ack(&r, AF_INET, 81, 6, 3000); /* another sequence */
 	gro_flush(r.g, r.sv[0]);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 1000);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 1000);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 900);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 2000);
-	CHECK(next(r.sv[1], &h, r.out) == ETH + 40 && ack_of(r.out) == 3000);
-	CHECK(next(r.sv[1], &h, r.out) < 0);
+	CHECK(rig_next_acks(&r, 1000));
+	CHECK(rig_next_acks(&r, 1000));
+	CHECK(rig_next_acks(&r, 900));
+	CHECK(rig_next_acks(&r, 2000));
+	CHECK(rig_next_acks(&r, 3000));
+	CHECK(rig_next(&r) < 0);
 	rig_down(&r);
 }
 

@@ -11,17 +11,29 @@
 #define BUF 2048
 #define MTU 1500
 
+/* A test's flow: the guest's address and the remote one (IPv4 or IPv6 text). */
+struct tflow {
+	int family;
+	const char *src, *dst;
+};
+
+static const struct tflow V4 = { AF_INET, "10.0.2.100", "192.0.2.9" };
+static const struct tflow V6 = { AF_INET6, "fd00::100", "fd77::9" };
+/* An IPv4 flow, and the IPv6 one of its IPv4-compatible addresses. */
+static const struct tflow V4_77 = { AF_INET, "10.0.2.77", "192.0.2.9" };
+static const struct tflow V6_COMPAT_77 = { AF_INET6, "::10.0.2.77", "::192.0.2.9" };
+
 /*
- * A guest's frame with a TCP segment from @src to @dst (IPv4 or IPv6 text), @flags, @seq, @len
+ * A guest's frame with a TCP segment of flow @fl, @flags, @seq, @len
  * bytes of payload and @pad bytes after the segment (an Ethernet frame may be longer than its
  * IP packet); checksums right.
  */
-static size_t segment(uint8_t *f, int family, const char *src, const char *dst, uint32_t seq,
-		      uint8_t flags, size_t len, size_t pad)
+static size_t segment(uint8_t *f, const struct tflow *fl, uint32_t seq, uint8_t flags, size_t len,
+		      size_t pad)
 {
-	return frame_tcp(f, &(struct frame_tcp){ .family = family,
-						 .src = src,
-						 .dst = dst,
+	return frame_tcp(f, &(struct frame_tcp){ .family = fl->family,
+						 .src = fl->src,
+						 .dst = fl->dst,
 						 .sport = 40000,
 						 .dport = 7001,
 						 .window = 65535,
@@ -53,46 +65,56 @@ static bool syn_in(struct seqguard *g, const uint8_t *f, size_t n, int fd)
 }
 
 /* That segment, in a frame of its own: does the guard let it through? */
-static bool passes(struct seqguard *g, int family, const char *src, const char *dst, uint32_t seq,
-		   uint8_t flags, size_t len, size_t pad)
+static bool passes(struct seqguard *g, const struct tflow *fl, uint32_t seq, uint8_t flags,
+		   size_t len, size_t pad)
 {
 	uint8_t f[BUF];
-	size_t n = segment(f, family, src, dst, seq, flags, len, pad);
+	size_t n = segment(f, fl, seq, flags, len, pad);
 
 	return seqguard_from_guest(g, f, n, false);
 }
 
 /* That SYN going into libslirp, which opens @fd for it: does it pass? */
-static bool syn_opens(struct seqguard *g, int fd, int family, const char *src, const char *dst,
-		      uint32_t seq)
+static bool syn_opens(struct seqguard *g, int fd, const struct tflow *fl, uint32_t seq)
 {
 	uint8_t f[BUF];
-	size_t n = segment(f, family, src, dst, seq, SYN, 0, 0);
+	size_t n = segment(f, fl, seq, SYN, 0, 0);
 
 	return syn_in(g, f, n, fd);
 }
 
+/*
+ * A test of a guard made for it (@g, a struct seqguard *), and released after: the body
+ * follows as a function's.
+ */
+#define GUARD_TEST(name)                                                                           \
+	static void name##_guarded(int *failed, struct seqguard *g);                               \
+	TEST(name)                                                                                 \
+	{                                                                                          \
+		struct seqguard g = { 0 };                                                         \
+                                                                                                   \
+		CHECK(seqguard_init(&g, MTU) == 0);                                                \
+		name##_guarded(failed, &g);                                                        \
+		seqguard_free(&g);                                                                 \
+	}                                                                                          \
+	static void name##_guarded(int *failed, struct seqguard *g)
+
 /* A flow opened by the guest (SYN at 1000), then a segment past a gap: dropped? */
-static bool gap_passes(int *failed, struct seqguard *g, int family, const char *src,
-		       const char *dst)
+static bool gap_passes(int *failed, struct seqguard *g, const struct tflow *fl)
 {
 	uint8_t f[BUF];
-	size_t n = segment(f, family, src, dst, 1000, SYN, 0, 0);
+	size_t n = segment(f, fl, 1000, SYN, 0, 0);
 
-	CHECK(syn_in(g, f, n, family == AF_INET ? FD_REAL : FD_REAL + 1));
-	CHECK(passes(g, family, src, dst, 1001, ACK, 1, 0));
-	n = segment(f, family, src, dst, 1100, ACK, 1, 0); /* a gap of 98 bytes before it */
+	CHECK(syn_in(g, f, n, fl->family == AF_INET ? FD_REAL : FD_REAL + 1));
+	CHECK(passes(g, fl, 1001, ACK, 1, 0));
+	n = segment(f, fl, 1100, ACK, 1, 0); /* a gap of 98 bytes before it */
 	return seqguard_from_guest(g, f, n, false);
 }
 
-TEST(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6)
+GUARD_TEST(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6)
 {
-	struct seqguard g = { 0 };
-
-	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(!gap_passes(failed, &g, AF_INET, "10.0.2.100", "192.0.2.9"));
-	CHECK(!gap_passes(failed, &g, AF_INET6, "fd00::100", "fd77::9"));
-	seqguard_free(&g);
+	CHECK(!gap_passes(failed, g, &V4));
+	CHECK(!gap_passes(failed, g, &V6));
 }
 
 /*
@@ -100,41 +122,33 @@ TEST(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6)
  * (libslirp queues it all the same). A TCP frame longer than its packet never reaches libslirp
  * (no real stack sends one over a tap: a frame is padded only below Ethernet's 60 bytes).
  */
-TEST(a_tcp_frame_with_bytes_after_its_packet_is_dropped)
+GUARD_TEST(a_tcp_frame_with_bytes_after_its_packet_is_dropped)
 {
-	struct seqguard g = { 0 };
-
-	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 2));
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 2));
-	CHECK(!passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 2));
-	seqguard_free(&g);
+	CHECK(!passes(g, &V6, 1000, SYN, 0, 2));
+	CHECK(!passes(g, &V6, 1100, ACK, 1, 2));
+	CHECK(!passes(g, &V4, 1100, ACK, 1, 2));
 }
 
 /*
  * Outside attack of issue 26: an IPv4 flow and the IPv6 flow of its IPv4-compatible addresses
  * (::10.0.2.77) had one key, so an IPv6 SYN moved the IPv4 flow's mark where it wanted.
  */
-TEST(an_ipv6_syn_never_moves_the_mark_of_the_ipv4_flow_of_the_same_addresses)
+GUARD_TEST(an_ipv6_syn_never_moves_the_mark_of_the_ipv4_flow_of_the_same_addresses)
 {
-	struct seqguard g = { 0 };
-
-	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(syn_opens(&g, FD_REAL, AF_INET, "10.0.2.77", "192.0.2.9", 1000));
-	CHECK(passes(&g, AF_INET, "10.0.2.77", "192.0.2.9", 1001, ACK, 1, 0));
-	CHECK(syn_opens(&g, FD_REAL + 1, AF_INET6, "::10.0.2.77", "::192.0.2.9", 5000));
-	CHECK(!passes(&g, AF_INET, "10.0.2.77", "192.0.2.9", 5001, ACK, 1, 0));
-	seqguard_free(&g);
+	CHECK(syn_opens(g, FD_REAL, &V4_77, 1000));
+	CHECK(passes(g, &V4_77, 1001, ACK, 1, 0));
+	CHECK(syn_opens(g, FD_REAL + 1, &V6_COMPAT_77, 5000));
+	CHECK(!passes(g, &V4_77, 5001, ACK, 1, 0));
 }
 
 /* An IPv6 flow opened by the guest: SYN at 1000, one byte at 1001; its next byte is 1002. */
 static void open_ipv6_flow(int *failed, struct seqguard *g)
 {
 	uint8_t f[BUF];
-	size_t n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1000, SYN, 0, 0);
+	size_t n = segment(f, &V6, 1000, SYN, 0, 0);
 
 	CHECK(syn_in(g, f, n, FD_REAL));
-	CHECK(passes(g, AF_INET6, "fd00::100", "fd77::9", 1001, ACK, 1, 0));
+	CHECK(passes(g, &V6, 1001, ACK, 1, 0));
 }
 
 /*
@@ -142,51 +156,53 @@ static void open_ipv6_flow(int *failed, struct seqguard *g)
  * segment and moved the flow's mark, but libslirp drops it unread: the next segment past a
  * gap then passed. Such a frame never reaches libslirp, and the mark stays.
  */
-TEST(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark)
+GUARD_TEST(an_ipv6_frame_of_another_ip_version_neither_passes_nor_moves_the_mark)
 {
-	struct seqguard g = { 0 };
 	uint8_t f[BUF];
 	size_t n;
 
-	CHECK(seqguard_init(&g, MTU) == 0);
-	open_ipv6_flow(failed, &g);
-	n = segment(f, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, 100, 0);
+	open_ipv6_flow(failed, g);
+	n = segment(f, &V6, 1002, ACK, 100, 0);
 	f[ETH] &= 0x0f; /* version 0 */
-	CHECK(!seqguard_from_guest(&g, f, n, false));
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1102, ACK, 1, 0));
-	seqguard_free(&g);
+	CHECK(!seqguard_from_guest(g, f, n, false));
+	CHECK(!passes(g, &V6, 1102, ACK, 1, 0));
 }
 
 /*
  * Same class: libslirp drops an IPv6 packet longer than its MTU (with an ICMPv6 Packet Too
  * Big), so such a segment must not move the mark either.
  */
-TEST(an_ipv6_segment_longer_than_the_mtu_neither_passes_nor_moves_the_mark)
+GUARD_TEST(an_ipv6_segment_longer_than_the_mtu_neither_passes_nor_moves_the_mark)
 {
-	struct seqguard g = { 0 };
+	open_ipv6_flow(failed, g);
+	CHECK(!passes(g, &V6, 1002, ACK, MTU, 0));
+	CHECK(!passes(g, &V6, 1002 + MTU, ACK, 1, 0));
+	CHECK(passes(g, &V6, 1002, ACK, MTU - 60, 0));
+}
 
-	CHECK(seqguard_init(&g, MTU) == 0);
-	open_ipv6_flow(failed, &g);
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU, 0));
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002 + MTU, ACK, 1, 0));
-	CHECK(passes(&g, AF_INET6, "fd00::100", "fd77::9", 1002, ACK, MTU - 60, 0));
-	seqguard_free(&g);
+/* One byte @fill from the guest's port @sport to the gateway's @dport: @seq, acknowledging @ack. */
+static struct frame_tcp to_gateway(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+				   uint8_t fill)
+{
+	return (struct frame_tcp){ .family = AF_INET,
+				   .src = "10.0.2.100",
+				   .dst = "10.0.2.2",
+				   .sport = sport,
+				   .dport = dport,
+				   .window = 65535,
+				   .seq = seq,
+				   .ack = ack,
+				   .flags = ACK,
+				   .len = 1,
+				   .fill = fill };
 }
 
 /* A data segment of a flow the guest made up: from port @sport to port @dport. */
 static size_t made_up(uint8_t *f, uint16_t sport, uint16_t dport)
 {
-	return frame_tcp(f, &(struct frame_tcp){ .family = AF_INET,
-						 .src = "10.0.2.100",
-						 .dst = "10.0.2.2",
-						 .sport = sport,
-						 .dport = dport,
-						 .window = 65535,
-						 .seq = 5000,
-						 .ack = 7000,
-						 .flags = ACK,
-						 .len = 1,
-						 .fill = 'F' });
+	struct frame_tcp t = to_gateway(sport, dport, 5000, 7000, 'F');
+
+	return frame_tcp(f, &t);
 }
 
 #define MADE_UP_FLOWS 40000
@@ -197,23 +213,20 @@ static size_t made_up(uint8_t *f, uint16_t sport, uint16_t dport)
  * became its mark. Made-up flows pass (libslirp answers each with a RST) but take nothing:
  * the held flows, IPv4 and IPv6, still drop a segment past a gap.
  */
-TEST(made_up_flows_never_push_a_held_flow_out_of_the_guard)
+GUARD_TEST(made_up_flows_never_push_a_held_flow_out_of_the_guard)
 {
-	struct seqguard g = { 0 };
 	uint8_t f[BUF];
 	size_t n;
 
-	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(syn_opens(&g, FD_REAL, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
-	CHECK(syn_opens(&g, FD_REAL + 1, AF_INET6, "fd00::100", "fd77::9", 1000));
+	CHECK(syn_opens(g, FD_REAL, &V4, 1000));
+	CHECK(syn_opens(g, FD_REAL + 1, &V6, 1000));
 	for (int i = 0; i < MADE_UP_FLOWS; i++) {
 		n = made_up(f, (uint16_t)(1024 + i % 16384), (uint16_t)(7000 + i / 16384));
-		CHECK(seqguard_from_guest(&g, f, n, false));
+		CHECK(seqguard_from_guest(g, f, n, false));
 	}
-	CHECK(g.flows.live == 2);
-	CHECK(!passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 0));
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 0));
-	seqguard_free(&g);
+	CHECK(g->flows.live == 2);
+	CHECK(!passes(g, &V4, 1100, ACK, 1, 0));
+	CHECK(!passes(g, &V6, 1100, ACK, 1, 0));
 }
 
 /*
@@ -221,76 +234,61 @@ TEST(made_up_flows_never_push_a_held_flow_out_of_the_guard)
  * mark: libslirp holds no connection for its flow, so its later segments pass to be answered
  * with a RST, and take nothing.
  */
-TEST(a_syn_that_opens_no_socket_starts_no_mark)
+GUARD_TEST(a_syn_that_opens_no_socket_starts_no_mark)
 {
-	struct seqguard g = { 0 };
-
-	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(syn_opens(&g, -1, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
-	CHECK(g.flows.live == 0);
-	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1100, ACK, 1, 0));
-	CHECK(g.flows.live == 0);
-	seqguard_free(&g);
+	CHECK(syn_opens(g, -1, &V4, 1000));
+	CHECK(g->flows.live == 0);
+	CHECK(passes(g, &V4, 1100, ACK, 1, 0));
+	CHECK(g->flows.live == 0);
 }
 
 /*
  * A socket libslirp opens while a frame that is no SYN goes in (a UDP flow's, a ping's) is
  * no TCP flow's, even right after a SYN that opened none.
  */
-TEST(a_socket_opened_on_a_frame_that_is_no_syn_is_no_flows)
+GUARD_TEST(a_socket_opened_on_a_frame_that_is_no_syn_is_no_flows)
 {
-	struct seqguard g = { 0 };
 	uint8_t f[BUF];
 	size_t n;
 
-	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(syn_opens(&g, -1, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
+	CHECK(syn_opens(g, -1, &V4, 1000));
 	n = made_up(f, 1024, 7000);
-	CHECK(seqguard_from_guest(&g, f, n, false));
-	seqguard_input(&g, true);
-	seqguard_fd_new(&g, FD_REAL);
-	seqguard_input(&g, false);
-	CHECK(g.flows.live == 0);
-	seqguard_free(&g);
+	CHECK(seqguard_from_guest(g, f, n, false));
+	seqguard_input(g, true);
+	seqguard_fd_new(g, FD_REAL);
+	seqguard_input(g, false);
+	CHECK(g->flows.live == 0);
 }
 
 /*
  * The mark goes with libslirp's socket (closed with its connection: tcp_close()), and a new
  * flow on the same fd number has its own.
  */
-TEST(a_flows_mark_goes_with_its_socket)
+GUARD_TEST(a_flows_mark_goes_with_its_socket)
 {
-	struct seqguard g = { 0 };
-
-	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(syn_opens(&g, FD_REAL, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
-	seqguard_fd_gone(&g, FD_REAL);
-	CHECK(g.flows.live == 0);
-	CHECK(syn_opens(&g, FD_REAL, AF_INET6, "fd00::100", "fd77::9", 1000));
-	CHECK(g.flows.live == 1);
-	CHECK(!passes(&g, AF_INET6, "fd00::100", "fd77::9", 1100, ACK, 1, 0));
-	seqguard_free(&g);
+	CHECK(syn_opens(g, FD_REAL, &V4, 1000));
+	seqguard_fd_gone(g, FD_REAL);
+	CHECK(g->flows.live == 0);
+	CHECK(syn_opens(g, FD_REAL, &V6, 1000));
+	CHECK(g->flows.live == 1);
+	CHECK(!passes(g, &V6, 1100, ACK, 1, 0));
 }
 
 /*
  * A SYN past the end of a connection in TIME_WAIT makes libslirp close it and open a new one
  * on the same flow, within one slirp_input(): the new socket has the flow's mark.
  */
-TEST(a_syn_that_ends_a_time_wait_guards_the_new_connection)
+GUARD_TEST(a_syn_that_ends_a_time_wait_guards_the_new_connection)
 {
-	struct seqguard g = { 0 };
-
-	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(syn_opens(&g, FD_REAL, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
-	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 90000, SYN, 0, 0));
-	seqguard_input(&g, true);
-	seqguard_fd_gone(&g, FD_REAL);
-	seqguard_fd_new(&g, FD_REAL + 1);
-	seqguard_input(&g, false);
-	CHECK(g.flows.live == 1);
-	CHECK(!passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 90100, ACK, 1, 0));
-	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 90001, ACK, 1, 0));
-	seqguard_free(&g);
+	CHECK(syn_opens(g, FD_REAL, &V4, 1000));
+	CHECK(passes(g, &V4, 90000, SYN, 0, 0));
+	seqguard_input(g, true);
+	seqguard_fd_gone(g, FD_REAL);
+	seqguard_fd_new(g, FD_REAL + 1);
+	seqguard_input(g, false);
+	CHECK(g->flows.live == 1);
+	CHECK(!passes(g, &V4, 90100, ACK, 1, 0));
+	CHECK(passes(g, &V4, 90001, ACK, 1, 0));
 }
 
 /*
@@ -298,17 +296,13 @@ TEST(a_syn_that_ends_a_time_wait_guards_the_new_connection)
  * end; libslirp drops such a segment unanswered, so a segment past libslirp's next byte then
  * passed and was queued, 63 kB a byte. A SYN moves no known mark.
  */
-TEST(a_syn_on_an_established_flow_never_moves_its_mark)
+GUARD_TEST(a_syn_on_an_established_flow_never_moves_its_mark)
 {
-	struct seqguard g = { 0 };
-
-	CHECK(seqguard_init(&g, MTU) == 0);
-	CHECK(syn_opens(&g, FD_REAL, AF_INET, "10.0.2.100", "192.0.2.9", 1000));
-	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1001, ACK, 1, 0));
-	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 5000, SYN, 0, 0));
-	CHECK(!passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 5001, ACK, 1, 0));
-	CHECK(passes(&g, AF_INET, "10.0.2.100", "192.0.2.9", 1002, ACK, 1, 0));
-	seqguard_free(&g);
+	CHECK(syn_opens(g, FD_REAL, &V4, 1000));
+	CHECK(passes(g, &V4, 1001, ACK, 1, 0));
+	CHECK(passes(g, &V4, 5000, SYN, 0, 0));
+	CHECK(!passes(g, &V4, 5001, ACK, 1, 0));
+	CHECK(passes(g, &V4, 1002, ACK, 1, 0));
 }
 
 /* A TCP connection on loopback: its accepted end, whose peer's port is *@port. */
@@ -335,9 +329,8 @@ static int accepted(uint16_t *port)
  * SYN from the peer's port. Its flow is guarded from then: data before the guest's SYN-ACK is
  * dropped, and after it a segment past a gap.
  */
-TEST(a_forwarded_connection_is_guarded_from_libslirps_syn)
+GUARD_TEST(a_forwarded_connection_is_guarded_from_libslirps_syn)
 {
-	struct seqguard g = { 0 };
 	uint16_t port;
 	int s = accepted(&port);
 	struct frame_tcp t = { .family = AF_INET,
@@ -352,41 +345,29 @@ TEST(a_forwarded_connection_is_guarded_from_libslirps_syn)
 
 	CHECK(s >= 0);
 	t.sport = port;
-	CHECK(seqguard_init(&g, MTU) == 0);
-	seqguard_fd_new(&g, s);
+	seqguard_fd_new(g, s);
 	n = frame_tcp(f, &t);
-	seqguard_to_guest(&g, f, n);
-	CHECK(g.flows.live == 1);
+	seqguard_to_guest(g, f, n);
+	CHECK(g->flows.live == 1);
 	/* the guest's side: from 8000 to the peer's port */
-	t = (struct frame_tcp){ .family = AF_INET,
-				.src = "10.0.2.100",
-				.dst = "10.0.2.2",
-				.sport = 8000,
-				.dport = port,
-				.window = 65535,
-				.seq = 900,
-				.ack = 301,
-				.flags = ACK,
-				.len = 1,
-				.fill = 'x' };
+	t = to_gateway(8000, port, 900, 301, 'x');
 	n = frame_tcp(f, &t);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
+	CHECK(!seqguard_from_guest(g, f, n, false));
 	t.flags = SYN | ACK;
 	t.len = 0;
 	n = frame_tcp(f, &t);
-	CHECK(seqguard_from_guest(&g, f, n, false));
+	CHECK(seqguard_from_guest(g, f, n, false));
 	t.flags = ACK;
 	t.seq = 1000; /* past 901 */
 	t.len = 1;
 	n = frame_tcp(f, &t);
-	CHECK(!seqguard_from_guest(&g, f, n, false));
+	CHECK(!seqguard_from_guest(g, f, n, false));
 	t.seq = 901;
 	n = frame_tcp(f, &t);
-	CHECK(seqguard_from_guest(&g, f, n, false));
-	seqguard_fd_gone(&g, s);
-	CHECK(g.flows.live == 0);
+	CHECK(seqguard_from_guest(g, f, n, false));
+	seqguard_fd_gone(g, s);
+	CHECK(g->flows.live == 0);
 	close(s);
-	seqguard_free(&g);
 }
 
 UNIT_MAIN("slirp-seqguard", T(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6),

@@ -1,12 +1,7 @@
 # Another local user against the test user's netns: every try refused. Root only sets the
 # scene; the netns, its helpers and every try run as the two unprivileged users.
 
-OWNER=${ROOTLET_TEST_USER:-rootlet-test}
 OTHER=${OWNER}2
-
-owner() {
-	run_as "$OWNER" env ROOTLET_STATE_DIR="$OWNER_STATE" "$@"
-}
 
 other() {
 	run_as "$OTHER" "$@"
@@ -14,10 +9,8 @@ other() {
 
 setup_owner() {
 	id -u "$OTHER" >/dev/null 2>&1 || skip "no second user $OTHER (scripts/test-setup.sh makes it)"
-	OWNER_STATE=/run/user/$(id -u "$OWNER")/rootlet-cross-$(basename "$TEST_WORK")
-	chmod 0755 "$TEST_WORK"
 	# However the test ends, the owner's netns goes with it.
-	trap teardown_owner EXIT
+	owner_scene cross
 	TPORT=$(free_port)
 	UPORT=$(free_port)
 	ok owner "$NETNS" add web --slirp --allow-host-loopback \
@@ -27,18 +20,6 @@ setup_owner() {
 	HOLDER=$(owner "$NETNS" list --json | jq -r '.[0].holder_pid')
 	SLIRP_PID=$(cut -d' ' -f1 "$OWNER_STATE/web/slirp.pid")
 	PORTFWD_PID=$(cut -d' ' -f1 "$OWNER_STATE/web/portfwd.pid")
-}
-
-teardown_owner() {
-	local name
-	# Every entry the test made (web, and bp of the bypass test), whichever step failed.
-	for name in $(owner "$NETNS" list --json 2>/dev/null | jq -r '.[].name'); do
-		owner "$NETNS" del "$name" >/dev/null 2>&1
-	done
-	# A del that could not run (a binary rebuilt under the test, say) leaves no holder either:
-	# its helpers end with it.
-	pkill -KILL -u "$OWNER" -f -- "rootlet-netns-holder $OWNER_STATE " 2>/dev/null
-	rm -rf "$OWNER_STATE"
 }
 
 test_another_user_cannot_read_the_state_or_reach_the_sockets() {

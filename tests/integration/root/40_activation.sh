@@ -1,17 +1,6 @@
 # A port below 1024 for an unprivileged user's netns, as a system socket unit gives it: root
 # binds the socket and drops to the test user, whose rootlet-portfwd only forwards it.
 
-OWNER=${ROOTLET_TEST_USER:-rootlet-test}
-
-owner() {
-	run_as "$OWNER" env ROOTLET_STATE_DIR="$OWNER_STATE" "$@"
-}
-
-teardown_owner() {
-	owner "$NETNS" del web >/dev/null 2>&1
-	rm -rf "$OWNER_STATE"
-}
-
 # A TCP port below 1024 free on 127.0.0.1 a moment ago.
 free_low_port() {
 	python3 -c 'import socket
@@ -26,9 +15,7 @@ for p in range(1023, 900, -1):
 }
 
 test_root_bound_low_port_reaches_a_test_users_netns_through_publish_fd() {
-	OWNER_STATE=/run/user/$(id -u "$OWNER")/rootlet-lowport-$(basename "$TEST_WORK")
-	chmod 0755 "$TEST_WORK"
-	trap teardown_owner EXIT
+	owner_scene lowport
 	port=$(free_low_port)
 	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
 	[ "$port" -lt "$start" ] || skip "ports from $start up are unprivileged here: nothing to show"
@@ -52,9 +39,7 @@ test_root_bound_low_port_reaches_a_test_users_netns_through_publish_fd() {
 # 80), the service's own ExecStart run as the user with the socket named "web".
 test_root_contrib_publish_pair_runs_as_the_user() {
 	command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate (systemd) is not installed"
-	OWNER_STATE=/run/user/$(id -u "$OWNER")/rootlet-pair-$(basename "$TEST_WORK")
-	chmod 0755 "$TEST_WORK"
-	trap teardown_owner EXIT
+	owner_scene pair
 	ok make -s -C "$TOP" install PREFIX="$TEST_WORK/usr"
 	service=$TEST_WORK/usr/lib/systemd/system/rootlet-publish@.service
 	uid=$(id -u "$OWNER")

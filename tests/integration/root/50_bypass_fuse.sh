@@ -3,22 +3,14 @@
 # left as it is), so root mounts the FUSE filesystem (allow_other) and serves it. The netns,
 # its supervisor and every try run as the test user.
 
-OWNER=${ROOTLET_TEST_USER:-rootlet-test}
-
-owner() {
-	run_as "$OWNER" env ROOTLET_STATE_DIR="$OWNER_STATE" "$@"
-}
-
 # A netns of the test user's with the supervisor, and root's FUSE file at $FUSE_FILE whose
 # READ is never answered (and its FLUSH neither, with "flush": a close() of it waits).
 setup_fuse_bypass() {
 	[ -c /dev/fuse ] || skip "no /dev/fuse"
 	[ -d /sys/fs/fuse/connections ] || skip "no fusectl at /sys/fs/fuse/connections"
-	OWNER_STATE=/run/user/$(id -u "$OWNER")/rootlet-fuse-$(basename "$TEST_WORK")
-	chmod 0755 "$TEST_WORK"
 	MNT=$TEST_WORK/fuse
+	owner_scene fuse teardown_fuse_bypass
 	mkdir -m 0755 "$MNT"
-	trap teardown_fuse_bypass EXIT
 	"$BUILD/tools/fusehang" serve "$MNT" ${1:-} >"$TEST_WORK/fuse.out" 2>"$TEST_WORK/fuse.log" &
 	FUSE_PID=$!
 	wait_until 10 "grep -q mounted '$TEST_WORK/fuse.out'"
@@ -28,25 +20,28 @@ setup_fuse_bypass() {
 }
 
 teardown_fuse_bypass() {
-	local name
 	# Whatever waits on the page (an unfixed supervisor) is let go first: the connection
 	# aborted, its server killed, the mount gone.
 	[ -n "${FUSE_CONN:-}" ] && echo 1 >"/sys/fs/fuse/connections/$FUSE_CONN/abort" 2>/dev/null
 	[ -n "${FUSE_PID:-}" ] && kill -9 "$FUSE_PID" 2>/dev/null
 	umount -l "$MNT" 2>/dev/null
-	for name in $(owner "$NETNS" list --json 2>/dev/null | jq -r '.[].name'); do
-		owner "$NETNS" del "$name" >/dev/null 2>&1
-	done
-	pkill -KILL -u "$OWNER" -f -- "rootlet-netns-holder $OWNER_STATE " 2>/dev/null
-	rm -rf "$OWNER_STATE"
+	teardown_owner
 }
 
-# The stuck command: its connect()'s sockaddr on the page nobody answers, once it is asked for.
+# start_stuck_connect [ADDR GO]: the stuck command, its connect()'s sockaddr on the page nobody
+# answers, once it is asked for; with ADDR and GO, it then connects to ADDR, and again once GO
+# exists (fusehang's connect).
 start_stuck_connect() {
-	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" connect "$FUSE_FILE" \
+	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" connect "$FUSE_FILE" "$@" \
 		>"$TEST_WORK/stuck.out" 2>&1 &
 	STUCK_PID=$!
 	wait_until 10 "grep -q READ '$TEST_WORK/fuse.log'"
+}
+
+# stuck_says N TEXT WHAT: once the stuck command has answered N connect()s, its output is TEXT.
+stuck_says() {
+	wait_until 10 "[ \$(grep -c 'connect:' '$TEST_WORK/stuck.out') -ge $1 ]"
+	assert_eq "$(cat "$TEST_WORK/stuck.out")" "$2" "$3"
 }
 
 # Another command's connect() under the same supervisor: served (by the netns, 10.0.2.3 is
@@ -69,9 +64,7 @@ test_bypass_a_sockaddr_on_an_unanswered_fuse_page_fails_and_hangs_no_other_comma
 	setup_fuse_bypass
 	start_stuck_connect
 	other_connect "another command's connect() while the FUSE page is unanswered"
-	wait_until 10 "grep -q 'connect:' '$TEST_WORK/stuck.out'"
-	assert_eq "$(cat "$TEST_WORK/stuck.out")" "connect: Bad address" \
-		"the connect() whose sockaddr cannot be read"
+	stuck_says 1 "connect: Bad address" "the connect() whose sockaddr cannot be read"
 	kill "$STUCK_PID" 2>/dev/null || true
 }
 
@@ -95,11 +88,8 @@ test_bypass_supervisor_killed_while_a_read_is_stuck_is_replaced_by_its_standby()
 # again.
 test_bypass_a_listener_with_a_stuck_read_is_refused_unread_until_that_read_returns() {
 	setup_fuse_bypass
-	owner "$NETNS" exec n1 --bypass -- "$BUILD/tools/fusehang" connect "$FUSE_FILE" \
-		10.0.2.3 "$TEST_WORK/go" >"$TEST_WORK/stuck.out" 2>&1 &
-	STUCK_PID=$!
-	wait_until 10 "[ \$(grep -c 'connect:' '$TEST_WORK/stuck.out') -ge 2 ]"
-	assert_eq "$(cat "$TEST_WORK/stuck.out")" "connect: Bad address
+	start_stuck_connect 10.0.2.3 "$TEST_WORK/go"
+	stuck_says 2 "connect: Bad address
 connect: Bad address" "the page's connect(), then the same command's ordinary one"
 	echo 1 >"/sys/fs/fuse/connections/$FUSE_CONN/abort"
 	touch "$TEST_WORK/go"

@@ -608,30 +608,43 @@ def udp_echoed(s, msg, addr, port):
     return None if got == msg else "came back different"
 
 
+def udp_echo_each(args, what, message, own_socket):
+    """N datagrams, message(i) the i-th, each echoed intact before the next goes: from one
+    socket, or (own_socket) each from a socket (a port) of its own. Exit 1 at the first that
+    is not, naming it "WHAT i"."""
+    s = None
+    try:
+        for i in range(args.n):
+            if s is None or own_socket:
+                if s:
+                    s.close()
+                s = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+                s.settimeout(args.timeout)
+            why = udp_echoed(s, message(i), args.addr, args.port)
+            if why:
+                print(f"{args.cmd_name}: {what} {i}: {why}", file=sys.stderr)
+                return 1
+    finally:
+        if s:
+            s.close()
+    return 0
+
+
 def udp_clients(args):
     """N clients one after another, each from a socket (a port) of its own: one datagram each,
     echoed intact. Exit 1 at the first that is not."""
-    for i in range(args.n):
-        with socket.socket(family_of(args.addr), socket.SOCK_DGRAM) as s:
-            s.settimeout(args.timeout)
-            why = udp_echoed(s, f"client {i}".encode(), args.addr, args.port)
-            if why:
-                print(f"udp-clients: client {i}: {why}", file=sys.stderr)
-                return 1
+    if udp_echo_each(args, "client", lambda i: f"client {i}".encode(), own_socket=True):
+        return 1
     print(f"{args.n} clients echoed")
     return 0
 
 
 def udp_many(args):
     """N datagrams, each different, each echoed intact before the next goes."""
-    s = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
-    s.settimeout(args.timeout)
-    for i in range(args.n):
-        msg = hashlib.sha256(str(i).encode()).hexdigest().encode() * (1 + i % 16)
-        why = udp_echoed(s, msg, args.addr, args.port)
-        if why:
-            print(f"udp-many: datagram {i}: {why}", file=sys.stderr)
-            return 1
+    if udp_echo_each(args, "datagram",
+                     lambda i: hashlib.sha256(str(i).encode()).hexdigest().encode() * (1 + i % 16),
+                     own_socket=False):
+        return 1
     print(f"{args.n} datagrams echoed intact")
     return 0
 
@@ -887,13 +900,19 @@ def listen_fd(args):
     os.execvp(args.cmd[0], args.cmd)
 
 
-def endpoint_command(sub, name, fn, proto=False):
-    """A subcommand whose first arguments are [PROTO] ADDR PORT; the parser, for the rest."""
+def endpoint_command(sub, name, fn, proto=False, count=None, timeout=None):
+    """A subcommand whose first arguments are [PROTO] ADDR PORT, then the whole number named
+    count (how many connections, MiB...) and --timeout in seconds (its default timeout), each
+    where given; the parser, for the rest."""
     p = sub.add_parser(name)
     if proto:
         p.add_argument("proto", choices=["tcp", "udp"])
     p.add_argument("addr")
     p.add_argument("port", type=int)
+    if count:
+        p.add_argument(count, type=int)
+    if timeout is not None:
+        p.add_argument("--timeout", type=float, default=timeout)
     p.set_defaults(fn=fn)
     return p
 
@@ -917,14 +936,13 @@ def main():
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--more", action="store_true")
     p.add_argument("--size", type=int, default=8)
-    p = endpoint_command(sub, "raw-ooo", raw_ooo)
+    p = endpoint_command(sub, "raw-ooo", raw_ooo, timeout=5.0)
     p.add_argument("--dev", default="tap0")
     p.add_argument("--src", default="10.0.2.77")
     p.add_argument("--lead", choices=["none", "bad-csum", "no-ack"], default="none")
     p.add_argument("--ip-options", action="store_true")
     p.add_argument("--count", type=int, default=30000)
-    p.add_argument("--timeout", type=float, default=5.0)
-    p = endpoint_command(sub, "raw-flush", raw_flush)
+    p = endpoint_command(sub, "raw-flush", raw_flush, timeout=10.0)
     p.add_argument("--dev", default="tap0")
     p.add_argument("--src", default="10.0.2.60")
     p.add_argument("--conns", type=int, default=50)
@@ -932,26 +950,19 @@ def main():
     p.add_argument("--rounds", type=int, default=20)
     p.add_argument("--save")
     p.add_argument("--load")
-    p.add_argument("--timeout", type=float, default=10.0)
     p = endpoint_command(sub, "raw-syn", raw_syn)
     p.add_argument("--dev", default="tap0")
     p.add_argument("--count", type=int, default=3)
-    p = endpoint_command(sub, "whoami", whoami)
+    p = endpoint_command(sub, "whoami", whoami, timeout=3.0)
     p.add_argument("--bind")
-    p.add_argument("--timeout", type=float, default=3.0)
-    p = endpoint_command(sub, "where", where)
+    p = endpoint_command(sub, "where", where, timeout=5.0)
     p.add_argument("--udp", action="store_true")
-    p.add_argument("--timeout", type=float, default=5.0)
-    p = endpoint_command(sub, "udp-connected", udp_connected)
-    p.add_argument("n", type=int)
-    p.add_argument("--timeout", type=float, default=3.0)
-    p = endpoint_command(sub, "udp-sendto", udp_sendto)
-    p.add_argument("--timeout", type=float, default=3.0)
-    p = endpoint_command(sub, "udp-from", udp_from)
+    endpoint_command(sub, "udp-connected", udp_connected, count="n", timeout=3.0)
+    endpoint_command(sub, "udp-sendto", udp_sendto, timeout=3.0)
+    p = endpoint_command(sub, "udp-from", udp_from, timeout=5.0)
     p.add_argument("message")
     p.add_argument("--bind-port", type=int)
     p.add_argument("--connect", action="store_true")
-    p.add_argument("--timeout", type=float, default=5.0)
     p = endpoint_command(sub, "udp-echo-leak", udp_echo_leak)
     p.add_argument("--ready")
     p.add_argument("--go", required=True)
@@ -961,40 +972,23 @@ def main():
     p.add_argument("message")
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--interval", type=float, default=0.0)
-    p = endpoint_command(sub, "connect-after", connect_after)
+    p = endpoint_command(sub, "connect-after", connect_after, timeout=10.0)
     p.add_argument("wait")
-    p.add_argument("--timeout", type=float, default=10.0)
-    p = endpoint_command(sub, "echo-client", echo_client, proto=True)
+    p = endpoint_command(sub, "echo-client", echo_client, proto=True, timeout=3.0)
     p.add_argument("message")
-    p.add_argument("--timeout", type=float, default=3.0)
     p = endpoint_command(sub, "serve-sha", serve_sha)
     p.add_argument("--ready")
     p.add_argument("--hold")
-    p = endpoint_command(sub, "send-sha", send_sha)
-    p.add_argument("mib", type=int)
-    p.add_argument("--timeout", type=float, default=60.0)
-    p = endpoint_command(sub, "serve-source", serve_source)
-    p.add_argument("mib", type=int)
+    endpoint_command(sub, "send-sha", send_sha, count="mib", timeout=60.0)
+    p = endpoint_command(sub, "serve-source", serve_source, count="mib")
     p.add_argument("--ready")
-    p = endpoint_command(sub, "recv-sha", recv_sha)
-    p.add_argument("mib", type=int)
-    p.add_argument("--timeout", type=float, default=60.0)
-    p = endpoint_command(sub, "many-echo", many_echo)
-    p.add_argument("n", type=int)
-    p.add_argument("--timeout", type=float, default=30.0)
-    p = endpoint_command(sub, "short-connections", short_connections)
-    p.add_argument("n", type=int)
-    p.add_argument("--timeout", type=float, default=5.0)
-    p = endpoint_command(sub, "load", load)
-    p.add_argument("total", type=int)
+    endpoint_command(sub, "recv-sha", recv_sha, count="mib", timeout=60.0)
+    endpoint_command(sub, "many-echo", many_echo, count="n", timeout=30.0)
+    endpoint_command(sub, "short-connections", short_connections, count="n", timeout=5.0)
+    p = endpoint_command(sub, "load", load, count="total", timeout=10.0)
     p.add_argument("--concurrency", type=int, default=50)
-    p.add_argument("--timeout", type=float, default=10.0)
-    p = endpoint_command(sub, "udp-clients", udp_clients)
-    p.add_argument("n", type=int)
-    p.add_argument("--timeout", type=float, default=3.0)
-    p = endpoint_command(sub, "udp-many", udp_many)
-    p.add_argument("n", type=int)
-    p.add_argument("--timeout", type=float, default=3.0)
+    endpoint_command(sub, "udp-clients", udp_clients, count="n", timeout=3.0)
+    endpoint_command(sub, "udp-many", udp_many, count="n", timeout=3.0)
     p = endpoint_command(sub, "cps", cps)
     p.add_argument("--seconds", type=float, default=2.0)
     p = endpoint_command(sub, "pingpong", pingpong)
