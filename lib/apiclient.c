@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "apiclient.h"
+#include "fileio.h"
 
 /* Replies are small; a longer one is a broken server. */
 #define APICLIENT_REPLY_MAX (1024 * 1024)
@@ -74,22 +75,8 @@ int api_call(const char *path, json_t *request, json_t **ret_reply, int timeout_
 	for (;;) {
 		ssize_t n;
 
-		if (len + 1 >= cap) {
-			char *grown;
-
-			if (cap >= APICLIENT_REPLY_MAX) {
-				err = -EFBIG;
-				goto out;
-			}
-			grown = realloc(buf, cap * 2);
-			if (!grown) {
-				err = -ENOMEM;
-				goto out;
-			}
-			buf = grown;
-			cap *= 2;
-		}
-		if ((err = wait_readable(fd, timeout_ms)))
+		if ((err = buf_reserve(&buf, &cap, len, APICLIENT_REPLY_MAX)) ||
+		    (err = wait_readable(fd, timeout_ms)))
 			goto out;
 		n = recv(fd, buf + len, cap - len - 1, 0);
 		if (n < 0 && len && errno == ECONNRESET)

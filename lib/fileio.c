@@ -109,6 +109,31 @@ int file_read_small(int dir_fd, const char *name, char **ret_buf, size_t *ret_le
 }
 
 /**
+ * buf_reserve() - Room for one more byte and a NUL in a buffer being read into, doubling it
+ * @buf:	the malloc()ed buffer, replaced when it grows
+ * @cap:	its size, updated
+ * @len:	the bytes in it
+ * @max:	the size it may not grow past
+ *
+ * Return: 0 (room made or there already), -EFBIG (full at @max), -ENOMEM
+ */
+int buf_reserve(char **buf, size_t *cap, size_t len, size_t max)
+{
+	char *grown;
+
+	if (len + 1 < *cap)
+		return 0;
+	if (*cap >= max)
+		return -EFBIG;
+	grown = realloc(*buf, *cap * 2);
+	if (!grown)
+		return -ENOMEM;
+	*buf = grown;
+	*cap *= 2;
+	return 0;
+}
+
+/**
  * file_read_max() - Read a whole file of at most @max bytes, NUL-terminated
  * @dir_fd:	directory fd, or AT_FDCWD
  * @name:	file name or path
@@ -136,21 +161,12 @@ int file_read_max(int dir_fd, const char *name, size_t max, char **ret_buf, size
 	for (;;) {
 		ssize_t n;
 
-		if (len + 1 >= cap) {
-			char *grown;
-
-			if (len >= max) {
-				ret = -EFBIG;
-				goto out;
-			}
-			cap *= 2;
-			grown = realloc(buf, cap);
-			if (!grown) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			buf = grown;
-		}
+		/*
+		 * Room for @max bytes, the NUL and one more: a file that ends at @max is told
+		 * from a longer one only by a read past it.
+		 */
+		if ((ret = buf_reserve(&buf, &cap, len, max + 2)))
+			goto out;
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -161,6 +177,10 @@ int file_read_max(int dir_fd, const char *name, size_t max, char **ret_buf, size
 		if (n == 0)
 			break;
 		len += (size_t)n;
+	}
+	if (len > max) {
+		ret = -EFBIG; /* the buffer grows in doublings: it holds more than @max */
+		goto out;
 	}
 	buf[len] = '\0';
 	*ret_buf = buf;

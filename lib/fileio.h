@@ -21,6 +21,7 @@
 int file_write_atomic(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode);
 int file_write_state(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode);
 int file_read_small(int dir_fd, const char *name, char **ret_buf, size_t *ret_len);
+int buf_reserve(char **buf, size_t *cap, size_t len, size_t max);
 int file_read_max(int dir_fd, const char *name, size_t max, char **ret_buf, size_t *ret_len);
 int dir_remove_contents(int dir_fd);
 

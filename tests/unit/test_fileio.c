@@ -1,4 +1,5 @@
-/* Unit tests of lib/fileio: the sweep of the temporary files killed writers left. */
+/* Unit tests of lib/fileio: the sweep of the temporary files killed writers left, reads bounded. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -69,5 +70,52 @@ TEST(sweep_of_a_pattern_takes_every_match_and_no_record)
 	scratch_remove(path, fd);
 }
 
+
+/* A file of @len bytes 'x' in @dir_fd. */
+static bool fill(int dir_fd, const char *name, size_t len)
+{
+	char *text = malloc(len);
+	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, FILE_MODE);
+	bool done = text && fd >= 0 && (memset(text, 'x', len), write(fd, text, len)) == (ssize_t)len;
+
+	close(fd);
+	free(text);
+	return done;
+}
+
+TEST(a_read_takes_a_file_of_its_most_bytes_and_refuses_one_more)
+{
+	static const size_t maxes[] = { 100, 4095, 4096, 5000, 8191 };
+	char path[64], *text;
+	size_t len;
+	int fd = scratch(path, sizeof(path), NULL, 0);
+
+	CHECK(fd >= 0);
+	for (size_t i = 0; i < sizeof(maxes) / sizeof(*maxes); i++) {
+		CHECK(fill(fd, "f", maxes[i]));
+		text = NULL;
+		CHECK(file_read_max(fd, "f", maxes[i], &text, &len) == 0 && len == maxes[i] &&
+		      text[len] == '\0');
+		free(text);
+		CHECK(fill(fd, "f", maxes[i] + 1));
+		CHECK(file_read_max(fd, "f", maxes[i], &text, &len) == -EFBIG);
+	}
+	scratch_remove(path, fd);
+}
+
+TEST(a_growing_buffer_doubles_until_its_limit)
+{
+	size_t cap = 8;
+	char *buf = malloc(cap);
+
+	CHECK(buf_reserve(&buf, &cap, 6, 32) == 0 && cap == 8); /* room for a byte and a NUL */
+	CHECK(buf_reserve(&buf, &cap, 7, 32) == 0 && cap == 16);
+	CHECK(buf_reserve(&buf, &cap, 15, 32) == 0 && cap == 32);
+	CHECK(buf_reserve(&buf, &cap, 31, 32) == -EFBIG && cap == 32);
+	free(buf);
+}
+
 UNIT_MAIN("fileio", T(sweep_of_a_name_takes_its_temporary_files_only),
-	  T(sweep_of_a_pattern_takes_every_match_and_no_record))
+	  T(sweep_of_a_pattern_takes_every_match_and_no_record),
+	  T(a_read_takes_a_file_of_its_most_bytes_and_refuses_one_more),
+	  T(a_growing_buffer_doubles_until_its_limit))
