@@ -1484,6 +1484,50 @@ test_a_containers_multicast_query_never_cuts_the_others_off_from_neighbour_disco
 	assert_eq "$OUT" fd89::3 "cb to ce, after ca's query"
 }
 
+# Outside attack B2 over IPv4: c1's IGMP queries (from its own address; max response code 255:
+# ~3174 s) made c1's port the only way to a group whose members' reports had expired. A group
+# c3 joined still reaches c3 from c2 after c1's queries (memberships last 2 s, as above).
+test_a_containers_igmp_query_never_cuts_the_others_off_from_a_multicast_group() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	ok infra exec n -- ip link set rootlet0 type bridge mcast_membership_interval 200
+	ok "$NETWORK" alloc n c3
+	write_raw_py
+	bg group inside c3 python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("", 5000))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton("239.1.2.3") + bytes(4))
+print("joined", flush=True)
+s.settimeout(30)
+print("got", s.recv(100).decode(), flush=True)'
+	wait_until 5 "grep -q joined '$TEST_WORK/group.out'"
+	ok inside c1 python3 "$TEST_WORK/raw.py" igmpq 1
+	ok inside c1 python3 "$TEST_WORK/raw.py" igmpq 255
+	# c3's last unsolicited report is sent within about 2 s of its joining
+	sleep 5
+	ok inside c2 python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+for _ in range(10):
+    s.sendto(b"to-the-group", ("239.1.2.3", 5000))
+    time.sleep(0.2)'
+	wait_until 10 "grep -q 'got to-the-group' '$TEST_WORK/group.out'"
+}
+
+# A bridge an older build made snooped multicast, and lives as long as its infra: the next alloc
+# on its network turns that off.
+test_an_older_builds_bridge_snoops_no_multicast_after_the_next_alloc() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok infra exec n -- ip -d link show rootlet0
+	assert_match "$OUT" "mcast_snooping 0" "the bridge as made"
+	ok infra exec n -- ip link set rootlet0 type bridge mcast_snooping 1
+	ok "$NETWORK" alloc n c2
+	ok infra exec n -- ip -d link show rootlet0
+	assert_match "$OUT" "mcast_snooping 0" "an older build's bridge after an alloc"
+}
+
 # Fourth outside attack of issue 24: a frame to a link-local group (01:80:c2:00:00:0e, ...03) is
 # passed up on the bridge port before any bridge hook, and the port took IPv6 from any source:
 # c1 sent echo requests from c2's address to the gateway and the infra answered c2. Bridge
