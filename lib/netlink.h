@@ -50,6 +50,7 @@ struct netlink_veth {
 };
 int netlink_veth_add(struct nl_sock *sk, const struct netlink_veth *v);
 int netlink_bridge_add(struct nl_sock *sk, const char *name, const uint8_t *mac);
+int netlink_bridge_set_options(struct nl_sock *sk, int ifindex);
 int netlink_link_set_master(struct nl_sock *sk, int ifindex, int master_ifindex);
 int netlink_link_move(struct nl_sock *sk, int ifindex, int ns_fd);
 

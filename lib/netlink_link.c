@@ -129,9 +129,45 @@ out:
 	return err;
 }
 
+/*
+ * The bridge's options, the same at birth and after (RTM_NEWLINK's IFLA_LINKINFO). libnl-route-3
+ * has no setter for them, so the request is put together with libnl's message calls.
+ *
+ * Frames to the link-local groups (01:80:c2:00:00:0X: LLDP, 802.1X, ...) are taken by the
+ * bridge before any nftables bridge hook sees them, and by default it learns their source
+ * MAC: a port could claim another port's MAC that way, past spoofguard's checks. So
+ * no_linklocal_learn.
+ *
+ * Multicast snooping (the kernel's default) trusts the ports: a port that sends an MLD or IGMP
+ * query (or a PIM hello, a multicast router advertisement) becomes a multicast router port and
+ * makes a querier exist, and from then on a group nobody has reported of late (a container's
+ * solicited-node group, its membership expired while it waits to answer the query's long
+ * response delay) goes to the router ports only: Neighbor Solicitations for a container reached
+ * the querying container, not it. So no snooping: the bridge floods multicast to every port,
+ * as a small container network wants, and nothing a container sends changes where it goes.
+ */
+static int bridge_options(struct nl_msg *msg)
+{
+	struct br_boolopt_multi opts = {
+		.optval = 1U << BR_BOOLOPT_NO_LL_LEARN,
+		.optmask = 1U << BR_BOOLOPT_NO_LL_LEARN,
+	};
+	struct nlattr *info, *data;
+
+	if (!(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    nla_put(msg, IFLA_BR_MULTI_BOOLOPT, sizeof(opts), &opts) < 0 ||
+	    nla_put_u8(msg, IFLA_BR_MCAST_SNOOPING, 0) < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, info);
+	return 0;
+}
+
 /**
  * netlink_bridge_add() - Make a bridge with its own MAC that learns no address from a
- * link-local frame
+ * link-local frame and snoops no multicast
  * @sk:		from netlink_open()
  * @name:	its name
  * @mac:	its MAC (NETLINK_MAC_LEN bytes)
@@ -139,46 +175,52 @@ out:
  * Unlike libnl's rtnl_link_bridge_add(), a name already taken is an error, not a change of
  * that link: two callers racing for one bridge learn which of them made it.
  *
- * Frames to the link-local groups (01:80:c2:00:00:0X: LLDP, 802.1X, ...) are taken by the
- * bridge before any nftables bridge hook sees them, and by default it learns their source
- * MAC: a port could claim another port's MAC that way, past spoofguard's checks. So the
- * bridge is born with no_linklocal_learn. A bridge whose MAC is not set takes its lowest
- * port's, and changes it when that port goes: its neighbours' caches then name a MAC nobody
- * has, whose frames the bridge floods to every port (another container reads them). So its
- * MAC is set at birth. libnl-route-3 has no setter for the bridge's boolean options, so the
- * request is put together with libnl's message calls.
+ * A bridge whose MAC is not set takes its lowest port's, and changes it when that port goes:
+ * its neighbours' caches then name a MAC nobody has, whose frames the bridge floods to every
+ * port (another container reads them). So its MAC is set at birth. Its options:
+ * bridge_options().
  *
  * Return: 0 on success, -EEXIST if the name is taken, negative errno
  */
 int netlink_bridge_add(struct nl_sock *sk, const char *name, const uint8_t *mac)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	struct br_boolopt_multi opts = {
-		.optval = 1U << BR_BOOLOPT_NO_LL_LEARN,
-		.optmask = 1U << BR_BOOLOPT_NO_LL_LEARN,
-	};
-	struct nlattr *info, *data;
 	struct nl_msg *msg;
-	int err = -ENOMEM;
 
 	msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	if (!msg)
 		return -ENOMEM;
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
-	    nla_put(msg, IFLA_ADDRESS, NETLINK_MAC_LEN, mac) < 0 ||
-	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
-	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
-	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
-	    nla_put(msg, IFLA_BR_MULTI_BOOLOPT, sizeof(opts), &opts) < 0)
-		goto out;
-	nla_nest_end(msg, data);
-	nla_nest_end(msg, info);
+	    nla_put(msg, IFLA_ADDRESS, NETLINK_MAC_LEN, mac) < 0 || bridge_options(msg)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
 	/* nl_send_sync() frees the message whatever happens */
 	return netlink_errno(nl_send_sync(sk, msg));
-out:
-	nlmsg_free(msg);
-	return err;
+}
+
+/**
+ * netlink_bridge_set_options() - Give a bridge made before (by an older build) the options
+ * netlink_bridge_add() gives a new one
+ * @sk:		from netlink_open()
+ * @ifindex:	the bridge
+ *
+ * Return: 0 on success, negative errno
+ */
+int netlink_bridge_set_options(struct nl_sock *sk, int ifindex)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_msg *msg;
+
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 || bridge_options(msg)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return netlink_errno(nl_send_sync(sk, msg));
 }
 
 /**

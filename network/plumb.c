@@ -65,8 +65,8 @@ static int port_no_ipv6(const char *veth, struct err *e)
 	return write_sysctl(path, "1", e);
 }
 
-/* In the infra: the veth at the network's MTU, its end on the bridge and up, eth0 born in the
- * container's netns with its MAC. */
+/* In the infra: the bridge's options asserted, the veth at the network's MTU, its end on the
+ * bridge and up, eth0 born in the container's netns with its MAC. */
 static int make_veth(const char *veth, int cnet_fd, unsigned mtu, const uint8_t mac[MAC_LEN],
 		     struct err *e)
 {
@@ -88,6 +88,9 @@ static int make_veth(const char *veth, int cnet_fd, unsigned mtu, const uint8_t 
 			 NET_BRIDGE);
 	else if (err)
 		err_errno(e, err, "the infra's bridge %s", NET_BRIDGE);
+	/* An infra an older build made lives on with its bridge: given today's options here. */
+	else if ((err = netlink_bridge_set_options(sk, v.master)))
+		err_errno(e, err, "the infra's bridge %s: its options", NET_BRIDGE);
 	else if ((err = netlink_veth_add(sk, &v)) == -EEXIST)
 		err_make(e, err,
 			 "making veth %s: the container's netns has an %s already (attached to "

@@ -1184,6 +1184,9 @@ test_a_container_sending_from_another_ipv6_address_of_its_subnet_reaches_nothing
 #   echo6 SRC DST DSTMAC: an ICMPv6 echo request from SRC to DST (marked ECHO-SPOOF), in a frame
 #     to DSTMAC, 4 times
 #   sniff SECS: prints "got N", the frames marked ECHO-SPOOF that came to it meanwhile
+#   mldq MRC / igmpq MRC: a general MLDv2 query from its link-local address to ff02::1 / IGMPv3
+#     query from its IPv4 address to 224.0.0.1 (Router Alert, hop limit 1), max response code
+#     MRC, 4 times
 write_raw_py() {
 	cat >"$TEST_WORK/raw.py" <<-'PY'
 		import fcntl, socket, struct, sys, time
@@ -1259,8 +1262,32 @@ write_raw_py() {
 		        time.sleep(0.25)
 		    print("sent")
 		    sys.exit(0)
+		if sys.argv[1] == "igmpq":
+		    me, dst = ifreq(SIOCGIFADDR)[20:24], socket.inet_aton("224.0.0.1")
+		    igmp = struct.pack("!BBH4sBBH", 0x11, int(sys.argv[2], 0), 0, bytes(4), 2, 125, 0)
+		    igmp = igmp[:2] + struct.pack("!H", csum(igmp)) + igmp[4:]
+		    ip = struct.pack("!BBHHHBBH4s4s", 0x46, 0xC0, 24 + len(igmp), 0, 0x4000, 1, 2, 0, me, dst)
+		    ip += b"\x94\x04\x00\x00"
+		    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + igmp
+		    for _ in range(4):
+		        r.send(b"\x01\x00\x5e\x00\x00\x01" + MAC + b"\x08\x00" + ip)
+		        time.sleep(0.25)
+		    print("sent")
+		    sys.exit(0)
 		ll = [l.split()[0] for l in open("/proc/net/if_inet6") if l.split()[5] == IF and l.startswith("fe80")][0]
 		src, dst = bytes.fromhex(ll), socket.inet_pton(socket.AF_INET6, "ff02::1")
+		if sys.argv[1] == "mldq":
+		    # Hop-by-Hop: ICMPv6 next, Router Alert (MLD), PadN
+		    hbh = bytes([58, 0, 5, 2, 0, 0, 1, 0])
+		    icmp = struct.pack("!BBHHH16sBBH", 130, 0, 0, int(sys.argv[2], 0), 0, bytes(16), 2, 125, 0)
+		    ph = src + dst + struct.pack("!I3xB", len(icmp), 58)
+		    icmp = icmp[:2] + struct.pack("!H", csum(ph + icmp)) + icmp[4:]
+		    ip6 = struct.pack("!IHBB", 0x60000000, len(hbh) + len(icmp), 0, 1) + src + dst + hbh + icmp
+		    for _ in range(4):
+		        r.send(b"\x33\x33\x00\x00\x00\x01" + MAC + b"\x86\xdd" + ip6)
+		        time.sleep(0.25)
+		    print("sent", ll)
+		    sys.exit(0)
 		if sys.argv[1] == "na":
 		    icmp = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + socket.inet_pton(socket.AF_INET6, sys.argv[2])
 		    icmp += struct.pack("!BB", 2, 1) + MAC
@@ -1424,6 +1451,81 @@ test_a_container_cannot_fail_another_containers_duplicate_address_detection() {
 		! inside c3 ip -6 -o addr show dev eth0 scope link | grep -v dadfailed | grep -q tentative"
 	ok inside c3 ip -6 -o addr show dev eth0 scope link
 	assert_no_match "$OUT" dadfailed "c3's link-local address"
+}
+
+# Outside attack B2: ca sent an MLD general query from its own link-local address (max response
+# code 0xffff: the others answer it only after up to 8387 s). The bridge snooped multicast: it
+# then had a querier and took ca's port for a multicast router's, and once ce's membership of its
+# solicited-node group expired, Neighbor Solicitations for ce went to ca's port only: the infra
+# and cb lost ce. The bridge snoops no multicast; it floods it to every port. Memberships are
+# made to last 2 s, not 260 (ce's are heard after that), so that ce's expire within the test.
+test_a_containers_multicast_query_never_cuts_the_others_off_from_neighbour_discovery() {
+	ok "$NETWORK" create six --ipv6
+	ok "$NETWORK" alloc six ca
+	ok "$NETWORK" alloc six cb
+	ok infra exec six -- ip link set rootlet0 type bridge mcast_membership_interval 200
+	ok "$NETWORK" alloc six ce
+	serve peer inside ce $NET serve-peer :: 8080
+	write_raw_py
+	ok inside cb $NET whoami fd89::4 8080 --bind fd89::3 --timeout 5
+	# The first query, answered at once, makes the querier known to the bridge (it counts one
+	# only after a first query's response delay); the next ones keep it there.
+	ok inside ca python3 "$TEST_WORK/raw.py" mldq 1
+	ok inside ca python3 "$TEST_WORK/raw.py" mldq 0xffff
+	# ce's last unsolicited report is sent within about 2 s of its eth0 coming up
+	sleep 5
+	ok infra exec six -- bridge mdb show dev rootlet0
+	echo "the bridge's multicast groups: $OUT"
+	ok infra exec six -- ip -6 neigh flush dev rootlet0
+	ok inside cb ip -6 neigh flush dev eth0
+	ok infra exec six -- $NET whoami fd89::4 8080 --bind fd89::1 --timeout 5
+	assert_eq "$OUT" fd89::1 "the infra to ce, after ca's query"
+	ok inside cb $NET whoami fd89::4 8080 --bind fd89::3 --timeout 5
+	assert_eq "$OUT" fd89::3 "cb to ce, after ca's query"
+}
+
+# Outside attack B2 over IPv4: c1's IGMP queries (from its own address; max response code 255:
+# ~3174 s) made c1's port the only way to a group whose members' reports had expired. A group
+# c3 joined still reaches c3 from c2 after c1's queries (memberships last 2 s, as above).
+test_a_containers_igmp_query_never_cuts_the_others_off_from_a_multicast_group() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok "$NETWORK" alloc n c2
+	ok infra exec n -- ip link set rootlet0 type bridge mcast_membership_interval 200
+	ok "$NETWORK" alloc n c3
+	write_raw_py
+	bg group inside c3 python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("", 5000))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton("239.1.2.3") + bytes(4))
+print("joined", flush=True)
+s.settimeout(30)
+print("got", s.recv(100).decode(), flush=True)'
+	wait_until 5 "grep -q joined '$TEST_WORK/group.out'"
+	ok inside c1 python3 "$TEST_WORK/raw.py" igmpq 1
+	ok inside c1 python3 "$TEST_WORK/raw.py" igmpq 255
+	# c3's last unsolicited report is sent within about 2 s of its joining
+	sleep 5
+	ok inside c2 python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+for _ in range(10):
+    s.sendto(b"to-the-group", ("239.1.2.3", 5000))
+    time.sleep(0.2)'
+	wait_until 10 "grep -q 'got to-the-group' '$TEST_WORK/group.out'"
+}
+
+# A bridge an older build made snooped multicast, and lives as long as its infra: the next alloc
+# on its network turns that off.
+test_an_older_builds_bridge_snoops_no_multicast_after_the_next_alloc() {
+	ok "$NETWORK" create n
+	ok "$NETWORK" alloc n c1
+	ok infra exec n -- ip -d link show rootlet0
+	assert_match "$OUT" "mcast_snooping 0" "the bridge as made"
+	ok infra exec n -- ip link set rootlet0 type bridge mcast_snooping 1
+	ok "$NETWORK" alloc n c2
+	ok infra exec n -- ip -d link show rootlet0
+	assert_match "$OUT" "mcast_snooping 0" "an older build's bridge after an alloc"
 }
 
 # Fourth outside attack of issue 24: a frame to a link-local group (01:80:c2:00:00:0e, ...03) is
