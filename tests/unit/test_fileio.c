@@ -70,13 +70,13 @@ TEST(sweep_of_a_pattern_takes_every_match_and_no_record)
 	scratch_remove(path, fd);
 }
 
-
 /* A file of @len bytes 'x' in @dir_fd. */
 static bool fill(int dir_fd, const char *name, size_t len)
 {
 	char *text = malloc(len);
 	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, FILE_MODE);
-	bool done = text && fd >= 0 && (memset(text, 'x', len), write(fd, text, len)) == (ssize_t)len;
+	bool done =
+		text && fd >= 0 && (memset(text, 'x', len), write(fd, text, len)) == (ssize_t)len;
 
 	close(fd);
 	free(text);
