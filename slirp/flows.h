@@ -25,6 +25,8 @@ struct flow {
 	int chain;     /* the next fd in the same bucket, or -1 */
 	uint32_t next; /* the end of what went to libslirp, or libslirp's last ACK */
 	uint32_t edge; /* the right edge of libslirp's window, from its last ACK */
+	bool sent_known;
+	uint32_t sent; /* the end of what libslirp has sent the guest on the flow */
 };
 
 struct flows {

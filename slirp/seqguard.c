@@ -37,6 +37,17 @@
  * dropped here instead; IPv4 TCP with options or trailing bytes, IP of a wrong version and IPv6
  * longer than libslirp's MTU (no guest stack sends them) too.
  *
+ * A segment that acknowledges a byte libslirp never sent the guest is dropped by libslirp after
+ * an ACK of its own, unqueued: were the mark moved by it, the next segments would start past
+ * libslirp's next byte, and the ACK that pulls the mark back may never leave (eighth outside
+ * attack B1: a guest that pushed its own address out of libslirp's 16-entry ARP table got no
+ * frame of the flow again, and its segments acknowledging bytes ahead moved the mark to the
+ * window's edge, the one-byte segments behind it queued: 100 MB held). So the end of what
+ * libslirp has sent on each flow is kept as well, from the frames it sends the guest: a
+ * segment that acknowledges past it, a SYN-ACK that does not acknowledge it exactly, and data
+ * before libslirp sent anything are dropped here. A guest can acknowledge only what it got,
+ * and it got nothing that did not pass here.
+ *
  * Only flows libslirp holds a connection for have a mark (outside attack B3: a fixed table that
  * any segment took a slot of was flushed by 16,000 segments of made-up flows, and a real
  * flow's next segment, past a gap, passed unchecked and became its new mark: 990 MB in 60 s).
@@ -199,7 +210,9 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 		 * (TIME_WAIT), whose socket takes the pending mark below; moving this one would
 		 * let the next segment past libslirp's own next byte in (seventh outside attack).
 		 */
-		if (e && !e->mark_known) {
+		if (e && !e->mark_known && (s.flags & TCP_ACK)) {
+			if (!e->sent_known || s.ack != e->sent)
+				return drop(g, "a SYN-ACK to a SYN libslirp never sent");
 			e->next = end;
 			e->mark_known = true;
 		}
@@ -215,8 +228,10 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 		return drop(g, "data without ACK");
 	if (!e)
 		return true; /* libslirp has no connection to queue it in: it answers a RST */
-	if (!e->mark_known)
+	if (!e->mark_known || !e->sent_known)
 		return drop(g, "data before the handshake");
+	if (seq_after(s.ack, e->sent))
+		return drop(g, "acknowledging bytes libslirp never sent");
 	if (seq_after(s.seq, e->next))
 		return drop(g, "out of order (a gap before them)");
 	if (e->edge_known && seq_after(end, e->edge))
@@ -238,6 +253,7 @@ void seqguard_to_guest(struct seqguard *g, const uint8_t *f, size_t n)
 	uint8_t key[FLOW_KEY_LEN];
 	struct flow *e;
 	uint16_t win, remote_port;
+	uint32_t end;
 	struct seg s;
 
 	if (!seg_parse(f, n, &s))
@@ -251,7 +267,14 @@ void seqguard_to_guest(struct seqguard *g, const uint8_t *f, size_t n)
 		if (!e)
 			log_warn("no socket for a forwarded connection to the guest: unguarded");
 	}
-	if (!e || !(s.flags & TCP_ACK))
+	if (!e)
+		return;
+	end = s.seq + (uint32_t)s.len + (s.flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
+	if (!e->sent_known || seq_after(end, e->sent)) {
+		e->sent = end;
+		e->sent_known = true;
+	}
+	if (!(s.flags & TCP_ACK))
 		return;
 	memcpy(&win, f + s.l4 + TCP_WINDOW_OFF, 2);
 	e->next = s.ack;

@@ -451,3 +451,29 @@ test_segments_libslirp_drops_silently_open_no_room_for_out_of_order_ones() {
 	done
 	rss_settles_near "$start" "segments behind silently dropped ones"
 }
+
+# Eighth outside attack B1: libslirp drops a segment that acknowledges bytes it never sent,
+# after an ACK of its own; the guard moved its mark by it all the same, and counted on that
+# ACK to pull it back. A guest that pushed its own address out of libslirp's 16-entry ARP
+# table (ARP requests from 20 other addresses) gets no frame of the flow again, so the mark
+# stayed ahead and the one-byte segments behind it were queued, 66 KB of VmData each at MTU
+# 65520 (1.44 GB with 8 connections). Now such a segment never passes: 4 connections, each
+# with 30,000 one-byte segments behind such leads, leave VmData within 16 MiB.
+ACK_AHEAD_CONNS=4
+test_a_segment_acknowledging_bytes_libslirp_never_sent_opens_no_room_for_out_of_order_ones() {
+	local port start after i
+	port=$(free_port)
+	serve_holding hold "$port"
+	ok "$NETNS" add web
+	slirp_compat web --mtu 65520
+	start=$(kib "$SLIRP_PID" VmData)
+	for i in $(seq "$ACK_AHEAD_CONNS"); do
+		ok in_ns web $NET raw-ooo 10.0.2.2 "$port" --src "10.0.2.$((90 + i))" --lead ack-ahead \
+			--evict --count "$OOO_SEGS"
+	done
+	sleep 1
+	after=$(kib "$SLIRP_PID" VmData)
+	echo "VmData: $start KiB before, $after KiB after; VmRSS $(kib "$SLIRP_PID" VmRSS) KiB"
+	[ "$after" -le $((start + RSS_SLACK_KIB)) ] ||
+		fail "VmData $after KiB after segments behind leads acknowledging bytes never sent, from $start KiB"
+}

@@ -50,10 +50,31 @@ static size_t segment(uint8_t *f, const struct tflow *fl, uint32_t seq, uint8_t 
 #define FD_REAL 10 /* the socket libslirp opened for a test's flow */
 
 /*
- * The guest's SYN in @f going into libslirp, which opens @fd for it (or, @fd < 0, refuses):
- * what loop.c and stack.c tell the guard.
+ * libslirp's SYN-ACK to the guest's SYN at @seq on flow @fl: its own SYN at 0, so the guest's
+ * segments (acknowledging 1) acknowledge what it sent.
  */
-static bool syn_in(struct seqguard *g, const uint8_t *f, size_t n, int fd)
+static void synack_to_guest(struct seqguard *g, const struct tflow *fl, uint32_t seq)
+{
+	uint8_t f[BUF];
+	size_t n = frame_tcp(f, &(struct frame_tcp){ .family = fl->family,
+						     .src = fl->dst,
+						     .dst = fl->src,
+						     .sport = 7001,
+						     .dport = 40000,
+						     .window = 65535,
+						     .seq = 0,
+						     .ack = seq + 1,
+						     .flags = SYN | ACK });
+
+	seqguard_to_guest(g, f, n);
+}
+
+/*
+ * The guest's SYN at @seq of flow @fl in @f going into libslirp, which opens @fd for it and
+ * answers (or, @fd < 0, refuses): what loop.c and stack.c tell the guard.
+ */
+static bool syn_in(struct seqguard *g, const struct tflow *fl, uint32_t seq, const uint8_t *f,
+		   size_t n, int fd)
 {
 	bool pass = seqguard_from_guest(g, f, n, false);
 
@@ -61,6 +82,8 @@ static bool syn_in(struct seqguard *g, const uint8_t *f, size_t n, int fd)
 	if (pass && fd >= 0)
 		seqguard_fd_new(g, fd);
 	seqguard_input(g, false);
+	if (pass && fd >= 0)
+		synack_to_guest(g, fl, seq);
 	return pass;
 }
 
@@ -80,7 +103,7 @@ static bool syn_opens(struct seqguard *g, int fd, const struct tflow *fl, uint32
 	uint8_t f[BUF];
 	size_t n = segment(f, fl, seq, SYN, 0, 0);
 
-	return syn_in(g, f, n, fd);
+	return syn_in(g, fl, seq, f, n, fd);
 }
 
 /*
@@ -105,7 +128,7 @@ static bool gap_passes(int *failed, struct seqguard *g, const struct tflow *fl)
 	uint8_t f[BUF];
 	size_t n = segment(f, fl, 1000, SYN, 0, 0);
 
-	CHECK(syn_in(g, f, n, fl->family == AF_INET ? FD_REAL : FD_REAL + 1));
+	CHECK(syn_in(g, fl, 1000, f, n, fl->family == AF_INET ? FD_REAL : FD_REAL + 1));
 	CHECK(passes(g, fl, 1001, ACK, 1, 0));
 	n = segment(f, fl, 1100, ACK, 1, 0); /* a gap of 98 bytes before it */
 	return seqguard_from_guest(g, f, n, false);
@@ -147,7 +170,7 @@ static void open_ipv6_flow(int *failed, struct seqguard *g)
 	uint8_t f[BUF];
 	size_t n = segment(f, &V6, 1000, SYN, 0, 0);
 
-	CHECK(syn_in(g, f, n, FD_REAL));
+	CHECK(syn_in(g, &V6, 1000, f, n, FD_REAL));
 	CHECK(passes(g, &V6, 1001, ACK, 1, 0));
 }
 
@@ -286,6 +309,7 @@ GUARD_TEST(a_syn_that_ends_a_time_wait_guards_the_new_connection)
 	seqguard_fd_gone(g, FD_REAL);
 	seqguard_fd_new(g, FD_REAL + 1);
 	seqguard_input(g, false);
+	synack_to_guest(g, &V4, 90000);
 	CHECK(g->flows.live == 1);
 	CHECK(!passes(g, &V4, 90100, ACK, 1, 0));
 	CHECK(passes(g, &V4, 90001, ACK, 1, 0));
@@ -303,6 +327,63 @@ GUARD_TEST(a_syn_on_an_established_flow_never_moves_its_mark)
 	CHECK(passes(g, &V4, 5000, SYN, 0, 0));
 	CHECK(!passes(g, &V4, 5001, ACK, 1, 0));
 	CHECK(passes(g, &V4, 1002, ACK, 1, 0));
+}
+
+/* A segment of the guest's on flow @fl: @seq, acknowledging @ack. Does it pass? */
+static bool passes_acking(struct seqguard *g, const struct tflow *fl, uint32_t seq, uint32_t ack,
+			  uint8_t flags, size_t len)
+{
+	uint8_t f[BUF];
+	size_t n = frame_tcp(f, &(struct frame_tcp){ .family = fl->family,
+						     .src = fl->src,
+						     .dst = fl->dst,
+						     .sport = 40000,
+						     .dport = 7001,
+						     .window = 65535,
+						     .seq = seq,
+						     .ack = ack,
+						     .flags = flags,
+						     .len = len,
+						     .fill = 'x' });
+
+	return seqguard_from_guest(g, f, n, false);
+}
+
+#define FIN 0x01
+
+/*
+ * Eighth outside attack B1: libslirp drops a segment that acknowledges what it never sent
+ * (after an ACK that may never leave: the guest pushed its own address out of libslirp's ARP
+ * table), but the mark moved by it, and one-byte segments behind it were queued, 100 MB. Such
+ * a segment, data or FIN, never passes, and the mark stays at libslirp's next byte.
+ */
+GUARD_TEST(a_segment_acknowledging_what_libslirp_never_sent_moves_no_mark)
+{
+	CHECK(syn_opens(g, FD_REAL, &V4, 1000)); /* libslirp sent its SYN: 1 is its end */
+	CHECK(!passes_acking(g, &V4, 1001, 2, ACK, 1400));
+	CHECK(!passes_acking(g, &V4, 1001, 5000, ACK | FIN, 0));
+	CHECK(!passes(g, &V4, 1401, ACK, 1, 0));
+	CHECK(!passes(g, &V4, 1002, ACK, 1, 0));
+	CHECK(passes(g, &V4, 1001, ACK, 1, 0));
+	CHECK(passes(g, &V6, 1001, ACK, 1, 0)); /* no flow of libslirp's: answered with a RST */
+	CHECK(syn_opens(g, FD_REAL + 1, &V6, 1000));
+	CHECK(!passes_acking(g, &V6, 1001, 2, ACK, 100));
+	CHECK(!passes(g, &V6, 1101, ACK, 1, 0));
+}
+
+/* The guest's data before libslirp's SYN-ACK reached it: dropped, as libslirp drops it. */
+GUARD_TEST(data_before_libslirps_syn_ack_never_passes)
+{
+	uint8_t f[BUF];
+	size_t n = segment(f, &V4, 1000, SYN, 0, 0);
+
+	CHECK(seqguard_from_guest(g, f, n, false));
+	seqguard_input(g, true);
+	seqguard_fd_new(g, FD_REAL);
+	seqguard_input(g, false);
+	CHECK(!passes(g, &V4, 1001, ACK, 1, 0));
+	synack_to_guest(g, &V4, 1000);
+	CHECK(passes(g, &V4, 1001, ACK, 1, 0));
 }
 
 /* A TCP connection on loopback: its accepted end, whose peer's port is *@port. */
@@ -355,6 +436,10 @@ GUARD_TEST(a_forwarded_connection_is_guarded_from_libslirps_syn)
 	CHECK(!seqguard_from_guest(g, f, n, false));
 	t.flags = SYN | ACK;
 	t.len = 0;
+	t.ack = 302; /* past libslirp's SYN: no mark from it (eighth outside attack B1) */
+	n = frame_tcp(f, &t);
+	CHECK(!seqguard_from_guest(g, f, n, false));
+	t.ack = 301;
 	n = frame_tcp(f, &t);
 	CHECK(seqguard_from_guest(g, f, n, false));
 	t.flags = ACK;
@@ -381,4 +466,6 @@ UNIT_MAIN("slirp-seqguard", T(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6),
 	  T(a_flows_mark_goes_with_its_socket),
 	  T(a_syn_that_ends_a_time_wait_guards_the_new_connection),
 	  T(a_syn_on_an_established_flow_never_moves_its_mark),
-	  T(a_forwarded_connection_is_guarded_from_libslirps_syn))
+	  T(a_forwarded_connection_is_guarded_from_libslirps_syn),
+	  T(a_segment_acknowledging_what_libslirp_never_sent_moves_no_mark),
+	  T(data_before_libslirps_syn_ack_never_passes))

@@ -185,9 +185,20 @@ def raw_ooo(args):
             srv, win = struct.unpack("!I", t[4:8])[0], struct.unpack("!H", t[14:16])[0]
             break
     s.send(seg(isn + 1, srv + 1, 0x10))
+    if args.evict:
+        # --evict: ARP requests from 20 other addresses push --src out of libslirp's
+        # 16-entry ARP table; the netns answers none of libslirp's, so nothing libslirp
+        # sends on the flow reaches the tap again
+        for i in range(20):
+            other, mac = socket.inet_aton(f"10.0.2.{201 + i}"), bytes([2, 0, 0, 0, 0x99, i])
+            arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + other + bytes(6) + \
+                socket.inet_aton("10.0.2.2")
+            s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
     # --lead: before each, a large segment at the flow's next byte that libslirp drops
-    # without an ACK, whose end would have made room for it
-    lead = seg(isn + 1, srv + 1, 0x08 if args.lead == "no-ack" else 0x18,
+    # without an ACK (or, ack-ahead, after an ACK: it acknowledges bytes libslirp never
+    # sent), whose end would have made room for it
+    ahead = 100000 if args.lead == "ack-ahead" else 0
+    lead = seg(isn + 1, srv + 1 + ahead, 0x08 if args.lead == "no-ack" else 0x18,
                b"L" * (2 * args.count + 2))
     if args.lead == "bad-csum":
         lead = lead[:50] + bytes([lead[50] ^ 0xFF]) + lead[51:]
@@ -939,7 +950,8 @@ def main():
     p = endpoint_command(sub, "raw-ooo", raw_ooo, timeout=5.0)
     p.add_argument("--dev", default="tap0")
     p.add_argument("--src", default="10.0.2.77")
-    p.add_argument("--lead", choices=["none", "bad-csum", "no-ack"], default="none")
+    p.add_argument("--lead", choices=["none", "bad-csum", "no-ack", "ack-ahead"], default="none")
+    p.add_argument("--evict", action="store_true")
     p.add_argument("--ip-options", action="store_true")
     p.add_argument("--count", type=int, default=30000)
     p = endpoint_command(sub, "raw-flush", raw_flush, timeout=10.0)
