@@ -12,30 +12,42 @@
  * user's runtime directory, a tmpfs: a container pinging the outside in a loop filled it at
  * wire speed, 2.8 MB for 50,000 echoes (seventh outside attack). So at most GLOG_BURST_LINES
  * lines are written each GLOG_WINDOW_MS, and how many were left out is said once the window
- * after is open. Debug and info lines only with --debug, as glib's own handler would.
+ * after is open. A rate alone still let a guest grow the file for as long as it pinged (2.6 MB
+ * an hour, eighth outside attack): after GLOG_TOTAL_LINES lines, none but how many were left
+ * out, once each GLOG_QUIET_MS. Debug and info lines only with --debug, as glib's own handler
+ * would; --debug logs every line, as asked.
  */
 #define GLOG_WINDOW_MS	 1000
 #define GLOG_BURST_LINES 10
+#define GLOG_TOTAL_LINES 100
+#define GLOG_QUIET_MS	 (60 * 60 * 1000)
 
 static void glog_line(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
 {
 	struct glog_limit *g = data;
 	int64_t now = mono_ms();
 
+	bool quiet = !g->debug && g->total >= GLOG_TOTAL_LINES;
+
 	if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !g->debug)
 		return;
-	if (now - g->window_ms >= GLOG_WINDOW_MS) {
+	if (now - g->window_ms >= (quiet ? GLOG_QUIET_MS : GLOG_WINDOW_MS)) {
 		if (g->left_out)
 			log_warn("libslirp: %u more lines like the last not logged", g->left_out);
 		g->window_ms = now;
 		g->lines = g->left_out = 0;
 	}
-	if (g->lines >= GLOG_BURST_LINES) {
+	if (quiet || g->lines >= GLOG_BURST_LINES) {
 		g->left_out++;
 		return;
 	}
 	g->lines++;
+	g->total++;
 	log_warn("%s: %s", domain ? domain : "libslirp", msg);
+	if (!g->debug && g->total == GLOG_TOTAL_LINES)
+		log_warn("libslirp: %u lines logged; from now on only how many more, once an hour "
+			 "(--debug logs them all)",
+			 g->total);
 }
 
 /**

@@ -39,6 +39,7 @@ struct glog_limit {
 	bool debug;
 	int64_t window_ms;
 	unsigned lines, left_out;
+	unsigned total; /* lines logged in all */
 };
 
 void glog_limit_install(struct glog_limit *g, bool debug);

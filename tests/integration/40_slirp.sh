@@ -694,3 +694,24 @@ for i in range(3000):
 	[ "$lines" -ge 1 ] || fail "libslirp said nothing of the echoes: $(tail -3 "$ROOTLET_STATE_DIR/web/slirp.log")"
 	[ "$lines" -le 100 ] || fail "slirp.log took $lines lines for 3000 echoes"
 }
+
+# Eighth outside attack: the limit was a rate alone, so a guest pinging the outside for as long
+# as it liked grew slirp.log by ten lines a second, 2.6 MB an hour. After 100 of libslirp's
+# lines only how many were left out is said, once an hour: 15 s of echoes (150 lines at the
+# rate alone) write no more than 100 of them.
+test_a_guest_pinging_for_ever_grows_slirps_log_no_further_than_a_bound() {
+	local lines
+	ok "$NETNS" add web --slirp --ipv6
+	ok "$NETNS" exec web -- python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+end, i = time.monotonic() + 15, 0
+while time.monotonic() < end:
+    s.sendto(bytes([128, 0, 0, 0, 0, 7, i >> 8 & 255, i & 255]) + b"x" * 8, ("2001:db8::1", 0))
+    i += 1
+    time.sleep(0.01)'
+	lines=$(grep -c "icmpv6 not supported" "$ROOTLET_STATE_DIR/web/slirp.log")
+	[ "$lines" -ge 1 ] || fail "libslirp said nothing of the echoes: $(tail -3 "$ROOTLET_STATE_DIR/web/slirp.log")"
+	[ "$lines" -le 100 ] || fail "slirp.log took $lines of libslirp's lines for 15 s of echoes"
+	assert_match "$(cat "$ROOTLET_STATE_DIR/web/slirp.log")" "from now on only how many more"
+}
