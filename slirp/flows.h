@@ -26,7 +26,8 @@ struct flow {
 	uint32_t next; /* the end of what went to libslirp, or libslirp's last ACK */
 	uint32_t edge; /* the right edge of libslirp's window, from its last ACK */
 	bool sent_known;
-	uint32_t sent; /* the end of what libslirp has sent the guest on the flow */
+	uint32_t sent;	/* the end of what libslirp has sent the guest on the flow */
+	uint32_t floor; /* the end of libslirp's SYN: an ACK of less acknowledges none of it */
 };
 
 struct flows {

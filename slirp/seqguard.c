@@ -46,7 +46,8 @@
  * libslirp has sent on each flow is kept as well, from the frames it sends the guest: a
  * segment that acknowledges past it, a SYN-ACK that does not acknowledge it exactly, and data
  * before libslirp sent anything are dropped here. A guest can acknowledge only what it got,
- * and it got nothing that did not pass here.
+ * and it got nothing that did not pass here. So is a segment that does not acknowledge
+ * libslirp's SYN: in SYN_RECEIVED libslirp drops it with a RST, and the mark must not move.
  *
  * Only flows libslirp holds a connection for have a mark (outside attack B3: a fixed table that
  * any segment took a slot of was flushed by 16,000 segments of made-up flows, and a real
@@ -230,8 +231,8 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 		return true; /* libslirp has no connection to queue it in: it answers a RST */
 	if (!e->mark_known || !e->sent_known)
 		return drop(g, "data before the handshake");
-	if (seq_after(s.ack, e->sent))
-		return drop(g, "acknowledging bytes libslirp never sent");
+	if (seq_after(s.ack, e->sent) || seq_after(e->floor, s.ack))
+		return drop(g, "acknowledging bytes libslirp never sent, or not its SYN");
 	if (seq_after(s.seq, e->next))
 		return drop(g, "out of order (a gap before them)");
 	if (e->edge_known && seq_after(end, e->edge))
@@ -270,6 +271,8 @@ void seqguard_to_guest(struct seqguard *g, const uint8_t *f, size_t n)
 	if (!e)
 		return;
 	end = s.seq + (uint32_t)s.len + (s.flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
+	if (!e->sent_known) /* its first frame of the flow: its SYN (or SYN-ACK) */
+		e->floor = (s.flags & TCP_SYN) ? end : s.seq;
 	if (!e->sent_known || seq_after(end, e->sent)) {
 		e->sent = end;
 		e->sent_known = true;

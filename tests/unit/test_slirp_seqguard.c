@@ -364,6 +364,8 @@ GUARD_TEST(a_segment_acknowledging_what_libslirp_never_sent_moves_no_mark)
 	CHECK(!passes_acking(g, &V4, 1001, 5000, ACK | FIN, 0));
 	CHECK(!passes(g, &V4, 1401, ACK, 1, 0));
 	CHECK(!passes(g, &V4, 1002, ACK, 1, 0));
+	CHECK(!passes_acking(g, &V4, 1001, 0, ACK, 100)); /* not libslirp's SYN, at 0 */
+	CHECK(!passes(g, &V4, 1101, ACK, 1, 0));
 	CHECK(passes(g, &V4, 1001, ACK, 1, 0));
 	CHECK(passes(g, &V6, 1001, ACK, 1, 0)); /* no flow of libslirp's: answered with a RST */
 	CHECK(syn_opens(g, FD_REAL + 1, &V6, 1000));
