@@ -445,11 +445,18 @@ test_a_published_udp_port_without_host_loopback_is_forwarded_by_portfwd() {
 	assert_match "$OUT" "ok=10$" "datagrams echoed through the published port"
 }
 
-test_fast_open_on_a_twin_never_reaches_host_loopback() {
+# twin_beside_a_secret [OPTION...]: a server on the host's loopback saying SECRET on port
+# SECRET, and a supervisor for bp (with OPTIONs) whose bind of port 8081 is published on host
+# port HP: the twin such a bind gets must never reach the secret.
+twin_beside_a_secret() {
 	secret=$(free_port)
 	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
 	hp=$(free_port)
-	bypass_netns bp --allow-host-loopback --publish "127.0.0.1:$hp:8081"
+	bypass_netns bp "$@" --publish "127.0.0.1:$hp:8081"
+}
+
+test_fast_open_on_a_twin_never_reaches_host_loopback() {
+	twin_beside_a_secret --allow-host-loopback
 	# sendto(MSG_FASTOPEN) connects as it sends (net.ipv4.tcp_fastopen=1, the default).
 	in_bypass bp python3 -c '
 import errno, socket, sys
@@ -480,10 +487,7 @@ except OSError as e:
 # A listening twin shut down is back in the closed state, where the kernel would connect it:
 # every way to a peer is still the supervisor's (connect(AF_UNSPEC), connect(), fast open).
 test_a_twin_shut_down_or_disconnected_is_still_refused_a_peer() {
-	secret=$(free_port)
-	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
-	hp=$(free_port)
-	bypass_netns bp --allow-host-loopback --publish "127.0.0.1:$hp:8081"
+	twin_beside_a_secret --allow-host-loopback
 	in_bypass bp python3 -c '
 import ctypes, errno, socket, sys
 libc = ctypes.CDLL(None, use_errno=True)
@@ -512,10 +516,7 @@ print()' "$secret"
 }
 
 test_io_uring_is_refused_under_the_filter() {
-	secret=$(free_port)
-	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
-	hp=$(free_port)
-	bypass_netns bp --allow-host-loopback --publish "127.0.0.1:$hp:8081"
+	twin_beside_a_secret --allow-host-loopback
 	# IORING_OP_CONNECT on the twin would run past seccomp, from the host's netns.
 	in_bypass bp "$BUILD/tools/twinroute" io_uring 8081 "$secret"
 	assert_eq "$OUT" "bound=$hp error=ENOSYS" "io_uring's connect of the twin"
@@ -524,10 +525,7 @@ test_io_uring_is_refused_under_the_filter() {
 test_i386_calls_are_refused_under_the_filter() {
 	run "$BUILD/tools/twinroute" i386-getpid
 	[ "$OUT" = "getpid=ok" ] || skip "this kernel runs no i386 calls from 64-bit code (int \$0x80: exit $RC)"
-	secret=$(free_port)
-	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
-	hp=$(free_port)
-	bypass_netns bp --allow-host-loopback --publish "127.0.0.1:$hp:8081"
+	twin_beside_a_secret --allow-host-loopback
 	# int $0x80 is the i386 ABI, which a filter for x86_64 alone would let through unhooked.
 	in_bypass bp "$BUILD/tools/twinroute" i386 8081 "$secret"
 	assert_eq "$OUT" "bound=$hp error=ENOSYS" "i386 connect() of the twin"
@@ -544,10 +542,7 @@ test_i386_calls_are_refused_under_the_filter() {
 # handshake never completes); where the kernel refuses the supervisor that filter, no TCP twin
 # is made at all: the bind continues inside, and there is nothing to swap in.
 test_a_twin_swapped_under_a_continued_connect_never_reaches_host_loopback() {
-	secret=$(free_port)
-	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
-	hp=$(free_port)
-	bypass_netns bp --publish "127.0.0.1:$hp:8081"
+	twin_beside_a_secret
 	in_bypass bp "$BUILD/tools/swaprace" 8081 "$secret" 20000
 	if filters_refused; then
 		assert_eq "$OUT" "twin=inside landed=0 reached=0" "the raced connect, with no twin to swap in"

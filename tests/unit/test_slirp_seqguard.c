@@ -1,5 +1,6 @@
 /* Unit tests of rootlet-slirp's order guard on the guest's TCP segments (slirp/seqguard.c). */
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,25 +25,32 @@ static const struct tflow V4_77 = { AF_INET, "10.0.2.77", "192.0.2.9" };
 static const struct tflow V6_COMPAT_77 = { AF_INET6, "::10.0.2.77", "::192.0.2.9" };
 
 /*
- * A guest's frame with a TCP segment of flow @fl, @flags, @seq, @len
- * bytes of payload and @pad bytes after the segment (an Ethernet frame may be longer than its
- * IP packet); checksums right.
+ * A frame of flow @fl with a TCP segment: the guest's (@to_guest false: from its port 40000 to
+ * 7001) or libslirp's to it; @seq, acknowledging @ack, @flags, @len bytes of payload and @pad
+ * bytes after the segment (an Ethernet frame may be longer than its IP packet); checksums right.
  */
-static size_t segment(uint8_t *f, const struct tflow *fl, uint32_t seq, uint8_t flags, size_t len,
-		      size_t pad)
+static size_t flow_frame(uint8_t *f, const struct tflow *fl, bool to_guest, uint32_t seq,
+			 uint32_t ack, uint8_t flags, size_t len, size_t pad)
 {
 	return frame_tcp(f, &(struct frame_tcp){ .family = fl->family,
-						 .src = fl->src,
-						 .dst = fl->dst,
-						 .sport = 40000,
-						 .dport = 7001,
+						 .src = to_guest ? fl->dst : fl->src,
+						 .dst = to_guest ? fl->src : fl->dst,
+						 .sport = to_guest ? 7001 : 40000,
+						 .dport = to_guest ? 40000 : 7001,
 						 .window = 65535,
 						 .seq = seq,
-						 .ack = 1,
+						 .ack = ack,
 						 .flags = flags,
 						 .len = len,
 						 .fill = 'x',
 						 .pad = pad });
+}
+
+/* The guest's segment of flow @fl, acknowledging libslirp's SYN at 0. */
+static size_t segment(uint8_t *f, const struct tflow *fl, uint32_t seq, uint8_t flags, size_t len,
+		      size_t pad)
+{
+	return flow_frame(f, fl, false, seq, 1, flags, len, pad);
 }
 
 #define SYN	0x02
@@ -56,15 +64,7 @@ static size_t segment(uint8_t *f, const struct tflow *fl, uint32_t seq, uint8_t 
 static void synack_to_guest(struct seqguard *g, const struct tflow *fl, uint32_t seq)
 {
 	uint8_t f[BUF];
-	size_t n = frame_tcp(f, &(struct frame_tcp){ .family = fl->family,
-						     .src = fl->dst,
-						     .dst = fl->src,
-						     .sport = 7001,
-						     .dport = 40000,
-						     .window = 65535,
-						     .seq = 0,
-						     .ack = seq + 1,
-						     .flags = SYN | ACK });
+	size_t n = flow_frame(f, fl, true, 0, seq + 1, SYN | ACK, 0, 0);
 
 	seqguard_to_guest(g, f, n);
 }
@@ -334,17 +334,7 @@ static bool passes_acking(struct seqguard *g, const struct tflow *fl, uint32_t s
 			  uint8_t flags, size_t len)
 {
 	uint8_t f[BUF];
-	size_t n = frame_tcp(f, &(struct frame_tcp){ .family = fl->family,
-						     .src = fl->src,
-						     .dst = fl->dst,
-						     .sport = 40000,
-						     .dport = 7001,
-						     .window = 65535,
-						     .seq = seq,
-						     .ack = ack,
-						     .flags = flags,
-						     .len = len,
-						     .fill = 'x' });
+	size_t n = flow_frame(f, fl, false, seq, ack, flags, len, 0);
 
 	return seqguard_from_guest(g, f, n, false);
 }
