@@ -137,7 +137,7 @@ static struct flow *make_live(struct flows *t, int fd, const uint8_t *key)
 
 	memcpy(f->key, key, FLOW_KEY_LEN);
 	f->state = FLOW_LIVE;
-	f->mark_known = f->edge_known = f->sent_known = false;
+	f->mark_known = f->edge_known = f->sent_known = f->floor_acked = false;
 	link_fd(t, fd);
 	t->live++;
 	grow_buckets(t);

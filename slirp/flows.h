@@ -22,12 +22,13 @@ struct flow {
 	uint8_t state;	 /* enum flow_state */
 	bool mark_known; /* the handshake set @next */
 	bool edge_known;
-	int chain;     /* the next fd in the same bucket, or -1 */
-	uint32_t next; /* the end of what went to libslirp, or libslirp's last ACK */
-	uint32_t edge; /* the right edge of libslirp's window, from its last ACK */
-	bool sent_known;
-	uint32_t sent;	/* the end of what libslirp has sent the guest on the flow */
-	uint32_t floor; /* the end of libslirp's SYN: an ACK of less acknowledges none of it */
+	int chain;	  /* the next fd in the same bucket, or -1 */
+	uint32_t next;	  /* the end of what went to libslirp, or libslirp's last ACK */
+	uint32_t edge;	  /* the right edge of libslirp's window, from its last ACK */
+	bool sent_known;  /* libslirp has sent the guest a frame of the flow: @sent, @floor set */
+	bool floor_acked; /* a segment acknowledging @floor passed: libslirp's handshake is done */
+	uint32_t sent;	  /* the end of what libslirp has sent the guest on the flow */
+	uint32_t floor;	  /* the end of libslirp's SYN (or its first frame's start, if no SYN) */
 };
 
 struct flows {

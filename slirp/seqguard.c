@@ -213,7 +213,7 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 		 */
 		if (e && !e->mark_known && (s.flags & TCP_ACK)) {
 			if (!e->sent_known || s.ack != e->sent)
-				return drop(g, "a SYN-ACK to a SYN libslirp never sent");
+				return drop(g, "a SYN-ACK not acknowledging libslirp's SYN");
 			e->next = end;
 			e->mark_known = true;
 		}
@@ -231,10 +231,18 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 		return true; /* libslirp has no connection to queue it in: it answers a RST */
 	if (!e->mark_known || !e->sent_known)
 		return drop(g, "data before the handshake");
-	if (seq_after(s.ack, e->sent) || seq_after(e->floor, s.ack))
-		return drop(g, "acknowledging bytes libslirp never sent, or not its SYN");
+	if (seq_after(s.ack, e->sent))
+		return drop(g, "acknowledging bytes libslirp never sent");
+	/*
+	 * Below libslirp's SYN only before its handshake is done (later such an ACK is a
+	 * duplicate, its data taken): past 2 GiB sent, the ACKs of a long download are "before"
+	 * the SYN in sequence space.
+	 */
+	if (!e->floor_acked && seq_after(e->floor, s.ack))
+		return drop(g, "not acknowledging libslirp's SYN");
 	if (seq_after(s.seq, e->next))
 		return drop(g, "out of order (a gap before them)");
+	e->floor_acked = true;
 	if (e->edge_known && seq_after(end, e->edge))
 		end = e->edge; /* past the window: libslirp trims it */
 	if (seq_after(end, e->next))
@@ -244,7 +252,7 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 
 /**
  * seqguard_to_guest() - A frame libslirp sends the guest: its ACK says where the guest's
- * next byte starts
+ * next byte starts, and its end how far libslirp has sent (what the guest may acknowledge)
  * @g:		the guard
  * @f:		the Ethernet frame
  * @n:		its length

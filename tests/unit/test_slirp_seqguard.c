@@ -363,6 +363,30 @@ GUARD_TEST(a_segment_acknowledging_what_libslirp_never_sent_moves_no_mark)
 	CHECK(!passes(g, &V6, 1101, ACK, 1, 0));
 }
 
+#define GIB 0x40000000u
+
+/*
+ * Fresh-eyes review: the check that a segment acknowledges libslirp's SYN compared every ACK
+ * with the SYN's end for the connection's whole life, so once libslirp had sent the guest
+ * 2 GiB on it the guest's ACKs were "before" the SYN in sequence space, and all its data and
+ * its FIN were dropped. Past the handshake the check is done: 3 GiB on, in-order data passes.
+ */
+GUARD_TEST(guest_data_passes_after_libslirp_has_sent_it_gigabytes)
+{
+	uint32_t guest = 1001;
+
+	CHECK(syn_opens(g, FD_REAL, &V4, 1000));
+	CHECK(passes(g, &V4, guest++, ACK, 1, 0));
+	for (uint32_t sent = 1 + GIB; sent != 1 + 4 * GIB; sent += GIB) {
+		uint8_t f[BUF];
+		size_t n = flow_frame(f, &V4, true, sent - 1, guest, ACK, 1, 0);
+
+		seqguard_to_guest(g, f, n); /* one byte at the end of another GiB sent */
+		CHECK(passes_acking(g, &V4, guest++, sent, ACK, 1));
+	}
+	CHECK(passes_acking(g, &V4, guest, 1 + 3 * GIB, ACK | FIN, 0));
+}
+
 /* The guest's data before libslirp's SYN-ACK reached it: dropped, as libslirp drops it. */
 GUARD_TEST(data_before_libslirps_syn_ack_never_passes)
 {
@@ -460,4 +484,5 @@ UNIT_MAIN("slirp-seqguard", T(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6),
 	  T(a_syn_on_an_established_flow_never_moves_its_mark),
 	  T(a_forwarded_connection_is_guarded_from_libslirps_syn),
 	  T(a_segment_acknowledging_what_libslirp_never_sent_moves_no_mark),
-	  T(data_before_libslirps_syn_ack_never_passes))
+	  T(data_before_libslirps_syn_ack_never_passes),
+	  T(guest_data_passes_after_libslirp_has_sent_it_gigabytes))
