@@ -25,9 +25,8 @@
 static void glog_line(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
 {
 	struct glog_limit *g = data;
-	int64_t now = mono_ms();
-
 	bool quiet = !g->debug && g->total >= GLOG_TOTAL_LINES;
+	int64_t now = mono_ms();
 
 	if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !g->debug)
 		return;
@@ -37,7 +36,7 @@ static void glog_line(const gchar *domain, GLogLevelFlags level, const gchar *ms
 		g->window_ms = now;
 		g->lines = g->left_out = 0;
 	}
-	if (quiet || g->lines >= GLOG_BURST_LINES) {
+	if (!g->debug && (quiet || g->lines >= GLOG_BURST_LINES)) {
 		g->left_out++;
 		return;
 	}
