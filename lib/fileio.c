@@ -113,9 +113,9 @@ int file_read_small(int dir_fd, const char *name, char **ret_buf, size_t *ret_le
  * @buf:	the malloc()ed buffer, replaced when it grows
  * @cap:	its size, updated
  * @len:	the bytes in it
- * @max:	the size it may not grow past
+ * @max:	once it is this big or bigger, it grows no more (a doubling may take it past)
  *
- * Return: 0 (room made or there already), -EFBIG (full at @max), -ENOMEM
+ * Return: 0 (room made or there already), -EFBIG (full, and at @max or past), -ENOMEM
  */
 int buf_reserve(char **buf, size_t *cap, size_t len, size_t max)
 {

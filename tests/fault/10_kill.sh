@@ -86,13 +86,16 @@ kill_at_random() {
 }
 
 # What is left live can still be deleted whole, its helpers and supervisor too: every entry
-# deleted, no process of ours is left.
+# deleted, no process of ours is left once they have seen their holder end (del waits for the
+# holder alone; each helper ends when its pidfd says so).
+HELPERS_END_S=5
 del_every_netns() {
 	local name
 	for name in $("$NETNS" list --json | jq -r '.[].name'); do
 		ok "$NETNS" del "$name"
 	done
-	[ -z "$(state_procs)" ] || fail "processes left after del: $(state_procs | tr '\n' ' ')"
+	wait_until "$HELPERS_END_S" '[ -z "$(state_procs)" ]' ||
+		fail "processes left after del: $(state_procs | tr '\n' ' ')"
 }
 
 # RANDOM from the seed: the same delays on every run with the same FAULT_SEED. No port used yet.
