@@ -68,7 +68,6 @@
  * bounds the guest's, the fd limit all).
  */
 
-#define BURST_GAP_MS 1000 /* drops this close together are one burst, one line */
 #define IP4_TTL_OFF  8
 #define IP6_NEXT_OFF 6 /* the next header */
 #define IP6_HLIM_OFF 7
@@ -144,13 +143,10 @@ static bool seg_valid(const uint8_t *f, const struct seg *s, bool csum_done)
 
 static bool drop(struct seqguard *g, const char *why)
 {
-	int64_t now = mono_ms();
-
 	g->dropped++;
-	if (!g->last_ms || now - g->last_ms > BURST_GAP_MS)
+	if (burstlog_due(&g->log, mono_ms()))
 		log_warn("dropping TCP segments from the guest: %s (%lu dropped so far)", why,
 			 g->dropped);
-	g->last_ms = now;
 	return false;
 }
 
@@ -276,7 +272,13 @@ void seqguard_to_guest(struct seqguard *g, const uint8_t *f, size_t n)
 		if (!e)
 			log_warn("no socket for a forwarded connection to the guest: unguarded");
 	}
-	if (!e)
+	/*
+	 * A RST tells nothing of the flow: libslirp's answer to an unacceptable segment takes
+	 * its sequence number from that segment's ACK, the guest's to choose (eighth outside
+	 * attack: it made "what libslirp sent" whatever the guest liked), and its ACK from the
+	 * segment's end. A connection reset closes its socket, and the flow goes with it.
+	 */
+	if (!e || (s.flags & TCP_RST))
 		return;
 	end = s.seq + (uint32_t)s.len + (s.flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
 	if (!e->sent_known) /* its first frame of the flow: its SYN (or SYN-ACK) */

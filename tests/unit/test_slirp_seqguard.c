@@ -387,6 +387,31 @@ GUARD_TEST(guest_data_passes_after_libslirp_has_sent_it_gigabytes)
 	CHECK(passes_acking(g, &V4, guest, 1 + 3 * GIB, ACK | FIN, 0));
 }
 
+#define RST 0x04
+
+/*
+ * Eighth outside attack, again: libslirp answers a bare ACK past what it sent, in
+ * SYN_RECEIVED, with a RST whose sequence number is that ACK; the guard took it for what
+ * libslirp had sent, and segments acknowledging up to it passed (libslirp drops them after an
+ * ACK of its own), the mark moved by them. A RST moves neither what libslirp sent nor the
+ * mark (its ACK is the end of the guest's own segment, the guest's to choose too).
+ */
+GUARD_TEST(a_reset_libslirp_sends_moves_neither_what_it_sent_nor_the_mark)
+{
+	uint8_t f[BUF];
+	size_t n;
+
+	CHECK(syn_opens(g, FD_REAL, &V4, 1000)); /* libslirp sent its SYN: 1 is its end */
+	n = flow_frame(f, &V4, true, 0x200000, 0, RST, 0, 0);
+	seqguard_to_guest(g, f, n);
+	CHECK(!passes_acking(g, &V4, 1001, 0x200000, ACK, 1400));
+	CHECK(!passes(g, &V4, 1401, ACK, 1, 0));
+	n = flow_frame(f, &V4, true, 0, 5000, RST | ACK, 0, 0);
+	seqguard_to_guest(g, f, n);
+	CHECK(!passes(g, &V4, 5000, ACK, 1, 0));
+	CHECK(passes(g, &V4, 1001, ACK, 1, 0));
+}
+
 /* The guest's data before libslirp's SYN-ACK reached it: dropped, as libslirp drops it. */
 GUARD_TEST(data_before_libslirps_syn_ack_never_passes)
 {
@@ -485,4 +510,5 @@ UNIT_MAIN("slirp-seqguard", T(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6),
 	  T(a_forwarded_connection_is_guarded_from_libslirps_syn),
 	  T(a_segment_acknowledging_what_libslirp_never_sent_moves_no_mark),
 	  T(data_before_libslirps_syn_ack_never_passes),
-	  T(guest_data_passes_after_libslirp_has_sent_it_gigabytes))
+	  T(guest_data_passes_after_libslirp_has_sent_it_gigabytes),
+	  T(a_reset_libslirp_sends_moves_neither_what_it_sent_nor_the_mark))

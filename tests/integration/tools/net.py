@@ -184,6 +184,11 @@ def raw_ooo(args):
         if struct.unpack("!H", t[2:4])[0] == sport and t[13] & 0x12 == 0x12:
             srv, win = struct.unpack("!I", t[4:8])[0], struct.unpack("!H", t[14:16])[0]
             break
+    ahead = 100000 if args.lead == "ack-ahead" else 0
+    if args.reset_ahead:
+        # --reset-ahead: in SYN_RECEIVED libslirp answers a bare ACK past its SYN with a RST
+        # whose sequence number is that ACK: as if it had sent that far
+        s.send(seg(isn + 1, srv + 1 + ahead, 0x10))
     s.send(seg(isn + 1, srv + 1, 0x10))
     if args.evict:
         # --evict: ARP requests from 20 other addresses push --src out of libslirp's
@@ -197,7 +202,6 @@ def raw_ooo(args):
     # --lead: before each, a large segment at the flow's next byte that libslirp drops
     # without an ACK (or, ack-ahead, after an ACK: it acknowledges bytes libslirp never
     # sent), whose end would have made room for it
-    ahead = 100000 if args.lead == "ack-ahead" else 0
     lead = seg(isn + 1, srv + 1 + ahead, 0x08 if args.lead == "no-ack" else 0x18,
                b"L" * (2 * args.count + 2))
     if args.lead == "bad-csum":
@@ -952,6 +956,7 @@ def main():
     p.add_argument("--src", default="10.0.2.77")
     p.add_argument("--lead", choices=["none", "bad-csum", "no-ack", "ack-ahead"], default="none")
     p.add_argument("--evict", action="store_true")
+    p.add_argument("--reset-ahead", action="store_true")
     p.add_argument("--ip-options", action="store_true")
     p.add_argument("--count", type=int, default=30000)
     p = endpoint_command(sub, "raw-flush", raw_flush, timeout=10.0)
