@@ -132,7 +132,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 # Tests of a binary's own parsers link the few files of it they test.
-UNIT_SLIRP_SRCS := slirp/api_req.c slirp/opts.c slirp/seccomp.c slirp/gro.c slirp/seg.c slirp/csum.c \
+UNIT_SLIRP_SRCS := slirp/burstlog.c slirp/api_req.c slirp/opts.c slirp/seccomp.c slirp/gro.c slirp/seg.c slirp/csum.c \
 		   slirp/seqguard.c slirp/flows.c slirp/conns.c
 UNIT_SLIRP_PKGS := jansson libseccomp libcap-ng libnl-3.0 libnl-route-3.0 slirp
 

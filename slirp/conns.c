@@ -72,7 +72,6 @@
 #define SOURCES_GROW	16
 #define OWNERS_GROW	64
 #define FRAME_RST_MAX	(ETH_HLEN_BYTES + IP6_HLEN + TCP_HLEN_MIN)
-#define BURST_GAP_MS	1000 /* refusals this close together are one burst, one line */
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -282,7 +281,6 @@ static bool over_limit(struct conns *c, const struct pkt *p)
 	const struct conns_source *s = source_find(c, p->owner);
 	bool source = c->max_per_source && s && s->count >= c->max_per_source;
 	char text[INET6_ADDRSTRLEN];
-	int64_t now;
 
 	if (!source && !(c->max_sockets && c->total >= c->max_sockets))
 		return false;
@@ -290,8 +288,7 @@ static bool over_limit(struct conns *c, const struct pkt *p)
 	if (p->proto == IPPROTO_UDP && udp_known(c, p))
 		return false;
 	c->refused++;
-	now = mono_ms();
-	if (!c->last_refusal_ms || now - c->last_refusal_ms > BURST_GAP_MS) {
+	if (burstlog_due(&c->refusal_log, mono_ms())) {
 		bool v4 = !memcmp(p->owner, v4mapped, sizeof(v4mapped));
 
 		inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? p->owner + sizeof(v4mapped) : p->owner,
@@ -301,7 +298,6 @@ static bool over_limit(struct conns *c, const struct pkt *p)
 				: "the guest holds --max-sockets host sockets",
 			 c->refused);
 	}
-	c->last_refusal_ms = now;
 	return true;
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "burstlog.h"
 #include "masq6.h"
 
 #define CONNS_ADDR_LEN	    16 /* IPv6, or IPv4 mapped into it */
@@ -60,7 +61,7 @@ struct conns {
 	int nowners;
 	bool in_input; /* a guest frame is in slirp_input(): new sockets are its source's */
 	struct conns_owner input;
-	int64_t last_refusal_ms; /* a burst of refusals is logged once */
+	struct burstlog refusal_log; /* a burst of refusals is logged once */
 	unsigned long refused;
 	struct conns_closing *closing; /* CONNS_CLOSING_SLOTS, by hash of the flow */
 	uint32_t seed;		       /* that hash's secret: no guest can aim at one slot */

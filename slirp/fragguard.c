@@ -24,7 +24,6 @@
  * and they are counted with the rest.
  */
 
-#define BURST_GAP_MS 1000 /* drops this close together are one burst, one line */
 #define IP4_VERSION  4
 #define IP6_NXT_FRAG 44 /* IPPROTO_FRAGMENT */
 
@@ -57,14 +56,10 @@ static bool is_fragment(const uint8_t *f, size_t n)
  */
 bool fragguard_drops(struct fragguard *g, const uint8_t *frame, size_t len)
 {
-	int64_t now;
-
 	if (!is_fragment(frame, len))
 		return false;
 	g->dropped++;
-	now = mono_ms();
-	if (!g->last_ms || now - g->last_ms > BURST_GAP_MS)
+	if (burstlog_due(&g->log, mono_ms()))
 		log_warn("dropping IP fragments from the guest (%lu dropped so far)", g->dropped);
-	g->last_ms = now;
 	return true;
 }

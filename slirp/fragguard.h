@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "burstlog.h"
+
 struct fragguard {
 	unsigned long dropped; /* fragments dropped so far */
-	int64_t last_ms;       /* when the last one was: a burst is logged once */
+	struct burstlog log;   /* a burst is logged once */
 };
 
 bool fragguard_drops(struct fragguard *g, const uint8_t *frame, size_t len);

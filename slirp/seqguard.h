@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "burstlog.h"
 #include "flows.h"
 
 struct seqguard {
@@ -15,8 +16,8 @@ struct seqguard {
 	uint8_t pending_key[FLOW_KEY_LEN];
 	uint32_t pending_next; /* ... and this its mark */
 	unsigned long dropped;
-	int64_t last_ms; /* the last drop: a burst is logged once */
-	unsigned mtu;	 /* libslirp's: it drops a longer IPv6 packet */
+	struct burstlog log; /* a burst of drops is logged once */
+	unsigned mtu;	     /* libslirp's: it drops a longer IPv6 packet */
 };
 
 int seqguard_init(struct seqguard *g, unsigned mtu);
