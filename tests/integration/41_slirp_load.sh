@@ -37,14 +37,28 @@ serve_holding() {
 	wait_until 5 "[ -e '$TEST_WORK/$1.ready' ]"
 }
 
-# rss_settles_near START WHAT: a second after WHAT, rootlet-slirp's RSS is within RSS_SLACK_KIB
-# of START (KiB).
-rss_settles_near() {
+# settles_near FIELD START WHAT: a second after WHAT, rootlet-slirp's FIELD of
+# /proc/PID/status (VmRSS, VmData) is within RSS_SLACK_KIB of START (KiB).
+settles_near() {
 	local after
 	sleep 1
-	after=$(kib "$SLIRP_PID" VmRSS)
-	echo "RSS: $1 KiB before, $after KiB after $2"
-	[ "$after" -le $(($1 + RSS_SLACK_KIB)) ] || fail "RSS $after KiB after $2, from $1 KiB"
+	after=$(kib "$SLIRP_PID" "$1")
+	echo "$1: $2 KiB before, $after KiB after $3; VmRSS $(kib "$SLIRP_PID" VmRSS) KiB"
+	[ "$after" -le $(($2 + RSS_SLACK_KIB)) ] || fail "$1 $after KiB after $3, from $2 KiB"
+}
+
+rss_settles_near() {
+	settles_near VmRSS "$@"
+}
+
+# ooo_scene FIELD: a host server on PORT that never reads, rootlet-slirp on netns web as
+# rootlesskit starts it (MTU 65520: 66 KB a queued segment), and START its FIELD (KiB).
+ooo_scene() {
+	port=$(free_port)
+	serve_holding hold "$port"
+	ok "$NETNS" add web
+	slirp_compat web --mtu 65520
+	start=$(kib "$SLIRP_PID" "$1")
 }
 
 # slirp_compat NAME ARGS...: rootlet-slirp on netns NAME as rootlesskit starts it (from the
@@ -356,11 +370,7 @@ OOO_CONNS=2
 OOO_SEGS=30000
 test_out_of_order_tcp_segments_from_the_guest_hold_no_memory_in_slirp() {
 	local port start i
-	port=$(free_port)
-	serve_holding hold "$port"
-	ok "$NETNS" add web
-	slirp_compat web --mtu 65520
-	start=$(kib "$SLIRP_PID" VmRSS)
+	ooo_scene VmRSS
 	for i in $(seq "$OOO_CONNS"); do
 		ok in_ns web $NET raw-ooo 10.0.2.2 "$port" --src "10.0.2.$((70 + i))" --count "$OOO_SEGS"
 	done
@@ -405,7 +415,7 @@ test_ordinary_tcp_transfers_lose_no_segment_to_the_order_guard() {
 FLUSH_CONNS=50
 FLUSH_ROUNDS=20
 test_made_up_flows_never_push_held_connections_out_of_the_order_guard() {
-	local port start after
+	local port start
 	port=$(free_port)
 	cat >"$TEST_WORK/hold.py" <<-'PY'
 		import socket, sys
@@ -426,11 +436,7 @@ test_made_up_flows_never_push_held_connections_out_of_the_order_guard() {
 	sleep 1
 	start=$(kib "$SLIRP_PID" VmData) # with the connections' buffers
 	ok in_ns web $NET raw-flush 10.0.2.2 "$port" --load "$TEST_WORK/conns" --rounds "$FLUSH_ROUNDS"
-	sleep 1
-	after=$(kib "$SLIRP_PID" VmData)
-	echo "VmData: $start KiB before, $after KiB after; VmRSS $(kib "$SLIRP_PID" VmRSS) KiB"
-	[ "$after" -le $((start + RSS_SLACK_KIB)) ] ||
-		fail "VmData $after KiB after out-of-order segments behind made-up flows, from $start KiB"
+	settles_near VmData "$start" "out-of-order segments behind made-up flows"
 }
 
 # A segment libslirp drops without a word must not open a gap: one of 60 KB at the flow's
@@ -439,11 +445,7 @@ test_made_up_flows_never_push_held_connections_out_of_the_order_guard() {
 # next such segment would open it). They are dropped before libslirp: RSS stays within 16 MiB.
 test_segments_libslirp_drops_silently_open_no_room_for_out_of_order_ones() {
 	local port start lead i=0
-	port=$(free_port)
-	serve_holding hold "$port"
-	ok "$NETNS" add web
-	slirp_compat web --mtu 65520
-	start=$(kib "$SLIRP_PID" VmRSS)
+	ooo_scene VmRSS
 	for lead in bad-csum no-ack; do
 		i=$((i + 1))
 		ok in_ns web $NET raw-ooo 10.0.2.2 "$port" --src "10.0.2.$((80 + i))" --lead "$lead" \
@@ -463,21 +465,13 @@ ACK_AHEAD_CONNS=4
 # leads_acknowledging_ahead_hold_nothing [RAW-OOO OPTION...]: ACK_AHEAD_CONNS such connections,
 # with OPTIONs, leave VmData within RSS_SLACK_KIB.
 leads_acknowledging_ahead_hold_nothing() {
-	local port start after i
-	port=$(free_port)
-	serve_holding hold "$port"
-	ok "$NETNS" add web
-	slirp_compat web --mtu 65520
-	start=$(kib "$SLIRP_PID" VmData)
+	local port start i
+	ooo_scene VmData
 	for i in $(seq "$ACK_AHEAD_CONNS"); do
 		ok in_ns web $NET raw-ooo 10.0.2.2 "$port" --src "10.0.2.$((90 + i))" --lead ack-ahead \
 			--evict --count "$OOO_SEGS" "$@"
 	done
-	sleep 1
-	after=$(kib "$SLIRP_PID" VmData)
-	echo "VmData: $start KiB before, $after KiB after; VmRSS $(kib "$SLIRP_PID" VmRSS) KiB"
-	[ "$after" -le $((start + RSS_SLACK_KIB)) ] ||
-		fail "VmData $after KiB after segments behind leads acknowledging bytes never sent, from $start KiB"
+	settles_near VmData "$start" "segments behind leads acknowledging bytes never sent"
 }
 
 test_a_segment_acknowledging_bytes_libslirp_never_sent_opens_no_room_for_out_of_order_ones() {
