@@ -18,8 +18,8 @@ kib() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
-# serve_holding NAME PORT: a host server on 127.0.0.1:PORT that accepts connections and never
-# reads; after each it prints how many it holds (NAME.out).
+# serve_holding NAME PORT [BYTES]: a host server on 127.0.0.1:PORT that accepts connections,
+# sends BYTES on each and never reads; after each it prints how many it holds (NAME.out).
 serve_holding() {
 	cat >"$TEST_WORK/hold.py" <<-'PY'
 		import socket, sys
@@ -30,10 +30,11 @@ serve_holding() {
 		held = []
 		while True:
 		    c, _ = s.accept()
+		    c.send(b"D" * int(sys.argv[3]))
 		    held.append(c)
 		    print(len(held), flush=True)
 	PY
-	bg "$1" python3 "$TEST_WORK/hold.py" "$2" "$TEST_WORK/$1.ready"
+	bg "$1" python3 "$TEST_WORK/hold.py" "$2" "$TEST_WORK/$1.ready" "${3:-0}"
 	wait_until 5 "[ -e '$TEST_WORK/$1.ready' ]"
 }
 
@@ -51,11 +52,12 @@ rss_settles_near() {
 	settles_near VmRSS "$@"
 }
 
-# ooo_scene FIELD: a host server on PORT that never reads, rootlet-slirp on netns web as
-# rootlesskit starts it (MTU 65520: 66 KB a queued segment), and START its FIELD (KiB).
+# ooo_scene FIELD [BYTES]: a host server on PORT that never reads (and sends BYTES on each
+# connection), rootlet-slirp on netns web as rootlesskit starts it (MTU 65520: 66 KB a queued
+# segment), and START its FIELD (KiB).
 ooo_scene() {
 	port=$(free_port)
-	serve_holding hold "$port"
+	serve_holding hold "$port" "${2:-0}"
 	ok "$NETNS" add web
 	slirp_compat web --mtu 65520
 	start=$(kib "$SLIRP_PID" "$1")
@@ -142,7 +144,7 @@ write_held_client() {
 # Past --max-sockets-per-source a new connection is refused at once (a RST, not a hang), the
 # ones held keep flowing, and the helper says so in one line per burst; under it, nothing is.
 test_past_the_socket_limit_new_connections_are_refused_and_held_ones_flow() {
-	local port
+	local port cport
 	port=$(free_port)
 	serve echo $NET serve-echo tcp 127.0.0.1 "$port"
 	ok "$NETNS" add web
@@ -156,9 +158,10 @@ test_past_the_socket_limit_new_connections_are_refused_and_held_ones_flow() {
 		"log lines for one burst"
 	# Under the limit, churn far past it in total is never refused: no socket is miscounted.
 	# (IPv6 sources count alike: test_past_the_socket_limit_holds_for_ipv6_too.)
-	bg server "$CHURN" serve 127.0.0.1 "$((port + 1))"
+	cport=$(free_port) # not port + 1: free_port vouches for its own port alone
+	bg server "$CHURN" serve 127.0.0.1 "$cport"
 	wait_until 5 "grep -q listening '$TEST_WORK/server.out'"
-	ok in_ns web "$CHURN" connect 10.0.2.2 "$((port + 1))" 1000 6
+	ok in_ns web "$CHURN" connect 10.0.2.2 "$cport" 1000 6
 	assert_match "$OUT" "^ok 1000 errors 0 refused 0 " "churn under the limit"
 }
 
@@ -483,4 +486,18 @@ test_a_segment_acknowledging_bytes_libslirp_never_sent_opens_no_room_for_out_of_
 # the leads above passed again (870 MB of VmData a connection). A RST moves nothing.
 test_a_reset_libslirp_sends_never_lets_segments_acknowledge_past_what_it_sent() {
 	leads_acknowledging_ahead_hold_nothing --reset-ahead
+}
+
+# Tenth outside attack: libslirp takes a FIN without data whose ACK repeats its last for a
+# duplicate ACK, and from the third on drops it unanswered (the host's data it sent is not
+# acknowledged, so its retransmit timer runs); the guard moved its mark past each FIN, so
+# 6,000 FINs one byte apart walked it to the window's edge, and 3,000 one-byte segments behind
+# it were queued (190 MB of VmData). A FIN moves no mark.
+DUP_FIN_SEGS=3000
+test_fins_libslirp_drops_as_duplicate_acks_open_no_room_for_out_of_order_ones() {
+	local port start
+	ooo_scene VmData 20000
+	ok in_ns web $NET raw-ooo 10.0.2.2 "$port" --src 10.0.2.95 --lead dup-fin --evict \
+		--count "$DUP_FIN_SEGS"
+	settles_near VmData "$start" "FINs libslirp drops as duplicate ACKs, and segments behind them"
 }

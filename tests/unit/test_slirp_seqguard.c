@@ -390,6 +390,24 @@ GUARD_TEST(guest_data_passes_after_libslirp_has_sent_it_gigabytes)
 #define RST 0x04
 
 /*
+ * Tenth outside attack: libslirp takes a FIN without data, whose ACK repeats its last, for a
+ * duplicate ACK and drops it unanswered from the third on; the guard moved the mark past each
+ * FIN all the same, and one-byte segments behind the walked mark were queued (190 MB). A FIN
+ * moves no mark: the next segment after it is past a gap until libslirp acknowledges the FIN.
+ */
+GUARD_TEST(a_fin_libslirp_may_drop_as_a_duplicate_ack_never_moves_the_mark)
+{
+	CHECK(syn_opens(g, FD_REAL, &V4, 1000));
+	CHECK(passes(g, &V4, 1001, ACK, 1, 0));
+	CHECK(passes(g, &V4, 1002, ACK | FIN, 0, 0));
+	CHECK(!passes(g, &V4, 1003, ACK | FIN, 0, 0));
+	CHECK(!passes(g, &V4, 1003, ACK, 1, 0));
+	CHECK(passes(g, &V4, 1002, ACK | FIN, 1, 0)); /* data and FIN: the data moves it */
+	CHECK(passes(g, &V4, 1003, ACK, 1, 0));
+	CHECK(!passes(g, &V4, 1005, ACK, 1, 0));
+}
+
+/*
  * Eighth outside attack, again: libslirp answers a bare ACK past what it sent, in
  * SYN_RECEIVED, with a RST whose sequence number is that ACK; the guard took it for what
  * libslirp had sent, and segments acknowledging up to it passed (libslirp drops them after an
@@ -511,4 +529,5 @@ UNIT_MAIN("slirp-seqguard", T(a_segment_past_a_gap_is_dropped_on_ipv4_and_ipv6),
 	  T(a_segment_acknowledging_what_libslirp_never_sent_moves_no_mark),
 	  T(data_before_libslirps_syn_ack_never_passes),
 	  T(guest_data_passes_after_libslirp_has_sent_it_gigabytes),
-	  T(a_reset_libslirp_sends_moves_neither_what_it_sent_nor_the_mark))
+	  T(a_reset_libslirp_sends_moves_neither_what_it_sent_nor_the_mark),
+	  T(a_fin_libslirp_may_drop_as_a_duplicate_ack_never_moves_the_mark))

@@ -146,6 +146,9 @@ def raw_frag(args):
         s.send(frame)
 
 
+DUP_FIN_SETTLE_S = 0.3  # for the host's data to reach the tap
+
+
 def raw_ooo(args):
     """A TCP handshake with ADDR:PORT written onto the tap from --src (an address the netns
     does not have, so that its kernel leaves libslirp's SYN-ACK alone), then --count one-byte
@@ -185,6 +188,9 @@ def raw_ooo(args):
             srv, win = struct.unpack("!I", t[4:8])[0], struct.unpack("!H", t[14:16])[0]
             break
     ahead = 100000 if args.lead == "ack-ahead" else 0
+    if args.lead == "dup-fin":
+        # the host's data arrives, never acknowledged: libslirp's retransmit timer runs
+        time.sleep(DUP_FIN_SETTLE_S)
     if args.reset_ahead:
         # --reset-ahead: in SYN_RECEIVED libslirp answers a bare ACK past its SYN with a RST
         # whose sequence number is that ACK: as if it had sent that far
@@ -199,6 +205,13 @@ def raw_ooo(args):
             arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + other + bytes(6) + \
                 socket.inet_aton("10.0.2.2")
             s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
+    if args.lead == "dup-fin":
+        # --lead dup-fin: two duplicate ACKs, then FINs without data one byte apart, each a
+        # duplicate ACK to libslirp, dropped unanswered; then the one-byte segments
+        for _ in range(2):
+            s.send(seg(isn + 1, srv + 1, 0x10))
+        for k in range(2 * args.count + 2):
+            s.send(seg(isn + 1 + k, srv + 1, 0x11))
     # --lead: before each, a large segment at the flow's next byte that libslirp drops
     # without an ACK (or, ack-ahead, after an ACK: it acknowledges bytes libslirp never
     # sent), whose end would have made room for it
@@ -207,7 +220,7 @@ def raw_ooo(args):
     if args.lead == "bad-csum":
         lead = lead[:50] + bytes([lead[50] ^ 0xFF]) + lead[51:]
     for i in range(args.count):
-        if args.lead != "none":
+        if args.lead not in ("none", "dup-fin"):
             s.send(lead)
         s.send(seg(isn + 2 + 2 * i, srv + 1, 0x18, b"X",
                    b"\x01\x01\x01\x00" if args.ip_options else b""))
@@ -954,7 +967,8 @@ def main():
     p = endpoint_command(sub, "raw-ooo", raw_ooo, timeout=5.0)
     p.add_argument("--dev", default="tap0")
     p.add_argument("--src", default="10.0.2.77")
-    p.add_argument("--lead", choices=["none", "bad-csum", "no-ack", "ack-ahead"], default="none")
+    p.add_argument("--lead", choices=["none", "bad-csum", "no-ack", "ack-ahead", "dup-fin"],
+                   default="none")
     p.add_argument("--evict", action="store_true")
     p.add_argument("--reset-ahead", action="store_true")
     p.add_argument("--ip-options", action="store_true")
