@@ -75,6 +75,12 @@
 #define IP4_ADDR_LEN 4
 #define ADDR_LEN     16
 
+/* The sequence number after @s: its data, and one for a SYN or a FIN. */
+static uint32_t seg_end(const struct seg *s)
+{
+	return s->seq + (uint32_t)s->len + (s->flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
+}
+
 /* a is after b, in sequence space */
 static bool seq_after(uint32_t a, uint32_t b)
 {
@@ -193,7 +199,7 @@ bool seqguard_from_guest(struct seqguard *g, const uint8_t *f, size_t n, bool cs
 			       : true;
 	if (s.family == AF_INET6 && n - s.l3 > g->mtu)
 		return drop(g, "IPv6 longer than the MTU (libslirp drops it unread)");
-	end = s.seq + (uint32_t)s.len + (s.flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
+	end = seg_end(&s);
 	flow_key(key, &s, f, true);
 	if (s.flags & TCP_RST)
 		return true;
@@ -281,13 +287,13 @@ void seqguard_to_guest(struct seqguard *g, const uint8_t *f, size_t n)
 	}
 	/*
 	 * A RST tells nothing of the flow: libslirp's answer to an unacceptable segment takes
-	 * its sequence number from that segment's ACK, the guest's to choose (eighth outside
+	 * its sequence number from that segment's ACK, the guest's to choose (ninth outside
 	 * attack: it made "what libslirp sent" whatever the guest liked), and its ACK from the
 	 * segment's end. A connection reset closes its socket, and the flow goes with it.
 	 */
 	if (!e || (s.flags & TCP_RST))
 		return;
-	end = s.seq + (uint32_t)s.len + (s.flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
+	end = seg_end(&s);
 	if (!e->sent_known) /* its first frame of the flow: its SYN (or SYN-ACK) */
 		e->floor = (s.flags & TCP_SYN) ? end : s.seq;
 	if (!e->sent_known || seq_after(end, e->sent)) {
