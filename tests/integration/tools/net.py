@@ -120,6 +120,14 @@ def tap_macs(dev):
     return slirp_gw_mac, req[18:24]
 
 
+def arp_for_gateway(mac, addr):
+    """A broadcast ARP request for libslirp's gateway from MAC and ADDR (4 bytes): libslirp
+    learns ADDR's MAC from it."""
+    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + addr + bytes(6) + \
+        socket.inet_aton("10.0.2.2")
+    return b"\xff" * 6 + mac + b"\x08\x06" + arp
+
+
 def raw_frag(args):
     """Write IP fragments to ADDR (PORT: UDP's, in a first fragment's header) onto the tap:
     --count of them, each with its own IP ID, --offset in 8-byte units, MF when --more,
@@ -159,9 +167,7 @@ def raw_ooo(args):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
     s.bind((args.dev, 0))
     # libslirp learns the source's MAC from its ARP request
-    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + own_mac + src + bytes(6) + \
-        socket.inet_aton("10.0.2.2")
-    s.send(b"\xff" * 6 + own_mac + b"\x08\x06" + arp)
+    s.send(arp_for_gateway(own_mac, src))
 
     def seg(seq, ack, flags, data=b"", opts=b""):
         tcp = struct.pack("!HHIIBBHHH", sport, args.port, seq, ack, 5 << 4, flags, 64240, 0,
@@ -201,10 +207,8 @@ def raw_ooo(args):
         # 16-entry ARP table; the netns answers none of libslirp's, so nothing libslirp
         # sends on the flow reaches the tap again
         for i in range(20):
-            other, mac = socket.inet_aton(f"10.0.2.{201 + i}"), bytes([2, 0, 0, 0, 0x99, i])
-            arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + other + bytes(6) + \
-                socket.inet_aton("10.0.2.2")
-            s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
+            s.send(arp_for_gateway(bytes([2, 0, 0, 0, 0x99, i]),
+                                   socket.inet_aton(f"10.0.2.{201 + i}")))
     if args.lead == "dup-fin":
         # --lead dup-fin: two duplicate ACKs, then FINs without data one byte apart, each a
         # duplicate ACK to libslirp, dropped unanswered; then the one-byte segments
@@ -239,9 +243,7 @@ def raw_flush(args):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
     s.bind((args.dev, 0))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + own_mac + src + bytes(6) + \
-        socket.inet_aton("10.0.2.2")
-    s.send(b"\xff" * 6 + own_mac + b"\x08\x06" + arp)
+    s.send(arp_for_gateway(own_mac, src))
 
     def seg(sport, dport, seq, ack, flags, data=b""):
         tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 64240, 0,
