@@ -496,6 +496,36 @@ test_podman_default_network_publish_option_binds_the_containers_port_on_the_host
 	assert_match "$OUT" "^127\.0\.0\.9:[0-9]+$" "the peer the container saw"
 }
 
+# tap_packets PID: the packets slirp4netns's tap0 has carried, both ways, in the netns of PID.
+tap_packets() {
+	awk '$1 == "tap0:" { print $3 + $11 }' "/proc/$1/net/dev"
+}
+
+# The figure for podman's own slirp4netns netns: 100 MiB out to the host's loopback and
+# 100 MiB in through a published port pass the supervisor's host sockets, and slirp4netns's
+# tap carries under 50 packets over the container's whole life (the netns is the container's).
+test_podman_bypassed_100_mib_out_and_in_leave_slirp_under_50_packets() {
+	port=$(free_port)
+	serve sha $NET serve-sha 127.0.0.1 "$port"
+	hp=$(free_port)
+	echo hbig >>"$TEST_WORK/containers"
+	rtp crun run -d --name hbig --network slirp4netns --annotation io.rootlet.bypass=1 \
+		--runtime-flag bypass-host-loopback --runtime-flag "bypass-publish=127.0.0.1:$hp:8080" \
+		"${ENG_RUN_OPTS[@]}" "$ENG_IMAGE" sh -c \
+		"$CNET send-sha 10.0.2.2 $port 100 && echo sent-out && exec $CNET serve-sha 0.0.0.0 8080"
+	[ "$RC" -eq 0 ] || fail "podman run -d exited $RC: $ERR"
+	before=$(host_bypassed)
+	wait_until 60 "podman logs hbig 2>&1 | grep -q sent-out"
+	wait_until 10 "ss -Hltn 'src 127.0.0.1 and sport = :$hp' | grep -q ."
+	ok $NET send-sha 127.0.0.1 "$hp" 100
+	pid=$(podman inspect --format '{{.State.Pid}}' hbig)
+	packets=$(tap_packets "$pid")
+	[ -n "$packets" ] || fail "no tap0 in the container's netns (pid $pid)"
+	[ "$packets" -lt 50 ] || fail "slirp4netns's tap0 carried $packets packets for 200 MiB"
+	# The counter is the supervisor's since it started: the outbound connect() may be its first.
+	[ "$(host_bypassed)" -ge 2 ] || fail "the host supervisor counted $(host_bypassed) (before $before)"
+}
+
 # Inside rootlesskit (rootless Docker, containerd) the runtime runs in rootlesskit's netns: a
 # supervisor started there would serve nothing faster and map 10.0.2.2 to that netns's
 # loopback. The one that serves it runs in the host's netns (rootlet-bypass --host
