@@ -101,6 +101,14 @@ kind_setup() {
 	[ "$(id -u)" -ne 0 ] || return 0
 	engines_setup
 	engines_image
+	[ -z "${ENGINES_RUNTIME:-}" ] || engines_runtime_is "$ENGINES_RUNTIME"
+}
+
+# A wrapped run proves itself: podman's own report names the runtime it runs.
+engines_runtime_is() {
+	local path
+	path=$(podman info --format '{{.Host.OCIRuntime.Path}}') || fail "podman info failed"
+	[ "$path" = "$1" ] || fail "podman runs $path, not $1 (ENGINES_RUNTIME)"
 }
 
 kind_teardown() {

@@ -26,6 +26,7 @@ engines | engines-root)
 	fi
 	libs="$libs source '$here/../engines/lib.sh';"
 	[ -n "${ENGINES_REFERENCE:-}" ] && label=$kind-reference
+	[ -n "${ENGINES_RUNTIME:-}" ] && label=$kind-wrapped
 	;;
 *) echo "runner: unknown kind $kind" >&2; exit 2 ;;
 esac
