@@ -1,4 +1,4 @@
-/* rootlet-netns gc: remove entries whose holder or owners are gone, and debris of dead adds. */
+/* rootlet-netns gc: stale entries, dead adds' debris, runtime records of containers gone. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +10,7 @@
 #include "fileio.h"
 #include "netns.h"
 #include "pidfile.h"
+#include "rtrecord.h"
 #include "statedir.h"
 
 /**
@@ -100,9 +101,14 @@ int netns_gc(struct netns_cfg *cfg)
 	while ((de = readdir(dir))) {
 		bool is_tmp = !strncmp(de->d_name, ENTRY_TMP_PREFIX, strlen(ENTRY_TMP_PREFIX));
 
-		if (!is_tmp && name_check(de->d_name, NULL))
+		/* rootlet-runtime's records: a container an engine never deleted (lib/rtrecord.c).
+		 */
+		if (!strncmp(de->d_name, RTRECORD_PREFIX, strlen(RTRECORD_PREFIX)))
+			ret = rtrecord_gc(root_fd, de->d_name);
+		else if (!is_tmp && name_check(de->d_name, NULL))
 			continue;
-		ret = gc_entry(cfg->root, root_fd, de->d_name, is_tmp);
+		else
+			ret = gc_entry(cfg->root, root_fd, de->d_name, is_tmp);
 		if (ret == 1 && !is_tmp)
 			printf("removed %s\n", de->d_name);
 		if (ret < 0 && !err) {

@@ -102,32 +102,40 @@ static int version(const char *option)
 
 /*
  * The runtime: the one named (--runtime, $ROOTLET_RUNTIME); else, for a verb on a container
- * made through us, the one its create chose (record.c); else the first on PATH. create and run
- * record their choice.
+ * made through us, the one its create chose (record.c); else the first on PATH.
  */
 static int choose(const struct rt_cfg *cfg, struct rt_choice *choice, struct err *e)
 {
 	const char *id = rt_record_id(cfg), *env = getenv(RT_ENV);
-	char recorded[PATH_MAX];
+	bool is_delete = id && !strcmp(cfg->argv[cfg->verb], "delete"), have = false;
+	struct rtrecord rec;
 	int err;
 
-	if (!cfg->runtime && !(env && *env) && id && !rt_args_is_create(cfg) &&
-	    !rt_record_read(id, !strcmp(cfg->argv[cfg->verb], "delete"), recorded,
-			    sizeof(recorded))) {
-		if ((err = rt_choose(recorded, choice, e)))
+	/* delete takes the record away, whichever runtime it names; other verbs confirm it. */
+	if (id && !rt_args_is_create(cfg)) {
+		have = !rt_record_read(id, is_delete, &rec);
+		if (have && !is_delete)
+			rt_record_confirm(id, &rec); /* a failure only leaves gc less to go on */
+	}
+	if (!cfg->runtime && !(env && *env) && have) {
+		if ((err = rt_choose(rec.path, choice, e)))
 			return err_wrap(e, err, "the runtime that made %s", id);
 		choice->how = "the record of its create";
 		return 0;
 	}
-	if ((err = rt_choose(cfg->runtime, choice, e)))
-		return err;
-	if (id && !strcmp(cfg->argv[cfg->verb], "delete"))
-		rt_record_read(id, true, recorded,
-			       sizeof(recorded)); /* named: its record goes too */
-	if (id && rt_args_is_create(cfg) && (err = rt_record_write(id, choice->path)))
+	return rt_choose(cfg->runtime, choice, e);
+}
+
+/* create and run record their choice once nothing is left to refuse: a refused create leaves
+ * no record. */
+static void record_create(const struct rt_cfg *cfg, const struct rt_choice *choice)
+{
+	const char *id = rt_record_id(cfg);
+	int err;
+
+	if (id && (err = rt_record_write(cfg, id, choice->path)))
 		fprintf(stderr, "%s: warning: recording the runtime of %s: %s\n", RT_PROG, id,
 			strerror(-err));
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -170,6 +178,7 @@ int main(int argc, char **argv)
 		}
 		if (ask.warning[0])
 			fprintf(stderr, "%s: warning: %s\n", RT_PROG, ask.warning);
+		record_create(&cfg, &choice);
 	}
 	cfg.argv[0] = choice.path;
 	execv(choice.path, cfg.argv);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "rtrecord.h"
 
 #define RT_PROG		   "rootlet-runtime"
 #define RT_ENV		   "ROOTLET_RUNTIME" /* the real runtime, when no --runtime names it */
@@ -55,7 +56,8 @@ int rt_supervisor_check(int entry_fd, const char *name, const struct rt_ask *ask
 int rt_publish_add(struct rt_ask *ask, const char *list, struct err *e);
 int rt_host_listener(char *buf, size_t len, bool start, struct err *e);
 const char *rt_record_id(const struct rt_cfg *cfg);
-int rt_record_write(const char *id, const char *path);
-int rt_record_read(const char *id, bool remove, char *buf, size_t len);
+int rt_record_write(const struct rt_cfg *cfg, const char *id, const char *path);
+int rt_record_read(const char *id, bool remove, struct rtrecord *ret);
+int rt_record_confirm(const char *id, struct rtrecord *r);
 
 #endif

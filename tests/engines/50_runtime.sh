@@ -314,6 +314,8 @@ test_create_refuses_a_netns_that_is_not_a_live_rootlet_one() {
 	kill "$holder"
 	wait_until 5 "! kill -0 $holder"
 	refused 1 "$RT" --runtime "$TEST_WORK/fake" create --bundle b id
+	# Nothing was made: no record of a runtime for gc to find.
+	[ ! -e "$ROOTLET_STATE_DIR/runtime@id" ] || fail "a refused create left runtime@id"
 }
 
 # podman 4.3 copies an image's manifest annotations into config.json: an image can ask for the
@@ -425,6 +427,43 @@ test_podman_container_killed_leaves_the_host_supervisor_nothing() {
 		kill -9 "$(podman inspect --format '{{.State.Pid}}' "k$under")"
 		wait_until 10 "[ \"\$(host_filters)\" -eq 0 ]"
 		rtp "$under" rm -f "k$under"
+	done
+	pid=$(cut -d' ' -f1 "$(host_api | sed 's/\.api$/.pid/')")
+	wait_until 30 "! kill -0 $pid 2>/dev/null"
+	left=$(ls "$HOST_ROOT" | grep -E '^bypass@host-[0-9]+\.sock(\.api|\.pid|\.standby\.pid)?$' || true)
+	[ -z "$left" ] || fail "left after the supervisor's end: $left"
+}
+
+# podman's engine for a running container is its conmon: killed -9, the container runs on and is
+# still served; podman rm then kills it through the wrapper, but runs no delete (podman leaves the
+# runtime's own state so with crun or runc alone). Once that state is gone, rootlet-netns gc
+# takes the wrapper's record of the container; the supervisor, idle, ends and leaves nothing.
+test_podman_conmon_killed_then_rm_leaves_nothing_gc_cannot_remove() {
+	for under in crun runc; do
+		echo "e$under" >>"$TEST_WORK/containers"
+		rtp "$under" run -d --name "e$under" --network slirp4netns \
+			--annotation io.rootlet.bypass=1 "$ENG_IMAGE" sleep 1000
+		[ "$RC" -eq 0 ] || fail "$under: podman run -d exited $RC: $ERR"
+		wait_until 10 "[ \"\$(host_filters)\" -ge 1 ]"
+		id=$(podman inspect --format '{{.ID}}' "e$under")
+		init=$(podman inspect --format '{{.State.Pid}}' "e$under")
+		conmon=$(podman inspect --format '{{.State.ConmonPid}}' "e$under")
+		kill -9 "$conmon"
+		wait_until 10 "! kill -0 $conmon"
+		kill -0 "$init" || fail "$under: the container ended with its conmon"
+		[ "$(host_filters)" -ge 1 ] || fail "$under: its filter was dropped while it ran"
+		rtp "$under" rm -f -t 0 "e$under"
+		[ "$RC" -eq 0 ] || fail "$under: podman rm -f exited $RC: $ERR"
+		wait_until 10 "! kill -0 $init"
+		wait_until 10 "[ \"\$(host_filters)\" -eq 0 ]"
+		[ -e "$HOST_ROOT/runtime@$id" ] || fail "$under: no record of its runtime to gc"
+		# A record is not gc's while the runtime still keeps the container.
+		ok env ROOTLET_STATE_DIR="$HOST_ROOT" "$NETNS" gc
+		[ -e "$HOST_ROOT/runtime@$id" ] || fail "$under: gc took the record of a kept container"
+		"$under" delete --force "$id" >/dev/null 2>&1
+		ok env ROOTLET_STATE_DIR="$HOST_ROOT" "$NETNS" gc
+		assert_match "$OUT" "removed runtime@$id" "$under: gc's report"
+		[ ! -e "$HOST_ROOT/runtime@$id" ] || fail "$under: gc left the record of its runtime"
 	done
 	pid=$(cut -d' ' -f1 "$(host_api | sed 's/\.api$/.pid/')")
 	wait_until 30 "! kill -0 $pid 2>/dev/null"
