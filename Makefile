@@ -259,9 +259,9 @@ lint:
 # Test programs the integration suite runs: for the bypass, a racing client in C, a twin
 # connected past connect() and a twin swapped under a continued call, a container reaching into
 # a helper (reachin), a connect() restarted every millisecond (fdflood), a sockaddr on a FUSE page
-# never read (fusehang); for slirp, the churn load.
+# never read (fusehang), a UDP twin disconnected and rebound (rebind); for slirp, the churn load.
 TEST_TOOLS := $(B)/tools/racer $(B)/tools/twinroute $(B)/tools/swaprace $(B)/tools/churn \
-	$(B)/tools/reachin $(B)/tools/fdflood $(B)/tools/fusehang
+	$(B)/tools/reachin $(B)/tools/fdflood $(B)/tools/fusehang $(B)/tools/rebind
 $(B)/tools/%: tests/integration/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BASE) $< -o $@ -lpthread

@@ -243,6 +243,7 @@ int twin_make(struct bp_state *st, const struct bp_sock *s, int *ret_fd);
 int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin);
 int twin_guard(const struct bp_state *st, const struct bp_sock *s, int twin, bool published);
 int respond(struct bp_state *st, const struct bp_call *c, int error, bool cont);
+bool notif_pending(int fd, uint64_t id);
 void sock_release(int fd);
 
 int bypass_connect(struct bp_state *st, const struct bp_call *c);

@@ -287,6 +287,17 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c)
 			err = e2 ? e2 : err;
 		}
 	}
+	/*
+	 * A disconnect (AF_UNSPEC) let by is done here, on the very socket judged: continued, the
+	 * kernel would run it on whatever the fd number names by then, a twin swapped in meanwhile
+	 * too, whose port a bind() could then choose, open to every user. Synchronous, and the
+	 * same from any process: no peer to reach, no netns or credential asked.
+	 */
+	if (cont && c->addr.ss_family == AF_UNSPEC) {
+		cont = false;
+		err = connect(s.fd, (const struct sockaddr *)&c->addr, c->addr_len) < 0 ? -errno
+											: 0;
+	}
 	/* Answered first: closing the caller's old socket (its last reference) can wait. */
 	ret = cont ? respond(st, c, 0, true) : err == -ENOENT ? 0 : respond(st, c, err, false);
 	if (twin >= 0)

@@ -3,7 +3,6 @@
 #include <linux/seccomp.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "bypass.h"
@@ -102,12 +101,6 @@ void notifier_stuck_forget(struct bp_state *st)
 		n->held.timer.expire_ms = -1;
 		n->held.timer.linked = false;
 	}
-}
-
-/* Whether call @id still waits for our answer on @fd: its caller is the one it named. */
-bool notif_pending(int fd, uint64_t id)
-{
-	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 /**

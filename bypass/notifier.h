@@ -31,6 +31,5 @@ struct bp_notifier {
 void notifier_drop(struct bp_state *st, struct bp_notifier *n);
 void notifier_stuck(struct bp_state *st, struct bp_notifier *n);
 void fetched_drop(struct bp_state *st);
-bool notif_pending(int fd, uint64_t id);
 
 #endif

@@ -14,6 +14,12 @@
 #include "monoclock.h"
 #include "notifier.h"
 
+#ifdef __X32_SYSCALL_BIT
+#define X32_SYSCALL_BIT __X32_SYSCALL_BIT
+#else
+#define X32_SYSCALL_BIT 0 /* no x32 ABI on this architecture */
+#endif
+
 /* Linux 6.6: the caller and the supervisor hand over on one CPU, as a direct switch. */
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -79,7 +85,7 @@ static bool has_addr(int nr)
  * What the call needs of its caller, once, by the reader (reader.c): a connect()'s or bind()'s
  * @c->addr from its memory and a copy of its socket in the same round; a fast open's copy
  * alone. The copy goes to st->fetched_fd (for twin_sock_get()); an fd that is no socket is not
- * copied, nor the address read: st->fetched_err says -ENOTSOCK (the call continued). 0, -EINVAL (a
+ * copied, nor the address read: st->fetched_err says -ENOTSOCK (answered so). 0, -EINVAL (a
  * bad length or pointer), -EFAULT (unreadable, or the caller gone), -ETIMEDOUT (the reader is
  * stuck), -EAGAIN (no reader to be had), or -EINPROGRESS: not answered at once, the call held in
  * @n->held (only if @n holds none: a standby's replay may bring more than one call of a listener,
@@ -93,7 +99,9 @@ static int fetch(struct bp_state *st, struct bp_notifier *n, struct bp_call *c,
 	socklen_t len = addr ? (socklen_t)d->args[2] : 0;
 	int err, pidfd;
 
-	if (addr && (!d->args[1] || len < sizeof(sa_family_t) || len > sizeof(c->addr)))
+	if (addr && !d->args[1])
+		return -EFAULT; /* the kernel's answer to a NULL sockaddr */
+	if (addr && (len < sizeof(sa_family_t) || len > sizeof(c->addr)))
 		return -EINVAL;
 	if (!attempt)
 		memset(&c->addr, 0, sizeof(c->addr));
@@ -148,9 +156,16 @@ static void answer(struct bp_state *st, struct bp_notifier *n, struct bp_call *c
 		/* No reader (the user's process limit): never a read in the loop. */
 		st->n.refused++;
 		err = respond(st, c, -EAGAIN, false);
-	} else if (rerr || !notif_pending(c->notify_fd, c->id)) {
-		/* Not ours to judge (a bad pointer, a bad length): the kernel says. */
-		err = respond(st, c, 0, true);
+	} else if (rerr) {
+		/*
+		 * A bad pointer or length, or memory we cannot read and the kernel can
+		 * (memfd_secret()): answered as the kernel would a bad one, never continued, for
+		 * the kernel would run it unjudged, on a twin too.
+		 */
+		st->n.refused++;
+		err = respond(st, c, rerr, false);
+	} else if (!notif_pending(c->notify_fd, c->id)) {
+		err = respond(st, c, 0, true); /* gone: no one to answer */
 	} else {
 		err = nr == SYS_connect ? bypass_connect(st, c) : bypass_bind(st, c);
 	}
@@ -184,11 +199,12 @@ static bool dispatch(struct bp_state *st, struct bp_notifier *n, int fd,
 	c.fd = (int)req->data.args[0];
 	st->pol_now = n->pol ? n->pol : &st->pol;
 	/*
-	 * Another ABI (i386 under a runtime's profile naming it): its calls are never continued,
-	 * which would let one on a twin run in the host's netns; nor served, as a twin is made
-	 * only for the native ABI. Refused, as a kernel without them would.
+	 * Another ABI (i386 under a runtime's profile naming it; x32, whose calls carry the native
+	 * arch and the x32 bit in their number): its calls are never continued, which would let
+	 * one on a twin run in the host's netns unread; nor served, as a twin is made only for the
+	 * native ABI. Refused, as a kernel without them would.
 	 */
-	if (req->data.arch != seccomp_arch_native()) {
+	if (req->data.arch != seccomp_arch_native() || (req->data.nr & X32_SYSCALL_BIT)) {
 		st->n.refused++;
 		err = respond(st, &c, -ENOSYS, false);
 	} else if (n->stuck_fd >= 0 && (addr || send)) {

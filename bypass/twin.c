@@ -96,15 +96,19 @@ fail:
  * @c:		the call
  * @err:	twin_sock_get()'s error
  *
- * No socket of a kind we know (no socket, the caller gone): continued, the kernel says. A copy
- * not had in time (-ETIMEDOUT, reader.c) is answered EFAULT, and none to be had for want of a
- * reader (-EAGAIN) EAGAIN: never continued, as it may be a twin.
+ * Never continued while its caller waits: by the time the kernel ran the call, a twin may hold
+ * that fd number (a thread dup2()ing one over it shows its /proc entry missing, ESRCH, now and
+ * then). An fd that is no socket, or none, is answered as the kernel answers it (ENOTSOCK,
+ * EBADF); a copy not had in time (-ETIMEDOUT, reader.c) EFAULT; anything else EAGAIN. A call
+ * whose caller is gone is continued: no one waits for it, the kernel drops it.
  *
  * Return: 0 when answered, negative errno if the caller went away
  */
 int twin_sock_unknown(struct bp_state *st, const struct bp_call *c, int err)
 {
-	if (err != -ETIMEDOUT && err != -EAGAIN)
+	if (err == -ENOTSOCK || err == -EBADF)
+		return respond(st, c, err, false);
+	if (!notif_pending(c->notify_fd, c->id))
 		return respond(st, c, 0, true);
 	st->n.refused++;
 	return respond(st, c, err == -ETIMEDOUT ? -EFAULT : -EAGAIN, false);
@@ -307,6 +311,12 @@ int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin)
 	if (!s->nonblock && fcntl(twin, F_SETFL, 0) < 0)
 		return -errno;
 	return ioctl(c->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 ? -errno : 0;
+}
+
+/* Whether call @id still waits for our answer on @fd: its caller is the one it named. */
+bool notif_pending(int fd, uint64_t id)
+{
+	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 /**

@@ -553,6 +553,40 @@ test_a_twin_swapped_under_a_continued_connect_never_reaches_host_loopback() {
 	assert_eq "$OUT" "twin=host landed=1 reached=0" "the twin the kernel connected"
 }
 
+# A twin is never disconnected by the kernel: a connect() to AF_UNSPEC the supervisor lets by is
+# done by the supervisor itself, on the very socket it judged; so no fd swapped in meanwhile is
+# disconnected and bound to a port of the container's choosing, a host socket open to every
+# user there (an outside attack's route: UDP, in a few tries).
+test_a_twin_swapped_under_a_disconnect_and_a_bind_keeps_its_peer_and_port() {
+	bypass_netns bp --allow-host-loopback
+	peer=$(free_port)
+	bp_port=$(free_port)
+	# In the judged fd's place: a socket of the netns's own, then no socket at all (a pipe,
+	# whose calls are answered ENOTSOCK here, as the kernel answers them, never continued).
+	for way in race race-pipe; do
+		in_bypass bp "$BUILD/tools/rebind" "$way" "$peer" "$bp_port" 20000
+		[[ $OUT =~ ^local=127\.0\.0\.1\ disconnected=0\ port=([0-9]+)$ ]] ||
+			fail "$way: the twin after the race: $OUT"
+		[ "${BASH_REMATCH[1]}" != "$bp_port" ] || fail "$way: the twin was bound to $bp_port"
+		[ -z "$(ss -Huln "sport = :$bp_port")" ] ||
+			fail "$way: a host socket on $bp_port: $(ss -Huln "sport = :$bp_port")"
+	done
+}
+
+# A sockaddr the supervisor cannot read (memfd_secret() memory, which the kernel reads) is no
+# call for the kernel to run unjudged: refused, as an unreadable address is, and the twin keeps
+# its peer and port.
+test_a_sockaddr_the_supervisor_cannot_read_is_refused_not_continued() {
+	bypass_netns bp --allow-host-loopback
+	peer=$(free_port)
+	bp_port=$(free_port)
+	in_bypass bp "$BUILD/tools/rebind" secret "$peer" "$bp_port"
+	[ "$OUT" != secret=none ] || skip "this kernel has no memfd_secret()"
+	[[ $OUT =~ ^local=127\.0\.0\.1\ disconnected=0\ port=([0-9]+)$ ]] ||
+		fail "the twin after calls from secret memory: $OUT"
+	[ "${BASH_REMATCH[1]}" != "$bp_port" ] || fail "the twin was bound to $bp_port"
+}
+
 # Fail closed: where the kernel refuses the supervisor a socket filter (an unprivileged process
 # on a hardened kernel), a TCP twin could not be guarded against the swap above, so none is
 # made without host loopback: a connect() goes through slirp, a published TCP port is

@@ -116,6 +116,36 @@ test_runc_container_twin_routes_are_closed() {
 	container_twin_routes_are_closed runc inside
 }
 
+# A profile naming the x32 ABI (podman's default does, on x86_64) gets the notify rules for x32
+# too: an x32 connect() then reaches the supervisor with the native arch and the x32 bit in its
+# number. Never continued (the kernel would run it unread, on a twin too): refused, as a kernel
+# without x32 refuses it; the supervisor counts it.
+container_x32_connect_is_refused_by_the_supervisor() {
+	local runtime=$1 how=${2:-}
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	ok "$NETNS" add web --slirp --bypass --allow-host-loopback --publish "127.0.0.1:$hp:8081"
+	bypass_bundle web /btools/twinroute x32 8081 "$secret"
+	jq --arg b "$BUILD/tools" '.mounts += [{destination: "/btools", type: "bind", source: $b,
+		options: ["rbind", "ro"]}] |
+		.linux.seccomp.architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]' \
+		bundle/config.json >c.new && mv c.new bundle/config.json
+	before=$(counters web | jq .refused)
+	run_bundle "$runtime" "$how"
+	assert_eq "$OUT" "bound=$hp error=ENOSYS" "the x32 connect() of the container's twin"
+	[ "$(counters web | jq .refused)" -gt "$before" ] ||
+		fail "the supervisor never saw the x32 connect(): $(counters web)"
+}
+
+test_crun_container_x32_connect_is_refused_by_the_supervisor() {
+	container_x32_connect_is_refused_by_the_supervisor crun
+}
+
+test_runc_container_x32_connect_is_refused_by_the_supervisor() {
+	container_x32_connect_is_refused_by_the_supervisor runc inside
+}
+
 test_oci_bypass_merges_into_the_profile_it_finds() {
 	ok "$NETNS" add web --slirp --bypass
 	mkdir bundle && (cd bundle && runc spec --rootless) || fail "runc spec failed"

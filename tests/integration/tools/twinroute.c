@@ -21,6 +21,7 @@
  *   io_uring  IORING_OP_CONNECT through a ring of its own
  *   i386      the i386 ABI's connect() (int $0x80, syscall 362)
  *   socketcall  the i386 ABI's socketcall(SYS_CONNECT)
+ *   x32       the x32 ABI's connect() (the native number with the x32 bit)
  * and prints "bound=PORT" (the socket's local port: a twin's is the host's) and either
  * "read=TEXT" (what the peer said: the route reached it) or "error=ERRNO".
  * "twinroute i386-getpid" prints "getpid=ok" when the i386 ABI's getpid() works.
@@ -31,6 +32,7 @@
 #define SOCKETCALL_CONNECT 3
 #define RING_ENTRIES	   1
 #define I386_GETPID	   20
+#define X32_BIT		   0x40000000
 
 static long int80(long nr, long a, long b, long c)
 {
@@ -124,7 +126,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: twinroute io_uring|i386|socketcall BIND_PORT PEER_PORT\n");
+		fprintf(stderr,
+			"usage: twinroute io_uring|i386|socketcall|x32 BIND_PORT PEER_PORT\n");
 		return 2;
 	}
 	local.sin_port = htons((uint16_t)atoi(argv[2]));
@@ -139,6 +142,8 @@ int main(int argc, char **argv)
 	printf("bound=%d ", ntohs(local.sin_port));
 	if (!strcmp(argv[1], "io_uring"))
 		err = by_io_uring(fd, &peer);
+	else if (!strcmp(argv[1], "x32"))
+		err = syscall(X32_BIT | SYS_connect, fd, &peer, sizeof(peer)) < 0 ? -errno : 0;
 	else
 		err = by_i386(fd, &peer, !strcmp(argv[1], "socketcall"));
 	if (err < 0) {
