@@ -14,6 +14,7 @@
 
 #include "apiserver.h"
 #include "bypass.h"
+#include "hostsup.h"
 #include "lock.h"
 #include "log.h"
 #include "monoclock.h"
@@ -47,13 +48,13 @@
  * (kill -9 too) and no container of it is served, we end as an idle daemon does (host_end.c).
  */
 
-#define HOST_SOCKET  "bypass@host.sock" /* '@': no netns name, so list and gc pass it by */
+#define HOST_SOCKET  HOSTSUP_PREFIX HOSTSUP_SOCK /* no netns name: list passes it by */
 #define HOST_API     ".api"
 #define HOST_STANDBY ".standby"
-#define HOST_LOCK    ".lock"
-#define HOST_RUN     ".run"
+#define HOST_LOCK    HOSTSUP_LOCK
+#define HOST_RUN     HOSTSUP_RUN
 #define MS_PER_S     1000
-#define HOST_PREFIX  "bypass@host-" /* --engine-pid: bypass@host-INODE.sock, the wrapper's name */
+#define HOST_PREFIX  HOSTSUP_PREFIX "-" /* --engine-pid: bypass@host-INODE.sock, the wrapper's */
 #define ENGINE_NS    "ns/user"
 
 /*
@@ -148,7 +149,10 @@ int host_open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	/* One daemon per socket, holding <socket>.run for its life (its standby shares it): a
 	 * second one would take the first one's names from it. */
 	snprintf(cfg->host_run, sizeof(cfg->host_run), "%s%s", base, HOST_RUN);
-	err = lock_at(cfg->state_fd, cfg->host_run, false, &cfg->host_run_fd);
+	/* gc removes a dead daemon's .run holding it: a lock on an unlinked file is no lock. */
+	while (!(err = lock_at(cfg->state_fd, cfg->host_run, false, &cfg->host_run_fd)) &&
+	       lock_is_stale(cfg->host_run_fd) == 1)
+		close(cfg->host_run_fd);
 	if (err == -EWOULDBLOCK)
 		return err_make(&cfg->err, -EEXIST,
 				"%s/%s: served already by another rootlet-bypass --host", dir,

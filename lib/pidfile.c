@@ -48,7 +48,7 @@ int pidfile_parse(const char *text, struct pidfile *ret)
 int pidfile_write_at(int dir_fd, const char *name, pid_t pid, int proc_fd)
 {
 	unsigned long long start;
-	char text[64];
+	char text[PIDFILE_TEXT_MAX];
 	int err;
 
 	if ((err = proc_start_time_at(proc_fd, pid, &start)))

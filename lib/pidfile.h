@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#define PIDFILE_SUFFIX ".pid"
+#define PIDFILE_SUFFIX	 ".pid"
+#define PIDFILE_TEXT_MAX 64 /* "PID START\n" */
 
 struct pidfile {
 	pid_t pid;

@@ -16,14 +16,20 @@
  * rootlet-runtime writes runtime@ID at create (runtime/record.c) and takes it away at the
  * container's delete. An engine killed -9 may never run that delete (podman whose conmon was
  * killed leaves even crun's own state), so gc must be able to tell a record whose container is
- * gone. The record's text is three lines: the runtime's path; the state root the runtime keeps
+ * gone. The record's text is four lines: the runtime's path; the state root the runtime keeps
  * the container under (its --root, or its default for the user); "confirmed" once a later verb
- * through the wrapper found ROOT/ID, proving the root right. Only a confirmed record whose
- * ROOT still exists and holds no ID is stale: a root that was a guess, or that gc cannot see
- * (a runtime inside rootlesskit's mount namespace), keeps its record.
+ * through the wrapper found ROOT/ID, proving the root right (else "guess"); and, for a runtime
+ * inside rootlesskit (rootless Docker, containerd), "PID START" of rootlesskit's child, whose
+ * mount namespace ROOT is a path of (else "-"). gc looks at ROOT through /proc/PID/root there;
+ * with that process gone, its engine and mount namespace are gone, and no delete through it can
+ * come. Only a confirmed record is judged, and only "the root is there without the container"
+ * or "the holder is gone" makes it stale: a root gc cannot see keeps its record.
  */
 
 #define CONFIRMED "confirmed"
+#define GUESS	  "guess"
+#define NO_HOLDER "-"
+#define PROC_ROOT "/proc/%d/root%s"
 
 /**
  * rtrecord_format() - A record's text
@@ -35,10 +41,14 @@
  */
 int rtrecord_format(const struct rtrecord *r, char *buf, size_t len)
 {
+	char holder[PIDFILE_TEXT_MAX] = NO_HOLDER;
+
 	if (strchr(r->path, '\n') || strchr(r->root, '\n'))
 		return -EINVAL;
-	if ((size_t)snprintf(buf, len, "%s\n%s\n%s", r->path, r->root,
-			     r->confirmed ? CONFIRMED "\n" : "") >= len)
+	if (r->holder.pid > 0)
+		snprintf(holder, sizeof(holder), "%d %llu", (int)r->holder.pid, r->holder.start);
+	if ((size_t)snprintf(buf, len, "%s\n%s\n%s\n%s\n", r->path, r->root,
+			     r->confirmed ? CONFIRMED : GUESS, holder) >= len)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -67,7 +77,7 @@ static const char *take_line(const char *text, const char *end, char *buf, size_
 int rtrecord_parse(const char *text, size_t len, struct rtrecord *ret)
 {
 	const char *p = text, *end = text + len;
-	char word[sizeof(CONFIRMED) + 1] = "";
+	char word[sizeof(CONFIRMED) + 1] = "", holder[PIDFILE_TEXT_MAX] = NO_HOLDER;
 
 	memset(ret, 0, sizeof(*ret));
 	if (!len || memchr(text, '\0', len))
@@ -80,6 +90,13 @@ int rtrecord_parse(const char *text, size_t len, struct rtrecord *ret)
 		return -EINVAL;
 	if (p < end && !(p = take_line(p, end, word, sizeof(word))))
 		return -EINVAL;
+	if (p < end && !(p = take_line(p, end, holder, sizeof(holder) - 1)))
+		return -EINVAL;
+	if (strcmp(holder, NO_HOLDER)) {
+		strcat(holder, "\n"); /* a pid file's text */
+		if (pidfile_parse(holder, &ret->holder))
+			return -EINVAL;
+	}
 	ret->confirmed = p == end && !strcmp(word, CONFIRMED);
 	return 0;
 }
@@ -101,6 +118,21 @@ int rtrecord_lookup(const char *root, const char *id)
 	ret = fstatat(fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 1 : (errno == ENOENT ? 0 : -errno);
 	close(fd);
 	return ret;
+}
+
+/* Whether the container of record @r is gone: its holder's end, or its root without it. */
+static bool container_gone(const struct rtrecord *r, const char *id)
+{
+	char root[PATH_MAX + sizeof(PROC_ROOT) + PIDFILE_TEXT_MAX];
+	int live;
+
+	if (r->holder.pid <= 0)
+		return rtrecord_lookup(r->root, id) == 0;
+	if ((live = pidfile_live(&r->holder)) <= 0)
+		return live == 0;
+	snprintf(root, sizeof(root), PROC_ROOT, (int)r->holder.pid, r->root);
+	/* Looked at while it ran: a pid reused since would have shown another's root. */
+	return rtrecord_lookup(root, id) == 0 && pidfile_live(&r->holder) == 1;
 }
 
 /**
@@ -135,7 +167,7 @@ int rtrecord_gc(int root_fd, const char *name)
 		return err == -ENOENT ? 0 : err;
 	err = rtrecord_parse(text, n, &r);
 	free(text);
-	if (err || !r.confirmed || rtrecord_lookup(r.root, name + strlen(RTRECORD_PREFIX)) != 0)
+	if (err || !r.confirmed || !container_gone(&r, name + strlen(RTRECORD_PREFIX)))
 		return 0;
 	if (fstatat(root_fd, name, &now, AT_SYMLINK_NOFOLLOW) < 0 || now.st_ino != before.st_ino)
 		return 0;

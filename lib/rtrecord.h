@@ -6,13 +6,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RTRECORD_PREFIX "runtime@"
+#include "pidfile.h"
+
+#define RTRECORD_PREFIX	    "runtime@"
+#define RTRECORD_TEXT_EXTRA (PIDFILE_TEXT_MAX + 16) /* beyond the two paths: a word, a pid */
 
 /* One record: the runtime's path, the state root it keeps the container in, if known. */
 struct rtrecord {
 	char path[PATH_MAX];
-	char root[PATH_MAX]; /* "" when not known */
-	bool confirmed;	     /* a later verb saw root/ID: gc may trust root */
+	char root[PATH_MAX];   /* "" when not known */
+	bool confirmed;	       /* a later verb saw root/ID: gc may trust root */
+	struct pidfile holder; /* pid 0: root is seen as gc sees it; else through this process's
+				  mount namespace (rootlesskit's child), gone with it */
 };
 
 int rtrecord_format(const struct rtrecord *r, char *buf, size_t len);

@@ -1,4 +1,4 @@
-/* rootlet-netns gc: stale entries, dead adds' debris, runtime records of containers gone. */
+/* rootlet-netns gc: stale entries, dead adds' debris, runtime records, dead host supervisors. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +8,7 @@
 
 #include "lock.h"
 #include "fileio.h"
+#include "hostsup.h"
 #include "netns.h"
 #include "pidfile.h"
 #include "rtrecord.h"
@@ -99,21 +100,28 @@ int netns_gc(struct netns_cfg *cfg)
 	if (err)
 		return err;
 	while ((de = readdir(dir))) {
-		bool is_tmp = !strncmp(de->d_name, ENTRY_TMP_PREFIX, strlen(ENTRY_TMP_PREFIX));
+		const char *name = de->d_name;
+		bool is_tmp = !strncmp(name, ENTRY_TMP_PREFIX, strlen(ENTRY_TMP_PREFIX));
+		int shown = (int)strlen(name);
 
-		/* rootlet-runtime's records: a container an engine never deleted (lib/rtrecord.c).
+		/* rootlet-runtime's records of containers an engine never deleted (lib/rtrecord.c),
+		 * and a dead host-side rootlet-bypass's files, named by its socket (lib/hostsup.c).
 		 */
-		if (!strncmp(de->d_name, RTRECORD_PREFIX, strlen(RTRECORD_PREFIX)))
-			ret = rtrecord_gc(root_fd, de->d_name);
-		else if (!is_tmp && name_check(de->d_name, NULL))
+		if (!strncmp(name, RTRECORD_PREFIX, strlen(RTRECORD_PREFIX))) {
+			ret = rtrecord_gc(root_fd, name);
+		} else if (!strncmp(name, HOSTSUP_PREFIX, strlen(HOSTSUP_PREFIX))) {
+			ret = hostsup_gc(root_fd, name);
+			shown -= (int)strlen(HOSTSUP_RUN);
+		} else if (!is_tmp && name_check(name, NULL)) {
 			continue;
-		else
-			ret = gc_entry(cfg->root, root_fd, de->d_name, is_tmp);
+		} else {
+			ret = gc_entry(cfg->root, root_fd, name, is_tmp);
+		}
 		if (ret == 1 && !is_tmp)
-			printf("removed %s\n", de->d_name);
+			printf("removed %.*s\n", shown, name);
 		if (ret < 0 && !err) {
 			err = ret;
-			err_errno(&cfg->err, ret, "%s", de->d_name);
+			err_errno(&cfg->err, ret, "%s", name);
 		}
 	}
 	closedir(dir);

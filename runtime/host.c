@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "binpath.h"
+#include "hostsup.h"
 #include "pidfile.h"
 #include "runtime.h"
 #include "statedir.h"
@@ -26,8 +27,8 @@
  * in its own, in the host's netns, and there a supervisor started by us holds the capabilities
  * (CAP_SYS_PTRACE over the containers, its own sandbox) that serving needs, and makes its twins
  * in the host's netns. So its socket is named for that user namespace (its inode), in the
- * user's 0700 state root: <root>/bypass@host-INODE.sock ('@': no netns name; list and gc pass
- * it by).
+ * user's 0700 state root: <root>/bypass@host-INODE.sock ('@': no netns name; list passes it by,
+ * gc removes a dead one's files: lib/hostsup.c).
  *
  * Under a shared lock on <socket>.lock: if its pid file names a live daemon, it is used; else
  * one is started (detached: its own session, stdio on /dev/null and its log file, no fd of the
@@ -39,10 +40,10 @@
  * never wait for each other, nor for a container created and not yet started.
  */
 
-#define HOST_PREFIX    "bypass@host-"
-#define HOST_SUFFIX    ".sock"
-#define HOST_LOG       ".log"
-#define HOST_LOCK      ".lock"
+#define HOST_PREFIX    HOSTSUP_PREFIX "-"
+#define HOST_SUFFIX    HOSTSUP_SOCK
+#define HOST_LOG       HOSTSUP_LOG
+#define HOST_LOCK      HOSTSUP_LOCK
 #define HOST_IDLE_S    "10"  /* the daemon ends this long after its last container */
 #define HOST_READY_MS  5000  /* its start, from exec to ready */
 #define HOST_LOCK_FD   256   /* the lock kept across the exec: above an engine's preserved fds */
@@ -114,6 +115,37 @@ static int daemon_start(const char *sock, int dir_fd, const char *log, struct er
 	return 0;
 }
 
+/**
+ * rt_kit_child() - The pid rootlesskit records of its child, when we run inside rootlesskit
+ * @ret:	the pid
+ *
+ * Return: 0, -ENOENT outside rootlesskit or without the record, negative errno
+ */
+int rt_kit_child(pid_t *ret)
+{
+	const char *kit = getenv(RT_ENV_ROOTLESSKIT);
+	char path[PATH_MAX], child[HOST_PID_TEXT], *end;
+	ssize_t n = -1;
+	long pid;
+	int fd;
+
+	if (!kit || snprintf(path, sizeof(path), "%s/%s", kit, HOST_KIT_CHILD) >= (int)sizeof(path))
+		return -ENOENT;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, child, sizeof(child) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	child[n] = '\0'; /* rootlesskit writes no newline after the pid */
+	errno = 0;
+	pid = strtol(child, &end, 10);
+	if (errno || pid <= 0 || pid > INT_MAX || (*end && *end != '\n'))
+		return -EBADMSG;
+	*ret = (pid_t)pid;
+	return 0;
+}
+
 /*
  * Inside rootlesskit no supervisor is started: it would run in rootlesskit's netns. Say what
  * to start in the host's netns, with the pid rootlesskit records of its child (the engine's
@@ -121,24 +153,15 @@ static int daemon_start(const char *sock, int dir_fd, const char *log, struct er
  */
 static int not_started(unsigned long userns, struct err *e)
 {
-	const char *kit = getenv(RT_ENV_ROOTLESSKIT);
-	char path[PATH_MAX], child[HOST_PID_TEXT] = "PID";
-	ssize_t n = -1;
-	int fd;
+	char child[HOST_PID_TEXT] = "PID";
+	pid_t pid;
 
-	if (kit && snprintf(path, sizeof(path), "%s/%s", kit, HOST_KIT_CHILD) < (int)sizeof(path) &&
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, child, sizeof(child) - 1);
-		close(fd);
-	}
-	if (n > 0) {
-		child[n] = '\0'; /* rootlesskit writes no newline after the pid */
-		child[strcspn(child, "\n")] = '\0';
-	}
+	if (!rt_kit_child(&pid))
+		snprintf(child, sizeof(child), "%d", (int)pid);
 	return err_make(e, -ESRCH,
 			"no rootlet-bypass --host serves this rootlesskit's user namespace (%lu); "
 			"start one in the host's netns: rootlet-bypass --host --engine-pid %s",
-			userns, n > 0 ? child : "PID");
+			userns, child);
 }
 
 /**
@@ -170,13 +193,7 @@ int rt_host_listener(char *buf, size_t len, bool start, struct err *e)
 		return err_make(e, -ENAMETOOLONG, "%s/%s: too long", root, name);
 	if ((err = state_root_open(root, true, &root_fd)))
 		return err_errno(e, err, "%s", root);
-	lock_fd = openat(root_fd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, HOST_LOG_MODE);
-	while (lock_fd >= 0 && (err = flock(lock_fd, LOCK_SH) < 0 ? -errno : 0) == -EINTR)
-		;
-	if (lock_fd < 0 || err) {
-		err = lock_fd < 0 ? -errno : err;
-		if (lock_fd >= 0)
-			close(lock_fd);
+	if ((err = hostsup_lock_shared(root_fd, lock, &lock_fd))) {
 		close(root_fd);
 		return err_errno(e, err, "%s/%s", root, lock);
 	}

@@ -8,6 +8,7 @@
 
 #include "fileio.h"
 #include "name.h"
+#include "proc.h"
 #include "rtrecord.h"
 #include "runtime.h"
 #include "statedir.h"
@@ -105,8 +106,7 @@ static void runtime_root(const struct rt_cfg *cfg, const char *path, char *buf, 
 
 static int record_put(int fd, const char *id, const struct rtrecord *r)
 {
-	char name[NAME_MAX_LEN + sizeof(RTRECORD_PREFIX)],
-		text[2 * PATH_MAX + sizeof("confirmed\n")];
+	char name[NAME_MAX_LEN + sizeof(RTRECORD_PREFIX)], text[2 * PATH_MAX + RTRECORD_TEXT_EXTRA];
 	int err;
 
 	if ((err = rtrecord_format(r, text, sizeof(text))))
@@ -132,6 +132,9 @@ int rt_record_write(const struct rt_cfg *cfg, const char *id, const char *path)
 		return -ENAMETOOLONG;
 	snprintf(r.path, sizeof(r.path), "%s", path);
 	runtime_root(cfg, path, r.root, sizeof(r.root));
+	/* Inside rootlesskit the root is a path of its mount namespace, which its child holds. */
+	if (!rt_kit_child(&r.holder.pid) && proc_start_time(r.holder.pid, &r.holder.start))
+		r.holder.pid = 0;
 	if ((err = record_root(&fd)))
 		return err;
 	err = record_put(fd, id, &r);

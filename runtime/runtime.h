@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "rtrecord.h"
@@ -55,6 +56,7 @@ int rt_bypass(const struct rt_cfg *cfg, const char *config_path, struct rt_ask *
 int rt_supervisor_check(int entry_fd, const char *name, const struct rt_ask *ask, struct err *e);
 int rt_publish_add(struct rt_ask *ask, const char *list, struct err *e);
 int rt_host_listener(char *buf, size_t len, bool start, struct err *e);
+int rt_kit_child(pid_t *ret);
 const char *rt_record_id(const struct rt_cfg *cfg);
 int rt_record_write(const struct rt_cfg *cfg, const char *id, const char *path);
 int rt_record_read(const char *id, bool remove, struct rtrecord *ret);

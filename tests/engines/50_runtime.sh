@@ -432,6 +432,10 @@ test_podman_container_killed_leaves_the_host_supervisor_nothing() {
 	wait_until 30 "! kill -0 $pid 2>/dev/null"
 	left=$(ls "$HOST_ROOT" | grep -E '^bypass@host-[0-9]+\.sock(\.api|\.pid|\.standby\.pid)?$' || true)
 	[ -z "$left" ] || fail "left after the supervisor's end: $left"
+	# Its log and locks stay for a later one; gc takes them once it is gone.
+	ok env ROOTLET_STATE_DIR="$HOST_ROOT" "$NETNS" gc
+	left=$(ls "$HOST_ROOT" | grep '^bypass@host' || true)
+	[ -z "$left" ] || fail "left after gc: $left"
 }
 
 # podman's engine for a running container is its conmon: killed -9, the container runs on and is
@@ -469,6 +473,30 @@ test_podman_conmon_killed_then_rm_leaves_nothing_gc_cannot_remove() {
 	wait_until 30 "! kill -0 $pid 2>/dev/null"
 	left=$(ls "$HOST_ROOT" | grep -E '^bypass@host-[0-9]+\.sock(\.api|\.pid|\.standby\.pid)?$' || true)
 	[ -z "$left" ] || fail "left after the supervisor's end: $left"
+	# Its log and locks stay for a later one; gc takes them once it is gone.
+	ok env ROOTLET_STATE_DIR="$HOST_ROOT" "$NETNS" gc
+	left=$(ls "$HOST_ROOT" | grep '^bypass@host' || true)
+	[ -z "$left" ] || fail "left after gc: $left"
+}
+
+# The host supervisor and its standby killed -9 while serving: once the container is gone, gc
+# removes every file they kept (socket, API, pid files, log, locks); a later bypassed container
+# starts a new supervisor as if none had run.
+test_a_killed_host_supervisor_leaves_nothing_gc_cannot_remove() {
+	echo hk9 >>"$TEST_WORK/containers"
+	rtp crun run -d --name hk9 --network slirp4netns --annotation io.rootlet.bypass=1 \
+		"$ENG_IMAGE" sleep 1000
+	[ "$RC" -eq 0 ] || fail "podman run -d exited $RC: $ERR"
+	wait_until 10 "[ \"\$(host_filters)\" -ge 1 ]"
+	pidf=$(host_api | sed 's/\.api$/.pid/')
+	wait_until 10 "[ -e '${pidf%.pid}.standby.pid' ]"
+	kill -9 "$(cut -d' ' -f1 "$pidf")" "$(cut -d' ' -f1 "${pidf%.pid}.standby.pid")"
+	rtp crun rm -f -t 0 hk9
+	# Not while a file of theirs could be a live one's: gc takes them once nothing holds them.
+	wait_until 10 "env ROOTLET_STATE_DIR='$HOST_ROOT' '$NETNS' gc >/dev/null; \
+		! ls '$HOST_ROOT' | grep -q '^bypass@host'"
+	rtp crun run --rm --network slirp4netns --annotation io.rootlet.bypass=1 "$ENG_IMAGE" sleep 0
+	[ "$RC" -eq 0 ] || fail "a bypassed container after gc: podman run exited $RC: $ERR"
 }
 
 # A container made through runc (chosen by an option podman passes on some calls only) is

@@ -120,6 +120,9 @@ test_dockerd_killed_leaves_the_supervisor_nothing_once_its_containers_are_gone()
 	left=$(ls "$ROOTLET_STATE_DIR" | grep -E '^bypass@host-[0-9]+\.sock(\.api|\.pid|\.standby\.pid)?$' || true)
 	[ -z "$left" ] || fail "left after the supervisor's end: $left"
 	[ -z "$(pgrep -u "$(id -u)" -f -- "$DK_RUN")" ] || fail "processes of the engine are left"
+	ok "$NETNS" gc
+	left=$(ls "$ROOTLET_STATE_DIR" | grep -E '^(bypass@host|runtime@)' || true)
+	[ -z "$left" ] || fail "left after gc: $left"
 }
 
 # Inside rootlesskit with no supervisor in the host's netns, create fails with what to start

@@ -1,10 +1,14 @@
 /* lib/rtrecord: rootlet-runtime's record of a container's runtime, and which ones gc takes. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "rtrecord.h"
 #include "unit.h"
 
@@ -42,14 +46,16 @@ static void scene_end(struct scene *s)
 		fprintf(stderr, "  could not remove %s\n", s->dir);
 }
 
-/* The record of ID in @s, with @root and @confirmed. */
-static int put(struct scene *s, const char *root, bool confirmed)
+/* The record of ID in @s, with @root, @confirmed and @holder (NULL: none). */
+static int put_held(struct scene *s, const char *root, bool confirmed, const struct pidfile *holder)
 {
 	struct rtrecord r = { .path = "/usr/bin/crun", .confirmed = confirmed };
-	char text[2 * PATH_MAX + 16];
+	char text[2 * PATH_MAX + RTRECORD_TEXT_EXTRA];
 	int fd, ok;
 
 	snprintf(r.root, sizeof(r.root), "%s", root);
+	if (holder)
+		r.holder = *holder;
 	if (rtrecord_format(&r, text, sizeof(text)))
 		return -1;
 	fd = openat(s->root_fd, RTRECORD_PREFIX ID, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -60,6 +66,27 @@ static int put(struct scene *s, const char *root, bool confirmed)
 	return ok ? 0 : -1;
 }
 
+static int put(struct scene *s, const char *root, bool confirmed)
+{
+	return put_held(s, root, confirmed, NULL);
+}
+
+/* A process that has ended: a child, reaped. */
+static int ended(struct pidfile *ret)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	if (pid < 0 || proc_start_time(pid, &ret->start))
+		return -1;
+	ret->pid = pid;
+	kill(pid, SIGKILL);
+	return waitpid(pid, NULL, 0) == pid ? 0 : -1;
+}
+
 static bool record_there(struct scene *s)
 {
 	return faccessat(s->root_fd, RTRECORD_PREFIX ID, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
@@ -68,7 +95,7 @@ static bool record_there(struct scene *s)
 TEST(a_record_reads_back_as_written_and_an_older_one_line_record_has_no_root)
 {
 	struct rtrecord r = { .path = "/usr/sbin/runc", .root = "/run/user/1/runc" }, back;
-	char text[2 * PATH_MAX + 16];
+	char text[2 * PATH_MAX + RTRECORD_TEXT_EXTRA];
 
 	CHECK(!rtrecord_format(&r, text, sizeof(text)));
 	CHECK(!rtrecord_parse(text, strlen(text), &back));
@@ -83,7 +110,7 @@ TEST(a_record_reads_back_as_written_and_an_older_one_line_record_has_no_root)
 TEST(what_is_no_record_is_refused)
 {
 	struct rtrecord r = { .path = "/usr/bin/crun\nx" }, back;
-	char text[2 * PATH_MAX + 16];
+	char text[2 * PATH_MAX + RTRECORD_TEXT_EXTRA];
 
 	CHECK(rtrecord_format(&r, text, sizeof(text)) == -EINVAL);
 	CHECK(rtrecord_parse("", 0, &back) == -EINVAL);
@@ -132,6 +159,51 @@ TEST(gc_keeps_a_record_of_a_container_still_there_or_of_a_root_it_cannot_trust)
 	scene_end(&s);
 }
 
+TEST(a_holders_record_reads_back_with_it)
+{
+	struct rtrecord r = { .path = "/usr/sbin/runc",
+			      .root = "/run/user/1/docker/runc",
+			      .holder = { .pid = 42, .start = 1234567 } },
+			back;
+	char text[2 * PATH_MAX + RTRECORD_TEXT_EXTRA];
+
+	CHECK(!rtrecord_format(&r, text, sizeof(text)));
+	CHECK(!rtrecord_parse(text, strlen(text), &back));
+	CHECK(back.holder.pid == 42 && back.holder.start == 1234567 && !back.confirmed);
+	CHECK(rtrecord_parse("/r\n/x\nguess\n42\n", 15, &back) == -EINVAL);
+	CHECK(rtrecord_parse("/r\n/x\nguess\n-\n", 14, &back) == 0 && back.holder.pid == 0);
+}
+
+/* Inside rootlesskit: the root seen through the holder's mount namespace, and the holder's end
+ * the end of every container it held. */
+TEST(gc_judges_a_held_record_through_its_holder_and_takes_it_when_the_holder_ends)
+{
+	struct pidfile self = { .pid = getpid() }, dead;
+	char path[160];
+	struct scene s = { .root_fd = -1 };
+
+	CHECK(!scene_make(&s));
+	CHECK(!proc_start_time(self.pid, &self.start));
+	snprintf(path, sizeof(path), "%s/" ID, s.runtime_root);
+	CHECK(!mkdir(path, 0700));
+	CHECK(!put_held(&s, s.runtime_root, true, &self));
+	CHECK(rtrecord_gc(s.root_fd, RTRECORD_PREFIX ID) == 0 && record_there(&s));
+	CHECK(!rmdir(path));
+	CHECK(rtrecord_gc(s.root_fd, RTRECORD_PREFIX ID) == 1 && !record_there(&s));
+	/* A root gc cannot see, its holder live: kept. */
+	snprintf(path, sizeof(path), "%s/elsewhere", s.dir);
+	CHECK(!put_held(&s, path, true, &self));
+	CHECK(rtrecord_gc(s.root_fd, RTRECORD_PREFIX ID) == 0 && record_there(&s));
+	/* Its holder ended: taken, whatever gc can see. */
+	CHECK(!ended(&dead));
+	CHECK(!put_held(&s, path, true, &dead));
+	CHECK(rtrecord_gc(s.root_fd, RTRECORD_PREFIX ID) == 1 && !record_there(&s));
+	/* Unconfirmed: kept, even so. */
+	CHECK(!put_held(&s, path, false, &dead));
+	CHECK(rtrecord_gc(s.root_fd, RTRECORD_PREFIX ID) == 0 && record_there(&s));
+	scene_end(&s);
+}
+
 TEST(the_lookup_tells_there_gone_and_no_root)
 {
 	char path[160];
@@ -151,4 +223,6 @@ TEST(the_lookup_tells_there_gone_and_no_root)
 UNIT_MAIN("rtrecord", T(a_record_reads_back_as_written_and_an_older_one_line_record_has_no_root),
 	  T(what_is_no_record_is_refused), T(gc_takes_a_confirmed_record_whose_container_is_gone),
 	  T(gc_keeps_a_record_of_a_container_still_there_or_of_a_root_it_cannot_trust),
+	  T(a_holders_record_reads_back_with_it),
+	  T(gc_judges_a_held_record_through_its_holder_and_takes_it_when_the_holder_ends),
 	  T(the_lookup_tells_there_gone_and_no_root))
