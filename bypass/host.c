@@ -95,6 +95,14 @@ static int engine_join(struct bp_cfg *cfg, struct bp_state *st, char *name, size
 	return err ? err_errno(&cfg->err, err, "joining %s", path) : 0;
 }
 
+/* The socket's directory refused: why (yours, mode 0700, in a directory only you can change). */
+static int socket_dir_refused(struct bp_cfg *cfg, const char *dir, int err)
+{
+	if (err == -EPERM)
+		return state_root_refused(dir, &cfg->err);
+	return err_errno(&cfg->err, err, "%s (the socket's directory: yours, mode 0700)", dir);
+}
+
 /**
  * host_open_paths() - --host's step 3: the socket's directory, bypass@host.sock (or --socket),
  * its API and pid files; no netns entry, no holder, the user namespace the daemon was started in
@@ -125,8 +133,7 @@ int host_open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	if (cfg->engine_pid) {
 		/* Its socket's directory is opened, and judged, in the host's user namespace. */
 		if ((err = state_root_open(dir, !cfg->socket_arg, &cfg->state_fd)))
-			return err_errno(&cfg->err, err,
-					 "%s (the socket's directory: yours, mode 0700)", dir);
+			return socket_dir_refused(cfg, dir, err);
 		if ((err = engine_join(cfg, st, engine_name, sizeof(engine_name))))
 			return err;
 		if (!cfg->socket_arg)
@@ -138,8 +145,7 @@ int host_open_paths(struct bp_cfg *cfg, struct bp_state *st)
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", dir);
 	/* Ours and 0700 (made so when it is the default state root): only we may connect. */
 	if (cfg->state_fd < 0 && (err = state_root_open(dir, !cfg->socket_arg, &cfg->state_fd)))
-		return err_errno(&cfg->err, err, "%s (the socket's directory: yours, mode 0700)",
-				 dir);
+		return socket_dir_refused(cfg, dir, err);
 	snprintf(cfg->host_name, sizeof(cfg->host_name), "%s", base);
 	snprintf(cfg->host_pid, sizeof(cfg->host_pid), "%s%s", base, PIDFILE_SUFFIX);
 	snprintf(cfg->host_standby_pid, sizeof(cfg->host_standby_pid), "%s%s%s", base, HOST_STANDBY,

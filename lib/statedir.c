@@ -157,8 +157,9 @@ int state_root_open(const char *path, bool create, int *ret_fd)
 		return -errno;
 
 	fd = open(path, DIR_OPEN_FLAGS);
+	/* A symlink (O_NOFOLLOW) or no directory: refused as a root others could change is. */
 	if (fd < 0)
-		return -errno;
+		return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
 		close(fd);
 		return -EPERM;
@@ -236,8 +237,13 @@ int state_root_refused(const char *path, struct err *e)
 				"put theirs in its place): refused as the state directory; choose "
 				"one under a directory only you and root can write",
 				path, bad);
-	if (stat(path, &st) < 0)
+	if (lstat(path, &st) < 0)
 		return err_make(e, -EPERM, "%s: refused as the state directory", path);
+	if (!S_ISDIR(st.st_mode))
+		return err_make(e, -EPERM,
+				"%s is %s, not the state directory: refused, since it may lead "
+				"anywhere; remove it, or name the directory itself",
+				path, S_ISLNK(st.st_mode) ? "a symlink" : "not a directory");
 	if (st.st_uid != geteuid())
 		return err_make(e, -EPERM,
 				"%s belongs to uid %u, not to you (uid %u): refused as the state "

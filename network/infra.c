@@ -281,7 +281,8 @@ int infra_ensure(struct net_cfg *cfg, int dir_fd, struct net_record *r)
 	(void)dir_fd;
 	/* -EPERM: a root others could write, or a symlink (state_root_open()). */
 	if ((live = entry_live(cfg->infra_root, infra)) < 0)
-		return err_errno(&cfg->err, live, "%s", cfg->infra_root);
+		return live == -EPERM ? state_root_refused(cfg->infra_root, &cfg->err)
+				      : err_errno(&cfg->err, live, "%s", cfg->infra_root);
 	if (live)
 		return daemons_restart(cfg, r);
 	/* Stale, or half made: whatever is left of it goes first. */

@@ -69,7 +69,9 @@ int infra_sweep(struct net_cfg *cfg, int dir_fd)
 	DIR *d;
 
 	if ((err = state_root_open(cfg->infra_root, false, &root_fd)))
-		return err == -ENOENT ? 0 : err_errno(&cfg->err, err, "%s", cfg->infra_root);
+		return err == -ENOENT  ? 0
+		       : err == -EPERM ? state_root_refused(cfg->infra_root, &cfg->err)
+				       : err_errno(&cfg->err, err, "%s", cfg->infra_root);
 	err = dir_stream(root_fd, &d);
 	close(root_fd);
 	if (err)

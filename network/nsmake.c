@@ -70,7 +70,8 @@ int nsmake_start(struct net_cfg *cfg, const char *root, const char *name, int us
 	*c = (struct net_nsmake){ .root_fd = -1, .commit_fd = -1, .net_fd = -1 };
 	c->b.dir_fd = c->b.lock_fd = -1;
 	if ((err = state_root_open(root, true, &c->root_fd)))
-		return err_errno(&cfg->err, err, "%s", root);
+		return err == -EPERM ? state_root_refused(root, &cfg->err)
+				     : err_errno(&cfg->err, err, "%s", root);
 	if ((err = entry_build_begin(c->root_fd, &c->b))) {
 		err_errno(&cfg->err, err, "%s/" ENTRY_TMP_PREFIX, root);
 		goto fail;

@@ -748,11 +748,14 @@ test_an_infra_root_others_could_tamper_with_is_refused() {
 	mkdir -m 0777 "$ROOTLET_STATE_DIR/~infra"
 	chmod 0777 "$ROOTLET_STATE_DIR/~infra"
 	refused 1 "$NETWORK" alloc n c1
-	assert_match "$ERR" "~infra: Operation not permitted$"
+	assert_match "$ERR" "~infra is mode 0777, open to its group or others: refused as the state directory, since they could plant links in it; 'chmod 0700 .*~infra'$" \
+		"why the infra's root is refused"
 	rmdir "$ROOTLET_STATE_DIR/~infra"
 	mkdir -m 0700 elsewhere
 	ln -s "$TEST_WORK/elsewhere" "$ROOTLET_STATE_DIR/~infra"
 	refused 1 "$NETWORK" alloc n c1
+	assert_match "$ERR" "~infra is a symlink, not the state directory: refused" \
+		"why a symlinked infra root is refused"
 	[ -z "$(ls -A elsewhere)" ] || fail "an infra was made through the symlink: $(ls -A elsewhere)"
 	ok "$NETWORK" inspect n
 	assert_eq "$(echo "$OUT" | jq -c .attachments)" "[]" "attachments after the refusals"

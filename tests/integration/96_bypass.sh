@@ -838,7 +838,8 @@ test_host_mode_checks_its_options_its_directory_and_serves_one_per_socket() {
 	assert_match "$ERR" "not an absolute path" "a relative socket"
 	mkdir -p open hs && chmod 0755 open && chmod 0700 hs
 	refused 1 "$BUILD/rootlet-bypass" --host --socket "$TEST_WORK/open/h.sock"
-	assert_match "$ERR" "yours, mode 0700" "a directory others may enter"
+	assert_match "$ERR" "open is mode 0755, open to its group or others: refused as the state directory, since they could plant links in it; 'chmod 0700 .*/open'" \
+		"a directory others may enter, and why"
 	# An engine that is gone (a pid that is not, or the engine ended) is nothing to serve.
 	sleep 0 & gone=$!
 	wait "$gone"
