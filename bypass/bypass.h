@@ -242,6 +242,7 @@ int twin_sock_flags(struct bp_state *st, const struct bp_call *c, struct bp_sock
 int twin_make(struct bp_state *st, const struct bp_sock *s, int *ret_fd);
 int twin_install(const struct bp_call *c, const struct bp_sock *s, int twin);
 int twin_guard(const struct bp_state *st, const struct bp_sock *s, int twin, bool published);
+int twin_peer_lock(int twin, const struct sockaddr_storage *to, socklen_t to_len);
 int respond(struct bp_state *st, const struct bp_call *c, int error, bool cont);
 bool notif_pending(int fd, uint64_t id);
 void sock_release(int fd);

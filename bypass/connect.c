@@ -255,14 +255,15 @@ int bypass_connect(struct bp_state *st, const struct bp_call *c)
 		/* A twin is never handed back to the kernel with an address kept inside. */
 		st->n.refused++;
 		err = -ENETUNREACH;
-	} else if (s.host && s.type == SOCK_DGRAM) {
-		/* A UDP twin connected again: that never blocks, so here and now. */
-		err = connect(s.fd, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;
 	} else if (s.host && (twin_sock_flags(st, c, &s) || twin_make(st, &s, &twin) ||
-			      twin_guard(st, &s, twin, false))) {
-		err = -ENOBUFS; /* no new twin for a TCP twin: never the kernel's way either */
+			      twin_guard(st, &s, twin, false) ||
+			      (s.type == SOCK_DGRAM && twin_peer_lock(twin, &to, to_len)))) {
+		/* A twin connected again gets a new twin (a UDP one's filter is its old peer's):
+		 * none to be had, never the kernel's way either. */
+		err = -ENOBUFS;
 	} else if (!s.host && (v != BP_BYPASS || twin_sock_flags(st, c, &s) ||
-			       twin_make(st, &s, &twin) || twin_guard(st, &s, twin, false))) {
+			       twin_make(st, &s, &twin) || twin_guard(st, &s, twin, false) ||
+			       (s.type == SOCK_DGRAM && twin_peer_lock(twin, &to, to_len)))) {
 		cont = true; /* inside; or no twin to be had, and the netns's path still works */
 	} else {
 		err = connect(twin, (struct sockaddr *)&to, to_len) < 0 ? -errno : 0;

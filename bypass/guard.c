@@ -111,3 +111,28 @@ int twin_guard(const struct bp_state *st, const struct bp_sock *s, int twin, boo
 		return 0;
 	return st->guard ? lock_filter(twin, published) : -EPERM;
 }
+
+/**
+ * twin_peer_lock() - Lock a UDP connect()'s twin to its peer: only its datagrams are taken
+ * @twin:	the twin, not yet connected nor installed
+ * @to:		the peer it is connected to
+ * @to_len:	its length
+ *
+ * A call the supervisor continues is run by the kernel on whatever the fd number names by then,
+ * with its sockaddr read again from the caller's memory: a thread can dup2() a twin over it and
+ * rewrite the sockaddr, and have the kernel disconnect the twin and bind it to a port of its
+ * choosing in the host's netns, where every user could send to it (twelfth outside attack).
+ * Whatever is done to this twin, it receives from its peer alone. A new peer is a new twin
+ * (connect.c). The kernel allows UDP socket filters where it refuses TCP ones (lib/bypass_guard.c).
+ *
+ * Return: 0, negative errno: the twin must not be installed
+ */
+int twin_peer_lock(int twin, const struct sockaddr_storage *to, socklen_t to_len)
+{
+	struct sock_filter prog[BYPASS_GUARD_PEER_MAX];
+	unsigned short len;
+	int err = bypass_guard_peer((const struct sockaddr *)to, to_len, prog,
+				    BYPASS_GUARD_PEER_MAX, &len);
+
+	return err ? err : bypass_guard_lock(twin, prog, len);
+}

@@ -573,6 +573,27 @@ test_a_twin_swapped_under_a_disconnect_and_a_bind_keeps_its_peer_and_port() {
 	done
 }
 
+# The kernel reads a continued call's sockaddr again: a thread that rewrites it to AF_UNSPEC as
+# it dup2()s a UDP twin over the fd has the kernel disconnect the twin, and a raced bind() give
+# it a port of the container's choosing in the host's netns (twelfth outside attack). Whatever
+# the kernel is made to do with it, a UDP twin takes datagrams from its peer alone: its locked
+# receive filter names the peer's address and port.
+test_a_udp_twin_disconnected_by_a_rewritten_continued_call_takes_no_datagram_but_its_peers() {
+	bypass_netns bp --allow-host-loopback
+	peer=$(free_port)
+	bp_port=$(free_port)
+	bg rebind "$NETNS" exec bp --bypass -- "$BUILD/tools/rebind" race-rewrite "$peer" "$bp_port" 200000
+	wait_until 120 "grep -q '^local=' '$TEST_WORK/rebind.out'"
+	line=$(grep '^local=' "$TEST_WORK/rebind.out")
+	[[ $line =~ disconnected=1\ port=([0-9]+)$ ]] || skip "the race was not won in 200000 tries: $line"
+	for i in 1 2 3; do
+		$NET echo-client udp 127.0.0.1 "${BASH_REMATCH[1]}" not-the-peer --timeout 0.2 >/dev/null 2>&1
+	done
+	wait_until 10 "grep -q '^received=' '$TEST_WORK/rebind.out'"
+	assert_eq "$(grep '^received=' "$TEST_WORK/rebind.out")" "received=0" \
+		"datagrams of another sender on the twin's port (${BASH_REMATCH[1]}, after: $line)"
+}
+
 # A sockaddr the supervisor cannot read (memfd_secret() memory, which the kernel reads) is no
 # call for the kernel to run unjudged: refused, as an unreadable address is, and the twin keeps
 # its peer and port.

@@ -11,10 +11,11 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /*
- * Usage: rebind race|race-pipe PEER_PORT BIND_PORT TRIES
+ * Usage: rebind race|race-pipe|race-rewrite PEER_PORT BIND_PORT TRIES
  *        rebind secret PEER_PORT BIND_PORT
  *
  * Both first make a twin: a UDP socket connect()ed to 10.0.2.2:PEER_PORT (the host's loopback,
@@ -24,7 +25,10 @@
  *  - race: the calls are made on fd number SLOT while a second thread dup2()s the twin and a
  *    socket of the netns's own over SLOT in turn, so that a call the supervisor continued for
  *    the netns's socket is run on the twin (TRIES rounds of each call); race-pipe: a pipe, no
- *    socket at all, in the netns's socket's place;
+ *    socket at all, in the netns's socket's place; race-rewrite: the netns's socket is
+ *    connect()ed to 127.0.0.1:9 (kept inside, so continued) and the sockaddr is rewritten to
+ *    AF_UNSPEC as the twin is swapped in, for the kernel reads it again; then, raced or not,
+ *    the twin waits WAIT_MS for a datagram and prints "received=N" (what reached it);
  *  - secret: the calls are made on the twin itself, their sockaddr in memfd_secret() memory,
  *    which the supervisor cannot read and the kernel can.
  *
@@ -35,15 +39,34 @@
 #define SLOT	   100
 #define PEER	   "10.0.2.2"
 #define SECRET_LEN 4096
+#define WAIT_MS	   3000
+#define SPIN	   64
 
 static int twin = -1, inside = -1;
-static atomic_bool stop;
+static atomic_bool stop, rewrite;
+static struct sockaddr_in buf; /* race-rewrite: the sockaddr both threads touch */
+
+static void spin(void)
+{
+	for (volatile int i = rand() % SPIN; i > 0; i--)
+		;
+}
 
 static void *swapper(void *arg)
 {
 	(void)arg;
 	while (!atomic_load(&stop)) {
 		dup2(twin, SLOT);
+		if (atomic_load(&rewrite)) {
+			buf.sin_family = AF_UNSPEC;
+			spin();
+			dup2(inside, SLOT);
+			buf = (struct sockaddr_in){ .sin_family = AF_INET,
+						    .sin_port = htons(9),
+						    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+			spin();
+			continue;
+		}
 		dup2(inside, SLOT);
 	}
 	return NULL;
@@ -90,12 +113,24 @@ static int race(int bind_port, long tries, bool pipe_inside)
 	if (inside < 0 || pthread_create(&th, NULL, swapper, NULL))
 		return 1;
 	for (long i = 0; i < tries && connected(twin); i++)
-		connect(SLOT, (struct sockaddr *)&unspec, sizeof(unspec));
+		connect(SLOT, (struct sockaddr *)(atomic_load(&rewrite) ? &buf : &unspec),
+			sizeof(unspec));
 	for (long i = 0; i < tries && port_of(twin) != bind_port; i++)
 		bind(SLOT, (struct sockaddr *)&any, sizeof(any));
 	atomic_store(&stop, true);
 	pthread_join(th, NULL);
 	report();
+	if (atomic_load(&rewrite)) {
+		struct timeval tv = { .tv_sec = WAIT_MS / 1000 };
+		char dgram[64];
+		int received = 0;
+
+		fflush(stdout);
+		setsockopt(twin, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		while (recv(twin, dgram, sizeof(dgram), 0) >= 0)
+			received++;
+		printf("received=%d\n", received);
+	}
 	return 0;
 }
 
@@ -124,11 +159,12 @@ static int secret(int bind_port)
 int main(int argc, char **argv)
 {
 	struct sockaddr_in peer = { .sin_family = AF_INET };
-	bool racing = argc > 1 && (!strcmp(argv[1], "race") || !strcmp(argv[1], "race-pipe"));
+	bool racing = argc > 1 && (!strcmp(argv[1], "race") || !strcmp(argv[1], "race-pipe") ||
+				   !strcmp(argv[1], "race-rewrite"));
 
 	if (argc < 4 || (!racing && strcmp(argv[1], "secret")) || (racing && argc < 5)) {
-		fprintf(stderr,
-			"usage: rebind race|race-pipe|secret PEER_PORT BIND_PORT [TRIES]\n");
+		fprintf(stderr, "usage: rebind race|race-pipe|race-rewrite|secret PEER_PORT "
+				"BIND_PORT [TRIES]\n");
 		return 2;
 	}
 	peer.sin_port = htons(atoi(argv[2]));
@@ -138,6 +174,7 @@ int main(int argc, char **argv)
 		perror("rebind: the twin's connect");
 		return 1;
 	}
+	atomic_store(&rewrite, !strcmp(argv[1], "race-rewrite"));
 	if (racing)
 		return race(atoi(argv[3]), atol(argv[4]), !strcmp(argv[1], "race-pipe"));
 	return secret(atoi(argv[3]));
