@@ -111,7 +111,10 @@ int netns_gc(struct netns_cfg *cfg)
 			ret = rtrecord_gc(root_fd, name);
 		} else if (!strncmp(name, HOSTSUP_PREFIX, strlen(HOSTSUP_PREFIX))) {
 			ret = hostsup_gc(root_fd, name);
-			shown -= (int)strlen(HOSTSUP_RUN);
+			/* Named by its socket, whichever of its files found it. */
+			if (strstr(name, HOSTSUP_SOCK))
+				shown = (int)(strstr(name, HOSTSUP_SOCK) - name +
+					      strlen(HOSTSUP_SOCK));
 		} else if (!is_tmp && name_check(name, NULL)) {
 			continue;
 		} else {
