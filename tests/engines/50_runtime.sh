@@ -415,6 +415,19 @@ test_podman_default_network_annotations_cannot_grant_host_loopback_or_a_port() {
 	assert_match "$ERR" "cannot be told from yours" "the image's ask"
 }
 
+# The host supervisor, idle, ends with its socket, API and pid files; its log and locks stay
+# for a later one, and gc takes them once it is gone.
+host_supervisor_ends_leaving_nothing_after_gc() {
+	local pid left
+	pid=$(cut -d' ' -f1 "$(host_api | sed 's/\.api$/.pid/')")
+	wait_until 30 "! kill -0 $pid 2>/dev/null"
+	left=$(ls "$HOST_ROOT" | grep -E '^bypass@host-[0-9]+\.sock(\.api|\.pid|\.standby\.pid)?$' || true)
+	[ -z "$left" ] || fail "left after the supervisor's end: $left"
+	ok env ROOTLET_STATE_DIR="$HOST_ROOT" "$NETNS" gc
+	left=$(ls "$HOST_ROOT" | grep '^bypass@host' || true)
+	[ -z "$left" ] || fail "left after gc: $left"
+}
+
 # A container killed -9: its listener hangs up, the supervisor drops it; idle, the supervisor
 # ends and leaves no socket, API or pid file.
 test_podman_container_killed_leaves_the_host_supervisor_nothing() {
@@ -428,14 +441,7 @@ test_podman_container_killed_leaves_the_host_supervisor_nothing() {
 		wait_until 10 "[ \"\$(host_filters)\" -eq 0 ]"
 		rtp "$under" rm -f "k$under"
 	done
-	pid=$(cut -d' ' -f1 "$(host_api | sed 's/\.api$/.pid/')")
-	wait_until 30 "! kill -0 $pid 2>/dev/null"
-	left=$(ls "$HOST_ROOT" | grep -E '^bypass@host-[0-9]+\.sock(\.api|\.pid|\.standby\.pid)?$' || true)
-	[ -z "$left" ] || fail "left after the supervisor's end: $left"
-	# Its log and locks stay for a later one; gc takes them once it is gone.
-	ok env ROOTLET_STATE_DIR="$HOST_ROOT" "$NETNS" gc
-	left=$(ls "$HOST_ROOT" | grep '^bypass@host' || true)
-	[ -z "$left" ] || fail "left after gc: $left"
+	host_supervisor_ends_leaving_nothing_after_gc
 }
 
 # podman's engine for a running container is its conmon: killed -9, the container runs on and is
@@ -469,14 +475,7 @@ test_podman_conmon_killed_then_rm_leaves_nothing_gc_cannot_remove() {
 		assert_match "$OUT" "removed runtime@$id" "$under: gc's report"
 		[ ! -e "$HOST_ROOT/runtime@$id" ] || fail "$under: gc left the record of its runtime"
 	done
-	pid=$(cut -d' ' -f1 "$(host_api | sed 's/\.api$/.pid/')")
-	wait_until 30 "! kill -0 $pid 2>/dev/null"
-	left=$(ls "$HOST_ROOT" | grep -E '^bypass@host-[0-9]+\.sock(\.api|\.pid|\.standby\.pid)?$' || true)
-	[ -z "$left" ] || fail "left after the supervisor's end: $left"
-	# Its log and locks stay for a later one; gc takes them once it is gone.
-	ok env ROOTLET_STATE_DIR="$HOST_ROOT" "$NETNS" gc
-	left=$(ls "$HOST_ROOT" | grep '^bypass@host' || true)
-	[ -z "$left" ] || fail "left after gc: $left"
+	host_supervisor_ends_leaving_nothing_after_gc
 }
 
 # The host supervisor and its standby killed -9 while serving: once the container is gone, gc

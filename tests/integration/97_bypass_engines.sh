@@ -83,15 +83,21 @@ test_crun_container_connects_through_the_bypass() {
 	container_is_bypassed crun
 }
 
+# twin_scene: a peer on the host's loopback saying SECRET (its port in $secret), and netns web
+# under the bypass publishing 127.0.0.1:$hp to its port 8081. Host loopback allowed, so that a
+# TCP twin exists on every kernel (96_bypass.sh).
+twin_scene() {
+	secret=$(free_port)
+	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
+	hp=$(free_port)
+	ok "$NETNS" add web --slirp --bypass --allow-host-loopback --publish "127.0.0.1:$hp:8081"
+}
+
 # The twin routes of 96_bypass.sh in a container: the merged profile gives the runtime the same
 # guard (fast-open sends notified, io_uring refused) as rootlet-netns exec's filter.
 container_twin_routes_are_closed() {
 	local runtime=$1 how=${2:-}
-	secret=$(free_port)
-	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
-	hp=$(free_port)
-	# Host loopback allowed, so that a TCP twin exists on every kernel (96_bypass.sh).
-	ok "$NETNS" add web --slirp --bypass --allow-host-loopback --publish "127.0.0.1:$hp:8081"
+	twin_scene
 	bypass_bundle web sh -c "/btools/twinroute io_uring 8081 $secret
 python3 -c '
 import errno, socket
@@ -122,10 +128,7 @@ test_runc_container_twin_routes_are_closed() {
 # without x32 refuses it; the supervisor counts it.
 container_x32_connect_is_refused_by_the_supervisor() {
 	local runtime=$1 how=${2:-}
-	secret=$(free_port)
-	serve peer $NET serve-peer 127.0.0.1 "$secret" --say SECRET
-	hp=$(free_port)
-	ok "$NETNS" add web --slirp --bypass --allow-host-loopback --publish "127.0.0.1:$hp:8081"
+	twin_scene
 	bypass_bundle web /btools/twinroute x32 8081 "$secret"
 	jq --arg b "$BUILD/tools" '.mounts += [{destination: "/btools", type: "bind", source: $b,
 		options: ["rbind", "ro"]}] |
