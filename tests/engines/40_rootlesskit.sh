@@ -11,8 +11,9 @@ rk() {
 		$NET serve-echo udp :: 5353 &
 		# With --ipv6 the address comes by router advertisement: wait for it.
 		for i in \$(seq 50); do [ -z "${WAIT6:-}" ] || ip -o addr | grep -q 'inet6 fd00' && break; sleep 0.1; done
-		ip -o addr >$TEST_WORK/$name.addr
-		ip -o link show tap0 >>$TEST_WORK/$name.addr
+		# Written whole, then renamed: a reader never sees the addresses without the link.
+		{ ip -o addr; ip -o link show tap0; } >$TEST_WORK/$name.addr.tmp
+		mv $TEST_WORK/$name.addr.tmp $TEST_WORK/$name.addr
 		wait
 	EOF
 	bg "$name" rootlesskit --state-dir="$TEST_WORK/$name" --net=slirp4netns "$@" \
